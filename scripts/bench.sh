@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every benchmark; each prints its ratio and writes its figures under bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/../bench"
+PY=../.venv/bin/python
+for b in startup; do
+  $PY "$b.py"
+done

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dockyard's lab and tests need; does nothing when all are there.
+set -euo pipefail
+packages=(
+  docker.io busybox-static tini          # engine per lab server, test app image, init for lab hosts
+  podman netavark aardvark-dns           # the second engine (aardvark-dns is only a Recommends)
+  docker-registry skopeo                 # the lab's registry
+  openssh-server openssh-client          # sshd per lab server, ssh for `app exec -i`
+  iproute2 nftables util-linux procps    # namespaces, veths, the lab's firewall guard
+  ruby                                   # renders ERB beyond what dockyard renders natively
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "ERROR: missing Debian packages (${missing[*]}); run this as root: sudo $0" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

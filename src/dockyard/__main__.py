@@ -1,0 +1,3 @@
+from dockyard._entry import main
+
+main()

@@ -1,0 +1,1 @@
+"""The command line: parse flags, call one workflow, render the result or the error."""

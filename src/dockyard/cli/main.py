@@ -1,0 +1,126 @@
+"""The `dockyard` command: a lazy group so start-up imports only the command that runs."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from dockyard import __version__
+from dockyard.errors import DockyardError, NotBuiltError
+
+# name -> (module:attribute of the click command, or None while not built yet; one-line help).
+# Each entry's help is shown by `dockyard --help` without importing the module.
+COMMANDS: dict[str, tuple[str | None, str]] = {
+    "setup": (None, "Set up servers, accessories and the proxy, then deploy"),
+    "deploy": (None, "Build, ship and boot the app with zero downtime"),
+    "redeploy": (None, "Deploy without bootstrapping servers or booting the proxy"),
+    "rollback": (None, "Bring back an earlier version (default: the previous one)"),
+    "app": (None, "Manage the app's containers"),
+    "accessory": (None, "Manage accessories (databases, caches) and their backups"),
+    "proxy": (None, "Manage the Caddy proxy on each server"),
+    "build": (None, "Build and deliver the app image"),
+    "lock": (None, "Manage the deploy lock"),
+    "prune": (None, "Remove old containers and images"),
+    "secrets": (None, "Fetch, extract and print secrets"),
+    "server": (None, "Bootstrap servers and run commands on them"),
+    "registry": (None, "Log in to and out of the image registry"),
+    "audit": (None, "Show the audit log of the servers"),
+    "details": (None, "Show the proxy, app and accessory containers"),
+    "config": (None, "Show the resolved configuration, secrets redacted"),
+    "docs": (None, "Show the documentation of every configuration key"),
+    "init": (None, "Create config/deploy.yml, .kamal/secrets and sample hooks"),
+    "remove": (None, "Remove the proxy, app, accessories and registry session"),
+    "lab": (None, "Run a lab of local servers to deploy to (root, Linux)"),
+    "version": ("dockyard.cli.main:version_command", "Show the dockyard version"),
+}
+
+# Which issue builds each group that is not there yet, so the message says where it stands.
+NOT_BUILT_ISSUE = {
+    "config": 3, "docs": 3, "init": 3, "secrets": 3, "lab": 2,
+    "build": 5, "registry": 5, "accessory": 6,
+}  # fmt: skip
+
+
+@click.command("version", help=COMMANDS["version"][1])
+def version_command() -> None:
+    click.echo(__version__)
+
+
+def _not_built(name: str) -> click.Command:
+    issue = NOT_BUILT_ISSUE.get(name, 4)
+
+    @click.command(
+        name,
+        help=f"{COMMANDS[name][1]} (not built yet)",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        add_help_option=False,
+    )
+    def command() -> None:
+        raise NotBuiltError(
+            f"`dockyard {name}` is not built yet (planned in issue #{issue}); nothing was done"
+        )
+
+    return command
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        target, _ = COMMANDS[cmd_name]
+        if target is None:
+            return _not_built(cmd_name)
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name, (target, help_text) in COMMANDS.items():
+            rows.append((name, help_text if target else f"{help_text} (not built yet)"))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["--help"]})
+@click.version_option(__version__, "--version", message="%(version)s")
+def cli() -> None:
+    """dockyard deploys web apps to your own servers with zero downtime.
+
+    It reads Kamal's config/deploy.yml and mirrors Kamal's commands.
+    """
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run the CLI; every DockyardError becomes one `ERROR (Type): message` line."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in args or "--verbose" in args
+    try:
+        outcome = cli.main(args=args, prog_name="dockyard", standalone_mode=False)
+    except DockyardError as error:
+        if verbose:
+            raise
+        click.echo(f"ERROR ({type(error).__name__}): {error}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    if isinstance(outcome, int) and outcome != 0:
+        sys.exit(outcome)
+
+
+def echo_json(data: Any) -> None:
+    """Print data as JSON for the `--json` flag of read commands."""
+    import json
+
+    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))

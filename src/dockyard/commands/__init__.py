@@ -1,0 +1,1 @@
+"""Pure builders of remote commands: they return values, never run anything."""

@@ -1,0 +1,138 @@
+"""The one exception tree of dockyard.
+
+    DockyardError                 anything dockyard reports as `ERROR (Type): message`
+    ├── UsageError                a bad flag or argument combination
+    ├── NotBuiltError             a command group that does not exist yet
+    ├── ConfigError               a config that Kamal's rules reject; carries key path, file, line
+    │   └── ErbError              an ERB construct that cannot be rendered
+    ├── SecretsError              a missing secret, a failing secret command or adapter
+    ├── LabError                  the local lab cannot be brought up, down or reached
+    ├── SshError                  anything between us and a host; carries the host
+    │   ├── SshConnectError       unreachable, refused, DNS, timeout while connecting
+    │   ├── SshAuthError          the server refused our keys
+    │   └── HostKeyError          unknown or changed host key
+    ├── CommandFailed             a remote or local command exited non-zero; carries the Result
+    ├── CommandTimeout            a command ran past its deadline
+    ├── HostsFailed               one step failed on some hosts; carries each host's error
+    └── LockError                 the deploy lock is held by someone else
+
+Every message is one line that says what went wrong and, where there is one, what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class DockyardError(Exception):
+    """Base of every error dockyard reports to the user."""
+
+    exit_code = 1
+
+
+class UsageError(DockyardError):
+    exit_code = 2
+
+
+class NotBuiltError(DockyardError):
+    exit_code = 3
+
+
+class ConfigError(DockyardError):
+    """A configuration error, located by key path and, where known, by file and line."""
+
+    def __init__(
+        self, message: str, *, key: str = "", file: str | None = None, line: int | None = None
+    ) -> None:
+        self.message = message
+        self.key = key
+        self.file = file
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}: " if self.file and self.line else ""
+        if self.file and not self.line:
+            where = f"{self.file}: "
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}{key}{self.message}"
+
+
+class ErbError(ConfigError):
+    pass
+
+
+class SecretsError(DockyardError):
+    pass
+
+
+class LabError(DockyardError):
+    pass
+
+
+class SshError(DockyardError):
+    def __init__(self, host: str, message: str) -> None:
+        self.host = host
+        self.message = message
+        super().__init__(f"{host}: {message}")
+
+
+class SshConnectError(SshError):
+    pass
+
+
+class SshAuthError(SshError):
+    pass
+
+
+class HostKeyError(SshError):
+    pass
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one command did on one host. `command` is the redacted rendering."""
+
+    host: str
+    command: str
+    exit_status: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+
+class CommandFailed(DockyardError):
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        tail = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no output on stderr"
+        super().__init__(f"{result.host}: `{result.command}` exited {result.exit_status}: {tail}")
+
+
+class CommandTimeout(DockyardError):
+    def __init__(self, host: str, command: str, seconds: float) -> None:
+        self.host = host
+        self.command = command
+        self.seconds = seconds
+        super().__init__(f"{host}: `{command}` did not finish within {seconds:g}s")
+
+
+class HostsFailed(DockyardError):
+    def __init__(self, errors: Mapping[str, BaseException]) -> None:
+        self.errors = dict(errors)
+        parts = [f"{host}: {_one_line(err)}" for host, err in self.errors.items()]
+        super().__init__(f"failed on {len(self.errors)} host(s): " + "; ".join(parts))
+
+
+class LockError(DockyardError):
+    pass
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    if isinstance(err, SshError) and text.startswith(f"{err.host}: "):
+        text = text[len(err.host) + 2 :]
+    return text.splitlines()[0]

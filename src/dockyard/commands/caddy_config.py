@@ -1,0 +1,209 @@
+"""The Caddy configuration, derived from per-app route state (pure).
+
+Each app's route lives in a small JSON file on the server (`AppRoute.to_json`); the whole Caddy
+config is always derived from all of them by `caddy_config()`, so a proxy reboot or another
+workstation rebuilds exactly the same config, and one `POST /load` switches atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+ADMIN_DIR = "/dockyard"  # mounted from the server's ~/.dockyard/proxy into the proxy container
+ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"
+HTTP_SERVER = "http"
+HTTPS_SERVER = "https"
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    status: int = 503
+    body: str = "Service temporarily unavailable"
+    content_type: str = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class AppRoute:
+    """What the proxy must do for one proxied role of one app."""
+
+    name: str  # the proxy service name: <service>-<role>[-<destination>], unique per proxy
+    upstreams: tuple[str, ...]  # dial addresses on the shared network, e.g. "demo-web-v2:80"
+    hosts: tuple[str, ...] = ()
+    path_prefixes: tuple[str, ...] = ()
+    strip_path_prefix: bool = True
+    ssl: bool = False
+    ssl_redirect: bool = True
+    certificate: tuple[str, str] | None = None  # (cert, key) paths inside the proxy container
+    response_timeout: int = 30
+    max_request_body: int = 0  # bytes; 0 means no limit
+    buffer_requests: bool = True
+    buffer_responses: bool = True
+    log_requests: bool = True
+    drain_timeout: int = 30
+    maintenance: Maintenance | None = None
+
+    def with_upstreams(self, upstreams: Sequence[str]) -> AppRoute:
+        return replace(self, upstreams=tuple(upstreams))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> AppRoute:
+        data: dict[str, Any] = json.loads(text)
+        for key in ("upstreams", "hosts", "path_prefixes"):
+            data[key] = tuple(data.get(key, ()))
+        if data.get("certificate"):
+            data["certificate"] = tuple(data["certificate"])
+        if data.get("maintenance"):
+            data["maintenance"] = Maintenance(**data["maintenance"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """Proxy-wide settings (one Caddy per server, shared by every app on it)."""
+
+    http_port: int = 80
+    https_port: int = 443
+    tls_issuer: str = "acme"  # "acme" (Let's Encrypt and ZeroSSL) or "internal" (Caddy's own CA)
+    acme_email: str | None = None
+    stream_close_delay: int = 60  # seconds a reload leaves WebSockets open before closing them
+    listen_host: str = ""  # all addresses
+    admin_socket: str = ADMIN_SOCKET
+
+
+def caddy_config(routes: Iterable[AppRoute], settings: ProxySettings = ProxySettings()) -> Any:
+    """The whole Caddy JSON config for these routes."""
+    ordered = sorted(routes, key=_route_order)
+    tls_routes = [r for r in ordered if r.ssl]
+    plain = [r for r in ordered if not r.ssl or not r.ssl_redirect]
+    servers: dict[str, Any] = {
+        HTTP_SERVER: _server(
+            [f"{settings.listen_host}:{settings.http_port}"],
+            plain,
+            settings,
+            catch_all=not tls_routes,
+        )
+    }
+    if tls_routes:
+        servers[HTTPS_SERVER] = _server(
+            [f"{settings.listen_host}:{settings.https_port}"], tls_routes, settings, catch_all=True
+        )
+    drain = max((r.drain_timeout for r in ordered), default=30)
+    http_app: dict[str, Any] = {
+        "http_port": settings.http_port,
+        "https_port": settings.https_port,
+        "grace_period": f"{drain + 5}s",
+        "servers": servers,
+    }
+    config: dict[str, Any] = {
+        "admin": {"listen": f"unix/{settings.admin_socket}", "config": {"persist": False}},
+        "apps": {"http": http_app},
+    }
+    if tls_routes:
+        config["apps"]["tls"] = _tls_app(tls_routes, settings)
+    return config
+
+
+def _route_order(route: AppRoute) -> tuple[int, int, str]:
+    # Host routes before host-less ones, longer path prefixes first, then by name (stable).
+    longest = max((len(p) for p in route.path_prefixes), default=0)
+    return (0 if route.hosts else 1, -longest, route.name)
+
+
+def _server(
+    listen: list[str], routes: list[AppRoute], settings: ProxySettings, *, catch_all: bool
+) -> dict[str, Any]:
+    server: dict[str, Any] = {"listen": listen, "routes": [_route(r, settings) for r in routes]}
+    if catch_all:
+        server["routes"].append(
+            {"handle": [_static(404, "No app is deployed at this address\n")], "terminal": True}
+        )
+    skip_logs = sorted({h for r in routes if not r.log_requests for h in r.hosts})
+    server["logs"] = {"skip_hosts": skip_logs} if skip_logs else {}
+    certified = sorted({h for r in routes if r.certificate for h in r.hosts})
+    if certified:
+        server["automatic_https"] = {"skip_certificates": certified}
+    return server
+
+
+def _route(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
+    match: dict[str, Any] = {}
+    if route.hosts:
+        match["host"] = list(route.hosts)
+    if route.path_prefixes:
+        match["path"] = [p.rstrip("/") + "*" for p in route.path_prefixes]
+    handlers: list[dict[str, Any]] = []
+    if route.maintenance:
+        m = route.maintenance
+        handlers.append(_static(m.status, m.body, m.content_type))
+    else:
+        if route.max_request_body:
+            handlers.append({"handler": "request_body", "max_size": route.max_request_body})
+        if route.path_prefixes and route.strip_path_prefix:
+            handlers.extend(_strip_prefix(route.path_prefixes))
+        handlers.append(_reverse_proxy(route, settings))
+    entry: dict[str, Any] = {"@id": f"dockyard-{route.name}", "handle": handlers, "terminal": True}
+    if match:
+        entry["match"] = [match]
+    return entry
+
+
+def _strip_prefix(prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
+    # One subroute per prefix so each request strips exactly the prefix it came in on.
+    cases = [
+        {
+            "match": [{"path": [p.rstrip("/") + "*"]}],
+            "handle": [{"handler": "rewrite", "strip_path_prefix": p.rstrip("/")}],
+        }
+        for p in prefixes
+    ]
+    return [{"handler": "subroute", "routes": cases}]
+
+
+def _reverse_proxy(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
+    handler: dict[str, Any] = {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": u} for u in route.upstreams],
+        "transport": {
+            "protocol": "http",
+            "response_header_timeout": f"{route.response_timeout}s",
+        },
+        "stream_close_delay": f"{settings.stream_close_delay}s",
+    }
+    if not route.buffer_responses:
+        handler["flush_interval"] = -1
+    if route.buffer_requests and route.max_request_body:
+        handler["request_buffers"] = route.max_request_body
+    return handler
+
+
+def _static(status: int, body: str, content_type: str = "text/plain; charset=utf-8") -> Any:
+    return {
+        "handler": "static_response",
+        "status_code": status,
+        "body": body,
+        "headers": {"Content-Type": [content_type]},
+    }
+
+
+def _tls_app(routes: list[AppRoute], settings: ProxySettings) -> dict[str, Any]:
+    tls: dict[str, Any] = {}
+    files = [
+        {"certificate": r.certificate[0], "key": r.certificate[1], "tags": [f"dockyard-{r.name}"]}
+        for r in routes
+        if r.certificate
+    ]
+    if files:
+        tls["certificates"] = {"load_files": files}
+    managed = sorted({h for r in routes if not r.certificate for h in r.hosts})
+    if managed:
+        issuer: dict[str, Any] = {"module": settings.tls_issuer}
+        if settings.tls_issuer == "acme" and settings.acme_email:
+            issuer["email"] = settings.acme_email
+        tls["automation"] = {"policies": [{"subjects": managed, "issuers": [issuer]}]}
+    return tls

@@ -1,0 +1,97 @@
+"""The controller's Caddy config and admin client against a real Caddy 2.11."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dockyard.commands.caddy_config import AppRoute, Maintenance, ProxySettings, caddy_config
+from dockyard.proxy.admin import ProxyAdminError
+from dockyard.proxy.http import Response, exchange
+
+from .conftest import LocalCaddy, Upstream
+
+
+def settings(caddy: LocalCaddy) -> ProxySettings:
+    return ProxySettings(
+        http_port=caddy.http_port,
+        https_port=caddy.https_port,
+        listen_host="127.0.0.1",
+        admin_socket=str(caddy.socket_path),
+    )
+
+
+async def get(caddy: LocalCaddy, path: str, host: str = "app.test") -> Response:
+    reader, writer = await asyncio.open_connection("127.0.0.1", caddy.http_port)
+    try:
+        return await exchange(reader, writer, "GET", path, host=host)
+    finally:
+        writer.close()
+
+
+async def test_routes_by_host_and_404_elsewhere(
+    caddy: LocalCaddy, upstreams: dict[str, Upstream]
+) -> None:
+    route = AppRoute("demo-web", (upstreams["a"].dial,), hosts=("app.test",))
+    await caddy.admin().load(caddy_config([route], settings(caddy)))
+    assert await get(caddy, "/") == Response(200, b"a /")
+    assert (await get(caddy, "/", host="other.test")).status == 404
+
+
+async def test_switch_keeps_in_flight_request_and_drain_is_visible(
+    caddy: LocalCaddy, upstreams: dict[str, Upstream]
+) -> None:
+    admin = caddy.admin()
+    a, b = upstreams["a"], upstreams["b"]
+    route = AppRoute("demo-web", (a.dial,), hosts=("app.test",))
+    await admin.load(caddy_config([route], settings(caddy)))
+    slow = asyncio.create_task(get(caddy, "/slow"))
+    while a.in_flight == 0:
+        await asyncio.sleep(0.01)
+    await admin.load(caddy_config([route.with_upstreams([b.dial])], settings(caddy)))
+    assert await get(caddy, "/") == Response(200, b"b /")
+    assert (await admin.in_flight()).get(a.dial) == 1  # the old upstream is still draining
+    assert await slow == Response(200, b"a /slow")
+    assert (await admin.in_flight()).get(a.dial, 0) == 0
+
+
+async def test_path_prefix_is_stripped_and_longest_prefix_wins(
+    caddy: LocalCaddy, upstreams: dict[str, Upstream]
+) -> None:
+    api = AppRoute("api", (upstreams["b"].dial,), hosts=("app.test",), path_prefixes=("/api",))
+    web = AppRoute("web", (upstreams["a"].dial,), hosts=("app.test",))
+    await caddy.admin().load(caddy_config([web, api], settings(caddy)))
+    assert await get(caddy, "/api/users") == Response(200, b"b /users")
+    assert await get(caddy, "/users") == Response(200, b"a /users")
+
+
+async def test_maintenance_answers_503_with_the_page(
+    caddy: LocalCaddy, upstreams: dict[str, Upstream]
+) -> None:
+    route = AppRoute(
+        "demo-web", (upstreams["a"].dial,), hosts=("app.test",), maintenance=Maintenance(body="brb")
+    )
+    await caddy.admin().load(caddy_config([route], settings(caddy)))
+    assert await get(caddy, "/") == Response(503, b"brb")
+
+
+async def test_a_refused_config_keeps_the_old_one_serving(
+    caddy: LocalCaddy, upstreams: dict[str, Upstream]
+) -> None:
+    admin = caddy.admin()
+    route = AppRoute("demo-web", (upstreams["a"].dial,), hosts=("app.test",))
+    config = caddy_config([route], settings(caddy))
+    await admin.load(config)
+    config["apps"]["http"]["servers"]["http"]["routes"][0]["handle"][0]["handler"] = "nope"
+    with pytest.raises(ProxyAdminError, match=r"refused POST /load \(400\): .*nope"):
+        await admin.load(config)
+    assert await get(caddy, "/") == Response(200, b"a /")
+
+
+async def test_unreachable_admin_socket_is_one_clear_line(tmp_path: object) -> None:
+    from dockyard.proxy.admin import CaddyAdmin
+
+    admin = CaddyAdmin(lambda: asyncio.open_unix_connection("/nonexistent/admin.sock"), where="s1")
+    with pytest.raises(ProxyAdminError, match=r"^s1: the proxy's admin API did not answer GET"):
+        await admin.in_flight()

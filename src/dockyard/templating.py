@@ -46,8 +46,12 @@ def render_erb(text: str, *, filename: str, destination: str | None) -> str:
         if ruby is None:
             raise
         return render_with_ruby(ruby, text, filename=filename, env=env)
-    host = ErbHost(env=env.get, shell=lambda command: _shell(command, env), read_file=_read)
-    return template.render(host)
+    return template.render(host_for(env))
+
+
+def host_for(env: Mapping[str, str]) -> ErbHost:
+    """The real effects a template may have: env lookups, the shell and reading files."""
+    return ErbHost(env=env.get, shell=lambda command: _shell(command, env), read_file=_read)
 
 
 def render_with_ruby(ruby: str, text: str, *, filename: str, env: Mapping[str, str]) -> str:

@@ -22,6 +22,18 @@ class Secret(str):
         return f"Secret({REDACTED!r})"
 
 
+class HomePath(str):
+    """A path relative to the remote user's home, rendered as "$HOME/..." so the shell expands it.
+
+    Only for paths dockyard builds itself (no quotes, dollars or backslashes in them).
+    """
+
+    def __new__(cls, relative: str) -> HomePath:
+        if any(c in relative for c in '"$`\\\n'):
+            raise ValueError(f"unsafe characters in a home path: {relative!r}")
+        return super().__new__(cls, relative)
+
+
 @dataclass(frozen=True)
 class Cmd:
     argv: tuple[str, ...]
@@ -59,6 +71,8 @@ Command = Cmd | Raw | Seq
 def _quote(arg: str, redact: bool) -> str:
     if redact and isinstance(arg, Secret):
         return REDACTED
+    if isinstance(arg, HomePath):
+        return f'"$HOME/{arg}"'
     return shlex.quote(arg)
 
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 ADMIN_DIR = "/dockyard"  # mounted from the server's ~/.dockyard/proxy into the proxy container
-ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"
+ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"  # 0666: ~/.dockyard (0700) is the real guard
 HTTP_SERVER = "http"
 HTTPS_SERVER = "https"
 
@@ -101,7 +101,7 @@ def caddy_config(routes: Iterable[AppRoute], settings: ProxySettings = ProxySett
         "servers": servers,
     }
     config: dict[str, Any] = {
-        "admin": {"listen": f"unix/{settings.admin_socket}", "config": {"persist": False}},
+        "admin": {"listen": f"unix/{settings.admin_socket}|0666", "config": {"persist": False}},
         "apps": {"http": http_app},
     }
     if tls_routes:

@@ -17,8 +17,9 @@ import h11
 from dockyard.errors import DockyardError
 from dockyard.facts.caddy import parse_in_flight
 from dockyard.proxy.http import Response, exchange
+from dockyard.ssh.transport import ByteReader, ByteWriter
 
-OpenStream = Callable[[], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+OpenStream = Callable[[], Awaitable[tuple[ByteReader, ByteWriter]]]
 
 
 class ProxyAdminError(DockyardError):

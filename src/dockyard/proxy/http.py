@@ -6,10 +6,11 @@ new container (a TCP channel through SSH), so neither needs curl on the server.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import h11
+
+from dockyard.ssh.transport import ByteReader, ByteWriter
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,8 @@ class Response:
 
 
 async def exchange(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
+    reader: ByteReader,
+    writer: ByteWriter,
     method: str,
     path: str,
     body: bytes = b"",

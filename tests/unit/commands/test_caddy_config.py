@@ -5,7 +5,7 @@ from dockyard.facts.caddy import parse_in_flight
 def test_one_plain_route() -> None:
     route = AppRoute("demo-web", ("demo-web-v1:80",), hosts=("app.test",), drain_timeout=10)
     assert caddy_config([route]) == {
-        "admin": {"listen": "unix//dockyard/admin.sock", "config": {"persist": False}},
+        "admin": {"listen": "unix//dockyard/admin.sock|0666", "config": {"persist": False}},
         "apps": {
             "http": {
                 "http_port": 80,

@@ -1,0 +1,156 @@
+"""Commands for the app's containers (pure). `engine` is "docker" or "podman": their CLIs agree
+on everything used here; where they differ the builder says so."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from dockyard.commands.base import (
+    Cmd,
+    HomePath,
+    Raw,
+    Secret,
+    Seq,
+    all_of,
+    any_of,
+    cmd,
+    pipe,
+    repeat,
+)
+
+NETWORK = "kamal"  # Kamal's network name, so servers deployed by Kamal can be taken over
+
+
+@dataclass(frozen=True)
+class AppContainer:
+    """Everything `run` needs to start one container of one role."""
+
+    name: str  # <service>-<role>[-<destination>]-<version>
+    image: str  # repository:version
+    hostname: str
+    labels: Mapping[str, str]
+    env: Mapping[str, str] = field(default_factory=dict)  # clear env, incl. KAMAL_* variables
+    env_file: str | None = None  # relative to the remote home; holds the secrets (0600)
+    volumes: Sequence[str] = ()
+    options: Sequence[str] = ()  # extra `--flag value` arguments, already split
+    log_options: Sequence[str] = ()
+    command: Sequence[str] = ()
+    restart: str = "unless-stopped"
+    network: str = NETWORK
+
+
+def run(engine: str, c: AppContainer) -> Cmd:
+    return cmd(
+        engine, "run", "--detach", "--restart", c.restart, "--name", c.name,
+        "--network", c.network, "--hostname", c.hostname,
+        *[a for k, v in c.env.items() for a in ("--env", _env_pair(k, v))],
+        *(["--env-file", HomePath(c.env_file)] if c.env_file else []),
+        *c.log_options,
+        *repeat("--volume", c.volumes),
+        *[a for k, v in c.labels.items() for a in ("--label", f"{k}={v}")],
+        *c.options,
+        c.image,
+        *c.command,
+    )  # fmt: skip
+
+
+def _env_pair(name: str, value: str) -> str:
+    # A secret keeps its type through the `NAME=value` pair, so logs show [REDACTED].
+    pair = f"{name}={value}"
+    return Secret(pair) if isinstance(value, Secret) else pair
+
+
+def label_filters(
+    service: str, role: str | None = None, destination: str | None = None
+) -> list[str]:
+    filters = ["--filter", f"label=service={service}"]
+    if role:
+        filters += ["--filter", f"label=role={role}"]
+    if destination:
+        filters += ["--filter", f"label=destination={destination}"]
+    return filters
+
+
+def list_containers(engine: str, filters: Sequence[str]) -> Cmd:
+    """Name, state and creation time of each matching container, newest first, tab-separated."""
+    return cmd(
+        engine, "ps", "--all", *filters,
+        "--format", "{{.Names}}\t{{.State}}\t{{.CreatedAt}}",
+    )  # fmt: skip
+
+
+def inspect_state(engine: str, name: str, network: str = NETWORK) -> Cmd:
+    """State, health and address on the network of one container, tab-separated."""
+    template = (
+        "{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t"
+        f'{{{{with index .NetworkSettings.Networks "{network}"}}}}{{{{.IPAddress}}}}{{{{end}}}}'
+    )
+    return cmd(engine, "inspect", "--format", template, name)
+
+
+def rename(engine: str, old: str, new: str) -> Cmd:
+    return cmd(engine, "rename", old, new)
+
+
+def start(engine: str, name: str) -> Cmd:
+    return cmd(engine, "start", name)
+
+
+def stop(engine: str, *names: str, timeout: int | None = None) -> Cmd:
+    return cmd(engine, "stop", *(["-t", str(timeout)] if timeout is not None else []), *names)
+
+
+def remove(engine: str, name: str) -> Cmd:
+    return cmd(engine, "rm", "--force", name)
+
+
+def logs(engine: str, name: str, *, lines: int | None = 100, since: str | None = None) -> Cmd:
+    return cmd(
+        engine, "logs", *(["--tail", str(lines)] if lines else []),
+        *(["--since", since] if since else []), name,
+    )  # fmt: skip
+
+
+def tag(engine: str, image: str, new: str) -> Cmd:
+    return cmd(engine, "tag", image, new)
+
+
+def pull(engine: str, image: str) -> Cmd:
+    return cmd(engine, "pull", "--quiet", image)
+
+
+def image_service_label(engine: str, image: str) -> Cmd:
+    return cmd(engine, "image", "inspect", "--format", '{{index .Config.Labels "service"}}', image)
+
+
+def ensure_network(engine: str, network: str = NETWORK) -> Seq:
+    return any_of(
+        Raw(f"{engine} network inspect {network} >/dev/null 2>&1"),
+        cmd(engine, "network", "create", network),
+    )
+
+
+def make_dirs(*paths: str) -> Cmd:
+    return cmd("mkdir", "-p", *(HomePath(p) for p in paths))
+
+
+def remove_stopped(engine: str, filters: Sequence[str], keep: int) -> Seq:
+    """Remove stopped containers of the service beyond the newest `keep` (Kamal's prune)."""
+    listing = cmd(
+        engine, "ps", "--quiet", "--all", *filters,
+        "--filter", "status=created", "--filter", "status=exited", "--filter", "status=dead",
+    )  # fmt: skip
+    return pipe(
+        listing,
+        cmd("tail", "-n", f"+{keep + 1}"),
+        Raw(f'while read id; do {engine} rm "$id" >/dev/null; done'),
+    )
+
+
+def audit(log_file: str, line: str) -> Seq:
+    return all_of(
+        make_dirs(log_file.rsplit("/", 1)[0]),
+        Raw(f'echo {shlex.quote(line)} >> "$HOME/{HomePath(log_file)}"'),
+    )

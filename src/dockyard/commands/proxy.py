@@ -1,0 +1,68 @@
+"""Commands for the proxy container, `dockyard-proxy` (pure).
+
+The server's ~/.dockyard/proxy is mounted at /dockyard in the container: it holds the admin
+socket, the derived caddy.json the container starts from (so a restart comes back with every
+route without dockyard connected) and one route file per app under routes/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dockyard.commands.app import NETWORK
+from dockyard.commands.base import Cmd, HomePath, Raw, Seq, all_of, any_of, cmd
+from dockyard.commands.caddy_config import ADMIN_DIR
+
+CONTAINER = "dockyard-proxy"
+STATE_DIR = ".dockyard/proxy"
+ROUTES_DIR = f"{STATE_DIR}/routes"
+CONFIG_FILE = f"{STATE_DIR}/caddy.json"
+DATA_VOLUME = "dockyard-proxy-data"  # certificates and ACME accounts survive a reboot
+
+
+@dataclass(frozen=True)
+class ProxyContainer:
+    image: str
+    publish: Sequence[str] = ("80:80", "443:443", "443:443/udp")
+    options: Sequence[str] = ()
+    log_max_size: str = "10m"
+    network: str = NETWORK
+
+
+def run(engine: str, p: ProxyContainer) -> Cmd:
+    return cmd(
+        engine, "run", "--detach", "--restart", "unless-stopped", "--name", CONTAINER,
+        "--network", p.network,
+        *[a for port in p.publish for a in ("--publish", port)],
+        "--volume", HomePath(f"{STATE_DIR}:{ADMIN_DIR}"),
+        "--volume", f"{DATA_VOLUME}:/data",
+        "--env", "XDG_DATA_HOME=/data", "--env", "XDG_CONFIG_HOME=/data/config",
+        "--log-opt", f"max-size={p.log_max_size}",
+        "--label", "dockyard=proxy",
+        *p.options,
+        "--entrypoint", "caddy",
+        p.image, "run", "--config", f"{ADMIN_DIR}/caddy.json",
+    )  # fmt: skip
+
+
+def start_or_run(engine: str, p: ProxyContainer) -> Seq:
+    return any_of(cmd(engine, "start", CONTAINER), run(engine, p))
+
+
+def read_state() -> Seq:
+    """The remote home, then every app's route file, each followed by a NUL byte.
+
+    One round trip: the home is needed to address the admin socket by absolute path.
+    """
+    return all_of(
+        cmd("mkdir", "-p", "-m", "0700", HomePath(".dockyard")),
+        cmd("mkdir", "-p", HomePath(ROUTES_DIR)),
+        Raw('printf "%s\\0" "$HOME"'),
+        cmd("find", HomePath(ROUTES_DIR), "-maxdepth", "1", "-name", "*.json",
+            "-exec", "cat", "{}", ";", "-exec", "printf", "\\0", ";"),
+    )  # fmt: skip
+
+
+def route_file(name: str) -> str:
+    return f"{ROUTES_DIR}/{name}.json"

@@ -1,0 +1,1 @@
+"""What a deploy will do, computed from the config before any server is touched (pure)."""

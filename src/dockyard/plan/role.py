@@ -1,0 +1,44 @@
+"""The plan for booting one role on one host (pure data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dockyard.commands.app import AppContainer
+from dockyard.commands.base import Secret
+from dockyard.commands.caddy_config import AppRoute
+
+
+@dataclass(frozen=True)
+class Health:
+    path: str = "/up"
+    interval: float = 1.0
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class RoleBoot:
+    service: str
+    role: str
+    destination: str | None
+    version: str
+    container: AppContainer
+    env_file_path: str  # relative to the remote home, mode 0600
+    env_file: Secret  # the secrets, in Docker's env-file format
+    route: AppRoute | None  # None for roles the proxy does not serve
+    app_port: int = 80
+    health: Health = Health()
+    deploy_timeout: float = 30.0
+    drain_timeout: float = 30.0
+    stop_timeout: int | None = None
+    readiness_delay: float = 7.0
+    primary: bool = False
+
+    @property
+    def prefix(self) -> str:
+        """Container names of this role are `<prefix><version>`."""
+        destination = f"-{self.destination}" if self.destination else ""
+        return f"{self.service}-{self.role}{destination}-"
+
+    def upstream(self, container: str) -> str:
+        return f"{container}:{self.app_port}"

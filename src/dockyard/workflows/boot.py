@@ -1,0 +1,146 @@
+"""Boot one role on one host: run the new version beside the old, health-gate, switch, drain, stop.
+
+A failed health check stops the new container and leaves the old one serving: the proxy is
+only switched once the new container answered its health check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets as random_tokens
+import time
+from dataclasses import dataclass
+
+from dockyard.commands import app as app_commands
+from dockyard.commands.base import all_of
+from dockyard.errors import DockyardError
+from dockyard.facts.app import ContainerInfo, parse_containers, version_of
+from dockyard.plan.role import RoleBoot
+from dockyard.workflows.health import (
+    HttpCheck,
+    Outcome,
+    TcpTransport,
+    wait_http_healthy,
+    wait_running,
+)
+from dockyard.workflows.proxy import ProxyController
+
+LOG_LINES = 30
+
+
+class BootFailed(DockyardError):
+    def __init__(self, host: str, name: str, detail: str, logs: str) -> None:
+        self.host, self.name, self.detail, self.logs = host, name, detail, logs
+        super().__init__(
+            f"{host}: {name} did not become healthy ({detail}); it was stopped and the previous "
+            "version keeps serving; its last log lines are shown above"
+        )
+
+
+class Barrier:
+    """Non-primary roles wait until the first primary-role container is healthy (Kamal's rule)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self.ok = False
+
+    def open(self) -> None:
+        self.ok = True
+        self._event.set()
+
+    def close(self) -> None:
+        self._event.set()
+
+    async def wait(self) -> bool:
+        await self._event.wait()
+        return self.ok
+
+
+@dataclass(frozen=True)
+class Booted:
+    host: str
+    role: str
+    name: str
+    stopped: tuple[str, ...]  # the old versions this boot stopped
+    healthy_at: float  # time.monotonic() when the new container passed its check
+    switched_at: float | None  # when the proxy served it (None for roles without the proxy)
+    undrained: dict[str, int]  # requests still in flight to old versions at drain_timeout
+
+
+async def boot_role_on_host(
+    transport: TcpTransport,
+    host: str,
+    engine: str,
+    plan: RoleBoot,
+    proxy: ProxyController | None,
+    barrier: Barrier | None = None,
+) -> Booted:
+    name = plan.container.name
+    env_dir = plan.env_file_path.rsplit("/", 1)[0]
+    filters = app_commands.label_filters(plan.service, plan.role, plan.destination)
+    listing = await transport.run(
+        host, all_of(app_commands.make_dirs(env_dir), app_commands.list_containers(engine, filters))
+    )
+    containers = parse_containers(listing.stdout)
+    await _rename_clash(transport, host, engine, name, containers)
+    old = [c.name for c in containers if _is_old_version(c, plan)]
+    if barrier is not None and not plan.primary and not await barrier.wait():
+        raise DockyardError(f"{host}: the first {plan.role} container is unhealthy; not booting")
+    await transport.upload(host, plan.env_file.encode(), plan.env_file_path, mode=0o600)
+    await transport.run(host, app_commands.run(engine, plan.container))
+    outcome = await _wait_ready(transport, host, engine, plan)
+    if not outcome.healthy:
+        if barrier is not None and plan.primary:
+            barrier.close()
+        await _fail(transport, host, engine, name, outcome)
+    healthy_at = time.monotonic()
+    if barrier is not None and plan.primary:
+        barrier.open()
+    switched_at, undrained = None, {}
+    if plan.route is not None and proxy is not None:
+        await proxy.apply(plan.route.with_upstreams([plan.upstream(name)]))
+        switched_at = time.monotonic()
+        undrained = await proxy.wait_drained([plan.upstream(o) for o in old], plan.drain_timeout)
+    await _stop_old(transport, host, engine, plan, old)
+    return Booted(host, plan.role, name, tuple(old), healthy_at, switched_at, undrained)
+
+
+def _is_old_version(container: ContainerInfo, plan: RoleBoot) -> bool:
+    running = container.state in ("running", "restarting")
+    version = version_of(container.name, plan.prefix)
+    return running and version is not None and container.name != plan.container.name
+
+
+async def _rename_clash(
+    transport: TcpTransport, host: str, engine: str, name: str, containers: list[ContainerInfo]
+) -> None:
+    # Booting a version that exists already (a rollback, a redeploy of the same version):
+    # keep the old container aside under a unique name, as Kamal does.
+    if any(c.name == name for c in containers):
+        aside = f"{name}_replaced_{random_tokens.token_hex(8)}"
+        await transport.run(host, app_commands.rename(engine, name, aside))
+
+
+async def _wait_ready(transport: TcpTransport, host: str, engine: str, plan: RoleBoot) -> Outcome:
+    deadline = time.monotonic() + plan.deploy_timeout
+    name = plan.container.name
+    if plan.route is not None:
+        h = plan.health
+        check = HttpCheck(plan.app_port, h.path, h.interval, h.timeout)
+        return await wait_http_healthy(transport, host, engine, name, check, deadline)
+    return await wait_running(transport, host, engine, name, plan.readiness_delay, deadline)
+
+
+async def _fail(
+    transport: TcpTransport, host: str, engine: str, name: str, outcome: Outcome
+) -> None:
+    logs = await transport.run(host, app_commands.logs(engine, name, lines=LOG_LINES), check=False)
+    await transport.run(host, app_commands.stop(engine, name, timeout=1), check=False)
+    raise BootFailed(host, name, outcome.detail, (logs.stdout + logs.stderr).strip())
+
+
+async def _stop_old(
+    transport: TcpTransport, host: str, engine: str, plan: RoleBoot, old: list[str]
+) -> None:
+    if old:
+        await transport.run(host, app_commands.stop(engine, *old, timeout=plan.stop_timeout))

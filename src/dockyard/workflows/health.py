@@ -1,0 +1,117 @@
+"""dockyard's own readiness checks of a new container.
+
+Proxied roles: an HTTP GET of the health path, sent to the container's address on the server's
+network through a TCP channel of the SSH connection (no curl needed on the server, and the
+same on Docker and Podman, where health checks don't run without systemd). Other roles: the
+engine's health status when the container has a health check, else running + readiness_delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import h11
+
+from dockyard.commands import app as app_commands
+from dockyard.commands.base import cmd
+from dockyard.errors import DockyardError
+from dockyard.facts.app import ContainerState, parse_state
+from dockyard.proxy.http import exchange
+from dockyard.ssh.transport import ByteReader, ByteWriter, Transport
+
+
+class TcpTransport(Transport, Protocol):
+    async def open_tcp_connection(
+        self, host: str, address: str, port: int
+    ) -> tuple[ByteReader, ByteWriter]: ...
+
+
+@dataclass(frozen=True)
+class HttpCheck:
+    port: int
+    path: str = "/up"
+    interval: float = 1.0
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    healthy: bool
+    detail: str  # the last answer: "200 OK", "503: body…", "connection refused", "exited (1)"
+
+
+async def wait_http_healthy(
+    transport: TcpTransport, host: str, engine: str, name: str, check: HttpCheck, deadline: float
+) -> Outcome:
+    """Probe until a 2xx, the container stops, or the deadline (a time.monotonic value)."""
+    detail = "no answer yet"
+    while True:
+        state = await _state(transport, host, engine, name)
+        if state.status not in ("running", "created", "restarting"):
+            return Outcome(False, f"the container is {state.status}")
+        if state.ip:
+            ok, detail = await _probe(transport, host, state.ip, check)
+            if ok:
+                return Outcome(True, detail)
+        if time.monotonic() + check.interval > deadline:
+            return Outcome(False, detail)
+        await asyncio.sleep(check.interval)
+
+
+async def wait_running(
+    transport: Transport, host: str, engine: str, name: str, readiness_delay: float, deadline: float
+) -> Outcome:
+    """Kamal's rule for roles without the proxy: healthy, or running after readiness_delay."""
+    delay = 0.5
+    while True:
+        state = await _state(transport, host, engine, name)
+        if state.health == "healthy":
+            return Outcome(True, "healthy")
+        if engine == "podman" and state.health == "starting":
+            state = await _podman_health_check(transport, host, name, state)
+        if state.health == "healthy":
+            return Outcome(True, "healthy")
+        if state.status == "running" and not state.health:
+            await asyncio.sleep(readiness_delay)
+            again = await _state(transport, host, engine, name)
+            if again.status == "running":
+                return Outcome(True, "running")
+            state = again
+        if state.status in ("exited", "dead") or state.health == "unhealthy":
+            return Outcome(False, state.health or f"the container is {state.status}")
+        if time.monotonic() + delay > deadline:
+            return Outcome(False, state.health or state.status)
+        await asyncio.sleep(delay)
+        delay = min(delay + 0.5, 3.0)
+
+
+async def _state(transport: Transport, host: str, engine: str, name: str) -> ContainerState:
+    result = await transport.run(host, app_commands.inspect_state(engine, name), check=False)
+    return parse_state(result.stdout) if result.ok else ContainerState("missing", "", "")
+
+
+async def _podman_health_check(
+    transport: Transport, host: str, name: str, state: ContainerState
+) -> ContainerState:
+    # Podman schedules health checks with systemd timers; without systemd, run one ourselves.
+    result = await transport.run(host, cmd("podman", "healthcheck", "run", name), check=False)
+    return ContainerState(state.status, "healthy" if result.ok else "starting", state.ip)
+
+
+async def _probe(transport: TcpTransport, host: str, ip: str, check: HttpCheck) -> tuple[bool, str]:
+    try:
+        async with asyncio.timeout(check.timeout):
+            reader, writer = await transport.open_tcp_connection(host, ip, check.port)
+            try:
+                response = await exchange(reader, writer, "GET", check.path, host=ip)
+            finally:
+                writer.close()
+    except TimeoutError:
+        return False, f"no answer within {check.timeout:g}s"
+    except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
+        return False, f"{type(error).__name__}: {error}".strip(": ")
+    body = response.body.decode(errors="replace").strip()[:200]
+    return 200 <= response.status < 300, f"{response.status}" + (f": {body}" if body else "")

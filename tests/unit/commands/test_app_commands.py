@@ -1,0 +1,104 @@
+from dockyard.commands import app, proxy
+from dockyard.commands.app import AppContainer
+from dockyard.commands.base import Secret
+from dockyard.facts.app import (
+    ContainerInfo,
+    ContainerState,
+    parse_containers,
+    parse_state,
+    version_of,
+)
+from dockyard.facts.proxy import parse_state as parse_proxy_state
+
+
+def container() -> AppContainer:
+    return AppContainer(
+        name="demo-web-v2",
+        image="registry.lab:5000/demo:v2",
+        hostname="s1-1a2b3c",
+        labels={"service": "demo", "role": "web"},
+        env={"KAMAL_VERSION": "v2", "GREETING": "hi there"},
+        env_file=".dockyard/apps/demo/env/roles/web.env",
+        volumes=["/data:/data"],
+        options=["--memory", "64m"],
+        log_options=["--log-opt", "max-size=10m"],
+        command=["bin/server", "--port", "80"],
+    )
+
+
+def test_run_app_container() -> None:
+    assert app.run("docker", container()).render() == (
+        "docker run --detach --restart unless-stopped --name demo-web-v2 --network kamal"
+        " --hostname s1-1a2b3c --env KAMAL_VERSION=v2 --env 'GREETING=hi there'"
+        ' --env-file "$HOME/.dockyard/apps/demo/env/roles/web.env"'
+        " --log-opt max-size=10m --volume /data:/data --label service=demo --label role=web"
+        " --memory 64m registry.lab:5000/demo:v2 bin/server --port 80"
+    )
+
+
+def test_podman_uses_the_same_flags() -> None:
+    assert app.run("podman", container()).argv[:2] == ("podman", "run")
+
+
+def test_listing_inspect_stop_logs() -> None:
+    filters = app.label_filters("demo", "web", "staging")
+    assert app.list_containers("docker", filters).render() == (
+        "docker ps --all --filter label=service=demo --filter label=role=web"
+        " --filter label=destination=staging --format '{{.Names}}\t{{.State}}\t{{.CreatedAt}}'"
+    )
+    assert app.inspect_state("docker", "demo-web-v2").render() == (
+        "docker inspect --format '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}"
+        '{{end}}\t{{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}{{end}}\''
+        " demo-web-v2"
+    )
+    assert app.stop("docker", "a", "b", timeout=5).render() == "docker stop -t 5 a b"
+    assert app.stop("docker", "a").render() == "docker stop a"
+    assert app.logs("docker", "a", lines=30).render() == "docker logs --tail 30 a"
+    assert app.ensure_network("podman").render() == (
+        "podman network inspect kamal >/dev/null 2>&1 || podman network create kamal"
+    )
+
+
+def test_prune_and_audit() -> None:
+    assert app.remove_stopped("docker", app.label_filters("demo"), keep=5).render() == (
+        "docker ps --quiet --all --filter label=service=demo --filter status=created"
+        " --filter status=exited --filter status=dead | tail -n +6"
+        ' | while read id; do docker rm "$id" >/dev/null; done'
+    )
+    assert app.audit(".dockyard/demo-audit.log", "[t] booted 'v2'").render() == (
+        "mkdir -p \"$HOME/.dockyard\" && echo '[t] booted '\"'\"'v2'\"'\"''"
+        ' >> "$HOME/.dockyard/demo-audit.log"'
+    )
+
+
+def test_proxy_container() -> None:
+    p = proxy.ProxyContainer(image="registry.lab:5000/caddy:2.11")
+    assert proxy.start_or_run("docker", p).render() == (
+        "docker start dockyard-proxy || docker run --detach --restart unless-stopped"
+        " --name dockyard-proxy --network kamal --publish 80:80 --publish 443:443"
+        ' --publish 443:443/udp --volume "$HOME/.dockyard/proxy:/dockyard"'
+        " --volume dockyard-proxy-data:/data --env XDG_DATA_HOME=/data"
+        " --env XDG_CONFIG_HOME=/data/config --log-opt max-size=10m --label dockyard=proxy"
+        " --entrypoint caddy registry.lab:5000/caddy:2.11 run --config /dockyard/caddy.json"
+    )
+
+
+def test_parsers() -> None:
+    out = "demo-web-v2\trunning\t2026-11-22\ndemo-web-v1\texited\t2026-11-21\n\n"
+    assert parse_containers(out) == [
+        ContainerInfo("demo-web-v2", "running", "2026-11-22"),
+        ContainerInfo("demo-web-v1", "exited", "2026-11-21"),
+    ]
+    assert parse_state("running\thealthy\t172.18.0.3\n") == ContainerState(
+        "running", "healthy", "172.18.0.3"
+    )
+    assert parse_state("exited\t\t\n") == ContainerState("exited", "", "")
+    assert version_of("demo-web-v2", "demo-web-") == "v2"
+    assert version_of("demo-web-v2_replaced_0a1b", "demo-web-") is None
+    assert version_of("other-web-v2", "demo-web-") is None
+    assert parse_proxy_state("/root\0") == ("/root", [])
+
+
+def test_secrets_in_env_never_reach_the_command_line_rendering() -> None:
+    c = AppContainer(name="n", image="i", hostname="h", labels={}, env={"K": Secret("s3cret")})
+    assert "s3cret" not in app.run("docker", c).render(redact=True)

@@ -14,7 +14,8 @@
     ├── CommandFailed             a remote or local command exited non-zero; carries the Result
     ├── CommandTimeout            a command ran past its deadline
     ├── HostsFailed               one step failed on some hosts; carries each host's error
-    └── LockError                 the deploy lock is held by someone else
+    ├── LockError                 the deploy lock is held by someone else
+    └── HookError                 a hook in .kamal/hooks exited non-zero
 
 Every message is one line that says what went wrong and, where there is one, what to do.
 """
@@ -128,6 +129,10 @@ class HostsFailed(DockyardError):
 
 
 class LockError(DockyardError):
+    pass
+
+
+class HookError(DockyardError):
     pass
 
 

@@ -1,0 +1,115 @@
+"""Taking and releasing the deploy lock on the primary host.
+
+Beyond Kamal: a lock left by a dockyard run that was killed on this same machine (its process
+is gone) is recognised and released, with a warning, instead of blocking every later deploy.
+A hook run by a deploy gets KAMAL_LOCK=true, so a `dockyard` it calls does not wait for itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from dockyard.commands import lock as lock_commands
+from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails
+from dockyard.errors import LockError
+from dockyard.ssh.transport import Transport
+
+Warn = Callable[[str], None]
+
+
+def inherited_lock() -> bool:
+    return os.environ.get("KAMAL_LOCK") == "true" or os.environ.get("DOCKYARD_LOCK") == "true"
+
+
+def _process_gone(details: LockDetails) -> bool:
+    if details.machine != socket.gethostname() or details.pid <= 0:
+        return False
+    try:
+        os.kill(details.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class DeployLock:
+    def __init__(
+        self, transport: Transport, host: str, service: str, destination: str | None
+    ) -> None:
+        self.transport, self.host = transport, host
+        self.service, self.destination = service, destination
+
+    async def status(self) -> LockDetails | None:
+        result = await self.transport.run(
+            self.host, lock_commands.status(self.service, self.destination), check=False
+        )
+        return LockDetails.decode(result.stdout) if result.ok else None
+
+    async def try_acquire(self, details: LockDetails) -> LockDetails | None:
+        """None when acquired, else the details of whoever holds it."""
+        cmd = lock_commands.acquire(self.service, self.destination, details)
+        result = await self.transport.run(self.host, cmd, check=False)
+        if result.ok:
+            return None
+        holder = await self.status()
+        if holder is None:  # mkdir failed for another reason: report it as it is
+            await self.transport.run(self.host, cmd)
+        return holder
+
+    async def acquire(
+        self, details: LockDetails, *, wait: float = 0, interval: float = 15, warn: Warn = print
+    ) -> None:
+        deadline = time.monotonic() + wait
+        while (holder := await self.try_acquire(details)) is not None:
+            if _process_gone(holder):
+                warn(f"releasing a stale deploy lock ({holder.describe()}): its process is gone")
+                await self.release()
+                continue
+            if not wait or time.monotonic() + interval > deadline:
+                raise LockError(_held_message(self.host, holder, waited=bool(wait)))
+            if holder.message != AUTOMATIC_MESSAGE:
+                raise LockError(_held_message(self.host, holder, waited=False) + " (manual lock)")
+            await asyncio.sleep(interval)
+
+    async def release(self) -> None:
+        await self.transport.run(self.host, lock_commands.release(self.service, self.destination))
+
+
+def _held_message(host: str, holder: LockDetails, *, waited: bool) -> str:
+    how = "still held after waiting" if waited else "held"
+    return (
+        f"the deploy lock on {host} is {how}: {holder.describe()}; wait for that deploy, "
+        "use --lock-wait, or if it is abandoned run `dockyard lock release`"
+    )
+
+
+@asynccontextmanager
+async def holding_lock(
+    lock: DeployLock, details: LockDetails, *, wait: float = 0, interval: float = 15,
+    warn: Warn = print,
+) -> AsyncIterator[None]:  # fmt: skip
+    if inherited_lock():
+        yield
+        return
+    await lock.acquire(details, wait=wait, interval=interval, warn=warn)
+    try:
+        yield
+    finally:
+        await lock.release()
+
+
+def new_details(version: str, message: str = AUTOMATIC_MESSAGE, *, user: str) -> LockDetails:
+    return LockDetails(
+        locked_by=user,
+        at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        version=version,
+        message=message,
+        machine=socket.gethostname(),
+        pid=os.getpid(),
+    )

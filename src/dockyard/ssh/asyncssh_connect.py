@@ -1,0 +1,146 @@
+"""Opening one asyncssh connection from SshOptions: keys, agent, config, jump host, host keys.
+
+Host keys are always checked: against `known_hosts` when given, else ~/.ssh/known_hosts (never
+`known_hosts=None`, which would turn checking off). The client object remembers the key a server
+offered, so an unknown or changed key is reported with its fingerprint.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import asyncssh
+
+from dockyard.errors import HostKeyError, SshAuthError
+from dockyard.ssh.errormap import host_key_error, mapped_errors
+from dockyard.ssh.options import SshOptions, expand_proxy_command
+
+
+class _Client(asyncssh.SSHClient):
+    """Records the host key a server offered when it was not trusted, and when the link died."""
+
+    def __init__(self) -> None:
+        self.offered: asyncssh.SSHKey | None = None
+        self.offered_addr = ""
+        self.lost = False
+
+    def validate_host_public_key(
+        self, host: str, addr: str, port: int, key: asyncssh.SSHKey
+    ) -> bool:
+        self.offered, self.offered_addr = key, addr
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+
+
+@dataclass
+class Pooled:
+    """One live connection to one host, with its SFTP session once one was needed."""
+
+    conn: asyncssh.SSHClientConnection
+    client: _Client
+    sftp: asyncssh.SFTPClient | None = None
+
+    @property
+    def alive(self) -> bool:
+        return not self.client.lost
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where to connect: a target host, or the jump host in front of it."""
+
+    host: str
+    port: int
+    user: str
+
+
+async def open_connection(
+    options: SshOptions, endpoint: Endpoint, *, tunnel: asyncssh.SSHClientConnection | None = None
+) -> Pooled:
+    """A connected, authenticated connection; every failure is a DockyardError."""
+    client = _Client()
+    kwargs = _connect_kwargs(options, endpoint, tunnel)
+    with mapped_errors(endpoint.host, port=endpoint.port):
+        try:
+            conn = await asyncssh.connect(
+                endpoint.host, endpoint.port, client_factory=lambda: client, **kwargs
+            )
+        except asyncssh.HostKeyNotVerifiable:
+            raise _host_key_error(options, endpoint, client) from None
+    return Pooled(conn=conn, client=client)
+
+
+def _connect_kwargs(
+    options: SshOptions, endpoint: Endpoint, tunnel: asyncssh.SSHClientConnection | None
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "username": endpoint.user,
+        "known_hosts": options.known_hosts if options.known_hosts else (),
+        "config": _config_paths(options.config),
+        "connect_timeout": options.connect_timeout,
+        "keepalive_interval": options.keepalive_interval,
+        "keepalive_count_max": 3,
+        "agent_forwarding": options.forward_agent,
+    }
+    keys = _client_keys(options, endpoint.host)
+    if keys:
+        kwargs["client_keys"] = keys
+    if options.keys_only:
+        kwargs["agent_path"] = None
+    if tunnel is not None:
+        kwargs["tunnel"] = tunnel
+    elif options.proxy_command and options.proxy is None:
+        kwargs["proxy_command"] = expand_proxy_command(
+            options.proxy_command, host=endpoint.host, port=endpoint.port, user=endpoint.user
+        )
+    return kwargs
+
+
+def _config_paths(config: bool | tuple[str, ...]) -> Any:
+    if config is True:
+        return ()  # asyncssh reads ~/.ssh/config when it exists
+    if config is False:
+        return []
+    return [os.path.expanduser(path) for path in config]
+
+
+def _client_keys(options: SshOptions, host: str) -> list[Any]:
+    keys: list[Any] = []
+    for path in options.keys:
+        expanded = os.path.expanduser(path)
+        if not os.path.exists(expanded):
+            raise SshAuthError(host, f"ssh/keys: {path} does not exist; fix the path")
+        keys.append(expanded)
+    for number, data in enumerate(options.key_data, start=1):
+        try:
+            keys.append(asyncssh.import_private_key(data))
+        except (asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
+            raise SshAuthError(
+                host, f"ssh/key_data: key {number} cannot be read ({exc}); check the secret"
+            ) from None
+    return keys
+
+
+def _host_key_error(options: SshOptions, endpoint: Endpoint, client: _Client) -> HostKeyError:
+    offered = client.offered
+    shown = f"{offered.get_algorithm()} key {offered.get_fingerprint()}" if offered else None
+    changed = _has_known_key(options.known_hosts, endpoint, client.offered_addr)
+    return host_key_error(
+        endpoint.host, endpoint.port, options.known_hosts, offered=shown, changed=changed
+    )
+
+
+def _has_known_key(known_hosts: str | None, endpoint: Endpoint, addr: str) -> bool:
+    path = known_hosts or os.path.expanduser("~/.ssh/known_hosts")
+    if not os.path.isfile(path):
+        return False
+    port = endpoint.port if endpoint.port != 22 else None
+    try:
+        trusted = asyncssh.match_known_hosts(path, endpoint.host, addr, port)[0]
+    except (OSError, ValueError):
+        return False
+    return bool(trusted)

@@ -1,0 +1,217 @@
+"""AsyncsshTransport: the Transport over real SSH, one pooled connection per host.
+
+    transport = AsyncsshTransport(SshOptions(user="deploy", known_hosts="/path/known_hosts"))
+    result = await transport.run("10.0.0.1", cmd("docker", "ps"))   # raises CommandFailed
+    await transport.upload("10.0.0.1", b"K=V\n", ".dockyard/app.env", mode=0o600)
+    reader, writer = await transport.open_unix_connection("10.0.0.1", "/run/caddy/admin.sock")
+    transport.stats("10.0.0.1")    # HostStats(connections=1, commands=1, uploads=1, streams=1)
+    await transport.close()        # or: async with AsyncsshTransport(...) as transport
+
+The first use of a host opens its connection (at most `max_concurrent_starts` opening at once,
+behind a per-host lock); every later command reuses it, and a dead one is reopened on next use.
+A jump host (`ssh/proxy`) gets one connection of its own that all targets tunnel through.
+Every asyncssh error is mapped to dockyard's error tree before it leaves this package; secrets in
+commands, env and input are redacted from asyncssh's log records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import posixpath
+import secrets
+from collections.abc import Mapping
+from dataclasses import replace
+from types import TracebackType
+
+import asyncssh
+
+from dockyard.commands.base import Command
+from dockyard.errors import CommandFailed, CommandTimeout, Result, SshError
+from dockyard.ssh.asyncssh_connect import Endpoint, Pooled, open_connection
+from dockyard.ssh.asyncssh_streams import SshByteReader, SshByteWriter
+from dockyard.ssh.errormap import mapped_errors
+from dockyard.ssh.options import SshOptions
+from dockyard.ssh.redact import SecretLogFilter, secrets_in
+from dockyard.ssh.transport import ByteReader, ByteWriter, HostStats, remote_path, render_for_wire
+
+
+class AsyncsshTransport:
+    def __init__(self, options: SshOptions | None = None) -> None:
+        self.options = options or SshOptions()
+        self._pool: dict[str, Pooled] = {}
+        self._jumps: dict[str, Pooled] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._starts = asyncio.Semaphore(self.options.max_concurrent_starts)
+        self._sessions: dict[str, asyncio.Semaphore] = {}
+        self._stats: dict[str, HostStats] = {}
+        self._log_filter = SecretLogFilter.install(self.options.log_level_number)
+
+    async def __aenter__(self) -> AsyncsshTransport:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def run(
+        self,
+        host: str,
+        cmd: Command,
+        *,
+        check: bool = True,
+        timeout: float | None = None,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Result:
+        wire, shown = render_for_wire(cmd, env)
+        self._log_filter.remember(secrets_in(cmd, env, input))
+        pooled = await self._connection(host)
+        self._host_stats(host).commands += 1
+        with mapped_errors(host, port=self.options.port, command=shown):
+            async with self._session_slot(host):
+                completed = await self._execute(pooled, wire, input, timeout)
+        if completed is None:
+            raise CommandTimeout(host, shown, timeout or 0)
+        result = Result(
+            host, shown, _exit_status(completed), _str(completed.stdout), _stderr(completed)
+        )
+        if check and not result.ok:
+            raise CommandFailed(result)
+        return result
+
+    async def _execute(
+        self, pooled: Pooled, wire: str, input: str | None, timeout: float | None
+    ) -> asyncssh.SSHCompletedProcess | None:
+        """The completed process, or None when it ran past `timeout` (then it is signalled)."""
+        process = await pooled.conn.create_process(wire, input=input, errors="replace")
+        try:
+            return await process.wait(check=False, timeout=timeout)
+        except asyncssh.TimeoutError:
+            # OpenSSH delivers signals only to non-root sessions (privilege separation); a root
+            # command keeps running until it next writes to the closed channel.
+            process.send_signal("TERM")
+            process.close()
+            return None
+
+    async def upload(self, host: str, data: bytes, path: str, *, mode: int = 0o600) -> None:
+        """Write `data` to `path` atomically: a temp file beside it with `mode`, then a rename."""
+        pooled = await self._connection(host)
+        self._host_stats(host).uploads += 1
+        target = remote_path(path)
+        directory, name = posixpath.split(target)
+        temp = posixpath.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
+            sftp = await self._sftp(host, pooled)
+            try:
+                attrs = asyncssh.SFTPAttrs(permissions=mode)
+                async with sftp.open(temp, "wb", attrs) as remote_file:
+                    await remote_file.write(data)
+                    await remote_file.chmod(mode)  # exact mode, whatever sftp-server's umask
+                    await remote_file.fsync()
+                await sftp.posix_rename(temp, target)
+            except BaseException:
+                await _remove_quietly(sftp, temp)
+                raise
+
+    async def open_unix_connection(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
+        """Streams to a unix socket on the host, through the SSH connection (direct-streamlocal)."""
+        pooled = await self._connection(host)
+        self._host_stats(host).streams += 1
+        with mapped_errors(host, port=self.options.port, command=f"connect to {path}"):
+            reader, writer = await pooled.conn.open_unix_connection(path)
+        return SshByteReader(host, reader), SshByteWriter(host, writer)
+
+    def stats(self, host: str) -> HostStats:
+        return replace(self._host_stats(host))
+
+    def all_stats(self) -> dict[str, HostStats]:
+        return {host: replace(stats) for host, stats in self._stats.items()}
+
+    async def close(self) -> None:
+        pooled = [*self._pool.values(), *self._jumps.values()]
+        self._pool.clear()
+        self._jumps.clear()
+        for each in pooled:
+            each.conn.close()
+        for each in pooled:
+            await each.conn.wait_closed()
+        self._log_filter.uninstall()
+
+    def _session_slot(self, host: str) -> asyncio.Semaphore:
+        """sshd refuses more than MaxSessions session channels; one is kept for SFTP."""
+        if host not in self._sessions:
+            self._sessions[host] = asyncio.Semaphore(self.options.max_sessions - 1)
+        return self._sessions[host]
+
+    def _host_stats(self, host: str) -> HostStats:
+        return self._stats.setdefault(host, HostStats())
+
+    async def _connection(self, host: str) -> Pooled:
+        async with self._locks.setdefault(host, asyncio.Lock()):
+            pooled = self._pool.get(host)
+            if pooled is not None and pooled.alive:
+                return pooled
+            tunnel = await self._jump_connection(host)
+            endpoint = Endpoint(host, self.options.port, self.options.user)
+            async with self._starts:
+                pooled = await open_connection(self.options, endpoint, tunnel=tunnel)
+            self._pool[host] = pooled
+            self._host_stats(host).connections += 1
+            return pooled
+
+    async def _jump_connection(self, host: str) -> asyncssh.SSHClientConnection | None:
+        jump = self.options.proxy
+        if jump is None:
+            return None
+        key = f"jump:{jump}"
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            pooled = self._jumps.get(key)
+            if pooled is None or not pooled.alive:
+                endpoint = Endpoint(jump.host, jump.port, jump.user)
+                try:
+                    pooled = await open_connection(self.options, endpoint)
+                except Exception as exc:
+                    raise _via_jump(host, str(jump), exc) from exc
+                self._jumps[key] = pooled
+                self._host_stats(key).connections += 1
+            return pooled.conn
+
+    async def _sftp(self, host: str, pooled: Pooled) -> asyncssh.SFTPClient:
+        async with self._locks.setdefault(f"sftp:{host}", asyncio.Lock()):
+            if pooled.sftp is None:
+                pooled.sftp = await pooled.conn.start_sftp_client()
+            return pooled.sftp
+
+
+def _via_jump(host: str, jump: str, exc: Exception) -> Exception:
+    if isinstance(exc, SshError):
+        return type(exc)(host, f"via jump host {jump}: {exc.message}")
+    return exc
+
+
+async def _remove_quietly(sftp: asyncssh.SFTPClient, path: str) -> None:
+    try:
+        await sftp.remove(path)
+    except (asyncssh.Error, OSError):
+        logging.getLogger(__name__).debug("could not remove temp file %s", path)
+
+
+def _exit_status(completed: asyncssh.SSHCompletedProcess) -> int:
+    if completed.exit_status is not None and completed.exit_status >= 0:
+        return completed.exit_status
+    return 255  # killed by a signal or no status sent: ssh(1) reports 255 too
+
+
+def _stderr(completed: asyncssh.SSHCompletedProcess) -> str:
+    text = _str(completed.stderr)
+    if completed.exit_signal:
+        text += f"\nkilled by signal {completed.exit_signal[0]}"
+    return text
+
+
+def _str(data: str | bytes | None) -> str:
+    if data is None:
+        return ""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data

@@ -1,0 +1,64 @@
+"""Keeping secrets out of asyncssh's log records (it logs each command at INFO level)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+
+from dockyard.commands.base import REDACTED, Cmd, Command, Raw, Secret, Seq
+
+ASYNCSSH_LOGGERS = ("asyncssh", "asyncssh.sftp")
+
+
+def secrets_in(
+    cmd: Command, env: Mapping[str, str] | None = None, input: str | None = None
+) -> set[str]:
+    """Every Secret value a run sends: in the command's arguments, its env and its stdin."""
+    found = {value for value in _command_values(cmd) if isinstance(value, Secret)}
+    found.update(v for v in (env or {}).values() if isinstance(v, Secret))
+    if isinstance(input, Secret):
+        found.add(input)
+    return {value for value in found if value}
+
+
+def _command_values(cmd: Command) -> Iterable[str]:
+    if isinstance(cmd, Cmd):
+        yield from cmd.argv
+    elif isinstance(cmd, Raw):
+        yield cmd.text
+    elif isinstance(cmd, Seq):
+        for part in cmd.parts:
+            yield from _command_values(part)
+
+
+class SecretLogFilter(logging.Filter):
+    """Rewrites asyncssh log records so no remembered secret value appears in them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+
+    @classmethod
+    def install(cls, level: int) -> SecretLogFilter:
+        log_filter = cls()
+        for name in ASYNCSSH_LOGGERS:
+            logger = logging.getLogger(name)
+            logger.addFilter(log_filter)
+        logging.getLogger("asyncssh").setLevel(level)
+        return log_filter
+
+    def uninstall(self) -> None:
+        for name in ASYNCSSH_LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+    def remember(self, values: Iterable[str]) -> None:
+        self._secrets.update(values)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        for value in sorted(self._secrets, key=len, reverse=True):
+            message = message.replace(value, REDACTED)
+        record.msg, record.args = message, None
+        return True

@@ -33,13 +33,13 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "docs": (None, "Show the documentation of every configuration key"),
     "init": (None, "Create config/deploy.yml, .kamal/secrets and sample hooks"),
     "remove": (None, "Remove the proxy, app, accessories and registry session"),
-    "lab": (None, "Run a lab of local servers to deploy to (root, Linux)"),
+    "lab": ("dockyard.cli.lab:command", "Run a lab of local servers to deploy to (root, Linux)"),
     "version": ("dockyard.cli.main:version_command", "Show the dockyard version"),
 }
 
 # Which issue builds each group that is not there yet, so the message says where it stands.
 NOT_BUILT_ISSUE = {
-    "config": 3, "docs": 3, "init": 3, "secrets": 3, "lab": 2,
+    "config": 3, "docs": 3, "init": 3, "secrets": 3,
     "build": 5, "registry": 5, "accessory": 6,
 }  # fmt: skip
 

@@ -1,0 +1,113 @@
+"""`dockyard lab up|down|status|ssh`: a lab of local servers to deploy to (Linux, root)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from dockyard.cli.main import COMMANDS, echo_json
+from dockyard.errors import LabError
+
+name_option = click.option(
+    "--name", default="dockyard", show_default=True, help="Lab name (two labs need two names)."
+)
+dir_option = click.option(
+    "--dir",
+    "lab_dir",
+    envvar="DOCKYARD_LAB_DIR",
+    default=None,
+    help="Lab dir [default: /var/lib/dockyard-lab/NAME; env DOCKYARD_LAB_DIR].",
+)
+
+
+@click.group("lab", help=COMMANDS["lab"][1])
+def command() -> None:
+    pass
+
+
+@command.command("up", help="Bring up N servers, a builder host and a registry.")
+@click.option("--servers", default=2, show_default=True, type=int, help="How many servers.")
+@click.option("--engine", type=click.Choice(["docker", "podman"]), default="docker",
+              show_default=True, help="Container engine on the servers.")  # fmt: skip
+@name_option
+@click.option("--subnet", default="10.77.0.0/24", show_default=True, help="The lab's network.")
+@dir_option
+@click.option("--no-images", is_flag=True, help="Do not build and push the test images.")
+def up_command(servers: int, engine: str, name: str, subnet: str, lab_dir: str | None,
+               no_images: bool) -> None:  # fmt: skip
+    from dockyard.lab import LabSpec, up
+
+    spec = LabSpec(name=name, subnet=subnet, servers=servers, engine=engine,  # type: ignore[arg-type]
+                   dir=lab_dir or "")  # fmt: skip
+    info = up(
+        spec, build_images=not no_images, progress=lambda m: click.echo(f"lab: {m}", err=True)
+    )
+    click.echo(f"lab {info.name} is up: {len(info.servers)} server(s), engine {info.engine}, "
+               f"registry {info.registry} (registry.lab:5000 on the hosts)")  # fmt: skip
+    for host in info.hosts:
+        click.echo(
+            f"  {host.name:8} {host.ip:15} {host.role:8} ssh -F {info.ssh_config} {host.name}"
+        )
+    flag = "" if name == "dockyard" else f" --name {name}"
+    click.echo(f"or: dockyard lab ssh{flag} s1; take it down with: dockyard lab down{flag}")
+    for key, ref in info.images.items():
+        click.echo(f"  image {key:14} {ref}")
+
+
+@command.command("down", help="Remove everything the lab made (safe to run twice).")
+@name_option
+@dir_option
+def down_command(name: str, lab_dir: str | None) -> None:
+    from dockyard.lab import down
+
+    down(name, lab_dir)
+    click.echo(f"lab {name} is down")
+
+
+@command.command("status", help="Show what of the lab is up.")
+@name_option
+@dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status_command(name: str, lab_dir: str | None, as_json: bool) -> None:
+    from dockyard.lab import status
+
+    report = status(name, lab_dir)
+    if as_json:
+        echo_json(report)
+        return
+    _print_status(report)
+
+
+def _print_status(report: dict[str, Any]) -> None:
+    click.echo(f"lab {report['name']}: {report['state']} ({report['dir']})")
+    if report["subnet"]:
+        reg = report["registry"]
+        state = "answers" if reg["answers"] else ("running" if reg["running"] else "stopped")
+        click.echo(f"  subnet {report['subnet']}, engine {report['engine']}, "
+                   f"registry {reg['address']} {state}")  # fmt: skip
+    for row in report["hosts"]:
+        parts = [
+            "running" if row["running"] else "stopped",
+            "sshd up" if row["sshd"] else "sshd down",
+            f"{row['engine']} answers" if row["engine_answers"] else f"{row['engine']} down",
+        ]
+        click.echo(f"  {row['name']:8} {row['ip'] or '?':15} {', '.join(parts)}")
+    if report["state"] == "partial":
+        click.echo(f"  (half up: run dockyard lab down --name {report['name']})")
+
+
+@command.command("ssh", help="Open ssh to a lab host (checking its host key): lab ssh s1 [-- CMD].")
+@name_option
+@dir_option
+@click.argument("host")
+@click.argument("cmd", nargs=-1, type=click.UNPROCESSED)
+def ssh_command(name: str, lab_dir: str | None, host: str, cmd: tuple[str, ...]) -> None:
+    from dockyard.lab import LabInfo, LabSpec
+
+    info = LabInfo.load(lab_dir or LabSpec(name=name).lab_dir)
+    target = info.host(host)
+    if not os.path.exists(info.ssh_config):
+        raise LabError(f"{info.ssh_config} is missing; run: dockyard lab up --name {name}")
+    os.execvp("ssh", ["ssh", "-F", info.ssh_config, target.name, *cmd])

@@ -1,0 +1,78 @@
+"""`lab down`: remove everything a lab made; safe twice, after a crash, or after a failed `up`.
+
+What exists is derived from the lab dir (recorded PIDs, host dirs) and from the system (netns
+with the lab's prefix, its gateway veth and nft table), never from memory of this process.
+The client key, the registry's data (the image cache) and the hosts' last logs are kept.
+"""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from dockyard.lab import hosts, network, registry, system
+from dockyard.lab import spec as specs
+from dockyard.lab.ready import engine_ping
+
+DOCKER_TIMEOUT = 30
+LOGS = "logs"
+KEPT = {"id_ed25519", "id_ed25519.pub", "registry", LOGS}
+
+
+def host_dirs(lab_dir: str) -> list[Path]:
+    """Every host dir the lab made (it has an sshd_config), running or not."""
+    root = Path(lab_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / "sshd_config").is_file())
+
+
+def recorded_hosts_alive(lab_dir: str) -> bool:
+    dirs = host_dirs(lab_dir)
+    return any(system.is_ours(hosts.recorded_pid(h), str(h)) for h in dirs)
+
+
+def remove_containers(hdir: Path) -> None:
+    """Stop (TERM, short grace) then remove every container, so no cgroup dir is left behind."""
+    for name in ("docker.sock", "podman.sock"):
+        sock = hdir / name
+        if sock.exists() and engine_ping(str(sock)):
+            docker = ["docker", "-H", f"unix://{sock}"]
+            ids = system.run([*docker, "ps", "-aq"], check=False, timeout=DOCKER_TIMEOUT).stdout
+            if ids.split():
+                system.run([*docker, "stop", "-t", "3", *ids.split()], check=False, timeout=60)
+                system.run([*docker, "rm", "-f", *ids.split()], check=False, timeout=60)
+
+
+def down(name: str, lab_dir: str | None = None) -> None:
+    specs.validate_name(name)
+    lab_dir = lab_dir or specs.LabSpec(name=name).lab_dir
+    dirs = host_dirs(lab_dir)
+    running = [h for h in dirs if system.is_ours(hosts.recorded_pid(h), str(h))]
+    if running:
+        with ThreadPoolExecutor(max_workers=len(running)) as pool:
+            list(pool.map(remove_containers, running))
+    hosts.stop_hosts(dirs)
+    hosts.remove_cgroups(name, [h.name for h in dirs])
+    registry.stop_registry(lab_dir)
+    network.remove_network(name)
+    for hdir in dirs:
+        _remove_host_dir(Path(lab_dir), hdir)
+    for leftover in ("lab.json", "ssh_config", "known_hosts", "images"):
+        path = Path(lab_dir) / leftover
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _remove_host_dir(lab_dir: Path, hdir: Path) -> None:
+    for point in reversed(system.mounts_under(str(hdir))):  # none expected: hosts mount privately
+        system.run(["umount", "-l", point], check=False)
+    logs = lab_dir / LOGS / hdir.name
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    for log in hdir.glob("*.log"):
+        shutil.move(str(log), logs / log.name)
+    shutil.rmtree(hdir, ignore_errors=True)

@@ -1,0 +1,49 @@
+#!/bin/sh
+# PID 1's child (tini is PID 1) in a lab host's own pid, mount and uts namespaces, inside its
+# network namespace. Args: NAME HOSTDIR ENGINE(docker|podman). Everything it mounts is private to
+# this host and goes away with the namespace.
+set -eu
+NAME=$1 H=$2 ENGINE=$3
+hostname "$NAME"
+mount --make-rprivate /
+mount -t proc proc /proc
+# `ip netns exec` mounted a fresh /sys, which leaves /sys/fs/cgroup empty; engines need it.
+mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
+for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
+  mkdir -p /sys/fs/cgroup/$c
+  mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c
+done
+mkdir -p /sys/fs/cgroup/systemd /sys/fs/cgroup/unified
+mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
+mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p /run/sshd /run/lock /run/podman
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+for d in /var/lib/docker /etc/docker /var/lib/containers /etc/containers /root /home /var/lib/dockyard; do
+  mkdir -p "$H/fs$d" "$d"
+  mount --bind "$H/fs$d" "$d"
+done
+mount --bind "$H/resolv.conf" /etc/resolv.conf
+mount --bind "$H/hosts" /etc/hosts
+mount --bind "$H/hostname" /etc/hostname
+pids=""
+case "$ENGINE" in
+  docker)
+    dockerd --config-file /etc/docker/daemon.json >"$H/engine.log" 2>&1 &
+    pids="$!" ;;
+  podman)
+    # daemonless; the API service lets a plain docker CLI drive it, inside and from the root side
+    ln -sf "$H/podman.sock" /run/podman/podman.sock
+    podman system service --time=0 "unix://$H/podman.sock" >"$H/engine.log" 2>&1 &
+    pids="$!" ;;
+esac
+/usr/sbin/sshd -D -f "$H/sshd_config" -E "$H/sshd.log" &
+pids="$pids $!"
+stop() {
+  kill -TERM $pids 2>/dev/null || true
+  wait
+  exit 0
+}
+trap stop TERM INT
+echo "host $NAME up: engine=$ENGINE"
+wait

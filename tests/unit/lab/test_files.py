@@ -1,0 +1,124 @@
+"""The exact text of every file a lab writes (pure)."""
+
+import json
+
+import pytest
+
+from dockyard.lab import files
+from dockyard.lab.spec import Host, LabSpec
+
+LAB = LabSpec(name="tdock", subnet="10.201.0.0/24", servers=2, dir="/l")
+S1 = Host("s1", "10.201.0.11", "server", "docker")
+P1 = Host("s1", "10.201.0.11", "server", "podman")
+
+
+def test_sshd_config_is_key_only_with_forwarding_and_sftp() -> None:
+    assert files.sshd_config(LAB, S1) == (
+        "Port 22\n"
+        "ListenAddress 10.201.0.11\n"
+        "HostKey /l/s1/ssh_host_ed25519_key\n"
+        "PidFile /run/sshd.pid\n"
+        "AuthorizedKeysFile .ssh/authorized_keys\n"
+        "PermitRootLogin prohibit-password\n"
+        "PubkeyAuthentication yes\n"
+        "PasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\n"
+        "UsePAM no\n"
+        "StrictModes no\n"
+        "UseDNS no\n"
+        "PrintMotd no\n"
+        "AllowTcpForwarding yes\n"
+        "AllowStreamLocalForwarding yes\n"
+        "StreamLocalBindUnlink yes\n"
+        "MaxSessions 64\n"
+        "MaxStartups 64:30:128\n"
+        "Subsystem sftp internal-sftp\n"
+    )
+
+
+def test_podman_hosts_point_the_docker_cli_at_the_podman_service() -> None:
+    text = files.sshd_config(LAB, P1)
+    assert text.endswith("SetEnv DOCKER_HOST=unix:///run/podman/podman.sock\n")
+    assert "DOCKER_HOST" not in files.sshd_config(LAB, S1)
+
+
+def test_etc_hosts_names_the_registry_and_every_lab_host() -> None:
+    assert files.etc_hosts(LAB, S1) == (
+        "127.0.0.1 localhost\n"
+        "10.201.0.1 registry.lab\n"
+        "10.201.0.10 builder\n"
+        "10.201.0.11 s1\n"
+        "10.201.0.12 s2\n"
+    )
+
+
+def test_daemon_json_trusts_the_lab_registry_and_listens_on_the_lab_side() -> None:
+    assert json.loads(files.daemon_json(LAB, S1)) == {
+        "hosts": ["unix:///run/docker.sock", "unix:///l/s1/docker.sock"],
+        "insecure-registries": ["registry.lab:5000", "10.201.0.1:5000"],
+        "cgroup-parent": "/dy-tdock-s1",
+        "log-driver": "json-file",
+        "log-opts": {"max-size": "10m"},
+        "pidfile": "/run/docker.pid",
+    }
+
+
+def test_containers_conf_sets_the_ulimits_podman_needs_here() -> None:
+    text = files.containers_conf(LAB, P1)
+    assert 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' in text
+    assert 'cgroup_parent = "/dy-tdock-s1"\n' in text
+    assert text.endswith('[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n')
+
+
+def test_registries_conf_marks_the_lab_registry_insecure() -> None:
+    assert files.registries_conf(LAB) == (
+        "unqualified-search-registries = []\n"
+        '\n[[registry]]\nlocation = "registry.lab:5000"\ninsecure = true\n'
+        '\n[[registry]]\nlocation = "10.201.0.1:5000"\ninsecure = true\n'
+    )
+
+
+def test_registry_listens_on_the_gateway_and_stores_in_the_lab_dir() -> None:
+    text = files.registry_config(LAB)
+    assert 'http: {addr: "10.201.0.1:5000"}\n' in text
+    assert "rootdirectory: /l/registry/data" in text
+
+
+def test_ssh_config_has_an_entry_per_host_by_name_and_address_with_checking_on() -> None:
+    text = files.ssh_config(LAB)
+    assert text.split("\n\n")[1] == (
+        "Host s1 10.201.0.11\n"
+        "  HostName 10.201.0.11\n"
+        "  User root\n"
+        "  IdentityFile /l/id_ed25519\n"
+        "  IdentitiesOnly yes\n"
+        "  UserKnownHostsFile /l/known_hosts\n"
+        "  GlobalKnownHostsFile /dev/null\n"
+        "  StrictHostKeyChecking yes\n"
+        "  ConnectTimeout 5\n"
+        "  LogLevel ERROR"
+    )
+    assert [b.split("\n")[0] for b in text.split("\n\n")] == [
+        "Host builder 10.201.0.10",
+        "Host s1 10.201.0.11",
+        "Host s2 10.201.0.12",
+    ]
+
+
+def test_known_hosts_line_names_address_and_host_and_drops_the_comment() -> None:
+    line = files.known_hosts_line(S1, "ssh-ed25519 AAAAkey s1\n")
+    assert line == "10.201.0.11,s1 ssh-ed25519 AAAAkey\n"
+    with pytest.raises(ValueError, match="not a public key"):
+        files.known_hosts_line(S1, "")
+
+
+def test_nft_guard_drops_forwarding_through_the_gateway() -> None:
+    assert files.nft_guard("dytdockgw", "dy_tdock_guard") == (
+        "table inet dy_tdock_guard {\n"
+        "  chain labfwd {\n"
+        "    type filter hook forward priority -10; policy accept;\n"
+        '    iifname "dytdockgw" drop\n'
+        '    oifname "dytdockgw" drop\n'
+        "  }\n"
+        "}\n"
+    )

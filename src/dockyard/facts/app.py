@@ -40,3 +40,25 @@ def version_of(container: str, prefix: str) -> str | None:
         return None
     version = container[len(prefix) :]
     return None if "_replaced_" in version or not version else version
+
+
+def parse_booted_versions(audit_log: str) -> list[str]:
+    """Versions in the order they were booted, from the audit log's "Booted app version" lines."""
+    marker = "Booted app version "
+    return [
+        line.split(marker, 1)[1].split()[0]
+        for line in audit_log.splitlines()
+        if marker in line and line.split(marker, 1)[1].split()
+    ]
+
+
+def previous_version(booted: list[str], current: str | None, available: set[str]) -> str | None:
+    """The version served before the current one that still has a container to start.
+
+    Versions that never served (a deploy whose health check failed) are not in the audit log,
+    so they are never picked.
+    """
+    for version in reversed(booted):
+        if version != current and version in available:
+            return version
+    return None

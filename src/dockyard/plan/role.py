@@ -33,6 +33,7 @@ class RoleBoot:
     stop_timeout: int | None = None
     readiness_delay: float = 7.0
     primary: bool = False
+    restart_existing: bool = False  # rollback: start the stopped container of this version
 
     @property
     def prefix(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import h11
 
-from dockyard.errors import DockyardError
+from dockyard.errors import DockyardError, SshError
 from dockyard.facts.caddy import parse_in_flight
 from dockyard.proxy.http import Response, exchange
 from dockyard.ssh.transport import ByteReader, ByteWriter
@@ -48,7 +48,7 @@ class CaddyAdmin:
             response = await asyncio.wait_for(
                 self.request(method, path, body), timeout=self._timeout
             )
-        except (OSError, h11.ProtocolError, TimeoutError) as error:
+        except (OSError, SshError, h11.ProtocolError, TimeoutError) as error:
             raise ProxyAdminError(
                 f"{self._where}: the proxy's admin API did not answer {method} {path} "
                 f"({error or type(error).__name__}); is the proxy running? "

@@ -82,12 +82,10 @@ async def boot_role_on_host(
         host, all_of(app_commands.make_dirs(env_dir), app_commands.list_containers(engine, filters))
     )
     containers = parse_containers(listing.stdout)
-    await _rename_clash(transport, host, engine, name, containers)
     old = [c.name for c in containers if _is_old_version(c, plan)]
     if barrier is not None and not plan.primary and not await barrier.wait():
         raise DockyardError(f"{host}: the first {plan.role} container is unhealthy; not booting")
-    await transport.upload(host, plan.env_file.encode(), plan.env_file_path, mode=0o600)
-    await transport.run(host, app_commands.run(engine, plan.container))
+    await _start_new(transport, host, engine, plan, containers)
     outcome = await _wait_ready(transport, host, engine, plan)
     if not outcome.healthy:
         if barrier is not None and plan.primary:
@@ -111,14 +109,28 @@ def _is_old_version(container: ContainerInfo, plan: RoleBoot) -> bool:
     return running and version is not None and container.name != plan.container.name
 
 
-async def _rename_clash(
-    transport: TcpTransport, host: str, engine: str, name: str, containers: list[ContainerInfo]
+async def _start_new(
+    transport: TcpTransport, host: str, engine: str, plan: RoleBoot, containers: list[ContainerInfo]
 ) -> None:
-    # Booting a version that exists already (a rollback, a redeploy of the same version):
-    # keep the old container aside under a unique name, as Kamal does.
-    if any(c.name == name for c in containers):
+    name = plan.container.name
+    existing = next((c for c in containers if c.name == name), None)
+    if plan.restart_existing:
+        # A rollback starts the stopped container of that version: same image, same env.
+        if existing is None:
+            raise DockyardError(
+                f"{host}: version {plan.version} of {plan.role} is not available as a container "
+                "(kept ones: `dockyard app containers`); deploy it instead"
+            )
+        if existing.state != "running":
+            await transport.run(host, app_commands.start(engine, name))
+        return
+    if existing is not None:
+        # Booting a version that exists already (a redeploy of the same version): keep the old
+        # container aside under a unique name, as Kamal does.
         aside = f"{name}_replaced_{random_tokens.token_hex(8)}"
         await transport.run(host, app_commands.rename(engine, name, aside))
+    await transport.upload(host, plan.env_file.encode(), plan.env_file_path, mode=0o600)
+    await transport.run(host, app_commands.run(engine, plan.container))
 
 
 async def _wait_ready(transport: TcpTransport, host: str, engine: str, plan: RoleBoot) -> Outcome:

@@ -102,3 +102,17 @@ def test_parsers() -> None:
 def test_secrets_in_env_never_reach_the_command_line_rendering() -> None:
     c = AppContainer(name="n", image="i", hostname="h", labels={}, env={"K": Secret("s3cret")})
     assert "s3cret" not in app.run("docker", c).render(redact=True)
+
+
+def test_previous_version_skips_current_and_never_served() -> None:
+    from dockyard.facts.app import parse_booted_versions, previous_version
+
+    log = (
+        "[t1] [me] Booted app version v1\n[t2] [me] Booted app version v2\n"
+        "[t3] [me] [web] Pruned containers\n[t4] [me] Booted app version v1\n"
+    )
+    booted = parse_booted_versions(log)
+    assert booted == ["v1", "v2", "v1"]
+    assert previous_version(booted, "v1", {"v1", "v2", "bad3"}) == "v2"
+    assert previous_version(booted, "v2", {"v2", "bad3"}) is None
+    assert previous_version([], None, set()) is None

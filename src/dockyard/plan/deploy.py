@@ -1,0 +1,55 @@
+"""The plan of a whole deploy: which role boots on which host, in which groups (pure data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockyard.commands.caddy_config import ProxySettings
+from dockyard.commands.proxy import ProxyContainer
+from dockyard.plan.role import RoleBoot
+
+
+@dataclass(frozen=True)
+class HostBoot:
+    host: str
+    roles: tuple[RoleBoot, ...]  # the primary role first
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    service: str
+    destination: str | None
+    version: str
+    engine: str  # docker or podman
+    image: str  # repository:version
+    latest_image: str  # repository:latest[-destination]
+    primary_host: str
+    groups: tuple[tuple[HostBoot, ...], ...]  # boot.limit groups, primary hosts first
+    proxy_hosts: tuple[str, ...]
+    proxy_container: ProxyContainer
+    proxy_settings: ProxySettings = ProxySettings()
+    boot_wait: float = 0
+    parallel_roles: bool = False
+    retain_containers: int = 5
+    hooks_path: Path = Path(".kamal/hooks")
+    roles_filter: tuple[str, ...] = ()
+    performer: str = "unknown"
+    extra_hook_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        return tuple(h.host for group in self.groups for h in group)
+
+    @property
+    def audit_log(self) -> str:
+        suffix = f"-{self.destination}" if self.destination else ""
+        return f".dockyard/{self.service}{suffix}-audit.log"
+
+    def audit_line(self, message: str, *, at: str, role: str | None = None) -> str:
+        parts = [f"[{at}]", f"[{self.performer}]"]
+        if self.destination:
+            parts.append(f"[{self.destination}]")
+        if role:
+            parts.append(f"[{role}]")
+        return " ".join([*parts, message])

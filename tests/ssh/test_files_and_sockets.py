@@ -13,6 +13,7 @@ import pytest
 from dockyard.commands.base import cmd
 from dockyard.errors import SshError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from tests.ssh.conftest import free_port
 
 pytestmark = pytest.mark.sshd
 
@@ -128,3 +129,33 @@ async def test_open_unix_connection_to_a_missing_socket_is_an_ssh_error(
     with pytest.raises(SshError) as caught:
         await transport.open_unix_connection(HOST, str(tmp_path / "nothing.sock"))
     assert str(caught.value).startswith(f"{HOST}: the server refused to open a channel")
+
+
+async def test_open_tcp_connection_reaches_a_port_seen_from_the_host(
+    transport: AsyncsshTransport,
+) -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"hello from " + (await reader.readline()))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, HOST, 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        reader, writer = await transport.open_tcp_connection(HOST, HOST, port)
+        writer.write(b"ssh\n")
+        await writer.drain()
+        assert await reader.read() == b"hello from ssh\n"
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert transport.stats(HOST).streams == 1
+
+
+async def test_open_tcp_connection_to_a_closed_port_is_an_ssh_error(
+    transport: AsyncsshTransport,
+) -> None:
+    with pytest.raises(SshError) as caught:
+        await transport.open_tcp_connection(HOST, HOST, free_port(HOST))
+    assert str(caught.value).startswith(f"{HOST}: the server refused to open a channel: ")

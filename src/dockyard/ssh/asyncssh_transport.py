@@ -4,6 +4,7 @@
     result = await transport.run("10.0.0.1", cmd("docker", "ps"))   # raises CommandFailed
     await transport.upload("10.0.0.1", b"K=V\n", ".dockyard/app.env", mode=0o600)
     reader, writer = await transport.open_unix_connection("10.0.0.1", "/run/caddy/admin.sock")
+    reader, writer = await transport.open_tcp_connection("10.0.0.1", "172.18.0.5", 3000)
     transport.stats("10.0.0.1")    # HostStats(connections=1, commands=1, uploads=1, streams=1)
     await transport.close()        # or: async with AsyncsshTransport(...) as transport
 
@@ -120,7 +121,17 @@ class AsyncsshTransport:
         pooled = await self._connection(host)
         self._host_stats(host).streams += 1
         with mapped_errors(host, port=self.options.port, command=f"connect to {path}"):
-            reader, writer = await pooled.conn.open_unix_connection(path)
+            reader, writer = await pooled.conn.open_unix_connection(path, encoding=None)
+        return SshByteReader(host, reader), SshByteWriter(host, writer)
+
+    async def open_tcp_connection(
+        self, host: str, address: str, port: int
+    ) -> tuple[ByteReader, ByteWriter]:
+        """Streams to `address:port` as seen from the host (direct-tcpip), e.g. a container."""
+        pooled = await self._connection(host)
+        self._host_stats(host).streams += 1
+        with mapped_errors(host, port=self.options.port, command=f"connect to {address}:{port}"):
+            reader, writer = await pooled.conn.open_connection(address, port, encoding=None)
         return SshByteReader(host, reader), SshByteWriter(host, writer)
 
     def stats(self, host: str) -> HostStats:

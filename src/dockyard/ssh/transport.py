@@ -3,6 +3,7 @@
     Transport.run(host, cmd, *, check=True, timeout=None, input=None, env=None) -> Result
     Transport.upload(host, data, path, *, mode=0o600)     atomic: temp file + rename
     Transport.open_unix_connection(host, path) -> (reader, writer)   a unix socket ON the host
+    Transport.open_tcp_connection(host, address, port) -> (reader, writer)   TCP, from the host
     Transport.stats(host) -> HostStats                    round trips counted per host
     Transport.close()
 
@@ -71,6 +72,10 @@ class Transport(Protocol):
     async def upload(self, host: str, data: bytes, path: str, *, mode: int = 0o600) -> None: ...
 
     async def open_unix_connection(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]: ...
+
+    async def open_tcp_connection(
+        self, host: str, address: str, port: int
+    ) -> tuple[ByteReader, ByteWriter]: ...
 
     def stats(self, host: str) -> HostStats: ...
 

@@ -1,0 +1,110 @@
+"""on_hosts and on_host_groups: every host finishes its step; failures are collected."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dockyard.errors import CommandFailed, HostsFailed, Result, SshConnectError
+from dockyard.workflows.fanout import on_host_groups, on_hosts
+
+
+async def test_results_come_back_per_host_in_host_order() -> None:
+    async def step(host: str) -> str:
+        await asyncio.sleep(0.01 if host == "a" else 0)
+        return host.upper()
+
+    assert await on_hosts(["a", "b", "c"], step) == {"a": "A", "b": "B", "c": "C"}
+
+
+async def test_a_failing_host_does_not_cut_the_others_short() -> None:
+    finished: list[str] = []
+
+    async def step(host: str) -> str:
+        if host == "bad":
+            raise SshConnectError(host, "connection refused on port 22; is sshd running?")
+        await asyncio.sleep(0.05)  # still running when "bad" fails
+        finished.append(host)
+        return host
+
+    with pytest.raises(HostsFailed) as caught:
+        await on_hosts(["good1", "bad", "good2"], step)
+    assert sorted(finished) == ["good1", "good2"]
+    assert list(caught.value.errors) == ["bad"]
+    assert str(caught.value) == (
+        "failed on 1 host(s): bad: connection refused on port 22; is sshd running?"
+    )
+
+
+async def test_every_failing_host_is_listed() -> None:
+    async def step(host: str) -> None:
+        raise CommandFailed(Result(host, "docker pull app", 1, "", "denied"))
+
+    with pytest.raises(HostsFailed) as caught:
+        await on_hosts(["a", "b"], step)
+    assert set(caught.value.errors) == {"a", "b"}
+    assert caught.value.__cause__ is None
+
+
+async def test_a_bug_keeps_its_traceback_as_the_cause() -> None:
+    async def step(host: str) -> None:
+        raise KeyError("oops")
+
+    with pytest.raises(HostsFailed) as caught:
+        await on_hosts(["a"], step)
+    assert isinstance(caught.value.__cause__, KeyError)
+
+
+async def test_limit_bounds_how_many_run_at_once() -> None:
+    running, peak = 0, 0
+
+    async def step(host: str) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    await on_hosts([f"h{i}" for i in range(7)], step, limit=3)
+    assert peak == 3
+
+
+async def test_duplicate_hosts_run_once_and_no_hosts_is_fine() -> None:
+    calls: list[str] = []
+
+    async def step(host: str) -> int:
+        calls.append(host)
+        return len(calls)
+
+    assert await on_hosts(["a", "a"], step) == {"a": 1}
+    assert await on_hosts([], step) == {}
+
+
+async def test_groups_run_in_order_with_a_wait_between_them() -> None:
+    events: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        events.append(f"wait {seconds:g}")
+
+    async def step(host: str) -> str:
+        events.append(host)
+        return host
+
+    result = await on_host_groups([("a", "b"), ("c",)], step, wait=2, sleep=sleep)
+    assert result == {"a": "a", "b": "b", "c": "c"}
+    assert events == ["a", "b", "wait 2", "c"]
+
+
+async def test_a_failing_group_stops_the_later_groups() -> None:
+    seen: list[str] = []
+
+    async def step(host: str) -> None:
+        seen.append(host)
+        if host == "b":
+            raise SshConnectError(host, "timed out")
+
+    with pytest.raises(HostsFailed) as caught:
+        await on_host_groups([("a", "b"), ("c",)], step, wait=0)
+    assert list(caught.value.errors) == ["b"]
+    assert seen == ["a", "b"]

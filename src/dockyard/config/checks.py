@@ -1,0 +1,120 @@
+"""Rules across keys that Kamal checks once every section is valid (required keys, roles, SSL)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from dockyard.config.objects import Config
+from dockyard.config.validate import Validator
+from dockyard.config.validate_special import after_section, is_local_registry, registry
+
+SERVICE_NAME = re.compile(r"\A[a-zA-Z0-9_-]+\Z")
+# The Kamal release whose config dockyard reads; `minimum_version` is compared with it.
+KAMAL_COMPAT_VERSION = "2.12.0"
+TRAEFIK_HOOKS = ("pre-traefik-reboot", "post-traefik-reboot")
+
+
+def check_sections_present(v: Validator, root: Mapping[str, Any]) -> None:
+    """Sections Kamal validates even when they are missing (as empty maps)."""
+    if not root:
+        v.fail(("service",), "the config is empty; `dockyard init` writes a starting point")
+    if "registry" not in root:
+        registry(v, {}, ("registry",))
+    if "builder" not in root:
+        after_section(v, "builder", {}, ("builder",))
+
+
+def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) -> None:
+    raw = config.raw
+    if config.require_destination and not config.destination:
+        v.fail(("require_destination",), "is true: pass a destination with -d/--destination")
+    check_required(v, config)
+    if config.minimum_version and version_key(config.minimum_version) > version_key(
+        KAMAL_COMPAT_VERSION
+    ):
+        v.fail(("minimum_version",), f"is {config.minimum_version}, but dockyard reads Kamal "
+               f"{KAMAL_COMPAT_VERSION} configs; lower it or upgrade dockyard")  # fmt: skip
+    if config.retain_containers < 1:
+        v.fail(("retain_containers",), "Must retain at least 1 container")
+    if not isinstance(raw.get("service"), str) or not SERVICE_NAME.match(config.service):
+        v.fail(("service",), "Service name can only include alphanumeric characters, hyphens, "
+               "and underscores")  # fmt: skip
+    found = [name for name in TRAEFIK_HOOKS if name in hook_files]
+    if found:
+        v.fail(("hooks_path",), f"Found {', '.join(found)}, these should be renamed to "
+               "(pre|post)-proxy-reboot")  # fmt: skip
+    check_ssl(v, config)
+    builder = raw.get("builder") or {}
+    remote = str(builder.get("remote") or "")
+    if config.registry.local and remote and not remote.startswith("ssh://"):
+        v.fail(("builder", "remote"), "Local registry with remote builder requires an SSH URL "
+               "(e.g., ssh://user@host)")  # fmt: skip
+
+
+def check_required(v: Validator, config: Config) -> None:
+    raw = config.raw
+    if raw.get("service") in (None, ""):
+        v.fail(("service",), "Missing required configuration for service (e.g. service: myapp)")
+    if raw.get("image") in (None, "") and not is_local_registry(
+        (raw.get("registry") or {}).get("server")
+    ):
+        v.fail(("image",), "Missing required configuration for image (only a localhost:PORT "
+               "registry lets it default to the service)")  # fmt: skip
+    if raw.get("servers") is None:
+        if not raw.get("accessories"):
+            v.fail(("servers",), "No servers or accessories specified")
+        return
+    check_roles(v, config)
+
+
+def check_roles(v: Validator, config: Config) -> None:
+    primary = config.primary_role
+    if primary is None:
+        v.fail(("primary_role",), f"The primary_role {config.primary_role_name} isn't defined; "
+               "add that role under servers or set primary_role")  # fmt: skip
+    if not primary.hosts:
+        v.fail(("servers", primary.name), f"No servers specified for the {primary.name} "
+               "primary_role")  # fmt: skip
+    if not config.allow_empty_roles:
+        for role in config.roles:
+            if not role.hosts:
+                v.fail(("servers", role.name), f"No servers specified for the {role.name} role. "
+                       "You can ignore this with allow_empty_roles: true")  # fmt: skip
+
+
+def check_ssl(v: Validator, config: Config) -> None:
+    for role in config.roles:
+        proxy = role.proxy
+        if proxy and proxy.ssl and proxy.custom_certificate is None and len(role.hosts) > 1:
+            v.fail(_proxy_path(config, role.name), "SSL is only supported on a single server "
+                   f"unless you provide custom certificates, found {len(role.hosts)} servers "
+                   f"for role {role.name}")  # fmt: skip
+    ssl_hosts = Counter(h for r in config.roles if r.proxy and r.proxy.ssl for h in r.proxy.hosts)
+    shared = [host for host, count in ssl_hosts.items() if count > 1]
+    if shared:
+        v.fail(
+            ("proxy",), f"Different roles can't share the same host for SSL: {', '.join(shared)}"
+        )
+
+
+def _proxy_path(config: Config, role: str) -> tuple[str, ...]:
+    servers = config.raw.get("servers")
+    if (
+        isinstance(servers, dict)
+        and isinstance(servers.get(role), dict)
+        and "proxy" in servers[role]
+    ):
+        return ("servers", role, "proxy")
+    return ("proxy",)
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Order versions like Ruby's Gem::Version: numbers numerically, a pre-release sorts first."""
+    parts = re.findall(r"\d+|[a-zA-Z]+", version)
+    key = [(1, int(p)) if p.isdigit() else (0, p) for p in parts]
+    while key and key[-1] == (1, 0):
+        key.pop()
+    return tuple(key)

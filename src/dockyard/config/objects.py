@@ -1,0 +1,162 @@
+"""Config: the whole validated configuration, with the names and values the deploy engine needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockyard.config.model import Env, Logging, Proxy, Registry, Role
+from dockyard.config.settings import Accessory, Boot, Builder, Dockyard, Ssh, Sshkit
+
+
+@dataclass(frozen=True)
+class Config:
+    service: str
+    image: str
+    version: str
+    registry: Registry
+    roles: tuple[Role, ...]
+    builder: Builder
+    destination: str | None = None
+    primary_role_name: str = "web"
+    env: Env = field(default_factory=Env)
+    env_tags: Mapping[str, Env] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    volumes: tuple[str, ...] = ()
+    logging: Logging = field(default_factory=Logging)
+    proxy: Proxy | None = None
+    accessories: tuple[Accessory, ...] = ()
+    ssh: Ssh = field(default_factory=Ssh)
+    sshkit: Sshkit = field(default_factory=Sshkit)
+    boot: Boot = field(default_factory=Boot)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    hooks_path: str = ".kamal/hooks"
+    hooks_output: str | Mapping[str, str] | None = None
+    secrets_path: str = ".kamal/secrets"
+    error_pages_path: str | None = None
+    asset_path: str | None = None
+    require_destination: bool = False
+    allow_empty_roles: bool = False
+    retain_containers: int = 5
+    minimum_version: str | None = None
+    readiness_delay: int = 7
+    deploy_timeout: int = 30
+    drain_timeout: int = 30
+    run_directory: str = ".kamal"
+    dockyard: Dockyard = field(default_factory=Dockyard)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # --- names ---------------------------------------------------------------------------------
+    @property
+    def service_and_destination(self) -> str:
+        return "-".join(part for part in (self.service, self.destination) if part)
+
+    def container_name(self, role: str, version: str | None = None) -> str:
+        """`<service>-<role>[-<destination>]-<version>`."""
+        return f"{self.proxy_service_name(role)}-{version or self.version}"
+
+    def proxy_service_name(self, role: str) -> str:
+        """`<service>-<role>[-<destination>]`: the name a role is routed under."""
+        return "-".join(part for part in (self.service, role, self.destination) if part)
+
+    @property
+    def repository(self) -> str:
+        return "/".join(part for part in (self.registry.server, self.image) if part)
+
+    @property
+    def absolute_image(self) -> str:
+        return f"{self.repository}:{self.version}"
+
+    @property
+    def latest_tag(self) -> str:
+        return "-".join(part for part in ("latest", self.destination) if part)
+
+    @property
+    def latest_image(self) -> str:
+        return f"{self.repository}:{self.latest_tag}"
+
+    @property
+    def service_with_version(self) -> str:
+        return f"{self.service}-{self.version}"
+
+    @property
+    def runtime(self) -> str:
+        return self.dockyard.runtime
+
+    # --- roles and hosts -----------------------------------------------------------------------
+    def role(self, name: str) -> Role:
+        for role in self.roles:
+            if role.name == name:
+                return role
+        raise KeyError(name)
+
+    @property
+    def primary_role(self) -> Role | None:
+        return next((r for r in self.roles if r.name == self.primary_role_name), None)
+
+    @property
+    def primary_host(self) -> str | None:
+        return self.primary_role.primary_host if self.primary_role else None
+
+    @property
+    def app_hosts(self) -> tuple[str, ...]:
+        return _unique(h for role in self.roles for h in role.host_names)
+
+    @property
+    def all_hosts(self) -> tuple[str, ...]:
+        """App hosts, then accessory hosts (Kamal's order)."""
+        return _unique([*self.app_hosts, *(h for a in self.accessories for h in a.hosts)])
+
+    def hosts_for_roles(self, names: list[str]) -> tuple[str, ...]:
+        return _unique(h for role in self.roles if role.name in names for h in role.host_names)
+
+    def hosts_with_tag(self, tag: str) -> tuple[str, ...]:
+        return _unique(h.name for role in self.roles for h in role.hosts if tag in h.tags)
+
+    @property
+    def proxy_roles(self) -> tuple[Role, ...]:
+        return tuple(role for role in self.roles if role.proxied)
+
+    @property
+    def proxy_hosts(self) -> tuple[str, ...]:
+        accessory_hosts = (h for a in self.accessories if a.proxy for h in a.hosts)
+        return _unique([*(h for r in self.proxy_roles for h in r.host_names), *accessory_hosts])
+
+    def accessory(self, name: str) -> Accessory:
+        for accessory in self.accessories:
+            if accessory.name == name:
+                return accessory
+        raise KeyError(name)
+
+    # --- per-role values -----------------------------------------------------------------------
+    def labels_for(self, role: str) -> dict[str, str]:
+        """Kamal's reserved labels, then the root labels, then the role's."""
+        reserved = {"service": self.service, "role": role}
+        if self.destination:
+            reserved["destination"] = self.destination
+        return {**reserved, **self.labels, **self.role(role).labels}
+
+    def env_for(self, role: str, host: str | None = None) -> Env:
+        """Root env, then the role's, then each tag env of the host (in the order defined)."""
+        found = self.role(role)
+        env = self.env.merged(found.env)
+        tags = next((h.tags for h in found.hosts if h.name == host), ())
+        for tag, tag_env in self.env_tags.items():
+            if tag in tags:
+                env = env.merged(tag_env)
+        return env
+
+    def stop_timeout_for(self, role: str) -> int:
+        """Role/root stop_timeout, else 10 s for proxied roles and drain_timeout for others."""
+        found = self.role(role)
+        if found.stop_timeout is not None:
+            return found.stop_timeout
+        return 10 if found.proxied else self.drain_timeout
+
+    def boot_limit(self) -> int:
+        return self.boot.limit_for(len(self.all_hosts))
+
+
+def _unique(items: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))

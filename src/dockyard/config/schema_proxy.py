@@ -1,0 +1,95 @@
+"""Schema of the proxy, accessory and x-dockyard sections (see schema.py for the kinds)."""
+
+from __future__ import annotations
+
+Spec = tuple[str, ...]
+
+PROXY: dict[str, Spec] = {
+    "host": ("string", "Host name routed to the app; commas separate several. Use host or "
+             "hosts, not both. No host means every request not claimed by another app.", ""),
+    "hosts": ("list", "Host names routed to the app.", ""),
+    "app_port": ("integer", "Port the app listens on inside the container.", "80"),
+    "ssl": ("ssl", "true for automatic certificates (one host per role), or a map naming the "
+            "secrets of a custom certificate: certificate_pem, private_key_pem.", "false"),
+    "ssl_redirect": ("boolean", "Redirect HTTP to HTTPS when ssl is on.", "true"),
+    "forward_headers": ("boolean", "Pass X-Forwarded-For/Proto from clients.",
+                        "true without ssl, false with ssl"),
+    "response_timeout": ("integer", "Seconds a request may take.", "30"),
+    "path_prefix": ("string", "Route only these path prefixes (comma separated).", ""),
+    "path_prefixes": ("list", "Route only these path prefixes.", ""),
+    "strip_path_prefix": ("boolean", "Remove the prefix before passing the request on.", "true"),
+    "healthcheck": ("section", "How a new container is checked before it gets traffic.", "",
+                    "healthcheck"),
+    "buffering": ("section", "Request and response buffering.", "", "buffering"),
+    "logging": ("section", "Headers written to the request log.", "", "proxy_logging"),
+    "run": ("section", "How the proxy container itself is run (shared by the apps of a "
+            "host).", "", "proxy_run"),
+}  # fmt: skip
+
+HEALTHCHECK: dict[str, Spec] = {
+    "interval": ("integer", "Seconds between checks.", "1"),
+    "path": ("string", "Path that answers 200 when the app is ready.", "/up"),
+    "timeout": ("integer", "Seconds each check may take.", "5"),
+}
+BUFFERING: dict[str, Spec] = {
+    "requests": ("boolean", "Buffer request bodies.", "true"),
+    "responses": ("boolean", "Buffer response bodies.", "true"),
+    "max_request_body": ("integer", "Largest request body in bytes (0: no limit).", "1000000000"),
+    "max_response_body": ("integer", "Largest response body in bytes (0: no limit).", "0"),
+    "memory": ("integer", "Bytes buffered in memory before spilling to disk.", "1000000"),
+}
+PROXY_LOGGING: dict[str, Spec] = {
+    "request_headers": ("list", "Request headers to log.", "Cache-Control, Last-Modified, "
+                        "User-Agent"),
+    "response_headers": ("list", "Response headers to log.", ""),
+}  # fmt: skip
+PROXY_RUN: dict[str, Spec] = {
+    "http_port": ("integer", "Host port for HTTP.", "80"),
+    "https_port": ("integer", "Host port for HTTPS.", "443"),
+    "metrics_port": ("integer", "Port for Prometheus metrics.", ""),
+    "debug": ("boolean", "Debug logging in the proxy.", "false"),
+    "log_max_size": ("string", "Largest proxy log file.", "10m"),
+    "publish": ("boolean", "Publish the ports on the host.", "true"),
+    "bind_ips": ("list", "Addresses the published ports bind to.", ""),
+    "registry": ("string", "Registry of the proxy image.", ""),
+    "repository": ("string", "Repository of the proxy image.", ""),
+    "version": ("string", "Tag of the proxy image.", ""),
+    "options": ("map", "Extra `docker run` options for the proxy container.", ""),
+}
+
+ACCESSORY: dict[str, Spec] = {
+    "service": ("string", "Container name and service label.", "<service>-<accessory>"),
+    "image": ("string", "Image to run, with its registry if not Docker Hub.", ""),
+    "registry": ("registry", "Registry of this accessory's image.", "Docker Hub"),
+    "host": ("string", "The one host to run on.", ""),
+    "hosts": ("hosts", "Hosts to run on.", ""),
+    "role": ("string", "Run on the hosts of this role.", ""),
+    "roles": ("list", "Run on the hosts of these roles.", ""),
+    "tag": ("string", "Run on the hosts with this tag.", ""),
+    "tags": ("list", "Run on the hosts with these tags.", ""),
+    "cmd": ("string", "Command instead of the image default.", ""),
+    "port": ("string", "Published port, `[ip:]host:container` or a bare port.", ""),
+    "labels": ("strmap", "Extra labels.", ""),
+    "options": ("map", "Extra `docker run --<name> <value>` options.", ""),
+    "env": ("env", "Environment: clear values and secret names (no tags).", ""),
+    "files": ("paths", "Files uploaded and mounted: `local:remote[:opts]` or a map with "
+              "local, remote, mode, owner, options. .erb files are rendered first.", ""),
+    "directories": ("paths", "Host directories created and mounted, same forms as files.", ""),
+    "volumes": ("list", "Other volumes, mounted as given.", ""),
+    "network": ("string", "Container network.", "kamal"),
+    "proxy": ("proxy", "Route to this accessory through the proxy.", "", "proxy"),
+}  # fmt: skip
+
+X_DOCKYARD: dict[str, Spec] = {
+    "runtime": ("enum", "Container engine on the servers.", "docker", "docker|podman"),
+    "proxy": ("section", "The Caddy proxy dockyard runs on each server.", "", "x_proxy"),
+}
+X_PROXY: dict[str, Spec] = {
+    "image": ("string", "Caddy image (2.11 or later) to run as the proxy.", "caddy:2.11"),
+}
+
+PROXY_SECTIONS: dict[str, dict[str, Spec]] = {
+    "proxy": PROXY, "healthcheck": HEALTHCHECK, "buffering": BUFFERING,
+    "proxy_logging": PROXY_LOGGING, "proxy_run": PROXY_RUN, "accessory": ACCESSORY,
+    "x-dockyard": X_DOCKYARD, "x_proxy": X_PROXY,
+}  # fmt: skip

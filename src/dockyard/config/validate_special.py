@@ -1,0 +1,224 @@
+"""Kinds of key Kamal checks with rules of their own: hosts, roles, env, registry, proxy..."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from dockyard.config.merge import deep_merge_values
+from dockyard.config.validate import ALIAS_NAME, BUILTIN_COMMANDS, Validator, is_stringish
+from dockyard.config.yamlsource import Path
+
+ENV_KEYS = ("clear", "secret", "tags")
+ACCESSORY_HOST_KEYS = ("host", "hosts", "role", "roles", "tag", "tags")
+RESERVED_LABELS = ("service", "role", "destination")
+RESTART_POLICY = re.compile(r"\A(?:no|always|unless-stopped|on-failure(?::\d+)?)\Z")
+HOOK_OUTPUT_LEVELS = ("quiet", "verbose")
+MAP = "a map (key: value)"
+
+
+def is_local_registry(server: Any) -> bool:
+    return isinstance(server, str) and (server == "localhost" or server.startswith("localhost:"))
+
+
+def hosts(v: Validator, value: Any, path: Path) -> None:
+    v.expect(isinstance(value, list), path, "a list of hosts", value)
+    for index, item in enumerate(value):
+        where = (*path, index)
+        if isinstance(item, dict):
+            if len(item) != 1:
+                v.fail(where, "multiple hosts found; write one `- host: tags` per line")
+            host, tags = next(iter(item.items()))
+            v.string_list_or_string(tags, (*where, host))
+        else:
+            v.expect(is_stringish(item), where, "a host name or `host: tags`", item)
+
+
+def roles(v: Validator, value: Any, path: Path) -> None:
+    if isinstance(value, list):
+        hosts(v, value, path)
+        return
+    v.expect(isinstance(value, dict), path, "a list of hosts or a map of roles", value)
+    for name, role in value.items():
+        where = (*path, name)
+        if isinstance(role, list):
+            hosts(v, role, where)
+            continue
+        v.expect(isinstance(role, dict), where, "a list of hosts or a map of role settings", role)
+        v.section(role, "role", where)
+        labels(v, role.get("labels"), where)
+        restart_option(v, role.get("options"), where)
+        if isinstance(role.get("proxy"), dict):
+            root_proxy = v.root.get("proxy") if isinstance(v.root.get("proxy"), dict) else {}
+            proxy_rules(v, deep_merge_values(root_proxy, role["proxy"]), (*where, "proxy"))
+
+
+def labels(v: Validator, value: Any, path: Path) -> None:
+    for name in value or {}:
+        if name in RESERVED_LABELS:
+            v.fail((*path, "labels", name), "is reserved (service, role and destination are set "
+                   "by dockyard); use another label name")  # fmt: skip
+
+
+def restart_option(v: Validator, options: Any, path: Path) -> None:
+    if not isinstance(options, dict) or "restart" not in options:
+        return
+    policy = options["restart"]
+    if not isinstance(policy, str) or not RESTART_POLICY.match(policy):
+        v.fail((*path, "options", "restart"),
+               'should be "no", always, unless-stopped, on-failure or on-failure:N')  # fmt: skip
+
+
+def env(v: Validator, value: Any, path: Path) -> None:
+    v.expect(isinstance(value, dict), path, MAP, value)
+    if not any(key in value for key in ENV_KEYS):
+        v.strmap(value, path)
+        return
+    unknown = [key for key in value if key not in ENV_KEYS]
+    if unknown:
+        v.fail(path, f"unknown key{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
+               "(with clear/secret, every variable goes under one of them)")  # fmt: skip
+    if "clear" in value:
+        v.strmap(value["clear"], (*path, "clear"))
+    if "secret" in value:
+        v.collection(value["secret"], (*path, "secret"), "list")
+    if "tags" in value:
+        if path != ("env",):
+            v.fail(path, "tags are only allowed in the root env")
+        v.expect(isinstance(value["tags"], dict), (*path, "tags"), MAP, value["tags"])
+        for tag, tag_env in value["tags"].items():
+            v.expect(isinstance(tag_env, dict), (*path, "tags", tag), MAP, tag_env)
+            env(v, tag_env, (*path, "tags", tag))
+
+
+def registry(v: Validator, value: Any, path: Path) -> None:
+    v.expect(isinstance(value, dict), path, MAP, value)
+    v.section(value, "registry", path)
+    local = is_local_registry(value.get("server"))
+    for key in ("username", "password"):
+        credential = value.get(key)
+        if not local and credential in (None, "", []):
+            v.fail((*path, key), "is required (a value, or a one-item list naming a secret); "
+                   "only a localhost:PORT registry needs none")  # fmt: skip
+        one_secret = isinstance(credential, list) and len(credential) == 1
+        if credential is not None and not (
+            isinstance(credential, str) or (one_secret and isinstance(credential[0], str))
+        ):
+            v.fail((*path, key), "should be a string or an array with one string (for secret "
+                   "lookup)")  # fmt: skip
+
+
+def credential(v: Validator, value: Any, path: Path) -> None:
+    """username/password are checked by registry(), with the server in view."""
+
+
+def proxy(v: Validator, value: Any, path: Path) -> None:
+    if path[0] == "servers" and isinstance(value, bool):
+        return
+    v.expect(isinstance(value, dict), path, MAP if path[0] != "servers" else "true, false or "
+             "a map (key: value)", value)  # fmt: skip
+    v.section(value, "proxy", path)
+    if path[0] != "servers":
+        proxy_rules(v, value, path)
+
+
+def proxy_rules(v: Validator, value: dict[Any, Any], path: Path) -> None:
+    if "host" in value and "hosts" in value:
+        v.fail(path, "Specify one of 'host' or 'hosts', not both")
+    ssl = value.get("ssl")
+    if ssl and not value.get("host") and not value.get("hosts"):
+        v.fail(path, "Must set a host to enable automatic SSL")
+    if isinstance(ssl, dict):
+        for have, need in (("certificate_pem", "private_key_pem"), ("private_key_pem", "")):
+            need = need or "certificate_pem"
+            if ssl.get(have) and not ssl.get(need):
+                v.fail(path, f"Missing {need} setting (required when {have} is present)")
+    run = value.get("run")
+    if isinstance(run, dict) and run.get("publish") is False and _publishes(run):
+        v.fail(path, "Cannot set http_port, https_port or bind_ips when publish is false")
+
+
+def _publishes(run: dict[Any, Any]) -> bool:
+    return any(
+        run.get(key) not in (None, "", []) for key in ("http_port", "https_port", "bind_ips")
+    )
+
+
+def ssl(v: Validator, value: Any, path: Path) -> None:
+    v.expect(isinstance(value, bool | dict), path, "true, false or a map (key: value)", value)
+
+
+def arch(v: Validator, value: Any, path: Path) -> None:
+    v.string_list_or_string(value, path)
+
+
+def hooks_output(v: Validator, value: Any, path: Path) -> None:
+    levels = value.items() if isinstance(value, dict) else [(None, value)]
+    for hook, level in levels:
+        where = path if hook is None else (*path, hook)
+        v.expect(isinstance(level, str), where, "quiet or verbose", level)
+        if level.lstrip(":") not in HOOK_OUTPUT_LEVELS:
+            v.fail(where, f"Invalid hooks_output '{level}', must be one of: quiet, verbose")
+
+
+def ssh_config(v: Validator, value: Any, path: Path) -> None:
+    if isinstance(value, list):
+        v.collection(value, path, "list")
+    else:
+        v.expect(isinstance(value, bool | str), path, "true, false, a path or a list", value)
+
+
+def paths(v: Validator, value: Any, path: Path) -> None:
+    v.expect(isinstance(value, list), path, "a list", value)
+    for index, item in enumerate(value):
+        where = (*path, index)
+        v.expect(is_stringish(item) or isinstance(item, dict), where, "a string or a map", item)
+        if isinstance(item, dict):
+            for key in ("local", "remote", "mode", "owner", "options"):
+                if key in item:
+                    v.expect(is_stringish(item[key]), (*where, key), "a string", item[key])
+
+
+def accessories(v: Validator, value: Any, path: Path) -> None:
+    v.expect(isinstance(value, dict), path, MAP, value)
+    for name, accessory in value.items():
+        where = (*path, name)
+        v.section(accessory, "accessory", where)
+        if sum(key in accessory for key in ACCESSORY_HOST_KEYS) != 1:
+            v.fail(where, "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`")
+        labels(v, accessory.get("labels"), where)
+        restart_option(v, accessory.get("options"), where)
+
+
+def aliases(v: Validator, value: Any, path: Path) -> None:
+    v.expect(isinstance(value, dict), path, MAP, value)
+    for name, command in value.items():
+        where = (*path, name)
+        v.expect(is_stringish(command), where, "a string", command)
+        if not ALIAS_NAME.match(str(name)):
+            v.fail(where, f"Invalid alias name: '{name}'. Must only contain lowercase letters, "
+                   "alphanumeric, hyphens and underscores.")  # fmt: skip
+        if name in BUILTIN_COMMANDS:
+            v.fail(where, f"Alias '{name}' conflicts with a built-in command.")
+
+
+def after_section(v: Validator, name: str, value: dict[Any, Any], path: Path) -> None:
+    if name != "builder":
+        return
+    cache_type = (value.get("cache") or {}).get("type")
+    if cache_type and cache_type not in ("gha", "registry"):
+        v.fail(path, f"Invalid cache type: {cache_type} (use gha or registry)")
+    if value.get("arch") in (None, "", []):
+        v.fail(path, "Builder arch not set; add `arch: amd64` (or arm64, or a list)")
+    if value.get("pack") and isinstance(value["arch"], list) and len(value["arch"]) > 1:
+        v.fail(path, "buildpacks only support building for one arch")
+    if value.get("local") is False and not value.get("remote"):
+        v.fail(path, "Cannot disable local builds, no remote is set")
+
+
+KINDS: dict[str, Callable[[Validator, Any, Path], None]] = {
+    "hosts": hosts, "roles": roles, "env": env, "registry": registry, "credential": credential,
+    "proxy": proxy, "ssl": ssl, "arch": arch, "hooks_output": hooks_output,
+    "ssh_config": ssh_config, "paths": paths, "accessories": accessories, "aliases": aliases,
+}  # fmt: skip

@@ -1,0 +1,94 @@
+"""Load config/deploy.yml (+ the destination file) from disk into a validated Config.
+
+    from dockyard.loading import load_config
+    config = load_config("config/deploy.yml", destination="staging", version=None)
+
+Each file is rendered with ERB (KAMAL_DESTINATION set), parsed with line marks, deep-merged
+(destination over base), validated with Kamal 2's rules and built into frozen objects
+(dockyard.config.objects.Config: roles, hosts, images, env NAMES, proxy, builder, ssh ...).
+The version is --version, else $VERSION, else git HEAD (+ `_uncommitted_<hex16>` when dirty and
+builder.context is set). Secrets are never read here: Config keeps secret names only; resolve
+them lazily with dockyard.secrets.load_secrets(config.secrets_path, config.destination, root=...).
+Every problem is a ConfigError (or ErbError) with key path, file and line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from dockyard.config import Config, merged_document, parse_document
+from dockyard.errors import ConfigError
+from dockyard.loading.version import resolve_version
+
+DEFAULT_CONFIG_FILE = "config/deploy.yml"
+
+__all__ = ["DEFAULT_CONFIG_FILE", "Config", "config_files", "load_config", "read_rendered"]
+
+
+def config_files(config_file: str, destination: str | None) -> list[str]:
+    """The base file and, with a destination, `<base without .yml>.<destination>.yml`."""
+    files = [config_file]
+    if destination:
+        stem = (
+            config_file[: -len(Path(config_file).suffix)]
+            if Path(config_file).suffix
+            else config_file
+        )
+        files.append(f"{stem}.{destination}.yml")
+    return files
+
+
+def read_rendered(path: Path, shown: str, destination: str | None) -> str:
+    """One config file's text after ERB."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        hint = " (run `dockyard init` to create one)" if destination is None else ""
+        raise ConfigError(f"Configuration file not found in {shown}{hint}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {shown}: {error.strerror}") from None
+    if "<%" not in text:
+        return text
+    from dockyard.templating import render_erb
+
+    return render_erb(text, filename=shown, destination=destination)
+
+
+def load_config(
+    config_file: str = DEFAULT_CONFIG_FILE,
+    destination: str | None = None,
+    version: str | None = None,
+    *,
+    root: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """The validated Config; `root` is the app directory (default: the current directory)."""
+    root = root or Path.cwd()
+    env = os.environ if env is None else env
+    files = [
+        (name, read_rendered(root / name, name, destination))
+        for name in config_files(config_file, destination)
+    ]
+    doc = merged_document(files)
+    builder = doc.value.get("builder") if isinstance(doc.value, dict) else None
+    context = builder.get("context") if isinstance(builder, dict) else None
+
+    def version_for() -> str:
+        return resolve_version(version, env, root=root, git_clone=context is None)
+
+    hooks_path = doc.value.get("hooks_path", ".kamal/hooks") if isinstance(doc.value, dict) else ""
+    return parse_document(
+        doc,
+        destination=destination,
+        version=version_for,
+        hook_files=_hook_files(root / str(hooks_path)),
+    )
+
+
+def _hook_files(directory: Path) -> frozenset[str]:
+    try:
+        return frozenset(entry.name for entry in directory.iterdir())
+    except OSError:
+        return frozenset()

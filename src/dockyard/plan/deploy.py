@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dockyard.commands.caddy_config import ProxySettings
 from dockyard.commands.proxy import ProxyContainer
@@ -28,11 +27,11 @@ class DeployPlan:
     groups: tuple[tuple[HostBoot, ...], ...]  # boot.limit groups, primary hosts first
     proxy_hosts: tuple[str, ...]
     proxy_container: ProxyContainer
-    proxy_settings: ProxySettings = ProxySettings()
+    proxy_settings: ProxySettings = field(default_factory=ProxySettings)
     boot_wait: float = 0
     parallel_roles: bool = False
     retain_containers: int = 5
-    hooks_path: Path = Path(".kamal/hooks")
+    hooks_path: str = ".kamal/hooks"  # on the deploying machine
     roles_filter: tuple[str, ...] = ()
     performer: str = "unknown"
     extra_hook_env: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,58 @@
+"""Kamal's global options, shared by every command that talks to servers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    verbose: bool = False
+    quiet: bool = False
+    version: str | None = None
+    primary: bool = False
+    hosts: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    config_file: str = "config/deploy.yml"
+    destination: str | None = None
+    skip_hooks: bool = False
+    lock_wait: bool = False
+    lock_wait_timeout: float = 900
+    lock_wait_interval: float = 15
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> GlobalOptions:
+        names = cls.__dataclass_fields__
+        picked = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+        for key in ("hosts", "roles"):
+            raw = picked.get(key) or ""
+            picked[key] = tuple(p.strip() for p in raw.split(",") if p.strip())
+        return cls(**picked)
+
+
+_OPTIONS = [
+    click.option("-v", "--verbose", is_flag=True, help="Show each command (secrets redacted)."),
+    click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+    click.option("--version", "version", default=None, help="Run against this app version."),
+    click.option("-p", "--primary", is_flag=True, help="Only the primary host."),
+    click.option("-h", "--hosts", default=None, help="Only these hosts (comma-separated, * ok)."),
+    click.option("-r", "--roles", default=None, help="Only these roles (comma-separated, * ok)."),
+    click.option("-c", "--config-file", default="config/deploy.yml", show_default=True),
+    click.option("-d", "--destination", default=None, help="Also load deploy.<dest>.yml."),
+    click.option("-H", "--skip-hooks", is_flag=True, help="Don't run hooks."),
+    click.option("--lock-wait", is_flag=True, help="Wait for the deploy lock instead of failing."),
+    click.option("--lock-wait-timeout", type=float, default=900, show_default=True),
+    click.option("--lock-wait-interval", type=float, default=15, show_default=True),
+]
+
+
+def global_options(command: F) -> F:
+    for option in reversed(_OPTIONS):
+        command = option(command)
+    return command

@@ -1,0 +1,60 @@
+"""What long commands print: live per-host lines, a summary per host, the total time."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable
+
+import click
+
+from dockyard.errors import CommandFailed, DockyardError, HostsFailed
+
+
+class Printer:
+    def __init__(self, *, quiet: bool = False, verbose: bool = False) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+        self.start = time.monotonic()
+        self.color = sys.stdout.isatty()
+
+    def step(self, message: str) -> None:
+        if not self.quiet:
+            click.secho(f"  {message}", fg="cyan" if self.color else None)
+
+    def host(self, host: str, message: str) -> None:
+        if not self.quiet:
+            prefix = f"  [{host}] " if host else "  "
+            click.echo(f"{prefix}{message}")
+
+    def summary(self, rows: Iterable[tuple[str, str]], title: str) -> None:
+        if self.quiet:
+            return
+        click.echo(f"{title} in {time.monotonic() - self.start:.1f}s")
+        for host, line in rows:
+            click.echo(f"  {host}: {line}")
+
+    def failure(self, error: DockyardError) -> None:
+        """Details an error's one line cannot hold: logs of a failed container, stderr tails."""
+        for host, err in _per_host(error):
+            logs = getattr(err, "logs", None)
+            if logs:
+                click.echo(f"  [{host}] last log lines of {getattr(err, 'name', 'the container')}:")
+                for line in str(logs).splitlines()[-30:]:
+                    click.echo(f"  [{host}]   {line}")
+            if isinstance(err, CommandFailed) and err.result.stderr.strip():
+                click.echo(f"  [{host}] `{err.result.command}` exited {err.result.exit_status}:")
+                for line in err.result.stderr.strip().splitlines()[-10:]:
+                    click.echo(f"  [{host}]   {line}")
+
+
+def _per_host(error: BaseException) -> list[tuple[str, BaseException]]:
+    if isinstance(error, HostsFailed):
+        return [pair for host, err in error.errors.items() for pair in _per_host_of(host, err)]
+    return _per_host_of(getattr(error, "host", ""), error)
+
+
+def _per_host_of(host: str, error: BaseException) -> list[tuple[str, BaseException]]:
+    if isinstance(error, HostsFailed):
+        return _per_host(error)
+    return [(host, error)]

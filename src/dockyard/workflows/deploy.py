@@ -1,0 +1,166 @@
+"""`deploy`, `redeploy` and `rollback`: Kamal's sequence, driven by a DeployPlan.
+
+lock → pre-deploy hook → proxy boot → per boot group: pre-app-boot hook, boot every role on
+every host of the group in parallel (run new, health-gate, switch, drain, stop old),
+post-app-boot hook, boot.wait → tag latest, audit, prune → release lock → post-deploy hook.
+A host that fails never cancels the others mid-step; the error names every failed host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dockyard.commands import app as app_commands
+from dockyard.commands.base import Command, all_of, cmd
+from dockyard.plan.deploy import DeployPlan, HostBoot
+from dockyard.workflows.boot import Barrier, Booted, boot_role_on_host
+from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.health import TcpTransport
+from dockyard.workflows.hooks import HookContext, run_hook
+from dockyard.workflows.lock import DeployLock, holding_lock, new_details
+from dockyard.workflows.proxy import ProxyController
+
+Report = Callable[[str, str], None]  # (host, what happened); host "" for the whole deploy
+
+
+def _quiet(host: str, message: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    command: str = "deploy"
+    boot_proxy: bool = True
+    prune: bool = True
+    skip_hooks: bool = False
+    lock_wait: float = 0
+    lock_interval: float = 15
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    booted: tuple[Booted, ...]
+    seconds: float
+
+
+async def deploy(
+    transport: TcpTransport, plan: DeployPlan, options: DeployOptions, report: Report = _quiet
+) -> DeployResult:
+    start = time.monotonic()
+    hooks = HookContext(
+        service=plan.service, version=plan.version, performer=plan.performer,
+        command=options.command, destination=plan.destination, hosts=plan.hosts,
+        roles=plan.roles_filter, lock=True, extra=plan.extra_hook_env,
+    )  # fmt: skip
+    lock = DeployLock(transport, plan.primary_host, plan.service, plan.destination)
+    details = new_details(plan.version, user=plan.performer)
+    warn = lambda message: report("", message)  # noqa: E731
+    async with holding_lock(
+        lock, details, wait=options.lock_wait, interval=options.lock_interval, warn=warn
+    ):
+        await run_hook(Path(plan.hooks_path), "pre-deploy", hooks, skip=options.skip_hooks)
+        proxies = await _proxies(transport, plan, options, report)
+        booted = await _boot_groups(transport, plan, proxies, hooks, options, report)
+        await on_hosts(plan.hosts, lambda host: _finish(transport, plan, host, options))
+    seconds = time.monotonic() - start
+    done = replace(hooks, lock=False, extra={**hooks.extra, "KAMAL_RUNTIME": str(round(seconds))})
+    await run_hook(Path(plan.hooks_path), "post-deploy", done, skip=options.skip_hooks)
+    return DeployResult(tuple(booted), seconds)
+
+
+async def _proxies(
+    transport: TcpTransport, plan: DeployPlan, options: DeployOptions, report: Report
+) -> dict[str, ProxyController]:
+    proxies = {
+        host: ProxyController(transport, host, plan.engine, plan.proxy_settings)
+        for host in plan.proxy_hosts
+    }
+
+    async def ready(host: str) -> None:
+        if options.boot_proxy:
+            await proxies[host].boot(plan.proxy_container)
+            report(host, "proxy ready")
+        else:
+            await proxies[host].read_routes()
+
+    await on_hosts(list(proxies), ready)
+    return proxies
+
+
+async def _boot_groups(
+    transport: TcpTransport,
+    plan: DeployPlan,
+    proxies: dict[str, ProxyController],
+    hooks: HookContext,
+    options: DeployOptions,
+    report: Report,
+) -> list[Booted]:
+    roles = {boot.role for group in plan.groups for h in group for boot in h.roles}
+    gated = any(b.primary for g in plan.groups for h in g for b in h.roles) and len(roles) > 1
+    barrier = Barrier() if gated else None
+    booted: list[Booted] = []
+    for group in plan.groups:
+        group_hooks = replace(hooks, hosts=tuple(h.host for h in group))
+        await run_hook(Path(plan.hooks_path), "pre-app-boot", group_hooks, skip=options.skip_hooks)
+        by_host = {h.host: h for h in group}
+        results = await on_hosts(
+            list(by_host),
+            lambda host: _boot_host(transport, plan, by_host[host], proxies, barrier, report),  # noqa: B023
+        )
+        booted += [b for host_booted in results.values() for b in host_booted]
+        await run_hook(Path(plan.hooks_path), "post-app-boot", group_hooks, skip=options.skip_hooks)
+        if plan.boot_wait and group is not plan.groups[-1]:
+            await asyncio.sleep(plan.boot_wait)
+    return booted
+
+
+async def _boot_host(
+    transport: TcpTransport,
+    plan: DeployPlan,
+    host_boot: HostBoot,
+    proxies: dict[str, ProxyController],
+    barrier: Barrier | None,
+    report: Report,
+) -> list[Booted]:
+    host = host_boot.host
+
+    async def one(role_plan_index: int) -> Booted:
+        role_plan = host_boot.roles[role_plan_index]
+        proxy = proxies.get(host) if role_plan.route is not None else None
+        booted = await boot_role_on_host(transport, host, plan.engine, role_plan, proxy, barrier)
+        report(host, f"{role_plan.role}: {booted.name} is serving")
+        return booted
+
+    if plan.parallel_roles:
+        return list(await asyncio.gather(*(one(i) for i in range(len(host_boot.roles)))))
+    return [await one(i) for i in range(len(host_boot.roles))]
+
+
+async def _finish(
+    transport: TcpTransport, plan: DeployPlan, host: str, options: DeployOptions
+) -> None:
+    """Tag the image as latest, write the audit line and prune, in one round trip."""
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    line = plan.audit_line(f"Booted app version {plan.version}", at=at)
+    steps: list[Command] = [
+        app_commands.tag(plan.engine, plan.image, plan.latest_image),
+        app_commands.audit(plan.audit_log, line),
+    ]
+    if options.prune:
+        filters = app_commands.label_filters(plan.service, destination=plan.destination)
+        steps.append(app_commands.remove_stopped(plan.engine, filters, plan.retain_containers))
+        steps.append(
+            cmd(
+                plan.engine,
+                "image",
+                "prune",
+                "--force",
+                "--filter",
+                f"label=service={plan.service}",
+            )
+        )
+    await transport.run(host, all_of(*steps))

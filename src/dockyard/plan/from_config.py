@@ -1,0 +1,190 @@
+"""DeployPlan from a validated Config and the resolved secret values (pure).
+
+Random parts (the container hostname suffix) and the performer come in as arguments, so the
+same inputs always give the same plan.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from dockyard.commands.app import AppContainer
+from dockyard.commands.base import Secret
+from dockyard.commands.caddy_config import AppRoute, ProxySettings
+from dockyard.commands.envfile import env_file, optionize
+from dockyard.commands.proxy import ProxyContainer
+from dockyard.config.model import Logging, Proxy, Role
+from dockyard.config.objects import Config
+from dockyard.plan.deploy import DeployPlan, HostBoot
+from dockyard.plan.role import Health, RoleBoot
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Kamal's -h/-r/-p filters."""
+
+    hosts: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    primary: bool = False
+
+    def role_ok(self, role: str) -> bool:
+        return not self.roles or any(fnmatch.fnmatchcase(role, p) for p in self.roles)
+
+    def host_ok(self, host: str) -> bool:
+        return not self.hosts or any(fnmatch.fnmatchcase(host, p) for p in self.hosts)
+
+
+def env_file_path(config: Config, role: str) -> str:
+    return f".dockyard/apps/{config.service_and_destination}/env/roles/{role}.env"
+
+
+def role_boot(
+    config: Config, role: Role, host: str, secrets: Mapping[str, str], token: str
+) -> RoleBoot:
+    env = config.env_for(role.name, host)
+    name = config.container_name(role.name)
+    kamal_env = {"KAMAL_CONTAINER_NAME": name, "KAMAL_VERSION": config.version, "KAMAL_HOST": host}
+    if config.destination:
+        kamal_env["KAMAL_DESTINATION"] = config.destination
+    options = dict(role.options)
+    restart = str(options.pop("restart", "unless-stopped"))
+    container = AppContainer(
+        name=name,
+        image=config.absolute_image,
+        hostname=f"{host[:50]}-{token}",
+        labels=config.labels_for(role.name),
+        env={**kamal_env, **env.clear},
+        env_file=env_file_path(config, role.name),
+        volumes=config.volumes,
+        options=optionize(options),
+        log_options=_log_args(config.logging.merged(role.logging)),
+        command=shlex.split(role.cmd) if role.cmd else (),
+        restart=restart,
+    )
+    values = {ref.env_name: secrets[ref.secret_name] for ref in env.secrets}
+    proxy = role.proxy
+    return RoleBoot(
+        service=config.service,
+        role=role.name,
+        destination=config.destination,
+        version=config.version,
+        container=container,
+        env_file_path=env_file_path(config, role.name),
+        env_file=Secret(env_file(values)),
+        route=_route(config, role, proxy) if proxy else None,
+        app_port=proxy.app_port if proxy else 80,
+        health=_health(proxy),
+        deploy_timeout=config.deploy_timeout,
+        drain_timeout=config.drain_timeout,
+        stop_timeout=config.stop_timeout_for(role.name),
+        readiness_delay=config.readiness_delay,
+        primary=role.name == config.primary_role_name,
+    )
+
+
+def _health(proxy: Proxy | None) -> Health:
+    if proxy is None:
+        return Health()
+    check = proxy.healthcheck
+    return Health(check.path, float(check.interval), float(check.timeout))
+
+
+def _route(config: Config, role: Role, proxy: Proxy) -> AppRoute:
+    buffering = proxy.buffering
+    return AppRoute(
+        name=config.proxy_service_name(role.name),
+        upstreams=(),
+        hosts=proxy.hosts,
+        path_prefixes=proxy.path_prefixes,
+        strip_path_prefix=proxy.strip_path_prefix,
+        ssl=proxy.ssl,
+        ssl_redirect=proxy.ssl_redirect,
+        response_timeout=proxy.response_timeout,
+        max_request_body=buffering.max_request_body if buffering.requests else 0,
+        buffer_requests=buffering.requests,
+        buffer_responses=buffering.responses,
+        drain_timeout=config.drain_timeout,
+    )
+
+
+def _log_args(logging: Logging) -> list[str]:
+    args = ["--log-driver", logging.driver] if logging.driver else []
+    for key, value in logging.effective_options.items():
+        args += ["--log-opt", f"{key}={value}"]
+    return args
+
+
+def deploy_plan(
+    config: Config,
+    secrets: Mapping[str, str],
+    *,
+    selection: Selection = Selection(),
+    token: str = "0",
+    performer: str = "unknown",
+    hooks_root: str = ".",
+) -> DeployPlan:
+    by_host: dict[str, list[RoleBoot]] = {}
+    roles = [r for r in config.roles if selection.role_ok(r.name)]
+    primary = config.primary_role
+    ordered = sorted(roles, key=lambda r: r is not primary)  # the primary role boots first
+    for role in ordered:
+        hosts = role.host_names[:1] if selection.primary else role.host_names
+        for host in hosts:
+            if selection.host_ok(host):
+                by_host.setdefault(host, []).append(role_boot(config, role, host, secrets, token))
+    host_boots = [HostBoot(h, tuple(boots)) for h, boots in by_host.items()]
+    limit = config.boot.limit_for(len(host_boots)) or 1
+    groups = tuple(tuple(host_boots[i : i + limit]) for i in range(0, len(host_boots), limit))
+    proxied = {h.host for h in host_boots if any(b.route for b in h.roles)}
+    return DeployPlan(
+        service=config.service,
+        destination=config.destination,
+        version=config.version,
+        engine=config.runtime,
+        image=config.absolute_image,
+        latest_image=config.latest_image,
+        primary_host=config.primary_host or (host_boots[0].host if host_boots else ""),
+        groups=groups,
+        proxy_hosts=tuple(h for h in config.proxy_hosts if h in proxied),
+        proxy_container=_proxy_container(config),
+        proxy_settings=_proxy_settings(config),
+        boot_wait=float(config.boot.wait or 0),
+        parallel_roles=config.boot.parallel_roles,
+        retain_containers=config.retain_containers,
+        hooks_path=f"{hooks_root.rstrip('/')}/{config.hooks_path}",
+        roles_filter=selection.roles,
+        performer=performer,
+    )
+
+
+def _proxy_run(config: Config) -> Sequence[Proxy]:
+    return [r.proxy for r in config.proxy_roles if r.proxy is not None]
+
+
+def _proxy_container(config: Config) -> ProxyContainer:
+    runs = [p.run for p in _proxy_run(config)]
+    if not runs:
+        return ProxyContainer(image=config.dockyard.proxy_image)
+    run = runs[0]
+    publish: tuple[str, ...] = ()
+    if run.publish:
+        ips = run.bind_ips or ("",)
+        publish = tuple(
+            f"{ip + ':' if ip else ''}{port}:{inner}"
+            for ip in ips
+            for port, inner in ((run.http_port, 80), (run.https_port, 443))
+        ) + tuple(f"{ip + ':' if ip else ''}{run.https_port}:443/udp" for ip in ips)
+    return ProxyContainer(
+        image=config.dockyard.proxy_image,
+        publish=publish,
+        options=optionize(dict(run.options)),
+        log_max_size=run.log_max_size,
+    )
+
+
+def _proxy_settings(config: Config) -> ProxySettings:
+    # Caddy listens on 80/443 inside its container; proxy.run's ports are where they're published.
+    return ProxySettings()

@@ -10,6 +10,7 @@ import pytest
 from dockyard.commands.base import REDACTED, Raw, Secret, all_of, cmd
 from dockyard.errors import CommandFailed, CommandTimeout
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.ssh.transport import Transport
 from tests.ssh.conftest import Sshd
 
 pytestmark = pytest.mark.sshd
@@ -18,7 +19,8 @@ HOST = "127.0.0.1"
 
 
 async def test_run_returns_stdout_and_exit_status(transport: AsyncsshTransport) -> None:
-    result = await transport.run(HOST, cmd("echo", "hello world"))
+    seam: Transport = transport  # mypy checks AsyncsshTransport against the Protocol
+    result = await seam.run(HOST, cmd("echo", "hello world"))
     assert (result.host, result.exit_status, result.stdout) == (HOST, 0, "hello world\n")
     assert result.command == "echo 'hello world'"
 

@@ -25,7 +25,14 @@ from dockyard.errors import (
 )
 
 _KEY_LOAD_ERRORS = (asyncssh.KeyImportError, asyncssh.KeyEncryptionError)
-MAPPED = (asyncssh.Error, OSError, asyncssh.ConfigParseError, *_KEY_LOAD_ERRORS)
+# Plain Exceptions asyncssh raises from channel streams and listeners.
+CHANNEL_EVENTS = (
+    asyncssh.BreakReceived,
+    asyncssh.SignalReceived,
+    asyncssh.TerminalSizeChanged,
+    asyncssh.ChannelListenError,
+)
+MAPPED = (asyncssh.Error, OSError, asyncssh.ConfigParseError, *_KEY_LOAD_ERRORS, *CHANNEL_EVENTS)
 
 
 def map_error(
@@ -47,6 +54,8 @@ def map_error(
         return SshError(host, f"cannot read the SSH config: {exc}; fix it or set ssh/config: false")
     if isinstance(exc, OSError):
         return _map_os_error(host, exc, port)
+    if isinstance(exc, CHANNEL_EVENTS):
+        return SshError(host, f"unexpected {type(exc).__name__} on an SSH channel: {exc}")
     raise TypeError(f"unmapped exception {type(exc).__name__}") from exc
 
 

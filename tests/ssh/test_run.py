@@ -109,3 +109,12 @@ async def test_a_dropped_connection_is_reopened(transport: AsyncsshTransport, ss
     assert (await transport.run(HOST, cmd("echo", "again"))).stdout == "again\n"
     assert transport.stats(HOST).connections == 2
     assert sshd.accepted_logins() == 2
+
+
+async def test_a_connection_that_died_unnoticed_is_reopened_before_the_command(
+    transport: AsyncsshTransport, sshd: Sshd
+) -> None:
+    await transport.run(HOST, cmd("true"))
+    sshd.kill_sessions()  # no pause: the client learns of it while opening the next channel
+    assert (await transport.run(HOST, cmd("echo", "again"))).stdout == "again\n"
+    assert transport.stats(HOST).connections == 2

@@ -29,9 +29,18 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "registry": (None, "Log in to and out of the image registry"),
     "audit": (None, "Show the audit log of the servers"),
     "details": (None, "Show the proxy, app and accessory containers"),
-    "config": (None, "Show the resolved configuration, secrets redacted"),
-    "docs": (None, "Show the documentation of every configuration key"),
-    "init": (None, "Create config/deploy.yml, .kamal/secrets and sample hooks"),
+    "config": (
+        "dockyard.cli.config_cmds:config_command",
+        "Show the resolved configuration, secrets redacted",
+    ),
+    "docs": (
+        "dockyard.cli.config_cmds:docs_command",
+        "Show the documentation of every configuration key",
+    ),
+    "init": (
+        "dockyard.cli.config_cmds:init_command",
+        "Create config/deploy.yml, .kamal/secrets and sample hooks",
+    ),
     "remove": (None, "Remove the proxy, app, accessories and registry session"),
     "lab": ("dockyard.cli.lab:command", "Run a lab of local servers to deploy to (root, Linux)"),
     "version": ("dockyard.cli.main:version_command", "Show the dockyard version"),
@@ -39,7 +48,6 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
 
 # Which issue builds each group that is not there yet, so the message says where it stands.
 NOT_BUILT_ISSUE = {
-    "config": 3, "docs": 3, "init": 3,
     "build": 5, "registry": 5, "accessory": 6,
 }  # fmt: skip
 
@@ -80,6 +88,18 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # An unknown name may be an alias from the config's `aliases:` (as in Kamal).
+        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            from dockyard.loading.aliases import expand_alias
+
+            expanded = expand_alias(args[0], args[1:])
+            if expanded and expanded[0] in COMMANDS:
+                return super().resolve_command(ctx, expanded)
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []

@@ -18,9 +18,6 @@ commands, env and input are redacted from asyncssh's log records.
 from __future__ import annotations
 
 import asyncio
-import logging
-import posixpath
-import secrets
 from collections.abc import Mapping
 from dataclasses import replace
 from types import TracebackType
@@ -31,6 +28,7 @@ from dockyard.commands.base import Command
 from dockyard.errors import CommandFailed, CommandTimeout, Result, SshError
 from dockyard.ssh.asyncssh_connect import Endpoint, Pooled, open_connection
 from dockyard.ssh.asyncssh_streams import SshByteReader, SshByteWriter
+from dockyard.ssh.asyncssh_upload import SFTP_SESSION_LOST, atomic_write
 from dockyard.ssh.errormap import mapped_errors
 from dockyard.ssh.options import SshOptions
 from dockyard.ssh.redact import SecretLogFilter, secrets_in
@@ -68,11 +66,11 @@ class AsyncsshTransport:
     ) -> Result:
         wire, shown = render_for_wire(cmd, env)
         self._log_filter.remember(secrets_in(cmd, env, input))
-        pooled = await self._connection(host)
-        self._host_stats(host).commands += 1
         with mapped_errors(host, port=self.options.port, command=shown):
             async with self._session_slot(host):
-                completed = await self._execute(pooled, wire, input, timeout)
+                process = await self._start_process(host, wire, input)
+                self._host_stats(host).commands += 1
+                completed = await _wait(process, timeout)
         if completed is None:
             raise CommandTimeout(host, shown, timeout or 0)
         result = Result(
@@ -82,38 +80,29 @@ class AsyncsshTransport:
             raise CommandFailed(result)
         return result
 
-    async def _execute(
-        self, pooled: Pooled, wire: str, input: str | None, timeout: float | None
-    ) -> asyncssh.SSHCompletedProcess | None:
-        """The completed process, or None when it ran past `timeout` (then it is signalled)."""
-        process = await pooled.conn.create_process(wire, input=input, errors="replace")
+    async def _start_process(
+        self, host: str, wire: str, input: str | None
+    ) -> asyncssh.SSHClientProcess[str]:
+        """A started remote process; a pooled connection found dead first is reopened once."""
+        pooled = await self._connection(host)
         try:
-            return await process.wait(check=False, timeout=timeout)
-        except asyncssh.TimeoutError:
-            # OpenSSH delivers signals only to non-root sessions (privilege separation); a root
-            # command keeps running until it next writes to the closed channel.
-            process.send_signal("TERM")
-            process.close()
-            return None
+            return await pooled.conn.create_process(wire, input=input, errors="replace")
+        except (asyncssh.ChannelOpenError, asyncssh.DisconnectError):
+            if pooled.alive:
+                raise
+        pooled = await self._connection(host)  # the command never started: safe to retry
+        return await pooled.conn.create_process(wire, input=input, errors="replace")
 
     async def upload(self, host: str, data: bytes, path: str, *, mode: int = 0o600) -> None:
         """Write `data` to `path` atomically: a temp file beside it with `mode`, then a rename."""
         pooled = await self._connection(host)
         self._host_stats(host).uploads += 1
-        target = remote_path(path)
-        directory, name = posixpath.split(target)
-        temp = posixpath.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
         with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
             sftp = await self._sftp(host, pooled)
             try:
-                attrs = asyncssh.SFTPAttrs(permissions=mode)
-                async with sftp.open(temp, "wb", attrs) as remote_file:
-                    await remote_file.write(data)
-                    await remote_file.chmod(mode)  # exact mode, whatever sftp-server's umask
-                    await remote_file.fsync()
-                await sftp.posix_rename(temp, target)
-            except BaseException:
-                await _remove_quietly(sftp, temp)
+                await atomic_write(sftp, data, remote_path(path), mode)
+            except SFTP_SESSION_LOST:
+                pooled.sftp = None
                 raise
 
     async def open_unix_connection(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
@@ -202,11 +191,18 @@ def _via_jump(host: str, jump: str, exc: Exception) -> Exception:
     return exc
 
 
-async def _remove_quietly(sftp: asyncssh.SFTPClient, path: str) -> None:
+async def _wait(
+    process: asyncssh.SSHClientProcess[str], timeout: float | None
+) -> asyncssh.SSHCompletedProcess | None:
+    """The completed process, or None when it ran past `timeout` (then it is signalled)."""
     try:
-        await sftp.remove(path)
-    except (asyncssh.Error, OSError):
-        logging.getLogger(__name__).debug("could not remove temp file %s", path)
+        return await process.wait(check=False, timeout=timeout)
+    except asyncssh.TimeoutError:
+        # OpenSSH delivers signals only to non-root sessions (privilege separation); a root
+        # command keeps running until it next writes to the closed channel.
+        process.send_signal("TERM")
+        process.close()
+        return None
 
 
 def _exit_status(completed: asyncssh.SSHCompletedProcess) -> int:

@@ -124,7 +124,7 @@ class CommandTimeout(DockyardError):
 class HostsFailed(DockyardError):
     def __init__(self, errors: Mapping[str, BaseException]) -> None:
         self.errors = dict(errors)
-        parts = [f"{host}: {_one_line(err)}" for host, err in self.errors.items()]
+        parts = [f"{host}: {_one_line(err, host)}" for host, err in self.errors.items()]
         super().__init__(f"failed on {len(self.errors)} host(s): " + "; ".join(parts))
 
 
@@ -136,8 +136,8 @@ class HookError(DockyardError):
     pass
 
 
-def _one_line(err: BaseException) -> str:
+def _one_line(err: BaseException, host: str) -> str:
     text = str(err).strip() or type(err).__name__
-    if isinstance(err, SshError) and text.startswith(f"{err.host}: "):
-        text = text[len(err.host) + 2 :]
+    if text.startswith(f"{host}: "):  # the host is said once, in front
+        text = text[len(host) + 2 :]
     return text.splitlines()[0]

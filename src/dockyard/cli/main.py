@@ -14,10 +14,22 @@ from dockyard.errors import DockyardError, NotBuiltError
 # name -> (module:attribute of the click command, or None while not built yet; one-line help).
 # Each entry's help is shown by `dockyard --help` without importing the module.
 COMMANDS: dict[str, tuple[str | None, str]] = {
-    "setup": (None, "Set up servers, accessories and the proxy, then deploy"),
-    "deploy": (None, "Build, ship and boot the app with zero downtime"),
-    "redeploy": (None, "Deploy without bootstrapping servers or booting the proxy"),
-    "rollback": (None, "Bring back an earlier version (default: the previous one)"),
+    "setup": (
+        "dockyard.cli.deploy:setup_command",
+        "Set up servers, accessories and the proxy, then deploy",
+    ),
+    "deploy": (
+        "dockyard.cli.deploy:deploy_command",
+        "Build, ship and boot the app with zero downtime",
+    ),
+    "redeploy": (
+        "dockyard.cli.deploy:redeploy_command",
+        "Deploy without bootstrapping servers or booting the proxy",
+    ),
+    "rollback": (
+        "dockyard.cli.deploy:rollback_command",
+        "Bring back an earlier version (default: the previous one)",
+    ),
     "app": (None, "Manage the app's containers"),
     "accessory": (None, "Manage accessories (databases, caches) and their backups"),
     "proxy": (None, "Manage the Caddy proxy on each server"),

@@ -122,7 +122,9 @@ def pull(engine: str, image: str) -> Cmd:
 
 
 def image_service_label(engine: str, image: str) -> Cmd:
-    return cmd(engine, "image", "inspect", "--format", '{{index .Config.Labels "service"}}', image)
+    return cmd(
+        engine, "image", "inspect", "--format", 'service={{index .Config.Labels "service"}}', image
+    )
 
 
 def ensure_network(engine: str, network: str = NETWORK) -> Seq:

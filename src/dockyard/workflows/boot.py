@@ -31,9 +31,10 @@ LOG_LINES = 30
 class BootFailed(DockyardError):
     def __init__(self, host: str, name: str, detail: str, logs: str) -> None:
         self.host, self.name, self.detail, self.logs = host, name, detail, logs
+        shown = "its last log lines are shown above" if logs else "it logged nothing"
         super().__init__(
             f"{host}: {name} did not become healthy ({detail}); it was stopped and the previous "
-            "version keeps serving; its last log lines are shown above"
+            f"version keeps serving; {shown}"
         )
 
 

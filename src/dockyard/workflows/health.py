@@ -113,5 +113,5 @@ async def _probe(transport: TcpTransport, host: str, ip: str, check: HttpCheck) 
         return False, f"no answer within {check.timeout:g}s"
     except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
         return False, f"{type(error).__name__}: {error}".strip(": ")
-    body = " ".join(response.body.decode(errors="replace").split())[:200]  # one line
+    body = " ".join(response.body.decode(errors="replace").split())[:120]  # one line
     return 200 <= response.status < 300, f"{response.status}" + (f": {body}" if body else "")

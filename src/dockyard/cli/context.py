@@ -1,0 +1,97 @@
+"""What every server command needs: options, config, lazy secrets, a transport, a printer."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import secrets as random_tokens
+import subprocess
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TypeVar
+
+from dockyard.cli.options import GlobalOptions
+from dockyard.cli.output import Printer
+from dockyard.commands.base import Secret
+from dockyard.config.objects import Config
+from dockyard.errors import DockyardError
+from dockyard.plan.from_config import Selection
+from dockyard.secrets import Secrets, load_secrets
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.ssh.options import SshOptions
+
+T = TypeVar("T")
+
+
+@dataclass
+class AppContext:
+    options: GlobalOptions
+    config: Config
+    root: Path = field(default_factory=Path.cwd)
+
+    @classmethod
+    def load(cls, options: GlobalOptions, *, version: str | None = None) -> AppContext:
+        from dockyard.loading import load_config
+
+        config = load_config(
+            options.config_file, destination=options.destination, version=version or options.version
+        )
+        return cls(options, config)
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        return load_secrets(self.config.secrets_path, self.config.destination, root=self.root)
+
+    def secret_values(self, names: Iterable[str]) -> dict[str, Secret]:
+        return {name: self.secrets.get(name) for name in dict.fromkeys(names)}
+
+    @cached_property
+    def printer(self) -> Printer:
+        return Printer(quiet=self.options.quiet, verbose=self.options.verbose)
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(self.options.hosts, self.options.roles, self.options.primary)
+
+    def transport(self) -> AsyncsshTransport:
+        raw = dict(self.config.raw.get("ssh") or {})
+        key_data = raw.get("key_data") or ()
+        ssh = SshOptions.from_kamal(
+            raw,
+            secrets=self.secret_values(key_data) if key_data else None,
+            max_concurrent_starts=self.config.sshkit.max_concurrent_starts,
+        )
+        return AsyncsshTransport(ssh)
+
+    def run(self, work: Callable[[AsyncsshTransport], Awaitable[T]]) -> T:
+        """Run async work with a transport that is always closed; print details of a failure."""
+
+        async def main() -> T:
+            transport = self.transport()
+            try:
+                return await work(transport)
+            finally:
+                await transport.close()
+
+        try:
+            return asyncio.run(main())
+        except DockyardError as error:
+            self.printer.failure(error)
+            raise
+
+
+def token() -> str:
+    return random_tokens.token_hex(6)
+
+
+def performer() -> str:
+    """Kamal's: the git user's email, else the login name."""
+    try:
+        email = subprocess.run(
+            ["git", "config", "user.email"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        email = ""
+    return email or getpass.getuser()

@@ -1,0 +1,166 @@
+"""`deploy`, `redeploy`, `rollback` and `setup`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from dockyard.cli.context import AppContext, performer, token
+from dockyard.cli.options import GlobalOptions, global_options
+from dockyard.commands.base import Secret
+from dockyard.config.model import Credential
+from dockyard.errors import DockyardError, NotBuiltError
+from dockyard.plan.deploy import DeployPlan
+from dockyard.plan.from_config import deploy_plan
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows import rollback as rollback_workflow
+from dockyard.workflows.deploy import DeployOptions, DeployResult, deploy
+from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.pull import pull_on_host
+
+BUILD_NOT_BUILT = (
+    "building images is not built yet (issue #5); to deploy an image already in the registry, "
+    "add -P/--skip-push"
+)
+
+
+def plan_for(ctx: AppContext) -> DeployPlan:
+    config = ctx.config
+    names = [
+        ref.secret_name
+        for role in config.roles
+        if ctx.selection.role_ok(role.name)
+        for host in role.host_names
+        for ref in config.env_for(role.name, host).secrets
+    ]
+    return deploy_plan(
+        config,
+        ctx.secret_values(names),
+        selection=ctx.selection,
+        token=token(),
+        performer=performer(),
+        hooks_root=str(ctx.root),
+    )
+
+
+def registry_login(ctx: AppContext) -> tuple[str, str, Secret] | None:
+    """(server, username, password) for `docker login` on the servers, or None (no auth)."""
+    registry = ctx.config.registry
+    if not registry.server or registry.local or not (registry.username and registry.password):
+        return None
+    username = _credential(ctx, registry.username)
+    return (registry.server, str(username), Secret(_credential(ctx, registry.password)))
+
+
+def _credential(ctx: AppContext, credential: Credential) -> str:
+    return ctx.secrets.get(credential.secret) if credential.secret else credential.literal or ""
+
+
+async def pull_image(ctx: AppContext, transport: AsyncsshTransport, plan: DeployPlan) -> None:
+    login = registry_login(ctx)
+    ctx.printer.step(f"Pulling {plan.image} on {len(plan.hosts)} host(s)")
+    await on_hosts(
+        plan.hosts,
+        lambda host: pull_on_host(transport, host, plan.engine, plan.image, plan.service, login),
+    )
+
+
+def run_deploy(ctx: AppContext, options: DeployOptions, *, pull: bool = True) -> DeployResult:
+    plan = plan_for(ctx)
+    if not plan.hosts:
+        raise DockyardError("no host matches the given --hosts/--roles; nothing to deploy")
+
+    async def work(transport: AsyncsshTransport) -> DeployResult:
+        if pull:
+            await pull_image(ctx, transport, plan)
+        ctx.printer.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
+        return await deploy(transport, plan, options, report=ctx.printer.host)
+
+    result = ctx.run(work)
+    summary_rows = [
+        (
+            b.host,
+            f"{b.role}: {b.name}" + (f" (replaced {', '.join(b.stopped)})" if b.stopped else ""),
+        )
+        for b in result.booted
+    ]
+    ctx.printer.summary(summary_rows, f"{options.command.capitalize()}ed {plan.version}")
+    return result
+
+
+def deploy_options(opts: GlobalOptions, command: str, **kwargs: Any) -> DeployOptions:
+    return DeployOptions(
+        command=command,
+        skip_hooks=opts.skip_hooks,
+        lock_wait=opts.lock_wait_timeout if opts.lock_wait else 0,
+        lock_interval=opts.lock_wait_interval,
+        **kwargs,
+    )
+
+
+@click.command("deploy")
+@global_options
+@click.option("-P", "--skip-push", is_flag=True, help="Don't build; pull the image as it is.")
+@click.option("--no-cache", is_flag=True, help="Build without the build cache.")
+def deploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
+    """Deploy the app with zero downtime: ship, boot beside the old, switch, drain, stop old."""
+    opts = GlobalOptions.from_kwargs(kwargs)
+    if not skip_push:
+        raise NotBuiltError(BUILD_NOT_BUILT)
+    run_deploy(AppContext.load(opts), deploy_options(opts, "deploy"))
+
+
+@click.command("redeploy")
+@global_options
+@click.option("-P", "--skip-push", is_flag=True, help="Don't build; pull the image as it is.")
+@click.option("--no-cache", is_flag=True)
+def redeploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
+    """Deploy without booting the proxy and without pruning."""
+    opts = GlobalOptions.from_kwargs(kwargs)
+    if not skip_push:
+        raise NotBuiltError(BUILD_NOT_BUILT)
+    options = deploy_options(opts, "redeploy", boot_proxy=False, prune=False)
+    run_deploy(AppContext.load(opts), options)
+
+
+@click.command("setup")
+@global_options
+@click.option("-P", "--skip-push", is_flag=True, help="Don't build; pull the image as it is.")
+@click.option("--no-cache", is_flag=True)
+def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
+    """Check the servers' container engine, then deploy (accessories come with issue #6)."""
+    opts = GlobalOptions.from_kwargs(kwargs)
+    if not skip_push:
+        raise NotBuiltError(BUILD_NOT_BUILT)
+    ctx = AppContext.load(opts)
+    from dockyard.workflows.bootstrap import bootstrap_hosts
+
+    ctx.run(
+        lambda t: bootstrap_hosts(t, ctx.config.app_hosts, ctx.config.runtime, ctx.printer.host)
+    )
+    if ctx.config.accessories:
+        ctx.printer.step("Accessories are not booted yet (issue #6): boot them by hand for now")
+    run_deploy(ctx, deploy_options(opts, "setup"))
+
+
+@click.command("rollback")
+@global_options
+@click.argument("version", required=False)
+def rollback_command(version: str | None, **kwargs: Any) -> None:
+    """Bring back VERSION (default: the version that served before the current one) at once."""
+    opts = GlobalOptions.from_kwargs(kwargs)
+    ctx = AppContext.load(opts)
+    if version is None:
+        version = ctx.run(lambda t: rollback_workflow.find_previous_version(t, ctx.config))
+        ctx.printer.step(f"Rolling back to {version}, the version that served before")
+    ctx = AppContext.load(opts, version=version)
+    plan = rollback_workflow.restarting(plan_for(ctx))
+    options = deploy_options(opts, "rollback", boot_proxy=False, prune=False)
+
+    async def work(transport: AsyncsshTransport) -> DeployResult:
+        return await deploy(transport, plan, options, report=ctx.printer.host)
+
+    result = ctx.run(work)
+    rows = [(b.host, f"{b.role}: {b.name}") for b in result.booted]
+    ctx.printer.summary(rows, f"Rolled back to {version}")

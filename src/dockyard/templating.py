@@ -20,6 +20,10 @@ from dockyard.errors import ErbError
 # stdin and the file name as an argument, so neither is ever part of a command line.
 _RUBY_ERB = """
 require "erb"
+begin
+  require "active_support/core_ext/object/blank"  # Kamal's ERB has .present? and .blank?
+rescue LoadError
+end
 template = ERB.new($stdin.read, trim_mode: "-")
 template.filename = ARGV[0]
 $stdout.write(template.result)

@@ -18,6 +18,7 @@ commands, env and input are redacted from asyncssh's log records.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import replace
 from types import TracebackType
@@ -172,8 +173,8 @@ class AsyncsshTransport:
                 endpoint = Endpoint(jump.host, jump.port, jump.user)
                 try:
                     pooled = await open_connection(self.options, endpoint)
-                except Exception as exc:
-                    raise _via_jump(host, str(jump), exc) from exc
+                except SshError as exc:  # name the target, and say the jump host failed
+                    raise type(exc)(host, f"via jump host {jump}: {exc.message}") from exc
                 self._jumps[key] = pooled
                 self._host_stats(key).connections += 1
             return pooled.conn
@@ -185,12 +186,6 @@ class AsyncsshTransport:
             return pooled.sftp
 
 
-def _via_jump(host: str, jump: str, exc: Exception) -> Exception:
-    if isinstance(exc, SshError):
-        return type(exc)(host, f"via jump host {jump}: {exc.message}")
-    return exc
-
-
 async def _wait(
     process: asyncssh.SSHClientProcess[str], timeout: float | None
 ) -> asyncssh.SSHCompletedProcess | None:
@@ -200,7 +195,8 @@ async def _wait(
     except asyncssh.TimeoutError:
         # OpenSSH delivers signals only to non-root sessions (privilege separation); a root
         # command keeps running until it next writes to the closed channel.
-        process.send_signal("TERM")
+        with contextlib.suppress(OSError, asyncssh.Error):
+            process.send_signal("TERM")
         process.close()
         return None
 

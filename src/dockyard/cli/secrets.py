@@ -69,16 +69,16 @@ def _return_or_echo(text: str, inline: bool) -> str | None:
 
 def _secrets_path(config_file: Path, destination: str | None) -> str:
     """`secrets_path` of the config (destination file first), else Kamal's default."""
-    if not config_file.is_file():
-        raise ConfigError(f"Configuration file not found in {config_file.resolve()}")
     files = [config_file]
     if destination:
         files.insert(0, config_file.with_suffix(f".{destination}.yml"))
     for path in files:
-        if path.is_file():
-            value = _load_yaml(path, destination).get("secrets_path")
-            if isinstance(value, str):
-                return value
+        if not path.is_file():
+            raise ConfigError(f"Configuration file not found in {path}")
+    for path in files:
+        value = _load_yaml(path, destination).get("secrets_path")
+        if isinstance(value, str):
+            return value
     return ".kamal/secrets"
 
 

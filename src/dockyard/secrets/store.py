@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
-from dockyard.commands.base import REDACTED, Secret
+from dockyard.commands.base import Secret
 from dockyard.config.dotenv import Command, Entry, Resolver, parse_dotenv
 from dockyard.errors import DockyardError, SecretsError
-from dockyard.secrets.process import run_shell
+from dockyard.secrets.process import redacted, run_shell
 from dockyard.templating import erb_environment
 
 _INLINE = re.compile(r"\A\s*(?:kamal|dockyard)\s*secrets\s+")
@@ -97,13 +97,13 @@ class Secrets:
             try:
                 return run_inline(shlex.split(text)[2:])
             except (DockyardError, ValueError) as error:
-                raise SecretsError(f"{shown} failed: {_redact(str(error), used)}") from None
+                raise SecretsError(f"{shown} failed: {redacted(str(error), used)}") from None
         try:
-            done = run_shell(text, env=self.env, cwd=self.root)
+            done = run_shell(text, env=self.env, cwd=self.root, redact=used)
         except OSError as error:
             raise SecretsError(f"{shown} could not run: {error.strerror}") from None
         if not done.ok:
-            tail = _redact(done.stderr_tail, used) or "no output on stderr"
+            tail = redacted(done.stderr_tail, used) or "no output on stderr"
             raise SecretsError(f"{shown} exited {done.exit_status}: {tail}")
         return done.stdout
 
@@ -118,10 +118,3 @@ def run_inline(argv: list[str]) -> str:
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _redact(text: str, values: tuple[str, ...]) -> str:
-    for value in sorted(values, key=len, reverse=True):
-        if len(value) >= 3:
-            text = text.replace(value, REDACTED)
-    return text

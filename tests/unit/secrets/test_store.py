@@ -143,3 +143,16 @@ def test_cli_errors_never_show_values(tmp_path: Path) -> None:
         "ERROR (SecretsError): .kamal/secrets:2: `$(echo $A >&2; exit 1)` exited 1: [REDACTED]"
     )
     assert VALUE not in done.stdout
+    assert VALUE not in done.stderr  # the command's stderr was shown live, redacted
+    assert done.stderr.count("[REDACTED]") == 2
+
+
+def test_stderr_of_a_working_command_passes_through_redacted(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path,
+        {"secrets": f'T={VALUE}\nB=$(printf "Password: " >&2; echo "using $T" >&2; echo ok)\n'},
+    )
+    assert load_secrets(".kamal/secrets", None, root=tmp_path).get("B") == "ok"
+    assert capfd.readouterr().err == "Password: using [REDACTED]\n"

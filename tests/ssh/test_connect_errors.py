@@ -143,3 +143,13 @@ async def test_a_silent_host_times_out(make_transport: TransportFactory, tarpit:
     with pytest.raises(SshConnectError) as caught:
         await transport.run(HOST, cmd("true"))
     assert str(caught.value) == f"{HOST}: timed out connecting to port {tarpit}; is the host up?"
+
+
+async def test_a_missing_known_hosts_file_trusts_nothing(
+    make_transport: TransportFactory, sshd: Sshd, tmp_path: Path
+) -> None:
+    missing = tmp_path / "not-yet" / "known_hosts"
+    transport = make_transport(port=sshd.port, known_hosts=str(missing))
+    with pytest.raises(HostKeyError) as caught:
+        await transport.run(HOST, cmd("true"))
+    assert f"host key is not in {missing} (the server offered" in str(caught.value)

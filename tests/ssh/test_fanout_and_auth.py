@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.commands.base import Raw, cmd
-from dockyard.errors import HostsFailed, SshAuthError, SshConnectError
+from dockyard.errors import HostKeyError, HostsFailed, SshAuthError, SshConnectError
 from dockyard.errors import Result as RunResult
 from dockyard.workflows.fanout import on_hosts
 from tests.ssh.conftest import Sshd, SshLab, TransportFactory, free_port
@@ -114,3 +114,38 @@ async def test_ssh_config_host_aliases_are_read(
         await ignored.run("web-alias", cmd("true"))
     explicit = make_transport(port=sshd.port, config=(str(empty_home / ".ssh" / "config"),))
     assert (await explicit.run("web-alias", cmd("true"))).ok
+
+
+def lab_style_config(ssh_lab: SshLab, sshd: Sshd, known_hosts: str) -> str:
+    return (
+        "Host web1\n"
+        "  HostName 127.0.0.1\n"
+        f"  IdentityFile {ssh_lab.client_key}\n"
+        "  IdentitiesOnly yes\n"
+        f"  UserKnownHostsFile {known_hosts}\n"
+    )
+
+
+async def test_ssh_config_keys_and_known_hosts_file_are_used(
+    make_transport: TransportFactory, sshd: Sshd, ssh_lab: SshLab, empty_home: Path
+) -> None:
+    config = empty_home / ".ssh" / "config"
+    config.write_text(lab_style_config(ssh_lab, sshd, str(ssh_lab.known_hosts)))
+    transport = make_transport(port=sshd.port, keys=(), known_hosts=None, config=(str(config),))
+    assert (await transport.run("web1", cmd("true"))).ok
+    config.write_text(lab_style_config(ssh_lab, sshd, str(empty_home / "other_known_hosts")))
+    untrusted = make_transport(port=sshd.port, keys=(), known_hosts=None, config=(str(config),))
+    with pytest.raises(HostKeyError) as caught:
+        await untrusted.run("web1", cmd("true"))
+    assert f"host key is not in {empty_home}/other_known_hosts" in str(caught.value)
+
+
+async def test_user_known_hosts_file_none_does_not_turn_checking_off(
+    make_transport: TransportFactory, sshd: Sshd, ssh_lab: SshLab, empty_home: Path
+) -> None:
+    config = empty_home / ".ssh" / "config"
+    config.write_text(lab_style_config(ssh_lab, sshd, "none"))
+    transport = make_transport(port=sshd.port, keys=(), known_hosts=None, config=(str(config),))
+    with pytest.raises(HostKeyError) as caught:
+        await transport.run("web1", cmd("true"))
+    assert "host key is not in ~/.ssh/known_hosts" in str(caught.value)

@@ -65,13 +65,44 @@ async def open_connection(
     client = _Client()
     kwargs = _connect_kwargs(options, endpoint, tunnel)
     with mapped_errors(endpoint.host, port=endpoint.port):
+        kwargs["known_hosts"], known_file = await _known_hosts(options, endpoint)
         try:
             conn = await asyncssh.connect(
                 endpoint.host, endpoint.port, client_factory=lambda: client, **kwargs
             )
         except asyncssh.HostKeyNotVerifiable:
-            raise _host_key_error(options, endpoint, client) from None
+            raise _host_key_error(known_file, endpoint, client) from None
     return Pooled(conn=conn, client=client)
+
+
+async def _known_hosts(options: SshOptions, endpoint: Endpoint) -> tuple[Any, str | None]:
+    """(asyncssh's known_hosts argument, the file to name in messages; None: the default).
+
+    Checking is never off: asyncssh would take `UserKnownHostsFile none` in ~/.ssh/config as
+    "no checking", so then the default ~/.ssh/known_hosts is used (`[]` asks asyncssh for it).
+    A missing file trusts no key, as in OpenSSH.
+    """
+    if options.known_hosts:
+        return _existing([options.known_hosts]), options.known_hosts
+    if options.config is False:
+        return [], None
+    probe = await asyncssh.SSHClientConnectionOptions.construct(
+        host=endpoint.host,
+        port=endpoint.port,
+        username=endpoint.user,
+        config=_config_paths(options.config),
+        client_keys=None,
+    )
+    files = probe.known_hosts
+    if isinstance(files, list | tuple) and files and all(isinstance(f, str) for f in files):
+        paths = [os.path.expanduser(f) for f in files]
+        return _existing(paths), paths[0]  # the config's UserKnownHostsFile
+    return [], None
+
+
+def _existing(paths: list[str]) -> Any:
+    found = [path for path in paths if os.path.isfile(path)]
+    return found or asyncssh.import_known_hosts("")
 
 
 def _connect_kwargs(
@@ -79,7 +110,6 @@ def _connect_kwargs(
 ) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "username": endpoint.user,
-        "known_hosts": options.known_hosts if options.known_hosts else (),
         "config": _config_paths(options.config),
         "connect_timeout": options.connect_timeout,
         "keepalive_interval": options.keepalive_interval,
@@ -125,13 +155,11 @@ def _client_keys(options: SshOptions, host: str) -> list[Any]:
     return keys
 
 
-def _host_key_error(options: SshOptions, endpoint: Endpoint, client: _Client) -> HostKeyError:
+def _host_key_error(known_file: str | None, endpoint: Endpoint, client: _Client) -> HostKeyError:
     offered = client.offered
     shown = f"{offered.get_algorithm()} key {offered.get_fingerprint()}" if offered else None
-    changed = _has_known_key(options.known_hosts, endpoint, client.offered_addr)
-    return host_key_error(
-        endpoint.host, endpoint.port, options.known_hosts, offered=shown, changed=changed
-    )
+    changed = _has_known_key(known_file, endpoint, client.offered_addr)
+    return host_key_error(endpoint.host, endpoint.port, known_file, offered=shown, changed=changed)
 
 
 def _has_known_key(known_hosts: str | None, endpoint: Endpoint, addr: str) -> bool:

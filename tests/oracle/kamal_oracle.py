@@ -1,0 +1,121 @@
+"""Run the real Kamal and dockyard on the same app directory and load what they print."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIGS = Path(__file__).parent / "configs"
+KAMAL = Path(sys.executable).parent / "kamal"
+SECRETS = """\
+KAMAL_REGISTRY_PASSWORD=registry-secret-value
+SSH_PRIVATE_KEY=ssh-key-secret-value
+GHCR_TOKEN=ghcr-secret-value
+"""
+ERB_ENV = {"DOCKYARD_ORACLE_SERVICE": "erbapp"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+CONTEXT = re.compile(r"^([A-Za-z0-9_\-/.]+): ")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One run: a config (+ destination files) with the flags both tools get."""
+
+    name: str
+    config: str
+    args: tuple[str, ...] = ("--version", "v1")
+    dirty: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+
+def make_app(case: Case, root: Path) -> Path:
+    """An app directory with config/deploy*.yml and secrets; a committed git checkout when the
+    version comes from git."""
+    app = root / case.name
+    (app / "config").mkdir(parents=True)
+    source = CONFIGS / case.config
+    shutil.copy(source, app / "config" / "deploy.yml")
+    for extra in source.parent.glob(f"{source.stem}.*.yml"):
+        destination = extra.name.split(".")[1]
+        shutil.copy(extra, app / "config" / f"deploy.{destination}.yml")
+    (app / ".kamal").mkdir()
+    for name in ("secrets", "secrets-common", "app-secrets", "secrets.staging"):
+        (app / ".kamal" / name).write_text(SECRETS)
+    if "--version" in case.args and not case.dirty:
+        return app  # the version is given: no git needed (and no git process to wait for)
+    git = ["git", "-c", "user.email=o@example.com", "-c", "user.name=oracle"]
+    subprocess.run([*git, "init", "-q"], cwd=app, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=app, check=True)
+    subprocess.run([*git, "commit", "-qm", "oracle"], cwd=app, check=True)
+    if case.dirty:
+        (app / "uncommitted.txt").write_text("dirty")
+    return app
+
+
+def tool_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VERSION", "KAMAL_"))}
+    env.pop("VERSION", None)
+    return {**env, **ERB_ENV}
+
+
+def run(argv: list[str], app: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv, cwd=app, capture_output=True, text=True, env=tool_env(), timeout=120, check=False
+    )
+
+
+def run_kamal(case: Case, app: Path) -> subprocess.CompletedProcess[str]:
+    return run([str(KAMAL), "config", *case.args], app)
+
+
+def run_dockyard(case: Case, app: Path) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "dockyard", "config", "--format", "kamal", *case.args], app)
+
+
+class RubyObjectLoader(yaml.SafeLoader):
+    """Loads Kamal's output: `!ruby/object:X` maps become plain maps."""
+
+
+def _ruby_object(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    assert isinstance(node, yaml.MappingNode)
+    return loader.construct_mapping(node, deep=True)
+
+
+RubyObjectLoader.add_multi_constructor("!ruby/object:", _ruby_object)
+
+
+def load_kamal_output(text: str) -> dict[str, Any]:
+    data = yaml.load(text, Loader=RubyObjectLoader)  # noqa: S506 - a SafeLoader subclass
+    assert isinstance(data, dict), text
+    ssh = data.get(":ssh_options", {})
+    if ":key_data" in ssh:
+        # Kamal prints key_data secrets in clear; dockyard redacts them.
+        ssh[":key_data"] = ["[REDACTED]" for _ in ssh[":key_data"]]
+    return data
+
+
+def kamal_error(stderr: str) -> tuple[str, str]:
+    """(context key path or "", message) of Kamal's `ERROR (...): ...` line."""
+    for line in ANSI.sub("", stderr).splitlines():
+        if "ERROR (" in line:
+            message = line.split("): ", 1)[1].strip()
+            match = CONTEXT.match(message)
+            return (match.group(1), message) if match else ("", message)
+    return ("", stderr.strip())
+
+
+def expected_key(path: Path) -> str:
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# key:"), f"{path.name} must start with `# key: <path>`"
+    return first.removeprefix("# key:").strip()

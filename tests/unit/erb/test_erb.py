@@ -62,6 +62,11 @@ def test_a_branch_not_taken_runs_nothing() -> None:
     assert effects.commands == []
 
 
+def test_ternary() -> None:
+    assert rendered("<%= ENV['X'] ? `yes` : 'no' %>") == "no"
+    assert rendered("<%= ENV['X'] ? 'a' : ENV['Y'] ? 'b' : 'c' %>", {"Y": "1"}) == "b"
+
+
 def test_unless_elsif_else() -> None:
     text = (
         "<% unless ENV['X'] %>u<% end %><% if ENV['X'] %>1<% elsif ENV['Y'] %>2<% else %>3<% end %>"
@@ -99,7 +104,7 @@ def test_errors_name_file_and_line(text: str, message: str) -> None:
         ("a\n<%= [1].first %>", 2, "`[1].first`"),
         ("<%= ENV['A'].split(',') %>", 1, "method `.split`"),
         ("<% @x = 1 %>", 1, "`<% @x = 1 %>`"),
-        ("<%=\n  ENV['A'] ?\n 'a' : 'b' %>", 2, "`?`"),
+        ("<%=\n  ENV['A'] &\n 1 %>", 2, "`&`"),
         ("<% ENV.each do |k, v| %><% end %>", 1, "`<% ENV.each do |k, v| %>`"),
         ("<%= ENV.fetch('A') { |k| k } %>", 1, "a block with parameters"),
     ],

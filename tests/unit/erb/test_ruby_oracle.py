@@ -61,6 +61,9 @@ CORPUS = [
     "<% if true %><% if false %>a<% elsif true %>b<% end %><% end %>\n",
     "hosts:\n<% if true -%>\n  - <%= ENV['DOCKYARD_O_SET'] %>\n<% end -%>\nend: 1\n",
     "unicode: é ✓ <%= 'ü' %>\n",
+    "<%= ENV['DOCKYARD_O_SET'] ? 'yes' : 'no' %>|<%= ENV['DOCKYARD_O_UNSET'] ? 1 : 2 %>\n",
+    "<%= ENV['DOCKYARD_O_UNSET'].nil? ? 'a' : 'b' %>|<%= false ? 1 : nil ? 2 : 3 %>\n",
+    "<%= (ENV['DOCKYARD_O_UNSET'] || ENV['DOCKYARD_O_SET']) == 'value' ? `echo t` : `echo f` %>",
     "trailing <%= 1 %>",
     "<%- if true -%>\nstart\n<%- end -%>",
     "  <%= 1 -%>  \n  x\n",
@@ -95,6 +98,7 @@ RUBY_ONLY = [
     "<%= [1, 2].map { |i| i * 2 }.join(',') %>\n",
     '<%= ENV.fetch("DOCKYARD_O_SET").split("a").first %>\n',
     "<%= ENV['DOCKYARD_O_NUM'].to_i > 40 ? 'big' : 'small' %>\n",
+    '<%= "a" if ENV["DOCKYARD_O_SET"] %>\n',
     "<%= Time.at(0).utc.year %>\n",
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,14 @@ def extract_command(name: str, secrets: str, inline: bool) -> str | None:
 @command.command("print", help="Print the secrets (for debugging): values are shown")
 @click.option("-c", "--config-file", default="config/deploy.yml", show_default=True)
 @click.option("-d", "--destination", default=None, help="Read .kamal/secrets.<destination>")
-def print_command(config_file: str, destination: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of K=V lines")
+def print_command(config_file: str, destination: str | None, as_json: bool) -> None:
     secrets_path = _secrets_path(Path(config_file), destination)
-    for key, value in load_secrets(secrets_path, destination, root=Path.cwd()).all().items():
+    secrets = load_secrets(secrets_path, destination, root=Path.cwd()).all()
+    if as_json:
+        click.echo(json.dumps({key: str(value) for key, value in secrets.items()}, indent=2))
+        return
+    for key, value in secrets.items():
         click.echo(f"{key}={value}")
 
 

@@ -122,3 +122,21 @@ def test_templates_parse_once_and_render_many_times() -> None:
     template = parse("<%= ENV['A'] %>", filename="d")
     assert template.render(Effects({"A": "1"}).host()) == "1"
     assert template.render(Effects({"A": "2"}).host()) == "2"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\n  <%- if true -%>\n  b\n  <%- end -%>\nc\n", "a\n  b\nc\n"),
+        ("<%= 1 -%>\nx", "1x"),
+        ("<%= 1 -%>\r\nx", "1x"),
+        ("<%= 1 -%>", "1"),
+        ("a -%>\nb", "a -%>\nb"),  # outside a tag, -%> is text
+        ("<%% x %>", "<% x %>"),
+        ('<%= "a %%> b" %>', "a %> b"),
+        ("<%# c %>x<%#\nmulti\n-%>\ny", "xy"),
+        ("x <%- if true %>y<% end %>", "x y"),  # <%- only trims at the start of a line
+    ],
+)
+def test_trim_mode_dash(text: str, expected: str) -> None:
+    assert rendered(text) == expected

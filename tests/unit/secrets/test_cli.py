@@ -80,6 +80,8 @@ def test_print_shows_key_equals_value(tmp_path: Path) -> None:
     (tmp_path / ".s" / "sec").write_text("B=$(echo two)\n")
     done = run(DOCKYARD, "secrets", "print", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (0, "A=1\nB=two\n")
+    done = run(DOCKYARD, "secrets", "print", "--json", cwd=tmp_path)
+    assert (done.returncode, json.loads(done.stdout)) == (0, {"A": "1", "B": "two"})
 
 
 def test_print_needs_the_config(tmp_path: Path) -> None:

@@ -44,6 +44,15 @@ CORPUS = {
     "overrides": "A=1\nB=$A\nA=2\nC=$A\n",
     "crlf": 'A=one\r\nB="two\r\nlines"\r\nC=3\r',
     "unicode": 'A=é✓\nB="ü $A"\n',
+    "edges": (
+        "# a comment\n  # indented\nA = spaced\nB=\nC=\"\"\nD=b=c\nE=\"a # no comment\"\n"
+        "F=a\\ b\na.b=dotted\nexport  G=1\nH=1#c\nI='it''s'\nJ=\t tab \t\n"
+    ),
+    "expansions": (
+        "A=x\nB=${A:-default}\nC=\"\\$(echo not)\"\nD='$(echo single)'\n"
+        "E=$(echo a)$(echo b)\nF=$(printf 'multi\\nline')\nG=$A$A${A}_$A_\n"
+    ),
+    "legacy": "DOTENV_LINEBREAK_MODE=legacy\nB=\"x\\ny\"\nC='x\\ny'\n",
 }
 
 

@@ -118,3 +118,16 @@ async def test_a_connection_that_died_unnoticed_is_reopened_before_the_command(
     sshd.kill_sessions()  # no pause: the client learns of it while opening the next channel
     assert (await transport.run(HOST, cmd("echo", "again"))).stdout == "again\n"
     assert transport.stats(HOST).connections == 2
+
+
+async def test_a_closed_transport_reconnects_and_still_redacts(
+    transport: AsyncsshTransport, caplog: pytest.LogCaptureFixture
+) -> None:
+    await transport.run(HOST, cmd("true"))
+    await transport.close()
+    caplog.set_level(logging.INFO, logger="asyncssh")
+    result = await transport.run(HOST, cmd("echo", Secret("after-close-s3cret")))
+    assert result.stdout == "after-close-s3cret\n"
+    assert transport.stats(HOST).connections == 2
+    assert any("Command" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if "after-close" in r.getMessage()]

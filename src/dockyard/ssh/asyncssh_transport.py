@@ -10,7 +10,9 @@
 
 The first use of a host opens its connection (at most `max_concurrent_starts` opening at once,
 behind a per-host lock); every later command reuses it, and a dead one is reopened on next use.
-A jump host (`ssh/proxy`) gets one connection of its own that all targets tunnel through.
+A jump host (`ssh/proxy`) gets one connection of its own that all targets tunnel through (its
+counters are under `jump:user@host:port` in all_stats()). Commands share a connection, at most
+`max_sessions - 1` at a time per host (sshd's MaxSessions; one channel is kept for SFTP).
 Every asyncssh error is mapped to dockyard's error tree before it leaves this package; secrets in
 commands, env and input are redacted from asyncssh's log records.
 """
@@ -154,6 +156,7 @@ class AsyncsshTransport:
             pooled = self._pool.get(host)
             if pooled is not None and pooled.alive:
                 return pooled
+            self._log_filter.attach()  # again, if the transport is used after close()
             tunnel = await self._jump_connection(host)
             endpoint = Endpoint(host, self.options.port, self.options.user)
             async with self._starts:

@@ -40,12 +40,16 @@ class SecretLogFilter(logging.Filter):
 
     @classmethod
     def install(cls, level: int) -> SecretLogFilter:
+        """A filter on asyncssh's loggers, which are set to `level` (Kamal's ssh/log_level)."""
         log_filter = cls()
-        for name in ASYNCSSH_LOGGERS:
-            logger = logging.getLogger(name)
-            logger.addFilter(log_filter)
+        log_filter.attach()
         logging.getLogger("asyncssh").setLevel(level)
         return log_filter
+
+    def attach(self) -> None:
+        """Idempotent: logging keeps one copy of a filter."""
+        for name in ASYNCSSH_LOGGERS:
+            logging.getLogger(name).addFilter(self)
 
     def uninstall(self) -> None:
         for name in ASYNCSSH_LOGGERS:

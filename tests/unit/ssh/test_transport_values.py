@@ -66,3 +66,14 @@ def test_installing_sets_the_asyncssh_level_and_uninstalling_removes_the_filter(
         assert log_filter not in logger.filters
     finally:
         logger.setLevel(level)
+
+
+def test_attaching_twice_keeps_one_filter() -> None:
+    logger = logging.getLogger("asyncssh")
+    level = logger.level
+    log_filter = SecretLogFilter.install(level)
+    try:
+        log_filter.attach()
+        assert logger.filters.count(log_filter) == 1
+    finally:
+        log_filter.uninstall()

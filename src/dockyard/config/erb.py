@@ -5,7 +5,8 @@ into a small tree, then evaluated against an `ErbHost` that supplies the environ
 (backticks, %x) and File.read. Ruby outside the subset raises `ErbUnsupported` at parse time,
 before anything has run, so the caller can hand the whole file to Ruby's own ERB instead.
 
-Control flow: `if`/`unless`/`elsif`/`else`/`end` in <% %> tags; expressions: see erb_ruby.
+Control flow: `if`/`unless`/`elsif`/`else`/`end` in <% %> tags. Expressions: erb_ruby;
+values and effects: erb_values.
 """
 
 from __future__ import annotations
@@ -13,15 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dockyard.config.erb_ruby import (
-    ErbHost,
-    ErbUnsupported,
-    Expr,
-    Parser,
-    Where,
-    to_s,
-    truthy,
-)
+from dockyard.config.erb_ruby import Parser
+from dockyard.config.erb_values import ErbHost, ErbUnsupported, Expr, Where, to_s, truthy
 
 __all__ = ["ErbHost", "ErbUnsupported", "Template", "parse", "render", "scan"]
 

@@ -1,4 +1,4 @@
-"""The Ruby that dockyard renders without Ruby: values, and expressions parsed into closures.
+"""The Ruby that dockyard renders without Ruby: expressions parsed into closures: pure.
 
 The subset: string literals ('…', "…" with escapes and #{…}), integers, nil/true/false,
 ENV["X"], ENV.fetch("X"[, default]) [{ default }], ENV.key?("X"), `cmd` and %x(cmd),
@@ -9,122 +9,22 @@ File.read(path), .strip .chomp .to_s .to_i .downcase .upcase .present? .blank? .
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from dockyard.errors import ErbError
-
-Value = str | int | bool | None
-
-
-class ErbUnsupported(ErbError):
-    """A construct outside dockyard's Ruby subset; Ruby's own ERB can still render the file."""
-
-
-@dataclass(frozen=True)
-class ErbHost:
-    """What a template may touch: every effect goes through these three callables."""
-
-    env: Callable[[str], str | None]
-    shell: Callable[[str], str]
-    read_file: Callable[[str], str]
-
-
-@dataclass(frozen=True)
-class Where:
-    file: str
-    line: int
-
-    def fail(self, message: str) -> ErbError:
-        return ErbError(message, file=self.file, line=self.line)
-
-    def unsupported(self, construct: str) -> ErbUnsupported:
-        return ErbUnsupported(
-            f"{construct} is Ruby that dockyard cannot render itself; install ruby (dockyard then"
-            " renders the file with Ruby's ERB, as Kamal does) or simplify the template",
-            file=self.file,
-            line=self.line,
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# Values, Ruby style: only nil and false are false; nil.to_s is "".
-
-Expr = Callable[[ErbHost], Value]
-_BLANK = " \t\n\v\f\r\0"
-
-
-def truthy(value: Value) -> bool:
-    return value is not None and value is not False
-
-
-def to_s(value: Value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _ruby_class(value: Value) -> str:
-    return {type(None): "nil", bool: "true/false", int: "Integer", str: "String"}[type(value)]
-
-
-def _to_i(value: Value, where: Where) -> int:
-    if value is None or isinstance(value, int):
-        return int(value or 0)
-    if isinstance(value, str):
-        match = re.match(r"[ \t\n\v\f\r]*([+-]?\d+(?:_\d+)*)", value)
-        return int(match.group(1).replace("_", "")) if match else 0
-    raise where.fail(f"undefined method 'to_i' for {_ruby_class(value)}")
-
-
-def _chomp(text: str) -> str:
-    for ending in ("\r\n", "\n", "\r"):
-        if text.endswith(ending):
-            return text[: -len(ending)]
-    return text
-
-
-_STRING_METHODS: dict[str, Callable[[str], Value]] = {
-    "strip": lambda s: s.strip(_BLANK),
-    "lstrip": lambda s: s.lstrip(_BLANK),
-    "rstrip": lambda s: s.rstrip(_BLANK),
-    "chomp": _chomp,
-    "downcase": str.lower,
-    "upcase": str.upper,
-    "empty?": lambda s: s == "",
-}
-_ANY_METHODS = {"to_s", "to_i", "nil?", "present?", "blank?"}
-
-
-def _call(value: Value, name: str, where: Where) -> Value:
-    if name == "to_s":
-        return to_s(value)
-    if name == "to_i":
-        return _to_i(value, where)
-    if name == "nil?":
-        return value is None
-    if name in ("present?", "blank?"):
-        blank = not truthy(value) or (isinstance(value, str) and not value.strip(_BLANK))
-        return blank == (name == "blank?")
-    if isinstance(value, str) and name in _STRING_METHODS:
-        return _STRING_METHODS[name](value)
-    hint = " (is an ENV variable not set?)" if value is None else ""
-    raise where.fail(f"undefined method '{name}' for {_ruby_class(value)}{hint}")
-
-
-def _plus(left: Value, right: Value, where: Where) -> Value:
-    if isinstance(left, str) and isinstance(right, str):
-        return left + right
-    if type(left) is int and type(right) is int:
-        return left + right
-    raise where.fail(f"cannot add {_ruby_class(right)} to {_ruby_class(left)} with +")
-
-
-def _equal(left: Value, right: Value) -> bool:
-    return type(left) is type(right) and left == right
-
+from dockyard.config.erb_values import (
+    ANY_METHODS,
+    STRING_METHODS,
+    ErbHost,
+    ErbUnsupported,
+    Expr,
+    Value,
+    Where,
+    call,
+    equal,
+    plus,
+    ruby_class,
+    to_s,
+    truthy,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Parsing Ruby expressions into closures over an ErbHost.
@@ -214,21 +114,21 @@ class Parser:
         for operator in ("==", "!="):
             if self.take(operator):
                 right, same = self.sum(), operator == "=="
-                return lambda host: _equal(left(host), right(host)) == same
+                return lambda host: equal(left(host), right(host)) == same
         return left
 
     def sum(self) -> Expr:
         left, where = self.postfix(), self.where
         while self.take("+"):
             right = self.postfix()
-            left = _bind_plus(left, right, where)
+            left = _bindplus(left, right, where)
         return left
 
     def postfix(self) -> Expr:
         value = self.primary()
         while self.take("."):
             name = self.word()
-            if name is None or name not in _ANY_METHODS | set(_STRING_METHODS):
+            if name is None or name not in ANY_METHODS | set(STRING_METHODS):
                 raise self.where.unsupported(f"method `.{name}`")
             if self.take("("):
                 self.expect(")")
@@ -333,7 +233,7 @@ class Parser:
 
 def _key(value: Value, where: Where) -> str:
     if not isinstance(value, str):
-        raise where.fail(f"ENV keys are strings, not {_ruby_class(value)}")
+        raise where.fail(f"ENV keys are strings, not {ruby_class(value)}")
     return value
 
 
@@ -345,12 +245,12 @@ def _and(left: Expr, right: Expr) -> Expr:
     return lambda host: right(host) if truthy(value := left(host)) else value
 
 
-def _bind_plus(left: Expr, right: Expr, where: Where) -> Expr:
-    return lambda host: _plus(left(host), right(host), where)
+def _bindplus(left: Expr, right: Expr, where: Where) -> Expr:
+    return lambda host: plus(left(host), right(host), where)
 
 
 def _bind_call(receiver: Expr, name: str, where: Where) -> Expr:
-    return lambda host: _call(receiver(host), name, where)
+    return lambda host: call(receiver(host), name, where)
 
 
 def _bind_read(path: Expr, where: Where) -> Expr:

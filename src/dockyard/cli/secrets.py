@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
-import yaml
 
-from dockyard.errors import ConfigError, DockyardError, SecretsError, UsageError
+from dockyard.errors import SecretsError, UsageError
 from dockyard.secrets import load_secrets
 from dockyard.secrets.vault import extract, fetch, fetch_json
-from dockyard.templating import render_erb
 
 
 @click.group("secrets", help="Fetch, extract and print secrets")
@@ -46,8 +43,11 @@ def extract_command(name: str, secrets: str, inline: bool) -> str | None:
 @click.option("-d", "--destination", default=None, help="Read .kamal/secrets.<destination>")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of K=V lines")
 def print_command(config_file: str, destination: str | None, as_json: bool) -> None:
-    secrets_path = _secrets_path(Path(config_file), destination)
-    secrets = load_secrets(secrets_path, destination, root=Path.cwd()).all()
+    from dockyard.loading import load_config
+
+    # As in Kamal, the config must be valid; its version plays no part in secrets.
+    config = load_config(config_file, destination=destination, version="unknown")
+    secrets = load_secrets(config.secrets_path, destination, root=Path.cwd()).all()
     if as_json:
         click.echo(json.dumps({key: str(value) for key, value in secrets.items()}, indent=2))
         return
@@ -73,28 +73,4 @@ def _return_or_echo(text: str, inline: bool) -> str | None:
     return None
 
 
-def _secrets_path(config_file: Path, destination: str | None) -> str:
-    """`secrets_path` of the config (destination file first), else Kamal's default."""
-    files = [config_file]
-    if destination:
-        files.insert(0, config_file.with_suffix(f".{destination}.yml"))
-    for path in files:
-        if not path.is_file():
-            raise ConfigError(f"Configuration file not found in {path}")
-    for path in files:
-        value = _load_yaml(path, destination).get("secrets_path")
-        if isinstance(value, str):
-            return value
-    return ".kamal/secrets"
-
-
-def _load_yaml(path: Path, destination: str | None) -> dict[str, Any]:
-    text = render_erb(path.read_text(encoding="utf-8"), filename=str(path), destination=destination)
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"not valid YAML: {error}", file=str(path)) from None
-    return loaded if isinstance(loaded, dict) else {}
-
-
-__all__ = ["DockyardError", "command", "run_inline"]
+__all__ = ["command", "run_inline"]

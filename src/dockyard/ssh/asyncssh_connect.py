@@ -7,6 +7,7 @@ offered, so an unknown or changed key is reported with its fingerprint.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +73,37 @@ async def open_connection(
             )
         except asyncssh.HostKeyNotVerifiable:
             raise _host_key_error(known_file, endpoint, client) from None
+        except _KEY_MISMATCH_SYMPTOMS:
+            await _raise_if_key_type_changed(known_file, endpoint, kwargs)
+            raise
     return Pooled(conn=conn, client=client)
+
+
+# How a handshake fails when the server has none of the key types known_hosts has for it:
+# asyncssh offers only those types, and OpenSSH's sshd drops the connection.
+_KEY_MISMATCH_SYMPTOMS = (asyncssh.KeyExchangeFailed, asyncssh.ConnectionLost, ConnectionResetError)
+
+
+async def _raise_if_key_type_changed(
+    known_file: str | None, endpoint: Endpoint, kwargs: dict[str, Any]
+) -> None:
+    """Ask the server for its key (no login); a key known_hosts lacks means the key changed."""
+    trusted = _trusted_keys(known_file, endpoint, "")
+    if not trusted:
+        return
+    probe = {k: kwargs[k] for k in ("tunnel", "proxy_command", "config") if k in kwargs}
+    try:
+        key = await asyncio.wait_for(
+            asyncssh.get_server_host_key(endpoint.host, endpoint.port, **probe),
+            kwargs["connect_timeout"],
+        )
+    except (OSError, asyncssh.Error):
+        return
+    if key is not None and key not in trusted:
+        shown = f"{key.get_algorithm()} key {key.get_fingerprint()}"
+        raise host_key_error(
+            endpoint.host, endpoint.port, known_file, offered=shown, changed=True
+        ) from None
 
 
 async def _known_hosts(options: SshOptions, endpoint: Endpoint) -> tuple[Any, str | None]:
@@ -163,12 +194,15 @@ def _host_key_error(known_file: str | None, endpoint: Endpoint, client: _Client)
 
 
 def _has_known_key(known_hosts: str | None, endpoint: Endpoint, addr: str) -> bool:
+    return bool(_trusted_keys(known_hosts, endpoint, addr))
+
+
+def _trusted_keys(known_hosts: str | None, endpoint: Endpoint, addr: str) -> list[asyncssh.SSHKey]:
     path = known_hosts or os.path.expanduser("~/.ssh/known_hosts")
     if not os.path.isfile(path):
-        return False
+        return []
     port = endpoint.port if endpoint.port != 22 else None
     try:
-        trusted = asyncssh.match_known_hosts(path, endpoint.host, addr, port)[0]
+        return list(asyncssh.match_known_hosts(path, endpoint.host, addr, port)[0])
     except (OSError, ValueError):
-        return False
-    return bool(trusted)
+        return []

@@ -50,11 +50,9 @@ class Secrets:
         return [name for name in self.filenames if (self.root / name).is_file()]
 
     def get(self, name: str) -> Secret:
-        with self._lock:
-            for _, resolver in reversed(self._load()):
-                value = resolver.get(name)
-                if value is not None:
-                    return Secret(value)
+        value = self._lookup(name)
+        if value is not None:
+            return Secret(value)
         if self.files:
             raise SecretsError(f"Secret '{name}' not found in {', '.join(self.files)}")
         searched = ", ".join(self.filenames)
@@ -62,12 +60,16 @@ class Secrets:
 
     def has(self, name: str) -> bool:
         """Kamal's key?: the secret is defined and not blank."""
-        try:
-            return bool(self.get(name).strip())
-        except SecretsError as error:
-            if str(error).startswith(f"Secret '{name}' not found"):
-                return False
-            raise
+        value = self._lookup(name)
+        return value is not None and bool(value.strip())
+
+    def _lookup(self, name: str) -> str | None:
+        with self._lock:
+            for _, resolver in reversed(self._load()):
+                value = resolver.get(name)
+                if value is not None:
+                    return value
+        return None
 
     def all(self) -> dict[str, Secret]:
         """Every secret, resolved, in Kamal's order (first definition's place, last value)."""

@@ -158,3 +158,9 @@ def test_stderr_of_a_working_command_passes_through_redacted(
     )
     assert load_secrets(".kamal/secrets", None, root=tmp_path).get("B") == "ok"
     assert capfd.readouterr().err == "Password: using [REDACTED]\n"
+
+
+def test_has_is_true_for_defined_and_not_blank(tmp_path: Path) -> None:
+    write(tmp_path, {"secrets": "A=x\nB=\nC='  '\n"})
+    secrets = load_secrets(".kamal/secrets", None, root=tmp_path)
+    assert [secrets.has(name) for name in ("A", "B", "C", "D")] == [True, False, False, False]

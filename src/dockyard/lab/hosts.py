@@ -56,7 +56,8 @@ def start_host(spec: LabSpec, host: Host) -> int:
     init = resources.files("dockyard.lab") / "scripts" / "host-init.sh"
     argv = [
         "ip", "netns", "exec", specs.netns(spec.name, host.name),
-        "unshare", "--pid", "--fork", "--mount", "--uts", "--propagation", "private",
+        # --kill-child: whatever ends unshare (our TERM, a KILL, a crash) ends the host too
+        "unshare", "--pid", "--kill-child=SIGTERM", "--mount", "--uts", "--propagation", "private",
         which("tini") or "tini", "-s", "--", "/bin/sh", str(init), host.name, hdir, host.engine,
     ]  # fmt: skip
     pid = spawn_detached(argv, f"{hdir}/init.log")
@@ -72,23 +73,27 @@ def recorded_pid(hdir: Path) -> int:
 
 
 def stop_hosts(hdirs: list[Path], timeout: float = 15) -> None:
-    """TERM each host's PID 1 (tini), which stops the engine and sshd; KILL what outlives it."""
+    """TERM each host's tini (PID 1 of the host; unshare blocks TERM), which stops the engine and
+    sshd; KILL whatever outlives the timeout. A host whose tini is not there yet: KILL its unshare,
+    and --kill-child ends the child it may still fork."""
     running = {h: pid for h in hdirs if is_ours(pid := recorded_pid(h), str(h))}
-    for pid in running.values():
-        for child in children(pid):  # tini, PID 1 of the host's pid namespace
-            signal_pid(child, signal.SIGTERM)
+    procs = {h: [pid, *children(pid)] for h, pid in running.items()}
+    for pids in procs.values():
+        for pid in pids[1:] or pids[:1]:
+            signal_pid(pid, signal.SIGTERM if pids[1:] else signal.SIGKILL)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not any(is_ours(pid, str(h)) for h, pid in running.items()):
-            break
+    while time.monotonic() < deadline and _any_alive(procs):
         time.sleep(0.05)
-    for hdir, pid in running.items():
-        if is_ours(pid, str(hdir)):
-            for child in children(pid):
-                signal_pid(child, signal.SIGKILL)  # ends every process of the pid namespace
-            signal_pid(pid, signal.SIGKILL)
+    for hdir, pids in procs.items():
+        for pid in reversed(pids):
+            if is_ours(pid, str(hdir)):
+                signal_pid(pid, signal.SIGKILL)
     for hdir in hdirs:
         (hdir / INIT_PID).unlink(missing_ok=True)
+
+
+def _any_alive(procs: dict[Path, list[int]]) -> bool:
+    return any(is_ours(pid, str(h)) for h, pids in procs.items() for pid in pids)
 
 
 def remove_cgroups(name: str, host_names: list[str]) -> None:

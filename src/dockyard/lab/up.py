@@ -51,9 +51,12 @@ def up(spec: LabSpec, *, build_images: bool = True, timeout: float = 60,
             refs = build.build_and_push(spec.lab_dir, info.builder.socket, info.registry)
             info = replace(info, images=refs)
             info.save()
-    except BaseException:
+    except BaseException as error:
         progress("failed: taking down what was made")
         down(spec.name, spec.lab_dir)
+        if isinstance(error, OSError):  # e.g. a lab dir that cannot be written
+            what = f"{error.strerror}: {error.filename}" if error.filename else str(error)
+            raise LabError(f"lab up failed ({what}); took down what was made") from error
         raise
     return info
 

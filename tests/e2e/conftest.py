@@ -1,0 +1,68 @@
+"""The lab for end-to-end tests: `lab_factory(name, subnet, servers, engine)` brings one up.
+
+Session-scoped: a lab asked for twice (same name and shape) is made once; every lab it made is
+taken down at the end of the session, and a leftover from a crashed run is taken down first.
+Tests skip, with the reason, where a lab cannot run (not Linux, not root, no netns, a package
+missing). Use lab names starting with `t` and subnets no one else uses.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from typing import cast
+
+import pytest
+
+from dockyard import lab as labs
+from dockyard.errors import LabError
+from dockyard.lab.down import recorded_hosts_alive
+from dockyard.lab.spec import Engine
+
+LabFactory = Callable[..., labs.LabInfo]
+
+
+def lab_unavailable(engine: str = "docker") -> str | None:
+    """Why no lab can run here, or None."""
+    if not sys.platform.startswith("linux"):
+        return "the lab needs Linux"
+    if os.geteuid() != 0:
+        return "the lab needs root (network namespaces)"
+    try:
+        from dockyard.lab.system import require_tools
+
+        require_tools(engine)
+    except LabError as error:
+        return str(error)
+    probe = f"dy-probe{os.getpid()}"
+    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+    if made.returncode != 0:
+        return f"`ip netns add` fails here: {made.stderr.strip()}"
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return None
+
+
+@pytest.fixture(scope="session")
+def lab_factory() -> Iterator[LabFactory]:
+    made: dict[str, tuple[labs.LabSpec, labs.LabInfo]] = {}
+
+    def make(name: str, subnet: str, servers: int = 3, engine: str = "docker") -> labs.LabInfo:
+        reason = lab_unavailable(engine)
+        if reason:
+            pytest.skip(reason)
+        spec = labs.LabSpec(name=name, subnet=subnet, servers=servers, engine=cast(Engine, engine))
+        if name in made and made[name][0] == spec and recorded_hosts_alive(spec.lab_dir):
+            return made[name][1]
+        labs.down(name)  # a leftover of a crashed run, or a lab of another shape
+        made.pop(name, None)
+        info = labs.up(spec)
+        made[name] = (spec, info)
+        return info
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            labs.down(name)

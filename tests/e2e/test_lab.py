@@ -1,0 +1,194 @@
+"""The lab for real: 3 servers with Docker and with Podman, each its own sshd (host keys checked)
+and engine, a registry, isolation, container DNS, and a teardown that leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockyard import lab as labs
+from dockyard.lab import spec as specs
+
+from .conftest import LabFactory, lab_unavailable
+
+pytestmark = pytest.mark.e2e
+
+LABS = {"docker": ("tdock", "10.201.0.0/24"), "podman": ("tpod", "10.202.0.0/24")}
+BAD = ("tbad", "10.203.0.0/24")
+
+
+def ssh(
+    info: labs.LabInfo, host: str, command: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    argv = ["ssh", "-F", info.ssh_config, "-o", "BatchMode=yes", *extra, host, command]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+
+def on(info: labs.LabInfo, host: str, command: str) -> str:
+    done = ssh(info, host, command)
+    assert done.returncode == 0, f"{host}: {command}: {done.stderr}"
+    return done.stdout
+
+
+def dockyard(*args: str, user: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    argv = [*(user or []), sys.executable, "-m", "dockyard", *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+
+def leftovers(name: str, lab_dir: str) -> dict[str, object]:
+    """Everything of the lab that could outlive `down`, as seen from the root namespace."""
+    prefix = specs.netns_prefix(name)
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
+    mounts = Path("/proc/self/mountinfo").read_text().split("\n")
+    procs = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if lab_dir.encode() in (proc / "cmdline").read_bytes():
+                    procs.append(proc.name)
+            except OSError:
+                pass
+    cgroups = [str(p) for p in Path("/sys/fs/cgroup").glob(f"*/{specs.cgroup_parent(name, '*')}")]
+    return {
+        "netns": [n for n in netns.split("\n") if n.startswith(prefix)],
+        "veth": specs.gateway_veth(name) in links,
+        "nft": specs.nft_table(name) in tables,
+        "mounts": [m for m in mounts if f" {lab_dir}" in m],
+        "processes": procs,
+        "cgroups": cgroups,
+    }
+
+
+NOTHING = {"netns": [], "veth": False, "nft": False, "mounts": [], "processes": [], "cgroups": []}
+
+
+@pytest.mark.parametrize("engine", ["docker", "podman"])
+def test_lab_up_isolated_servers_then_down_leaves_nothing(
+    lab_factory: LabFactory, engine: str, tmp_path: Path
+) -> None:
+    name, subnet = LABS[engine]
+    info = lab_factory(name, subnet, servers=3, engine=engine)
+    cli = engine  # the engine's own CLI; `docker` also drives podman hosts through its service
+    assert [h.name for h in info.servers] == ["s1", "s2", "s3"]
+    check_ssh_with_host_keys(info)
+    check_isolation_and_registry(info, cli)
+    check_container_dns(info, cli)
+    check_docker_cli_and_socket(info)
+    check_status(info)
+    labs.down(name)
+    assert leftovers(name, info.dir) == NOTHING
+    labs.down(name)  # safe twice
+    assert leftovers(name, info.dir) == NOTHING
+
+
+def check_ssh_with_host_keys(info: labs.LabInfo) -> None:
+    for host in info.hosts:
+        assert on(info, host.name, "hostname").strip() == host.name
+        assert on(info, host.ip, "cat /etc/hostname").strip() == host.name
+        assert "default" not in on(info, host.name, "ip route")
+    # checking is on: the same login without the lab's known_hosts is refused
+    refused = ssh(info, "s1", "true", "-o", "UserKnownHostsFile=/dev/null")
+    assert refused.returncode == 255
+    assert "Host key verification failed" in refused.stderr
+    sftp = subprocess.run(["sftp", "-F", info.ssh_config, "-b", "-", "s2"], input="ls /\n",
+                          capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert sftp.returncode == 0, sftp.stderr
+
+
+def check_isolation_and_registry(info: labs.LabInfo, cli: str) -> None:
+    v1 = info.images["demo:v1"]
+    on(info, "s1", f"{cli} pull -q {v1} && {cli} run -d --name only-on-s1 -p 80:80 {v1}")
+    for other in ("s2", "s3"):
+        assert "only-on-s1" not in on(info, other, f"{cli} ps -a --format '{{{{.Names}}}}'")
+    on(info, "s1", "echo private > /root/mark")
+    assert on(info, "s2", "ls /root").split() == []
+    for host in ("s2", "s3"):  # the same pushed image, pulled on two servers
+        out = on(info, host, f"{cli} pull -q {v1} && {cli} run --rm {v1} cat /app/version")
+        assert out.strip().endswith("v1")
+    # a published port answers from the root namespace and from another lab server
+    assert on(info, "s2", f"wget -qO- http://{info.host('s1').ip}/").strip() == "hello from demo v1"
+
+
+def check_container_dns(info: labs.LabInfo, cli: str) -> None:
+    v1, v2 = info.images["demo:v1"], info.images["demo:v2"]
+    on(info, "s3", f"{cli} network create appnet && {cli} run -d --name appa --network appnet {v2}")
+    fetch = f"{cli} run --rm --network appnet {v1} sh -c 'sleep 0.3; wget -qO- http://appa/'"
+    assert on(info, "s3", fetch).strip() == "hello from demo v2"
+    out = on(info, "s3", f"time -p {cli} stop appa 2>&1")  # TERM is trapped: a quick stop
+    assert "appa" in out
+
+
+def check_docker_cli_and_socket(info: labs.LabInfo) -> None:
+    """The docker CLI drives every host (podman through its service), over ssh and the socket."""
+    assert "only-on-s1" in on(info, "s1", "docker ps --format '{{.Names}}'")
+    sock = info.host("s1").socket
+    done = subprocess.run(["docker", "-H", f"unix://{sock}", "ps", "--format", "{{.Names}}"],
+                          capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert done.stdout.split() == ["only-on-s1"]
+
+
+def check_status(info: labs.LabInfo) -> None:
+    report = labs.status(info.name)
+    assert report["state"] == "up"
+    assert [r["name"] for r in report["hosts"]] == ["builder", "s1", "s2", "s3"]
+    done = dockyard("lab", "status", "--name", info.name)
+    assert done.returncode == 0
+    assert done.stdout.startswith(f"lab {info.name}: up")
+
+
+def test_bad_subnet_fails_with_one_line_and_makes_nothing() -> None:
+    name, _ = BAD
+    lab_dir = specs.LabSpec(name=name).lab_dir
+    shutil.rmtree(lab_dir, ignore_errors=True)
+    done = dockyard("lab", "up", "--name", name, "--subnet", "10.203.0.0/33")
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("ERROR (LabError): --subnet '10.203.0.0/33' is not a network")
+    assert not Path(lab_dir).exists()
+    assert leftovers(name, lab_dir) == NOTHING
+
+
+def test_as_non_root_fails_with_one_line_and_makes_nothing() -> None:
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to drop to an unprivileged user")
+    name, subnet = BAD
+    lab_dir = specs.LabSpec(name=name).lab_dir
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    done = dockyard("lab", "up", "--name", name, "--subnet", subnet, user=nobody)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "ERROR (LabError): the lab needs root (network namespaces, mounts); " \
+        "run: sudo dockyard lab up\n"  # fmt: skip
+    assert leftovers(name, lab_dir) == NOTHING
+
+
+def test_up_failing_midway_takes_down_what_it_made() -> None:
+    reason = lab_unavailable()
+    if reason:
+        pytest.skip(reason)
+    name, subnet = BAD
+    lab_dir = Path(specs.LabSpec(name=name).lab_dir)
+    labs.down(name)
+    shutil.rmtree(lab_dir, ignore_errors=True)
+    lab_dir.mkdir(parents=True)
+    (lab_dir / "s2").write_text("not a dir\n")  # s2's dir cannot be made: up fails at s2
+    try:
+        done = dockyard("lab", "up", "--name", name, "--subnet", subnet, "--servers", "3")
+        assert done.returncode == 1
+        errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+        assert errors == [done.stderr.splitlines()[-1]], done.stderr
+        assert errors[0] == (
+            f"ERROR (LabError): lab up failed (Not a directory: {lab_dir}/s2); "
+            "took down what was made"
+        )
+        assert leftovers(name, str(lab_dir)) == NOTHING
+        assert not (lab_dir / "builder").exists()
+    finally:
+        labs.down(name)
+        shutil.rmtree(lab_dir, ignore_errors=True)

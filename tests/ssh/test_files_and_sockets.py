@@ -13,7 +13,7 @@ import pytest
 from dockyard.commands.base import cmd
 from dockyard.errors import SshError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from tests.ssh.conftest import free_port
+from tests.ssh.conftest import Sshd, free_port
 
 pytestmark = pytest.mark.sshd
 
@@ -159,3 +159,18 @@ async def test_open_tcp_connection_to_a_closed_port_is_an_ssh_error(
     with pytest.raises(SshError) as caught:
         await transport.open_tcp_connection(HOST, HOST, free_port(HOST))
     assert str(caught.value).startswith(f"{HOST}: the server refused to open a channel: ")
+
+
+async def test_uploads_and_streams_survive_a_connection_that_died_unnoticed(
+    transport: AsyncsshTransport, sshd: Sshd, echo_socket: Path, tmp_path: Path
+) -> None:
+    await transport.upload(HOST, b"one", str(tmp_path / "f"))
+    sshd.kill_sessions()
+    await transport.upload(HOST, b"two", str(tmp_path / "f"))
+    assert (tmp_path / "f").read_bytes() == b"two"
+    sshd.kill_sessions()
+    reader, writer = await transport.open_unix_connection(HOST, str(echo_socket))
+    writer.write(b"again\n")
+    assert await reader.readline() == b"AGAIN\n"
+    writer.close()
+    assert transport.stats(HOST).connections == 3

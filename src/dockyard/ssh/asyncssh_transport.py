@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from types import TracebackType
+from typing import TypeVar
 
 import asyncssh
 
@@ -36,6 +37,9 @@ from dockyard.ssh.errormap import mapped_errors
 from dockyard.ssh.options import SshOptions
 from dockyard.ssh.redact import SecretLogFilter, secrets_in
 from dockyard.ssh.transport import ByteReader, ByteWriter, HostStats, remote_path, render_for_wire
+
+T = TypeVar("T")
+Opener = Callable[[Pooled], Awaitable[T]]
 
 
 class AsyncsshTransport:
@@ -83,24 +87,32 @@ class AsyncsshTransport:
             raise CommandFailed(result)
         return result
 
+    async def _on_live_connection(self, host: str, open_channel: Opener[T]) -> T:
+        """`open_channel` on the host's connection; one found dead on the way is reopened once.
+
+        Safe because every opener is idempotent: a process start or a stream open that failed
+        ran nothing, and an atomic upload only ever renames a complete file into place.
+        """
+        pooled = await self._connection(host)
+        try:
+            return await open_channel(pooled)
+        except (asyncssh.Error, OSError):
+            if pooled.alive:
+                raise
+        return await open_channel(await self._connection(host))
+
     async def _start_process(
         self, host: str, wire: str, input: str | None
     ) -> asyncssh.SSHClientProcess[str]:
-        """A started remote process; a pooled connection found dead first is reopened once."""
-        pooled = await self._connection(host)
-        try:
+        async def start(pooled: Pooled) -> asyncssh.SSHClientProcess[str]:
             return await pooled.conn.create_process(wire, input=input, errors="replace")
-        except (asyncssh.ChannelOpenError, asyncssh.DisconnectError):
-            if pooled.alive:
-                raise
-        pooled = await self._connection(host)  # the command never started: safe to retry
-        return await pooled.conn.create_process(wire, input=input, errors="replace")
+
+        return await self._on_live_connection(host, start)
 
     async def upload(self, host: str, data: bytes, path: str, *, mode: int = 0o600) -> None:
         """Write `data` to `path` atomically: a temp file beside it with `mode`, then a rename."""
-        pooled = await self._connection(host)
-        self._host_stats(host).uploads += 1
-        with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
+
+        async def write(pooled: Pooled) -> None:
             sftp = await self._sftp(host, pooled)
             try:
                 await atomic_write(sftp, data, remote_path(path), mode)
@@ -108,23 +120,35 @@ class AsyncsshTransport:
                 pooled.sftp = None
                 raise
 
+        with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
+            await self._on_live_connection(host, write)
+        self._host_stats(host).uploads += 1
+
     async def open_unix_connection(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
         """Streams to a unix socket on the host, through the SSH connection (direct-streamlocal)."""
-        pooled = await self._connection(host)
-        self._host_stats(host).streams += 1
-        with mapped_errors(host, port=self.options.port, command=f"connect to {path}"):
+
+        async def connect(pooled: Pooled) -> tuple[SshByteReader, SshByteWriter]:
             reader, writer = await pooled.conn.open_unix_connection(path, encoding=None)
-        return SshByteReader(host, reader), SshByteWriter(host, writer)
+            return SshByteReader(host, reader), SshByteWriter(host, writer)
+
+        with mapped_errors(host, port=self.options.port, command=f"connect to {path}"):
+            streams = await self._on_live_connection(host, connect)
+        self._host_stats(host).streams += 1
+        return streams
 
     async def open_tcp_connection(
         self, host: str, address: str, port: int
     ) -> tuple[ByteReader, ByteWriter]:
         """Streams to `address:port` as seen from the host (direct-tcpip), e.g. a container."""
-        pooled = await self._connection(host)
-        self._host_stats(host).streams += 1
-        with mapped_errors(host, port=self.options.port, command=f"connect to {address}:{port}"):
+
+        async def connect(pooled: Pooled) -> tuple[SshByteReader, SshByteWriter]:
             reader, writer = await pooled.conn.open_connection(address, port, encoding=None)
-        return SshByteReader(host, reader), SshByteWriter(host, writer)
+            return SshByteReader(host, reader), SshByteWriter(host, writer)
+
+        with mapped_errors(host, port=self.options.port, command=f"connect to {address}:{port}"):
+            streams = await self._on_live_connection(host, connect)
+        self._host_stats(host).streams += 1
+        return streams
 
     def stats(self, host: str) -> HostStats:
         return replace(self._host_stats(host))

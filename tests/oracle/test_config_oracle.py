@@ -51,6 +51,7 @@ GOOD = [
     Case("dest", "good/dest.yml"),
     Case("dest-staging", "good/dest.yml", args=("-d", "staging", *V)),
     Case("dest-production", "good/dest.yml", args=("-d", "production", *V)),
+    Case("quirks", "good/quirks.yml"),
     Case("erb", "good/erb.yml"),
     Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
 ]

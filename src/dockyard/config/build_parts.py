@@ -42,14 +42,18 @@ def text_map(values: Mapping[Any, Any] | None) -> dict[str, str]:
 
 
 def host_list(raw: list[Any]) -> tuple[Host, ...]:
-    hosts = []
+    """Hosts in order, each once (a repeated host keeps its first place and its last tags).
+
+    As in Kamal, an entry that is a bare number (`- 1234`) names no host and is skipped.
+    """
+    tags_by_host: dict[str, tuple[str, ...]] = {}
     for item in raw:
         if isinstance(item, dict):
             name, tags = next(iter(item.items()))
-            hosts.append(Host(text(name), texts(tags)))
-        else:
-            hosts.append(Host(text(item)))
-    return tuple(hosts)
+            tags_by_host[text(name)] = texts(tags)
+        elif isinstance(item, str):
+            tags_by_host[item] = ()
+    return tuple(Host(name, tags) for name, tags in tags_by_host.items())
 
 
 def secret_ref(entry: Any) -> SecretRef:

@@ -47,6 +47,7 @@ def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) ->
         v.fail(("hooks_path",), f"Found {', '.join(found)}, these should be renamed to "
                "(pre|post)-proxy-reboot")  # fmt: skip
     check_ssl(v, config)
+    check_accessory_targets(v, config)
     builder = raw.get("builder") or {}
     remote = str(builder.get("remote") or "")
     if config.registry.local and remote and not remote.startswith("ssh://"):
@@ -98,6 +99,18 @@ def check_ssl(v: Validator, config: Config) -> None:
         v.fail(
             ("proxy",), f"Different roles can't share the same host for SSL: {', '.join(shared)}"
         )
+
+
+def check_accessory_targets(v: Validator, config: Config) -> None:
+    """Accessories placed by role must name roles that exist (an unknown tag just selects no
+    host, as in Kamal)."""
+    role_names = {role.name for role in config.roles}
+    for name, raw in (config.raw.get("accessories") or {}).items():
+        wanted = raw.get("roles", [raw["role"]] if "role" in raw else [])
+        unknown = [str(role) for role in wanted if str(role) not in role_names]
+        if unknown:
+            plural = "s" if len(unknown) > 1 else ""
+            v.fail(("accessories", name), f"unknown role{plural} {', '.join(unknown)}")
 
 
 def _proxy_path(config: Config, role: str) -> tuple[str, ...]:

@@ -131,20 +131,22 @@ class Config:
 
     # --- per-role values -----------------------------------------------------------------------
     def labels_for(self, role: str) -> dict[str, str]:
-        """Kamal's reserved labels, then the root labels, then the role's."""
-        reserved = {"service": self.service, "role": role}
-        if self.destination:
-            reserved["destination"] = self.destination
+        """Kamal's reserved labels, then the root labels, then the role's.
+
+        `destination` is always there, empty without a destination: Kamal sets it that way and
+        finds its containers with the filter `label=destination=`.
+        """
+        reserved = {"service": self.service, "role": role, "destination": self.destination or ""}
         return {**reserved, **self.labels, **self.role(role).labels}
 
     def env_for(self, role: str, host: str | None = None) -> Env:
-        """Root env, then the role's, then each tag env of the host (in the order defined)."""
+        """Root env, then the role's, then the env of each tag of the host, in the host's order."""
         found = self.role(role)
         env = self.env.merged(found.env)
         tags = next((h.tags for h in found.hosts if h.name == host), ())
-        for tag, tag_env in self.env_tags.items():
-            if tag in tags:
-                env = env.merged(tag_env)
+        for tag in tags:
+            if tag in self.env_tags:
+                env = env.merged(self.env_tags[tag])
         return env
 
     def stop_timeout_for(self, role: str) -> int:

@@ -50,8 +50,10 @@ def roles(v: Validator, value: Any, path: Path) -> None:
         labels(v, role.get("labels"), where)
         restart_option(v, role.get("options"), where)
         if isinstance(role.get("proxy"), dict):
+            # Kamal checks the role's own proxy map, then the root map merged under it.
             root_proxy = v.root.get("proxy") if isinstance(v.root.get("proxy"), dict) else {}
-            proxy_rules(v, deep_merge_values(root_proxy, role["proxy"]), (*where, "proxy"))
+            proxy_rules(v, role["proxy"], (*where, "proxy"))
+            proxy_rules(v, deep_merge_values(root_proxy, role["proxy"]), ("proxy",))
 
 
 def labels(v: Validator, value: Any, path: Path) -> None:

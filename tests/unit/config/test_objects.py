@@ -108,8 +108,10 @@ def test_env_per_host_merges_root_role_and_tags() -> None:
 def test_labels_logging_and_cmd() -> None:
     config = parse(ROLES)
     assert config.labels_for("workers") == {
-        "service": "app", "role": "workers", "app": "demo", "team": "jobs",
+        "service": "app", "role": "workers", "destination": "", "app": "demo", "team": "jobs",
     }  # fmt: skip
+    staged = dataclasses.replace(config, destination="beta")
+    assert staged.labels_for("web")["destination"] == "beta"
     workers = config.role("workers")
     assert workers.cmd == "bin/jobs"
     assert workers.logging.driver == "json-file"
@@ -208,3 +210,20 @@ servers:
 """)  # fmt: skip
     assert config.role("web").cmd == "bin/web"
     assert config.role("jobs").cmd == "bin/run" and config.role("jobs").host_names == ("a",)
+
+
+def test_repeated_hosts_once_and_bare_numbers_skipped_as_in_kamal() -> None:
+    config = parse(BASE + "servers:\n  - 1.1.1.1\n  - 1234\n  - 2.2.2.2\n  - 1.1.1.1: [a]\n")
+    assert config.role("web").hosts == (Host("1.1.1.1", ("a",)), Host("2.2.2.2"))
+
+
+def test_tag_envs_apply_in_the_order_of_the_host_tags() -> None:
+    config = parse(BASE + """\
+servers:
+  - 1.1.1.1: [second, first]
+env:
+  tags:
+    first: {X: from-first}
+    second: {X: from-second}
+""")  # fmt: skip
+    assert config.env_for("web", "1.1.1.1").clear == {"X": "from-first"}

@@ -45,6 +45,11 @@ CASES = [
     (BASE + "servers: [a, b]\nproxy: {ssl: true, host: a.com}\n", "proxy", "single server", 9),
     (BASE + "servers:\n  web: {hosts: [a], proxy: {ssl: true, host: x.com}}\n"
      "  api: {hosts: [b], proxy: {ssl: true, host: x.com}}\n", "proxy", "share the same host", None),
+    (BASE + "proxy: {host: a.com}\nservers:\n  web: {hosts: [a], proxy: {ssl: true}}\n",
+     "servers/web/proxy", "Must set a host", 10),
+    (BASE + "proxy: {host: a.com}\nservers:\n  web: {hosts: [a], proxy: {hosts: [b.com]}}\n",
+     "proxy", "not both", 8),
+    (ONE_HOST + "accessories:\n  db: {image: x, roles: [web, nope, gone]}\n", "accessories/db", "unknown roles nope, gone", 10),
     (BASE + "servers:\n  web: {hosts: [a], proxy: x}\n", "servers/web/proxy", "true, false or a map", 9),
     (BASE + "servers:\n  web: {hosts: [a], proxy: {bogus: 1}}\n", "servers/web/proxy", "unknown key", 9),
     (BASE + "servers:\n  web: {hosts: [a], options: {restart: sometimes}}\n",

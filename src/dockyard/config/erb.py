@@ -5,17 +5,25 @@ into a small tree, then evaluated against an `ErbHost` that supplies the environ
 (backticks, %x) and File.read. Ruby outside the subset raises `ErbUnsupported` at parse time,
 before anything has run, so the caller can hand the whole file to Ruby's own ERB instead.
 
-Control flow: `if`/`unless`/`elsif`/`else`/`end` in <% %> tags. Expressions: erb_ruby;
-values and effects: erb_values.
+Control flow in <% %> tags: `if`/`unless`/`elsif`/`else`/`end`, `….each do |name|`/`end`.
+Expressions: erb_ruby; values and effects: erb_values.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from dockyard.config.erb_ruby import Parser
-from dockyard.config.erb_values import ErbHost, ErbUnsupported, Expr, Where, to_s, truthy
+from dockyard.config.erb_values import (
+    ErbHost,
+    ErbUnsupported,
+    Expr,
+    Where,
+    ruby_class,
+    to_s,
+    truthy,
+)
 
 __all__ = ["ErbHost", "ErbUnsupported", "Template", "parse", "render", "scan"]
 
@@ -68,7 +76,7 @@ def scan(text: str, filename: str) -> list[_Tag]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Templates: text, <%= output %> and if/unless/elsif/else/end, parsed once, rendered many times.
+# Templates: text, <%= output %>, if/unless/elsif/else/end and each blocks; parsed once.
 
 
 @dataclass
@@ -77,30 +85,55 @@ class _If:
     where: Where
     closed_by_else: bool = False
 
+    def body(self) -> list[_Node]:
+        return self.branches[-1][1]
 
-_Node = str | Expr | _If
+
+@dataclass
+class _Each:
+    items: Expr
+    variable: str
+    where: Where
+    nodes: list[_Node] = field(default_factory=list)
+
+    def body(self) -> list[_Node]:
+        return self.nodes
 
 
-def _statement(tag: _Tag) -> tuple[str, Expr | None]:
-    """One code tag: ('if'|'elsif', condition), ('else'|'end', None) or ('', None) if empty."""
-    parser = Parser(tag.body, tag.where)
+_Node = str | Expr | _If | _Each
+
+
+def _statement(tag: _Tag, scope: frozenset[str]) -> tuple[str, Expr | None, str]:
+    """One code tag: (keyword, condition or items, loop variable); keyword is if, elsif, else,
+    end, each or "" (an empty tag)."""
+    parser = Parser(tag.body, tag.where, scope)
     keyword = parser.word() if parser.rest() else ""
-    condition: Expr | None = None
-    if keyword in ("if", "elsif", "unless"):
-        condition = parser.expression()
-        parser.take("then")
-    elif keyword not in ("", "else", "end"):
-        raise tag.where.unsupported(f"`<% {tag.body.strip()[:50]} %>`")
+    if keyword in ("", "else", "end"):
+        if parser.rest():
+            raise parser.unsupported()
+        return keyword or "", None, ""
+    if keyword not in ("if", "elsif", "unless"):
+        return _each(tag, scope)
+    condition = parser.expression()
+    parser.take("then")
     if parser.rest():
         raise parser.unsupported()
-    if keyword == "unless" and condition is not None:
-        inner = condition
-        return "if", lambda host: not truthy(inner(host))
-    return keyword or "", condition
+    if keyword == "unless":
+        return "if", lambda host: not truthy(condition(host)), ""
+    return keyword, condition, ""
 
 
-def _output(tag: _Tag) -> Expr:
-    parser = Parser(tag.body, tag.where)
+def _each(tag: _Tag, scope: frozenset[str]) -> tuple[str, Expr | None, str]:
+    parser = Parser(tag.body, tag.where, scope)
+    parser.allow_each = True
+    items = parser.postfix()
+    if parser.loop_variable is None or parser.rest():
+        raise tag.where.unsupported(f"`<% {tag.body.strip()[:50]} %>`")
+    return "each", items, parser.loop_variable
+
+
+def _output(tag: _Tag, scope: frozenset[str]) -> Expr:
+    parser = Parser(tag.body, tag.where, scope)
     expression = parser.expression()
     if parser.rest():
         raise parser.unsupported()
@@ -109,31 +142,46 @@ def _output(tag: _Tag) -> Expr:
 
 def _build(tags: list[_Tag]) -> list[_Node]:
     root: list[_Node] = []
-    open_ifs: list[_If] = []
-    body = root
+    blocks: list[_If | _Each] = []
     for tag in tags:
+        body = blocks[-1].body() if blocks else root
+        scope = frozenset(block.variable for block in blocks if isinstance(block, _Each))
         if tag.kind == "text":
             body.append(tag.body)
         elif tag.kind == "<%=":
-            body.append(_output(tag))
+            body.append(_output(tag, scope))
         elif tag.kind == "<%":
-            keyword, condition = _statement(tag)
-            if keyword == "if" and condition is not None:
-                node = _If([(condition, [])], tag.where)
-                body.append(node)
-                open_ifs.append(node)
-            elif keyword in ("elsif", "else", "end"):
-                if not open_ifs or (open_ifs[-1].closed_by_else and keyword != "end"):
-                    raise tag.where.fail(f"`{keyword}` without a matching `if`")
-                if keyword == "end":
-                    open_ifs.pop()
-                else:
-                    open_ifs[-1].branches.append((condition or (lambda host: True), []))
-                    open_ifs[-1].closed_by_else = keyword == "else"
-            body = open_ifs[-1].branches[-1][1] if open_ifs else root
-    if open_ifs:
-        raise open_ifs[-1].where.fail("`if` is never closed with <% end %>")
+            _code(tag, *_statement(tag, scope), body, blocks)
+    if blocks:
+        kind = "if" if isinstance(blocks[-1], _If) else "each"
+        raise blocks[-1].where.fail(f"`{kind}` is never closed with <% end %>")
     return root
+
+
+def _code(
+    tag: _Tag,
+    keyword: str,
+    expression: Expr | None,
+    variable: str,
+    body: list[_Node],
+    blocks: list[_If | _Each],
+) -> None:
+    """Apply one code tag to the tree being built: open, continue or close a block."""
+    if keyword in ("if", "each") and expression is not None:
+        block = _If([(expression, [])], tag.where) if keyword == "if" else None
+        node = block or _Each(expression, variable, tag.where)
+        body.append(node)
+        blocks.append(node)
+    elif keyword == "end":
+        if not blocks:
+            raise tag.where.fail("`end` without a matching `if` or `each`")
+        blocks.pop()
+    elif keyword in ("elsif", "else"):
+        innermost = blocks[-1] if blocks else None
+        if not isinstance(innermost, _If) or innermost.closed_by_else:
+            raise tag.where.fail(f"`{keyword}` without a matching `if`")
+        innermost.branches.append((expression or (lambda host: True), []))
+        innermost.closed_by_else = keyword == "else"
 
 
 @dataclass(frozen=True)
@@ -154,8 +202,21 @@ def _render(nodes: tuple[_Node, ...] | list[_Node], host: ErbHost) -> list[str]:
                 if truthy(condition(host)):
                     out += _render(body, host)
                     break
+        elif isinstance(node, _Each):
+            out += _render_each(node, host)
         else:
             out.append(to_s(node(host)))
+    return out
+
+
+def _render_each(node: _Each, host: ErbHost) -> list[str]:
+    items = node.items(host)
+    if not isinstance(items, list):
+        raise node.where.fail(f"undefined method 'each' for {ruby_class(items)}")
+    out: list[str] = []
+    for item in items:
+        inner = replace(host, variables={**host.variables, node.variable: item})
+        out += _render(node.nodes, inner)
     return out
 
 

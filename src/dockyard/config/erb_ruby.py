@@ -2,8 +2,9 @@
 
 The subset: string literals ('…', "…" with escapes and #{…}), integers, nil/true/false,
 ENV["X"], ENV.fetch("X"[, default]) [{ default }], ENV.key?("X"), `cmd` and %x(cmd),
-File.read(path), .strip .chomp .to_s .to_i .downcase .upcase .present? .blank? .nil? .empty?,
-||, &&, !, ==, !=, +, … ? … : … and (…). Anything else raises ErbUnsupported while parsing.
+File.read(path), [arrays], the methods in erb_values.ARITY (.strip .chomp .to_i .split(",")
+.join .first …), .map/.select/.reject(&:method), ||, &&, !, ==, !=, +, … ? … : …, (…), and
+the variable of an enclosing `<% ….each do |name| %>`. Anything else raises ErbUnsupported.
 """
 
 from __future__ import annotations
@@ -11,18 +12,21 @@ from __future__ import annotations
 import re
 
 from dockyard.config.erb_values import (
-    ANY_METHODS,
-    STRING_METHODS,
-    ErbHost,
+    ARITY,
     ErbUnsupported,
     Expr,
     Value,
     Where,
-    call,
+    bind_block_pass,
+    bind_call,
+    bind_fetch,
+    bind_plus,
+    bind_read,
+    bind_string,
+    both,
+    either,
+    env_key,
     equal,
-    plus,
-    ruby_class,
-    to_s,
     truthy,
 )
 
@@ -38,8 +42,11 @@ _PERCENT_CLOSE = {"(": ")", "{": "}", "[": "]", "<": ">"}
 
 
 class Parser:
-    def __init__(self, source: str, where: Where) -> None:
+    def __init__(self, source: str, where: Where, scope: frozenset[str] = frozenset()) -> None:
         self.source, self.pos, self.where = source, 0, where
+        self.scope = scope  # variables of enclosing each blocks
+        self.allow_each = False  # a code tag may end in `.each do |name|`
+        self.loop_variable: str | None = None
 
     def rest(self) -> str:
         self.skip_space()
@@ -94,13 +101,13 @@ class Parser:
     def disjunction(self) -> Expr:
         left = self.conjunction()
         while self.take("||"):
-            left = _or(left, self.conjunction())
+            left = either(left, self.conjunction())
         return left
 
     def conjunction(self) -> Expr:
         left = self.negation()
         while self.take("&&"):
-            left = _and(left, self.negation())
+            left = both(left, self.negation())
         return left
 
     def negation(self) -> Expr:
@@ -121,19 +128,53 @@ class Parser:
         left, where = self.postfix(), self.where
         while self.take("+"):
             right = self.postfix()
-            left = _bindplus(left, right, where)
+            left = bind_plus(left, right, where)
         return left
 
     def postfix(self) -> Expr:
         value = self.primary()
         while self.take("."):
             name = self.word()
-            if name is None or name not in ANY_METHODS | set(STRING_METHODS):
+            if name == "each" and self.allow_each:
+                self.loop_variable = self.each_block()
+                return value
+            if name in ("map", "select", "reject"):
+                value = self.block_pass(value, name)
+                continue
+            if name is None or name not in ARITY:
                 raise self.where.unsupported(f"method `.{name}`")
-            if self.take("("):
-                self.expect(")")
-            value = _bind_call(value, name, self.where)
+            arguments = self.arguments()
+            fewest, most = ARITY[name]
+            if not fewest <= len(arguments) <= most:
+                raise self.where.fail(f"wrong number of arguments ({len(arguments)}) for .{name}")
+            value = bind_call(value, name, arguments, self.where)
         return value
+
+    def arguments(self) -> tuple[Expr, ...]:
+        if not self.take("(") or self.take(")"):
+            return ()
+        found = [self.expression()]
+        while self.take(","):
+            found.append(self.expression())
+        self.expect(")")
+        return tuple(found)
+
+    def each_block(self) -> str:
+        if self.word() != "do" or not self.take("|"):
+            raise self.where.unsupported("`.each` other than `.each do |name|` ending its tag")
+        name = self.word()
+        if name is None or not self.take("|") or self.rest():
+            raise self.where.unsupported("`.each` other than `.each do |name|` ending its tag")
+        return name
+
+    def block_pass(self, receiver: Expr, kind: str) -> Expr:
+        if not (self.take("(") and self.take("&:")):
+            raise self.where.unsupported(f"`.{kind}` with a block (only `.{kind}(&:method)`)")
+        name = self.word()
+        if name is None or ARITY.get(name, (1, 1))[0] > 0:
+            raise self.where.unsupported(f"`.{kind}(&:{name})`")
+        self.expect(")")
+        return bind_block_pass(receiver, kind, name, self.where)
 
     def primary(self) -> Expr:
         self.skip_space()
@@ -151,6 +192,13 @@ class Parser:
             inner = self.expression()
             self.expect(")")
             return inner
+        if self.take("["):
+            items = [] if self.take("]") else [self.expression()]
+            while items and self.take(","):
+                items.append(self.expression())
+            if items:
+                self.expect("]")
+            return lambda host: [item(host) for item in items]
         if match := _INTEGER.match(self.source, self.pos):
             self.pos, number = match.end(), int(match.group().replace("_", ""))
             return lambda host: number
@@ -164,10 +212,12 @@ class Parser:
             return lambda host: literal
         if name == "ENV":
             return self.env()
+        if name is not None and name in self.scope:
+            return lambda host: host.variables.get(name)
         if name == "File" and self.take(".") and self.word() == "read" and self.take("("):
             path = self.expression()
             self.expect(")")
-            return _bind_read(path, self.where)
+            return bind_read(path, self.where)
         self.pos = start
         raise self.unsupported()
 
@@ -176,14 +226,14 @@ class Parser:
         if self.take("["):
             key = self.expression()
             self.expect("]")
-            return lambda host: host.env(_key(key(host), where))
+            return lambda host: host.env(env_key(key(host), where))
         if not self.take("."):
             raise self.where.unsupported("`ENV` used other than as ENV[…] or ENV.fetch(…)")
         method = self.word()
         if method in ("key?", "has_key?", "include?") and self.take("("):
             key = self.expression()
             self.expect(")")
-            return lambda host: host.env(_key(key(host), where)) is not None
+            return lambda host: host.env(env_key(key(host), where)) is not None
         if method != "fetch" or not self.take("("):
             raise self.where.unsupported(f"`ENV.{method}`")
         key = self.expression()
@@ -194,7 +244,7 @@ class Parser:
                 raise self.where.unsupported("a block with parameters")
             default = self.expression()
             self.expect("}")
-        return _bind_fetch(key, default, where)
+        return bind_fetch(key, default, where)
 
     def quoted(self, close: str, opener: str | None, interpolate: bool, *, shell: bool) -> Expr:
         """The body of a string literal (after its opening quote) up to its closing quote."""
@@ -221,7 +271,7 @@ class Parser:
             else:
                 text += char
         parts.append(text)
-        return _bind_string(parts, self.where if shell else None)
+        return bind_string(parts, self.where if shell else None)
 
     def escape(self, close: str, interpolate: bool) -> str:
         char = self.source[self.pos]
@@ -229,62 +279,3 @@ class Parser:
         if interpolate:
             return _ESCAPES.get(char, char)
         return char if char in (close, "\\") else "\\" + char
-
-
-def _key(value: Value, where: Where) -> str:
-    if not isinstance(value, str):
-        raise where.fail(f"ENV keys are strings, not {ruby_class(value)}")
-    return value
-
-
-def _or(left: Expr, right: Expr) -> Expr:
-    return lambda host: value if truthy(value := left(host)) else right(host)
-
-
-def _and(left: Expr, right: Expr) -> Expr:
-    return lambda host: right(host) if truthy(value := left(host)) else value
-
-
-def _bindplus(left: Expr, right: Expr, where: Where) -> Expr:
-    return lambda host: plus(left(host), right(host), where)
-
-
-def _bind_call(receiver: Expr, name: str, where: Where) -> Expr:
-    return lambda host: call(receiver(host), name, where)
-
-
-def _bind_read(path: Expr, where: Where) -> Expr:
-    def read(host: ErbHost) -> Value:
-        name = _key(path(host), where)
-        try:
-            return host.read_file(name)
-        except OSError as error:
-            raise where.fail(f'File.read("{name}"): {error.strerror or error}') from None
-
-    return read
-
-
-def _bind_fetch(key: Expr, default: Expr | None, where: Where) -> Expr:
-    def fetch(host: ErbHost) -> Value:
-        name = _key(key(host), where)
-        value = host.env(name)
-        if value is not None:
-            return value
-        if default is None:
-            raise where.fail(f'ENV.fetch("{name}"): {name} is not set; set it or give a default')
-        return default(host)
-
-    return fetch
-
-
-def _bind_string(parts: list[str | Expr], shell_at: Where | None) -> Expr:
-    def build(host: ErbHost) -> Value:
-        text = "".join(part if isinstance(part, str) else to_s(part(host)) for part in parts)
-        if shell_at is None:
-            return text
-        try:
-            return host.shell(text)
-        except OSError as error:
-            raise shell_at.fail(f"`{text}` could not run: {error.strerror or error}") from None
-
-    return build

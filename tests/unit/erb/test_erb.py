@@ -101,11 +101,14 @@ def test_errors_name_file_and_line(text: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "construct"),
     [
-        ("a\n<%= [1].first %>", 2, "`[1].first`"),
-        ("<%= ENV['A'].split(',') %>", 1, "method `.split`"),
-        ("<% @x = 1 %>", 1, "`<% @x = 1 %>`"),
+        ("a\n<%= [1].sample %>", 2, "method `.sample`"),
+        ("<%= ENV['A'].gsub(',', '') %>", 1, "method `.gsub`"),
+        ("<% @x = 1 %>", 1, "`@x = 1`"),
         ("<%=\n  ENV['A'] &\n 1 %>", 2, "`&`"),
-        ("<% ENV.each do |k, v| %><% end %>", 1, "`<% ENV.each do |k, v| %>`"),
+        ("<% ENV.each do |k, v| %><% end %>", 1, "`ENV.each`"),
+        ("<% [1].each { |x| %><% end %>", 1, "`.each` other than `.each do |name|` ending its tag"),
+        ("<% x || [1].each do |v| %><% end %>", 1, "`x || [1].each do |v|`"),
+        ("<%= [1].map { |x| x } %>", 1, "`.map` with a block (only `.map(&:method)`)"),
         ("<%= ENV.fetch('A') { |k| k } %>", 1, "a block with parameters"),
     ],
 )
@@ -140,3 +143,19 @@ def test_templates_parse_once_and_render_many_times() -> None:
 )
 def test_trim_mode_dash(text: str, expected: str) -> None:
     assert rendered(text) == expected
+
+
+def test_each_blocks_bind_their_variable() -> None:
+    text = "<% ENV['HOSTS'].split(',').each do |host| -%>\n- <%= host.strip %>\n<% end -%>\n"
+    assert rendered(text, {"HOSTS": "a, b"}) == "- a\n- b\n"
+    with pytest.raises(ErbError, match=r"^deploy.yml:2: undefined method 'each' for nil"):
+        rendered("x\n<% ENV['HOSTS'].each do |h| %><% end %>")
+    with pytest.raises(ErbError, match=r"^deploy.yml:1: `each` is never closed"):
+        rendered("<% [1].each do |h| %>")
+    with pytest.raises(ErbError, match=r"`else` without a matching `if`"):
+        rendered("<% [1].each do |h| %><% else %><% end %>")
+
+
+def test_a_loop_variable_is_only_known_inside_its_block() -> None:
+    with pytest.raises(ErbUnsupported, match=r"^deploy.yml:1: `h` is Ruby"):
+        parse("<% [1].each do |h| %><% end %><%= h %>", filename="deploy.yml")

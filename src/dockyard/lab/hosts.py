@@ -12,7 +12,7 @@ from pathlib import Path
 from dockyard.lab import files
 from dockyard.lab import spec as specs
 from dockyard.lab.spec import Host, LabSpec
-from dockyard.lab.system import children, is_ours, run, signal_pid, spawn_detached, which
+from dockyard.lab.system import is_ours, pids_with_arg, run, signal_pid, spawn_detached, which
 
 POLICY_JSON = "/etc/containers/policy.json"
 INIT_PID = "init.pid"
@@ -73,14 +73,15 @@ def recorded_pid(hdir: Path) -> int:
 
 
 def stop_hosts(hdirs: list[Path], timeout: float = 15) -> None:
-    """TERM each host's tini (PID 1 of the host; unshare blocks TERM), which stops the engine and
-    sshd; KILL whatever outlives the timeout. A host whose tini is not there yet: KILL its unshare,
-    and --kill-child ends the child it may still fork."""
-    running = {h: pid for h in hdirs if is_ours(pid := recorded_pid(h), str(h))}
-    procs = {h: [pid, *children(pid)] for h, pid in running.items()}
-    for pids in procs.values():
-        for pid in pids[1:] or pids[:1]:
-            signal_pid(pid, signal.SIGTERM if pids[1:] else signal.SIGKILL)
+    """TERM each host's tini and host-init (found by the host dir in their arguments, so also
+    after a crash), which stop the engine and sshd; KILL whatever outlives the timeout.
+    unshare blocks TERM; one that has not forked tini yet is KILLed, and --kill-child ends a
+    child it may still fork."""
+    procs = {h: _host_procs(h) for h in hdirs}
+    for hdir, pids in procs.items():
+        starting = [recorded_pid(hdir)] == pids
+        for pid in pids:
+            signal_pid(pid, signal.SIGKILL if starting else signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _any_alive(procs):
         time.sleep(0.05)
@@ -90,6 +91,15 @@ def stop_hosts(hdirs: list[Path], timeout: float = 15) -> None:
                 signal_pid(pid, signal.SIGKILL)
     for hdir in hdirs:
         (hdir / INIT_PID).unlink(missing_ok=True)
+
+
+def _host_procs(hdir: Path) -> list[int]:
+    """The recorded unshare (if still ours), and every process with the host dir as argument."""
+    recorded = recorded_pid(hdir)
+    found = set(pids_with_arg(str(hdir)))
+    if is_ours(recorded, str(hdir)):
+        found.add(recorded)
+    return sorted(found)
 
 
 def _any_alive(procs: dict[Path, list[int]]) -> bool:

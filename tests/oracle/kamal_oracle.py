@@ -82,10 +82,14 @@ def run_kamal(case: Case, app: Path) -> subprocess.CompletedProcess[str]:
     return run([str(KAMAL), "config", *case.args], app)
 
 
-def run_kamal_batch(jobs: list[tuple[Case, Path]], work: Path) -> list[KamalRun]:
-    """`kamal config` for every (case, app) in one kamal process (see kamal_batch.rb)."""
+def run_kamal_batch(jobs: list[tuple[Case, Path, bool]], work: Path) -> list[KamalRun]:
+    """`kamal config` for every (case, app, details?) in one kamal process (kamal_batch.rb)."""
     jobs_file, out_file = work / "jobs.json", work / "results.json"
-    jobs_file.write_text(json.dumps([{"dir": str(app), "args": case.args} for case, app in jobs]))
+    jobs_file.write_text(
+        json.dumps(
+            [{"dir": str(app), "args": case.args, "details": good} for case, app, good in jobs]
+        )
+    )
     env = {
         **tool_env(),
         "RUBYOPT": f"-r{BATCH_SCRIPT}",
@@ -105,6 +109,7 @@ class KamalRun:
     stdout: str
     stderr: str
     status: int
+    details: dict[str, Any] | None = None
 
 
 def run_dockyard(case: Case, app: Path) -> subprocess.CompletedProcess[str]:

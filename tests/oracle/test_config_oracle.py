@@ -2,7 +2,9 @@
 
 Accepted configs: `dockyard config --format kamal` loads to the same data as `kamal config`
 (roles, hosts, primary host, version, repository, image, volumes, ssh, sshkit, builder,
-accessories, logging). Rejected configs: both fail, and at the same key path where Kamal names
+accessories, logging), and what Kamal derives but does not print (env per host with tags, labels,
+proxy routing with its defaults, stop and logging args, accessories) agrees with Kamal's own
+configuration objects. Rejected configs: both fail, and at the same key path where Kamal names
 one. Kamal takes ~1 s to start, so the configs run inside two kamal processes (kamal_batch.rb,
 Kamal's own CLI code per app directory); one test checks that against separate `kamal config`
 processes.
@@ -21,8 +23,10 @@ import yaml
 
 from dockyard.errors import ConfigError
 from dockyard.loading import load_config
+from tests.oracle.details import normalise_kamal, our_details
 from tests.oracle.kamal_oracle import (
     CONFIGS,
+    ERB_ENV,
     KAMAL,
     Case,
     KamalRun,
@@ -93,7 +97,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         for index, half in enumerate(halves):
             work = root / f"batch{index}"
             work.mkdir()
-            batches.append(pool.submit(run_kamal_batch, [(c, apps[c.name]) for c in half], work))
+            jobs = [(c, apps[c.name], c in GOOD) for c in half]
+            batches.append(pool.submit(run_kamal_batch, jobs, work))
         ours = {c.name: pool.submit(run_dockyard, c, apps[c.name]) for c in GOOD}
         errors = {c.name: dockyard_error(apps[c.name]) for c in BAD}
         kamal: dict[str, KamalRun] = {}
@@ -136,6 +141,23 @@ def _compare_dirty_versions(expected: dict[str, object], actual: dict[str, objec
             text = yaml.safe_dump(data).replace(str(data[":version"]), "VERSION")
             data.clear()
             data.update(yaml.safe_load(text))
+
+
+@pytest.mark.parametrize("case", [c for c in GOOD if not c.dirty], ids=lambda c: c.id)
+def test_derived_values_match_kamal(
+    case: Case, runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Env per host, labels, proxy routing, accessories: from Kamal's own objects."""
+    for name, value in ERB_ENV.items():
+        monkeypatch.setenv(name, value)
+    kamal = runs.kamal[case.name]
+    assert kamal.details is not None, kamal.stderr
+    destination = case.args[case.args.index("-d") + 1] if "-d" in case.args else None
+    version = case.args[case.args.index("--version") + 1] if "--version" in case.args else None
+    config = load_config(
+        destination=destination, version=version, root=runs.apps[case.name], env=tool_env()
+    )
+    assert our_details(config) == normalise_kamal(kamal.details)
 
 
 @pytest.mark.parametrize("case", BAD, ids=lambda c: c.id)

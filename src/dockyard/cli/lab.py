@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -38,8 +38,9 @@ def command() -> None:
 def up_command(servers: int, engine: str, name: str, subnet: str, lab_dir: str | None,
                no_images: bool) -> None:  # fmt: skip
     from dockyard.lab import LabSpec, up
+    from dockyard.lab.spec import Engine
 
-    spec = LabSpec(name=name, subnet=subnet, servers=servers, engine=engine,  # type: ignore[arg-type]
+    spec = LabSpec(name=name, subnet=subnet, servers=servers, engine=cast(Engine, engine),
                    dir=lab_dir or "")  # fmt: skip
     info = up(
         spec, build_images=not no_images, progress=lambda m: click.echo(f"lab: {m}", err=True)

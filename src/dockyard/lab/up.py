@@ -64,27 +64,11 @@ def up(spec: LabSpec, *, build_images: bool = True, timeout: float = 60,
 def _make(spec: LabSpec, timeout: float, progress: Progress) -> LabInfo:
     lab_dir = Path(spec.lab_dir)
     lab_dir.mkdir(parents=True, exist_ok=True)
-    key = lab_dir / "id_ed25519"
-    if not key.exists():
-        system.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dockyard-lab", "-f", str(key)]
-        )
-    pubkey = (lab_dir / "id_ed25519.pub").read_text()
+    pubkey = _client_key(lab_dir)
     progress(f"network {spec.subnet} (switch, gateway {specs.gateway_ip(spec.subnet)}, guard)")
     network.create_switch(spec)
     registry_pid = registry.start_registry(spec)
-    host_infos = []
-    known = []
-    for host in specs.hosts(spec):
-        hdir = hosts.prepare_host(spec, host, pubkey)
-        network.create_host_netns(spec, host)
-        pid = hosts.start_host(spec, host)
-        sock = specs.engine_socket(spec.lab_dir, host)
-        ns = specs.netns(spec.name, host.name)
-        host_infos.append(
-            HostInfo(host.name, host.ip, host.role, host.engine, sock, ns, {"init": pid})
-        )
-        known.append(files.known_hosts_line(host, (hdir / "ssh_host_ed25519_key.pub").read_text()))
+    host_infos, known = _start_hosts(spec, pubkey)
     (lab_dir / "known_hosts").write_text("".join(known))
     (lab_dir / "ssh_config").write_text(files.ssh_config(spec))
     info = LabInfo(
@@ -99,3 +83,28 @@ def _make(spec: LabSpec, timeout: float, progress: Progress) -> LabInfo:
     ready.wait_all(info.ssh_config, [(h.name, h.ip, h.socket) for h in info.hosts], timeout)
     progress(f"all hosts answer ({time.monotonic() - started:.1f}s)")
     return info
+
+
+def _client_key(lab_dir: Path) -> str:
+    """The lab's client key (kept across up/down); its public half."""
+    key = lab_dir / "id_ed25519"
+    if not key.exists():
+        argv = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dockyard-lab", "-f"]
+        system.run([*argv, str(key)])
+    return (lab_dir / "id_ed25519.pub").read_text()
+
+
+def _start_hosts(spec: LabSpec, pubkey: str) -> tuple[list[HostInfo], list[str]]:
+    """Write, wire and start every host; its HostInfo and its known_hosts line."""
+    host_infos, known = [], []
+    for host in specs.hosts(spec):
+        hdir = hosts.prepare_host(spec, host, pubkey)
+        network.create_host_netns(spec, host)
+        pid = hosts.start_host(spec, host)
+        sock = specs.engine_socket(spec.lab_dir, host)
+        ns = specs.netns(spec.name, host.name)
+        host_infos.append(
+            HostInfo(host.name, host.ip, host.role, host.engine, sock, ns, {"init": pid})
+        )
+        known.append(files.known_hosts_line(host, (hdir / "ssh_host_ed25519_key.pub").read_text()))
+    return host_infos, known

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import stat
 from collections.abc import AsyncIterator
@@ -93,8 +94,10 @@ async def test_upload_into_a_missing_directory_says_so(
 async def echo_socket(tmp_path: Path) -> AsyncIterator[Path]:
     """A unix socket server on the 'host' that answers each line with it upper-cased."""
     path = tmp_path / "admin.sock"
+    connections: list[asyncio.StreamWriter] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
         while line := await reader.readline():
             writer.write(line.upper())
             await writer.drain()
@@ -103,6 +106,10 @@ async def echo_socket(tmp_path: Path) -> AsyncIterator[Path]:
     server = await asyncio.start_unix_server(serve, path=str(path))
     yield path
     server.close()
+    for writer in connections:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
     await server.wait_closed()
 
 

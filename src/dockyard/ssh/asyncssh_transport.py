@@ -172,11 +172,16 @@ class AsyncsshTransport:
             self._sessions[host] = asyncio.Semaphore(self.options.max_sessions - 1)
         return self._sessions[host]
 
+    def _lock(self, key: str) -> asyncio.Lock:
+        if key not in self._locks:
+            self._locks[key] = asyncio.Lock()
+        return self._locks[key]
+
     def _host_stats(self, host: str) -> HostStats:
         return self._stats.setdefault(host, HostStats())
 
     async def _connection(self, host: str) -> Pooled:
-        async with self._locks.setdefault(host, asyncio.Lock()):
+        async with self._lock(host):
             pooled = self._pool.get(host)
             if pooled is not None and pooled.alive:
                 return pooled
@@ -194,7 +199,7 @@ class AsyncsshTransport:
         if jump is None:
             return None
         key = f"jump:{jump}"
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._lock(key):
             pooled = self._jumps.get(key)
             if pooled is None or not pooled.alive:
                 endpoint = Endpoint(jump.host, jump.port, jump.user)
@@ -207,7 +212,7 @@ class AsyncsshTransport:
             return pooled.conn
 
     async def _sftp(self, host: str, pooled: Pooled) -> asyncssh.SFTPClient:
-        async with self._locks.setdefault(f"sftp:{host}", asyncio.Lock()):
+        async with self._lock(f"sftp:{host}"):
             if pooled.sftp is None:
                 pooled.sftp = await pooled.conn.start_sftp_client()
             return pooled.sftp

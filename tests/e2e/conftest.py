@@ -1,4 +1,5 @@
-"""The lab for end-to-end tests: `lab_factory(name, subnet, servers, engine)` brings one up.
+"""The lab for end-to-end tests: `lab_factory(name, subnet, servers, engine[, images])` brings
+one up (images: build and push the test images, the default).
 
 Session-scoped: a lab asked for twice (same name and shape) is made once; every lab it made is
 taken down at the end of the session, and a leftover from a crashed run is taken down first.
@@ -48,16 +49,20 @@ def lab_unavailable(engine: str = "docker") -> str | None:
 def lab_factory() -> Iterator[LabFactory]:
     made: dict[str, tuple[labs.LabSpec, labs.LabInfo]] = {}
 
-    def make(name: str, subnet: str, servers: int = 3, engine: str = "docker") -> labs.LabInfo:
+    def make(
+        name: str, subnet: str, servers: int = 3, engine: str = "docker", images: bool = True
+    ) -> labs.LabInfo:
         reason = lab_unavailable(engine)
         if reason:
             pytest.skip(reason)
         spec = labs.LabSpec(name=name, subnet=subnet, servers=servers, engine=cast(Engine, engine))
-        if name in made and made[name][0] == spec and recorded_hosts_alive(spec.lab_dir):
-            return made[name][1]
+        known = made.get(name)
+        reusable = known and known[0] == spec and (known[1].images or not images)
+        if known and reusable and recorded_hosts_alive(spec.lab_dir):
+            return known[1]
         labs.down(name)  # a leftover of a crashed run, or a lab of another shape
         made.pop(name, None)
-        info = labs.up(spec)
+        info = labs.up(spec, build_images=images)
         made[name] = (spec, info)
         return info
 

@@ -238,3 +238,15 @@ def test_down_after_a_crash_removes_what_is_left() -> None:
         assert not Path(info.dir, "s1").exists()
     finally:
         labs.down(name)
+
+
+def test_two_labs_side_by_side_do_not_reach_each_other(lab_factory: LabFactory) -> None:
+    a = lab_factory("tsidea", "10.208.0.0/24", servers=1, images=False)
+    b = lab_factory("tsideb", "10.209.0.0/24", servers=1, images=False)
+    assert on(a, "s1", "hostname").strip() == on(b, "s1", "hostname").strip() == "s1"
+    assert {h.netns for h in a.hosts}.isdisjoint(h.netns for h in b.hosts)
+    probe = f"timeout 3 bash -c '</dev/tcp/{b.host('s1').ip}/22' 2>&1; echo rc=$?"
+    out = on(a, "s1", probe)
+    assert "Network is unreachable" in out and "rc=1" in out
+    labs.down("tsidea")
+    assert on(b, "s1", "hostname").strip() == "s1"  # the other lab is untouched

@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -89,8 +90,17 @@ def _write_entry(path: Path, entry: Entry) -> None:
 def build_and_push(lab_dir: str, builder_socket: str, registry_address: str) -> dict[str, str]:
     """Make sure every lab image is in the registry; return key -> friendly reference."""
     images = lab_images()
-    for image in images:
-        ensure_image(image, lab_dir, builder_socket, registry_address)
+    apps = [i for i in images if i.repository == imgs.APP_REPOSITORY]
+    others = [i for i in images if i.repository != imgs.APP_REPOSITORY]
+
+    def ensure_all(batch: list[ImageSpec]) -> None:
+        for image in batch:
+            ensure_image(image, lab_dir, builder_socket, registry_address)
+
+    # the proxy (50 MB to send and compress) builds while the small app variants do, in turn
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(ensure_all, apps), pool.submit(ensure_all, others)]:
+            future.result()
     return imgs.image_refs(images)
 
 

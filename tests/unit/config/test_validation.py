@@ -78,6 +78,8 @@ CASES = [
     (ONE_HOST + "aliases: {Deploy: x}\n", "aliases/Deploy", "Invalid alias name", 9),
     (ONE_HOST + "aliases: {deploy: x}\n", "aliases/deploy", "conflicts with a built-in", 9),
     (ONE_HOST + "labels: {a: [1]}\n", "labels/a", "should be a string", 9),
+    (ONE_HOST + "labels: {destination: x}\n", "labels/destination", "reserved", 9),
+    (ONE_HOST + "accessories:\n  db: {image: x, host: a, labels: {service: y}}\n", "accessories/db/labels/service", "reserved", 10),
     (ONE_HOST + "volumes: a:b\n", "volumes", "should be a list", 9),
     (ONE_HOST + "accessories:\n  db: {image: x}\n", "accessories/db", "specify one of", 10),
     (ONE_HOST + "accessories:\n  db: {image: x, host: a, hosts: [b]}\n", "accessories/db", "specify one of", 10),

@@ -93,20 +93,24 @@ def build_and_push(lab_dir: str, builder_socket: str, registry_address: str) -> 
     apps = [i for i in images if i.repository == imgs.APP_REPOSITORY]
     others = [i for i in images if i.repository != imgs.APP_REPOSITORY]
 
-    def ensure_all(batch: list[ImageSpec]) -> None:
-        for image in batch:
-            ensure_image(image, lab_dir, builder_socket, registry_address)
+    def ensure_all(batch: list[ImageSpec]) -> bool:
+        built = [ensure_image(image, lab_dir, builder_socket, registry_address) for image in batch]
+        return any(built)
 
     # the proxy (50 MB to send and compress) builds while the small app variants do, in turn
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(ensure_all, apps), pool.submit(ensure_all, others)]:
-            future.result()
+        futures = [pool.submit(ensure_all, apps), pool.submit(ensure_all, others)]
+        built = [future.result() for future in futures]
+    if any(built):
+        registry.publish_to_cache(lab_dir)
     return imgs.image_refs(images)
 
 
-def ensure_image(image: ImageSpec, lab_dir: str, builder_socket: str, address: str) -> None:
+def ensure_image(image: ImageSpec, lab_dir: str, builder_socket: str, address: str) -> bool:
+    """Build and push the image unless the registry has its content tag; whether it built."""
     ctag = imgs.content_tag(context_digest(image))
-    if not registry.has_tag(address, image.repository, ctag):
+    built = not registry.has_tag(address, image.repository, ctag)
+    if built:
         ctx = Path(lab_dir) / "images" / image.key.replace(":", "-")
         write_context(image, ctx)
         ref = imgs.reference(image.repository, ctag)
@@ -117,3 +121,4 @@ def ensure_image(image: ImageSpec, lab_dir: str, builder_socket: str, address: s
         shutil.rmtree(ctx, ignore_errors=True)
     for tag in image.tags:
         registry.retag(address, image.repository, ctag, tag)
+    return built

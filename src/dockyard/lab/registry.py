@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import signal
 import time
 import urllib.error
@@ -54,6 +57,37 @@ def start_registry(spec: LabSpec, timeout: float = 10) -> int:
     log = (rdir / "registry.log").read_text().strip().splitlines()
     fatal = [line for line in log if "fatal" in line] or log[-1:] or ["no log"]
     raise LabError(f"the lab registry did not answer on {base}: {fatal[-1]}")
+
+
+def seed_from_cache(lab_dir: str) -> bool:
+    """Fill an empty registry store from the machine's image cache (before the registry runs)."""
+    data = registry_dir(lab_dir) / "data"
+    cache = Path(specs.IMAGE_CACHE)
+    if (data / "docker").exists() or not (cache / "docker").is_dir():
+        return False
+    try:
+        shutil.copytree(cache, data, dirs_exist_ok=True)
+    except (OSError, shutil.Error):  # replaced while we copied: build instead
+        shutil.rmtree(data, ignore_errors=True)
+        return False
+    return True
+
+
+def publish_to_cache(lab_dir: str) -> None:
+    """Replace the machine's image cache with this lab's registry store (copied: the registry
+    rewrites some files in place, so hard links would let one lab change another's)."""
+    cache = Path(specs.IMAGE_CACHE)
+    fresh = cache.with_name(f"{cache.name}.new-{os.getpid()}")
+    stale = cache.with_name(f"{cache.name}.old-{os.getpid()}")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(registry_dir(lab_dir) / "data", fresh)
+    with contextlib.suppress(FileNotFoundError):
+        cache.rename(stale)
+    try:
+        fresh.rename(cache)
+    except OSError:  # another lab published at the same moment: keep theirs
+        shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(stale, ignore_errors=True)
 
 
 def stop_registry(lab_dir: str, timeout: float = 5) -> None:

@@ -21,6 +21,8 @@ Role = Literal["server", "builder"]
 DEFAULT_NAME = "dockyard"
 DEFAULT_SUBNET = "10.77.0.0/24"
 DEFAULT_ROOT = "/var/lib/dockyard-lab"
+# registry data shared by every lab on the machine, so each new lab need not build its images
+IMAGE_CACHE = f"{DEFAULT_ROOT}/.image-cache"
 MAX_SERVERS = 50
 BUILDER = "builder"
 BUILDER_OCTET = 10  # builder is .10, servers s1..sN are .11 ..

@@ -67,6 +67,8 @@ def _make(spec: LabSpec, timeout: float, progress: Progress) -> LabInfo:
     pubkey = _client_key(lab_dir)
     progress(f"network {spec.subnet} (switch, gateway {specs.gateway_ip(spec.subnet)}, guard)")
     network.create_switch(spec)
+    if registry.seed_from_cache(spec.lab_dir):
+        progress(f"registry seeded from the machine's image cache ({specs.IMAGE_CACHE})")
     registry_pid = registry.start_registry(spec)
     host_infos, known = _start_hosts(spec, pubkey)
     (lab_dir / "known_hosts").write_text("".join(known))

@@ -60,6 +60,7 @@ GOOD = [
     Case("dest-staging", "good/dest.yml", args=("-d", "staging", *V)),
     Case("dest-production", "good/dest.yml", args=("-d", "production", *V)),
     Case("quirks", "good/quirks.yml"),
+    Case("proxy-runs", "good/proxy_runs.yml"),
     Case("erb", "good/erb.yml"),
     Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
 ]

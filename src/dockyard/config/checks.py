@@ -7,9 +7,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from dockyard.config.merge import deep_merge_values
 from dockyard.config.objects import Config
 from dockyard.config.validate import Validator
 from dockyard.config.validate_special import after_section, is_local_registry, labels, registry
+from dockyard.config.yamlsource import Path
 
 SERVICE_NAME = re.compile(r"\A[a-zA-Z0-9_-]+\Z")
 # The Kamal release whose config dockyard reads; `minimum_version` is compared with it.
@@ -49,6 +51,7 @@ def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) ->
                "(pre|post)-proxy-reboot")  # fmt: skip
     check_ssl(v, config)
     check_accessory_targets(v, config)
+    check_proxy_runs(v, config)
     builder = raw.get("builder") or {}
     remote = str(builder.get("remote") or "")
     if config.registry.local and remote and not remote.startswith("ssh://"):
@@ -112,6 +115,44 @@ def check_accessory_targets(v: Validator, config: Config) -> None:
         if unknown:
             plural = "s" if len(unknown) > 1 else ""
             v.fail(("accessories", name), f"unknown role{plural} {', '.join(unknown)}")
+
+
+def check_proxy_runs(v: Validator, config: Config) -> None:
+    """Everything routed through the proxy of one host must agree on how that proxy runs."""
+    seen: dict[str, tuple[Any, Path]] = {}
+    for hosts, run, path in _proxy_runs(config):
+        for host in hosts:
+            if host in seen and seen[host][0] != run:
+                # Point at the role or accessory that departs from the root proxy/run.
+                where = path if path != ROOT_RUN else seen[host][1]
+                v.fail(where, f"Conflicting proxy run configurations for host {host}; "
+                       "the proxy is shared, so give everything on it the same run")  # fmt: skip
+            seen.setdefault(host, (run, path))
+
+
+ROOT_RUN: Path = ("proxy", "run")
+
+
+def _proxy_runs(config: Config) -> list[tuple[tuple[str, ...], Any, Path]]:
+    raw = config.raw
+    root_proxy = raw["proxy"] if isinstance(raw.get("proxy"), dict) else {}
+    root_run = root_proxy.get("run")
+    servers = raw["servers"] if isinstance(raw.get("servers"), dict) else {}
+    runs: list[tuple[tuple[str, ...], Any, Path]] = []
+    for role in config.proxy_roles:
+        settings = servers.get(role.name)
+        role_proxy = settings.get("proxy") if isinstance(settings, dict) else None
+        role_run = role_proxy.get("run") if isinstance(role_proxy, dict) else None
+        if root_run is None and role_run is None:
+            continue
+        path = ("servers", role.name, "proxy", "run") if role_run is not None else ROOT_RUN
+        runs.append((role.host_names, deep_merge_values(root_run or {}, role_run or {}), path))
+    for accessory in config.accessories:
+        accessory_proxy = raw["accessories"][accessory.name].get("proxy")
+        if isinstance(accessory_proxy, dict) and accessory_proxy.get("run") is not None:
+            path = ("accessories", accessory.name, "proxy", "run")
+            runs.append((accessory.hosts, accessory_proxy["run"], path))
+    return runs
 
 
 def _proxy_path(config: Config, role: str) -> tuple[str, ...]:

@@ -60,8 +60,7 @@ class Registry:
 
     @property
     def local(self) -> bool:
-        server = self.server or ""
-        return server == "localhost" or server.startswith("localhost:")
+        return (self.server or "").startswith("localhost:")
 
     @property
     def local_port(self) -> int | None:

@@ -19,7 +19,8 @@ MAP = "a map (key: value)"
 
 
 def is_local_registry(server: Any) -> bool:
-    return isinstance(server, str) and (server == "localhost" or server.startswith("localhost:"))
+    """Kamal's rule: a server starting with `localhost:` (a bare `localhost` is not local)."""
+    return isinstance(server, str) and server.startswith("localhost:")
 
 
 def hosts(v: Validator, value: Any, path: Path) -> None:
@@ -205,7 +206,12 @@ def aliases(v: Validator, value: Any, path: Path) -> None:
             v.fail(where, f"Alias '{name}' conflicts with a built-in command.")
 
 
+BOOT_LIMIT = re.compile(r"\A\d+%?\Z")
+
+
 def after_section(v: Validator, name: str, value: dict[Any, Any], path: Path) -> None:
+    if name == "boot" and "limit" in value and not BOOT_LIMIT.match(str(value["limit"])):
+        v.fail((*path, "limit"), "should be a number of hosts or a percentage like 25%")
     if name != "builder":
         return
     cache_type = (value.get("cache") or {}).get("type")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dockyard.commands.base import Secret
 from dockyard.config import build_parts as parts
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.model import Host, Proxy, Role
@@ -147,10 +148,15 @@ def build_ssh(raw: Mapping[str, Any]) -> Ssh:
         log_level=parts.text(raw.get("log_level", "fatal")),
         keys_only=raw.get("keys_only"),
         keys=parts.texts(raw.get("keys")),
-        key_data=parts.texts(raw.get("key_data")),
+        key_data=tuple(_key_data(entry) for entry in parts.texts(raw.get("key_data"))),
         config=parts.texts(config) if isinstance(config, list) else config,
         forward_agent=raw.get("forward_agent"),
     )
+
+
+def _key_data(entry: str) -> str:
+    """A secret name, or (deprecated in Kamal) an inline private key, kept as a Secret."""
+    return Secret(entry) if entry.lstrip().startswith("-----BEGIN") else entry
 
 
 def build_accessories(root: Mapping[str, Any], roles: tuple[Role, ...]) -> tuple[Accessory, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dockyard.commands.base import Secret
 from dockyard.config.model import (
     Buffering,
     Credential,
@@ -75,12 +76,13 @@ def env_tags(raw: Mapping[str, Any] | None) -> dict[str, Env]:
     return {text(name): env(tag_env) for name, tag_env in tags.items()}
 
 
-def credential(raw: Any) -> Credential | None:
+def credential(raw: Any, *, sensitive: bool) -> Credential | None:
+    """A literal password is kept as a Secret, so no repr or log line shows it."""
     if raw is None:
         return None
     if isinstance(raw, list):
         return Credential(secret=text(raw[0]))
-    return Credential(literal=text(raw))
+    return Credential(literal=Secret(text(raw)) if sensitive else text(raw))
 
 
 def registry(raw: Mapping[str, Any] | None) -> Registry:
@@ -88,8 +90,8 @@ def registry(raw: Mapping[str, Any] | None) -> Registry:
     server = raw.get("server")
     return Registry(
         server=text(server) if server is not None else None,
-        username=credential(raw.get("username")),
-        password=credential(raw.get("password")),
+        username=credential(raw.get("username"), sensitive=False),
+        password=credential(raw.get("password"), sensitive=True),
     )
 
 

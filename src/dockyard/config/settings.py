@@ -44,7 +44,7 @@ class Ssh:
     log_level: str = "fatal"
     keys_only: bool | None = None
     keys: tuple[str, ...] = ()
-    key_data: tuple[str, ...] = ()
+    key_data: tuple[str, ...] = ()  # secret names; an inline key (deprecated) is a Secret
     config: bool | str | tuple[str, ...] = True
     forward_agent: bool | None = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from dockyard.commands.base import REDACTED
+from dockyard.commands.base import REDACTED, Secret
 from dockyard.config.model import Credential, Env, Proxy, Registry, Role
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
@@ -33,7 +33,7 @@ def config_view(config: Config) -> dict[str, Any]:
         "accessories": {a.name: accessory_view(a) for a in config.accessories},
         "registry": registry_view(config.registry),
         "builder": _plain(config.builder),
-        "ssh": {**_plain(config.ssh), "key_data": [REDACTED for _ in config.ssh.key_data]},
+        "ssh": {**_plain(config.ssh), "key_data": [_key(k) for k in config.ssh.key_data]},
         "sshkit": _plain(config.sshkit),
         "boot": _plain(config.boot),
         "aliases": dict(config.aliases),
@@ -109,12 +109,16 @@ def settings_view(config: Config) -> dict[str, Any]:
     return view
 
 
+def _key(entry: str) -> str:
+    return REDACTED if isinstance(entry, Secret) else f"secret:{entry}"
+
+
 def _credential(credential: Credential | None, *, secret: bool) -> str | None:
     if credential is None:
         return None
     if credential.secret is not None:
         return f"secret:{credential.secret}"
-    return REDACTED if secret else credential.literal
+    return REDACTED if secret or isinstance(credential.literal, Secret) else credential.literal
 
 
 def _plain(value: Any) -> Any:

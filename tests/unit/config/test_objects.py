@@ -227,3 +227,15 @@ env:
     second: {X: from-second}
 """)  # fmt: skip
     assert config.env_for("web", "1.1.1.1").clear == {"X": "from-first"}
+
+
+def test_literal_secrets_never_show_in_repr() -> None:
+    config = parse(
+        BASE.replace("password: [KAMAL_REGISTRY_PASSWORD]", "password: hunter2-literal")
+        + "servers: [a]\nssh:\n  key_data: ['-----BEGIN KEY----- pem-bytes', KEY_NAME]\n"
+    )
+    assert "hunter2-literal" not in repr(config)
+    assert "pem-bytes" not in repr(config)
+    assert config.registry.password is not None
+    assert config.registry.password.literal == "hunter2-literal"  # the value itself is there
+    assert config.ssh.key_data[1] == "KEY_NAME"

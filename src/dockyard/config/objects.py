@@ -156,6 +156,29 @@ class Config:
             return found.stop_timeout
         return 10 if found.proxied else self.drain_timeout
 
+    def hook_output(self, hook: str) -> str | None:
+        """quiet, verbose, or None (decided by -q/-v) for one hook, from hooks_output."""
+        if isinstance(self.hooks_output, Mapping):
+            return self.hooks_output.get(hook)
+        return self.hooks_output
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        """Every secret the config refers to by name (env, tags, roles, accessories, registry,
+        builder, ssh key_data, proxy certificates), in first-use order."""
+        envs = [self.env, *self.env_tags.values(), *(r.env for r in self.roles)]
+        envs += [a.env for a in self.accessories]
+        names = [name for env in envs for name in env.secret_names]
+        registries = [self.registry, *(a.registry for a in self.accessories if a.registry)]
+        names += [c.secret for r in registries for c in (r.username, r.password) if c and c.secret]
+        names += [*self.builder.secrets, *(k for k in self.ssh.key_data if type(k) is str)]
+        proxies = [r.proxy for r in self.roles] + [a.proxy for a in self.accessories]
+        for proxy in proxies:
+            if proxy and proxy.custom_certificate:
+                cert = proxy.custom_certificate
+                names += [cert.certificate_pem, cert.private_key_pem]
+        return _unique(names)
+
     def boot_limit(self) -> int:
         return self.boot.limit_for(len(self.all_hosts))
 

@@ -239,3 +239,28 @@ def test_literal_secrets_never_show_in_repr() -> None:
     assert config.registry.password is not None
     assert config.registry.password.literal == "hunter2-literal"  # the value itself is there
     assert config.ssh.key_data[1] == "KEY_NAME"
+
+
+def test_every_secret_name_the_config_uses() -> None:
+    config = parse(ROLES + """\
+ssh: {key_data: [SSH_KEY]}
+builder: {arch: amd64, secrets: [GITHUB_TOKEN]}
+accessories:
+  db:
+    image: pg
+    host: d
+    env: {secret: [PG_PASSWORD]}
+    registry: {server: r.io, username: u, password: [R]}
+""")  # fmt: skip
+    assert config.secret_names == (
+        "MAIN_DB_PASSWORD", "TOKEN", "JOB_TOKEN", "PG_PASSWORD", "KAMAL_REGISTRY_PASSWORD", "R",
+        "GITHUB_TOKEN", "SSH_KEY",
+    )  # fmt: skip
+
+
+def test_hook_output_globally_or_per_hook() -> None:
+    per_hook = parse(BASE + "servers: [a]\nhooks_output:\n  pre-deploy: :verbose\n")
+    assert (per_hook.hook_output("pre-deploy"), per_hook.hook_output("pre-build")) == (
+        "verbose", None,
+    )  # fmt: skip
+    assert parse(BASE + "servers: [a]\nhooks_output: quiet\n").hook_output("x") == "quiet"

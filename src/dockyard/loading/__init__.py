@@ -1,15 +1,28 @@
 """Load config/deploy.yml (+ the destination file) from disk into a validated Config.
 
     from dockyard.loading import load_config
-    config = load_config("config/deploy.yml", destination="staging", version=None)
+    config = load_config("config/deploy.yml", destination="staging", version=None, root=app_dir)
 
 Each file is rendered with ERB (KAMAL_DESTINATION set), parsed with line marks, deep-merged
-(destination over base), validated with Kamal 2's rules and built into frozen objects
-(dockyard.config.objects.Config: roles, hosts, images, env NAMES, proxy, builder, ssh ...).
-The version is --version, else $VERSION, else git HEAD (+ `_uncommitted_<hex16>` when dirty and
-builder.context is set). Secrets are never read here: Config keeps secret names only; resolve
-them lazily with dockyard.secrets.load_secrets(config.secrets_path, config.destination, root=...).
-Every problem is a ConfigError (or ErbError) with key path, file and line.
+(destination over base), validated with Kamal 2's rules and built into frozen objects. The version
+is --version, else $VERSION, else git HEAD (+ `_uncommitted_<hex16>` when the tree is dirty and
+builder.context is set, as in Kamal). Every problem is a ConfigError (or ErbError) with the key
+path, file and line.
+
+Config (dockyard.config.objects) in brief:
+    service, image, version, destination, registry (server, local, local_port, username/password
+    as Credential literal-or-secret-name), builder, ssh, sshkit, boot, logging, env, env_tags,
+    labels, volumes, accessories, aliases, dockyard (runtime, proxy_image), timeouts with Kamal's
+    defaults (retain_containers 5, readiness_delay 7, deploy_timeout 30, drain_timeout 30), ...
+    roles: sorted Role objects (name, hosts with tags, primary, cmd, options, labels, env,
+           merged logging, resolved proxy or None, asset_path, stop_timeout)
+    container_name(role[, version]), proxy_service_name(role), repository, absolute_image,
+    latest_tag, latest_image, service_and_destination, primary_role, primary_host, app_hosts,
+    all_hosts, hosts_for_roles(names), hosts_with_tag(tag), proxy_roles, proxy_hosts,
+    labels_for(role), env_for(role, host), stop_timeout_for(role), boot_limit(), hook_output(hook),
+    secret_names, runtime.
+Secrets are never read here: Config keeps secret NAMES only; resolve them lazily with
+dockyard.secrets (load_secrets(config.secrets_path, config.destination, root=...)).
 """
 
 from __future__ import annotations

@@ -50,10 +50,9 @@ def down(name: str, lab_dir: str | None = None) -> None:
     system.require_root_linux()
     lab_dir = lab_dir or specs.LabSpec(name=name).lab_dir
     dirs = host_dirs(lab_dir)
-    running = [h for h in dirs if system.is_ours(hosts.recorded_pid(h), str(h))]
-    if running:
-        with ThreadPoolExecutor(max_workers=len(running)) as pool:
-            list(pool.map(remove_containers, running))
+    if dirs:  # every host whose engine still answers, recorded PID or not (after a crash)
+        with ThreadPoolExecutor(max_workers=len(dirs)) as pool:
+            list(pool.map(remove_containers, dirs))
     hosts.stop_hosts(dirs)
     hosts.remove_cgroups(name, [h.name for h in dirs])
     registry.stop_registry(lab_dir)

@@ -99,7 +99,11 @@ def _print_status(report: dict[str, Any]) -> None:
         click.echo(f"  (half up: run dockyard lab down --name {report['name']})")
 
 
-@command.command("ssh", help="Open ssh to a lab host (checking its host key): lab ssh s1 [-- CMD].")
+@command.command(
+    "ssh",
+    help="Open ssh to a lab host (checking its host key): lab ssh s1 [-- CMD].",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
 @name_option
 @dir_option
 @click.argument("host")

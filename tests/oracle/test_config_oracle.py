@@ -27,6 +27,7 @@ from tests.oracle.details import normalise_kamal, our_details
 from tests.oracle.kamal_oracle import (
     CONFIGS,
     ERB_ENV,
+    INIT,
     KAMAL,
     Case,
     KamalRun,
@@ -61,6 +62,7 @@ GOOD = [
     Case("dest-production", "good/dest.yml", args=("-d", "production", *V)),
     Case("quirks", "good/quirks.yml"),
     Case("proxy-runs", "good/proxy_runs.yml"),
+    Case("init-template", INIT),
     Case("erb", "good/erb.yml"),
     Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
 ]

@@ -150,3 +150,24 @@ def nft_guard(gateway: str, table: str) -> str:
         "  }\n"
         "}\n"
     )
+
+
+def cgroup_mounts(mountinfo: str) -> str:
+    """The root namespace's cgroup mounts, as `fstype options mountpoint` lines for host-init.
+
+    `ip netns exec` gives each host a fresh /sys with an empty /sys/fs/cgroup; engines need the
+    hierarchies back, as the machine has them: v1 controllers (co-mounted ones together), the
+    hybrid unified dir, or one cgroup2 tree.
+    """
+    lines = []
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        point = fields[4]
+        fstype, _source, options = line.split(" - ", 1)[1].split()[:3]
+        if point != "/sys/fs/cgroup" and not point.startswith("/sys/fs/cgroup/"):
+            continue
+        if fstype in ("cgroup", "cgroup2", "tmpfs"):
+            lines.append(f"{fstype} {options} {point}\n")
+    return "".join(lines)

@@ -34,6 +34,7 @@ def prepare_host(spec: LabSpec, host: Host, client_pubkey: str) -> Path:
     write(hdir / "hosts", files.etc_hosts(spec, host))
     write(hdir / "resolv.conf", files.resolv_conf())
     write(hdir / "hostname", f"{host.name}\n")
+    write(hdir / "cgroup-mounts", files.cgroup_mounts(Path("/proc/self/mountinfo").read_text()))
     write(fs / "etc/docker/daemon.json", files.daemon_json(spec, host))
     write(fs / "etc/containers/containers.conf", files.containers_conf(spec, host))
     write(fs / "etc/containers/registries.conf", files.registries_conf(spec))

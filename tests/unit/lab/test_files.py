@@ -122,3 +122,30 @@ def test_nft_guard_drops_forwarding_through_the_gateway() -> None:
         "  }\n"
         "}\n"
     )
+
+
+HYBRID = """\
+31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw
+"""
+CO_MOUNTED_AND_V2 = """\
+29 22 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:10 - cgroup cgroup rw,cpu,cpuacct
+30 22 0:27 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - cgroup2 cgroup2 rw,nsdelegate
+"""
+
+
+def test_cgroup_mounts_copy_the_machines_hierarchies_in_order() -> None:
+    assert files.cgroup_mounts(HYBRID) == (
+        "tmpfs rw,mode=755 /sys/fs/cgroup\n"
+        "cgroup rw,cpu /sys/fs/cgroup/cpu\n"
+        "cgroup rw,memory /sys/fs/cgroup/memory\n"
+        "cgroup rw,name=systemd /sys/fs/cgroup/systemd\n"
+        "cgroup2 rw /sys/fs/cgroup/unified\n"
+    )
+    assert files.cgroup_mounts(CO_MOUNTED_AND_V2) == (
+        "cgroup rw,cpu,cpuacct /sys/fs/cgroup/cpu,cpuacct\ncgroup2 rw,nsdelegate /sys/fs/cgroup\n"
+    )

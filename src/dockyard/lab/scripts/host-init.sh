@@ -7,15 +7,12 @@ NAME=$1 H=$2 ENGINE=$3
 hostname "$NAME"
 mount --make-rprivate /
 mount -t proc proc /proc
-# `ip netns exec` mounted a fresh /sys, which leaves /sys/fs/cgroup empty; engines need it.
-mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
-for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
-  mkdir -p /sys/fs/cgroup/$c
-  mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c
-done
-mkdir -p /sys/fs/cgroup/systemd /sys/fs/cgroup/unified
-mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
-mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified
+# `ip netns exec` mounted a fresh /sys, which leaves /sys/fs/cgroup empty; engines need the
+# hierarchies back, as the machine mounts them (`fstype options mountpoint` lines).
+while read -r fstype opts point; do
+  mkdir -p "$point"
+  mount -t "$fstype" -o "$opts" "$fstype" "$point"
+done < "$H/cgroup-mounts"
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/sshd /run/lock /run/podman
 mount -t tmpfs -o mode=1777 tmpfs /tmp

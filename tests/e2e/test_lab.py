@@ -141,6 +141,9 @@ def check_docker_cli_and_socket(info: labs.LabInfo) -> None:
 def check_status(info: labs.LabInfo) -> None:
     report = labs.status(info.name)
     assert report["state"] == "up"
+    assert report["nft_table"] and report["gateway_veth"]  # the guard is in place while up
+    assert sorted(report["netns"]) == sorted([specs.switch_netns(info.name)] +
+                                             [h.netns for h in info.hosts])  # fmt: skip
     assert [r["name"] for r in report["hosts"]] == ["builder", "s1", "s2", "s3"]
     done = dockyard("lab", "status", "--name", info.name)
     assert done.returncode == 0

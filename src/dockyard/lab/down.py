@@ -13,11 +13,11 @@ from pathlib import Path
 
 from dockyard.lab import hosts, network, registry, system
 from dockyard.lab import spec as specs
+from dockyard.lab.lock import lab_lock
 from dockyard.lab.ready import engine_ping
 
 DOCKER_TIMEOUT = 30
 LOGS = "logs"
-KEPT = {"id_ed25519", "id_ed25519.pub", "registry", LOGS}
 
 
 def host_dirs(lab_dir: str) -> list[Path]:
@@ -46,9 +46,19 @@ def remove_containers(hdir: Path) -> None:
 
 
 def down(name: str, lab_dir: str | None = None) -> None:
+    """Take the lab down (waits for no one: fails if another up/down of it is running)."""
     specs.validate_name(name)
     system.require_root_linux()
     lab_dir = lab_dir or specs.LabSpec(name=name).lab_dir
+    if not Path(lab_dir).is_dir():
+        remove(name, lab_dir)  # no lab dir to lock: namespaces etc. may still be left
+        return
+    with lab_lock(lab_dir, name):
+        remove(name, lab_dir)
+
+
+def remove(name: str, lab_dir: str) -> None:
+    """Remove everything of the lab (the caller holds the lab's lock)."""
     dirs = host_dirs(lab_dir)
     if dirs:  # every host whose engine still answers, recorded PID or not (after a crash)
         with ThreadPoolExecutor(max_workers=len(dirs)) as pool:

@@ -20,10 +20,12 @@ SWITCH_UPLINK = "gw"
 def create_switch(spec: LabSpec) -> None:
     sw = specs.switch_netns(spec.name)
     gw = specs.gateway_veth(spec.name)
-    if run(["ip", "netns", "add", sw], check=False).returncode != 0:
+    made = run(["ip", "netns", "add", sw], check=False)
+    if made.returncode != 0:
+        why = (made.stderr.strip().splitlines() or ["no output"])[-1]
         raise LabError(
-            f"`ip netns add {sw}` failed: the lab needs network namespaces "
-            "(root on a Linux host or VM that allows them; not inside an unprivileged container)"
+            f"`ip netns add {sw}` failed ({why}): the lab needs network namespaces "
+            "(root on a Linux host or VM that allows them, not an unprivileged container)"
         )
     run(["ip", "-n", sw, "link", "set", "lo", "up"])
     run(["ip", "-n", sw, "link", "add", BRIDGE, "type", "bridge"])

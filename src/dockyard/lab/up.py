@@ -14,8 +14,9 @@ from pathlib import Path
 from dockyard.errors import LabError
 from dockyard.lab import build, files, hosts, network, ready, registry, system
 from dockyard.lab import spec as specs
-from dockyard.lab.down import down, recorded_hosts_alive
+from dockyard.lab.down import recorded_hosts_alive, remove
 from dockyard.lab.info import HostInfo, LabInfo
+from dockyard.lab.lock import lab_lock
 from dockyard.lab.spec import LabSpec
 
 Progress = Callable[[str], None]
@@ -43,6 +44,13 @@ def preflight(spec: LabSpec) -> None:
 def up(spec: LabSpec, *, build_images: bool = True, timeout: float = 60,
        progress: Progress = _quiet) -> LabInfo:  # fmt: skip
     """Bring the lab up and return its description (also saved as <lab dir>/lab.json)."""
+    specs.validate(spec)  # before the lock, which makes the lab dir
+    system.require_root_linux()
+    with lab_lock(spec.lab_dir, spec.name):
+        return _up(spec, build_images, timeout, progress)
+
+
+def _up(spec: LabSpec, build_images: bool, timeout: float, progress: Progress) -> LabInfo:
     preflight(spec)
     try:
         info = _make(spec, timeout, progress)
@@ -53,7 +61,7 @@ def up(spec: LabSpec, *, build_images: bool = True, timeout: float = 60,
             info.save()
     except BaseException as error:
         progress("failed: taking down what was made")
-        down(spec.name, spec.lab_dir)
+        remove(spec.name, spec.lab_dir)
         if isinstance(error, OSError):  # e.g. a lab dir that cannot be written
             what = f"{error.strerror}: {error.filename}" if error.filename else str(error)
             raise LabError(f"lab up failed ({what}); took down what was made") from error

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import posixpath
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Literal
 
 from dockyard.errors import LabError
@@ -94,11 +94,11 @@ def network(subnet: str) -> ipaddress.IPv4Network:
 
 
 def validate_dir(lab_dir: str) -> None:
-    path = PurePosixPath(lab_dir)
-    if not path.is_absolute():
+    if not posixpath.isabs(lab_dir):
         raise LabError(f"lab dir {lab_dir!r} must be an absolute path")
+    path = posixpath.normpath(lab_dir)
     for private in HOST_PRIVATE_DIRS:
-        if path == PurePosixPath(private) or path.is_relative_to(private):
+        if posixpath.commonpath([path, private]) == private:
             raise LabError(
                 f"lab dir {lab_dir} is under {private}, which every lab host replaces; "
                 f"use --dir under {DEFAULT_ROOT}"

@@ -82,7 +82,7 @@ def test_bad_names_are_refused(name: str) -> None:
 @pytest.mark.parametrize(
     "lab_dir",
     ["/tmp/lab", "/root/lab", "/run/lab", "/home/x/lab", "/var/lib/docker/lab", "/var/lib/dockyard",
-     "/var/lib/dockyard/x", "relative/lab"],
+     "/var/lib/dockyard/x", "relative/lab", "/var/lib/dockyard-lab/../../../tmp/x"],
 )  # fmt: skip
 def test_lab_dirs_that_hosts_mount_over_are_refused(lab_dir: str) -> None:
     with pytest.raises(LabError, match="lab dir"):

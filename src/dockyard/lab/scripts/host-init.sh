@@ -22,7 +22,7 @@ for d in /var/lib/docker /etc/docker /var/lib/containers /etc/containers /root /
 done
 mount --bind "$H/resolv.conf" /etc/resolv.conf
 mount --bind "$H/hosts" /etc/hosts
-mount --bind "$H/hostname" /etc/hostname
+[ -e /etc/hostname ] && mount --bind "$H/hostname" /etc/hostname
 pids=""
 case "$ENGINE" in
   docker)

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dockyard.errors import LabError
+from dockyard.lab.hosts import recorded_pid
+from dockyard.lab.system import is_ours
 
 POLL = 0.05
 
@@ -40,12 +42,15 @@ def ssh_login(ssh_config: str, host: str, timeout: float = 10) -> subprocess.Com
 
 
 def wait_host(ssh_config: str, name: str, ip: str, sock: str, deadline: float) -> None:
+    hdir = Path(sock).parent
+    logs = f"logs in {hdir.parent}/logs/{name}"
     while not (port_open(ip) and engine_ping(sock)):
+        why = stopped(hdir)
+        if why is not None:
+            raise LabError(f"lab host {name} stopped while starting: {why}; {logs}")
         if time.monotonic() > deadline:
             what = "engine" if port_open(ip) else "sshd"
-            raise LabError(
-                f"lab host {name}: {what} did not answer in time; see {Path(sock).parent}"
-            )
+            raise LabError(f"lab host {name}: {what} did not answer in time; {logs}")
         time.sleep(POLL)
     last = ""
     while time.monotonic() <= deadline:
@@ -55,6 +60,19 @@ def wait_host(ssh_config: str, name: str, ip: str, sock: str, deadline: float) -
         last = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
         time.sleep(POLL * 4)
     raise LabError(f"lab host {name}: ssh login failed: {last}")
+
+
+def stopped(hdir: Path) -> str | None:
+    """Why a host's init is gone (the last line of its log), or None while it runs."""
+    if is_ours(recorded_pid(hdir), str(hdir)):
+        return None
+    try:
+        text = (hdir / "init.log").read_text()
+    except OSError:
+        text = ""
+    # mount(8) ends its errors with a hint line that says nothing about the cause
+    lines = [line.strip() for line in text.splitlines() if line.strip() and "dmesg(1)" not in line]
+    return lines[-1] if lines else "no output"
 
 
 def wait_all(ssh_config: str, hosts: list[tuple[str, str, str]], timeout: float = 60) -> None:

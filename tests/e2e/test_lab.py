@@ -83,6 +83,7 @@ def test_lab_up_isolated_servers_then_down_leaves_nothing(
     check_ssh_with_host_keys(info)
     check_isolation_and_registry(info, cli)
     check_container_dns(info, cli)
+    check_test_images(info, cli)
     check_docker_cli_and_socket(info)
     check_stream_local_forwarding(info, tmp_path)
     check_status(info)
@@ -127,6 +128,22 @@ def check_container_dns(info: labs.LabInfo, cli: str) -> None:
     assert on(info, "s3", fetch).strip() == "hello from demo v2"
     out = on(info, "s3", f"time -p {cli} stop appa 2>&1")  # TERM is trapped: a quick stop
     assert "appa" in out
+
+
+def check_test_images(info: labs.LabInfo, cli: str) -> None:
+    """What the deploy tests rely on: /up per variant, the slow /, the sleep endpoint, Caddy."""
+    img = info.images
+    assert on(info, "s2", f"{cli} run --rm {img['proxy']} version").startswith("v2.11.7 ")
+    on(info, "s2", f"{cli} run -d --name unh -p 81:80 {img['demo:unhealthy']} && "
+                   f"{cli} run -d --name slow -e SLOW_SECONDS=0 -p 82:80 {img['demo:slow']} && "
+                   f"{cli} run -d --name v2 -p 83:80 {img['demo:v2']}")  # fmt: skip
+    get = "for i in $(seq 50); do busybox wget -qO- http://127.0.0.1:{}{} && break; sleep 0.1; done"
+    assert on(info, "s2", get.format(83, "/up")).strip() == "OK"
+    assert on(info, "s2", get.format(81, "/")).strip() == "hello from demo unhealthy"
+    missing = on(info, "s2", "busybox wget -qO- http://127.0.0.1:81/up 2>&1; true")
+    assert "404 Not Found" in missing
+    assert on(info, "s2", get.format(82, "/")).strip() == "hello from demo slow"
+    assert on(info, "s2", get.format(83, "/cgi-bin/sleep?0")) == "hello from demo v2 after 0s\n"
 
 
 def check_docker_cli_and_socket(info: labs.LabInfo) -> None:

@@ -164,7 +164,9 @@ def build_accessories(root: Mapping[str, Any], roles: tuple[Role, ...]) -> tuple
     found = []
     for name, raw in (root.get("accessories") or {}).items():
         registry = parts.registry(raw["registry"]) if "registry" in raw else None
-        image = "/".join(p for p in (registry and registry.server, parts.text(raw["image"])) if p)
+        # Kamal accepts an accessory without image at load time (it fails when booting it).
+        own_image = parts.text(raw.get("image") or "")
+        image = "/".join(p for p in (registry and registry.server, own_image) if p)
         found.append(
             Accessory(
                 name=parts.text(name),

@@ -103,7 +103,7 @@ def logging(raw: Mapping[str, Any] | None) -> Logging:
 
 def proxy(raw: Mapping[str, Any]) -> Proxy:
     """Resolved proxy settings from a (merged) proxy map, with Kamal's defaults."""
-    hosts = texts(raw.get("hosts")) or tuple(
+    hosts = tuple(h.name for h in host_list(raw.get("hosts") or [])) or tuple(
         h.strip() for h in text(raw.get("host") or "").split(",") if h.strip()
     )
     prefixes = texts(raw.get("path_prefixes")) or tuple(
@@ -113,7 +113,7 @@ def proxy(raw: Mapping[str, Any]) -> Proxy:
     cert = None
     if isinstance(ssl_raw, dict) and ssl_raw.get("certificate_pem"):
         cert = CustomCertificate(text(ssl_raw["certificate_pem"]), text(ssl_raw["private_key_pem"]))
-    ssl = bool(ssl_raw)
+    ssl = ssl_raw is not None and ssl_raw is not False  # Ruby's truth: `ssl: {}` is on
     logging_raw = raw.get("logging") or {}
     defaults = Proxy()
     return Proxy(

@@ -82,6 +82,7 @@ def render_key(key: str, entry: Key) -> list[str]:
 
 KIND_NAMES = {
     "string": "string",
+    "text": "string",
     "integer": "integer",
     "boolean": "true/false",
     "list": "list of strings",

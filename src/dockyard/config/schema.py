@@ -4,6 +4,7 @@ Each section maps key -> Key(kind, description, default). Kinds follow Kamal 2's
 infers types from its documentation examples:
 
     string     a string; numbers, booleans and :symbols are accepted too (Kamal's "stringish")
+    text       a real string (where Kamal's check lets a number through and then fails on it)
     integer    a whole number
     boolean    true or false
     list       a list of strings

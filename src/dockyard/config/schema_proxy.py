@@ -5,9 +5,9 @@ from __future__ import annotations
 Spec = tuple[str, ...]
 
 PROXY: dict[str, Spec] = {
-    "host": ("string", "Host name routed to the app; commas separate several. Use host or "
+    "host": ("text", "Host name routed to the app; commas separate several. Use host or "
              "hosts, not both. No host means every request not claimed by another app.", ""),
-    "hosts": ("list", "Host names routed to the app.", ""),
+    "hosts": ("hosts", "Host names routed to the app.", ""),
     "app_port": ("integer", "Port the app listens on inside the container.", "80"),
     "ssl": ("ssl", "true for automatic certificates (one host per role), or a map naming the "
             "secrets of a custom certificate: certificate_pem, private_key_pem.", "false"),

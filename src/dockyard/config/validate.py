@@ -90,6 +90,8 @@ class Validator:
         elif entry.kind in ("list", "strmap"):
             self.collection(value, path, entry.kind)
         elif entry.kind == "section":
+            if value is None and path == ("x-dockyard",):
+                return  # an empty x-dockyard: section, like any x- key Kamal reads it as nothing
             section = self.section(value, entry.section, path)
             special.after_section(self, entry.section, section, path)
         elif entry.kind == "enum":
@@ -124,6 +126,8 @@ def _ignored(section: str, key: Any) -> bool:
 
 _SIMPLE = {
     "string": (is_stringish, "a string"),
+    # Kamal's validator lets numbers through here too, then fails on them (File.join, split):
+    "text": (lambda v: isinstance(v, str), "a string"),
     "integer": (is_integer, "a whole number"),
     "boolean": (lambda v: isinstance(v, bool), "true or false"),
     "map": (lambda v: isinstance(v, dict), "a map (key: value)"),

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from dockyard.config.merge import deep_merge_values
-from dockyard.config.validate import ALIAS_NAME, BUILTIN_COMMANDS, Validator, is_stringish
+from dockyard.config.validate import (
+    ALIAS_NAME,
+    BUILTIN_COMMANDS,
+    Validator,
+    describe,
+    is_stringish,
+)
 from dockyard.config.yamlsource import Path
 
 ENV_KEYS = ("clear", "secret", "tags")
@@ -16,6 +22,11 @@ RESERVED_LABELS = ("service", "role", "destination")
 RESTART_POLICY = re.compile(r"\A(?:no|always|unless-stopped|on-failure(?::\d+)?)\Z")
 HOOK_OUTPUT_LEVELS = ("quiet", "verbose")
 MAP = "a map (key: value)"
+
+
+def ruby_truthy(value: Any) -> bool:
+    """Ruby's truth: only nil and false are false ({} and "" are true)."""
+    return value is not None and value is not False
 
 
 def is_local_registry(server: Any) -> bool:
@@ -41,8 +52,8 @@ def roles(v: Validator, value: Any, path: Path) -> None:
         hosts(v, value, path)
         return
     v.expect(isinstance(value, dict), path, "a list of hosts or a map of roles", value)
-    for name, role in value.items():
-        where = (*path, name)
+    for name in sorted(value, key=str):  # Kamal checks roles in name order
+        role, where = value[name], (*path, name)
         if isinstance(role, list):
             hosts(v, role, where)
             continue
@@ -98,6 +109,10 @@ def env(v: Validator, value: Any, path: Path) -> None:
 def registry(v: Validator, value: Any, path: Path) -> None:
     v.expect(isinstance(value, dict), path, MAP, value)
     v.section(value, "registry", path)
+    if "server" in value:
+        v.expect(
+            isinstance(value["server"], str), (*path, "server"), "a host[:port]", value["server"]
+        )
     local = is_local_registry(value.get("server"))
     for key in ("username", "password"):
         credential = value.get(key)
@@ -130,7 +145,7 @@ def proxy_rules(v: Validator, value: dict[Any, Any], path: Path) -> None:
     if "host" in value and "hosts" in value:
         v.fail(path, "Specify one of 'host' or 'hosts', not both")
     ssl = value.get("ssl")
-    if ssl and not value.get("host") and not value.get("hosts"):
+    if ruby_truthy(ssl) and not value.get("host") and not value.get("hosts"):
         v.fail(path, "Must set a host to enable automatic SSL")
     if isinstance(ssl, dict):
         for have, need in (("certificate_pem", "private_key_pem"), ("private_key_pem", "")):
@@ -153,7 +168,9 @@ def ssl(v: Validator, value: Any, path: Path) -> None:
 
 
 def arch(v: Validator, value: Any, path: Path) -> None:
-    v.string_list_or_string(value, path)
+    items = value if isinstance(value, list) else [value]
+    if not all(is_stringish(item) for item in items):
+        v.fail(path, f"should be a list or a string (amd64, arm64), not {describe(value)}")
 
 
 def hooks_output(v: Validator, value: Any, path: Path) -> None:
@@ -209,20 +226,41 @@ def aliases(v: Validator, value: Any, path: Path) -> None:
 BOOT_LIMIT = re.compile(r"\A\d+%?\Z")
 
 
+LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "unknown")
+
+
 def after_section(v: Validator, name: str, value: dict[Any, Any], path: Path) -> None:
+    level = value.get("log_level")
+    if name == "ssh" and level is not None and not _valid_log_level(level):
+        v.fail((*path, "log_level"), f"invalid log level: {level} (use debug, info, warn, "
+               "error or fatal)")  # fmt: skip
+    port = value.get("port")
+    if name == "ssh" and port is not None and not re.fullmatch(r"\d+", str(port)):
+        v.fail((*path, "port"), f"should be a port number, not {port!r}")
     if name == "boot" and "limit" in value and not BOOT_LIMIT.match(str(value["limit"])):
         v.fail((*path, "limit"), "should be a number of hosts or a percentage like 25%")
     if name != "builder":
         return
     cache_type = (value.get("cache") or {}).get("type")
-    if cache_type and cache_type not in ("gha", "registry"):
+    if ruby_truthy(cache_type) and cache_type not in ("gha", "registry"):
         v.fail(path, f"Invalid cache type: {cache_type} (use gha or registry)")
     if value.get("arch") in (None, "", []):
         v.fail(path, "Builder arch not set; add `arch: amd64` (or arm64, or a list)")
-    if value.get("pack") and isinstance(value["arch"], list) and len(value["arch"]) > 1:
+    if (
+        ruby_truthy(value.get("pack"))
+        and isinstance(value["arch"], list)
+        and len(value["arch"]) > 1
+    ):
         v.fail(path, "buildpacks only support building for one arch")
     if value.get("local") is False and not value.get("remote"):
         v.fail(path, "Cannot disable local builds, no remote is set")
+
+
+def _valid_log_level(level: Any) -> bool:
+    """What Ruby's Logger accepts: an integer, or a level name in any case."""
+    if isinstance(level, int):
+        return True
+    return str(level).lstrip(":").lower() in LOG_LEVELS
 
 
 KINDS: dict[str, Callable[[Validator, Any, Path], None]] = {

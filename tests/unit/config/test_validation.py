@@ -68,6 +68,14 @@ CASES = [
      "builder/sbom", "should be true or false", 8),
     (ONE_HOST + "ssh: {port: [1]}\n", "ssh/port", "should be a string", 9),
     (ONE_HOST + "ssh: {config: 5}\n", "ssh/config", "a path or a list", 9),
+    (ONE_HOST + "ssh: {port: ssh}\n", "ssh/port", "should be a port number", 9),
+    (ONE_HOST + "ssh: {log_level: loud}\n", "ssh/log_level", "invalid log level: loud", 9),
+    (ONE_HOST + "ssh: {proxy: true}\n", "ssh/proxy", "should be a string", 9),
+    (ONE_HOST + "hooks_path: true\n", "hooks_path", "should be a string", 9),
+    (ONE_HOST + "proxy: {host: 7}\n", "proxy/host", "should be a string", 9),
+    (ONE_HOST.replace("registry:\n", "registry:\n  server: 5000\n"), "registry/server", "should be a host[:port]", 4),
+    (BASE + "servers: [a, b]\nproxy: {host: a.com, ssl: {}}\n", "proxy", "single server", 9),
+    (ONE_HOST.replace("  arch: amd64\n", "  arch: amd64\n  cache: {type: ''}\n"), "builder", "Invalid cache type", 6),
     (ONE_HOST + "boot: {wait: x}\n", "boot/wait", "whole number", 9),
     (ONE_HOST + "boot: {limit: some}\n", "boot/limit", "percentage like 25%", 9),
     (BASE + "proxy: {run: {http_port: 81}}\nservers:\n  web: [a]\n  api: {hosts: [a], proxy: {run: {http_port: 82}}}\n",
@@ -134,6 +142,9 @@ ACCEPTED = [
     ONE_HOST + "hooks_output:\n  pre-deploy: :verbose\n  pre-build: quiet\n",
     ONE_HOST + "minimum_version: 2.0\nstop_timeout: 3\n",
     ONE_HOST + "ssh: {config: [~/.ssh/a], port: 2222, proxy: 'u@j'}\n",
+    ONE_HOST + "ssh: {port: '2222', log_level: WARN}\n",
+    ONE_HOST + "proxy: {hosts: [a.com, b.com: tagged]}\n",
+    ONE_HOST + "accessories:\n  tools: {host: a}\n",
 ]
 
 

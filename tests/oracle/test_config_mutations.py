@@ -1,0 +1,127 @@
+"""Kamal and dockyard agree on hundreds of mutated corpus configs (a fixed seed, so reproducible).
+
+Each mutation changes one place of an accepted config: a value becomes a list, a map, a number,
+a string, true, null or empty, a key is deleted, or an unknown key is added. Both tools must then
+accept or reject alike, and reject at the same key path where Kamal names one. The only
+mutations left out are the deliberate differences (x-dockyard, accessory-only configs; see
+configs/differ).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dockyard.errors import DockyardError
+from dockyard.loading import load_config
+from tests.oracle.kamal_oracle import (
+    CONFIGS,
+    SECRETS,
+    Case,
+    KamalRun,
+    kamal_error,
+    run_kamal_batch,
+    tool_env,
+)
+
+pytestmark = pytest.mark.oracle
+
+# A fixed seed keeps runs reproducible; set DOCKYARD_MUTATION_SEED to explore others.
+SEED = int(os.environ.get("DOCKYARD_MUTATION_SEED", "20261122"))
+COUNT = 400
+BASES = ["everything", "roles", "tagged", "sslcerts", "jumpuser", "localreg", "quirks", "sshcmd"]
+REPLACEMENTS: list[Any] = [["x"], {"k": 1}, 7, "str", True, None, [], {}, 2.5, [{"a": 1}], "25%"]
+Path_ = tuple[Any, ...]
+# Mutations where dockyard rejects on purpose what Kamal 2.11 accepts at load and fails on later.
+KNOWN_DIFFERENCES = [
+    # A proxy host that is not a string: Kamal splits it only where it needs it (SSL checks, the
+    # deploy) and crashes there; dockyard says so when loading.
+    re.compile(r"^\w+: \(.*'proxy', 'host'\) = (7|2\.5|True)$"),
+    # A boot limit or ssh port that is no number: Kamal fails only when booting or connecting.
+    re.compile(r"^\w+: \('(boot', 'limit|ssh', 'port)'\) = "),
+    # With an accessory placed by tag (quirks, everything), Kamal crashes on a host whose tags
+    # are not strings; dockyard reads them as text, as Kamal does when no accessory uses tags.
+    re.compile(r"^(quirks|everything): \('servers', '\w+'(, \d+)?(, '[\d.]+')?\) = "),
+]
+
+
+def all_paths(value: Any, path: Path_ = ()) -> Iterator[Path_]:
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from all_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from all_paths(item, (*path, index))
+
+
+def mutate(doc: dict[str, Any], rnd: random.Random) -> tuple[dict[str, Any], str]:
+    doc = copy.deepcopy(doc)
+    candidates = [p for p in all_paths(doc) if p and p[0] != "x-dockyard"]
+    path = rnd.choice(candidates)
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    roll = rnd.random()
+    if roll < 0.15 and isinstance(parent, dict) and path != ("servers",):
+        del parent[path[-1]]
+        return doc, f"delete {path}"
+    if roll < 0.25 and isinstance(parent, dict):
+        parent["bogus_key"] = 1
+        return doc, f"unknown key beside {path}"
+    replacement = rnd.choice(REPLACEMENTS)
+    parent[path[-1]] = copy.deepcopy(replacement)
+    return doc, f"{path} = {replacement!r}"
+
+
+@pytest.fixture(scope="module")
+def mutations(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Path, KamalRun]]:
+    root = tmp_path_factory.mktemp("mutations")
+    rnd = random.Random(SEED)
+    bases = {n: yaml.safe_load((CONFIGS / "good" / f"{n}.yml").read_text()) for n in BASES}
+    made = []
+    for index in range(COUNT):
+        name = rnd.choice(BASES)
+        doc, change = mutate(bases[name], rnd)
+        app = root / f"m{index}"
+        (app / "config").mkdir(parents=True)
+        (app / ".kamal").mkdir()
+        (app / "config" / "deploy.yml").write_text(yaml.safe_dump(doc, sort_keys=False))
+        (app / ".kamal" / "secrets").write_text(SECRETS)
+        made.append((f"{name}: {change}", app))
+    work = root / "batch"
+    work.mkdir()
+    jobs = [(Case(f"m{i}", "mutation"), app, False) for i, (_, app) in enumerate(made)]
+    runs = run_kamal_batch(jobs, work)
+    return [(change, app, run) for (change, app), run in zip(made, runs, strict=True)]
+
+
+def test_mutated_configs_accepted_and_rejected_alike(
+    mutations: list[tuple[str, Path, KamalRun]],
+) -> None:
+    disagreements = []
+    rejected = 0
+    for change, app, kamal in mutations:
+        if any(known.match(change) for known in KNOWN_DIFFERENCES):
+            continue
+        try:
+            load_config(root=app, version="v1", env=tool_env())
+            error: DockyardError | None = None
+        except DockyardError as caught:
+            error = caught
+        context, message = kamal_error(kamal.stderr)
+        rejected += kamal.status != 0
+        if (kamal.status == 0) != (error is None):
+            disagreements.append(f"{change}: kamal {message or 'accepts'} / dockyard {error}")
+        elif error is not None and context and getattr(error, "key", None) != context:
+            disagreements.append(f"{change}: kamal {message} / dockyard {error}")
+    assert not disagreements, "\n".join(disagreements)
+    assert 0.2 * COUNT < rejected < 0.95 * COUNT  # the mutations test both verdicts

@@ -146,12 +146,14 @@ def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
 
 @click.command("rollback")
 @global_options
-@click.argument("version", required=False)
-def rollback_command(version: str | None, **kwargs: Any) -> None:
+@click.argument("target", metavar="[VERSION]", required=False)
+def rollback_command(target: str | None, **kwargs: Any) -> None:
     """Bring back VERSION (default: the version that served before the current one) at once."""
     opts = GlobalOptions.from_kwargs(kwargs)
-    ctx = AppContext.load(opts)
+    version = target or opts.version
     if version is None:
+        # Only names and hosts are needed to find the previous version on the primary host.
+        ctx = AppContext.load(opts, version="unknown")
         version = ctx.run(lambda t: rollback_workflow.find_previous_version(t, ctx.config))
         ctx.printer.step(f"Rolling back to {version}, the version that served before")
     ctx = AppContext.load(opts, version=version)

@@ -90,6 +90,15 @@ def inspect_state(engine: str, name: str, network: str = NETWORK) -> Cmd:
     return cmd(engine, "inspect", "--format", template, name)
 
 
+def inspect_addresses(engine: str, names: Sequence[str], network: str = NETWORK) -> Cmd:
+    """Name and address on the network of each container, tab-separated, one per line."""
+    template = (
+        "{{.Name}}\t"
+        f'{{{{with index .NetworkSettings.Networks "{network}"}}}}{{{{.IPAddress}}}}{{{{end}}}}'
+    )
+    return cmd(engine, "inspect", "--type", "container", "--format", template, *names)
+
+
 def rename(engine: str, old: str, new: str) -> Cmd:
     return cmd(engine, "rename", old, new)
 
@@ -131,6 +140,20 @@ def ensure_network(engine: str, network: str = NETWORK) -> Seq:
     return any_of(
         Raw(f"{engine} network inspect {network} >/dev/null 2>&1"),
         cmd(engine, "network", "create", network),
+    )
+
+
+def pin_bridge_address(network: str = NETWORK) -> Raw:
+    """Podman (netavark 1.4) leaves its bridge's MAC unset, so the kernel gives the bridge the
+    lowest MAC of its ports: it changes whenever a container joins or leaves, and replies sent
+    to the old gateway MAC are lost until ARP catches up (requests time out during a deploy).
+    Setting the bridge's current address pins it (addr_assign_type 3); Docker does the same.
+    The bridge exists once a container joined the network: run this after the proxy started."""
+    return Raw(
+        f"dev=$(podman network inspect {network} --format '{{{{.NetworkInterface}}}}') && "
+        '{ [ ! -e "/sys/class/net/$dev" ] || '
+        '[ "$(cat "/sys/class/net/$dev/addr_assign_type")" = 3 ] || '
+        'ip link set dev "$dev" address "$(cat "/sys/class/net/$dev/address")"; }'
     )
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 ADMIN_DIR = "/dockyard"  # mounted from the server's ~/.dockyard/proxy into the proxy container
 ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"  # 0666: ~/.dockyard (0700) is the real guard
+DIAL_TIMEOUT = "1s"
+TRY_DURATION = "5s"
 HTTP_SERVER = "http"
 HTTPS_SERVER = "https"
 
@@ -76,19 +78,32 @@ class ProxySettings:
     admin_socket: str = ADMIN_SOCKET
 
 
-def caddy_config(routes: Iterable[AppRoute], settings: ProxySettings = ProxySettings()) -> Any:
+@dataclass(frozen=True)
+class Probe:
+    """A temporary route, reached only with `X-Dockyard-Probe: <token>`, to a new upstream:
+    dockyard checks the new version through the proxy itself before switching to it."""
+
+    token: str
+    upstream: str
+
+
+PROBE_HEADER = "X-Dockyard-Probe"
+
+
+def caddy_config(
+    routes: Iterable[AppRoute],
+    settings: ProxySettings = ProxySettings(),
+    probes: Sequence[Probe] = (),
+) -> Any:
     """The whole Caddy JSON config for these routes."""
     ordered = sorted(routes, key=_route_order)
     tls_routes = [r for r in ordered if r.ssl]
     plain = [r for r in ordered if not r.ssl or not r.ssl_redirect]
-    servers: dict[str, Any] = {
-        HTTP_SERVER: _server(
-            [f"{settings.listen_host}:{settings.http_port}"],
-            plain,
-            settings,
-            catch_all=not tls_routes,
-        )
-    }
+    http = _server(
+        [f"{settings.listen_host}:{settings.http_port}"], plain, settings, catch_all=not tls_routes
+    )
+    http["routes"][:0] = [_probe_route(p) for p in probes]
+    servers: dict[str, Any] = {HTTP_SERVER: http}
     if tls_routes:
         servers[HTTPS_SERVER] = _server(
             [f"{settings.listen_host}:{settings.https_port}"], tls_routes, settings, catch_all=True
@@ -107,6 +122,19 @@ def caddy_config(routes: Iterable[AppRoute], settings: ProxySettings = ProxySett
     if tls_routes:
         config["apps"]["tls"] = _tls_app(tls_routes, settings)
     return config
+
+
+def _probe_route(probe: Probe) -> dict[str, Any]:
+    handler = {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": probe.upstream}],
+        "transport": {"protocol": "http", "dial_timeout": DIAL_TIMEOUT},
+    }
+    return {
+        "match": [{"header": {PROBE_HEADER: [probe.token]}}],
+        "handle": [handler],
+        "terminal": True,
+    }
 
 
 def _route_order(route: AppRoute) -> tuple[int, int, str]:
@@ -171,8 +199,12 @@ def _reverse_proxy(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
         "upstreams": [{"dial": u} for u in route.upstreams],
         "transport": {
             "protocol": "http",
+            "dial_timeout": DIAL_TIMEOUT,
             "response_header_timeout": f"{route.response_timeout}s",
         },
+        # A dial that fails (the upstream's name not yet in the engine's DNS, a container
+        # restarting) is retried: nothing reached the app, so any method is safe to retry.
+        "load_balancing": {"try_duration": TRY_DURATION, "try_interval": "250ms"},
         "stream_close_delay": f"{settings.stream_close_delay}s",
     }
     if not route.buffer_responses:

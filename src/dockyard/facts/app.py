@@ -19,19 +19,36 @@ class ContainerState:
     ip: str  # "" when it is not on the network
 
 
+# Docker prints `running`; Podman 4 prints `Up 21 seconds ago`, `Exited (0) 1 second ago`, ...
+_PODMAN_STATES = {"up": "running"}
+
+
 def parse_containers(stdout: str) -> list[ContainerInfo]:
-    """`list_containers` output (newest first, as the engine lists them)."""
+    """`list_containers` output, newest first (Docker lists newest first, Podman oldest first)."""
     found = []
     for line in stdout.splitlines():
         if line.strip():
             name, state, created = [*line.split("\t"), "", ""][:3]
-            found.append(ContainerInfo(name.strip(), state.strip().lower(), created.strip()))
-    return found
+            word = (state.split() or [""])[0].lower()
+            found.append(
+                ContainerInfo(name.strip(), _PODMAN_STATES.get(word, word), created.strip())
+            )
+    return sorted(found, key=lambda c: c.created, reverse=True)
 
 
 def parse_state(stdout: str) -> ContainerState:
     status, health, ip = [*stdout.strip("\n").split("\t"), "", ""][:3]
     return ContainerState(status.strip(), health.strip(), ip.strip())
+
+
+def parse_addresses(stdout: str) -> dict[str, str]:
+    """`inspect_addresses` output -> container name -> address (Docker prefixes names with /)."""
+    found = {}
+    for line in stdout.splitlines():
+        name, _, ip = line.partition("\t")
+        if name.strip() and ip.strip():
+            found[name.strip().lstrip("/")] = ip.strip()
+    return found
 
 
 def version_of(container: str, prefix: str) -> str | None:

@@ -16,13 +16,8 @@ from dockyard.commands.base import all_of
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerInfo, parse_containers, version_of
 from dockyard.plan.role import RoleBoot
-from dockyard.workflows.health import (
-    HttpCheck,
-    Outcome,
-    TcpTransport,
-    wait_http_healthy,
-    wait_running,
-)
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.health import HttpCheck, Outcome, wait_http_healthy, wait_running
 from dockyard.workflows.proxy import ProxyController
 
 LOG_LINES = 30
@@ -69,7 +64,7 @@ class Booted:
 
 
 async def boot_role_on_host(
-    transport: TcpTransport,
+    transport: Transport,
     host: str,
     engine: str,
     plan: RoleBoot,
@@ -87,7 +82,7 @@ async def boot_role_on_host(
     if barrier is not None and not plan.primary and not await barrier.wait():
         raise DockyardError(f"{host}: the first {plan.role} container is unhealthy; not booting")
     await _start_new(transport, host, engine, plan, containers)
-    outcome = await _wait_ready(transport, host, engine, plan)
+    outcome = await _wait_ready(transport, host, engine, plan, proxy)
     if not outcome.healthy:
         if barrier is not None and plan.primary:
             barrier.close()
@@ -111,7 +106,7 @@ def _is_old_version(container: ContainerInfo, plan: RoleBoot) -> bool:
 
 
 async def _start_new(
-    transport: TcpTransport, host: str, engine: str, plan: RoleBoot, containers: list[ContainerInfo]
+    transport: Transport, host: str, engine: str, plan: RoleBoot, containers: list[ContainerInfo]
 ) -> None:
     name = plan.container.name
     existing = next((c for c in containers if c.name == name), None)
@@ -134,26 +129,31 @@ async def _start_new(
     await transport.run(host, app_commands.run(engine, plan.container))
 
 
-async def _wait_ready(transport: TcpTransport, host: str, engine: str, plan: RoleBoot) -> Outcome:
+async def _wait_ready(
+    transport: Transport, host: str, engine: str, plan: RoleBoot, proxy: ProxyController | None
+) -> Outcome:
     deadline = time.monotonic() + plan.deploy_timeout
     name = plan.container.name
-    if plan.route is not None:
-        h = plan.health
-        check = HttpCheck(plan.app_port, h.path, h.interval, h.timeout)
-        return await wait_http_healthy(transport, host, engine, name, check, deadline)
-    return await wait_running(transport, host, engine, name, plan.readiness_delay, deadline)
+    if plan.route is None or proxy is None:
+        return await wait_running(transport, host, engine, name, plan.readiness_delay, deadline)
+    h = plan.health
+    check = HttpCheck(plan.app_port, h.path, h.interval, h.timeout)
+    direct = await wait_http_healthy(transport, host, engine, name, check, deadline)
+    if not direct.healthy or proxy.dial_by_address:
+        # Dialing by address, the check above already used the very address the proxy will:
+        # a probe through the proxy would only add a reload (each one is a small exposure).
+        return direct
+    return await proxy.verify(plan.upstream(name), check, deadline)
 
 
-async def _fail(
-    transport: TcpTransport, host: str, engine: str, name: str, outcome: Outcome
-) -> None:
+async def _fail(transport: Transport, host: str, engine: str, name: str, outcome: Outcome) -> None:
     logs = await transport.run(host, app_commands.logs(engine, name, lines=LOG_LINES), check=False)
     await transport.run(host, app_commands.stop(engine, name, timeout=1), check=False)
     raise BootFailed(host, name, outcome.detail, (logs.stdout + logs.stderr).strip())
 
 
 async def _stop_old(
-    transport: TcpTransport, host: str, engine: str, plan: RoleBoot, old: list[str]
+    transport: Transport, host: str, engine: str, plan: RoleBoot, old: list[str]
 ) -> None:
     if old:
         await transport.run(host, app_commands.stop(engine, *old, timeout=plan.stop_timeout))

@@ -17,9 +17,9 @@ from pathlib import Path
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Command, all_of, cmd
 from dockyard.plan.deploy import DeployPlan, HostBoot
+from dockyard.ssh.transport import Transport
 from dockyard.workflows.boot import Barrier, Booted, boot_role_on_host
 from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.health import TcpTransport
 from dockyard.workflows.hooks import HookContext, run_hook
 from dockyard.workflows.lock import DeployLock, holding_lock, new_details
 from dockyard.workflows.proxy import ProxyController
@@ -48,7 +48,7 @@ class DeployResult:
 
 
 async def deploy(
-    transport: TcpTransport, plan: DeployPlan, options: DeployOptions, report: Report = _quiet
+    transport: Transport, plan: DeployPlan, options: DeployOptions, report: Report = _quiet
 ) -> DeployResult:
     start = time.monotonic()
     hooks = HookContext(
@@ -73,7 +73,7 @@ async def deploy(
 
 
 async def _proxies(
-    transport: TcpTransport, plan: DeployPlan, options: DeployOptions, report: Report
+    transport: Transport, plan: DeployPlan, options: DeployOptions, report: Report
 ) -> dict[str, ProxyController]:
     proxies = {
         host: ProxyController(transport, host, plan.engine, plan.proxy_settings)
@@ -92,7 +92,7 @@ async def _proxies(
 
 
 async def _boot_groups(
-    transport: TcpTransport,
+    transport: Transport,
     plan: DeployPlan,
     proxies: dict[str, ProxyController],
     hooks: HookContext,
@@ -119,7 +119,7 @@ async def _boot_groups(
 
 
 async def _boot_host(
-    transport: TcpTransport,
+    transport: Transport,
     plan: DeployPlan,
     host_boot: HostBoot,
     proxies: dict[str, ProxyController],
@@ -141,7 +141,7 @@ async def _boot_host(
 
 
 async def _finish(
-    transport: TcpTransport, plan: DeployPlan, host: str, options: DeployOptions
+    transport: Transport, plan: DeployPlan, host: str, options: DeployOptions
 ) -> None:
     """Tag the image as latest, write the audit line and prune, in one round trip."""
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import h11
 
@@ -20,13 +20,7 @@ from dockyard.commands.base import cmd
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerState, parse_state
 from dockyard.proxy.http import exchange
-from dockyard.ssh.transport import ByteReader, ByteWriter, Transport
-
-
-class TcpTransport(Transport, Protocol):
-    async def open_tcp_connection(
-        self, host: str, address: str, port: int
-    ) -> tuple[ByteReader, ByteWriter]: ...
+from dockyard.ssh.transport import Transport
 
 
 @dataclass(frozen=True)
@@ -44,7 +38,7 @@ class Outcome:
 
 
 async def wait_http_healthy(
-    transport: TcpTransport, host: str, engine: str, name: str, check: HttpCheck, deadline: float
+    transport: Transport, host: str, engine: str, name: str, check: HttpCheck, deadline: float
 ) -> Outcome:
     """Probe until a 2xx, the container stops, or the deadline (a time.monotonic value)."""
     detail = "no answer yet"
@@ -53,7 +47,9 @@ async def wait_http_healthy(
         if state.status not in ("running", "created", "restarting"):
             return Outcome(False, f"the container is {state.status}")
         if state.ip:
-            ok, detail = await _probe(transport, host, state.ip, check)
+            ok, detail = await http_check(
+                transport, host, state.ip, check.port, check.path, check.timeout
+            )
             if ok:
                 return Outcome(True, detail)
         if time.monotonic() + check.interval > deadline:
@@ -101,16 +97,27 @@ async def _podman_health_check(
     return ContainerState(state.status, "healthy" if result.ok else "starting", state.ip)
 
 
-async def _probe(transport: TcpTransport, host: str, ip: str, check: HttpCheck) -> tuple[bool, str]:
+async def http_check(
+    transport: Transport,
+    host: str,
+    address: str,
+    port: int,
+    path: str,
+    timeout: float,
+    headers: Sequence[tuple[str, str]] = (),
+) -> tuple[bool, str]:
+    """GET address:port/path from the host, through the SSH connection: (2xx?, one-line answer)."""
     try:
-        async with asyncio.timeout(check.timeout):
-            reader, writer = await transport.open_tcp_connection(host, ip, check.port)
+        async with asyncio.timeout(timeout):
+            reader, writer = await transport.open_tcp_connection(host, address, port)
             try:
-                response = await exchange(reader, writer, "GET", check.path, host=ip)
+                response = await exchange(
+                    reader, writer, "GET", path, host=address, headers=headers
+                )
             finally:
                 writer.close()
     except TimeoutError:
-        return False, f"no answer within {check.timeout:g}s"
+        return False, f"no answer within {timeout:g}s"
     except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
         return False, f"{type(error).__name__}: {error}".strip(": ")
     body = " ".join(response.body.decode(errors="replace").split())[:120]  # one line

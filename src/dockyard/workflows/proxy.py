@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets as random_tokens
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.base import cmd
-from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config
-from dockyard.facts.proxy import parse_state
+from dockyard.commands.base import all_of, cmd
+from dockyard.commands.caddy_config import (
+    PROBE_HEADER,
+    AppRoute,
+    Probe,
+    ProxySettings,
+    caddy_config,
+)
+from dockyard.facts.app import parse_addresses, parse_state
+from dockyard.facts.proxy import parse_state as parse_proxy_state
 from dockyard.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.ssh.transport import Transport
+from dockyard.workflows.health import HttpCheck, Outcome, http_check
 
 CONVERGE_ATTEMPTS = 3
+DRAIN_SETTLE = 1.0  # seconds with nothing in flight before the old version is stopped
 
 
 class ProxyController:
@@ -33,10 +44,15 @@ class ProxyController:
         self.engine = engine
         self.settings = settings
         self._home: str | None = None
+        # Podman's DNS (aardvark-dns) stops answering for a moment whenever a container joins or
+        # leaves the network, so on Podman Caddy dials container addresses, resolved here each
+        # time the config is derived; Docker's embedded DNS has no such gap: names are kept.
+        self.dial_by_address = engine == "podman"
+        self._addresses: dict[str, str] = {}  # "name:port" -> "ip:port", every one seen
 
     async def read_routes(self) -> list[AppRoute]:
         result = await self.transport.run(self.host, proxy_commands.read_state())
-        self._home, routes = parse_state(result.stdout)
+        self._home, routes = parse_proxy_state(result.stdout)
         return routes
 
     def admin(self) -> CaddyAdmin:
@@ -49,11 +65,13 @@ class ProxyController:
 
     async def boot(self, container: proxy_commands.ProxyContainer) -> None:
         """Start the proxy (or keep it) with the config derived from the routes on the server."""
-        routes = await self.read_routes()
-        config = caddy_config(routes, self.settings)
+        config = await self._config(await self.read_routes())
         await self._write_config(config)
         await self.transport.run(self.host, app_commands.ensure_network(self.engine))
-        await self.transport.run(self.host, proxy_commands.start_or_run(self.engine, container))
+        started = proxy_commands.start_or_run(self.engine, container)
+        if self.engine == "podman":
+            started = all_of(started, app_commands.pin_bridge_address())
+        await self.transport.run(self.host, started)
         await self._wait_for_admin()
         await self.admin().load(config)
 
@@ -69,15 +87,15 @@ class ProxyController:
             await self.transport.run(self.host, cmd("rm", "-f", f"{self._home}/{path}"))
         await self.converge()
 
-    async def converge(self) -> list[AppRoute]:
+    async def converge(self, probes: Sequence[Probe] = ()) -> list[AppRoute]:
         """Load the config derived from the route files until a re-read finds no change.
 
         Two apps deploying at once on one proxy each re-read after loading, so the last one to
-        load always loads both routes.
+        load always loads both routes. Probes are temporary: the next converge drops them.
         """
         routes = await self.read_routes()
         for _ in range(CONVERGE_ATTEMPTS):
-            config = caddy_config(routes, self.settings)
+            config = await self._config(routes, probes)
             await self._write_config(config)
             await self.admin().load(config)
             again = await self.read_routes()
@@ -86,16 +104,83 @@ class ProxyController:
             routes = again
         raise ProxyAdminError(f"{self.host}: the proxy's routes kept changing; deploy again")
 
+    async def _config(self, routes: list[AppRoute], probes: Sequence[Probe] = ()) -> Any:
+        """The Caddy config for these routes, every upstream as Caddy should dial it."""
+        dialed, dialed_probes = await self._dial_addresses(routes, probes)
+        return caddy_config(dialed, self.settings, dialed_probes)
+
+    async def _dial_addresses(
+        self, routes: list[AppRoute], probes: Sequence[Probe]
+    ) -> tuple[list[AppRoute], list[Probe]]:
+        """Routes and probes with their upstreams as Caddy should dial them."""
+        if not self.dial_by_address:
+            return routes, list(probes)
+        upstreams = {u for r in routes for u in r.upstreams} | {p.upstream for p in probes}
+        names = sorted({u.rsplit(":", 1)[0] for u in upstreams})
+        if names:
+            command = app_commands.inspect_addresses(self.engine, names)
+            found = parse_addresses(
+                (await self.transport.run(self.host, command, check=False)).stdout
+            )
+            for upstream in upstreams:
+                name, _, port = upstream.rpartition(":")
+                if name in found:
+                    self._addresses[upstream] = f"{found[name]}:{port}"
+        return (
+            [r.with_upstreams([self._dial(u) for u in r.upstreams]) for r in routes],
+            [Probe(p.token, self._dial(p.upstream)) for p in probes],
+        )
+
+    def _dial(self, upstream: str) -> str:
+        return self._addresses.get(upstream, upstream)
+
+    async def verify(self, upstream: str, check: HttpCheck, deadline: float) -> Outcome:
+        """GET the health path of `upstream` through Caddy itself (a probe route only dockyard
+        can reach), so the switch happens only once the proxy reaches the new version the way
+        it will dial it: the engine's DNS and network, not just the container, are ready."""
+        probe = Probe(random_tokens.token_hex(16), upstream)
+        await self.converge([probe])
+        address = await self._proxy_address()
+        headers = [(PROBE_HEADER, probe.token)]
+        while True:
+            ok, detail = await http_check(
+                self.transport, self.host, address, self.settings.http_port, check.path,
+                check.timeout, headers,
+            )  # fmt: skip
+            if ok or time.monotonic() + check.interval > deadline:
+                return Outcome(ok, f"through the proxy: {detail}")
+            await asyncio.sleep(check.interval)
+
+    async def _proxy_address(self) -> str:
+        inspect = app_commands.inspect_state(self.engine, proxy_commands.CONTAINER)
+        state = parse_state((await self.transport.run(self.host, inspect)).stdout)
+        if not state.ip:
+            raise ProxyAdminError(f"{self.host}: the proxy container has no address on the network")
+        return state.ip
+
     async def wait_drained(self, addresses: Collection[str], timeout: float) -> dict[str, int]:
-        """Wait until no request is in flight to these upstreams; return what is left at timeout."""
+        """Wait until no request is in flight to these upstreams; return what is left at timeout.
+
+        Idle is only believed when it lasts DRAIN_SETTLE seconds: a connection that Caddy's old
+        config instance accepted just as the new config took over still goes to the old
+        upstream, a moment after the switch returned.
+        """
+        if not addresses:
+            return {}
         deadline = time.monotonic() + timeout
         admin = self.admin()
+        idle_since: float | None = None
         while True:
             in_flight = await admin.in_flight()
-            left = {a: in_flight[a] for a in addresses if in_flight.get(a, 0) > 0}
-            if not left or time.monotonic() >= deadline:
+            dialed = {a: self._dial(a) for a in addresses}
+            left = {a: in_flight[d] for a, d in dialed.items() if in_flight.get(d, 0) > 0}
+            now = time.monotonic()
+            idle_since = (idle_since or now) if not left else None
+            if idle_since is not None and now - idle_since >= DRAIN_SETTLE:
+                return {}
+            if now >= deadline:
                 return left
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1 if left else DRAIN_SETTLE)
 
     async def _write_config(self, config: object) -> None:
         body = json.dumps(config, indent=1, sort_keys=True).encode()

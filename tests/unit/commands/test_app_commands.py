@@ -54,8 +54,14 @@ def test_listing_inspect_stop_logs() -> None:
     assert app.stop("docker", "a", "b", timeout=5).render() == "docker stop -t 5 a b"
     assert app.stop("docker", "a").render() == "docker stop a"
     assert app.logs("docker", "a", lines=30).render() == "docker logs --tail 30 a"
-    assert app.ensure_network("podman").render() == (
-        "podman network inspect kamal >/dev/null 2>&1 || podman network create kamal"
+    assert app.ensure_network("docker").render() == (
+        "docker network inspect kamal >/dev/null 2>&1 || docker network create kamal"
+    )
+    assert app.pin_bridge_address().render() == (
+        "dev=$(podman network inspect kamal --format '{{.NetworkInterface}}') && "
+        '{ [ ! -e "/sys/class/net/$dev" ] || '
+        '[ "$(cat "/sys/class/net/$dev/addr_assign_type")" = 3 ] || '
+        'ip link set dev "$dev" address "$(cat "/sys/class/net/$dev/address")"; }'
     )
 
 
@@ -84,10 +90,20 @@ def test_proxy_container() -> None:
 
 
 def test_parsers() -> None:
-    out = "demo-web-v2\trunning\t2026-11-22\ndemo-web-v1\texited\t2026-11-21\n\n"
+    out = "demo-web-v1\texited\t2026-11-21\ndemo-web-v2\trunning\t2026-11-22\n\n"
     assert parse_containers(out) == [
         ContainerInfo("demo-web-v2", "running", "2026-11-22"),
         ContainerInfo("demo-web-v1", "exited", "2026-11-21"),
+    ]
+    podman = (
+        "demo-web-v1\tUp 21 seconds ago\t2026-11-22 16:44:00.224670239 +0000 UTC\n"
+        "demo-web-v2\tExited (0) 1 second ago\t2026-11-22 16:44:03.172936743 +0000 UTC\n"
+        "demo-web-v3\tCreated\t2026-11-22 16:44:06.168139506 +0000 UTC\n"
+    )
+    assert [(c.name, c.state) for c in parse_containers(podman)] == [
+        ("demo-web-v3", "created"),
+        ("demo-web-v2", "exited"),
+        ("demo-web-v1", "running"),
     ]
     assert parse_state("running\thealthy\t172.18.0.3\n") == ContainerState(
         "running", "healthy", "172.18.0.3"

@@ -1,0 +1,150 @@
+"""Helpers for deploy tests on the lab: an app directory, the CLI, HTTP from the root namespace,
+and a bounded load generator."""
+
+from __future__ import annotations
+
+import http.client
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockyard.lab import LabInfo
+
+SECRET_VALUE = "s3cr3t-value-never-shown"
+
+
+def write_app(root: Path, lab: LabInfo, *, service: str = "demo", host: str = "demo.test") -> Path:
+    """A Kamal config for the lab's demo image: web on every server, a worker on the last."""
+    servers = [h.ip for h in lab.servers]
+    web = "\n".join(f"      - {ip}" for ip in servers)
+    runtime = f"  runtime: {lab.engine}\n"
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / ".kamal").mkdir(exist_ok=True)
+    (root / "config" / "deploy.yml").write_text(
+        f"""service: {service}
+image: demo
+servers:
+  web:
+    hosts:
+{web}
+  worker:
+    hosts:
+      - {servers[-1]}
+    proxy: false
+proxy:
+  host: {host}
+  app_port: 80
+  healthcheck:
+    path: /up
+    interval: 1
+registry:
+  server: {lab.registry_host}
+  username: lab
+  password:
+    - REGISTRY_PASSWORD
+env:
+  clear:
+    SERVICE: {service}
+  secret:
+    - SECRET_KEY_BASE
+ssh:
+  config: {lab.ssh_config}
+builder:
+  arch: amd64
+readiness_delay: 1
+deploy_timeout: 15
+drain_timeout: 10
+x-dockyard:
+{runtime}  proxy:
+    image: {lab.images["proxy"]}
+"""
+    )
+    (root / ".kamal" / "secrets").write_text(
+        f"REGISTRY_PASSWORD=lab\nSECRET_KEY_BASE={SECRET_VALUE}\n"
+    )
+    return root
+
+
+def dockyard(root: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dockyard", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def get(ip: str, host: str, path: str = "/", timeout: float = 10) -> tuple[int, str]:
+    conn = http.client.HTTPConnection(ip, 80, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+@dataclass
+class Load:
+    """GETs in a loop from a thread until stopped (bounded by max_seconds), counting failures."""
+
+    ip: str
+    host: str
+    path: str = "/"
+    max_seconds: float = 60
+    ok: int = 0
+    failures: list[str] = field(default_factory=list)
+    bodies: set[str] = field(default_factory=set)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> Load:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        end = time.monotonic() + self.max_seconds
+        while not self._stop.is_set() and time.monotonic() < end:
+            try:
+                status, body = get(self.ip, self.host, self.path)
+            except OSError as error:
+                self.failures.append(f"{type(error).__name__}: {error}")
+                continue
+            if status == 200:
+                self.ok += 1
+                self.bodies.add(body.strip())
+            else:
+                self.failures.append(f"{status}: {body.strip()[:80]}")
+            time.sleep(0.01)
+
+
+def in_thread(fn, *args):  # type: ignore[no-untyped-def]
+    """Run fn(*args) in a thread; returns a getter for its result."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as error:
+            box["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def result() -> object:
+        thread.join(timeout=60)
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["value"]
+
+    return result

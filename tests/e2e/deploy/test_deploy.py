@@ -1,0 +1,113 @@
+"""Deploy, redeploy under load, a failing deploy, rollback and secrets, on real lab servers,
+with Docker and with Podman."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dockyard import lab as labs
+
+from .harness import SECRET_VALUE, Load, dockyard, get, in_thread, write_app
+
+pytestmark = pytest.mark.e2e
+
+LABS = {"docker": ("tdep", "10.204.0.0/24"), "podman": ("tdepp", "10.205.0.0/24")}
+
+
+@pytest.fixture(scope="module", params=["docker", "podman"])
+def lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("the lab needs Linux and root")
+    name, subnet = LABS[request.param]
+    labs.down(name)
+    info = labs.up(labs.LabSpec(name=name, subnet=subnet, servers=2, engine=request.param))
+    try:
+        yield info
+    finally:
+        if not os.environ.get("DOCKYARD_KEEP_LAB"):  # keep it to look at after a failure
+            labs.down(name)
+
+
+@pytest.fixture(scope="module")
+def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_app(tmp_path_factory.mktemp(f"app-{lab.engine}"), lab)
+
+
+def ssh(lab: labs.LabInfo, host: str, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["ssh", "-F", lab.ssh_config, host, command], capture_output=True, text=True, timeout=60
+    )
+
+
+def serving(lab: labs.LabInfo) -> set[str]:
+    return {get(h.ip, "demo.test")[1].strip() for h in lab.servers}
+
+
+def test_setup_deploys_web_and_worker(lab: labs.LabInfo, app: Path) -> None:
+    done = dockyard(app, "setup", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert serving(lab) == {"hello from demo v1"}
+    last = lab.servers[-1].name
+    names = ssh(lab, last, f"{lab.engine} ps --format '{{{{.Names}}}}'").stdout.split()
+    assert {"demo-web-v1", "demo-worker-v1", "dockyard-proxy"} <= set(names)
+
+
+def test_redeploy_under_load_drops_no_request(lab: labs.LabInfo, app: Path) -> None:
+    first, second = lab.servers
+    slow = in_thread(get, first.ip, "demo.test", "/cgi-bin/sleep?3", 20)
+    with Load(first.ip, "demo.test") as load1, Load(second.ip, "demo.test") as load2:
+        done = dockyard(app, "deploy", "-P", "--version", "v2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert load1.failures == [] and load2.failures == []
+    assert load1.ok > 10 and load2.ok > 10
+    assert {"hello from demo v1", "hello from demo v2"} <= load1.bodies | load2.bodies
+    assert slow() == (200, "hello from demo v1 after 3s\n")  # finished on the old version
+    assert serving(lab) == {"hello from demo v2"}
+
+
+def test_unhealthy_version_leaves_the_old_one_serving(lab: labs.LabInfo, app: Path) -> None:
+    done = dockyard(app, "deploy", "-P", "--version", "unhealthy")
+    assert done.returncode == 1
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("ERROR (HostsFailed): failed on 2 host(s):")
+    assert "demo-web-unhealthy did not become healthy (404" in error
+    assert "previous version keeps serving" in error
+    assert serving(lab) == {"hello from demo v2"}
+    for host in lab.servers:
+        states = ssh(lab, host.name, f"{lab.engine} ps -a --format '{{{{.Names}}}} {{{{.State}}}}'")
+        assert "demo-web-unhealthy exited" in states.stdout.lower()
+        assert ssh(lab, host.name, "test -e .dockyard/lock-demo").returncode == 1
+
+
+def test_rollback_to_the_previous_then_to_a_named_version(lab: labs.LabInfo, app: Path) -> None:
+    done = dockyard(app, "rollback")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Rolling back to v1" in done.stdout
+    assert serving(lab) == {"hello from demo v1"}
+    done = dockyard(app, "rollback", "v2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert serving(lab) == {"hello from demo v2"}
+
+
+def test_secrets_stay_on_the_server_in_0600_env_files(lab: labs.LabInfo, app: Path) -> None:
+    done = dockyard(app, "deploy", "-P", "--version", "v1", "--verbose")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert SECRET_VALUE not in done.stdout + done.stderr
+    for host in lab.servers:
+        mode = ssh(lab, host.name, "stat -c %a .dockyard/apps/demo/env/roles/web.env")
+        assert mode.stdout.strip() == "600"
+        assert SECRET_VALUE not in ssh(lab, host.name, "ps -eo args").stdout
+        proxy_env = ssh(
+            lab, host.name, f"{lab.engine} inspect -f '{{{{.Config.Env}}}}' dockyard-proxy"
+        )
+        assert proxy_env.returncode == 0 and SECRET_VALUE not in proxy_env.stdout
+    app_env = ssh(
+        lab, lab.servers[0].name, f"{lab.engine} exec demo-web-v1 sh -c 'echo $SECRET_KEY_BASE'"
+    )
+    assert app_env.stdout.strip() == SECRET_VALUE  # the app itself does get it

@@ -73,6 +73,8 @@ class AppContext:
             try:
                 return await work(transport)
             finally:
+                if self.options.verbose:
+                    self.printer.round_trips(transport.all_stats())
                 await transport.close()
 
         try:

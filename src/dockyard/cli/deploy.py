@@ -86,6 +86,11 @@ def run_deploy(ctx: AppContext, options: DeployOptions, *, pull: bool = True) ->
         for b in result.booted
     ]
     ctx.printer.summary(summary_rows, f"{options.command.capitalize()}ed {plan.version}")
+    if ctx.options.verbose:
+        for b in result.booted:
+            if b.switched_at is not None:
+                gap = b.switched_at - b.healthy_at
+                ctx.printer.host(b.host, f"{b.role}: healthy to switched in {gap:.3f}s")
     return result
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import click
 
 from dockyard.errors import CommandFailed, DockyardError, HostsFailed
+from dockyard.ssh.transport import HostStats
 
 
 class Printer:
@@ -33,6 +34,14 @@ class Printer:
         click.echo(f"{title} in {time.monotonic() - self.start:.1f}s")
         for host, line in rows:
             click.echo(f"  {host}: {line}")
+
+    def round_trips(self, stats: Mapping[str, HostStats]) -> None:
+        """-v: what each host cost in SSH round trips (a command, an upload or a stream each)."""
+        for host, s in stats.items():
+            click.echo(
+                f"  [{host}] {s.round_trips} SSH round trips ({s.commands} commands, "
+                f"{s.uploads} uploads, {s.streams} streams) over {s.connections} connection(s)"
+            )
 
     def failure(self, error: DockyardError) -> None:
         """Details an error's one line cannot hold: logs of a failed container, stderr tails."""

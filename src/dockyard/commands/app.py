@@ -74,10 +74,10 @@ def label_filters(
 
 
 def list_containers(engine: str, filters: Sequence[str]) -> Cmd:
-    """Name, state and creation time of each matching container, newest first, tab-separated."""
+    """Name, state, creation time and short id of each matching container, tab-separated."""
     return cmd(
         engine, "ps", "--all", *filters,
-        "--format", "{{.Names}}\t{{.State}}\t{{.CreatedAt}}",
+        "--format", "{{.Names}}\t{{.State}}\t{{.CreatedAt}}\t{{.ID}}",
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ class ContainerInfo:
     name: str
     state: str  # running, exited, created, restarting, paused, dead
     created: str
+    id: str = ""  # the short (12 character) id, also a DNS name on the engine's network
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,10 @@ def parse_containers(stdout: str) -> list[ContainerInfo]:
     found = []
     for line in stdout.splitlines():
         if line.strip():
-            name, state, created = [*line.split("\t"), "", ""][:3]
+            name, state, created, cid = [*line.split("\t"), "", "", ""][:4]
             word = (state.split() or [""])[0].lower()
-            found.append(
-                ContainerInfo(name.strip(), _PODMAN_STATES.get(word, word), created.strip())
-            )
+            state = _PODMAN_STATES.get(word, word)
+            found.append(ContainerInfo(name.strip(), state, created.strip(), cid.strip()[:12]))
     return sorted(found, key=lambda c: c.created, reverse=True)
 
 

@@ -41,5 +41,5 @@ class RoleBoot:
         destination = f"-{self.destination}" if self.destination else ""
         return f"{self.service}-{self.role}{destination}-"
 
-    def upstream(self, container: str) -> str:
-        return f"{container}:{self.app_port}"
+    def upstream(self, container_id: str) -> str:
+        return f"{container_id}:{self.app_port}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import all_of
 from dockyard.errors import DockyardError
-from dockyard.facts.app import ContainerInfo, parse_containers, version_of
+from dockyard.facts.app import ContainerInfo, parse_containers
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.health import HttpCheck, Outcome, wait_http_healthy, wait_running
@@ -78,11 +78,12 @@ async def boot_role_on_host(
         host, all_of(app_commands.make_dirs(env_dir), app_commands.list_containers(engine, filters))
     )
     containers = parse_containers(listing.stdout)
-    old = [c.name for c in containers if _is_old_version(c, plan)]
+    serving = [c for c in containers if _serving(c, plan)]
     if barrier is not None and not plan.primary and not await barrier.wait():
         raise DockyardError(f"{host}: the first {plan.role} container is unhealthy; not booting")
-    await _start_new(transport, host, engine, plan, containers)
-    outcome = await _wait_ready(transport, host, engine, plan, proxy)
+    new_id = await _start_new(transport, host, engine, plan, containers)
+    old = [c for c in serving if c.id != new_id]
+    outcome = await _wait_ready(transport, host, engine, plan, proxy, new_id)
     if not outcome.healthy:
         if barrier is not None and plan.primary:
             barrier.close()
@@ -92,22 +93,29 @@ async def boot_role_on_host(
         barrier.open()
     switched_at, undrained = None, {}
     if plan.route is not None and proxy is not None:
-        await proxy.apply(plan.route.with_upstreams([plan.upstream(name)]))
+        # Upstreams are container ids (as Kamal targets them): unique per container, kept
+        # across renames and restarts, and resolved by the engine's DNS like names.
+        await proxy.apply(plan.route.with_upstreams([plan.upstream(new_id)]))
         switched_at = time.monotonic()
-        undrained = await proxy.wait_drained([plan.upstream(o) for o in old], plan.drain_timeout)
-    await _stop_old(transport, host, engine, plan, old)
-    return Booted(host, plan.role, name, tuple(old), healthy_at, switched_at, undrained)
+        upstreams = [plan.upstream(c.id) for c in old]
+        undrained = await proxy.wait_drained(upstreams, plan.drain_timeout)
+    if old:
+        stop = app_commands.stop(engine, *(c.id for c in old), timeout=plan.stop_timeout)
+        await transport.run(host, stop)
+    stopped = tuple(c.name for c in old)
+    return Booted(host, plan.role, name, stopped, healthy_at, switched_at, undrained)
 
 
-def _is_old_version(container: ContainerInfo, plan: RoleBoot) -> bool:
+def _serving(container: ContainerInfo, plan: RoleBoot) -> bool:
+    """A running container of this role: it serves until the new one has taken over."""
     running = container.state in ("running", "restarting")
-    version = version_of(container.name, plan.prefix)
-    return running and version is not None and container.name != plan.container.name
+    return running and container.name.startswith(plan.prefix)
 
 
 async def _start_new(
     transport: Transport, host: str, engine: str, plan: RoleBoot, containers: list[ContainerInfo]
-) -> None:
+) -> str:
+    """Run (or, for a rollback, start) the new version's container; returns its short id."""
     name = plan.container.name
     existing = next((c for c in containers if c.name == name), None)
     if plan.restart_existing:
@@ -118,19 +126,25 @@ async def _start_new(
                 "(kept ones: `dockyard app containers`); deploy it instead"
             )
         if existing.state != "running":
-            await transport.run(host, app_commands.start(engine, name))
-        return
+            await transport.run(host, app_commands.start(engine, existing.id))
+        return existing.id
     if existing is not None:
         # Booting a version that exists already (a redeploy of the same version): keep the old
         # container aside under a unique name, as Kamal does.
         aside = f"{name}_replaced_{random_tokens.token_hex(8)}"
         await transport.run(host, app_commands.rename(engine, name, aside))
     await transport.upload(host, plan.env_file.encode(), plan.env_file_path, mode=0o600)
-    await transport.run(host, app_commands.run(engine, plan.container))
+    started = await transport.run(host, app_commands.run(engine, plan.container))
+    return started.stdout.strip().splitlines()[-1][:12]
 
 
 async def _wait_ready(
-    transport: Transport, host: str, engine: str, plan: RoleBoot, proxy: ProxyController | None
+    transport: Transport,
+    host: str,
+    engine: str,
+    plan: RoleBoot,
+    proxy: ProxyController | None,
+    container_id: str,
 ) -> Outcome:
     deadline = time.monotonic() + plan.deploy_timeout
     name = plan.container.name
@@ -143,17 +157,10 @@ async def _wait_ready(
         # Dialing by address, the check above already used the very address the proxy will:
         # a probe through the proxy would only add a reload (each one is a small exposure).
         return direct
-    return await proxy.verify(plan.upstream(name), check, deadline)
+    return await proxy.verify(plan.upstream(container_id), check, deadline)
 
 
 async def _fail(transport: Transport, host: str, engine: str, name: str, outcome: Outcome) -> None:
     logs = await transport.run(host, app_commands.logs(engine, name, lines=LOG_LINES), check=False)
     await transport.run(host, app_commands.stop(engine, name, timeout=1), check=False)
     raise BootFailed(host, name, outcome.detail, (logs.stdout + logs.stderr).strip())
-
-
-async def _stop_old(
-    transport: Transport, host: str, engine: str, plan: RoleBoot, old: list[str]
-) -> None:
-    if old:
-        await transport.run(host, app_commands.stop(engine, *old, timeout=plan.stop_timeout))

@@ -27,7 +27,12 @@ def inherited_lock() -> bool:
 
 
 def _process_gone(details: LockDetails) -> bool:
-    if details.machine != socket.gethostname() or details.pid <= 0:
+    """A deploy's automatic lock whose process on this machine has ended (it was killed).
+
+    A lock taken by hand (`lock acquire -m`) outlives its command on purpose: never stale."""
+    if details.message != AUTOMATIC_MESSAGE or details.pid <= 0:
+        return False
+    if details.machine != socket.gethostname():
         return False
     try:
         os.kill(details.pid, 0)
@@ -105,11 +110,13 @@ async def holding_lock(
 
 
 def new_details(version: str, message: str = AUTOMATIC_MESSAGE, *, user: str) -> LockDetails:
+    """A deploy's lock records its process; a lock taken by hand records none."""
+    automatic = message == AUTOMATIC_MESSAGE
     return LockDetails(
         locked_by=user,
         at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         version=version,
         message=message,
         machine=socket.gethostname(),
-        pid=os.getpid(),
+        pid=os.getpid() if automatic else 0,
     )

@@ -16,7 +16,9 @@ from dockyard.lab import LabInfo
 SECRET_VALUE = "s3cr3t-value-never-shown"
 
 
-def write_app(root: Path, lab: LabInfo, *, service: str = "demo", host: str = "demo.test") -> Path:
+def write_app(
+    root: Path, lab: LabInfo, *, service: str = "demo", host: str = "demo.test", image: str = "demo"
+) -> Path:
     """A Kamal config for the lab's demo image: web on every server, a worker on the last."""
     servers = [h.ip for h in lab.servers]
     web = "\n".join(f"      - {ip}" for ip in servers)
@@ -25,7 +27,7 @@ def write_app(root: Path, lab: LabInfo, *, service: str = "demo", host: str = "d
     (root / ".kamal").mkdir(exist_ok=True)
     (root / "config" / "deploy.yml").write_text(
         f"""service: {service}
-image: demo
+image: {image}
 servers:
   web:
     hosts:

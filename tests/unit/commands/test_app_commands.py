@@ -44,7 +44,8 @@ def test_listing_inspect_stop_logs() -> None:
     filters = app.label_filters("demo", "web", "staging")
     assert app.list_containers("docker", filters).render() == (
         "docker ps --all --filter label=service=demo --filter label=role=web"
-        " --filter label=destination=staging --format '{{.Names}}\t{{.State}}\t{{.CreatedAt}}'"
+        " --filter label=destination=staging"
+        " --format '{{.Names}}\t{{.State}}\t{{.CreatedAt}}\t{{.ID}}'"
     )
     assert app.inspect_state("docker", "demo-web-v2").render() == (
         "docker inspect --format '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}"

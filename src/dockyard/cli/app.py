@@ -1,0 +1,207 @@
+"""`dockyard app …`: the app's containers on every selected host."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from dockyard.cli.context import AppContext
+from dockyard.cli.options import GlobalOptions, global_options
+from dockyard.commands import app as app_commands
+from dockyard.commands.base import cmd
+from dockyard.commands.caddy_config import Maintenance, ProxySettings
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows import app as app_workflows
+from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.proxy import ProxyController
+
+T = TypeVar("T")
+
+
+def selected_hosts(ctx: AppContext) -> list[str]:
+    selection = ctx.selection
+    roles = [r for r in ctx.config.roles if selection.role_ok(r.name)]
+    hosts = [h for r in roles for h in (r.host_names[:1] if selection.primary else r.host_names)]
+    return [h for h in dict.fromkeys(hosts) if selection.host_ok(h)]
+
+
+def for_hosts(
+    ctx: AppContext, step: Callable[[AsyncsshTransport, str], Awaitable[T]]
+) -> dict[str, T]:
+    hosts = selected_hosts(ctx)
+    return ctx.run(lambda transport: on_hosts(hosts, lambda host: step(transport, host)))
+
+
+def load(kwargs: dict[str, Any]) -> AppContext:
+    return AppContext.load(GlobalOptions.from_kwargs(kwargs), version="unknown")
+
+
+def show(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    for host, value in data.items():
+        lines = value if isinstance(value, list) else [value]
+        for line in lines or ["(nothing)"]:
+            click.echo(f"{host}: {line}")
+
+
+@click.group("app")
+def command() -> None:
+    """Manage the app's containers."""
+
+
+@command.command("details")
+@global_options
+@click.option("--json", "as_json", is_flag=True)
+def details(as_json: bool, **kwargs: Any) -> None:
+    """Show the app's containers with their state."""
+    ctx = load(kwargs)
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        found = await app_workflows.containers_on_host(transport, host, ctx.config)
+        return [f"{c.name} {c.state}" for c in found]
+
+    show(for_hosts(ctx, step), as_json)
+
+
+command.add_command(details, "containers")
+
+
+@command.command("version")
+@global_options
+@click.option("--json", "as_json", is_flag=True)
+def version(as_json: bool, **kwargs: Any) -> None:
+    """Show the version running on each host, per role."""
+    ctx = load(kwargs)
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        running = await app_workflows.running_versions(transport, host, ctx.config)
+        return [f"{role}: {v}" for role, v in running.items()]
+
+    show(for_hosts(ctx, step), as_json)
+
+
+@command.command("stale_containers")
+@global_options
+@click.option("--stop", "stop_them", is_flag=True, help="Stop them.")
+def stale_containers(stop_them: bool, **kwargs: Any) -> None:
+    """Show (or stop) running containers beside the one that serves, left by a killed deploy."""
+    ctx = load(kwargs)
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        stale = await app_workflows.stale_containers(transport, host, ctx.config)
+        if stale and stop_them:
+            await transport.run(host, app_commands.stop(ctx.config.runtime, *stale))
+        return stale
+
+    show(for_hosts(ctx, step), False)
+
+
+def _start_stop(verb: str) -> click.Command:
+    @global_options
+    def run(**kwargs: Any) -> None:
+        ctx = load(kwargs)
+
+        async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+            return await app_workflows.on_each_current(transport, host, ctx.config, verb)
+
+        show(for_hosts(ctx, step), False)
+
+    return click.command(verb, help=f"{verb.capitalize()} the app's current containers.")(run)
+
+
+command.add_command(_start_stop("start"))
+command.add_command(_start_stop("stop"))
+
+
+@command.command("images")
+@global_options
+def images(**kwargs: Any) -> None:
+    """Show the app's images on each host."""
+    ctx = load(kwargs)
+    listing = cmd(ctx.config.runtime, "images", "--filter", f"label=service={ctx.config.service}",
+                  "--format", "{{.Repository}}:{{.Tag}} {{.Size}}")  # fmt: skip
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        return (await transport.run(host, listing)).stdout.splitlines()
+
+    show(for_hosts(ctx, step), False)
+
+
+@command.command("logs")
+@global_options
+@click.option("-n", "--lines", type=int, default=100, show_default=True)
+@click.option("--since", default=None, help="Only logs since (e.g. 10m, 2026-11-22T10:00).")
+@click.option("--grep", "pattern", default=None, help="Only lines matching this.")
+@click.option("-f", "--follow", is_flag=True, help="Follow on the primary (or one given) host.")
+@click.option("-T", "--timestamps", is_flag=True)
+def logs(lines: int, since: str | None, pattern: str | None, follow: bool, timestamps: bool,
+         **kwargs: Any) -> None:  # fmt: skip
+    """Show the app's logs from each host."""
+    ctx = load(kwargs)
+    engine = ctx.config.runtime
+    role = ctx.config.primary_role_name if not ctx.options.roles else ctx.options.roles[0]
+    filters = " ".join(app_commands.label_filters(ctx.config.service, role, ctx.config.destination))
+    flags = f"--tail {lines}" + (f" --since {shlex.quote(since)}" if since else "")
+    flags += " --timestamps" if timestamps else ""
+    remote = f"{engine} logs {flags}{' --follow' if follow else ''} $({engine} ps --latest --quiet {filters}) 2>&1"  # noqa: E501
+    if pattern:
+        remote += f" | grep --line-buffered -e {shlex.quote(pattern)}"
+    if follow:
+        host = selected_hosts(ctx)[0]
+        os.execvp("ssh", ssh_argv(ctx, host, remote))
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        from dockyard.commands.base import Raw
+
+        return (await transport.run(host, Raw(remote), check=False)).stdout.splitlines()
+
+    show(for_hosts(ctx, step), False)
+
+
+def ssh_argv(ctx: AppContext, host: str, remote: str, *, tty: bool = False) -> list[str]:
+    """The system ssh for interactive work (a real TTY), with the config's ssh settings."""
+    ssh = ctx.config.ssh
+    argv = ["ssh", "-t" if tty else "-T", "-p", str(ssh.port), "-l", ssh.user]
+    if isinstance(ssh.config, str):
+        argv += ["-F", ssh.config]
+    elif isinstance(ssh.config, tuple) and ssh.config:
+        argv += ["-F", ssh.config[0]]
+    for key in ssh.keys:
+        argv += ["-i", key]
+    if ssh.proxy:
+        argv += ["-J", ssh.proxy]
+    return [*argv, host, remote]
+
+
+@command.command("maintenance")
+@global_options
+@click.option("--message", default="Service temporarily unavailable", help="The page's text.")
+def maintenance(message: str, **kwargs: Any) -> None:
+    """Answer every request with a 503 maintenance page, keeping the containers running."""
+    _set_maintenance(load(kwargs), Maintenance(body=message))
+
+
+@command.command("live")
+@global_options
+def live(**kwargs: Any) -> None:
+    """Serve the app again after `app maintenance`."""
+    _set_maintenance(load(kwargs), None)
+
+
+def _set_maintenance(ctx: AppContext, state: Maintenance | None) -> None:
+    names = [ctx.config.proxy_service_name(r.name) for r in ctx.config.proxy_roles]
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        proxy = ProxyController(transport, host, ctx.config.runtime, ProxySettings())
+        changed = await app_workflows.set_maintenance(proxy, names, state)
+        return [f"{name}: {'maintenance' if state else 'live'}" for name in changed]
+
+    hosts = [h for h in selected_hosts(ctx) if h in ctx.config.proxy_hosts]
+    show(ctx.run(lambda t: on_hosts(hosts, lambda host: step(t, host))), False)

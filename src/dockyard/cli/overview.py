@@ -1,0 +1,86 @@
+"""`details`, `audit` and `remove`: the whole app on its servers."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from dockyard.cli.app import for_hosts, load, selected_hosts, show
+from dockyard.cli.options import global_options
+from dockyard.commands import proxy as proxy_commands
+from dockyard.commands.base import HomePath, Raw, cmd
+from dockyard.commands.caddy_config import ProxySettings
+from dockyard.errors import UsageError
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.proxy import ProxyController
+from dockyard.workflows.remove import remove_app_on_host
+
+
+@click.command("details")
+@global_options
+@click.option("--json", "as_json", is_flag=True)
+def details_command(as_json: bool, **kwargs: Any) -> None:
+    """Show the proxy and app containers on each host."""
+    ctx = load(kwargs)
+    engine = ctx.config.runtime
+    shown = "--format '{{.Names}} {{.Image}} {{.Status}}'"
+    listing = Raw(
+        f"{engine} ps --all --filter name=^{proxy_commands.CONTAINER}$ {shown}; "
+        f"{engine} ps --all --filter label=service={ctx.config.service} {shown}"
+    )
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        return (await transport.run(host, listing)).stdout.splitlines()
+
+    show(for_hosts(ctx, step), as_json)
+
+
+@click.command("audit")
+@global_options
+def audit_command(**kwargs: Any) -> None:
+    """Show the last 50 lines of each host's audit log."""
+    ctx = load(kwargs)
+    suffix = f"-{ctx.config.destination}" if ctx.config.destination else ""
+    log = HomePath(f".dockyard/{ctx.config.service}{suffix}-audit.log")
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        result = await transport.run(host, cmd("tail", "-n", "50", log), check=False)
+        return result.stdout.splitlines()
+
+    show(for_hosts(ctx, step), False)
+
+
+@click.command("remove")
+@global_options
+@click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
+def remove_command(confirmed: bool, **kwargs: Any) -> None:
+    """Remove the app's containers, images, env files and routes from its servers.
+
+    The proxy goes too, unless other apps are still routed through it.
+    """
+    ctx = load(kwargs)
+    config = ctx.config
+    question = (
+        f"This removes every container, image and env file of {config.service} from "
+        f"{', '.join(selected_hosts(ctx))}. Are you sure?"
+    )
+    if not confirmed:
+        if not sys.stdin.isatty():
+            raise UsageError("remove asks for confirmation; add -y to remove without asking")
+        click.confirm(question, abort=True)
+    routes = [config.proxy_service_name(r.name) for r in config.proxy_roles]
+
+    async def step(transport: AsyncsshTransport, host: str) -> str:
+        proxy = None
+        if host in config.proxy_hosts:
+            proxy = ProxyController(transport, host, config.runtime, ProxySettings())
+        return await remove_app_on_host(
+            transport, host, config.runtime, config.service, config.destination, routes, proxy
+        )
+
+    hosts = selected_hosts(ctx)
+    done = ctx.run(lambda t: on_hosts(hosts, lambda host: step(t, host)))
+    show({h: f"removed {config.service}; {what}" for h, what in done.items()}, False)

@@ -1,0 +1,81 @@
+"""`app …` commands on servers: what runs, start/stop, logs, maintenance, stale containers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from dockyard.commands import app as app_commands
+from dockyard.commands.base import cmd
+from dockyard.commands.caddy_config import Maintenance
+from dockyard.config.objects import Config
+from dockyard.facts.app import ContainerInfo, parse_containers, version_of
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.proxy import ProxyController
+
+
+async def containers_on_host(
+    transport: Transport, host: str, config: Config, role: str | None = None
+) -> list[ContainerInfo]:
+    filters = app_commands.label_filters(config.service, role, config.destination)
+    result = await transport.run(host, app_commands.list_containers(config.runtime, filters))
+    return parse_containers(result.stdout)
+
+
+def roles_on(config: Config, host: str, roles: Sequence[str] = ()) -> list[str]:
+    return [r.name for r in config.roles if host in r.host_names and (not roles or r.name in roles)]
+
+
+async def running_versions(transport: Transport, host: str, config: Config) -> dict[str, str]:
+    """role -> the version running on this host (roles with nothing running are left out)."""
+    found = {}
+    for info in await containers_on_host(transport, host, config):
+        if info.state != "running":
+            continue
+        for role in roles_on(config, host):
+            version = version_of(info.name, config.proxy_service_name(role) + "-")
+            if version and role not in found:
+                found[role] = version
+    return found
+
+
+async def stale_containers(transport: Transport, host: str, config: Config) -> list[str]:
+    """Running containers of a role beside its newest one (left by an interrupted deploy)."""
+    stale = []
+    for role in roles_on(config, host):
+        prefix = config.proxy_service_name(role) + "-"
+        running = [
+            c.name
+            for c in await containers_on_host(transport, host, config, role)
+            if c.state == "running" and version_of(c.name, prefix)
+        ]
+        stale += running[1:]  # newest first: the first one is the one that serves
+    return stale
+
+
+async def on_each_current(transport: Transport, host: str, config: Config, verb: str) -> list[str]:
+    """Run `<engine> <verb>` on the newest container of each role on the host."""
+    names = []
+    for role in roles_on(config, host):
+        prefix = config.proxy_service_name(role) + "-"
+        current = [
+            c.name
+            for c in await containers_on_host(transport, host, config, role)
+            if version_of(c.name, prefix)
+        ]
+        if current:
+            await transport.run(host, cmd(config.runtime, verb, current[0]))
+            names.append(current[0])
+    return names
+
+
+async def set_maintenance(
+    proxy: ProxyController, route_names: Sequence[str], maintenance: Maintenance | None
+) -> list[str]:
+    """Serve the maintenance page (or the app again) for these routes; returns the ones changed."""
+    changed = []
+    for route in await proxy.read_routes():
+        if route.name in route_names and route.maintenance != maintenance:
+            await proxy.apply(replace(route, maintenance=maintenance))
+            changed.append(route.name)
+    return changed

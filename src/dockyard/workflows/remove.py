@@ -1,0 +1,53 @@
+"""Removing an app from its servers: containers, images, env files, its routes, and the proxy
+only when no other app is routed through it (Kamal removes the proxy unconditionally)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dockyard.commands import app as app_commands
+from dockyard.commands import proxy as proxy_commands
+from dockyard.commands.base import HomePath, Raw, all_of, cmd
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.proxy import ProxyController
+
+
+async def remove_app_on_host(
+    transport: Transport,
+    host: str,
+    engine: str,
+    service: str,
+    destination: str | None,
+    route_names: Sequence[str],
+    proxy: ProxyController | None,
+) -> str:
+    """Remove the app from one host; say what happened to the proxy."""
+    filters = app_commands.label_filters(service, destination=destination)
+    apps_dir = f".dockyard/apps/{service}" + (f"-{destination}" if destination else "")
+    listing = " ".join(filters)
+    await transport.run(
+        host,
+        all_of(
+            Raw(f"ids=$({engine} ps --all --quiet {listing}); "
+                f'[ -z "$ids" ] || {engine} rm --force $ids >/dev/null'),
+            Raw(f"imgs=$({engine} images --quiet --filter label=service={service}); "
+                f'[ -z "$imgs" ] || {engine} rmi --force $imgs >/dev/null 2>&1 || true'),
+            cmd("rm", "-rf", HomePath(apps_dir)),
+        ),
+    )  # fmt: skip
+    if proxy is None:
+        return "no proxy"
+    routes = await proxy.read_routes()
+    ours = [r.name for r in routes if r.name in route_names]
+    for name in ours:
+        await proxy.apply(remove=name)
+    if any(r.name not in route_names for r in routes):
+        return "proxy kept for the other apps on it"
+    await transport.run(
+        host,
+        all_of(
+            cmd(engine, "rm", "--force", proxy_commands.CONTAINER),
+            cmd("rm", "-rf", HomePath(proxy_commands.STATE_DIR)),
+        ),
+    )
+    return "proxy removed (no other app used it)"

@@ -1,0 +1,159 @@
+"""Operating a deployed app on the lab: locks, maintenance, a second app on the same proxy,
+restarts of the proxy and of the engine, and a deploy killed halfway."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dockyard import lab as labs
+
+from .conftest import ssh
+from .harness import dockyard, get, write_app
+
+pytestmark = pytest.mark.e2e
+
+
+def running_web(lab: labs.LabInfo, host: str, service: str = "demo") -> list[str]:
+    listing = ssh(
+        lab,
+        host,
+        f"{lab.engine} ps --filter label=service={service} --filter label=role=web "
+        "--format '{{.Names}}'",
+    )
+    return sorted(listing.stdout.split())
+
+
+def answers(lab: labs.LabInfo, host: str = "demo.test", timeout: float = 20) -> set[str]:
+    """What each server answers for this host, waiting (bounded) for it to come back."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = {get(h.ip, host, timeout=3)[1].strip() for h in lab.servers}
+            if not any(a.startswith(("No app", "<")) or not a for a in found):
+                return found
+        except OSError:
+            found = set()
+        if time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
+def test_redeploying_the_running_version_leaves_one_container(lab: labs.LabInfo, app: Path) -> None:
+    for _ in range(2):
+        done = dockyard(app, "deploy", "-P", "--version", "v1")
+        assert done.returncode == 0, done.stdout + done.stderr
+    for host in lab.servers:
+        assert running_web(lab, host.name) == ["demo-web-v1"]
+    assert answers(lab) == {"hello from demo v1"}
+
+
+def test_a_manual_lock_refuses_deploys_and_says_who_and_why(lab: labs.LabInfo, app: Path) -> None:
+    assert dockyard(app, "lock", "acquire", "-m", "migrating the db").returncode == 0
+    done = dockyard(app, "deploy", "-P", "--version", "v2")
+    assert done.returncode == 1
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("ERROR (LockError): the deploy lock on")
+    assert "migrating the db" in error and "dockyard lock release" in error
+    assert "Locked: locked by" in dockyard(app, "lock", "status").stdout
+    assert dockyard(app, "lock", "release").returncode == 0
+    assert dockyard(app, "lock", "status").stdout.strip() == "There is no deploy lock"
+
+
+def test_lock_wait_waits_for_a_running_deploy(lab: labs.LabInfo, app: Path) -> None:
+    first = subprocess.Popen(
+        [sys.executable, "-m", "dockyard", "deploy", "-P", "--version", "v2"],
+        cwd=app, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wait_for_lock(lab)
+    second = dockyard(app, "deploy", "-P", "--version", "v1", "--lock-wait",
+                      "--lock-wait-interval", "1", "--lock-wait-timeout", "60")  # fmt: skip
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, out + err
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert answers(lab) == {"hello from demo v1"}  # the waiting deploy ran last
+
+
+def wait_for_lock(lab: labs.LabInfo, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while ssh(lab, lab.servers[0].name, "test -d .dockyard/lock-demo").returncode != 0:
+        assert time.monotonic() < deadline, "the first deploy never took the lock"
+        time.sleep(0.1)
+
+
+def test_maintenance_then_live(lab: labs.LabInfo, app: Path) -> None:
+    assert dockyard(app, "app", "maintenance", "--message", "back at 5").returncode == 0
+    assert {get(h.ip, "demo.test") for h in lab.servers} == {(503, "back at 5")}
+    assert dockyard(app, "app", "live").returncode == 0
+    assert answers(lab) == {"hello from demo v1"}
+
+
+def build_other_image(lab: labs.LabInfo) -> None:
+    """The demo image again, labelled for a second service (Kamal checks the label)."""
+    env = {"DOCKER_HOST": f"unix://{lab.builder.socket}", "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    dockerfile = f"FROM {lab.registry_host}/demo:v1\nLABEL service=other\n"
+    tag = f"{lab.registry_host}/other:v1"
+    for argv in (["docker", "build", "-q", "-t", tag, "-"], ["docker", "push", "-q", tag]):
+        done = subprocess.run(argv, input=dockerfile, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+
+def test_two_apps_share_the_proxy_and_removing_one_keeps_the_other(
+    lab: labs.LabInfo, app: Path, tmp_path: Path
+) -> None:
+    build_other_image(lab)
+    other = write_app(tmp_path, lab, service="other", host="other.test", image="other")
+    done = dockyard(other, "deploy", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert answers(lab, "other.test") == {"hello from other v1"}
+    assert answers(lab) == {"hello from demo v1"}
+    done = dockyard(other, "remove", "-y")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "proxy kept for the other apps on it" in done.stdout
+    assert {get(h.ip, "other.test")[0] for h in lab.servers} == {404}
+    assert answers(lab) == {"hello from demo v1"}
+    assert running_web(lab, lab.servers[0].name, "other") == []
+
+
+def test_the_proxy_container_restarted_serves_the_same_routes(lab: labs.LabInfo) -> None:
+    for host in lab.servers:
+        assert ssh(lab, host.name, f"{lab.engine} restart dockyard-proxy").returncode == 0
+    assert answers(lab) == {"hello from demo v1"}
+
+
+def test_an_engine_restart_brings_the_app_and_routes_back(lab: labs.LabInfo) -> None:
+    if lab.engine != "docker":
+        pytest.skip("podman has no daemon: its containers outlive a restart of its API service")
+    host = lab.servers[0].name
+    restart = (
+        "pkill -x dockerd; while pgrep -x dockerd >/dev/null; do sleep 0.1; done; "
+        "setsid nohup dockerd --config-file /etc/docker/daemon.json >/dev/null 2>&1 < /dev/null &"
+    )
+    assert ssh(lab, host, restart).returncode == 0
+    assert answers(lab, timeout=40) == {"hello from demo v1"}
+    assert running_web(lab, host) == ["demo-web-v1"]
+
+
+def test_a_deploy_killed_halfway_is_recovered_by_the_next(lab: labs.LabInfo, app: Path) -> None:
+    killed = subprocess.Popen(
+        [sys.executable, "-m", "dockyard", "deploy", "-P", "--version", "v2"],
+        cwd=app, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while "demo-web-v2" not in running_web(lab, lab.servers[0].name):
+        assert time.monotonic() < deadline, "the deploy never started the new container"
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=10)
+    done = dockyard(app, "deploy", "-P", "--version", "v2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "releasing a stale deploy lock" in done.stdout
+    for host in lab.servers:
+        assert running_web(lab, host.name) == ["demo-web-v2"]
+        assert ssh(lab, host.name, "test -e .dockyard/lock-demo").returncode == 1
+    assert answers(lab) == {"hello from demo v2"}

@@ -24,9 +24,12 @@ T = TypeVar("T")
 
 
 def selected_hosts(ctx: AppContext) -> list[str]:
+    """The app hosts that -h/-r select; with -p only the primary host (Kamal's)."""
     selection = ctx.selection
+    if selection.primary and ctx.config.primary_host:
+        return [ctx.config.primary_host]
     roles = [r for r in ctx.config.roles if selection.role_ok(r.name)]
-    hosts = [h for r in roles for h in (r.host_names[:1] if selection.primary else r.host_names)]
+    hosts = [h for r in roles for h in r.host_names]
     return [h for h in dict.fromkeys(hosts) if selection.host_ok(h)]
 
 

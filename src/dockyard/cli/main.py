@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     ),
     "app": ("dockyard.cli.app:command", "Manage the app's containers"),
     "accessory": (None, "Manage accessories (databases, caches) and their backups"),
-    "proxy": (None, "Manage the Caddy proxy on each server"),
+    "proxy": ("dockyard.cli.proxy:command", "Manage the Caddy proxy on each server"),
     "build": (None, "Build and deliver the app image"),
     "lock": ("dockyard.cli.lock:command", "Manage the deploy lock"),
     "prune": (None, "Remove old containers and images"),

@@ -149,8 +149,8 @@ def deploy_plan(
         primary_host=config.primary_host or (host_boots[0].host if host_boots else ""),
         groups=groups,
         proxy_hosts=tuple(h for h in config.proxy_hosts if h in proxied),
-        proxy_container=_proxy_container(config),
-        proxy_settings=_proxy_settings(config),
+        proxy_container=proxy_container(config),
+        proxy_settings=proxy_settings(config),
         boot_wait=float(config.boot.wait or 0),
         parallel_roles=config.boot.parallel_roles,
         retain_containers=config.retain_containers,
@@ -164,7 +164,7 @@ def _proxy_run(config: Config) -> Sequence[Proxy]:
     return [r.proxy for r in config.proxy_roles if r.proxy is not None]
 
 
-def _proxy_container(config: Config) -> ProxyContainer:
+def proxy_container(config: Config) -> ProxyContainer:
     runs = [p.run for p in _proxy_run(config)]
     if not runs:
         return ProxyContainer(image=config.dockyard.proxy_image)
@@ -185,6 +185,6 @@ def _proxy_container(config: Config) -> ProxyContainer:
     )
 
 
-def _proxy_settings(config: Config) -> ProxySettings:
+def proxy_settings(config: Config) -> ProxySettings:
     # Caddy listens on 80/443 inside its container; proxy.run's ports are where they're published.
     return ProxySettings()

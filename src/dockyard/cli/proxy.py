@@ -1,0 +1,175 @@
+"""`dockyard proxy boot|reboot|start|stop|restart|details|logs|remove` on the proxy hosts."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import Any
+
+import click
+
+from dockyard.cli.app import for_hosts, load, show
+from dockyard.cli.context import AppContext
+from dockyard.cli.options import global_options
+from dockyard.commands import proxy as proxy_commands
+from dockyard.commands.base import HomePath, Raw, all_of, cmd
+from dockyard.errors import DockyardError, UsageError
+from dockyard.plan.from_config import proxy_container, proxy_settings
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.proxy import ProxyController
+
+CONTAINER = proxy_commands.CONTAINER
+
+
+def proxy_hosts(ctx: AppContext) -> list[str]:
+    hosts = [h for h in ctx.config.proxy_hosts if ctx.selection.host_ok(h)]
+    if not hosts:
+        raise DockyardError("no proxy host is selected (no role of the config uses the proxy)")
+    return hosts
+
+
+def _controller(ctx: AppContext, transport: AsyncsshTransport, host: str) -> ProxyController:
+    return ProxyController(transport, host, ctx.config.runtime, proxy_settings(ctx.config))
+
+
+def _run_on_proxies(ctx: AppContext, step: Any) -> dict[str, Any]:
+    hosts = proxy_hosts(ctx)
+    return ctx.run(lambda t: on_hosts(hosts, lambda host: step(t, host)))
+
+
+@click.group("proxy")
+def command() -> None:
+    """Manage the Caddy proxy on each server."""
+
+
+@command.command("boot")
+@global_options
+def boot(**kwargs: Any) -> None:
+    """Start the proxy (or keep it running) with every app's routes on the host."""
+    ctx = load(kwargs)
+    container = proxy_container(ctx.config)
+
+    async def step(transport: AsyncsshTransport, host: str) -> str:
+        controller = _controller(ctx, transport, host)
+        await controller.boot(container)
+        return f"{CONTAINER} running, {len(await controller.read_routes())} route(s)"
+
+    show(_run_on_proxies(ctx, step), False)
+
+
+@command.command("reboot")
+@global_options
+@click.option("--rolling", is_flag=True, help="One host at a time.")
+@click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
+def reboot(rolling: bool, confirmed: bool, **kwargs: Any) -> None:
+    """Replace the proxy container (new image or options): a brief gap on each host."""
+    ctx = load(kwargs)
+    if not confirmed:
+        if not sys.stdin.isatty():
+            raise UsageError("reboot stops the proxy for a moment; add -y to go ahead")
+        click.confirm("Rebooting the proxy drops requests for a moment on each host. Go on?",
+                      abort=True)  # fmt: skip
+    container = proxy_container(ctx.config)
+    engine = ctx.config.runtime
+
+    async def step(transport: AsyncsshTransport, host: str) -> str:
+        await transport.run(host, cmd(engine, "rm", "--force", CONTAINER))
+        await _controller(ctx, transport, host).boot(container)
+        return f"{CONTAINER} rebooted"
+
+    hosts = proxy_hosts(ctx)
+
+    async def all_hosts(t: AsyncsshTransport) -> dict[str, str]:
+        if not rolling:
+            return await on_hosts(hosts, lambda host: step(t, host))
+        return {host: (await on_hosts([host], lambda h: step(t, h)))[host] for host in hosts}
+
+    show(ctx.run(all_hosts), False)
+
+
+def _container_command(verb: str, help_text: str) -> click.Command:
+    @global_options
+    def run(**kwargs: Any) -> None:
+        ctx = load(kwargs)
+
+        async def step(transport: AsyncsshTransport, host: str) -> str:
+            await transport.run(host, cmd(ctx.config.runtime, verb, CONTAINER))
+            return f"{CONTAINER}: {verb} done"
+
+        show(_run_on_proxies(ctx, step), False)
+
+    return click.command(verb, help=help_text)(run)
+
+
+command.add_command(_container_command("start", "Start the existing proxy container."))
+command.add_command(_container_command("stop", "Stop the proxy container (apps go offline)."))
+command.add_command(_container_command("restart", "Restart the proxy container."))
+
+
+@command.command("details")
+@global_options
+@click.option("--json", "as_json", is_flag=True)
+def details(as_json: bool, **kwargs: Any) -> None:
+    """Show the proxy container and the routes it serves."""
+    ctx = load(kwargs)
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        engine = ctx.config.runtime
+        ps = cmd(engine, "ps", "--all", "--filter", f"name=^{CONTAINER}$",
+                 "--format", "{{.Names}} {{.Image}} {{.Status}}")  # fmt: skip
+        lines = (await transport.run(host, ps)).stdout.splitlines()
+        routes = await _controller(ctx, transport, host).read_routes()
+        for r in routes:
+            where = ",".join(r.hosts) or "*"
+            state = " (maintenance)" if r.maintenance else ""
+            lines.append(f"route {r.name}: {where}{''.join(r.path_prefixes)} -> "
+                         f"{', '.join(r.upstreams)}{state}")  # fmt: skip
+        return lines
+
+    data = ctx.run(lambda t: on_hosts(proxy_hosts(ctx), lambda host: step(t, host)))
+    show(data, as_json)
+
+
+@command.command("logs")
+@global_options
+@click.option("-n", "--lines", type=int, default=100, show_default=True)
+@click.option("-s", "--since", default=None)
+@click.option("-g", "--grep", "pattern", default=None)
+@click.option("-T", "--timestamps", is_flag=True)
+def logs(lines: int, since: str | None, pattern: str | None, timestamps: bool,
+         **kwargs: Any) -> None:  # fmt: skip
+    """Show the proxy's logs (Caddy's JSON access and error log)."""
+    ctx = load(kwargs)
+    remote = f"{ctx.config.runtime} logs --tail {lines} {CONTAINER} 2>&1"
+    remote += f" --since {shlex.quote(since)}" if since else ""
+    remote += " --timestamps" if timestamps else ""
+    if pattern:
+        remote += f" | grep -e {shlex.quote(pattern)}"
+
+    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+        return (await transport.run(host, Raw(remote), check=False)).stdout.splitlines()
+
+    show(for_hosts(ctx, step), False)
+
+
+@command.command("remove")
+@global_options
+@click.option("--force", is_flag=True, help="Remove it even while apps are routed through it.")
+def remove(force: bool, **kwargs: Any) -> None:
+    """Remove the proxy container and its state; refused while apps still use it."""
+    ctx = load(kwargs)
+
+    async def step(transport: AsyncsshTransport, host: str) -> str:
+        routes = await _controller(ctx, transport, host).read_routes()
+        if routes and not force:
+            names = ", ".join(r.name for r in routes)
+            raise DockyardError(f"{host}: the proxy still serves {names}; remove those apps "
+                                "first, or add --force")  # fmt: skip
+        await transport.run(host, all_of(
+            cmd(ctx.config.runtime, "rm", "--force", CONTAINER),
+            cmd("rm", "-rf", HomePath(proxy_commands.STATE_DIR)),
+        ))  # fmt: skip
+        return f"{CONTAINER} removed"
+
+    show(_run_on_proxies(ctx, step), False)

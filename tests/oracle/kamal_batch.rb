@@ -71,7 +71,6 @@ results = jobs.map do |job|
     $stdout = out
     begin
       Kamal::Cli::Main.start([ "config", *job["args"] ])
-      found = details(job["args"]) if job["details"]
     rescue SystemExit => e
       status = e.status
     rescue => e
@@ -80,6 +79,14 @@ results = jobs.map do |job|
       status = 1
     ensure
       $stdout = STDOUT
+    end
+    if job["details"] && status == 0
+      begin
+        found = details(job["args"])
+      rescue => e
+        # Kamal accepted the config but fails when it derives these (a deploy would fail too).
+        found = { "error" => "#{e.class}: #{e.message}" }
+      end
     end
   end
   { "stdout" => out.string, "stderr" => error, "status" => status, "details" => found }

@@ -193,7 +193,9 @@ def accessory_hosts(raw: Mapping[str, Any], roles: tuple[Role, ...]) -> tuple[st
     if "host" in raw:
         return (parts.text(raw["host"]),)
     if "hosts" in raw:
-        return tuple(host.name for host in parts.host_list(raw["hosts"]))
+        # Unlike role hosts, Kamal keeps numbers here; a `host: tags` entry counts as its host.
+        names = [next(iter(h)) if isinstance(h, dict) else h for h in raw["hosts"]]
+        return tuple(dict.fromkeys(parts.text(name) for name in names))
     wanted_roles = parts.texts(raw.get("roles", raw.get("role")))
     wanted_tags = parts.texts(raw.get("tags", raw.get("tag")))
     hosts = [

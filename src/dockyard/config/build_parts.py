@@ -103,7 +103,7 @@ def logging(raw: Mapping[str, Any] | None) -> Logging:
 
 def proxy(raw: Mapping[str, Any]) -> Proxy:
     """Resolved proxy settings from a (merged) proxy map, with Kamal's defaults."""
-    hosts = tuple(h.name for h in host_list(raw.get("hosts") or [])) or tuple(
+    hosts = texts(raw.get("hosts")) or tuple(
         h.strip() for h in text(raw.get("host") or "").split(",") if h.strip()
     )
     prefixes = texts(raw.get("path_prefixes")) or tuple(
@@ -128,8 +128,9 @@ def proxy(raw: Mapping[str, Any]) -> Proxy:
         strip_path_prefix=raw.get("strip_path_prefix", True),
         healthcheck=Healthcheck(**{**vars(Healthcheck()), **(raw.get("healthcheck") or {})}),
         buffering=Buffering(**{**vars(Buffering()), **(raw.get("buffering") or {})}),
-        log_request_headers=texts(logging_raw.get("request_headers"))
-        or defaults.log_request_headers,
+        log_request_headers=defaults.log_request_headers
+        if logging_raw.get("request_headers") is None
+        else texts(logging_raw["request_headers"]),
         log_response_headers=texts(logging_raw.get("response_headers")),
         run=proxy_run(raw.get("run") or {}),
     )

@@ -16,6 +16,10 @@ from dockyard.config.yamlsource import Path
 SERVICE_NAME = re.compile(r"\A[a-zA-Z0-9_-]+\Z")
 # The Kamal release whose config dockyard reads; `minimum_version` is compared with it.
 KAMAL_COMPAT_VERSION = "2.12.0"
+# The version strings Ruby's Gem::Version accepts.
+GEM_VERSION = re.compile(
+    r"\A\s*[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?\s*\Z"
+)
 TRAEFIK_HOOKS = ("pre-traefik-reboot", "post-traefik-reboot")
 
 
@@ -31,10 +35,20 @@ def check_sections_present(v: Validator, root: Mapping[str, Any]) -> None:
 
 
 def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) -> None:
+    """In Kamal's order: what its section objects check, then its ensure_* rules."""
     raw = config.raw
+    check_accessory_targets(v, config)
+    builder = raw.get("builder") or {}
+    remote = str(builder.get("remote") or "")
+    if config.registry.local and remote and not remote.startswith("ssh://"):
+        v.fail(("builder", "remote"), "Local registry with remote builder requires an SSH URL "
+               "(e.g., ssh://user@host)")  # fmt: skip
     if config.require_destination and not config.destination:
         v.fail(("require_destination",), "is true: pass a destination with -d/--destination")
     check_required(v, config)
+    if config.minimum_version is not None and not GEM_VERSION.match(config.minimum_version):
+        v.fail(("minimum_version",), f"Malformed version number string {config.minimum_version} "
+               "(write it like 2.4.0)")  # fmt: skip
     if config.minimum_version and version_key(config.minimum_version) > version_key(
         KAMAL_COMPAT_VERSION
     ):
@@ -50,13 +64,7 @@ def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) ->
         v.fail(("hooks_path",), f"Found {', '.join(found)}, these should be renamed to "
                "(pre|post)-proxy-reboot")  # fmt: skip
     check_ssl(v, config)
-    check_accessory_targets(v, config)
     check_proxy_runs(v, config)
-    builder = raw.get("builder") or {}
-    remote = str(builder.get("remote") or "")
-    if config.registry.local and remote and not remote.startswith("ssh://"):
-        v.fail(("builder", "remote"), "Local registry with remote builder requires an SSH URL "
-               "(e.g., ssh://user@host)")  # fmt: skip
 
 
 def check_required(v: Validator, config: Config) -> None:

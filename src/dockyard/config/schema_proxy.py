@@ -7,7 +7,7 @@ Spec = tuple[str, ...]
 PROXY: dict[str, Spec] = {
     "host": ("text", "Host name routed to the app; commas separate several. Use host or "
              "hosts, not both. No host means every request not claimed by another app.", ""),
-    "hosts": ("hosts", "Host names routed to the app.", ""),
+    "hosts": ("list", "Host names routed to the app.", ""),
     "app_port": ("integer", "Port the app listens on inside the container.", "80"),
     "ssl": ("ssl", "true for automatic certificates (one host per role), or a map naming the "
             "secrets of a custom certificate: certificate_pem, private_key_pem.", "false"),

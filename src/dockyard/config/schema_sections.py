@@ -132,8 +132,8 @@ BOOT: dict[str, Spec] = {
     "parallel_roles": ("boolean", "Boot the roles of one host in parallel.", "false"),
 }
 LOGGING: dict[str, Spec] = {
-    "driver": ("string", "Log driver (--log-driver).", ""),
-    "options": ("map", "Log driver options (--log-opt).", "max-size: 10m"),
+    "driver": ("text", "Log driver (--log-driver).", ""),
+    "options": ("strmap", "Log driver options (--log-opt).", "max-size: 10m"),
 }
 OUTPUT: dict[str, Spec] = {
     "otel": ("map", "OpenTelemetry endpoint settings for deploy logs.", ""),

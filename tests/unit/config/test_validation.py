@@ -73,6 +73,9 @@ CASES = [
     (ONE_HOST + "ssh: {proxy: true}\n", "ssh/proxy", "should be a string", 9),
     (ONE_HOST + "hooks_path: true\n", "hooks_path", "should be a string", 9),
     (ONE_HOST + "proxy: {host: 7}\n", "proxy/host", "should be a string", 9),
+    (ONE_HOST + "proxy: {hosts: [a.com, b.com: x]}\n", "proxy/hosts/1", "should be a string", 9),
+    (ONE_HOST + "logging: {driver: true}\n", "logging/driver", "should be a string", 9),
+    (ONE_HOST + "logging: {options: {max-size: }}\n", "logging/options/max-size", "should be a string", 9),
     (ONE_HOST.replace("registry:\n", "registry:\n  server: 5000\n"), "registry/server", "should be a host[:port]", 4),
     (BASE + "servers: [a, b]\nproxy: {host: a.com, ssl: {}}\n", "proxy", "single server", 9),
     (ONE_HOST.replace("  arch: amd64\n", "  arch: amd64\n  cache: {type: ''}\n"), "builder", "Invalid cache type", 6),
@@ -83,6 +86,7 @@ CASES = [
     (ONE_HOST + "retain_containers: 0\n", "retain_containers", "at least 1", 9),
     (ONE_HOST + "readiness_delay: '4'\n", "readiness_delay", "whole number, not a string", 9),
     (ONE_HOST + "minimum_version: 9.0.0\n", "minimum_version", "is 9.0.0", 9),
+    (ONE_HOST + "minimum_version: latest\n", "minimum_version", "Malformed version number", 9),
     (ONE_HOST + "require_destination: true\n", "require_destination", "-d/--destination", 9),
     (ONE_HOST + "hooks_output: loud\n", "hooks_output", "must be one of: quiet, verbose", 9),
     (ONE_HOST + "hooks_output: {pre-deploy: [1]}\n", "hooks_output/pre-deploy", "quiet or verbose", 9),
@@ -143,7 +147,6 @@ ACCEPTED = [
     ONE_HOST + "minimum_version: 2.0\nstop_timeout: 3\n",
     ONE_HOST + "ssh: {config: [~/.ssh/a], port: 2222, proxy: 'u@j'}\n",
     ONE_HOST + "ssh: {port: '2222', log_level: WARN}\n",
-    ONE_HOST + "proxy: {hosts: [a.com, b.com: tagged]}\n",
     ONE_HOST + "accessories:\n  tools: {host: a}\n",
 ]
 

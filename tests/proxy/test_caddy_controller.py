@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import h11
 import pytest
 
 from dockyard.commands.caddy_config import AppRoute, Maintenance, ProxySettings, caddy_config
@@ -30,6 +31,16 @@ async def get(caddy: LocalCaddy, path: str, host: str = "app.test") -> Response:
         writer.close()
 
 
+async def get_after_reload(caddy: LocalCaddy, path: str) -> Response:
+    """A connection opened at the very instant of a reload is sometimes closed by Caddy without
+    an answer (its old server instance shutting down; seen only on a heavily loaded machine).
+    These tests are about routing and drain, not that race: one retry on exactly that."""
+    try:
+        return await get(caddy, path)
+    except h11.RemoteProtocolError:
+        return await get(caddy, path)
+
+
 async def test_routes_by_host_and_404_elsewhere(
     caddy: LocalCaddy, upstreams: dict[str, Upstream]
 ) -> None:
@@ -50,7 +61,7 @@ async def test_switch_keeps_in_flight_request_and_drain_is_visible(
     while a.in_flight == 0:
         await asyncio.sleep(0.01)
     await admin.load(caddy_config([route.with_upstreams([b.dial])], settings(caddy)))
-    assert await get(caddy, "/") == Response(200, b"b /")
+    assert await get_after_reload(caddy, "/") == Response(200, b"b /")
     assert (await admin.in_flight()).get(a.dial) == 1  # the old upstream is still draining
     assert await slow == Response(200, b"a /slow")
     assert (await admin.in_flight()).get(a.dial, 0) == 0

@@ -78,23 +78,7 @@ class ProxySettings:
     admin_socket: str = ADMIN_SOCKET
 
 
-@dataclass(frozen=True)
-class Probe:
-    """A temporary route, reached only with `X-Dockyard-Probe: <token>`, to a new upstream:
-    dockyard checks the new version through the proxy itself before switching to it."""
-
-    token: str
-    upstream: str
-
-
-PROBE_HEADER = "X-Dockyard-Probe"
-
-
-def caddy_config(
-    routes: Iterable[AppRoute],
-    settings: ProxySettings = ProxySettings(),
-    probes: Sequence[Probe] = (),
-) -> Any:
+def caddy_config(routes: Iterable[AppRoute], settings: ProxySettings = ProxySettings()) -> Any:
     """The whole Caddy JSON config for these routes."""
     ordered = sorted(routes, key=_route_order)
     tls_routes = [r for r in ordered if r.ssl]
@@ -102,7 +86,6 @@ def caddy_config(
     http = _server(
         [f"{settings.listen_host}:{settings.http_port}"], plain, settings, catch_all=not tls_routes
     )
-    http["routes"][:0] = [_probe_route(p) for p in probes]
     servers: dict[str, Any] = {HTTP_SERVER: http}
     if tls_routes:
         servers[HTTPS_SERVER] = _server(
@@ -122,19 +105,6 @@ def caddy_config(
     if tls_routes:
         config["apps"]["tls"] = _tls_app(tls_routes, settings)
     return config
-
-
-def _probe_route(probe: Probe) -> dict[str, Any]:
-    handler = {
-        "handler": "reverse_proxy",
-        "upstreams": [{"dial": probe.upstream}],
-        "transport": {"protocol": "http", "dial_timeout": DIAL_TIMEOUT},
-    }
-    return {
-        "match": [{"header": {PROBE_HEADER: [probe.token]}}],
-        "handle": [handler],
-        "terminal": True,
-    }
 
 
 def _route_order(route: AppRoute) -> tuple[int, int, str]:

@@ -6,7 +6,6 @@ new container (a TCP channel through SSH), so neither needs curl on the server.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import h11
@@ -29,13 +28,10 @@ async def exchange(
     *,
     host: str = "localhost",
     content_type: str = "application/json",
-    headers: Sequence[tuple[str, str]] = (),
 ) -> Response:
     """Send one request, read the whole response; the caller closes the stream."""
     conn = h11.Connection(our_role=h11.CLIENT)
-    headers = [
-        ("Host", host), ("Connection", "close"), ("Content-Length", str(len(body))), *headers
-    ]  # fmt: skip
+    headers = [("Host", host), ("Connection", "close"), ("Content-Length", str(len(body)))]
     if body:
         headers.append(("Content-Type", content_type))
     writer.write(conn.send(h11.Request(method=method, target=path, headers=headers)) or b"")

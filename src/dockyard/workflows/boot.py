@@ -83,7 +83,7 @@ async def boot_role_on_host(
         raise DockyardError(f"{host}: the first {plan.role} container is unhealthy; not booting")
     new_id = await _start_new(transport, host, engine, plan, containers)
     old = [c for c in serving if c.id != new_id]
-    outcome = await _wait_ready(transport, host, engine, plan, proxy, new_id)
+    outcome = await _wait_ready(transport, host, engine, plan, proxy)
     if not outcome.healthy:
         if barrier is not None and plan.primary:
             barrier.close()
@@ -139,25 +139,16 @@ async def _start_new(
 
 
 async def _wait_ready(
-    transport: Transport,
-    host: str,
-    engine: str,
-    plan: RoleBoot,
-    proxy: ProxyController | None,
-    container_id: str,
+    transport: Transport, host: str, engine: str, plan: RoleBoot, proxy: ProxyController | None
 ) -> Outcome:
+    """Proxied roles: dockyard's own HTTP check of the health path; others: Kamal's rule."""
     deadline = time.monotonic() + plan.deploy_timeout
     name = plan.container.name
     if plan.route is None or proxy is None:
         return await wait_running(transport, host, engine, name, plan.readiness_delay, deadline)
     h = plan.health
     check = HttpCheck(plan.app_port, h.path, h.interval, h.timeout)
-    direct = await wait_http_healthy(transport, host, engine, name, check, deadline)
-    if not direct.healthy or proxy.dial_by_address:
-        # Dialing by address, the check above already used the very address the proxy will:
-        # a probe through the proxy would only add a reload (each one is a small exposure).
-        return direct
-    return await proxy.verify(plan.upstream(container_id), check, deadline)
+    return await wait_http_healthy(transport, host, engine, name, check, deadline)
 
 
 async def _fail(transport: Transport, host: str, engine: str, name: str, outcome: Outcome) -> None:

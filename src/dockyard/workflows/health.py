@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import h11
@@ -104,16 +103,13 @@ async def http_check(
     port: int,
     path: str,
     timeout: float,
-    headers: Sequence[tuple[str, str]] = (),
 ) -> tuple[bool, str]:
     """GET address:port/path from the host, through the SSH connection: (2xx?, one-line answer)."""
     try:
         async with asyncio.timeout(timeout):
             reader, writer = await transport.open_tcp_connection(host, address, port)
             try:
-                response = await exchange(
-                    reader, writer, "GET", path, host=address, headers=headers
-                )
+                response = await exchange(reader, writer, "GET", path, host=address)
             finally:
                 writer.close()
     except TimeoutError:

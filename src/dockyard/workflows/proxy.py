@@ -10,26 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets as random_tokens
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Any
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import all_of, cmd
-from dockyard.commands.caddy_config import (
-    PROBE_HEADER,
-    AppRoute,
-    Probe,
-    ProxySettings,
-    caddy_config,
-)
-from dockyard.facts.app import parse_addresses, parse_state
+from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config
+from dockyard.facts.app import parse_addresses
 from dockyard.facts.proxy import parse_state as parse_proxy_state
 from dockyard.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.health import HttpCheck, Outcome, http_check
 
 CONVERGE_ATTEMPTS = 3
 DRAIN_SETTLE = 1.0  # seconds with nothing in flight before the old version is stopped
@@ -87,15 +79,15 @@ class ProxyController:
             await self.transport.run(self.host, cmd("rm", "-f", f"{self._home}/{path}"))
         await self.converge()
 
-    async def converge(self, probes: Sequence[Probe] = ()) -> list[AppRoute]:
+    async def converge(self) -> list[AppRoute]:
         """Load the config derived from the route files until a re-read finds no change.
 
         Two apps deploying at once on one proxy each re-read after loading, so the last one to
-        load always loads both routes. Probes are temporary: the next converge drops them.
+        load always loads both routes.
         """
         routes = await self.read_routes()
         for _ in range(CONVERGE_ATTEMPTS):
-            config = await self._config(routes, probes)
+            config = await self._config(routes)
             await self._write_config(config)
             await self.admin().load(config)
             again = await self.read_routes()
@@ -104,59 +96,28 @@ class ProxyController:
             routes = again
         raise ProxyAdminError(f"{self.host}: the proxy's routes kept changing; deploy again")
 
-    async def _config(self, routes: list[AppRoute], probes: Sequence[Probe] = ()) -> Any:
+    async def _config(self, routes: list[AppRoute]) -> Any:
         """The Caddy config for these routes, every upstream as Caddy should dial it."""
-        dialed, dialed_probes = await self._dial_addresses(routes, probes)
-        return caddy_config(dialed, self.settings, dialed_probes)
+        return caddy_config(await self._dial_addresses(routes), self.settings)
 
-    async def _dial_addresses(
-        self, routes: list[AppRoute], probes: Sequence[Probe]
-    ) -> tuple[list[AppRoute], list[Probe]]:
-        """Routes and probes with their upstreams as Caddy should dial them."""
+    async def _dial_addresses(self, routes: list[AppRoute]) -> list[AppRoute]:
+        """The routes with their upstreams as Caddy should dial them."""
         if not self.dial_by_address:
-            return routes, list(probes)
-        upstreams = {u for r in routes for u in r.upstreams} | {p.upstream for p in probes}
+            return routes
+        upstreams = {u for r in routes for u in r.upstreams}
         names = sorted({u.rsplit(":", 1)[0] for u in upstreams})
         if names:
             command = app_commands.inspect_addresses(self.engine, names)
-            found = parse_addresses(
-                (await self.transport.run(self.host, command, check=False)).stdout
-            )
+            result = await self.transport.run(self.host, command, check=False)
+            found = parse_addresses(result.stdout)
             for upstream in upstreams:
                 name, _, port = upstream.rpartition(":")
                 if name in found:
                     self._addresses[upstream] = f"{found[name]}:{port}"
-        return (
-            [r.with_upstreams([self._dial(u) for u in r.upstreams]) for r in routes],
-            [Probe(p.token, self._dial(p.upstream)) for p in probes],
-        )
+        return [r.with_upstreams([self._dial(u) for u in r.upstreams]) for r in routes]
 
     def _dial(self, upstream: str) -> str:
         return self._addresses.get(upstream, upstream)
-
-    async def verify(self, upstream: str, check: HttpCheck, deadline: float) -> Outcome:
-        """GET the health path of `upstream` through Caddy itself (a probe route only dockyard
-        can reach), so the switch happens only once the proxy reaches the new version the way
-        it will dial it: the engine's DNS and network, not just the container, are ready."""
-        probe = Probe(random_tokens.token_hex(16), upstream)
-        await self.converge([probe])
-        address = await self._proxy_address()
-        headers = [(PROBE_HEADER, probe.token)]
-        while True:
-            ok, detail = await http_check(
-                self.transport, self.host, address, self.settings.http_port, check.path,
-                check.timeout, headers,
-            )  # fmt: skip
-            if ok or time.monotonic() + check.interval > deadline:
-                return Outcome(ok, f"through the proxy: {detail}")
-            await asyncio.sleep(check.interval)
-
-    async def _proxy_address(self) -> str:
-        inspect = app_commands.inspect_state(self.engine, proxy_commands.CONTAINER)
-        state = parse_state((await self.transport.run(self.host, inspect)).stdout)
-        if not state.ip:
-            raise ProxyAdminError(f"{self.host}: the proxy container has no address on the network")
-        return state.ip
 
     async def wait_drained(self, addresses: Collection[str], timeout: float) -> dict[str, int]:
         """Wait until no request is in flight to these upstreams; return what is left at timeout.

@@ -150,15 +150,3 @@ def test_parse_in_flight() -> None:
     assert parse_in_flight(body) == {"a:80": 2, "b:80": 0}
     assert parse_in_flight(b"null") == {}
     assert parse_in_flight(b"") == {}
-
-
-def test_probe_route_comes_first_and_only_answers_its_token() -> None:
-    from dockyard.commands.caddy_config import Probe
-
-    route = AppRoute("w", ("w-v1:80",), hosts=("a.test",))
-    server = caddy_config([route], probes=[Probe("t0k", "w-v2:80")])["apps"]["http"]["servers"]
-    first = server["http"]["routes"][0]
-    assert first["match"] == [{"header": {"X-Dockyard-Probe": ["t0k"]}}]
-    assert first["handle"][0]["upstreams"] == [{"dial": "w-v2:80"}]
-    assert "load_balancing" not in first["handle"][0]  # a probe answers at once, no retries
-    assert server["http"]["routes"][1]["@id"] == "dockyard-w"

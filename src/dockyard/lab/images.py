@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from dockyard.lab.spec import REGISTRY_HOST, REGISTRY_PORT
 
 APP_REPOSITORY = "demo"
-APP_VARIANTS = ("v1", "v2", "unhealthy", "slow")
+APP_VARIANTS = ("v1", "v2", "unhealthy", "slow", "ws")
 PROXY_REPOSITORY = "caddy"
 CADDY_VERSION = "2.11.7"
 # package data under dockyard/lab/images/ that the contexts are made from
-TEMPLATES = ("app.Dockerfile", "start.sh", "index.cgi", "sleep.cgi", "proxy.Dockerfile")
+TEMPLATES = (
+    "app.Dockerfile", "start.sh", "index.cgi", "sleep.cgi", "ws.sh", "proxy.Dockerfile"
+)  # fmt: skip
 CA_CERTS = "/etc/ssl/certs/ca-certificates.crt"
 
 
@@ -65,6 +67,7 @@ def app_image(variant: str, templates: Mapping[str, str], busybox: str) -> Image
         Entry("app/start.sh", 0o755, text=templates["start.sh"]),
         Entry("app/index.cgi", 0o755, text=templates["index.cgi"]),
         Entry("app/sleep.cgi", 0o755, text=templates["sleep.cgi"]),
+        Entry("app/ws.sh", 0o755, text=templates["ws.sh"]),
         Entry("app/version", text=f"{variant}\n"),
         Entry("app/variant", text=f"{variant}\n"),
     )

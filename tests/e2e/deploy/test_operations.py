@@ -3,7 +3,11 @@ restarts of the proxy and of the engine, and a deploy killed halfway."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -94,30 +98,70 @@ def test_maintenance_then_live(lab: labs.LabInfo, app: Path) -> None:
 
 
 def build_other_image(lab: labs.LabInfo) -> None:
-    """The demo image again, labelled for a second service (Kamal checks the label)."""
+    """The lab's WebSocket variant, labelled for a second service (Kamal checks the label)."""
     env = {"DOCKER_HOST": f"unix://{lab.builder.socket}", "PATH": "/usr/local/bin:/usr/bin:/bin"}
-    dockerfile = f"FROM {lab.registry_host}/demo:v1\nLABEL service=other\n"
+    dockerfile = f"FROM {lab.registry_host}/demo:ws\nLABEL service=other\n"
     tag = f"{lab.registry_host}/other:v1"
     for argv in (["docker", "build", "-q", "-t", tag, "-"], ["docker", "push", "-q", tag]):
         done = subprocess.run(argv, input=dockerfile, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
 
 
-def test_two_apps_share_the_proxy_and_removing_one_keeps_the_other(
+def open_websocket(ip: str, host: str) -> socket.socket:
+    """A WebSocket through the proxy (the handshake checked), as a raw byte stream."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock = socket.create_connection((ip, 80), timeout=10)
+    sock.sendall(
+        f"GET /socket HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        .encode()
+    )  # fmt: skip
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1024)
+    expected = base64.b64encode(
+        hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
+    )
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert b"Sec-WebSocket-Accept: " + expected in head
+    return sock
+
+
+def echoes(sock: socket.socket, data: bytes) -> bool:
+    sock.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        chunk = sock.recv(1024)
+        if not chunk:
+            return False
+        got += chunk
+    return got == data
+
+
+def test_two_apps_share_the_proxy_and_a_deploy_keeps_the_others_websockets(
     lab: labs.LabInfo, app: Path, tmp_path: Path
 ) -> None:
     build_other_image(lab)
     other = write_app(tmp_path, lab, service="other", host="other.test", image="other")
     done = dockyard(other, "deploy", "-P", "--version", "v1")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert answers(lab, "other.test") == {"hello from other v1"}
+    assert answers(lab, "other.test") == {"hello from other ws"}
     assert answers(lab) == {"hello from demo v1"}
+    websocket = open_websocket(lab.servers[0].ip, "other.test")
+    try:
+        assert echoes(websocket, b"before the deploy")
+        done = dockyard(app, "deploy", "-P", "--version", "v2")  # the other app's deploy
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert echoes(websocket, b"after the deploy")  # the stream survived the reload
+    finally:
+        websocket.close()
     done = dockyard(other, "remove", "-y")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "proxy kept for the other apps on it" in done.stdout
     assert {get(h.ip, "other.test")[0] for h in lab.servers} == {404}
-    assert answers(lab) == {"hello from demo v1"}
+    assert answers(lab) == {"hello from demo v2"}
     assert running_web(lab, lab.servers[0].name, "other") == []
+    assert dockyard(app, "deploy", "-P", "--version", "v1").returncode == 0
 
 
 def test_the_proxy_container_restarted_serves_the_same_routes(lab: labs.LabInfo) -> None:

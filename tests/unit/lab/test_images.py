@@ -43,5 +43,6 @@ def test_references_and_content_tags() -> None:
         "demo:v2": "registry.lab:5000/demo:v2",
         "demo:unhealthy": "registry.lab:5000/demo:unhealthy",
         "demo:slow": "registry.lab:5000/demo:slow",
+        "demo:ws": "registry.lab:5000/demo:ws",
         "proxy": "registry.lab:5000/caddy:2.11.7",
     }

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 
 from dockyard.config.build import build_config
-from dockyard.config.checks import check_config, check_sections_present
+from dockyard.config.checks import check_config
 from dockyard.config.merge import deep_merge
 from dockyard.config.objects import Config
 from dockyard.config.validate import Validator, validate
@@ -55,7 +55,6 @@ def parse_document(
     """Validate and build; a callable version is asked for only once the config is valid."""
     root = validate(doc)
     checker = Validator(doc)
-    check_sections_present(checker, root)
     config = build_config(root, destination=destination, version="")
     check_config(checker, config, hook_files=hook_files)
     return dataclasses.replace(config, version=version if isinstance(version, str) else version())

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.objects import Config
 from dockyard.config.validate import Validator
-from dockyard.config.validate_special import after_section, is_local_registry, labels, registry
+from dockyard.config.validate_special import hooks_output_levels, is_local_registry
 from dockyard.config.yamlsource import Path
 
 SERVICE_NAME = re.compile(r"\A[a-zA-Z0-9_-]+\Z")
@@ -23,21 +22,9 @@ GEM_VERSION = re.compile(
 TRAEFIK_HOOKS = ("pre-traefik-reboot", "post-traefik-reboot")
 
 
-def check_sections_present(v: Validator, root: Mapping[str, Any]) -> None:
-    """Sections Kamal validates even when they are missing (as empty maps)."""
-    if not root:
-        v.fail(("service",), "the config is empty; `dockyard init` writes a starting point")
-    labels(v, root.get("labels"), ())
-    if "registry" not in root:
-        registry(v, {}, ("registry",))
-    if "builder" not in root:
-        after_section(v, "builder", {}, ("builder",))
-
-
 def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) -> None:
     """In Kamal's order: what its section objects check, then its ensure_* rules."""
     raw = config.raw
-    check_accessory_targets(v, config)
     builder = raw.get("builder") or {}
     remote = str(builder.get("remote") or "")
     if config.registry.local and remote and not remote.startswith("ssh://"):
@@ -59,12 +46,16 @@ def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) ->
     if not isinstance(raw.get("service"), str) or not SERVICE_NAME.match(config.service):
         v.fail(("service",), "Service name can only include alphanumeric characters, hyphens, "
                "and underscores")  # fmt: skip
+    if not isinstance(raw.get("hooks_path", ""), str):  # Kamal fails here, joining it to a path
+        v.fail(("hooks_path",), f"should be a directory path, not {raw['hooks_path']!r}")
     found = [name for name in TRAEFIK_HOOKS if name in hook_files]
     if found:
         v.fail(("hooks_path",), f"Found {', '.join(found)}, these should be renamed to "
                "(pre|post)-proxy-reboot")  # fmt: skip
     check_ssl(v, config)
     check_proxy_runs(v, config)
+    if "hooks_output" in raw:
+        hooks_output_levels(v, raw["hooks_output"])
 
 
 def check_required(v: Validator, config: Config) -> None:
@@ -111,18 +102,6 @@ def check_ssl(v: Validator, config: Config) -> None:
         v.fail(
             ("proxy",), f"Different roles can't share the same host for SSL: {', '.join(shared)}"
         )
-
-
-def check_accessory_targets(v: Validator, config: Config) -> None:
-    """Accessories placed by role must name roles that exist (an unknown tag just selects no
-    host, as in Kamal)."""
-    role_names = {role.name for role in config.roles}
-    for name, raw in (config.raw.get("accessories") or {}).items():
-        wanted = raw.get("roles", [raw["role"]] if "role" in raw else [])
-        unknown = [str(role) for role in wanted if str(role) not in role_names]
-        if unknown:
-            plural = "s" if len(unknown) > 1 else ""
-            v.fail(("accessories", name), f"unknown role{plural} {', '.join(unknown)}")
 
 
 def check_proxy_runs(v: Validator, config: Config) -> None:

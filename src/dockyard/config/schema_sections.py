@@ -20,7 +20,7 @@ ROOT: dict[str, Spec] = {
     "env": ("env", "Environment of the app containers: clear values, secret names, tags.", ""),
     "asset_path": ("string", "Path in the image whose files are kept across versions so old "
                    "assets stay reachable during a deploy.", ""),
-    "hooks_path": ("text", "Directory of local hook scripts.", ".kamal/hooks"),
+    "hooks_path": ("string", "Directory of local hook scripts.", ".kamal/hooks"),
     "hooks_output": ("hooks_output", "Show hook output: quiet or verbose, for all hooks or per "
                      "hook (a map of hook name to level).", ""),
     "secrets_path": ("string", "Base path of the dotenv secrets files.", ".kamal/secrets"),

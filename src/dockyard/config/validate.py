@@ -20,6 +20,7 @@ BUILTIN_COMMANDS = frozenset(
      "setup", "upgrade", "version", "lab"]
 )  # fmt: skip
 ALIAS_NAME = re.compile(r"\A[a-z0-9_-]+\Z")
+MAP = "a map (key: value)"
 
 
 def describe(value: Any) -> str:
@@ -59,16 +60,40 @@ class Validator:
         if not ok:
             self.fail(path, f"should be {wanted}, not {describe(value)}")
 
-    def section(self, value: Any, name: str, path: Path) -> dict[Any, Any]:
+    def section(
+        self, value: Any, name: str, path: Path, *, later: tuple[str, ...] = ()
+    ) -> dict[Any, Any]:
+        """Check a map against its schema; keys in `later` only get a shape check here."""
         self.expect(isinstance(value, dict), path, "a map (key: value)", value)
         schema = SECTIONS[name]
         unknown = [k for k in value if k not in schema and not _ignored(name, k)]
         if unknown:
             self.unknown(unknown, name, path)
         for key, item in value.items():
-            if key in schema:
+            if key in later:
+                self.shape(item, (*path, key))
+            elif key in schema:
                 self.key(item, schema[key], (*path, key))
         return dict(value)
+
+    def shape(self, value: Any, path: Path) -> None:
+        """Kamal's first look at a section: a map (servers: or a list; proxy: or true/false)."""
+        key = path[-1]
+        if key == "servers":
+            self.expect(isinstance(value, list | dict), path, "a list of hosts or a map of "
+                        "roles", value)  # fmt: skip
+        elif key == "proxy" and isinstance(value, bool):
+            return
+        elif key == "proxy" and path[0] == "servers":
+            self.expect(isinstance(value, dict), path, f"true, false or {MAP}", value)
+        elif not (key == "x-dockyard" and value is None):
+            self.expect(isinstance(value, dict), path, MAP, value)
+
+    def deep(self, value: dict[Any, Any], name: str, path: Path, keys: tuple[str, ...]) -> None:
+        """The full check of the keys `section` left for later, in the order given."""
+        for key in keys:
+            if key in value:
+                self.key(value[key], SECTIONS[name][key], (*path, key))
 
     def unknown(self, keys: list[Any], name: str, path: Path) -> NoReturn:
         if name == "root" and keys[0] in KAMAL1_KEYS:
@@ -82,6 +107,7 @@ class Validator:
 
     def key(self, value: Any, entry: Key, path: Path) -> None:
         from dockyard.config import validate_special as special
+        from dockyard.config.validate_kinds import KINDS
 
         simple = _SIMPLE.get(entry.kind)
         if simple is not None:
@@ -97,7 +123,7 @@ class Validator:
         elif entry.kind == "enum":
             self.expect(value in entry.choices, path, " or ".join(entry.choices), value)
         else:
-            special.KINDS[entry.kind](self, value, path)
+            KINDS[entry.kind](self, value, path)
 
     def collection(self, value: Any, path: Path, kind: str) -> None:
         if kind == "list":
@@ -134,9 +160,31 @@ _SIMPLE = {
 }
 
 
+# Kamal checks the top level first (unknown keys, then each key's type, sections only by shape),
+# then each section in the order it builds them. Following it picks the same first error.
+SECTION_ORDER = (
+    "servers", "registry", "accessories", "aliases", "boot", "builder", "env", "logging",
+    "proxy", "ssh", "sshkit", "output", "x-dockyard",
+)  # fmt: skip
+
+
 def validate(doc: Doc) -> dict[Any, Any]:
     """Validate the whole document; returns the top-level map."""
+    from dockyard.config import validate_special as special
+    from dockyard.config.validate_roles import labels
+
     checker = Validator(doc)
     if not isinstance(doc.value, dict):
         checker.fail((), f"the config should be a map of settings, not {describe(doc.value)}")
-    return checker.section(doc.value, "root", ())
+    if not doc.value:
+        checker.fail(("service",), "the config is empty; `dockyard init` writes a starting point")
+    root = checker.section(doc.value, "root", (), later=SECTION_ORDER)
+    labels(checker, root.get("labels"), ())
+    for key in SECTION_ORDER:
+        if key in root:
+            checker.key(root[key], SECTIONS["root"][key], (key,))
+        elif key == "registry":  # Kamal checks these even when they are missing
+            special.registry(checker, {}, (key,))
+        elif key == "builder":
+            special.after_section(checker, key, {}, (key,))
+    return root

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from dockyard.config.merge import deep_merge_values
 from dockyard.config.validate import (
     ALIAS_NAME,
     BUILTIN_COMMANDS,
+    MAP,
     Validator,
     describe,
     is_stringish,
@@ -17,11 +16,7 @@ from dockyard.config.validate import (
 from dockyard.config.yamlsource import Path
 
 ENV_KEYS = ("clear", "secret", "tags")
-ACCESSORY_HOST_KEYS = ("host", "hosts", "role", "roles", "tag", "tags")
-RESERVED_LABELS = ("service", "role", "destination")
-RESTART_POLICY = re.compile(r"\A(?:no|always|unless-stopped|on-failure(?::\d+)?)\Z")
 HOOK_OUTPUT_LEVELS = ("quiet", "verbose")
-MAP = "a map (key: value)"
 
 
 def ruby_truthy(value: Any) -> bool:
@@ -45,43 +40,6 @@ def hosts(v: Validator, value: Any, path: Path) -> None:
             v.string_list_or_string(tags, (*where, host))
         else:
             v.expect(is_stringish(item), where, "a host name or `host: tags`", item)
-
-
-def roles(v: Validator, value: Any, path: Path) -> None:
-    if isinstance(value, list):
-        hosts(v, value, path)
-        return
-    v.expect(isinstance(value, dict), path, "a list of hosts or a map of roles", value)
-    for name in sorted(value, key=str):  # Kamal checks roles in name order
-        role, where = value[name], (*path, name)
-        if isinstance(role, list):
-            hosts(v, role, where)
-            continue
-        v.expect(isinstance(role, dict), where, "a list of hosts or a map of role settings", role)
-        v.section(role, "role", where)
-        labels(v, role.get("labels"), where)
-        restart_option(v, role.get("options"), where)
-        if isinstance(role.get("proxy"), dict):
-            # Kamal checks the role's own proxy map, then the root map merged under it.
-            root_proxy = v.root.get("proxy") if isinstance(v.root.get("proxy"), dict) else {}
-            proxy_rules(v, role["proxy"], (*where, "proxy"))
-            proxy_rules(v, deep_merge_values(root_proxy, role["proxy"]), ("proxy",))
-
-
-def labels(v: Validator, value: Any, path: Path) -> None:
-    for name in value or {}:
-        if name in RESERVED_LABELS:
-            v.fail((*path, "labels", name), "is reserved (service, role and destination are set "
-                   "by dockyard); use another label name")  # fmt: skip
-
-
-def restart_option(v: Validator, options: Any, path: Path) -> None:
-    if not isinstance(options, dict) or "restart" not in options:
-        return
-    policy = options["restart"]
-    if not isinstance(policy, str) or not RESTART_POLICY.match(policy):
-        v.fail((*path, "options", "restart"),
-               'should be "no", always, unless-stopped, on-failure or on-failure:N')  # fmt: skip
 
 
 def env(v: Validator, value: Any, path: Path) -> None:
@@ -174,12 +132,21 @@ def arch(v: Validator, value: Any, path: Path) -> None:
 
 
 def hooks_output(v: Validator, value: Any, path: Path) -> None:
-    levels = value.items() if isinstance(value, dict) else [(None, value)]
-    for hook, level in levels:
-        where = path if hook is None else (*path, hook)
-        v.expect(isinstance(level, str), where, "quiet or verbose", level)
-        if level.lstrip(":") not in HOOK_OUTPUT_LEVELS:
+    """The type here; the level names are checked last, as Kamal does (hooks_output_levels)."""
+    for hook, level in _levels(value):
+        v.expect(isinstance(level, str), path if hook is None else (*path, hook), "quiet or "
+                 "verbose", level)  # fmt: skip
+
+
+def hooks_output_levels(v: Validator, value: Any) -> None:
+    for hook, level in _levels(value):
+        if str(level).lstrip(":") not in HOOK_OUTPUT_LEVELS:
+            where = ("hooks_output",) if hook is None else ("hooks_output", hook)
             v.fail(where, f"Invalid hooks_output '{level}', must be one of: quiet, verbose")
+
+
+def _levels(value: Any) -> list[tuple[Any, Any]]:
+    return list(value.items()) if isinstance(value, dict) else [(None, value)]
 
 
 def ssh_config(v: Validator, value: Any, path: Path) -> None:
@@ -198,17 +165,6 @@ def paths(v: Validator, value: Any, path: Path) -> None:
             for key in ("local", "remote", "mode", "owner", "options"):
                 if key in item:
                     v.expect(is_stringish(item[key]), (*where, key), "a string", item[key])
-
-
-def accessories(v: Validator, value: Any, path: Path) -> None:
-    v.expect(isinstance(value, dict), path, MAP, value)
-    for name, accessory in value.items():
-        where = (*path, name)
-        v.section(accessory, "accessory", where)
-        if sum(key in accessory for key in ACCESSORY_HOST_KEYS) != 1:
-            v.fail(where, "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`")
-        labels(v, accessory.get("labels"), where)
-        restart_option(v, accessory.get("options"), where)
 
 
 def aliases(v: Validator, value: Any, path: Path) -> None:
@@ -261,10 +217,3 @@ def _valid_log_level(level: Any) -> bool:
     if isinstance(level, int):
         return True
     return str(level).lstrip(":").lower() in LOG_LEVELS
-
-
-KINDS: dict[str, Callable[[Validator, Any, Path], None]] = {
-    "hosts": hosts, "roles": roles, "env": env, "registry": registry, "credential": credential,
-    "proxy": proxy, "ssl": ssl, "arch": arch, "hooks_output": hooks_output,
-    "ssh_config": ssh_config, "paths": paths, "accessories": accessories, "aliases": aliases,
-}  # fmt: skip

@@ -71,7 +71,7 @@ CASES = [
     (ONE_HOST + "ssh: {port: ssh}\n", "ssh/port", "should be a port number", 9),
     (ONE_HOST + "ssh: {log_level: loud}\n", "ssh/log_level", "invalid log level: loud", 9),
     (ONE_HOST + "ssh: {proxy: true}\n", "ssh/proxy", "should be a string", 9),
-    (ONE_HOST + "hooks_path: true\n", "hooks_path", "should be a string", 9),
+    (ONE_HOST + "hooks_path: true\n", "hooks_path", "should be a directory path", 9),
     (ONE_HOST + "proxy: {host: 7}\n", "proxy/host", "should be a string", 9),
     (ONE_HOST + "proxy: {hosts: [a.com, b.com: x]}\n", "proxy/hosts/1", "should be a string", 9),
     (ONE_HOST + "logging: {driver: true}\n", "logging/driver", "should be a string", 9),

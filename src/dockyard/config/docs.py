@@ -47,6 +47,14 @@ DOC_SECTIONS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 SECTION_NAMES = tuple(DOC_SECTIONS)
 
 
+def doc_section_of(schema_section: str) -> str:
+    """The `dockyard docs` section that documents a schema section (healthcheck -> proxy)."""
+    for name, (_, _, parts) in DOC_SECTIONS.items():
+        if any(part == schema_section for part, _ in parts):
+            return name
+    return "configuration"
+
+
 def render_docs(section: str | None = None) -> str:
     names = [section] if section else list(DOC_SECTIONS)
     return "\n\n".join(render_section(name) for name in names)

@@ -100,7 +100,9 @@ class Validator:
             self.fail((keys[0],), f"is a Kamal 1 setting: {KAMAL1_KEYS[keys[0]]}")
         plural = "s" if len(keys) > 1 else ""
         names = ", ".join(str(k) for k in keys)
-        docs = "configuration" if name == "root" else name
+        from dockyard.config.docs import doc_section_of
+
+        docs = doc_section_of(name)
         self.fail(
             path, f"unknown key{plural}: {names} (see `dockyard docs {docs}`)", at=(*path, keys[0])
         )

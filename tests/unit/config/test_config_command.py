@@ -155,3 +155,13 @@ def test_init_config_is_valid(tmp_path: Path) -> None:
     done = dockyard(tmp_path, "config", "--version", "v1", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["roles"]["web"]["hosts"] == ["192.168.0.1"]
+
+
+def test_every_unknown_key_error_points_at_an_existing_docs_section() -> None:
+    from dockyard.config.docs import SECTION_NAMES, doc_section_of
+    from dockyard.config.schema import SECTIONS
+
+    for name in SECTIONS:
+        assert doc_section_of(name) in SECTION_NAMES
+    assert doc_section_of("healthcheck") == "proxy"
+    assert doc_section_of("root") == "configuration"

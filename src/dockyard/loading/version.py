@@ -33,8 +33,10 @@ def git_version(root: Path, *, git_clone: bool) -> str:
             "pass --version or set VERSION",
             key="version",
         )
+    if git_clone:  # a clean clone of HEAD is built: local changes cannot be in the image
+        return revision
     status = _git(root, "status", "--porcelain") or ""
-    if status.strip() and not git_clone:
+    if status.strip():
         return f"{revision}_uncommitted_{secrets.token_hex(8)}"
     return revision
 

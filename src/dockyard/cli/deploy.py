@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import click
@@ -66,12 +67,20 @@ async def pull_image(ctx: AppContext, transport: AsyncsshTransport, plan: Deploy
     )
 
 
-def run_deploy(ctx: AppContext, options: DeployOptions, *, pull: bool = True) -> DeployResult:
+def run_deploy(
+    ctx: AppContext,
+    options: DeployOptions,
+    *,
+    pull: bool = True,
+    before: Callable[[AsyncsshTransport], Awaitable[None]] | None = None,
+) -> DeployResult:
     plan = plan_for(ctx)
     if not plan.hosts:
         raise DockyardError("no host matches the given --hosts/--roles; nothing to deploy")
 
     async def work(transport: AsyncsshTransport) -> DeployResult:
+        if before is not None:  # on the same connections (setup's engine check)
+            await before(transport)
         if pull:
             await pull_image(ctx, transport, plan)
         ctx.printer.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
@@ -85,7 +94,8 @@ def run_deploy(ctx: AppContext, options: DeployOptions, *, pull: bool = True) ->
         )
         for b in result.booted
     ]
-    ctx.printer.summary(summary_rows, f"{options.command.capitalize()}ed {plan.version}")
+    done = {"setup": "Set up", "redeploy": "Redeployed"}.get(options.command, "Deployed")
+    ctx.printer.summary(summary_rows, f"{done} {plan.version}")
     if ctx.options.verbose:
         for b in result.booted:
             if b.switched_at is not None:
@@ -141,12 +151,14 @@ def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
     ctx = AppContext.load(opts)
     from dockyard.workflows.bootstrap import bootstrap_hosts
 
-    ctx.run(
-        lambda t: bootstrap_hosts(t, ctx.config.app_hosts, ctx.config.runtime, ctx.printer.host)
-    )
     if ctx.config.accessories:
         ctx.printer.step("Accessories are not booted yet (issue #6): boot them by hand for now")
-    run_deploy(ctx, deploy_options(opts, "setup"))
+    config = ctx.config
+    run_deploy(
+        ctx,
+        deploy_options(opts, "setup"),
+        before=lambda t: bootstrap_hosts(t, config.app_hosts, config.runtime, ctx.printer.host),
+    )
 
 
 @click.command("rollback")

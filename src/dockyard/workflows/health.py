@@ -9,6 +9,7 @@ engine's health status when the container has a health check, else running + rea
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerState, parse_state
 from dockyard.proxy.http import exchange
 from dockyard.ssh.transport import Transport
+
+FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's interval
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ async def wait_http_healthy(
 ) -> Outcome:
     """Probe until a 2xx, the container stops, or the deadline (a time.monotonic value)."""
     detail = "no answer yet"
-    while True:
+    for attempt in itertools.count():
         state = await _state(transport, host, engine, name)
         if state.status not in ("running", "created", "restarting"):
             return Outcome(False, f"the container is {state.status}")
@@ -51,9 +54,12 @@ async def wait_http_healthy(
             )
             if ok:
                 return Outcome(True, detail)
-        if time.monotonic() + check.interval > deadline:
+        # An app usually answers a moment after it starts: look again soon, then every interval.
+        pause = min(check.interval, FIRST_PAUSE * 2**attempt)
+        if time.monotonic() + pause > deadline:
             return Outcome(False, detail)
-        await asyncio.sleep(check.interval)
+        await asyncio.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 async def wait_running(

@@ -91,9 +91,9 @@ def inspect_state(engine: str, name: str, network: str = NETWORK) -> Cmd:
 
 
 def inspect_addresses(engine: str, names: Sequence[str], network: str = NETWORK) -> Cmd:
-    """Name and address on the network of each container, tab-separated, one per line."""
+    """Id, name and address on the network of each container, tab-separated, one per line."""
     template = (
-        "{{.Name}}\t"
+        "{{.Id}}\t{{.Name}}\t"
         f'{{{{with index .NetworkSettings.Networks "{network}"}}}}{{{{.IPAddress}}}}{{{{end}}}}'
     )
     return cmd(engine, "inspect", "--type", "container", "--format", template, *names)

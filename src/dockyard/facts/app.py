@@ -42,11 +42,13 @@ def parse_state(stdout: str) -> ContainerState:
 
 
 def parse_addresses(stdout: str) -> dict[str, str]:
-    """`inspect_addresses` output -> container name -> address (Docker prefixes names with /)."""
+    """`inspect_addresses` output -> address by short id and by name (Docker prefixes names
+    with /); containers not on the network are left out."""
     found = {}
     for line in stdout.splitlines():
-        name, _, ip = line.partition("\t")
-        if name.strip() and ip.strip():
+        cid, name, ip = [*line.split("\t"), "", ""][:3]
+        if cid.strip() and ip.strip():
+            found[cid.strip()[:12]] = ip.strip()
             found[name.strip().lstrip("/")] = ip.strip()
     return found
 

@@ -3,6 +3,8 @@ with Docker and with Podman."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,13 @@ def test_setup_deploys_web_and_worker(lab: labs.LabInfo, app: Path) -> None:
     last = lab.servers[-1].name
     names = ssh(lab, last, f"{lab.engine} ps --format '{{{{.Names}}}}'").stdout.split()
     assert {"demo-web-v1", "demo-worker-v1", "dockyard-proxy"} <= set(names)
+    # Caddy dials a container id on Docker (its DNS has it before `run` returns) and an address
+    # on Podman (aardvark-dns stops answering while containers come and go)
+    config = json.loads(ssh(lab, last, "cat .dockyard/proxy/caddy.json").stdout)
+    dials = {u["dial"] for s in config["apps"]["http"]["servers"].values()
+             for r in s["routes"] for h in r["handle"] for u in h.get("upstreams", [])}  # fmt: skip
+    pattern = r"[0-9a-f]{12}:80" if lab.engine == "docker" else r"\d+\.\d+\.\d+\.\d+:80"
+    assert len(dials) == 1 and re.fullmatch(pattern, dials.pop()), config
 
 
 def test_redeploy_under_load_drops_no_request(lab: labs.LabInfo, app: Path) -> None:

@@ -4,6 +4,7 @@ from dockyard.commands.base import Secret
 from dockyard.facts.app import (
     ContainerInfo,
     ContainerState,
+    parse_addresses,
     parse_containers,
     parse_state,
     version_of,
@@ -114,6 +115,15 @@ def test_parsers() -> None:
     assert version_of("demo-web-v2_replaced_0a1b", "demo-web-") is None
     assert version_of("other-web-v2", "demo-web-") is None
     assert parse_proxy_state("/root\0") == ("/root", [])
+    full = "02a37f8583cb" + "0" * 52
+    assert parse_addresses(f"{full}\t/demo-web-v2\t10.89.0.4\nabc\tgone\t\n") == {
+        "02a37f8583cb": "10.89.0.4",
+        "demo-web-v2": "10.89.0.4",
+    }
+    assert app.inspect_addresses("podman", ["02a37f8583cb"]).argv[-2:] == (
+        '{{.Id}}\t{{.Name}}\t{{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}{{end}}',
+        "02a37f8583cb",
+    )
 
 
 def test_secrets_in_env_never_reach_the_command_line_rendering() -> None:

@@ -16,10 +16,10 @@ from dockyard.commands.base import Secret
 from dockyard.commands.caddy_config import AppRoute, ProxySettings
 from dockyard.commands.envfile import env_file, optionize
 from dockyard.commands.proxy import ProxyContainer
-from dockyard.config.model import Logging, Proxy, Role
+from dockyard.config.model import Healthcheck, Logging, Proxy, Role
 from dockyard.config.objects import Config
 from dockyard.plan.deploy import DeployPlan, HostBoot
-from dockyard.plan.role import Health, RoleBoot
+from dockyard.plan.role import RoleBoot
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,8 @@ def role_boot(
     )
 
 
-def _health(proxy: Proxy | None) -> Health:
-    if proxy is None:
-        return Health()
-    check = proxy.healthcheck
-    return Health(check.path, float(check.interval), float(check.timeout))
+def _health(proxy: Proxy | None) -> Healthcheck:
+    return proxy.healthcheck if proxy is not None else Healthcheck()
 
 
 def _route(config: Config, role: Role, proxy: Proxy) -> AppRoute:

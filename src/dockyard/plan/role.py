@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dockyard.commands.app import AppContainer
 from dockyard.commands.base import Secret
 from dockyard.commands.caddy_config import AppRoute
-
-
-@dataclass(frozen=True)
-class Health:
-    path: str = "/up"
-    interval: float = 1.0
-    timeout: float = 5.0
+from dockyard.config.model import Healthcheck
 
 
 @dataclass(frozen=True)
@@ -27,7 +21,7 @@ class RoleBoot:
     env_file: Secret  # the secrets, in Docker's env-file format
     route: AppRoute | None  # None for roles the proxy does not serve
     app_port: int = 80
-    health: Health = Health()
+    health: Healthcheck = field(default_factory=Healthcheck)  # path, interval, timeout
     deploy_timeout: float = 30.0
     drain_timeout: float = 30.0
     stop_timeout: int | None = None

@@ -17,7 +17,7 @@ from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerInfo, parse_containers
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.health import HttpCheck, Outcome, wait_http_healthy, wait_running
+from dockyard.workflows.health import Outcome, wait_http_healthy, wait_running
 from dockyard.workflows.proxy import ProxyController
 
 LOG_LINES = 30
@@ -146,9 +146,9 @@ async def _wait_ready(
     name = plan.container.name
     if plan.route is None or proxy is None:
         return await wait_running(transport, host, engine, name, plan.readiness_delay, deadline)
-    h = plan.health
-    check = HttpCheck(plan.app_port, h.path, h.interval, h.timeout)
-    return await wait_http_healthy(transport, host, engine, name, check, deadline)
+    return await wait_http_healthy(
+        transport, host, engine, name, plan.app_port, plan.health, deadline
+    )
 
 
 async def _fail(transport: Transport, host: str, engine: str, name: str, outcome: Outcome) -> None:

@@ -17,6 +17,7 @@ import h11
 
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import cmd
+from dockyard.config.model import Healthcheck
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerState, parse_state
 from dockyard.proxy.http import exchange
@@ -26,21 +27,19 @@ FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's
 
 
 @dataclass(frozen=True)
-class HttpCheck:
-    port: int
-    path: str = "/up"
-    interval: float = 1.0
-    timeout: float = 5.0
-
-
-@dataclass(frozen=True)
 class Outcome:
     healthy: bool
     detail: str  # the last answer: "200 OK", "503: body…", "connection refused", "exited (1)"
 
 
 async def wait_http_healthy(
-    transport: Transport, host: str, engine: str, name: str, check: HttpCheck, deadline: float
+    transport: Transport,
+    host: str,
+    engine: str,
+    name: str,
+    port: int,
+    check: Healthcheck,
+    deadline: float,
 ) -> Outcome:
     """Probe until a 2xx, the container stops, or the deadline (a time.monotonic value)."""
     detail = "no answer yet"
@@ -50,7 +49,7 @@ async def wait_http_healthy(
             return Outcome(False, f"the container is {state.status}")
         if state.ip:
             ok, detail = await http_check(
-                transport, host, state.ip, check.port, check.path, check.timeout
+                transport, host, state.ip, port, check.path, check.timeout
             )
             if ok:
                 return Outcome(True, detail)

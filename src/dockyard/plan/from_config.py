@@ -21,6 +21,8 @@ from dockyard.config.objects import Config
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 
+SSHKIT_GROUP_WAIT = 2.0  # what Kamal's group runner waits between groups when boot.wait is unset
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -133,7 +135,8 @@ def deploy_plan(
             if selection.host_ok(host):
                 by_host.setdefault(host, []).append(role_boot(config, role, host, secrets, token))
     host_boots = [HostBoot(h, tuple(boots)) for h, boots in by_host.items()]
-    limit = config.boot.limit_for(len(host_boots)) or 1
+    # Kamal: a percentage is of every host of the config (accessories too), at least 1
+    limit = config.boot_limit() or 1
     groups = tuple(tuple(host_boots[i : i + limit]) for i in range(0, len(host_boots), limit))
     proxied = {h.host for h in host_boots if any(b.route for b in h.roles)}
     return DeployPlan(
@@ -148,13 +151,20 @@ def deploy_plan(
         proxy_hosts=tuple(h for h in config.proxy_hosts if h in proxied),
         proxy_container=proxy_container(config),
         proxy_settings=proxy_settings(config),
-        boot_wait=float(config.boot.wait or 0),
+        boot_wait=_boot_wait(config),
         parallel_roles=config.boot.parallel_roles,
         retain_containers=config.retain_containers,
         hooks_path=f"{hooks_root.rstrip('/')}/{config.hooks_path}",
         roles_filter=selection.roles,
         performer=performer,
     )
+
+
+def _boot_wait(config: Config) -> float:
+    """Seconds between boot groups: boot.wait, else SSHKit's 2 s when a limit makes groups."""
+    if config.boot.wait is not None:
+        return float(config.boot.wait)
+    return SSHKIT_GROUP_WAIT if config.boot.limit is not None else 0.0
 
 
 def _proxy_run(config: Config) -> Sequence[Proxy]:

@@ -1,7 +1,6 @@
 """Running one step on many hosts at once, without one host's failure cutting another short.
 
     results = await on_hosts(hosts, step, limit=None)      # {host: step(host)} or HostsFailed
-    results = await on_host_groups(groups, step, wait=2)   # Kamal's boot.limit / boot.wait
 
 Every host runs its step to completion, as Kamal's boot does: a half-booted host is worse than a
 failed one, since each step cleans up after itself. Failures are collected and raised together.
@@ -55,22 +54,3 @@ def _hosts_failed(errors: dict[str, BaseException]) -> HostsFailed:
     bug = next((e for e in errors.values() if not isinstance(e, DockyardError)), None)
     failed.__cause__ = bug
     return failed
-
-
-async def on_host_groups(
-    groups: Sequence[Sequence[str]],
-    step: Step[T],
-    *,
-    wait: float = 0,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> dict[str, T]:
-    """Groups one after another, `wait` seconds between them; stop after a failing group.
-
-    Kamal (SSHKit's group runner) also sleeps after the last group; nothing relies on that.
-    """
-    results: dict[str, T] = {}
-    for index, group in enumerate(groups):
-        if index and wait > 0:
-            await sleep(wait)
-        results.update(await on_hosts(group, step))
-    return results

@@ -1,4 +1,4 @@
-"""on_hosts and on_host_groups: every host finishes its step; failures are collected."""
+"""on_hosts: every host finishes its step; failures are collected."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from dockyard.errors import CommandFailed, HostsFailed, Result, SshConnectError
-from dockyard.workflows.fanout import on_host_groups, on_hosts
+from dockyard.workflows.fanout import on_hosts
 
 
 async def test_results_come_back_per_host_in_host_order() -> None:
@@ -79,32 +79,3 @@ async def test_duplicate_hosts_run_once_and_no_hosts_is_fine() -> None:
 
     assert await on_hosts(["a", "a"], step) == {"a": 1}
     assert await on_hosts([], step) == {}
-
-
-async def test_groups_run_in_order_with_a_wait_between_them() -> None:
-    events: list[str] = []
-
-    async def sleep(seconds: float) -> None:
-        events.append(f"wait {seconds:g}")
-
-    async def step(host: str) -> str:
-        events.append(host)
-        return host
-
-    result = await on_host_groups([("a", "b"), ("c",)], step, wait=2, sleep=sleep)
-    assert result == {"a": "a", "b": "b", "c": "c"}
-    assert events == ["a", "b", "wait 2", "c"]
-
-
-async def test_a_failing_group_stops_the_later_groups() -> None:
-    seen: list[str] = []
-
-    async def step(host: str) -> None:
-        seen.append(host)
-        if host == "b":
-            raise SshConnectError(host, "timed out")
-
-    with pytest.raises(HostsFailed) as caught:
-        await on_host_groups([("a", "b"), ("c",)], step, wait=0)
-    assert list(caught.value.errors) == ["b"]
-    assert seen == ["a", "b"]

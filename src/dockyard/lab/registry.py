@@ -15,7 +15,7 @@ from dockyard.errors import LabError
 from dockyard.lab import files
 from dockyard.lab import spec as specs
 from dockyard.lab.spec import LabSpec
-from dockyard.lab.system import is_ours, signal_pid, spawn_detached, which
+from dockyard.lab.system import is_ours, pids_with_arg, signal_pid, spawn_detached, which
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -91,17 +91,20 @@ def publish_to_cache(lab_dir: str) -> None:
 
 
 def stop_registry(lab_dir: str, timeout: float = 5) -> None:
+    """Stop every registry serving this lab's config: the recorded one and any other (a PID
+    file is one process; a registry started twice must not outlive `down`)."""
     rdir = registry_dir(lab_dir)
-    try:
-        pid = int((rdir / "pid").read_text().strip())
-    except (OSError, ValueError):
-        return
     marker = str(rdir / "config.yml")
-    if is_ours(pid, marker):
+    pids = set(pids_with_arg(marker))
+    with contextlib.suppress(OSError, ValueError):
+        pids.add(int((rdir / "pid").read_text().strip()))
+    running = [pid for pid in pids if is_ours(pid, marker)]
+    for pid in running:
         signal_pid(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while is_ours(pid, marker) and time.monotonic() < deadline:
-            time.sleep(0.05)
+    deadline = time.monotonic() + timeout
+    while any(is_ours(pid, marker) for pid in running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in running:
         if is_ours(pid, marker):
             signal_pid(pid, signal.SIGKILL)
     (rdir / "pid").unlink(missing_ok=True)

@@ -25,3 +25,12 @@ def test_sequences_nest_in_parentheses() -> None:
 def test_repeat_flag() -> None:
     assert repeat("--label", ["a=1", "b=2"]) == ["--label", "a=1", "--label", "b=2"]
     assert Cmd(("a",)).render() == "a"
+
+
+def test_write_stdin_is_private_and_atomic() -> None:
+    from dockyard.commands.base import write_stdin
+
+    assert write_stdin(".dockyard/a.env").render() == (
+        '(umask 077 && cat > "$HOME/.dockyard/a.env.tmp") && '
+        'mv -f "$HOME/.dockyard/a.env.tmp" "$HOME/.dockyard/a.env"'
+    )

@@ -11,7 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockyard.commands.app import NETWORK
-from dockyard.commands.base import Cmd, HomePath, Raw, Seq, all_of, any_of, cmd
+from dockyard.commands.base import (
+    Cmd,
+    Command,
+    HomePath,
+    Raw,
+    Seq,
+    all_of,
+    any_of,
+    cmd,
+    write_stdin,
+)
 from dockyard.commands.caddy_config import ADMIN_DIR
 
 CONTAINER = "dockyard-proxy"
@@ -50,18 +60,28 @@ def start_or_run(engine: str, p: ProxyContainer) -> Seq:
     return any_of(cmd(engine, "start", CONTAINER), run(engine, p))
 
 
-def read_state() -> Seq:
-    """The remote home, then every app's route file, each followed by a NUL byte.
+def read_state(engine: str, write: str | None = None) -> Seq:
+    """In one round trip, NUL-separated: the remote home, the current caddy.json (empty when
+    there is none), whether the proxy container is running, then every app's route file.
 
-    One round trip: the home is needed to address the admin socket by absolute path.
+    With `write`, standard input is first written to that file (0600, atomically), so a route
+    or config is saved and the state read back in the same round trip.
     """
-    return all_of(
+    steps: list[Command] = [
         cmd("mkdir", "-p", "-m", "0700", HomePath(".dockyard")),
         cmd("mkdir", "-p", HomePath(ROUTES_DIR)),
+    ]
+    if write is not None:
+        steps.append(write_stdin(write))
+    steps += [
         Raw('printf "%s\\0" "$HOME"'),
+        Raw(f'{{ cat "$HOME/{HomePath(CONFIG_FILE)}" 2>/dev/null; printf "\\0"; }}'),
+        Raw(f"{{ {engine} inspect --format '{{{{.State.Running}}}}' {CONTAINER} 2>/dev/null "
+            '|| echo missing; printf "\\0"; }'),
         cmd("find", HomePath(ROUTES_DIR), "-maxdepth", "1", "-name", "*.json",
             "-exec", "cat", "{}", ";", "-exec", "printf", "\\0", ";"),
-    )  # fmt: skip
+    ]  # fmt: skip
+    return all_of(*steps)
 
 
 def route_file(name: str) -> str:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dockyard.commands.caddy_config import AppRoute
 
 
-def parse_state(stdout: str) -> tuple[str, list[AppRoute]]:
-    """`read_state()` output -> (remote home, routes sorted by name)."""
-    home, *files = stdout.split("\0")
+@dataclass(frozen=True)
+class ProxyState:
+    home: str
+    config: str  # the caddy.json on the server ("" when there is none)
+    running: bool  # the proxy container is running
+    routes: list[AppRoute]  # sorted by name
+
+
+def parse_state(stdout: str) -> ProxyState:
+    """`read_state()` output."""
+    home, config, running, *files = [*stdout.split("\0"), "", ""]
     routes = [AppRoute.from_json(text) for text in files if text.strip()]
-    return home, sorted(routes, key=lambda r: r.name)
+    return ProxyState(home, config, running.strip() == "true", sorted(routes, key=lambda r: r.name))

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from dockyard.commands import app as app_commands
-from dockyard.commands.base import all_of
+from dockyard.commands.base import all_of, write_stdin
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerInfo, parse_containers
 from dockyard.plan.role import RoleBoot
@@ -133,8 +133,11 @@ async def _start_new(
         # container aside under a unique name, as Kamal does.
         aside = f"{name}_replaced_{random_tokens.token_hex(8)}"
         await transport.run(host, app_commands.rename(engine, name, aside))
-    await transport.upload(host, plan.env_file.encode(), plan.env_file_path, mode=0o600)
-    started = await transport.run(host, app_commands.run(engine, plan.container))
+    # the secrets reach the server on standard input, into a 0600 file, in the run's round trip
+    write_env = write_stdin(plan.env_file_path)
+    started = await transport.run(
+        host, all_of(write_env, app_commands.run(engine, plan.container)), input=plan.env_file
+    )
     return started.stdout.strip().splitlines()[-1][:12]
 
 

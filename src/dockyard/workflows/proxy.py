@@ -16,15 +16,21 @@ from typing import Any
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.base import all_of, cmd
+from dockyard.commands.base import all_of, cmd, write_stdin
 from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config
 from dockyard.facts.app import parse_addresses
+from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
 from dockyard.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.ssh.transport import Transport
 
 CONVERGE_ATTEMPTS = 3
 DRAIN_SETTLE = 1.0  # seconds with nothing in flight before the old version is stopped
+
+
+def config_text(config: Any) -> str:
+    """caddy.json as dockyard writes it (compared byte for byte to skip unneeded loads)."""
+    return json.dumps(config, indent=1, sort_keys=True) + "\n"
 
 
 class ProxyController:
@@ -42,10 +48,17 @@ class ProxyController:
         self.dial_by_address = engine == "podman"
         self._addresses: dict[str, str] = {}  # "name:port" -> "ip:port", every one seen
 
+    async def state(self, write: str | None = None, data: str | None = None) -> ProxyState:
+        """The proxy's state on the server; with `write`, `data` is saved to that file first,
+        in the same round trip."""
+        command = proxy_commands.read_state(self.engine, write)
+        result = await self.transport.run(self.host, command, input=data)
+        state = parse_proxy_state(result.stdout)
+        self._home = state.home
+        return state
+
     async def read_routes(self) -> list[AppRoute]:
-        result = await self.transport.run(self.host, proxy_commands.read_state())
-        self._home, routes = parse_proxy_state(result.stdout)
-        return routes
+        return (await self.state()).routes
 
     def admin(self) -> CaddyAdmin:
         if self._home is None:
@@ -56,44 +69,53 @@ class ProxyController:
         )
 
     async def boot(self, container: proxy_commands.ProxyContainer) -> None:
-        """Start the proxy (or keep it) with the config derived from the routes on the server."""
-        config = await self._config(await self.read_routes())
-        await self._write_config(config)
-        await self.transport.run(self.host, app_commands.ensure_network(self.engine))
-        started = proxy_commands.start_or_run(self.engine, container)
+        """Make sure the proxy runs the config derived from the routes on the server.
+
+        caddy.json always holds what Caddy runs (it is written before a start and after a
+        successful load), so a running proxy whose caddy.json is already right costs nothing.
+        """
+        state = await self.state()
+        config = await self._config(state.routes)
+        text = config_text(config)
+        if state.running:
+            if text != state.config:
+                await self.admin().load(config)
+                await self.state(write=proxy_commands.CONFIG_FILE, data=text)
+            return
+        started = all_of(
+            write_stdin(proxy_commands.CONFIG_FILE),
+            app_commands.ensure_network(self.engine),
+            proxy_commands.start_or_run(self.engine, container),
+        )
         if self.engine == "podman":
             started = all_of(started, app_commands.pin_bridge_address())
-        await self.transport.run(self.host, started)
+        await self.transport.run(self.host, started, input=text)
         await self._wait_for_admin()
-        await self.admin().load(config)
 
     async def apply(self, route: AppRoute | None = None, *, remove: str | None = None) -> None:
         """Persist one app's route (or remove it), then make Caddy serve exactly the files."""
-        if route is not None:
-            data = route.to_json().encode()
-            await self.transport.upload(
-                self.host, data, proxy_commands.route_file(route.name), mode=0o600
-            )
         if remove is not None:
+            await self.state()
             path = proxy_commands.route_file(remove)
             await self.transport.run(self.host, cmd("rm", "-f", f"{self._home}/{path}"))
-        await self.converge()
+        write = (proxy_commands.route_file(route.name), route.to_json()) if route else None
+        await self.converge(write)
 
-    async def converge(self) -> list[AppRoute]:
+    async def converge(self, write: tuple[str, str] | None = None) -> list[AppRoute]:
         """Load the config derived from the route files until a re-read finds no change.
 
         Two apps deploying at once on one proxy each re-read after loading, so the last one to
-        load always loads both routes.
+        load always loads both routes. `write` (path, text) is saved first, in the same trip.
         """
-        routes = await self.read_routes()
+        path, data = write if write else (None, None)
+        routes = (await self.state(path, data)).routes
         for _ in range(CONVERGE_ATTEMPTS):
             config = await self._config(routes)
-            await self._write_config(config)
             await self.admin().load(config)
-            again = await self.read_routes()
-            if again == routes:
+            again = await self.state(proxy_commands.CONFIG_FILE, config_text(config))
+            if again.routes == routes:
                 return routes
-            routes = again
+            routes = again.routes
         raise ProxyAdminError(f"{self.host}: the proxy's routes kept changing; deploy again")
 
     async def _config(self, routes: list[AppRoute]) -> Any:
@@ -142,10 +164,6 @@ class ProxyController:
             if now >= deadline:
                 return left
             await asyncio.sleep(0.1 if left else DRAIN_SETTLE)
-
-    async def _write_config(self, config: object) -> None:
-        body = json.dumps(config, indent=1, sort_keys=True).encode()
-        await self.transport.upload(self.host, body, proxy_commands.CONFIG_FILE, mode=0o600)
 
     async def _wait_for_admin(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

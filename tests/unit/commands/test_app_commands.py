@@ -114,7 +114,11 @@ def test_parsers() -> None:
     assert version_of("demo-web-v2", "demo-web-") == "v2"
     assert version_of("demo-web-v2_replaced_0a1b", "demo-web-") is None
     assert version_of("other-web-v2", "demo-web-") is None
-    assert parse_proxy_state("/root\0") == ("/root", [])
+    empty = parse_proxy_state("/root\0\0missing\n\0")
+    assert (empty.home, empty.config, empty.running, empty.routes) == ("/root", "", False, [])
+    route = '{"name": "w", "upstreams": ["abc:80"]}'
+    state = parse_proxy_state(f"/home/d\0{{}}\n\0true\n\0{route}\0")
+    assert (state.config, state.running, [r.name for r in state.routes]) == ("{}\n", True, ["w"])
     full = "02a37f8583cb" + "0" * 52
     assert parse_addresses(f"{full}\t/demo-web-v2\t10.89.0.4\nabc\tgone\t\n") == {
         "02a37f8583cb": "10.89.0.4",
@@ -143,3 +147,15 @@ def test_previous_version_skips_current_and_never_served() -> None:
     assert previous_version(booted, "v1", {"v1", "v2", "bad3"}) == "v2"
     assert previous_version(booted, "v2", {"v2", "bad3"}) is None
     assert previous_version([], None, set()) is None
+
+
+def test_read_state_writes_first_then_reads_in_one_command() -> None:
+    assert proxy.read_state("podman", ".dockyard/proxy/caddy.json").render() == (
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/proxy/routes" && '
+        '(umask 077 && cat > "$HOME/.dockyard/proxy/caddy.json.tmp") && '
+        'mv -f "$HOME/.dockyard/proxy/caddy.json.tmp" "$HOME/.dockyard/proxy/caddy.json" && '
+        'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/proxy/caddy.json" 2>/dev/null; '
+        "printf \"\\0\"; } && { podman inspect --format '{{.State.Running}}' dockyard-proxy "
+        '2>/dev/null || echo missing; printf "\\0"; } && find "$HOME/.dockyard/proxy/routes" '
+        "-maxdepth 1 -name '*.json' -exec cat '{}' ';' -exec printf '\\0' ';'"
+    )

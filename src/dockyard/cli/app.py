@@ -153,7 +153,8 @@ def logs(lines: int, since: str | None, pattern: str | None, follow: bool, times
     filters = " ".join(app_commands.label_filters(ctx.config.service, role, ctx.config.destination))
     flags = f"--tail {lines}" + (f" --since {shlex.quote(since)}" if since else "")
     flags += " --timestamps" if timestamps else ""
-    remote = f"{engine} logs {flags}{' --follow' if follow else ''} $({engine} ps --latest --quiet {filters}) 2>&1"  # noqa: E501
+    flags += " --follow" if follow else ""
+    remote = f"{engine} logs {flags} $({engine} ps --latest --quiet {filters}) 2>&1"
     if pattern:
         remote += f" | grep --line-buffered -e {shlex.quote(pattern)}"
     if follow:

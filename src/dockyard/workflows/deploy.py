@@ -58,7 +58,10 @@ async def deploy(
     )  # fmt: skip
     lock = DeployLock(transport, plan.primary_host, plan.service, plan.destination)
     details = new_details(plan.version, user=plan.performer)
-    warn = lambda message: report("", message)  # noqa: E731
+
+    def warn(message: str) -> None:
+        report("", message)
+
     async with holding_lock(
         lock, details, wait=options.lock_wait, interval=options.lock_interval, warn=warn
     ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -14,7 +14,8 @@ from dockyard.cli.context import AppContext
 from dockyard.cli.options import GlobalOptions, global_options
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import cmd
-from dockyard.commands.caddy_config import Maintenance, ProxySettings
+from dockyard.commands.caddy_config import Maintenance
+from dockyard.plan.from_config import proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows import app as app_workflows
 from dockyard.workflows.fanout import on_hosts
@@ -34,10 +35,13 @@ def selected_hosts(ctx: AppContext) -> list[str]:
 
 
 def for_hosts(
-    ctx: AppContext, step: Callable[[AsyncsshTransport, str], Awaitable[T]]
+    ctx: AppContext,
+    step: Callable[[AsyncsshTransport, str], Awaitable[T]],
+    hosts: Sequence[str] | None = None,
 ) -> dict[str, T]:
-    hosts = selected_hosts(ctx)
-    return ctx.run(lambda transport: on_hosts(hosts, lambda host: step(transport, host)))
+    """step on every host (default: the ones -h/-r/-p select), all at once, one transport."""
+    chosen = selected_hosts(ctx) if hosts is None else list(hosts)
+    return ctx.run(lambda transport: on_hosts(chosen, lambda host: step(transport, host)))
 
 
 def load(kwargs: dict[str, Any]) -> AppContext:
@@ -203,9 +207,9 @@ def _set_maintenance(ctx: AppContext, state: Maintenance | None) -> None:
     names = [ctx.config.proxy_service_name(r.name) for r in ctx.config.proxy_roles]
 
     async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        proxy = ProxyController(transport, host, ctx.config.runtime, ProxySettings())
+        proxy = ProxyController(transport, host, ctx.config.runtime, proxy_settings(ctx.config))
         changed = await app_workflows.set_maintenance(proxy, names, state)
         return [f"{name}: {'maintenance' if state else 'live'}" for name in changed]
 
     hosts = [h for h in selected_hosts(ctx) if h in ctx.config.proxy_hosts]
-    show(ctx.run(lambda t: on_hosts(hosts, lambda host: step(t, host))), False)
+    show(for_hosts(ctx, step, hosts), False)

@@ -57,13 +57,8 @@ class Printer:
                     click.echo(f"  [{host}]   {line}")
 
 
-def _per_host(error: BaseException) -> list[tuple[str, BaseException]]:
+def _per_host(error: BaseException, host: str = "") -> list[tuple[str, BaseException]]:
+    """Each host's own error, looking inside HostsFailed (nested ones too)."""
     if isinstance(error, HostsFailed):
-        return [pair for host, err in error.errors.items() for pair in _per_host_of(host, err)]
-    return _per_host_of(getattr(error, "host", ""), error)
-
-
-def _per_host_of(host: str, error: BaseException) -> list[tuple[str, BaseException]]:
-    if isinstance(error, HostsFailed):
-        return _per_host(error)
-    return [(host, error)]
+        return [pair for name, err in error.errors.items() for pair in _per_host(err, name)]
+    return [(host or getattr(error, "host", ""), error)]

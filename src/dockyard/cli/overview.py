@@ -9,12 +9,12 @@ import click
 
 from dockyard.cli.app import for_hosts, load, selected_hosts, show
 from dockyard.cli.options import global_options
+from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import HomePath, Raw, cmd
-from dockyard.commands.caddy_config import ProxySettings
 from dockyard.errors import UsageError
+from dockyard.plan.from_config import proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.proxy import ProxyController
 from dockyard.workflows.remove import remove_app_on_host
 
@@ -43,8 +43,7 @@ def details_command(as_json: bool, **kwargs: Any) -> None:
 def audit_command(**kwargs: Any) -> None:
     """Show the last 50 lines of each host's audit log."""
     ctx = load(kwargs)
-    suffix = f"-{ctx.config.destination}" if ctx.config.destination else ""
-    log = HomePath(f".dockyard/{ctx.config.service}{suffix}-audit.log")
+    log = HomePath(app_commands.audit_log(ctx.config.service, ctx.config.destination))
 
     async def step(transport: AsyncsshTransport, host: str) -> list[str]:
         result = await transport.run(host, cmd("tail", "-n", "50", log), check=False)
@@ -76,11 +75,10 @@ def remove_command(confirmed: bool, **kwargs: Any) -> None:
     async def step(transport: AsyncsshTransport, host: str) -> str:
         proxy = None
         if host in config.proxy_hosts:
-            proxy = ProxyController(transport, host, config.runtime, ProxySettings())
+            proxy = ProxyController(transport, host, config.runtime, proxy_settings(config))
         return await remove_app_on_host(
             transport, host, config.runtime, config.service, config.destination, routes, proxy
         )
 
-    hosts = selected_hosts(ctx)
-    done = ctx.run(lambda t: on_hosts(hosts, lambda host: step(t, host)))
+    done = for_hosts(ctx, step)
     show({h: f"removed {config.service}; {what}" for h, what in done.items()}, False)

@@ -33,11 +33,6 @@ def _controller(ctx: AppContext, transport: AsyncsshTransport, host: str) -> Pro
     return ProxyController(transport, host, ctx.config.runtime, proxy_settings(ctx.config))
 
 
-def _run_on_proxies(ctx: AppContext, step: Any) -> dict[str, Any]:
-    hosts = proxy_hosts(ctx)
-    return ctx.run(lambda t: on_hosts(hosts, lambda host: step(t, host)))
-
-
 @click.group("proxy")
 def command() -> None:
     """Manage the Caddy proxy on each server."""
@@ -55,7 +50,7 @@ def boot(**kwargs: Any) -> None:
         await controller.boot(container)
         return f"{CONTAINER} running, {len(await controller.read_routes())} route(s)"
 
-    show(_run_on_proxies(ctx, step), False)
+    show(for_hosts(ctx, step, proxy_hosts(ctx)), False)
 
 
 @command.command("reboot")
@@ -97,7 +92,7 @@ def _container_command(verb: str, help_text: str) -> click.Command:
             await transport.run(host, cmd(ctx.config.runtime, verb, CONTAINER))
             return f"{CONTAINER}: {verb} done"
 
-        show(_run_on_proxies(ctx, step), False)
+        show(for_hosts(ctx, step, proxy_hosts(ctx)), False)
 
     return click.command(verb, help=help_text)(run)
 
@@ -127,8 +122,7 @@ def details(as_json: bool, **kwargs: Any) -> None:
                          f"{', '.join(r.upstreams)}{state}")  # fmt: skip
         return lines
 
-    data = ctx.run(lambda t: on_hosts(proxy_hosts(ctx), lambda host: step(t, host)))
-    show(data, as_json)
+    show(for_hosts(ctx, step, proxy_hosts(ctx)), as_json)
 
 
 @command.command("logs")
@@ -172,4 +166,4 @@ def remove(force: bool, **kwargs: Any) -> None:
         ))  # fmt: skip
         return f"{CONTAINER} removed"
 
-    show(_run_on_proxies(ctx, step), False)
+    show(for_hosts(ctx, step, proxy_hosts(ctx)), False)

@@ -174,6 +174,11 @@ def remove_stopped(engine: str, filters: Sequence[str], keep: int) -> Seq:
     )
 
 
+def audit_log(service: str, destination: str | None) -> str:
+    """The audit log of an app on a server, relative to the home."""
+    return f".dockyard/{service}" + (f"-{destination}" if destination else "") + "-audit.log"
+
+
 def audit(log_file: str, line: str) -> Seq:
     return all_of(
         make_dirs(log_file.rsplit("/", 1)[0]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dockyard.commands import app as app_commands
 from dockyard.commands.caddy_config import ProxySettings
 from dockyard.commands.proxy import ProxyContainer
 from dockyard.plan.role import RoleBoot
@@ -42,8 +43,7 @@ class DeployPlan:
 
     @property
     def audit_log(self) -> str:
-        suffix = f"-{self.destination}" if self.destination else ""
-        return f".dockyard/{self.service}{suffix}-audit.log"
+        return app_commands.audit_log(self.service, self.destination)
 
     def audit_line(self, message: str, *, at: str, role: str | None = None) -> str:
         parts = [f"[{at}]", f"[{self.performer}]"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Command, all_of, cmd
 from dockyard.plan.deploy import DeployPlan, HostBoot
+from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.boot import Barrier, Booted, boot_role_on_host
 from dockyard.workflows.fanout import on_hosts
@@ -131,16 +132,15 @@ async def _boot_host(
 ) -> list[Booted]:
     host = host_boot.host
 
-    async def one(role_plan_index: int) -> Booted:
-        role_plan = host_boot.roles[role_plan_index]
+    async def one(role_plan: RoleBoot) -> Booted:
         proxy = proxies.get(host) if role_plan.route is not None else None
         booted = await boot_role_on_host(transport, host, plan.engine, role_plan, proxy, barrier)
         report(host, f"{role_plan.role}: {booted.name} is serving")
         return booted
 
     if plan.parallel_roles:
-        return list(await asyncio.gather(*(one(i) for i in range(len(host_boot.roles)))))
-    return [await one(i) for i in range(len(host_boot.roles))]
+        return list(await asyncio.gather(*(one(r) for r in host_boot.roles)))
+    return [await one(r) for r in host_boot.roles]
 
 
 async def _finish(

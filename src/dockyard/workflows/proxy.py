@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.base import all_of, cmd, write_stdin
+from dockyard.commands.base import HomePath, all_of, cmd, write_stdin
 from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config
 from dockyard.facts.app import parse_addresses
 from dockyard.facts.proxy import ProxyState
@@ -92,12 +92,12 @@ class ProxyController:
         await self.transport.run(self.host, started, input=text)
         await self._wait_for_admin()
 
-    async def apply(self, route: AppRoute | None = None, *, remove: str | None = None) -> None:
-        """Persist one app's route (or remove it), then make Caddy serve exactly the files."""
-        if remove is not None:
-            await self.state()
-            path = proxy_commands.route_file(remove)
-            await self.transport.run(self.host, cmd("rm", "-f", f"{self._home}/{path}"))
+    async def apply(self, route: AppRoute | None = None, *, remove: Sequence[str] = ()) -> None:
+        """Persist one app's route (or remove routes), then make Caddy serve exactly the files:
+        one reload, however many routes are removed."""
+        if remove:
+            files = (HomePath(proxy_commands.route_file(name)) for name in remove)
+            await self.transport.run(self.host, cmd("rm", "-f", *files))
         write = (proxy_commands.route_file(route.name), route.to_json()) if route else None
         await self.converge(write)
 

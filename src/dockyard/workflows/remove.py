@@ -39,8 +39,8 @@ async def remove_app_on_host(
         return "no proxy"
     routes = await proxy.read_routes()
     ours = [r.name for r in routes if r.name in route_names]
-    for name in ours:
-        await proxy.apply(remove=name)
+    if ours:
+        await proxy.apply(remove=ours)
     if any(r.name not in route_names for r in routes):
         return "proxy kept for the other apps on it"
     await transport.run(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dockyard.commands import app as app_commands
-from dockyard.commands.base import cmd
+from dockyard.commands.base import HomePath, cmd
 from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
-from dockyard.facts.app import parse_booted_versions, parse_containers, previous_version, version_of
+from dockyard.facts.app import parse_booted_versions, previous_version, version_of
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.ssh.transport import Transport
+from dockyard.workflows.app import containers_on_host
 
 
 async def find_previous_version(transport: Transport, config: Config) -> str:
@@ -18,14 +19,10 @@ async def find_previous_version(transport: Transport, config: Config) -> str:
     host, role = config.primary_host, config.primary_role
     if host is None or role is None:
         raise DockyardError("the config has no primary role with hosts; give the version to use")
-    suffix = f"-{config.destination}" if config.destination else ""
-    log = await transport.run(
-        host, cmd("cat", f".dockyard/{config.service}{suffix}-audit.log"), check=False
-    )
-    filters = app_commands.label_filters(config.service, role.name, config.destination)
-    listing = await transport.run(host, app_commands.list_containers(config.runtime, filters))
+    log_file = HomePath(app_commands.audit_log(config.service, config.destination))
+    log = await transport.run(host, cmd("cat", log_file), check=False)
     prefix = config.proxy_service_name(role.name) + "-"
-    containers = parse_containers(listing.stdout)
+    containers = await containers_on_host(transport, host, config, role.name)
     running = [c for c in containers if c.state == "running" and version_of(c.name, prefix)]
     current = version_of(running[0].name, prefix) if running else None
     available = {v for c in containers if (v := version_of(c.name, prefix))}

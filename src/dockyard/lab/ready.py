@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dockyard.errors import LabError
 from dockyard.lab.hosts import recorded_pid
-from dockyard.lab.system import is_ours
+from dockyard.lab.system import is_ours, mid_exec
 
 POLL = 0.05
 
@@ -64,7 +64,8 @@ def wait_host(ssh_config: str, name: str, ip: str, sock: str, deadline: float) -
 
 def stopped(hdir: Path) -> str | None:
     """Why a host's init is gone (the last line of its log), or None while it runs."""
-    if is_ours(recorded_pid(hdir), str(hdir)):
+    pid = recorded_pid(hdir)
+    if is_ours(pid, str(hdir)) or mid_exec(pid):
         return None
     try:
         text = (hdir / "init.log").read_text()

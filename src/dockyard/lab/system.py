@@ -105,6 +105,17 @@ def cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
+def mid_exec(pid: int) -> bool:
+    """A live process whose command line reads empty: it is between two execs (a host starts
+    through sh, ip netns exec, unshare and tini), so it cannot be judged by its arguments yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    state = stat.rsplit(")", 1)[-1].split()[:1]
+    return pid > 0 and state != ["Z"] and not cmdline(pid)
+
+
 def is_ours(pid: int, marker: str) -> bool:
     """Whether PID still runs what we started (PIDs wrap): its cmdline names `marker`."""
     return pid > 0 and any(marker in arg for arg in cmdline(pid))

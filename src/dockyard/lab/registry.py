@@ -15,7 +15,14 @@ from dockyard.errors import LabError
 from dockyard.lab import files
 from dockyard.lab import spec as specs
 from dockyard.lab.spec import LabSpec
-from dockyard.lab.system import is_ours, pids_with_arg, signal_pid, spawn_detached, which
+from dockyard.lab.system import (
+    is_ours,
+    mid_exec,
+    pids_with_arg,
+    signal_pid,
+    spawn_detached,
+    which,
+)
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -47,7 +54,9 @@ def start_registry(spec: LabSpec, timeout: float = 10) -> int:
         # a registry that exits at once is started again until the deadline
         pid = spawn_detached(argv, str(rdir / "registry.log"))
         (rdir / "pid").write_text(f"{pid}\n")
-        while is_ours(pid, str(config)) and time.monotonic() < deadline:
+        # mid_exec: a registry just started reads as an empty cmdline for a moment; taking it
+        # for dead started a second one, which then outlived `down`
+        while (is_ours(pid, str(config)) or mid_exec(pid)) and time.monotonic() < deadline:
             if status(f"{base}/v2/") == 200:
                 return pid
             time.sleep(0.05)

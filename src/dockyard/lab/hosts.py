@@ -12,7 +12,15 @@ from pathlib import Path
 from dockyard.lab import files
 from dockyard.lab import spec as specs
 from dockyard.lab.spec import Host, LabSpec
-from dockyard.lab.system import is_ours, pids_with_arg, run, signal_pid, spawn_detached, which
+from dockyard.lab.system import (
+    is_ours,
+    mid_exec,
+    pids_with_arg,
+    run,
+    signal_pid,
+    spawn_detached,
+    which,
+)
 
 POLICY_JSON = "/etc/containers/policy.json"
 INIT_PID = "init.pid"
@@ -98,13 +106,13 @@ def _host_procs(hdir: Path) -> list[int]:
     """The recorded unshare (if still ours), and every process with the host dir as argument."""
     recorded = recorded_pid(hdir)
     found = set(pids_with_arg(str(hdir)))
-    if is_ours(recorded, str(hdir)):
+    if is_ours(recorded, str(hdir)) or mid_exec(recorded):  # mid_exec: still starting
         found.add(recorded)
     return sorted(found)
 
 
 def _any_alive(procs: dict[Path, list[int]]) -> bool:
-    return any(is_ours(pid, str(h)) for h, pids in procs.items() for pid in pids)
+    return any(is_ours(p, str(h)) or mid_exec(p) for h, pids in procs.items() for p in pids)
 
 
 def remove_cgroups(name: str, host_names: list[str]) -> None:

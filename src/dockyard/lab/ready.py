@@ -10,9 +10,10 @@ from pathlib import Path
 
 from dockyard.errors import LabError
 from dockyard.lab.hosts import recorded_pid
-from dockyard.lab.system import is_ours, mid_exec
+from dockyard.lab.system import cmdline, is_ours, mid_exec
 
 POLL = 0.05
+SETTLE = 0.5  # a host must read as stopped this long: /proc reads race with its chain of execs
 
 
 def engine_ping(sock_path: str, timeout: float = 2) -> bool:
@@ -44,9 +45,14 @@ def ssh_login(ssh_config: str, host: str, timeout: float = 10) -> subprocess.Com
 def wait_host(ssh_config: str, name: str, ip: str, sock: str, deadline: float) -> None:
     hdir = Path(sock).parent
     logs = f"logs in {hdir.parent}/logs/{name}"
+    stopped_since: float | None = None
     while not (port_open(ip) and engine_ping(sock)):
         why = stopped(hdir)
-        if why is not None:
+        if why is None:
+            stopped_since = None
+        elif stopped_since is None:
+            stopped_since = time.monotonic()
+        elif time.monotonic() - stopped_since >= SETTLE:
             raise LabError(f"lab host {name} stopped while starting: {why}; {logs}")
         if time.monotonic() > deadline:
             what = "engine" if port_open(ip) else "sshd"
@@ -73,7 +79,10 @@ def stopped(hdir: Path) -> str | None:
         text = ""
     # mount(8) ends its errors with a hint line that says nothing about the cause
     lines = [line.strip() for line in text.splitlines() if line.strip() and "dmesg(1)" not in line]
-    return lines[-1] if lines else "no output"
+    if lines:
+        return lines[-1]
+    now = cmdline(pid)
+    return f"no output (pid {pid} {'runs ' + ' '.join(now[:3]) if now else 'is gone'})"
 
 
 def wait_all(ssh_config: str, hosts: list[tuple[str, str, str]], timeout: float = 60) -> None:

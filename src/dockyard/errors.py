@@ -15,6 +15,8 @@
     ├── CommandTimeout            a command ran past its deadline
     ├── HostsFailed               one step failed on some hosts; carries each host's error
     ├── LockError                 the deploy lock is held by someone else
+    ├── BuildError                an image that cannot be built (no engine, no Dockerfile)
+    ├── DeliveryError             an image that cannot reach a server (full disk, refused login)
     └── HookError                 a hook in .kamal/hooks exited non-zero
 
 Every message is one line that says what went wrong and, where there is one, what to do.
@@ -133,6 +135,14 @@ class LockError(DockyardError):
 
 
 class HookError(DockyardError):
+    pass
+
+
+class BuildError(DockyardError):
+    pass
+
+
+class DeliveryError(DockyardError):
     pass
 
 

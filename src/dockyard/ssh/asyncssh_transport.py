@@ -3,6 +3,7 @@
     transport = AsyncsshTransport(SshOptions(user="deploy", known_hosts="/path/known_hosts"))
     result = await transport.run("10.0.0.1", cmd("docker", "ps"))   # raises CommandFailed
     await transport.upload("10.0.0.1", b"K=V\n", ".dockyard/app.env", mode=0o600)
+    data = await transport.download("10.0.0.1", ".dockyard/app.env")
     reader, writer = await transport.open_unix_connection("10.0.0.1", "/run/caddy/admin.sock")
     reader, writer = await transport.open_tcp_connection("10.0.0.1", "172.18.0.5", 3000)
     transport.stats("10.0.0.1")    # HostStats(connections=1, commands=1, uploads=1, streams=1)
@@ -123,6 +124,24 @@ class AsyncsshTransport:
         with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
             await self._on_live_connection(host, write)
         self._host_stats(host).uploads += 1
+
+    async def download(self, host: str, path: str) -> bytes:
+        """The whole content of a file on the host, over SFTP (image layers, build outputs)."""
+
+        async def read(pooled: Pooled) -> bytes:
+            sftp = await self._sftp(host, pooled)
+            try:
+                async with sftp.open(remote_path(path), "rb") as remote_file:
+                    data = await remote_file.read()
+            except SFTP_SESSION_LOST:
+                pooled.sftp = None
+                raise
+            return data if isinstance(data, bytes) else data.encode()
+
+        with mapped_errors(host, port=self.options.port, command=f"download {path}"):
+            data = await self._on_live_connection(host, read)
+        self._host_stats(host).streams += 1
+        return data
 
     async def open_unix_connection(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
         """Streams to a unix socket on the host, through the SSH connection (direct-streamlocal)."""

@@ -1,0 +1,124 @@
+"""Commands of a registry-free image transfer (pure).
+
+On the source (the builder, or this machine): export the image once with `docker save`, compress
+the layers some server lacks, and clean up. On each server: survey the layers it holds, then load
+an archive built from the staged layers and tag the image. Staged layers live in
+`~/.dockyard/images/layers/<diff id hex>.tar.gz` (written atomically, so a file there is whole);
+a load that fails keeps them, so a re-run sends only what is still missing.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from dockyard.commands.base import Cmd, Command, HomePath, Raw, Seq, all_of, cmd
+from dockyard.facts.image import hex_of
+from dockyard.plan.build import archive_layer_path, layer_file
+
+STAGE = ".dockyard/images"
+LAYERS = f"{STAGE}/layers"
+INSPECT_FORMAT = "{{.Id}} {{range .RootFS.Layers}}{{.}},{{end}}"
+
+
+def home(path: str) -> str:
+    return f'"$HOME/{HomePath(path)}"'
+
+
+def inspect_image(engine: str, image: str) -> Cmd:
+    return cmd(engine, "image", "inspect", "--format", INSPECT_FORMAT, image)
+
+
+def survey(engine: str, load_directory: str) -> Raw:
+    """Every image's layers, the staged layers, the free disk; makes this run's load dir and
+    removes temp files a killed upload left."""
+    images = (
+        f"{engine} image ls -q --no-trunc | sort -u | "
+        f"xargs -r {engine} image inspect --format {shlex.quote(INSPECT_FORMAT)}"
+    )
+    layers = home(LAYERS)
+    return Raw(
+        f"mkdir -p {layers} {home(load_directory)} && rm -f {layers}/.*.tmp && {{ {images}; }} && "
+        f"echo ---staged && ls -1 {layers} && echo ---disk && df -Pk {layers}"
+    )
+
+
+def load_dir(token: str) -> str:
+    return f"{STAGE}/load-{token}"
+
+
+def load_staged(engine: str, token: str, layers: tuple[str, ...], tag: str) -> Raw:
+    """Link the staged layers into the load dir (manifest and config already uploaded there),
+    stream it as a tar into `load`, print the ID the tag now names, then drop the staged layers.
+
+    The load dir goes whether the load worked or not; the staged layers only when it worked.
+    The engine tags the image only once every layer is in, so a cut-short load leaves no tag.
+    """
+    directory = home(load_dir(token))
+    unique = tuple(dict.fromkeys(layers))
+    links = [
+        f"mkdir -p {hex_of(layer)} && ln -sf ../../layers/{layer_file(layer)} "
+        f"{archive_layer_path(layer)}"
+        for layer in unique
+    ]
+    steps = " && ".join(
+        [
+            f"cd {directory}",
+            *links,
+            f"tar -chf - . | {engine} load -q",
+            inspect_id(engine, tag).render(),
+        ]
+    )
+    staged = " ".join(f"{home(LAYERS)}/{layer_file(layer)}" for layer in unique)
+    drop_staged = f"[ $status -ne 0 ] || rm -f {staged}; " if staged else ""
+    return Raw(f"( {steps} ); status=$?; rm -rf {directory}; {drop_staged}exit $status")
+
+
+def inspect_id(engine: str, image: str) -> Cmd:
+    return cmd(engine, "image", "inspect", "--format", "{{.Id}}", image)
+
+
+def tag_present(engine: str, image_id: str, tags: tuple[str, ...], token: str) -> Command:
+    """Tags for an image the host already has (by ID); this run's load dir is not needed."""
+    return all_of(drop_load_dir(token), *(cmd(engine, "tag", image_id, tag) for tag in tags))
+
+
+def drop_load_dir(token: str) -> Cmd:
+    return cmd("rm", "-rf", "--", HomePath(load_dir(token)))
+
+
+# --- the source side ------------------------------------------------------------------------------
+
+
+def export_dir(token: str) -> str:
+    return f".dockyard/export-{token}"
+
+
+def export_image(engine: str, image: str, token: str) -> Raw:
+    """`save` the image into a fresh dir and print its manifest."""
+    directory = home(export_dir(token))
+    save = cmd(engine, "save", image).render()
+    return Raw(
+        f"rm -rf {directory} && mkdir -p {directory}/out && {save} | tar -x -C {directory} && "
+        f"cat {directory}/manifest.json"
+    )
+
+
+def compress_layers(token: str, paths: dict[str, str]) -> Seq:
+    """gzip (fast level) each wanted layer tar, by export path, to out/<diff id hex>.tar.gz."""
+    directory = home(export_dir(token))
+    steps: list[Command] = [Raw(f"cd {directory}")]
+    for diff_id, path in paths.items():
+        steps.append(Raw(f"gzip -1 -c {shlex.quote(path)} > out/{layer_file(diff_id)}"))
+    return all_of(*steps)
+
+
+def exported_layer(token: str, diff_id: str) -> str:
+    return f"{export_dir(token)}/out/{layer_file(diff_id)}"
+
+
+def exported_file(token: str, path: str) -> str:
+    return f"{export_dir(token)}/{path}"
+
+
+def drop_export(token: str) -> Cmd:
+    return cmd("rm", "-rf", "--", HomePath(export_dir(token)))

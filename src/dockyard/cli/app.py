@@ -10,14 +10,17 @@ from typing import Any, TypeVar
 
 import click
 
-from dockyard.cli.context import AppContext
+from dockyard.cli.context import AppContext, token
 from dockyard.cli.options import GlobalOptions, global_options
 from dockyard.commands import app as app_commands
-from dockyard.commands.base import cmd
+from dockyard.commands.app_exec import parse_env
+from dockyard.commands.base import Raw, cmd
 from dockyard.commands.caddy_config import Maintenance
+from dockyard.errors import DockyardError, Result, UsageError
 from dockyard.plan.from_config import proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows import app as app_workflows
+from dockyard.workflows import app_exec as app_exec_workflow
 from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.proxy import ProxyController
 
@@ -166,8 +169,6 @@ def logs(lines: int, since: str | None, pattern: str | None, follow: bool, times
         os.execvp("ssh", ssh_argv(ctx, host, remote))
 
     async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        from dockyard.commands.base import Raw
-
         return (await transport.run(host, Raw(remote), check=False)).stdout.splitlines()
 
     show(for_hosts(ctx, step), False)
@@ -213,3 +214,57 @@ def _set_maintenance(ctx: AppContext, state: Maintenance | None) -> None:
 
     hosts = [h for h in selected_hosts(ctx) if h in ctx.config.proxy_hosts]
     show(for_hosts(ctx, step, hosts), False)
+
+
+@command.command("exec", context_settings={"ignore_unknown_options": True})
+@global_options
+@click.option("-i", "--interactive", is_flag=True, help="A real TTY, on one host (the primary).")
+@click.option("--reuse", is_flag=True, help="Run in the running container, not a new one.")
+@click.option("-e", "--env", "env", multiple=True, help="Extra KEY=VALUE for the command.")
+@click.option("--detach", is_flag=True, help="Leave the new container running in the background.")
+@click.option("--raw", is_flag=True, help="Print the output as is, without host prefixes.")
+@click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_command(interactive: bool, reuse: bool, env: tuple[str, ...], detach: bool, raw: bool,
+                 words: tuple[str, ...], **kwargs: Any) -> None:  # fmt: skip
+    """Run a command in a new container of the app's image with the role's current env file
+    (uploaded first), or with --reuse in the running container."""
+    ctx = load(kwargs)
+    config = ctx.config
+    role = ctx.options.roles[0] if ctx.options.roles else config.primary_role_name
+    if role not in {r.name for r in config.roles}:
+        raise UsageError(f"no role {role!r} in the config; give one of its roles with -r")
+    role_hosts = next(r for r in config.roles if r.name == role).host_names
+    hosts = [h for h in selected_hosts(ctx) if h in role_hosts]
+    if not hosts:
+        raise UsageError(f"no host of role {role!r} matches --hosts; nothing to run")
+    request = app_exec_workflow.ExecRequest(
+        command=" ".join(words), role=role, env=parse_env(env), version=ctx.options.version,
+        reuse=reuse, interactive=interactive, detach=detach,
+    )  # fmt: skip
+    names = [ref.secret_name for h in hosts for ref in config.env_for(role, h).secrets]
+    secrets = {} if reuse else ctx.secret_values(names)
+    run_token = token()
+
+    async def prepare(transport: AsyncsshTransport, host: str) -> Raw:
+        return await app_exec_workflow.prepare(transport, host, config, secrets, request, run_token)
+
+    if interactive:
+        host = hosts[0]
+        remote = for_hosts(ctx, prepare, [host])[host]
+        os.execvp("ssh", ssh_argv(ctx, host, remote.render(), tty=True))
+
+    async def step(transport: AsyncsshTransport, host: str) -> Result:
+        return await transport.run(host, await prepare(transport, host), check=False)
+
+    results = for_hosts(ctx, step, hosts)
+    for host, result in results.items():
+        output = (result.stdout + result.stderr).rstrip("\n")
+        if raw and output:
+            click.echo(output)
+        elif not raw:
+            for line in output.splitlines() or ["(no output)"]:
+                click.echo(f"{host}: {line}")
+    failed = {h: r.exit_status for h, r in results.items() if not r.ok}
+    if failed:
+        which = ", ".join(f"{h} (exit {code})" for h, code in failed.items())
+        raise DockyardError(f"the command failed on {which}")

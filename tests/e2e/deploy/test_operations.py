@@ -18,7 +18,7 @@ import pytest
 from dockyard import lab as labs
 
 from .conftest import ssh
-from .harness import dockyard, get, write_app
+from .harness import SECRET_VALUE, dockyard, get, write_app
 
 pytestmark = pytest.mark.e2e
 
@@ -201,3 +201,27 @@ def test_a_deploy_killed_halfway_is_recovered_by_the_next(lab: labs.LabInfo, app
         assert running_web(lab, host.name) == ["demo-web-v2"]
         assert ssh(lab, host.name, "test -e .dockyard/lock-demo").returncode == 1
     assert answers(lab) == {"hello from demo v2"}
+
+
+def test_app_exec_in_a_new_container_with_the_current_env_file_and_in_the_running_one(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    show = "sh -c 'echo $SECRET_KEY_BASE; echo $EXTRA'"
+    done = dockyard(app, "app", "exec", "-e", "EXTRA=yes", show)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for host in lab.servers:  # the env file was uploaded first: the secret is in the container
+        assert f"{host.ip}: {SECRET_VALUE}\n{host.ip}: yes\n" in done.stdout
+    assert SECRET_VALUE not in done.stderr
+    leftovers = ssh(lab, lab.servers[0].name, f"{lab.engine} ps -a --format '{{{{.Names}}}}'")
+    assert "exec" not in leftovers.stdout  # the one-off containers are gone
+    running = running_web(lab, lab.servers[0].name)
+    done = dockyard(app, "app", "exec", "--reuse", "--raw", "-h", lab.servers[0].ip, "hostname")
+    assert done.returncode == 0, done.stdout + done.stderr
+    inspect = f"{lab.engine} inspect --format '{{{{.Config.Hostname}}}}' {running[-1]}"
+    assert done.stdout.strip() == ssh(lab, lab.servers[0].name, inspect).stdout.strip()
+    done = dockyard(app, "app", "exec", "sh -c 'exit 3'")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "ERROR (DockyardError): the command failed on "
+        + ", ".join(f"{h.ip} (exit 3)" for h in lab.servers)
+    )

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from dockyard.commands.app import AppContainer
+from dockyard.commands.app_exec import in_new_container, in_running_container, parse_env
+from dockyard.errors import UsageError
+
+WEB = AppContainer(
+    name="demo-web-v1", image="reg/demo:v1", hostname="s1-abc", labels={"service": "demo"},
+    env={"KAMAL_VERSION": "v1"}, env_file=".dockyard/apps/demo/env/roles/web.env",
+    volumes=("/data:/data",),
+)  # fmt: skip
+
+
+def test_a_new_container_gets_the_env_file_the_env_and_the_shell_text_as_is() -> None:
+    command = in_new_container("docker", WEB, "demo-web-exec-t", "bin/rails runner 'p 1'",
+                               env={"EXTRA": "a b"})  # fmt: skip
+    assert command.render() == (
+        "docker run --name demo-web-exec-t --network kamal --rm --env KAMAL_VERSION=v1 "
+        "--env 'EXTRA=a b' --env-file \"$HOME/.dockyard/apps/demo/env/roles/web.env\" "
+        "--volume /data:/data reg/demo:v1 bin/rails runner 'p 1'"
+    )
+
+
+def test_interactive_and_detached_new_containers() -> None:
+    interactive = in_new_container("podman", WEB, "x", "sh", interactive=True).render()
+    assert " --rm --interactive --tty " in interactive and interactive.startswith("podman run")
+    detached = in_new_container("docker", WEB, "x", "sleep 9", detach=True).render()
+    assert " --detach " in detached and "--rm" not in detached
+
+
+def test_reuse_execs_in_the_newest_running_container_of_the_role() -> None:
+    command = in_running_container("docker", "demo", "web", "staging", "ls /", env={"A": "1"})
+    assert command.render() == (
+        "docker exec --env A=1 $(docker ps --latest --quiet --filter label=service=demo "
+        "--filter label=role=web --filter label=destination=staging --filter status=running) ls /"
+    )
+
+
+def test_env_pairs_need_an_equals_sign() -> None:
+    assert parse_env(["A=1", "B=x=y", "C="]) == {"A": "1", "B": "x=y", "C": ""}
+    with pytest.raises(UsageError, match="-e 'A' is not KEY=VALUE"):
+        parse_env(["A"])

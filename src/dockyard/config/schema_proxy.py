@@ -82,7 +82,20 @@ ACCESSORY: dict[str, Spec] = {
 
 X_DOCKYARD: dict[str, Spec] = {
     "runtime": ("enum", "Container engine on the servers.", "docker", "docker|podman"),
+    "delivery": (
+        "enum",
+        "How images reach the servers: through the registry, or straight over "
+        "SSH (only missing layers; no registry needed).",
+        "registry",
+        "registry|ssh",
+    ),
     "proxy": ("section", "The Caddy proxy dockyard runs on each server.", "", "x_proxy"),
+    "backups": (
+        "backups",
+        "Backups per accessory: kind (postgres, redis), schedule (cron, "
+        "UTC), keep, max_age, target/directory (see docs/accessories.md).",
+        "",
+    ),
 }
 X_PROXY: dict[str, Spec] = {
     "image": ("string", "Caddy image (2.11 or later) to run as the proxy.", "caddy:2.11"),

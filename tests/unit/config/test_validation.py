@@ -106,7 +106,8 @@ CASES = [
                   "registry: {server: 'localhost:5555'}\n").replace("arch: amd64", "{arch: amd64, remote: 'tcp://b:1'}")
      + "servers: [a]\n", "builder/remote", "requires an SSH URL", None),
     (ONE_HOST + "x-dockyard: {runtime: rkt}\n", "x-dockyard/runtime", "docker or podman", 9),
-    (ONE_HOST + "x-dockyard: {backups: {}}\n", "x-dockyard", "unknown key: backups", 9),
+    (ONE_HOST + "x-dockyard: {backups: {db: {kind: postgres}}}\n", "x-dockyard/backups/db",
+     "no accessory named db", 9),
     (ONE_HOST + "x-dockyard: {proxy: {image: [x]}}\n", "x-dockyard/proxy/image", "should be a string", 9),
     ("- a\n", "", "should be a map of settings", 1),
     ("", "service", "the config is empty", None),

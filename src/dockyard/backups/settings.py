@@ -1,0 +1,136 @@
+"""Backup settings of accessories, from `x-dockyard: backups: <accessory>: {...}` (pure).
+
+    x-dockyard:
+      backups:
+        db:                          # an accessory's name
+          kind: postgres             # postgres | redis
+          schedule: "0 3 * * *"      # cron syntax (UTC); none: only `accessory backup`
+          keep: 7                    # newest backups kept (default 7)
+          max_age: 30d               # also delete backups older than this (m, h, d); optional
+          target:
+            directory: /var/backups/db   # default ~/.dockyard/backups/<accessory service>
+          database: app              # postgres: default POSTGRES_DB, else POSTGRES_USER
+          user: app                  # postgres: default POSTGRES_USER, else postgres
+
+The credentials are the accessory's own env (POSTGRES_PASSWORD, REDIS_PASSWORD): the backup
+container gets the accessory's env file. Kamal ignores `x-` keys, so the config stays Kamal's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.errors import ConfigError
+from dockyard.plan.backup_schedule import CronSchedule, parse_cron
+
+KINDS = ("postgres", "redis")
+NOT_BUILT_KINDS = ("mysql", "mariadb", "volume")
+KEYS = ("kind", "schedule", "keep", "max_age", "target", "database", "user")
+TARGET_KEYS = ("directory",)
+_AGE = re.compile(r"\A(\d+)([mhd])\Z")
+_AGE_UNITS = {"m": 60, "h": 3600, "d": 86400}
+EXTENSIONS = {"postgres": "pgdump", "redis": "rdb"}
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    accessory: str
+    kind: str
+    schedule: CronSchedule | None = None
+    keep: int = 7
+    max_age_seconds: int | None = None
+    directory: str | None = None  # absolute; None: the default under the home
+    database: str | None = None
+    user: str | None = None
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.kind]
+
+
+def backups_from_raw(root: Mapping[str, Any], accessories: tuple[str, ...]) -> dict[str, Any]:
+    """The validated `x-dockyard/backups` map: accessory name -> BackupSettings."""
+    section = (root.get("x-dockyard") or {}).get("backups") or {}
+    path = "x-dockyard/backups"
+    if not isinstance(section, Mapping):
+        raise ConfigError("should be a map of accessory names to backup settings", key=path)
+    found: dict[str, Any] = {}
+    for name, raw in section.items():
+        name = str(name)
+        if name not in accessories:
+            known = ", ".join(accessories) or "none"
+            raise ConfigError(
+                f"no accessory named {name} (accessories: {known})", key=f"{path}/{name}"
+            )
+        found[name] = backup_settings(name, raw, f"{path}/{name}")
+    return found
+
+
+def backup_settings(name: str, raw: Any, path: str) -> BackupSettings:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("should be a map (kind, schedule, keep, max_age, target)", key=path)
+    unknown = [str(k) for k in raw if k not in KEYS]
+    if unknown:
+        raise ConfigError(f"unknown key: {unknown[0]} (known: {', '.join(KEYS)})", key=path)
+    kind = raw.get("kind")
+    if kind in NOT_BUILT_KINDS:
+        raise ConfigError(f"backups of kind {kind} are not built yet; kinds: postgres, redis",
+                          key=f"{path}/kind")  # fmt: skip
+    if kind not in KINDS:
+        raise ConfigError(f"should be one of {', '.join(KINDS)}", key=f"{path}/kind")
+    schedule = raw.get("schedule")
+    keep = raw.get("keep", 7)
+    if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:
+        raise ConfigError("should be a whole number, at least 1", key=f"{path}/keep")
+    return BackupSettings(
+        accessory=name,
+        kind=str(kind),
+        schedule=_schedule(schedule, f"{path}/schedule") if schedule is not None else None,
+        keep=keep,
+        max_age_seconds=_age(raw.get("max_age"), f"{path}/max_age"),
+        directory=_directory(raw.get("target"), f"{path}/target"),
+        database=_optional_text(raw.get("database")),
+        user=_optional_text(raw.get("user")),
+    )
+
+
+def _schedule(value: Any, path: str) -> CronSchedule:
+    if not isinstance(value, str):
+        raise ConfigError('should be a cron expression in quotes, like "0 3 * * *"', key=path)
+    try:
+        return parse_cron(value)
+    except ValueError as error:
+        raise ConfigError(str(error), key=path) from None
+
+
+def _age(value: Any, path: str) -> int | None:
+    if value is None:
+        return None
+    match = _AGE.match(str(value))
+    if not match or int(match[1]) == 0:
+        raise ConfigError("should be a positive age like 90m, 12h or 30d", key=path)
+    return int(match[1]) * _AGE_UNITS[match[2]]
+
+
+def _directory(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError("should be a map with `directory`", key=path)
+    unknown = [str(k) for k in value if k not in TARGET_KEYS]
+    if unknown:
+        raise ConfigError(f"unknown key: {unknown[0]} (S3 targets are not built yet; "
+                          "use `directory`)", key=path)  # fmt: skip
+    directory = value.get("directory")
+    if not isinstance(directory, str) or not directory.startswith("/"):
+        raise ConfigError("should be an absolute path on the server", key=f"{path}/directory")
+    if any(c in directory for c in "'\"$`\\\n :"):
+        raise ConfigError("should not hold quotes, $, spaces or colons", key=f"{path}/directory")
+    return directory.rstrip("/") or "/"
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,173 @@
+"""Commands for accessories (pure), as Kamal runs them: one container named after the accessory's
+service, its files and directories under `~/<service>/`, its secrets in a 0600 env file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from dockyard.commands.base import Cmd, HomePath, Raw, Seq, all_of, any_of, cmd, repeat
+from dockyard.commands.envfile import optionize
+from dockyard.config.settings import Accessory, MountedPath
+
+DEFAULT_FILE_MODE = "755"  # Kamal's
+
+
+def env_file_path(app: str, name: str) -> str:
+    """Kamal's place for an accessory's env file, relative to the home."""
+    return f".kamal/apps/{app}/env/accessories/{name}.env"
+
+
+def data_dir(accessory: Accessory) -> str:
+    """`~/<service>`: the accessory's files and directories (relative to the home)."""
+    return accessory.service_name
+
+
+def host_path(accessory: Accessory, path: str) -> str | HomePath:
+    """Where a file or directory lives on the host: absolute as given, else under ~/<service>/.
+    Absolute paths are returned as plain text, others as a HomePath ("$HOME/...")."""
+    if path.startswith("/"):
+        return path
+    return HomePath(f"{data_dir(accessory)}/{path}")
+
+
+def file_host_path(accessory: Accessory, file: MountedPath) -> str:
+    """A file is uploaded to ~/<service>/<remote path> (relative to the home), as in Kamal."""
+    return f"{data_dir(accessory)}/{file.remote.lstrip('/')}"
+
+
+def directory_host_path(accessory: Accessory, directory: MountedPath) -> str | HomePath:
+    return host_path(accessory, directory.local)
+
+
+def _mount(source: str | HomePath, target: str, options: str | None) -> str:
+    suffix = f":{options}" if options else ""
+    if isinstance(source, HomePath):
+        return HomePath(f"{source}:{target}{suffix}")
+    return f"{source}:{target}{suffix}"
+
+
+def volume_args(accessory: Accessory) -> list[str]:
+    files = [
+        _mount(HomePath(file_host_path(accessory, f)), f.remote, f.options) for f in accessory.files
+    ]
+    directories = [
+        _mount(directory_host_path(accessory, d), d.remote, d.options)
+        for d in accessory.directories
+    ]
+    return repeat("--volume", [*files, *directories, *accessory.volumes])
+
+
+@dataclass(frozen=True)
+class AccessoryRun:
+    accessory: Accessory
+    env: Mapping[str, str]  # clear env (KAMAL_HOST included)
+    env_file: str | None
+    log_options: Sequence[str] = ()
+
+
+def run(engine: str, spec: AccessoryRun) -> Cmd:
+    a = spec.accessory
+    options = dict(a.options)
+    restart = str(options.pop("restart", "unless-stopped"))
+    labels = {"service": a.service_name, **a.labels}
+    return cmd(
+        engine, "run", "--name", a.service_name, "--detach", "--restart", restart,
+        "--network", a.network, *spec.log_options,
+        *(["--publish", a.published_port] if a.published_port else []),
+        *[x for k, v in spec.env.items() for x in ("--env", f"{k}={v}")],
+        *(["--env-file", HomePath(spec.env_file)] if spec.env_file else []),
+        *volume_args(a),
+        *[x for k, v in labels.items() for x in ("--label", f"{k}={v}")],
+        *optionize(options),
+        a.image,
+        *(a.cmd.split() if a.cmd else []),
+    )  # fmt: skip
+
+
+def make_directories(accessory: Accessory) -> Cmd:
+    """The accessory's directories and the parents of its files."""
+    paths: list[str | HomePath] = [HomePath(data_dir(accessory))]
+    paths += [directory_host_path(accessory, d) for d in accessory.directories]
+    paths += [HomePath(file_host_path(accessory, f).rsplit("/", 1)[0]) for f in accessory.files]
+    return cmd("mkdir", "-p", *dict.fromkeys(paths))
+
+
+def file_mode_owner(accessory: Accessory, file: MountedPath) -> Seq:
+    """chmod (default 755, as Kamal) and, if given, chown of an uploaded file."""
+    path = HomePath(file_host_path(accessory, file))
+    steps: list[Cmd] = [cmd("chmod", file.mode or DEFAULT_FILE_MODE, path)]
+    if file.owner:
+        steps.append(cmd("chown", file.owner, path))
+    return all_of(*steps)
+
+
+def directory_mode_owner(accessory: Accessory, directory: MountedPath) -> Seq | None:
+    path = directory_host_path(accessory, directory)
+    steps: list[Cmd] = []
+    if directory.mode:
+        steps.append(cmd("chmod", directory.mode, path))
+    if directory.owner:
+        steps.append(cmd("chown", directory.owner, path))
+    return all_of(*steps) if steps else None
+
+
+def container_exists(engine: str, name: str) -> Cmd:
+    """Prints the container's state when it exists (nothing otherwise)."""
+    return cmd(
+        engine, "ps", "--all", "--filter", f"name=^{name}$", "--format", "{{.Names}}\t{{.State}}"
+    )
+
+
+def details(engine: str, service: str) -> Cmd:
+    return cmd(
+        engine, "ps", "--all", "--filter", f"label=service={service}",
+        "--format", "{{.Names}}\t{{.State}}\t{{.Status}}\t{{.Image}}\t{{.Ports}}",
+    )  # fmt: skip
+
+
+def logs(engine: str, name: str, lines: int | None, since: str | None, timestamps: bool) -> Cmd:
+    return cmd(
+        engine, "logs", *(["--tail", str(lines)] if lines else []),
+        *(["--since", since] if since else []), *(["--timestamps"] if timestamps else []), name,
+    )  # fmt: skip
+
+
+def exec_in_running(engine: str, name: str, command: Sequence[str]) -> Cmd:
+    return cmd(engine, "exec", name, *command)
+
+
+def exec_in_new(engine: str, spec: AccessoryRun, command: Sequence[str]) -> Cmd:
+    """A one-off container of the accessory's image, with its env, network and mounts."""
+    a = spec.accessory
+    return cmd(
+        engine, "run", "--rm", "--network", a.network,
+        *[x for k, v in spec.env.items() for x in ("--env", f"{k}={v}")],
+        *(["--env-file", HomePath(spec.env_file)] if spec.env_file else []),
+        *volume_args(a), a.image, *command,
+    )  # fmt: skip
+
+
+def stop(engine: str, name: str) -> Seq:
+    return any_of(cmd(engine, "stop", name), Raw("true"))
+
+
+def remove_container(engine: str, name: str) -> Cmd:
+    return cmd(engine, "rm", "--force", name)
+
+
+def remove_image(engine: str, image: str) -> Seq:
+    return any_of(cmd(engine, "image", "rm", "--force", image), Raw("true"))
+
+
+def remove_data(accessory: Accessory, env_file: str) -> Cmd:
+    """The accessory's ~/<service> directory (its data!) and its env file."""
+    return cmd("rm", "-rf", HomePath(data_dir(accessory)), HomePath(env_file))
+
+
+def pull(engine: str, image: str) -> Cmd:
+    return cmd(engine, "pull", "--quiet", image)
+
+
+def registry_login(engine: str, server: str, user: str, password: str) -> Cmd:
+    return cmd(engine, "login", server, "--username", user, "--password", password)

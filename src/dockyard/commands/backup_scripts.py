@@ -1,0 +1,84 @@
+"""The shell scripts the backup container runs (pure text; POSIX sh, busybox or Debian's dash).
+
+backup.sh   one backup: dump into a hidden temp file beside the backups, check it is whole,
+            write its manifest, then rename both into place; prune by count and age only after
+            a success; record the last success or failure. A failed dump removes its temp file
+            and never touches an earlier backup.
+schedule.sh the container's main loop: wake at each minute (UTC), run backup.sh when the
+            minute matches the cron sets given in CRON_* variables. No cron daemon needed, and
+            it runs while dockyard is not connected.
+"""
+
+from __future__ import annotations
+
+BACKUP_SH = r"""#!/bin/sh
+# dockyard: one backup of $KIND accessory $DB_HOST into /backups (see commands/backup_scripts.py)
+set -u
+dir=/backups
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+final="$dir/$PREFIX-$stamp.$EXT"
+tmp="$dir/.partial-$PREFIX-$stamp-$$.$EXT"
+record() {  # name, line: written atomically
+  printf '%s\n' "$2" > "$dir/.$1.tmp$$" && mv -f "$dir/.$1.tmp$$" "$dir/.$1"
+}
+fail() {
+  rm -f "$tmp" "$final.json.tmp"
+  record last-failure "$(date -u +%s) $(printf '%s' "$*" | tr '\n' ' ' | cut -c1-400)"
+  echo "backup failed: $*" >&2
+  exit 1
+}
+dump_postgres() {
+  PGPASSWORD="${POSTGRES_PASSWORD:-}" pg_dump -h "$DB_HOST" -U "$PG_USER" -Fc -f "$tmp" "$PG_DB"
+}
+dump_redis() {
+  REDISCLI_AUTH="${REDIS_PASSWORD:-}" redis-cli -h "$DB_HOST" --rdb "$tmp" >/dev/null &&
+    [ "$(head -c 5 "$tmp")" = REDIS ]
+}
+: "${PG_USER:=${POSTGRES_USER:-postgres}}"
+: "${PG_DB:=${POSTGRES_DB:-$PG_USER}}"
+[ -d "$dir" ] && [ -w "$dir" ] || fail "$dir is not a writable directory"
+out=$(dump_$KIND 2>&1) || fail "${out:-the dump tool failed}"
+[ -s "$tmp" ] || fail "the dump is empty"
+sum=$(sha256sum "$tmp" | cut -d' ' -f1) || fail "cannot read the dump back"
+size=$(wc -c < "$tmp" | tr -d ' ')
+printf '{"file": "%s", "kind": "%s", "size": %s, "sha256": "%s", "created": %s}\n' \
+  "${final##*/}" "$KIND" "$size" "$sum" "$(date -u +%s)" > "$final.json.tmp" ||
+  fail "cannot write the manifest (disk full?)"
+sync
+mv "$tmp" "$final" && mv "$final.json.tmp" "$final.json" || fail "cannot rename the dump"
+record last-success "$(date -u +%s) ${final##*/}"
+# retention, newest first: keep $KEEP, and none older than $MAX_AGE seconds (the newest stays)
+now=$(date -u +%s)
+n=0
+for manifest in $(ls -1 "$dir" | grep -E "^$PREFIX-[0-9TZ]+\.$EXT\.json\$" | sort -r); do
+  n=$((n + 1))
+  [ "$n" -eq 1 ] && continue
+  created=$(sed -n 's/.*"created": \([0-9]*\).*/\1/p' "$dir/$manifest")
+  if [ "$n" -gt "$KEEP" ] || { [ -n "$MAX_AGE" ] && [ $((now - ${created:-0})) -gt "$MAX_AGE" ]; }
+  then
+    rm -f "$dir/${manifest%.json}" "$dir/$manifest"
+  fi
+done
+echo "${final##*/} $size"
+"""
+
+SCHEDULE_SH = r"""#!/bin/sh
+# dockyard: run backup.sh when the minute (UTC) matches the CRON_* sets; otherwise sleep.
+in_set() { case "$2" in *" $1 "*) return 0 ;; esac; return 1; }
+trap 'exit 0' TERM INT
+while :; do
+  s=$(date -u +%S); s=${s#0}
+  sleep $((60 - s)) & wait $!
+  [ -n "${CRON_MINUTES:-}" ] || continue
+  set -- $(date -u +'%M %H %d %m %w')
+  m=${1#0}; h=${2#0}; d=${3#0}; mo=${4#0}; w=$5
+  in_set "$m" "$CRON_MINUTES" && in_set "$h" "$CRON_HOURS" && in_set "$mo" "$CRON_MONTHS" ||
+    continue
+  if [ "$CRON_DAY_OR" = 1 ]; then
+    in_set "$d" "$CRON_DAYS" || in_set "$w" "$CRON_WEEKDAYS" || continue
+  else
+    in_set "$d" "$CRON_DAYS" && in_set "$w" "$CRON_WEEKDAYS" || continue
+  fi
+  sh /dockyard/backup.sh >> /backups/.schedule.log 2>&1
+done
+"""

@@ -1,0 +1,190 @@
+"""`accessory …` on servers: boot, reboot, start, stop, details, logs, exec, remove.
+
+    boot_all(transport, config, secrets)      what `setup` calls: every accessory on its hosts
+
+Secrets are resolved by the caller (a name -> Secret map) and reach the server only through the
+0600 env file, written from standard input in the same round trip as `mkdir`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockyard.commands import accessory as commands
+from dockyard.commands import app as app_commands
+from dockyard.commands.base import Secret, all_of, cmd, write_stdin
+from dockyard.commands.envfile import env_file
+from dockyard.config.objects import Config
+from dockyard.config.settings import Accessory
+from dockyard.errors import ConfigError, DockyardError
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.accessory_files import rendered_files
+from dockyard.workflows.fanout import on_hosts
+
+
+@dataclass(frozen=True)
+class AccessoryContext:
+    """One accessory with what its commands need: config, resolved secrets, local root."""
+
+    config: Config
+    accessory: Accessory
+    secrets: Mapping[str, Secret]
+    root: Path = Path(".")
+
+    @property
+    def engine(self) -> str:
+        return self.config.runtime
+
+    @property
+    def name(self) -> str:
+        return self.accessory.service_name
+
+    @property
+    def env_file_path(self) -> str:
+        return commands.env_file_path(self.config.service_and_destination, self.accessory.name)
+
+    def secret_env(self) -> dict[str, str]:
+        return {ref.env_name: self.secrets[ref.secret_name] for ref in self.accessory.env.secrets}
+
+    def run_spec(self, host: str) -> commands.AccessoryRun:
+        clear = {**self.accessory.env.clear, "KAMAL_HOST": host}
+        log = self.config.logging.effective_options
+        log_options = [x for k, v in log.items() for x in ("--log-opt", f"{k}={v}")]
+        if self.config.logging.driver:
+            log_options = ["--log-driver", self.config.logging.driver, *log_options]
+        return commands.AccessoryRun(self.accessory, clear, self.env_file_path, log_options)
+
+
+def find(config: Config, name: str) -> Accessory:
+    try:
+        return config.accessory(name)
+    except KeyError:
+        known = ", ".join(a.name for a in config.accessories) or "none are configured"
+        raise ConfigError(f"no accessory named {name!r} (accessories: {known})") from None
+
+
+def selected(config: Config, name: str) -> list[Accessory]:
+    """`all` or one accessory by name."""
+    if name == "all":
+        return list(config.accessories)
+    return [find(config, name)]
+
+
+async def state_of(transport: Transport, host: str, engine: str, name: str) -> str | None:
+    """The container's state (running, exited...), or None when there is none."""
+    out = (await transport.run(host, commands.container_exists(engine, name))).stdout
+    for line in out.splitlines():
+        found, _, state = line.partition("\t")
+        if found == name:
+            return state.split()[0].lower() if state else "unknown"
+    return None
+
+
+async def upload_files(transport: Transport, host: str, ctx: AccessoryContext) -> None:
+    """Directories, then files (ERB rendered with the accessory's env) with their modes."""
+    accessory = ctx.accessory
+    await transport.run(host, commands.make_directories(accessory))
+    env = {**accessory.env.clear, **ctx.secret_env()}
+    for file, content in rendered_files(accessory, env, ctx.root, ctx.config.destination):
+        await transport.upload(host, content, commands.file_host_path(accessory, file), mode=0o600)
+        await transport.run(host, commands.file_mode_owner(accessory, file))
+    for directory in accessory.directories:
+        fix = commands.directory_mode_owner(accessory, directory)
+        if fix is not None:
+            await transport.run(host, fix)
+
+
+async def boot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
+    """Kamal's boot: skipped where a container exists; else dirs, files, env file, run."""
+    state = await state_of(transport, host, ctx.engine, ctx.name)
+    if state is not None:
+        return f"{ctx.name} already exists ({state}); `accessory reboot` replaces it"
+    await login(transport, host, ctx)
+    await transport.run(host, app_commands.ensure_network(ctx.engine, ctx.accessory.network))
+    await upload_files(transport, host, ctx)
+    content = env_file(ctx.secret_env())
+    write_env = write_stdin(ctx.env_file_path)
+    make_env_dir = app_commands.make_dirs(ctx.env_file_path.rsplit("/", 1)[0])
+    run = commands.run(ctx.engine, ctx.run_spec(host))
+    await transport.run(host, all_of(make_env_dir, write_env, run), input=content)
+    from dockyard.workflows.backup import install_if_configured
+
+    await install_if_configured(transport, host, ctx)
+    return f"{ctx.name} booted"
+
+
+async def login(transport: Transport, host: str, ctx: AccessoryContext) -> None:
+    registry = ctx.accessory.registry
+    if not registry or not registry.server or not registry.username or not registry.password:
+        return
+    user, password = registry.username, registry.password
+    user_value = user.literal or (ctx.secrets[user.secret] if user.secret else "")
+    pw_value = password.literal or (ctx.secrets[password.secret] if password.secret else "")
+    await transport.run(
+        host, commands.registry_login(ctx.engine, registry.server, user_value, Secret(pw_value))
+    )
+
+
+async def reboot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
+    """Stop, remove, pull and boot again (the data directory stays)."""
+    from dockyard.workflows.backup import remove_backup_container
+
+    await remove_backup_container(transport, host, ctx)
+    await transport.run(host, commands.stop(ctx.engine, ctx.name))
+    await transport.run(host, commands.remove_container(ctx.engine, ctx.name), check=False)
+    await login(transport, host, ctx)
+    await transport.run(host, commands.pull(ctx.engine, ctx.accessory.image))
+    await boot_on_host(transport, host, ctx)
+    return f"{ctx.name} rebooted"
+
+
+async def verb_on_host(transport: Transport, host: str, ctx: AccessoryContext, verb: str) -> str:
+    """start, stop or restart the existing container."""
+    if await state_of(transport, host, ctx.engine, ctx.name) is None:
+        raise DockyardError(f"{host}: {ctx.name} does not exist; `dockyard accessory boot "
+                            f"{ctx.accessory.name}` creates it")  # fmt: skip
+    await transport.run(host, cmd(ctx.engine, verb, ctx.name))
+    return f"{ctx.name} {verb}{'ped' if verb == 'stop' else 'ed'}"
+
+
+async def remove_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
+    """Container, image and ~/<service> (its data) with the env file, as Kamal's remove.
+    The backup container goes too; the backups stay."""
+    from dockyard.workflows.backup import remove_backup_container
+
+    await remove_backup_container(transport, host, ctx)
+    await transport.run(host, commands.stop(ctx.engine, ctx.name))
+    await transport.run(host, commands.remove_container(ctx.engine, ctx.name), check=False)
+    await transport.run(host, commands.remove_image(ctx.engine, ctx.accessory.image))
+    await transport.run(host, commands.remove_data(ctx.accessory, ctx.env_file_path))
+    return f"{ctx.name} removed with ~/{commands.data_dir(ctx.accessory)}"
+
+
+async def details_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> list[str]:
+    out = (await transport.run(host, commands.details(ctx.engine, ctx.name))).stdout
+    return [line.replace("\t", "  ") for line in out.splitlines() if line.strip()]
+
+
+async def boot_all(
+    transport: Transport,
+    config: Config,
+    secrets: Mapping[str, Secret],
+    *,
+    root: Path = Path("."),
+    names: Sequence[str] = (),
+) -> dict[str, dict[str, str]]:
+    """Boot every accessory (or the named ones) on its hosts: accessory -> {host: outcome}.
+    What `setup` calls, after the proxy is up and before the app boots (as Kamal)."""
+    outcomes: dict[str, dict[str, str]] = {}
+    for accessory in config.accessories:
+        if names and accessory.name not in names:
+            continue
+        ctx = AccessoryContext(config, accessory, secrets, root)
+
+        async def step(host: str, ctx: AccessoryContext = ctx) -> str:
+            return await boot_on_host(transport, host, ctx)
+
+        outcomes[accessory.name] = await on_hosts(accessory.hosts, step)
+    return outcomes

@@ -1,0 +1,167 @@
+"""Accessory backups on servers: the backup container, backup now, list, freshness.
+
+Restore and verify live in backup_restore.py and backup_verify.py.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from dockyard.backups.settings import BackupSettings, backups_from_raw
+from dockyard.commands import backup as commands
+from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
+from dockyard.config.objects import Config
+from dockyard.errors import CommandFailed, ConfigError, DockyardError
+from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.accessory import AccessoryContext, state_of
+
+
+class BackupError(DockyardError):
+    """A backup, restore or verify that did not succeed (what was kept is said)."""
+
+
+def all_settings(config: Config) -> dict[str, BackupSettings]:
+    names = tuple(a.name for a in config.accessories)
+    found: dict[str, BackupSettings] = backups_from_raw(config.raw, names)
+    return found
+
+
+def settings_of(actx: AccessoryContext) -> BackupSettings | None:
+    return all_settings(actx.config).get(actx.accessory.name)
+
+
+def place_of(actx: AccessoryContext) -> commands.BackupPlace:
+    settings = settings_of(actx)
+    if settings is None:
+        raise ConfigError(
+            f"accessory {actx.accessory.name} has no backups; add "
+            f"`x-dockyard: backups: {actx.accessory.name}: {{kind: postgres}}` "
+            "(see docs/accessories.md)"
+        )
+    return commands.BackupPlace(actx.accessory, settings)
+
+
+async def install(transport: Transport, host: str, actx: AccessoryContext) -> str:
+    """(Re)create the backup container with the current scripts and schedule."""
+    place = place_of(actx)
+    await transport.run(host, commands.make_backup_dirs(place))
+    await transport.upload(host, BACKUP_SH.encode(), f"{place.scripts_dir}/backup.sh", mode=0o755)
+    await transport.upload(
+        host, SCHEDULE_SH.encode(), f"{place.scripts_dir}/schedule.sh", mode=0o755
+    )
+    await transport.run(host, commands.remove_backup_container(actx.engine, place))
+    await transport.run(host, commands.run_backup_container(actx.engine, place, actx.env_file_path))
+    schedule = place.settings.schedule
+    when = f"on schedule {schedule.text} (UTC)" if schedule else "on demand only"
+    return f"{place.container} runs backups {when}"
+
+
+async def install_if_configured(transport: Transport, host: str, actx: AccessoryContext) -> None:
+    if settings_of(actx) is not None:
+        await install(transport, host, actx)
+
+
+async def remove_backup_container(transport: Transport, host: str, actx: AccessoryContext) -> None:
+    if settings_of(actx) is not None:
+        await transport.run(host, commands.remove_backup_container(actx.engine, place_of(actx)))
+
+
+async def backup_now(transport: Transport, host: str, actx: AccessoryContext) -> str:
+    """One backup, by the same script the schedule runs; a failure keeps every earlier one."""
+    place = place_of(actx)
+    if await state_of(transport, host, actx.engine, place.container) != "running":
+        await install(transport, host, actx)
+    result = await transport.run(host, commands.backup_now(actx.engine, place), check=False)
+    if not result.ok:
+        reason = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no message"
+        raise BackupError(
+            f"{host}: the backup of {actx.accessory.name} failed ({reason}); earlier backups "
+            "are untouched and no partial file is left"
+        )
+    file, _, size = result.stdout.strip().rpartition("\n")[-1].partition(" ")
+    return f"{file} ({size} bytes)"
+
+
+async def listing(transport: Transport, host: str, actx: AccessoryContext) -> BackupListing:
+    return parse_listing((await transport.run(host, commands.list_backups(place_of(actx)))).stdout)
+
+
+def describe(entry: BackupEntry, now: float) -> str:
+    from dockyard.facts.backup import human_size
+
+    return f"{entry.file}  {human_size(entry.size)}  {human_age(now - entry.created)} ago"
+
+
+async def list_lines(transport: Transport, host: str, actx: AccessoryContext) -> list[str]:
+    found = await listing(transport, host, actx)
+    now = time.time()
+    lines = [describe(b, now) for b in found.backups] or ["no backups yet"]
+    return lines + freshness_lines(found, place_of(actx).settings, now)
+
+
+def freshness_lines(found: BackupListing, settings: BackupSettings, now: float) -> list[str]:
+    """Warnings: the last backup is older than the schedule allows, or the last run failed."""
+    lines = []
+    failed_last = found.last_failure and (found.last_success or 0) < found.last_failure
+    if failed_last:
+        lines.append(f"WARNING: the last backup failed {human_age(now - (found.last_failure or 0))}"
+                     f" ago: {found.failure_message}")  # fmt: skip
+    if settings.schedule:
+        allowed = settings.schedule.longest_gap() + timedelta(minutes=2)
+        last = found.last_success
+        if last is None:
+            lines.append(f"WARNING: no successful backup yet (schedule {settings.schedule.text})")
+        elif now - last > allowed.total_seconds():
+            limit = human_age(allowed.total_seconds())
+            lines.append(f"WARNING: the last successful backup is {human_age(now - last)} old; "
+                         f"schedule {settings.schedule.text} allows {limit}")  # fmt: skip
+    return lines
+
+
+async def backup_freshness(transport: Transport, host: str, actx: AccessoryContext) -> list[str]:
+    """For `details`: the backup container's state, the last backup, and any warning."""
+    settings = settings_of(actx)
+    if settings is None:
+        return []
+    place = place_of(actx)
+    state = await state_of(transport, host, actx.engine, place.container)
+    found = await listing(transport, host, actx)
+    now = time.time()
+    latest = found.latest
+    lines = [f"backups: {place.container} {state or 'missing'}; "
+             + (f"latest {describe(latest, now)}" if latest else "none yet")]  # fmt: skip
+    if state != "running" and settings.schedule:
+        lines.append("WARNING: the backup container is not running; scheduled backups stop "
+                     "(`accessory reboot` starts it)")  # fmt: skip
+    return lines + freshness_lines(found, settings, now)
+
+
+def pick(found: BackupListing, name: str | None, host: str) -> BackupEntry:
+    """The named backup, or the newest."""
+    if name:
+        entry = found.find(name)
+        if entry is None:
+            raise BackupError(f"{host}: no backup named {name}; `accessory backups` lists them")
+        return entry
+    if found.latest is None:
+        raise BackupError(f"{host}: there are no backups yet; `accessory backup` makes one")
+    return found.latest
+
+
+async def check_sum(
+    transport: Transport, host: str, place: commands.BackupPlace, entry: BackupEntry
+) -> None:
+    """The file is what the backup wrote: same sha256 (a truncated or damaged file is not)."""
+    from dockyard.facts.backup import parse_sha256sum
+
+    try:
+        out = (await transport.run(host, commands.checksum(place, entry.file))).stdout
+    except CommandFailed as error:
+        raise BackupError(f"{host}: cannot read {entry.file}: {error}") from None
+    if parse_sha256sum(out) != entry.sha256:
+        raise BackupError(
+            f"{host}: {entry.file} is damaged or truncated (its sha256 differs from the one "
+            "recorded when it was made); nothing was changed, use another backup"
+        )

@@ -1,0 +1,121 @@
+"""Restore a backup into its accessory, losing nothing.
+
+Postgres: the dump loads into a new database beside the live one; only when it loaded whole are
+the two swapped by renaming, and the old data is kept as `<db>__before_restore_<stamp>`. A failed
+load drops the new database and leaves the live one as it was. With other sessions connected
+(a running app) it refuses unless `force` disconnects them.
+
+Redis: the accessory is stopped (it saves), its dump.rdb is kept as
+`dump.rdb.before-restore-<stamp>`, the backup takes its place and the accessory starts again.
+"""
+
+from __future__ import annotations
+
+import time
+
+from dockyard.commands import backup as commands
+from dockyard.commands.base import cmd
+from dockyard.errors import CommandFailed
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.accessory import AccessoryContext
+from dockyard.workflows.backup import BackupError, check_sum, listing, pick, place_of
+
+
+def postgres_names(actx: AccessoryContext) -> tuple[str, str]:
+    """(user, database) the way the backup script picks them."""
+    settings = place_of(actx).settings
+    env = {**actx.accessory.env.clear, **actx.secret_env()}
+    user = settings.user or env.get("POSTGRES_USER") or "postgres"
+    return user, settings.database or env.get("POSTGRES_DB") or user
+
+
+def stamp() -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime())
+
+
+async def restore(
+    transport: Transport, host: str, actx: AccessoryContext, name: str | None, force: bool
+) -> str:
+    place = place_of(actx)
+    entry = pick(await listing(transport, host, actx), name, host)
+    await check_sum(transport, host, place, entry)
+    if place.settings.kind == "postgres":
+        return await restore_postgres(transport, host, actx, entry.file, force)
+    return await restore_redis(transport, host, actx, entry.file)
+
+
+async def restore_postgres(
+    transport: Transport, host: str, actx: AccessoryContext, file: str, force: bool
+) -> str:
+    engine, container = actx.engine, actx.name
+    user, db = postgres_names(actx)
+    place = place_of(actx)
+    sessions_sql = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{_lit(db)}' "
+                    "AND pid <> pg_backend_pid()")  # fmt: skip
+    result = await transport.run(host, commands.psql(engine, container, user, "postgres",
+                                                     sessions_sql))  # fmt: skip
+    sessions = int(result.stdout.strip() or 0)
+    if sessions and not force:
+        raise BackupError(
+            f"{host}: {sessions} session(s) are connected to database {db} (is the app running?);"
+            " nothing was changed: stop the app (`dockyard app stop`) or pass --force to "
+            "disconnect them"
+        )
+    incoming, kept = f"{db}__restoring", f"{db}__before_restore_{stamp()}"
+    await transport.run(host, commands.psql(
+        engine, container, user, "postgres", f'DROP DATABASE IF EXISTS "{_id(incoming)}"',
+        f'CREATE DATABASE "{_id(incoming)}"'))  # fmt: skip
+    load = commands.pg_restore_from_host(engine, container, user, incoming, place.path(file))
+    loaded = await transport.run(host, load, check=False)
+    if not loaded.ok:
+        await transport.run(host, commands.psql(
+            engine, container, user, "postgres", f'DROP DATABASE IF EXISTS "{_id(incoming)}"'),
+            check=False)  # fmt: skip
+        tail = " / ".join(loaded.stderr.strip().splitlines()[-2:])
+        raise BackupError(f"{host}: {file} did not load ({tail}); database {db} is as it was")
+    swap = commands.psql(
+        engine, container, user, "postgres",
+        f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = "
+        f"'{_lit(db)}' AND pid <> pg_backend_pid()",
+        f'ALTER DATABASE "{_id(db)}" RENAME TO "{_id(kept)}"',
+        f'ALTER DATABASE "{_id(incoming)}" RENAME TO "{_id(db)}"',
+    )  # fmt: skip
+    try:
+        await transport.run(host, swap)
+    except CommandFailed as error:
+        raise BackupError(
+            f"{host}: the backup loaded into database {incoming}, but swapping it with {db} "
+            f"failed ({error.result.stderr.strip()}); check which of {db} and {kept} exists"
+        ) from None
+    return f"{file} restored into {db}; the data before is kept as database {kept}"
+
+
+async def restore_redis(transport: Transport, host: str, actx: AccessoryContext, file: str) -> str:
+    engine, container = actx.engine, actx.name
+    place = place_of(actx)
+    dir_out = await transport.run(host, commands.redis_cli(engine, container, "CONFIG", "GET",
+                                                           "dir"))  # fmt: skip
+    lines = dir_out.stdout.split()
+    data_dir = lines[1] if len(lines) > 1 else "/data"
+    aof = (await transport.run(host, commands.redis_cli(
+        engine, container, "CONFIG", "GET", "appendonly"))).stdout.split()  # fmt: skip
+    if len(aof) > 1 and aof[1] == "yes":
+        raise BackupError(f"{host}: {actx.name} uses appendonly (AOF), which would win over a "
+                          "restored RDB file; nothing was changed")  # fmt: skip
+    when = stamp()
+    await transport.run(host, cmd(engine, "stop", container))
+    try:
+        await transport.run(host, commands.redis_restore_files(
+            engine, actx.accessory.image, container, place, file, data_dir, when))  # fmt: skip
+    finally:
+        await transport.run(host, cmd(engine, "start", container))
+    return (f"{file} restored into {actx.name}; the data before is kept as "
+            f"{data_dir}/dump.rdb.before-restore-{when}")  # fmt: skip
+
+
+def _id(name: str) -> str:
+    return name.replace('"', '""')
+
+
+def _lit(text: str) -> str:
+    return text.replace("'", "''")

@@ -1,0 +1,96 @@
+"""Prove a backup restores: load it into a throwaway container, check it, remove the container.
+
+Postgres: the file's sha256 matches its manifest; pg_restore loads it whole (--exit-on-error)
+into a fresh server; every table the dump holds data for exists with exactly the rows the dump
+recorded (counted from the dump's own COPY data). Redis: redis-check-rdb passes and a fresh
+redis-server loads it (its key count is reported).
+"""
+
+from __future__ import annotations
+
+import secrets as tokens
+
+from dockyard.commands import backup as commands
+from dockyard.commands.base import Cmd, Raw, cmd
+from dockyard.errors import CommandFailed
+from dockyard.facts.backup import count_differences, parse_table_counts
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.accessory import AccessoryContext
+from dockyard.workflows.backup import BackupError, check_sum, listing, pick, place_of
+
+VERIFY_USER = "verify"
+
+
+async def verify(transport: Transport, host: str, actx: AccessoryContext, name: str | None) -> str:
+    place = place_of(actx)
+    entry = pick(await listing(transport, host, actx), name, host)
+    await check_sum(transport, host, place, entry)
+    throwaway = f"{actx.name}-verify-{tokens.token_hex(4)}"
+    try:
+        if place.settings.kind == "postgres":
+            detail = await verify_postgres(transport, host, actx, entry.file, throwaway)
+        else:
+            detail = await verify_redis(transport, host, actx, entry.file, throwaway)
+    finally:
+        await transport.run(host, commands.remove_container(actx.engine, throwaway), check=False)
+    return f"{entry.file} verified: {detail}"
+
+
+async def _must(transport: Transport, host: str, step: Cmd | Raw,
+                what: str, file: str) -> str:  # fmt: skip
+    try:
+        return (await transport.run(host, step)).stdout
+    except CommandFailed as error:
+        tail = " / ".join(error.result.stderr.strip().splitlines()[-3:]) or "no message"
+        raise BackupError(f"{host}: verify FAILED for {file}: {what} ({tail})") from None
+
+
+async def verify_postgres(
+    transport: Transport, host: str, actx: AccessoryContext, file: str, throwaway: str
+) -> str:
+    engine, place = actx.engine, place_of(actx)
+    env = {"POSTGRES_USER": VERIFY_USER, "POSTGRES_PASSWORD": tokens.token_hex(12),
+           "POSTGRES_DB": VERIFY_USER}  # fmt: skip
+    await _must(
+        transport,
+        host,
+        commands.run_throwaway(engine, throwaway, actx.accessory.image, place, env),
+        "the throwaway did not start",
+        file,
+    )
+    await _must(transport, host, commands.wait_ready_postgres(engine, throwaway),
+                "the throwaway Postgres did not become ready", file)  # fmt: skip
+    recorded = parse_table_counts(await _must(transport, host, commands.dump_row_counts(
+        engine, throwaway, file), "the dump cannot be read", file))  # fmt: skip
+    restore = cmd(engine, "exec", throwaway, "pg_restore", "--exit-on-error", "--no-owner",
+                  "--no-acl", "-U", VERIFY_USER, "-d", VERIFY_USER, f"/backups/{file}")  # fmt: skip
+    await _must(transport, host, restore, "the dump does not load", file)
+    restored = parse_table_counts(await _must(transport, host, commands.table_counts(
+        engine, throwaway, VERIFY_USER, VERIFY_USER), "cannot count the rows", file))  # fmt: skip
+    problems = count_differences(recorded, restored)
+    if problems:
+        raise BackupError(f"{host}: verify FAILED for {file}: " + "; ".join(problems[:5]))
+    rows = sum(recorded.values())
+    return f"loaded into a throwaway Postgres; {len(recorded)} table(s), {rows} row(s) match"
+
+
+async def verify_redis(
+    transport: Transport, host: str, actx: AccessoryContext, file: str, throwaway: str
+) -> str:
+    engine, place = actx.engine, place_of(actx)
+    await _must(transport, host, commands.run_throwaway(
+        engine, throwaway, actx.accessory.image, place, {},
+        ["sh", "-c", "mkdir -p /tmp/r && cp /backups/$0 /tmp/r/dump.rdb && "
+         "exec redis-server --dir /tmp/r --port 6379 --save ''", file],
+    ), "the throwaway did not start", file)  # fmt: skip
+    await _must(transport, host, commands.check_rdb(engine, throwaway, file),
+                "redis-check-rdb rejects it", file)  # fmt: skip
+    wait = Raw(
+        "i=0; until "
+        + cmd(engine, "exec", throwaway, "redis-cli", "ping").render()
+        + " 2>/dev/null | grep -q PONG; do i=$((i+1)); [ $i -ge 120 ] && exit 1; sleep 0.25; done"
+    )
+    await _must(transport, host, wait, "the throwaway Redis did not load it", file)
+    count = cmd(engine, "exec", throwaway, "redis-cli", "dbsize")
+    keys = await _must(transport, host, count, "cannot count keys", file)
+    return f"loaded into a throwaway Redis; {keys.strip()} key(s)"

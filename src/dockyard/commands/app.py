@@ -162,15 +162,20 @@ def make_dirs(*paths: str) -> Cmd:
 
 
 def remove_stopped(engine: str, filters: Sequence[str], keep: int) -> Seq:
-    """Remove stopped containers of the service beyond the newest `keep` (Kamal's prune)."""
+    """Remove stopped containers of the service beyond the newest `keep` (Kamal's prune).
+    Docker lists newest first; Podman lists oldest first and has no `dead` state."""
+    statuses = ["created", "exited", *(["dead"] if engine == "docker" else [])]
     listing = cmd(
-        engine, "ps", "--quiet", "--all", *filters,
-        "--filter", "status=created", "--filter", "status=exited", "--filter", "status=dead",
+        engine, "ps", "--quiet", "--all", *filters, *repeat("--filter", [f"status={s}" for s in statuses]),
+        *(["--sort", "created"] if engine == "podman" else []),
     )  # fmt: skip
+    newest_first = [listing, cmd("tac")] if engine == "podman" else [listing]
     return pipe(
-        listing,
+        *newest_first,
         cmd("tail", "-n", f"+{keep + 1}"),
-        Raw(f'while read id; do {engine} rm "$id" >/dev/null; done'),
+        Raw(
+            f'while read id; do {engine} rm "$id" >/dev/null && echo "removed container $id"; done'
+        ),
     )
 
 

@@ -71,7 +71,7 @@ def test_prune_and_audit() -> None:
     assert app.remove_stopped("docker", app.label_filters("demo"), keep=5).render() == (
         "docker ps --quiet --all --filter label=service=demo --filter status=created"
         " --filter status=exited --filter status=dead | tail -n +6"
-        ' | while read id; do docker rm "$id" >/dev/null; done'
+        ' | while read id; do docker rm "$id" >/dev/null && echo "removed container $id"; done'
     )
     assert app.audit(".dockyard/demo-audit.log", "[t] booted 'v2'").render() == (
         "mkdir -p \"$HOME/.dockyard\" && echo '[t] booted '\"'\"'v2'\"'\"''"
@@ -158,4 +158,12 @@ def test_read_state_writes_first_then_reads_in_one_command() -> None:
         "printf \"\\0\"; } && { podman inspect --format '{{.State.Running}}' dockyard-proxy "
         '2>/dev/null || echo missing; printf "\\0"; } && find "$HOME/.dockyard/proxy/routes" '
         "-maxdepth 1 -name '*.json' -exec cat '{}' ';' -exec printf '\\0' ';'"
+    )
+
+
+def test_podman_prune_lists_newest_first_and_knows_no_dead_state() -> None:
+    assert app.remove_stopped("podman", app.label_filters("demo"), keep=2).render() == (
+        "podman ps --quiet --all --filter label=service=demo --filter status=created"
+        " --filter status=exited --sort created | tac | tail -n +3"
+        ' | while read id; do podman rm "$id" >/dev/null && echo "removed container $id"; done'
     )

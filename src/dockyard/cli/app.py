@@ -268,3 +268,13 @@ def exec_command(interactive: bool, reuse: bool, env: tuple[str, ...], detach: b
     if failed:
         which = ", ".join(f"{h} (exit {code})" for h, code in failed.items())
         raise DockyardError(f"the command failed on {which}")
+
+
+@command.command("remove")
+@global_options
+@click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
+def remove(confirmed: bool, **kwargs: Any) -> None:
+    """Remove the app's containers, images, env files and routes; the proxy stays."""
+    from dockyard.cli.overview import remove_app  # overview builds on this module
+
+    remove_app(load(kwargs), confirmed, keep_proxy=True)

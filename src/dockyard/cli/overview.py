@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from dockyard.cli.app import for_hosts, load, selected_hosts, show
+from dockyard.cli.context import AppContext
 from dockyard.cli.options import global_options
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
@@ -60,7 +61,12 @@ def remove_command(confirmed: bool, **kwargs: Any) -> None:
 
     The proxy goes too, unless other apps are still routed through it.
     """
-    ctx = load(kwargs)
+    remove_app(load(kwargs), confirmed, keep_proxy=False)
+
+
+def remove_app(ctx: AppContext, confirmed: bool, *, keep_proxy: bool) -> None:
+    """`remove` and `app remove`: the app's containers, images, env files and routes, after a
+    confirmation; the proxy too (`remove`) unless another app uses it."""
     config = ctx.config
     question = (
         f"This removes every container, image and env file of {config.service} from "
@@ -77,8 +83,9 @@ def remove_command(confirmed: bool, **kwargs: Any) -> None:
         if host in config.proxy_hosts:
             proxy = ProxyController(transport, host, config.runtime, proxy_settings(config))
         return await remove_app_on_host(
-            transport, host, config.runtime, config.service, config.destination, routes, proxy
-        )
+            transport, host, config.runtime, config.service, config.destination, routes, proxy,
+            keep_proxy=keep_proxy,
+        )  # fmt: skip
 
     done = for_hosts(ctx, step)
     show({h: f"removed {config.service}; {what}" for h, what in done.items()}, False)

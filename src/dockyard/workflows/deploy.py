@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockyard.commands import app as app_commands
-from dockyard.commands.base import Command, all_of, cmd
+from dockyard.commands import prune as prune_commands
+from dockyard.commands.base import Command, all_of
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
@@ -156,14 +157,5 @@ async def _finish(
     if options.prune:
         filters = app_commands.label_filters(plan.service, destination=plan.destination)
         steps.append(app_commands.remove_stopped(plan.engine, filters, plan.retain_containers))
-        steps.append(
-            cmd(
-                plan.engine,
-                "image",
-                "prune",
-                "--force",
-                "--filter",
-                f"label=service={plan.service}",
-            )
-        )
+        steps.append(prune_commands.dangling_images(plan.engine, plan.service))
     await transport.run(host, all_of(*steps))

@@ -20,8 +20,11 @@ async def remove_app_on_host(
     destination: str | None,
     route_names: Sequence[str],
     proxy: ProxyController | None,
+    *,
+    keep_proxy: bool = False,
 ) -> str:
-    """Remove the app from one host; say what happened to the proxy."""
+    """Remove the app from one host; say what happened to the proxy. With keep_proxy (`app
+    remove`) only the app's routes leave the proxy."""
     filters = app_commands.label_filters(service, destination=destination)
     apps_dir = f".dockyard/apps/{service}" + (f"-{destination}" if destination else "")
     listing = " ".join(filters)
@@ -41,6 +44,8 @@ async def remove_app_on_host(
     ours = [r.name for r in routes if r.name in route_names]
     if ours:
         await proxy.apply(remove=ours)
+    if keep_proxy:
+        return "its routes left the proxy" if ours else "no route on the proxy"
     if any(r.name not in route_names for r in routes):
         return "proxy kept for the other apps on it"
     await transport.run(

@@ -225,3 +225,58 @@ def test_app_exec_in_a_new_container_with_the_current_env_file_and_in_the_runnin
         "ERROR (DockyardError): the command failed on "
         + ", ".join(f"{h.ip} (exit 3)" for h in lab.servers)
     )
+
+
+def test_prune_keeps_the_newest_stopped_containers_and_the_images_in_use(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    host = lab.servers[0].name
+    image = f"{lab.registry_host}/demo"
+    old = " ".join(
+        f"{lab.engine} create --label service=demo --label role=web --name demo-web-old{i} "
+        f"{image}:v1 >/dev/null;"
+        for i in range(7)
+    )
+    assert ssh(lab, host, f"{old} {lab.engine} tag {image}:v1 {image}:unused").returncode == 0
+    done = dockyard(app, "prune", "all", "-h", lab.servers[0].ip)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"removed {image}:unused" in done.stdout
+    filters = "--filter label=service=demo --filter status=created --filter status=exited"
+    stopped = ssh(lab, host, f"{lab.engine} ps --all {filters} --format '{{{{.Names}}}}'")
+    assert len(stopped.stdout.split()) == 5  # retain_containers, Kamal's default
+    assert "demo-web-old6" in stopped.stdout and "demo-web-old0" not in stopped.stdout
+    tags = ssh(lab, host, f"{lab.engine} images --format '{{{{.Tag}}}}' {image}").stdout.split()
+    assert "unused" not in tags and {"v1", "v2", "latest"} <= set(tags)  # used, or latest
+    assert answers(lab) == {"hello from demo v2"}
+
+
+def test_server_exec_runs_on_every_server_and_names_the_ones_that_fail(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    done = dockyard(app, "server", "exec", "hostname")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == "".join(f"{h.ip}: {h.name}\n" for h in lab.servers)
+    done = dockyard(app, "server", "exec", "-h", lab.servers[1].ip, "exit 4")
+    assert done.returncode == 1
+    assert done.stderr.endswith(f"the command failed on {lab.servers[1].ip} (exit 4)\n")
+    done = dockyard(app, "server", "bootstrap")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{lab.servers[0].ip}: {lab.engine} is installed\n" in done.stdout
+
+
+def test_app_remove_takes_the_app_and_its_routes_and_leaves_the_proxy(
+    lab: labs.LabInfo, app: Path, tmp_path: Path
+) -> None:
+    build_other_image(lab)
+    other = write_app(tmp_path, lab, service="other", host="other.test", image="other")
+    done = dockyard(other, "deploy", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = dockyard(other, "app", "remove", "-y")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "its routes left the proxy" in done.stdout
+    assert {get(h.ip, "other.test")[0] for h in lab.servers} == {404}
+    for host in lab.servers:
+        label = "--filter label=service=other"
+        left = ssh(lab, host.name, f"{lab.engine} ps -a -q {label}; {lab.engine} images -q {label}")
+        assert left.stdout.strip() == ""
+    assert answers(lab) == {"hello from demo v2"}  # the proxy and the other app are untouched

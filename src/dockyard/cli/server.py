@@ -1,0 +1,67 @@
+"""`dockyard server bootstrap|exec`: the servers themselves, app and accessory hosts alike."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from dockyard.cli.app import for_hosts, load, show, ssh_argv
+from dockyard.cli.context import AppContext
+from dockyard.cli.options import global_options
+from dockyard.commands.base import Raw
+from dockyard.errors import DockyardError, Result, UsageError
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows.bootstrap import bootstrap_hosts
+
+
+def server_hosts(ctx: AppContext) -> list[str]:
+    """Every host of the config (accessories too); -r narrows to roles, -h to hosts."""
+    config, selection = ctx.config, ctx.selection
+    roles = [r.name for r in config.roles if selection.role_ok(r.name)]
+    hosts = config.hosts_for_roles(roles) if ctx.options.roles else config.all_hosts
+    chosen = [h for h in hosts if selection.host_ok(h)]
+    if not chosen:
+        raise UsageError("no host matches the given --hosts/--roles; nothing to do")
+    return chosen
+
+
+@click.group("server")
+def command() -> None:
+    """Bootstrap servers and run commands on them."""
+
+
+@command.command("bootstrap")
+@global_options
+def bootstrap(**kwargs: Any) -> None:
+    """Install the container engine (Docker, or Podman with runtime: podman) where it is
+    missing; Debian and Ubuntu servers, as root. Safe to run again."""
+    ctx = load(kwargs)
+    hosts = server_hosts(ctx)
+    engine = ctx.config.runtime
+    ctx.run(lambda transport: bootstrap_hosts(transport, hosts, engine, ctx.printer.host))
+    show(dict.fromkeys(hosts, f"{engine} is installed"), False)
+
+
+@command.command("exec", context_settings={"ignore_unknown_options": True})
+@global_options
+@click.option("-i", "--interactive", is_flag=True, help="A real TTY, on the first host.")
+@click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_command(interactive: bool, words: tuple[str, ...], **kwargs: Any) -> None:
+    """Run a shell command on the servers (all at once) and show what each printed."""
+    ctx = load(kwargs)
+    hosts = server_hosts(ctx)
+    remote = " ".join(words)
+    if interactive:
+        os.execvp("ssh", ssh_argv(ctx, hosts[0], remote, tty=True))
+
+    async def step(transport: AsyncsshTransport, host: str) -> Result:
+        return await transport.run(host, Raw(remote), check=False)
+
+    results = for_hosts(ctx, step, hosts)
+    show({h: (r.stdout + r.stderr).splitlines() for h, r in results.items()}, False)
+    failed = {h: r.exit_status for h, r in results.items() if not r.ok}
+    if failed:
+        which = ", ".join(f"{h} (exit {code})" for h, code in failed.items())
+        raise DockyardError(f"the command failed on {which}")

@@ -100,7 +100,8 @@ def version(as_json: bool, **kwargs: Any) -> None:
 @command.command("stale_containers")
 @global_options
 @click.option("--stop", "stop_them", is_flag=True, help="Stop them.")
-def stale_containers(stop_them: bool, **kwargs: Any) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def stale_containers(stop_them: bool, as_json: bool, **kwargs: Any) -> None:
     """Show (or stop) running containers beside the one that serves, left by a killed deploy."""
     ctx = load(kwargs)
 
@@ -110,7 +111,7 @@ def stale_containers(stop_them: bool, **kwargs: Any) -> None:
             await transport.run(host, app_commands.stop(ctx.config.runtime, *stale))
         return stale
 
-    show(for_hosts(ctx, step), False)
+    show(for_hosts(ctx, step), as_json)
 
 
 def _start_stop(verb: str) -> click.Command:
@@ -132,7 +133,8 @@ command.add_command(_start_stop("stop"))
 
 @command.command("images")
 @global_options
-def images(**kwargs: Any) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def images(as_json: bool, **kwargs: Any) -> None:
     """Show the app's images on each host."""
     ctx = load(kwargs)
     listing = cmd(ctx.config.runtime, "images", "--filter", f"label=service={ctx.config.service}",
@@ -141,7 +143,7 @@ def images(**kwargs: Any) -> None:
     async def step(transport: AsyncsshTransport, host: str) -> list[str]:
         return (await transport.run(host, listing)).stdout.splitlines()
 
-    show(for_hosts(ctx, step), False)
+    show(for_hosts(ctx, step), as_json)
 
 
 @command.command("logs")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import Any
 
 import click
@@ -61,8 +63,12 @@ def release(**kwargs: Any) -> None:
 
 @command.command("status")
 @global_options
-def status(**kwargs: Any) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def status(as_json: bool, **kwargs: Any) -> None:
     """Show who holds the deploy lock, since when and why."""
     ctx = AppContext.load(GlobalOptions.from_kwargs(kwargs), version="unknown")
     holder = ctx.run(lambda transport: _lock(ctx, transport).status())
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(holder) if holder else None, indent=2))
+        return
     click.echo(f"Locked: {holder.describe()}" if holder else "There is no deploy lock")

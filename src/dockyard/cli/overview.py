@@ -41,7 +41,8 @@ def details_command(as_json: bool, **kwargs: Any) -> None:
 
 @click.command("audit")
 @global_options
-def audit_command(**kwargs: Any) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def audit_command(as_json: bool, **kwargs: Any) -> None:
     """Show the last 50 lines of each host's audit log."""
     ctx = load(kwargs)
     log = HomePath(app_commands.audit_log(ctx.config.service, ctx.config.destination))
@@ -50,7 +51,7 @@ def audit_command(**kwargs: Any) -> None:
         result = await transport.run(host, cmd("tail", "-n", "50", log), check=False)
         return result.stdout.splitlines()
 
-    show(for_hosts(ctx, step), False)
+    show(for_hosts(ctx, step), as_json)
 
 
 @click.command("remove")

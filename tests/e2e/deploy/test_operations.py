@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -65,8 +66,11 @@ def test_a_manual_lock_refuses_deploys_and_says_who_and_why(lab: labs.LabInfo, a
     assert error.startswith("ERROR (LockError): the deploy lock on")
     assert "migrating the db" in error and "dockyard lock release" in error
     assert "Locked: locked by" in dockyard(app, "lock", "status").stdout
+    held = json.loads(dockyard(app, "lock", "status", "--json").stdout)
+    assert held["message"] == "migrating the db" and held["pid"] == 0  # manual: no process
     assert dockyard(app, "lock", "release").returncode == 0
     assert dockyard(app, "lock", "status").stdout.strip() == "There is no deploy lock"
+    assert json.loads(dockyard(app, "lock", "status", "--json").stdout) is None
 
 
 def test_lock_wait_waits_for_a_running_deploy(lab: labs.LabInfo, app: Path) -> None:
@@ -280,3 +284,11 @@ def test_app_remove_takes_the_app_and_its_routes_and_leaves_the_proxy(
         left = ssh(lab, host.name, f"{lab.engine} ps -a -q {label}; {lab.engine} images -q {label}")
         assert left.stdout.strip() == ""
     assert answers(lab) == {"hello from demo v2"}  # the proxy and the other app are untouched
+
+
+def test_audit_and_images_as_json(lab: labs.LabInfo, app: Path) -> None:
+    audit = json.loads(dockyard(app, "audit", "--json").stdout)
+    assert set(audit) == {h.ip for h in lab.servers}
+    assert all(any("Booted app version v2" in line for line in log) for log in audit.values())
+    images = json.loads(dockyard(app, "app", "images", "--json").stdout)
+    assert all(any(":v2 " in line for line in found) for found in images.values()), images

@@ -114,10 +114,14 @@ def checksum(place: BackupPlace, file: str) -> Cmd:
 
 
 # --- Postgres ----------------------------------------------------------------------------------
-def psql(engine: str, container: str, user: str, database: str, *sql: str) -> Cmd:
-    """psql in the container over its local socket, stopping at the first error."""
+def psql(
+    engine: str, container: str, user: str, database: str, *sql: str, atomic: bool = False
+) -> Cmd:
+    """psql in the container over its local socket, stopping at the first error; `atomic`
+    runs every statement in one transaction."""
     args = [x for statement in sql for x in ("-c", statement)]
     return cmd(engine, "exec", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+               *(["--single-transaction"] if atomic else []),
                "-U", user, "-d", database, *args)  # fmt: skip
 
 

@@ -11,14 +11,16 @@ Redis: the accessory is stopped (it saves), its dump.rdb is kept as
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from dockyard.commands import backup as commands
 from dockyard.commands.base import cmd
-from dockyard.errors import CommandFailed
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessory import AccessoryContext
 from dockyard.workflows.backup import BackupError, check_sum, listing, pick, place_of
+
+SWAP_TRIES = 10
 
 
 def postgres_names(actx: AccessoryContext) -> tuple[str, str]:
@@ -50,8 +52,9 @@ async def restore_postgres(
     engine, container = actx.engine, actx.name
     user, db = postgres_names(actx)
     place = place_of(actx)
+    # a scheduled pg_dump is not the app: it is cut off by the swap and records a failure
     sessions_sql = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{_lit(db)}' "
-                    "AND pid <> pg_backend_pid()")  # fmt: skip
+                    "AND pid <> pg_backend_pid() AND application_name <> 'pg_dump'")  # fmt: skip
     result = await transport.run(host, commands.psql(engine, container, user, "postgres",
                                                      sessions_sql))  # fmt: skip
     sessions = int(result.stdout.strip() or 0)
@@ -73,21 +76,34 @@ async def restore_postgres(
             check=False)  # fmt: skip
         tail = " / ".join(loaded.stderr.strip().splitlines()[-2:])
         raise BackupError(f"{host}: {file} did not load ({tail}); database {db} is as it was")
-    swap = commands.psql(
-        engine, container, user, "postgres",
-        f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = "
-        f"'{_lit(db)}' AND pid <> pg_backend_pid()",
-        f'ALTER DATABASE "{_id(db)}" RENAME TO "{_id(kept)}"',
-        f'ALTER DATABASE "{_id(incoming)}" RENAME TO "{_id(db)}"',
-    )  # fmt: skip
-    try:
-        await transport.run(host, swap)
-    except CommandFailed as error:
-        raise BackupError(
-            f"{host}: the backup loaded into database {incoming}, but swapping it with {db} "
-            f"failed ({error.result.stderr.strip()}); check which of {db} and {kept} exists"
-        ) from None
+    await swap_databases(transport, host, actx, db, incoming, kept)
     return f"{file} restored into {db}; the data before is kept as database {kept}"
+
+
+async def swap_databases(
+    transport: Transport, host: str, actx: AccessoryContext, db: str, incoming: str, kept: str
+) -> None:
+    """Disconnect the live database's sessions, then rename both in one transaction (both
+    renames or neither); a session that is slow to leave gets a few more tries."""
+    user = postgres_names(actx)[0]
+    terminate = commands.psql(actx.engine, actx.name, user, "postgres",
+        f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = "
+        f"'{_lit(db)}' AND pid <> pg_backend_pid()")  # fmt: skip
+    swap = commands.psql(
+        actx.engine, actx.name, user, "postgres",
+        f'ALTER DATABASE "{_id(db)}" RENAME TO "{_id(kept)}"',
+        f'ALTER DATABASE "{_id(incoming)}" RENAME TO "{_id(db)}"', atomic=True,
+    )  # fmt: skip
+    for _ in range(SWAP_TRIES):
+        await transport.run(host, terminate)
+        result = await transport.run(host, swap, check=False)
+        if result.ok:
+            return
+        await asyncio.sleep(0.5)
+    raise BackupError(
+        f"{host}: the backup loaded into database {incoming}, but renaming it to {db} failed "
+        f"({result.stderr.strip()}); {db} is as it was and {incoming} holds the restored data"
+    )
 
 
 async def restore_redis(transport: Transport, host: str, actx: AccessoryContext, file: str) -> str:

@@ -21,6 +21,7 @@ from dockyard.plan.from_config import Selection
 from dockyard.secrets import Secrets, load_secrets
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.options import SshOptions
+from dockyard.workflows.hooks import HookContext, run_hook
 
 T = TypeVar("T")
 
@@ -30,6 +31,7 @@ class AppContext:
     options: GlobalOptions
     config: Config
     root: Path = field(default_factory=Path.cwd)
+    connected: bool = False  # pre-connect runs once, before the first connection
 
     @classmethod
     def load(cls, options: GlobalOptions, *, version: str | None = None) -> AppContext:
@@ -69,6 +71,11 @@ class AppContext:
         """Run async work with a transport that is always closed; print details of a failure."""
 
         async def main() -> T:
+            if not self.connected:
+                selection = self.selection
+                hosts = [h for h in self.config.all_hosts if selection.host_ok(h)]
+                await self.hook("pre-connect", hosts)
+                self.connected = True
             transport = self.transport()
             try:
                 return await work(transport)
@@ -82,6 +89,34 @@ class AppContext:
         except DockyardError as error:
             self.printer.failure(error)
             raise
+
+    def hook_context(self, hosts: Iterable[str] = ()) -> HookContext:
+        """Kamal's hook variables for the command that runs (KAMAL_COMMAND/SUBCOMMAND from
+        the command line: `proxy reboot` is proxy/reboot)."""
+        words = _command_words()
+        return HookContext(
+            service=self.config.service, version=self.config.version, performer=performer(),
+            command=words[0] if words else "", subcommand=" ".join(words[1:]),
+            destination=self.config.destination, hosts=tuple(hosts),
+            roles=tuple(self.options.roles),
+        )  # fmt: skip
+
+    async def hook(self, name: str, hosts: Iterable[str] = ()) -> bool:
+        """Run a hook (unless -H); a failing hook raises HookError and stops the command."""
+        hooks_path = self.root / self.config.hooks_path
+        context = self.hook_context(hosts)
+        return await run_hook(hooks_path, name, context, skip=self.options.skip_hooks)
+
+
+def _command_words() -> list[str]:
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    words: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        words.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    return words
 
 
 def token() -> str:

@@ -75,10 +75,16 @@ def reboot(rolling: bool, confirmed: bool, **kwargs: Any) -> None:
 
     hosts = proxy_hosts(ctx)
 
+    async def group(t: AsyncsshTransport, group_hosts: list[str]) -> dict[str, str]:
+        await ctx.hook("pre-proxy-reboot", group_hosts)
+        done = await on_hosts(group_hosts, lambda host: step(t, host))
+        await ctx.hook("post-proxy-reboot", group_hosts)
+        return done
+
     async def all_hosts(t: AsyncsshTransport) -> dict[str, str]:
         if not rolling:
-            return await on_hosts(hosts, lambda host: step(t, host))
-        return {host: (await on_hosts([host], lambda h: step(t, h)))[host] for host in hosts}
+            return await group(t, hosts)
+        return {host: (await group(t, [host]))[host] for host in hosts}
 
     show(ctx.run(all_hosts), False)
 

@@ -40,7 +40,18 @@ def bootstrap(**kwargs: Any) -> None:
     ctx = load(kwargs)
     hosts = server_hosts(ctx)
     engine = ctx.config.runtime
-    ctx.run(lambda transport: bootstrap_hosts(transport, hosts, engine, ctx.printer.host))
+    installed: list[str] = []
+
+    def report(host: str, message: str) -> None:
+        installed.append(host)
+        ctx.printer.host(host, message)
+
+    async def work(transport: AsyncsshTransport) -> None:
+        await bootstrap_hosts(transport, hosts, engine, report)
+        if installed:  # Kamal's docker-setup hook: after an engine was installed somewhere
+            await ctx.hook("docker-setup", installed)
+
+    ctx.run(work)
     show(dict.fromkeys(hosts, f"{engine} is installed"), False)
 
 

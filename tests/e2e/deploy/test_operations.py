@@ -292,3 +292,47 @@ def test_audit_and_images_as_json(lab: labs.LabInfo, app: Path) -> None:
     assert all(any("Booted app version v2" in line for line in log) for log in audit.values())
     images = json.loads(dockyard(app, "app", "images", "--json").stdout)
     assert all(any(":v2 " in line for line in found) for found in images.values()), images
+
+
+def test_hooks_run_in_order_with_kamals_variables_and_a_failing_one_stops_the_deploy(
+    lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    root = write_app(tmp_path / "app", lab)  # the same app, with hooks
+    hooks, record = root / ".kamal" / "hooks", tmp_path / "hooks.log"
+    hooks.mkdir()
+    names = ["pre-connect", "pre-deploy", "pre-app-boot", "post-app-boot", "post-deploy",
+             "pre-proxy-reboot", "post-proxy-reboot"]  # fmt: skip
+    line = "$KAMAL_COMMAND/$KAMAL_SUBCOMMAND $KAMAL_VERSION $KAMAL_HOSTS lock=$KAMAL_LOCK"
+    for name in names:
+        (hooks / name).write_text(f'#!/bin/sh\necho "{name} {line}" >> {record}\n')
+        (hooks / name).chmod(0o755)
+    hosts = ",".join(h.ip for h in lab.servers)
+    done = dockyard(root, "deploy", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert record.read_text().splitlines() == [
+        f"pre-connect deploy/ v1 {hosts} lock=false",
+        f"pre-deploy deploy/ v1 {hosts} lock=true",
+        f"pre-app-boot deploy/ v1 {hosts} lock=true",
+        f"post-app-boot deploy/ v1 {hosts} lock=true",
+        f"post-deploy deploy/ v1 {hosts} lock=false",
+    ]
+    (hooks / "pre-deploy").write_text("#!/bin/sh\necho no deploys on fridays\nexit 1\n")
+    done = dockyard(root, "deploy", "-P", "--version", "v2")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "ERROR (HookError): hook pre-deploy exited 1: no deploys on fridays; "
+        "fix it, or skip hooks with -H/--skip-hooks"
+    )
+    assert ssh(lab, lab.servers[0].name, "test -e .dockyard/lock-demo").returncode == 1
+    assert answers(lab) == {"hello from demo v1"}
+    record.unlink()
+    done = dockyard(root, "proxy", "reboot", "--rolling", "-y")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert record.read_text().splitlines()[1:] == [
+        f"{name} proxy/reboot unknown {host.ip} lock=false"
+        for host in lab.servers
+        for name in ("pre-proxy-reboot", "post-proxy-reboot")
+    ]
+    assert answers(lab) == {"hello from demo v1"}
+    done = dockyard(root, "deploy", "-P", "-H", "--version", "v2")  # -H skips the hooks
+    assert done.returncode == 0, done.stdout + done.stderr

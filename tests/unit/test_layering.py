@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "dockyard"
-PURE_PACKAGES = ["config", "commands", "facts", "plan"]
+PURE_PACKAGES = ["config", "commands", "facts", "plan", "backups"]
 BANNED_MODULES = {
     "os", "subprocess", "socket", "asyncio", "asyncssh", "shutil", "tempfile", "pathlib",
     "urllib", "http", "httpx", "h11", "time", "random", "secrets", "glob", "io", "sys",

@@ -1,0 +1,79 @@
+"""Exact renders of the backup commands."""
+
+from dockyard.backups.settings import BackupSettings
+from dockyard.commands import backup
+from dockyard.config.model import Env
+from dockyard.config.settings import Accessory
+from dockyard.plan.backup_schedule import parse_cron
+
+
+def place(directory: str | None = None) -> backup.BackupPlace:
+    db = Accessory(name="db", service_name="shop-db", image="postgres:15", hosts=("h",),
+                   env=Env(clear={"POSTGRES_USER": "shop"}))  # fmt: skip
+    settings = BackupSettings("db", "postgres", parse_cron("*/30 * * * *"), keep=3,
+                              max_age_seconds=3600, directory=directory)  # fmt: skip
+    return backup.BackupPlace(db, settings)
+
+
+def test_backup_container_runs_the_accessory_image_with_its_env_and_the_schedule() -> None:
+    rendered = backup.run_backup_container(
+        "docker", place(), ".kamal/apps/shop/env/accessories/db.env"
+    ).render()
+    assert rendered == (
+        "docker run --detach --restart unless-stopped --name shop-db-backup --network kamal"
+        " --user 0 --entrypoint /bin/sh --env POSTGRES_USER=shop --env KIND=postgres"
+        " --env PREFIX=shop-db --env EXT=pgdump --env KEEP=3 --env MAX_AGE=3600"
+        " --env DB_HOST=shop-db --env 'CRON_MINUTES= 0 30 '"
+        " --env 'CRON_HOURS= " + " ".join(str(h) for h in range(24)) + " '"
+        " --env 'CRON_DAYS= " + " ".join(str(d) for d in range(1, 32)) + " '"
+        " --env 'CRON_MONTHS= " + " ".join(str(m) for m in range(1, 13)) + " '"
+        " --env 'CRON_WEEKDAYS= 0 1 2 3 4 5 6 ' --env CRON_DAY_OR=0"
+        ' --env-file "$HOME/.kamal/apps/shop/env/accessories/db.env"'
+        ' --volume "$HOME/.dockyard/backups/shop-db:/backups"'
+        ' --volume "$HOME/.dockyard/accessories/shop-db:/dockyard:ro"'
+        " --label service=shop-db --label dockyard-backup=db --log-opt max-size=10m"
+        " postgres:15 /dockyard/schedule.sh"
+    )
+
+
+def test_an_absolute_target_directory_is_used_as_given() -> None:
+    assert place("/var/backups/db").mount("/backups", ":ro") == "/var/backups/db:/backups:ro"
+    assert backup.checksum(place("/var/backups/db"), "f.pgdump").render() == (
+        "sha256sum /var/backups/db/f.pgdump"
+    )
+    assert backup.checksum(place(), "f.pgdump").render() == (
+        'sha256sum "$HOME/.dockyard/backups/shop-db/f.pgdump"'
+    )
+
+
+def test_backup_now_runs_the_scheduled_script() -> None:
+    assert backup.backup_now("podman", place()).render() == (
+        "podman exec shop-db-backup sh /dockyard/backup.sh"
+    )
+
+
+def test_restore_streams_the_host_file_into_pg_restore() -> None:
+    assert backup.pg_restore_from_host(
+        "docker", "shop-db", "shop", "shop__restoring", place().path("f.pgdump")
+    ).render() == (
+        "docker exec -i shop-db pg_restore --exit-on-error --no-owner --no-acl -U shop"
+        ' -d shop__restoring < "$HOME/.dockyard/backups/shop-db/f.pgdump"'
+    )
+
+
+def test_psql_atomic_stops_at_the_first_error() -> None:
+    assert backup.psql("docker", "shop-db", "shop", "postgres", "A", "B", atomic=True).render() == (
+        "docker exec shop-db psql -X -q -At -v ON_ERROR_STOP=1 --single-transaction -U shop"
+        " -d postgres -c A -c B"
+    )
+
+
+def test_verify_throwaway_has_no_network_and_reads_backups_only() -> None:
+    rendered = backup.run_throwaway(
+        "docker", "shop-db-verify-1", "postgres:15", place(), {"POSTGRES_USER": "verify"}
+    ).render()
+    assert rendered == (
+        "docker run --detach --name shop-db-verify-1 --network none"
+        " --label dockyard-backup-verify=db --env POSTGRES_USER=verify"
+        ' --volume "$HOME/.dockyard/backups/shop-db:/backups:ro" postgres:15'
+    )

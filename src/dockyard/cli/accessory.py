@@ -23,11 +23,7 @@ Step = Callable[[AsyncsshTransport, str, flows.AccessoryContext], Awaitable[Any]
 
 
 def context_for(ctx: AppContext, accessory: Accessory) -> flows.AccessoryContext:
-    secrets = ctx.secret_values(accessory.env.secret_names)
-    registry = accessory.registry
-    if registry:
-        names = [c.secret for c in (registry.username, registry.password) if c and c.secret]
-        secrets.update(ctx.secret_values(names))
+    secrets = ctx.secret_values(flows.secret_names(ctx.config, [accessory.name]))
     return flows.AccessoryContext(ctx.config, accessory, secrets, ctx.root)
 
 

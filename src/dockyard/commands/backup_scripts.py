@@ -80,5 +80,7 @@ while :; do
     in_set "$d" "$CRON_DAYS" && in_set "$w" "$CRON_WEEKDAYS" || continue
   fi
   sh /dockyard/backup.sh >> /backups/.schedule.log 2>&1
+  tail -n 500 /backups/.schedule.log > /backups/.schedule.log.tmp &&
+    mv -f /backups/.schedule.log.tmp /backups/.schedule.log
 done
 """

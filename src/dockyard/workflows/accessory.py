@@ -167,6 +167,19 @@ async def details_on_host(transport: Transport, host: str, ctx: AccessoryContext
     return [line.replace("\t", "  ") for line in out.splitlines() if line.strip()]
 
 
+def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:
+    """The secrets boot_all needs: the accessories' env secrets and registry credentials."""
+    found: list[str] = []
+    for accessory in config.accessories:
+        if names and accessory.name not in names:
+            continue
+        found += accessory.env.secret_names
+        registry = accessory.registry
+        if registry:
+            found += [c.secret for c in (registry.username, registry.password) if c and c.secret]
+    return tuple(dict.fromkeys(found))
+
+
 async def boot_all(
     transport: Transport,
     config: Config,
@@ -176,7 +189,11 @@ async def boot_all(
     names: Sequence[str] = (),
 ) -> dict[str, dict[str, str]]:
     """Boot every accessory (or the named ones) on its hosts: accessory -> {host: outcome}.
-    What `setup` calls, after the proxy is up and before the app boots (as Kamal)."""
+    What `setup` calls before the app boots, as Kamal does:
+
+        secrets = ctx.secret_values(accessory.secret_names(config))
+        await accessory.boot_all(transport, config, secrets, root=ctx.root)
+    """
     outcomes: dict[str, dict[str, str]] = {}
     for accessory in config.accessories:
         if names and accessory.name not in names:

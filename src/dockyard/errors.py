@@ -139,7 +139,12 @@ class HookError(DockyardError):
 
 
 class BuildError(DockyardError):
-    pass
+    """`logs`: the build's own last output lines, shown under the error line."""
+
+    def __init__(self, message: str, *, logs: str = "") -> None:
+        self.logs = logs
+        self.name = "the build"
+        super().__init__(message)
 
 
 class DeliveryError(DockyardError):

@@ -7,23 +7,15 @@ from typing import Any
 
 import click
 
+from dockyard.cli.build import ship
 from dockyard.cli.context import AppContext, performer, token
 from dockyard.cli.options import GlobalOptions, global_options
-from dockyard.commands.base import Secret
-from dockyard.config.model import Credential
-from dockyard.errors import DockyardError, NotBuiltError
+from dockyard.errors import DockyardError
 from dockyard.plan.deploy import DeployPlan
 from dockyard.plan.from_config import deploy_plan
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows import rollback as rollback_workflow
 from dockyard.workflows.deploy import DeployOptions, DeployResult, deploy
-from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.pull import pull_on_host
-
-BUILD_NOT_BUILT = (
-    "building images is not built yet (issue #5); to deploy an image already in the registry, "
-    "add -P/--skip-push"
-)
 
 
 def plan_for(ctx: AppContext) -> DeployPlan:
@@ -45,33 +37,12 @@ def plan_for(ctx: AppContext) -> DeployPlan:
     )
 
 
-def registry_login(ctx: AppContext) -> tuple[str, str, Secret] | None:
-    """(server, username, password) for `docker login` on the servers, or None (no auth)."""
-    registry = ctx.config.registry
-    if not registry.server or registry.local or not (registry.username and registry.password):
-        return None
-    username = _credential(ctx, registry.username)
-    return (registry.server, str(username), Secret(_credential(ctx, registry.password)))
-
-
-def _credential(ctx: AppContext, credential: Credential) -> str:
-    return ctx.secrets.get(credential.secret) if credential.secret else credential.literal or ""
-
-
-async def pull_image(ctx: AppContext, transport: AsyncsshTransport, plan: DeployPlan) -> None:
-    login = registry_login(ctx)
-    ctx.printer.step(f"Pulling {plan.image} on {len(plan.hosts)} host(s)")
-    await on_hosts(
-        plan.hosts,
-        lambda host: pull_on_host(transport, host, plan.engine, plan.image, plan.service, login),
-    )
-
-
 def run_deploy(
     ctx: AppContext,
     options: DeployOptions,
     *,
-    pull: bool = True,
+    build: bool = True,
+    no_cache: bool = False,
     before: Callable[[AsyncsshTransport], Awaitable[None]] | None = None,
 ) -> DeployResult:
     plan = plan_for(ctx)
@@ -81,8 +52,7 @@ def run_deploy(
     async def work(transport: AsyncsshTransport) -> DeployResult:
         if before is not None:  # on the same connections (setup's engine check)
             await before(transport)
-        if pull:
-            await pull_image(ctx, transport, plan)
+        await ship(ctx, transport, plan.hosts, build=build, no_cache=no_cache)
         ctx.printer.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
         return await deploy(transport, plan, options, report=ctx.printer.host)
 
@@ -116,38 +86,33 @@ def deploy_options(opts: GlobalOptions, command: str, **kwargs: Any) -> DeployOp
 
 @click.command("deploy")
 @global_options
-@click.option("-P", "--skip-push", is_flag=True, help="Don't build; pull the image as it is.")
+@click.option("-P", "--skip-push", is_flag=True, help="Don't build; ship the image as it is.")
 @click.option("--no-cache", is_flag=True, help="Build without the build cache.")
 def deploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
     """Deploy the app with zero downtime: ship, boot beside the old, switch, drain, stop old."""
     opts = GlobalOptions.from_kwargs(kwargs)
-    if not skip_push:
-        raise NotBuiltError(BUILD_NOT_BUILT)
-    run_deploy(AppContext.load(opts), deploy_options(opts, "deploy"))
+    options = deploy_options(opts, "deploy")
+    run_deploy(AppContext.load(opts), options, build=not skip_push, no_cache=no_cache)
 
 
 @click.command("redeploy")
 @global_options
-@click.option("-P", "--skip-push", is_flag=True, help="Don't build; pull the image as it is.")
+@click.option("-P", "--skip-push", is_flag=True, help="Don't build; ship the image as it is.")
 @click.option("--no-cache", is_flag=True)
 def redeploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
     """Deploy without booting the proxy and without pruning."""
     opts = GlobalOptions.from_kwargs(kwargs)
-    if not skip_push:
-        raise NotBuiltError(BUILD_NOT_BUILT)
     options = deploy_options(opts, "redeploy", boot_proxy=False, prune=False)
-    run_deploy(AppContext.load(opts), options)
+    run_deploy(AppContext.load(opts), options, build=not skip_push, no_cache=no_cache)
 
 
 @click.command("setup")
 @global_options
-@click.option("-P", "--skip-push", is_flag=True, help="Don't build; pull the image as it is.")
+@click.option("-P", "--skip-push", is_flag=True, help="Don't build; ship the image as it is.")
 @click.option("--no-cache", is_flag=True)
 def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
     """Check the servers' container engine, then deploy (accessories come with issue #6)."""
     opts = GlobalOptions.from_kwargs(kwargs)
-    if not skip_push:
-        raise NotBuiltError(BUILD_NOT_BUILT)
     ctx = AppContext.load(opts)
     from dockyard.workflows.bootstrap import bootstrap_hosts
 
@@ -157,6 +122,8 @@ def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
     run_deploy(
         ctx,
         deploy_options(opts, "setup"),
+        build=not skip_push,
+        no_cache=no_cache,
         before=lambda t: bootstrap_hosts(t, config.app_hosts, config.runtime, ctx.printer.host),
     )
 

@@ -218,7 +218,11 @@ def mounted_path(raw: Any) -> MountedPath:
 
 def build_dockyard(raw: Mapping[str, Any]) -> Dockyard:
     image = (raw.get("proxy") or {}).get("image", DEFAULT_PROXY_IMAGE)
-    return Dockyard(runtime=raw.get("runtime", "docker"), proxy_image=parts.text(image))
+    return Dockyard(
+        runtime=raw.get("runtime", "docker"),
+        proxy_image=parts.text(image),
+        delivery=raw.get("delivery", "registry"),
+    )
 
 
 def _optional_text(value: Any) -> str | None:

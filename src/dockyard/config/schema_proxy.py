@@ -82,6 +82,13 @@ ACCESSORY: dict[str, Spec] = {
 
 X_DOCKYARD: dict[str, Spec] = {
     "runtime": ("enum", "Container engine on the servers.", "docker", "docker|podman"),
+    "delivery": (
+        "enum",
+        "How images reach the servers: through the registry, or straight over "
+        "SSH (only missing layers; no registry needed).",
+        "registry",
+        "registry|ssh",
+    ),
     "proxy": ("section", "The Caddy proxy dockyard runs on each server.", "", "x_proxy"),
     "backups": (
         "backups",

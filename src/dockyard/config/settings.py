@@ -123,3 +123,4 @@ class Dockyard:
 
     runtime: str = "docker"
     proxy_image: str = DEFAULT_PROXY_IMAGE
+    delivery: str = "registry"  # or "ssh": registry-free transfer of the missing layers

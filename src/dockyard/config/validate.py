@@ -185,8 +185,14 @@ def validate(doc: Doc) -> dict[Any, Any]:
     for key in SECTION_ORDER:
         if key in root:
             checker.key(root[key], SECTIONS["root"][key], (key,))
-        elif key == "registry":  # Kamal checks these even when they are missing
-            special.registry(checker, {}, (key,))
+        elif key == "registry" and not _ssh_delivery(root):
+            special.registry(checker, {}, (key,))  # Kamal checks these even when missing
         elif key == "builder":
             special.after_section(checker, key, {}, (key,))
     return root
+
+
+def _ssh_delivery(root: dict[Any, Any]) -> bool:
+    """Images delivered over SSH (x-dockyard.delivery: ssh) need no registry section."""
+    section = root.get("x-dockyard")
+    return isinstance(section, dict) and section.get("delivery") == "ssh"

@@ -26,6 +26,7 @@ def config_view(config: Config) -> dict[str, Any]:
         "latest_image": config.latest_image,
         "runtime": config.runtime,
         "proxy_image": config.dockyard.proxy_image,
+        "delivery": config.dockyard.delivery,
         "primary_role": config.primary_role_name,
         "primary_host": config.primary_host,
         "hosts": list(config.all_hosts),

@@ -9,9 +9,12 @@ the engine looks a layer up by its chain before it opens the layer's file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from dockyard.commands.build import BuildSpec, check_arches
+from dockyard.config.objects import Config
+from dockyard.errors import BuildError
 from dockyard.facts.image import HostImages, hex_of, layers_present
 
 
@@ -66,3 +69,70 @@ def bytes_needed(transfer: HostTransfer, sizes: Mapping[str, int]) -> int:
     """Disk a host needs for a transfer: the compressed layers, then about 3x them unpacked."""
     compressed = sum(sizes.get(layer, 0) for layer in transfer.send)
     return compressed * 4
+
+
+# --- the build ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemoteBuilder:
+    user: str | None
+    host: str
+    port: int | None
+
+
+def parse_remote(url: str) -> RemoteBuilder:
+    """`ssh://[user@]host[:port]` of builder.remote (Kamal's form; a tcp:// daemon is not SSH)."""
+    if not url.startswith("ssh://"):
+        raise BuildError(
+            f"builder/remote: {url!r} is not an ssh:// address; use ssh://user@host, the "
+            "builder is reached over SSH"
+        )
+    rest = url[len("ssh://") :].rstrip("/")
+    user, _, hostport = rest.rpartition("@")
+    host, port = hostport, None
+    if hostport.count(":") == 1:
+        host, _, port_text = hostport.partition(":")
+        if not port_text.isdigit():
+            raise BuildError(f"builder/remote: {port_text!r} in {url!r} is not a port")
+        port = int(port_text)
+    if not host:
+        raise BuildError(f"builder/remote: no host in {url!r}; use ssh://user@host")
+    return RemoteBuilder(user or None, host.strip("[]"), port)
+
+
+def build_spec(
+    config: Config, *, no_cache: bool = False, secret_names: Sequence[str] | None = None
+) -> BuildSpec:
+    """What to build, from the builder section: tags version + latest, the service label."""
+    builder = config.builder
+    cache = builder.cache or {}
+    cache_ref = f"{config.repository}-build-cache"
+    cache_type = cache.get("type")
+    return BuildSpec(
+        tags=(config.absolute_image, config.latest_image),
+        service=config.service,
+        dockerfile=builder.dockerfile,
+        context=builder.context or ".",
+        arches=check_arches(builder.arch),
+        target=builder.target,
+        args={str(k): str(v) for k, v in builder.args.items()},
+        secrets=tuple(secret_names if secret_names is not None else builder.secrets),
+        ssh=builder.ssh,
+        no_cache=no_cache,
+        cache_from=f"type=registry,ref={cache.get('image', cache_ref)}"
+        if cache_type == "registry"
+        else ("type=gha" if cache_type == "gha" else None),
+        cache_to=_cache_to(cache, cache_ref),
+        provenance=None if builder.provenance is None else str(builder.provenance).lower(),
+        sbom=builder.sbom,
+    )
+
+
+def _cache_to(cache: Mapping[str, str], cache_ref: str) -> str | None:
+    options = f",{cache['options']}" if cache.get("options") else ""
+    if cache.get("type") == "registry":
+        return f"type=registry,ref={cache.get('image', cache_ref)}{options}"
+    if cache.get("type") == "gha":
+        return f"type=gha{options}"
+    return None

@@ -28,7 +28,7 @@ class FileTransport(Transport, Downloads, Protocol):
 class ImageSource(Protocol):
     name: str
 
-    async def run(self, command: Command) -> str: ...
+    async def run(self, command: Command, *, input: str | None = None) -> str: ...
 
     async def fetch(self, path: str) -> bytes: ...
 
@@ -38,8 +38,8 @@ class HostSource:
         self.transport = transport
         self.name = host
 
-    async def run(self, command: Command) -> str:
-        return (await self.transport.run(self.name, command)).stdout
+    async def run(self, command: Command, *, input: str | None = None) -> str:
+        return (await self.transport.run(self.name, command, input=input)).stdout
 
     async def fetch(self, path: str) -> bytes:
         return await self.transport.download(self.name, path)
@@ -50,15 +50,16 @@ class LocalSource:
 
     name = "local"
 
-    async def run(self, command: Command) -> str:
+    async def run(self, command: Command, *, input: str | None = None) -> str:
         process = await asyncio.create_subprocess_exec(
             "sh",
             "-c",
             command.render(),
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        out, err = await process.communicate()
+        out, err = await process.communicate((input or "").encode())
         result = Result(
             "local",
             command.render(redact=True),

@@ -21,6 +21,7 @@ from dockyard.plan.from_config import proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows import app as app_workflows
 from dockyard.workflows import app_exec as app_exec_workflow
+from dockyard.workflows.deploy import deploy
 from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.proxy import ProxyController
 
@@ -280,3 +281,43 @@ def remove(confirmed: bool, **kwargs: Any) -> None:
     from dockyard.cli.overview import remove_app  # overview builds on this module
 
     remove_app(load(kwargs), confirmed, keep_proxy=True)
+
+
+@command.command("boot")
+@global_options
+def boot(**kwargs: Any) -> None:
+    """Boot the app again (the --version given, else the one running on the primary host):
+    a new container beside each running one, health-gated, switched, the old one drained and
+    stopped. No image pull, no build, no pre/post-deploy hooks (the app-boot ones run)."""
+    from dockyard.cli.deploy import deploy_options, plan_for  # deploy builds on this module
+
+    opts = GlobalOptions.from_kwargs(kwargs)
+    version = opts.version or _running_version(load(kwargs))
+    ctx = AppContext.load(opts, version=version)
+    plan = plan_for(ctx)
+    if not plan.hosts:
+        raise UsageError("no host matches the given --hosts/--roles; nothing to boot")
+    options = deploy_options(opts, "app", boot_proxy=False, prune=False, deploy_hooks=False)
+    ctx.printer.step(f"Booting {plan.service} {plan.version} on {', '.join(plan.hosts)}")
+    result = ctx.run(lambda transport: deploy(transport, plan, options, report=ctx.printer.host))
+    rows = [(b.host, f"{b.role}: {b.name}") for b in result.booted]
+    ctx.printer.summary(rows, f"Booted {plan.version}")
+
+
+def _running_version(ctx: AppContext) -> str:
+    config = ctx.config
+    host = config.primary_host
+    if host is None:
+        raise UsageError("the config has no host for its primary role; nothing to boot")
+    role = config.primary_role_name
+
+    async def step(transport: AsyncsshTransport, host: str) -> dict[str, str]:
+        return await app_workflows.running_versions(transport, host, config)
+
+    running = for_hosts(ctx, step, [host])[host]
+    if role not in running:
+        raise DockyardError(
+            f"{host}: no {role} container runs, so there is no version to boot again; "
+            "give one with --version"
+        )
+    return running[role]

@@ -39,6 +39,7 @@ class DeployOptions:
     boot_proxy: bool = True
     prune: bool = True
     skip_hooks: bool = False
+    deploy_hooks: bool = True  # pre-/post-deploy (`app boot` runs only the app-boot ones)
     lock_wait: float = 0
     lock_interval: float = 15
 
@@ -67,13 +68,15 @@ async def deploy(
     async with holding_lock(
         lock, details, wait=options.lock_wait, interval=options.lock_interval, warn=warn
     ):
-        await run_hook(Path(plan.hooks_path), "pre-deploy", hooks, skip=options.skip_hooks)
+        skip = options.skip_hooks or not options.deploy_hooks
+        await run_hook(Path(plan.hooks_path), "pre-deploy", hooks, skip=skip)
         proxies = await _proxies(transport, plan, options, report)
         booted = await _boot_groups(transport, plan, proxies, hooks, options, report)
         await on_hosts(plan.hosts, lambda host: _finish(transport, plan, host, options))
     seconds = time.monotonic() - start
     done = replace(hooks, lock=False, extra={**hooks.extra, "KAMAL_RUNTIME": str(round(seconds))})
-    await run_hook(Path(plan.hooks_path), "post-deploy", done, skip=options.skip_hooks)
+    skip = options.skip_hooks or not options.deploy_hooks
+    await run_hook(Path(plan.hooks_path), "post-deploy", done, skip=skip)
     return DeployResult(tuple(booted), seconds)
 
 

@@ -336,3 +336,21 @@ def test_hooks_run_in_order_with_kamals_variables_and_a_failing_one_stops_the_de
     assert answers(lab) == {"hello from demo v1"}
     done = dockyard(root, "deploy", "-P", "-H", "--version", "v2")  # -H skips the hooks
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_app_boot_reboots_the_running_version_or_boots_a_given_one(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    host = lab.servers[0].name
+    inspect = f"{lab.engine} inspect --format '{{{{.Id}}}}' demo-web-v2"
+    before = ssh(lab, host, inspect).stdout
+    done = dockyard(app, "app", "boot")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Booted v2" in done.stdout
+    assert running_web(lab, host) == ["demo-web-v2"]
+    assert ssh(lab, host, inspect).stdout != before  # a new container of the same version
+    done = dockyard(app, "app", "boot", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert answers(lab) == {"hello from demo v1"}
+    assert dockyard(app, "app", "boot", "--version", "v2").returncode == 0
+    assert answers(lab) == {"hello from demo v2"}

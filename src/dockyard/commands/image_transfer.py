@@ -37,8 +37,16 @@ def survey(engine: str, load_directory: str) -> Raw:
     )
     layers = home(LAYERS)
     return Raw(
-        f"mkdir -p {layers} {home(load_directory)} && rm -f {layers}/.*.tmp && {{ {images}; }} && "
+        f"mkdir -p {layers} {home(load_directory)} && rm -f {layers}/.*.tmp && "
+        f"{_older_than_an_hour(home(STAGE), 'load-*')} && {{ {images}; }} && "
         f"echo ---staged && ls -1 {layers} && echo ---disk && df -Pk {layers}"
+    )
+
+
+def _older_than_an_hour(directory: str, pattern: str) -> str:
+    """Removes what a killed run left (a live one is minutes old at most)."""
+    return (
+        f"find {directory} -maxdepth 1 -name {shlex.quote(pattern)} -mmin +60 -exec rm -rf {{}} +"
     )
 
 
@@ -98,7 +106,9 @@ def export_image(engine: str, image: str, token: str) -> Raw:
     directory = home(export_dir(token))
     save = cmd(engine, "save", image).render()
     return Raw(
-        f"rm -rf {directory} && mkdir -p {directory}/out && {save} | tar -x -C {directory} && "
+        f"rm -rf {directory} && mkdir -p {directory}/out && "
+        f"{_older_than_an_hour(home('.dockyard'), 'export-*')} && "
+        f"{save} | tar -x -C {directory} && "
         f"cat {directory}/manifest.json"
     )
 

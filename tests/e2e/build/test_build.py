@@ -1,0 +1,224 @@
+"""Build on the lab's builder host and ship to its servers: over SSH (only missing layers) and
+through its registry; an interrupted transfer re-run; bad input stopping with one clear line."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dockyard import lab as labs
+from tests.e2e.deploy.harness import get
+
+from .harness import SECRET_VALUE, commit, config_text, dockyard, git, ssh, write_app
+
+pytestmark = pytest.mark.e2e
+
+
+def serving(lab: labs.LabInfo) -> set[str]:
+    return {get(h.ip, "shop.test")[1].strip() for h in lab.servers}
+
+
+def sent_layers(output: str) -> dict[str, tuple[int, int]]:
+    """host -> (layers sent, layers the host lacked) from the transfer's progress lines."""
+    found = re.findall(r"\[([\d.]+)\] sent (\d+) of (\d+) missing layer", output)
+    return {host: (int(sent), int(lacked)) for host, sent, lacked in found}
+
+
+def tagged(lab: labs.LabInfo, host: str, image: str) -> bool:
+    return ssh(lab, host, f"docker image inspect {image}").returncode == 0
+
+
+@pytest.fixture(scope="module")
+def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_app(tmp_path_factory.mktemp("shop"), lab)
+
+
+def test_deploy_builds_on_the_builder_and_sends_only_missing_layers(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    first = dockyard(app, "deploy")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert serving(lab) == {"hello from shop r1"}
+    assert {lacked for _, lacked in sent_layers(first.stdout).values()} == {4}
+
+    (app / "app" / "release").write_text("r2\n")
+    version = commit(app, "r2")
+    second = dockyard(app, "deploy")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert serving(lab) == {"hello from shop r2"}
+    # only the layer with the changed file travels; busybox and the rest are there already
+    assert set(sent_layers(second.stdout).values()) == {(2, 2)}, second.stdout
+    for server in lab.servers:
+        assert tagged(lab, server.ip, f"shop:{version}")
+        listed = ssh(lab, server.ip, "ls -A .dockyard/images/layers; ls -d .dockyard/images/load-*")
+        assert listed.stdout.strip() == "", "staged layers and load dirs are cleaned up"
+
+
+def test_uncommitted_changes_are_not_shipped_and_dockyard_says_so(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    (app / "app" / "release").write_text("not committed\n")
+    try:
+        done = dockyard(app, "deploy")
+    finally:
+        git(app, "checkout", "--", "app/release")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Uncommitted changes are not in the image" in done.stdout
+    assert "not committed" not in " ".join(serving(lab))
+
+
+def test_build_args_reach_the_build_and_the_image_is_labelled(lab: labs.LabInfo, app: Path) -> None:
+    config = app / "config" / "deploy.yml"
+    original = config.read_text()
+    config.write_text(config_text(lab, delivery="ssh", greeting="hola"))
+    try:
+        done = dockyard(app, "build", "deliver")
+        assert done.returncode == 0, done.stdout + done.stderr
+        version = git(app, "rev-parse", "HEAD").strip()
+        label_format = "'{{index .Config.Labels \"service\"}}'"
+        label = ssh(
+            lab, lab.servers[0].ip,
+            f"docker image inspect --format {label_format} shop:{version}"
+            f" && docker run --rm shop:{version} cat /app/greeting",
+        )  # fmt: skip
+        assert label.stdout.split() == ["shop", "hola"]
+    finally:
+        config.write_text(original)
+
+
+def test_delivery_through_the_lab_registry(lab: labs.LabInfo, tmp_path: Path) -> None:
+    app = write_app(tmp_path / "shop", lab, delivery="registry")
+    (app / "app" / "release").write_text("via registry\n")
+    commit(app, "registry")
+    done = dockyard(app, "deploy")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Pulling" in done.stdout and "Sending" not in done.stdout
+    assert serving(lab) == {"hello from shop via registry"}
+    catalog = subprocess.run(
+        ["curl", "-s", f"http://{lab.registry}/v2/shop/tags/list"], capture_output=True, text=True
+    )
+    assert "latest" in catalog.stdout
+
+
+def test_an_interrupted_transfer_leaves_no_tag_and_a_rerun_resumes(
+    lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    app = write_app(tmp_path / "shop", lab)
+    dockerfile = app / "Dockerfile"
+    lines = dockerfile.read_text().replace(
+        "COPY app/ /app/\n",
+        "COPY app/ /app/\n" + "".join(f"COPY blob{i} /blob{i}\n" for i in range(4)),
+    )
+    dockerfile.write_text(lines)
+    for i in range(4):
+        (app / f"blob{i}").write_bytes(_incompressible(24 << 20, seed=i))
+    version = commit(app, "big")
+    assert dockyard(app, "build", "push").returncode == 0
+
+    deliver = subprocess.Popen(
+        [sys.executable, "-m", "dockyard", "build", "pull"],
+        cwd=app, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    first = lab.servers[0].ip
+    try:
+        _wait_for(lambda: _staged(lab, first) >= 1, deliver)
+    finally:
+        deliver.kill()
+        deliver.wait()
+    for server in lab.servers:
+        assert not tagged(lab, server.ip, f"shop:{version}"), "no tag from a cut-short transfer"
+    staged = _staged(lab, first)
+    assert staged >= 1
+
+    again = dockyard(app, "deploy", "-P")
+    assert again.returncode == 0, again.stdout + again.stderr
+    sent, lacked = sent_layers(again.stdout)[first]
+    assert sent <= lacked - staged, "layers staged before the interruption are not sent again"
+    assert serving(lab) == {"hello from shop r1"}
+    for server in lab.servers:
+        assert tagged(lab, server.ip, f"shop:{version}")
+
+
+def test_a_failing_build_shows_its_own_error_lines(lab: labs.LabInfo, tmp_path: Path) -> None:
+    app = write_app(tmp_path / "shop", lab)
+    dockerfile = app / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + 'RUN echo "step went wrong" >&2 && exit 7\n')
+    commit(app, "broken")
+    done = dockyard(app, "build", "push")
+    assert done.returncode == 1
+    assert done.stderr.startswith("ERROR (BuildError): ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "step went wrong" in done.stdout, "the build's own lines are shown"
+
+
+def test_bad_builder_input_gives_one_line_each(lab: labs.LabInfo, tmp_path: Path) -> None:
+    app = write_app(tmp_path / "shop", lab)
+    config = app / "config" / "deploy.yml"
+    original = config.read_text()
+
+    config.write_text(original.replace("arch: amd64", "arch: amd65"))
+    done = dockyard(app, "deploy")
+    assert done.returncode == 1 and "unknown arch 'amd65'" in done.stderr, done.stderr
+
+    config.write_text(original.replace("  args:\n", "  secrets:\n    - BUILD_TOKEN\n  args:\n"))
+    done = dockyard(app, "deploy")
+    assert done.returncode == 1 and "build secrets need BuildKit" in done.stderr, done.stderr
+    assert SECRET_VALUE not in done.stdout + done.stderr
+
+    config.write_text(original)
+    git(app, "rm", "-q", "Dockerfile")
+    commit(app, "no Dockerfile")
+    done = dockyard(app, "deploy")
+    assert done.returncode == 1
+    assert "Dockerfile is not in the git HEAD" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_server_without_disk_space_is_refused_before_anything_is_sent(
+    lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    app = write_app(tmp_path / "shop", lab)
+    (app / "blob").write_bytes(_incompressible(8 << 20, seed=9))
+    dockerfile = app / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("COPY app/", "COPY blob /blob\nCOPY app/"))
+    version = commit(app, "blob")
+    server = lab.servers[0]
+    pid = server.pids["init"]
+    layers = "/root/.dockyard/images"
+    mount = f"mkdir -p {layers} && mount -t tmpfs -o size=1m tmpfs {layers}"
+    subprocess.run(["nsenter", "-t", str(pid), "-m", "sh", "-c", mount], check=True)
+    try:
+        done = dockyard(app, "build", "deliver")
+    finally:
+        subprocess.run(["nsenter", "-t", str(pid), "-m", "umount", layers], check=True)
+    assert done.returncode == 1
+    assert "MiB is free; free some space" in done.stderr, done.stderr
+    assert not tagged(lab, server.ip, f"shop:{version}")
+
+
+def _incompressible(size: int, seed: int) -> bytes:
+    import random
+
+    return random.Random(seed).randbytes(size)
+
+
+def _staged(lab: labs.LabInfo, host: str) -> int:
+    listed = ssh(lab, host, "ls .dockyard/images/layers 2>/dev/null | grep -c 'tar.gz$'")
+    return int(listed.stdout.strip() or 0)
+
+
+def _wait_for(condition: object, process: subprocess.Popen[str], seconds: float = 120) -> None:
+    assert callable(condition)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"the transfer ended (exit {process.returncode}) before the interruption")
+        time.sleep(0.05)
+    pytest.fail("no layer was staged in time")

@@ -90,3 +90,14 @@ def test_logs_and_details() -> None:
         .render()
         .startswith("docker ps --all --filter label=service=shop-db --format")
     )
+
+
+def test_container_state_from_docker_and_podman() -> None:
+    from dockyard.facts.accessory import parse_container_state
+
+    assert parse_container_state("shop-db\trunning\nshop-db-backup\texited\n", "shop-db") == (
+        "running"
+    )
+    assert parse_container_state("shop-db\tUp 21 seconds ago\n", "shop-db") == "running"
+    assert parse_container_state("shop-db\tExited (0) 3 seconds ago\n", "shop-db") == "exited"
+    assert parse_container_state("shop-db-backup\trunning\n", "shop-db") is None

@@ -44,8 +44,10 @@ size=$(wc -c < "$tmp" | tr -d ' ')
 printf '{"file": "%s", "kind": "%s", "size": %s, "sha256": "%s", "created": %s}\n' \
   "${final##*/}" "$KIND" "$size" "$sum" "$(date -u +%s)" > "$final.json.tmp" ||
   fail "cannot write the manifest (disk full?)"
-sync
+# only these files reach the disk first (a global sync would wait for the whole machine's writes)
+sync "$tmp" "$final.json.tmp" || fail "cannot flush the dump to disk"
 mv "$tmp" "$final" && mv "$final.json.tmp" "$final.json" || fail "cannot rename the dump"
+sync "$dir" 2>/dev/null
 record last-success "$(date -u +%s) ${final##*/}"
 # retention, newest first: keep $KEEP, and none older than $MAX_AGE seconds (the newest stays)
 now=$(date -u +%s)

@@ -19,6 +19,7 @@ from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.errors import ConfigError, DockyardError
+from dockyard.facts.accessory import parse_container_state
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessory_files import rendered_files
 from dockyard.workflows.fanout import on_hosts
@@ -75,11 +76,7 @@ def selected(config: Config, name: str) -> list[Accessory]:
 async def state_of(transport: Transport, host: str, engine: str, name: str) -> str | None:
     """The container's state (running, exited...), or None when there is none."""
     out = (await transport.run(host, commands.container_exists(engine, name))).stdout
-    for line in out.splitlines():
-        found, _, state = line.partition("\t")
-        if found == name:
-            return state.split()[0].lower() if state else "unknown"
-    return None
+    return parse_container_state(out, name)
 
 
 async def upload_files(transport: Transport, host: str, ctx: AccessoryContext) -> None:

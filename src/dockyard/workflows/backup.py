@@ -71,9 +71,10 @@ async def remove_backup_container(transport: Transport, host: str, actx: Accesso
 async def backup_now(transport: Transport, host: str, actx: AccessoryContext) -> str:
     """One backup, by the same script the schedule runs; a failure keeps every earlier one."""
     place = place_of(actx)
-    if await state_of(transport, host, actx.engine, place.container) != "running":
-        await install(transport, host, actx)
     result = await transport.run(host, commands.backup_now(actx.engine, place), check=False)
+    if not result.ok and await state_of(transport, host, actx.engine, place.container) != "running":
+        await install(transport, host, actx)  # gone or stopped: made again, then one more try
+        result = await transport.run(host, commands.backup_now(actx.engine, place), check=False)
     if not result.ok:
         reason = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no message"
         raise BackupError(

@@ -12,6 +12,7 @@ Redis: the accessory is stopped (it saves), its dump.rdb is kept as
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from dockyard.commands import backup as commands
@@ -52,22 +53,27 @@ async def restore_postgres(
     engine, container = actx.engine, actx.name
     user, db = postgres_names(actx)
     place = place_of(actx)
-    # a scheduled pg_dump is not the app: it is cut off by the swap and records a failure
-    sessions_sql = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{_lit(db)}' "
-                    "AND pid <> pg_backend_pid() AND application_name <> 'pg_dump'")  # fmt: skip
-    result = await transport.run(host, commands.psql(engine, container, user, "postgres",
-                                                     sessions_sql))  # fmt: skip
-    sessions = int(result.stdout.strip() or 0)
-    if sessions and not force:
-        raise BackupError(
-            f"{host}: {sessions} session(s) are connected to database {db} (is the app running?);"
-            " nothing was changed: stop the app (`dockyard app stop`) or pass --force to "
-            "disconnect them"
-        )
     incoming, kept = f"{db}__restoring", f"{db}__before_restore_{stamp()}"
-    await transport.run(host, commands.psql(
-        engine, container, user, "postgres", f'DROP DATABASE IF EXISTS "{_id(incoming)}"',
-        f'CREATE DATABASE "{_id(incoming)}"'))  # fmt: skip
+    # one psql: refuse while other sessions use the database (a scheduled pg_dump is not the
+    # app: the swap cuts it off and it records a failure), then make the empty target
+    check = (f"DO $$ DECLARE n int; BEGIN SELECT count(*) INTO n FROM pg_stat_activity "
+             f"WHERE datname = '{_lit(db)}' AND pid <> pg_backend_pid() AND application_name "
+             f"<> 'pg_dump'; IF n > 0 AND NOT {'true' if force else 'false'} THEN RAISE "
+             f"EXCEPTION 'dockyard: % session(s) connected', n; END IF; END $$")  # fmt: skip
+    prepare = commands.psql(engine, container, user, "postgres", check,
+                            f'DROP DATABASE IF EXISTS "{_id(incoming)}"',
+                            f'CREATE DATABASE "{_id(incoming)}"')  # fmt: skip
+    prepared = await transport.run(host, prepare, check=False)
+    if not prepared.ok:
+        found = re.search(r"dockyard: (\d+) session", prepared.stderr)
+        if found:
+            raise BackupError(
+                f"{host}: {found[1]} session(s) are connected to database {db} (is the app "
+                "running?); nothing was changed: stop the app (`dockyard app stop`) or pass "
+                "--force to disconnect them"
+            )
+        raise BackupError(f"{host}: cannot prepare the restore ({prepared.stderr.strip()}); "
+                          f"database {db} is as it was")  # fmt: skip
     load = commands.pg_restore_from_host(engine, container, user, incoming, place.path(file))
     loaded = await transport.run(host, load, check=False)
     if not loaded.ok:
@@ -86,17 +92,14 @@ async def swap_databases(
     """Disconnect the live database's sessions, then rename both in one transaction (both
     renames or neither); a session that is slow to leave gets a few more tries."""
     user = postgres_names(actx)[0]
-    terminate = commands.psql(actx.engine, actx.name, user, "postgres",
-        f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = "
-        f"'{_lit(db)}' AND pid <> pg_backend_pid()")  # fmt: skip
-    swap = commands.psql(
-        actx.engine, actx.name, user, "postgres",
-        f'ALTER DATABASE "{_id(db)}" RENAME TO "{_id(kept)}"',
-        f'ALTER DATABASE "{_id(incoming)}" RENAME TO "{_id(db)}"', atomic=True,
-    )  # fmt: skip
+    terminate = (f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname "
+                 f"= '{_lit(db)}' AND pid <> pg_backend_pid()")  # fmt: skip
+    # two statements in one -c string run as one transaction: both renames or neither
+    swap = (f'ALTER DATABASE "{_id(db)}" RENAME TO "{_id(kept)}"; '
+            f'ALTER DATABASE "{_id(incoming)}" RENAME TO "{_id(db)}"')  # fmt: skip
+    both = commands.psql(actx.engine, actx.name, user, "postgres", terminate, swap)
     for _ in range(SWAP_TRIES):
-        await transport.run(host, terminate)
-        result = await transport.run(host, swap, check=False)
+        result = await transport.run(host, both, check=False)
         if result.ok:
             return
         await asyncio.sleep(0.5)

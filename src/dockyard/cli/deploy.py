@@ -27,6 +27,8 @@ def plan_for(ctx: AppContext) -> DeployPlan:
         for host in role.host_names
         for ref in config.env_for(role.name, host).secrets
     ]
+    certificates = [r.proxy.custom_certificate for r in config.roles if r.proxy]
+    names += [n for c in certificates if c for n in (c.certificate_pem, c.private_key_pem)]
     return deploy_plan(
         config,
         ctx.secret_values(names),

@@ -217,10 +217,12 @@ def mounted_path(raw: Any) -> MountedPath:
 
 
 def build_dockyard(raw: Mapping[str, Any]) -> Dockyard:
-    image = (raw.get("proxy") or {}).get("image", DEFAULT_PROXY_IMAGE)
+    proxy = raw.get("proxy") or {}
     return Dockyard(
         runtime=raw.get("runtime", "docker"),
-        proxy_image=parts.text(image),
+        proxy_image=parts.text(proxy.get("image", DEFAULT_PROXY_IMAGE)),
+        tls_issuer=proxy.get("tls_issuer", "acme"),
+        acme_email=_optional_text(proxy.get("acme_email")),
         delivery=raw.get("delivery", "registry"),
     )
 

@@ -99,6 +99,14 @@ X_DOCKYARD: dict[str, Spec] = {
 }
 X_PROXY: dict[str, Spec] = {
     "image": ("string", "Caddy image (2.11 or later) to run as the proxy.", "caddy:2.11"),
+    "tls_issuer": (
+        "enum",
+        "Who issues certificates for ssl: true: acme (Let's Encrypt, ZeroSSL) or internal "
+        "(Caddy's own CA: staging, tests, private networks).",
+        "acme",
+        "acme|internal",
+    ),
+    "acme_email": ("string", "Email for the ACME account (expiry notices).", ""),
 }
 
 PROXY_SECTIONS: dict[str, dict[str, Spec]] = {

@@ -123,4 +123,6 @@ class Dockyard:
 
     runtime: str = "docker"
     proxy_image: str = DEFAULT_PROXY_IMAGE
+    tls_issuer: str = "acme"  # or "internal": Caddy's own CA
+    acme_email: str | None = None
     delivery: str = "registry"  # or "ssh": registry-free transfer of the missing layers

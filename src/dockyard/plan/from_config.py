@@ -11,9 +11,10 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.app import AppContainer
 from dockyard.commands.base import Secret
-from dockyard.commands.caddy_config import AppRoute, ProxySettings
+from dockyard.commands.caddy_config import ADMIN_DIR, AppRoute, ProxySettings
 from dockyard.commands.envfile import env_file, optionize
 from dockyard.commands.proxy import ProxyContainer
 from dockyard.config.model import Healthcheck, Logging, Proxy, Role
@@ -68,6 +69,11 @@ def role_boot(
     )
     values = {ref.env_name: secrets[ref.secret_name] for ref in env.secrets}
     proxy = role.proxy
+    cert = proxy.custom_certificate if proxy else None
+    bundle = None
+    if cert:  # Go's key-pair loader skips the blocks it does not need: one file holds both
+        pem, key = secrets[cert.certificate_pem].strip(), secrets[cert.private_key_pem].strip()
+        bundle = Secret(f"{pem}\n{key}\n")
     return RoleBoot(
         service=config.service,
         role=role.name,
@@ -77,6 +83,8 @@ def role_boot(
         env_file_path=env_file_path(config, role.name),
         env_file=Secret(env_file(values)),
         route=_route(config, role, proxy) if proxy else None,
+        certificate_pem=bundle,
+        certificate_path=certificate_file(config.proxy_service_name(role.name)) if cert else "",
         app_port=proxy.app_port if proxy else 80,
         health=_health(proxy),
         deploy_timeout=config.deploy_timeout,
@@ -91,10 +99,18 @@ def _health(proxy: Proxy | None) -> Healthcheck:
     return proxy.healthcheck if proxy is not None else Healthcheck()
 
 
+def certificate_file(route_name: str) -> str:
+    """A custom certificate's PEM bundle on the server, relative to the home (0600)."""
+    return f"{proxy_commands.STATE_DIR}/certs/{route_name}.pem"
+
+
 def _route(config: Config, role: Role, proxy: Proxy) -> AppRoute:
     buffering = proxy.buffering
+    name = config.proxy_service_name(role.name)
+    inside = f"{ADMIN_DIR}/certs/{name}.pem"  # the state dir as Caddy sees it
     return AppRoute(
-        name=config.proxy_service_name(role.name),
+        name=name,
+        certificate=(inside, inside) if proxy.custom_certificate else None,
         upstreams=(),
         hosts=proxy.hosts,
         path_prefixes=proxy.path_prefixes,
@@ -194,4 +210,5 @@ def proxy_container(config: Config) -> ProxyContainer:
 
 def proxy_settings(config: Config) -> ProxySettings:
     # Caddy listens on 80/443 inside its container; proxy.run's ports are where they're published.
-    return ProxySettings()
+    dockyard = config.dockyard
+    return ProxySettings(tls_issuer=dockyard.tls_issuer, acme_email=dockyard.acme_email)

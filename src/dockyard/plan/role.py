@@ -28,6 +28,8 @@ class RoleBoot:
     readiness_delay: float = 7.0
     primary: bool = False
     restart_existing: bool = False  # rollback: start the stopped container of this version
+    certificate_pem: Secret | None = None  # a custom certificate and its key, one PEM bundle
+    certificate_path: str = ""  # where the bundle goes on the server (relative to the home)
 
     @property
     def prefix(self) -> str:

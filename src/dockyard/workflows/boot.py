@@ -93,6 +93,10 @@ async def boot_role_on_host(
         barrier.open()
     switched_at, undrained = None, {}
     if plan.route is not None and proxy is not None:
+        if plan.certificate_pem is not None:  # in place before Caddy is told to load it
+            cert_dir = plan.certificate_path.rsplit("/", 1)[0]
+            write = all_of(app_commands.make_dirs(cert_dir), write_stdin(plan.certificate_path))
+            await transport.run(host, write, input=plan.certificate_pem)
         # Upstreams are container ids (as Kamal targets them): unique per container, kept
         # across renames and restarts, and resolved by the engine's DNS like names.
         await proxy.apply(plan.route.with_upstreams([plan.upstream(new_id)]))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import HomePath, Raw, all_of, cmd
+from dockyard.plan.from_config import certificate_file
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.proxy import ProxyController
 
@@ -35,7 +36,8 @@ async def remove_app_on_host(
                 f'[ -z "$ids" ] || {engine} rm --force $ids >/dev/null'),
             Raw(f"imgs=$({engine} images --quiet --filter label=service={service}); "
                 f'[ -z "$imgs" ] || {engine} rmi --force $imgs >/dev/null 2>&1 || true'),
-            cmd("rm", "-rf", HomePath(apps_dir)),
+            cmd("rm", "-rf", HomePath(apps_dir),
+                *(HomePath(certificate_file(name)) for name in route_names)),
         ),
     )  # fmt: skip
     if proxy is None:

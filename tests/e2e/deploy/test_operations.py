@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -354,3 +356,68 @@ def test_app_boot_reboots_the_running_version_or_boots_a_given_one(
     assert answers(lab) == {"hello from demo v1"}
     assert dockyard(app, "app", "boot", "--version", "v2").returncode == 0
     assert answers(lab) == {"hello from demo v2"}
+
+
+def https_certificate(ip: str, host: str, cafile: str | None = None) -> bytes:
+    """The certificate the proxy presents for this host name (verified against cafile)."""
+    context = ssl.create_default_context(cafile=cafile)
+    if cafile is None:
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    with (
+        socket.create_connection((ip, 443), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+        assert der is not None
+        return der
+
+
+def test_ssl_with_caddys_own_ca_and_with_a_custom_certificate_from_secrets(
+    lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    build_other_image(lab)
+    other = write_app(tmp_path / "internal", lab, service="other", host="other.test", image="other")
+    deploy_yml = other / "config" / "deploy.yml"
+    first = lab.servers[0]
+    both = "".join(f"      - {h.ip}\n" for h in lab.servers)
+    text = deploy_yml.read_text().replace(both, f"      - {first.ip}\n", 1)  # Kamal: one server
+    text = text.replace("  host: other.test\n", "  host: other.test\n  ssl: true\n")
+    deploy_yml.write_text(
+        text.replace("  proxy:\n    image:", "  proxy:\n    tls_issuer: internal\n    image:")
+    )
+    done = dockyard(other, "deploy", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    volume = ssh(lab, first.name, f"{lab.engine} volume inspect --format '{{{{.Mountpoint}}}}' "
+                                  "dockyard-proxy-data").stdout.strip()  # fmt: skip
+    root = tmp_path / "root.crt"
+    root.write_text(
+        ssh(lab, first.name, f"cat {volume}/caddy/pki/authorities/local/root.crt").stdout
+    )
+    assert https_certificate(first.ip, "other.test", str(root))  # verified: Caddy's CA, the name
+    redirect = http.client.HTTPConnection(first.ip, 80, timeout=10)
+    redirect.request("GET", "/x", headers={"Host": "other.test"})
+    response = redirect.getresponse()
+    assert (response.status, response.getheader("Location")) == (308, "https://other.test/x")
+    assert answers(lab) == {"hello from demo v2"}  # plain HTTP apps on the same proxy still work
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=other.test", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)  # fmt: skip
+    custom = write_app(tmp_path / "custom", lab, service="other", host="other.test", image="other")
+    deploy_yml = custom / "config" / "deploy.yml"
+    ssl_map = "  ssl:\n    certificate_pem: OTHER_CERT\n    private_key_pem: OTHER_KEY\n"
+    deploy_yml.write_text(
+        deploy_yml.read_text().replace("  host: other.test\n", "  host: other.test\n" + ssl_map)
+    )
+    with (custom / ".kamal" / "secrets").open("a") as secrets:
+        secrets.write(f'OTHER_CERT="{cert.read_text()}"\nOTHER_KEY="{key.read_text()}"\n')
+    done = dockyard(custom, "deploy", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    expected = ssl.PEM_cert_to_DER_cert(cert.read_text())
+    assert {https_certificate(h.ip, "other.test") == expected for h in lab.servers} == {True}
+    bundle = ssh(lab, first.name, "stat -c %a .dockyard/proxy/certs/other-web.pem").stdout.strip()
+    assert bundle == "600"
+    assert key.read_text().strip() not in done.stdout + done.stderr
+    assert dockyard(custom, "remove", "-y").returncode == 0
+    assert ssh(lab, first.name, "test -e .dockyard/proxy/certs/other-web.pem").returncode == 1

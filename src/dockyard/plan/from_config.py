@@ -146,7 +146,9 @@ def deploy_plan(
     primary = config.primary_role
     ordered = sorted(roles, key=lambda r: r is not primary)  # the primary role boots first
     for role in ordered:
-        hosts = role.host_names[:1] if selection.primary else role.host_names
+        # -p: Kamal's primary host only (the primary role's first host), every role on it
+        primary_only = [h for h in role.host_names if h == config.primary_host]
+        hosts = primary_only if selection.primary else role.host_names
         for host in hosts:
             if selection.host_ok(host):
                 by_host.setdefault(host, []).append(role_boot(config, role, host, secrets, token))

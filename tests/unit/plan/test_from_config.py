@@ -72,3 +72,11 @@ def test_selection_by_role_and_host() -> None:
     assert plan.proxy_hosts == ()
     plan = deploy_plan(config(), {"SECRET_KEY": "x"}, selection=Selection(hosts=("10.0.0.[12]",)))
     assert plan.hosts == ("10.0.0.1", "10.0.0.2")
+
+
+def test_primary_selection_is_kamals_primary_host_only() -> None:
+    """Not the first host of every role: the worker's only host is not the primary host."""
+    plan = deploy_plan(config(), {"SECRET_KEY": "x"}, selection=Selection(primary=True))
+    assert [(h.host, [b.role for b in h.roles]) for g in plan.groups for h in g] == [
+        ("10.0.0.1", ["web"])
+    ]

@@ -1,0 +1,222 @@
+"""Delivering an image of ~140 MB in 5 layers to 1 and 4 lab servers: registry push + pull against
+dockyard's registry-free transfer, v1 (cold) then v2 (one small file changed).
+
+Targets (issue #5): v2's registry-free delivery sends under 5% of the image's bytes and takes
+under half the registry path's time. Writes bench/results/deliver.json. Needs root.
+
+Method.
+- Lab `bbld` (10.216.0.0/24): 4 docker servers, the builder host, the lab registry (plain HTTP
+  on the lab's gateway). Torn down at the start (if left over) and at the end.
+- The image, built on the builder from a context made here (deterministic pseudo-random content
+  over a 16-symbol alphabet, so gzip makes it about half, as it does real images): busybox, then
+  /opt/base 60 MB, /opt/libs 50 MB, /opt/assets 30 MB, /app (200 small files, 1 MB). A v2 changes
+  one 30-byte file in /app. Every v2 is its own build (v2-<size>-<run>), so each registry push
+  really uploads its new layer and each transfer really sends it.
+- Registry path: `docker push` on the builder (over ssh), then `dockyard build pull` (registry
+  config: login and pull on every selected server at once). Registry-free path: `dockyard build
+  pull` with `x-dockyard.delivery: ssh` (survey, export, send missing layers, load). Both through
+  the same CLI process start-up. Wall time is fork to exit of the two (or one) commands.
+- Bytes: the kernel's counters of the hosts' eth0 (inside each netns), before and after: bytes the
+  servers received (sum), and bytes the builder sent. They include every protocol's overhead.
+- Per size (1 server: s1; 4: s1-s4) and path: every bench image is removed from the servers
+  first; v1 is delivered once (cold, recorded), then 3 v2s are delivered one after the other (each
+  on top of v1 and the v2s before it, as in real deploys); figures are medians of the 3 v2s.
+- Caveat: v1's layers reach the registry in the first size's run; at size 4 its push finds them
+  there (the registry path's v1 is then pull-only). v2 figures are unaffected (new layer each).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import write_result
+
+from dockyard import lab as labs
+from dockyard.lab.system import BUSYBOX
+
+NAME, SUBNET = "bbld", "10.216.0.0/24"
+IMAGE = "bench"
+LAYERS = {"base": 60, "libs": 50, "assets": 30}  # MB
+RUNS = 3
+DOCKERFILE = """FROM scratch
+COPY busybox /bin/busybox
+COPY base/ /opt/base/
+COPY libs/ /opt/libs/
+COPY assets/ /opt/assets/
+COPY app/ /app/
+LABEL service=bench
+CMD ["/bin/busybox", "sleep", "3600"]
+"""
+
+
+def make_context(root: Path) -> None:
+    sixteen = bytes(b"abcdefghijklmnop"[i % 16] for i in range(256))
+    alphabet = bytes.maketrans(bytes(range(256)), sixteen)
+    rng = random.Random(5)
+    for name, megabytes in LAYERS.items():
+        (root / name).mkdir(parents=True)
+        for part in range(megabytes // 10):
+            data = rng.randbytes(10 << 20).translate(alphabet)
+            (root / name / f"part{part}.bin").write_bytes(data)
+    (root / "app").mkdir()
+    for i in range(200):
+        (root / "app" / f"page{i}.txt").write_bytes(rng.randbytes(5000).translate(alphabet))
+    shutil.copyfile(BUSYBOX, root / "busybox")
+    (root / "busybox").chmod(0o755)
+    (root / "Dockerfile").write_text(DOCKERFILE)
+
+
+def write_config(root: Path, lab: labs.LabInfo, delivery: str) -> None:
+    servers = "\n".join(f"  - {h.ip}" for h in lab.servers)
+    registry = (
+        f"image: {IMAGE}\nregistry:\n  server: {lab.registry_host}\n  username: lab\n"
+        "  password: lab\n"
+        if delivery == "registry"
+        else f"image: {lab.registry_host}/{IMAGE}\n"
+    )
+    (root / "config").mkdir(exist_ok=True)
+    (root / "config" / f"{delivery}.yml").write_text(
+        f"service: bench\n{registry}servers:\n{servers}\n"
+        f"builder:\n  arch: amd64\n  context: .\n  remote: ssh://root@{lab.builder.ip}\n"
+        f"ssh:\n  config: {lab.ssh_config}\nx-dockyard:\n  delivery: {delivery}\n"
+    )
+
+
+def dockyard(root: Path, config: str, *args: str) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "dockyard", *args, "-c", f"config/{config}.yml"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"dockyard {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return time.perf_counter() - start
+
+
+def on_host(lab: labs.LabInfo, host: str, command: str) -> str:
+    done = subprocess.run(
+        ["ssh", "-F", lab.ssh_config, host, command], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def counters(lab: labs.LabInfo) -> dict[str, int]:
+    """eth0's rx bytes of each server and tx bytes of the builder, read inside their netns."""
+    values = {}
+    for host in lab.hosts:
+        field = "tx_bytes" if host.role == "builder" else "rx_bytes"
+        done = subprocess.run(
+            ["ip", "netns", "exec", host.netns, "cat", f"/sys/class/net/eth0/statistics/{field}"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        values[host.name] = int(done.stdout)
+    return values
+
+
+def deliver(
+    lab: labs.LabInfo, root: Path, path: str, version: str, hosts: list[str]
+) -> dict[str, float]:
+    before = counters(lab)
+    seconds = 0.0
+    if path == "registry":
+        start = time.perf_counter()
+        on_host(lab, "builder", f"docker push -q {lab.registry_host}/{IMAGE}:{version}")
+        seconds += time.perf_counter() - start
+    seconds += dockyard(root, path, "build", "pull", "--version", version, "-h", ",".join(hosts))
+    after = counters(lab)
+    names = {h.ip: h.name for h in lab.servers}
+    received = sum(after[names[h]] - before[names[h]] for h in hosts)
+    return {
+        "seconds": round(seconds, 3),
+        "servers_received_bytes": received,
+        "builder_sent_bytes": after["builder"] - before["builder"],
+    }
+
+
+def clean_servers(lab: labs.LabInfo) -> None:
+    for server in lab.servers:
+        on_host(
+            lab, server.name,
+            f"docker image ls -q {lab.registry_host}/{IMAGE} | sort -u | "
+            "xargs -r docker image rm -f >/dev/null; rm -rf .dockyard/images",
+        )  # fmt: skip
+
+
+def build(root: Path, version: str, marker: str) -> None:
+    (root / "app" / "version").write_text(f"{marker:>30}")
+    dockyard(root, "ssh", "build", "push", "--version", version)  # builds; keeps it on the builder
+
+
+def median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def run_size(lab: labs.LabInfo, root: Path, size: int) -> dict[str, Any]:
+    hosts = [h.ip for h in lab.servers[:size]]
+    figures: dict[str, Any] = {}
+    for path in ("registry", "ssh"):
+        clean_servers(lab)
+        v1 = deliver(lab, root, path, "v1", hosts)
+        v2s = [deliver(lab, root, path, f"v2-{size}-{run}", hosts) for run in range(RUNS)]
+        figures[path] = {
+            "v1": v1,
+            "v2_runs": v2s,
+            "v2_median_s": median(v2s, "seconds"),
+            "v2_median_servers_received_bytes": median(v2s, "servers_received_bytes"),
+            "v2_median_builder_sent_bytes": median(v2s, "builder_sent_bytes"),
+        }
+    reg, ssh = figures["registry"], figures["ssh"]
+    figures["ratios"] = {
+        "v2_time_ssh_over_registry": round(ssh["v2_median_s"] / reg["v2_median_s"], 3),
+        "v2_bytes_ssh_over_registry": round(
+            ssh["v2_median_servers_received_bytes"] / reg["v2_median_servers_received_bytes"], 3
+        ),
+        "v1_time_ssh_over_registry": round(ssh["v1"]["seconds"] / reg["v1"]["seconds"], 3),
+    }
+    return figures
+
+
+def main() -> None:
+    labs.down(NAME)
+    lab = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=4, engine="docker"))
+    root = Path(tempfile.mkdtemp(prefix="dockyard-bench-deliver-"))
+    try:
+        make_context(root)
+        for delivery in ("registry", "ssh"):
+            write_config(root, lab, delivery)
+        build(root, "v1", "v1")
+        for size in (1, 4):
+            for run in range(RUNS):
+                build(root, f"v2-{size}-{run}", f"v2 {size} {run}")
+        size_of = f"docker image inspect --format '{{{{.Size}}}}' {lab.registry_host}/{IMAGE}:v1"
+        image_bytes = int(on_host(lab, "builder", size_of))
+        results: dict[str, Any] = {"image_bytes": image_bytes, "layers": 5}
+        for size in (1, 4):
+            figures = run_size(lab, root, size)
+            ssh = figures["ssh"]
+            per_server = ssh["v2_median_servers_received_bytes"] / size
+            figures["targets"] = {
+                "v2_ssh_bytes_per_server_over_image": round(per_server / image_bytes, 4),
+                "under_5_percent": per_server / image_bytes < 0.05,
+                "under_half_registry_time": figures["ratios"]["v2_time_ssh_over_registry"] < 0.5,
+            }
+            results[f"{size} server(s)"] = figures
+            print(size, figures["ratios"], figures["targets"], flush=True)
+        results["machine"] = {"cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}
+        print(write_result("deliver", results))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        labs.down(NAME)
+
+
+if __name__ == "__main__":
+    main()

@@ -132,3 +132,47 @@ def exported_file(token: str, path: str) -> str:
 
 def drop_export(token: str) -> Cmd:
     return cmd("rm", "-rf", "--", HomePath(export_dir(token)))
+
+
+# --- the source side, without `docker save` (docker with overlay2) -----------------------------
+
+
+def storage_probe(chains: tuple[str, ...]) -> Raw:
+    """docker's storage driver and root dir, then each layer's size in bytes by chain (a line
+    each, empty when unknown): whether a layer can be read from storage instead of saved."""
+    sizes = " ".join(hex_of(chain) for chain in chains)
+    return Raw(
+        "info=$(docker info --format '{{.Driver}} {{.DockerRootDir}}') && echo \"$info\" && "
+        'root="${info#* }" && '
+        f'for c in {sizes}; do echo "$(cat "$root/image/overlay2/layerdb/sha256/$c/size" '
+        '2>/dev/null)"; done'
+    )
+
+
+def layerdb(root: str, chain: str) -> str:
+    return f"{root}/image/overlay2/layerdb/sha256/{hex_of(chain)}"
+
+
+def image_config_path(root: str, image_id: str) -> str:
+    return f"{root}/image/overlay2/imagedb/content/sha256/{hex_of(image_id)}"
+
+
+def copy_layer_records(root: str, token: str, chains: dict[str, str]) -> Raw:
+    """For each wanted layer (diff ID -> chain ID): its tar-split record, and its files as one
+    gzip'd tar, into the export dir's out/."""
+    directory = home(export_dir(token))
+    steps = [f"rm -rf {directory} && mkdir -p {directory}/out"]
+    for diff_id, chain in chains.items():
+        record = shlex.quote(layerdb(root, chain))
+        name = hex_of(diff_id)
+        steps.append(
+            f"cp {record}/tar-split.json.gz {directory}/out/{name}.split.gz && "
+            f"tar -C {shlex.quote(root)}/overlay2/$(cat {record}/cache-id)/diff -cf - . | "
+            f"gzip -1 > {directory}/out/{name}.files.tgz"
+        )
+    return Raw(" && ".join(steps))
+
+
+def exported_record(token: str, diff_id: str, kind: str) -> str:
+    """out/<hex>.split.gz (the tar-split record) or out/<hex>.files.tgz (the files)."""
+    return f"{export_dir(token)}/out/{hex_of(diff_id)}.{kind}"

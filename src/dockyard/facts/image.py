@@ -118,3 +118,24 @@ def layers_present(layers: tuple[str, ...], images: Iterable[ImageLayers]) -> in
             common += 1
         best = max(best, common)
     return best
+
+
+@dataclass(frozen=True)
+class Storage:
+    """docker's storage on the image's source: driver, root dir, layer sizes by chain ID."""
+
+    driver: str
+    root: str
+    sizes: dict[str, int | None]
+
+
+def parse_storage_probe(stdout: str, chains: tuple[str, ...]) -> Storage | None:
+    lines = stdout.splitlines()
+    if not lines or " " not in lines[0] or len(lines) < 1 + len(chains):
+        return None
+    driver, root = lines[0].split(" ", 1)
+    sizes = {
+        chain: int(text) if text.strip().isdigit() else None
+        for chain, text in zip(chains, lines[1:], strict=False)
+    }
+    return Storage(driver, root, sizes)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,10 +24,8 @@ from dockyard.errors import CommandFailed, DeliveryError, DockyardError
 from dockyard.facts.image import (
     HostImages,
     ImageLayers,
-    config_diff_ids,
     parse_host_images,
     parse_image_line,
-    parse_save_manifest,
 )
 from dockyard.plan.build import (
     HostTransfer,
@@ -39,16 +38,11 @@ from dockyard.plan.build import (
 )
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.transfer_export import Exported, export, probe_storage
 from dockyard.workflows.transfer_source import ImageSource
 
 Report = Callable[[str, str], None]
 NO_SPACE = "no space left on device"
-
-
-@dataclass(frozen=True)
-class Exported:
-    config: bytes
-    layers: Mapping[str, bytes]  # diff ID -> gzip-compressed tar
 
 
 @dataclass(frozen=True)
@@ -74,13 +68,15 @@ async def transfer_image(
     say = report or (lambda host, message: None)
     facts = await inspect_source(source, source_engine, image)
     token = secrets.token_hex(6)
-    held = await on_hosts(hosts, lambda host: survey(transport, host, engine, token))
+    held, storage = await asyncio.gather(
+        on_hosts(hosts, lambda host: survey(transport, host, engine, token)),
+        probe_storage(source, source_engine, facts),
+    )
     plans = {host: host_transfer(host, facts.id, facts.layers, held[host]) for host in hosts}
     exported = Exported(b"", {})
     if not all(plan.present for plan in plans.values()):
-        exported = await export(
-            source, source_engine, image, facts, layers_to_fetch(plans.values())
-        )
+        wanted = layers_to_fetch(plans.values())
+        exported = await export(source, source_engine, image, facts, wanted, storage)
     sizes = {layer: len(data) for layer, data in exported.layers.items()}
     for host, plan in plans.items():
         check_space(host, plan, sizes, held[host])
@@ -119,26 +115,6 @@ async def inspect_source(source: ImageSource, engine: str, image: str) -> ImageL
 async def survey(transport: Transport, host: str, engine: str, token: str) -> HostImages:
     command = commands.survey(engine, commands.load_dir(token))
     return parse_host_images((await transport.run(host, command)).stdout)
-
-
-async def export(
-    source: ImageSource, engine: str, image: str, facts: ImageLayers, wanted: Sequence[str]
-) -> Exported:
-    """Save the image on its source, compress the wanted layers there, fetch them, clean up."""
-    token = secrets.token_hex(6)
-    try:
-        saved = parse_save_manifest(await source.run(commands.export_image(engine, image, token)))
-        config = await source.fetch(commands.exported_file(token, saved.config_path))
-        diff_ids = config_diff_ids(config)
-        if diff_ids != facts.layers or len(saved.layer_paths) != len(diff_ids):
-            raise DeliveryError(f"{source.name}: {image} changed while it was being exported")
-        paths = dict(zip(diff_ids, saved.layer_paths, strict=True))
-        if wanted:
-            await source.run(commands.compress_layers(token, {d: paths[d] for d in wanted}))
-        layers = {d: await source.fetch(commands.exported_layer(token, d)) for d in wanted}
-    finally:
-        await source.run(commands.drop_export(token))
-    return Exported(config, layers)
 
 
 def check_space(host: str, plan: HostTransfer, sizes: Mapping[str, int], held: HostImages) -> None:

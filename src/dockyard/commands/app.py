@@ -18,6 +18,7 @@ from dockyard.commands.base import (
     cmd,
     pipe,
     repeat,
+    write_stdin,
 )
 
 NETWORK = "kamal"  # Kamal's network name, so servers deployed by Kamal can be taken over
@@ -157,6 +158,28 @@ def pin_bridge_address(network: str = NETWORK) -> Raw:
     )
 
 
+RUN_MARKER = "--- dockyard: run ---"
+
+
+def list_then_run(
+    engine: str, c: AppContainer, filters: Sequence[str], env_dir: str, aside: str
+) -> Seq:
+    """One round trip for a boot: the role's containers (as list_containers prints them), a
+    marker line, then the new container's id. A container that already has the new name (a
+    redeploy of the same version) is renamed to `aside` first, as Kamal does; the env file
+    arrives on standard input (0600)."""
+    name = shlex.quote(c.name)
+    set_aside = Raw(
+        f"{{ ! {engine} container inspect {name} >/dev/null 2>&1 || "
+        f"{engine} rename {name} {shlex.quote(aside)}; }}"
+    )
+    env = [write_stdin(c.env_file)] if c.env_file else []
+    return all_of(
+        make_dirs(env_dir), list_containers(engine, filters), cmd("echo", RUN_MARKER), set_aside,
+        *env, run(engine, c),
+    )  # fmt: skip
+
+
 def make_dirs(*paths: str) -> Cmd:
     return cmd("mkdir", "-p", *(HomePath(p) for p in paths))
 
@@ -164,9 +187,11 @@ def make_dirs(*paths: str) -> Cmd:
 def remove_stopped(engine: str, filters: Sequence[str], keep: int) -> Seq:
     """Remove stopped containers of the service beyond the newest `keep` (Kamal's prune).
     Docker lists newest first; Podman lists oldest first and has no `dead` state."""
-    statuses = ["created", "exited", *(["dead"] if engine == "docker" else [])]
+    statuses = [
+        f"status={s}" for s in ("created", "exited", "dead")[: 3 if engine == "docker" else 2]
+    ]
     listing = cmd(
-        engine, "ps", "--quiet", "--all", *filters, *repeat("--filter", [f"status={s}" for s in statuses]),
+        engine, "ps", "--quiet", "--all", *filters, *repeat("--filter", statuses),
         *(["--sort", "created"] if engine == "podman" else []),
     )  # fmt: skip
     newest_first = [listing, cmd("tac")] if engine == "podman" else [listing]

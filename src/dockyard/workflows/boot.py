@@ -72,17 +72,13 @@ async def boot_role_on_host(
     barrier: Barrier | None = None,
 ) -> Booted:
     name = plan.container.name
-    env_dir = plan.env_file_path.rsplit("/", 1)[0]
-    filters = app_commands.label_filters(plan.service, plan.role, plan.destination)
-    listing = await transport.run(
-        host, all_of(app_commands.make_dirs(env_dir), app_commands.list_containers(engine, filters))
-    )
-    containers = parse_containers(listing.stdout)
-    serving = [c for c in containers if _serving(c, plan)]
     if barrier is not None and not plan.primary and not await barrier.wait():
         raise DockyardError(f"{host}: the first {plan.role} container is unhealthy; not booting")
-    new_id = await _start_new(transport, host, engine, plan, containers)
-    old = [c for c in serving if c.id != new_id]
+    if plan.restart_existing:
+        containers, new_id = await _restart_existing(transport, host, engine, plan)
+    else:
+        containers, new_id = await _run_new(transport, host, engine, plan)
+    old = [c for c in containers if _serving(c, plan) and c.id != new_id]
     outcome = await _wait_ready(transport, host, engine, plan, proxy)
     if not outcome.healthy:
         if barrier is not None and plan.primary:
@@ -116,33 +112,38 @@ def _serving(container: ContainerInfo, plan: RoleBoot) -> bool:
     return running and container.name.startswith(plan.prefix)
 
 
-async def _start_new(
-    transport: Transport, host: str, engine: str, plan: RoleBoot, containers: list[ContainerInfo]
-) -> str:
-    """Run (or, for a rollback, start) the new version's container; returns its short id."""
-    name = plan.container.name
-    existing = next((c for c in containers if c.name == name), None)
-    if plan.restart_existing:
-        # A rollback starts the stopped container of that version: same image, same env.
-        if existing is None:
-            raise DockyardError(
-                f"{host}: version {plan.version} of {plan.role} is not available as a container "
-                "(kept ones: `dockyard app containers`); deploy it instead"
-            )
-        if existing.state != "running":
-            await transport.run(host, app_commands.start(engine, existing.id))
-        return existing.id
-    if existing is not None:
-        # Booting a version that exists already (a redeploy of the same version): keep the old
-        # container aside under a unique name, as Kamal does.
-        aside = f"{name}_replaced_{random_tokens.token_hex(8)}"
-        await transport.run(host, app_commands.rename(engine, name, aside))
-    # the secrets reach the server on standard input, into a 0600 file, in the run's round trip
-    write_env = write_stdin(plan.env_file_path)
-    started = await transport.run(
-        host, all_of(write_env, app_commands.run(engine, plan.container)), input=plan.env_file
-    )
-    return started.stdout.strip().splitlines()[-1][:12]
+def _filters(plan: RoleBoot) -> list[str]:
+    return app_commands.label_filters(plan.service, plan.role, plan.destination)
+
+
+async def _run_new(
+    transport: Transport, host: str, engine: str, plan: RoleBoot
+) -> tuple[list[ContainerInfo], str]:
+    """The role's containers before the boot, and the new container's short id: one round
+    trip (the secrets reach the server on standard input, into the 0600 env file)."""
+    env_dir = plan.env_file_path.rsplit("/", 1)[0]
+    aside = f"{plan.container.name}_replaced_{random_tokens.token_hex(8)}"
+    command = app_commands.list_then_run(engine, plan.container, _filters(plan), env_dir, aside)
+    started = await transport.run(host, command, input=plan.env_file)
+    listing, _, ran = started.stdout.partition(app_commands.RUN_MARKER + "\n")
+    return parse_containers(listing), ran.strip().splitlines()[-1][:12]
+
+
+async def _restart_existing(
+    transport: Transport, host: str, engine: str, plan: RoleBoot
+) -> tuple[list[ContainerInfo], str]:
+    """A rollback starts the stopped container of that version: same image, same env."""
+    listing = await transport.run(host, app_commands.list_containers(engine, _filters(plan)))
+    containers = parse_containers(listing.stdout)
+    existing = next((c for c in containers if c.name == plan.container.name), None)
+    if existing is None:
+        raise DockyardError(
+            f"{host}: version {plan.version} of {plan.role} is not available as a container "
+            "(kept ones: `dockyard app containers`); deploy it instead"
+        )
+    if existing.state != "running":
+        await transport.run(host, app_commands.start(engine, existing.id))
+    return containers, existing.id
 
 
 async def _wait_ready(

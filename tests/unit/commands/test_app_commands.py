@@ -167,3 +167,18 @@ def test_podman_prune_lists_newest_first_and_knows_no_dead_state() -> None:
         " --filter status=exited --sort created | tac | tail -n +3"
         ' | while read id; do podman rm "$id" >/dev/null && echo "removed container $id"; done'
     )
+
+
+def test_a_boot_lists_sets_aside_and_runs_in_one_trip() -> None:
+    web = app.AppContainer(name="demo-web-v2", image="r/demo:v2", hostname="h", labels={},
+                           env_file=".dockyard/apps/demo/env/roles/web.env")  # fmt: skip
+    text = app.list_then_run("docker", web, app.label_filters("demo", "web"), ".dockyard/e", "x_r")
+    rendered = text.render()
+    listing = app.list_containers("docker", app.label_filters("demo", "web")).render()
+    assert rendered.startswith(f'mkdir -p "$HOME/.dockyard/e" && {listing} && echo ')
+    assert (
+        "{ ! docker container inspect demo-web-v2 >/dev/null 2>&1 || "
+        "docker rename demo-web-v2 x_r; }" in rendered
+    )
+    assert rendered.endswith(app.run("docker", web).render())
+    assert rendered.index(app.RUN_MARKER) < rendered.index("rename") < rendered.index("umask 077")

@@ -106,3 +106,35 @@ async def test_unreachable_admin_socket_is_one_clear_line(tmp_path: object) -> N
     admin = CaddyAdmin(lambda: asyncio.open_unix_connection("/nonexistent/admin.sock"), where="s1")
     with pytest.raises(ProxyAdminError, match=r"^s1: the proxy's admin API did not answer GET"):
         await admin.in_flight()
+
+
+async def test_forward_headers_keeps_the_clients_and_otherwise_the_proxy_sets_them(
+    caddy: LocalCaddy,
+) -> None:
+    seen: list[bytes] = []
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = [line for line in head.split(b"\r\n") if line.lower().startswith(b"x-forwarded-")]
+        seen.append(b"; ".join(sorted(lines)))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    dial = f"127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    behind_lb = AppRoute("lb-web", (dial,), hosts=("lb.test",), forward_headers=True)
+    direct = AppRoute("direct-web", (dial,), hosts=("direct.test",))
+    await caddy.admin().load(caddy_config([behind_lb, direct], settings(caddy)))
+    for host in ("lb.test", "direct.test"):
+        reader, writer = await asyncio.open_connection("127.0.0.1", caddy.http_port)
+        writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: 203.0.113.9\r\n"
+                     "X-Forwarded-Proto: https\r\nConnection: close\r\n\r\n".encode())  # fmt: skip
+        assert (await reader.read()).startswith(b"HTTP/1.1 200")
+        writer.close()
+    server.close()
+    assert seen == [
+        b"X-Forwarded-For: 203.0.113.9, 127.0.0.1; X-Forwarded-Host: lb.test; "
+        b"X-Forwarded-Proto: https",
+        b"X-Forwarded-For: 127.0.0.1; X-Forwarded-Host: direct.test; X-Forwarded-Proto: http",
+    ]

@@ -44,6 +44,7 @@ class AppRoute:
     buffer_requests: bool = True
     buffer_responses: bool = True
     log_requests: bool = True
+    forward_headers: bool = False  # pass the client's X-Forwarded-* on (behind a load balancer)
     drain_timeout: int = 30
     maintenance: Maintenance | None = None
 
@@ -123,6 +124,10 @@ def _server(
         )
     skip_logs = sorted({h for r in routes if not r.log_requests for h in r.hosts})
     server["logs"] = {"skip_hosts": skip_logs} if skip_logs else {}
+    if any(r.forward_headers for r in routes):
+        # Caddy keeps a client's X-Forwarded-* only from trusted peers; routes without
+        # forward_headers overwrite them again in their reverse_proxy (see _reverse_proxy)
+        server["trusted_proxies"] = {"source": "static", "ranges": ["0.0.0.0/0", "::/0"]}
     certified = sorted({h for r in routes if r.certificate for h in r.hosts})
     if certified:
         server["automatic_https"] = {"skip_certificates": certified}
@@ -177,6 +182,12 @@ def _reverse_proxy(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
         "load_balancing": {"try_duration": TRY_DURATION, "try_interval": "250ms"},
         "stream_close_delay": f"{settings.stream_close_delay}s",
     }
+    if not route.forward_headers:  # what this proxy saw, whatever the client claimed
+        handler["headers"] = {"request": {"set": {
+            "X-Forwarded-For": ["{http.request.remote.host}"],
+            "X-Forwarded-Proto": ["{http.request.scheme}"],
+            "X-Forwarded-Host": ["{http.request.host}"],
+        }}}  # fmt: skip
     if not route.buffer_responses:
         handler["flush_interval"] = -1
     if route.buffer_requests and route.max_request_body:

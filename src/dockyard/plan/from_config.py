@@ -117,6 +117,7 @@ def _route(config: Config, role: Role, proxy: Proxy) -> AppRoute:
         strip_path_prefix=proxy.strip_path_prefix,
         ssl=proxy.ssl,
         ssl_redirect=proxy.ssl_redirect,
+        forward_headers=proxy.forward_headers,
         response_timeout=proxy.response_timeout,
         max_request_body=buffering.max_request_body if buffering.requests else 0,
         buffer_requests=buffering.requests,

@@ -33,6 +33,17 @@ def test_one_plain_route() -> None:
                                             "try_interval": "250ms",
                                         },
                                         "stream_close_delay": "60s",
+                                        "headers": {
+                                            "request": {
+                                                "set": {
+                                                    "X-Forwarded-For": [
+                                                        "{http.request.remote.host}"
+                                                    ],
+                                                    "X-Forwarded-Proto": ["{http.request.scheme}"],
+                                                    "X-Forwarded-Host": ["{http.request.host}"],
+                                                }
+                                            }
+                                        },
                                     }
                                 ],
                                 "terminal": True,

@@ -11,7 +11,7 @@ import tarfile
 import pytest
 
 from dockyard.errors import DockyardError
-from dockyard.facts.image import parse_storage_probe
+from dockyard.facts.image import Storage, parse_source_image
 from dockyard.facts.tar_split import assemble, chain_ids, files_needed
 
 FILES = {"app/version": b"v2\n", "app/page.txt": b"x" * 700}
@@ -69,11 +69,12 @@ def test_chain_ids_follow_the_image_spec() -> None:
     assert chain_ids((a, b)) == (a, f"sha256:{expected}")
 
 
-def test_the_storage_probe_gives_driver_root_and_sizes() -> None:
-    a, b = f"sha256:{'a' * 64}", f"sha256:{'b' * 64}"
-    storage = parse_storage_probe("overlay2 /var/lib/docker\n1234\n\n", (a, b))
-    assert storage is not None
-    assert (storage.driver, storage.root, storage.sizes) == (
-        "overlay2", "/var/lib/docker", {a: 1234, b: None},
-    )  # fmt: skip
-    assert parse_storage_probe("", (a,)) is None
+def test_the_source_says_layers_label_and_storage_in_three_lines() -> None:
+    a = f"sha256:{'a' * 64}"
+    found = parse_source_image(f"{a} {a},\nshop\noverlay2 /var/lib/docker\n")
+    assert found is not None
+    assert (found.image.layers, found.label) == ((a,), "shop")
+    assert found.storage == Storage("overlay2", "/var/lib/docker")
+    bare = parse_source_image(f"{a} {a},\n<no value>\n- -\n")
+    assert bare is not None and (bare.label, bare.storage) == ("", None)
+    assert parse_source_image("") is None

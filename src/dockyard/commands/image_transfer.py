@@ -28,6 +28,19 @@ def inspect_image(engine: str, image: str) -> Cmd:
     return cmd(engine, "image", "inspect", "--format", INSPECT_FORMAT, image)
 
 
+def inspect_source(engine: str, image: str) -> Raw:
+    """Three lines: the image's ID and layers, its service label, and (docker) the storage
+    driver and root dir, `- -` when they cannot be read from storage."""
+    label = cmd(engine, "image", "inspect", "--format", '{{index .Config.Labels "service"}}', image)
+    storage = (
+        "docker info --format '{{.Driver}} {{.DockerRootDir}}'" if engine == "docker" else "false"
+    )
+    return Raw(
+        f"{inspect_image(engine, image).render()} && {label.render()} && "
+        f"{{ {storage} 2>/dev/null || echo - -; }}"
+    )
+
+
 def survey(engine: str, load_directory: str) -> Raw:
     """Every image's layers, the staged layers, the free disk; makes this run's load dir and
     removes temp files a killed upload left."""
@@ -137,18 +150,6 @@ def drop_export(token: str) -> Cmd:
 # --- the source side, without `docker save` (docker with overlay2) -----------------------------
 
 
-def storage_probe(chains: tuple[str, ...]) -> Raw:
-    """docker's storage driver and root dir, then each layer's size in bytes by chain (a line
-    each, empty when unknown): whether a layer can be read from storage instead of saved."""
-    sizes = " ".join(hex_of(chain) for chain in chains)
-    return Raw(
-        "info=$(docker info --format '{{.Driver}} {{.DockerRootDir}}') && echo \"$info\" && "
-        'root="${info#* }" && '
-        f'for c in {sizes}; do echo "$(cat "$root/image/overlay2/layerdb/sha256/$c/size" '
-        '2>/dev/null)"; done'
-    )
-
-
 def layerdb(root: str, chain: str) -> str:
     return f"{root}/image/overlay2/layerdb/sha256/{hex_of(chain)}"
 
@@ -157,11 +158,17 @@ def image_config_path(root: str, image_id: str) -> str:
     return f"{root}/image/overlay2/imagedb/content/sha256/{hex_of(image_id)}"
 
 
-def copy_layer_records(root: str, token: str, chains: dict[str, str]) -> Raw:
+def copy_layer_records(root: str, token: str, chains: dict[str, str], limit: int) -> Raw:
     """For each wanted layer (diff ID -> chain ID): its tar-split record, and its files as one
-    gzip'd tar, into the export dir's out/."""
+    gzip'd tar, into the export dir's out/. Exits 3 when a record is missing or the layers
+    total more than `limit` bytes (then a save is the faster way)."""
     directory = home(export_dir(token))
-    steps = [f"rm -rf {directory} && mkdir -p {directory}/out"]
+    records = " ".join(shlex.quote(layerdb(root, chain)) for chain in chains.values())
+    steps = [
+        f"total=0 && for r in {records}; do size=$(cat $r/size) || exit 3; "
+        f"total=$((total + size)); done && [ $total -le {limit} ] || exit 3",
+        f"rm -rf {directory} && mkdir -p {directory}/out",
+    ]
     for diff_id, chain in chains.items():
         record = shlex.quote(layerdb(root, chain))
         name = hex_of(diff_id)

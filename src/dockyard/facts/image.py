@@ -122,20 +122,27 @@ def layers_present(layers: tuple[str, ...], images: Iterable[ImageLayers]) -> in
 
 @dataclass(frozen=True)
 class Storage:
-    """docker's storage on the image's source: driver, root dir, layer sizes by chain ID."""
+    """docker's storage on the image's source: driver and root dir."""
 
     driver: str
     root: str
-    sizes: dict[str, int | None]
 
 
-def parse_storage_probe(stdout: str, chains: tuple[str, ...]) -> Storage | None:
+@dataclass(frozen=True)
+class SourceImage:
+    image: ImageLayers
+    label: str  # the service label ("" when it has none)
+    storage: Storage | None
+
+
+def parse_source_image(stdout: str) -> SourceImage | None:
+    """The three lines of commands.image_transfer.inspect_source."""
     lines = stdout.splitlines()
-    if not lines or " " not in lines[0] or len(lines) < 1 + len(chains):
+    image = parse_image_line(lines[0]) if lines else None
+    if image is None:
         return None
-    driver, root = lines[0].split(" ", 1)
-    sizes = {
-        chain: int(text) if text.strip().isdigit() else None
-        for chain, text in zip(chains, lines[1:], strict=False)
-    }
-    return Storage(driver, root, sizes)
+    label = lines[1].strip() if len(lines) > 1 else ""
+    label = "" if label == "<no value>" else label
+    parts = lines[2].split(" ", 1) if len(lines) > 2 else []
+    storage = Storage(parts[0], parts[1]) if len(parts) == 2 and parts[0] != "-" else None
+    return SourceImage(image, label, storage)

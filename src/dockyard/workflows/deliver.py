@@ -66,22 +66,6 @@ async def build(
     report(builder.name, f"built {spec.tags[0]}")
 
 
-async def check_service_label(builder: BuilderHost, image: str, service: str) -> None:
-    """Kamal refuses to deploy an image labelled for another service; so does dockyard."""
-    try:
-        label = await builder.source().run(build_commands.service_label(builder.engine, image))
-    except CommandFailed as failed:
-        raise DeliveryError(
-            f"{builder.name}: there is no image {image} to deliver; build it first "
-            "(`dockyard build push`, or `dockyard deploy` without -P)"
-        ) from failed
-    if label.strip() != service:
-        raise DeliveryError(
-            f"{builder.name}: image {image} has label service={label.strip() or '(none)'}, "
-            f"not {service}; build it with dockyard or add `LABEL service={service}`"
-        )
-
-
 async def deliver_by_ssh(
     transport: FileTransport,
     builder: BuilderHost,
@@ -91,7 +75,6 @@ async def deliver_by_ssh(
     service: str,
     report: Report,
 ) -> TransferReport:
-    await check_service_label(builder, tags[0], service)
     return await transfer_image(
         transport,
         builder.source(),
@@ -100,6 +83,7 @@ async def deliver_by_ssh(
         engine=engine,
         image=tags[0],
         tags=tags,
+        service=service,
         report=report,
     )
 

@@ -21,12 +21,7 @@ from dataclasses import dataclass
 
 from dockyard.commands import image_transfer as commands
 from dockyard.errors import CommandFailed, DeliveryError, DockyardError
-from dockyard.facts.image import (
-    HostImages,
-    ImageLayers,
-    parse_host_images,
-    parse_image_line,
-)
+from dockyard.facts.image import HostImages, SourceImage, parse_host_images, parse_source_image
 from dockyard.plan.build import (
     HostTransfer,
     bytes_needed,
@@ -38,7 +33,7 @@ from dockyard.plan.build import (
 )
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.transfer_export import Exported, export, probe_storage
+from dockyard.workflows.transfer_export import Exported, export
 from dockyard.workflows.transfer_source import ImageSource
 
 Report = Callable[[str, str], None]
@@ -63,15 +58,17 @@ async def transfer_image(
     engine: str,
     image: str,
     tags: Sequence[str],
+    service: str | None = None,
     report: Report | None = None,
 ) -> TransferReport:
+    """`service`: the label the image must carry (Kamal's check), or None not to check."""
     say = report or (lambda host, message: None)
-    facts = await inspect_source(source, source_engine, image)
     token = secrets.token_hex(6)
-    held, storage = await asyncio.gather(
+    found, held = await asyncio.gather(
+        inspect_source(source, source_engine, image, service),
         on_hosts(hosts, lambda host: survey(transport, host, engine, token)),
-        probe_storage(source, source_engine, facts),
     )
+    facts, storage = found.image, found.storage
     plans = {host: host_transfer(host, facts.id, facts.layers, held[host]) for host in hosts}
     exported = Exported(b"", {})
     if not all(plan.present for plan in plans.values()):
@@ -96,9 +93,11 @@ async def transfer_image(
     )
 
 
-async def inspect_source(source: ImageSource, engine: str, image: str) -> ImageLayers:
+async def inspect_source(
+    source: ImageSource, engine: str, image: str, service: str | None
+) -> SourceImage:
     try:
-        stdout = await source.run(commands.inspect_image(engine, image))
+        stdout = await source.run(commands.inspect_source(engine, image))
     except CommandFailed as error:
         if "no such" not in error.result.stderr.lower():
             raise
@@ -106,10 +105,15 @@ async def inspect_source(source: ImageSource, engine: str, image: str) -> ImageL
             f"{source.name}: there is no image {image} to deliver; build it first "
             "(`dockyard build push`, or `dockyard deploy` without -P)"
         ) from None
-    facts = parse_image_line(stdout.strip().splitlines()[-1] if stdout.strip() else "")
-    if facts is None:
-        raise DeliveryError(f"{source.name}: cannot read the layers of {image}: {stdout.strip()!r}")
-    return facts
+    found = parse_source_image(stdout)
+    if found is None:
+        raise DeliveryError(f"{source.name}: cannot read the layers of {image}: {stdout!r}")
+    if service is not None and found.label != service:
+        raise DeliveryError(
+            f"{source.name}: image {image} has label service={found.label or '(none)'}, "
+            f"not {service}; build it with dockyard or add `LABEL service={service}`"
+        )
+    return found
 
 
 async def survey(transport: Transport, host: str, engine: str, token: str) -> HostImages:

@@ -19,39 +19,16 @@ from dataclasses import dataclass
 from dockyard.commands import image_transfer as commands
 from dockyard.errors import DeliveryError, DockyardError
 from dockyard.facts.image import ImageLayers, Storage, config_diff_ids, parse_save_manifest
-from dockyard.facts.image import parse_storage_probe as parse_probe
 from dockyard.facts.tar_split import assemble, chain_ids
 from dockyard.workflows.transfer_source import ImageSource
 
-FROM_STORAGE_LIMIT = 64 << 20  # bigger layers: one `save` beats fetching their files
+FROM_STORAGE_LIMIT = 64 << 20  # more than this: one `save` beats fetching the layers' files
 
 
 @dataclass(frozen=True)
 class Exported:
     config: bytes
     layers: Mapping[str, bytes]  # diff ID -> gzip-compressed tar
-
-
-async def probe_storage(source: ImageSource, engine: str, facts: ImageLayers) -> Storage | None:
-    if engine != "docker":
-        return None
-    try:
-        stdout = await source.run(commands.storage_probe(chain_ids(facts.layers)))
-    except DockyardError:
-        return None
-    return parse_probe(stdout, chain_ids(facts.layers))
-
-
-def readable_from_storage(
-    storage: Storage | None, facts: ImageLayers, wanted: Sequence[str]
-) -> bool:
-    if storage is None or storage.driver != "overlay2":
-        return False
-    chains = dict(zip(facts.layers, chain_ids(facts.layers), strict=True))
-    sizes = [storage.sizes.get(chains[layer]) for layer in wanted]
-    return (
-        all(size is not None for size in sizes) and sum(s or 0 for s in sizes) <= FROM_STORAGE_LIMIT
-    )
 
 
 async def export(
@@ -62,11 +39,11 @@ async def export(
     wanted: Sequence[str],
     storage: Storage | None,
 ) -> Exported:
-    if storage is not None and readable_from_storage(storage, facts, wanted):
+    if storage is not None and storage.driver == "overlay2":
         try:
             return await export_from_storage(source, storage, facts, wanted)
         except DockyardError:
-            pass  # the save below is the reference way
+            pass  # too big, or something unexpected: the save below is the reference way
     return await export_by_save(source, engine, image, facts, wanted)
 
 
@@ -81,7 +58,8 @@ async def export_from_storage(
     try:
         if wanted:
             chosen = {layer: chains[layer] for layer in wanted}
-            await source.run(commands.copy_layer_records(storage.root, token, chosen))
+            copy = commands.copy_layer_records(storage.root, token, chosen, FROM_STORAGE_LIMIT)
+            await source.run(copy)
         layers = {}
         for layer in wanted:
             record = await source.fetch(commands.exported_record(token, layer, "split.gz"))

@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "prune": ("dockyard.cli.prune:command", "Remove old containers and images"),
     "secrets": ("dockyard.cli.secrets:command", "Fetch, extract and print secrets"),
     "server": ("dockyard.cli.server:command", "Bootstrap servers and run commands on them"),
-    "registry": (None, "Log in to and out of the image registry"),
+    "registry": ("dockyard.cli.registry:command", "Log in to and out of the image registry"),
     "audit": ("dockyard.cli.overview:audit_command", "Show the audit log of the servers"),
     "details": (
         "dockyard.cli.overview:details_command",

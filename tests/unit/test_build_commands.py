@@ -8,9 +8,10 @@ import pytest
 
 from dockyard.commands import build as commands
 from dockyard.commands.build import BuildSpec
-from dockyard.errors import BuildError
+from dockyard.errors import BuildError, CommandFailed, Result
 from dockyard.loading import load_config
 from dockyard.plan.build import RemoteBuilder, build_spec, parse_remote
+from dockyard.workflows.deliver import registry_error
 
 SPEC = BuildSpec(tags=("shop:v1", "shop:latest"), service="shop", args={"GREETING": "hola"})
 
@@ -97,3 +98,20 @@ def test_the_build_spec_from_a_config(tmp_path: Path) -> None:
     )  # fmt: skip
     assert spec.cache_from == "type=registry,ref=r.example/team/shop-build-cache"
     assert spec.no_cache
+
+
+def test_a_refused_registry_login_says_to_check_the_credentials() -> None:
+    refused = "Error response from daemon: Get http://r.example/v2/: unauthorized: incorrect"
+    result = Result("10.0.0.9", "docker login ...", 1, "", refused)
+    error = registry_error("10.0.0.9", CommandFailed(result))
+    assert str(error) == (
+        "10.0.0.9: the registry refused the login; check registry.username and "
+        "registry.password (and the secret they name)"
+    )
+
+
+def test_another_push_failure_gives_its_last_line() -> None:
+    result = Result("b", "docker push x", 1, "", "The push refers to x\nno space left on device")
+    assert str(registry_error("b", CommandFailed(result))) == (
+        "b: the push failed: no space left on device"
+    )

@@ -222,3 +222,22 @@ def _wait_for(condition: object, process: subprocess.Popen[str], seconds: float 
             pytest.fail(f"the transfer ended (exit {process.returncode}) before the interruption")
         time.sleep(0.05)
     pytest.fail("no layer was staged in time")
+
+
+def test_registry_login_and_logout_on_the_builder_and_the_servers(
+    lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    app = write_app(tmp_path / "shop", lab, delivery="registry")
+    hosts = [lab.builder.ip, *(h.ip for h in lab.servers)]
+    auths = "cat .docker/config.json 2>/dev/null"
+
+    done = dockyard(app, "registry", "login")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for host in hosts:
+        assert lab.registry_host in ssh(lab, host, auths).stdout, host
+
+    done = dockyard(app, "registry", "logout", "-L")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert lab.registry_host in ssh(lab, lab.builder.ip, auths).stdout, "-L keeps the builder's"
+    for server in lab.servers:
+        assert lab.registry_host not in ssh(lab, server.ip, auths).stdout

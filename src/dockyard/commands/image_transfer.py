@@ -67,30 +67,29 @@ def load_dir(token: str) -> str:
     return f"{STAGE}/load-{token}"
 
 
-def load_staged(engine: str, token: str, layers: tuple[str, ...], tag: str) -> Raw:
-    """Link the staged layers into the load dir (manifest and config already uploaded there),
-    stream it as a tar into `load`, print the ID the tag now names, then drop the staged layers.
+def load_staged(
+    engine: str, token: str, layers: tuple[str, ...], load: tuple[str, ...], tag: str
+) -> Raw:
+    """Link the staged layers (`load`) into the load dir (manifest and config already uploaded
+    there) and put an empty file for each layer the host has (podman wants every layer file;
+    neither engine opens the file of a layer it has), stream it as a tar into `load`, print the
+    ID the tag now names, then drop the staged layers.
 
     The load dir goes whether the load worked or not; the staged layers only when it worked.
     The engine tags the image only once every layer is in, so a cut-short load leaves no tag.
     """
     directory = home(load_dir(token))
-    unique = tuple(dict.fromkeys(layers))
+    staged = tuple(dict.fromkeys(load))
+    held = tuple(layer for layer in dict.fromkeys(layers) if layer not in staged)
     links = [
         f"mkdir -p {hex_of(layer)} && ln -sf ../../layers/{layer_file(layer)} "
         f"{archive_layer_path(layer)}"
-        for layer in unique
-    ]
-    steps = " && ".join(
-        [
-            f"cd {directory}",
-            *links,
-            f"tar -chf - . | {engine} load -q",
-            inspect_id(engine, tag).render(),
-        ]
-    )
-    staged = " ".join(f"{home(LAYERS)}/{layer_file(layer)}" for layer in unique)
-    drop_staged = f"[ $status -ne 0 ] || rm -f {staged}; " if staged else ""
+        for layer in staged
+    ] + [f"mkdir -p {hex_of(layer)} && : > {archive_layer_path(layer)}" for layer in held]
+    load_and_check = [f"tar -chf - . | {engine} load -q", inspect_id(engine, tag).render()]
+    steps = " && ".join([f"cd {directory}", *links, *load_and_check])
+    files = " ".join(f"{home(LAYERS)}/{layer_file(layer)}" for layer in staged)
+    drop_staged = f"[ $status -ne 0 ] || rm -f {files}; " if files else ""
     return Raw(f"( {steps} ); status=$?; rm -rf {directory}; {drop_staged}exit $status")
 
 
@@ -131,7 +130,7 @@ def compress_layers(token: str, paths: dict[str, str]) -> Seq:
     directory = home(export_dir(token))
     steps: list[Command] = [Raw(f"cd {directory}")]
     for diff_id, path in paths.items():
-        steps.append(Raw(f"gzip -1 -c {shlex.quote(path)} > out/{layer_file(diff_id)}"))
+        steps.append(Raw(f"gzip -1 -n -c {shlex.quote(path)} > out/{layer_file(diff_id)}"))
     return all_of(*steps)
 
 

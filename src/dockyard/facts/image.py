@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dockyard.errors import DockyardError
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
+BARE_HEX = re.compile(r"[0-9a-f]{64}\Z")
 SAFE_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
 
 
@@ -46,14 +47,20 @@ def hex_of(digest: str) -> str:
     return digest.split(":", 1)[1]
 
 
+def normal_id(image_id: str) -> str:
+    """podman prints image IDs without docker's `sha256:`."""
+    text = image_id.strip()
+    return f"sha256:{text}" if BARE_HEX.match(text) else text
+
+
 def parse_image_line(line: str) -> ImageLayers | None:
     """`<id> <diff id>,<diff id>...` as printed by the inspect format of commands.image_transfer."""
     parts = line.strip().split(" ", 1)
-    if not parts or not DIGEST.match(parts[0]):
+    if not parts or not DIGEST.match(normal_id(parts[0])):
         return None
     listed = parts[1].split(",") if len(parts) > 1 and parts[1] else []
     layers = tuple(layer for layer in (item.strip() for item in listed) if DIGEST.match(layer))
-    return ImageLayers(parts[0], layers)
+    return ImageLayers(normal_id(parts[0]), layers)
 
 
 def parse_image_lines(stdout: str) -> tuple[ImageLayers, ...]:

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 
 from dockyard.commands import image_transfer as commands
 from dockyard.errors import CommandFailed, DeliveryError, DockyardError
-from dockyard.facts.image import HostImages, SourceImage, parse_host_images, parse_source_image
+from dockyard.facts.image import (
+    HostImages,
+    SourceImage,
+    normal_id,
+    parse_host_images,
+    parse_source_image,
+)
 from dockyard.plan.build import (
     HostTransfer,
     bytes_needed,
@@ -157,10 +163,11 @@ async def deliver_to_host(
         await transport.upload(host, exported.config, f"{directory}/{config_file(image_id)}")
         manifest = load_manifest(image_id, tags, plan.layers)
         await transport.upload(host, manifest, f"{directory}/manifest.json")
-        loaded = await transport.run(host, commands.load_staged(engine, token, plan.load, tags[0]))
+        load = commands.load_staged(engine, token, plan.layers, plan.load, tags[0])
+        loaded = await transport.run(host, load)
     except DockyardError as error:
         raise _delivery_error(host, error) from error
-    if loaded.stdout.strip().splitlines()[-1:] != [image_id]:
+    if [normal_id(line) for line in loaded.stdout.strip().splitlines()[-1:]] != [image_id]:
         raise DeliveryError(f"{host}: {tags[0]} does not name {image_id} after the load")
     say(host, f"sent {len(plan.send)} of {len(plan.load)} missing layer(s), {_size(sent)}")
     return sent

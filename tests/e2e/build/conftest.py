@@ -1,4 +1,6 @@
-"""The lab the build tests share: docker servers, the builder host, the registry."""
+"""The lab the build tests share: servers, the builder host, the registry; once with docker,
+then with podman (x-dockyard.runtime: the builder builds with it too). One name for both: pytest
+finishes the docker lab before it makes the podman one."""
 
 from __future__ import annotations
 
@@ -13,13 +15,13 @@ from tests.e2e.conftest import lab_unavailable
 NAME, SUBNET = "tbld", "10.206.0.0/24"
 
 
-@pytest.fixture(scope="package")
-def lab() -> Iterator[labs.LabInfo]:
-    reason = lab_unavailable("docker")
+@pytest.fixture(scope="package", params=["docker", "podman"])
+def lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
+    reason = lab_unavailable(request.param)
     if reason:
         pytest.skip(reason)
     labs.down(NAME)
-    info = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=2, engine="docker"))
+    info = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=2, engine=request.param))
     try:
         yield info
     finally:

@@ -29,6 +29,14 @@ def test_defaults_and_every_key() -> None:
     assert (cache.keep, cache.schedule, cache.directory, cache.extension) == (7, None, None, "rdb")
 
 
+def test_volume_backups_name_their_directories() -> None:
+    found = backups_from_raw(
+        {"x-dockyard": {"backups": {"files": {"kind": "volume", "paths": ["/srv/up/", "/etc/x"]}}}},
+        ("files",),
+    )
+    assert (found["files"].paths, found["files"].extension) == (("/srv/up", "/etc/x"), "tar.gz")
+
+
 def test_no_section_is_no_backups() -> None:
     assert backups_from_raw({}, ("db",)) == {}
 
@@ -53,6 +61,13 @@ def test_no_section_is_no_backups() -> None:
         ({"db": {"kind": "postgres", "every": "day"}}, "x-dockyard/backups/db",
          "unknown key: every"),
         ({"db": "postgres"}, "x-dockyard/backups/db", "should be a map"),
+        ({"db": {"kind": "volume"}}, "x-dockyard/backups/db/paths", "should list the directories"),
+        ({"db": {"kind": "volume", "paths": ["srv"]}}, "x-dockyard/backups/db/paths",
+         "'srv' should be an absolute path"),
+        ({"db": {"kind": "volume", "paths": ["/a b"]}}, "x-dockyard/backups/db/paths",
+         "should be an absolute path"),
+        ({"db": {"kind": "postgres", "paths": ["/a"]}}, "x-dockyard/backups/db/paths",
+         "only for kind volume"),
     ],
 )  # fmt: skip
 def test_bad_settings_name_the_key(raw: dict[str, object], key: str, message: str) -> None:

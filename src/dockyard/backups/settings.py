@@ -11,6 +11,7 @@
             directory: /var/backups/db   # default ~/.dockyard/backups/<accessory service>
           database: app              # postgres: default POSTGRES_DB, else POSTGRES_USER
           user: app                  # postgres: default POSTGRES_USER, else postgres
+          paths: [/var/lib/app]      # volume: directories in the accessory's container
 
 The credentials are the accessory's own env (POSTGRES_PASSWORD, REDIS_PASSWORD): the backup
 container gets the accessory's env file. Kamal ignores `x-` keys, so the config stays Kamal's.
@@ -26,13 +27,14 @@ from typing import Any
 from dockyard.errors import ConfigError
 from dockyard.plan.backup_schedule import CronSchedule, parse_cron
 
-KINDS = ("postgres", "redis")
-NOT_BUILT_KINDS = ("mysql", "mariadb", "volume")
-KEYS = ("kind", "schedule", "keep", "max_age", "target", "database", "user")
+KINDS = ("postgres", "redis", "volume")
+NOT_BUILT_KINDS = ("mysql", "mariadb")
+KEYS = ("kind", "schedule", "keep", "max_age", "target", "database", "user", "paths")
 TARGET_KEYS = ("directory",)
 _AGE = re.compile(r"\A(\d+)([mhd])\Z")
 _AGE_UNITS = {"m": 60, "h": 3600, "d": 86400}
-EXTENSIONS = {"postgres": "pgdump", "redis": "rdb"}
+EXTENSIONS = {"postgres": "pgdump", "redis": "rdb", "volume": "tar.gz"}
+_SAFE_PATH = re.compile(r"\A(/[A-Za-z0-9._-]+)+\Z")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class BackupSettings:
     directory: str | None = None  # absolute; None: the default under the home
     database: str | None = None
     user: str | None = None
+    paths: tuple[str, ...] = ()  # volume: directories in the accessory's container
 
     @property
     def extension(self) -> str:
@@ -77,8 +80,8 @@ def backup_settings(name: str, raw: Any, path: str) -> BackupSettings:
         raise ConfigError(f"unknown key: {unknown[0]} (known: {', '.join(KEYS)})", key=path)
     kind = raw.get("kind")
     if kind in NOT_BUILT_KINDS:
-        raise ConfigError(f"backups of kind {kind} are not built yet; kinds: postgres, redis",
-                          key=f"{path}/kind")  # fmt: skip
+        raise ConfigError(f"backups of kind {kind} are not built yet; kinds: postgres, redis, "
+                          "volume", key=f"{path}/kind")  # fmt: skip
     if kind not in KINDS:
         raise ConfigError(f"should be one of {', '.join(KINDS)}", key=f"{path}/kind")
     schedule = raw.get("schedule")
@@ -94,6 +97,7 @@ def backup_settings(name: str, raw: Any, path: str) -> BackupSettings:
         directory=_directory(raw.get("target"), f"{path}/target"),
         database=_optional_text(raw.get("database")),
         user=_optional_text(raw.get("user")),
+        paths=_paths(raw.get("paths"), str(kind), f"{path}/paths"),
     )
 
 
@@ -130,6 +134,21 @@ def _directory(value: Any, path: str) -> str | None:
     if any(c in directory for c in "'\"$`\\\n :"):
         raise ConfigError("should not hold quotes, $, spaces or colons", key=f"{path}/directory")
     return directory.rstrip("/") or "/"
+
+
+def _paths(value: Any, kind: str, path: str) -> tuple[str, ...]:
+    if kind != "volume":
+        if value is not None:
+            raise ConfigError("is only for kind volume", key=path)
+        return ()
+    if not isinstance(value, list) or not value:
+        raise ConfigError("should list the directories to back up, as the accessory's container "
+                          "sees them (e.g. [/var/lib/app])", key=path)  # fmt: skip
+    for item in value:
+        if not isinstance(item, str) or not _SAFE_PATH.match(item.rstrip("/")):
+            raise ConfigError(f"{item!r} should be an absolute path of letters, digits, . _ -",
+                              key=path)  # fmt: skip
+    return tuple(str(item).rstrip("/") for item in value)
 
 
 def _optional_text(value: Any) -> str | None:

@@ -3,6 +3,7 @@ service, its files and directories under `~/<service>/`, its secrets in a 0600 e
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -81,8 +82,14 @@ def run(engine: str, spec: AccessoryRun) -> Cmd:
         *[x for k, v in labels.items() for x in ("--label", f"{k}={v}")],
         *optionize(options),
         a.image,
-        *(a.cmd.split() if a.cmd else []),
+        *(shlex.split(a.cmd) if a.cmd else []),  # Kamal's cmd reaches a shell: quotes count
     )  # fmt: skip
+
+
+def empty_env_file(path: str) -> Raw:
+    """An empty 0600 env file (an accessory without secrets): nothing is read from stdin, which
+    an empty input would leave open."""
+    return Raw(f'(umask 077 && : > "$HOME/{HomePath(path)}")')
 
 
 def make_directories(accessory: Accessory) -> Cmd:

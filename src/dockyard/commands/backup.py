@@ -61,6 +61,8 @@ def script_env(place: BackupPlace) -> dict[str, str]:
         "KIND": s.kind, "PREFIX": place.prefix, "EXT": s.extension, "KEEP": str(s.keep),
         "MAX_AGE": str(s.max_age_seconds or ""), "DB_HOST": place.accessory.service_name,
     }  # fmt: skip
+    if s.paths:
+        env["VOLUME_PATHS"] = " ".join(p.lstrip("/") for p in s.paths)
     if s.database:
         env["PG_DB"] = s.database
     if s.user:
@@ -77,6 +79,7 @@ def run_backup_container(engine: str, place: BackupPlace, env_file: str | None) 
         "--network", a.network, "--user", "0", "--entrypoint", "/bin/sh",
         *[x for k, v in script_env(place).items() for x in ("--env", f"{k}={v}")],
         *(["--env-file", HomePath(env_file)] if env_file else []),
+        *(["--volumes-from", f"{a.service_name}:ro"] if place.settings.kind == "volume" else []),
         "--volume", place.mount("/backups"),
         "--volume", HomePath(f"{place.scripts_dir}:/dockyard:ro"),
         "--label", f"service={a.service_name}", "--label", f"{BACKUP_LABEL}={a.name}",
@@ -194,7 +197,9 @@ def check_rdb(engine: str, container: str, file: str) -> Cmd:
 
 
 def redis_cli(engine: str, container: str, *args: str) -> Cmd:
-    script = 'REDISCLI_AUTH="${REDIS_PASSWORD:-}" redis-cli "$@"'
+    script = (
+        '[ -z "${REDIS_PASSWORD:-}" ] || export REDISCLI_AUTH="$REDIS_PASSWORD"; redis-cli "$@"'
+    )
     return cmd(engine, "exec", container, "sh", "-c", script, "redis-cli", *args)
 
 
@@ -211,3 +216,31 @@ def redis_restore_files(engine: str, image: str, accessory_container: str, place
         "--volumes-from", accessory_container, "--volume", place.mount("/backups", ":ro"),
         image, "-c", script,
     )  # fmt: skip
+
+
+# --- volume ------------------------------------------------------------------------------------
+def volume_restore_files(engine: str, image: str, accessory_container: str, place: BackupPlace,
+                         file: str, kept: str) -> Cmd:  # fmt: skip
+    """With the accessory stopped: archive what the directories hold now as `kept` in the backup
+    directory (nothing is deleted unless that worked), empty them, unpack the backup."""
+    paths = " ".join(p.lstrip("/") for p in place.settings.paths)
+    script = (
+        f"tar -czf '/backups/.{kept}.partial' -C / {paths} && "
+        f"mv '/backups/.{kept}.partial' '/backups/{kept}' || "
+        f"{{ rm -f '/backups/.{kept}.partial'; echo 'cannot keep the current files aside; "
+        "nothing was changed' >&2; exit 3; }; "
+        f'for p in {paths}; do find "/$p" -mindepth 1 -maxdepth 1 -exec rm -rf {{}} + || '
+        f"exit 1; done && tar -xzf '/backups/{file}' -C /"
+    )
+    return cmd(
+        engine, "run", "--rm", "--user", "0", "--entrypoint", "/bin/sh",
+        "--volumes-from", accessory_container, "--volume", place.mount("/backups"),
+        image, "-c", script,
+    )  # fmt: skip
+
+
+def volume_entries(engine: str, container: str, file: str) -> Cmd:
+    """Unpack the archive whole in the container, then count its entries."""
+    archive = f"'/backups/{file}'"
+    script = f"mkdir -p /tmp/v && tar -xzf {archive} -C /tmp/v && tar -tzf {archive} | wc -l"
+    return cmd(engine, "exec", container, "sh", "-c", script)

@@ -27,22 +27,46 @@ fail() {
   echo "backup failed: $*" >&2
   exit 1
 }
+# each dump writes to stdout: tee keeps it and sha256sum reads it on the way (no second read)
 dump_postgres() {
-  PGPASSWORD="${POSTGRES_PASSWORD:-}" pg_dump -h "$DB_HOST" -U "$PG_USER" -Fc -f "$tmp" "$PG_DB"
+  PGPASSWORD="${POSTGRES_PASSWORD:-}" pg_dump -h "$DB_HOST" -U "$PG_USER" -Fc "$PG_DB"
 }
-dump_redis() {
-  REDISCLI_AUTH="${REDIS_PASSWORD:-}" redis-cli -h "$DB_HOST" --rdb "$tmp" >/dev/null &&
-    [ "$(head -c 5 "$tmp")" = REDIS ]
+dump_redis() {  # its progress lines go to stderr; an empty REDISCLI_AUTH would fail AUTH
+  if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi
+  redis-cli -h "$DB_HOST" --rdb -
+}
+dump_volume() {  # the accessory's mounts, seen here through --volumes-from (read-only)
+  tar -czf - -C / $VOLUME_PATHS
+}
+check_redis() { [ "$(head -c 5 "$tmp")" = REDIS ] || fail "the dump is not an RDB file"; }
+check_postgres() { :; }
+check_volume() {
+  gzip -t "$tmp" 2>/dev/null || fail "the archive is damaged"
+  entries=$(tar -tzf "$tmp" | wc -l | tr -d ' ')
 }
 : "${PG_USER:=${POSTGRES_USER:-postgres}}"
 : "${PG_DB:=${POSTGRES_DB:-$PG_USER}}"
+entries=0
 [ -d "$dir" ] && [ -w "$dir" ] || fail "$dir is not a writable directory"
-out=$(dump_$KIND 2>&1) || fail "${out:-the dump tool failed}"
+t="/tmp/.dockyard-backup-$$"  # not in $dir: that disk may be the full one
+{ { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | tee "$tmp" 2> "$t.tee"
+  echo $? > "$t.teed"; } | sha256sum | cut -d' ' -f1 > "$t.sum"
+if [ "$(cat "$t.teed" 2>/dev/null)" != 0 ]; then  # busybox tee says only "I/O error"
+  out=$(cat "$t.tee" 2>/dev/null); rm -f "$t".* "$tmp"
+  free=$(df -k "$dir" | awk 'NR == 2 { print $4 }')
+  fail "writing the dump into the backup directory failed, is its disk full? (${free:-?} KB" \
+    "free now): $out"
+fi
+if [ "$(cat "$t.dump" 2>/dev/null)" != 0 ]; then
+  out=$(cat "$t.err" 2>/dev/null); rm -f "$t".*
+  fail "${out:-the dump failed}"
+fi
+sum=$(cat "$t.sum"); rm -f "$t".*
 [ -s "$tmp" ] || fail "the dump is empty"
-sum=$(sha256sum "$tmp" | cut -d' ' -f1) || fail "cannot read the dump back"
-size=$(wc -c < "$tmp" | tr -d ' ')
-printf '{"file": "%s", "kind": "%s", "size": %s, "sha256": "%s", "created": %s}\n' \
-  "${final##*/}" "$KIND" "$size" "$sum" "$(date -u +%s)" > "$final.json.tmp" ||
+check_$KIND
+size=$(stat -c %s "$tmp")
+printf '{"file": "%s", "kind": "%s", "size": %s, "sha256": "%s", "created": %s, "entries": %s}\n' \
+  "${final##*/}" "$KIND" "$size" "$sum" "$(date -u +%s)" "$entries" > "$final.json.tmp" ||
   fail "cannot write the manifest (disk full?)"
 # only these files reach the disk first (a global sync would wait for the whole machine's writes)
 sync "$tmp" "$final.json.tmp" || fail "cannot flush the dump to disk"

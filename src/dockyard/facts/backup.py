@@ -13,6 +13,7 @@ class BackupEntry:
     size: int
     sha256: str
     created: int  # unix seconds
+    entries: int = 0  # volume backups: files and directories in the archive
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def _entry(line: str) -> BackupEntry | None:
     try:
         data = json.loads(line)
         return BackupEntry(str(data["file"]), str(data["kind"]), int(data["size"]),
-                           str(data["sha256"]), int(data["created"]))  # fmt: skip
+                           str(data["sha256"]), int(data["created"]),
+                           int(data.get("entries", 0)))  # fmt: skip
     except (ValueError, KeyError, TypeError):
         return None
 

@@ -102,10 +102,12 @@ async def boot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -
     await transport.run(host, app_commands.ensure_network(ctx.engine, ctx.accessory.network))
     await upload_files(transport, host, ctx)
     content = env_file(ctx.secret_env())
-    write_env = write_stdin(ctx.env_file_path)
+    write_env = (
+        write_stdin(ctx.env_file_path) if content else commands.empty_env_file(ctx.env_file_path)
+    )
     make_env_dir = app_commands.make_dirs(ctx.env_file_path.rsplit("/", 1)[0])
     run = commands.run(ctx.engine, ctx.run_spec(host))
-    await transport.run(host, all_of(make_env_dir, write_env, run), input=content)
+    await transport.run(host, all_of(make_env_dir, write_env, run), input=content or None)
     from dockyard.workflows.backup import install_if_configured
 
     await install_if_configured(transport, host, ctx)

@@ -44,6 +44,8 @@ async def restore(
     await check_sum(transport, host, place, entry)
     if place.settings.kind == "postgres":
         return await restore_postgres(transport, host, actx, entry.file, force)
+    if place.settings.kind == "volume":
+        return await restore_volume(transport, host, actx, entry.file)
     return await restore_redis(transport, host, actx, entry.file)
 
 
@@ -130,6 +132,29 @@ async def restore_redis(transport: Transport, host: str, actx: AccessoryContext,
         await transport.run(host, cmd(engine, "start", container))
     return (f"{file} restored into {actx.name}; the data before is kept as "
             f"{data_dir}/dump.rdb.before-restore-{when}")  # fmt: skip
+
+
+async def restore_volume(transport: Transport, host: str, actx: AccessoryContext, file: str) -> str:
+    """Stop the accessory, archive what its directories hold aside, unpack, start again."""
+    engine, container, place = actx.engine, actx.name, place_of(actx)
+    kept = f"{place.prefix}-before-restore-{stamp()}.tar.gz"
+    where = ", ".join(place.settings.paths)
+    await transport.run(host, cmd(engine, "stop", container))
+    try:
+        restore = commands.volume_restore_files(
+            engine, actx.accessory.image, container, place, file, kept
+        )
+        result = await transport.run(host, restore, check=False)
+    finally:
+        await transport.run(host, cmd(engine, "start", container))
+    if result.exit_status == 3:
+        raise BackupError(f"{host}: {result.stderr.strip()} ({where})")
+    if not result.ok:
+        raise BackupError(
+            f"{host}: unpacking {file} failed ({result.stderr.strip()[-200:]}); {where} may hold "
+            f"part of it; what was there before is in {kept} beside the backups"
+        )
+    return f"{file} restored into {where}; what was there before is kept as {kept}"
 
 
 def _id(name: str) -> str:

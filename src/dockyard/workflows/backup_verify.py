@@ -13,7 +13,7 @@ import secrets as tokens
 from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, Raw, cmd
 from dockyard.errors import CommandFailed
-from dockyard.facts.backup import count_differences, parse_table_counts
+from dockyard.facts.backup import BackupEntry, count_differences, parse_table_counts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessory import AccessoryContext
 from dockyard.workflows.backup import BackupError, check_sum, listing, pick, place_of
@@ -29,6 +29,8 @@ async def verify(transport: Transport, host: str, actx: AccessoryContext, name: 
     try:
         if place.settings.kind == "postgres":
             detail = await verify_postgres(transport, host, actx, entry.file, throwaway)
+        elif place.settings.kind == "volume":
+            detail = await verify_volume(transport, host, actx, entry, throwaway)
         else:
             detail = await verify_redis(transport, host, actx, entry.file, throwaway)
     finally:
@@ -94,3 +96,19 @@ async def verify_redis(
     count = cmd(engine, "exec", throwaway, "redis-cli", "dbsize")
     keys = await _must(transport, host, count, "cannot count keys", file)
     return f"loaded into a throwaway Redis; {keys.strip()} key(s)"
+
+
+async def verify_volume(
+    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry, throwaway: str
+) -> str:
+    engine, place, file = actx.engine, place_of(actx), entry.file
+    await _must(transport, host, commands.run_throwaway(
+        engine, throwaway, actx.accessory.image, place, {}, ["sleep", "3600"],
+    ), "the throwaway did not start", file)  # fmt: skip
+    out = await _must(transport, host, commands.volume_entries(engine, throwaway, file),
+                      "the archive does not unpack", file)  # fmt: skip
+    found = int(out.strip() or 0)
+    if found != entry.entries:
+        raise BackupError(f"{host}: verify FAILED for {file}: {found} entries unpacked, the "
+                          f"backup recorded {entry.entries}")  # fmt: skip
+    return f"unpacked whole in a throwaway container; {found} entries match"

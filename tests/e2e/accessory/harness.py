@@ -64,6 +64,12 @@ accessories:
         - REDIS_PASSWORD
     directories:
       - cache-data:/data
+  uploads:
+    image: {images["redis"]}
+    host: {host}
+    cmd: sh -c 'trap "exit 0" TERM; while :; do sleep 1; done'
+    directories:
+      - uploads:/srv/uploads
 x-dockyard:
   runtime: {lab.engine}
   backups:
@@ -74,6 +80,9 @@ x-dockyard:
     cache:
       kind: redis
       keep: 5
+    uploads:
+      kind: volume
+      paths: [/srv/uploads]
 """
     )
     (root / ".kamal" / "secrets").write_text(

@@ -72,5 +72,5 @@ def test_unknown_accessory_is_one_clear_error(booted: Path) -> None:
     done = dockyard(booted, "accessory", "boot", "nope")
     assert done.returncode != 0
     assert done.stderr.strip() == (
-        "ERROR (ConfigError): no accessory named 'nope' (accessories: db, cache)"
+        "ERROR (ConfigError): no accessory named 'nope' (accessories: db, cache, uploads)"
     )

@@ -101,3 +101,19 @@ def test_container_state_from_docker_and_podman() -> None:
     assert parse_container_state("shop-db\tUp 21 seconds ago\n", "shop-db") == "running"
     assert parse_container_state("shop-db\tExited (0) 3 seconds ago\n", "shop-db") == "exited"
     assert parse_container_state("shop-db-backup\trunning\n", "shop-db") is None
+
+
+def test_an_accessory_without_secrets_gets_an_empty_private_env_file() -> None:
+    assert accessory.empty_env_file(".kamal/apps/shop/env/accessories/c.env").render() == (
+        '(umask 077 && : > "$HOME/.kamal/apps/shop/env/accessories/c.env")'
+    )
+
+
+def test_cmd_is_split_as_a_shell_would() -> None:
+    quoted = Accessory(name="w", service_name="s-w", image="img", hosts=("h",),
+                       cmd="sh -c 'sleep 1; echo done'")  # fmt: skip
+    assert (
+        accessory.run("docker", accessory.AccessoryRun(quoted, {}, None))
+        .render()
+        .endswith("img sh -c 'sleep 1; echo done'")
+    )

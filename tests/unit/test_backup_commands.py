@@ -77,3 +77,25 @@ def test_verify_throwaway_has_no_network_and_reads_backups_only() -> None:
         " --label dockyard-backup-verify=db --env POSTGRES_USER=verify"
         ' --volume "$HOME/.dockyard/backups/shop-db:/backups:ro" postgres:15'
     )
+
+
+def test_volume_restore_keeps_the_current_files_before_deleting_any() -> None:
+    from dockyard.backups.settings import BackupSettings as Settings
+
+    db = Accessory(name="up", service_name="shop-up", image="img", hosts=("h",))
+    volume = backup.BackupPlace(db, Settings("up", "volume", paths=("/srv/up", "/etc/x")))
+    rendered = backup.volume_restore_files(
+        "docker", "img", "shop-up", volume, "shop-up-1.tar.gz", "shop-up-before.tar.gz"
+    ).render()
+    assert rendered.startswith(
+        "docker run --rm --user 0 --entrypoint /bin/sh --volumes-from shop-up"
+        ' --volume "$HOME/.dockyard/backups/shop-up:/backups" img -c '
+    )
+    script = rendered.split(" -c ", 1)[1]
+    keep, empty, unpack = (script.index(x) for x in ("tar -czf", "rm -rf", "tar -xzf"))
+    assert keep < empty < unpack
+    assert "srv/up etc/x" in script
+    assert backup.script_env(volume)["VOLUME_PATHS"] == "srv/up etc/x"
+    assert (
+        "--volumes-from shop-up:ro" in backup.run_backup_container("docker", volume, None).render()
+    )

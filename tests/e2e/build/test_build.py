@@ -269,3 +269,19 @@ def test_build_secrets_reach_the_build_and_never_show(lab: labs.LabInfo, tmp_pat
         shown = ssh(lab, host, f"podman history --no-trunc shop:{version}; "
                     f"podman image inspect shop:{version}")  # fmt: skip
         assert shown.returncode == 0 and SECRET_VALUE not in shown.stdout
+
+
+def test_no_engine_here_and_no_remote_builder_names_both_fixes(
+    lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    if subprocess.run([lab.engine, "version"], capture_output=True).returncode == 0:
+        pytest.skip(f"this machine runs {lab.engine} itself")
+    app = write_app(tmp_path / "shop", lab)
+    config = app / "config" / "deploy.yml"
+    config.write_text(config.read_text().replace(f"  remote: ssh://root@{lab.builder.ip}\n", ""))
+    done = dockyard(app, "deploy")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"ERROR (BuildError): this machine has no working {lab.engine} to build with; install "
+        f"{lab.engine} here, or set builder.remote: ssh://user@host to build on a host that has one"
+    )

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,6 +28,7 @@ from dockyard.plan.build import build_spec, parse_remote
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows import build as build_workflow
 from dockyard.workflows import deliver as deliver_workflow
+from dockyard.workflows import registry as registry_workflow
 from dockyard.workflows.deliver import BuilderHost
 from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.pull import pull_on_host
@@ -87,7 +90,12 @@ async def pull_image(ctx: AppContext, transport: AsyncsshTransport, hosts: Seque
 
 
 async def deliver(
-    ctx: AppContext, transport: AsyncsshTransport, builder: BuilderHost, hosts: Sequence[str]
+    ctx: AppContext,
+    transport: AsyncsshTransport,
+    builder: BuilderHost,
+    hosts: Sequence[str],
+    *,
+    push: bool = True,
 ) -> None:
     """The built image onto `hosts`: over SSH, or pushed from the builder and pulled."""
     config = ctx.config
@@ -97,9 +105,42 @@ async def deliver(
         await deliver_workflow.deliver_by_ssh(
             transport, builder, hosts, config.runtime, tags, config.service, ctx.printer.host
         )
-        return
-    await deliver_workflow.push_to_registry(builder, tags, registry_login(ctx), ctx.printer.host)
-    await pull_image(ctx, transport, hosts)
+    elif config.registry.local:
+        await through_local_registry(ctx, transport, builder, hosts, push=push)
+    else:
+        if push:
+            login = registry_login(ctx)
+            await deliver_workflow.push_to_registry(builder, tags, login, ctx.printer.host)
+        await pull_image(ctx, transport, hosts)
+
+
+async def through_local_registry(
+    ctx: AppContext,
+    transport: AsyncsshTransport,
+    builder: BuilderHost,
+    hosts: Sequence[str],
+    *,
+    push: bool,
+) -> None:
+    """Kamal 2.8's local registry: on this machine, on loopback; the builder pushes and the
+    servers pull through SSH reverse tunnels to it, one after the other (a builder that is
+    also a server forwards the port once at a time)."""
+    port = ctx.config.registry.local_port or 5000
+    tags = (ctx.config.absolute_image, ctx.config.latest_image)
+    storage = local_registry_storage(port)
+    async with registry_workflow.local_registry(port, storage):
+        if push and builder.transport is not None and builder.host is not None:
+            async with registry_workflow.tunnels(builder.transport, [builder.host], port):
+                await deliver_workflow.push_to_registry(builder, tags, None, ctx.printer.host)
+        elif push:
+            await deliver_workflow.push_to_registry(builder, tags, None, ctx.printer.host)
+        async with registry_workflow.tunnels(transport, hosts, port):
+            await pull_image(ctx, transport, hosts)
+
+
+def local_registry_storage(port: int) -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(cache) / "dockyard" / f"registry-{port}"
 
 
 async def ship(
@@ -111,13 +152,13 @@ async def ship(
     no_cache: bool = False,
 ) -> None:
     """deploy's first step: build (unless -P), then deliver; -P with a registry only pulls."""
-    if not build and not delivers_by_ssh(ctx):
+    if not build and not delivers_by_ssh(ctx) and not ctx.config.registry.local:
         await pull_image(ctx, transport, hosts)
         return
     async with builder_host(ctx, transport) as builder:
         if build:
             await build_image(ctx, builder, no_cache=no_cache)
-        await deliver(ctx, transport, builder, hosts)
+        await deliver(ctx, transport, builder, hosts, push=build)
 
 
 # --- the commands ---------------------------------------------------------------------------------
@@ -142,7 +183,9 @@ def push_command(no_cache: bool, **kwargs: Any) -> None:
     async def work(transport: AsyncsshTransport) -> None:
         async with builder_host(ctx, transport) as builder:
             await build_image(ctx, builder, no_cache=no_cache)
-            if not delivers_by_ssh(ctx):
+            if ctx.config.registry.local:
+                await through_local_registry(ctx, transport, builder, [], push=True)
+            elif not delivers_by_ssh(ctx):
                 images = (ctx.config.absolute_image, ctx.config.latest_image)
                 login = registry_login(ctx)
                 await deliver_workflow.push_to_registry(builder, images, login, ctx.printer.host)

@@ -18,3 +18,14 @@ def logout(engine: str, server: str) -> Cmd:
 def pull_checked(engine: str, image: str) -> Seq:
     """Pull, then print the image's service label (Kamal refuses an image of another service)."""
     return all_of(app_commands.pull(engine, image), app_commands.image_service_label(engine, image))
+
+
+def local_registry_config(port: int, storage: str) -> str:
+    """docker-registry's config for Kamal 2.8's local registry: loopback only, never published
+    on a network; the servers reach it through SSH reverse tunnels."""
+    return (
+        "version: 0.1\n"
+        "log: {level: warn, accesslog: {disabled: true}}\n"
+        f"storage: {{filesystem: {{rootdirectory: {storage}}}, delete: {{enabled: true}}}}\n"
+        f'http: {{addr: "127.0.0.1:{port}"}}\n'
+    )

@@ -41,6 +41,7 @@ from dockyard.ssh.transport import ByteReader, ByteWriter, HostStats, remote_pat
 
 T = TypeVar("T")
 Opener = Callable[[Pooled], Awaitable[T]]
+RemoteListener = asyncssh.SSHListener
 
 
 class AsyncsshTransport:
@@ -124,6 +125,18 @@ class AsyncsshTransport:
         with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
             await self._on_live_connection(host, write)
         self._host_stats(host).uploads += 1
+
+    async def forward_remote_port(self, host: str, port: int, local_port: int) -> RemoteListener:
+        """A reverse tunnel: 127.0.0.1:`port` on the host reaches 127.0.0.1:`local_port` here
+        (ssh -R); close() the listener to end it."""
+
+        async def listen(pooled: Pooled) -> RemoteListener:
+            return await pooled.conn.forward_remote_port("127.0.0.1", port, "127.0.0.1", local_port)
+
+        with mapped_errors(host, port=self.options.port, command=f"forward port {port}"):
+            listener = await self._on_live_connection(host, listen)
+        self._host_stats(host).streams += 1
+        return listener
 
     async def download(self, host: str, path: str) -> bytes:
         """The whole content of a file on the host, over SFTP (image layers, build outputs)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from dockyard.commands.base import Command
 from dockyard.errors import CommandFailed, Result
@@ -22,7 +22,9 @@ class Downloads(Protocol):
 
 
 class FileTransport(Transport, Downloads, Protocol):
-    """A transport that can also read files back (AsyncsshTransport)."""
+    """A transport that can also read files back and open reverse tunnels (AsyncsshTransport)."""
+
+    async def forward_remote_port(self, host: str, port: int, local_port: int) -> Any: ...
 
 
 class ImageSource(Protocol):

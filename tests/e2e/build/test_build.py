@@ -285,3 +285,24 @@ def test_no_engine_here_and_no_remote_builder_names_both_fixes(
         f"ERROR (BuildError): this machine has no working {lab.engine} to build with; install "
         f"{lab.engine} here, or set builder.remote: ssh://user@host to build on a host that has one"
     )
+
+
+def test_local_registry_mode_through_ssh_reverse_tunnels(lab: labs.LabInfo, tmp_path: Path) -> None:
+    port = 5991
+    app = write_app(tmp_path / "shop", lab, delivery="registry")
+    config = app / "config" / "deploy.yml"
+    lab_registry = (
+        f"server: {lab.registry_host}\n  username: lab\n  password:\n    - REGISTRY_PASSWORD\n"
+    )
+    config.write_text(config.read_text().replace(lab_registry, f"server: localhost:{port}\n"))
+    (app / "app" / "release").write_text("via local registry\n")
+    version = commit(app, "local registry")
+    done = dockyard(app, "deploy")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert serving(lab) == {"hello from shop via local registry"}
+    for server in lab.servers:
+        assert tagged(lab, server.ip, f"localhost:{port}/shop:{version}")
+        listening = ssh(lab, server.ip, f"ss -Hltn 'sport = :{port}'")
+        assert listening.stdout.strip() == "", "the tunnel is closed after the deploy"
+    local = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True)
+    assert local.stdout.strip() == "", "the local registry is stopped after the deploy"

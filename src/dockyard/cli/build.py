@@ -131,11 +131,22 @@ async def through_local_registry(
     async with registry_workflow.local_registry(port, storage):
         if push and builder.transport is not None and builder.host is not None:
             async with registry_workflow.tunnels(builder.transport, [builder.host], port):
-                await deliver_workflow.push_to_registry(builder, tags, None, ctx.printer.host)
+                await push_to_local(builder, tags, ctx)
         elif push:
-            await deliver_workflow.push_to_registry(builder, tags, None, ctx.printer.host)
+            await push_to_local(builder, tags, ctx)
+        ctx.printer.step(f"Pulling {tags[0]} on {len(hosts)} host(s) through SSH tunnels")
         async with registry_workflow.tunnels(transport, hosts, port):
-            await pull_image(ctx, transport, hosts)
+            engine, service = ctx.config.runtime, ctx.config.service
+            await on_hosts(
+                hosts,
+                lambda host: registry_workflow.pull_from_local_registry(
+                    transport, host, engine, tags[0], service
+                ),
+            )
+
+
+async def push_to_local(builder: BuilderHost, tags: Sequence[str], ctx: AppContext) -> None:
+    await deliver_workflow.push_to_registry(builder, tags, None, ctx.printer.host, plain_http=True)
 
 
 def local_registry_storage(port: int) -> Path:

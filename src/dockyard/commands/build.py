@@ -132,8 +132,11 @@ def build_in_context(token: str, build_command: Cmd, secrets: Sequence[str]) -> 
     return Raw(f"( {steps} ); status=$?; rm -rf {directory} {archive}; exit $status")
 
 
-def push(engine: str, image: str) -> Cmd:
-    return cmd(engine, "push", image)
+def push(engine: str, image: str, *, plain_http: bool = False) -> Cmd:
+    """`plain_http`: a registry without TLS that podman must be told of (docker trusts
+    localhost and the registries its daemon.json names)."""
+    tls = ["--tls-verify=false"] if plain_http and engine == "podman" else []
+    return cmd(engine, "push", *tls, image)
 
 
 def service_label(engine: str, image: str) -> Cmd:

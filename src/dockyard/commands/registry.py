@@ -20,6 +20,14 @@ def pull_checked(engine: str, image: str) -> Seq:
     return all_of(app_commands.pull(engine, image), app_commands.image_service_label(engine, image))
 
 
+def pull_local_checked(engine: str, image: str) -> Seq:
+    """A pull from the local registry (plain HTTP on loopback: docker trusts localhost, podman
+    needs --tls-verify=false), then the service label."""
+    tls = ["--tls-verify=false"] if engine == "podman" else []
+    pull = cmd(engine, "pull", *tls, image)
+    return all_of(pull, app_commands.image_service_label(engine, image))
+
+
 def local_registry_config(port: int, storage: str) -> str:
     """docker-registry's config for Kamal 2.8's local registry: loopback only, never published
     on a network; the servers reach it through SSH reverse tunnels."""

@@ -89,10 +89,15 @@ async def deliver_by_ssh(
 
 
 async def push_to_registry(
-    builder: BuilderHost, images: Sequence[str], login: Login | None, report: Report
+    builder: BuilderHost,
+    images: Sequence[str],
+    login: Login | None,
+    report: Report,
+    *,
+    plain_http: bool = False,
 ) -> None:
     """Log in on the builder (password on stdin) and push each tag, in one round trip."""
-    pushes = [build_commands.push(builder.engine, image) for image in images]
+    pushes = [build_commands.push(builder.engine, i, plain_http=plain_http) for i in images]
     command = all_of(*pushes)
     password: str | None = None
     if login is not None:

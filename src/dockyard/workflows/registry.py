@@ -142,3 +142,17 @@ async def tunnels(transport: Tunnels, hosts: Sequence[str], port: int) -> AsyncI
             listener.close()
         for listener in listeners.values():
             await listener.wait_closed()
+
+
+async def pull_from_local_registry(
+    transport: Transport, host: str, engine: str, image: str, service: str
+) -> None:
+    """Pull through the host's tunnel and check the service label (as Kamal does)."""
+    result = await transport.run(host, commands.pull_local_checked(engine, image))
+    labels = [line for line in result.stdout.splitlines() if line.startswith("service=")]
+    label = labels[-1][len("service=") :] if labels else ""
+    if label != service:
+        raise DeliveryError(
+            f"{host}: image {image} has label service={label or '(none)'}, not {service}; "
+            f"build it with dockyard or add `LABEL service={service}`"
+        )

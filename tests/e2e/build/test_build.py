@@ -306,3 +306,14 @@ def test_local_registry_mode_through_ssh_reverse_tunnels(lab: labs.LabInfo, tmp_
         assert listening.stdout.strip() == "", "the tunnel is closed after the deploy"
     local = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True)
     assert local.stdout.strip() == "", "the local registry is stopped after the deploy"
+
+
+def test_build_details_names_the_builder_its_engine_and_the_delivery(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    done = dockyard(app, "build", "details")
+    assert done.returncode == 0, done.stdout + done.stderr
+    kind = "docker" if lab.engine == "docker" else "podman"  # Debian's docker.io: no buildx
+    assert done.stdout.strip() == (
+        f"builder: {lab.builder.ip} ({kind}, x86_64); arch: amd64; delivery: ssh"
+    )

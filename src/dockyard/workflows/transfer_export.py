@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import io
 import secrets
 import tarfile
@@ -82,8 +83,6 @@ def _rebuild(record: bytes, files_archive: bytes, diff_id: str) -> bytes:
 
 
 def _sha256(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
 
 

@@ -43,14 +43,16 @@ def inspect_source(engine: str, image: str) -> Raw:
 
 def survey(engine: str, load_directory: str) -> Raw:
     """Every image's layers, the staged layers, the free disk; makes this run's load dir and
-    removes temp files a killed upload left."""
+    removes temp files a killed upload left (an hour old: another app's transfer to the same
+    server may be writing one right now)."""
     images = (
         f"{engine} image ls -q --no-trunc | sort -u | "
         f"xargs -r {engine} image inspect --format {shlex.quote(INSPECT_FORMAT)}"
     )
     layers = home(LAYERS)
     return Raw(
-        f"mkdir -p {layers} {home(load_directory)} && rm -f {layers}/.*.tmp && "
+        f"mkdir -p {layers} {home(load_directory)} && "
+        f"{_older_than_an_hour(layers, '.*.tmp')} && "
         f"{_older_than_an_hour(home(STAGE), 'load-*')} && {{ {images}; }} && "
         f"echo ---staged && ls -1 {layers} && echo ---disk && df -Pk {layers}"
     )

@@ -61,6 +61,8 @@ def test_no_section_is_no_backups() -> None:
         ({"db": {"kind": "postgres", "every": "day"}}, "x-dockyard/backups/db",
          "unknown key: every"),
         ({"db": "postgres"}, "x-dockyard/backups/db", "should be a map"),
+        ({"db": {"kind": "redis", "encryption_key": "my key"}},
+         "x-dockyard/backups/db/encryption_key", "the name of a secret"),
         ({"db": {"kind": "volume"}}, "x-dockyard/backups/db/paths", "should list the directories"),
         ({"db": {"kind": "volume", "paths": ["srv"]}}, "x-dockyard/backups/db/paths",
          "'srv' should be an absolute path"),

@@ -12,6 +12,8 @@
           database: app              # postgres: default POSTGRES_DB, else POSTGRES_USER
           user: app                  # postgres: default POSTGRES_USER, else postgres
           paths: [/var/lib/app]      # volume: directories in the accessory's container
+          encryption_key: BACKUP_KEY # a secret: backups are encrypted (openssl AES-256-CBC,
+                                     # PBKDF2) before they touch the disk
 
 The credentials are the accessory's own env (POSTGRES_PASSWORD, REDIS_PASSWORD): the backup
 container gets the accessory's env file. Kamal ignores `x-` keys, so the config stays Kamal's.
@@ -29,7 +31,17 @@ from dockyard.plan.backup_schedule import CronSchedule, parse_cron
 
 KINDS = ("postgres", "redis", "volume")
 NOT_BUILT_KINDS = ("mysql", "mariadb")
-KEYS = ("kind", "schedule", "keep", "max_age", "target", "database", "user", "paths")
+KEYS = (
+    "kind",
+    "schedule",
+    "keep",
+    "max_age",
+    "target",
+    "database",
+    "user",
+    "paths",
+    "encryption_key",
+)
 TARGET_KEYS = ("directory",)
 _AGE = re.compile(r"\A(\d+)([mhd])\Z")
 _AGE_UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -48,6 +60,7 @@ class BackupSettings:
     database: str | None = None
     user: str | None = None
     paths: tuple[str, ...] = ()  # volume: directories in the accessory's container
+    encryption_key: str | None = None  # the name of a secret; backups are AES-256 encrypted
 
     @property
     def extension(self) -> str:
@@ -98,6 +111,7 @@ def backup_settings(name: str, raw: Any, path: str) -> BackupSettings:
         database=_optional_text(raw.get("database")),
         user=_optional_text(raw.get("user")),
         paths=_paths(raw.get("paths"), str(kind), f"{path}/paths"),
+        encryption_key=_secret_name(raw.get("encryption_key"), f"{path}/encryption_key"),
     )
 
 
@@ -149,6 +163,15 @@ def _paths(value: Any, kind: str, path: str) -> tuple[str, ...]:
             raise ConfigError(f"{item!r} should be an absolute path of letters, digits, . _ -",
                               key=path)  # fmt: skip
     return tuple(str(item).rstrip("/") for item in value)
+
+
+def _secret_name(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ConfigError("should be the name of a secret in .kamal/secrets (like BACKUP_KEY)",
+                          key=path)  # fmt: skip
+    return value
 
 
 def _optional_text(value: Any) -> str | None:

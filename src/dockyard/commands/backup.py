@@ -72,13 +72,21 @@ def script_env(place: BackupPlace) -> dict[str, str]:
     return env
 
 
-def run_backup_container(engine: str, place: BackupPlace, env_file: str | None) -> Cmd:
+def key_env_file(app: str, name: str) -> str:
+    """The backup key of an accessory, 0600, beside Kamal's env files (relative to the home)."""
+    return f".kamal/apps/{app}/env/accessories/{name}-backup-key.env"
+
+
+def run_backup_container(
+    engine: str, place: BackupPlace, env_file: str | None, key_file: str | None = None
+) -> Cmd:
     a = place.accessory
     return cmd(
         engine, "run", "--detach", "--restart", "unless-stopped", "--name", place.container,
         "--network", a.network, "--user", "0", "--entrypoint", "/bin/sh",
         *[x for k, v in script_env(place).items() for x in ("--env", f"{k}={v}")],
         *(["--env-file", HomePath(env_file)] if env_file else []),
+        *(["--env-file", HomePath(key_file)] if key_file else []),
         *(["--volumes-from", f"{a.service_name}:ro"] if place.settings.kind == "volume" else []),
         "--volume", place.mount("/backups"),
         "--volume", HomePath(f"{place.scripts_dir}:/dockyard:ro"),
@@ -244,3 +252,22 @@ def volume_entries(engine: str, container: str, file: str) -> Cmd:
     archive = f"'/backups/{file}'"
     script = f"mkdir -p /tmp/v && tar -xzf {archive} -C /tmp/v && tar -tzf {archive} | wc -l"
     return cmd(engine, "exec", container, "sh", "-c", script)
+
+
+def decrypt_copy(engine: str, image: str, place: BackupPlace, file: str, key_file: str,
+                 plain: str) -> Cmd:  # fmt: skip
+    """A decrypted copy of an encrypted backup beside it (hidden), for restore and verify."""
+    script = (
+        f"openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -pass env:DOCKYARD_BACKUP_KEY "
+        f"-in '/backups/{file}' -out '/backups/{plain}.partial' && "
+        f"mv '/backups/{plain}.partial' '/backups/{plain}' || "
+        f"{{ rm -f '/backups/{plain}.partial'; exit 1; }}"
+    )
+    return cmd(
+        engine, "run", "--rm", "--user", "0", "--network", "none", "--entrypoint", "/bin/sh",
+        "--env-file", HomePath(key_file), "--volume", place.mount("/backups"), image, "-c", script,
+    )  # fmt: skip
+
+
+def remove_file(place: BackupPlace, file: str) -> Cmd:
+    return cmd("rm", "-f", place.path(file))

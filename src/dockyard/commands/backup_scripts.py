@@ -38,19 +38,37 @@ dump_redis() {  # its progress lines go to stderr; an empty REDISCLI_AUTH would 
 dump_volume() {  # the accessory's mounts, seen here through --volumes-from (read-only)
   tar -czf - -C / $VOLUME_PATHS
 }
-check_redis() { [ "$(head -c 5 "$tmp")" = REDIS ] || fail "the dump is not an RDB file"; }
+plain() {  # the dump as written, decrypted when there is a key
+  if [ -z "${DOCKYARD_BACKUP_KEY:-}" ]; then cat "$tmp"; return; fi
+  openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -pass env:DOCKYARD_BACKUP_KEY -in "$tmp"
+}
+check_redis() { [ "$(plain | head -c 5)" = REDIS ] || fail "the dump is not an RDB file"; }
 check_postgres() { :; }
 check_volume() {
-  gzip -t "$tmp" 2>/dev/null || fail "the archive is damaged"
-  entries=$(tar -tzf "$tmp" | wc -l | tr -d ' ')
+  plain | gzip -t 2>/dev/null || fail "the archive is damaged"
+  entries=$(plain | tar -tzf - | wc -l | tr -d ' ')
 }
 : "${PG_USER:=${POSTGRES_USER:-postgres}}"
 : "${PG_DB:=${POSTGRES_DB:-$PG_USER}}"
 entries=0
 [ -d "$dir" ] && [ -w "$dir" ] || fail "$dir is not a writable directory"
 t="/tmp/.dockyard-backup-$$"  # not in $dir: that disk may be the full one
-{ { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | tee "$tmp" 2> "$t.tee"
-  echo $? > "$t.teed"; } | sha256sum | cut -d' ' -f1 > "$t.sum"
+encrypt() {  # with a key, nothing but ciphertext reaches the disk
+  openssl enc -aes-256-cbc -pbkdf2 -iter 200000 -salt -pass env:DOCKYARD_BACKUP_KEY 2> "$t.encerr"
+  echo $? > "$t.enc"
+}
+if [ -n "${DOCKYARD_BACKUP_KEY:-}" ]; then
+  { { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | encrypt | tee "$tmp" 2> "$t.tee"
+    echo $? > "$t.teed"; } | sha256sum | cut -d' ' -f1 > "$t.sum"
+else  # no extra stage in the pipe
+  echo 0 > "$t.enc"
+  { { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | tee "$tmp" 2> "$t.tee"
+    echo $? > "$t.teed"; } | sha256sum | cut -d' ' -f1 > "$t.sum"
+fi
+if [ "$(cat "$t.enc" 2>/dev/null)" != 0 ]; then
+  out=$(cat "$t.encerr" 2>/dev/null); rm -f "$t".*
+  fail "encrypting the dump failed (is openssl in the image?): ${out:-no message}"
+fi
 if [ "$(cat "$t.teed" 2>/dev/null)" != 0 ]; then  # busybox tee says only "I/O error"
   out=$(cat "$t.tee" 2>/dev/null); rm -f "$t".* "$tmp"
   free=$(df -k "$dir" | awk 'NR == 2 { print $4 }')
@@ -63,10 +81,13 @@ if [ "$(cat "$t.dump" 2>/dev/null)" != 0 ]; then
 fi
 sum=$(cat "$t.sum"); rm -f "$t".*
 [ -s "$tmp" ] || fail "the dump is empty"
+encrypted=false
+[ -z "${DOCKYARD_BACKUP_KEY:-}" ] || encrypted=true
 check_$KIND
 size=$(stat -c %s "$tmp")
-printf '{"file": "%s", "kind": "%s", "size": %s, "sha256": "%s", "created": %s, "entries": %s}\n' \
-  "${final##*/}" "$KIND" "$size" "$sum" "$(date -u +%s)" "$entries" > "$final.json.tmp" ||
+printf '{"file": "%s", "kind": "%s", "size": %s, "sha256": "%s", "created": %s, ' \
+  "${final##*/}" "$KIND" "$size" "$sum" "$(date -u +%s)" > "$final.json.tmp" &&
+printf '"entries": %s, "encrypted": %s}\n' "$entries" "$encrypted" >> "$final.json.tmp" ||
   fail "cannot write the manifest (disk full?)"
 # only these files reach the disk first (a global sync would wait for the whole machine's writes)
 sync "$tmp" "$final.json.tmp" || fail "cannot flush the dump to disk"

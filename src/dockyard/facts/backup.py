@@ -14,6 +14,7 @@ class BackupEntry:
     sha256: str
     created: int  # unix seconds
     entries: int = 0  # volume backups: files and directories in the archive
+    encrypted: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _entry(line: str) -> BackupEntry | None:
         data = json.loads(line)
         return BackupEntry(str(data["file"]), str(data["kind"]), int(data["size"]),
                            str(data["sha256"]), int(data["created"]),
-                           int(data.get("entries", 0)))  # fmt: skip
+                           int(data.get("entries", 0)), data.get("encrypted") is True)  # fmt: skip
     except (ValueError, KeyError, TypeError):
         return None
 

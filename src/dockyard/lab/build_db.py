@@ -25,6 +25,8 @@ POSTGRES_BINARIES = (
     "postgres", "initdb", "pg_ctl", "pg_dump", "pg_restore", "pg_isready", "psql", "pg_dumpall",
 )  # fmt: skip
 REDIS_BINARIES = ("/usr/bin/redis-check-rdb", "/usr/bin/redis-cli")
+# encrypted backups: openssl enc (the accessory image runs the backup script)
+OPENSSL = ("/usr/bin/openssl", "/usr/lib/ssl/openssl.cnf")
 LOADER = "/lib64/ld-linux-x86-64.so.2"
 PACKAGES_HINT = "install Debian's postgresql-15 and redis-server (scripts/install-system.sh)"
 _LDD_LINE = re.compile(r"=>\s+(\S+)\s+\(|^\s*(/\S+)\s+\(")
@@ -60,16 +62,16 @@ def postgres_files() -> list[images_db.ImageFile]:
         raise LabError(f"the lab's Postgres image needs {missing[0]}; {PACKAGES_HINT}")
     share = _tree("/usr/share/postgresql/15")
     zones = ["/usr/share/zoneinfo/UTC", "/usr/share/zoneinfo/Etc/UTC"]
-    libraries = libraries_of([*binaries, *plugins])
-    return _with_modes({*binaries, *plugins, *share, *zones, *libraries, LOADER, BUSYBOX})
+    libraries = libraries_of([*binaries, *plugins, OPENSSL[0]])
+    return _with_modes({*binaries, *plugins, *share, *zones, *libraries, *OPENSSL, LOADER, BUSYBOX})
 
 
 def redis_files() -> list[images_db.ImageFile]:
     missing = [p for p in REDIS_BINARIES if not os.path.isfile(p)]
     if missing:
         raise LabError(f"the lab's Redis image needs {missing[0]}; {PACKAGES_HINT}")
-    libraries = libraries_of(list(REDIS_BINARIES))
-    return _with_modes({*REDIS_BINARIES, *libraries, LOADER, BUSYBOX})
+    libraries = libraries_of([*REDIS_BINARIES, OPENSSL[0]])
+    return _with_modes({*REDIS_BINARIES, *libraries, *OPENSSL, LOADER, BUSYBOX})
 
 
 def db_images() -> list[imgs.ImageSpec]:

@@ -176,6 +176,11 @@ def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:
         registry = accessory.registry
         if registry:
             found += [c.secret for c in (registry.username, registry.password) if c and c.secret]
+    from dockyard.backups.settings import backups_from_raw
+
+    backups = backups_from_raw(config.raw, tuple(a.name for a in config.accessories))
+    found += [b.encryption_key for n, b in backups.items() if b.encryption_key and
+              (not names or n in names)]  # fmt: skip
     return tuple(dict.fromkeys(found))
 
 

@@ -6,11 +6,16 @@ Restore and verify live in backup_restore.py and backup_verify.py.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from dockyard.backups.settings import BackupSettings, backups_from_raw
 from dockyard.commands import backup as commands
+from dockyard.commands.app import make_dirs
 from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
+from dockyard.commands.base import all_of, write_stdin
+from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.errors import CommandFailed, ConfigError, DockyardError
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
@@ -52,10 +57,61 @@ async def install(transport: Transport, host: str, actx: AccessoryContext) -> st
         host, SCHEDULE_SH.encode(), f"{place.scripts_dir}/schedule.sh", mode=0o755
     )
     await transport.run(host, commands.remove_backup_container(actx.engine, place))
-    await transport.run(host, commands.run_backup_container(actx.engine, place, actx.env_file_path))
+    key_file = await write_key(transport, host, actx, place)
+    await transport.run(
+        host, commands.run_backup_container(actx.engine, place, actx.env_file_path, key_file)
+    )
     schedule = place.settings.schedule
     when = f"on schedule {schedule.text} (UTC)" if schedule else "on demand only"
     return f"{place.container} runs backups {when}"
+
+
+def key_file_of(actx: AccessoryContext) -> str:
+    return commands.key_env_file(actx.config.service_and_destination, actx.accessory.name)
+
+
+async def write_key(
+    transport: Transport, host: str, actx: AccessoryContext, place: commands.BackupPlace
+) -> str | None:
+    """The encryption key's 0600 env file (from standard input), or None without a key."""
+    name = place.settings.encryption_key
+    if name is None:
+        return None
+    path = key_file_of(actx)
+    content = env_file({"DOCKYARD_BACKUP_KEY": actx.secrets[name]})
+    await transport.run(
+        host, all_of(make_dirs(path.rsplit("/", 1)[0]), write_stdin(path)), input=content
+    )
+    return path
+
+
+@asynccontextmanager
+async def plain_copy(
+    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry
+) -> AsyncIterator[str]:
+    """The backup's file name to restore or verify from: itself, or for an encrypted backup a
+    decrypted copy beside it, removed afterwards."""
+    if not entry.encrypted:
+        yield entry.file
+        return
+    place = place_of(actx)
+    if place.settings.encryption_key is None:
+        raise BackupError(f"{host}: {entry.file} is encrypted; set its key as "
+                          f"x-dockyard/backups/{actx.accessory.name}/encryption_key")  # fmt: skip
+    plain = f".plain-{entry.file}"
+    await write_key(transport, host, actx, place)
+    step = commands.decrypt_copy(actx.engine, actx.accessory.image, place, entry.file,
+                                 key_file_of(actx), plain)  # fmt: skip
+    result = await transport.run(host, step, check=False)
+    if not result.ok:
+        tail = " / ".join(result.stderr.strip().splitlines()[-2:]) or "no message"
+        key = place.settings.encryption_key
+        raise BackupError(f"{host}: {entry.file} cannot be decrypted with the key {key} "
+                          f"({tail}); nothing was changed")  # fmt: skip
+    try:
+        yield plain
+    finally:
+        await transport.run(host, commands.remove_file(place, plain), check=False)
 
 
 async def install_if_configured(transport: Transport, host: str, actx: AccessoryContext) -> None:

@@ -19,7 +19,14 @@ from dockyard.commands import backup as commands
 from dockyard.commands.base import cmd
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessory import AccessoryContext
-from dockyard.workflows.backup import BackupError, check_sum, listing, pick, place_of
+from dockyard.workflows.backup import (
+    BackupError,
+    check_sum,
+    listing,
+    pick,
+    place_of,
+    plain_copy,
+)
 
 SWAP_TRIES = 10
 
@@ -42,11 +49,14 @@ async def restore(
     place = place_of(actx)
     entry = pick(await listing(transport, host, actx), name, host)
     await check_sum(transport, host, place, entry)
-    if place.settings.kind == "postgres":
-        return await restore_postgres(transport, host, actx, entry.file, force)
-    if place.settings.kind == "volume":
-        return await restore_volume(transport, host, actx, entry.file)
-    return await restore_redis(transport, host, actx, entry.file)
+    async with plain_copy(transport, host, actx, entry) as file:
+        if place.settings.kind == "postgres":
+            done = await restore_postgres(transport, host, actx, file, force)
+        elif place.settings.kind == "volume":
+            done = await restore_volume(transport, host, actx, file)
+        else:
+            done = await restore_redis(transport, host, actx, file)
+    return done.replace(file, entry.file)
 
 
 async def restore_postgres(

@@ -9,6 +9,7 @@ redis-server loads it (its key count is reported).
 from __future__ import annotations
 
 import secrets as tokens
+from dataclasses import replace
 
 from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, Raw, cmd
@@ -16,7 +17,14 @@ from dockyard.errors import CommandFailed
 from dockyard.facts.backup import BackupEntry, count_differences, parse_table_counts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessory import AccessoryContext
-from dockyard.workflows.backup import BackupError, check_sum, listing, pick, place_of
+from dockyard.workflows.backup import (
+    BackupError,
+    check_sum,
+    listing,
+    pick,
+    place_of,
+    plain_copy,
+)
 
 VERIFY_USER = "verify"
 
@@ -26,16 +34,20 @@ async def verify(transport: Transport, host: str, actx: AccessoryContext, name: 
     entry = pick(await listing(transport, host, actx), name, host)
     await check_sum(transport, host, place, entry)
     throwaway = f"{actx.name}-verify-{tokens.token_hex(4)}"
-    try:
-        if place.settings.kind == "postgres":
-            detail = await verify_postgres(transport, host, actx, entry.file, throwaway)
-        elif place.settings.kind == "volume":
-            detail = await verify_volume(transport, host, actx, entry, throwaway)
-        else:
-            detail = await verify_redis(transport, host, actx, entry.file, throwaway)
-    finally:
-        await transport.run(host, commands.remove_container(actx.engine, throwaway), check=False)
-    return f"{entry.file} verified: {detail}"
+    async with plain_copy(transport, host, actx, entry) as file:
+        try:
+            if place.settings.kind == "postgres":
+                detail = await verify_postgres(transport, host, actx, file, throwaway)
+            elif place.settings.kind == "volume":
+                plain = replace(entry, file=file)
+                detail = await verify_volume(transport, host, actx, plain, throwaway)
+            else:
+                detail = await verify_redis(transport, host, actx, file, throwaway)
+        finally:
+            await transport.run(host, commands.remove_container(actx.engine, throwaway),
+                                check=False)  # fmt: skip
+    sealed = " (encrypted; decrypted with its key)" if entry.encrypted else ""
+    return f"{entry.file} verified{sealed}: {detail}".replace(file, entry.file)
 
 
 async def _must(transport: Transport, host: str, step: Cmd | Raw,

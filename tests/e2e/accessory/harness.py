@@ -11,6 +11,7 @@ from dockyard.lab import LabInfo
 
 PG_PASSWORD = "pg-s3cret-never-shown"
 REDIS_PASSWORD = "redis-s3cret-never-shown"
+BACKUP_KEY = "backup-key-never-shown"
 SERVICE = "shop"
 DB, CACHE = f"{SERVICE}-db", f"{SERVICE}-cache"
 
@@ -80,6 +81,7 @@ x-dockyard:
     cache:
       kind: redis
       keep: 5
+      encryption_key: BACKUP_KEY
     uploads:
       kind: volume
       paths: [/srv/uploads]
@@ -87,6 +89,7 @@ x-dockyard:
     )
     (root / ".kamal" / "secrets").write_text(
         f"REGISTRY_PASSWORD=lab\nPOSTGRES_PASSWORD={PG_PASSWORD}\nREDIS_PASSWORD={REDIS_PASSWORD}\n"
+        f"BACKUP_KEY={BACKUP_KEY}\n"
     )
     (root / "db" / "notes.conf.erb").write_text("owner = <%= ENV['POSTGRES_USER'] %>\n")
     (root / "db" / "readonly.txt").write_text("only for postgres\n")

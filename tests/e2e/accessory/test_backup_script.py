@@ -53,7 +53,7 @@ def redis(tmp_path: Path) -> Iterator[int]:
 
 
 def run_backup(
-    shell: list[str], tmp: Path, port: int, password: str = "pw"
+    shell: list[str], tmp: Path, port: int, password: str = "pw", key: str = ""
 ) -> subprocess.CompletedProcess[str]:
     """The script with /backups and redis-cli pointed at this machine's directory and server."""
     backups, bin_dir = tmp / "backups", tmp / "bin"
@@ -66,7 +66,7 @@ def run_backup(
     script.write_text(BACKUP_SH.replace("dir=/backups", f"dir={backups}"))
     env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "KIND": "redis", "PREFIX": "c",
            "EXT": "rdb", "KEEP": "2", "MAX_AGE": "", "DB_HOST": "127.0.0.1",
-           "REDIS_PASSWORD": password}  # fmt: skip
+           "REDIS_PASSWORD": password, "DOCKYARD_BACKUP_KEY": key}  # fmt: skip
     return subprocess.run([*shell, str(script)], env=env, capture_output=True, text=True,
                           timeout=60)  # fmt: skip
 
@@ -104,3 +104,20 @@ def test_a_failed_backup_keeps_the_good_ones(shell: list[str], tmp_path: Path,
     assert [f for f in after if f.endswith(".rdb")] == before
     assert not [f for f in after if "partial" in f]
     assert "WRONGPASS" in (tmp_path / "backups" / ".last-failure").read_text()
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=[s[0] for s in SHELLS])
+def test_with_a_key_only_ciphertext_is_written(shell: list[str], tmp_path: Path,
+                                               redis: int) -> None:  # fmt: skip
+    done = run_backup(shell, tmp_path, redis, key="k3y")
+    assert done.returncode == 0, done.stderr
+    dump = next(p for p in (tmp_path / "backups").iterdir() if p.suffix == ".rdb")
+    assert dump.read_bytes().startswith(b"Salted__")
+    manifest = json.loads(Path(f"{dump}.json").read_text())
+    assert manifest["encrypted"] is True
+    assert manifest["sha256"] == hashlib.sha256(dump.read_bytes()).hexdigest()
+    plain = subprocess.run(
+        ["openssl", "enc", "-d", "-aes-256-cbc", "-pbkdf2", "-iter", "200000", "-pass",
+         "pass:k3y", "-in", str(dump)], capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    assert plain.startswith(b"REDIS")

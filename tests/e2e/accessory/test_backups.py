@@ -32,16 +32,42 @@ def test_postgres_backup_drop_restore_brings_the_rows_back(booted: Path) -> None
     assert kept.startswith("shop__before_restore_")
 
 
-def test_redis_backup_flush_restore_brings_the_keys_back(booted: Path) -> None:
+def test_redis_backup_flush_restore_brings_the_keys_back(booted: Path, lab: labs.LabInfo) -> None:
     redis(booted, "set", "greeting", "hello")
     redis(booted, "rpush", "queue", "a", "b", "c")
     made = backup_name(ok(booted, "accessory", "backup", "cache"))
+    # with an encryption key, only ciphertext is on the disk (and the key in a 0600 file)
+    stored = ssh(lab, f"head -c 8 .dockyard/backups/shop-cache/{made}").stdout
+    assert stored == "Salted__"
+    assert ssh(lab, f"grep -c hello .dockyard/backups/shop-cache/{made} || true").stdout == "0\n"
+    key_file = ".kamal/apps/shop/env/accessories/cache-backup-key.env"
+    assert ssh(lab, f"stat -c %a {key_file}").stdout.strip() == "600"
     redis(booted, "flushall")
     assert redis(booted, "dbsize") == "0"
     assert "dump.rdb.before-restore-" in ok(booted, "accessory", "restore", "cache", made, "-y")
     assert redis(booted, "get", "greeting") == "hello"
     assert redis(booted, "lrange", "queue", "0", "-1") == "a\nb\nc"
-    assert "2 key(s)" in ok(booted, "accessory", "verify", "cache", made)
+    verified = ok(booted, "accessory", "verify", "cache", made)
+    assert "(encrypted; decrypted with its key)" in verified and "2 key(s)" in verified
+    assert ".plain-" not in ssh(lab, "ls -a .dockyard/backups/shop-cache").stdout
+
+
+def test_an_encrypted_backup_with_the_wrong_key_changes_nothing(
+    booted: Path, lab: labs.LabInfo
+) -> None:
+    made = backup_name(ok(booted, "accessory", "backup", "cache"))
+    secrets = booted / ".kamal" / "secrets"
+    original = secrets.read_text()
+    secrets.write_text(original.replace("BACKUP_KEY=backup-key", "BACKUP_KEY=wrong-key"))
+    try:
+        done = dockyard(booted, "accessory", "restore", "cache", made, "-y")
+        assert done.returncode != 0
+        assert f"{made} cannot be decrypted with the key BACKUP_KEY" in done.stderr
+        assert "nothing was changed" in done.stderr
+    finally:
+        secrets.write_text(original)
+    assert redis(booted, "get", "greeting") == "hello"
+    assert ".plain-" not in ssh(lab, "ls -a .dockyard/backups/shop-cache").stdout
 
 
 def test_restore_refuses_while_the_app_is_connected(booted: Path, lab: labs.LabInfo) -> None:

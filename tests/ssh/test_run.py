@@ -45,6 +45,12 @@ async def test_check_false_returns_the_failure(transport: AsyncsshTransport) -> 
     assert not result.ok
 
 
+async def test_empty_input_is_an_empty_stdin_not_an_open_one(transport: AsyncsshTransport) -> None:
+    """An app without secrets has an empty env file: `cat > file` must see EOF, not wait."""
+    result = await transport.run(HOST, cmd("wc", "-c"), input="", timeout=10)
+    assert result.stdout.strip() == "0"
+
+
 async def test_stdin_input(transport: AsyncsshTransport) -> None:
     result = await transport.run(HOST, cmd("wc", "-c"), input="12345")
     assert result.stdout.strip() == "5"

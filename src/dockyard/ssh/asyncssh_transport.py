@@ -107,7 +107,10 @@ class AsyncsshTransport:
         self, host: str, wire: str, input: str | None
     ) -> asyncssh.SSHClientProcess[str]:
         async def start(pooled: Pooled) -> asyncssh.SSHClientProcess[str]:
-            return await pooled.conn.create_process(wire, input=input, errors="replace")
+            process = await pooled.conn.create_process(wire, input=input, errors="replace")
+            if input == "":  # asyncssh only sends (and closes) stdin for non-empty input
+                process.stdin.write_eof()
+            return process
 
         return await self._on_live_connection(host, start)
 

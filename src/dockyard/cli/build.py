@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import click
@@ -28,10 +26,7 @@ from dockyard.plan.build import build_spec, parse_remote
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows import build as build_workflow
 from dockyard.workflows import deliver as deliver_workflow
-from dockyard.workflows import registry as registry_workflow
 from dockyard.workflows.deliver import BuilderHost
-from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.pull import pull_on_host
 
 
 def registry_login(ctx: AppContext) -> tuple[str, str, Secret] | None:
@@ -82,76 +77,16 @@ async def build_image(ctx: AppContext, builder: BuilderHost, *, no_cache: bool) 
     await deliver_workflow.build(builder, spec, archive, secrets, ctx.printer.host)
 
 
-async def pull_image(ctx: AppContext, transport: AsyncsshTransport, hosts: Sequence[str]) -> None:
-    login = registry_login(ctx)
-    image, engine, service = ctx.config.absolute_image, ctx.config.runtime, ctx.config.service
-    ctx.printer.step(f"Pulling {image} on {len(hosts)} host(s)")
-    await on_hosts(hosts, lambda host: pull_on_host(transport, host, engine, image, service, login))
-
-
-async def deliver(
-    ctx: AppContext,
-    transport: AsyncsshTransport,
-    builder: BuilderHost,
-    hosts: Sequence[str],
-    *,
-    push: bool = True,
-) -> None:
-    """The built image onto `hosts`: over SSH, or pushed from the builder and pulled."""
+def shipment(ctx: AppContext) -> deliver_workflow.Shipment:
     config = ctx.config
-    tags = (config.absolute_image, config.latest_image)
-    if delivers_by_ssh(ctx):
-        ctx.printer.step(f"Sending {tags[0]} to {len(hosts)} host(s) over SSH (missing layers)")
-        await deliver_workflow.deliver_by_ssh(
-            transport, builder, hosts, config.runtime, tags, config.service, ctx.printer.host
-        )
-    elif config.registry.local:
-        await through_local_registry(ctx, transport, builder, hosts, push=push)
-    else:
-        if push:
-            login = registry_login(ctx)
-            await deliver_workflow.push_to_registry(builder, tags, login, ctx.printer.host)
-        await pull_image(ctx, transport, hosts)
-
-
-async def through_local_registry(
-    ctx: AppContext,
-    transport: AsyncsshTransport,
-    builder: BuilderHost,
-    hosts: Sequence[str],
-    *,
-    push: bool,
-) -> None:
-    """Kamal 2.8's local registry: on this machine, on loopback; the builder pushes and the
-    servers pull through SSH reverse tunnels to it, one after the other (a builder that is
-    also a server forwards the port once at a time)."""
-    port = ctx.config.registry.local_port or 5000
-    tags = (ctx.config.absolute_image, ctx.config.latest_image)
-    storage = local_registry_storage(port)
-    async with registry_workflow.local_registry(port, storage):
-        if push and builder.transport is not None and builder.host is not None:
-            async with registry_workflow.tunnels(builder.transport, [builder.host], port):
-                await push_to_local(builder, tags, ctx)
-        elif push:
-            await push_to_local(builder, tags, ctx)
-        ctx.printer.step(f"Pulling {tags[0]} on {len(hosts)} host(s) through SSH tunnels")
-        async with registry_workflow.tunnels(transport, hosts, port):
-            engine, service = ctx.config.runtime, ctx.config.service
-            await on_hosts(
-                hosts,
-                lambda host: registry_workflow.pull_from_local_registry(
-                    transport, host, engine, tags[0], service
-                ),
-            )
-
-
-async def push_to_local(builder: BuilderHost, tags: Sequence[str], ctx: AppContext) -> None:
-    await deliver_workflow.push_to_registry(builder, tags, None, ctx.printer.host, plain_http=True)
-
-
-def local_registry_storage(port: int) -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(cache) / "dockyard" / f"registry-{port}"
+    return deliver_workflow.Shipment(
+        tags=(config.absolute_image, config.latest_image),
+        service=config.service,
+        engine=config.runtime,
+        by_ssh=delivers_by_ssh(ctx),
+        local_registry_port=(config.registry.local_port or 5000) if config.registry.local else None,
+        login=registry_login(ctx),
+    )
 
 
 async def ship(
@@ -163,13 +98,16 @@ async def ship(
     no_cache: bool = False,
 ) -> None:
     """deploy's first step: build (unless -P), then deliver; -P with a registry only pulls."""
-    if not build and not delivers_by_ssh(ctx) and not ctx.config.registry.local:
-        await pull_image(ctx, transport, hosts)
+    what, step, report = shipment(ctx), ctx.printer.step, ctx.printer.host
+    if not build and not what.by_ssh and what.local_registry_port is None:
+        await deliver_workflow.pull_everywhere(transport, hosts, what, step)
         return
     async with builder_host(ctx, transport) as builder:
         if build:
             await build_image(ctx, builder, no_cache=no_cache)
-        await deliver(ctx, transport, builder, hosts, push=build)
+        await deliver_workflow.deliver_image(
+            transport, builder, hosts, what, report, step, push=build
+        )
 
 
 # --- the commands ---------------------------------------------------------------------------------
@@ -194,12 +132,11 @@ def push_command(no_cache: bool, **kwargs: Any) -> None:
     async def work(transport: AsyncsshTransport) -> None:
         async with builder_host(ctx, transport) as builder:
             await build_image(ctx, builder, no_cache=no_cache)
-            if ctx.config.registry.local:
-                await through_local_registry(ctx, transport, builder, [], push=True)
-            elif not delivers_by_ssh(ctx):
-                images = (ctx.config.absolute_image, ctx.config.latest_image)
-                login = registry_login(ctx)
-                await deliver_workflow.push_to_registry(builder, images, login, ctx.printer.host)
+            what = shipment(ctx)
+            if not what.by_ssh:  # a push is a delivery to no server
+                await deliver_workflow.deliver_image(
+                    transport, builder, [], what, ctx.printer.host, ctx.printer.step
+                )
 
     ctx.run(work)
     ctx.printer.summary([], f"Built {ctx.config.absolute_image}")

@@ -2,8 +2,7 @@
 
     builder = BuilderHost(transport, "10.0.0.10", "docker")     # or BuilderHost(None, None, ...)
     await build(builder, spec, archive, secrets, report)
-    await deliver_by_ssh(servers_transport, builder, hosts, engine, tags, service, report)
-    await push_to_registry(builder, images, login, report)      # then the servers pull
+    await deliver_image(transport, builder, hosts, shipment, report, step)   # the right way
 
 Registry-free delivery (`x-dockyard.delivery: ssh`) sends the servers only the layers they lack
 (workflows/transfer.py); the registry path pushes from the builder and pulls on every server.
@@ -11,14 +10,18 @@ Registry-free delivery (`x-dockyard.delivery: ssh`) sends the servers only the l
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from dockyard.commands import build as build_commands
 from dockyard.commands import registry as registry_commands
 from dockyard.commands.base import Secret, all_of
 from dockyard.errors import CommandFailed, DeliveryError
 from dockyard.workflows import build as build_workflow
+from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.pull import pull_on_host
 from dockyard.workflows.transfer import TransferReport, transfer_image
 from dockyard.workflows.transfer_source import (
     FileTransport,
@@ -27,7 +30,8 @@ from dockyard.workflows.transfer_source import (
     LocalSource,
 )
 
-Report = Callable[[str, str], None]
+Report = Callable[[str, str], None]  # (host, message)
+Step = Callable[[str], None]  # a step's title
 Login = tuple[str, str, Secret]  # server, username, password
 
 
@@ -121,3 +125,93 @@ def registry_error(where: str, failed: CommandFailed) -> DeliveryError:
         )
     last = text.splitlines()[-1] if text else f"exit {failed.result.exit_status}"
     return DeliveryError(f"{where}: the push failed: {last}")
+
+
+# --- the delivery step of a deploy ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """What the delivery needs from the config."""
+
+    tags: tuple[str, ...]  # version first, then latest[-destination]
+    service: str
+    engine: str  # on the servers
+    by_ssh: bool  # x-dockyard.delivery: ssh
+    local_registry_port: int | None  # registry.server: localhost:PORT
+    login: Login | None  # registry credentials, if any
+
+
+async def deliver_image(
+    transport: FileTransport,
+    builder: BuilderHost,
+    hosts: Sequence[str],
+    shipment: Shipment,
+    report: Report,
+    step: Step,
+    *,
+    push: bool = True,
+) -> None:
+    """The built image onto `hosts`: over SSH (only missing layers), through a local registry
+    and SSH tunnels, or pushed from the builder (unless not `push`) and pulled."""
+    if shipment.by_ssh:
+        step(f"Sending {shipment.tags[0]} to {len(hosts)} host(s) over SSH (missing layers)")
+        await deliver_by_ssh(
+            transport, builder, hosts, shipment.engine, shipment.tags, shipment.service, report
+        )
+    elif shipment.local_registry_port is not None:
+        await through_local_registry(transport, builder, hosts, shipment, report, step, push=push)
+    else:
+        if push:
+            await push_to_registry(builder, shipment.tags, shipment.login, report)
+        await pull_everywhere(transport, hosts, shipment, step)
+
+
+async def pull_everywhere(
+    transport: FileTransport, hosts: Sequence[str], shipment: Shipment, step: Step
+) -> None:
+    image, engine, service, login = (
+        shipment.tags[0], shipment.engine, shipment.service, shipment.login
+    )  # fmt: skip
+    if hosts:
+        step(f"Pulling {image} on {len(hosts)} host(s)")
+    await on_hosts(hosts, lambda host: pull_on_host(transport, host, engine, image, service, login))
+
+
+async def through_local_registry(
+    transport: FileTransport,
+    builder: BuilderHost,
+    hosts: Sequence[str],
+    shipment: Shipment,
+    report: Report,
+    step: Step,
+    *,
+    push: bool,
+) -> None:
+    """Kamal 2.8's local registry: on this machine, on loopback; the builder pushes and the
+    servers pull through SSH reverse tunnels to it, one after the other (a builder that is
+    also a server forwards the port once at a time)."""
+    from dockyard.workflows import registry as registry_workflow  # it imports this module
+
+    port = shipment.local_registry_port or 5000
+    tags = shipment.tags
+    async with registry_workflow.local_registry(port, local_registry_storage(port)):
+        if push and builder.transport is not None and builder.host is not None:
+            async with registry_workflow.tunnels(builder.transport, [builder.host], port):
+                await push_to_registry(builder, tags, None, report, plain_http=True)
+        elif push:
+            await push_to_registry(builder, tags, None, report, plain_http=True)
+        if hosts:
+            step(f"Pulling {tags[0]} on {len(hosts)} host(s) through SSH tunnels")
+        async with registry_workflow.tunnels(transport, hosts, port):
+            await on_hosts(
+                hosts,
+                lambda host: registry_workflow.pull_from_local_registry(
+                    transport, host, shipment.engine, tags[0], shipment.service
+                ),
+            )
+
+
+def local_registry_storage(port: int) -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(cache) / "dockyard" / f"registry-{port}"

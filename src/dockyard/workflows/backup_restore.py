@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Awaitable, Callable
 
 from dockyard.commands import backup as commands
 from dockyard.commands.base import cmd
@@ -48,7 +49,15 @@ async def restore(
 ) -> str:
     place = place_of(actx)
     entry = pick(await listing(transport, host, actx), name, host)
-    await check_sum(transport, host, place, entry)
+
+    async def checked() -> None:
+        await check_sum(transport, host, place, entry)
+
+    if place.settings.kind == "postgres" and not entry.encrypted:
+        # the checksum is read while the dump loads beside the live database: the swap waits
+        # for both, so a damaged file still changes nothing
+        return await restore_postgres(transport, host, actx, entry.file, force, checked)
+    await checked()
     async with plain_copy(transport, host, actx, entry) as file:
         if place.settings.kind == "postgres":
             done = await restore_postgres(transport, host, actx, file, force)
@@ -60,7 +69,12 @@ async def restore(
 
 
 async def restore_postgres(
-    transport: Transport, host: str, actx: AccessoryContext, file: str, force: bool
+    transport: Transport,
+    host: str,
+    actx: AccessoryContext,
+    file: str,
+    force: bool,
+    checked: Callable[[], Awaitable[None]] | None = None,
 ) -> str:
     engine, container = actx.engine, actx.name
     user, db = postgres_names(actx)
@@ -87,11 +101,18 @@ async def restore_postgres(
         raise BackupError(f"{host}: cannot prepare the restore ({prepared.stderr.strip()}); "
                           f"database {db} is as it was")  # fmt: skip
     load = commands.pg_restore_from_host(engine, container, user, incoming, place.path(file))
-    loaded = await transport.run(host, load, check=False)
+    drop = commands.psql(engine, container, user, "postgres",
+                         f'DROP DATABASE IF EXISTS "{_id(incoming)}"')  # fmt: skip
+    check_done, loaded = await asyncio.gather(
+        checked() if checked else asyncio.sleep(0),
+        transport.run(host, load, check=False),
+        return_exceptions=True,
+    )
+    if isinstance(check_done, BaseException) or isinstance(loaded, BaseException):
+        await transport.run(host, drop, check=False)
+        raise check_done if isinstance(check_done, BaseException) else loaded  # type: ignore[misc]
     if not loaded.ok:
-        await transport.run(host, commands.psql(
-            engine, container, user, "postgres", f'DROP DATABASE IF EXISTS "{_id(incoming)}"'),
-            check=False)  # fmt: skip
+        await transport.run(host, drop, check=False)
         tail = " / ".join(loaded.stderr.strip().splitlines()[-2:])
         raise BackupError(f"{host}: {file} did not load ({tail}); database {db} is as it was")
     await swap_databases(transport, host, actx, db, incoming, kept)

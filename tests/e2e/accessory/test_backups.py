@@ -100,6 +100,11 @@ def test_verify_fails_loudly_on_a_truncated_backup(booted: Path, lab: labs.LabIn
     done = dockyard(booted, "accessory", "verify", "db", made)
     assert done.returncode != 0
     assert "is damaged or truncated" in done.stderr
+    # restore reads the checksum while the dump loads aside: the database stays as it was
+    done = dockyard(booted, "accessory", "restore", "db", made, "-y")
+    assert done.returncode != 0 and "is damaged or truncated" in done.stderr
+    assert psql(booted, "select count(*) from orders") == "5000"
+    assert psql(booted, "select count(*) from pg_database where datname = 'shop__restoring'") == "0"
     # a truncated file whose manifest was rewritten to match still fails: it does not load
     fix_manifest = (
         f"sum=$(sha256sum {path} | cut -d' ' -f1) && "

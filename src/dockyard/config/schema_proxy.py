@@ -92,8 +92,9 @@ X_DOCKYARD: dict[str, Spec] = {
     "proxy": ("section", "The Caddy proxy dockyard runs on each server.", "", "x_proxy"),
     "backups": (
         "backups",
-        "Backups per accessory: kind (postgres, redis), schedule (cron, "
-        "UTC), keep, max_age, target/directory (see docs/accessories.md).",
+        "Backups per accessory: kind (postgres, redis, volume), schedule (cron, UTC), keep, "
+        "max_age, target/directory, encryption_key (a secret), paths (volume), database and "
+        "user (postgres); see docs/accessories.md.",
         "",
     ),
 }

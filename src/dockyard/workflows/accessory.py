@@ -163,7 +163,14 @@ async def remove_on_host(transport: Transport, host: str, ctx: AccessoryContext)
 
 async def details_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> list[str]:
     out = (await transport.run(host, commands.details(ctx.engine, ctx.name))).stdout
-    return [line.replace("\t", "  ") for line in out.splitlines() if line.strip()]
+    return [_columns(line) for line in out.splitlines() if line.strip()]
+
+
+def _columns(line: str) -> str:
+    """Tab-separated fields, two spaces apart; Podman's State repeats its Status: shown once."""
+    fields = line.split("\t")
+    shown = [f for i, f in enumerate(fields) if i == 0 or f != fields[i - 1]]
+    return "  ".join(shown)
 
 
 def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:

@@ -100,6 +100,11 @@ def make_backup_dirs(place: BackupPlace) -> Cmd:
     return cmd("mkdir", "-p", place.directory, HomePath(place.scripts_dir))
 
 
+def forget_setup(place: BackupPlace, key_file: str) -> Cmd:
+    """The scripts directory and the key file (not the backups)."""
+    return cmd("rm", "-rf", HomePath(place.scripts_dir), HomePath(key_file))
+
+
 def backup_now(engine: str, place: BackupPlace) -> Cmd:
     return cmd(engine, "exec", place.container, "sh", "/dockyard/backup.sh")
 

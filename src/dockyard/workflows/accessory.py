@@ -150,10 +150,10 @@ async def verb_on_host(transport: Transport, host: str, ctx: AccessoryContext, v
 
 async def remove_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
     """Container, image and ~/<service> (its data) with the env file, as Kamal's remove.
-    The backup container goes too; the backups stay."""
-    from dockyard.workflows.backup import remove_backup_container
+    The backup container, its scripts and key file go too; the backups stay."""
+    from dockyard.workflows.backup import forget_backup_setup
 
-    await remove_backup_container(transport, host, ctx)
+    await forget_backup_setup(transport, host, ctx)
     await transport.run(host, commands.stop(ctx.engine, ctx.name))
     await transport.run(host, commands.remove_container(ctx.engine, ctx.name), check=False)
     await transport.run(host, commands.remove_image(ctx.engine, ctx.accessory.image))

@@ -124,6 +124,16 @@ async def remove_backup_container(transport: Transport, host: str, actx: Accesso
         await transport.run(host, commands.remove_backup_container(actx.engine, place_of(actx)))
 
 
+async def forget_backup_setup(transport: Transport, host: str, actx: AccessoryContext) -> None:
+    """For `accessory remove`: the backup container, its scripts and the key file (the backups
+    themselves stay where they are)."""
+    if settings_of(actx) is None:
+        return
+    place = place_of(actx)
+    await transport.run(host, commands.remove_backup_container(actx.engine, place))
+    await transport.run(host, commands.forget_setup(place, key_file_of(actx)))
+
+
 async def backup_now(transport: Transport, host: str, actx: AccessoryContext) -> str:
     """One backup, by the same script the schedule runs; a failure keeps every earlier one."""
     place = place_of(actx)

@@ -29,5 +29,8 @@ def test_remove_confirmed_takes_container_image_and_data(booted: Path, lab: labs
         == "0"
     )
     assert ssh(lab, "test -e shop-cache && echo left || echo gone").stdout.strip() == "gone"
-    # the backups are kept
+    # the backups are kept; the backup container, its scripts and its key are not
     assert ssh(lab, "ls .dockyard/backups/shop-cache | grep -c rdb").stdout.strip() != "0"
+    assert "shop-cache-backup" not in ssh(lab, "docker ps -a --format '{{.Names}}'").stdout
+    leftovers = "ls -d .dockyard/accessories/shop-cache .kamal/apps/shop/env/accessories/cache*"
+    assert ssh(lab, f"{leftovers} 2>/dev/null || true").stdout.strip() == ""

@@ -113,21 +113,37 @@ def redeploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
 @click.option("-P", "--skip-push", is_flag=True, help="Don't build; ship the image as it is.")
 @click.option("--no-cache", is_flag=True)
 def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
-    """Check the servers' container engine, then deploy (accessories come with issue #6)."""
+    """Install the container engine where it is missing, boot the accessories (and their
+    backup schedules), then deploy the app."""
     opts = GlobalOptions.from_kwargs(kwargs)
     ctx = AppContext.load(opts)
+    from dockyard.workflows import accessory
     from dockyard.workflows.bootstrap import bootstrap_hosts
 
-    if ctx.config.accessories:
-        ctx.printer.step("Accessories are not booted yet (issue #6): boot them by hand for now")
     config = ctx.config
-    run_deploy(
-        ctx,
-        deploy_options(opts, "setup"),
-        build=not skip_push,
-        no_cache=no_cache,
-        before=lambda t: bootstrap_hosts(t, config.app_hosts, config.runtime, ctx.printer.host),
-    )
+    accessory_secrets = ctx.secret_values(accessory.secret_names(config))
+
+    async def before(transport: AsyncsshTransport) -> None:
+        installed: list[str] = []
+
+        def report(host: str, message: str) -> None:
+            installed.append(host)
+            ctx.printer.host(host, message)
+
+        await bootstrap_hosts(transport, config.all_hosts, config.runtime, report)
+        if installed:  # Kamal's docker-setup hook: after an engine was installed somewhere
+            await ctx.hook("docker-setup", installed)
+        if config.accessories:  # before the app, as Kamal does: the app may need its database
+            ctx.printer.step(
+                f"Booting accessories: {', '.join(a.name for a in config.accessories)}"
+            )
+            booted = await accessory.boot_all(transport, config, accessory_secrets, root=ctx.root)
+            for name, hosts in booted.items():
+                for host, outcome in hosts.items():
+                    ctx.printer.host(host, f"{name}: {outcome}")
+
+    run_deploy(ctx, deploy_options(opts, "setup"), build=not skip_push, no_cache=no_cache,
+               before=before)  # fmt: skip
 
 
 @click.command("rollback")

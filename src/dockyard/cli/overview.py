@@ -58,20 +58,35 @@ def audit_command(as_json: bool, **kwargs: Any) -> None:
 @global_options
 @click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
 def remove_command(confirmed: bool, **kwargs: Any) -> None:
-    """Remove the app's containers, images, env files and routes from its servers.
+    """Remove the app's containers, images, env files and routes from its servers, and its
+    accessories with their data directories (their backups stay).
 
     The proxy goes too, unless other apps are still routed through it.
     """
-    remove_app(load(kwargs), confirmed, keep_proxy=False)
+    ctx = load(kwargs)
+    remove_app(ctx, confirmed, keep_proxy=False)
+    if ctx.config.accessories:  # the question above covered them (Kamal's remove does too)
+        from dockyard.cli.accessory import on_accessories
+        from dockyard.workflows import accessory
+
+        show(on_accessories(ctx, "all", accessory.remove_on_host), False)
 
 
 def remove_app(ctx: AppContext, confirmed: bool, *, keep_proxy: bool) -> None:
     """`remove` and `app remove`: the app's containers, images, env files and routes, after a
     confirmation; the proxy too (`remove`) unless another app uses it."""
     config = ctx.config
+    extra = (
+        ""
+        if keep_proxy or not config.accessories
+        else (
+            f", and its accessories ({', '.join(a.name for a in config.accessories)}) with their "
+            "data directories (backups are kept)"
+        )
+    )
     question = (
         f"This removes every container, image and env file of {config.service} from "
-        f"{', '.join(selected_hosts(ctx))}. Are you sure?"
+        f"{', '.join(selected_hosts(ctx))}{extra}. Are you sure?"
     )
     if not confirmed:
         if not sys.stdin.isatty():

@@ -1,0 +1,96 @@
+"""`setup` boots the accessories before the app, and `remove` takes both away."""
+
+from __future__ import annotations
+
+import http.client
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dockyard import lab as labs
+from dockyard.lab.build_db import ensure_db_images
+
+from .conftest import ssh
+from .harness import dockyard
+
+pytestmark = pytest.mark.e2e
+
+
+def kit_image(lab: labs.LabInfo) -> None:
+    """The lab's demo app, labelled for the service `kit` (the pull checks the label)."""
+    env = {"DOCKER_HOST": f"unix://{lab.builder.socket}", "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    tag = f"{lab.registry_host}/kit:v1"
+    dockerfile = f"FROM {lab.registry_host}/demo:v1\nLABEL service=kit\n"
+    for argv in (["docker", "build", "-q", "-t", tag, "-"], ["docker", "push", "-q", tag]):
+        done = subprocess.run(argv, input=dockerfile, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+
+def write_kit(root: Path, lab: labs.LabInfo) -> Path:
+    host = lab.servers[0].ip
+    (root / "config").mkdir(parents=True)
+    (root / ".kamal").mkdir()
+    (root / "config" / "deploy.yml").write_text(
+        f"""service: kit
+image: kit
+servers:
+  web:
+    hosts:
+      - {host}
+proxy:
+  host: kit.test
+  app_port: 80
+  healthcheck:
+    path: /up
+    interval: 1
+registry:
+  server: {lab.registry_host}
+  username: lab
+  password:
+    - REGISTRY_PASSWORD
+ssh:
+  config: {lab.ssh_config}
+builder:
+  arch: amd64
+readiness_delay: 1
+deploy_timeout: 15
+accessories:
+  cache:
+    image: {ensure_db_images(lab)["redis"]}
+    host: {host}
+    env:
+      secret:
+        - REDIS_PASSWORD
+    directories:
+      - cache-data:/data
+x-dockyard:
+  runtime: {lab.engine}
+  proxy:
+    image: {lab.images["proxy"]}
+"""
+    )
+    (root / ".kamal" / "secrets").write_text("REGISTRY_PASSWORD=lab\nREDIS_PASSWORD=kit-pass\n")
+    return root
+
+
+def test_setup_boots_the_accessories_then_the_app_and_remove_takes_both(
+    lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    kit_image(lab)
+    kit = write_kit(tmp_path / "kit", lab)
+    done = dockyard(kit, "setup", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.index("Booting accessories: cache") < done.stdout.index("Deploying kit")
+    names = ssh(lab, "docker ps --format '{{.Names}}'").stdout.split()
+    assert {"kit-cache", "kit-web-v1"} <= set(names)
+    conn = http.client.HTTPConnection(lab.servers[0].ip, 80, timeout=10)
+    try:
+        conn.request("GET", "/", headers={"Host": "kit.test"})
+        assert conn.getresponse().read().decode().strip() == "hello from demo v1"
+    finally:
+        conn.close()
+    done = dockyard(kit, "remove", "-y")
+    assert done.returncode == 0, done.stdout + done.stderr
+    left = ssh(lab, "docker ps -a --format '{{.Names}}'; test -e kit && echo data-left").stdout
+    assert not [n for n in left.split() if n.startswith("kit")] and "data-left" not in left

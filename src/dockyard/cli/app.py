@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -259,7 +259,12 @@ def exec_command(interactive: bool, reuse: bool, env: tuple[str, ...], detach: b
     async def step(transport: AsyncsshTransport, host: str) -> Result:
         return await transport.run(host, await prepare(transport, host), check=False)
 
-    results = for_hosts(ctx, step, hosts)
+    show_outputs(for_hosts(ctx, step, hosts), raw=raw)
+
+
+def show_outputs(results: Mapping[str, Result], *, raw: bool = False) -> None:
+    """What a user's command printed on each host (each line prefixed with the host, unless
+    raw); then one error naming every host where it failed, with its exit status."""
     for host, result in results.items():
         output = (result.stdout + result.stderr).rstrip("\n")
         if raw and output:

@@ -117,22 +117,14 @@ def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
     backup schedules), then deploy the app."""
     opts = GlobalOptions.from_kwargs(kwargs)
     ctx = AppContext.load(opts)
+    from dockyard.cli.server import bootstrap_engine
     from dockyard.workflows import accessory
-    from dockyard.workflows.bootstrap import bootstrap_hosts
 
     config = ctx.config
     accessory_secrets = ctx.secret_values(accessory.secret_names(config))
 
     async def before(transport: AsyncsshTransport) -> None:
-        installed: list[str] = []
-
-        def report(host: str, message: str) -> None:
-            installed.append(host)
-            ctx.printer.host(host, message)
-
-        await bootstrap_hosts(transport, config.all_hosts, config.runtime, report)
-        if installed:  # Kamal's docker-setup hook: after an engine was installed somewhere
-            await ctx.hook("docker-setup", installed)
+        await bootstrap_engine(ctx, transport, list(config.all_hosts))
         if config.accessories:  # before the app, as Kamal does: the app may need its database
             ctx.printer.step(
                 f"Booting accessories: {', '.join(a.name for a in config.accessories)}"

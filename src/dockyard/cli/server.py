@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from dockyard.cli.app import for_hosts, load, show, ssh_argv
+from dockyard.cli.app import for_hosts, load, show, show_outputs, ssh_argv
 from dockyard.cli.context import AppContext
 from dockyard.cli.options import global_options
 from dockyard.commands.base import Raw
-from dockyard.errors import DockyardError, Result, UsageError
+from dockyard.errors import Result, UsageError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.bootstrap import bootstrap_hosts
 
@@ -39,20 +39,22 @@ def bootstrap(**kwargs: Any) -> None:
     missing; Debian and Ubuntu servers, as root. Safe to run again."""
     ctx = load(kwargs)
     hosts = server_hosts(ctx)
-    engine = ctx.config.runtime
+    ctx.run(lambda transport: bootstrap_engine(ctx, transport, hosts))
+    show(dict.fromkeys(hosts, f"{ctx.config.runtime} is installed"), False)
+
+
+async def bootstrap_engine(ctx: AppContext, transport: AsyncsshTransport, hosts: list[str]) -> None:
+    """Install the engine where it is missing, then Kamal's docker-setup hook if anything was
+    installed (`server bootstrap` and `setup`)."""
     installed: list[str] = []
 
     def report(host: str, message: str) -> None:
         installed.append(host)
         ctx.printer.host(host, message)
 
-    async def work(transport: AsyncsshTransport) -> None:
-        await bootstrap_hosts(transport, hosts, engine, report)
-        if installed:  # Kamal's docker-setup hook: after an engine was installed somewhere
-            await ctx.hook("docker-setup", installed)
-
-    ctx.run(work)
-    show(dict.fromkeys(hosts, f"{engine} is installed"), False)
+    await bootstrap_hosts(transport, hosts, ctx.config.runtime, report)
+    if installed:
+        await ctx.hook("docker-setup", installed)
 
 
 @command.command("exec", context_settings={"ignore_unknown_options": True})
@@ -70,9 +72,4 @@ def exec_command(interactive: bool, words: tuple[str, ...], **kwargs: Any) -> No
     async def step(transport: AsyncsshTransport, host: str) -> Result:
         return await transport.run(host, Raw(remote), check=False)
 
-    results = for_hosts(ctx, step, hosts)
-    show({h: (r.stdout + r.stderr).splitlines() for h, r in results.items()}, False)
-    failed = {h: r.exit_status for h, r in results.items() if not r.ok}
-    if failed:
-        which = ", ".join(f"{h} (exit {code})" for h, code in failed.items())
-        raise DockyardError(f"the command failed on {which}")
+    show_outputs(for_hosts(ctx, step, hosts))

@@ -187,9 +187,8 @@ def make_dirs(*paths: str) -> Cmd:
 def remove_stopped(engine: str, filters: Sequence[str], keep: int) -> Seq:
     """Remove stopped containers of the service beyond the newest `keep` (Kamal's prune).
     Docker lists newest first; Podman lists oldest first and has no `dead` state."""
-    statuses = [
-        f"status={s}" for s in ("created", "exited", "dead")[: 3 if engine == "docker" else 2]
-    ]
+    states = ["created", "exited", *(["dead"] if engine == "docker" else [])]
+    statuses = [f"status={state}" for state in states]
     listing = cmd(
         engine, "ps", "--quiet", "--all", *filters, *repeat("--filter", statuses),
         *(["--sort", "created"] if engine == "podman" else []),

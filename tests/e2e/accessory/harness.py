@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 from dockyard.lab import LabInfo
+
+from ..cli import dockyard as dockyard
 
 PG_PASSWORD = "pg-s3cret-never-shown"
 REDIS_PASSWORD = "redis-s3cret-never-shown"
@@ -94,17 +94,6 @@ x-dockyard:
     (root / "db" / "notes.conf.erb").write_text("owner = <%= ENV['POSTGRES_USER'] %>\n")
     (root / "db" / "readonly.txt").write_text("only for postgres\n")
     return root
-
-
-def dockyard(root: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dockyard", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def ok(root: Path, *args: str) -> str:

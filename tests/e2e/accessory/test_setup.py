@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,11 @@ import pytest
 from dockyard import lab as labs
 from dockyard.lab.build_db import ensure_db_images
 
+from ..cli import labelled_image
 from .conftest import ssh
 from .harness import dockyard
 
 pytestmark = pytest.mark.e2e
-
-
-def kit_image(lab: labs.LabInfo) -> None:
-    """The lab's demo app, labelled for the service `kit` (the pull checks the label)."""
-    env = {"DOCKER_HOST": f"unix://{lab.builder.socket}", "PATH": "/usr/local/bin:/usr/bin:/bin"}
-    tag = f"{lab.registry_host}/kit:v1"
-    dockerfile = f"FROM {lab.registry_host}/demo:v1\nLABEL service=kit\n"
-    for argv in (["docker", "build", "-q", "-t", tag, "-"], ["docker", "push", "-q", tag]):
-        done = subprocess.run(argv, input=dockerfile, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
 
 
 def write_kit(root: Path, lab: labs.LabInfo) -> Path:
@@ -77,7 +67,7 @@ x-dockyard:
 def test_setup_boots_the_accessories_then_the_app_and_remove_takes_both(
     lab: labs.LabInfo, tmp_path: Path
 ) -> None:
-    kit_image(lab)
+    labelled_image(lab, "demo:v1", "kit:v1", "kit")  # the pull checks the label
     kit = write_kit(tmp_path / "kit", lab)
     done = dockyard(kit, "setup", "-P", "--version", "v1")
     assert done.returncode == 0, done.stdout + done.stderr

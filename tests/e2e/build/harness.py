@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from dockyard.lab import LabInfo
 from dockyard.lab.system import BUSYBOX
+
+from ..cli import dockyard as dockyard
 
 SECRET_VALUE = "bu1ld-s3cret-never-shown"
 
@@ -109,13 +110,6 @@ def commit(root: Path, message: str) -> str:
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", message)
     return git(root, "rev-parse", "HEAD").strip()
-
-
-def dockyard(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dockyard", *args],
-        cwd=root, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
 
 
 def ssh(lab: LabInfo, host: str, command: str) -> subprocess.CompletedProcess[str]:

@@ -4,14 +4,14 @@ and a bounded load generator."""
 from __future__ import annotations
 
 import http.client
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.lab import LabInfo
+
+from ..cli import dockyard as dockyard
 
 SECRET_VALUE = "s3cr3t-value-never-shown"
 
@@ -68,16 +68,6 @@ x-dockyard:
         f"REGISTRY_PASSWORD=lab\nSECRET_KEY_BASE={SECRET_VALUE}\n"
     )
     return root
-
-
-def dockyard(root: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dockyard", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def get(ip: str, host: str, path: str = "/", timeout: float = 10) -> tuple[int, str]:

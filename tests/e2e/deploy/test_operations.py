@@ -20,6 +20,7 @@ import pytest
 
 from dockyard import lab as labs
 
+from ..cli import labelled_image
 from .conftest import ssh
 from .harness import SECRET_VALUE, dockyard, get, write_app
 
@@ -105,12 +106,7 @@ def test_maintenance_then_live(lab: labs.LabInfo, app: Path) -> None:
 
 def build_other_image(lab: labs.LabInfo) -> None:
     """The lab's WebSocket variant, labelled for a second service (Kamal checks the label)."""
-    env = {"DOCKER_HOST": f"unix://{lab.builder.socket}", "PATH": "/usr/local/bin:/usr/bin:/bin"}
-    dockerfile = f"FROM {lab.registry_host}/demo:ws\nLABEL service=other\n"
-    tag = f"{lab.registry_host}/other:v1"
-    for argv in (["docker", "build", "-q", "-t", tag, "-"], ["docker", "push", "-q", tag]):
-        done = subprocess.run(argv, input=dockerfile, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+    labelled_image(lab, "demo:ws", "other:v1", "other")
 
 
 def open_websocket(ip: str, host: str) -> socket.socket:

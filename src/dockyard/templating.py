@@ -38,11 +38,18 @@ def erb_environment(destination: str | None) -> dict[str, str]:
     return env
 
 
-def render_erb(text: str, *, filename: str, destination: str | None) -> str:
-    """The rendered text of one ERB file; raises ErbError naming the file and line."""
+def render_erb(
+    text: str,
+    *,
+    filename: str,
+    destination: str | None,
+    env_overlay: Mapping[str, str] | None = None,
+) -> str:
+    """The rendered text of one ERB file; raises ErbError naming the file and line.
+    env_overlay (an accessory's env, for its files) is seen over the process environment."""
     if "<%" not in text:
         return text
-    env = erb_environment(destination)
+    env = {**erb_environment(destination), **(env_overlay or {})}
     try:
         template = parse(text, filename=filename)
     except ErbUnsupported:

@@ -3,14 +3,12 @@ Kamal does; a missing file is a ConfigError that names it before anything reache
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from dockyard.config.erb import ErbUnsupported, parse
 from dockyard.config.settings import Accessory, MountedPath
 from dockyard.errors import ConfigError
-from dockyard.templating import erb_environment, host_for, render_with_ruby
+from dockyard.templating import render_erb
 
 
 def rendered_files(
@@ -26,19 +24,9 @@ def rendered_files(
             )
         content = path.read_bytes()
         if file.local.endswith(".erb"):
-            content = render(content.decode(), str(path), env, destination).encode()
+            text = render_erb(
+                content.decode(), filename=str(path), destination=destination, env_overlay=env
+            )
+            content = text.encode()
         found.append((file, content))
     return found
-
-
-def render(text: str, filename: str, env: Mapping[str, str], destination: str | None) -> str:
-    """ERB with the process env, KAMAL_DESTINATION and the accessory's env over them."""
-    full = {**erb_environment(destination), **env}
-    try:
-        template = parse(text, filename=filename)
-    except ErbUnsupported:
-        ruby = shutil.which("ruby", path=full.get("PATH"))
-        if ruby is None:
-            raise
-        return render_with_ruby(ruby, text, filename=filename, env=full)
-    return template.render(host_for(full))

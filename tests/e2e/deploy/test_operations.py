@@ -109,6 +109,15 @@ def build_other_image(lab: labs.LabInfo) -> None:
     labelled_image(lab, "demo:ws", "other:v1", "other")
 
 
+def deploy_other(lab: labs.LabInfo, root: Path) -> Path:
+    """A second app, `other` (the WebSocket image) at other.test, deployed as v1."""
+    build_other_image(lab)
+    other = write_app(root, lab, service="other", host="other.test", image="other")
+    done = dockyard(other, "deploy", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return other
+
+
 def open_websocket(ip: str, host: str) -> socket.socket:
     """A WebSocket through the proxy (the handshake checked), as a raw byte stream."""
     key = base64.b64encode(os.urandom(16)).decode()
@@ -143,10 +152,7 @@ def echoes(sock: socket.socket, data: bytes) -> bool:
 def test_two_apps_share_the_proxy_and_a_deploy_keeps_the_others_websockets(
     lab: labs.LabInfo, app: Path, tmp_path: Path
 ) -> None:
-    build_other_image(lab)
-    other = write_app(tmp_path, lab, service="other", host="other.test", image="other")
-    done = dockyard(other, "deploy", "-P", "--version", "v1")
-    assert done.returncode == 0, done.stdout + done.stderr
+    other = deploy_other(lab, tmp_path)
     assert answers(lab, "other.test") == {"hello from other ws"}
     assert answers(lab) == {"hello from demo v1"}
     websocket = open_websocket(lab.servers[0].ip, "other.test")
@@ -269,10 +275,7 @@ def test_server_exec_runs_on_every_server_and_names_the_ones_that_fail(
 def test_app_remove_takes_the_app_and_its_routes_and_leaves_the_proxy(
     lab: labs.LabInfo, app: Path, tmp_path: Path
 ) -> None:
-    build_other_image(lab)
-    other = write_app(tmp_path, lab, service="other", host="other.test", image="other")
-    done = dockyard(other, "deploy", "-P", "--version", "v1")
-    assert done.returncode == 0, done.stdout + done.stderr
+    other = deploy_other(lab, tmp_path)
     done = dockyard(other, "app", "remove", "-y")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "its routes left the proxy" in done.stdout

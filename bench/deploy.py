@@ -37,6 +37,11 @@ Method.
 - healthy_to_switched_s: dockyard's `healthy to switched in X s` line (-v); Kamal has no switch.
   client_cpu_s: user+sys CPU of the tool's process tree (getrusage of children), since the
   client shares the 2 cores with the lab's engines; load averages are recorded per size.
+- machine_cpu_s: CPU seconds the whole machine was busy during the deploy (/proc/stat: the
+  tool, every lab sshd, engine and container, and whatever else runs). Divided by the cores it
+  is the shortest wall time the same work can take here (cpu_floor_s); `scaling floor` compares
+  the largest size's floor with the smallest size's wall time: when that floor is above the
+  scaling target, the target cannot be met on this machine by any tool.
 """
 
 from __future__ import annotations
@@ -208,9 +213,11 @@ def run_tool(tool: str, command: str, version: str, app: Path, info: LabInfo) ->
     offsets = log_offsets(info, hosts)
     argv = [str(BIN / tool), command, "-P", "--version", version, "-v"]
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_before = machine_busy_s()
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=app, capture_output=True, text=True, timeout=300)
     wall = time.perf_counter() - start
+    busy = machine_busy_s() - busy_before
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = sum(getattr(cpu_after, f) - getattr(cpu_before, f) for f in ("ru_utime", "ru_stime"))
     if done.returncode != 0:
@@ -222,8 +229,16 @@ def run_tool(tool: str, command: str, version: str, app: Path, info: LabInfo) ->
     per_host = {ip: {"sshd": sshd[ip], tool: own.get(ip, {})} for ip in hosts}
     gaps = {ip: float(s) for ip, s in DY_GAP.findall(done.stdout)}
     return {"command": command, "version": version, "wall_s": round(wall, 4),
-            "client_cpu_s": round(cpu, 3), "per_host": per_host,
+            "client_cpu_s": round(cpu, 3), "machine_cpu_s": round(busy, 3), "per_host": per_host,
             "healthy_to_switched_s": gaps}  # fmt: skip
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (every process: the tool, sshds, engines,
+    containers), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def dockyard_counts(out: str, hosts: list[str]) -> dict[str, dict[str, int]]:
@@ -261,6 +276,12 @@ def size_figures(tool: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     figures = {
         "wall": summary([r["wall_s"] for r in runs]),
         "client_cpu_s_median": statistics.median(r["client_cpu_s"] for r in runs),
+        # what the whole machine spent per deploy, and the wall time that takes at best on
+        # its cores: a deploy to more servers than that allows is bound by this machine
+        "machine_cpu_s_median": statistics.median(r["machine_cpu_s"] for r in runs),
+        "cpu_floor_s": round(
+            statistics.median(r["machine_cpu_s"] for r in runs) / (os.cpu_count() or 1), 3
+        ),
         "operations_per_host": host_figure(runs, lambda h: h["sshd"]["operations"]),
         "sshd_per_host": {
             key: host_figure(runs, lambda h, k=key: h["sshd"][k])
@@ -294,6 +315,10 @@ def ratios(results: dict[str, Any], sizes: list[int]) -> dict[str, Any]:
     for tool in ("dockyard", "kamal"):
         walls = [results[tool][f"{n} servers"]["wall"]["median_s"] for n in (sizes[-1], sizes[0])]
         out[f"{tool} scaling {sizes[-1]}/{sizes[0]} servers"] = round(walls[0] / walls[1], 3)
+        floor = results[tool][f"{sizes[-1]} servers"]["cpu_floor_s"]
+        out[f"{tool} scaling floor {sizes[-1]}/{sizes[0]} servers (cpu)"] = round(
+            floor / walls[1], 3
+        )
     return out
 
 
@@ -346,9 +371,12 @@ def print_table(results: dict[str, Any], sizes: list[int]) -> None:
             f" | {trips['primary']} ({trips.get('others_median', '-')})"
             f" | {dy['healthy_to_switched_s']['primary_median']:.3f}"
             f" | {dy['client_cpu_s_median']:.2f} / {ka['client_cpu_s_median']:.2f}"
+            f" | machine CPU {dy['machine_cpu_s_median']:.1f} / {ka['machine_cpu_s_median']:.1f}"
         )
     for name, value in results["ratios"].items():
-        if "scaling" in name:
+        if "floor" in name:
+            print(f"{name}: {value} (the work's CPU time / cores, over the smallest wall)")
+        elif "scaling" in name:
             target = f" (target <= {TARGET_SCALING})" if name.startswith("dockyard") else ""
             print(f"{name}: {value}{target}")
     print(f"targets: operations ratio <= {TARGET_OPS_RATIO:.3f}: {results['targets']}")

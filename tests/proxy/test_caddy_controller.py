@@ -44,7 +44,7 @@ async def get_after_reload(caddy: LocalCaddy, path: str) -> Response:
 async def test_routes_by_host_and_404_elsewhere(
     caddy: LocalCaddy, upstreams: dict[str, Upstream]
 ) -> None:
-    route = AppRoute("demo-web", (upstreams["a"].dial,), hosts=("app.test",))
+    route = AppRoute("demo-web", upstreams=(upstreams["a"].dial,), hosts=("app.test",))
     await caddy.admin().load(caddy_config([route], settings(caddy)))
     assert await get(caddy, "/") == Response(200, b"a /")
     assert (await get(caddy, "/", host="other.test")).status == 404
@@ -55,7 +55,7 @@ async def test_switch_keeps_in_flight_request_and_drain_is_visible(
 ) -> None:
     admin = caddy.admin()
     a, b = upstreams["a"], upstreams["b"]
-    route = AppRoute("demo-web", (a.dial,), hosts=("app.test",))
+    route = AppRoute("demo-web", upstreams=(a.dial,), hosts=("app.test",))
     await admin.load(caddy_config([route], settings(caddy)))
     slow = asyncio.create_task(get(caddy, "/slow"))
     while a.in_flight == 0:
@@ -70,8 +70,10 @@ async def test_switch_keeps_in_flight_request_and_drain_is_visible(
 async def test_path_prefix_is_stripped_and_longest_prefix_wins(
     caddy: LocalCaddy, upstreams: dict[str, Upstream]
 ) -> None:
-    api = AppRoute("api", (upstreams["b"].dial,), hosts=("app.test",), path_prefixes=("/api",))
-    web = AppRoute("web", (upstreams["a"].dial,), hosts=("app.test",))
+    api = AppRoute(
+        "api", upstreams=(upstreams["b"].dial,), hosts=("app.test",), path_prefixes=("/api",)
+    )
+    web = AppRoute("web", upstreams=(upstreams["a"].dial,), hosts=("app.test",))
     await caddy.admin().load(caddy_config([web, api], settings(caddy)))
     assert await get(caddy, "/api/users") == Response(200, b"b /users")
     assert await get(caddy, "/users") == Response(200, b"a /users")
@@ -81,7 +83,10 @@ async def test_maintenance_answers_503_with_the_page(
     caddy: LocalCaddy, upstreams: dict[str, Upstream]
 ) -> None:
     route = AppRoute(
-        "demo-web", (upstreams["a"].dial,), hosts=("app.test",), maintenance=Maintenance(body="brb")
+        "demo-web",
+        upstreams=(upstreams["a"].dial,),
+        hosts=("app.test",),
+        maintenance=Maintenance(body="brb"),
     )
     await caddy.admin().load(caddy_config([route], settings(caddy)))
     assert await get(caddy, "/") == Response(503, b"brb")
@@ -91,7 +96,7 @@ async def test_a_refused_config_keeps_the_old_one_serving(
     caddy: LocalCaddy, upstreams: dict[str, Upstream]
 ) -> None:
     admin = caddy.admin()
-    route = AppRoute("demo-web", (upstreams["a"].dial,), hosts=("app.test",))
+    route = AppRoute("demo-web", upstreams=(upstreams["a"].dial,), hosts=("app.test",))
     config = caddy_config([route], settings(caddy))
     await admin.load(config)
     config["apps"]["http"]["servers"]["http"]["routes"][0]["handle"][0]["handler"] = "nope"
@@ -123,8 +128,8 @@ async def test_forward_headers_keeps_the_clients_and_otherwise_the_proxy_sets_th
 
     server = await asyncio.start_server(echo, "127.0.0.1", 0)
     dial = f"127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    behind_lb = AppRoute("lb-web", (dial,), hosts=("lb.test",), forward_headers=True)
-    direct = AppRoute("direct-web", (dial,), hosts=("direct.test",))
+    behind_lb = AppRoute("lb-web", upstreams=(dial,), hosts=("lb.test",), forward_headers=True)
+    direct = AppRoute("direct-web", upstreams=(dial,), hosts=("direct.test",))
     await caddy.admin().load(caddy_config([behind_lb, direct], settings(caddy)))
     for host in ("lb.test", "direct.test"):
         reader, writer = await asyncio.open_connection("127.0.0.1", caddy.http_port)

@@ -120,12 +120,12 @@ def details(as_json: bool, **kwargs: Any) -> None:
         ps = cmd(engine, "ps", "--all", "--filter", f"name=^{CONTAINER}$",
                  "--format", "{{.Names}} {{.Image}} {{.Status}}")  # fmt: skip
         lines = (await transport.run(host, ps)).stdout.splitlines()
-        routes = await _controller(ctx, transport, host).read_routes()
-        for r in routes:
+        state = await _controller(ctx, transport, host).state()
+        for r in state.routes:
             where = ",".join(r.hosts) or "*"
-            state = " (maintenance)" if r.maintenance else ""
-            lines.append(f"route {r.name}: {where}{''.join(r.path_prefixes)} -> "
-                         f"{', '.join(r.upstreams)}{state}")  # fmt: skip
+            to = ", ".join(r.upstreams) or r.slot_upstream(state.live_slot(r.name))
+            mode = " (maintenance)" if r.maintenance else ""
+            lines.append(f"route {r.name}: {where}{''.join(r.path_prefixes)} -> {to}{mode}")
         return lines
 
     show(for_hosts(ctx, step, proxy_hosts(ctx)), as_json)

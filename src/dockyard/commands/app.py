@@ -40,12 +40,15 @@ class AppContainer:
     command: Sequence[str] = ()
     restart: str = "unless-stopped"
     network: str = NETWORK
+    network_alias: str | None = None  # the proxy slot it takes (see caddy_config)
 
 
 def run(engine: str, c: AppContainer) -> Cmd:
     return cmd(
         engine, "run", "--detach", "--restart", c.restart, "--name", c.name,
-        "--network", c.network, "--hostname", c.hostname,
+        "--network", c.network,
+        *(["--network-alias", c.network_alias] if c.network_alias else []),
+        "--hostname", c.hostname,
         *[a for k, v in c.env.items() for a in ("--env", _env_pair(k, v))],
         *(["--env-file", HomePath(c.env_file)] if c.env_file else []),
         *c.log_options,
@@ -91,13 +94,13 @@ def inspect_state(engine: str, name: str, network: str = NETWORK) -> Cmd:
     return cmd(engine, "inspect", "--format", template, name)
 
 
-def inspect_addresses(engine: str, names: Sequence[str], network: str = NETWORK) -> Cmd:
-    """Id, name and address on the network of each container, tab-separated, one per line."""
+def inspect_aliases(engine: str, name: str, network: str = NETWORK) -> Cmd:
+    """The container's network aliases on the network, space-separated."""
     template = (
-        "{{.Id}}\t{{.Name}}\t"
-        f'{{{{with index .NetworkSettings.Networks "{network}"}}}}{{{{.IPAddress}}}}{{{{end}}}}'
+        f'{{{{with index .NetworkSettings.Networks "{network}"}}}}'
+        "{{range .Aliases}}{{.}} {{end}}{{end}}"
     )
-    return cmd(engine, "inspect", "--type", "container", "--format", template, *names)
+    return cmd(engine, "inspect", "--type", "container", "--format", template, name)
 
 
 def rename(engine: str, old: str, new: str) -> Cmd:
@@ -106,6 +109,17 @@ def rename(engine: str, old: str, new: str) -> Cmd:
 
 def start(engine: str, name: str) -> Cmd:
     return cmd(engine, "start", name)
+
+
+def start_in_slot(engine: str, name: str, alias: str, network: str = NETWORK) -> Seq:
+    """Start a stopped container under this network alias (its proxy slot): it is connected
+    again, so whatever alias it had before is dropped. Both engines allow this while stopped."""
+    return all_of(
+        any_of(Raw(f"{engine} network disconnect {network} {shlex.quote(name)} 2>/dev/null"),
+               Raw("true")),
+        cmd(engine, "network", "connect", "--alias", alias, network, name),
+        cmd(engine, "start", name),
+    )  # fmt: skip
 
 
 def stop(engine: str, *names: str, timeout: int | None = None) -> Cmd:
@@ -165,19 +179,36 @@ def list_then_run(
     engine: str, c: AppContainer, filters: Sequence[str], env_dir: str, aside: str
 ) -> Seq:
     """One round trip for a boot: the role's containers (as list_containers prints them), a
-    marker line, then the new container's id. A container that already has the new name (a
-    redeploy of the same version) is renamed to `aside` first, as Kamal does; the env file
-    arrives on standard input (0600)."""
+    marker line, then the new container's id and its state (as inspect_state prints it). A
+    container that already has the new name (a redeploy of the same version) is renamed to
+    `aside` first, as Kamal does; the env file arrives on standard input (0600)."""
     name = shlex.quote(c.name)
     set_aside = Raw(
         f"{{ ! {engine} container inspect {name} >/dev/null 2>&1 || "
         f"{engine} rename {name} {shlex.quote(aside)}; }}"
     )
     env = [write_stdin(c.env_file)] if c.env_file else []
+    slot = [release_alias(engine, filters, c.network_alias, c.network)] if c.network_alias else []
     return all_of(
         make_dirs(env_dir), list_containers(engine, filters), cmd("echo", RUN_MARKER), set_aside,
-        *env, run(engine, c),
+        *slot, *env, run(engine, c), inspect_state(engine, c.name, c.network),
     )  # fmt: skip
+
+
+def release_alias(engine: str, filters: Sequence[str], alias: str, network: str = NETWORK) -> Raw:
+    """Disconnect any running container of the role that still holds this (free) slot's alias,
+    so the new container is the only one behind it: a deploy killed before its switch leaves
+    its new container running there. Nothing is routed to a free slot, so nothing is cut."""
+    template = shlex.quote(
+        f'{{{{with index .NetworkSettings.Networks "{network}"}}}}'
+        "{{range .Aliases}}{{.}} {{end}}{{end}}"
+    )
+    listing = " ".join(shlex.quote(f) for f in filters)
+    return Raw(
+        f"for id in $({engine} ps --quiet {listing}); do "
+        f'case " $({engine} inspect --format {template} "$id") " in '
+        f'*" {alias} "*) {engine} network disconnect {network} "$id" >/dev/null;; esac; done'
+    )
 
 
 def make_dirs(*paths: str) -> Cmd:

@@ -2,7 +2,15 @@
 
 Each app's route lives in a small JSON file on the server (`AppRoute.to_json`); the whole Caddy
 config is always derived from all of them by `caddy_config()`, so a proxy reboot or another
-workstation rebuilds exactly the same config, and one `POST /load` switches atomically.
+workstation rebuilds exactly the same config.
+
+A deploy does not change that config. Each route has two upstream slots, `<name>--a` and
+`<name>--b`: network aliases the engine's DNS resolves to the container that holds them. A file
+per route in the live directory says which slot serves (`<name>.b` there: slot b, else slot a),
+and Caddy's `file` matcher reads it on every request. Switching versions is creating or removing
+that file: no config reload, so no connection Caddy has accepted is ever closed by a switch (a
+reload closes the accepted-but-unread ones: bench/caddy_reload.py), and requests already on
+their way to the old slot finish there.
 """
 
 from __future__ import annotations
@@ -18,6 +26,17 @@ DIAL_TIMEOUT = "1s"
 TRY_DURATION = "5s"
 HTTP_SERVER = "http"
 HTTPS_SERVER = "https"
+LIVE_DIR = f"{ADMIN_DIR}/live"  # which slot serves each route, as Caddy sees it
+SLOTS = ("a", "b")
+
+
+def other_slot(slot: str) -> str:
+    return "b" if slot == "a" else "a"
+
+
+def slot_alias(route_name: str, slot: str) -> str:
+    """The network alias of the container in this slot of this route."""
+    return f"{route_name}--{slot}"
 
 
 @dataclass(frozen=True)
@@ -32,7 +51,10 @@ class AppRoute:
     """What the proxy must do for one proxied role of one app."""
 
     name: str  # the proxy service name: <service>-<role>[-<destination>], unique per proxy
-    upstreams: tuple[str, ...]  # dial addresses on the shared network, e.g. "demo-web-v2:80"
+    port: int = 80  # the app's port in its containers
+    # Fixed dial addresses instead of the two slots: what route files written before slots
+    # hold (their containers have no slot alias); a deploy replaces them with slots.
+    upstreams: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     path_prefixes: tuple[str, ...] = ()
     strip_path_prefix: bool = True
@@ -50,6 +72,9 @@ class AppRoute:
 
     def with_upstreams(self, upstreams: Sequence[str]) -> AppRoute:
         return replace(self, upstreams=tuple(upstreams))
+
+    def slot_upstream(self, slot: str) -> str:
+        return f"{slot_alias(self.name, slot)}:{self.port}"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -149,7 +174,7 @@ def _route(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
             handlers.append({"handler": "request_body", "max_size": route.max_request_body})
         if route.path_prefixes and route.strip_path_prefix:
             handlers.extend(_strip_prefix(route.path_prefixes))
-        handlers.append(_reverse_proxy(route, settings))
+        handlers.append(_upstreams(route, settings))
     entry: dict[str, Any] = {"@id": f"dockyard-{route.name}", "handle": handlers, "terminal": True}
     if match:
         entry["match"] = [match]
@@ -168,10 +193,25 @@ def _strip_prefix(prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
     return [{"handler": "subroute", "routes": cases}]
 
 
-def _reverse_proxy(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
+def _upstreams(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
+    """The live slot's reverse proxy, chosen per request by the live file (see the top)."""
+    if route.upstreams:
+        return _reverse_proxy(route, settings, route.upstreams)
+    live_b = {"file": {"root": LIVE_DIR, "try_files": [f"{route.name}.b"]}}
+    slot_b = _reverse_proxy(route, settings, [route.slot_upstream("b")])
+    slot_a = _reverse_proxy(route, settings, [route.slot_upstream("a")])
+    return {
+        "handler": "subroute",
+        "routes": [{"match": [live_b], "handle": [slot_b], "terminal": True}, {"handle": [slot_a]}],
+    }
+
+
+def _reverse_proxy(
+    route: AppRoute, settings: ProxySettings, upstreams: Sequence[str]
+) -> dict[str, Any]:
     handler: dict[str, Any] = {
         "handler": "reverse_proxy",
-        "upstreams": [{"dial": u} for u in route.upstreams],
+        "upstreams": [{"dial": u} for u in upstreams],
         "transport": {
             "protocol": "http",
             "dial_timeout": DIAL_TIMEOUT,

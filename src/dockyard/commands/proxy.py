@@ -2,7 +2,8 @@
 
 The server's ~/.dockyard/proxy is mounted at /dockyard in the container: it holds the admin
 socket, the derived caddy.json the container starts from (so a restart comes back with every
-route without dockyard connected) and one route file per app under routes/.
+route without dockyard connected), one route file per app under routes/, and under live/ the
+file that says which of a route's two slots serves (see caddy_config).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ CONTAINER = "dockyard-proxy"
 STATE_DIR = ".dockyard/proxy"
 ROUTES_DIR = f"{STATE_DIR}/routes"
 CONFIG_FILE = f"{STATE_DIR}/caddy.json"
+LIVE_DIR = f"{STATE_DIR}/live"
 DATA_VOLUME = "dockyard-proxy-data"  # certificates and ACME accounts survive a reboot
 
 
@@ -60,24 +62,28 @@ def start_or_run(engine: str, p: ProxyContainer) -> Seq:
     return any_of(cmd(engine, "start", CONTAINER), run(engine, p))
 
 
-def read_state(engine: str, write: str | None = None) -> Seq:
+def read_state(engine: str, write: str | None = None, before: Sequence[Command] = ()) -> Seq:
     """In one round trip, NUL-separated: the remote home, the current caddy.json (empty when
-    there is none), whether the proxy container is running, then every app's route file.
+    there is none), whether the proxy container is running, the routes whose slot b is live
+    (one name per line), then every app's route file.
 
     With `write`, standard input is first written to that file (0600, atomically), so a route
-    or config is saved and the state read back in the same round trip.
+    or config is saved and the state read back in the same round trip; `before` runs first.
     """
     steps: list[Command] = [
         cmd("mkdir", "-p", "-m", "0700", HomePath(".dockyard")),
-        cmd("mkdir", "-p", HomePath(ROUTES_DIR)),
+        cmd("mkdir", "-p", HomePath(ROUTES_DIR), HomePath(LIVE_DIR)),
     ]
     if write is not None:
         steps.append(write_stdin(write))
     steps += [
+        *before,
         Raw('printf "%s\\0" "$HOME"'),
         Raw(f'{{ cat "$HOME/{HomePath(CONFIG_FILE)}" 2>/dev/null; printf "\\0"; }}'),
         Raw(f"{{ {engine} inspect --format '{{{{.State.Running}}}}' {CONTAINER} 2>/dev/null "
             '|| echo missing; printf "\\0"; }'),
+        Raw(f'{{ ( cd "$HOME/{HomePath(LIVE_DIR)}" && for f in *.b; do '
+            '[ ! -e "$f" ] || echo "${f%.b}"; done ); printf "\\0"; }'),
         cmd("find", HomePath(ROUTES_DIR), "-maxdepth", "1", "-name", "*.json",
             "-exec", "cat", "{}", ";", "-exec", "printf", "\\0", ";"),
     ]  # fmt: skip
@@ -86,3 +92,9 @@ def read_state(engine: str, write: str | None = None) -> Seq:
 
 def route_file(name: str) -> str:
     return f"{ROUTES_DIR}/{name}.json"
+
+
+def set_live(route_name: str, slot: str) -> Cmd:
+    """Make this slot the one that serves the route: atomic either way (see caddy_config)."""
+    flag = HomePath(f"{LIVE_DIR}/{route_name}.b")
+    return cmd("touch", flag) if slot == "b" else cmd("rm", "-f", flag)

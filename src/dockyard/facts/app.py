@@ -41,18 +41,6 @@ def parse_state(stdout: str) -> ContainerState:
     return ContainerState(status.strip(), health.strip(), ip.strip())
 
 
-def parse_addresses(stdout: str) -> dict[str, str]:
-    """`inspect_addresses` output -> address by short id and by name (Docker prefixes names
-    with /); containers not on the network are left out."""
-    found = {}
-    for line in stdout.splitlines():
-        cid, name, ip = [*line.split("\t"), "", ""][:3]
-        if cid.strip() and ip.strip():
-            found[cid.strip()[:12]] = ip.strip()
-            found[name.strip().lstrip("/")] = ip.strip()
-    return found
-
-
 def version_of(container: str, prefix: str) -> str | None:
     """`demo-web-v2` with prefix `demo-web-` -> `v2`; None for other containers."""
     if not container.startswith(prefix):

@@ -13,10 +13,17 @@ class ProxyState:
     config: str  # the caddy.json on the server ("" when there is none)
     running: bool  # the proxy container is running
     routes: list[AppRoute]  # sorted by name
+    live_b: frozenset[str] = frozenset()  # routes whose slot b serves (slot a serves the rest)
+
+    def live_slot(self, route_name: str) -> str:
+        return "b" if route_name in self.live_b else "a"
 
 
 def parse_state(stdout: str) -> ProxyState:
     """`read_state()` output."""
-    home, config, running, *files = [*stdout.split("\0"), "", ""]
-    routes = [AppRoute.from_json(text) for text in files if text.strip()]
-    return ProxyState(home, config, running.strip() == "true", sorted(routes, key=lambda r: r.name))
+    home, config, running, live, *files = [*stdout.split("\0"), "", "", ""]
+    routes = sorted(
+        (AppRoute.from_json(text) for text in files if text.strip()), key=lambda r: r.name
+    )
+    live_b = frozenset(line.strip() for line in live.splitlines() if line.strip())
+    return ProxyState(home, config, running.strip() == "true", routes, live_b)

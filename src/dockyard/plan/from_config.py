@@ -111,7 +111,7 @@ def _route(config: Config, role: Role, proxy: Proxy) -> AppRoute:
     return AppRoute(
         name=name,
         certificate=(inside, inside) if proxy.custom_certificate else None,
-        upstreams=(),
+        port=proxy.app_port,
         hosts=proxy.hosts,
         path_prefixes=proxy.path_prefixes,
         strip_path_prefix=proxy.strip_path_prefix,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from dockyard.commands.app import AppContainer
 from dockyard.commands.base import Secret
-from dockyard.commands.caddy_config import AppRoute
+from dockyard.commands.caddy_config import AppRoute, slot_alias
 from dockyard.config.model import Healthcheck
 
 
@@ -37,5 +37,8 @@ class RoleBoot:
         destination = f"-{self.destination}" if self.destination else ""
         return f"{self.service}-{self.role}{destination}-"
 
-    def upstream(self, container_id: str) -> str:
-        return f"{container_id}:{self.app_port}"
+    def slot_alias(self, slot: str) -> str:
+        """The network alias of the container in this proxy slot (see caddy_config)."""
+        if self.route is None:
+            raise ValueError(f"{self.role} is not served by the proxy: it has no slots")
+        return slot_alias(self.route.name, slot)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import cmd
-from dockyard.commands.caddy_config import Maintenance
+from dockyard.commands.caddy_config import Maintenance, ProxySettings, slot_alias
 from dockyard.config.objects import Config
 from dockyard.facts.app import ContainerInfo, parse_containers, version_of
 from dockyard.ssh.transport import Transport
@@ -40,16 +40,29 @@ async def running_versions(transport: Transport, host: str, config: Config) -> d
 
 
 async def stale_containers(transport: Transport, host: str, config: Config) -> list[str]:
-    """Running containers of a role beside its newest one (left by an interrupted deploy)."""
+    """Running containers of a role beside the one that serves (left by an interrupted
+    deploy): for a proxied role, the one in its live slot; otherwise the newest."""
     stale = []
+    proxy_state = None
     for role in roles_on(config, host):
-        prefix = config.proxy_service_name(role) + "-"
+        route = config.proxy_service_name(role)
         running = [
             c.name
             for c in await containers_on_host(transport, host, config, role)
-            if c.state == "running" and version_of(c.name, prefix)
+            if c.state == "running" and version_of(c.name, route + "-")
         ]
-        stale += running[1:]  # newest first: the first one is the one that serves
+        serving = running[:1]  # newest first
+        if len(running) > 1:
+            proxy_state = (
+                proxy_state
+                or await ProxyController(transport, host, config.runtime, ProxySettings()).state()
+            )
+            live = slot_alias(route, proxy_state.live_slot(route))
+            command = app_commands.inspect_aliases(config.runtime, *running)
+            aliases = (await transport.run(host, command)).stdout.splitlines()
+            holders = [n for n, a in zip(running, aliases, strict=False) if live in a.split()]
+            serving = holders[:1] or serving
+        stale += [name for name in running if name not in serving]
     return stale
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import secrets as random_tokens
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import all_of, write_stdin
+from dockyard.commands.caddy_config import other_slot
 from dockyard.errors import DockyardError
-from dockyard.facts.app import ContainerInfo, parse_containers
+from dockyard.facts.app import ContainerInfo, ContainerState, parse_containers, parse_state
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.health import Outcome, wait_http_healthy, wait_running
@@ -74,12 +75,17 @@ async def boot_role_on_host(
     name = plan.container.name
     if barrier is not None and not plan.primary and not await barrier.wait():
         raise DockyardError(f"{host}: the first {plan.role} container is unhealthy; not booting")
+    slot = None
+    if plan.route is not None and proxy is not None:
+        slot = await proxy.free_slot(plan.route.name)  # the new version's; the live one serves
+        plan = replace(plan, container=replace(plan.container, network_alias=plan.slot_alias(slot)))
+    started: ContainerState | None = None
     if plan.restart_existing:
-        containers, new_id = await _restart_existing(transport, host, engine, plan)
+        containers, new_id, slot = await _restart_existing(transport, host, engine, plan, slot)
     else:
-        containers, new_id = await _run_new(transport, host, engine, plan)
+        containers, new_id, started = await _run_new(transport, host, engine, plan)
     old = [c for c in containers if _serving(c, plan) and c.id != new_id]
-    outcome = await _wait_ready(transport, host, engine, plan, proxy)
+    outcome = await _wait_ready(transport, host, engine, plan, proxy, started)
     if not outcome.healthy:
         if barrier is not None and plan.primary:
             barrier.close()
@@ -93,12 +99,17 @@ async def boot_role_on_host(
             cert_dir = plan.certificate_path.rsplit("/", 1)[0]
             write = all_of(app_commands.make_dirs(cert_dir), write_stdin(plan.certificate_path))
             await transport.run(host, write, input=plan.certificate_pem)
-        # Upstreams are container ids (as Kamal targets them): unique per container, kept
-        # across renames and restarts, and resolved by the engine's DNS like names.
-        await proxy.apply(plan.route.with_upstreams([plan.upstream(new_id)]))
+        assert slot is not None
+        switched = await proxy.switch(plan.route, slot)
         switched_at = time.monotonic()
-        upstreams = [plan.upstream(c.id) for c in old]
-        undrained = await proxy.wait_drained(upstreams, plan.drain_timeout)
+        previous = switched.previous
+        # The old version is reached through the other slot, or, for a route written before
+        # slots, through the addresses it named.
+        draining = list(previous.upstreams) if previous and previous.upstreams else []
+        draining.append(plan.route.slot_upstream(other_slot(slot)))
+        undrained = await proxy.wait_drained(
+            draining, plan.drain_timeout, reloaded=switched.reloaded
+        )
     if old:
         stop = app_commands.stop(engine, *(c.id for c in old), timeout=plan.stop_timeout)
         await transport.run(host, stop)
@@ -118,21 +129,24 @@ def _filters(plan: RoleBoot) -> list[str]:
 
 async def _run_new(
     transport: Transport, host: str, engine: str, plan: RoleBoot
-) -> tuple[list[ContainerInfo], str]:
-    """The role's containers before the boot, and the new container's short id: one round
-    trip (the secrets reach the server on standard input, into the 0600 env file)."""
+) -> tuple[list[ContainerInfo], str, ContainerState]:
+    """The role's containers before the boot, the new container's short id and its state
+    (address): one round trip (the secrets reach the server on standard input, into the 0600
+    env file)."""
     env_dir = plan.env_file_path.rsplit("/", 1)[0]
     aside = f"{plan.container.name}_replaced_{random_tokens.token_hex(8)}"
     command = app_commands.list_then_run(engine, plan.container, _filters(plan), env_dir, aside)
     started = await transport.run(host, command, input=plan.env_file)
     listing, _, ran = started.stdout.partition(app_commands.RUN_MARKER + "\n")
-    return parse_containers(listing), ran.strip().splitlines()[-1][:12]
+    *_, new_id, state = ran.rstrip("\n").splitlines()
+    return parse_containers(listing), new_id[:12], parse_state(state)
 
 
 async def _restart_existing(
-    transport: Transport, host: str, engine: str, plan: RoleBoot
-) -> tuple[list[ContainerInfo], str]:
-    """A rollback starts the stopped container of that version: same image, same env."""
+    transport: Transport, host: str, engine: str, plan: RoleBoot, slot: str | None
+) -> tuple[list[ContainerInfo], str, str | None]:
+    """A rollback starts the stopped container of that version: same image, same env, in the
+    free slot. One already running keeps its slot (it may be the one serving)."""
     listing = await transport.run(host, app_commands.list_containers(engine, _filters(plan)))
     containers = parse_containers(listing.stdout)
     existing = next((c for c in containers if c.name == plan.container.name), None)
@@ -141,13 +155,29 @@ async def _restart_existing(
             f"{host}: version {plan.version} of {plan.role} is not available as a container "
             "(kept ones: `dockyard app containers`); deploy it instead"
         )
-    if existing.state != "running":
-        await transport.run(host, app_commands.start(engine, existing.id))
-    return containers, existing.id
+    alias = plan.container.network_alias
+    if existing.state == "running":
+        if alias and slot:
+            aliases = await transport.run(host, app_commands.inspect_aliases(engine, existing.id))
+            if plan.slot_alias(other_slot(slot)) in aliases.stdout.split():
+                slot = other_slot(slot)  # it serves already: the switch changes nothing
+        return containers, existing.id, slot
+    start = (
+        app_commands.start_in_slot(engine, existing.id, alias, plan.container.network)
+        if alias
+        else app_commands.start(engine, existing.id)
+    )
+    await transport.run(host, start)
+    return containers, existing.id, slot
 
 
 async def _wait_ready(
-    transport: Transport, host: str, engine: str, plan: RoleBoot, proxy: ProxyController | None
+    transport: Transport,
+    host: str,
+    engine: str,
+    plan: RoleBoot,
+    proxy: ProxyController | None,
+    started: ContainerState | None,
 ) -> Outcome:
     """Proxied roles: dockyard's own HTTP check of the health path; others: Kamal's rule."""
     deadline = time.monotonic() + plan.deploy_timeout
@@ -155,7 +185,7 @@ async def _wait_ready(
     if plan.route is None or proxy is None:
         return await wait_running(transport, host, engine, name, plan.readiness_delay, deadline)
     return await wait_http_healthy(
-        transport, host, engine, name, plan.app_port, plan.health, deadline
+        transport, host, engine, name, plan.app_port, plan.health, deadline, started
     )
 
 

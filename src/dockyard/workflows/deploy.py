@@ -67,12 +67,13 @@ async def deploy(
 
     async with holding_lock(
         lock, details, wait=options.lock_wait, interval=options.lock_interval, warn=warn
-    ):
+    ) as owned:
         skip = options.skip_hooks or not options.deploy_hooks
         await run_hook(Path(plan.hooks_path), "pre-deploy", hooks, skip=skip)
         proxies = await _proxies(transport, plan, options, report)
         booted = await _boot_groups(transport, plan, proxies, hooks, options, report)
-        await on_hosts(plan.hosts, lambda host: _finish(transport, plan, host, options))
+        held = lock if owned else None
+        await on_hosts(plan.hosts, lambda host: _finish(transport, plan, host, options, held))
     seconds = time.monotonic() - start
     done = replace(hooks, lock=False, extra={**hooks.extra, "KAMAL_RUNTIME": str(round(seconds))})
     skip = options.skip_hooks or not options.deploy_hooks
@@ -148,9 +149,14 @@ async def _boot_host(
 
 
 async def _finish(
-    transport: Transport, plan: DeployPlan, host: str, options: DeployOptions
+    transport: Transport,
+    plan: DeployPlan,
+    host: str,
+    options: DeployOptions,
+    lock: DeployLock | None,
 ) -> None:
-    """Tag the image as latest, write the audit line and prune, in one round trip."""
+    """Tag the image as latest, write the audit line and prune, in one round trip; on the
+    lock's host, the lock is released last in the same trip."""
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     line = plan.audit_line(f"Booted app version {plan.version}", at=at)
     steps: list[Command] = [
@@ -161,4 +167,9 @@ async def _finish(
         filters = app_commands.label_filters(plan.service, destination=plan.destination)
         steps.append(app_commands.remove_stopped(plan.engine, filters, plan.retain_containers))
         steps.append(prune_commands.dangling_images(plan.engine, plan.service))
+    releasing = lock is not None and lock.host == host
+    if lock is not None and releasing:
+        steps.append(lock.release_command())
     await transport.run(host, all_of(*steps))
+    if lock is not None and releasing:
+        lock.released = True

@@ -24,6 +24,7 @@ from dockyard.proxy.http import exchange
 from dockyard.ssh.transport import Transport
 
 FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's interval
+STATE_EVERY = 3  # probes per read of the container's state
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,18 @@ async def wait_http_healthy(
     port: int,
     check: Healthcheck,
     deadline: float,
+    known: ContainerState | None = None,
 ) -> Outcome:
-    """Probe until a 2xx, the container stops, or the deadline (a time.monotonic value)."""
+    """Probe until a 2xx, the container stops, or the deadline (a time.monotonic value).
+
+    `known` is the state read when the container was started: its address is probed at once.
+    Then the state is read again every STATE_EVERY probes (and whenever there is no address),
+    to stop waiting for a container that exited: each read is a round trip."""
     detail = "no answer yet"
+    state = known
     for attempt in itertools.count():
-        state = await _state(transport, host, engine, name)
+        if state is None or not state.ip or attempt % STATE_EVERY == STATE_EVERY - 1:
+            state = await _state(transport, host, engine, name)
         if state.status not in ("running", "created", "restarting"):
             return Outcome(False, f"the container is {state.status}")
         if state.ip:

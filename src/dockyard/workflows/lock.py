@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from dockyard.commands import lock as lock_commands
+from dockyard.commands.base import Command
 from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails
 from dockyard.errors import LockError
 from dockyard.ssh.transport import Transport
@@ -49,6 +50,7 @@ class DeployLock:
     ) -> None:
         self.transport, self.host = transport, host
         self.service, self.destination = service, destination
+        self.released = False  # set by whoever ran release_command() as part of their trip
 
     async def status(self) -> LockDetails | None:
         result = await self.transport.run(
@@ -83,7 +85,11 @@ class DeployLock:
             await asyncio.sleep(interval)
 
     async def release(self) -> None:
-        await self.transport.run(self.host, lock_commands.release(self.service, self.destination))
+        await self.transport.run(self.host, self.release_command())
+
+    def release_command(self) -> Command:
+        """To release the lock within another round trip to its host (then set `released`)."""
+        return lock_commands.release(self.service, self.destination)
 
 
 def _held_message(host: str, holder: LockDetails, *, waited: bool) -> str:
@@ -98,15 +104,17 @@ def _held_message(host: str, holder: LockDetails, *, waited: bool) -> str:
 async def holding_lock(
     lock: DeployLock, details: LockDetails, *, wait: float = 0, interval: float = 15,
     warn: Warn = print,
-) -> AsyncIterator[None]:  # fmt: skip
+) -> AsyncIterator[bool]:  # fmt: skip
+    """Hold the lock for the block; yields whether it is this run's own (not a parent's)."""
     if inherited_lock():
-        yield
+        yield False
         return
     await lock.acquire(details, wait=wait, interval=interval, warn=warn)
     try:
-        yield
+        yield True
     finally:
-        await lock.release()
+        if not lock.released:
+            await lock.release()
 
 
 def new_details(version: str, message: str = AUTOMATIC_MESSAGE, *, user: str) -> LockDetails:

@@ -2,8 +2,10 @@
 
 Caddy has no health-gated switch and no drain-then-return; dockyard owns both. The desired
 routes live in one file per app on the server; the Caddy config is always derived from all of
-them, written to caddy.json (what the container starts from) and loaded with one `POST /load`,
-which is atomic: in-flight requests finish on the old upstream, new ones go to the new one.
+them, written to caddy.json (what the container starts from) and loaded with one `POST /load`
+only when it changed. A deploy does not change it: it switches a route's live slot with a file
+(see caddy_config), so requests are never cut by a reload; in-flight requests finish on the
+old slot, new ones go to the new one.
 """
 
 from __future__ import annotations
@@ -12,25 +14,35 @@ import asyncio
 import json
 import time
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.base import HomePath, all_of, cmd, write_stdin
-from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config
-from dockyard.facts.app import parse_addresses
+from dockyard.commands.base import Command, HomePath, all_of, cmd, write_stdin
+from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config, other_slot
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
 from dockyard.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.ssh.transport import Transport
 
 CONVERGE_ATTEMPTS = 3
-DRAIN_SETTLE = 1.0  # seconds with nothing in flight before the old version is stopped
+# Seconds before the first look at what is in flight to the old version: a request that passed
+# the live-file check just before the switch is counted a moment later; after a reload, a
+# connection the old config instance accepted still goes to the old upstream for a while.
+SETTLE_AFTER_SWITCH = 0.25
+SETTLE_AFTER_RELOAD = 1.0
 
 
 def config_text(config: Any) -> str:
     """caddy.json as dockyard writes it (compared byte for byte to skip unneeded loads)."""
     return json.dumps(config, indent=1, sort_keys=True) + "\n"
+
+
+@dataclass(frozen=True)
+class Switched:
+    previous: AppRoute | None  # the route as it was before the switch
+    reloaded: bool  # the config changed and was loaded (a first deploy, changed settings)
 
 
 class ProxyController:
@@ -42,20 +54,35 @@ class ProxyController:
         self.engine = engine
         self.settings = settings
         self._home: str | None = None
-        # Podman's DNS (aardvark-dns) stops answering for a moment whenever a container joins or
-        # leaves the network, so on Podman Caddy dials container addresses, resolved here each
-        # time the config is derived; Docker's embedded DNS has no such gap: names are kept.
-        self.dial_by_address = engine == "podman"
-        self._addresses: dict[str, str] = {}  # "name:port" -> "ip:port", every one seen
+        self._state: ProxyState | None = None  # the last state read
 
-    async def state(self, write: str | None = None, data: str | None = None) -> ProxyState:
+    async def state(
+        self, write: str | None = None, data: str | None = None, before: Sequence[Command] = ()
+    ) -> ProxyState:
         """The proxy's state on the server; with `write`, `data` is saved to that file first,
-        in the same round trip."""
-        command = proxy_commands.read_state(self.engine, write)
+        in the same round trip (and `before` is run)."""
+        command = proxy_commands.read_state(self.engine, write, before)
         result = await self.transport.run(self.host, command, input=data)
         state = parse_proxy_state(result.stdout)
         self._home = state.home
+        self._state = state
         return state
+
+    async def free_slot(self, route_name: str) -> str:
+        """The slot a new version of this route boots into: the one not serving. The state
+        read when the proxy was booted holds (the deploy lock keeps others off)."""
+        state = self._state or await self.state()
+        return other_slot(state.live_slot(route_name))
+
+    async def switch(self, route: AppRoute, slot: str) -> Switched:
+        """Make `slot` serve the route, saving the route first: one round trip when the route
+        is unchanged (no reload); otherwise the changed config is loaded after the switch."""
+        live = proxy_commands.set_live(route.name, slot)
+        before = self._state.routes if self._state else []
+        previous = next((r for r in before if r.name == route.name), None)
+        state = await self.state(proxy_commands.route_file(route.name), route.to_json(), [live])
+        reloaded = await self._converge_from(state)
+        return Switched(previous, reloaded)
 
     async def read_routes(self) -> list[AppRoute]:
         return (await self.state()).routes
@@ -75,7 +102,7 @@ class ProxyController:
         successful load), so a running proxy whose caddy.json is already right costs nothing.
         """
         state = await self.state()
-        config = await self._config(state.routes)
+        config = caddy_config(state.routes, self.settings)
         text = config_text(config)
         if state.running:
             if text != state.config:
@@ -102,61 +129,49 @@ class ProxyController:
         await self.converge(write)
 
     async def converge(self, write: tuple[str, str] | None = None) -> list[AppRoute]:
-        """Load the config derived from the route files until a re-read finds no change.
+        """Make Caddy run the config derived from the route files (`write` (path, text) is
+        saved first, in the same trip)."""
+        path, data = write if write else (None, None)
+        state = await self.state(path, data)
+        await self._converge_from(state)
+        return (self._state or state).routes
+
+    async def _converge_from(self, state: ProxyState) -> bool:
+        """Load the config derived from these routes unless Caddy runs it already, until a
+        re-read finds no change; True when a config was loaded.
 
         Two apps deploying at once on one proxy each re-read after loading, so the last one to
-        load always loads both routes. `write` (path, text) is saved first, in the same trip.
-        """
-        path, data = write if write else (None, None)
-        routes = (await self.state(path, data)).routes
-        for _ in range(CONVERGE_ATTEMPTS):
-            config = await self._config(routes)
+        load always loads both routes."""
+        routes = state.routes
+        current = state.config
+        for attempt in range(CONVERGE_ATTEMPTS):
+            config = caddy_config(routes, self.settings)
+            text = config_text(config)
+            if text == current and attempt == 0:
+                return False
             await self.admin().load(config)
-            again = await self.state(proxy_commands.CONFIG_FILE, config_text(config))
+            again = await self.state(proxy_commands.CONFIG_FILE, text)
             if again.routes == routes:
-                return routes
-            routes = again.routes
+                return True
+            routes, current = again.routes, again.config
         raise ProxyAdminError(f"{self.host}: the proxy's routes kept changing; deploy again")
 
-    async def _config(self, routes: list[AppRoute]) -> Any:
-        """The Caddy config for these routes, every upstream as Caddy should dial it."""
-        return caddy_config(await self._dial_addresses(routes), self.settings)
-
-    async def _dial_addresses(self, routes: list[AppRoute]) -> list[AppRoute]:
-        """The routes with their upstreams as Caddy should dial them."""
-        if not self.dial_by_address:
-            return routes
-        upstreams = {u for r in routes for u in r.upstreams}
-        names = sorted({u.rsplit(":", 1)[0] for u in upstreams})
-        if names:
-            command = app_commands.inspect_addresses(self.engine, names)
-            result = await self.transport.run(self.host, command, check=False)
-            found = parse_addresses(result.stdout)
-            for upstream in upstreams:
-                name, _, port = upstream.rpartition(":")
-                if name in found:
-                    self._addresses[upstream] = f"{found[name]}:{port}"
-        return [r.with_upstreams([self._dial(u) for u in r.upstreams]) for r in routes]
-
-    def _dial(self, upstream: str) -> str:
-        return self._addresses.get(upstream, upstream)
-
-    async def wait_drained(self, addresses: Collection[str], timeout: float) -> dict[str, int]:
+    async def wait_drained(
+        self, addresses: Collection[str], timeout: float, *, reloaded: bool = True
+    ) -> dict[str, int]:
         """Wait until no request is in flight to these upstreams; return what is left at timeout.
 
-        The first look is DRAIN_SETTLE seconds after the switch: a connection that Caddy's old
-        config instance accepted just as the new config took over still goes to the old
-        upstream a moment after the switch returned (and one look instead of two saves a trip).
-        """
+        The first look is a moment after the switch (see SETTLE_*), and one look instead of
+        two saves a trip."""
         if not addresses:
             return {}
         deadline = time.monotonic() + timeout
         admin = self.admin()
-        await asyncio.sleep(min(DRAIN_SETTLE, timeout))
+        settle = SETTLE_AFTER_RELOAD if reloaded else SETTLE_AFTER_SWITCH
+        await asyncio.sleep(min(settle, timeout))
         while True:
             in_flight = await admin.in_flight()
-            dialed = {a: self._dial(a) for a in addresses}
-            left = {a: in_flight[d] for a, d in dialed.items() if in_flight.get(d, 0) > 0}
+            left = {a: in_flight[a] for a in addresses if in_flight.get(a, 0) > 0}
             if not left:
                 return {}
             if time.monotonic() >= deadline:

@@ -22,7 +22,7 @@ from dockyard import lab as labs
 
 from ..cli import labelled_image
 from .conftest import ssh
-from .harness import SECRET_VALUE, dockyard, get, write_app
+from .harness import SECRET_VALUE, Load, dockyard, get, write_app
 
 pytestmark = pytest.mark.e2e
 
@@ -202,9 +202,19 @@ def test_a_deploy_killed_halfway_is_recovered_by_the_next(lab: labs.LabInfo, app
         time.sleep(0.05)
     killed.send_signal(signal.SIGKILL)
     killed.wait(timeout=10)
-    done = dockyard(app, "deploy", "-P", "--version", "v2")
+    # Whether the kill came before or after a host's switch, the container that answers is
+    # never the stale one
+    listed = dockyard(app, "app", "stale_containers", "--json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    stale = json.loads(listed.stdout)
+    for host in lab.servers:
+        version = get(host.ip, "demo.test")[1].split()[-1]
+        assert f"demo-web-{version}" not in stale.get(host.ip, stale.get(host.name, []))
+    with Load(lab.servers[0].ip, "demo.test") as load:
+        done = dockyard(app, "deploy", "-P", "--version", "v2")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "releasing a stale deploy lock" in done.stdout
+    assert load.failures == [] and load.ok > 5  # the recovery drops nothing either
     for host in lab.servers:
         assert running_web(lab, host.name) == ["demo-web-v2"]
         assert ssh(lab, host.name, "test -e .dockyard/lock-demo").returncode == 1

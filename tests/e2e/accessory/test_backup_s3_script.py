@@ -19,7 +19,7 @@ import pytest
 from dockyard.commands.backup_s3 import S3_SH
 from dockyard.commands.backup_scripts import BACKUP_SH
 
-from ..s3store import Store, running_store
+from ..s3store import Store, store_at
 from .test_backup_script import SHELLS, free_port
 
 # busybox sh is what the lab's images run; dash (Debian's images) when busybox is missing
@@ -54,7 +54,7 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    with running_store("127.0.0.1", tmp_path_factory.mktemp("seaweedfs")) as found:
+    with store_at("127.0.0.1", tmp_path_factory.mktemp("seaweedfs")) as found:
         yield found
 
 

@@ -205,7 +205,10 @@ async def fetched(
             why = _last_line(result.stderr, result.stdout)
             raise BackupError(f"{host}: cannot fetch {entry.file} from the store: {why}; "
                               "nothing was changed")  # fmt: skip
-        yield replace(entry, file=local)
+        try:
+            yield replace(entry, file=local)
+        except BackupError as error:  # said with the backup's own name, not the copy's
+            raise BackupError(str(error).replace(local, entry.file)) from None
     finally:
         await transport.run(host, commands.remove_file(place, local), check=False)
 

@@ -60,7 +60,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 def run(
     shell: list[str], tmp: Path, port: int, store: Store, prefix: str, *args: str,
-    secret: str | None = None, endpoint: str | None = None, key: str = "",
+    secret: str | None = None, endpoint: str | None = None, key: str = "", keep: int = 2,
+    max_age: str = "",
 ) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """backup.sh (no args) or s3.sh ARGS, with /backups and /dockyard pointed at tmp."""
     backups, bin_dir = tmp / "backups", tmp / "bin"
@@ -77,7 +78,7 @@ def run(
     )
     endpoint = endpoint or store.endpoint
     env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "KIND": "redis", "PREFIX": "c",
-           "EXT": "rdb", "KEEP": "2", "MAX_AGE": "", "DB_HOST": "127.0.0.1",
+           "EXT": "rdb", "KEEP": str(keep), "MAX_AGE": max_age, "DB_HOST": "127.0.0.1",
            "REDIS_PASSWORD": "pw", "DOCKYARD_BACKUP_KEY": key,
            "S3_URL": f"{endpoint}/{store.bucket}", "S3_ENDPOINT": endpoint,
            "S3_BUCKET": store.bucket, "S3_KEY_PREFIX": prefix, "S3_REGION": "us-east-1",
@@ -144,3 +145,21 @@ def test_a_wrong_secret_or_an_unreachable_store_keeps_every_backup(
     left = sorted(p.name for p in (tmp_path / "backups").iterdir())
     assert left == [".last-failure", ".last-success"]  # no dump or partial file left behind
     assert "cannot be reached" in (tmp_path / "backups" / ".last-failure").read_text()
+
+
+@pytest.mark.parametrize("shell", SHELL, ids=[s[0] for s in SHELL])
+def test_max_age_prunes_old_backups_in_the_store_but_never_the_newest(
+    shell: list[str], tmp_path: Path, redis: int, store: Store
+) -> None:
+    prefix = f"a/{shell[0]}/"
+    assert run(shell, tmp_path, redis, store, prefix, keep=9, max_age="2").returncode == 0
+    first = store.keys(prefix)
+    time.sleep(3.1)  # the first backup is now older than max_age (2 s)
+    done = run(shell, tmp_path, redis, store, prefix, keep=9, max_age="2")
+    assert done.returncode == 0, done.stderr
+    now = store.keys(prefix)
+    assert len(now) == 2 and not set(first) & set(now)  # the old one went, the new one is there
+    time.sleep(2.1)  # now the newest is older than max_age too: it stays all the same
+    pruned = run(shell, tmp_path, redis, store, prefix, "prune", keep=9, max_age="1")
+    assert pruned.returncode == 0, pruned.stderr
+    assert store.keys(prefix) == now

@@ -9,6 +9,7 @@ packages=(
   iproute2 nftables util-linux procps    # namespaces, veths, the lab's firewall guard
   ruby                                   # renders ERB beyond what dockyard renders natively
   postgresql-15 redis-server openssl     # the lab's Postgres and Redis images, encrypted backups
+  curl ca-certificates                   # S3 backup targets: curl --aws-sigv4 in those images
   git                                    # builds ship a clean copy of HEAD (git archive)
 )
 missing=()

@@ -5,6 +5,31 @@ import pytest
 from dockyard.backups.settings import backups_from_raw
 from dockyard.errors import ConfigError
 
+S3 = {"endpoint": "http://10.0.0.5:8333", "bucket": "backups", "access_key_id": "S3_KEY_ID",
+      "secret_access_key": "S3_SECRET"}  # fmt: skip
+
+
+def test_an_s3_target_with_its_defaults_and_every_key() -> None:
+    found = settings({
+        "db": {"kind": "postgres", "encryption_key": "BACKUP_KEY", "target": {"s3": S3}},
+        "cache": {"kind": "redis", "target": {"directory": "/srv/stage", "s3": {
+            **S3, "endpoint": "https://s3.example.com/", "prefix": "shop/cache",
+            "region": "eu-central-1", "path_style": False}}},
+    })  # fmt: skip
+    assert isinstance(found, dict)
+    db, cache = found["db"].s3, found["cache"].s3
+    assert (db.endpoint, db.bucket, db.prefix, db.region, db.path_style) == (
+        "http://10.0.0.5:8333", "backups", "", "us-east-1", True,
+    )  # fmt: skip
+    assert db.base_url == "http://10.0.0.5:8333/backups"
+    assert found["db"].secret_names == ("BACKUP_KEY", "S3_KEY_ID", "S3_SECRET")
+    assert (cache.endpoint, cache.prefix, cache.region) == (
+        "https://s3.example.com", "shop/cache/", "eu-central-1",
+    )  # fmt: skip
+    assert cache.base_url == "https://backups.s3.example.com"  # virtual-hosted
+    assert found["cache"].directory == "/srv/stage"  # where the backup is made before upload
+    assert found["cache"].secret_names == ("S3_KEY_ID", "S3_SECRET")
+
 
 def settings(raw: dict[str, object], accessories: tuple[str, ...] = ("db", "cache")) -> object:
     return backups_from_raw({"x-dockyard": {"backups": raw}}, accessories)
@@ -57,7 +82,27 @@ def test_no_section_is_no_backups() -> None:
         ({"db": {"kind": "postgres", "target": {"directory": "backups"}}},
          "x-dockyard/backups/db/target/directory", "absolute path"),
         ({"db": {"kind": "postgres", "target": {"bucket": "b"}}},
-         "x-dockyard/backups/db/target", "S3 targets are not built yet"),
+         "x-dockyard/backups/db/target", "unknown key: bucket (known: directory, s3)"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "endpoint": "s3.example.com"}}}},
+         "x-dockyard/backups/db/target/s3/endpoint", "http(s)://host[:port]"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "endpoint": "http://h/x"}}}},
+         "x-dockyard/backups/db/target/s3/endpoint", "http(s)://host[:port]"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "bucket": "B_1"}}}},
+         "x-dockyard/backups/db/target/s3/bucket", "3-63 of a-z"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "prefix": "/abs"}}}},
+         "x-dockyard/backups/db/target/s3/prefix", "no leading /"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "region": "US East"}}}},
+         "x-dockyard/backups/db/target/s3/region", "like us-east-1"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "path_style": "yes"}}}},
+         "x-dockyard/backups/db/target/s3/path_style", "true or false"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "secret_access_key": None}}}},
+         "x-dockyard/backups/db/target/s3/secret_access_key", "is required"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "access_key_id": "AKIA/x"}}}},
+         "x-dockyard/backups/db/target/s3/access_key_id", "the name of a secret"),
+        ({"db": {"kind": "postgres", "target": {"s3": {**S3, "acl": "private"}}}},
+         "x-dockyard/backups/db/target/s3", "unknown key: acl"),
+        ({"db": {"kind": "postgres", "target": {"s3": "s3://bucket"}}},
+         "x-dockyard/backups/db/target/s3", "should be a map"),
         ({"db": {"kind": "postgres", "every": "day"}}, "x-dockyard/backups/db",
          "unknown key: every"),
         ({"db": "postgres"}, "x-dockyard/backups/db", "should be a map"),

@@ -9,6 +9,14 @@
           max_age: 30d               # also delete backups older than this (m, h, d); optional
           target:
             directory: /var/backups/db   # default ~/.dockyard/backups/<accessory service>
+            s3:                          # optional: an S3-compatible store gets each backup
+              endpoint: https://s3.example.com   # the directory is then only where a backup
+              bucket: backups                    # is made and checked before the upload
+              prefix: shop/db/           # optional
+              region: us-east-1          # default us-east-1
+              access_key_id: S3_ACCESS_KEY_ID          # secrets, by name
+              secret_access_key: S3_SECRET_ACCESS_KEY
+              path_style: true           # default true (self-hosted stores); false: virtual-hosted
           database: app              # postgres: default POSTGRES_DB, else POSTGRES_USER
           user: app                  # postgres: default POSTGRES_USER, else postgres
           paths: [/var/lib/app]      # volume: directories in the accessory's container
@@ -42,11 +50,39 @@ KEYS = (
     "paths",
     "encryption_key",
 )
-TARGET_KEYS = ("directory",)
+TARGET_KEYS = ("directory", "s3")
+S3_KEYS = (
+    "endpoint", "bucket", "prefix", "region", "access_key_id", "secret_access_key", "path_style",
+)  # fmt: skip
+_ENDPOINT = re.compile(r"\Ahttps?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?\Z")
+_BUCKET = re.compile(r"\A[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
+_PREFIX = re.compile(r"\A[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/?\Z")
+_REGION = re.compile(r"\A[a-z0-9-]{1,40}\Z")
 _AGE = re.compile(r"\A(\d+)([mhd])\Z")
 _AGE_UNITS = {"m": 60, "h": 3600, "d": 86400}
 EXTENSIONS = {"postgres": "pgdump", "redis": "rdb", "volume": "tar.gz"}
 _SAFE_PATH = re.compile(r"\A(/[A-Za-z0-9._-]+)+\Z")
+
+
+@dataclass(frozen=True)
+class S3Target:
+    """An S3-compatible store; the credentials are names of secrets."""
+
+    endpoint: str  # scheme://host[:port], no trailing slash
+    bucket: str
+    access_key_id: str
+    secret_access_key: str
+    prefix: str = ""  # "" or ending in "/"
+    region: str = "us-east-1"
+    path_style: bool = True
+
+    @property
+    def base_url(self) -> str:
+        """The bucket's URL: path-style `endpoint/bucket`, else `scheme://bucket.host`."""
+        if self.path_style:
+            return f"{self.endpoint}/{self.bucket}"
+        scheme, _, host = self.endpoint.partition("://")
+        return f"{scheme}://{self.bucket}.{host}"
 
 
 @dataclass(frozen=True)
@@ -61,10 +97,19 @@ class BackupSettings:
     user: str | None = None
     paths: tuple[str, ...] = ()  # volume: directories in the accessory's container
     encryption_key: str | None = None  # the name of a secret; backups are AES-256 encrypted
+    s3: S3Target | None = None  # where backups go, when set (the directory is then staging)
 
     @property
     def extension(self) -> str:
         return EXTENSIONS[self.kind]
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        """The secrets the backup container needs: the encryption key, the store's keys."""
+        names = [self.encryption_key] if self.encryption_key else []
+        if self.s3:
+            names += [self.s3.access_key_id, self.s3.secret_access_key]
+        return tuple(names)
 
 
 def backups_from_raw(root: Mapping[str, Any], accessories: tuple[str, ...]) -> dict[str, Any]:
@@ -108,6 +153,7 @@ def backup_settings(name: str, raw: Any, path: str) -> BackupSettings:
         keep=keep,
         max_age_seconds=_age(raw.get("max_age"), f"{path}/max_age"),
         directory=_directory(raw.get("target"), f"{path}/target"),
+        s3=_s3(raw.get("target"), f"{path}/target"),
         database=_optional_text(raw.get("database")),
         user=_optional_text(raw.get("user")),
         paths=_paths(raw.get("paths"), str(kind), f"{path}/paths"),
@@ -137,17 +183,61 @@ def _directory(value: Any, path: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise ConfigError("should be a map with `directory`", key=path)
+        raise ConfigError("should be a map with `directory` and/or `s3`", key=path)
     unknown = [str(k) for k in value if k not in TARGET_KEYS]
     if unknown:
-        raise ConfigError(f"unknown key: {unknown[0]} (S3 targets are not built yet; "
-                          "use `directory`)", key=path)  # fmt: skip
+        raise ConfigError(f"unknown key: {unknown[0]} (known: {', '.join(TARGET_KEYS)})",
+                          key=path)  # fmt: skip
     directory = value.get("directory")
+    if directory is None:
+        return None
     if not isinstance(directory, str) or not directory.startswith("/"):
         raise ConfigError("should be an absolute path on the server", key=f"{path}/directory")
     if any(c in directory for c in "'\"$`\\\n :"):
         raise ConfigError("should not hold quotes, $, spaces or colons", key=f"{path}/directory")
     return directory.rstrip("/") or "/"
+
+
+def _s3(target: Any, path: str) -> S3Target | None:
+    value = target.get("s3") if isinstance(target, Mapping) else None
+    path = f"{path}/s3"
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"should be a map ({', '.join(S3_KEYS)})", key=path)
+    unknown = [str(k) for k in value if k not in S3_KEYS]
+    if unknown:
+        raise ConfigError(f"unknown key: {unknown[0]} (known: {', '.join(S3_KEYS)})", key=path)
+    endpoint = value.get("endpoint")
+    if not isinstance(endpoint, str) or not _ENDPOINT.match(endpoint):
+        raise ConfigError("should be the store's URL, http(s)://host[:port] "
+                          "(like http://10.0.0.5:8333)", key=f"{path}/endpoint")  # fmt: skip
+    bucket = value.get("bucket")
+    if not isinstance(bucket, str) or not _BUCKET.match(bucket):
+        raise ConfigError("should be a bucket name: 3-63 of a-z, 0-9, . and -",
+                          key=f"{path}/bucket")  # fmt: skip
+    prefix = value.get("prefix", "")
+    if prefix and (not isinstance(prefix, str) or not _PREFIX.match(prefix)):
+        raise ConfigError("should be a key prefix like shop/db/ (letters, digits, . _ - and /; "
+                          "no leading /)", key=f"{path}/prefix")  # fmt: skip
+    region = value.get("region", "us-east-1")
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise ConfigError("should be a region name like us-east-1", key=f"{path}/region")
+    path_style = value.get("path_style", True)
+    if not isinstance(path_style, bool):
+        raise ConfigError("should be true or false", key=f"{path}/path_style")
+    keys = []
+    for name in ("access_key_id", "secret_access_key"):
+        secret = _secret_name(value.get(name), f"{path}/{name}")
+        if secret is None:
+            raise ConfigError("is required: the name of a secret in .kamal/secrets",
+                              key=f"{path}/{name}")  # fmt: skip
+        keys.append(secret)
+    return S3Target(
+        endpoint=endpoint.rstrip("/"), bucket=bucket, access_key_id=keys[0],
+        secret_access_key=keys[1], prefix=(str(prefix).rstrip("/") + "/") if prefix else "",
+        region=region, path_style=path_style,
+    )  # fmt: skip
 
 
 def _paths(value: Any, kind: str, path: str) -> tuple[str, ...]:

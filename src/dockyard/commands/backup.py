@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dockyard.backups.settings import BackupSettings
+from dockyard.commands.backup_s3 import exec_script, s3_env
 from dockyard.commands.base import Cmd, HomePath, Raw, Seq, any_of, cmd
 from dockyard.config.settings import Accessory
 from dockyard.plan.backup_schedule import shell_sets
@@ -69,6 +70,8 @@ def script_env(place: BackupPlace) -> dict[str, str]:
         env["PG_USER"] = s.user
     if s.schedule:
         env.update(shell_sets(s.schedule))
+    if s.s3:
+        env.update(s3_env(s.s3))
     return env
 
 
@@ -105,23 +108,48 @@ def forget_setup(place: BackupPlace, key_file: str) -> Cmd:
     return cmd("rm", "-rf", HomePath(place.scripts_dir), HomePath(key_file))
 
 
-def backup_now(engine: str, place: BackupPlace) -> Cmd:
-    return cmd(engine, "exec", place.container, "sh", "/dockyard/backup.sh")
+def backup_now(engine: str, place: BackupPlace, key_file: str | None = None) -> Cmd:
+    """The scheduled script, now. With an S3 target, the store's settings and credentials are
+    the config's as it is now (given to the exec), not the ones of the container's start."""
+    s3 = place.settings.s3
+    if s3 is None:
+        return cmd(engine, "exec", place.container, "sh", "/dockyard/backup.sh")
+    return exec_script(engine, place.container, s3_env(s3), key_file, "/dockyard/backup.sh")
+
+
+def s3_script(engine: str, place: BackupPlace, key_file: str | None, *args: str) -> Cmd:
+    """s3.sh (list, get FILE DEST) in the backup container, with the current settings."""
+    assert place.settings.s3 is not None
+    env = {
+        "PREFIX": place.prefix,
+        "EXT": place.settings.extension,
+        "KEEP": str(place.settings.keep),
+        "MAX_AGE": str(place.settings.max_age_seconds or ""),
+        **s3_env(place.settings.s3),
+    }
+    return exec_script(engine, place.container, env, key_file, "/dockyard/s3.sh", *args)
 
 
 def remove_backup_container(engine: str, place: BackupPlace) -> Seq:
     return any_of(cmd(engine, "rm", "--force", place.container), Raw("true"))
 
 
-def list_backups(place: BackupPlace) -> Raw:
-    """Each manifest (one JSON line per backup), then the status files, marked."""
+def list_backups(place: BackupPlace, engine: str = "docker", key_file: str | None = None) -> Raw:
+    """Each manifest (one JSON line per backup), then the status files, marked. With an S3
+    target the manifests come from the store (s3.sh list in the backup container) and the
+    status files from the directory where backups are made."""
     d = place.directory
     base = f'"$HOME/{d}"' if isinstance(d, HomePath) else f"'{d}'"
     ext = place.settings.extension
+    status = (
+        'for s in last-success last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
+    )
+    if place.settings.s3:
+        store = s3_script(engine, place, key_file, "list").render()
+        return Raw(f"{store} || exit $?; cd {base} 2>/dev/null || exit 0; {status}")
     return Raw(
         f"cd {base} 2>/dev/null || exit 0; "
-        f'for f in {place.prefix}-*.{ext}.json; do [ -f "$f" ] && cat "$f"; done; '
-        'for s in last-success last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
+        f'for f in {place.prefix}-*.{ext}.json; do [ -f "$f" ] && cat "$f"; done; {status}'
     )
 
 

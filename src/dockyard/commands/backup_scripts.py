@@ -3,7 +3,9 @@
 backup.sh   one backup: dump into a hidden temp file beside the backups, check it is whole,
             write its manifest, then rename both into place; prune by count and age only after
             a success; record the last success or failure. A failed dump removes its temp file
-            and never touches an earlier backup.
+            and never touches an earlier backup. With an S3 target (S3_URL set), the checked
+            file and its manifest are uploaded by s3.sh (backup_s3.py), removed here whether
+            or not that worked, and retention applies to the store after a good upload.
 schedule.sh the container's main loop: wake at each minute (UTC), run backup.sh when the
             minute matches the cron sets given in CRON_* variables. No cron daemon needed, and
             it runs while dockyard is not connected.
@@ -93,6 +95,16 @@ printf '"entries": %s, "encrypted": %s}\n' "$entries" "$encrypted" >> "$final.js
 sync "$tmp" "$final.json.tmp" || fail "cannot flush the dump to disk"
 mv "$tmp" "$final" && mv "$final.json.tmp" "$final.json" || fail "cannot rename the dump"
 sync "$dir" 2>/dev/null
+if [ -n "${S3_URL:-}" ]; then  # the store keeps the backups; this directory was only the workbench
+  out=$(sh /dockyard/s3.sh put "${final##*/}" 2>&1)
+  ok=$?
+  rm -f "$final" "$final.json"
+  [ "$ok" -eq 0 ] || fail "$out"
+  record last-success "$(date -u +%s) ${final##*/}"
+  sh /dockyard/s3.sh prune || echo "warning: the backup is stored, but pruning old ones failed" >&2
+  echo "${final##*/} $size"
+  exit 0
+fi
 record last-success "$(date -u +%s) ${final##*/}"
 # retention, newest first: keep $KEEP, and none older than $MAX_AGE seconds (the newest stays)
 now=$(date -u +%s)

@@ -93,8 +93,10 @@ X_DOCKYARD: dict[str, Spec] = {
     "backups": (
         "backups",
         "Backups per accessory: kind (postgres, redis, volume), schedule (cron, UTC), keep, "
-        "max_age, target/directory, encryption_key (a secret), paths (volume), database and "
-        "user (postgres); see docs/accessories.md.",
+        "max_age, target/directory, target/s3 (an S3-compatible store: endpoint, bucket, "
+        "prefix, region, access_key_id and secret_access_key (secrets), path_style), "
+        "encryption_key (a secret), paths (volume), database and user (postgres); see "
+        "docs/accessories.md.",
         "",
     ),
 }

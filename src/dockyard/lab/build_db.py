@@ -27,6 +27,8 @@ POSTGRES_BINARIES = (
 REDIS_BINARIES = ("/usr/bin/redis-check-rdb", "/usr/bin/redis-cli")
 # encrypted backups: openssl enc (the accessory image runs the backup script)
 OPENSSL = ("/usr/bin/openssl", "/usr/lib/ssl/openssl.cnf")
+# S3 targets: curl (7.75+, --aws-sigv4) and the CA bundle for https stores
+CURL = ("/usr/bin/curl", "/etc/ssl/certs/ca-certificates.crt")
 LOADER = "/lib64/ld-linux-x86-64.so.2"
 PACKAGES_HINT = "install Debian's postgresql-15 and redis-server (scripts/install-system.sh)"
 _LDD_LINE = re.compile(r"=>\s+(\S+)\s+\(|^\s*(/\S+)\s+\(")
@@ -62,16 +64,27 @@ def postgres_files() -> list[images_db.ImageFile]:
         raise LabError(f"the lab's Postgres image needs {missing[0]}; {PACKAGES_HINT}")
     share = _tree("/usr/share/postgresql/15")
     zones = ["/usr/share/zoneinfo/UTC", "/usr/share/zoneinfo/Etc/UTC"]
-    libraries = libraries_of([*binaries, *plugins, OPENSSL[0]])
-    return _with_modes({*binaries, *plugins, *share, *zones, *libraries, *OPENSSL, LOADER, BUSYBOX})
+    _need(CURL)
+    libraries = libraries_of([*binaries, *plugins, OPENSSL[0], CURL[0]])
+    return _with_modes(
+        {*binaries, *plugins, *share, *zones, *libraries, *OPENSSL, *CURL, LOADER, BUSYBOX}
+    )
 
 
 def redis_files() -> list[images_db.ImageFile]:
     missing = [p for p in REDIS_BINARIES if not os.path.isfile(p)]
     if missing:
         raise LabError(f"the lab's Redis image needs {missing[0]}; {PACKAGES_HINT}")
-    libraries = libraries_of([*REDIS_BINARIES, OPENSSL[0]])
-    return _with_modes({*REDIS_BINARIES, *libraries, *OPENSSL, LOADER, BUSYBOX})
+    _need(CURL)
+    libraries = libraries_of([*REDIS_BINARIES, OPENSSL[0], CURL[0]])
+    return _with_modes({*REDIS_BINARIES, *libraries, *OPENSSL, *CURL, LOADER, BUSYBOX})
+
+
+def _need(paths: tuple[str, ...]) -> None:
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing:
+        raise LabError(f"the lab's database images need {missing[0]}; install Debian's curl and "
+                       "ca-certificates (scripts/install-system.sh)")  # fmt: skip
 
 
 def db_images() -> list[imgs.ImageSpec]:

@@ -186,8 +186,7 @@ def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:
     from dockyard.backups.settings import backups_from_raw
 
     backups = backups_from_raw(config.raw, tuple(a.name for a in config.accessories))
-    found += [b.encryption_key for n, b in backups.items() if b.encryption_key and
-              (not names or n in names)]  # fmt: skip
+    found += [s for n, b in backups.items() if not names or n in names for s in b.secret_names]
     return tuple(dict.fromkeys(found))
 
 

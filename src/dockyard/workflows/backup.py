@@ -8,11 +8,13 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 from dockyard.backups.settings import BackupSettings, backups_from_raw
 from dockyard.commands import backup as commands
 from dockyard.commands.app import make_dirs
+from dockyard.commands.backup_s3 import S3_SH, key_env
 from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
 from dockyard.commands.base import all_of, write_stdin
 from dockyard.commands.envfile import env_file
@@ -56,6 +58,7 @@ async def install(transport: Transport, host: str, actx: AccessoryContext) -> st
     await transport.upload(
         host, SCHEDULE_SH.encode(), f"{place.scripts_dir}/schedule.sh", mode=0o755
     )
+    await transport.upload(host, S3_SH.encode(), f"{place.scripts_dir}/s3.sh", mode=0o755)
     await transport.run(host, commands.remove_backup_container(actx.engine, place))
     key_file = await write_key(transport, host, actx, place)
     await transport.run(
@@ -73,12 +76,18 @@ def key_file_of(actx: AccessoryContext) -> str:
 async def write_key(
     transport: Transport, host: str, actx: AccessoryContext, place: commands.BackupPlace
 ) -> str | None:
-    """The encryption key's 0600 env file (from standard input), or None without a key."""
-    name = place.settings.encryption_key
-    if name is None:
+    """The 0600 env file (from standard input) of the encryption key and the store's
+    credentials, or None when there are neither."""
+    settings = place.settings
+    missing = [n for n in settings.secret_names if n not in actx.secrets]
+    if missing:
+        raise ConfigError(f"the secret {missing[0]} (named in x-dockyard/backups/"
+                          f"{actx.accessory.name}) is not in .kamal/secrets")  # fmt: skip
+    values = key_env(settings.encryption_key, settings.s3, actx.secrets)
+    if not values:
         return None
     path = key_file_of(actx)
-    content = env_file({"DOCKYARD_BACKUP_KEY": actx.secrets[name]})
+    content = env_file(values)
     await transport.run(
         host, all_of(make_dirs(path.rsplit("/", 1)[0]), write_stdin(path)), input=content
     )
@@ -137,10 +146,12 @@ async def forget_backup_setup(transport: Transport, host: str, actx: AccessoryCo
 async def backup_now(transport: Transport, host: str, actx: AccessoryContext) -> str:
     """One backup, by the same script the schedule runs; a failure keeps every earlier one."""
     place = place_of(actx)
-    result = await transport.run(host, commands.backup_now(actx.engine, place), check=False)
+    key_file = await write_key(transport, host, actx, place) if place.settings.s3 else None
+    now = commands.backup_now(actx.engine, place, key_file)
+    result = await transport.run(host, now, check=False)
     if not result.ok and await state_of(transport, host, actx.engine, place.container) != "running":
         await install(transport, host, actx)  # gone or stopped: made again, then one more try
-        result = await transport.run(host, commands.backup_now(actx.engine, place), check=False)
+        result = await transport.run(host, now, check=False)
     if not result.ok:
         reason = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no message"
         raise BackupError(
@@ -152,7 +163,54 @@ async def backup_now(transport: Transport, host: str, actx: AccessoryContext) ->
 
 
 async def listing(transport: Transport, host: str, actx: AccessoryContext) -> BackupListing:
-    return parse_listing((await transport.run(host, commands.list_backups(place_of(actx)))).stdout)
+    """The backups, newest first: in the backup directory, or in the S3 store (listed from the
+    backup container, which has curl and reaches the store)."""
+    place = place_of(actx)
+    if place.settings.s3 is None:
+        return parse_listing((await transport.run(host, commands.list_backups(place))).stdout)
+    key_file = await write_key(transport, host, actx, place)
+    step = commands.list_backups(place, actx.engine, key_file)
+    result = await transport.run(host, step, check=False)
+    if not result.ok:
+        raise BackupError(f"{host}: cannot list the backups of {actx.accessory.name} in the "
+                          f"store: {_last_line(result.stderr, result.stdout)}")  # fmt: skip
+    return parse_listing(result.stdout)
+
+
+def _last_line(*texts: str) -> str:
+    for text in texts:
+        lines = text.strip().splitlines()
+        if lines:
+            return lines[-1]
+    return "no message"
+
+
+@asynccontextmanager
+async def fetched(
+    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry
+) -> AsyncIterator[BackupEntry]:
+    """The backup as a file in the backup directory: itself, or for an S3 target a copy
+    downloaded from the store (hidden, `.s3-<file>`), removed afterwards. The store's copy is
+    never changed."""
+    place = place_of(actx)
+    if place.settings.s3 is None:
+        yield entry
+        return
+    local = f".s3-{entry.file}"
+    key_file = await write_key(transport, host, actx, place)
+    step = commands.s3_script(actx.engine, place, key_file, "get", entry.file, local)
+    try:
+        result = await transport.run(host, step, check=False)
+        if not result.ok:
+            why = _last_line(result.stderr, result.stdout)
+            raise BackupError(f"{host}: cannot fetch {entry.file} from the store: {why}; "
+                              "nothing was changed")  # fmt: skip
+        try:
+            yield replace(entry, file=local)
+        except BackupError as error:  # said with the backup's own name, not the copy's
+            raise BackupError(str(error).replace(local, entry.file)) from None
+    finally:
+        await transport.run(host, commands.remove_file(place, local), check=False)
 
 
 def describe(entry: BackupEntry, now: float) -> str:
@@ -194,7 +252,10 @@ async def backup_freshness(transport: Transport, host: str, actx: AccessoryConte
         return []
     place = place_of(actx)
     state = await state_of(transport, host, actx.engine, place.container)
-    found = await listing(transport, host, actx)
+    try:
+        found = await listing(transport, host, actx)
+    except BackupError as error:
+        return [f"backups: {place.container} {state or 'missing'}", f"WARNING: {error}"]
     now = time.time()
     latest = found.latest
     lines = [f"backups: {place.container} {state or 'missing'}; "

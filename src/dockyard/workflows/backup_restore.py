@@ -18,11 +18,13 @@ from collections.abc import Awaitable, Callable
 
 from dockyard.commands import backup as commands
 from dockyard.commands.base import cmd
+from dockyard.facts.backup import BackupEntry
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessory import AccessoryContext
 from dockyard.workflows.backup import (
     BackupError,
     check_sum,
+    fetched,
     listing,
     pick,
     place_of,
@@ -47,8 +49,17 @@ def stamp() -> str:
 async def restore(
     transport: Transport, host: str, actx: AccessoryContext, name: str | None, force: bool
 ) -> str:
+    chosen = pick(await listing(transport, host, actx), name, host)
+    async with fetched(transport, host, actx, chosen) as entry:  # from the store, if S3
+        done = await restore_file(transport, host, actx, entry, force)
+    return done.replace(entry.file, chosen.file)
+
+
+async def restore_file(
+    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry, force: bool
+) -> str:
+    """Restore from a backup file in the backup directory."""
     place = place_of(actx)
-    entry = pick(await listing(transport, host, actx), name, host)
 
     async def checked() -> None:
         await check_sum(transport, host, place, entry)

@@ -20,6 +20,7 @@ from dockyard.workflows.accessory import AccessoryContext
 from dockyard.workflows.backup import (
     BackupError,
     check_sum,
+    fetched,
     listing,
     pick,
     place_of,
@@ -30,8 +31,17 @@ VERIFY_USER = "verify"
 
 
 async def verify(transport: Transport, host: str, actx: AccessoryContext, name: str | None) -> str:
+    chosen = pick(await listing(transport, host, actx), name, host)
+    async with fetched(transport, host, actx, chosen) as entry:  # from the store, if S3
+        done = await verify_file(transport, host, actx, entry)
+    return done.replace(entry.file, chosen.file)
+
+
+async def verify_file(
+    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry
+) -> str:
+    """Verify a backup file in the backup directory."""
     place = place_of(actx)
-    entry = pick(await listing(transport, host, actx), name, host)
     await check_sum(transport, host, place, entry)
     throwaway = f"{actx.name}-verify-{tokens.token_hex(4)}"
     async with plain_copy(transport, host, actx, entry) as file:

@@ -134,3 +134,8 @@ def test_a_refused_login_is_one_line_and_pushes_nothing_then_the_right_password_
     for host in lab.servers:
         pulled = ssh(lab, host.ip, f"docker image inspect {server}/shop:{version}")
         assert pulled.returncode == 0, pulled.stderr
+
+    done = dockyard(app, "build", "dev", "--output", "registry")
+    assert done.returncode == 0, done.stdout + done.stderr
+    expected = [version, "latest", f"{version}-dirty", "latest-dirty"]
+    assert sorted(_tags(locked_registry)) == sorted(expected)

@@ -5,7 +5,7 @@ Targets (issue #5): v2's registry-free delivery sends under 5% of the image's by
 under half the registry path's time. Writes bench/results/deliver.json. Needs root.
 
 Method.
-- Lab `bbld` (10.216.0.0/24): 4 docker servers, the builder host, the lab registry (plain HTTP
+- Lab `bbd` (10.223.0.0/24): 4 docker servers, the builder host, the lab registry (plain HTTP
   on the lab's gateway). Torn down at the start (if left over) and at the end.
 - The image, built on the builder from a context made here (deterministic pseudo-random content
   over a 16-symbol alphabet, so gzip makes it about half, as it does real images): busybox, then
@@ -21,6 +21,11 @@ Method.
 - Besides, one v2 per path and size goes through the CLI as a user runs it (`docker push` over
   ssh then `dockyard build pull`, or `dockyard build pull`): process start-up (about 0.5 s of
   Python imports, config, connections) included, so the ratio there is closer to 1.
+- Steps (v2, each run): the transport is wrapped to time every command, upload and download;
+  each is put in a step (builder: inspect, export; servers: survey, upload, load; registry path:
+  push, pull) and each step's span (first start to last end, from the step's start, in seconds)
+  and its count of SSH operations are recorded. Spans overlap where steps run at once (the
+  registry-free path exports the top layer while the servers answer the survey).
 - Bytes: the kernel's counters of the hosts' eth0 (inside each netns), before and after: bytes the
   servers received (sum), and bytes the builder sent. They include every protocol's overhead.
 - Per size (1 server: s1; 4: s1-s4) and path: every bench image is removed from the servers
@@ -48,7 +53,8 @@ from typing import Any
 from _common import write_result
 
 from dockyard import lab as labs
-from dockyard.commands.base import Secret, cmd
+from dockyard.commands.base import Command, Secret, cmd
+from dockyard.errors import Result
 from dockyard.lab.system import BUSYBOX
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.options import SshOptions
@@ -56,7 +62,7 @@ from dockyard.workflows.deliver import BuilderHost, deliver_by_ssh, push_to_regi
 from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.pull import pull_on_host
 
-NAME, SUBNET = "bbld", "10.216.0.0/24"
+NAME, SUBNET = "bbd", "10.223.0.0/24"
 IMAGE = "bench"
 LAYERS = {"base": 60, "libs": 50, "assets": 30}  # MB
 RUNS = 3
@@ -137,7 +143,7 @@ def counters(lab: labs.LabInfo) -> dict[str, int]:
 
 def deliver_cli(
     lab: labs.LabInfo, root: Path, path: str, version: str, hosts: list[str]
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Through the CLI, as a user runs it: `docker push` on the builder, then `dockyard build
     pull` (registry), or `dockyard build pull` alone (ssh); process start-ups included."""
     before = counters(lab)
@@ -152,20 +158,73 @@ def deliver_cli(
 
 def deliver(
     lab: labs.LabInfo, root: Path, path: str, version: str, hosts: list[str]
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """The delivery step as `dockyard deploy` runs it, on connections already open: the push
     from the builder and the pulls (login, pull, label check) on every server at once, or the
     registry-free transfer."""
     before = counters(lab)
-    seconds = asyncio.run(_deliver_step(lab, path, f"{lab.registry_host}/{IMAGE}:{version}", hosts))
-    return _figures(lab, before, seconds, hosts)
+    image = f"{lab.registry_host}/{IMAGE}:{version}"
+    seconds, steps = asyncio.run(_deliver_step(lab, path, image, hosts))
+    return {**_figures(lab, before, seconds, hosts), "steps": steps}
 
 
-async def _deliver_step(lab: labs.LabInfo, path: str, image: str, hosts: list[str]) -> float:
+class TimedTransport(AsyncsshTransport):
+    """Records (host, what, start, end) of every command, upload and download."""
+
+    def __init__(self, options: SshOptions) -> None:
+        super().__init__(options)
+        self.events: list[tuple[str, str, float, float]] = []
+
+    async def run(self, host: str, cmd: Command, **kwargs: Any) -> Result:
+        start = time.perf_counter()
+        try:
+            return await super().run(host, cmd, **kwargs)
+        finally:
+            self.events.append((host, f"run {cmd.render()}", start, time.perf_counter()))
+
+    async def upload(self, host: str, data: bytes, path: str, *, mode: int = 0o600) -> None:
+        start = time.perf_counter()
+        await super().upload(host, data, path, mode=mode)
+        self.events.append((host, f"upload {path}", start, time.perf_counter()))
+
+    async def download(self, host: str, path: str) -> bytes:
+        start = time.perf_counter()
+        data = await super().download(host, path)
+        self.events.append((host, f"download {path}", start, time.perf_counter()))
+        return data
+
+
+def step_of(builder: str, host: str, what: str) -> str:
+    if host == builder:
+        if " push " in what:
+            return "push"
+        return "inspect" if what.startswith("run docker image inspect") else "export"
+    if "---staged" in what:
+        return "survey"
+    if what.startswith("upload"):
+        return "upload"
+    return "load" if " load -q" in what else "pull"
+
+
+def steps(builder: str, events: list[tuple[str, str, float, float]], t0: float) -> dict[str, Any]:
+    """Each step's span from t0 (first start, last end) and its count of SSH operations."""
+    found: dict[str, dict[str, Any]] = {}
+    for host, what, start, end in events:
+        step = found.setdefault(step_of(builder, host, what), {"from": 1e9, "to": 0.0, "ops": 0})
+        step["from"] = min(step["from"], round(start - t0, 3))
+        step["to"] = max(step["to"], round(end - t0, 3))
+        step["ops"] += 1
+    return found
+
+
+async def _deliver_step(
+    lab: labs.LabInfo, path: str, image: str, hosts: list[str]
+) -> tuple[float, dict[str, Any]]:
     options = SshOptions.from_kamal({"config": lab.ssh_config})
-    async with AsyncsshTransport(options) as transport:
+    async with TimedTransport(options) as transport:
         for host in [lab.builder.ip, *hosts]:
             await transport.run(host, cmd("true"))
+        transport.events.clear()
         builder = BuilderHost(transport, lab.builder.ip, "docker")
         login = (lab.registry_host, "lab", Secret("lab"))
         start = time.perf_counter()
@@ -176,7 +235,8 @@ async def _deliver_step(lab: labs.LabInfo, path: str, image: str, hosts: list[st
             )
         else:
             await deliver_by_ssh(transport, builder, hosts, "docker", [image], "bench", _quiet)
-        return time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        return seconds, steps(lab.builder.ip, transport.events, start)
 
 
 def _quiet(host: str, message: str) -> None:
@@ -185,7 +245,7 @@ def _quiet(host: str, message: str) -> None:
 
 def _figures(
     lab: labs.LabInfo, before: dict[str, int], seconds: float, hosts: list[str]
-) -> dict[str, float]:
+) -> dict[str, Any]:
     after = counters(lab)
     names = {h.ip: h.name for h in lab.servers}
     received = sum(after[names[h]] - before[names[h]] for h in hosts)
@@ -210,8 +270,23 @@ def build(root: Path, version: str, marker: str) -> None:
     dockyard(root, "ssh", "build", "push", "--version", version)  # builds; keeps it on the builder
 
 
-def median(runs: list[dict[str, float]], key: str) -> float:
-    return statistics.median(run[key] for run in runs)
+def median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(run[key] for run in runs))
+
+
+def median_steps(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per step, the medians of its start, end and length over the v2 runs."""
+    names = dict.fromkeys(name for run in runs for name in run["steps"])
+    medians = {}
+    for name in names:
+        spans = [run["steps"][name] for run in runs if name in run["steps"]]
+        medians[name] = {
+            "from_s": round(statistics.median(s["from"] for s in spans), 3),
+            "to_s": round(statistics.median(s["to"] for s in spans), 3),
+            "length_s": round(statistics.median(s["to"] - s["from"] for s in spans), 3),
+            "ssh_operations": statistics.median(s["ops"] for s in spans),
+        }
+    return medians
 
 
 def run_size(lab: labs.LabInfo, root: Path, size: int) -> dict[str, Any]:
@@ -229,6 +304,7 @@ def run_size(lab: labs.LabInfo, root: Path, size: int) -> dict[str, Any]:
             "v2_median_s": median(v2s, "seconds"),
             "v2_median_servers_received_bytes": median(v2s, "servers_received_bytes"),
             "v2_median_builder_sent_bytes": median(v2s, "builder_sent_bytes"),
+            "v2_median_steps": median_steps(v2s),
         }
     reg, ssh = figures["registry"], figures["ssh"]
     figures["ratios"] = {
@@ -269,6 +345,15 @@ def main() -> None:
                 "v2_ssh_bytes_per_server_over_image": round(per_server / image_bytes, 4),
                 "under_5_percent": per_server / image_bytes < 0.05,
                 "under_half_registry_time": figures["ratios"]["v2_time_ssh_over_registry"] < 0.5,
+            }
+            load = ssh["v2_median_steps"].get("load", {})
+            figures["bound"] = {
+                "half_registry_v2_s": round(figures["registry"]["v2_median_s"] / 2, 3),
+                "ssh_v2_load_step_s": load.get("length_s"),
+                "ssh_v2_before_the_load_s": load.get("from_s"),
+                "registry_v2_pull_step_s": figures["registry"]["v2_median_steps"]
+                .get("pull", {})
+                .get("length_s"),
             }
             results[f"{size} server(s)"] = figures
             print(size, figures["ratios"], figures["targets"], flush=True)

@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   docker.io busybox-static tini          # engine per lab server, test app image, init for lab hosts
   podman netavark aardvark-dns           # the second engine (aardvark-dns is only a Recommends)
-  docker-registry skopeo                 # the lab's registry
+  docker-registry skopeo apache2-utils   # the lab's registry; htpasswd -B for the password-protected one
   openssh-server openssh-client          # sshd per lab server, ssh for `app exec -i`
   iproute2 nftables util-linux procps    # namespaces, veths, the lab's firewall guard
   ruby                                   # renders ERB beyond what dockyard renders natively

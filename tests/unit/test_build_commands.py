@@ -10,7 +10,16 @@ from dockyard.commands import build as commands
 from dockyard.commands.build import BuildSpec
 from dockyard.errors import BuildError, CommandFailed, Result
 from dockyard.loading import load_config
-from dockyard.plan.build import RemoteBuilder, build_spec, parse_remote
+from dockyard.plan.build import (
+    RemoteBuilder,
+    TreeChanges,
+    build_spec,
+    check_dev_output,
+    dev_spec,
+    dev_tags,
+    parse_remote,
+    tree_changes,
+)
 from dockyard.workflows.deliver import registry_error
 
 SPEC = BuildSpec(tags=("shop:v1", "shop:latest"), service="shop", args={"GREETING": "hola"})
@@ -115,3 +124,32 @@ def test_another_push_failure_gives_its_last_line() -> None:
     assert str(registry_error("b", CommandFailed(result))) == (
         "b: the push failed: no space left on device"
     )
+
+
+def test_build_dev_tags_version_and_latest_dirty(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yml").write_text(
+        "service: shop\nimage: team/shop\nservers: [1.1.1.1]\n"
+        "registry: {server: r.example, username: u, password: p}\nbuilder: {arch: amd64}\n"
+    )
+    config = load_config(str(tmp_path / "deploy.yml"), destination=None, version="abc123")
+    assert dev_tags(config) == (
+        "r.example/team/shop:abc123-dirty",
+        "r.example/team/shop:latest-dirty",
+    )
+    spec = dev_spec(config)
+    assert spec.tags == dev_tags(config) and spec.service == "shop"
+
+
+def test_build_dev_outputs_docker_or_registry_only() -> None:
+    assert check_dev_output("docker") == "docker"
+    assert check_dev_output("registry") == "registry"
+    with pytest.raises(BuildError, match=r"supports docker .* and registry"):
+        check_dev_output("tar")
+
+
+def test_working_tree_changes_split_changed_from_untracked() -> None:
+    porcelain = " M app/release\nA  app/new.rb\nR  old.txt -> new.txt\n D gone.txt\n?? notes.txt\n"
+    changes = tree_changes(porcelain)
+    assert changes.uncommitted == ("app/new.rb", "app/release", "gone.txt", "new.txt")
+    assert changes.untracked == ("notes.txt",)
+    assert tree_changes("") == TreeChanges((), ())

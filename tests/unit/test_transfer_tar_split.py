@@ -71,10 +71,13 @@ def test_chain_ids_follow_the_image_spec() -> None:
 
 def test_the_source_says_layers_label_and_storage_in_three_lines() -> None:
     a = f"sha256:{'a' * 64}"
-    found = parse_source_image(f"{a} {a},\nshop\noverlay2 /var/lib/docker\n")
+    top = f"/var/lib/docker/overlay2/{'c' * 64}/diff"
+    found = parse_source_image(f"{a} {a},\nshop\noverlay2 {top}\n")
     assert found is not None
     assert (found.image.layers, found.label) == ((a,), "shop")
     assert found.storage == Storage("overlay2", "/var/lib/docker")
     bare = parse_source_image(f"{a} {a},\n<no value>\n- -\n")
     assert bare is not None and (bare.label, bare.storage) == ("", None)
     assert parse_source_image("") is None
+    odd = parse_source_image(f"{a} {a},\nshop\noverlay2 /somewhere/else\n")
+    assert odd is not None and odd.storage is None  # not docker's layout: export by save

@@ -1,4 +1,4 @@
-"""`dockyard build push|pull|deliver|create|remove|details` and the ship step of `deploy`.
+"""`dockyard build push|pull|deliver|dev|create|remove|details` and the ship step of `deploy`.
 
     await ship(ctx, transport, hosts, build=True, no_cache=False)
 
@@ -22,7 +22,13 @@ from dockyard.cli.context import AppContext
 from dockyard.cli.options import GlobalOptions, global_options
 from dockyard.commands.base import Secret
 from dockyard.config.model import Credential
-from dockyard.plan.build import build_spec, parse_remote
+from dockyard.plan.build import (
+    build_spec,
+    check_dev_output,
+    dev_spec,
+    dev_tags,
+    parse_remote,
+)
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows import build as build_workflow
 from dockyard.workflows import deliver as deliver_workflow
@@ -140,6 +146,50 @@ def push_command(no_cache: bool, **kwargs: Any) -> None:
 
     ctx.run(work)
     ctx.printer.summary([], f"Built {ctx.config.absolute_image}")
+
+
+@command.command("dev")
+@global_options
+@click.option(
+    "--output",
+    default="docker",
+    show_default=True,
+    help="docker: keep it in the builder's image store; registry: also push the -dirty tags.",
+)
+@click.option("--no-cache", is_flag=True, help="Build without the build cache.")
+def dev_command(output: str, no_cache: bool, **kwargs: Any) -> None:
+    """Build the working tree (uncommitted changes included) as <image>:<version>-dirty."""
+    check_dev_output(output)
+    ctx = _load(kwargs)
+    tags = dev_tags(ctx.config)
+
+    async def work(transport: AsyncsshTransport) -> None:
+        async with builder_host(ctx, transport) as builder:
+            await build_dev(ctx, builder, no_cache=no_cache)
+            if output == "registry":
+                await deliver_workflow.push_to_registry(
+                    builder, tags, registry_login(ctx), ctx.printer.host
+                )
+
+    ctx.run(work)
+    where = "pushed" if output == "registry" else "in the builder's image store"
+    ctx.printer.summary([], f"Built {tags[0]} from the working tree ({where})")
+
+
+async def build_dev(ctx: AppContext, builder: BuilderHost, *, no_cache: bool) -> None:
+    """Kamal's `build dev`: the working tree as it is, tagged -dirty; says which files differ
+    from HEAD."""
+    changes = build_workflow.working_tree_changes(ctx.root)
+    if changes.uncommitted:
+        ctx.printer.step(
+            f"Files with uncommitted changes will be in the image: {', '.join(changes.uncommitted)}"
+        )
+    if changes.untracked:
+        ctx.printer.step(f"Untracked files will be in the image: {', '.join(changes.untracked)}")
+    archive = build_workflow.pack_working_tree(ctx.root, ctx.config.builder)
+    spec = dev_spec(ctx.config, no_cache=no_cache)
+    secrets = ctx.secret_values(spec.secrets)
+    await deliver_workflow.build(builder, spec, archive, secrets, ctx.printer.host)
 
 
 @command.command("deliver")

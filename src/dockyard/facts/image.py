@@ -16,6 +16,7 @@ from dockyard.errors import DockyardError
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
 BARE_HEX = re.compile(r"[0-9a-f]{64}\Z")
+TOP_LAYER_DIR = re.compile(r"(/.*)/overlay2/[0-9a-f]{64}/diff\Z")  # <root>/overlay2/<cache id>/diff
 SAFE_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
 
 
@@ -143,7 +144,8 @@ class SourceImage:
 
 
 def parse_source_image(stdout: str) -> SourceImage | None:
-    """The three lines of commands.image_transfer.inspect_source."""
+    """The three lines of commands.image_transfer.inspect_source (storage: docker's root dir
+    follows from the top layer's dir)."""
     lines = stdout.splitlines()
     image = parse_image_line(lines[0]) if lines else None
     if image is None:
@@ -151,5 +153,6 @@ def parse_source_image(stdout: str) -> SourceImage | None:
     label = lines[1].strip() if len(lines) > 1 else ""
     label = "" if label == "<no value>" else label
     parts = lines[2].split(" ", 1) if len(lines) > 2 else []
-    storage = Storage(parts[0], parts[1]) if len(parts) == 2 and parts[0] != "-" else None
+    found = TOP_LAYER_DIR.match(parts[1]) if len(parts) == 2 and parts[0] != "-" else None
+    storage = Storage(parts[0], found.group(1)) if found else None
     return SourceImage(image, label, storage)

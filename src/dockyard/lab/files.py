@@ -10,6 +10,7 @@ import json
 from dockyard.lab.spec import (
     REGISTRY_HOST,
     REGISTRY_PORT,
+    SPARE_REGISTRY_PORT,
     Host,
     LabSpec,
     cgroup_parent,
@@ -66,7 +67,13 @@ def resolv_conf() -> str:
 
 
 def insecure_registries(spec: LabSpec) -> list[str]:
-    return [f"{REGISTRY_HOST}:{REGISTRY_PORT}", registry_address(spec.subnet)]
+    spare = f"{gateway_ip(spec.subnet)}:{SPARE_REGISTRY_PORT}"
+    return [
+        f"{REGISTRY_HOST}:{REGISTRY_PORT}",
+        registry_address(spec.subnet),
+        f"{REGISTRY_HOST}:{SPARE_REGISTRY_PORT}",
+        spare,
+    ]
 
 
 def daemon_json(spec: LabSpec, host: Host) -> str:

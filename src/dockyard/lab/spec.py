@@ -27,6 +27,9 @@ MAX_SERVERS = 50
 BUILDER = "builder"
 BUILDER_OCTET = 10  # builder is .10, servers s1..sN are .11 ..
 REGISTRY_PORT = 5000
+# a test may run its own registry (one with a password, say) beside the lab's, on this port of the
+# gateway: the hosts trust it over plain HTTP as they trust the lab's
+SPARE_REGISTRY_PORT = 5001
 REGISTRY_HOST = "registry.lab"
 # Each lab host mounts its own copy over these, so the lab dir must not lie under any of them.
 HOST_PRIVATE_DIRS = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dockyard.commands.build import BuildSpec, check_arches
 from dockyard.config.objects import Config
@@ -136,3 +136,47 @@ def _cache_to(cache: Mapping[str, str], cache_ref: str) -> str | None:
     if cache.get("type") == "gha":
         return f"type=gha{options}"
     return None
+
+
+# --- `build dev`: the working tree, tagged -dirty ------------------------------------------------
+
+DEV_OUTPUTS = ("docker", "registry")
+
+
+def dev_tags(config: Config) -> tuple[str, str]:
+    """Kamal's `build dev` tags: the version and latest tags, each with `-dirty` appended."""
+    return (f"{config.absolute_image}-dirty", f"{config.latest_image}-dirty")
+
+
+def dev_spec(config: Config, *, no_cache: bool = False) -> BuildSpec:
+    return replace(build_spec(config, no_cache=no_cache), tags=dev_tags(config))
+
+
+def check_dev_output(output: str) -> str:
+    if output not in DEV_OUTPUTS:
+        raise BuildError(
+            f"build dev --output {output!r}: dockyard supports docker (the builder's image "
+            "store, the default) and registry (push the -dirty tags)"
+        )
+    return output
+
+
+@dataclass(frozen=True)
+class TreeChanges:
+    """What a working-tree build ships that a build of HEAD would not."""
+
+    uncommitted: tuple[str, ...]  # tracked files changed (staged or not), or removed
+    untracked: tuple[str, ...]
+
+
+def tree_changes(porcelain: str) -> TreeChanges:
+    """From `git status --porcelain` (v1): `XY path`, `?? path`, `R  old -> new`."""
+    uncommitted: list[str] = []
+    untracked: list[str] = []
+    for line in porcelain.splitlines():
+        if len(line) < 4:
+            continue
+        code, path = line[:2], line[3:]
+        path = path.split(" -> ", 1)[-1].strip('"')
+        (untracked if code == "??" else uncommitted).append(path)
+    return TreeChanges(tuple(sorted(uncommitted)), tuple(sorted(untracked)))

@@ -27,6 +27,7 @@ from dockyard.commands import build as commands
 from dockyard.commands.base import Secret
 from dockyard.config.settings import Builder
 from dockyard.errors import BuildError, CommandFailed, Result
+from dockyard.plan.build import TreeChanges, tree_changes
 from dockyard.ssh.transport import Transport
 
 SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -35,6 +36,23 @@ ERROR_LINES = 12
 
 def uncommitted_changes(root: Path) -> bool:
     return bool(_git(root, "status", "--porcelain").strip())
+
+
+def working_tree_changes(root: Path) -> TreeChanges:
+    """Changed and untracked files of the working tree (none outside a git repo)."""
+    if not _git_ok(root, "rev-parse", "--is-inside-work-tree"):
+        return TreeChanges((), ())
+    return tree_changes(_git(root, "status", "--porcelain", "--untracked-files=all", "."))
+
+
+def pack_working_tree(root: Path, builder: Builder) -> bytes:
+    """The working tree as a .tar.gz (`.git` left out), uncommitted changes included."""
+    if not (root / builder.dockerfile).is_file():
+        raise BuildError(
+            f"{builder.dockerfile} not found in {root}; add it, or set builder.dockerfile to "
+            "its path"
+        )
+    return _tar_tree(root)
 
 
 def pack_context(root: Path, builder: Builder) -> bytes:
@@ -47,12 +65,7 @@ def pack_context(root: Path, builder: Builder) -> bytes:
                 "HEAD); commit it, set builder.dockerfile to its path, or set builder.context: ."
             )
         return _git_bytes(root, "archive", "--format=tar.gz", f"HEAD:{prefix}")
-    if not (root / builder.dockerfile).is_file():
-        raise BuildError(
-            f"{builder.dockerfile} not found in {root}; add it, or set builder.dockerfile to "
-            "its path"
-        )
-    return _tar_tree(root)
+    return pack_working_tree(root, builder)
 
 
 def _tar_tree(root: Path) -> bytes:

@@ -6,10 +6,13 @@
    the images it holds, the layers an interrupted transfer left staged, and its free disk.
 2. Only layers above the longest chain a server already has are needed, and only the ones not
    yet staged are sent; each is exported and gzip-compressed once on the source, fetched once.
-3. Each server gets its missing layers (atomic uploads, all servers at once), then loads an
-   archive of manifest + config + those layers; the engine reuses the layers it has. The tags
-   appear only when the load has finished, so a cut-short transfer leaves no tag, and the layers
-   it staged make a re-run send only what is still missing.
+   The top layer (what a deploy changes most often) is exported while the servers answer, when
+   docker's storage gives it cheaply; the survey then decides whether it is sent.
+3. Each server gets its missing layers (atomic uploads, all servers at once; the config and
+   manifest go beside them), then loads an archive of manifest + config + those layers; the
+   engine reuses the layers it has. The tags appear only when the load has finished, so a
+   cut-short transfer leaves no tag, and the layers it staged make a re-run send only what is
+   still missing.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ import asyncio
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dockyard.commands import image_transfer as commands
 from dockyard.errors import CommandFailed, DeliveryError, DockyardError
 from dockyard.facts.image import (
     HostImages,
+    ImageLayers,
     SourceImage,
+    Storage,
     normal_id,
     parse_host_images,
     parse_source_image,
@@ -39,7 +45,7 @@ from dockyard.plan.build import (
 )
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.transfer_export import Exported, export
+from dockyard.workflows.transfer_export import Exported, export, export_from_storage
 from dockyard.workflows.transfer_source import ImageSource
 
 Report = Callable[[str, str], None]
@@ -70,16 +76,32 @@ async def transfer_image(
     """`service`: the label the image must carry (Kamal's check), or None not to check."""
     say = report or (lambda host, message: None)
     token = secrets.token_hex(6)
-    found, held = await asyncio.gather(
-        inspect_source(source, source_engine, image, service),
-        on_hosts(hosts, lambda host: survey(transport, host, engine, token)),
+    surveyed = asyncio.ensure_future(
+        on_hosts(hosts, lambda host: survey(transport, host, engine, token))
     )
+    try:
+        found = await inspect_source(source, source_engine, image, service)
+    except BaseException:
+        await _cancel(surveyed)
+        raise
     facts, storage = found.image, found.storage
+    # While the servers answer, export the top layer (what a deploy changes most often), if
+    # docker's storage gives it cheaply; the servers' answer decides whether it is used.
+    early = asyncio.ensure_future(export_early(source, facts, storage))
+    try:
+        held = await surveyed
+    except BaseException:
+        await _cancel(early)
+        raise
     plans = {host: host_transfer(host, facts.id, facts.layers, held[host]) for host in hosts}
-    exported = Exported(b"", {})
-    if not all(plan.present for plan in plans.values()):
-        wanted = layers_to_fetch(plans.values())
-        exported = await export(source, source_engine, image, facts, wanted, storage)
+    wanted = layers_to_fetch(plans.values())
+    if not wanted and all(plan.present for plan in plans.values()):
+        await _cancel(early)
+        exported = Exported(b"", {})
+    else:
+        exported = await _export_rest(
+            await early, source, source_engine, image, facts, wanted, storage
+        )
     sizes = {layer: len(data) for layer, data in exported.layers.items()}
     for host, plan in plans.items():
         check_space(host, plan, sizes, held[host])
@@ -96,6 +118,42 @@ async def transfer_image(
         sum(sizes.values()),
         sent,
         {host: len(plan.send) for host, plan in plans.items()},
+    )
+
+
+async def _cancel(task: asyncio.Future[Any]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def export_early(
+    source: ImageSource, facts: ImageLayers, storage: Storage | None
+) -> Exported | None:
+    if storage is None or storage.driver != "overlay2" or not facts.layers:
+        return None
+    try:
+        return await export_from_storage(source, storage, facts, facts.layers[-1:])
+    except DockyardError:
+        return None  # too big, or unexpected: the export after the survey does it
+
+
+async def _export_rest(
+    early: Exported | None,
+    source: ImageSource,
+    engine: str,
+    image: str,
+    facts: ImageLayers,
+    wanted: Sequence[str],
+    storage: Storage | None,
+) -> Exported:
+    """The wanted layers: the early export's where it has them, the rest exported now."""
+    have = early.layers if early is not None else {}
+    rest = [layer for layer in wanted if layer not in have]
+    if early is not None and not rest:
+        return Exported(early.config, {layer: have[layer] for layer in wanted})
+    later = await export(source, engine, image, facts, rest, storage)
+    return Exported(
+        later.config, {layer: have.get(layer) or later.layers[layer] for layer in wanted}
     )
 
 
@@ -153,16 +211,28 @@ async def deliver_to_host(
         await transport.run(host, commands.tag_present(engine, image_id, tags, token))
         say(host, f"has {image_id[7:19]} already: tagged {', '.join(tags)}")
         return 0
-    sent = 0
-    try:
-        for layer in plan.send:
+    sent = sum(len(exported.layers[layer]) for layer in plan.send)
+    directory = commands.load_dir(token)
+    manifest = load_manifest(image_id, tags, plan.layers)
+
+    async def send_layers() -> None:
+        for layer in plan.send:  # one at a time: a big image does not flood the link
             data = exported.layers[layer]
             await transport.upload(host, data, f"{commands.LAYERS}/{layer_file(layer)}")
-            sent += len(data)
-        directory = commands.load_dir(token)
-        await transport.upload(host, exported.config, f"{directory}/{config_file(image_id)}")
-        manifest = load_manifest(image_id, tags, plan.layers)
-        await transport.upload(host, manifest, f"{directory}/manifest.json")
+
+    config_path = f"{directory}/{config_file(image_id)}"
+    done = await asyncio.gather(  # the small files go beside the layers; all end before a raise
+        send_layers(),
+        transport.upload(host, exported.config, config_path),
+        transport.upload(host, manifest, f"{directory}/manifest.json"),
+        return_exceptions=True,
+    )
+    for failed in done:
+        if isinstance(failed, DockyardError):
+            raise _delivery_error(host, failed) from failed
+        if isinstance(failed, BaseException):
+            raise failed
+    try:
         load = commands.load_staged(engine, token, plan.layers, plan.load, tags[0])
         loaded = await transport.run(host, load)
     except DockyardError as error:

@@ -12,7 +12,7 @@ import pytest
 from dockyard import lab as labs
 from tests.e2e.conftest import lab_unavailable
 
-NAME, SUBNET = "tbld", "10.206.0.0/24"
+NAME, SUBNET = "tbd", "10.213.0.0/24"
 
 
 @pytest.fixture(scope="package", params=["docker", "podman"])

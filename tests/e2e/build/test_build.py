@@ -58,6 +58,12 @@ def test_deploy_builds_on_the_builder_and_sends_only_missing_layers(
         listed = ssh(lab, server.ip, "ls -A .dockyard/images/layers; ls -d .dockyard/images/load-*")
         assert listed.stdout.strip() == "", "staged layers and load dirs are cleaned up"
 
+    again = dockyard(app, "build", "pull")  # every server has it: the early export is dropped
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.count("already: tagged") == len(lab.servers), again.stdout
+    exports = ssh(lab, lab.builder.ip, "ls -d .dockyard/export-* 2>/dev/null")
+    assert exports.stdout.strip() == "", "the builder keeps no export dir"
+
 
 def test_uncommitted_changes_are_not_shipped_and_dockyard_says_so(
     lab: labs.LabInfo, app: Path

@@ -52,10 +52,15 @@ def test_etc_hosts_names_the_registry_and_every_lab_host() -> None:
     )
 
 
-def test_daemon_json_trusts_the_lab_registry_and_listens_on_the_lab_side() -> None:
+def test_daemon_json_trusts_the_lab_registries_and_listens_on_the_lab_side() -> None:
     assert json.loads(files.daemon_json(LAB, S1)) == {
         "hosts": ["unix:///run/docker.sock", "unix:///l/s1/docker.sock"],
-        "insecure-registries": ["registry.lab:5000", "10.201.0.1:5000"],
+        "insecure-registries": [
+            "registry.lab:5000",
+            "10.201.0.1:5000",
+            "registry.lab:5001",
+            "10.201.0.1:5001",
+        ],
         "cgroup-parent": "/dy-tdock-s1",
         "log-driver": "json-file",
         "log-opts": {"max-size": "10m"},
@@ -70,11 +75,13 @@ def test_containers_conf_sets_the_ulimits_podman_needs_here() -> None:
     assert text.endswith('[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n')
 
 
-def test_registries_conf_marks_the_lab_registry_insecure() -> None:
+def test_registries_conf_marks_the_lab_registry_and_the_spare_port_insecure() -> None:
     assert files.registries_conf(LAB) == (
         "unqualified-search-registries = []\n"
         '\n[[registry]]\nlocation = "registry.lab:5000"\ninsecure = true\n'
         '\n[[registry]]\nlocation = "10.201.0.1:5000"\ninsecure = true\n'
+        '\n[[registry]]\nlocation = "registry.lab:5001"\ninsecure = true\n'
+        '\n[[registry]]\nlocation = "10.201.0.1:5001"\ninsecure = true\n'
     )
 
 

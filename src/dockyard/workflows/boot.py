@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, replace
 
 from dockyard.commands import app as app_commands
-from dockyard.commands.base import all_of, write_stdin
+from dockyard.commands.base import Command, all_of, write_stdin
 from dockyard.commands.caddy_config import other_slot
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerInfo, ContainerState, parse_containers, parse_state
@@ -58,7 +58,8 @@ class Booted:
     host: str
     role: str
     name: str
-    stopped: tuple[str, ...]  # the old versions this boot stopped
+    stopped: tuple[str, ...]  # the old versions this boot replaced (drained, not yet stopped)
+    stop: Command | None  # stops them: the deploy runs it in its last trip to the host
     healthy_at: float  # time.monotonic() when the new container passed its check
     switched_at: float | None  # when the proxy served it (None for roles without the proxy)
     undrained: dict[str, int]  # requests still in flight to old versions at drain_timeout
@@ -110,11 +111,13 @@ async def boot_role_on_host(
         undrained = await proxy.wait_drained(
             draining, plan.drain_timeout, reloaded=switched.reloaded
         )
-    if old:
-        stop = app_commands.stop(engine, *(c.id for c in old), timeout=plan.stop_timeout)
-        await transport.run(host, stop)
+    # Nothing reaches the old containers any more (drained, out of the live slot): stopping
+    # them is left to the deploy's last trip to this host, which saves a round trip.
+    stop = app_commands.stop(engine, *(c.id for c in old), timeout=plan.stop_timeout)
     stopped = tuple(c.name for c in old)
-    return Booted(host, plan.role, name, stopped, healthy_at, switched_at, undrained)
+    return Booted(
+        host, plan.role, name, stopped, stop if old else None, healthy_at, switched_at, undrained
+    )
 
 
 def _serving(container: ContainerInfo, plan: RoleBoot) -> bool:

@@ -71,9 +71,17 @@ async def deploy(
         skip = options.skip_hooks or not options.deploy_hooks
         await run_hook(Path(plan.hooks_path), "pre-deploy", hooks, skip=skip)
         proxies = await _proxies(transport, plan, options, report)
-        booted = await _boot_groups(transport, plan, proxies, hooks, options, report)
+        stops: dict[str, list[Command]] = {}  # per host: the old versions to stop
+        try:
+            booted = await _boot_groups(transport, plan, proxies, hooks, options, report, stops)
+        except BaseException:
+            await _stop_replaced(transport, stops)  # what did switch keeps no old one running
+            raise
         held = lock if owned else None
-        await on_hosts(plan.hosts, lambda host: _finish(transport, plan, host, options, held))
+        await on_hosts(
+            plan.hosts,
+            lambda host: _finish(transport, plan, host, options, held, stops.get(host, [])),
+        )
     seconds = time.monotonic() - start
     done = replace(hooks, lock=False, extra={**hooks.extra, "KAMAL_RUNTIME": str(round(seconds))})
     skip = options.skip_hooks or not options.deploy_hooks
@@ -107,6 +115,7 @@ async def _boot_groups(
     hooks: HookContext,
     options: DeployOptions,
     report: Report,
+    stops: dict[str, list[Command]],
 ) -> list[Booted]:
     roles = {boot.role for group in plan.groups for h in group for boot in h.roles}
     gated = any(b.primary for g in plan.groups for h in g for b in h.roles) and len(roles) > 1
@@ -118,7 +127,9 @@ async def _boot_groups(
         by_host = {h.host: h for h in group}
         results = await on_hosts(
             list(by_host),
-            lambda host: _boot_host(transport, plan, by_host[host], proxies, barrier, report),  # noqa: B023
+            lambda host, by_host=by_host: _boot_host(  # type: ignore[misc]
+                transport, plan, by_host[host], proxies, barrier, report, stops
+            ),
         )
         booted += [b for host_booted in results.values() for b in host_booted]
         await run_hook(Path(plan.hooks_path), "post-app-boot", group_hooks, skip=options.skip_hooks)
@@ -134,12 +145,15 @@ async def _boot_host(
     proxies: dict[str, ProxyController],
     barrier: Barrier | None,
     report: Report,
+    stops: dict[str, list[Command]],
 ) -> list[Booted]:
     host = host_boot.host
 
     async def one(role_plan: RoleBoot) -> Booted:
         proxy = proxies.get(host) if role_plan.route is not None else None
         booted = await boot_role_on_host(transport, host, plan.engine, role_plan, proxy, barrier)
+        if booted.stop is not None:
+            stops.setdefault(host, []).append(booted.stop)
         report(host, f"{role_plan.role}: {booted.name} is serving")
         return booted
 
@@ -154,12 +168,14 @@ async def _finish(
     host: str,
     options: DeployOptions,
     lock: DeployLock | None,
+    stops: list[Command],
 ) -> None:
-    """Tag the image as latest, write the audit line and prune, in one round trip; on the
-    lock's host, the lock is released last in the same trip."""
+    """Stop the replaced versions, tag the image as latest, write the audit line and prune, in
+    one round trip; on the lock's host, the lock is released last in the same trip."""
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     line = plan.audit_line(f"Booted app version {plan.version}", at=at)
     steps: list[Command] = [
+        *stops,
         app_commands.tag(plan.engine, plan.image, plan.latest_image),
         app_commands.audit(plan.audit_log, line),
     ]
@@ -173,3 +189,13 @@ async def _finish(
     await transport.run(host, all_of(*steps))
     if lock is not None and releasing:
         lock.released = True
+
+
+async def _stop_replaced(transport: Transport, stops: dict[str, list[Command]]) -> None:
+    """After a failed deploy: stop the old versions on the hosts that did switch (best effort;
+    a host that cannot be reached keeps them, outside the live slot, for the next deploy)."""
+
+    async def stop(host: str) -> None:
+        await transport.run(host, all_of(*stops[host]), check=False)
+
+    await asyncio.gather(*(stop(host) for host in stops), return_exceptions=True)

@@ -94,13 +94,13 @@ def inspect_state(engine: str, name: str, network: str = NETWORK) -> Cmd:
     return cmd(engine, "inspect", "--format", template, name)
 
 
-def inspect_aliases(engine: str, name: str, network: str = NETWORK) -> Cmd:
-    """The container's network aliases on the network, space-separated."""
+def inspect_aliases(engine: str, *names: str, network: str = NETWORK) -> Cmd:
+    """Each container's network aliases on the network, space-separated, a line each."""
     template = (
         f'{{{{with index .NetworkSettings.Networks "{network}"}}}}'
         "{{range .Aliases}}{{.}} {{end}}{{end}}"
     )
-    return cmd(engine, "inspect", "--type", "container", "--format", template, name)
+    return cmd(engine, "inspect", "--type", "container", "--format", template, *names)
 
 
 def rename(engine: str, old: str, new: str) -> Cmd:

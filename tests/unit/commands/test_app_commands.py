@@ -127,9 +127,10 @@ def test_parsers() -> None:
     assert (state.live_slot("x"), state.live_slot("w")) == ("b", "a")
     assert state.routes[0].upstreams == ("abc:80",)
     assert state.routes[1].slot_upstream("b") == "x--b:3000"
-    assert app.inspect_aliases("podman", "02a37f8583cb").argv[-2:] == (
+    assert app.inspect_aliases("podman", "02a37f8583cb", "demo-web-v1").argv[-3:] == (
         '{{with index .NetworkSettings.Networks "kamal"}}{{range .Aliases}}{{.}} {{end}}{{end}}',
         "02a37f8583cb",
+        "demo-web-v1",
     )
 
 

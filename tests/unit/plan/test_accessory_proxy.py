@@ -11,6 +11,7 @@ from dockyard.config.objects import Config
 from dockyard.errors import ConfigError
 from dockyard.plan.accessory import accessory_proxy, route_name
 from dockyard.plan.from_config import deploy_plan
+from dockyard.workflows.accessory import secret_names
 
 BASE = """
 service: shop
@@ -101,6 +102,7 @@ def test_a_custom_certificate_is_one_bundle_under_the_route_name() -> None:
     )
     cfg = parse_config([("config/deploy.yml", raw)], version="v2")
     accessory = cfg.accessory("web")
+    assert secret_names(cfg, ["web"]) == ("CERT_PEM", "KEY_PEM")
     proxied = accessory_proxy(cfg, accessory, {"CERT_PEM": "CERT\n", "KEY_PEM": "KEY\n"})
     assert proxied is not None
     assert proxied.certificate_pem == "CERT\nKEY\n"

@@ -14,6 +14,7 @@ from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import HomePath, Raw, cmd
 from dockyard.errors import UsageError
+from dockyard.plan.accessory import route_name
 from dockyard.plan.from_config import proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.proxy import ProxyController
@@ -93,6 +94,8 @@ def remove_app(ctx: AppContext, confirmed: bool, *, keep_proxy: bool) -> None:
             raise UsageError("remove asks for confirmation; add -y to remove without asking")
         click.confirm(question, abort=True)
     routes = [config.proxy_service_name(r.name) for r in config.proxy_roles]
+    if not keep_proxy:  # `remove` takes the accessories too: the proxy goes if only they used it
+        routes += [route_name(a) for a in config.accessories if a.proxy is not None]
 
     async def step(transport: AsyncsshTransport, host: str) -> str:
         proxy = None

@@ -69,11 +69,8 @@ def role_boot(
     )
     values = {ref.env_name: secrets[ref.secret_name] for ref in env.secrets}
     proxy = role.proxy
-    cert = proxy.custom_certificate if proxy else None
-    bundle = None
-    if cert:  # Go's key-pair loader skips the blocks it does not need: one file holds both
-        pem, key = secrets[cert.certificate_pem].strip(), secrets[cert.private_key_pem].strip()
-        bundle = Secret(f"{pem}\n{key}\n")
+    route_name = config.proxy_service_name(role.name)
+    bundle = certificate_bundle(proxy, secrets) if proxy else None
     return RoleBoot(
         service=config.service,
         role=role.name,
@@ -82,9 +79,9 @@ def role_boot(
         container=container,
         env_file_path=env_file_path(config, role.name),
         env_file=Secret(env_file(values)),
-        route=_route(config, role, proxy) if proxy else None,
+        route=proxy_route(config, route_name, proxy) if proxy else None,
         certificate_pem=bundle,
-        certificate_path=certificate_file(config.proxy_service_name(role.name)) if cert else "",
+        certificate_path=certificate_file(route_name) if bundle else "",
         app_port=proxy.app_port if proxy else 80,
         health=_health(proxy),
         deploy_timeout=config.deploy_timeout,
@@ -104,9 +101,19 @@ def certificate_file(route_name: str) -> str:
     return f"{proxy_commands.STATE_DIR}/certs/{route_name}.pem"
 
 
-def _route(config: Config, role: Role, proxy: Proxy) -> AppRoute:
+def certificate_bundle(proxy: Proxy, secrets: Mapping[str, str]) -> Secret | None:
+    """A custom certificate and its key as one PEM (None without one): Go's key-pair loader
+    skips the blocks it does not need, so one file holds both."""
+    cert = proxy.custom_certificate
+    if cert is None:
+        return None
+    pem, key = secrets[cert.certificate_pem].strip(), secrets[cert.private_key_pem].strip()
+    return Secret(f"{pem}\n{key}\n")
+
+
+def proxy_route(config: Config, name: str, proxy: Proxy) -> AppRoute:
+    """The route named `name` for a role's (or an accessory's) proxy settings."""
     buffering = proxy.buffering
-    name = config.proxy_service_name(role.name)
     inside = f"{ADMIN_DIR}/certs/{name}.pem"  # the state dir as Caddy sees it
     return AppRoute(
         name=name,

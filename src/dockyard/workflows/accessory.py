@@ -2,6 +2,10 @@
 
     boot_all(transport, config, secrets)      what `setup` calls: every accessory on its hosts
 
+A proxied accessory (`proxy:`) is routed through dockyard's proxy once its container answers
+its health check (boot, reboot, start, restart), and taken off before it stops (stop, remove):
+see accessory_proxy.
+
 Secrets are resolved by the caller (a name -> Secret map) and reach the server only through the
 0600 env file, written from standard input in the same round trip as `mkdir`.
 """
@@ -20,7 +24,9 @@ from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.errors import ConfigError, DockyardError
 from dockyard.facts.accessory import parse_container_state
+from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
 from dockyard.ssh.transport import Transport
+from dockyard.workflows import accessory_proxy as proxying
 from dockyard.workflows.accessory_files import rendered_files
 from dockyard.workflows.fanout import on_hosts
 
@@ -45,6 +51,27 @@ class AccessoryContext:
     @property
     def env_file_path(self) -> str:
         return commands.env_file_path(self.config.service_and_destination, self.accessory.name)
+
+    @property
+    def proxied(self) -> AccessoryProxy | None:
+        """Its route and health check when it is proxied (a ConfigError when it cannot be)."""
+        return accessory_proxy(self.config, self.accessory, self.secrets)
+
+    async def route(
+        self, transport: Transport, host: str, proxied: AccessoryProxy | None = None
+    ) -> str:
+        """Health-check it and route the proxy to it; "" when it is not proxied."""
+        proxied = proxied or self.proxied
+        if proxied is None:
+            return ""
+        return "; " + await proxying.route(
+            transport, host, self.config, proxied, self.accessory.name
+        )
+
+    async def unroute(self, transport: Transport, host: str, *, forget: bool = False) -> None:
+        if self.accessory.proxy is not None:
+            name = route_name(self.accessory)
+            await proxying.unroute(transport, host, self.config, name, forget=forget)
 
     def secret_env(self) -> dict[str, str]:
         return {ref.env_name: self.secrets[ref.secret_name] for ref in self.accessory.env.secrets}
@@ -98,6 +125,7 @@ async def boot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -
     state = await state_of(transport, host, ctx.engine, ctx.name)
     if state is not None:
         return f"{ctx.name} already exists ({state}); `accessory reboot` replaces it"
+    proxied = ctx.proxied  # a proxy setting that cannot work fails before the container runs
     await login(transport, host, ctx)
     await transport.run(host, app_commands.ensure_network(ctx.engine, ctx.accessory.network))
     await upload_files(transport, host, ctx)
@@ -111,7 +139,7 @@ async def boot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -
     from dockyard.workflows.backup import install_if_configured
 
     await install_if_configured(transport, host, ctx)
-    return f"{ctx.name} booted"
+    return f"{ctx.name} booted" + await ctx.route(transport, host, proxied)
 
 
 async def login(transport: Transport, host: str, ctx: AccessoryContext) -> None:
@@ -144,8 +172,11 @@ async def verb_on_host(transport: Transport, host: str, ctx: AccessoryContext, v
     if await state_of(transport, host, ctx.engine, ctx.name) is None:
         raise DockyardError(f"{host}: {ctx.name} does not exist; `dockyard accessory boot "
                             f"{ctx.accessory.name}` creates it")  # fmt: skip
+    if verb == "stop":  # off the proxy first: its hosts answer 404, not a dial error
+        await ctx.unroute(transport, host)
     await transport.run(host, cmd(ctx.engine, verb, ctx.name))
-    return f"{ctx.name} {verb}{'ped' if verb == 'stop' else 'ed'}"
+    done = f"{ctx.name} {verb}{'ped' if verb == 'stop' else 'ed'}"
+    return done + (await ctx.route(transport, host) if verb != "stop" else "")
 
 
 async def remove_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
@@ -154,6 +185,7 @@ async def remove_on_host(transport: Transport, host: str, ctx: AccessoryContext)
     from dockyard.workflows.backup import forget_backup_setup
 
     await forget_backup_setup(transport, host, ctx)
+    await ctx.unroute(transport, host, forget=True)
     await transport.run(host, commands.stop(ctx.engine, ctx.name))
     await transport.run(host, commands.remove_container(ctx.engine, ctx.name), check=False)
     await transport.run(host, commands.remove_image(ctx.engine, ctx.accessory.image))
@@ -180,6 +212,9 @@ def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:
         if names and accessory.name not in names:
             continue
         found += accessory.env.secret_names
+        cert = accessory.proxy.custom_certificate if accessory.proxy else None
+        if cert:
+            found += [cert.certificate_pem, cert.private_key_pem]
         registry = accessory.registry
         if registry:
             found += [c.secret for c in (registry.username, registry.password) if c and c.secret]

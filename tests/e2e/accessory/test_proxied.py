@@ -24,13 +24,13 @@ NAME, SUBNET = "tap", "10.214.0.0/24"
 ROUTE_FILE = ".dockyard/proxy/routes/accessory:demo-admin.json"
 
 
-@pytest.fixture(scope="module")
-def tap_lab() -> Iterator[labs.LabInfo]:
-    reason = lab_unavailable("docker")
+@pytest.fixture(scope="module", params=["docker", "podman"])
+def tap_lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
+    reason = lab_unavailable(request.param)
     if reason:
         pytest.skip(reason)
     labs.down(NAME)
-    info = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=1, engine="docker"))
+    info = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=1, engine=request.param))
     try:
         yield info
     finally:
@@ -160,7 +160,10 @@ def test_an_unhealthy_proxied_accessory_is_not_routed_to(
     ), error
     assert "broken" not in ssh(lab, "ls .dockyard/proxy/routes; cat .dockyard/proxy/caddy.json")
     assert get(ip, "broken.test")[0] == 404
-    assert ssh(lab, "docker inspect --format '{{.State.Status}}' demo-broken").strip() == "running"
+    assert (
+        ssh(lab, f"{lab.engine} inspect --format '{{{{.State.Status}}}}' demo-broken").strip()
+        == "running"
+    )
     assert get(ip, "app.test") == (200, "hello from demo v1\n")
 
 
@@ -173,5 +176,7 @@ def test_remove_takes_the_proxy_when_only_the_app_and_its_accessory_used_it(
     assert get(ip, "admin.test") == (200, "hello from admin v1\n")
     out = ok(app, "remove", "-y")
     assert "proxy removed (no other app used it)" in out, out
-    left = ssh(lab, "docker ps -a --format '{{.Names}}'; test -e .dockyard/proxy && echo state")
+    left = ssh(
+        lab, f"{lab.engine} ps -a --format '{{{{.Names}}}}'; test -e .dockyard/proxy && echo state"
+    )
     assert "dockyard-proxy" not in left and "demo-admin" not in left and "state" not in left

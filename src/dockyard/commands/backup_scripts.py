@@ -31,6 +31,17 @@ fail() {
 dump_postgres() {
   PGPASSWORD="${POSTGRES_PASSWORD:-}" pg_dump -h "$DB_HOST" -U "$PG_USER" -Fc "$PG_DB"
 }
+dump_mysql() {  # one consistent snapshot (InnoDB), with routines, triggers and events
+  [ -n "$MY_DB" ] || { echo "no database to dump: set MARIADB_DATABASE (or MYSQL_DATABASE)" \
+    "in the accessory's env, or x-dockyard/backups/<name>/database"; return 1; } >&2
+  tool=mariadb-dump; command -v $tool > /dev/null 2>&1 || tool=mysqldump
+  MYSQL_PWD="$(my_password)" $tool -h "$DB_HOST" -u "$MY_USER" --single-transaction --quick \
+    --routines --triggers --events "$MY_DB"
+}
+my_password() {  # root's, or the other user's, as the official images' entrypoints name them
+  if [ "$MY_USER" = root ]; then printf '%s' "${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}"
+  else printf '%s' "${MARIADB_PASSWORD:-${MYSQL_PASSWORD:-}}"; fi
+}
 dump_redis() {  # its progress lines go to stderr; an empty REDISCLI_AUTH would fail AUTH
   if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi
   redis-cli -h "$DB_HOST" --rdb -
@@ -44,12 +55,17 @@ plain() {  # the dump as written, decrypted when there is a key
 }
 check_redis() { [ "$(plain | head -c 5)" = REDIS ] || fail "the dump is not an RDB file"; }
 check_postgres() { :; }
+check_mysql() {  # the dump tool ends a whole dump with this line
+  plain | tail -c 200 | grep -q '^-- Dump completed' || fail "the dump is incomplete"
+}
 check_volume() {
   plain | gzip -t 2>/dev/null || fail "the archive is damaged"
   entries=$(plain | tar -tzf - | wc -l | tr -d ' ')
 }
 : "${PG_USER:=${POSTGRES_USER:-postgres}}"
 : "${PG_DB:=${POSTGRES_DB:-$PG_USER}}"
+: "${MY_USER:=root}"
+: "${MY_DB:=${MARIADB_DATABASE:-${MYSQL_DATABASE:-}}}"
 entries=0
 [ -d "$dir" ] && [ -w "$dir" ] || fail "$dir is not a writable directory"
 t="/tmp/.dockyard-backup-$$"  # not in $dir: that disk may be the full one

@@ -5,6 +5,11 @@ the two swapped by renaming, and the old data is kept as `<db>__before_restore_<
 load drops the new database and leaves the live one as it was. With other sessions connected
 (a running app) it refuses unless `force` disconnects them.
 
+MySQL/MariaDB: the backup must end the way a whole dump does, and with other sessions connected
+it refuses unless `force` disconnects them. The database as it is now is dumped beside the
+backups (`<service>-before-restore-<stamp>.sql`); only when that worked is it emptied and the
+backup loaded. A load that fails puts that dump back.
+
 Redis: the accessory is stopped (it saves), its dump.rdb is kept as
 `dump.rdb.before-restore-<stamp>`, the backup takes its place and the accessory starts again.
 """
@@ -61,6 +66,8 @@ async def restore(
     async with plain_copy(transport, host, actx, entry) as file:
         if place.settings.kind == "postgres":
             done = await restore_postgres(transport, host, actx, file, force)
+        elif place.settings.kind == "mysql":
+            done = await restore_mysql(transport, host, actx, file, force)
         elif place.settings.kind == "volume":
             done = await restore_volume(transport, host, actx, file)
         else:
@@ -140,6 +147,100 @@ async def swap_databases(
         f"{host}: the backup loaded into database {incoming}, but renaming it to {db} failed "
         f"({result.stderr.strip()}); {db} is as it was and {incoming} holds the restored data"
     )
+
+
+def mysql_names(actx: AccessoryContext) -> tuple[str, str]:
+    """(user, database) the way the backup script picks them."""
+    settings = place_of(actx).settings
+    env = {**actx.accessory.env.clear, **actx.secret_env()}
+    database = settings.database or env.get("MARIADB_DATABASE") or env.get("MYSQL_DATABASE")
+    if not database:
+        raise BackupError(f"no database to restore into: set MARIADB_DATABASE (or MYSQL_DATABASE) "
+                          f"in the accessory's env, or x-dockyard/backups/{actx.accessory.name}/"
+                          "database")  # fmt: skip
+    return settings.user or "root", database
+
+
+async def restore_mysql(
+    transport: Transport, host: str, actx: AccessoryContext, file: str, force: bool
+) -> str:
+    engine, container, place = actx.engine, actx.name, place_of(actx)
+    user, db = mysql_names(actx)
+    if not (await transport.run(host, commands.mysql_dump_complete(place, file), check=False)).ok:
+        raise BackupError(f"{host}: {file} is incomplete (it does not end with `-- Dump "
+                          "completed`); nothing was changed, use another backup")  # fmt: skip
+    ask = commands.mysql_sql(engine, container, user,
+        "SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST WHERE DB = "
+        f"'{_my_lit(db)}' AND ID <> CONNECTION_ID()",
+        "SELECT CONCAT(DEFAULT_CHARACTER_SET_NAME, ' ', DEFAULT_COLLATION_NAME) FROM "
+        f"information_schema.SCHEMATA WHERE SCHEMA_NAME = '{_my_lit(db)}'")  # fmt: skip
+    asked = await transport.run(host, ask, check=False)
+    if not asked.ok:
+        raise BackupError(f"{host}: cannot reach {db} in {container} ({_tail(asked.stderr)}); "
+                          "nothing was changed")  # fmt: skip
+    lines = asked.stdout.splitlines()
+    sessions = [s for s in (lines[0] if lines else "").split(",") if s.strip().isdigit()]
+    charset = (lines[1].split() if len(lines) > 1 else []) or ["utf8mb4"]
+    if sessions and not force:
+        raise BackupError(
+            f"{host}: {len(sessions)} session(s) are connected to database {db} (is the app "
+            "running?); nothing was changed: stop the app (`dockyard app stop`) or pass "
+            "--force to disconnect them"
+        )
+    kept = f"{place.prefix}-before-restore-{stamp()}.sql"
+    keep = commands.mysql_keep_aside(engine, container, user, db, place, kept)
+    kept_result = await transport.run(host, keep, check=False)
+    if not kept_result.ok:
+        raise BackupError(f"{host}: cannot keep database {db} aside before the restore "
+                          f"({_tail(kept_result.stderr)}); nothing was changed")  # fmt: skip
+    collate = f" COLLATE {charset[1]}" if len(charset) > 1 else ""
+    empty = reset_sql(db, charset[0], collate)
+    kills = [f"KILL CONNECTION {s}" for s in sessions]
+    reset = commands.mysql_sql(engine, container, user, *kills, *empty)
+
+    async def load(source: str) -> tuple[bool, str]:
+        emptied = await transport.run(host, reset, check=False)
+        if not emptied.ok and "Unknown thread" not in emptied.stderr:
+            return False, _tail(emptied.stderr)
+        if not emptied.ok:  # a session left on its own between the question and KILL
+            emptied = await transport.run(host, commands.mysql_sql(
+                engine, container, user, *empty), check=False)  # fmt: skip
+            if not emptied.ok:
+                return False, _tail(emptied.stderr)
+        loaded = await transport.run(
+            host,
+            commands.mysql_load_from_host(
+                engine, container, user, db, commands.host_path(place, source)
+            ),
+            check=False,
+        )
+        return loaded.ok, _tail(loaded.stderr)
+
+    ok, why = await load(file)
+    if not ok:
+        back, _ = await load(kept)
+        where = "was put back as it was" if back else f"may be partly loaded; it is in {kept}"
+        raise BackupError(f"{host}: {file} did not load ({why}); database {db} {where} "
+                          "(beside the backups)")  # fmt: skip
+    return (f"{file} restored into {db}; the data before is kept as {kept} beside the "
+            "backups")  # fmt: skip
+
+
+def reset_sql(db: str, charset: str, collate: str) -> list[str]:
+    return [f"DROP DATABASE IF EXISTS `{_my_id(db)}`",
+            f"CREATE DATABASE `{_my_id(db)}` CHARACTER SET {charset}{collate}"]  # fmt: skip
+
+
+def _tail(stderr: str) -> str:
+    return " / ".join(stderr.strip().splitlines()[-2:]) or "no message"
+
+
+def _my_id(name: str) -> str:
+    return name.replace("`", "``")
+
+
+def _my_lit(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "''")
 
 
 async def restore_redis(transport: Transport, host: str, actx: AccessoryContext, file: str) -> str:

@@ -15,7 +15,7 @@ from dockyard.lab.build_db import ensure_db_images
 from ..conftest import lab_unavailable
 from .harness import write_app
 
-NAME, SUBNET = "tacc", "10.207.0.0/24"
+NAME, SUBNET = "tmy", "10.212.0.0/24"
 
 
 @pytest.fixture(scope="package")

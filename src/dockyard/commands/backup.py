@@ -126,8 +126,10 @@ def list_backups(place: BackupPlace) -> Raw:
     )
 
 
-def checksum(place: BackupPlace, file: str) -> Cmd:
-    return cmd("sha256sum", place.path(file))
+def checksum(place: BackupPlace, file: str, *, beside_work: bool = False) -> Cmd:
+    """The file's sha256; `beside_work`: at the lowest CPU priority, so that reading it while a
+    restore loads the same file takes no CPU from the load."""
+    return cmd(*(["nice", "-n", "19"] if beside_work else []), "sha256sum", place.path(file))
 
 
 # --- Postgres ----------------------------------------------------------------------------------

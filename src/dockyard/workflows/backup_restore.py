@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from dockyard.commands import backup as commands
-from dockyard.commands.base import cmd
+from dockyard.commands.base import Cmd, cmd
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessory import AccessoryContext
 from dockyard.workflows.backup import (
@@ -53,20 +53,12 @@ async def restore(
     transport: Transport, host: str, actx: AccessoryContext, name: str | None, force: bool
 ) -> str:
     place = place_of(actx)
+    if place.settings.kind == "postgres":
+        return await restore_postgres(transport, host, actx, name, force)
     entry = pick(await listing(transport, host, actx), name, host)
-
-    async def checked() -> None:
-        await check_sum(transport, host, place, entry)
-
-    if place.settings.kind == "postgres" and not entry.encrypted:
-        # the checksum is read while the dump loads beside the live database: the swap waits
-        # for both, so a damaged file still changes nothing
-        return await restore_postgres(transport, host, actx, entry.file, force, checked)
-    await checked()
+    await check_sum(transport, host, place, entry)
     async with plain_copy(transport, host, actx, entry) as file:
-        if place.settings.kind == "postgres":
-            done = await restore_postgres(transport, host, actx, file, force)
-        elif place.settings.kind == "mysql":
+        if place.settings.kind == "mysql":
             done = await restore_mysql(transport, host, actx, file, force)
         elif place.settings.kind == "volume":
             done = await restore_volume(transport, host, actx, file)
@@ -76,24 +68,60 @@ async def restore(
 
 
 async def restore_postgres(
-    transport: Transport,
-    host: str,
-    actx: AccessoryContext,
-    file: str,
-    force: bool,
-    checked: Callable[[], Awaitable[None]] | None = None,
+    transport: Transport, host: str, actx: AccessoryContext, name: str | None, force: bool
 ) -> str:
-    engine, container = actx.engine, actx.name
-    user, db = postgres_names(actx)
+    """The listing and the preparation (the session check, the empty target database) at the
+    same time; then the load, with the checksum read beside it (the swap waits for both, so a
+    damaged file still changes nothing). An encrypted backup is checked and decrypted first."""
     place = place_of(actx)
-    incoming, kept = f"{db}__restoring", f"{db}__before_restore_{stamp()}"
-    # one psql: refuse while other sessions use the database (a scheduled pg_dump is not the
-    # app: the swap cuts it off and it records a failure), then make the empty target
+    _, db = postgres_names(actx)
+    incoming = f"{db}__restoring"
+    found, prepared = await asyncio.gather(
+        listing(transport, host, actx),
+        prepare_postgres(transport, host, actx, incoming, force),
+        return_exceptions=True,
+    )
+    if isinstance(prepared, BaseException):
+        raise prepared
+    try:
+        if isinstance(found, BaseException):
+            raise found
+        entry = pick(found, name, host)
+        if entry.encrypted:
+            await check_sum(transport, host, place, entry)
+            async with plain_copy(transport, host, actx, entry) as file:
+                await load_postgres(transport, host, actx, file, incoming)
+        else:
+
+            async def checked() -> None:
+                await check_sum(transport, host, place, entry, beside_work=True)
+
+            await load_postgres(transport, host, actx, entry.file, incoming, checked)
+    except BaseException:
+        await transport.run(host, _drop(actx, incoming), check=False)
+        raise
+    kept = f"{db}__before_restore_{stamp()}"
+    await swap_databases(transport, host, actx, db, incoming, kept)
+    return f"{entry.file} restored into {db}; the data before is kept as database {kept}"
+
+
+def _drop(actx: AccessoryContext, database: str) -> Cmd:
+    user = postgres_names(actx)[0]
+    return commands.psql(actx.engine, actx.name, user, "postgres",
+                         f'DROP DATABASE IF EXISTS "{_id(database)}"')  # fmt: skip
+
+
+async def prepare_postgres(
+    transport: Transport, host: str, actx: AccessoryContext, incoming: str, force: bool
+) -> None:
+    """One psql: refuse while other sessions use the database (a scheduled pg_dump is not the
+    app: the swap cuts it off and it records a failure), then make the empty target."""
+    user, db = postgres_names(actx)
     check = (f"DO $$ DECLARE n int; BEGIN SELECT count(*) INTO n FROM pg_stat_activity "
              f"WHERE datname = '{_lit(db)}' AND pid <> pg_backend_pid() AND application_name "
              f"<> 'pg_dump'; IF n > 0 AND NOT {'true' if force else 'false'} THEN RAISE "
              f"EXCEPTION 'dockyard: % session(s) connected', n; END IF; END $$")  # fmt: skip
-    prepare = commands.psql(engine, container, user, "postgres", check,
+    prepare = commands.psql(actx.engine, actx.name, user, "postgres", check,
                             f'DROP DATABASE IF EXISTS "{_id(incoming)}"',
                             f'CREATE DATABASE "{_id(incoming)}"')  # fmt: skip
     prepared = await transport.run(host, prepare, check=False)
@@ -107,23 +135,33 @@ async def restore_postgres(
             )
         raise BackupError(f"{host}: cannot prepare the restore ({prepared.stderr.strip()}); "
                           f"database {db} is as it was")  # fmt: skip
-    load = commands.pg_restore_from_host(engine, container, user, incoming, place.path(file))
-    drop = commands.psql(engine, container, user, "postgres",
-                         f'DROP DATABASE IF EXISTS "{_id(incoming)}"')  # fmt: skip
+
+
+async def load_postgres(
+    transport: Transport,
+    host: str,
+    actx: AccessoryContext,
+    file: str,
+    incoming: str,
+    checked: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """pg_restore into the prepared database, with `checked` beside it; on a failure the caller
+    drops the prepared database, and the live one is as it was."""
+    user, db = postgres_names(actx)
+    path = place_of(actx).path(file)
+    load = commands.pg_restore_from_host(actx.engine, actx.name, user, incoming, path)
     check_done, loaded = await asyncio.gather(
         checked() if checked else asyncio.sleep(0),
         transport.run(host, load, check=False),
         return_exceptions=True,
     )
-    if isinstance(check_done, BaseException) or isinstance(loaded, BaseException):
-        await transport.run(host, drop, check=False)
-        raise check_done if isinstance(check_done, BaseException) else loaded  # type: ignore[misc]
+    if isinstance(check_done, BaseException):
+        raise check_done
+    if isinstance(loaded, BaseException):
+        raise loaded
     if not loaded.ok:
-        await transport.run(host, drop, check=False)
         tail = " / ".join(loaded.stderr.strip().splitlines()[-2:])
         raise BackupError(f"{host}: {file} did not load ({tail}); database {db} is as it was")
-    await swap_databases(transport, host, actx, db, incoming, kept)
-    return f"{file} restored into {db}; the data before is kept as database {kept}"
 
 
 async def swap_databases(

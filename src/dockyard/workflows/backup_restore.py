@@ -6,9 +6,11 @@ load drops the new database and leaves the live one as it was. With other sessio
 (a running app) it refuses unless `force` disconnects them.
 
 MySQL/MariaDB: the backup must end the way a whole dump does, and with other sessions connected
-it refuses unless `force` disconnects them. The database as it is now is dumped beside the
-backups (`<service>-before-restore-<stamp>.sql`); only when that worked is it emptied and the
-backup loaded. A load that fails puts that dump back.
+it refuses unless `force` disconnects them. The data as it is now is kept first: a database of
+only tables has them moved into `<db>__before_restore_<stamp>` by one RENAME TABLE; one with
+views, triggers, routines or events (which cannot move between databases) is dumped beside the
+backups as `<service>-before-restore-<stamp>.sql`. Only then is the database emptied and the
+backup loaded; a load that fails puts the kept data back.
 
 Redis: the accessory is stopped (it saves), its dump.rdb is kept as
 `dump.rdb.before-restore-<stamp>`, the backup takes its place and the accessory starts again.
@@ -17,9 +19,11 @@ Redis: the accessory is stopped (it saves), its dump.rdb is kept as
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, cmd
@@ -202,71 +206,136 @@ def mysql_names(actx: AccessoryContext) -> tuple[str, str]:
 async def restore_mysql(
     transport: Transport, host: str, actx: AccessoryContext, file: str, force: bool
 ) -> str:
+    """The checks, then the current data aside: its tables moved into a new database by one
+    RENAME TABLE when the database holds nothing but tables (and the user may create a
+    database), else dumped beside the backups; then the backup loads into the emptied one."""
     engine, container, place = actx.engine, actx.name, place_of(actx)
     user, db = mysql_names(actx)
     if not (await transport.run(host, commands.mysql_dump_complete(place, file), check=False)).ok:
         raise BackupError(f"{host}: {file} is incomplete (it does not end with `-- Dump "
                           "completed`); nothing was changed, use another backup")  # fmt: skip
+    lit = _my_lit(db)
     ask = commands.mysql_sql(engine, container, user,
         "SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST WHERE DB = "
-        f"'{_my_lit(db)}' AND ID <> CONNECTION_ID()",
+        f"'{lit}' AND ID <> CONNECTION_ID()",
         "SELECT CONCAT(DEFAULT_CHARACTER_SET_NAME, ' ', DEFAULT_COLLATION_NAME) FROM "
-        f"information_schema.SCHEMATA WHERE SCHEMA_NAME = '{_my_lit(db)}'")  # fmt: skip
+        f"information_schema.SCHEMATA WHERE SCHEMA_NAME = '{lit}'",
+        f"SELECT (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{lit}')"
+        f" + (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{lit}')"
+        f" + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{lit}')"
+        f" + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '{lit}')",
+        "SELECT JSON_ARRAYAGG(TABLE_NAME) FROM information_schema.TABLES WHERE "
+        f"TABLE_SCHEMA = '{lit}' AND TABLE_TYPE = 'BASE TABLE'")  # fmt: skip
     asked = await transport.run(host, ask, check=False)
     if not asked.ok:
         raise BackupError(f"{host}: cannot reach {db} in {container} ({_tail(asked.stderr)}); "
                           "nothing was changed")  # fmt: skip
-    lines = asked.stdout.splitlines()
-    sessions = [s for s in (lines[0] if lines else "").split(",") if s.strip().isdigit()]
-    charset = (lines[1].split() if len(lines) > 1 else []) or ["utf8mb4"]
+    lines = [*asked.stdout.splitlines(), "", "", "", ""]
+    sessions = [s for s in lines[0].split(",") if s.strip().isdigit()]
+    charset = lines[1].split() or ["utf8mb4"]
+    others = int(lines[2]) if lines[2].strip().isdigit() else 1
+    tables = [str(t) for t in json.loads(lines[3])] if lines[3].startswith("[") else []
     if sessions and not force:
         raise BackupError(
             f"{host}: {len(sessions)} session(s) are connected to database {db} (is the app "
             "running?); nothing was changed: stop the app (`dockyard app stop`) or pass "
             "--force to disconnect them"
         )
-    kept = f"{place.prefix}-before-restore-{stamp()}.sql"
-    keep = commands.mysql_keep_aside(engine, container, user, db, place, kept)
-    kept_result = await transport.run(host, keep, check=False)
-    if not kept_result.ok:
-        raise BackupError(f"{host}: cannot keep database {db} aside before the restore "
-                          f"({_tail(kept_result.stderr)}); nothing was changed")  # fmt: skip
-    collate = f" COLLATE {charset[1]}" if len(charset) > 1 else ""
-    empty = reset_sql(db, charset[0], collate)
-    kills = [f"KILL CONNECTION {s}" for s in sessions]
-    reset = commands.mysql_sql(engine, container, user, *kills, *empty)
+    mysql = _MySQL(transport, host, actx, user, db, charset, sessions)
+    if tables and not others:
+        moved = await mysql.move_aside(tables)
+        if moved:
+            return await mysql.load_after_move(file, moved, tables)
+    return await mysql.load_after_dump(file)
 
-    async def load(source: str) -> tuple[bool, str]:
-        emptied = await transport.run(host, reset, check=False)
-        if not emptied.ok and "Unknown thread" not in emptied.stderr:
-            return False, _tail(emptied.stderr)
-        if not emptied.ok:  # a session left on its own between the question and KILL
-            emptied = await transport.run(host, commands.mysql_sql(
-                engine, container, user, *empty), check=False)  # fmt: skip
-            if not emptied.ok:
-                return False, _tail(emptied.stderr)
-        loaded = await transport.run(
-            host,
-            commands.mysql_load_from_host(
-                engine, container, user, db, commands.host_path(place, source)
-            ),
-            check=False,
-        )
+
+@dataclass
+class _MySQL:
+    """One MySQL/MariaDB restore's steps; `sessions` are killed by the first step that changes
+    anything."""
+
+    transport: Transport
+    host: str
+    actx: AccessoryContext
+    user: str
+    db: str
+    charset: list[str]
+    sessions: list[str]
+
+    def sql(self, *statements: str) -> Cmd:
+        return commands.mysql_sql(self.actx.engine, self.actx.name, self.user, *statements)
+
+    async def run_killing(self, *statements: str) -> tuple[bool, str]:
+        """The statements after disconnecting the sessions (once; a session that left on its
+        own in between is fine)."""
+        kills = [f"KILL CONNECTION {s}" for s in self.sessions]
+        done = await self.transport.run(self.host, self.sql(*kills, *statements), check=False)
+        if not done.ok and kills and "Unknown thread" in done.stderr:
+            done = await self.transport.run(self.host, self.sql(*statements), check=False)
+        self.sessions = []
+        return done.ok, _tail(done.stderr)
+
+    def empty(self, database: str) -> list[str]:
+        collate = f" COLLATE {self.charset[1]}" if len(self.charset) > 1 else ""
+        return [f"DROP DATABASE IF EXISTS `{_my_id(database)}`",
+                f"CREATE DATABASE `{_my_id(database)}` CHARACTER SET {self.charset[0]}"
+                f"{collate}"]  # fmt: skip
+
+    def rename(self, tables: list[str], source: str, target: str) -> str:
+        moves = [f"`{_my_id(source)}`.`{_my_id(t)}` TO `{_my_id(target)}`.`{_my_id(t)}`"
+                 for t in tables]  # fmt: skip
+        return "RENAME TABLE " + ", ".join(moves)
+
+    async def load(self, source: str) -> tuple[bool, str]:
+        place = place_of(self.actx)
+        path = commands.host_path(place, source)
+        load = commands.mysql_load_from_host(self.actx.engine, self.actx.name, self.user, self.db,
+                                             path)  # fmt: skip
+        loaded = await self.transport.run(self.host, load, check=False)
         return loaded.ok, _tail(loaded.stderr)
 
-    ok, why = await load(file)
-    if not ok:
-        back, _ = await load(kept)
+    async def move_aside(self, tables: list[str]) -> str | None:
+        """A new database holding the live tables (one atomic RENAME TABLE), or None when that
+        cannot be done (nothing changed then)."""
+        kept = f"{self.db}__before_restore_{stamp()}"
+        create = self.empty(kept)[1]
+        ok, _ = await self.run_killing(create, self.rename(tables, self.db, kept))
+        if ok:
+            return kept
+        drop_if_empty = self.sql(f"DROP DATABASE IF EXISTS `{_my_id(kept)}`")
+        await self.transport.run(self.host, drop_if_empty, check=False)
+        return None
+
+    async def load_after_move(self, file: str, kept: str, tables: list[str]) -> str:
+        ok, why = await self.load(file)
+        if ok:
+            return f"{file} restored into {self.db}; the data before is kept as database {kept}"
+        back = self.sql(*self.empty(self.db), self.rename(tables, kept, self.db),
+                        f"DROP DATABASE `{_my_id(kept)}`")  # fmt: skip
+        put_back = (await self.transport.run(self.host, back, check=False)).ok
+        where = "was put back as it was" if put_back else f"is kept as database {kept}"
+        raise BackupError(f"{self.host}: {file} did not load ({why}); the data of {self.db} "
+                          f"{where}")  # fmt: skip
+
+    async def load_after_dump(self, file: str) -> str:
+        engine, container, place = self.actx.engine, self.actx.name, place_of(self.actx)
+        kept = f"{place.prefix}-before-restore-{stamp()}.sql"
+        keep = commands.mysql_keep_aside(engine, container, self.user, self.db, place, kept)
+        kept_result = await self.transport.run(self.host, keep, check=False)
+        if not kept_result.ok:
+            why = _tail(kept_result.stderr)
+            raise BackupError(f"{self.host}: cannot keep database {self.db} aside before the "
+                              f"restore ({why}); nothing was changed")  # fmt: skip
+        emptied, why = await self.run_killing(*self.empty(self.db))
+        if emptied:
+            loaded, why = await self.load(file)
+            if loaded:
+                return (f"{file} restored into {self.db}; the data before is kept as {kept} "
+                        "beside the backups")  # fmt: skip
+        back = (await self.run_killing(*self.empty(self.db)))[0] and (await self.load(kept))[0]
         where = "was put back as it was" if back else f"may be partly loaded; it is in {kept}"
-        raise BackupError(f"{host}: {file} did not load ({why}); database {db} {where} "
-                          "(beside the backups)")  # fmt: skip
-    return (f"{file} restored into {db}; the data before is kept as {kept} beside the "
-            "backups")  # fmt: skip
-
-
-def reset_sql(db: str, charset: str, collate: str) -> list[str]:
-    return [f"DROP DATABASE IF EXISTS `{_my_id(db)}`",
-            f"CREATE DATABASE `{_my_id(db)}` CHARACTER SET {charset}{collate}"]  # fmt: skip
+        raise BackupError(f"{self.host}: {file} did not load ({why}); database {self.db} "
+                          f"{where} (beside the backups)")  # fmt: skip
 
 
 def _tail(stderr: str) -> str:

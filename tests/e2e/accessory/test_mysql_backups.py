@@ -16,7 +16,7 @@ from dockyard.lab.build_db import ensure_db_images
 from .conftest import ssh
 from .harness import backup_name, dockyard, ok
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("docker_only")]
 ROOT_PASSWORD = "root-s3cret-never-shown"
 BACKUPS = ".dockyard/backups/mshop-db"
 

@@ -126,10 +126,14 @@ def list_backups(place: BackupPlace) -> Raw:
     )
 
 
-def checksum(place: BackupPlace, file: str, *, beside_work: bool = False) -> Cmd:
-    """The file's sha256; `beside_work`: at the lowest CPU priority, so that reading it while a
-    restore loads the same file takes no CPU from the load."""
-    return cmd(*(["nice", "-n", "19"] if beside_work else []), "sha256sum", place.path(file))
+def checksum(place: BackupPlace, file: str, *, beside_work: bool = False) -> Raw:
+    """The file's sha256 (openssl's where the host has it: a fifth of sha256sum's CPU time);
+    `beside_work`: at the lowest CPU priority, so that reading it while a restore loads the same
+    file takes no CPU from the load."""
+    nice = "nice -n 19 " if beside_work else ""
+    path = host_path(place, file)
+    return Raw(f"if command -v openssl > /dev/null 2>&1; then {nice}openssl dgst -sha256 -r "
+               f"{path}; else {nice}sha256sum {path}; fi")  # fmt: skip
 
 
 # --- Postgres ----------------------------------------------------------------------------------

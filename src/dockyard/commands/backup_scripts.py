@@ -27,7 +27,13 @@ fail() {
   echo "backup failed: $*" >&2
   exit 1
 }
-# each dump writes to stdout: tee keeps it and sha256sum reads it on the way (no second read)
+# each dump writes to stdout: tee keeps it and the digest reads it on the way (no second read);
+# openssl's sha256 where the image has it (it uses the CPU's SHA instructions: a seventh of the
+# CPU time of busybox's sha256sum, which the dump itself needs), else sha256sum
+digest() {
+  if command -v openssl > /dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi |
+    cut -d' ' -f1
+}
 dump_postgres() {
   PGPASSWORD="${POSTGRES_PASSWORD:-}" pg_dump -h "$DB_HOST" -U "$PG_USER" -Fc "$PG_DB"
 }
@@ -56,7 +62,8 @@ plain() {  # the dump as written, decrypted when there is a key
 check_redis() { [ "$(plain | head -c 5)" = REDIS ] || fail "the dump is not an RDB file"; }
 check_postgres() { :; }
 check_mysql() {  # the dump tool ends a whole dump with this line
-  plain | tail -c 200 | grep -q '^-- Dump completed' || fail "the dump is incomplete"
+  if [ -z "${DOCKYARD_BACKUP_KEY:-}" ]; then tail -c 200 "$tmp"; else plain | tail -c 200; fi |
+    grep -q '^-- Dump completed' || fail "the dump is incomplete"
 }
 check_volume() {
   plain | gzip -t 2>/dev/null || fail "the archive is damaged"
@@ -75,11 +82,11 @@ encrypt() {  # with a key, nothing but ciphertext reaches the disk
 }
 if [ -n "${DOCKYARD_BACKUP_KEY:-}" ]; then
   { { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | encrypt | tee "$tmp" 2> "$t.tee"
-    echo $? > "$t.teed"; } | sha256sum | cut -d' ' -f1 > "$t.sum"
+    echo $? > "$t.teed"; } | digest > "$t.sum"
 else  # no extra stage in the pipe
   echo 0 > "$t.enc"
   { { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | tee "$tmp" 2> "$t.tee"
-    echo $? > "$t.teed"; } | sha256sum | cut -d' ' -f1 > "$t.sum"
+    echo $? > "$t.teed"; } | digest > "$t.sum"
 fi
 if [ "$(cat "$t.enc" 2>/dev/null)" != 0 ]; then
   out=$(cat "$t.encerr" 2>/dev/null); rm -f "$t".*

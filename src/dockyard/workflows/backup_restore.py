@@ -60,7 +60,13 @@ async def restore(
     if place.settings.kind == "postgres":
         return await restore_postgres(transport, host, actx, name, force)
     entry = pick(await listing(transport, host, actx), name, host)
-    await check_sum(transport, host, place, entry)
+
+    async def checked() -> None:
+        await check_sum(transport, host, place, entry)
+
+    if place.settings.kind == "mysql" and not entry.encrypted:
+        return await restore_mysql(transport, host, actx, entry.file, force, checked)
+    await checked()
     async with plain_copy(transport, host, actx, entry) as file:
         if place.settings.kind == "mysql":
             done = await restore_mysql(transport, host, actx, file, force)
@@ -204,16 +210,19 @@ def mysql_names(actx: AccessoryContext) -> tuple[str, str]:
 
 
 async def restore_mysql(
-    transport: Transport, host: str, actx: AccessoryContext, file: str, force: bool
+    transport: Transport,
+    host: str,
+    actx: AccessoryContext,
+    file: str,
+    force: bool,
+    checked: Callable[[], Awaitable[None]] | None = None,
 ) -> str:
-    """The checks, then the current data aside: its tables moved into a new database by one
-    RENAME TABLE when the database holds nothing but tables (and the user may create a
-    database), else dumped beside the backups; then the backup loads into the emptied one."""
+    """The checks (`checked`, the dump's last line, the sessions) at the same time, then the
+    current data aside: its tables moved into a new database by one RENAME TABLE when the
+    database holds nothing but tables (and the user may create a database), else dumped beside
+    the backups; then the backup loads into the emptied database."""
     engine, container, place = actx.engine, actx.name, place_of(actx)
     user, db = mysql_names(actx)
-    if not (await transport.run(host, commands.mysql_dump_complete(place, file), check=False)).ok:
-        raise BackupError(f"{host}: {file} is incomplete (it does not end with `-- Dump "
-                          "completed`); nothing was changed, use another backup")  # fmt: skip
     lit = _my_lit(db)
     ask = commands.mysql_sql(engine, container, user,
         "SELECT GROUP_CONCAT(ID) FROM information_schema.PROCESSLIST WHERE DB = "
@@ -226,7 +235,21 @@ async def restore_mysql(
         f" + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '{lit}')",
         "SELECT JSON_ARRAYAGG(TABLE_NAME) FROM information_schema.TABLES WHERE "
         f"TABLE_SCHEMA = '{lit}' AND TABLE_TYPE = 'BASE TABLE'")  # fmt: skip
-    asked = await transport.run(host, ask, check=False)
+    check_done, whole, asked = await asyncio.gather(
+        checked() if checked else asyncio.sleep(0),
+        transport.run(host, commands.mysql_dump_complete(place, file), check=False),
+        transport.run(host, ask, check=False),
+        return_exceptions=True,
+    )
+    if isinstance(check_done, BaseException):
+        raise check_done
+    if isinstance(whole, BaseException):
+        raise whole
+    if isinstance(asked, BaseException):
+        raise asked
+    if not whole.ok:
+        raise BackupError(f"{host}: {file} is incomplete (it does not end with `-- Dump "
+                          "completed`); nothing was changed, use another backup")  # fmt: skip
     if not asked.ok:
         raise BackupError(f"{host}: cannot reach {db} in {container} ({_tail(asked.stderr)}); "
                           "nothing was changed")  # fmt: skip

@@ -83,10 +83,14 @@ encrypt() {  # with a key, nothing but ciphertext reaches the disk
 if [ -n "${DOCKYARD_BACKUP_KEY:-}" ]; then
   { { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | encrypt | tee "$tmp" 2> "$t.tee"
     echo $? > "$t.teed"; } | digest > "$t.sum"
-else  # no extra stage in the pipe
-  echo 0 > "$t.enc"
-  { { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | tee "$tmp" 2> "$t.tee"
-    echo $? > "$t.teed"; } | digest > "$t.sum"
+else  # the dump writes the file itself, and the digest reads it back from the page cache: a
+  # 225 MB mariadb-dump took 2.1 s into a file, 3.2 s through busybox's tee and the digest
+  echo 0 > "$t.enc"; echo 0 > "$t.teed"
+  dump_$KIND > "$tmp" 2> "$t.err"; echo $? > "$t.dump"
+  if [ "$(cat "$t.dump")" = 0 ]; then  # the disk writes while the CPU hashes
+    sync "$tmp" 2> /dev/null & flushing=$!
+    digest < "$tmp" > "$t.sum"; wait "$flushing"
+  fi
 fi
 if [ "$(cat "$t.enc" 2>/dev/null)" != 0 ]; then
   out=$(cat "$t.encerr" 2>/dev/null); rm -f "$t".*
@@ -100,9 +104,16 @@ if [ "$(cat "$t.teed" 2>/dev/null)" != 0 ]; then  # busybox tee says only "I/O e
 fi
 if [ "$(cat "$t.dump" 2>/dev/null)" != 0 ]; then
   out=$(cat "$t.err" 2>/dev/null); rm -f "$t".*
+  free=$(df -k "$dir" | awk 'NR == 2 { print $4 }')  # with the partial file still there
+  if [ -n "$free" ] && [ "$free" -lt 64 ]; then
+    rm -f "$tmp"; free=$(df -k "$dir" | awk 'NR == 2 { print $4 }')
+    fail "writing the dump into the backup directory failed, is its disk full? (${free:-?} KB" \
+      "free now): $out"
+  fi
   fail "${out:-the dump failed}"
 fi
 sum=$(cat "$t.sum"); rm -f "$t".*
+[ -n "$sum" ] || fail "cannot read the dump back for its sha256"
 [ -s "$tmp" ] || fail "the dump is empty"
 encrypted=false
 [ -z "${DOCKYARD_BACKUP_KEY:-}" ] || encrypted=true

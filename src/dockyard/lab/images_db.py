@@ -219,7 +219,8 @@ def postgres_image(files: list[ImageFile], bin_dir: str) -> ImageSpec:
         Entry("root/var/lib/postgresql", 0o755),
         Entry("root/var/run/postgresql", 0o2775),
     ]
-    env = f"PATH={bin_dir}:/usr/local/bin:/usr/bin:/bin PGDATA=/var/lib/postgresql/data TZ=UTC LANG=C"
+    path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
+    env = f"PATH={path} PGDATA=/var/lib/postgresql/data TZ=UTC LANG=C"
     dirs = ["/usr/local/bin", "/var/lib", "/var/run", "/bin"]
     return _image(
         "postgres", POSTGRES_REPOSITORY, POSTGRES_TAG, files, extra,

@@ -8,7 +8,7 @@ packages=(
   openssh-server openssh-client          # sshd per lab server, ssh for `app exec -i`
   iproute2 nftables util-linux procps    # namespaces, veths, the lab's firewall guard
   ruby                                   # renders ERB beyond what dockyard renders natively
-  postgresql-15 redis-server openssl     # the lab's Postgres and Redis images, encrypted backups
+  postgresql-15 mariadb-server redis-server openssl  # the lab's database images; encrypted backups
   curl ca-certificates                   # S3 backup targets: curl --aws-sigv4 in those images
   git                                    # builds ship a clean copy of HEAD (git archive)
 )

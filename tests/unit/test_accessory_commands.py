@@ -117,3 +117,18 @@ def test_cmd_is_split_as_a_shell_would() -> None:
         .render()
         .endswith("img sh -c 'sleep 1; echo done'")
     )
+
+
+def test_details_show_the_state_as_docker_says_it_on_both_engines() -> None:
+    from dockyard.facts.accessory import details_line
+
+    docker = "shop-db\trunning\tUp 3 seconds\tpostgres:15\t127.0.0.1:5432->5432/tcp"
+    podman = "shop-db\tUp 3 seconds ago\tUp 3 seconds ago\tpostgres:15\t127.0.0.1:5432->5432/tcp"
+    assert (
+        details_line(docker)
+        == "shop-db  running  Up 3 seconds  postgres:15  127.0.0.1:5432->5432/tcp"
+    )
+    assert details_line(podman).startswith("shop-db  running  Up 3 seconds ago  postgres:15")
+    assert details_line("c\tExited (0) 1 second ago\tExited (0) 1 second ago\tr\t") == (
+        "c  exited  Exited (0) 1 second ago  r  "
+    )

@@ -1,9 +1,13 @@
 """Exact renders of the backup commands."""
 
+import subprocess
+from pathlib import Path
+
 from dockyard.backups.settings import BackupSettings
 from dockyard.commands import backup
 from dockyard.config.model import Env
 from dockyard.config.settings import Accessory
+from dockyard.facts.backup import parse_table_counts
 from dockyard.plan.backup_schedule import parse_cron
 
 
@@ -39,10 +43,13 @@ def test_backup_container_runs_the_accessory_image_with_its_env_and_the_schedule
 def test_an_absolute_target_directory_is_used_as_given() -> None:
     assert place("/var/backups/db").mount("/backups", ":ro") == "/var/backups/db:/backups:ro"
     assert backup.checksum(place("/var/backups/db"), "f.pgdump").render() == (
-        "sha256sum /var/backups/db/f.pgdump"
+        "if command -v openssl > /dev/null 2>&1; then openssl dgst -sha256 -r "
+        "'/var/backups/db/f.pgdump'; else sha256sum '/var/backups/db/f.pgdump'; fi"
     )
-    assert backup.checksum(place(), "f.pgdump").render() == (
-        'sha256sum "$HOME/.dockyard/backups/shop-db/f.pgdump"'
+    assert backup.checksum(place(), "f.pgdump", beside_work=True).render() == (
+        "if command -v openssl > /dev/null 2>&1; then nice -n 19 openssl dgst -sha256 -r "
+        '"$HOME/.dockyard/backups/shop-db/f.pgdump"; else nice -n 19 sha256sum '
+        '"$HOME/.dockyard/backups/shop-db/f.pgdump"; fi'
     )
 
 
@@ -99,3 +106,45 @@ def test_volume_restore_keeps_the_current_files_before_deleting_any() -> None:
     assert (
         "--volumes-from shop-up:ro" in backup.run_backup_container("docker", volume, None).render()
     )
+
+
+def test_mysql_settings_reach_the_script_under_their_own_names() -> None:
+    db = Accessory(name="db", service_name="shop-db", image="mariadb:10.11", hosts=("h",))
+    settings = BackupSettings("db", "mysql", database="app", user="shop")
+    env = backup.script_env(backup.BackupPlace(db, settings))
+    assert (env["KIND"], env["EXT"], env["MY_DB"], env["MY_USER"]) == (
+        "mysql",
+        "sql",
+        "app",
+        "shop",
+    )
+    assert "PG_DB" not in env
+
+
+MARIADB_DUMP = r"""CREATE TABLE `orders` (
+  `id` int(11) NOT NULL,
+  `item` text DEFAULT NULL
+);
+INSERT INTO `orders` VALUES
+(1,'it\'s (a),(b)'),
+(2,'line\nbreak \\'),
+(3,NULL);
+CREATE TABLE `empty_one` (
+  `id` int(11) DEFAULT NULL
+);
+CREATE TABLE `wide` (`id` int);
+INSERT INTO `wide` VALUES (1),(2),(3),(4);
+INSERT INTO `wide` VALUES (5);
+/*!50003 TRIGGER t AFTER DELETE ON orders FOR EACH ROW INSERT INTO log VALUES (OLD.id) */;;
+-- Dump completed on 2026-11-22 22:00:00
+"""
+
+
+def test_the_dump_row_counts_read_both_insert_layouts(tmp_path: Path) -> None:
+    """The awk program verify runs in the accessory's image (busybox awk), on a dump with rows
+    on one line and a row per line, strings holding `),(`, quotes and backslashes."""
+    dump = tmp_path / "d.sql"
+    dump.write_text(MARIADB_DUMP)
+    out = subprocess.run(["busybox", "awk", backup.MY_DUMP_COUNTS_AWK, str(dump)],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert parse_table_counts(out) == {"orders": 3, "empty_one": 0, "wide": 5}

@@ -62,6 +62,13 @@ def test_volume_backups_name_their_directories() -> None:
     assert (found["files"].paths, found["files"].extension) == (("/srv/up", "/etc/x"), "tar.gz")
 
 
+@pytest.mark.parametrize("kind", ["mysql", "mariadb"])
+def test_mysql_and_mariadb_are_one_kind(kind: str) -> None:
+    found = backups_from_raw({"x-dockyard": {"backups": {"db": {"kind": kind, "user": "app"}}}},
+                             ("db",))  # fmt: skip
+    assert (found["db"].kind, found["db"].extension, found["db"].user) == ("mysql", "sql", "app")
+
+
 def test_no_section_is_no_backups() -> None:
     assert backups_from_raw({}, ("db",)) == {}
 
@@ -70,8 +77,8 @@ def test_no_section_is_no_backups() -> None:
     ("raw", "key", "message"),
     [
         ({"web": {"kind": "postgres"}}, "x-dockyard/backups/web", "no accessory named web"),
-        ({"db": {"kind": "oracle"}}, "x-dockyard/backups/db/kind", "one of postgres, redis"),
-        ({"db": {"kind": "mysql"}}, "x-dockyard/backups/db/kind", "mysql are not built yet"),
+        ({"db": {"kind": "oracle"}}, "x-dockyard/backups/db/kind",
+         "one of postgres, mysql, redis, volume (or mariadb)"),
         ({"db": {"kind": "postgres", "keep": 0}}, "x-dockyard/backups/db/keep", "at least 1"),
         ({"db": {"kind": "postgres", "schedule": "0 25 * * *"}},
          "x-dockyard/backups/db/schedule", "hour: 25 is outside 0-23"),

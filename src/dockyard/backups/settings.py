@@ -3,7 +3,7 @@
     x-dockyard:
       backups:
         db:                          # an accessory's name
-          kind: postgres             # postgres | redis
+          kind: postgres             # postgres | mysql (or mariadb) | redis | volume
           schedule: "0 3 * * *"      # cron syntax (UTC); none: only `accessory backup`
           keep: 7                    # newest backups kept (default 7)
           max_age: 30d               # also delete backups older than this (m, h, d); optional
@@ -17,14 +17,18 @@
               access_key_id: S3_ACCESS_KEY_ID          # secrets, by name
               secret_access_key: S3_SECRET_ACCESS_KEY
               path_style: true           # default true (self-hosted stores); false: virtual-hosted
-          database: app              # postgres: default POSTGRES_DB, else POSTGRES_USER
-          user: app                  # postgres: default POSTGRES_USER, else postgres
+          database: app              # postgres: default POSTGRES_DB, else POSTGRES_USER;
+                                     # mysql: default MARIADB_DATABASE, else MYSQL_DATABASE
+          user: app                  # postgres: default POSTGRES_USER, else postgres;
+                                     # mysql: default root
           paths: [/var/lib/app]      # volume: directories in the accessory's container
           encryption_key: BACKUP_KEY # a secret: backups are encrypted (openssl AES-256-CBC,
                                      # PBKDF2) before they touch the disk
 
-The credentials are the accessory's own env (POSTGRES_PASSWORD, REDIS_PASSWORD): the backup
-container gets the accessory's env file. Kamal ignores `x-` keys, so the config stays Kamal's.
+The credentials are the accessory's own env (POSTGRES_PASSWORD; MARIADB_ROOT_PASSWORD or
+MYSQL_ROOT_PASSWORD, or MARIADB_PASSWORD or MYSQL_PASSWORD for another user; REDIS_PASSWORD):
+the backup container gets the accessory's env file. Kamal ignores `x-` keys, so the config
+stays Kamal's.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ from typing import Any
 from dockyard.errors import ConfigError
 from dockyard.plan.backup_schedule import CronSchedule, parse_cron
 
-KINDS = ("postgres", "redis", "volume")
-NOT_BUILT_KINDS = ("mysql", "mariadb")
+KINDS = ("postgres", "mysql", "redis", "volume")
+ALIASES = {"mariadb": "mysql"}  # one kind, both names Kamal users write
 KEYS = (
     "kind",
     "schedule",
@@ -60,7 +64,7 @@ _PREFIX = re.compile(r"\A[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/?\Z")
 _REGION = re.compile(r"\A[a-z0-9-]{1,40}\Z")
 _AGE = re.compile(r"\A(\d+)([mhd])\Z")
 _AGE_UNITS = {"m": 60, "h": 3600, "d": 86400}
-EXTENSIONS = {"postgres": "pgdump", "redis": "rdb", "volume": "tar.gz"}
+EXTENSIONS = {"postgres": "pgdump", "mysql": "sql", "redis": "rdb", "volume": "tar.gz"}
 _SAFE_PATH = re.compile(r"\A(/[A-Za-z0-9._-]+)+\Z")
 
 
@@ -137,11 +141,9 @@ def backup_settings(name: str, raw: Any, path: str) -> BackupSettings:
     if unknown:
         raise ConfigError(f"unknown key: {unknown[0]} (known: {', '.join(KEYS)})", key=path)
     kind = raw.get("kind")
-    if kind in NOT_BUILT_KINDS:
-        raise ConfigError(f"backups of kind {kind} are not built yet; kinds: postgres, redis, "
-                          "volume", key=f"{path}/kind")  # fmt: skip
+    kind = ALIASES.get(kind, kind) if isinstance(kind, str) else kind
     if kind not in KINDS:
-        raise ConfigError(f"should be one of {', '.join(KINDS)}", key=f"{path}/kind")
+        raise ConfigError(f"should be one of {', '.join(KINDS)} (or mariadb)", key=f"{path}/kind")
     schedule = raw.get("schedule")
     keep = raw.get("keep", 7)
     if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:

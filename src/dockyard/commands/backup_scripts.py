@@ -29,9 +29,26 @@ fail() {
   echo "backup failed: $*" >&2
   exit 1
 }
-# each dump writes to stdout: tee keeps it and sha256sum reads it on the way (no second read)
+# each dump writes to stdout: tee keeps it and the digest reads it on the way (no second read);
+# openssl's sha256 where the image has it (it uses the CPU's SHA instructions: a seventh of the
+# CPU time of busybox's sha256sum, which the dump itself needs), else sha256sum
+digest() {
+  if command -v openssl > /dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi |
+    cut -d' ' -f1
+}
 dump_postgres() {
   PGPASSWORD="${POSTGRES_PASSWORD:-}" pg_dump -h "$DB_HOST" -U "$PG_USER" -Fc "$PG_DB"
+}
+dump_mysql() {  # one consistent snapshot (InnoDB), with routines, triggers and events
+  [ -n "$MY_DB" ] || { echo "no database to dump: set MARIADB_DATABASE (or MYSQL_DATABASE)" \
+    "in the accessory's env, or x-dockyard/backups/<name>/database"; return 1; } >&2
+  tool=mariadb-dump; command -v $tool > /dev/null 2>&1 || tool=mysqldump
+  MYSQL_PWD="$(my_password)" $tool -h "$DB_HOST" -u "$MY_USER" --single-transaction --quick \
+    --routines --triggers --events "$MY_DB"
+}
+my_password() {  # root's, or the other user's, as the official images' entrypoints name them
+  if [ "$MY_USER" = root ]; then printf '%s' "${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}"
+  else printf '%s' "${MARIADB_PASSWORD:-${MYSQL_PASSWORD:-}}"; fi
 }
 dump_redis() {  # its progress lines go to stderr; an empty REDISCLI_AUTH would fail AUTH
   if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi
@@ -46,12 +63,18 @@ plain() {  # the dump as written, decrypted when there is a key
 }
 check_redis() { [ "$(plain | head -c 5)" = REDIS ] || fail "the dump is not an RDB file"; }
 check_postgres() { :; }
+check_mysql() {  # the dump tool ends a whole dump with this line
+  if [ -z "${DOCKYARD_BACKUP_KEY:-}" ]; then tail -c 200 "$tmp"; else plain | tail -c 200; fi |
+    grep -q '^-- Dump completed' || fail "the dump is incomplete"
+}
 check_volume() {
   plain | gzip -t 2>/dev/null || fail "the archive is damaged"
   entries=$(plain | tar -tzf - | wc -l | tr -d ' ')
 }
 : "${PG_USER:=${POSTGRES_USER:-postgres}}"
 : "${PG_DB:=${POSTGRES_DB:-$PG_USER}}"
+: "${MY_USER:=root}"
+: "${MY_DB:=${MARIADB_DATABASE:-${MYSQL_DATABASE:-}}}"
 entries=0
 [ -d "$dir" ] && [ -w "$dir" ] || fail "$dir is not a writable directory"
 t="/tmp/.dockyard-backup-$$"  # not in $dir: that disk may be the full one
@@ -61,11 +84,15 @@ encrypt() {  # with a key, nothing but ciphertext reaches the disk
 }
 if [ -n "${DOCKYARD_BACKUP_KEY:-}" ]; then
   { { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | encrypt | tee "$tmp" 2> "$t.tee"
-    echo $? > "$t.teed"; } | sha256sum | cut -d' ' -f1 > "$t.sum"
-else  # no extra stage in the pipe
-  echo 0 > "$t.enc"
-  { { dump_$KIND 2> "$t.err"; echo $? > "$t.dump"; } | tee "$tmp" 2> "$t.tee"
-    echo $? > "$t.teed"; } | sha256sum | cut -d' ' -f1 > "$t.sum"
+    echo $? > "$t.teed"; } | digest > "$t.sum"
+else  # the dump writes the file itself, and the digest reads it back from the page cache: a
+  # 225 MB mariadb-dump took 2.1 s into a file, 3.2 s through busybox's tee and the digest
+  echo 0 > "$t.enc"; echo 0 > "$t.teed"
+  dump_$KIND > "$tmp" 2> "$t.err"; echo $? > "$t.dump"
+  if [ "$(cat "$t.dump")" = 0 ]; then  # the disk writes while the CPU hashes
+    sync "$tmp" 2> /dev/null & flushing=$!
+    digest < "$tmp" > "$t.sum"; wait "$flushing"
+  fi
 fi
 if [ "$(cat "$t.enc" 2>/dev/null)" != 0 ]; then
   out=$(cat "$t.encerr" 2>/dev/null); rm -f "$t".*
@@ -79,9 +106,16 @@ if [ "$(cat "$t.teed" 2>/dev/null)" != 0 ]; then  # busybox tee says only "I/O e
 fi
 if [ "$(cat "$t.dump" 2>/dev/null)" != 0 ]; then
   out=$(cat "$t.err" 2>/dev/null); rm -f "$t".*
+  free=$(df -k "$dir" | awk 'NR == 2 { print $4 }')  # with the partial file still there
+  if [ -n "$free" ] && [ "$free" -lt 64 ]; then
+    rm -f "$tmp"; free=$(df -k "$dir" | awk 'NR == 2 { print $4 }')
+    fail "writing the dump into the backup directory failed, is its disk full? (${free:-?} KB" \
+      "free now): $out"
+  fi
   fail "${out:-the dump failed}"
 fi
 sum=$(cat "$t.sum"); rm -f "$t".*
+[ -n "$sum" ] || fail "cannot read the dump back for its sha256"
 [ -s "$tmp" ] || fail "the dump is empty"
 encrypted=false
 [ -z "${DOCKYARD_BACKUP_KEY:-}" ] || encrypted=true

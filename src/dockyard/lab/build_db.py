@@ -1,6 +1,6 @@
-"""Build the lab's Postgres and Redis images from Debian's packages on this machine.
+"""Build the lab's Postgres, MariaDB and Redis images from Debian's packages on this machine.
 
-    ensure_db_images(lab) -> {"postgres": ref, "redis": ref}
+    ensure_db_images(lab) -> {"postgres": ref, "mariadb": ref, "redis": ref}
 
 The files are the packages' binaries, the libraries `ldd` says they load (and the ones their
 plugins load), and Postgres's share directory; the image is built on the lab's builder host and
@@ -25,12 +25,22 @@ POSTGRES_BINARIES = (
     "postgres", "initdb", "pg_ctl", "pg_dump", "pg_restore", "pg_isready", "psql", "pg_dumpall",
 )  # fmt: skip
 REDIS_BINARIES = ("/usr/bin/redis-check-rdb", "/usr/bin/redis-cli")
+MARIADB_BINARIES = (
+    "/usr/sbin/mariadbd", "/usr/bin/mariadb", "/usr/bin/mariadb-dump", "/usr/bin/mariadb-admin",
+    "/usr/bin/my_print_defaults", "/usr/bin/resolveip",
+)  # fmt: skip
+MARIADB_SCRIPTS = ("/usr/bin/mariadb-install-db",)
+# the names the official images also answer to
+MARIADB_ALIASES = {"mysql": "mariadb", "mysqldump": "mariadb-dump", "mysqladmin": "mariadb-admin",
+                   "mysqld": "mariadbd"}  # fmt: skip
 # encrypted backups: openssl enc (the accessory image runs the backup script)
 OPENSSL = ("/usr/bin/openssl", "/usr/lib/ssl/openssl.cnf")
 # S3 targets: curl (7.75+, --aws-sigv4) and the CA bundle for https stores
 CURL = ("/usr/bin/curl", "/etc/ssl/certs/ca-certificates.crt")
 LOADER = "/lib64/ld-linux-x86-64.so.2"
-PACKAGES_HINT = "install Debian's postgresql-15 and redis-server (scripts/install-system.sh)"
+PACKAGES_HINT = (
+    "install Debian's postgresql-15, mariadb-server and redis-server (scripts/install-system.sh)"
+)
 _LDD_LINE = re.compile(r"=>\s+(\S+)\s+\(|^\s*(/\S+)\s+\(")
 
 
@@ -87,6 +97,30 @@ def _need(paths: tuple[str, ...]) -> None:
                        "ca-certificates (scripts/install-system.sh)")  # fmt: skip
 
 
+def mariadb_files() -> list[images_db.ImageFile]:
+    missing = [p for p in (*MARIADB_BINARIES, *MARIADB_SCRIPTS) if not os.path.isfile(p)]
+    if missing:
+        raise LabError(f"the lab's MariaDB image needs {missing[0]}; {PACKAGES_HINT}")
+    # the SQL that makes the system tables, the error messages and character sets; not the
+    # other languages' messages
+    share = [p for p in _tree("/usr/share/mysql") if p.count("/") == 4 or "/english/" in p
+             or "/charsets/" in p]  # fmt: skip
+    zones = ["/usr/share/zoneinfo/UTC", "/usr/share/zoneinfo/Etc/UTC"]
+    libraries = libraries_of([*MARIADB_BINARIES, OPENSSL[0]])
+    every = {*MARIADB_BINARIES, *MARIADB_SCRIPTS, *share, *zones, *libraries, *OPENSSL}
+    return _with_modes({*every, LOADER, BUSYBOX})
+
+
+def mariadb_image() -> imgs.ImageSpec:
+    image = images_db.mariadb_image(mariadb_files())
+    aliases = [
+        imgs.Entry(f"root/usr/{'sbin' if new == 'mariadbd' else 'bin'}/{old}", 0o755,
+                   source=f"/usr/{'sbin' if new == 'mariadbd' else 'bin'}/{new}")
+        for old, new in MARIADB_ALIASES.items()
+    ]  # fmt: skip
+    return imgs.ImageSpec(image.key, image.repository, image.tags, (*image.entries, *aliases))
+
+
 def db_images() -> list[imgs.ImageSpec]:
     postgres = images_db.postgres_image(postgres_files(), f"{POSTGRES_HOME}/bin")
     redis = images_db.redis_image(redis_files())
@@ -97,7 +131,7 @@ def db_images() -> list[imgs.ImageSpec]:
         redis.tags,
         (*redis.entries, imgs.Entry("root/usr/bin/redis-server", 0o755, source=REDIS_BINARIES[0])),
     )
-    return [postgres, redis]
+    return [postgres, mariadb_image(), redis]
 
 
 def ensure_db_images(lab: LabInfo) -> dict[str, str]:
@@ -108,4 +142,5 @@ def ensure_db_images(lab: LabInfo) -> dict[str, str]:
     return {
         "postgres": imgs.reference(images_db.POSTGRES_REPOSITORY, images_db.POSTGRES_TAG),
         "redis": imgs.reference(images_db.REDIS_REPOSITORY, images_db.REDIS_TAG),
+        "mariadb": imgs.reference(images_db.MARIADB_REPOSITORY, images_db.MARIADB_TAG),
     }

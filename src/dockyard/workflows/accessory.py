@@ -23,7 +23,7 @@ from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.errors import ConfigError, DockyardError
-from dockyard.facts.accessory import parse_container_state
+from dockyard.facts.accessory import details_line, parse_container_state
 from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
 from dockyard.ssh.transport import Transport
 from dockyard.workflows import accessory_proxy as proxying
@@ -195,14 +195,7 @@ async def remove_on_host(transport: Transport, host: str, ctx: AccessoryContext)
 
 async def details_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> list[str]:
     out = (await transport.run(host, commands.details(ctx.engine, ctx.name))).stdout
-    return [_columns(line) for line in out.splitlines() if line.strip()]
-
-
-def _columns(line: str) -> str:
-    """Tab-separated fields, two spaces apart; Podman's State repeats its Status: shown once."""
-    fields = line.split("\t")
-    shown = [f for i, f in enumerate(fields) if i == 0 or f != fields[i - 1]]
-    return "  ".join(shown)
+    return [details_line(line) for line in out.splitlines() if line.strip()]
 
 
 def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:

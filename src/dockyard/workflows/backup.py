@@ -279,13 +279,15 @@ def pick(found: BackupListing, name: str | None, host: str) -> BackupEntry:
 
 
 async def check_sum(
-    transport: Transport, host: str, place: commands.BackupPlace, entry: BackupEntry
-) -> None:
+    transport: Transport, host: str, place: commands.BackupPlace, entry: BackupEntry,
+    *, beside_work: bool = False,
+) -> None:  # fmt: skip
     """The file is what the backup wrote: same sha256 (a truncated or damaged file is not)."""
     from dockyard.facts.backup import parse_sha256sum
 
     try:
-        out = (await transport.run(host, commands.checksum(place, entry.file))).stdout
+        step = commands.checksum(place, entry.file, beside_work=beside_work)
+        out = (await transport.run(host, step)).stdout
     except CommandFailed as error:
         raise BackupError(f"{host}: cannot read {entry.file}: {error}") from None
     if parse_sha256sum(out) != entry.sha256:

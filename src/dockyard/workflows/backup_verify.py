@@ -48,6 +48,8 @@ async def verify_file(
         try:
             if place.settings.kind == "postgres":
                 detail = await verify_postgres(transport, host, actx, file, throwaway)
+            elif place.settings.kind == "mysql":
+                detail = await verify_mysql(transport, host, actx, file, throwaway)
             elif place.settings.kind == "volume":
                 plain = replace(entry, file=file)
                 detail = await verify_volume(transport, host, actx, plain, throwaway)
@@ -96,6 +98,37 @@ async def verify_postgres(
         raise BackupError(f"{host}: verify FAILED for {file}: " + "; ".join(problems[:5]))
     rows = sum(recorded.values())
     return f"loaded into a throwaway Postgres; {len(recorded)} table(s), {rows} row(s) match"
+
+
+async def verify_mysql(
+    transport: Transport, host: str, actx: AccessoryContext, file: str, throwaway: str
+) -> str:
+    engine, place = actx.engine, place_of(actx)
+    password = tokens.token_hex(12)
+    env = {"MARIADB_ROOT_PASSWORD": password, "MYSQL_ROOT_PASSWORD": password}
+    started = commands.run_throwaway(engine, throwaway, actx.accessory.image, place, env)
+    await _must(transport, host, started, "the throwaway did not start", file)
+    recorded = parse_table_counts(await _must(transport, host, commands.mysql_dump_counts(
+        engine, throwaway, file), "the dump cannot be read", file))  # fmt: skip
+    await _must(transport, host, commands.wait_ready_mysql(engine, throwaway),
+                "the throwaway MySQL did not become ready", file)  # fmt: skip
+    create = commands.throwaway_mysql(engine, throwaway, "-e", f"CREATE DATABASE {VERIFY_USER}")
+    await _must(transport, host, create, "cannot create the database to load into", file)
+    load = commands.throwaway_mysql_load(engine, throwaway, VERIFY_USER, file)
+    await _must(transport, host, load, "the dump does not load", file)
+    ask = commands.throwaway_mysql(engine, throwaway, "-e", commands.MY_TABLE_COUNTS_SQL,
+                                   VERIFY_USER)  # fmt: skip
+    query = (await _must(transport, host, ask, "cannot list the tables", file)).strip()
+    restored: dict[str, int] = {}
+    if query and query != "NULL":
+        count = commands.throwaway_mysql(engine, throwaway, "-e", query, VERIFY_USER)
+        out = await _must(transport, host, count, "cannot count the rows", file)
+        restored = parse_table_counts(out.replace("\t", " "))
+    problems = count_differences(recorded, restored)
+    if problems:
+        raise BackupError(f"{host}: verify FAILED for {file}: " + "; ".join(problems[:5]))
+    rows = sum(recorded.values())
+    return f"loaded into a throwaway MySQL; {len(recorded)} table(s), {rows} row(s) match"
 
 
 async def verify_redis(

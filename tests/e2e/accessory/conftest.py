@@ -1,4 +1,8 @@
-"""One docker lab of one server for the accessory tests, with the Postgres and Redis images."""
+"""One lab of one server for the accessory tests, with the lab's database images: on Docker,
+then on Podman. Podman runs the core tests (boot, exec, logs, reboot, start/stop, Postgres backup,
+restore and verify, the faults); the slow or engine-neutral ones (`docker_only`) run on Docker
+only. The two labs share a name and subnet: pytest takes the Docker one down before the Podman
+one comes up."""
 
 from __future__ import annotations
 
@@ -18,18 +22,26 @@ from .harness import write_app
 NAME, SUBNET = "tacc", "10.207.0.0/24"
 
 
-@pytest.fixture(scope="package")
-def lab() -> Iterator[labs.LabInfo]:
-    reason = lab_unavailable("docker")
+@pytest.fixture(scope="package", params=["docker", "podman"])
+def lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
+    reason = lab_unavailable(request.param)
     if reason:
         pytest.skip(reason)
     labs.down(NAME)
-    info = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=1, engine="docker"))
+    info = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=1, engine=request.param))
     try:
         yield info
     finally:
         if not os.environ.get("DOCKYARD_KEEP_LAB"):
             labs.down(NAME)
+
+
+@pytest.fixture
+def docker_only(lab: labs.LabInfo) -> None:
+    """Tests that add little on a second engine for their time (the schedule's minutes, the full
+    disk, other kinds whose commands are the same on both)."""
+    if lab.engine != "docker":
+        pytest.skip("runs on Docker only (slow, or no engine-specific step)")
 
 
 @pytest.fixture(scope="package")

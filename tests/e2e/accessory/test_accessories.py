@@ -19,7 +19,7 @@ def test_boot_runs_both_accessories_with_their_settings(booted: Path, lab: labs.
     details = ok(booted, "accessory", "details", "all")
     assert f"{DB}  running" in details and f"{CACHE}  running" in details
     # the port is published on the server's loopback only
-    ports = ssh(lab, f"docker port {DB}").stdout
+    ports = ssh(lab, f"{lab.engine} port {DB}").stdout
     assert ports.strip() == "5432/tcp -> 127.0.0.1:5432"
     # secrets only in a 0600 env file, never on the command line
     env_file = ".kamal/apps/shop/env/accessories/db.env"

@@ -32,6 +32,7 @@ def test_postgres_backup_drop_restore_brings_the_rows_back(booted: Path) -> None
     assert kept.startswith("shop__before_restore_")
 
 
+@pytest.mark.usefixtures("docker_only")
 def test_redis_backup_flush_restore_brings_the_keys_back(booted: Path, lab: labs.LabInfo) -> None:
     redis(booted, "set", "greeting", "hello")
     redis(booted, "rpush", "queue", "a", "b", "c")
@@ -52,6 +53,7 @@ def test_redis_backup_flush_restore_brings_the_keys_back(booted: Path, lab: labs
     assert ".plain-" not in ssh(lab, "ls -a .dockyard/backups/shop-cache").stdout
 
 
+@pytest.mark.usefixtures("docker_only")
 def test_an_encrypted_backup_with_the_wrong_key_changes_nothing(
     booted: Path, lab: labs.LabInfo
 ) -> None:
@@ -73,7 +75,7 @@ def test_an_encrypted_backup_with_the_wrong_key_changes_nothing(
 def test_restore_refuses_while_the_app_is_connected(booted: Path, lab: labs.LabInfo) -> None:
     made = backup_name(ok(booted, "accessory", "backup", "db"))
     psql(booted, "insert into orders values (999999, 'after the backup')")
-    ssh(lab, "docker exec -d shop-db psql -U shop -d shop -c 'select pg_sleep(120)'")
+    ssh(lab, f"{lab.engine} exec -d shop-db psql -U shop -d shop -c 'select pg_sleep(120)'")
     time.sleep(1)
     done = dockyard(booted, "accessory", "restore", "db", made, "-y")
     assert done.returncode != 0
@@ -90,7 +92,7 @@ def test_verify_passes_on_a_good_backup(booted: Path, lab: labs.LabInfo) -> None
     out = ok(booted, "accessory", "verify", "db", made)
     assert f"{made} verified" in out and "5000 row(s) match" in out
     # the throwaway is gone
-    assert "verify" not in ssh(lab, "docker ps -a --format '{{.Names}}'").stdout
+    assert "verify" not in ssh(lab, f"{lab.engine} ps -a --format '{{{{.Names}}}}'").stdout
 
 
 def test_verify_fails_loudly_on_a_truncated_backup(booted: Path, lab: labs.LabInfo) -> None:
@@ -114,13 +116,14 @@ def test_verify_fails_loudly_on_a_truncated_backup(booted: Path, lab: labs.LabIn
     done = dockyard(booted, "accessory", "verify", "db", made)
     assert done.returncode != 0
     assert "verify FAILED" in done.stderr
-    assert "verify" not in ssh(lab, "docker ps -a --format '{{.Names}}'").stdout
+    assert "verify" not in ssh(lab, f"{lab.engine} ps -a --format '{{{{.Names}}}}'").stdout
     # and restore refuses it, leaving the database as it was
     done = dockyard(booted, "accessory", "restore", "db", made, "-y")
     assert done.returncode != 0 and "database shop is as it was" in done.stderr
     assert psql(booted, "select count(*) from orders") == "5000"
 
 
+@pytest.mark.usefixtures("docker_only")
 def test_a_failed_dump_keeps_every_good_backup(booted: Path, lab: labs.LabInfo) -> None:
     good = backup_name(ok(booted, "accessory", "backup", "db"))
     psql(booted, "alter user shop password 'changed'")  # the backup's password is now wrong
@@ -137,6 +140,7 @@ def test_a_failed_dump_keeps_every_good_backup(booted: Path, lab: labs.LabInfo) 
     assert "verified" in ok(booted, "accessory", "verify", "db", good)
 
 
+@pytest.mark.usefixtures("docker_only")
 def test_a_full_disk_fails_the_dump_and_leaves_no_partial_file(
     booted: Path, lab: labs.LabInfo
 ) -> None:
@@ -144,7 +148,7 @@ def test_a_full_disk_fails_the_dump_and_leaves_no_partial_file(
                  "from generate_series(1, 100000) g")  # fmt: skip
     # a small disk over the backup directory (the backups so far are under it, unharmed);
     # the backup container, made again by reboot, writes to it
-    ssh(lab, f"docker rm -f shop-db-backup && mount -t tmpfs -o size=256k tmpfs {BACKUPS}")
+    ssh(lab, f"{lab.engine} rm -f shop-db-backup && mount -t tmpfs -o size=256k tmpfs {BACKUPS}")
     try:
         ok(booted, "accessory", "reboot", "db")
         done = dockyard(booted, "accessory", "backup", "db")
@@ -155,12 +159,13 @@ def test_a_full_disk_fails_the_dump_and_leaves_no_partial_file(
         assert ssh(lab, f"ls -A {BACKUPS} | grep -v '^\\.last-failure$' | grep -v schedule"
                    " || true").stdout.strip() == ""  # fmt: skip
     finally:
-        ssh(lab, f"docker rm -f shop-db-backup; umount {BACKUPS}")
+        ssh(lab, f"{lab.engine} rm -f shop-db-backup; umount {BACKUPS}")
         ok(booted, "accessory", "reboot", "db")
         psql(booted, "drop table if exists bulk")
     assert ok(booted, "accessory", "backups", "db").count(".pgdump") >= 1
 
 
+@pytest.mark.usefixtures("docker_only")
 def test_the_schedule_backs_up_while_dockyard_is_away_and_keeps_three(
     booted: Path, lab: labs.LabInfo
 ) -> None:

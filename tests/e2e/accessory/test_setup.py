@@ -14,7 +14,7 @@ from ..cli import labelled_image
 from .conftest import ssh
 from .harness import dockyard
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("docker_only")]
 
 
 def write_kit(root: Path, lab: labs.LabInfo) -> Path:
@@ -72,7 +72,7 @@ def test_setup_boots_the_accessories_then_the_app_and_remove_takes_both(
     done = dockyard(kit, "setup", "-P", "--version", "v1")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.index("Booting accessories: cache") < done.stdout.index("Deploying kit")
-    names = ssh(lab, "docker ps --format '{{.Names}}'").stdout.split()
+    names = ssh(lab, f"{lab.engine} ps --format '{{{{.Names}}}}'").stdout.split()
     assert {"kit-cache", "kit-web-v1"} <= set(names)
     conn = http.client.HTTPConnection(lab.servers[0].ip, 80, timeout=10)
     try:
@@ -82,5 +82,7 @@ def test_setup_boots_the_accessories_then_the_app_and_remove_takes_both(
         conn.close()
     done = dockyard(kit, "remove", "-y")
     assert done.returncode == 0, done.stdout + done.stderr
-    left = ssh(lab, "docker ps -a --format '{{.Names}}'; test -e kit && echo data-left").stdout
+    left = ssh(
+        lab, f"{lab.engine} ps -a --format '{{{{.Names}}}}'; test -e kit && echo data-left"
+    ).stdout
     assert not [n for n in left.split() if n.startswith("kit")] and "data-left" not in left

@@ -11,7 +11,7 @@ from dockyard import lab as labs
 from .conftest import ssh
 from .harness import backup_name, dockyard, ok
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("docker_only")]
 
 
 def sh(root: Path, script: str) -> str:

@@ -46,3 +46,19 @@ def test_references_and_content_tags() -> None:
         "demo:ws": "registry.lab:5000/demo:ws",
         "proxy": "registry.lab:5000/caddy:2.11.7",
     }
+
+
+def test_the_database_images_find_openssl_for_encrypted_backups() -> None:
+    """The backup script runs in the accessory's own image and calls `openssl` by name: /usr/bin
+    (where the images hold it) must be on each image's PATH."""
+    from dockyard.lab import images_db
+
+    images = [
+        images_db.postgres_image([], "/usr/lib/postgresql/15/bin"),
+        images_db.mariadb_image([]),
+        images_db.redis_image([]),
+    ]
+    for image in images:
+        dockerfile = next(e.text for e in image.entries if e.path == "Dockerfile") or ""
+        path = dockerfile.split("ENV PATH=", 1)[1].split()[0].split(":")
+        assert "/usr/bin" in path, image.repository

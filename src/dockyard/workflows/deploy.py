@@ -125,12 +125,11 @@ async def _boot_groups(
         group_hooks = replace(hooks, hosts=tuple(h.host for h in group))
         await run_hook(Path(plan.hooks_path), "pre-app-boot", group_hooks, skip=options.skip_hooks)
         by_host = {h.host: h for h in group}
-        results = await on_hosts(
-            list(by_host),
-            lambda host, by_host=by_host: _boot_host(  # type: ignore[misc]
-                transport, plan, by_host[host], proxies, barrier, report, stops
-            ),
-        )
+
+        async def boot(host: str, by_host: dict[str, HostBoot] = by_host) -> list[Booted]:
+            return await _boot_host(transport, plan, by_host[host], proxies, barrier, report, stops)
+
+        results = await on_hosts(list(by_host), boot)
         booted += [b for host_booted in results.values() for b in host_booted]
         await run_hook(Path(plan.hooks_path), "post-app-boot", group_hooks, skip=options.skip_hooks)
         if plan.boot_wait and group is not plan.groups[-1]:
@@ -183,12 +182,12 @@ async def _finish(
         filters = app_commands.label_filters(plan.service, destination=plan.destination)
         steps.append(app_commands.remove_stopped(plan.engine, filters, plan.retain_containers))
         steps.append(prune_commands.dangling_images(plan.engine, plan.service))
-    releasing = lock is not None and lock.host == host
-    if lock is not None and releasing:
-        steps.append(lock.release_command())
+    releasing = lock if lock is not None and lock.host == host else None
+    if releasing is not None:
+        steps.append(releasing.release_command())
     await transport.run(host, all_of(*steps))
-    if lock is not None and releasing:
-        lock.released = True
+    if releasing is not None:
+        releasing.released = True
 
 
 async def _stop_replaced(transport: Transport, stops: dict[str, list[Command]]) -> None:

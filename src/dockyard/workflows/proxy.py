@@ -128,13 +128,11 @@ class ProxyController:
         write = (proxy_commands.route_file(route.name), route.to_json()) if route else None
         await self.converge(write)
 
-    async def converge(self, write: tuple[str, str] | None = None) -> list[AppRoute]:
+    async def converge(self, write: tuple[str, str] | None = None) -> None:
         """Make Caddy run the config derived from the route files (`write` (path, text) is
         saved first, in the same trip)."""
         path, data = write if write else (None, None)
-        state = await self.state(path, data)
-        await self._converge_from(state)
-        return (self._state or state).routes
+        await self._converge_from(await self.state(path, data))
 
     async def _converge_from(self, state: ProxyState) -> bool:
         """Load the config derived from these routes unless Caddy runs it already, until a

@@ -27,11 +27,15 @@ TRY_DURATION = "5s"
 HTTP_SERVER = "http"
 HTTPS_SERVER = "https"
 LIVE_DIR = f"{ADMIN_DIR}/live"  # which slot serves each route, as Caddy sees it
-SLOTS = ("a", "b")
 
 
 def other_slot(slot: str) -> str:
     return "b" if slot == "a" else "a"
+
+
+def live_flag(route_name: str) -> str:
+    """The file in the live directory whose presence means slot b serves this route."""
+    return f"{route_name}.b"
 
 
 def slot_alias(route_name: str, slot: str) -> str:
@@ -197,7 +201,7 @@ def _upstreams(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
     """The live slot's reverse proxy, chosen per request by the live file (see the top)."""
     if route.upstreams:
         return _reverse_proxy(route, settings, route.upstreams)
-    live_b = {"file": {"root": LIVE_DIR, "try_files": [f"{route.name}.b"]}}
+    live_b = {"file": {"root": LIVE_DIR, "try_files": [live_flag(route.name)]}}
     slot_b = _reverse_proxy(route, settings, [route.slot_upstream("b")])
     slot_a = _reverse_proxy(route, settings, [route.slot_upstream("a")])
     return {

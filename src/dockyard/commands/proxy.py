@@ -23,7 +23,7 @@ from dockyard.commands.base import (
     cmd,
     write_stdin,
 )
-from dockyard.commands.caddy_config import ADMIN_DIR
+from dockyard.commands.caddy_config import ADMIN_DIR, live_flag
 
 CONTAINER = "dockyard-proxy"
 STATE_DIR = ".dockyard/proxy"
@@ -96,5 +96,5 @@ def route_file(name: str) -> str:
 
 def set_live(route_name: str, slot: str) -> Cmd:
     """Make this slot the one that serves the route: atomic either way (see caddy_config)."""
-    flag = HomePath(f"{LIVE_DIR}/{route_name}.b")
+    flag = HomePath(f"{LIVE_DIR}/{live_flag(route_name)}")
     return cmd("touch", flag) if slot == "b" else cmd("rm", "-f", flag)

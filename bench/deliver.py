@@ -53,9 +53,10 @@ from typing import Any
 from _common import write_result
 
 from dockyard import lab as labs
-from dockyard.commands.base import Command, Secret, cmd
+from dockyard.commands.base import Command, cmd
 from dockyard.errors import Result
 from dockyard.lab.system import BUSYBOX
+from dockyard.redaction import Secret
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.options import SshOptions
 from dockyard.workflows.deliver import BuilderHost, deliver_by_ssh, push_to_registry

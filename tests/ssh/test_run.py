@@ -7,8 +7,9 @@ import logging
 
 import pytest
 
-from dockyard.commands.base import REDACTED, Raw, Secret, all_of, cmd
+from dockyard.commands.base import Raw, all_of, cmd
 from dockyard.errors import CommandFailed, CommandTimeout
+from dockyard.redaction import REDACTED, Secret
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.transport import Transport
 from tests.ssh.conftest import Sshd

@@ -1,4 +1,5 @@
-from dockyard.commands.base import Cmd, Raw, Secret, all_of, any_of, cmd, pipe, repeat
+from dockyard.commands.base import Cmd, Raw, all_of, any_of, cmd, pipe, repeat
+from dockyard.redaction import Secret
 
 
 def test_cmd_quotes_each_argument_once() -> None:

@@ -20,7 +20,6 @@ import click
 from dockyard.cli.app import selected_hosts
 from dockyard.cli.context import AppContext
 from dockyard.cli.options import GlobalOptions, global_options
-from dockyard.commands.base import Secret
 from dockyard.config.model import Credential
 from dockyard.plan.build import (
     build_spec,
@@ -29,6 +28,7 @@ from dockyard.plan.build import (
     dev_tags,
     parse_remote,
 )
+from dockyard.redaction import Secret
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows import build as build_workflow
 from dockyard.workflows import deliver as deliver_workflow

@@ -14,10 +14,10 @@ from typing import TypeVar
 
 from dockyard.cli.options import GlobalOptions
 from dockyard.cli.output import Printer
-from dockyard.commands.base import Secret
 from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
 from dockyard.plan.from_config import Selection
+from dockyard.redaction import Secret
 from dockyard.secrets import Secrets, load_secrets
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.options import SshOptions

@@ -11,7 +11,6 @@ from dockyard.commands.base import (
     Cmd,
     HomePath,
     Raw,
-    Secret,
     Seq,
     all_of,
     any_of,
@@ -20,6 +19,7 @@ from dockyard.commands.base import (
     repeat,
     write_stdin,
 )
+from dockyard.redaction import Secret
 
 NETWORK = "kamal"  # Kamal's network name, so servers deployed by Kamal can be taken over
 

@@ -12,14 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-REDACTED = "[REDACTED]"
-
-
-class Secret(str):
-    """A value sent to the host as is, but shown as [REDACTED] in logs, errors and output."""
-
-    def __repr__(self) -> str:
-        return f"Secret({REDACTED!r})"
+from dockyard.redaction import REDACTED, Secret
 
 
 class HomePath(str):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockyard.commands.base import Secret
 from dockyard.config import build_parts as parts
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.model import Host, Proxy, Role
@@ -20,6 +19,7 @@ from dockyard.config.settings import (
     Ssh,
     Sshkit,
 )
+from dockyard.redaction import Secret
 
 
 def build_config(root: Mapping[str, Any], *, destination: str | None, version: str) -> Config:

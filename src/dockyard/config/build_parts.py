@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockyard.commands.base import Secret
 from dockyard.config.model import (
     Buffering,
     Credential,
@@ -19,6 +18,7 @@ from dockyard.config.model import (
     Registry,
     SecretRef,
 )
+from dockyard.redaction import Secret
 
 ENV_KEYS = ("clear", "secret", "tags")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockyard.commands.base import REDACTED
 from dockyard.config.objects import Config
+from dockyard.redaction import REDACTED
 
 
 def kamal_config(config: Config) -> dict[str, Any]:

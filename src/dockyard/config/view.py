@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from dockyard.commands.base import REDACTED, Secret
 from dockyard.config.model import Credential, Env, Proxy, Registry, Role
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
+from dockyard.redaction import REDACTED, Secret
 
 
 def config_view(config: Config) -> dict[str, Any]:

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dockyard.commands.app import NETWORK
-from dockyard.commands.base import Secret
 from dockyard.commands.caddy_config import AppRoute
 from dockyard.config.model import Healthcheck
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.errors import ConfigError
 from dockyard.plan.from_config import certificate_bundle, certificate_file, proxy_route
+from dockyard.redaction import Secret
 
 ROUTE_PREFIX = "accessory:"
 

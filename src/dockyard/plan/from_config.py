@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.app import AppContainer
-from dockyard.commands.base import Secret
 from dockyard.commands.caddy_config import ADMIN_DIR, AppRoute, ProxySettings
 from dockyard.commands.envfile import env_file, optionize
 from dockyard.commands.proxy import ProxyContainer
@@ -21,6 +20,7 @@ from dockyard.config.model import Healthcheck, Logging, Proxy, Role
 from dockyard.config.objects import Config
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
+from dockyard.redaction import Secret
 
 SSHKIT_GROUP_WAIT = 2.0  # what Kamal's group runner waits between groups when boot.wait is unset
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dockyard.commands.app import AppContainer
-from dockyard.commands.base import Secret
 from dockyard.commands.caddy_config import AppRoute, slot_alias
 from dockyard.config.model import Healthcheck
+from dockyard.redaction import Secret
 
 
 @dataclass(frozen=True)

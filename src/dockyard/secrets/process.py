@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from dockyard.commands.base import REDACTED
+from dockyard.redaction import REDACTED
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
-from dockyard.commands.base import Secret
 from dockyard.config.dotenv import Command, Entry, Resolver, parse_dotenv
 from dockyard.errors import DockyardError, SecretsError
+from dockyard.redaction import Secret
 from dockyard.secrets.process import redacted, run_shell
 from dockyard.templating import erb_environment
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 
-from dockyard.commands.base import REDACTED, Cmd, Command, Raw, Secret, Seq
+from dockyard.commands.base import Cmd, Command, Raw, Seq
+from dockyard.redaction import REDACTED, Secret
 
 ASYNCSSH_LOGGERS = ("asyncssh", "asyncssh.sftp")
 

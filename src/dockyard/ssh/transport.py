@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from dockyard.commands.base import REDACTED, Command, Secret
+from dockyard.commands.base import Command
 from dockyard.errors import Result
+from dockyard.redaction import REDACTED, Secret
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 

@@ -18,13 +18,14 @@ from pathlib import Path
 
 from dockyard.commands import accessory as commands
 from dockyard.commands import app as app_commands
-from dockyard.commands.base import Secret, all_of, cmd, write_stdin
+from dockyard.commands.base import all_of, cmd, write_stdin
 from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.errors import ConfigError, DockyardError
 from dockyard.facts.accessory import details_line, parse_container_state
 from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
+from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
 from dockyard.workflows import accessory_proxy as proxying
 from dockyard.workflows.accessory_files import rendered_files

@@ -24,10 +24,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dockyard.commands import build as commands
-from dockyard.commands.base import Secret
 from dockyard.config.settings import Builder
 from dockyard.errors import BuildError, CommandFailed, Result
 from dockyard.plan.build import TreeChanges, tree_changes
+from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
 
 SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

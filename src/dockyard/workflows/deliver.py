@@ -17,8 +17,9 @@ from pathlib import Path
 
 from dockyard.commands import build as build_commands
 from dockyard.commands import registry as registry_commands
-from dockyard.commands.base import Secret, all_of
+from dockyard.commands.base import all_of
 from dockyard.errors import CommandFailed, DeliveryError
+from dockyard.redaction import Secret
 from dockyard.workflows import build as build_workflow
 from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.pull import pull_on_host

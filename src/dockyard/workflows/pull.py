@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dockyard.commands import registry as registry_commands
-from dockyard.commands.base import Secret, all_of
+from dockyard.commands.base import all_of
 from dockyard.errors import DockyardError
+from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dockyard.commands import registry as commands
-from dockyard.commands.base import Secret
 from dockyard.errors import CommandFailed, DeliveryError
+from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.deliver import BuilderHost, Login, registry_error
 from dockyard.workflows.fanout import on_hosts

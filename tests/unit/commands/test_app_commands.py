@@ -1,6 +1,5 @@
 from dockyard.commands import app, proxy
 from dockyard.commands.app import AppContainer
-from dockyard.commands.base import Secret
 from dockyard.facts.app import (
     ContainerInfo,
     ContainerState,
@@ -9,6 +8,7 @@ from dockyard.facts.app import (
     version_of,
 )
 from dockyard.facts.proxy import parse_state as parse_proxy_state
+from dockyard.redaction import Secret
 
 
 def container() -> AppContainer:

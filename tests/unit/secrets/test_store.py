@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.commands.base import Secret
 from dockyard.errors import SecretsError
+from dockyard.redaction import Secret
 from dockyard.secrets import load_secrets
 
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dockyard.commands.base import Secret, cmd
+from dockyard.commands.base import cmd
 from dockyard.errors import CommandFailed, SshConnectError, SshError
+from dockyard.redaction import Secret
 from dockyard.ssh.fake import FakeTransport, Reply, Upload
 from dockyard.ssh.transport import Transport
 

@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from dockyard.commands.base import Raw, Secret, all_of, cmd, pipe
+from dockyard.commands.base import Raw, all_of, cmd, pipe
+from dockyard.redaction import Secret
 from dockyard.ssh.redact import SecretLogFilter, secrets_in
 from dockyard.ssh.transport import HostStats, remote_path, render_for_wire
 

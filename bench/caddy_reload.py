@@ -30,8 +30,8 @@ from typing import Any
 import h11
 from _common import write_result
 
-from dockyard.proxy.admin import CaddyAdmin
-from dockyard.proxy.http import exchange
+from dockyard.workflows.http import exchange
+from dockyard.workflows.proxy.admin import CaddyAdmin
 
 RELOADS = 30
 CLIENTS = 4

@@ -59,9 +59,9 @@ from dockyard.lab.system import BUSYBOX
 from dockyard.redaction import Secret
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.options import SshOptions
-from dockyard.workflows.deliver import BuilderHost, deliver_by_ssh, push_to_registry
+from dockyard.workflows.delivery.deliver import BuilderHost, deliver_by_ssh, push_to_registry
+from dockyard.workflows.delivery.pull import pull_on_host
 from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.pull import pull_on_host
 
 NAME, SUBNET = "bbd", "10.223.0.0/24"
 IMAGE = "bench"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.proxy.admin import CaddyAdmin
+from dockyard.workflows.proxy.admin import CaddyAdmin
 
 
 def free_port() -> int:

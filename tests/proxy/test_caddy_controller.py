@@ -8,8 +8,8 @@ import h11
 import pytest
 
 from dockyard.commands.caddy_config import AppRoute, Maintenance, ProxySettings, caddy_config
-from dockyard.proxy.admin import ProxyAdminError
-from dockyard.proxy.http import Response, exchange
+from dockyard.workflows.http import Response, exchange
+from dockyard.workflows.proxy.admin import ProxyAdminError
 
 from .conftest import LocalCaddy, Upstream
 
@@ -106,7 +106,7 @@ async def test_a_refused_config_keeps_the_old_one_serving(
 
 
 async def test_unreachable_admin_socket_is_one_clear_line(tmp_path: object) -> None:
-    from dockyard.proxy.admin import CaddyAdmin
+    from dockyard.workflows.proxy.admin import CaddyAdmin
 
     admin = CaddyAdmin(lambda: asyncio.open_unix_connection("/nonexistent/admin.sock"), where="s1")
     with pytest.raises(ProxyAdminError, match=r"^s1: the proxy's admin API did not answer GET"):

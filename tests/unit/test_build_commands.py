@@ -20,7 +20,7 @@ from dockyard.plan.build import (
     parse_remote,
     tree_changes,
 )
-from dockyard.workflows.deliver import registry_error
+from dockyard.workflows.delivery.deliver import registry_error
 
 SPEC = BuildSpec(tags=("shop:v1", "shop:latest"), service="shop", args={"GREETING": "hola"})
 

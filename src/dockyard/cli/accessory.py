@@ -16,7 +16,7 @@ from dockyard.commands import accessory as commands
 from dockyard.config.settings import Accessory
 from dockyard.errors import UsageError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows import accessory as flows
+from dockyard.workflows.accessories import lifecycle as flows
 from dockyard.workflows.fanout import on_hosts
 
 Step = Callable[[AsyncsshTransport, str, flows.AccessoryContext], Awaitable[Any]]
@@ -92,7 +92,7 @@ for _verb in ("start", "stop", "restart"):
 def details(name: str, as_json: bool, **kwargs: Any) -> None:
     """Show an accessory's containers (or all), and how fresh its backups are."""
     ctx = load(kwargs)
-    from dockyard.workflows.backup import backup_freshness
+    from dockyard.workflows.backups.backup import backup_freshness
 
     async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
         lines = await flows.details_on_host(transport, host, actx)

@@ -11,8 +11,8 @@ from dockyard.cli.app import load, show
 from dockyard.cli.options import global_options
 from dockyard.errors import UsageError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows import accessory as flows
-from dockyard.workflows import backup as backups
+from dockyard.workflows.accessories import lifecycle as flows
+from dockyard.workflows.backups import backup as backups
 
 
 def _one(name: str, verb: str) -> None:
@@ -74,7 +74,7 @@ def restore(name: str, backup_name: str | None, confirmed: bool, force: bool,
             "Its current data is kept aside, not deleted.",
             abort=True,
         )
-    from dockyard.workflows.backup_restore import restore as run_restore
+    from dockyard.workflows.backups.restore import restore as run_restore
 
     async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
         return await run_restore(transport, host, actx, backup_name, force)
@@ -89,7 +89,7 @@ def restore(name: str, backup_name: str | None, confirmed: bool, force: bool,
 def verify(name: str, backup_name: str | None, **kwargs: Any) -> None:
     """Restore a backup (default: the newest) into a throwaway container and check it."""
     _one(name, "verify")
-    from dockyard.workflows.backup_verify import verify as run_verify
+    from dockyard.workflows.backups.verify import verify as run_verify
 
     async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
         return await run_verify(transport, host, actx, backup_name)

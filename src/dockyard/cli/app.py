@@ -19,11 +19,11 @@ from dockyard.commands.caddy_config import Maintenance
 from dockyard.errors import DockyardError, Result, UsageError
 from dockyard.plan.from_config import proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows import app as app_workflows
-from dockyard.workflows import app_exec as app_exec_workflow
-from dockyard.workflows.deploy import deploy
+from dockyard.workflows.app import containers as app_workflows
+from dockyard.workflows.app import execute as app_exec_workflow
+from dockyard.workflows.deploy.deploy import deploy
 from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.proxy import ProxyController
+from dockyard.workflows.proxy.controller import ProxyController
 
 T = TypeVar("T")
 

@@ -30,9 +30,9 @@ from dockyard.plan.build import (
 )
 from dockyard.redaction import Secret
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows import build as build_workflow
-from dockyard.workflows import deliver as deliver_workflow
-from dockyard.workflows.deliver import BuilderHost
+from dockyard.workflows.delivery import build as build_workflow
+from dockyard.workflows.delivery import deliver as deliver_workflow
+from dockyard.workflows.delivery.deliver import BuilderHost
 
 
 def registry_login(ctx: AppContext) -> tuple[str, str, Secret] | None:

@@ -14,8 +14,8 @@ from dockyard.errors import DockyardError
 from dockyard.plan.deploy import DeployPlan
 from dockyard.plan.from_config import deploy_plan
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows import rollback as rollback_workflow
-from dockyard.workflows.deploy import DeployOptions, DeployResult, deploy
+from dockyard.workflows.deploy import rollback as rollback_workflow
+from dockyard.workflows.deploy.deploy import DeployOptions, DeployResult, deploy
 
 
 def plan_for(ctx: AppContext) -> DeployPlan:
@@ -118,7 +118,7 @@ def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
     opts = GlobalOptions.from_kwargs(kwargs)
     ctx = AppContext.load(opts)
     from dockyard.cli.server import bootstrap_engine
-    from dockyard.workflows import accessory
+    from dockyard.workflows.accessories import lifecycle as accessory
 
     config = ctx.config
     accessory_secrets = ctx.secret_values(accessory.secret_names(config))

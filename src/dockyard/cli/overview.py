@@ -17,8 +17,8 @@ from dockyard.errors import UsageError
 from dockyard.plan.accessory import route_name
 from dockyard.plan.from_config import proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows.proxy import ProxyController
-from dockyard.workflows.remove import remove_app_on_host
+from dockyard.workflows.app.remove import remove_app_on_host
+from dockyard.workflows.proxy.controller import ProxyController
 
 
 @click.command("details")
@@ -68,7 +68,7 @@ def remove_command(confirmed: bool, **kwargs: Any) -> None:
     remove_app(ctx, confirmed, keep_proxy=False)
     if ctx.config.accessories:  # the question above covered them (Kamal's remove does too)
         from dockyard.cli.accessory import on_accessories
-        from dockyard.workflows import accessory
+        from dockyard.workflows.accessories import lifecycle as accessory
 
         show(on_accessories(ctx, "all", accessory.remove_on_host), False)
 

@@ -17,7 +17,7 @@ from dockyard.errors import DockyardError, UsageError
 from dockyard.plan.from_config import proxy_container, proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.proxy import ProxyController
+from dockyard.workflows.proxy.controller import ProxyController
 
 CONTAINER = proxy_commands.CONTAINER
 

@@ -11,7 +11,7 @@ from dockyard.cli.build import builder_host, registry_login
 from dockyard.cli.context import AppContext
 from dockyard.cli.options import GlobalOptions, global_options
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows import registry as registry_workflow
+from dockyard.workflows.delivery import registry as registry_workflow
 
 
 @click.group("registry")

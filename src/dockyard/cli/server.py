@@ -13,7 +13,7 @@ from dockyard.cli.options import global_options
 from dockyard.commands.base import Raw
 from dockyard.errors import Result, UsageError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows.bootstrap import bootstrap_hosts
+from dockyard.workflows.servers.bootstrap import bootstrap_hosts
 
 
 def server_hosts(ctx: AppContext) -> list[str]:

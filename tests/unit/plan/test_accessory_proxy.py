@@ -11,7 +11,7 @@ from dockyard.config.objects import Config
 from dockyard.errors import ConfigError
 from dockyard.plan.accessory import accessory_proxy, route_name
 from dockyard.plan.from_config import deploy_plan
-from dockyard.workflows.accessory import secret_names
+from dockyard.workflows.accessories.lifecycle import secret_names
 
 BASE = """
 service: shop

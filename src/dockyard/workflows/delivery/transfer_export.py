@@ -21,7 +21,7 @@ from dockyard.commands import image_transfer as commands
 from dockyard.errors import DeliveryError, DockyardError
 from dockyard.facts.image import ImageLayers, Storage, config_diff_ids, parse_save_manifest
 from dockyard.facts.tar_split import assemble, chain_ids
-from dockyard.workflows.transfer_source import ImageSource
+from dockyard.workflows.delivery.transfer_source import ImageSource
 
 FROM_STORAGE_LIMIT = 64 << 20  # more than this: one `save` beats fetching the layers' files
 

@@ -17,7 +17,7 @@ from dockyard.commands import registry as commands
 from dockyard.errors import CommandFailed, DeliveryError
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.deliver import BuilderHost, Login, registry_error
+from dockyard.workflows.delivery.deliver import BuilderHost, Login, registry_error
 from dockyard.workflows.fanout import on_hosts
 
 

@@ -22,7 +22,7 @@ from dockyard.config.objects import Config
 from dockyard.errors import CommandFailed, ConfigError, DockyardError
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.accessory import AccessoryContext, state_of
+from dockyard.workflows.accessories.lifecycle import AccessoryContext, state_of
 
 
 class BackupError(DockyardError):

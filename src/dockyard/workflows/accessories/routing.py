@@ -22,8 +22,8 @@ from dockyard.errors import DockyardError
 from dockyard.plan.accessory import AccessoryProxy
 from dockyard.plan.from_config import certificate_file, proxy_container, proxy_settings
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.health import wait_http_healthy
-from dockyard.workflows.proxy import ProxyController
+from dockyard.workflows.deploy.health import wait_http_healthy
+from dockyard.workflows.proxy.controller import ProxyController
 
 
 def controller(transport: Transport, host: str, config: Config) -> ProxyController:

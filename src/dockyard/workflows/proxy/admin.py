@@ -16,8 +16,8 @@ import h11
 
 from dockyard.errors import DockyardError, SshError
 from dockyard.facts.caddy import parse_in_flight
-from dockyard.proxy.http import Response, exchange
 from dockyard.ssh.transport import ByteReader, ByteWriter
+from dockyard.workflows.http import Response, exchange
 
 OpenStream = Callable[[], Awaitable[tuple[ByteReader, ByteWriter]]]
 

@@ -44,9 +44,9 @@ from dockyard.plan.build import (
     load_manifest,
 )
 from dockyard.ssh.transport import Transport
+from dockyard.workflows.delivery.transfer_export import Exported, export, export_from_storage
+from dockyard.workflows.delivery.transfer_source import ImageSource
 from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.transfer_export import Exported, export, export_from_storage
-from dockyard.workflows.transfer_source import ImageSource
 
 Report = Callable[[str, str], None]
 NO_SPACE = "no space left on device"

@@ -20,8 +20,8 @@ from dockyard.commands.base import cmd
 from dockyard.config.model import Healthcheck
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerState, parse_state
-from dockyard.proxy.http import exchange
 from dockyard.ssh.transport import Transport
+from dockyard.workflows.http import exchange
 
 FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's interval
 STATE_EVERY = 3  # probes per read of the container's state

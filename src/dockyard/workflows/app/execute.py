@@ -13,7 +13,7 @@ from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
 from dockyard.plan.from_config import role_boot
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.app import running_versions
+from dockyard.workflows.app.containers import running_versions
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, cmd
 from dockyard.facts.backup import BackupEntry
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.accessory import AccessoryContext
-from dockyard.workflows.backup import (
+from dockyard.workflows.accessories.lifecycle import AccessoryContext
+from dockyard.workflows.backups.backup import (
     BackupError,
     check_sum,
     fetched,

@@ -27,8 +27,8 @@ from dockyard.facts.accessory import details_line, parse_container_state
 from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
-from dockyard.workflows import accessory_proxy as proxying
-from dockyard.workflows.accessory_files import rendered_files
+from dockyard.workflows.accessories import routing as proxying
+from dockyard.workflows.accessories.files import rendered_files
 from dockyard.workflows.fanout import on_hosts
 
 
@@ -137,7 +137,7 @@ async def boot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -
     make_env_dir = app_commands.make_dirs(ctx.env_file_path.rsplit("/", 1)[0])
     run = commands.run(ctx.engine, ctx.run_spec(host))
     await transport.run(host, all_of(make_env_dir, write_env, run), input=content or None)
-    from dockyard.workflows.backup import install_if_configured
+    from dockyard.workflows.backups.backup import install_if_configured
 
     await install_if_configured(transport, host, ctx)
     return f"{ctx.name} booted" + await ctx.route(transport, host, proxied)
@@ -157,7 +157,7 @@ async def login(transport: Transport, host: str, ctx: AccessoryContext) -> None:
 
 async def reboot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
     """Stop, remove, pull and boot again (the data directory stays)."""
-    from dockyard.workflows.backup import remove_backup_container
+    from dockyard.workflows.backups.backup import remove_backup_container
 
     await remove_backup_container(transport, host, ctx)
     await transport.run(host, commands.stop(ctx.engine, ctx.name))
@@ -183,7 +183,7 @@ async def verb_on_host(transport: Transport, host: str, ctx: AccessoryContext, v
 async def remove_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
     """Container, image and ~/<service> (its data) with the env file, as Kamal's remove.
     The backup container, its scripts and key file go too; the backups stay."""
-    from dockyard.workflows.backup import forget_backup_setup
+    from dockyard.workflows.backups.backup import forget_backup_setup
 
     await forget_backup_setup(transport, host, ctx)
     await ctx.unroute(transport, host, forget=True)

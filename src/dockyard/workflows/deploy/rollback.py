@@ -11,7 +11,7 @@ from dockyard.errors import DockyardError
 from dockyard.facts.app import parse_booted_versions, previous_version, version_of
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.app import containers_on_host
+from dockyard.workflows.app.containers import containers_on_host
 
 
 async def find_previous_version(transport: Transport, config: Config) -> str:

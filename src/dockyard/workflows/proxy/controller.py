@@ -23,8 +23,8 @@ from dockyard.commands.base import Command, HomePath, all_of, cmd, write_stdin
 from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config, other_slot
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
-from dockyard.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.ssh.transport import Transport
+from dockyard.workflows.proxy.admin import CaddyAdmin, ProxyAdminError
 
 CONVERGE_ATTEMPTS = 3
 # Seconds before the first look at what is in flight to the old version: a request that passed

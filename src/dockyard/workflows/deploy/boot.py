@@ -18,8 +18,8 @@ from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerInfo, ContainerState, parse_containers, parse_state
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.health import Outcome, wait_http_healthy, wait_running
-from dockyard.workflows.proxy import ProxyController
+from dockyard.workflows.deploy.health import Outcome, wait_http_healthy, wait_running
+from dockyard.workflows.proxy.controller import ProxyController
 
 LOG_LINES = 30
 

@@ -16,8 +16,8 @@ from dockyard.commands.base import Cmd, Raw, cmd
 from dockyard.errors import CommandFailed
 from dockyard.facts.backup import BackupEntry, count_differences, parse_table_counts
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.accessory import AccessoryContext
-from dockyard.workflows.backup import (
+from dockyard.workflows.accessories.lifecycle import AccessoryContext
+from dockyard.workflows.backups.backup import (
     BackupError,
     check_sum,
     fetched,

@@ -11,7 +11,7 @@ from dockyard.commands.caddy_config import Maintenance, ProxySettings, slot_alia
 from dockyard.config.objects import Config
 from dockyard.facts.app import ContainerInfo, parse_containers, version_of
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.proxy import ProxyController
+from dockyard.workflows.proxy.controller import ProxyController
 
 
 async def containers_on_host(

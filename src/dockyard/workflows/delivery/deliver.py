@@ -20,16 +20,16 @@ from dockyard.commands import registry as registry_commands
 from dockyard.commands.base import all_of
 from dockyard.errors import CommandFailed, DeliveryError
 from dockyard.redaction import Secret
-from dockyard.workflows import build as build_workflow
-from dockyard.workflows.fanout import on_hosts
-from dockyard.workflows.pull import pull_on_host
-from dockyard.workflows.transfer import TransferReport, transfer_image
-from dockyard.workflows.transfer_source import (
+from dockyard.workflows.delivery import build as build_workflow
+from dockyard.workflows.delivery.pull import pull_on_host
+from dockyard.workflows.delivery.transfer import TransferReport, transfer_image
+from dockyard.workflows.delivery.transfer_source import (
     FileTransport,
     HostSource,
     ImageSource,
     LocalSource,
 )
+from dockyard.workflows.fanout import on_hosts
 
 Report = Callable[[str, str], None]  # (host, message)
 Step = Callable[[str], None]  # a step's title
@@ -192,7 +192,7 @@ async def through_local_registry(
     """Kamal 2.8's local registry: on this machine, on loopback; the builder pushes and the
     servers pull through SSH reverse tunnels to it, one after the other (a builder that is
     also a server forwards the port once at a time)."""
-    from dockyard.workflows import registry as registry_workflow  # it imports this module
+    from dockyard.workflows.delivery import registry as registry_workflow  # it imports this module
 
     port = shipment.local_registry_port or 5000
     tags = shipment.tags

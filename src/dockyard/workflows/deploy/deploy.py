@@ -20,11 +20,11 @@ from dockyard.commands.base import Command, all_of
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.boot import Barrier, Booted, boot_role_on_host
+from dockyard.workflows.deploy.boot import Barrier, Booted, boot_role_on_host
 from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.hooks import HookContext, run_hook
 from dockyard.workflows.lock import DeployLock, holding_lock, new_details
-from dockyard.workflows.proxy import ProxyController
+from dockyard.workflows.proxy.controller import ProxyController
 
 Report = Callable[[str, str], None]  # (host, what happened); host "" for the whole deploy
 

@@ -10,7 +10,7 @@ from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import HomePath, Raw, all_of, cmd
 from dockyard.plan.from_config import certificate_file
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.proxy import ProxyController
+from dockyard.workflows.proxy.controller import ProxyController
 
 
 async def remove_app_on_host(

@@ -1,1 +1,0 @@
-"""The proxy controller: Caddy's admin API over the SSH connection, switch and drain."""

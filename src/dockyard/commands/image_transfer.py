@@ -12,12 +12,28 @@ from __future__ import annotations
 import shlex
 
 from dockyard.commands.base import Cmd, Command, HomePath, Raw, Seq, all_of, cmd
-from dockyard.facts.image import hex_of
-from dockyard.plan.build import archive_layer_path, layer_file
 
 STAGE = ".dockyard/images"
 LAYERS = f"{STAGE}/layers"
 INSPECT_FORMAT = "{{.Id}} {{range .RootFS.Layers}}{{.}},{{end}}"
+
+
+def hex_of(digest: str) -> str:
+    """`sha256:abc…` -> `abc…`: how layers and images are named in files."""
+    return digest.split(":", 1)[1]
+
+
+def layer_file(diff_id: str) -> str:
+    """A staged layer's file name: its diff ID's hex, gzip-compressed tar."""
+    return f"{hex_of(diff_id)}.tar.gz"
+
+
+def archive_layer_path(diff_id: str) -> str:
+    return f"{hex_of(diff_id)}/layer.tar"
+
+
+def config_file(image_id: str) -> str:
+    return f"{hex_of(image_id)}.json"
 
 
 def home(path: str) -> str:

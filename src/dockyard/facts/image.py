@@ -44,10 +44,6 @@ class HostImages:
     free_kib: int | None
 
 
-def hex_of(digest: str) -> str:
-    return digest.split(":", 1)[1]
-
-
 def normal_id(image_id: str) -> str:
     """podman prints image IDs without docker's `sha256:`."""
     text = image_id.strip()

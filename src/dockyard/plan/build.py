@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from dockyard.commands.build import BuildSpec, check_arches
+from dockyard.commands.image_transfer import archive_layer_path, config_file
 from dockyard.config.objects import Config
 from dockyard.errors import BuildError
-from dockyard.facts.image import HostImages, hex_of, layers_present
+from dockyard.facts.image import HostImages, layers_present
 
 
 @dataclass(frozen=True)
@@ -40,19 +41,6 @@ def host_transfer(
 def layers_to_fetch(transfers: Iterable[HostTransfer]) -> tuple[str, ...]:
     """Every layer some server needs sent: exported from the source once, sent to each."""
     return tuple(dict.fromkeys(layer for t in transfers for layer in t.send))
-
-
-def layer_file(diff_id: str) -> str:
-    """A staged layer's file name: its diff ID's hex, gzip-compressed tar."""
-    return f"{hex_of(diff_id)}.tar.gz"
-
-
-def archive_layer_path(diff_id: str) -> str:
-    return f"{hex_of(diff_id)}/layer.tar"
-
-
-def config_file(image_id: str) -> str:
-    return f"{hex_of(image_id)}.json"
 
 
 def load_manifest(image_id: str, tags: Iterable[str], layers: tuple[str, ...]) -> bytes:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockyard.commands import image_transfer as commands
+from dockyard.commands.image_transfer import config_file, layer_file
 from dockyard.errors import CommandFailed, DeliveryError, DockyardError
 from dockyard.facts.image import (
     HostImages,
@@ -37,9 +38,7 @@ from dockyard.facts.image import (
 from dockyard.plan.build import (
     HostTransfer,
     bytes_needed,
-    config_file,
     host_transfer,
-    layer_file,
     layers_to_fetch,
     load_manifest,
 )

@@ -54,6 +54,7 @@ from _common import write_result
 
 from dockyard import lab as labs
 from dockyard.commands.base import Command, cmd
+from dockyard.engine import DOCKER
 from dockyard.errors import Result
 from dockyard.lab.system import BUSYBOX
 from dockyard.redaction import Secret
@@ -226,16 +227,16 @@ async def _deliver_step(
         for host in [lab.builder.ip, *hosts]:
             await transport.run(host, cmd("true"))
         transport.events.clear()
-        builder = BuilderHost(transport, lab.builder.ip, "docker")
+        builder = BuilderHost(transport, lab.builder.ip, DOCKER)
         login = (lab.registry_host, "lab", Secret("lab"))
         start = time.perf_counter()
         if path == "registry":
             await push_to_registry(builder, [image], login, lambda h, m: None)
             await on_hosts(
-                hosts, lambda h: pull_on_host(transport, h, "docker", image, "bench", login)
+                hosts, lambda h: pull_on_host(transport, h, DOCKER, image, "bench", login)
             )
         else:
-            await deliver_by_ssh(transport, builder, hosts, "docker", [image], "bench", _quiet)
+            await deliver_by_ssh(transport, builder, hosts, DOCKER, [image], "bench", _quiet)
         seconds = time.perf_counter() - start
         return seconds, steps(lab.builder.ip, transport.events, start)
 

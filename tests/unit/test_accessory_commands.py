@@ -3,6 +3,7 @@
 from dockyard.commands import accessory
 from dockyard.config.model import Env, SecretRef
 from dockyard.config.settings import Accessory, MountedPath
+from dockyard.engine import DOCKER, PODMAN
 
 
 def db() -> Accessory:
@@ -33,7 +34,7 @@ def spec() -> accessory.AccessoryRun:
 
 
 def test_run_has_every_setting_in_kamals_order() -> None:
-    assert accessory.run("docker", spec()).render() == (
+    assert accessory.run(DOCKER, spec()).render() == (
         "docker run --name shop-db --detach --restart always --network kamal"
         " --log-opt max-size=10m --publish 127.0.0.1:5432:5432"
         " --env POSTGRES_USER=shop --env KAMAL_HOST=10.0.0.2"
@@ -48,7 +49,7 @@ def test_run_has_every_setting_in_kamals_order() -> None:
 
 def test_a_bare_port_is_published_on_both_sides() -> None:
     bare = Accessory(name="c", service_name="s-c", image="redis", hosts=("h",), port="6379")
-    assert "--publish 6379:6379" in accessory.run("podman", accessory.AccessoryRun(
+    assert "--publish 6379:6379" in accessory.run(PODMAN, accessory.AccessoryRun(
         bare, {}, None)).render()  # fmt: skip
 
 
@@ -70,7 +71,7 @@ def test_uploaded_files_get_their_mode_default_755() -> None:
 
 
 def test_exec_in_a_new_container_keeps_env_network_and_mounts() -> None:
-    rendered = accessory.exec_in_new("docker", spec(), ["psql", "-c", "select 1"]).render()
+    rendered = accessory.exec_in_new(DOCKER, spec(), ["psql", "-c", "select 1"]).render()
     assert rendered.startswith("docker run --rm --network kamal --env POSTGRES_USER=shop")
     assert rendered.endswith("registry.lab:5000/postgres:15 psql -c 'select 1'")
 
@@ -82,11 +83,11 @@ def test_remove_takes_the_data_directory_and_env_file() -> None:
 
 
 def test_logs_and_details() -> None:
-    assert accessory.logs("docker", "shop-db", 20, "10m", True).render() == (
+    assert accessory.logs(DOCKER, "shop-db", 20, "10m", True).render() == (
         "docker logs --tail 20 --since 10m --timestamps shop-db"
     )
     assert (
-        accessory.details("docker", "shop-db")
+        accessory.details(DOCKER, "shop-db")
         .render()
         .startswith("docker ps --all --filter label=service=shop-db --format")
     )
@@ -113,7 +114,7 @@ def test_cmd_is_split_as_a_shell_would() -> None:
     quoted = Accessory(name="w", service_name="s-w", image="img", hosts=("h",),
                        cmd="sh -c 'sleep 1; echo done'")  # fmt: skip
     assert (
-        accessory.run("docker", accessory.AccessoryRun(quoted, {}, None))
+        accessory.run(DOCKER, accessory.AccessoryRun(quoted, {}, None))
         .render()
         .endswith("img sh -c 'sleep 1; echo done'")
     )

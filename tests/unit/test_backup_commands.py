@@ -7,6 +7,7 @@ from dockyard.backups.settings import BackupSettings
 from dockyard.commands import backup
 from dockyard.config.model import Env
 from dockyard.config.settings import Accessory
+from dockyard.engine import DOCKER, PODMAN
 from dockyard.facts.backup import parse_table_counts
 from dockyard.plan.backup_schedule import parse_cron
 
@@ -21,7 +22,7 @@ def place(directory: str | None = None) -> backup.BackupPlace:
 
 def test_backup_container_runs_the_accessory_image_with_its_env_and_the_schedule() -> None:
     rendered = backup.run_backup_container(
-        "docker", place(), ".kamal/apps/shop/env/accessories/db.env"
+        DOCKER, place(), ".kamal/apps/shop/env/accessories/db.env"
     ).render()
     assert rendered == (
         "docker run --detach --restart unless-stopped --name shop-db-backup --network kamal"
@@ -54,14 +55,14 @@ def test_an_absolute_target_directory_is_used_as_given() -> None:
 
 
 def test_backup_now_runs_the_scheduled_script() -> None:
-    assert backup.backup_now("podman", place()).render() == (
+    assert backup.backup_now(PODMAN, place()).render() == (
         "podman exec shop-db-backup sh /dockyard/backup.sh"
     )
 
 
 def test_restore_streams_the_host_file_into_pg_restore() -> None:
     assert backup.pg_restore_from_host(
-        "docker", "shop-db", "shop", "shop__restoring", place().path("f.pgdump")
+        DOCKER, "shop-db", "shop", "shop__restoring", place().path("f.pgdump")
     ).render() == (
         "docker exec -i shop-db pg_restore --exit-on-error --no-owner --no-acl -U shop"
         ' -d shop__restoring < "$HOME/.dockyard/backups/shop-db/f.pgdump"'
@@ -69,7 +70,7 @@ def test_restore_streams_the_host_file_into_pg_restore() -> None:
 
 
 def test_psql_atomic_stops_at_the_first_error() -> None:
-    assert backup.psql("docker", "shop-db", "shop", "postgres", "A", "B", atomic=True).render() == (
+    assert backup.psql(DOCKER, "shop-db", "shop", "postgres", "A", "B", atomic=True).render() == (
         "docker exec shop-db psql -X -q -At -v ON_ERROR_STOP=1 --single-transaction -U shop"
         " -d postgres -c A -c B"
     )
@@ -77,7 +78,7 @@ def test_psql_atomic_stops_at_the_first_error() -> None:
 
 def test_verify_throwaway_has_no_network_and_reads_backups_only() -> None:
     rendered = backup.run_throwaway(
-        "docker", "shop-db-verify-1", "postgres:15", place(), {"POSTGRES_USER": "verify"}
+        DOCKER, "shop-db-verify-1", "postgres:15", place(), {"POSTGRES_USER": "verify"}
     ).render()
     assert rendered == (
         "docker run --detach --name shop-db-verify-1 --network none"
@@ -92,7 +93,7 @@ def test_volume_restore_keeps_the_current_files_before_deleting_any() -> None:
     db = Accessory(name="up", service_name="shop-up", image="img", hosts=("h",))
     volume = backup.BackupPlace(db, Settings("up", "volume", paths=("/srv/up", "/etc/x")))
     rendered = backup.volume_restore_files(
-        "docker", "img", "shop-up", volume, "shop-up-1.tar.gz", "shop-up-before.tar.gz"
+        DOCKER, "img", "shop-up", volume, "shop-up-1.tar.gz", "shop-up-before.tar.gz"
     ).render()
     assert rendered.startswith(
         "docker run --rm --user 0 --entrypoint /bin/sh --volumes-from shop-up"
@@ -103,9 +104,7 @@ def test_volume_restore_keeps_the_current_files_before_deleting_any() -> None:
     assert keep < empty < unpack
     assert "srv/up etc/x" in script
     assert backup.script_env(volume)["VOLUME_PATHS"] == "srv/up etc/x"
-    assert (
-        "--volumes-from shop-up:ro" in backup.run_backup_container("docker", volume, None).render()
-    )
+    assert "--volumes-from shop-up:ro" in backup.run_backup_container(DOCKER, volume, None).render()
 
 
 def test_mysql_settings_reach_the_script_under_their_own_names() -> None:

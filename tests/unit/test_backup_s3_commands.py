@@ -6,6 +6,7 @@ from dockyard.commands import backup
 from dockyard.commands.backup_s3 import key_env, s3_env
 from dockyard.config.model import Env
 from dockyard.config.settings import Accessory
+from dockyard.engine import DOCKER, PODMAN
 
 TARGET = S3Target("http://10.0.0.5:8333", "backups", "S3_ID", "S3_SECRET", prefix="shop/")
 KEY_FILE = ".kamal/apps/shop/env/accessories/db-backup-key.env"
@@ -18,7 +19,7 @@ def place(target: S3Target = TARGET) -> backup.BackupPlace:
 
 
 def test_the_store_settings_reach_the_backup_container_but_no_secret() -> None:
-    rendered = backup.run_backup_container("docker", place(), None, KEY_FILE).render()
+    rendered = backup.run_backup_container(DOCKER, place(), None, KEY_FILE).render()
     assert (
         " --env S3_URL=http://10.0.0.5:8333/backups --env S3_ENDPOINT=http://10.0.0.5:8333"
         " --env S3_BUCKET=backups --env S3_KEY_PREFIX=shop/ --env S3_REGION=us-east-1"
@@ -43,7 +44,7 @@ def test_the_key_file_holds_the_encryption_key_and_the_store_credentials() -> No
 
 
 def test_backup_now_with_a_store_uses_the_settings_and_secrets_of_now() -> None:
-    assert backup.backup_now("docker", place(), KEY_FILE).render() == (
+    assert backup.backup_now(DOCKER, place(), KEY_FILE).render() == (
         "docker exec --env S3_URL=http://10.0.0.5:8333/backups"
         " --env S3_ENDPOINT=http://10.0.0.5:8333 --env S3_BUCKET=backups"
         " --env S3_KEY_PREFIX=shop/ --env S3_REGION=us-east-1"
@@ -52,7 +53,7 @@ def test_backup_now_with_a_store_uses_the_settings_and_secrets_of_now() -> None:
 
 
 def test_listing_asks_the_store_then_reads_the_status_files() -> None:
-    rendered = backup.list_backups(place(), "podman", KEY_FILE).render()
+    rendered = backup.list_backups(place(), PODMAN, KEY_FILE).render()
     assert rendered.startswith(
         "podman exec --env PREFIX=shop-db --env EXT=pgdump --env KEEP=3 --env MAX_AGE="
     )
@@ -66,5 +67,5 @@ def test_listing_asks_the_store_then_reads_the_status_files() -> None:
 
 
 def test_fetch_downloads_into_the_backup_directory() -> None:
-    rendered = backup.s3_script("docker", place(), KEY_FILE, "get", "f.pgdump", ".s3-f.pgdump")
+    rendered = backup.s3_script(DOCKER, place(), KEY_FILE, "get", "f.pgdump", ".s3-f.pgdump")
     assert rendered.render().endswith("shop-db-backup sh /dockyard/s3.sh get f.pgdump .s3-f.pgdump")

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from dockyard.commands import image_transfer as commands
+from dockyard.engine import DOCKER
 from dockyard.errors import DockyardError
 from dockyard.facts.image import (
     HostImages,
@@ -104,7 +105,7 @@ def test_an_export_that_names_an_unsafe_path_is_refused(path: str) -> None:
 
 
 def test_the_load_links_staged_layers_and_drops_them_only_when_it_worked() -> None:
-    rendered = commands.load_staged("docker", "t1", (B, A), (A,), "shop:v1").render()
+    rendered = commands.load_staged(DOCKER, "t1", (B, A), (A,), "shop:v1").render()
     home = '"$HOME/.dockyard/images'
     assert rendered == (
         f'( cd {home}/load-t1" && mkdir -p {"a" * 64} && ln -sf ../../layers/{"a" * 64}.tar.gz '

@@ -121,7 +121,7 @@ def logs(name: str, lines: int, since: str | None, pattern: str | None, timestam
         remote += f" | grep --line-buffered -e {shlex.quote(pattern)}"
     if follow:
         os.execvp("ssh", ssh_argv(ctx, hosts_of(ctx, accessory)[0], remote.replace(
-            f"{engine} logs", f"{engine} logs --follow", 1)))  # fmt: skip
+            f"{engine.name} logs", f"{engine.name} logs --follow", 1)))  # fmt: skip
 
     async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
         from dockyard.commands.base import Raw
@@ -153,8 +153,8 @@ def exec_(name: str, cmd: tuple[str, ...], interactive: bool, reuse: bool, **kwa
         remote = (
             build(context_for(ctx, accessory), host)
             .render()
-            .replace(f"{ctx.config.runtime} exec", f"{ctx.config.runtime} exec -it", 1)
-            .replace(f"{ctx.config.runtime} run", f"{ctx.config.runtime} run -it", 1)
+            .replace(f"{ctx.config.runtime.name} exec", f"{ctx.config.runtime.name} exec -it", 1)
+            .replace(f"{ctx.config.runtime.name} run", f"{ctx.config.runtime.name} run -it", 1)
         )
         os.execvp("ssh", ssh_argv(ctx, host, remote, tty=True))
 

@@ -138,7 +138,8 @@ command.add_command(_start_stop("stop"))
 def images(as_json: bool, **kwargs: Any) -> None:
     """Show the app's images on each host."""
     ctx = load(kwargs)
-    listing = cmd(ctx.config.runtime, "images", "--filter", f"label=service={ctx.config.service}",
+    listing = cmd(ctx.config.runtime.name, "images",
+                  "--filter", f"label=service={ctx.config.service}",
                   "--format", "{{.Repository}}:{{.Tag}} {{.Size}}")  # fmt: skip
 
     async def step(transport: AsyncsshTransport, host: str) -> list[str]:
@@ -164,7 +165,7 @@ def logs(lines: int, since: str | None, pattern: str | None, follow: bool, times
     flags = f"--tail {lines}" + (f" --since {shlex.quote(since)}" if since else "")
     flags += " --timestamps" if timestamps else ""
     flags += " --follow" if follow else ""
-    remote = f"{engine} logs {flags} $({engine} ps --latest --quiet {filters}) 2>&1"
+    remote = f"{engine.name} logs {flags} $({engine.name} ps --latest --quiet {filters}) 2>&1"
     if pattern:
         remote += f" | grep --line-buffered -e {shlex.quote(pattern)}"
     if follow:

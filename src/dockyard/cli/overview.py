@@ -30,8 +30,8 @@ def details_command(as_json: bool, **kwargs: Any) -> None:
     engine = ctx.config.runtime
     shown = "--format '{{.Names}} {{.Image}} {{.Status}}'"
     listing = Raw(
-        f"{engine} ps --all --filter name=^{proxy_commands.CONTAINER}$ {shown}; "
-        f"{engine} ps --all --filter label=service={ctx.config.service} {shown}"
+        f"{engine.name} ps --all --filter name=^{proxy_commands.CONTAINER}$ {shown}; "
+        f"{engine.name} ps --all --filter label=service={ctx.config.service} {shown}"
     )
 
     async def step(transport: AsyncsshTransport, host: str) -> list[str]:

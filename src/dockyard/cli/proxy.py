@@ -69,7 +69,7 @@ def reboot(rolling: bool, confirmed: bool, **kwargs: Any) -> None:
     engine = ctx.config.runtime
 
     async def step(transport: AsyncsshTransport, host: str) -> str:
-        await transport.run(host, cmd(engine, "rm", "--force", CONTAINER))
+        await transport.run(host, cmd(engine.name, "rm", "--force", CONTAINER))
         await _controller(ctx, transport, host).boot(container)
         return f"{CONTAINER} rebooted"
 
@@ -95,7 +95,7 @@ def _container_command(verb: str, help_text: str) -> click.Command:
         ctx = load(kwargs)
 
         async def step(transport: AsyncsshTransport, host: str) -> str:
-            await transport.run(host, cmd(ctx.config.runtime, verb, CONTAINER))
+            await transport.run(host, cmd(ctx.config.runtime.name, verb, CONTAINER))
             return f"{CONTAINER}: {verb} done"
 
         show(for_hosts(ctx, step, proxy_hosts(ctx)), False)
@@ -117,7 +117,7 @@ def details(as_json: bool, **kwargs: Any) -> None:
 
     async def step(transport: AsyncsshTransport, host: str) -> list[str]:
         engine = ctx.config.runtime
-        ps = cmd(engine, "ps", "--all", "--filter", f"name=^{CONTAINER}$",
+        ps = cmd(engine.name, "ps", "--all", "--filter", f"name=^{CONTAINER}$",
                  "--format", "{{.Names}} {{.Image}} {{.Status}}")  # fmt: skip
         lines = (await transport.run(host, ps)).stdout.splitlines()
         state = await _controller(ctx, transport, host).state()
@@ -141,7 +141,7 @@ def logs(lines: int, since: str | None, pattern: str | None, timestamps: bool,
          **kwargs: Any) -> None:  # fmt: skip
     """Show the proxy's logs (Caddy's JSON access and error log)."""
     ctx = load(kwargs)
-    remote = f"{ctx.config.runtime} logs --tail {lines} {CONTAINER} 2>&1"
+    remote = f"{ctx.config.runtime.name} logs --tail {lines} {CONTAINER} 2>&1"
     remote += f" --since {shlex.quote(since)}" if since else ""
     remote += " --timestamps" if timestamps else ""
     if pattern:
@@ -167,7 +167,7 @@ def remove(force: bool, **kwargs: Any) -> None:
             raise DockyardError(f"{host}: the proxy still serves {names}; remove those apps "
                                 "first, or add --force")  # fmt: skip
         await transport.run(host, all_of(
-            cmd(ctx.config.runtime, "rm", "--force", CONTAINER),
+            cmd(ctx.config.runtime.name, "rm", "--force", CONTAINER),
             cmd("rm", "-rf", HomePath(proxy_commands.STATE_DIR)),
         ))  # fmt: skip
         return f"{CONTAINER} removed"

@@ -40,7 +40,7 @@ def bootstrap(**kwargs: Any) -> None:
     ctx = load(kwargs)
     hosts = server_hosts(ctx)
     ctx.run(lambda transport: bootstrap_engine(ctx, transport, hosts))
-    show(dict.fromkeys(hosts, f"{ctx.config.runtime} is installed"), False)
+    show(dict.fromkeys(hosts, f"{ctx.config.runtime.name} is installed"), False)
 
 
 async def bootstrap_engine(ctx: AppContext, transport: AsyncsshTransport, hosts: list[str]) -> None:

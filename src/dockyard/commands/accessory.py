@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dockyard.commands.base import Cmd, HomePath, Raw, Seq, all_of, any_of, cmd, repeat
 from dockyard.commands.envfile import optionize
 from dockyard.config.settings import Accessory, MountedPath
+from dockyard.engine import Engine
 
 DEFAULT_FILE_MODE = "755"  # Kamal's
 
@@ -67,13 +68,13 @@ class AccessoryRun:
     log_options: Sequence[str] = ()
 
 
-def run(engine: str, spec: AccessoryRun) -> Cmd:
+def run(engine: Engine, spec: AccessoryRun) -> Cmd:
     a = spec.accessory
     options = dict(a.options)
     restart = str(options.pop("restart", "unless-stopped"))
     labels = {"service": a.service_name, **a.labels}
     return cmd(
-        engine, "run", "--name", a.service_name, "--detach", "--restart", restart,
+        engine.name, "run", "--name", a.service_name, "--detach", "--restart", restart,
         "--network", a.network, *spec.log_options,
         *(["--publish", a.published_port] if a.published_port else []),
         *[x for k, v in spec.env.items() for x in ("--env", f"{k}={v}")],
@@ -119,52 +120,58 @@ def directory_mode_owner(accessory: Accessory, directory: MountedPath) -> Seq | 
     return all_of(*steps) if steps else None
 
 
-def container_exists(engine: str, name: str) -> Cmd:
+def container_exists(engine: Engine, name: str) -> Cmd:
     """Prints the container's state when it exists (nothing otherwise)."""
     return cmd(
-        engine, "ps", "--all", "--filter", f"name=^{name}$", "--format", "{{.Names}}\t{{.State}}"
+        engine.name,
+        "ps",
+        "--all",
+        "--filter",
+        f"name=^{name}$",
+        "--format",
+        "{{.Names}}\t{{.State}}",
     )
 
 
-def details(engine: str, service: str) -> Cmd:
+def details(engine: Engine, service: str) -> Cmd:
     return cmd(
-        engine, "ps", "--all", "--filter", f"label=service={service}",
+        engine.name, "ps", "--all", "--filter", f"label=service={service}",
         "--format", "{{.Names}}\t{{.State}}\t{{.Status}}\t{{.Image}}\t{{.Ports}}",
     )  # fmt: skip
 
 
-def logs(engine: str, name: str, lines: int | None, since: str | None, timestamps: bool) -> Cmd:
+def logs(engine: Engine, name: str, lines: int | None, since: str | None, timestamps: bool) -> Cmd:
     return cmd(
-        engine, "logs", *(["--tail", str(lines)] if lines else []),
+        engine.name, "logs", *(["--tail", str(lines)] if lines else []),
         *(["--since", since] if since else []), *(["--timestamps"] if timestamps else []), name,
     )  # fmt: skip
 
 
-def exec_in_running(engine: str, name: str, command: Sequence[str]) -> Cmd:
-    return cmd(engine, "exec", name, *command)
+def exec_in_running(engine: Engine, name: str, command: Sequence[str]) -> Cmd:
+    return cmd(engine.name, "exec", name, *command)
 
 
-def exec_in_new(engine: str, spec: AccessoryRun, command: Sequence[str]) -> Cmd:
+def exec_in_new(engine: Engine, spec: AccessoryRun, command: Sequence[str]) -> Cmd:
     """A one-off container of the accessory's image, with its env, network and mounts."""
     a = spec.accessory
     return cmd(
-        engine, "run", "--rm", "--network", a.network,
+        engine.name, "run", "--rm", "--network", a.network,
         *[x for k, v in spec.env.items() for x in ("--env", f"{k}={v}")],
         *(["--env-file", HomePath(spec.env_file)] if spec.env_file else []),
         *volume_args(a), a.image, *command,
     )  # fmt: skip
 
 
-def stop(engine: str, name: str) -> Seq:
-    return any_of(cmd(engine, "stop", name), Raw("true"))
+def stop(engine: Engine, name: str) -> Seq:
+    return any_of(cmd(engine.name, "stop", name), Raw("true"))
 
 
-def remove_container(engine: str, name: str) -> Cmd:
-    return cmd(engine, "rm", "--force", name)
+def remove_container(engine: Engine, name: str) -> Cmd:
+    return cmd(engine.name, "rm", "--force", name)
 
 
-def remove_image(engine: str, image: str) -> Seq:
-    return any_of(cmd(engine, "image", "rm", "--force", image), Raw("true"))
+def remove_image(engine: Engine, image: str) -> Seq:
+    return any_of(cmd(engine.name, "image", "rm", "--force", image), Raw("true"))
 
 
 def remove_data(accessory: Accessory, env_file: str) -> Cmd:
@@ -172,9 +179,9 @@ def remove_data(accessory: Accessory, env_file: str) -> Cmd:
     return cmd("rm", "-rf", HomePath(data_dir(accessory)), HomePath(env_file))
 
 
-def pull(engine: str, image: str) -> Cmd:
-    return cmd(engine, "pull", "--quiet", image)
+def pull(engine: Engine, image: str) -> Cmd:
+    return cmd(engine.name, "pull", "--quiet", image)
 
 
-def registry_login(engine: str, server: str, user: str, password: str) -> Cmd:
-    return cmd(engine, "login", server, "--username", user, "--password", password)
+def registry_login(engine: Engine, server: str, user: str, password: str) -> Cmd:
+    return cmd(engine.name, "login", server, "--username", user, "--password", password)

@@ -1,5 +1,5 @@
-"""Commands for the app's containers (pure). `engine` is "docker" or "podman": their CLIs agree
-on everything used here; where they differ the builder says so."""
+"""Commands for the app's containers (pure). `engine` is Docker or Podman (dockyard.engine):
+their CLIs agree on everything used here; where they differ, the Engine says how."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from dockyard.commands.base import (
     repeat,
     write_stdin,
 )
+from dockyard.engine import Engine
 from dockyard.redaction import Secret
 
 NETWORK = "kamal"  # Kamal's network name, so servers deployed by Kamal can be taken over
@@ -43,9 +44,9 @@ class AppContainer:
     network_alias: str | None = None  # the proxy slot it takes (see caddy_config)
 
 
-def run(engine: str, c: AppContainer) -> Cmd:
+def run(engine: Engine, c: AppContainer) -> Cmd:
     return cmd(
-        engine, "run", "--detach", "--restart", c.restart, "--name", c.name,
+        engine.name, "run", "--detach", "--restart", c.restart, "--name", c.name,
         "--network", c.network,
         *(["--network-alias", c.network_alias] if c.network_alias else []),
         "--hostname", c.hostname,
@@ -77,84 +78,94 @@ def label_filters(
     return filters
 
 
-def list_containers(engine: str, filters: Sequence[str]) -> Cmd:
+def list_containers(engine: Engine, filters: Sequence[str]) -> Cmd:
     """Name, state, creation time and short id of each matching container, tab-separated."""
     return cmd(
-        engine, "ps", "--all", *filters,
+        engine.name, "ps", "--all", *filters,
         "--format", "{{.Names}}\t{{.State}}\t{{.CreatedAt}}\t{{.ID}}",
     )  # fmt: skip
 
 
-def inspect_state(engine: str, name: str, network: str = NETWORK) -> Cmd:
+def inspect_state(engine: Engine, name: str, network: str = NETWORK) -> Cmd:
     """State, health and address on the network of one container, tab-separated."""
     template = (
         "{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t"
         f'{{{{with index .NetworkSettings.Networks "{network}"}}}}{{{{.IPAddress}}}}{{{{end}}}}'
     )
-    return cmd(engine, "inspect", "--format", template, name)
+    return cmd(engine.name, "inspect", "--format", template, name)
 
 
-def inspect_aliases(engine: str, *names: str, network: str = NETWORK) -> Cmd:
+def inspect_aliases(engine: Engine, *names: str, network: str = NETWORK) -> Cmd:
     """Each container's network aliases on the network, space-separated, a line each."""
     template = (
         f'{{{{with index .NetworkSettings.Networks "{network}"}}}}'
         "{{range .Aliases}}{{.}} {{end}}{{end}}"
     )
-    return cmd(engine, "inspect", "--type", "container", "--format", template, *names)
+    return cmd(engine.name, "inspect", "--type", "container", "--format", template, *names)
 
 
-def rename(engine: str, old: str, new: str) -> Cmd:
-    return cmd(engine, "rename", old, new)
+def rename(engine: Engine, old: str, new: str) -> Cmd:
+    return cmd(engine.name, "rename", old, new)
 
 
-def start(engine: str, name: str) -> Cmd:
-    return cmd(engine, "start", name)
+def start(engine: Engine, name: str) -> Cmd:
+    return cmd(engine.name, "start", name)
 
 
-def start_in_slot(engine: str, name: str, alias: str, network: str = NETWORK) -> Seq:
+def start_in_slot(engine: Engine, name: str, alias: str, network: str = NETWORK) -> Seq:
     """Start a stopped container under this network alias (its proxy slot): it is connected
     again, so whatever alias it had before is dropped. Both engines allow this while stopped."""
     return all_of(
-        any_of(Raw(f"{engine} network disconnect {network} {shlex.quote(name)} 2>/dev/null"),
+        any_of(Raw(f"{engine.name} network disconnect {network} {shlex.quote(name)} 2>/dev/null"),
                Raw("true")),
-        cmd(engine, "network", "connect", "--alias", alias, network, name),
-        cmd(engine, "start", name),
+        cmd(engine.name, "network", "connect", "--alias", alias, network, name),
+        cmd(engine.name, "start", name),
     )  # fmt: skip
 
 
-def stop(engine: str, *names: str, timeout: int | None = None) -> Cmd:
-    return cmd(engine, "stop", *(["-t", str(timeout)] if timeout is not None else []), *names)
+def stop(engine: Engine, *names: str, timeout: int | None = None) -> Cmd:
+    return cmd(engine.name, "stop", *(["-t", str(timeout)] if timeout is not None else []), *names)
 
 
-def remove(engine: str, name: str) -> Cmd:
-    return cmd(engine, "rm", "--force", name)
+def remove(engine: Engine, name: str) -> Cmd:
+    return cmd(engine.name, "rm", "--force", name)
 
 
-def logs(engine: str, name: str, *, lines: int | None = 100, since: str | None = None) -> Cmd:
+def logs(engine: Engine, name: str, *, lines: int | None = 100, since: str | None = None) -> Cmd:
     return cmd(
-        engine, "logs", *(["--tail", str(lines)] if lines else []),
+        engine.name, "logs", *(["--tail", str(lines)] if lines else []),
         *(["--since", since] if since else []), name,
     )  # fmt: skip
 
 
-def tag(engine: str, image: str, new: str) -> Cmd:
-    return cmd(engine, "tag", image, new)
+def run_health_check(engine: Engine, name: str) -> Cmd:
+    """Run the container's HEALTHCHECK once (for an engine that does not run it by itself)."""
+    return cmd(engine.name, "healthcheck", "run", name)
 
 
-def pull(engine: str, image: str) -> Cmd:
-    return cmd(engine, "pull", "--quiet", image)
+def tag(engine: Engine, image: str, new: str) -> Cmd:
+    return cmd(engine.name, "tag", image, new)
 
 
-def image_service_label(engine: str, image: str) -> Cmd:
+def pull(engine: Engine, image: str) -> Cmd:
+    return cmd(engine.name, "pull", "--quiet", image)
+
+
+def image_service_label(engine: Engine, image: str) -> Cmd:
     return cmd(
-        engine, "image", "inspect", "--format", 'service={{index .Config.Labels "service"}}', image
+        engine.name,
+        "image",
+        "inspect",
+        "--format",
+        'service={{index .Config.Labels "service"}}',
+        image,
     )
 
 
-def ensure_network(engine: str, network: str = NETWORK) -> Seq:
+def ensure_network(engine: Engine, network: str = NETWORK) -> Seq:
     return any_of(
-        Raw(f"{engine} network inspect {network} >/dev/null 2>&1"),
-        cmd(engine, "network", "create", network),
+        Raw(f"{engine.name} network inspect {network} >/dev/null 2>&1"),
+        cmd(engine.name, "network", "create", network),
     )
 
 
@@ -176,7 +187,7 @@ RUN_MARKER = "--- dockyard: run ---"
 
 
 def list_then_run(
-    engine: str, c: AppContainer, filters: Sequence[str], env_dir: str, aside: str
+    engine: Engine, c: AppContainer, filters: Sequence[str], env_dir: str, aside: str
 ) -> Seq:
     """One round trip for a boot: the role's containers (as list_containers prints them), a
     marker line, then the new container's id and its state (as inspect_state prints it). A
@@ -184,8 +195,8 @@ def list_then_run(
     `aside` first, as Kamal does; the env file arrives on standard input (0600)."""
     name = shlex.quote(c.name)
     set_aside = Raw(
-        f"{{ ! {engine} container inspect {name} >/dev/null 2>&1 || "
-        f"{engine} rename {name} {shlex.quote(aside)}; }}"
+        f"{{ ! {engine.name} container inspect {name} >/dev/null 2>&1 || "
+        f"{engine.name} rename {name} {shlex.quote(aside)}; }}"
     )
     env = [write_stdin(c.env_file)] if c.env_file else []
     slot = [release_alias(engine, filters, c.network_alias, c.network)] if c.network_alias else []
@@ -195,7 +206,9 @@ def list_then_run(
     )  # fmt: skip
 
 
-def release_alias(engine: str, filters: Sequence[str], alias: str, network: str = NETWORK) -> Raw:
+def release_alias(
+    engine: Engine, filters: Sequence[str], alias: str, network: str = NETWORK
+) -> Raw:
     """Disconnect any running container of the role that still holds this (free) slot's alias,
     so the new container is the only one behind it: a deploy killed before its switch leaves
     its new container running there. Nothing is routed to a free slot, so nothing is cut."""
@@ -205,9 +218,9 @@ def release_alias(engine: str, filters: Sequence[str], alias: str, network: str 
     )
     listing = " ".join(shlex.quote(f) for f in filters)
     return Raw(
-        f"for id in $({engine} ps --quiet {listing}); do "
-        f'case " $({engine} inspect --format {template} "$id") " in '
-        f'*" {alias} "*) {engine} network disconnect {network} "$id" >/dev/null;; esac; done'
+        f"for id in $({engine.name} ps --quiet {listing}); do "
+        f'case " $({engine.name} inspect --format {template} "$id") " in '
+        f'*" {alias} "*) {engine.name} network disconnect {network} "$id" >/dev/null;; esac; done'
     )
 
 
@@ -215,21 +228,21 @@ def make_dirs(*paths: str) -> Cmd:
     return cmd("mkdir", "-p", *(HomePath(p) for p in paths))
 
 
-def remove_stopped(engine: str, filters: Sequence[str], keep: int) -> Seq:
+def remove_stopped(engine: Engine, filters: Sequence[str], keep: int) -> Seq:
     """Remove stopped containers of the service beyond the newest `keep` (Kamal's prune).
-    Docker lists newest first; Podman lists oldest first and has no `dead` state."""
-    states = ["created", "exited", *(["dead"] if engine == "docker" else [])]
-    statuses = [f"status={state}" for state in states]
+    The engine says how to list them newest first and which states a stopped one has."""
+    statuses = [f"status={state}" for state in engine.stopped_states]
     listing = cmd(
-        engine, "ps", "--quiet", "--all", *filters, *repeat("--filter", statuses),
-        *(["--sort", "created"] if engine == "podman" else []),
+        engine.name, "ps", "--quiet", "--all", *filters, *repeat("--filter", statuses),
+        *engine.newest_first_flags,
     )  # fmt: skip
-    newest_first = [listing, cmd("tac")] if engine == "podman" else [listing]
+    newest_first = [listing, cmd("tac")] if engine.reverse_listing else [listing]
     return pipe(
         *newest_first,
         cmd("tail", "-n", f"+{keep + 1}"),
         Raw(
-            f'while read id; do {engine} rm "$id" >/dev/null && echo "removed container $id"; done'
+            f'while read id; do {engine.name} rm "$id" >/dev/null && '
+            'echo "removed container $id"; done'
         ),
     )
 

@@ -8,11 +8,12 @@ from collections.abc import Mapping, Sequence
 
 from dockyard.commands.app import AppContainer, label_filters
 from dockyard.commands.base import HomePath, Raw, cmd
+from dockyard.engine import Engine
 from dockyard.errors import UsageError
 
 
 def in_new_container(
-    engine: str,
+    engine: Engine,
     c: AppContainer,
     name: str,
     command: str,
@@ -24,7 +25,7 @@ def in_new_container(
     """`run` a one-off container from the app's image, with the role's env and env file; it is
     removed when the command ends (kept when detached, so its logs can be read)."""
     base = cmd(
-        engine, "run", "--name", name, "--network", c.network,
+        engine.name, "run", "--name", name, "--network", c.network,
         None if detach else "--rm",
         "--detach" if detach else None,
         "--interactive" if interactive else None,
@@ -38,7 +39,7 @@ def in_new_container(
 
 
 def in_running_container(
-    engine: str,
+    engine: Engine,
     service: str,
     role: str,
     destination: str | None,
@@ -54,8 +55,8 @@ def in_running_container(
         "--tty" if interactive else None,
         *_env_args(env or {}),
     ).render()
-    newest = f"$({engine} ps --latest --quiet {filters})"
-    return Raw(" ".join(part for part in (engine, "exec", flags, newest, command) if part))
+    newest = f"$({engine.name} ps --latest --quiet {filters})"
+    return Raw(" ".join(part for part in (engine.name, "exec", flags, newest, command) if part))
 
 
 def _env_args(env: Mapping[str, str]) -> Sequence[str]:

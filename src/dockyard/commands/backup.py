@@ -14,6 +14,7 @@ from dockyard.backups.settings import BackupSettings
 from dockyard.commands.backup_s3 import exec_script, s3_env
 from dockyard.commands.base import Cmd, HomePath, Raw, Seq, any_of, cmd
 from dockyard.config.settings import Accessory
+from dockyard.engine import DOCKER, Engine
 from dockyard.plan.backup_schedule import shell_sets
 
 BACKUP_LABEL = "dockyard-backup"
@@ -82,11 +83,11 @@ def key_env_file(app: str, name: str) -> str:
 
 
 def run_backup_container(
-    engine: str, place: BackupPlace, env_file: str | None, key_file: str | None = None
+    engine: Engine, place: BackupPlace, env_file: str | None, key_file: str | None = None
 ) -> Cmd:
     a = place.accessory
     return cmd(
-        engine, "run", "--detach", "--restart", "unless-stopped", "--name", place.container,
+        engine.name, "run", "--detach", "--restart", "unless-stopped", "--name", place.container,
         "--network", a.network, "--user", "0", "--entrypoint", "/bin/sh",
         *[x for k, v in script_env(place).items() for x in ("--env", f"{k}={v}")],
         *(["--env-file", HomePath(env_file)] if env_file else []),
@@ -109,16 +110,16 @@ def forget_setup(place: BackupPlace, key_file: str) -> Cmd:
     return cmd("rm", "-rf", HomePath(place.scripts_dir), HomePath(key_file))
 
 
-def backup_now(engine: str, place: BackupPlace, key_file: str | None = None) -> Cmd:
+def backup_now(engine: Engine, place: BackupPlace, key_file: str | None = None) -> Cmd:
     """The scheduled script, now. With an S3 target, the store's settings and credentials are
     the config's as it is now (given to the exec), not the ones of the container's start."""
     s3 = place.settings.s3
     if s3 is None:
-        return cmd(engine, "exec", place.container, "sh", "/dockyard/backup.sh")
+        return cmd(engine.name, "exec", place.container, "sh", "/dockyard/backup.sh")
     return exec_script(engine, place.container, s3_env(s3), key_file, "/dockyard/backup.sh")
 
 
-def s3_script(engine: str, place: BackupPlace, key_file: str | None, *args: str) -> Cmd:
+def s3_script(engine: Engine, place: BackupPlace, key_file: str | None, *args: str) -> Cmd:
     """s3.sh (list, get FILE DEST) in the backup container, with the current settings."""
     assert place.settings.s3 is not None
     env = {
@@ -131,11 +132,11 @@ def s3_script(engine: str, place: BackupPlace, key_file: str | None, *args: str)
     return exec_script(engine, place.container, env, key_file, "/dockyard/s3.sh", *args)
 
 
-def remove_backup_container(engine: str, place: BackupPlace) -> Seq:
-    return any_of(cmd(engine, "rm", "--force", place.container), Raw("true"))
+def remove_backup_container(engine: Engine, place: BackupPlace) -> Seq:
+    return any_of(cmd(engine.name, "rm", "--force", place.container), Raw("true"))
 
 
-def list_backups(place: BackupPlace, engine: str = "docker", key_file: str | None = None) -> Raw:
+def list_backups(place: BackupPlace, engine: Engine = DOCKER, key_file: str | None = None) -> Raw:
     """Each manifest (one JSON line per backup), then the status files, marked. With an S3
     target the manifests come from the store (s3.sh list in the backup container) and the
     status files from the directory where backups are made."""
@@ -166,34 +167,34 @@ def checksum(place: BackupPlace, file: str, *, beside_work: bool = False) -> Raw
 
 # --- Postgres ----------------------------------------------------------------------------------
 def psql(
-    engine: str, container: str, user: str, database: str, *sql: str, atomic: bool = False
+    engine: Engine, container: str, user: str, database: str, *sql: str, atomic: bool = False
 ) -> Cmd:
     """psql in the container over its local socket, stopping at the first error; `atomic`
     runs every statement in one transaction."""
     args = [x for statement in sql for x in ("-c", statement)]
-    return cmd(engine, "exec", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+    return cmd(engine.name, "exec", container, "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
                *(["--single-transaction"] if atomic else []),
                "-U", user, "-d", database, *args)  # fmt: skip
 
 
 def pg_restore_from_host(
-    engine: str, container: str, user: str, database: str, backup: str | HomePath
+    engine: Engine, container: str, user: str, database: str, backup: str | HomePath
 ) -> Raw:
     """The backup file on the host, streamed into pg_restore in the container."""
     source = f'"$HOME/{backup}"' if isinstance(backup, HomePath) else f"'{backup}'"
-    restore = cmd(engine, "exec", "-i", container, "pg_restore", "--exit-on-error",
+    restore = cmd(engine.name, "exec", "-i", container, "pg_restore", "--exit-on-error",
                   "--no-owner", "--no-acl", "-U", user, "-d", database)  # fmt: skip
     return Raw(f"{restore.render()} < {source}")
 
 
-def dump_row_counts(engine: str, container: str, file: str) -> Cmd:
+def dump_row_counts(engine: Engine, container: str, file: str) -> Cmd:
     """`schema.table rows` for each table's data in a dump: what the dump recorded."""
     script = (
         f"pg_restore --data-only -f - '/backups/{file}' | awk "
         "'/^COPY / {t=$2; n=0; inside=1; next} inside && /^\\\\\\.$/ {print t, n; inside=0; next} "
         "inside {n++}'"
     )
-    return cmd(engine, "exec", container, "sh", "-c", script)
+    return cmd(engine.name, "exec", container, "sh", "-c", script)
 
 
 TABLE_COUNTS_SQL = (
@@ -205,9 +206,9 @@ TABLE_COUNTS_SQL = (
 )
 
 
-def table_counts(engine: str, container: str, user: str, database: str) -> Raw:
+def table_counts(engine: Engine, container: str, user: str, database: str) -> Raw:
     """`schema.table rows` for every table in the database (psql's \\gexec)."""
-    base = cmd(engine, "exec", "-i", container, "psql", "-X", "-q", "-At", "-v",
+    base = cmd(engine.name, "exec", "-i", container, "psql", "-X", "-q", "-At", "-v",
                "ON_ERROR_STOP=1", "-U", user, "-d", database)  # fmt: skip
     return Raw(f"echo {_single_quoted(TABLE_COUNTS_SQL)} | {base.render()}")
 
@@ -217,26 +218,26 @@ def _single_quoted(text: str) -> str:
 
 
 def run_throwaway(
-    engine: str, name: str, image: str, place: BackupPlace, env: Mapping[str, str],
+    engine: Engine, name: str, image: str, place: BackupPlace, env: Mapping[str, str],
     command: Sequence[str] = (),
 ) -> Cmd:  # fmt: skip
     """A container for verify: no network, the backups read-only at /backups."""
     return cmd(
-        engine, "run", "--detach", "--name", name, "--network", "none",
+        engine.name, "run", "--detach", "--name", name, "--network", "none",
         "--label", f"{BACKUP_LABEL}-verify={place.accessory.name}",
         *[x for k, v in env.items() for x in ("--env", f"{k}={v}")],
         "--volume", place.mount("/backups", ":ro"), image, *command,
     )  # fmt: skip
 
 
-def wait_ready_postgres(engine: str, name: str, seconds: int = 60) -> Raw:
-    probe = cmd(engine, "exec", name, "pg_isready", "-q", "-h", "127.0.0.1").render()
+def wait_ready_postgres(engine: Engine, name: str, seconds: int = 60) -> Raw:
+    probe = cmd(engine.name, "exec", name, "pg_isready", "-q", "-h", "127.0.0.1").render()
     return Raw(f"i=0; until {probe}; do i=$((i+1)); [ $i -ge {seconds * 4} ] && exit 1; "
                "sleep 0.25; done")  # fmt: skip
 
 
-def remove_container(engine: str, name: str) -> Cmd:
-    return cmd(engine, "rm", "--force", "--volumes", name)
+def remove_container(engine: Engine, name: str) -> Cmd:
+    return cmd(engine.name, "rm", "--force", "--volumes", name)
 
 
 # --- MySQL / MariaDB ---------------------------------------------------------------------------
@@ -252,20 +253,20 @@ _MY_FN = (
 MY_DUMP_OPTIONS = ("--single-transaction", "--quick", "--routines", "--triggers", "--events")
 
 
-def mysql(engine: str, container: str, user: str, *args: str, stdin: bool = False,
+def mysql(engine: Engine, container: str, user: str, *args: str, stdin: bool = False,
           tool: str = "mariadb") -> Cmd:  # fmt: skip
     """The MySQL client (or dump tool) in the container, over its local socket."""
-    return cmd(engine, "exec", *(["-i"] if stdin else []), container, "sh", "-c",
+    return cmd(engine.name, "exec", *(["-i"] if stdin else []), container, "sh", "-c",
                _MY_FN + 'my "$@"', "sh", tool, user, *args)  # fmt: skip
 
 
-def mysql_sql(engine: str, container: str, user: str, *sql: str, database: str = "") -> Cmd:
+def mysql_sql(engine: Engine, container: str, user: str, *sql: str, database: str = "") -> Cmd:
     """Statements, stopping at the first error; rows tab-separated without a header."""
     return mysql(engine, container, user, "-N", "-B", "-e", "; ".join(sql),
                  *([database] if database else []))  # fmt: skip
 
 
-def mysql_keep_aside(engine: str, container: str, user: str, database: str,
+def mysql_keep_aside(engine: Engine, container: str, user: str, database: str,
                      place: BackupPlace, kept: str) -> Raw:  # fmt: skip
     """The database as it is now, dumped beside the backups as `kept` (exit 3: not kept)."""
     dump = mysql(engine, container, user, *MY_DUMP_OPTIONS, database, tool="mariadb-dump")
@@ -274,7 +275,7 @@ def mysql_keep_aside(engine: str, container: str, user: str, database: str,
                f"{{ rm -f {partial}; exit 3; }}")  # fmt: skip
 
 
-def mysql_load_from_host(engine: str, container: str, user: str, database: str,
+def mysql_load_from_host(engine: Engine, container: str, user: str, database: str,
                          file: str) -> Raw:  # fmt: skip
     """A dump file on the host (path as the shell reads it) into the database."""
     load = mysql(engine, container, user, database, stdin=True)
@@ -315,45 +316,45 @@ MY_TABLE_COUNTS_SQL = (
 )
 
 
-def mysql_dump_counts(engine: str, container: str, file: str) -> Cmd:
+def mysql_dump_counts(engine: Engine, container: str, file: str) -> Cmd:
     """`table rows` for each table a dump creates, counted from its INSERT statements."""
     script = (f"tail -c 200 '/backups/{file}' | grep -q '^-- Dump completed' || {{ echo 'the "
               "dump is incomplete (it does not end with -- Dump completed)' >&2; exit 1; } && "
               f"awk {_single_quoted(MY_DUMP_COUNTS_AWK)} '/backups/{file}'")  # fmt: skip
-    return cmd(engine, "exec", container, "sh", "-c", script)
+    return cmd(engine.name, "exec", container, "sh", "-c", script)
 
 
-def throwaway_mysql(engine: str, container: str, *args: str) -> Cmd:
+def throwaway_mysql(engine: Engine, container: str, *args: str) -> Cmd:
     """Root over TCP in a throwaway (its server is the real one only once TCP answers: the
     entrypoint's first-start server listens on the socket only)."""
     return mysql(engine, container, "root", "-h", "127.0.0.1", "-N", "-B", *args)
 
 
-def throwaway_mysql_load(engine: str, container: str, database: str, file: str) -> Cmd:
+def throwaway_mysql_load(engine: Engine, container: str, database: str, file: str) -> Cmd:
     """A dump in /backups loaded into the throwaway's database, stopping at the first error."""
     script = _MY_FN + f"my mariadb root -h 127.0.0.1 {database} < '/backups/{file}'"
-    return cmd(engine, "exec", container, "sh", "-c", script)
+    return cmd(engine.name, "exec", container, "sh", "-c", script)
 
 
-def wait_ready_mysql(engine: str, name: str, seconds: int = 120) -> Raw:
+def wait_ready_mysql(engine: Engine, name: str, seconds: int = 120) -> Raw:
     probe = throwaway_mysql(engine, name, "-e", "SELECT 1").render()
     return Raw(f"i=0; until {probe} > /dev/null 2>&1; do i=$((i+1)); "
                f"[ $i -ge {seconds * 4} ] && exit 1; sleep 0.25; done")  # fmt: skip
 
 
 # --- Redis -------------------------------------------------------------------------------------
-def check_rdb(engine: str, container: str, file: str) -> Cmd:
-    return cmd(engine, "exec", container, "redis-check-rdb", f"/backups/{file}")
+def check_rdb(engine: Engine, container: str, file: str) -> Cmd:
+    return cmd(engine.name, "exec", container, "redis-check-rdb", f"/backups/{file}")
 
 
-def redis_cli(engine: str, container: str, *args: str) -> Cmd:
+def redis_cli(engine: Engine, container: str, *args: str) -> Cmd:
     script = (
         '[ -z "${REDIS_PASSWORD:-}" ] || export REDISCLI_AUTH="$REDIS_PASSWORD"; redis-cli "$@"'
     )
-    return cmd(engine, "exec", container, "sh", "-c", script, "redis-cli", *args)
+    return cmd(engine.name, "exec", container, "sh", "-c", script, "redis-cli", *args)
 
 
-def redis_restore_files(engine: str, image: str, accessory_container: str, place: BackupPlace,
+def redis_restore_files(engine: Engine, image: str, accessory_container: str, place: BackupPlace,
                         file: str, data_dir: str, stamp: str) -> Cmd:  # fmt: skip
     """With the accessory stopped: keep its dump.rdb aside, put the backup in its place."""
     script = (
@@ -362,14 +363,14 @@ def redis_restore_files(engine: str, image: str, accessory_container: str, place
         f"cp '/backups/{file}' dump.rdb.incoming && mv -f dump.rdb.incoming dump.rdb"
     )
     return cmd(
-        engine, "run", "--rm", "--user", "0", "--entrypoint", "/bin/sh",
+        engine.name, "run", "--rm", "--user", "0", "--entrypoint", "/bin/sh",
         "--volumes-from", accessory_container, "--volume", place.mount("/backups", ":ro"),
         image, "-c", script,
     )  # fmt: skip
 
 
 # --- volume ------------------------------------------------------------------------------------
-def volume_restore_files(engine: str, image: str, accessory_container: str, place: BackupPlace,
+def volume_restore_files(engine: Engine, image: str, accessory_container: str, place: BackupPlace,
                          file: str, kept: str) -> Cmd:  # fmt: skip
     """With the accessory stopped: archive what the directories hold now as `kept` in the backup
     directory (nothing is deleted unless that worked), empty them, unpack the backup."""
@@ -383,20 +384,20 @@ def volume_restore_files(engine: str, image: str, accessory_container: str, plac
         f"exit 1; done && tar -xzf '/backups/{file}' -C /"
     )
     return cmd(
-        engine, "run", "--rm", "--user", "0", "--entrypoint", "/bin/sh",
+        engine.name, "run", "--rm", "--user", "0", "--entrypoint", "/bin/sh",
         "--volumes-from", accessory_container, "--volume", place.mount("/backups"),
         image, "-c", script,
     )  # fmt: skip
 
 
-def volume_entries(engine: str, container: str, file: str) -> Cmd:
+def volume_entries(engine: Engine, container: str, file: str) -> Cmd:
     """Unpack the archive whole in the container, then count its entries."""
     archive = f"'/backups/{file}'"
     script = f"mkdir -p /tmp/v && tar -xzf {archive} -C /tmp/v && tar -tzf {archive} | wc -l"
-    return cmd(engine, "exec", container, "sh", "-c", script)
+    return cmd(engine.name, "exec", container, "sh", "-c", script)
 
 
-def decrypt_copy(engine: str, image: str, place: BackupPlace, file: str, key_file: str,
+def decrypt_copy(engine: Engine, image: str, place: BackupPlace, file: str, key_file: str,
                  plain: str) -> Cmd:  # fmt: skip
     """A decrypted copy of an encrypted backup beside it (hidden), for restore and verify."""
     script = (
@@ -406,7 +407,7 @@ def decrypt_copy(engine: str, image: str, place: BackupPlace, file: str, key_fil
         f"{{ rm -f '/backups/{plain}.partial'; exit 1; }}"
     )
     return cmd(
-        engine, "run", "--rm", "--user", "0", "--network", "none", "--entrypoint", "/bin/sh",
+        engine.name, "run", "--rm", "--user", "0", "--network", "none", "--entrypoint", "/bin/sh",
         "--env-file", HomePath(key_file), "--volume", place.mount("/backups"), image, "-c", script,
     )  # fmt: skip
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 from dockyard.backups.settings import S3Target
 from dockyard.commands.base import Cmd, HomePath, cmd
+from dockyard.engine import Engine
 
 ACCESS_KEY_ENV = "DOCKYARD_S3_ACCESS_KEY_ID"
 SECRET_KEY_ENV = "DOCKYARD_S3_SECRET_ACCESS_KEY"
@@ -141,12 +142,12 @@ def key_env(
 
 
 def exec_script(
-    engine: str, container: str, env: Mapping[str, str], key_file: str | None, *args: str
+    engine: Engine, container: str, env: Mapping[str, str], key_file: str | None, *args: str
 ) -> Cmd:
     """A script in the backup container with the settings and secrets as they are now (the
     env given here wins over the container's own, set when it was made)."""
     return cmd(
-        engine, "exec",
+        engine.name, "exec",
         *[x for k, v in env.items() for x in ("--env", f"{k}={v}")],
         *(["--env-file", HomePath(key_file)] if key_file else []),
         container, "sh", *args,

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dockyard.commands.base import Cmd, HomePath, Raw, cmd, repeat
+from dockyard.engine import Engine
 from dockyard.errors import BuildError
 
 KINDS = ("buildx", "docker", "podman")
@@ -40,16 +41,17 @@ class BuildSpec:
     sbom: bool | None = None
 
 
-def probe(engine: str) -> Raw:
+def probe(engine: Engine) -> Raw:
     """Which kind of builder the host has, and its machine arch: two lines (and the dir the
     context is uploaded to)."""
-    if engine == "podman":
-        kind = "if command -v podman >/dev/null 2>&1; then echo podman; else echo none; fi"
-    else:
+    name = engine.name
+    if engine.buildx_plugin:
         kind = (
-            "if docker buildx version >/dev/null 2>&1; then echo buildx; "
-            "elif docker version >/dev/null 2>&1; then echo docker; else echo none; fi"
+            f"if {name} buildx version >/dev/null 2>&1; then echo buildx; "
+            f"elif {name} version >/dev/null 2>&1; then echo {name}; else echo none; fi"
         )
+    else:
+        kind = f"if command -v {name} >/dev/null 2>&1; then echo {name}; else echo none; fi"
     return Raw(f'mkdir -p "$HOME/.dockyard"; {kind}; uname -m')
 
 
@@ -132,16 +134,18 @@ def build_in_context(token: str, build_command: Cmd, secrets: Sequence[str]) -> 
     return Raw(f"( {steps} ); status=$?; rm -rf {directory} {archive}; exit $status")
 
 
-def push(engine: str, image: str, *, plain_http: bool = False) -> Cmd:
+def push(engine: Engine, image: str, *, plain_http: bool = False) -> Cmd:
     """`plain_http`: a registry without TLS that podman must be told of (docker trusts
     localhost and the registries its daemon.json names)."""
-    tls = ["--tls-verify=false"] if plain_http and engine == "podman" else []
-    return cmd(engine, "push", *tls, image)
+    tls = engine.insecure_registry_flags if plain_http else ()
+    return cmd(engine.name, "push", *tls, image)
 
 
-def service_label(engine: str, image: str) -> Cmd:
-    return cmd(engine, "image", "inspect", "--format", '{{index .Config.Labels "service"}}', image)
+def service_label(engine: Engine, image: str) -> Cmd:
+    return cmd(
+        engine.name, "image", "inspect", "--format", '{{index .Config.Labels "service"}}', image
+    )
 
 
-def remove_image(engine: str, images: Sequence[str]) -> Cmd:
-    return cmd(engine, "image", "rm", "--force", *images)
+def remove_image(engine: Engine, images: Sequence[str]) -> Cmd:
+    return cmd(engine.name, "image", "rm", "--force", *images)

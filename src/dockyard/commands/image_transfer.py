@@ -12,6 +12,7 @@ from __future__ import annotations
 import shlex
 
 from dockyard.commands.base import Cmd, Command, HomePath, Raw, Seq, all_of, cmd
+from dockyard.engine import Engine
 
 STAGE = ".dockyard/images"
 LAYERS = f"{STAGE}/layers"
@@ -40,30 +41,32 @@ def home(path: str) -> str:
     return f'"$HOME/{HomePath(path)}"'
 
 
-def inspect_image(engine: str, image: str) -> Cmd:
-    return cmd(engine, "image", "inspect", "--format", INSPECT_FORMAT, image)
+def inspect_image(engine: Engine, image: str) -> Cmd:
+    return cmd(engine.name, "image", "inspect", "--format", INSPECT_FORMAT, image)
 
 
-def inspect_source(engine: str, image: str) -> Cmd:
+def inspect_source(engine: Engine, image: str) -> Cmd:
     """One inspect, three lines: the image's ID and layers, its service label, and (docker) the
     storage driver and the top layer's dir (`<root>/overlay2/<cache id>/diff`), from which the
     storage root follows. (It was three commands, 75 ms; one is 25 ms.)"""
     label = '{{index .Config.Labels "service"}}'
     storage = (
-        "{{.GraphDriver.Name}} {{.GraphDriver.Data.UpperDir}}" if engine == "docker" else "- -"
+        "{{.GraphDriver.Name}} {{.GraphDriver.Data.UpperDir}}"
+        if engine.reports_image_storage
+        else "- -"
     )
     return cmd(
-        engine, "image", "inspect", "--format", f"{INSPECT_FORMAT}\n{label}\n{storage}", image
+        engine.name, "image", "inspect", "--format", f"{INSPECT_FORMAT}\n{label}\n{storage}", image
     )
 
 
-def survey(engine: str, load_directory: str) -> Raw:
+def survey(engine: Engine, load_directory: str) -> Raw:
     """Every image's layers, the staged layers, the free disk; makes this run's load dir and
     removes temp files a killed upload left (an hour old: another app's transfer to the same
     server may be writing one right now)."""
     images = (
-        f"{engine} image ls -q --no-trunc | sort -u | "
-        f"xargs -r {engine} image inspect --format {shlex.quote(INSPECT_FORMAT)}"
+        f"{engine.name} image ls -q --no-trunc | sort -u | "
+        f"xargs -r {engine.name} image inspect --format {shlex.quote(INSPECT_FORMAT)}"
     )
     layers = home(LAYERS)
     return Raw(
@@ -86,7 +89,7 @@ def load_dir(token: str) -> str:
 
 
 def load_staged(
-    engine: str, token: str, layers: tuple[str, ...], load: tuple[str, ...], tag: str
+    engine: Engine, token: str, layers: tuple[str, ...], load: tuple[str, ...], tag: str
 ) -> Raw:
     """Link the staged layers (`load`) into the load dir (manifest and config already uploaded
     there) and put an empty file for each layer the host has (podman wants every layer file;
@@ -104,20 +107,20 @@ def load_staged(
         f"{archive_layer_path(layer)}"
         for layer in staged
     ] + [f"mkdir -p {hex_of(layer)} && : > {archive_layer_path(layer)}" for layer in held]
-    load_and_check = [f"tar -chf - . | {engine} load -q", inspect_id(engine, tag).render()]
+    load_and_check = [f"tar -chf - . | {engine.name} load -q", inspect_id(engine, tag).render()]
     steps = " && ".join([f"cd {directory}", *links, *load_and_check])
     files = " ".join(f"{home(LAYERS)}/{layer_file(layer)}" for layer in staged)
     drop_staged = f"[ $status -ne 0 ] || rm -f {files}; " if files else ""
     return Raw(f"( {steps} ); status=$?; rm -rf {directory}; {drop_staged}exit $status")
 
 
-def inspect_id(engine: str, image: str) -> Cmd:
-    return cmd(engine, "image", "inspect", "--format", "{{.Id}}", image)
+def inspect_id(engine: Engine, image: str) -> Cmd:
+    return cmd(engine.name, "image", "inspect", "--format", "{{.Id}}", image)
 
 
-def tag_present(engine: str, image_id: str, tags: tuple[str, ...], token: str) -> Command:
+def tag_present(engine: Engine, image_id: str, tags: tuple[str, ...], token: str) -> Command:
     """Tags for an image the host already has (by ID); this run's load dir is not needed."""
-    return all_of(drop_load_dir(token), *(cmd(engine, "tag", image_id, tag) for tag in tags))
+    return all_of(drop_load_dir(token), *(cmd(engine.name, "tag", image_id, tag) for tag in tags))
 
 
 def drop_load_dir(token: str) -> Cmd:
@@ -131,10 +134,10 @@ def export_dir(token: str) -> str:
     return f".dockyard/export-{token}"
 
 
-def export_image(engine: str, image: str, token: str) -> Raw:
+def export_image(engine: Engine, image: str, token: str) -> Raw:
     """`save` the image into a fresh dir and print its manifest."""
     directory = home(export_dir(token))
-    save = cmd(engine, "save", image).render()
+    save = cmd(engine.name, "save", image).render()
     return Raw(
         f"rm -rf {directory} && mkdir -p {directory}/out && "
         f"{_older_than_an_hour(home('.dockyard'), 'export-*')} && "

@@ -24,6 +24,7 @@ from dockyard.commands.base import (
     write_stdin,
 )
 from dockyard.commands.caddy_config import ADMIN_DIR, live_flag
+from dockyard.engine import Engine
 
 CONTAINER = "dockyard-proxy"
 STATE_DIR = ".dockyard/proxy"
@@ -42,9 +43,9 @@ class ProxyContainer:
     network: str = NETWORK
 
 
-def run(engine: str, p: ProxyContainer) -> Cmd:
+def run(engine: Engine, p: ProxyContainer) -> Cmd:
     return cmd(
-        engine, "run", "--detach", "--restart", "unless-stopped", "--name", CONTAINER,
+        engine.name, "run", "--detach", "--restart", "unless-stopped", "--name", CONTAINER,
         "--network", p.network,
         *[a for port in p.publish for a in ("--publish", port)],
         "--volume", HomePath(f"{STATE_DIR}:{ADMIN_DIR}"),
@@ -58,11 +59,11 @@ def run(engine: str, p: ProxyContainer) -> Cmd:
     )  # fmt: skip
 
 
-def start_or_run(engine: str, p: ProxyContainer) -> Seq:
-    return any_of(cmd(engine, "start", CONTAINER), run(engine, p))
+def start_or_run(engine: Engine, p: ProxyContainer) -> Seq:
+    return any_of(cmd(engine.name, "start", CONTAINER), run(engine, p))
 
 
-def read_state(engine: str, write: str | None = None, before: Sequence[Command] = ()) -> Seq:
+def read_state(engine: Engine, write: str | None = None, before: Sequence[Command] = ()) -> Seq:
     """In one round trip, NUL-separated: the remote home, the current caddy.json (empty when
     there is none), whether the proxy container is running, the routes whose slot b is live
     (one name per line), then every app's route file.
@@ -80,7 +81,7 @@ def read_state(engine: str, write: str | None = None, before: Sequence[Command] 
         *before,
         Raw('printf "%s\\0" "$HOME"'),
         Raw(f'{{ cat "$HOME/{HomePath(CONFIG_FILE)}" 2>/dev/null; printf "\\0"; }}'),
-        Raw(f"{{ {engine} inspect --format '{{{{.State.Running}}}}' {CONTAINER} 2>/dev/null "
+        Raw(f"{{ {engine.name} inspect --format '{{{{.State.Running}}}}' {CONTAINER} 2>/dev/null "
             '|| echo missing; printf "\\0"; }'),
         Raw(f'{{ ( cd "$HOME/{HomePath(LIVE_DIR)}" && for f in *.b; do '
             '[ ! -e "$f" ] || echo "${f%.b}"; done ); printf "\\0"; }'),

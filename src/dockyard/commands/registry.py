@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Cmd, Seq, all_of, cmd
+from dockyard.engine import Engine
 
 
-def login(engine: str, server: str, username: str) -> Cmd:
+def login(engine: Engine, server: str, username: str) -> Cmd:
     """The password goes on standard input, never on the command line (it would show in `ps`)."""
-    return cmd(engine, "login", server, "--username", username, "--password-stdin")
+    return cmd(engine.name, "login", server, "--username", username, "--password-stdin")
 
 
-def logout(engine: str, server: str) -> Cmd:
-    return cmd(engine, "logout", server)
+def logout(engine: Engine, server: str) -> Cmd:
+    return cmd(engine.name, "logout", server)
 
 
-def pull_checked(engine: str, image: str) -> Seq:
+def pull_checked(engine: Engine, image: str) -> Seq:
     """Pull, then print the image's service label (Kamal refuses an image of another service)."""
     return all_of(app_commands.pull(engine, image), app_commands.image_service_label(engine, image))
 
 
-def pull_local_checked(engine: str, image: str) -> Seq:
+def pull_local_checked(engine: Engine, image: str) -> Seq:
     """A pull from the local registry (plain HTTP on loopback: docker trusts localhost, podman
     needs --tls-verify=false), then the service label."""
-    tls = ["--tls-verify=false"] if engine == "podman" else []
-    pull = cmd(engine, "pull", *tls, image)
+    tls = engine.insecure_registry_flags
+    pull = cmd(engine.name, "pull", *tls, image)
     return all_of(pull, app_commands.image_service_label(engine, image))
 
 

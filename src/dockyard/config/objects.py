@@ -8,6 +8,7 @@ from typing import Any
 
 from dockyard.config.model import Env, Logging, Proxy, Registry, Role
 from dockyard.config.settings import Accessory, Boot, Builder, Dockyard, Ssh, Sshkit
+from dockyard.engine import Engine, engine_named
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,9 @@ class Config:
         return f"{self.service}-{self.version}"
 
     @property
-    def runtime(self) -> str:
-        return self.dockyard.runtime
+    def runtime(self) -> Engine:
+        """The container engine on the servers (`x-dockyard.runtime`)."""
+        return engine_named(self.dockyard.runtime)
 
     # --- roles and hosts -----------------------------------------------------------------------
     def role(self, name: str) -> Role:

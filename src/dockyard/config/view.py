@@ -24,7 +24,7 @@ def config_view(config: Config) -> dict[str, Any]:
         "repository": config.repository,
         "absolute_image": config.absolute_image,
         "latest_image": config.latest_image,
-        "runtime": config.runtime,
+        "runtime": config.runtime.name,
         "proxy_image": config.dockyard.proxy_image,
         "delivery": config.dockyard.delivery,
         "primary_role": config.primary_role_name,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from dockyard.commands import app as app_commands
 from dockyard.commands.caddy_config import ProxySettings
 from dockyard.commands.proxy import ProxyContainer
+from dockyard.engine import Engine
 from dockyard.plan.role import RoleBoot
 
 
@@ -21,7 +22,7 @@ class DeployPlan:
     service: str
     destination: str | None
     version: str
-    engine: str  # docker or podman
+    engine: Engine  # docker or podman
     image: str  # repository:version
     latest_image: str  # repository:latest[-destination]
     primary_host: str

@@ -1,5 +1,6 @@
 from dockyard.commands import app, proxy
 from dockyard.commands.app import AppContainer
+from dockyard.engine import DOCKER, PODMAN
 from dockyard.facts.app import (
     ContainerInfo,
     ContainerState,
@@ -27,7 +28,7 @@ def container() -> AppContainer:
 
 
 def test_run_app_container() -> None:
-    assert app.run("docker", container()).render() == (
+    assert app.run(DOCKER, container()).render() == (
         "docker run --detach --restart unless-stopped --name demo-web-v2 --network kamal"
         " --hostname s1-1a2b3c --env KAMAL_VERSION=v2 --env 'GREETING=hi there'"
         ' --env-file "$HOME/.dockyard/apps/demo/env/roles/web.env"'
@@ -37,25 +38,25 @@ def test_run_app_container() -> None:
 
 
 def test_podman_uses_the_same_flags() -> None:
-    assert app.run("podman", container()).argv[:2] == ("podman", "run")
+    assert app.run(PODMAN, container()).argv[:2] == ("podman", "run")
 
 
 def test_listing_inspect_stop_logs() -> None:
     filters = app.label_filters("demo", "web", "staging")
-    assert app.list_containers("docker", filters).render() == (
+    assert app.list_containers(DOCKER, filters).render() == (
         "docker ps --all --filter label=service=demo --filter label=role=web"
         " --filter label=destination=staging"
         " --format '{{.Names}}\t{{.State}}\t{{.CreatedAt}}\t{{.ID}}'"
     )
-    assert app.inspect_state("docker", "demo-web-v2").render() == (
+    assert app.inspect_state(DOCKER, "demo-web-v2").render() == (
         "docker inspect --format '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}"
         '{{end}}\t{{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}{{end}}\''
         " demo-web-v2"
     )
-    assert app.stop("docker", "a", "b", timeout=5).render() == "docker stop -t 5 a b"
-    assert app.stop("docker", "a").render() == "docker stop a"
-    assert app.logs("docker", "a", lines=30).render() == "docker logs --tail 30 a"
-    assert app.ensure_network("docker").render() == (
+    assert app.stop(DOCKER, "a", "b", timeout=5).render() == "docker stop -t 5 a b"
+    assert app.stop(DOCKER, "a").render() == "docker stop a"
+    assert app.logs(DOCKER, "a", lines=30).render() == "docker logs --tail 30 a"
+    assert app.ensure_network(DOCKER).render() == (
         "docker network inspect kamal >/dev/null 2>&1 || docker network create kamal"
     )
     assert app.pin_bridge_address().render() == (
@@ -67,7 +68,7 @@ def test_listing_inspect_stop_logs() -> None:
 
 
 def test_prune_and_audit() -> None:
-    assert app.remove_stopped("docker", app.label_filters("demo"), keep=5).render() == (
+    assert app.remove_stopped(DOCKER, app.label_filters("demo"), keep=5).render() == (
         "docker ps --quiet --all --filter label=service=demo --filter status=created"
         " --filter status=exited --filter status=dead | tail -n +6"
         ' | while read id; do docker rm "$id" >/dev/null && echo "removed container $id"; done'
@@ -80,7 +81,7 @@ def test_prune_and_audit() -> None:
 
 def test_proxy_container() -> None:
     p = proxy.ProxyContainer(image="registry.lab:5000/caddy:2.11")
-    assert proxy.start_or_run("docker", p).render() == (
+    assert proxy.start_or_run(DOCKER, p).render() == (
         "docker start dockyard-proxy || docker run --detach --restart unless-stopped"
         " --name dockyard-proxy --network kamal --publish 80:80 --publish 443:443"
         ' --publish 443:443/udp --volume "$HOME/.dockyard/proxy:/dockyard"'
@@ -127,7 +128,7 @@ def test_parsers() -> None:
     assert (state.live_slot("x"), state.live_slot("w")) == ("b", "a")
     assert state.routes[0].upstreams == ("abc:80",)
     assert state.routes[1].slot_upstream("b") == "x--b:3000"
-    assert app.inspect_aliases("podman", "02a37f8583cb", "demo-web-v1").argv[-3:] == (
+    assert app.inspect_aliases(PODMAN, "02a37f8583cb", "demo-web-v1").argv[-3:] == (
         '{{with index .NetworkSettings.Networks "kamal"}}{{range .Aliases}}{{.}} {{end}}{{end}}',
         "02a37f8583cb",
         "demo-web-v1",
@@ -136,7 +137,7 @@ def test_parsers() -> None:
 
 def test_secrets_in_env_never_reach_the_command_line_rendering() -> None:
     c = AppContainer(name="n", image="i", hostname="h", labels={}, env={"K": Secret("s3cret")})
-    assert "s3cret" not in app.run("docker", c).render(redact=True)
+    assert "s3cret" not in app.run(DOCKER, c).render(redact=True)
 
 
 def test_previous_version_skips_current_and_never_served() -> None:
@@ -154,7 +155,7 @@ def test_previous_version_skips_current_and_never_served() -> None:
 
 
 def test_read_state_writes_first_then_reads_in_one_command() -> None:
-    assert proxy.read_state("podman", ".dockyard/proxy/caddy.json").render() == (
+    assert proxy.read_state(PODMAN, ".dockyard/proxy/caddy.json").render() == (
         'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/proxy/routes" '
         '"$HOME/.dockyard/proxy/live" && '
         '(umask 077 && cat > "$HOME/.dockyard/proxy/caddy.json.tmp") && '
@@ -169,7 +170,7 @@ def test_read_state_writes_first_then_reads_in_one_command() -> None:
 
 
 def test_podman_prune_lists_newest_first_and_knows_no_dead_state() -> None:
-    assert app.remove_stopped("podman", app.label_filters("demo"), keep=2).render() == (
+    assert app.remove_stopped(PODMAN, app.label_filters("demo"), keep=2).render() == (
         "podman ps --quiet --all --filter label=service=demo --filter status=created"
         " --filter status=exited --sort created | tac | tail -n +3"
         ' | while read id; do podman rm "$id" >/dev/null && echo "removed container $id"; done'
@@ -179,16 +180,16 @@ def test_podman_prune_lists_newest_first_and_knows_no_dead_state() -> None:
 def test_a_boot_lists_sets_aside_and_runs_in_one_trip() -> None:
     web = app.AppContainer(name="demo-web-v2", image="r/demo:v2", hostname="h", labels={},
                            env_file=".dockyard/apps/demo/env/roles/web.env")  # fmt: skip
-    text = app.list_then_run("docker", web, app.label_filters("demo", "web"), ".dockyard/e", "x_r")
+    text = app.list_then_run(DOCKER, web, app.label_filters("demo", "web"), ".dockyard/e", "x_r")
     rendered = text.render()
-    listing = app.list_containers("docker", app.label_filters("demo", "web")).render()
+    listing = app.list_containers(DOCKER, app.label_filters("demo", "web")).render()
     assert rendered.startswith(f'mkdir -p "$HOME/.dockyard/e" && {listing} && echo ')
     assert (
         "{ ! docker container inspect demo-web-v2 >/dev/null 2>&1 || "
         "docker rename demo-web-v2 x_r; }" in rendered
     )
-    state = app.inspect_state("docker", "demo-web-v2").render()
-    assert rendered.endswith(f"{app.run('docker', web).render()} && {state}")
+    state = app.inspect_state(DOCKER, "demo-web-v2").render()
+    assert rendered.endswith(f"{app.run(DOCKER, web).render()} && {state}")
     assert rendered.index(app.RUN_MARKER) < rendered.index("rename") < rendered.index("umask 077")
     assert "network disconnect" not in rendered  # no slot: not served by the proxy
 
@@ -197,8 +198,8 @@ def test_a_boot_into_a_proxy_slot_takes_the_alias_from_any_leftover_first() -> N
     web = app.AppContainer(name="demo-web-v2", image="r/demo:v2", hostname="h", labels={},
                            network_alias="demo-web--b")  # fmt: skip
     filters = app.label_filters("demo", "web")
-    rendered = app.list_then_run("docker", web, filters, ".dockyard/e", "x_r").render()
-    release = app.release_alias("docker", filters, "demo-web--b").render()
+    rendered = app.list_then_run(DOCKER, web, filters, ".dockyard/e", "x_r").render()
+    release = app.release_alias(DOCKER, filters, "demo-web--b").render()
     assert f"{release} && docker run --detach" in rendered
     assert "--network kamal --network-alias demo-web--b --hostname h" in rendered
     assert release == (
@@ -210,7 +211,7 @@ def test_a_boot_into_a_proxy_slot_takes_the_alias_from_any_leftover_first() -> N
 
 
 def test_a_kept_container_starts_again_in_the_free_slot() -> None:
-    assert app.start_in_slot("podman", "abc123", "demo-web--a").render() == (
+    assert app.start_in_slot(PODMAN, "abc123", "demo-web--a").render() == (
         "(podman network disconnect kamal abc123 2>/dev/null || true) && "
         "podman network connect --alias demo-web--a kamal abc123 && podman start abc123"
     )

@@ -4,6 +4,7 @@ import pytest
 
 from dockyard.commands.app import AppContainer
 from dockyard.commands.app_exec import in_new_container, in_running_container, parse_env
+from dockyard.engine import DOCKER, PODMAN
 from dockyard.errors import UsageError
 
 WEB = AppContainer(
@@ -14,7 +15,7 @@ WEB = AppContainer(
 
 
 def test_a_new_container_gets_the_env_file_the_env_and_the_shell_text_as_is() -> None:
-    command = in_new_container("docker", WEB, "demo-web-exec-t", "bin/rails runner 'p 1'",
+    command = in_new_container(DOCKER, WEB, "demo-web-exec-t", "bin/rails runner 'p 1'",
                                env={"EXTRA": "a b"})  # fmt: skip
     assert command.render() == (
         "docker run --name demo-web-exec-t --network kamal --rm --env KAMAL_VERSION=v1 "
@@ -24,14 +25,14 @@ def test_a_new_container_gets_the_env_file_the_env_and_the_shell_text_as_is() ->
 
 
 def test_interactive_and_detached_new_containers() -> None:
-    interactive = in_new_container("podman", WEB, "x", "sh", interactive=True).render()
+    interactive = in_new_container(PODMAN, WEB, "x", "sh", interactive=True).render()
     assert " --rm --interactive --tty " in interactive and interactive.startswith("podman run")
-    detached = in_new_container("docker", WEB, "x", "sleep 9", detach=True).render()
+    detached = in_new_container(DOCKER, WEB, "x", "sleep 9", detach=True).render()
     assert " --detach " in detached and "--rm" not in detached
 
 
 def test_reuse_execs_in_the_newest_running_container_of_the_role() -> None:
-    command = in_running_container("docker", "demo", "web", "staging", "ls /", env={"A": "1"})
+    command = in_running_container(DOCKER, "demo", "web", "staging", "ls /", env={"A": "1"})
     assert command.render() == (
         "docker exec --env A=1 $(docker ps --latest --quiet --filter label=service=demo "
         "--filter label=role=web --filter label=destination=staging --filter status=running) ls /"

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from dockyard.config.model import Env, Host, SecretRef
+from dockyard.engine import DOCKER
 from tests.unit.config.conftest import BASE, parse
 
 ROLES = (
@@ -131,7 +132,7 @@ def test_defaults_follow_kamal() -> None:
     assert config.builder.arch == ("amd64",) and config.builder.git_clone
     assert config.builder.dockerfile == "Dockerfile"
     assert config.stop_timeout_for("web") == 10
-    assert (config.runtime, config.dockyard.proxy_image) == ("docker", "caddy:2.11")
+    assert (config.runtime, config.dockyard.proxy_image) == (DOCKER, "caddy:2.11")
     assert config.boot_limit() == 1
     assert config.registry.username is not None and config.registry.username.literal == "me"
     assert config.registry.password is not None

@@ -22,6 +22,7 @@ from dockyard.commands.base import all_of, cmd, write_stdin
 from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
+from dockyard.engine import Engine
 from dockyard.errors import ConfigError, DockyardError
 from dockyard.facts.accessory import details_line, parse_container_state
 from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
@@ -42,7 +43,7 @@ class AccessoryContext:
     root: Path = Path(".")
 
     @property
-    def engine(self) -> str:
+    def engine(self) -> Engine:
         return self.config.runtime
 
     @property
@@ -101,7 +102,7 @@ def selected(config: Config, name: str) -> list[Accessory]:
     return [find(config, name)]
 
 
-async def state_of(transport: Transport, host: str, engine: str, name: str) -> str | None:
+async def state_of(transport: Transport, host: str, engine: Engine, name: str) -> str | None:
     """The container's state (running, exited...), or None when there is none."""
     out = (await transport.run(host, commands.container_exists(engine, name))).stdout
     return parse_container_state(out, name)
@@ -175,7 +176,7 @@ async def verb_on_host(transport: Transport, host: str, ctx: AccessoryContext, v
                             f"{ctx.accessory.name}` creates it")  # fmt: skip
     if verb == "stop":  # off the proxy first: its hosts answer 404, not a dial error
         await ctx.unroute(transport, host)
-    await transport.run(host, cmd(ctx.engine, verb, ctx.name))
+    await transport.run(host, cmd(ctx.engine.name, verb, ctx.name))
     done = f"{ctx.name} {verb}{'ped' if verb == 'stop' else 'ed'}"
     return done + (await ctx.route(transport, host) if verb != "stop" else "")
 

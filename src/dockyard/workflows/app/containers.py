@@ -77,7 +77,7 @@ async def on_each_current(transport: Transport, host: str, config: Config, verb:
             if version_of(c.name, prefix)
         ]
         if current:
-            await transport.run(host, cmd(config.runtime, verb, current[0]))
+            await transport.run(host, cmd(config.runtime.name, verb, current[0]))
             names.append(current[0])
     return names
 

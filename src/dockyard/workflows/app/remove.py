@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import HomePath, Raw, all_of, cmd
+from dockyard.engine import Engine
 from dockyard.plan.from_config import certificate_file
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.proxy.controller import ProxyController
@@ -16,7 +17,7 @@ from dockyard.workflows.proxy.controller import ProxyController
 async def remove_app_on_host(
     transport: Transport,
     host: str,
-    engine: str,
+    engine: Engine,
     service: str,
     destination: str | None,
     route_names: Sequence[str],
@@ -32,10 +33,10 @@ async def remove_app_on_host(
     await transport.run(
         host,
         all_of(
-            Raw(f"ids=$({engine} ps --all --quiet {listing}); "
-                f'[ -z "$ids" ] || {engine} rm --force $ids >/dev/null'),
-            Raw(f"imgs=$({engine} images --quiet --filter label=service={service}); "
-                f'[ -z "$imgs" ] || {engine} rmi --force $imgs >/dev/null 2>&1 || true'),
+            Raw(f"ids=$({engine.name} ps --all --quiet {listing}); "
+                f'[ -z "$ids" ] || {engine.name} rm --force $ids >/dev/null'),
+            Raw(f"imgs=$({engine.name} images --quiet --filter label=service={service}); "
+                f'[ -z "$imgs" ] || {engine.name} rmi --force $imgs >/dev/null 2>&1 || true'),
             cmd("rm", "-rf", HomePath(apps_dir),
                 *(HomePath(certificate_file(name)) for name in route_names)),
         ),
@@ -53,7 +54,7 @@ async def remove_app_on_host(
     await transport.run(
         host,
         all_of(
-            cmd(engine, "rm", "--force", proxy_commands.CONTAINER),
+            cmd(engine.name, "rm", "--force", proxy_commands.CONTAINER),
             cmd("rm", "-rf", HomePath(proxy_commands.STATE_DIR)),
         ),
     )

@@ -412,12 +412,12 @@ async def restore_redis(transport: Transport, host: str, actx: AccessoryContext,
         raise BackupError(f"{host}: {actx.name} uses appendonly (AOF), which would win over a "
                           "restored RDB file; nothing was changed")  # fmt: skip
     when = stamp()
-    await transport.run(host, cmd(engine, "stop", container))
+    await transport.run(host, cmd(engine.name, "stop", container))
     try:
         await transport.run(host, commands.redis_restore_files(
             engine, actx.accessory.image, container, place, file, data_dir, when))  # fmt: skip
     finally:
-        await transport.run(host, cmd(engine, "start", container))
+        await transport.run(host, cmd(engine.name, "start", container))
     return (f"{file} restored into {actx.name}; the data before is kept as "
             f"{data_dir}/dump.rdb.before-restore-{when}")  # fmt: skip
 
@@ -427,14 +427,14 @@ async def restore_volume(transport: Transport, host: str, actx: AccessoryContext
     engine, container, place = actx.engine, actx.name, place_of(actx)
     kept = f"{place.prefix}-before-restore-{stamp()}.tar.gz"
     where = ", ".join(place.settings.paths)
-    await transport.run(host, cmd(engine, "stop", container))
+    await transport.run(host, cmd(engine.name, "stop", container))
     try:
         restore = commands.volume_restore_files(
             engine, actx.accessory.image, container, place, file, kept
         )
         result = await transport.run(host, restore, check=False)
     finally:
-        await transport.run(host, cmd(engine, "start", container))
+        await transport.run(host, cmd(engine.name, "start", container))
     if result.exit_status == 3:
         raise BackupError(f"{host}: {result.stderr.strip()} ({where})")
     if not result.ok:

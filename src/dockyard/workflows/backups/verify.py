@@ -88,7 +88,7 @@ async def verify_postgres(
                 "the throwaway Postgres did not become ready", file)  # fmt: skip
     recorded = parse_table_counts(await _must(transport, host, commands.dump_row_counts(
         engine, throwaway, file), "the dump cannot be read", file))  # fmt: skip
-    restore = cmd(engine, "exec", throwaway, "pg_restore", "--exit-on-error", "--no-owner",
+    restore = cmd(engine.name, "exec", throwaway, "pg_restore", "--exit-on-error", "--no-owner",
                   "--no-acl", "-U", VERIFY_USER, "-d", VERIFY_USER, f"/backups/{file}")  # fmt: skip
     await _must(transport, host, restore, "the dump does not load", file)
     restored = parse_table_counts(await _must(transport, host, commands.table_counts(
@@ -144,11 +144,11 @@ async def verify_redis(
                 "redis-check-rdb rejects it", file)  # fmt: skip
     wait = Raw(
         "i=0; until "
-        + cmd(engine, "exec", throwaway, "redis-cli", "ping").render()
+        + cmd(engine.name, "exec", throwaway, "redis-cli", "ping").render()
         + " 2>/dev/null | grep -q PONG; do i=$((i+1)); [ $i -ge 120 ] && exit 1; sleep 0.25; done"
     )
     await _must(transport, host, wait, "the throwaway Redis did not load it", file)
-    count = cmd(engine, "exec", throwaway, "redis-cli", "dbsize")
+    count = cmd(engine.name, "exec", throwaway, "redis-cli", "dbsize")
     keys = await _must(transport, host, count, "cannot count keys", file)
     return f"loaded into a throwaway Redis; {keys.strip()} key(s)"
 

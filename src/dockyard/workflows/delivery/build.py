@@ -25,6 +25,7 @@ from pathlib import Path
 
 from dockyard.commands import build as commands
 from dockyard.config.settings import Builder
+from dockyard.engine import Engine
 from dockyard.errors import BuildError, CommandFailed, Result
 from dockyard.plan.build import TreeChanges, tree_changes
 from dockyard.redaction import Secret
@@ -77,13 +78,13 @@ def _tar_tree(root: Path) -> bytes:
     return buffer.getvalue()
 
 
-async def probe_builder(transport: Transport, host: str, engine: str) -> tuple[str, str]:
+async def probe_builder(transport: Transport, host: str, engine: Engine) -> tuple[str, str]:
     """(kind, machine) of the builder host; an error that names the fixes when it has none."""
     lines = (await transport.run(host, commands.probe(engine))).stdout.split()
     kind, machine = [*lines, "none", "unknown"][:2]
     if kind == "none":
         raise BuildError(
-            f"{host}: the builder has no working {engine}; install it there, or point "
+            f"{host}: the builder has no working {engine.name}; install it there, or point "
             "builder.remote at a host that has one"
         )
     return kind, machine
@@ -92,7 +93,7 @@ async def probe_builder(transport: Transport, host: str, engine: str) -> tuple[s
 async def build_on_host(
     transport: Transport,
     host: str,
-    engine: str,
+    engine: Engine,
     spec: commands.BuildSpec,
     archive: bytes,
     secret_values: Mapping[str, Secret],
@@ -134,7 +135,7 @@ def build_failed(host: str, result: Result) -> BuildError:
 
 
 async def build_locally(
-    engine: str, spec: commands.BuildSpec, archive: bytes, secret_values: Mapping[str, Secret]
+    engine: Engine, spec: commands.BuildSpec, archive: bytes, secret_values: Mapping[str, Secret]
 ) -> None:
     """The same build with this machine's engine, in a temp dir."""
     kind = await asyncio.to_thread(local_kind, engine)
@@ -154,15 +155,15 @@ async def build_locally(
         raise build_failed("local", result)
 
 
-def local_kind(engine: str) -> str:
+def local_kind(engine: Engine) -> str:
     done = subprocess.run(
         ["sh", "-c", commands.probe(engine).render()], capture_output=True, text=True
     )
     kind = (done.stdout.split() or ["none"])[0]
     if kind == "none":
         raise BuildError(
-            f"this machine has no working {engine} to build with; install {engine} here, or set "
-            "builder.remote: ssh://user@host to build on a host that has one"
+            f"this machine has no working {engine.name} to build with; install {engine.name} "
+            "here, or set builder.remote: ssh://user@host to build on a host that has one"
         )
     return kind
 

@@ -1,6 +1,6 @@
 """Build the image where the config says, then get it onto the servers.
 
-    builder = BuilderHost(transport, "10.0.0.10", "docker")     # or BuilderHost(None, None, ...)
+    builder = BuilderHost(transport, "10.0.0.10", DOCKER)     # or BuilderHost(None, None, ...)
     await build(builder, spec, archive, secrets, report)
     await deliver_image(transport, builder, hosts, shipment, report, step)   # the right way
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from dockyard.commands import build as build_commands
 from dockyard.commands import registry as registry_commands
 from dockyard.commands.base import all_of
+from dockyard.engine import Engine
 from dockyard.errors import CommandFailed, DeliveryError
 from dockyard.redaction import Secret
 from dockyard.workflows.delivery import build as build_workflow
@@ -42,7 +43,7 @@ class BuilderHost:
 
     transport: FileTransport | None
     host: str | None
-    engine: str  # docker | podman
+    engine: Engine  # docker | podman
 
     @property
     def name(self) -> str:
@@ -75,7 +76,7 @@ async def deliver_by_ssh(
     transport: FileTransport,
     builder: BuilderHost,
     hosts: Sequence[str],
-    engine: str,
+    engine: Engine,
     tags: Sequence[str],
     service: str,
     report: Report,
@@ -137,7 +138,7 @@ class Shipment:
 
     tags: tuple[str, ...]  # version first, then latest[-destination]
     service: str
-    engine: str  # on the servers
+    engine: Engine  # on the servers
     by_ssh: bool  # x-dockyard.delivery: ssh
     local_registry_port: int | None  # registry.server: localhost:PORT
     login: Login | None  # registry credentials, if any

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dockyard.commands import registry as registry_commands
 from dockyard.commands.base import all_of
+from dockyard.engine import Engine
 from dockyard.errors import DockyardError
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
@@ -12,7 +13,7 @@ from dockyard.ssh.transport import Transport
 async def pull_on_host(
     transport: Transport,
     host: str,
-    engine: str,
+    engine: Engine,
     image: str,
     service: str,
     login: tuple[str, str, Secret] | None,

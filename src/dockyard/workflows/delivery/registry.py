@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dockyard.commands import registry as commands
+from dockyard.engine import Engine
 from dockyard.errors import CommandFailed, DeliveryError
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
@@ -36,7 +37,7 @@ async def logout_builder(builder: BuilderHost, server: str) -> None:
 
 
 async def login_servers(
-    transport: Transport, hosts: Sequence[str], engine: str, login: Login
+    transport: Transport, hosts: Sequence[str], engine: Engine, login: Login
 ) -> None:
     server, username, password = login
 
@@ -52,7 +53,7 @@ async def login_servers(
 
 
 async def logout_servers(
-    transport: Transport, hosts: Sequence[str], engine: str, server: str
+    transport: Transport, hosts: Sequence[str], engine: Engine, server: str
 ) -> None:
     await on_hosts(hosts, lambda host: transport.run(host, commands.logout(engine, server)))
 
@@ -145,7 +146,7 @@ async def tunnels(transport: Tunnels, hosts: Sequence[str], port: int) -> AsyncI
 
 
 async def pull_from_local_registry(
-    transport: Transport, host: str, engine: str, image: str, service: str
+    transport: Transport, host: str, engine: Engine, image: str, service: str
 ) -> None:
     """Pull through the host's tunnel and check the service label (as Kamal does)."""
     result = await transport.run(host, commands.pull_local_checked(engine, image))

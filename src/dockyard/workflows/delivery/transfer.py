@@ -25,6 +25,7 @@ from typing import Any
 
 from dockyard.commands import image_transfer as commands
 from dockyard.commands.image_transfer import config_file, layer_file
+from dockyard.engine import Engine
 from dockyard.errors import CommandFailed, DeliveryError, DockyardError
 from dockyard.facts.image import (
     HostImages,
@@ -65,8 +66,8 @@ async def transfer_image(
     source: ImageSource,
     hosts: Sequence[str],
     *,
-    source_engine: str,
-    engine: str,
+    source_engine: Engine,
+    engine: Engine,
     image: str,
     tags: Sequence[str],
     service: str | None = None,
@@ -139,7 +140,7 @@ async def export_early(
 async def _export_rest(
     early: Exported | None,
     source: ImageSource,
-    engine: str,
+    engine: Engine,
     image: str,
     facts: ImageLayers,
     wanted: Sequence[str],
@@ -157,7 +158,7 @@ async def _export_rest(
 
 
 async def inspect_source(
-    source: ImageSource, engine: str, image: str, service: str | None
+    source: ImageSource, engine: Engine, image: str, service: str | None
 ) -> SourceImage:
     try:
         stdout = await source.run(commands.inspect_source(engine, image))
@@ -179,7 +180,7 @@ async def inspect_source(
     return found
 
 
-async def survey(transport: Transport, host: str, engine: str, token: str) -> HostImages:
+async def survey(transport: Transport, host: str, engine: Engine, token: str) -> HostImages:
     command = commands.survey(engine, commands.load_dir(token))
     return parse_host_images((await transport.run(host, command)).stdout)
 
@@ -197,7 +198,7 @@ def check_space(host: str, plan: HostTransfer, sizes: Mapping[str, int], held: H
 async def deliver_to_host(
     transport: Transport,
     host: str,
-    engine: str,
+    engine: Engine,
     plan: HostTransfer,
     exported: Exported,
     image_id: str,

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dockyard.commands import image_transfer as commands
+from dockyard.engine import Engine
 from dockyard.errors import DeliveryError, DockyardError
 from dockyard.facts.image import ImageLayers, Storage, config_diff_ids, parse_save_manifest
 from dockyard.facts.tar_split import assemble, chain_ids
@@ -34,7 +35,7 @@ class Exported:
 
 async def export(
     source: ImageSource,
-    engine: str,
+    engine: Engine,
     image: str,
     facts: ImageLayers,
     wanted: Sequence[str],
@@ -87,7 +88,7 @@ def _sha256(data: bytes) -> str:
 
 
 async def export_by_save(
-    source: ImageSource, engine: str, image: str, facts: ImageLayers, wanted: Sequence[str]
+    source: ImageSource, engine: Engine, image: str, facts: ImageLayers, wanted: Sequence[str]
 ) -> Exported:
     """Save the image on its source, compress the wanted layers there, fetch them, clean up."""
     token = secrets.token_hex(6)

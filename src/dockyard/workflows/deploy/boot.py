@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Command, all_of, write_stdin
 from dockyard.commands.caddy_config import other_slot
+from dockyard.engine import Engine
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerInfo, ContainerState, parse_containers, parse_state
 from dockyard.plan.role import RoleBoot
@@ -68,7 +69,7 @@ class Booted:
 async def boot_role_on_host(
     transport: Transport,
     host: str,
-    engine: str,
+    engine: Engine,
     plan: RoleBoot,
     proxy: ProxyController | None,
     barrier: Barrier | None = None,
@@ -131,7 +132,7 @@ def _filters(plan: RoleBoot) -> list[str]:
 
 
 async def _run_new(
-    transport: Transport, host: str, engine: str, plan: RoleBoot
+    transport: Transport, host: str, engine: Engine, plan: RoleBoot
 ) -> tuple[list[ContainerInfo], str, ContainerState]:
     """The role's containers before the boot, the new container's short id and its state
     (address): one round trip (the secrets reach the server on standard input, into the 0600
@@ -146,7 +147,7 @@ async def _run_new(
 
 
 async def _restart_existing(
-    transport: Transport, host: str, engine: str, plan: RoleBoot, slot: str | None
+    transport: Transport, host: str, engine: Engine, plan: RoleBoot, slot: str | None
 ) -> tuple[list[ContainerInfo], str, str | None]:
     """A rollback starts the stopped container of that version: same image, same env, in the
     free slot. One already running keeps its slot (it may be the one serving)."""
@@ -177,7 +178,7 @@ async def _restart_existing(
 async def _wait_ready(
     transport: Transport,
     host: str,
-    engine: str,
+    engine: Engine,
     plan: RoleBoot,
     proxy: ProxyController | None,
     started: ContainerState | None,
@@ -192,7 +193,9 @@ async def _wait_ready(
     )
 
 
-async def _fail(transport: Transport, host: str, engine: str, name: str, outcome: Outcome) -> None:
+async def _fail(
+    transport: Transport, host: str, engine: Engine, name: str, outcome: Outcome
+) -> None:
     logs = await transport.run(host, app_commands.logs(engine, name, lines=LOG_LINES), check=False)
     await transport.run(host, app_commands.stop(engine, name, timeout=1), check=False)
     raise BootFailed(host, name, outcome.detail, (logs.stdout + logs.stderr).strip())

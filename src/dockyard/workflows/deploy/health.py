@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import h11
 
 from dockyard.commands import app as app_commands
-from dockyard.commands.base import cmd
 from dockyard.config.model import Healthcheck
+from dockyard.engine import Engine
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerState, parse_state
 from dockyard.ssh.transport import Transport
@@ -36,7 +36,7 @@ class Outcome:
 async def wait_http_healthy(
     transport: Transport,
     host: str,
-    engine: str,
+    engine: Engine,
     name: str,
     port: int,
     check: Healthcheck,
@@ -70,7 +70,12 @@ async def wait_http_healthy(
 
 
 async def wait_running(
-    transport: Transport, host: str, engine: str, name: str, readiness_delay: float, deadline: float
+    transport: Transport,
+    host: str,
+    engine: Engine,
+    name: str,
+    readiness_delay: float,
+    deadline: float,
 ) -> Outcome:
     """Kamal's rule for roles without the proxy: healthy, or running after readiness_delay."""
     delay = 0.5
@@ -78,8 +83,8 @@ async def wait_running(
         state = await _state(transport, host, engine, name)
         if state.health == "healthy":
             return Outcome(True, "healthy")
-        if engine == "podman" and state.health == "starting":
-            state = await _podman_health_check(transport, host, name, state)
+        if not engine.runs_health_checks and state.health == "starting":
+            state = await _run_health_check(transport, host, engine, name, state)
         if state.health == "healthy":
             return Outcome(True, "healthy")
         if state.status == "running" and not state.health:
@@ -96,16 +101,16 @@ async def wait_running(
         delay = min(delay + 0.5, 3.0)
 
 
-async def _state(transport: Transport, host: str, engine: str, name: str) -> ContainerState:
+async def _state(transport: Transport, host: str, engine: Engine, name: str) -> ContainerState:
     result = await transport.run(host, app_commands.inspect_state(engine, name), check=False)
     return parse_state(result.stdout) if result.ok else ContainerState("missing", "", "")
 
 
-async def _podman_health_check(
-    transport: Transport, host: str, name: str, state: ContainerState
+async def _run_health_check(
+    transport: Transport, host: str, engine: Engine, name: str, state: ContainerState
 ) -> ContainerState:
     # Podman schedules health checks with systemd timers; without systemd, run one ourselves.
-    result = await transport.run(host, cmd("podman", "healthcheck", "run", name), check=False)
+    result = await transport.run(host, app_commands.run_health_check(engine, name), check=False)
     return ContainerState(state.status, "healthy" if result.ok else "starting", state.ip)
 
 

@@ -21,6 +21,7 @@ from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import Command, HomePath, all_of, cmd, write_stdin
 from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config, other_slot
+from dockyard.engine import Engine
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
 from dockyard.ssh.transport import Transport
@@ -47,7 +48,7 @@ class Switched:
 
 class ProxyController:
     def __init__(
-        self, transport: Transport, host: str, engine: str, settings: ProxySettings
+        self, transport: Transport, host: str, engine: Engine, settings: ProxySettings
     ) -> None:
         self.transport = transport
         self.host = host
@@ -114,7 +115,7 @@ class ProxyController:
             app_commands.ensure_network(self.engine),
             proxy_commands.start_or_run(self.engine, container),
         )
-        if self.engine == "podman":
+        if self.engine.pins_bridge_address:
             started = all_of(started, app_commands.pin_bridge_address())
         await self.transport.run(self.host, started, input=text)
         await self._wait_for_admin()

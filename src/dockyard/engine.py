@@ -1,0 +1,81 @@
+"""The container engine on the servers: Docker or Podman.
+
+Their command lines agree on nearly everything dockyard runs (`run`, `ps`, `inspect`, `logs`,
+`network`, `save`/`load`...). Every way they differ is an attribute of `Engine`, read by the
+command builders and the workflows; nothing else compares engine names.
+
+    engine = engine_named(config.runtime_name)       # DOCKER or PODMAN
+    cmd(engine.name, "ps", *engine.oldest_first_flags)
+
+A leaf module: config, commands and workflows all use it, and it uses nothing of dockyard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+EngineName = Literal["docker", "podman"]
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: EngineName
+    debian_package: str  # what `server bootstrap` installs with apt
+    # `ps --filter status=...` values of a container that is not running (Podman has no `dead`)
+    stopped_states: tuple[str, ...]
+    # `ps` flags for a listing newest first, and whether it must be reversed to get there
+    # (Docker lists newest first; Podman only sorts oldest first)
+    newest_first_flags: tuple[str, ...]
+    reverse_listing: bool
+    # pull/push flags for a registry without TLS on loopback (Docker trusts localhost)
+    insecure_registry_flags: tuple[str, ...]
+    # a HEALTHCHECK runs by itself (Docker's daemon); Podman schedules it with systemd timers,
+    # so without systemd dockyard runs each check (`podman healthcheck run`)
+    runs_health_checks: bool
+    # netavark leaves the bridge's MAC unset: dockyard pins it once the proxy joined the network
+    pins_bridge_address: bool
+    # `image inspect` knows the image's storage driver and upper dir (Docker's overlay2)
+    reports_image_storage: bool
+    # builds may go through the buildx plugin, where the host has it (else the classic builder)
+    buildx_plugin: bool
+
+    def __str__(self) -> str:
+        return self.name
+
+
+DOCKER = Engine(
+    name="docker",
+    debian_package="docker.io",
+    stopped_states=("created", "exited", "dead"),
+    newest_first_flags=(),
+    reverse_listing=False,
+    insecure_registry_flags=(),
+    runs_health_checks=True,
+    pins_bridge_address=False,
+    reports_image_storage=True,
+    buildx_plugin=True,
+)
+
+PODMAN = Engine(
+    name="podman",
+    debian_package="podman",
+    stopped_states=("created", "exited"),
+    newest_first_flags=("--sort", "created"),
+    reverse_listing=True,
+    insecure_registry_flags=("--tls-verify=false",),
+    runs_health_checks=False,
+    pins_bridge_address=True,
+    reports_image_storage=False,
+    buildx_plugin=False,
+)
+
+ENGINES: dict[str, Engine] = {engine.name: engine for engine in (DOCKER, PODMAN)}
+
+
+def engine_named(name: str) -> Engine:
+    """The engine called `name` (the config's `x-dockyard.runtime`, validated at load time)."""
+    try:
+        return ENGINES[name]
+    except KeyError:
+        raise ValueError(f"unknown container engine {name!r}; use docker or podman") from None

@@ -17,9 +17,10 @@ from dockyard.config.settings import Accessory
 from dockyard.errors import UsageError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.accessories import lifecycle as flows
-from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.server import Server
 
-Step = Callable[[AsyncsshTransport, str, flows.AccessoryContext], Awaitable[Any]]
+Step = Callable[[Server, flows.AccessoryContext], Awaitable[Any]]
 
 
 def context_for(ctx: AppContext, accessory: Accessory) -> flows.AccessoryContext:
@@ -41,10 +42,11 @@ def on_accessories(ctx: AppContext, name: str, step: Step) -> dict[str, Any]:
         for accessory in chosen:
             actx = context_for(ctx, accessory)
 
-            async def one(host: str, actx: flows.AccessoryContext = actx) -> Any:
-                return await step(transport, host, actx)
+            async def one(server: Server, actx: flows.AccessoryContext = actx) -> Any:
+                return await step(server, actx)
 
-            found = await on_hosts(hosts_of(ctx, accessory), one)
+            servers = [Server(transport, h, ctx.config.runtime) for h in hosts_of(ctx, accessory)]
+            found = await on_servers(servers, one)
             label = f" ({accessory.name})" if len(chosen) > 1 else ""
             results.update({f"{host}{label}": value for host, value in found.items()})
         return results
@@ -76,10 +78,8 @@ _simple("upgrade", "Reboot an accessory (or all) into its network (Kamal 1 -> 2)
         flows.reboot_on_host, allow_all=True)  # fmt: skip
 for _verb in ("start", "stop", "restart"):
 
-    async def _verb_step(
-        transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext, verb: str = _verb
-    ) -> str:
-        return await flows.verb_on_host(transport, host, actx, verb)
+    async def _verb_step(server: Server, actx: flows.AccessoryContext, verb: str = _verb) -> str:
+        return await flows.verb_on_host(server, actx, verb)
 
     _simple(_verb, f"{_verb.capitalize()} an accessory's existing container.", _verb_step,
             allow_all=True)  # fmt: skip
@@ -94,9 +94,9 @@ def details(name: str, as_json: bool, **kwargs: Any) -> None:
     ctx = load(kwargs)
     from dockyard.workflows.backups.backup import backup_freshness
 
-    async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
-        lines = await flows.details_on_host(transport, host, actx)
-        return lines + await backup_freshness(transport, host, actx)
+    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+        lines = await flows.details_on_host(server, actx)
+        return lines + await backup_freshness(server, actx)
 
     show(on_accessories(ctx, name, step), as_json)
 
@@ -123,10 +123,10 @@ def logs(name: str, lines: int, since: str | None, pattern: str | None, timestam
         os.execvp("ssh", ssh_argv(ctx, hosts_of(ctx, accessory)[0], remote.replace(
             f"{engine.name} logs", f"{engine.name} logs --follow", 1)))  # fmt: skip
 
-    async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
+    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
         from dockyard.commands.base import Raw
 
-        return (await transport.run(host, Raw(remote), check=False)).stdout.splitlines()
+        return (await server.run(Raw(remote), check=False)).stdout.splitlines()
 
     show(on_accessories(ctx, name, step), False)
 
@@ -158,8 +158,8 @@ def exec_(name: str, cmd: tuple[str, ...], interactive: bool, reuse: bool, **kwa
         )
         os.execvp("ssh", ssh_argv(ctx, host, remote, tty=True))
 
-    async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
-        result = await transport.run(host, build(actx, host))
+    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+        result = await server.run(build(actx, host))
         return result.stdout.rstrip("\n").splitlines()
 
     show(on_accessories(ctx, name, step), False)

@@ -10,9 +10,9 @@ from dockyard.cli.accessory import hosts_of, on_accessories
 from dockyard.cli.app import load, show
 from dockyard.cli.options import global_options
 from dockyard.errors import UsageError
-from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.accessories import lifecycle as flows
 from dockyard.workflows.backups import backup as backups
+from dockyard.workflows.server import Server
 
 
 def _one(name: str, verb: str) -> None:
@@ -47,8 +47,8 @@ def backups_command(name: str, as_json: bool, **kwargs: Any) -> None:
     if as_json:
         from dataclasses import asdict
 
-        async def raw(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
-            return asdict(await backups.listing(transport, host, actx))
+        async def raw(server: Server, actx: flows.AccessoryContext) -> Any:
+            return asdict(await backups.listing(server, actx))
 
         show(on_accessories(ctx, name, raw), True)
         return
@@ -76,8 +76,8 @@ def restore(name: str, backup_name: str | None, confirmed: bool, force: bool,
         )
     from dockyard.workflows.backups.restore import restore as run_restore
 
-    async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
-        return await run_restore(transport, host, actx, backup_name, force)
+    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+        return await run_restore(server, actx, backup_name, force)
 
     show(on_accessories(ctx, name, step), False)
 
@@ -91,7 +91,7 @@ def verify(name: str, backup_name: str | None, **kwargs: Any) -> None:
     _one(name, "verify")
     from dockyard.workflows.backups.verify import verify as run_verify
 
-    async def step(transport: AsyncsshTransport, host: str, actx: flows.AccessoryContext) -> Any:
-        return await run_verify(transport, host, actx, backup_name)
+    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+        return await run_verify(server, actx, backup_name)
 
     show(on_accessories(load(kwargs), name, step), False)

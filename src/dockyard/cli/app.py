@@ -18,12 +18,12 @@ from dockyard.commands.base import Raw, cmd
 from dockyard.commands.caddy_config import Maintenance
 from dockyard.errors import DockyardError, Result, UsageError
 from dockyard.plan.from_config import proxy_settings
-from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.app import containers as app_workflows
 from dockyard.workflows.app import execute as app_exec_workflow
 from dockyard.workflows.deploy.deploy import deploy
-from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
 
 T = TypeVar("T")
 
@@ -40,12 +40,15 @@ def selected_hosts(ctx: AppContext) -> list[str]:
 
 def for_hosts(
     ctx: AppContext,
-    step: Callable[[AsyncsshTransport, str], Awaitable[T]],
+    step: Callable[[Server], Awaitable[T]],
     hosts: Sequence[str] | None = None,
 ) -> dict[str, T]:
     """step on every host (default: the ones -h/-r/-p select), all at once, one transport."""
     chosen = selected_hosts(ctx) if hosts is None else list(hosts)
-    return ctx.run(lambda transport: on_hosts(chosen, lambda host: step(transport, host)))
+    engine = ctx.config.runtime
+    return ctx.run(
+        lambda transport: on_servers([Server(transport, h, engine) for h in chosen], step)
+    )
 
 
 def load(kwargs: dict[str, Any]) -> AppContext:
@@ -74,8 +77,8 @@ def details(as_json: bool, **kwargs: Any) -> None:
     """Show the app's containers with their state."""
     ctx = load(kwargs)
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        found = await app_workflows.containers_on_host(transport, host, ctx.config)
+    async def step(server: Server) -> list[str]:
+        found = await app_workflows.containers_on_host(server, ctx.config)
         return [f"{c.name} {c.state}" for c in found]
 
     show(for_hosts(ctx, step), as_json)
@@ -91,8 +94,8 @@ def version(as_json: bool, **kwargs: Any) -> None:
     """Show the version running on each host, per role."""
     ctx = load(kwargs)
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        running = await app_workflows.running_versions(transport, host, ctx.config)
+    async def step(server: Server) -> list[str]:
+        running = await app_workflows.running_versions(server, ctx.config)
         return [f"{role}: {v}" for role, v in running.items()]
 
     show(for_hosts(ctx, step), as_json)
@@ -106,10 +109,10 @@ def stale_containers(stop_them: bool, as_json: bool, **kwargs: Any) -> None:
     """Show (or stop) running containers beside the one that serves, left by a killed deploy."""
     ctx = load(kwargs)
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        stale = await app_workflows.stale_containers(transport, host, ctx.config)
+    async def step(server: Server) -> list[str]:
+        stale = await app_workflows.stale_containers(server, ctx.config)
         if stale and stop_them:
-            await transport.run(host, app_commands.stop(ctx.config.runtime, *stale))
+            await server.run(app_commands.stop(ctx.config.runtime, *stale))
         return stale
 
     show(for_hosts(ctx, step), as_json)
@@ -120,8 +123,8 @@ def _start_stop(verb: str) -> click.Command:
     def run(**kwargs: Any) -> None:
         ctx = load(kwargs)
 
-        async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-            return await app_workflows.on_each_current(transport, host, ctx.config, verb)
+        async def step(server: Server) -> list[str]:
+            return await app_workflows.on_each_current(server, ctx.config, verb)
 
         show(for_hosts(ctx, step), False)
 
@@ -142,8 +145,8 @@ def images(as_json: bool, **kwargs: Any) -> None:
                   "--filter", f"label=service={ctx.config.service}",
                   "--format", "{{.Repository}}:{{.Tag}} {{.Size}}")  # fmt: skip
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        return (await transport.run(host, listing)).stdout.splitlines()
+    async def step(server: Server) -> list[str]:
+        return (await server.run(listing)).stdout.splitlines()
 
     show(for_hosts(ctx, step), as_json)
 
@@ -172,8 +175,8 @@ def logs(lines: int, since: str | None, pattern: str | None, follow: bool, times
         host = selected_hosts(ctx)[0]
         os.execvp("ssh", ssh_argv(ctx, host, remote))
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        return (await transport.run(host, Raw(remote), check=False)).stdout.splitlines()
+    async def step(server: Server) -> list[str]:
+        return (await server.run(Raw(remote), check=False)).stdout.splitlines()
 
     show(for_hosts(ctx, step), False)
 
@@ -211,8 +214,8 @@ def live(**kwargs: Any) -> None:
 def _set_maintenance(ctx: AppContext, state: Maintenance | None) -> None:
     names = [ctx.config.proxy_service_name(r.name) for r in ctx.config.proxy_roles]
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        proxy = ProxyController(transport, host, ctx.config.runtime, proxy_settings(ctx.config))
+    async def step(server: Server) -> list[str]:
+        proxy = ProxyController(server, proxy_settings(ctx.config))
         changed = await app_workflows.set_maintenance(proxy, names, state)
         return [f"{name}: {'maintenance' if state else 'live'}" for name in changed]
 
@@ -249,16 +252,16 @@ def exec_command(interactive: bool, reuse: bool, env: tuple[str, ...], detach: b
     secrets = {} if reuse else ctx.secret_values(names)
     run_token = token()
 
-    async def prepare(transport: AsyncsshTransport, host: str) -> Raw:
-        return await app_exec_workflow.prepare(transport, host, config, secrets, request, run_token)
+    async def prepare(server: Server) -> Raw:
+        return await app_exec_workflow.prepare(server, config, secrets, request, run_token)
 
     if interactive:
         host = hosts[0]
         remote = for_hosts(ctx, prepare, [host])[host]
         os.execvp("ssh", ssh_argv(ctx, host, remote.render(), tty=True))
 
-    async def step(transport: AsyncsshTransport, host: str) -> Result:
-        return await transport.run(host, await prepare(transport, host), check=False)
+    async def step(server: Server) -> Result:
+        return await server.run(await prepare(server), check=False)
 
     show_outputs(for_hosts(ctx, step, hosts), raw=raw)
 
@@ -317,8 +320,8 @@ def _running_version(ctx: AppContext) -> str:
         raise UsageError("the config has no host for its primary role; nothing to boot")
     role = config.primary_role_name
 
-    async def step(transport: AsyncsshTransport, host: str) -> dict[str, str]:
-        return await app_workflows.running_versions(transport, host, config)
+    async def step(server: Server) -> dict[str, str]:
+        return await app_workflows.running_versions(server, config)
 
     running = for_hosts(ctx, step, [host])[host]
     if role not in running:

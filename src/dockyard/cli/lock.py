@@ -13,13 +13,15 @@ from dockyard.cli.options import GlobalOptions, global_options
 from dockyard.errors import DockyardError, LockError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.lock import DeployLock, new_details
+from dockyard.workflows.server import Server
 
 
 def _lock(ctx: AppContext, transport: AsyncsshTransport) -> DeployLock:
     host = ctx.config.primary_host
     if host is None:
         raise DockyardError("the config has no primary host to hold the lock")
-    return DeployLock(transport, host, ctx.config.service, ctx.config.destination)
+    server = Server(transport, host, ctx.config.runtime)
+    return DeployLock(server, ctx.config.service, ctx.config.destination)
 
 
 @click.group("lock")

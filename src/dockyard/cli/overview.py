@@ -16,9 +16,9 @@ from dockyard.commands.base import HomePath, Raw, cmd
 from dockyard.errors import UsageError
 from dockyard.plan.accessory import route_name
 from dockyard.plan.from_config import proxy_settings
-from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.app.remove import remove_app_on_host
 from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
 
 
 @click.command("details")
@@ -34,8 +34,8 @@ def details_command(as_json: bool, **kwargs: Any) -> None:
         f"{engine.name} ps --all --filter label=service={ctx.config.service} {shown}"
     )
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        return (await transport.run(host, listing)).stdout.splitlines()
+    async def step(server: Server) -> list[str]:
+        return (await server.run(listing)).stdout.splitlines()
 
     show(for_hosts(ctx, step), as_json)
 
@@ -48,8 +48,8 @@ def audit_command(as_json: bool, **kwargs: Any) -> None:
     ctx = load(kwargs)
     log = HomePath(app_commands.audit_log(ctx.config.service, ctx.config.destination))
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        result = await transport.run(host, cmd("tail", "-n", "50", log), check=False)
+    async def step(server: Server) -> list[str]:
+        result = await server.run(cmd("tail", "-n", "50", log), check=False)
         return result.stdout.splitlines()
 
     show(for_hosts(ctx, step), as_json)
@@ -97,14 +97,13 @@ def remove_app(ctx: AppContext, confirmed: bool, *, keep_proxy: bool) -> None:
     if not keep_proxy:  # `remove` takes the accessories too: the proxy goes if only they used it
         routes += [route_name(a) for a in config.accessories if a.proxy is not None]
 
-    async def step(transport: AsyncsshTransport, host: str) -> str:
+    async def step(server: Server) -> str:
         proxy = None
-        if host in config.proxy_hosts:
-            proxy = ProxyController(transport, host, config.runtime, proxy_settings(config))
+        if server.host in config.proxy_hosts:
+            proxy = ProxyController(server, proxy_settings(config))
         return await remove_app_on_host(
-            transport, host, config.runtime, config.service, config.destination, routes, proxy,
-            keep_proxy=keep_proxy,
-        )  # fmt: skip
+            server, config.service, config.destination, routes, proxy, keep_proxy=keep_proxy
+        )
 
     done = for_hosts(ctx, step)
     show({h: f"removed {config.service}; {what}" for h, what in done.items()}, False)

@@ -16,8 +16,9 @@ from dockyard.commands.base import HomePath, Raw, all_of, cmd
 from dockyard.errors import DockyardError, UsageError
 from dockyard.plan.from_config import proxy_container, proxy_settings
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
 
 CONTAINER = proxy_commands.CONTAINER
 
@@ -29,8 +30,8 @@ def proxy_hosts(ctx: AppContext) -> list[str]:
     return hosts
 
 
-def _controller(ctx: AppContext, transport: AsyncsshTransport, host: str) -> ProxyController:
-    return ProxyController(transport, host, ctx.config.runtime, proxy_settings(ctx.config))
+def _controller(ctx: AppContext, server: Server) -> ProxyController:
+    return ProxyController(server, proxy_settings(ctx.config))
 
 
 @click.group("proxy")
@@ -45,8 +46,8 @@ def boot(**kwargs: Any) -> None:
     ctx = load(kwargs)
     container = proxy_container(ctx.config)
 
-    async def step(transport: AsyncsshTransport, host: str) -> str:
-        controller = _controller(ctx, transport, host)
+    async def step(server: Server) -> str:
+        controller = _controller(ctx, server)
         await controller.boot(container)
         return f"{CONTAINER} running, {len(await controller.read_routes())} route(s)"
 
@@ -68,16 +69,17 @@ def reboot(rolling: bool, confirmed: bool, **kwargs: Any) -> None:
     container = proxy_container(ctx.config)
     engine = ctx.config.runtime
 
-    async def step(transport: AsyncsshTransport, host: str) -> str:
-        await transport.run(host, cmd(engine.name, "rm", "--force", CONTAINER))
-        await _controller(ctx, transport, host).boot(container)
+    async def step(server: Server) -> str:
+        await server.run(cmd(engine.name, "rm", "--force", CONTAINER))
+        await _controller(ctx, server).boot(container)
         return f"{CONTAINER} rebooted"
 
     hosts = proxy_hosts(ctx)
 
     async def group(t: AsyncsshTransport, group_hosts: list[str]) -> dict[str, str]:
         await ctx.hook("pre-proxy-reboot", group_hosts)
-        done = await on_hosts(group_hosts, lambda host: step(t, host))
+        servers = [Server(t, host, engine) for host in group_hosts]
+        done = await on_servers(servers, step)
         await ctx.hook("post-proxy-reboot", group_hosts)
         return done
 
@@ -94,8 +96,8 @@ def _container_command(verb: str, help_text: str) -> click.Command:
     def run(**kwargs: Any) -> None:
         ctx = load(kwargs)
 
-        async def step(transport: AsyncsshTransport, host: str) -> str:
-            await transport.run(host, cmd(ctx.config.runtime.name, verb, CONTAINER))
+        async def step(server: Server) -> str:
+            await server.run(cmd(ctx.config.runtime.name, verb, CONTAINER))
             return f"{CONTAINER}: {verb} done"
 
         show(for_hosts(ctx, step, proxy_hosts(ctx)), False)
@@ -115,12 +117,12 @@ def details(as_json: bool, **kwargs: Any) -> None:
     """Show the proxy container and the routes it serves."""
     ctx = load(kwargs)
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
+    async def step(server: Server) -> list[str]:
         engine = ctx.config.runtime
         ps = cmd(engine.name, "ps", "--all", "--filter", f"name=^{CONTAINER}$",
                  "--format", "{{.Names}} {{.Image}} {{.Status}}")  # fmt: skip
-        lines = (await transport.run(host, ps)).stdout.splitlines()
-        state = await _controller(ctx, transport, host).state()
+        lines = (await server.run(ps)).stdout.splitlines()
+        state = await _controller(ctx, server).state()
         for r in state.routes:
             where = ",".join(r.hosts) or "*"
             to = ", ".join(r.upstreams) or r.slot_upstream(state.live_slot(r.name))
@@ -147,8 +149,8 @@ def logs(lines: int, since: str | None, pattern: str | None, timestamps: bool,
     if pattern:
         remote += f" | grep -e {shlex.quote(pattern)}"
 
-    async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-        return (await transport.run(host, Raw(remote), check=False)).stdout.splitlines()
+    async def step(server: Server) -> list[str]:
+        return (await server.run(Raw(remote), check=False)).stdout.splitlines()
 
     show(for_hosts(ctx, step), False)
 
@@ -160,13 +162,13 @@ def remove(force: bool, **kwargs: Any) -> None:
     """Remove the proxy container and its state; refused while apps still use it."""
     ctx = load(kwargs)
 
-    async def step(transport: AsyncsshTransport, host: str) -> str:
-        routes = await _controller(ctx, transport, host).read_routes()
+    async def step(server: Server) -> str:
+        routes = await _controller(ctx, server).read_routes()
         if routes and not force:
             names = ", ".join(r.name for r in routes)
-            raise DockyardError(f"{host}: the proxy still serves {names}; remove those apps "
+            raise DockyardError(f"{server.host}: the proxy still serves {names}; remove those apps "
                                 "first, or add --force")  # fmt: skip
-        await transport.run(host, all_of(
+        await server.run(all_of(
             cmd(ctx.config.runtime.name, "rm", "--force", CONTAINER),
             cmd("rm", "-rf", HomePath(proxy_commands.STATE_DIR)),
         ))  # fmt: skip

@@ -10,7 +10,7 @@ from dockyard.cli.app import for_hosts, load, show
 from dockyard.cli.options import global_options
 from dockyard.commands import prune as prune_commands
 from dockyard.commands.base import Command, all_of
-from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows.server import Server
 
 
 @click.group("prune")
@@ -31,8 +31,8 @@ def _pruner(what: str, help_text: str) -> click.Command:
         if what in ("all", "images"):
             parts.append(prune_commands.images(engine, service))
 
-        async def step(transport: AsyncsshTransport, host: str) -> list[str]:
-            removed = (await transport.run(host, all_of(*parts))).stdout.splitlines()
+        async def step(server: Server) -> list[str]:
+            removed = (await server.run(all_of(*parts))).stdout.splitlines()
             return removed or ["nothing to prune"]
 
         show(for_hosts(ctx, step), False)

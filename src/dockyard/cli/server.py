@@ -13,6 +13,7 @@ from dockyard.cli.options import global_options
 from dockyard.commands.base import Raw
 from dockyard.errors import Result, UsageError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows.server import Server
 from dockyard.workflows.servers.bootstrap import bootstrap_hosts
 
 
@@ -52,7 +53,7 @@ async def bootstrap_engine(ctx: AppContext, transport: AsyncsshTransport, hosts:
         installed.append(host)
         ctx.printer.host(host, message)
 
-    await bootstrap_hosts(transport, hosts, ctx.config.runtime, report)
+    await bootstrap_hosts([Server(transport, h, ctx.config.runtime) for h in hosts], report)
     if installed:
         await ctx.hook("docker-setup", installed)
 
@@ -69,7 +70,7 @@ def exec_command(interactive: bool, words: tuple[str, ...], **kwargs: Any) -> No
     if interactive:
         os.execvp("ssh", ssh_argv(ctx, hosts[0], remote, tty=True))
 
-    async def step(transport: AsyncsshTransport, host: str) -> Result:
-        return await transport.run(host, Raw(remote), check=False)
+    async def step(server: Server) -> Result:
+        return await server.run(Raw(remote), check=False)
 
     show_outputs(for_hosts(ctx, step, hosts))

@@ -1,6 +1,7 @@
 """Running one step on many hosts at once, without one host's failure cutting another short.
 
     results = await on_hosts(hosts, step, limit=None)      # {host: step(host)} or HostsFailed
+    results = await on_servers(servers, step)              # {host: step(server)}, the same way
 
 Every host runs its step to completion, as Kamal's boot does: a half-booted host is worse than a
 failed one, since each step cleans up after itself. Failures are collected and raised together.
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from dockyard.errors import DockyardError, HostsFailed
+from dockyard.workflows.server import Server
 
 T = TypeVar("T")
 Step = Callable[[str], Awaitable[T]]
@@ -46,6 +48,14 @@ async def on_hosts(
     if errors:
         raise _hosts_failed(errors)
     return results
+
+
+async def on_servers(
+    servers: Sequence[Server], step: Callable[[Server], Awaitable[T]], *, limit: int | None = None
+) -> dict[str, T]:
+    """on_hosts for steps that take the Server: {host: step(server)}."""
+    by_host = {server.host: server for server in servers}
+    return await on_hosts(list(by_host), lambda host: step(by_host[host]), limit=limit)
 
 
 def _hosts_failed(errors: dict[str, BaseException]) -> HostsFailed:

@@ -18,7 +18,7 @@ from dockyard.commands import lock as lock_commands
 from dockyard.commands.base import Command
 from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails
 from dockyard.errors import LockError
-from dockyard.ssh.transport import Transport
+from dockyard.workflows.server import Server
 
 Warn = Callable[[str], None]
 
@@ -45,28 +45,26 @@ def _process_gone(details: LockDetails) -> bool:
 
 
 class DeployLock:
-    def __init__(
-        self, transport: Transport, host: str, service: str, destination: str | None
-    ) -> None:
-        self.transport, self.host = transport, host
+    def __init__(self, server: Server, service: str, destination: str | None) -> None:
+        self.server, self.host = server, server.host
         self.service, self.destination = service, destination
         self.released = False  # set by whoever ran release_command() as part of their trip
 
     async def status(self) -> LockDetails | None:
-        result = await self.transport.run(
-            self.host, lock_commands.status(self.service, self.destination), check=False
+        result = await self.server.run(
+            lock_commands.status(self.service, self.destination), check=False
         )
         return LockDetails.decode(result.stdout) if result.ok else None
 
     async def try_acquire(self, details: LockDetails) -> LockDetails | None:
         """None when acquired, else the details of whoever holds it."""
         cmd = lock_commands.acquire(self.service, self.destination, details)
-        result = await self.transport.run(self.host, cmd, check=False)
+        result = await self.server.run(cmd, check=False)
         if result.ok:
             return None
         holder = await self.status()
         if holder is None:  # mkdir failed for another reason: report it as it is
-            await self.transport.run(self.host, cmd)
+            await self.server.run(cmd)
         return holder
 
     async def acquire(
@@ -85,7 +83,7 @@ class DeployLock:
             await asyncio.sleep(interval)
 
     async def release(self) -> None:
-        await self.transport.run(self.host, self.release_command())
+        await self.server.run(self.release_command())
 
     def release_command(self) -> Command:
         """To release the lock within another round trip to its host (then set `released`)."""

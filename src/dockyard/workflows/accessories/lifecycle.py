@@ -30,7 +30,8 @@ from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import routing as proxying
 from dockyard.workflows.accessories.files import rendered_files
-from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.server import Server
 
 
 @dataclass(frozen=True)
@@ -59,21 +60,17 @@ class AccessoryContext:
         """Its route and health check when it is proxied (a ConfigError when it cannot be)."""
         return accessory_proxy(self.config, self.accessory, self.secrets)
 
-    async def route(
-        self, transport: Transport, host: str, proxied: AccessoryProxy | None = None
-    ) -> str:
+    async def route(self, server: Server, proxied: AccessoryProxy | None = None) -> str:
         """Health-check it and route the proxy to it; "" when it is not proxied."""
         proxied = proxied or self.proxied
         if proxied is None:
             return ""
-        return "; " + await proxying.route(
-            transport, host, self.config, proxied, self.accessory.name
-        )
+        return "; " + await proxying.route(server, self.config, proxied, self.accessory.name)
 
-    async def unroute(self, transport: Transport, host: str, *, forget: bool = False) -> None:
+    async def unroute(self, server: Server, *, forget: bool = False) -> None:
         if self.accessory.proxy is not None:
             name = route_name(self.accessory)
-            await proxying.unroute(transport, host, self.config, name, forget=forget)
+            await proxying.unroute(server, self.config, name, forget=forget)
 
     def secret_env(self) -> dict[str, str]:
         return {ref.env_name: self.secrets[ref.secret_name] for ref in self.accessory.env.secrets}
@@ -102,101 +99,101 @@ def selected(config: Config, name: str) -> list[Accessory]:
     return [find(config, name)]
 
 
-async def state_of(transport: Transport, host: str, engine: Engine, name: str) -> str | None:
+async def state_of(server: Server, name: str) -> str | None:
     """The container's state (running, exited...), or None when there is none."""
-    out = (await transport.run(host, commands.container_exists(engine, name))).stdout
+    out = (await server.run(commands.container_exists(server.engine, name))).stdout
     return parse_container_state(out, name)
 
 
-async def upload_files(transport: Transport, host: str, ctx: AccessoryContext) -> None:
+async def upload_files(server: Server, ctx: AccessoryContext) -> None:
     """Directories, then files (ERB rendered with the accessory's env) with their modes."""
     accessory = ctx.accessory
-    await transport.run(host, commands.make_directories(accessory))
+    await server.run(commands.make_directories(accessory))
     env = {**accessory.env.clear, **ctx.secret_env()}
     for file, content in rendered_files(accessory, env, ctx.root, ctx.config.destination):
-        await transport.upload(host, content, commands.file_host_path(accessory, file), mode=0o600)
-        await transport.run(host, commands.file_mode_owner(accessory, file))
+        await server.upload(content, commands.file_host_path(accessory, file), mode=0o600)
+        await server.run(commands.file_mode_owner(accessory, file))
     for directory in accessory.directories:
         fix = commands.directory_mode_owner(accessory, directory)
         if fix is not None:
-            await transport.run(host, fix)
+            await server.run(fix)
 
 
-async def boot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
+async def boot_on_host(server: Server, ctx: AccessoryContext) -> str:
     """Kamal's boot: skipped where a container exists; else dirs, files, env file, run."""
-    state = await state_of(transport, host, ctx.engine, ctx.name)
+    state = await state_of(server, ctx.name)
     if state is not None:
         return f"{ctx.name} already exists ({state}); `accessory reboot` replaces it"
     proxied = ctx.proxied  # a proxy setting that cannot work fails before the container runs
-    await login(transport, host, ctx)
-    await transport.run(host, app_commands.ensure_network(ctx.engine, ctx.accessory.network))
-    await upload_files(transport, host, ctx)
+    await login(server, ctx)
+    await server.run(app_commands.ensure_network(ctx.engine, ctx.accessory.network))
+    await upload_files(server, ctx)
     content = env_file(ctx.secret_env())
     write_env = (
         write_stdin(ctx.env_file_path) if content else commands.empty_env_file(ctx.env_file_path)
     )
     make_env_dir = app_commands.make_dirs(ctx.env_file_path.rsplit("/", 1)[0])
-    run = commands.run(ctx.engine, ctx.run_spec(host))
-    await transport.run(host, all_of(make_env_dir, write_env, run), input=content or None)
+    run = commands.run(ctx.engine, ctx.run_spec(server.host))
+    await server.run(all_of(make_env_dir, write_env, run), input=content or None)
     from dockyard.workflows.backups.backup import install_if_configured
 
-    await install_if_configured(transport, host, ctx)
-    return f"{ctx.name} booted" + await ctx.route(transport, host, proxied)
+    await install_if_configured(server, ctx)
+    return f"{ctx.name} booted" + await ctx.route(server, proxied)
 
 
-async def login(transport: Transport, host: str, ctx: AccessoryContext) -> None:
+async def login(server: Server, ctx: AccessoryContext) -> None:
     registry = ctx.accessory.registry
     if not registry or not registry.server or not registry.username or not registry.password:
         return
     user, password = registry.username, registry.password
     user_value = user.literal or (ctx.secrets[user.secret] if user.secret else "")
     pw_value = password.literal or (ctx.secrets[password.secret] if password.secret else "")
-    await transport.run(
-        host, commands.registry_login(ctx.engine, registry.server, user_value, Secret(pw_value))
+    await server.run(
+        commands.registry_login(ctx.engine, registry.server, user_value, Secret(pw_value))
     )
 
 
-async def reboot_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
+async def reboot_on_host(server: Server, ctx: AccessoryContext) -> str:
     """Stop, remove, pull and boot again (the data directory stays)."""
     from dockyard.workflows.backups.backup import remove_backup_container
 
-    await remove_backup_container(transport, host, ctx)
-    await transport.run(host, commands.stop(ctx.engine, ctx.name))
-    await transport.run(host, commands.remove_container(ctx.engine, ctx.name), check=False)
-    await login(transport, host, ctx)
-    await transport.run(host, commands.pull(ctx.engine, ctx.accessory.image))
-    await boot_on_host(transport, host, ctx)
+    await remove_backup_container(server, ctx)
+    await server.run(commands.stop(ctx.engine, ctx.name))
+    await server.run(commands.remove_container(ctx.engine, ctx.name), check=False)
+    await login(server, ctx)
+    await server.run(commands.pull(ctx.engine, ctx.accessory.image))
+    await boot_on_host(server, ctx)
     return f"{ctx.name} rebooted"
 
 
-async def verb_on_host(transport: Transport, host: str, ctx: AccessoryContext, verb: str) -> str:
+async def verb_on_host(server: Server, ctx: AccessoryContext, verb: str) -> str:
     """start, stop or restart the existing container."""
-    if await state_of(transport, host, ctx.engine, ctx.name) is None:
-        raise DockyardError(f"{host}: {ctx.name} does not exist; `dockyard accessory boot "
+    if await state_of(server, ctx.name) is None:
+        raise DockyardError(f"{server.host}: {ctx.name} does not exist; `dockyard accessory boot "
                             f"{ctx.accessory.name}` creates it")  # fmt: skip
     if verb == "stop":  # off the proxy first: its hosts answer 404, not a dial error
-        await ctx.unroute(transport, host)
-    await transport.run(host, cmd(ctx.engine.name, verb, ctx.name))
+        await ctx.unroute(server)
+    await server.run(cmd(ctx.engine.name, verb, ctx.name))
     done = f"{ctx.name} {verb}{'ped' if verb == 'stop' else 'ed'}"
-    return done + (await ctx.route(transport, host) if verb != "stop" else "")
+    return done + (await ctx.route(server) if verb != "stop" else "")
 
 
-async def remove_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> str:
+async def remove_on_host(server: Server, ctx: AccessoryContext) -> str:
     """Container, image and ~/<service> (its data) with the env file, as Kamal's remove.
     The backup container, its scripts and key file go too; the backups stay."""
     from dockyard.workflows.backups.backup import forget_backup_setup
 
-    await forget_backup_setup(transport, host, ctx)
-    await ctx.unroute(transport, host, forget=True)
-    await transport.run(host, commands.stop(ctx.engine, ctx.name))
-    await transport.run(host, commands.remove_container(ctx.engine, ctx.name), check=False)
-    await transport.run(host, commands.remove_image(ctx.engine, ctx.accessory.image))
-    await transport.run(host, commands.remove_data(ctx.accessory, ctx.env_file_path))
+    await forget_backup_setup(server, ctx)
+    await ctx.unroute(server, forget=True)
+    await server.run(commands.stop(ctx.engine, ctx.name))
+    await server.run(commands.remove_container(ctx.engine, ctx.name), check=False)
+    await server.run(commands.remove_image(ctx.engine, ctx.accessory.image))
+    await server.run(commands.remove_data(ctx.accessory, ctx.env_file_path))
     return f"{ctx.name} removed with ~/{commands.data_dir(ctx.accessory)}"
 
 
-async def details_on_host(transport: Transport, host: str, ctx: AccessoryContext) -> list[str]:
-    out = (await transport.run(host, commands.details(ctx.engine, ctx.name))).stdout
+async def details_on_host(server: Server, ctx: AccessoryContext) -> list[str]:
+    out = (await server.run(commands.details(ctx.engine, ctx.name))).stdout
     return [details_line(line) for line in out.splitlines() if line.strip()]
 
 
@@ -240,8 +237,9 @@ async def boot_all(
             continue
         ctx = AccessoryContext(config, accessory, secrets, root)
 
-        async def step(host: str, ctx: AccessoryContext = ctx) -> str:
-            return await boot_on_host(transport, host, ctx)
+        async def step(server: Server, ctx: AccessoryContext = ctx) -> str:
+            return await boot_on_host(server, ctx)
 
-        outcomes[accessory.name] = await on_hosts(accessory.hosts, step)
+        servers = [Server(transport, host, config.runtime) for host in accessory.hosts]
+        outcomes[accessory.name] = await on_servers(servers, step)
     return outcomes

@@ -1,7 +1,7 @@
 """A proxied accessory on one host: health-check it, boot the proxy, route to it, take it off.
 
-    route(transport, host, config, proxied, name)    after its container runs (boot, start...)
-    unroute(transport, host, config, route_name)     before it stops (stop, remove)
+    route(server, config, proxied, name)    after its container runs (boot, start...)
+    unroute(server, config, route_name)     before it stops (stop, remove)
 
 An unhealthy accessory is left running, unlike a new app container (which is stopped so the
 previous version keeps serving): an accessory has no previous version to fall back to, stopping
@@ -21,58 +21,52 @@ from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
 from dockyard.plan.accessory import AccessoryProxy
 from dockyard.plan.from_config import certificate_file, proxy_container, proxy_settings
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.deploy.health import wait_http_healthy
 from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
 
 
-def controller(transport: Transport, host: str, config: Config) -> ProxyController:
-    return ProxyController(transport, host, config.runtime, proxy_settings(config))
+def controller(server: Server, config: Config) -> ProxyController:
+    return ProxyController(server, proxy_settings(config))
 
 
-async def route(
-    transport: Transport, host: str, config: Config, proxied: AccessoryProxy, name: str
-) -> str:
+async def route(server: Server, config: Config, proxied: AccessoryProxy, name: str) -> str:
     """Once the container answers its health check: the proxy is booted where it is not
     running, and the route saved and loaded. Returns what it routes, for the outcome line."""
     deadline = time.monotonic() + proxied.timeout
     check = proxied.health
-    outcome = await wait_http_healthy(
-        transport, host, config.runtime, proxied.container, proxied.app_port, check, deadline
-    )
+    outcome = await wait_http_healthy(server, proxied.container, proxied.app_port, check, deadline)
     if not outcome.healthy:
-        await unroute(transport, host, config, proxied.route.name)
+        await unroute(server, config, proxied.route.name)
         raise DockyardError(
-            f"{host}: {proxied.container} did not answer {check.path} on port "
+            f"{server.host}: {proxied.container} did not answer {check.path} on port "
             f"{proxied.app_port} ({outcome.detail}); the proxy does not route to it and it is "
             f"left running: see `dockyard accessory logs {name}`, fix it, then "
             f"`dockyard accessory restart {name}`"
         )
-    proxy = controller(transport, host, config)
+    proxy = controller(server, config)
     await proxy.boot(proxy_container(config))
     if proxied.certificate_pem is not None:  # in place before Caddy is told to load it
         cert_dir = proxied.certificate_path.rsplit("/", 1)[0]
         write = all_of(app_commands.make_dirs(cert_dir), write_stdin(proxied.certificate_path))
-        await transport.run(host, write, input=proxied.certificate_pem)
+        await server.run(write, input=proxied.certificate_pem)
     await proxy.apply(proxied.route)
     where = ", ".join(proxied.route.hosts) or "every host name"
     prefixes = ",".join(proxied.route.path_prefixes)
     return f"served by the proxy at {where}{prefixes}"
 
 
-async def unroute(
-    transport: Transport, host: str, config: Config, route_name: str, *, forget: bool = False
-) -> bool:
+async def unroute(server: Server, config: Config, route_name: str, *, forget: bool = False) -> bool:
     """Take the route off the proxy (Caddy stops routing its hosts at once) and delete its
     file; with `forget`, its certificate file too. False when there was no route."""
     if forget:
-        await transport.run(host, cmd("rm", "-f", HomePath(certificate_file(route_name))))
+        await server.run(cmd("rm", "-f", HomePath(certificate_file(route_name))))
     path = HomePath(proxy_commands.route_file(route_name))
-    if not (await transport.run(host, cmd("test", "-f", path), check=False)).ok:
+    if not (await server.run(cmd("test", "-f", path), check=False)).ok:
         return False  # no state is read: that would make the proxy's directories
-    proxy = controller(transport, host, config)
+    proxy = controller(server, config)
     if (await proxy.state()).running:
         await proxy.apply(remove=[route_name])
     else:  # the proxy derives its config from the route files when it starts
-        await transport.run(host, cmd("rm", "-f", path))
+        await server.run(cmd("rm", "-f", path))
     return True

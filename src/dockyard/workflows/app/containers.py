@@ -10,15 +10,15 @@ from dockyard.commands.base import cmd
 from dockyard.commands.caddy_config import Maintenance, ProxySettings, slot_alias
 from dockyard.config.objects import Config
 from dockyard.facts.app import ContainerInfo, parse_containers, version_of
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
 
 
 async def containers_on_host(
-    transport: Transport, host: str, config: Config, role: str | None = None
+    server: Server, config: Config, role: str | None = None
 ) -> list[ContainerInfo]:
     filters = app_commands.label_filters(config.service, role, config.destination)
-    result = await transport.run(host, app_commands.list_containers(config.runtime, filters))
+    result = await server.run(app_commands.list_containers(server.engine, filters))
     return parse_containers(result.stdout)
 
 
@@ -26,58 +26,55 @@ def roles_on(config: Config, host: str, roles: Sequence[str] = ()) -> list[str]:
     return [r.name for r in config.roles if host in r.host_names and (not roles or r.name in roles)]
 
 
-async def running_versions(transport: Transport, host: str, config: Config) -> dict[str, str]:
+async def running_versions(server: Server, config: Config) -> dict[str, str]:
     """role -> the version running on this host (roles with nothing running are left out)."""
     found = {}
-    for info in await containers_on_host(transport, host, config):
+    for info in await containers_on_host(server, config):
         if info.state != "running":
             continue
-        for role in roles_on(config, host):
+        for role in roles_on(config, server.host):
             version = version_of(info.name, config.proxy_service_name(role) + "-")
             if version and role not in found:
                 found[role] = version
     return found
 
 
-async def stale_containers(transport: Transport, host: str, config: Config) -> list[str]:
+async def stale_containers(server: Server, config: Config) -> list[str]:
     """Running containers of a role beside the one that serves (left by an interrupted
     deploy): for a proxied role, the one in its live slot; otherwise the newest."""
     stale = []
     proxy_state = None
-    for role in roles_on(config, host):
+    for role in roles_on(config, server.host):
         route = config.proxy_service_name(role)
         running = [
             c.name
-            for c in await containers_on_host(transport, host, config, role)
+            for c in await containers_on_host(server, config, role)
             if c.state == "running" and version_of(c.name, route + "-")
         ]
         serving = running[:1]  # newest first
         if len(running) > 1:
-            proxy_state = (
-                proxy_state
-                or await ProxyController(transport, host, config.runtime, ProxySettings()).state()
-            )
+            proxy_state = proxy_state or await ProxyController(server, ProxySettings()).state()
             live = slot_alias(route, proxy_state.live_slot(route))
-            command = app_commands.inspect_aliases(config.runtime, *running)
-            aliases = (await transport.run(host, command)).stdout.splitlines()
+            command = app_commands.inspect_aliases(server.engine, *running)
+            aliases = (await server.run(command)).stdout.splitlines()
             holders = [n for n, a in zip(running, aliases, strict=False) if live in a.split()]
             serving = holders[:1] or serving
         stale += [name for name in running if name not in serving]
     return stale
 
 
-async def on_each_current(transport: Transport, host: str, config: Config, verb: str) -> list[str]:
+async def on_each_current(server: Server, config: Config, verb: str) -> list[str]:
     """Run `<engine> <verb>` on the newest container of each role on the host."""
     names = []
-    for role in roles_on(config, host):
+    for role in roles_on(config, server.host):
         prefix = config.proxy_service_name(role) + "-"
         current = [
             c.name
-            for c in await containers_on_host(transport, host, config, role)
+            for c in await containers_on_host(server, config, role)
             if version_of(c.name, prefix)
         ]
         if current:
-            await transport.run(host, cmd(config.runtime.name, verb, current[0]))
+            await server.run(cmd(server.engine.name, verb, current[0]))
             names.append(current[0])
     return names
 

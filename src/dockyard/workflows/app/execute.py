@@ -12,8 +12,8 @@ from dockyard.commands.base import Raw, all_of, write_stdin
 from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
 from dockyard.plan.from_config import role_boot
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.app.containers import running_versions
+from dockyard.workflows.server import Server
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,7 @@ class ExecRequest:
 
 
 async def prepare(
-    transport: Transport,
-    host: str,
+    server: Server,
     config: Config,
     secrets: Mapping[str, str],
     request: ExecRequest,
@@ -42,17 +41,17 @@ async def prepare(
             engine, config.service, request.role, config.destination, request.command,
             env=request.env, interactive=request.interactive,
         )  # fmt: skip
-    version = request.version or (await running_versions(transport, host, config)).get(request.role)
+    version = request.version or (await running_versions(server, config)).get(request.role)
     if not version:
         raise DockyardError(
-            f"{host}: no {request.role} container runs to take the version from; "
+            f"{server.host}: no {request.role} container runs to take the version from; "
             "give --version to run the command in that version's image"
         )
     role = next(r for r in config.roles if r.name == request.role)
-    boot = role_boot(replace(config, version=version), role, host, secrets, token)
+    boot = role_boot(replace(config, version=version), role, server.host, secrets, token)
     env_dir = boot.env_file_path.rsplit("/", 1)[0]
-    await transport.run(
-        host, all_of(make_dirs(env_dir), write_stdin(boot.env_file_path)), input=boot.env_file
+    await server.run(
+        all_of(make_dirs(env_dir), write_stdin(boot.env_file_path)), input=boot.env_file
     )
     name = f"{config.proxy_service_name(request.role)}-exec-{token}"
     return app_exec.in_new_container(

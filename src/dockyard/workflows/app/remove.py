@@ -8,16 +8,13 @@ from collections.abc import Sequence
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import HomePath, Raw, all_of, cmd
-from dockyard.engine import Engine
 from dockyard.plan.from_config import certificate_file
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
 
 
 async def remove_app_on_host(
-    transport: Transport,
-    host: str,
-    engine: Engine,
+    server: Server,
     service: str,
     destination: str | None,
     route_names: Sequence[str],
@@ -27,12 +24,11 @@ async def remove_app_on_host(
 ) -> str:
     """Remove the app from one host; say what happened to the proxy. With keep_proxy (`app
     remove`) only the app's routes leave the proxy."""
+    engine = server.engine
     filters = app_commands.label_filters(service, destination=destination)
     apps_dir = f".dockyard/apps/{service}" + (f"-{destination}" if destination else "")
     listing = " ".join(filters)
-    await transport.run(
-        host,
-        all_of(
+    await server.run(all_of(
             Raw(f"ids=$({engine.name} ps --all --quiet {listing}); "
                 f'[ -z "$ids" ] || {engine.name} rm --force $ids >/dev/null'),
             Raw(f"imgs=$({engine.name} images --quiet --filter label=service={service}); "
@@ -51,8 +47,7 @@ async def remove_app_on_host(
         return "its routes left the proxy" if ours else "no route on the proxy"
     if any(r.name not in route_names for r in routes):
         return "proxy kept for the other apps on it"
-    await transport.run(
-        host,
+    await server.run(
         all_of(
             cmd(engine.name, "rm", "--force", proxy_commands.CONTAINER),
             cmd("rm", "-rf", HomePath(proxy_commands.STATE_DIR)),

@@ -21,8 +21,8 @@ from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.errors import CommandFailed, ConfigError, DockyardError
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories.lifecycle import AccessoryContext, state_of
+from dockyard.workflows.server import Server
 
 
 class BackupError(DockyardError):
@@ -50,19 +50,17 @@ def place_of(actx: AccessoryContext) -> commands.BackupPlace:
     return commands.BackupPlace(actx.accessory, settings)
 
 
-async def install(transport: Transport, host: str, actx: AccessoryContext) -> str:
+async def install(server: Server, actx: AccessoryContext) -> str:
     """(Re)create the backup container with the current scripts and schedule."""
     place = place_of(actx)
-    await transport.run(host, commands.make_backup_dirs(place))
-    await transport.upload(host, BACKUP_SH.encode(), f"{place.scripts_dir}/backup.sh", mode=0o755)
-    await transport.upload(
-        host, SCHEDULE_SH.encode(), f"{place.scripts_dir}/schedule.sh", mode=0o755
-    )
-    await transport.upload(host, S3_SH.encode(), f"{place.scripts_dir}/s3.sh", mode=0o755)
-    await transport.run(host, commands.remove_backup_container(actx.engine, place))
-    key_file = await write_key(transport, host, actx, place)
-    await transport.run(
-        host, commands.run_backup_container(actx.engine, place, actx.env_file_path, key_file)
+    await server.run(commands.make_backup_dirs(place))
+    await server.upload(BACKUP_SH.encode(), f"{place.scripts_dir}/backup.sh", mode=0o755)
+    await server.upload(SCHEDULE_SH.encode(), f"{place.scripts_dir}/schedule.sh", mode=0o755)
+    await server.upload(S3_SH.encode(), f"{place.scripts_dir}/s3.sh", mode=0o755)
+    await server.run(commands.remove_backup_container(actx.engine, place))
+    key_file = await write_key(server, actx, place)
+    await server.run(
+        commands.run_backup_container(actx.engine, place, actx.env_file_path, key_file)
     )
     schedule = place.settings.schedule
     when = f"on schedule {schedule.text} (UTC)" if schedule else "on demand only"
@@ -74,7 +72,7 @@ def key_file_of(actx: AccessoryContext) -> str:
 
 
 async def write_key(
-    transport: Transport, host: str, actx: AccessoryContext, place: commands.BackupPlace
+    server: Server, actx: AccessoryContext, place: commands.BackupPlace
 ) -> str | None:
     """The 0600 env file (from standard input) of the encryption key and the store's
     credentials, or None when there are neither."""
@@ -88,15 +86,13 @@ async def write_key(
         return None
     path = key_file_of(actx)
     content = env_file(values)
-    await transport.run(
-        host, all_of(make_dirs(path.rsplit("/", 1)[0]), write_stdin(path)), input=content
-    )
+    await server.run(all_of(make_dirs(path.rsplit("/", 1)[0]), write_stdin(path)), input=content)
     return path
 
 
 @asynccontextmanager
 async def plain_copy(
-    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry
+    server: Server, actx: AccessoryContext, entry: BackupEntry
 ) -> AsyncIterator[str]:
     """The backup's file name to restore or verify from: itself, or for an encrypted backup a
     decrypted copy beside it, removed afterwards."""
@@ -105,74 +101,75 @@ async def plain_copy(
         return
     place = place_of(actx)
     if place.settings.encryption_key is None:
-        raise BackupError(f"{host}: {entry.file} is encrypted; set its key as "
+        raise BackupError(f"{server.host}: {entry.file} is encrypted; set its key as "
                           f"x-dockyard/backups/{actx.accessory.name}/encryption_key")  # fmt: skip
     plain = f".plain-{entry.file}"
-    await write_key(transport, host, actx, place)
+    await write_key(server, actx, place)
     step = commands.decrypt_copy(actx.engine, actx.accessory.image, place, entry.file,
                                  key_file_of(actx), plain)  # fmt: skip
-    result = await transport.run(host, step, check=False)
+    result = await server.run(step, check=False)
     if not result.ok:
         tail = " / ".join(result.stderr.strip().splitlines()[-2:]) or "no message"
         key = place.settings.encryption_key
-        raise BackupError(f"{host}: {entry.file} cannot be decrypted with the key {key} "
+        raise BackupError(f"{server.host}: {entry.file} cannot be decrypted with the key {key} "
                           f"({tail}); nothing was changed")  # fmt: skip
     try:
         yield plain
     finally:
-        await transport.run(host, commands.remove_file(place, plain), check=False)
+        await server.run(commands.remove_file(place, plain), check=False)
 
 
-async def install_if_configured(transport: Transport, host: str, actx: AccessoryContext) -> None:
+async def install_if_configured(server: Server, actx: AccessoryContext) -> None:
     if settings_of(actx) is not None:
-        await install(transport, host, actx)
+        await install(server, actx)
 
 
-async def remove_backup_container(transport: Transport, host: str, actx: AccessoryContext) -> None:
+async def remove_backup_container(server: Server, actx: AccessoryContext) -> None:
     if settings_of(actx) is not None:
-        await transport.run(host, commands.remove_backup_container(actx.engine, place_of(actx)))
+        await server.run(commands.remove_backup_container(actx.engine, place_of(actx)))
 
 
-async def forget_backup_setup(transport: Transport, host: str, actx: AccessoryContext) -> None:
+async def forget_backup_setup(server: Server, actx: AccessoryContext) -> None:
     """For `accessory remove`: the backup container, its scripts and the key file (the backups
     themselves stay where they are)."""
     if settings_of(actx) is None:
         return
     place = place_of(actx)
-    await transport.run(host, commands.remove_backup_container(actx.engine, place))
-    await transport.run(host, commands.forget_setup(place, key_file_of(actx)))
+    await server.run(commands.remove_backup_container(actx.engine, place))
+    await server.run(commands.forget_setup(place, key_file_of(actx)))
 
 
-async def backup_now(transport: Transport, host: str, actx: AccessoryContext) -> str:
+async def backup_now(server: Server, actx: AccessoryContext) -> str:
     """One backup, by the same script the schedule runs; a failure keeps every earlier one."""
     place = place_of(actx)
-    key_file = await write_key(transport, host, actx, place) if place.settings.s3 else None
+    key_file = await write_key(server, actx, place) if place.settings.s3 else None
     now = commands.backup_now(actx.engine, place, key_file)
-    result = await transport.run(host, now, check=False)
-    if not result.ok and await state_of(transport, host, actx.engine, place.container) != "running":
-        await install(transport, host, actx)  # gone or stopped: made again, then one more try
-        result = await transport.run(host, now, check=False)
+    result = await server.run(now, check=False)
+    if not result.ok and await state_of(server, place.container) != "running":
+        await install(server, actx)  # gone or stopped: made again, then one more try
+        result = await server.run(now, check=False)
     if not result.ok:
         reason = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no message"
         raise BackupError(
-            f"{host}: the backup of {actx.accessory.name} failed ({reason}); earlier backups "
+            f"{server.host}: the backup of {actx.accessory.name} failed ({reason}); earlier "
+            "backups "
             "are untouched and no partial file is left"
         )
     file, _, size = result.stdout.strip().rpartition("\n")[-1].partition(" ")
     return f"{file} ({size} bytes)"
 
 
-async def listing(transport: Transport, host: str, actx: AccessoryContext) -> BackupListing:
+async def listing(server: Server, actx: AccessoryContext) -> BackupListing:
     """The backups, newest first: in the backup directory, or in the S3 store (listed from the
     backup container, which has curl and reaches the store)."""
     place = place_of(actx)
     if place.settings.s3 is None:
-        return parse_listing((await transport.run(host, commands.list_backups(place))).stdout)
-    key_file = await write_key(transport, host, actx, place)
+        return parse_listing((await server.run(commands.list_backups(place))).stdout)
+    key_file = await write_key(server, actx, place)
     step = commands.list_backups(place, actx.engine, key_file)
-    result = await transport.run(host, step, check=False)
+    result = await server.run(step, check=False)
     if not result.ok:
-        raise BackupError(f"{host}: cannot list the backups of {actx.accessory.name} in the "
+        raise BackupError(f"{server.host}: cannot list the backups of {actx.accessory.name} in the "
                           f"store: {_last_line(result.stderr, result.stdout)}")  # fmt: skip
     return parse_listing(result.stdout)
 
@@ -187,7 +184,7 @@ def _last_line(*texts: str) -> str:
 
 @asynccontextmanager
 async def fetched(
-    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry
+    server: Server, actx: AccessoryContext, entry: BackupEntry
 ) -> AsyncIterator[BackupEntry]:
     """The backup as a file in the backup directory: itself, or for an S3 target a copy
     downloaded from the store (hidden, `.s3-<file>`), removed afterwards. The store's copy is
@@ -197,20 +194,20 @@ async def fetched(
         yield entry
         return
     local = f".s3-{entry.file}"
-    key_file = await write_key(transport, host, actx, place)
+    key_file = await write_key(server, actx, place)
     step = commands.s3_script(actx.engine, place, key_file, "get", entry.file, local)
     try:
-        result = await transport.run(host, step, check=False)
+        result = await server.run(step, check=False)
         if not result.ok:
             why = _last_line(result.stderr, result.stdout)
-            raise BackupError(f"{host}: cannot fetch {entry.file} from the store: {why}; "
+            raise BackupError(f"{server.host}: cannot fetch {entry.file} from the store: {why}; "
                               "nothing was changed")  # fmt: skip
         try:
             yield replace(entry, file=local)
         except BackupError as error:  # said with the backup's own name, not the copy's
             raise BackupError(str(error).replace(local, entry.file)) from None
     finally:
-        await transport.run(host, commands.remove_file(place, local), check=False)
+        await server.run(commands.remove_file(place, local), check=False)
 
 
 def describe(entry: BackupEntry, now: float) -> str:
@@ -219,8 +216,8 @@ def describe(entry: BackupEntry, now: float) -> str:
     return f"{entry.file}  {human_size(entry.size)}  {human_age(now - entry.created)} ago"
 
 
-async def list_lines(transport: Transport, host: str, actx: AccessoryContext) -> list[str]:
-    found = await listing(transport, host, actx)
+async def list_lines(server: Server, actx: AccessoryContext) -> list[str]:
+    found = await listing(server, actx)
     now = time.time()
     lines = [describe(b, now) for b in found.backups] or ["no backups yet"]
     return lines + freshness_lines(found, place_of(actx).settings, now)
@@ -245,15 +242,15 @@ def freshness_lines(found: BackupListing, settings: BackupSettings, now: float) 
     return lines
 
 
-async def backup_freshness(transport: Transport, host: str, actx: AccessoryContext) -> list[str]:
+async def backup_freshness(server: Server, actx: AccessoryContext) -> list[str]:
     """For `details`: the backup container's state, the last backup, and any warning."""
     settings = settings_of(actx)
     if settings is None:
         return []
     place = place_of(actx)
-    state = await state_of(transport, host, actx.engine, place.container)
+    state = await state_of(server, place.container)
     try:
-        found = await listing(transport, host, actx)
+        found = await listing(server, actx)
     except BackupError as error:
         return [f"backups: {place.container} {state or 'missing'}", f"WARNING: {error}"]
     now = time.time()
@@ -279,7 +276,7 @@ def pick(found: BackupListing, name: str | None, host: str) -> BackupEntry:
 
 
 async def check_sum(
-    transport: Transport, host: str, place: commands.BackupPlace, entry: BackupEntry,
+    server: Server, place: commands.BackupPlace, entry: BackupEntry,
     *, beside_work: bool = False,
 ) -> None:  # fmt: skip
     """The file is what the backup wrote: same sha256 (a truncated or damaged file is not)."""
@@ -287,11 +284,11 @@ async def check_sum(
 
     try:
         step = commands.checksum(place, entry.file, beside_work=beside_work)
-        out = (await transport.run(host, step)).stdout
+        out = (await server.run(step)).stdout
     except CommandFailed as error:
-        raise BackupError(f"{host}: cannot read {entry.file}: {error}") from None
+        raise BackupError(f"{server.host}: cannot read {entry.file}: {error}") from None
     if parse_sha256sum(out) != entry.sha256:
         raise BackupError(
-            f"{host}: {entry.file} is damaged or truncated (its sha256 differs from the one "
+            f"{server.host}: {entry.file} is damaged or truncated (its sha256 differs from the one "
             "recorded when it was made); nothing was changed, use another backup"
         )

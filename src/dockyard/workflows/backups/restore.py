@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, cmd
 from dockyard.facts.backup import BackupEntry
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories.lifecycle import AccessoryContext
 from dockyard.workflows.backups.backup import (
     BackupError,
@@ -39,6 +38,7 @@ from dockyard.workflows.backups.backup import (
     place_of,
     plain_copy,
 )
+from dockyard.workflows.server import Server
 
 SWAP_TRIES = 10
 
@@ -55,45 +55,42 @@ def stamp() -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime())
 
 
-async def restore(
-    transport: Transport, host: str, actx: AccessoryContext, name: str | None, force: bool
-) -> str:
+async def restore(server: Server, actx: AccessoryContext, name: str | None, force: bool) -> str:
     place = place_of(actx)
     if place.settings.kind == "postgres" and place.settings.s3 is None:
-        return await restore_postgres(transport, host, actx, name, force)  # lists it itself
-    chosen = pick(await listing(transport, host, actx), name, host)
-    async with fetched(transport, host, actx, chosen) as entry:  # from the store, if S3
-        done = await restore_file(transport, host, actx, entry, force)
+        return await restore_postgres(server, actx, name, force)  # lists it itself
+    chosen = pick(await listing(server, actx), name, server.host)
+    async with fetched(server, actx, chosen) as entry:  # from the store, if S3
+        done = await restore_file(server, actx, entry, force)
     return done.replace(entry.file, chosen.file)
 
 
 async def restore_file(
-    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry, force: bool
+    server: Server, actx: AccessoryContext, entry: BackupEntry, force: bool
 ) -> str:
     """Restore from a backup file in the backup directory."""
     place = place_of(actx)
     if place.settings.kind == "postgres":
-        return await restore_postgres(transport, host, actx, None, force, entry)
+        return await restore_postgres(server, actx, None, force, entry)
 
     async def checked() -> None:
-        await check_sum(transport, host, place, entry)
+        await check_sum(server, place, entry)
 
     if place.settings.kind == "mysql" and not entry.encrypted:
-        return await restore_mysql(transport, host, actx, entry.file, force, checked)
+        return await restore_mysql(server, actx, entry.file, force, checked)
     await checked()
-    async with plain_copy(transport, host, actx, entry) as file:
+    async with plain_copy(server, actx, entry) as file:
         if place.settings.kind == "mysql":
-            done = await restore_mysql(transport, host, actx, file, force)
+            done = await restore_mysql(server, actx, file, force)
         elif place.settings.kind == "volume":
-            done = await restore_volume(transport, host, actx, file)
+            done = await restore_volume(server, actx, file)
         else:
-            done = await restore_redis(transport, host, actx, file)
+            done = await restore_redis(server, actx, file)
     return done.replace(file, entry.file)
 
 
 async def restore_postgres(
-    transport: Transport,
-    host: str,
+    server: Server,
     actx: AccessoryContext,
     name: str | None,
     force: bool,
@@ -108,13 +105,11 @@ async def restore_postgres(
     incoming = f"{db}__restoring"
 
     async def chosen() -> BackupEntry:
-        return (
-            given if given is not None else pick(await listing(transport, host, actx), name, host)
-        )
+        return given if given is not None else pick(await listing(server, actx), name, server.host)
 
     found, prepared = await asyncio.gather(
         chosen(),
-        prepare_postgres(transport, host, actx, incoming, force),
+        prepare_postgres(server, actx, incoming, force),
         return_exceptions=True,
     )
     if isinstance(prepared, BaseException):
@@ -124,20 +119,20 @@ async def restore_postgres(
             raise found
         entry = found
         if entry.encrypted:
-            await check_sum(transport, host, place, entry)
-            async with plain_copy(transport, host, actx, entry) as file:
-                await load_postgres(transport, host, actx, file, incoming)
+            await check_sum(server, place, entry)
+            async with plain_copy(server, actx, entry) as file:
+                await load_postgres(server, actx, file, incoming)
         else:
 
             async def checked() -> None:
-                await check_sum(transport, host, place, entry, beside_work=True)
+                await check_sum(server, place, entry, beside_work=True)
 
-            await load_postgres(transport, host, actx, entry.file, incoming, checked)
+            await load_postgres(server, actx, entry.file, incoming, checked)
     except BaseException:
-        await transport.run(host, _drop(actx, incoming), check=False)
+        await server.run(_drop(actx, incoming), check=False)
         raise
     kept = f"{db}__before_restore_{stamp()}"
-    await swap_databases(transport, host, actx, db, incoming, kept)
+    await swap_databases(server, actx, db, incoming, kept)
     return f"{entry.file} restored into {db}; the data before is kept as database {kept}"
 
 
@@ -148,7 +143,7 @@ def _drop(actx: AccessoryContext, database: str) -> Cmd:
 
 
 async def prepare_postgres(
-    transport: Transport, host: str, actx: AccessoryContext, incoming: str, force: bool
+    server: Server, actx: AccessoryContext, incoming: str, force: bool
 ) -> None:
     """One psql: refuse while other sessions use the database (a scheduled pg_dump is not the
     app: the swap cuts it off and it records a failure), then make the empty target."""
@@ -160,22 +155,21 @@ async def prepare_postgres(
     prepare = commands.psql(actx.engine, actx.name, user, "postgres", check,
                             f'DROP DATABASE IF EXISTS "{_id(incoming)}"',
                             f'CREATE DATABASE "{_id(incoming)}"')  # fmt: skip
-    prepared = await transport.run(host, prepare, check=False)
+    prepared = await server.run(prepare, check=False)
     if not prepared.ok:
         found = re.search(r"dockyard: (\d+) session", prepared.stderr)
         if found:
             raise BackupError(
-                f"{host}: {found[1]} session(s) are connected to database {db} (is the app "
+                f"{server.host}: {found[1]} session(s) are connected to database {db} (is the app "
                 "running?); nothing was changed: stop the app (`dockyard app stop`) or pass "
                 "--force to disconnect them"
             )
-        raise BackupError(f"{host}: cannot prepare the restore ({prepared.stderr.strip()}); "
+        raise BackupError(f"{server.host}: cannot prepare the restore ({prepared.stderr.strip()}); "
                           f"database {db} is as it was")  # fmt: skip
 
 
 async def load_postgres(
-    transport: Transport,
-    host: str,
+    server: Server,
     actx: AccessoryContext,
     file: str,
     incoming: str,
@@ -188,7 +182,7 @@ async def load_postgres(
     load = commands.pg_restore_from_host(actx.engine, actx.name, user, incoming, path)
     check_done, loaded = await asyncio.gather(
         checked() if checked else asyncio.sleep(0),
-        transport.run(host, load, check=False),
+        server.run(load, check=False),
         return_exceptions=True,
     )
     if isinstance(check_done, BaseException):
@@ -197,11 +191,13 @@ async def load_postgres(
         raise loaded
     if not loaded.ok:
         tail = " / ".join(loaded.stderr.strip().splitlines()[-2:])
-        raise BackupError(f"{host}: {file} did not load ({tail}); database {db} is as it was")
+        raise BackupError(
+            f"{server.host}: {file} did not load ({tail}); database {db} is as it was"
+        )
 
 
 async def swap_databases(
-    transport: Transport, host: str, actx: AccessoryContext, db: str, incoming: str, kept: str
+    server: Server, actx: AccessoryContext, db: str, incoming: str, kept: str
 ) -> None:
     """Disconnect the live database's sessions, then rename both in one transaction (both
     renames or neither); a session that is slow to leave gets a few more tries."""
@@ -213,12 +209,13 @@ async def swap_databases(
             f'ALTER DATABASE "{_id(incoming)}" RENAME TO "{_id(db)}"')  # fmt: skip
     both = commands.psql(actx.engine, actx.name, user, "postgres", terminate, swap)
     for _ in range(SWAP_TRIES):
-        result = await transport.run(host, both, check=False)
+        result = await server.run(both, check=False)
         if result.ok:
             return
         await asyncio.sleep(0.5)
     raise BackupError(
-        f"{host}: the backup loaded into database {incoming}, but renaming it to {db} failed "
+        f"{server.host}: the backup loaded into database {incoming}, but renaming it to {db} "
+        "failed "
         f"({result.stderr.strip()}); {db} is as it was and {incoming} holds the restored data"
     )
 
@@ -236,8 +233,7 @@ def mysql_names(actx: AccessoryContext) -> tuple[str, str]:
 
 
 async def restore_mysql(
-    transport: Transport,
-    host: str,
+    server: Server,
     actx: AccessoryContext,
     file: str,
     force: bool,
@@ -263,8 +259,8 @@ async def restore_mysql(
         f"TABLE_SCHEMA = '{lit}' AND TABLE_TYPE = 'BASE TABLE'")  # fmt: skip
     check_done, whole, asked = await asyncio.gather(
         checked() if checked else asyncio.sleep(0),
-        transport.run(host, commands.mysql_dump_complete(place, file), check=False),
-        transport.run(host, ask, check=False),
+        server.run(commands.mysql_dump_complete(place, file), check=False),
+        server.run(ask, check=False),
         return_exceptions=True,
     )
     if isinstance(check_done, BaseException):
@@ -274,10 +270,11 @@ async def restore_mysql(
     if isinstance(asked, BaseException):
         raise asked
     if not whole.ok:
-        raise BackupError(f"{host}: {file} is incomplete (it does not end with `-- Dump "
+        raise BackupError(f"{server.host}: {file} is incomplete (it does not end with `-- Dump "
                           "completed`); nothing was changed, use another backup")  # fmt: skip
     if not asked.ok:
-        raise BackupError(f"{host}: cannot reach {db} in {container} ({_tail(asked.stderr)}); "
+        raise BackupError(f"{server.host}: cannot reach {db} in {container} "
+                          f"({_tail(asked.stderr)}); "
                           "nothing was changed")  # fmt: skip
     lines = [*asked.stdout.splitlines(), "", "", "", ""]
     sessions = [s for s in lines[0].split(",") if s.strip().isdigit()]
@@ -286,11 +283,11 @@ async def restore_mysql(
     tables = [str(t) for t in json.loads(lines[3])] if lines[3].startswith("[") else []
     if sessions and not force:
         raise BackupError(
-            f"{host}: {len(sessions)} session(s) are connected to database {db} (is the app "
+            f"{server.host}: {len(sessions)} session(s) are connected to database {db} (is the app "
             "running?); nothing was changed: stop the app (`dockyard app stop`) or pass "
             "--force to disconnect them"
         )
-    mysql = _MySQL(transport, host, actx, user, db, charset, sessions)
+    mysql = _MySQL(server, actx, user, db, charset, sessions)
     if tables and not others:
         moved = await mysql.move_aside(tables)
         if moved:
@@ -303,8 +300,7 @@ class _MySQL:
     """One MySQL/MariaDB restore's steps; `sessions` are killed by the first step that changes
     anything."""
 
-    transport: Transport
-    host: str
+    server: Server
     actx: AccessoryContext
     user: str
     db: str
@@ -318,9 +314,9 @@ class _MySQL:
         """The statements after disconnecting the sessions (once; a session that left on its
         own in between is fine)."""
         kills = [f"KILL CONNECTION {s}" for s in self.sessions]
-        done = await self.transport.run(self.host, self.sql(*kills, *statements), check=False)
+        done = await self.server.run(self.sql(*kills, *statements), check=False)
         if not done.ok and kills and "Unknown thread" in done.stderr:
-            done = await self.transport.run(self.host, self.sql(*statements), check=False)
+            done = await self.server.run(self.sql(*statements), check=False)
         self.sessions = []
         return done.ok, _tail(done.stderr)
 
@@ -340,7 +336,7 @@ class _MySQL:
         path = commands.host_path(place, source)
         load = commands.mysql_load_from_host(self.actx.engine, self.actx.name, self.user, self.db,
                                              path)  # fmt: skip
-        loaded = await self.transport.run(self.host, load, check=False)
+        loaded = await self.server.run(load, check=False)
         return loaded.ok, _tail(loaded.stderr)
 
     async def move_aside(self, tables: list[str]) -> str | None:
@@ -352,7 +348,7 @@ class _MySQL:
         if ok:
             return kept
         drop_if_empty = self.sql(f"DROP DATABASE IF EXISTS `{_my_id(kept)}`")
-        await self.transport.run(self.host, drop_if_empty, check=False)
+        await self.server.run(drop_if_empty, check=False)
         return None
 
     async def load_after_move(self, file: str, kept: str, tables: list[str]) -> str:
@@ -361,19 +357,20 @@ class _MySQL:
             return f"{file} restored into {self.db}; the data before is kept as database {kept}"
         back = self.sql(*self.empty(self.db), self.rename(tables, kept, self.db),
                         f"DROP DATABASE `{_my_id(kept)}`")  # fmt: skip
-        put_back = (await self.transport.run(self.host, back, check=False)).ok
+        put_back = (await self.server.run(back, check=False)).ok
         where = "was put back as it was" if put_back else f"is kept as database {kept}"
-        raise BackupError(f"{self.host}: {file} did not load ({why}); the data of {self.db} "
+        raise BackupError(f"{self.server.host}: {file} did not load ({why}); the data of {self.db} "
                           f"{where}")  # fmt: skip
 
     async def load_after_dump(self, file: str) -> str:
         engine, container, place = self.actx.engine, self.actx.name, place_of(self.actx)
         kept = f"{place.prefix}-before-restore-{stamp()}.sql"
         keep = commands.mysql_keep_aside(engine, container, self.user, self.db, place, kept)
-        kept_result = await self.transport.run(self.host, keep, check=False)
+        kept_result = await self.server.run(keep, check=False)
         if not kept_result.ok:
             why = _tail(kept_result.stderr)
-            raise BackupError(f"{self.host}: cannot keep database {self.db} aside before the "
+            raise BackupError(f"{self.server.host}: cannot keep database {self.db} aside before "
+                              "the "
                               f"restore ({why}); nothing was changed")  # fmt: skip
         emptied, why = await self.run_killing(*self.empty(self.db))
         if emptied:
@@ -383,7 +380,7 @@ class _MySQL:
                         "beside the backups")  # fmt: skip
         back = (await self.run_killing(*self.empty(self.db)))[0] and (await self.load(kept))[0]
         where = "was put back as it was" if back else f"may be partly loaded; it is in {kept}"
-        raise BackupError(f"{self.host}: {file} did not load ({why}); database {self.db} "
+        raise BackupError(f"{self.server.host}: {file} did not load ({why}); database {self.db} "
                           f"{where} (beside the backups)")  # fmt: skip
 
 
@@ -399,47 +396,49 @@ def _my_lit(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "''")
 
 
-async def restore_redis(transport: Transport, host: str, actx: AccessoryContext, file: str) -> str:
+async def restore_redis(server: Server, actx: AccessoryContext, file: str) -> str:
     engine, container = actx.engine, actx.name
     place = place_of(actx)
-    dir_out = await transport.run(host, commands.redis_cli(engine, container, "CONFIG", "GET",
+    dir_out = await server.run(commands.redis_cli(engine, container, "CONFIG", "GET",
                                                            "dir"))  # fmt: skip
     lines = dir_out.stdout.split()
     data_dir = lines[1] if len(lines) > 1 else "/data"
-    aof = (await transport.run(host, commands.redis_cli(
+    aof = (await server.run(commands.redis_cli(
         engine, container, "CONFIG", "GET", "appendonly"))).stdout.split()  # fmt: skip
     if len(aof) > 1 and aof[1] == "yes":
-        raise BackupError(f"{host}: {actx.name} uses appendonly (AOF), which would win over a "
+        raise BackupError(f"{server.host}: {actx.name} uses appendonly (AOF), which would win "
+                          "over a "
                           "restored RDB file; nothing was changed")  # fmt: skip
     when = stamp()
-    await transport.run(host, cmd(engine.name, "stop", container))
+    await server.run(cmd(engine.name, "stop", container))
     try:
-        await transport.run(host, commands.redis_restore_files(
+        await server.run(commands.redis_restore_files(
             engine, actx.accessory.image, container, place, file, data_dir, when))  # fmt: skip
     finally:
-        await transport.run(host, cmd(engine.name, "start", container))
+        await server.run(cmd(engine.name, "start", container))
     return (f"{file} restored into {actx.name}; the data before is kept as "
             f"{data_dir}/dump.rdb.before-restore-{when}")  # fmt: skip
 
 
-async def restore_volume(transport: Transport, host: str, actx: AccessoryContext, file: str) -> str:
+async def restore_volume(server: Server, actx: AccessoryContext, file: str) -> str:
     """Stop the accessory, archive what its directories hold aside, unpack, start again."""
     engine, container, place = actx.engine, actx.name, place_of(actx)
     kept = f"{place.prefix}-before-restore-{stamp()}.tar.gz"
     where = ", ".join(place.settings.paths)
-    await transport.run(host, cmd(engine.name, "stop", container))
+    await server.run(cmd(engine.name, "stop", container))
     try:
         restore = commands.volume_restore_files(
             engine, actx.accessory.image, container, place, file, kept
         )
-        result = await transport.run(host, restore, check=False)
+        result = await server.run(restore, check=False)
     finally:
-        await transport.run(host, cmd(engine.name, "start", container))
+        await server.run(cmd(engine.name, "start", container))
     if result.exit_status == 3:
-        raise BackupError(f"{host}: {result.stderr.strip()} ({where})")
+        raise BackupError(f"{server.host}: {result.stderr.strip()} ({where})")
     if not result.ok:
         raise BackupError(
-            f"{host}: unpacking {file} failed ({result.stderr.strip()[-200:]}); {where} may hold "
+            f"{server.host}: unpacking {file} failed ({result.stderr.strip()[-200:]}); {where} "
+            "may hold "
             f"part of it; what was there before is in {kept} beside the backups"
         )
     return f"{file} restored into {where}; what was there before is kept as {kept}"

@@ -15,7 +15,6 @@ from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, Raw, cmd
 from dockyard.errors import CommandFailed
 from dockyard.facts.backup import BackupEntry, count_differences, parse_table_counts
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories.lifecycle import AccessoryContext
 from dockyard.workflows.backups.backup import (
     BackupError,
@@ -26,144 +25,136 @@ from dockyard.workflows.backups.backup import (
     place_of,
     plain_copy,
 )
+from dockyard.workflows.server import Server
 
 VERIFY_USER = "verify"
 
 
-async def verify(transport: Transport, host: str, actx: AccessoryContext, name: str | None) -> str:
-    chosen = pick(await listing(transport, host, actx), name, host)
-    async with fetched(transport, host, actx, chosen) as entry:  # from the store, if S3
-        done = await verify_file(transport, host, actx, entry)
+async def verify(server: Server, actx: AccessoryContext, name: str | None) -> str:
+    chosen = pick(await listing(server, actx), name, server.host)
+    async with fetched(server, actx, chosen) as entry:  # from the store, if S3
+        done = await verify_file(server, actx, entry)
     return done.replace(entry.file, chosen.file)
 
 
-async def verify_file(
-    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry
-) -> str:
+async def verify_file(server: Server, actx: AccessoryContext, entry: BackupEntry) -> str:
     """Verify a backup file in the backup directory."""
     place = place_of(actx)
-    await check_sum(transport, host, place, entry)
+    await check_sum(server, place, entry)
     throwaway = f"{actx.name}-verify-{tokens.token_hex(4)}"
-    async with plain_copy(transport, host, actx, entry) as file:
+    async with plain_copy(server, actx, entry) as file:
         try:
             if place.settings.kind == "postgres":
-                detail = await verify_postgres(transport, host, actx, file, throwaway)
+                detail = await verify_postgres(server, actx, file, throwaway)
             elif place.settings.kind == "mysql":
-                detail = await verify_mysql(transport, host, actx, file, throwaway)
+                detail = await verify_mysql(server, actx, file, throwaway)
             elif place.settings.kind == "volume":
                 plain = replace(entry, file=file)
-                detail = await verify_volume(transport, host, actx, plain, throwaway)
+                detail = await verify_volume(server, actx, plain, throwaway)
             else:
-                detail = await verify_redis(transport, host, actx, file, throwaway)
+                detail = await verify_redis(server, actx, file, throwaway)
         finally:
-            await transport.run(host, commands.remove_container(actx.engine, throwaway),
+            await server.run(commands.remove_container(actx.engine, throwaway),
                                 check=False)  # fmt: skip
     sealed = " (encrypted; decrypted with its key)" if entry.encrypted else ""
     return f"{entry.file} verified{sealed}: {detail}".replace(file, entry.file)
 
 
-async def _must(transport: Transport, host: str, step: Cmd | Raw,
+async def _must(server: Server, step: Cmd | Raw,
                 what: str, file: str) -> str:  # fmt: skip
     try:
-        return (await transport.run(host, step)).stdout
+        return (await server.run(step)).stdout
     except CommandFailed as error:
         tail = " / ".join(error.result.stderr.strip().splitlines()[-3:]) or "no message"
-        raise BackupError(f"{host}: verify FAILED for {file}: {what} ({tail})") from None
+        raise BackupError(f"{server.host}: verify FAILED for {file}: {what} ({tail})") from None
 
 
-async def verify_postgres(
-    transport: Transport, host: str, actx: AccessoryContext, file: str, throwaway: str
-) -> str:
+async def verify_postgres(server: Server, actx: AccessoryContext, file: str, throwaway: str) -> str:
     engine, place = actx.engine, place_of(actx)
     env = {"POSTGRES_USER": VERIFY_USER, "POSTGRES_PASSWORD": tokens.token_hex(12),
            "POSTGRES_DB": VERIFY_USER}  # fmt: skip
     await _must(
-        transport,
-        host,
+        server,
         commands.run_throwaway(engine, throwaway, actx.accessory.image, place, env),
         "the throwaway did not start",
         file,
     )
-    await _must(transport, host, commands.wait_ready_postgres(engine, throwaway),
+    await _must(server, commands.wait_ready_postgres(engine, throwaway),
                 "the throwaway Postgres did not become ready", file)  # fmt: skip
-    recorded = parse_table_counts(await _must(transport, host, commands.dump_row_counts(
+    recorded = parse_table_counts(await _must(server, commands.dump_row_counts(
         engine, throwaway, file), "the dump cannot be read", file))  # fmt: skip
     restore = cmd(engine.name, "exec", throwaway, "pg_restore", "--exit-on-error", "--no-owner",
                   "--no-acl", "-U", VERIFY_USER, "-d", VERIFY_USER, f"/backups/{file}")  # fmt: skip
-    await _must(transport, host, restore, "the dump does not load", file)
-    restored = parse_table_counts(await _must(transport, host, commands.table_counts(
+    await _must(server, restore, "the dump does not load", file)
+    restored = parse_table_counts(await _must(server, commands.table_counts(
         engine, throwaway, VERIFY_USER, VERIFY_USER), "cannot count the rows", file))  # fmt: skip
     problems = count_differences(recorded, restored)
     if problems:
-        raise BackupError(f"{host}: verify FAILED for {file}: " + "; ".join(problems[:5]))
+        raise BackupError(f"{server.host}: verify FAILED for {file}: " + "; ".join(problems[:5]))
     rows = sum(recorded.values())
     return f"loaded into a throwaway Postgres; {len(recorded)} table(s), {rows} row(s) match"
 
 
-async def verify_mysql(
-    transport: Transport, host: str, actx: AccessoryContext, file: str, throwaway: str
-) -> str:
+async def verify_mysql(server: Server, actx: AccessoryContext, file: str, throwaway: str) -> str:
     engine, place = actx.engine, place_of(actx)
     password = tokens.token_hex(12)
     env = {"MARIADB_ROOT_PASSWORD": password, "MYSQL_ROOT_PASSWORD": password}
     started = commands.run_throwaway(engine, throwaway, actx.accessory.image, place, env)
-    await _must(transport, host, started, "the throwaway did not start", file)
-    recorded = parse_table_counts(await _must(transport, host, commands.mysql_dump_counts(
+    await _must(server, started, "the throwaway did not start", file)
+    recorded = parse_table_counts(await _must(server, commands.mysql_dump_counts(
         engine, throwaway, file), "the dump cannot be read", file))  # fmt: skip
-    await _must(transport, host, commands.wait_ready_mysql(engine, throwaway),
+    await _must(server, commands.wait_ready_mysql(engine, throwaway),
                 "the throwaway MySQL did not become ready", file)  # fmt: skip
     create = commands.throwaway_mysql(engine, throwaway, "-e", f"CREATE DATABASE {VERIFY_USER}")
-    await _must(transport, host, create, "cannot create the database to load into", file)
+    await _must(server, create, "cannot create the database to load into", file)
     load = commands.throwaway_mysql_load(engine, throwaway, VERIFY_USER, file)
-    await _must(transport, host, load, "the dump does not load", file)
+    await _must(server, load, "the dump does not load", file)
     ask = commands.throwaway_mysql(engine, throwaway, "-e", commands.MY_TABLE_COUNTS_SQL,
                                    VERIFY_USER)  # fmt: skip
-    query = (await _must(transport, host, ask, "cannot list the tables", file)).strip()
+    query = (await _must(server, ask, "cannot list the tables", file)).strip()
     restored: dict[str, int] = {}
     if query and query != "NULL":
         count = commands.throwaway_mysql(engine, throwaway, "-e", query, VERIFY_USER)
-        out = await _must(transport, host, count, "cannot count the rows", file)
+        out = await _must(server, count, "cannot count the rows", file)
         restored = parse_table_counts(out.replace("\t", " "))
     problems = count_differences(recorded, restored)
     if problems:
-        raise BackupError(f"{host}: verify FAILED for {file}: " + "; ".join(problems[:5]))
+        raise BackupError(f"{server.host}: verify FAILED for {file}: " + "; ".join(problems[:5]))
     rows = sum(recorded.values())
     return f"loaded into a throwaway MySQL; {len(recorded)} table(s), {rows} row(s) match"
 
 
-async def verify_redis(
-    transport: Transport, host: str, actx: AccessoryContext, file: str, throwaway: str
-) -> str:
+async def verify_redis(server: Server, actx: AccessoryContext, file: str, throwaway: str) -> str:
     engine, place = actx.engine, place_of(actx)
-    await _must(transport, host, commands.run_throwaway(
+    await _must(server, commands.run_throwaway(
         engine, throwaway, actx.accessory.image, place, {},
         ["sh", "-c", "mkdir -p /tmp/r && cp /backups/$0 /tmp/r/dump.rdb && "
          "exec redis-server --dir /tmp/r --port 6379 --save ''", file],
     ), "the throwaway did not start", file)  # fmt: skip
-    await _must(transport, host, commands.check_rdb(engine, throwaway, file),
+    await _must(server, commands.check_rdb(engine, throwaway, file),
                 "redis-check-rdb rejects it", file)  # fmt: skip
     wait = Raw(
         "i=0; until "
         + cmd(engine.name, "exec", throwaway, "redis-cli", "ping").render()
         + " 2>/dev/null | grep -q PONG; do i=$((i+1)); [ $i -ge 120 ] && exit 1; sleep 0.25; done"
     )
-    await _must(transport, host, wait, "the throwaway Redis did not load it", file)
+    await _must(server, wait, "the throwaway Redis did not load it", file)
     count = cmd(engine.name, "exec", throwaway, "redis-cli", "dbsize")
-    keys = await _must(transport, host, count, "cannot count keys", file)
+    keys = await _must(server, count, "cannot count keys", file)
     return f"loaded into a throwaway Redis; {keys.strip()} key(s)"
 
 
 async def verify_volume(
-    transport: Transport, host: str, actx: AccessoryContext, entry: BackupEntry, throwaway: str
+    server: Server, actx: AccessoryContext, entry: BackupEntry, throwaway: str
 ) -> str:
     engine, place, file = actx.engine, place_of(actx), entry.file
-    await _must(transport, host, commands.run_throwaway(
+    await _must(server, commands.run_throwaway(
         engine, throwaway, actx.accessory.image, place, {}, ["sleep", "3600"],
     ), "the throwaway did not start", file)  # fmt: skip
-    out = await _must(transport, host, commands.volume_entries(engine, throwaway, file),
+    out = await _must(server, commands.volume_entries(engine, throwaway, file),
                       "the archive does not unpack", file)  # fmt: skip
     found = int(out.strip() or 0)
     if found != entry.entries:
-        raise BackupError(f"{host}: verify FAILED for {file}: {found} entries unpacked, the "
+        raise BackupError(f"{server.host}: verify FAILED for {file}: {found} entries unpacked, the "
                           f"backup recorded {entry.entries}")  # fmt: skip
     return f"unpacked whole in a throwaway container; {found} entries match"

@@ -14,40 +14,47 @@ from dataclasses import dataclass, replace
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Command, all_of, write_stdin
 from dockyard.commands.caddy_config import other_slot
-from dockyard.engine import Engine
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerInfo, ContainerState, parse_containers, parse_state
 from dockyard.plan.role import RoleBoot
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.deploy.health import Outcome, wait_http_healthy, wait_running
 from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
 
 LOG_LINES = 30
 
 
 class BootFailed(DockyardError):
-    def __init__(self, host: str, name: str, detail: str, logs: str) -> None:
-        self.host, self.name, self.detail, self.logs = host, name, detail, logs
+    def __init__(self, host: str, role: str, name: str, detail: str, logs: str) -> None:
+        self.host, self.role, self.name, self.detail, self.logs = host, role, name, detail, logs
         shown = "its last log lines are shown above" if logs else "it logged nothing"
         super().__init__(
-            f"{host}: {name} did not become healthy ({detail}); it was stopped and the previous "
-            f"version keeps serving; {shown}"
+            f"{host}: {role}: {name} did not become healthy ({detail}); it was stopped and the "
+            f"previous version keeps serving; {shown}"
         )
 
 
 class Barrier:
-    """Non-primary roles wait until the first primary-role container is healthy (Kamal's rule)."""
+    """Non-primary roles wait until the first primary-role container is healthy (Kamal's rule).
 
-    def __init__(self) -> None:
+    The primary role's boots open it, or close it when they fail at any step, so a waiting role
+    always wakes: with `ok`, or with the reason the primary role failed."""
+
+    def __init__(self, primary_role: str) -> None:
+        self.primary_role = primary_role
         self._event = asyncio.Event()
         self.ok = False
+        self.failure = ""  # "<host>: <why>" of the primary boot that closed it
 
     def open(self) -> None:
-        self.ok = True
-        self._event.set()
+        if not self._event.is_set():
+            self.ok = True
+            self._event.set()
 
-    def close(self) -> None:
-        self._event.set()
+    def close(self, failure: str) -> None:
+        if not self._event.is_set():
+            self.failure = failure
+            self._event.set()
 
     async def wait(self) -> bool:
         await self._event.wait()
@@ -67,58 +74,88 @@ class Booted:
 
 
 async def boot_role_on_host(
-    transport: Transport,
-    host: str,
-    engine: Engine,
+    server: Server,
     plan: RoleBoot,
     proxy: ProxyController | None,
     barrier: Barrier | None = None,
 ) -> Booted:
+    """Boot the role; a primary role's boot opens the barrier once healthy, and closes it if
+    it fails at any step (so the other roles never wait for a boot that will not come)."""
+    if barrier is None:
+        return await _boot(server, plan, proxy, None)
+    if not plan.primary:
+        if not await barrier.wait():
+            raise DockyardError(
+                f"{server.host}: {plan.role}: not booted, because the primary role "
+                f"{barrier.primary_role} failed ({barrier.failure})"
+            )
+        return await _boot(server, plan, proxy, None)
+    try:
+        return await _boot(server, plan, proxy, barrier)
+    except BaseException as error:
+        barrier.close(f"{server.host}: {_first_line(error)}")
+        raise
+
+
+def _first_line(error: BaseException) -> str:
+    text = (str(error).strip() or type(error).__name__).splitlines()[0]
+    return text
+
+
+async def _boot(
+    server: Server, plan: RoleBoot, proxy: ProxyController | None, barrier: Barrier | None
+) -> Booted:
     name = plan.container.name
-    if barrier is not None and not plan.primary and not await barrier.wait():
-        raise DockyardError(f"{host}: the first {plan.role} container is unhealthy; not booting")
     slot = None
     if plan.route is not None and proxy is not None:
         slot = await proxy.free_slot(plan.route.name)  # the new version's; the live one serves
         plan = replace(plan, container=replace(plan.container, network_alias=plan.slot_alias(slot)))
     started: ContainerState | None = None
     if plan.restart_existing:
-        containers, new_id, slot = await _restart_existing(transport, host, engine, plan, slot)
+        containers, new_id, slot = await _restart_existing(server, plan, slot)
     else:
-        containers, new_id, started = await _run_new(transport, host, engine, plan)
+        containers, new_id, started = await _run_new(server, plan)
     old = [c for c in containers if _serving(c, plan) and c.id != new_id]
-    outcome = await _wait_ready(transport, host, engine, plan, proxy, started)
+    outcome = await _wait_ready(server, plan, proxy, started)
     if not outcome.healthy:
-        if barrier is not None and plan.primary:
-            barrier.close()
-        await _fail(transport, host, engine, name, outcome)
+        await _fail(server, plan.role, name, outcome)
     healthy_at = time.monotonic()
-    if barrier is not None and plan.primary:
+    if barrier is not None:
         barrier.open()
-    switched_at, undrained = None, {}
+    switched_at: float | None = None
+    undrained: dict[str, int] = {}
     if plan.route is not None and proxy is not None:
-        if plan.certificate_pem is not None:  # in place before Caddy is told to load it
-            cert_dir = plan.certificate_path.rsplit("/", 1)[0]
-            write = all_of(app_commands.make_dirs(cert_dir), write_stdin(plan.certificate_path))
-            await transport.run(host, write, input=plan.certificate_pem)
         assert slot is not None
-        switched = await proxy.switch(plan.route, slot)
-        switched_at = time.monotonic()
-        previous = switched.previous
-        # The old version is reached through the other slot, or, for a route written before
-        # slots, through the addresses it named.
-        draining = list(previous.upstreams) if previous and previous.upstreams else []
-        draining.append(plan.route.slot_upstream(other_slot(slot)))
-        undrained = await proxy.wait_drained(
-            draining, plan.drain_timeout, reloaded=switched.reloaded
-        )
+        switched_at, undrained = await _switch(server, plan, proxy, slot)
     # Nothing reaches the old containers any more (drained, out of the live slot): stopping
     # them is left to the deploy's last trip to this host, which saves a round trip.
-    stop = app_commands.stop(engine, *(c.id for c in old), timeout=plan.stop_timeout)
+    stop = app_commands.stop(server.engine, *(c.id for c in old), timeout=plan.stop_timeout)
     stopped = tuple(c.name for c in old)
     return Booted(
-        host, plan.role, name, stopped, stop if old else None, healthy_at, switched_at, undrained
-    )
+        server.host, plan.role, name, stopped, stop if old else None, healthy_at, switched_at,
+        undrained,
+    )  # fmt: skip
+
+
+async def _switch(
+    server: Server, plan: RoleBoot, proxy: ProxyController, slot: str
+) -> tuple[float, dict[str, int]]:
+    """Make the new version's slot serve the route, then wait until the old one is drained:
+    (when it was switched, what was still in flight to the old version at drain_timeout)."""
+    assert plan.route is not None
+    if plan.certificate_pem is not None:  # in place before Caddy is told to load it
+        cert_dir = plan.certificate_path.rsplit("/", 1)[0]
+        write = all_of(app_commands.make_dirs(cert_dir), write_stdin(plan.certificate_path))
+        await server.run(write, input=plan.certificate_pem)
+    switched = await proxy.switch(plan.route, slot)
+    switched_at = time.monotonic()
+    previous = switched.previous
+    # The old version is reached through the other slot, or, for a route written before
+    # slots, through the addresses it named.
+    draining = list(previous.upstreams) if previous and previous.upstreams else []
+    draining.append(plan.route.slot_upstream(other_slot(slot)))
+    undrained = await proxy.wait_drained(draining, plan.drain_timeout, reloaded=switched.reloaded)
+    return switched_at, undrained
 
 
 def _serving(container: ContainerInfo, plan: RoleBoot) -> bool:
@@ -132,37 +169,40 @@ def _filters(plan: RoleBoot) -> list[str]:
 
 
 async def _run_new(
-    transport: Transport, host: str, engine: Engine, plan: RoleBoot
+    server: Server, plan: RoleBoot
 ) -> tuple[list[ContainerInfo], str, ContainerState]:
     """The role's containers before the boot, the new container's short id and its state
     (address): one round trip (the secrets reach the server on standard input, into the 0600
     env file)."""
     env_dir = plan.env_file_path.rsplit("/", 1)[0]
     aside = f"{plan.container.name}_replaced_{random_tokens.token_hex(8)}"
-    command = app_commands.list_then_run(engine, plan.container, _filters(plan), env_dir, aside)
-    started = await transport.run(host, command, input=plan.env_file)
+    command = app_commands.list_then_run(
+        server.engine, plan.container, _filters(plan), env_dir, aside
+    )
+    started = await server.run(command, input=plan.env_file)
     listing, _, ran = started.stdout.partition(app_commands.RUN_MARKER + "\n")
     *_, new_id, state = ran.rstrip("\n").splitlines()
     return parse_containers(listing), new_id[:12], parse_state(state)
 
 
 async def _restart_existing(
-    transport: Transport, host: str, engine: Engine, plan: RoleBoot, slot: str | None
+    server: Server, plan: RoleBoot, slot: str | None
 ) -> tuple[list[ContainerInfo], str, str | None]:
     """A rollback starts the stopped container of that version: same image, same env, in the
     free slot. One already running keeps its slot (it may be the one serving)."""
-    listing = await transport.run(host, app_commands.list_containers(engine, _filters(plan)))
+    engine = server.engine
+    listing = await server.run(app_commands.list_containers(engine, _filters(plan)))
     containers = parse_containers(listing.stdout)
     existing = next((c for c in containers if c.name == plan.container.name), None)
     if existing is None:
         raise DockyardError(
-            f"{host}: version {plan.version} of {plan.role} is not available as a container "
-            "(kept ones: `dockyard app containers`); deploy it instead"
+            f"{server.host}: version {plan.version} of {plan.role} is not available as a "
+            "container (kept ones: `dockyard app containers`); deploy it instead"
         )
     alias = plan.container.network_alias
     if existing.state == "running":
         if alias and slot:
-            aliases = await transport.run(host, app_commands.inspect_aliases(engine, existing.id))
+            aliases = await server.run(app_commands.inspect_aliases(engine, existing.id))
             if plan.slot_alias(other_slot(slot)) in aliases.stdout.split():
                 slot = other_slot(slot)  # it serves already: the switch changes nothing
         return containers, existing.id, slot
@@ -171,31 +211,23 @@ async def _restart_existing(
         if alias
         else app_commands.start(engine, existing.id)
     )
-    await transport.run(host, start)
+    await server.run(start)
     return containers, existing.id, slot
 
 
 async def _wait_ready(
-    transport: Transport,
-    host: str,
-    engine: Engine,
-    plan: RoleBoot,
-    proxy: ProxyController | None,
-    started: ContainerState | None,
+    server: Server, plan: RoleBoot, proxy: ProxyController | None, started: ContainerState | None
 ) -> Outcome:
     """Proxied roles: dockyard's own HTTP check of the health path; others: Kamal's rule."""
     deadline = time.monotonic() + plan.deploy_timeout
     name = plan.container.name
     if plan.route is None or proxy is None:
-        return await wait_running(transport, host, engine, name, plan.readiness_delay, deadline)
-    return await wait_http_healthy(
-        transport, host, engine, name, plan.app_port, plan.health, deadline, started
-    )
+        return await wait_running(server, name, plan.readiness_delay, deadline)
+    return await wait_http_healthy(server, name, plan.app_port, plan.health, deadline, started)
 
 
-async def _fail(
-    transport: Transport, host: str, engine: Engine, name: str, outcome: Outcome
-) -> None:
-    logs = await transport.run(host, app_commands.logs(engine, name, lines=LOG_LINES), check=False)
-    await transport.run(host, app_commands.stop(engine, name, timeout=1), check=False)
-    raise BootFailed(host, name, outcome.detail, (logs.stdout + logs.stderr).strip())
+async def _fail(server: Server, role: str, name: str, outcome: Outcome) -> None:
+    engine = server.engine
+    logs = await server.run(app_commands.logs(engine, name, lines=LOG_LINES), check=False)
+    await server.run(app_commands.stop(engine, name, timeout=1), check=False)
+    raise BootFailed(server.host, role, name, outcome.detail, (logs.stdout + logs.stderr).strip())

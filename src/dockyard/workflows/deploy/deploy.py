@@ -25,6 +25,7 @@ from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.hooks import HookContext, run_hook
 from dockyard.workflows.lock import DeployLock, holding_lock, new_details
 from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
 
 Report = Callable[[str, str], None]  # (host, what happened); host "" for the whole deploy
 
@@ -59,7 +60,9 @@ async def deploy(
         command=options.command, destination=plan.destination, hosts=plan.hosts,
         roles=plan.roles_filter, lock=True, extra=plan.extra_hook_env,
     )  # fmt: skip
-    lock = DeployLock(transport, plan.primary_host, plan.service, plan.destination)
+    lock = DeployLock(
+        Server(transport, plan.primary_host, plan.engine), plan.service, plan.destination
+    )
     details = new_details(plan.version, user=plan.performer)
 
     def warn(message: str) -> None:
@@ -93,7 +96,7 @@ async def _proxies(
     transport: Transport, plan: DeployPlan, options: DeployOptions, report: Report
 ) -> dict[str, ProxyController]:
     proxies = {
-        host: ProxyController(transport, host, plan.engine, plan.proxy_settings)
+        host: ProxyController(Server(transport, host, plan.engine), plan.proxy_settings)
         for host in plan.proxy_hosts
     }
 
@@ -117,9 +120,10 @@ async def _boot_groups(
     report: Report,
     stops: dict[str, list[Command]],
 ) -> list[Booted]:
-    roles = {boot.role for group in plan.groups for h in group for boot in h.roles}
-    gated = any(b.primary for g in plan.groups for h in g for b in h.roles) and len(roles) > 1
-    barrier = Barrier() if gated else None
+    boots = [boot for group in plan.groups for h in group for boot in h.roles]
+    primary = next((boot.role for boot in boots if boot.primary), None)
+    gated = primary is not None and len({boot.role for boot in boots}) > 1
+    barrier = Barrier(primary) if primary is not None and gated else None
     booted: list[Booted] = []
     for group in plan.groups:
         group_hooks = replace(hooks, hosts=tuple(h.host for h in group))
@@ -150,7 +154,9 @@ async def _boot_host(
 
     async def one(role_plan: RoleBoot) -> Booted:
         proxy = proxies.get(host) if role_plan.route is not None else None
-        booted = await boot_role_on_host(transport, host, plan.engine, role_plan, proxy, barrier)
+        booted = await boot_role_on_host(
+            Server(transport, host, plan.engine), role_plan, proxy, barrier
+        )
         if booted.stop is not None:
             stops.setdefault(host, []).append(booted.stop)
         report(host, f"{role_plan.role}: {booted.name} is serving")

@@ -17,11 +17,10 @@ import h11
 
 from dockyard.commands import app as app_commands
 from dockyard.config.model import Healthcheck
-from dockyard.engine import Engine
 from dockyard.errors import DockyardError
 from dockyard.facts.app import ContainerState, parse_state
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.http import exchange
+from dockyard.workflows.server import Server
 
 FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's interval
 STATE_EVERY = 3  # probes per read of the container's state
@@ -34,9 +33,7 @@ class Outcome:
 
 
 async def wait_http_healthy(
-    transport: Transport,
-    host: str,
-    engine: Engine,
+    server: Server,
     name: str,
     port: int,
     check: Healthcheck,
@@ -52,13 +49,11 @@ async def wait_http_healthy(
     state = known
     for attempt in itertools.count():
         if state is None or not state.ip or attempt % STATE_EVERY == STATE_EVERY - 1:
-            state = await _state(transport, host, engine, name)
+            state = await _state(server, name)
         if state.status not in ("running", "created", "restarting"):
             return Outcome(False, f"the container is {state.status}")
         if state.ip:
-            ok, detail = await http_check(
-                transport, host, state.ip, port, check.path, check.timeout
-            )
+            ok, detail = await http_check(server, state.ip, port, check.path, check.timeout)
             if ok:
                 return Outcome(True, detail)
         # An app usually answers a moment after it starts: look again soon, then every interval.
@@ -70,9 +65,7 @@ async def wait_http_healthy(
 
 
 async def wait_running(
-    transport: Transport,
-    host: str,
-    engine: Engine,
+    server: Server,
     name: str,
     readiness_delay: float,
     deadline: float,
@@ -80,16 +73,16 @@ async def wait_running(
     """Kamal's rule for roles without the proxy: healthy, or running after readiness_delay."""
     delay = 0.5
     while True:
-        state = await _state(transport, host, engine, name)
+        state = await _state(server, name)
         if state.health == "healthy":
             return Outcome(True, "healthy")
-        if not engine.runs_health_checks and state.health == "starting":
-            state = await _run_health_check(transport, host, engine, name, state)
+        if not server.engine.runs_health_checks and state.health == "starting":
+            state = await _run_health_check(server, name, state)
         if state.health == "healthy":
             return Outcome(True, "healthy")
         if state.status == "running" and not state.health:
             await asyncio.sleep(readiness_delay)
-            again = await _state(transport, host, engine, name)
+            again = await _state(server, name)
             if again.status == "running":
                 return Outcome(True, "running")
             state = again
@@ -101,22 +94,19 @@ async def wait_running(
         delay = min(delay + 0.5, 3.0)
 
 
-async def _state(transport: Transport, host: str, engine: Engine, name: str) -> ContainerState:
-    result = await transport.run(host, app_commands.inspect_state(engine, name), check=False)
+async def _state(server: Server, name: str) -> ContainerState:
+    result = await server.run(app_commands.inspect_state(server.engine, name), check=False)
     return parse_state(result.stdout) if result.ok else ContainerState("missing", "", "")
 
 
-async def _run_health_check(
-    transport: Transport, host: str, engine: Engine, name: str, state: ContainerState
-) -> ContainerState:
+async def _run_health_check(server: Server, name: str, state: ContainerState) -> ContainerState:
     # Podman schedules health checks with systemd timers; without systemd, run one ourselves.
-    result = await transport.run(host, app_commands.run_health_check(engine, name), check=False)
+    result = await server.run(app_commands.run_health_check(server.engine, name), check=False)
     return ContainerState(state.status, "healthy" if result.ok else "starting", state.ip)
 
 
 async def http_check(
-    transport: Transport,
-    host: str,
+    server: Server,
     address: str,
     port: int,
     path: str,
@@ -125,7 +115,7 @@ async def http_check(
     """GET address:port/path from the host, through the SSH connection: (2xx?, one-line answer)."""
     try:
         async with asyncio.timeout(timeout):
-            reader, writer = await transport.open_tcp_connection(host, address, port)
+            reader, writer = await server.open_tcp_connection(address, port)
             try:
                 response = await exchange(reader, writer, "GET", path, host=address)
             finally:

@@ -12,6 +12,7 @@ from dockyard.facts.app import parse_booted_versions, previous_version, version_
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.app.containers import containers_on_host
+from dockyard.workflows.server import Server
 
 
 async def find_previous_version(transport: Transport, config: Config) -> str:
@@ -19,10 +20,11 @@ async def find_previous_version(transport: Transport, config: Config) -> str:
     host, role = config.primary_host, config.primary_role
     if host is None or role is None:
         raise DockyardError("the config has no primary role with hosts; give the version to use")
+    server = Server(transport, host, config.runtime)
     log_file = HomePath(app_commands.audit_log(config.service, config.destination))
-    log = await transport.run(host, cmd("cat", log_file), check=False)
+    log = await server.run(cmd("cat", log_file), check=False)
     prefix = config.proxy_service_name(role.name) + "-"
-    containers = await containers_on_host(transport, host, config, role.name)
+    containers = await containers_on_host(server, config, role.name)
     running = [c for c in containers if c.state == "running" and version_of(c.name, prefix)]
     current = version_of(running[0].name, prefix) if running else None
     available = {v for c in containers if (v := version_of(c.name, prefix))}

@@ -21,11 +21,10 @@ from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import Command, HomePath, all_of, cmd, write_stdin
 from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config, other_slot
-from dockyard.engine import Engine
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
-from dockyard.ssh.transport import Transport
 from dockyard.workflows.proxy.admin import CaddyAdmin, ProxyAdminError
+from dockyard.workflows.server import Server
 
 CONVERGE_ATTEMPTS = 3
 # Seconds before the first look at what is in flight to the old version: a request that passed
@@ -47,12 +46,10 @@ class Switched:
 
 
 class ProxyController:
-    def __init__(
-        self, transport: Transport, host: str, engine: Engine, settings: ProxySettings
-    ) -> None:
-        self.transport = transport
-        self.host = host
-        self.engine = engine
+    def __init__(self, server: Server, settings: ProxySettings) -> None:
+        self.server = server
+        self.host = server.host
+        self.engine = server.engine
         self.settings = settings
         self._home: str | None = None
         self._state: ProxyState | None = None  # the last state read
@@ -63,7 +60,7 @@ class ProxyController:
         """The proxy's state on the server; with `write`, `data` is saved to that file first,
         in the same round trip (and `before` is run)."""
         command = proxy_commands.read_state(self.engine, write, before)
-        result = await self.transport.run(self.host, command, input=data)
+        result = await self.server.run(command, input=data)
         state = parse_proxy_state(result.stdout)
         self._home = state.home
         self._state = state
@@ -92,9 +89,7 @@ class ProxyController:
         if self._home is None:
             raise RuntimeError("read_routes() first: the admin socket path needs the home")
         socket = f"{self._home}/{proxy_commands.STATE_DIR}/admin.sock"
-        return CaddyAdmin(
-            lambda: self.transport.open_unix_connection(self.host, socket), where=self.host
-        )
+        return CaddyAdmin(lambda: self.server.open_unix_connection(socket), where=self.host)
 
     async def boot(self, container: proxy_commands.ProxyContainer) -> None:
         """Make sure the proxy runs the config derived from the routes on the server.
@@ -117,7 +112,7 @@ class ProxyController:
         )
         if self.engine.pins_bridge_address:
             started = all_of(started, app_commands.pin_bridge_address())
-        await self.transport.run(self.host, started, input=text)
+        await self.server.run(started, input=text)
         await self._wait_for_admin()
 
     async def apply(self, route: AppRoute | None = None, *, remove: Sequence[str] = ()) -> None:
@@ -125,7 +120,7 @@ class ProxyController:
         one reload, however many routes are removed."""
         if remove:
             files = (HomePath(proxy_commands.route_file(name)) for name in remove)
-            await self.transport.run(self.host, cmd("rm", "-f", *files))
+            await self.server.run(cmd("rm", "-f", *files))
         write = (proxy_commands.route_file(route.name), route.to_json()) if route else None
         await self.converge(write)
 

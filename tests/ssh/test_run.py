@@ -11,8 +11,8 @@ from dockyard.commands.base import Raw, all_of, cmd
 from dockyard.errors import CommandFailed, CommandTimeout
 from dockyard.redaction import REDACTED, Secret
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.ssh.transport import Transport
-from tests.ssh.conftest import Sshd
+from dockyard.ssh.transport import UNBOUNDED, Transport
+from tests.ssh.conftest import Sshd, TransportFactory
 
 pytestmark = pytest.mark.sshd
 
@@ -76,6 +76,20 @@ async def test_timeout_raises_and_the_connection_stays_usable(
     assert str(caught.value) == f"{HOST}: `sleep 5` did not finish within 0.3s"
     assert (await transport.run(HOST, cmd("echo", "next"))).stdout == "next\n"
     assert transport.stats(HOST).connections == 1
+
+
+async def test_a_command_without_its_own_timeout_ends_at_the_default(
+    make_transport: TransportFactory, sshd: Sshd
+) -> None:
+    transport = make_transport(port=sshd.port, command_timeout=0.3)
+    try:
+        with pytest.raises(CommandTimeout) as caught:
+            await transport.run(HOST, Raw("sleep 5"))
+        assert caught.value.seconds == 0.3
+        slow = await transport.run(HOST, Raw("sleep 0.5; echo done"), timeout=UNBOUNDED)
+        assert slow.stdout == "done\n"
+    finally:
+        await transport.close()
 
 
 async def test_secret_is_sent_but_never_shown(

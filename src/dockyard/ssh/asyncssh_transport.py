@@ -37,7 +37,14 @@ from dockyard.ssh.asyncssh_upload import SFTP_SESSION_LOST, atomic_write
 from dockyard.ssh.errormap import mapped_errors
 from dockyard.ssh.options import SshOptions
 from dockyard.ssh.redact import SecretLogFilter, secrets_in
-from dockyard.ssh.transport import ByteReader, ByteWriter, HostStats, remote_path, render_for_wire
+from dockyard.ssh.transport import (
+    ByteReader,
+    ByteWriter,
+    HostStats,
+    effective_timeout,
+    remote_path,
+    render_for_wire,
+)
 
 T = TypeVar("T")
 Opener = Callable[[Pooled], Awaitable[T]]
@@ -74,6 +81,7 @@ class AsyncsshTransport:
         env: Mapping[str, str] | None = None,
     ) -> Result:
         wire, shown = render_for_wire(cmd, env)
+        timeout = effective_timeout(timeout, self.options.command_timeout)
         self._log_filter.remember(secrets_in(cmd, env, input))
         with mapped_errors(host, port=self.options.port, command=shown):
             async with self._session_slot(host):

@@ -23,6 +23,9 @@ DEFAULT_MAX_SESSIONS = 10  # sshd's MaxSessions default: session channels open a
 LOG_LEVELS = {"debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40, "fatal": 50}
 
 
+DEFAULT_COMMAND_TIMEOUT = 300.0  # seconds
+
+
 @dataclass(frozen=True)
 class JumpHost:
     host: str
@@ -51,6 +54,9 @@ class SshOptions:
     known_hosts: str | None = None
     connect_timeout: float = 30.0
     keepalive_interval: float = 30.0
+    # a command given no timeout of its own ends after this (a wedged engine must not hang a
+    # deploy); steps that may run long (builds, loads, backups) give their own
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     max_concurrent_starts: int = DEFAULT_MAX_CONCURRENT_STARTS
     max_sessions: int = DEFAULT_MAX_SESSIONS
 

@@ -9,6 +9,8 @@
 
 `run` sends the real rendering of `cmd` and reports the redacted one in `Result.command`; with
 `check` a non-zero exit raises CommandFailed(result); past `timeout` it raises CommandTimeout.
+`timeout=None` means the transport's default command timeout (every command ends), and
+`timeout=UNBOUNDED` none at all, for a step that may rightly run for hours (a backup).
 `env` is sent as `export K=V;` in front of the command (sshd drops SSH env requests unless
 AcceptEnv allows them); a Secret value is redacted like any other. Relative upload paths and a
 leading `~/` are relative to the login user's home.
@@ -16,6 +18,7 @@ leading `~/` are relative to the login user's home.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from collections.abc import Mapping
@@ -25,6 +28,8 @@ from typing import Protocol
 from dockyard.commands.base import Command
 from dockyard.errors import Result
 from dockyard.redaction import REDACTED, Secret
+
+UNBOUNDED = math.inf  # run(timeout=UNBOUNDED): no deadline at all
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -98,6 +103,12 @@ def _env_prefix(env: Mapping[str, str]) -> tuple[str, str]:
         shown_value = REDACTED if isinstance(value, Secret) else shlex.quote(value)
         shown.append(f"export {name}={shown_value}; ")
     return "".join(sent), "".join(shown)
+
+
+def effective_timeout(timeout: float | None, default: float | None) -> float | None:
+    """The deadline a run gets: its own, else the transport's default; None for UNBOUNDED."""
+    chosen = default if timeout is None else timeout
+    return None if chosen is None or math.isinf(chosen) else chosen
 
 
 def remote_path(path: str) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from dockyard.commands.base import cmd
-from dockyard.errors import CommandFailed, SshConnectError, SshError
+from dockyard.errors import CommandFailed, CommandTimeout, SshConnectError, SshError
 from dockyard.redaction import Secret
-from dockyard.ssh.fake import FakeTransport, Reply, Upload
-from dockyard.ssh.transport import Transport
+from dockyard.ssh.fake import HANG, Call, FakeTransport, Reply, Upload
+from dockyard.ssh.transport import UNBOUNDED, Transport
 
 
 def as_transport(fake: FakeTransport) -> Transport:
@@ -64,3 +66,44 @@ async def test_streams_need_a_handler() -> None:
     assert fake.stats("a").streams == 2
     await fake.close()
     assert fake.closed
+
+
+async def test_a_step_that_never_answers_ends_at_its_deadline() -> None:
+    fake = FakeTransport({"docker run": HANG}, default_timeout=5)
+    with pytest.raises(CommandTimeout) as own:
+        await fake.run("a", cmd("docker", "run", "x"), timeout=2)
+    assert (own.value.host, own.value.seconds) == ("a", 2)
+    with pytest.raises(CommandTimeout) as default:
+        await fake.run("a", cmd("docker", "run", "x"))
+    assert default.value.seconds == 5
+
+
+async def test_a_step_with_no_deadline_that_never_answers_hangs() -> None:
+    unbounded = FakeTransport({"docker run": HANG}, default_timeout=5)
+    no_default = FakeTransport({"docker run": HANG})
+    for fake, timeout in ((unbounded, UNBOUNDED), (no_default, None)):
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.05):
+                await fake.run("a", cmd("docker", "run", "x"), timeout=timeout)
+    upload = FakeTransport({"upload .env": HANG}, default_timeout=5)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await upload.upload("a", b"x", ".env")
+
+
+async def test_every_step_is_recorded_in_order_and_a_callable_picks_which_to_fail() -> None:
+    seen: list[str] = []
+
+    def third_fails(host: str, wire: str) -> Reply | None:
+        seen.append(wire)
+        return Reply(1, "", "boom") if len(seen) == 3 else None
+
+    fake = FakeTransport({"echo": Reply(stdout="hi\n")}).first(third_fails)
+    await fake.run("a", cmd("echo"))
+    await fake.upload("b", b"x", "f")
+    assert (await fake.run("b", cmd("echo"), check=False)).exit_status == 1
+    assert (await fake.run("a", cmd("echo"))).stdout == "hi\n"
+    assert fake.calls == [
+        Call("a", "run", "echo"), Call("b", "upload", "f"), Call("b", "run", "echo"),
+        Call("a", "run", "echo"),
+    ]  # fmt: skip

@@ -27,7 +27,7 @@ from dockyard.errors import ConfigError, DockyardError
 from dockyard.facts.accessory import details_line, parse_container_state
 from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
 from dockyard.redaction import Secret
-from dockyard.ssh.transport import Transport
+from dockyard.ssh.transport import UNBOUNDED, Transport
 from dockyard.workflows.accessories import routing as proxying
 from dockyard.workflows.accessories.files import rendered_files
 from dockyard.workflows.fanout import on_servers
@@ -161,7 +161,7 @@ async def reboot_on_host(server: Server, ctx: AccessoryContext) -> str:
     await server.run(commands.stop(ctx.engine, ctx.name))
     await server.run(commands.remove_container(ctx.engine, ctx.name), check=False)
     await login(server, ctx)
-    await server.run(commands.pull(ctx.engine, ctx.accessory.image))
+    await server.run(commands.pull(ctx.engine, ctx.accessory.image), timeout=UNBOUNDED)
     await boot_on_host(server, ctx)
     return f"{ctx.name} rebooted"
 

@@ -21,6 +21,7 @@ from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.errors import CommandFailed, ConfigError, DockyardError
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
+from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.accessories.lifecycle import AccessoryContext, state_of
 from dockyard.workflows.server import Server
 
@@ -107,7 +108,7 @@ async def plain_copy(
     await write_key(server, actx, place)
     step = commands.decrypt_copy(actx.engine, actx.accessory.image, place, entry.file,
                                  key_file_of(actx), plain)  # fmt: skip
-    result = await server.run(step, check=False)
+    result = await server.run(step, check=False, timeout=UNBOUNDED)  # as long as the data
     if not result.ok:
         tail = " / ".join(result.stderr.strip().splitlines()[-2:]) or "no message"
         key = place.settings.encryption_key
@@ -144,10 +145,10 @@ async def backup_now(server: Server, actx: AccessoryContext) -> str:
     place = place_of(actx)
     key_file = await write_key(server, actx, place) if place.settings.s3 else None
     now = commands.backup_now(actx.engine, place, key_file)
-    result = await server.run(now, check=False)
+    result = await server.run(now, check=False, timeout=UNBOUNDED)
     if not result.ok and await state_of(server, place.container) != "running":
         await install(server, actx)  # gone or stopped: made again, then one more try
-        result = await server.run(now, check=False)
+        result = await server.run(now, check=False, timeout=UNBOUNDED)
     if not result.ok:
         reason = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no message"
         raise BackupError(
@@ -197,7 +198,7 @@ async def fetched(
     key_file = await write_key(server, actx, place)
     step = commands.s3_script(actx.engine, place, key_file, "get", entry.file, local)
     try:
-        result = await server.run(step, check=False)
+        result = await server.run(step, check=False, timeout=UNBOUNDED)
         if not result.ok:
             why = _last_line(result.stderr, result.stdout)
             raise BackupError(f"{server.host}: cannot fetch {entry.file} from the store: {why}; "
@@ -284,7 +285,7 @@ async def check_sum(
 
     try:
         step = commands.checksum(place, entry.file, beside_work=beside_work)
-        out = (await server.run(step)).stdout
+        out = (await server.run(step, timeout=UNBOUNDED)).stdout
     except CommandFailed as error:
         raise BackupError(f"{server.host}: cannot read {entry.file}: {error}") from None
     if parse_sha256sum(out) != entry.sha256:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, cmd
 from dockyard.facts.backup import BackupEntry
+from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.accessories.lifecycle import AccessoryContext
 from dockyard.workflows.backups.backup import (
     BackupError,
@@ -182,7 +183,7 @@ async def load_postgres(
     load = commands.pg_restore_from_host(actx.engine, actx.name, user, incoming, path)
     check_done, loaded = await asyncio.gather(
         checked() if checked else asyncio.sleep(0),
-        server.run(load, check=False),
+        server.run(load, check=False, timeout=UNBOUNDED),
         return_exceptions=True,
     )
     if isinstance(check_done, BaseException):
@@ -336,7 +337,7 @@ class _MySQL:
         path = commands.host_path(place, source)
         load = commands.mysql_load_from_host(self.actx.engine, self.actx.name, self.user, self.db,
                                              path)  # fmt: skip
-        loaded = await self.server.run(load, check=False)
+        loaded = await self.server.run(load, check=False, timeout=UNBOUNDED)
         return loaded.ok, _tail(loaded.stderr)
 
     async def move_aside(self, tables: list[str]) -> str | None:
@@ -366,7 +367,7 @@ class _MySQL:
         engine, container, place = self.actx.engine, self.actx.name, place_of(self.actx)
         kept = f"{place.prefix}-before-restore-{stamp()}.sql"
         keep = commands.mysql_keep_aside(engine, container, self.user, self.db, place, kept)
-        kept_result = await self.server.run(keep, check=False)
+        kept_result = await self.server.run(keep, check=False, timeout=UNBOUNDED)
         if not kept_result.ok:
             why = _tail(kept_result.stderr)
             raise BackupError(f"{self.server.host}: cannot keep database {self.db} aside before "
@@ -413,7 +414,8 @@ async def restore_redis(server: Server, actx: AccessoryContext, file: str) -> st
     await server.run(cmd(engine.name, "stop", container))
     try:
         await server.run(commands.redis_restore_files(
-            engine, actx.accessory.image, container, place, file, data_dir, when))  # fmt: skip
+            engine, actx.accessory.image, container, place, file, data_dir, when),
+            timeout=UNBOUNDED)  # fmt: skip
     finally:
         await server.run(cmd(engine.name, "start", container))
     return (f"{file} restored into {actx.name}; the data before is kept as "
@@ -430,7 +432,7 @@ async def restore_volume(server: Server, actx: AccessoryContext, file: str) -> s
         restore = commands.volume_restore_files(
             engine, actx.accessory.image, container, place, file, kept
         )
-        result = await server.run(restore, check=False)
+        result = await server.run(restore, check=False, timeout=UNBOUNDED)
     finally:
         await server.run(cmd(engine.name, "start", container))
     if result.exit_status == 3:

@@ -15,6 +15,7 @@ from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, Raw, cmd
 from dockyard.errors import CommandFailed
 from dockyard.facts.backup import BackupEntry, count_differences, parse_table_counts
+from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.accessories.lifecycle import AccessoryContext
 from dockyard.workflows.backups.backup import (
     BackupError,
@@ -60,10 +61,10 @@ async def verify_file(server: Server, actx: AccessoryContext, entry: BackupEntry
     return f"{entry.file} verified{sealed}: {detail}".replace(file, entry.file)
 
 
-async def _must(server: Server, step: Cmd | Raw,
-                what: str, file: str) -> str:  # fmt: skip
+async def _must(server: Server, step: Cmd | Raw, what: str, file: str,
+                *, timeout: float | None = None) -> str:  # fmt: skip
     try:
-        return (await server.run(step)).stdout
+        return (await server.run(step, timeout=timeout)).stdout
     except CommandFailed as error:
         tail = " / ".join(error.result.stderr.strip().splitlines()[-3:]) or "no message"
         raise BackupError(f"{server.host}: verify FAILED for {file}: {what} ({tail})") from None
@@ -82,10 +83,11 @@ async def verify_postgres(server: Server, actx: AccessoryContext, file: str, thr
     await _must(server, commands.wait_ready_postgres(engine, throwaway),
                 "the throwaway Postgres did not become ready", file)  # fmt: skip
     recorded = parse_table_counts(await _must(server, commands.dump_row_counts(
-        engine, throwaway, file), "the dump cannot be read", file))  # fmt: skip
+        engine, throwaway, file), "the dump cannot be read", file,
+        timeout=UNBOUNDED))  # fmt: skip
     restore = cmd(engine.name, "exec", throwaway, "pg_restore", "--exit-on-error", "--no-owner",
                   "--no-acl", "-U", VERIFY_USER, "-d", VERIFY_USER, f"/backups/{file}")  # fmt: skip
-    await _must(server, restore, "the dump does not load", file)
+    await _must(server, restore, "the dump does not load", file, timeout=UNBOUNDED)
     restored = parse_table_counts(await _must(server, commands.table_counts(
         engine, throwaway, VERIFY_USER, VERIFY_USER), "cannot count the rows", file))  # fmt: skip
     problems = count_differences(recorded, restored)
@@ -102,13 +104,14 @@ async def verify_mysql(server: Server, actx: AccessoryContext, file: str, throwa
     started = commands.run_throwaway(engine, throwaway, actx.accessory.image, place, env)
     await _must(server, started, "the throwaway did not start", file)
     recorded = parse_table_counts(await _must(server, commands.mysql_dump_counts(
-        engine, throwaway, file), "the dump cannot be read", file))  # fmt: skip
+        engine, throwaway, file), "the dump cannot be read", file,
+        timeout=UNBOUNDED))  # fmt: skip
     await _must(server, commands.wait_ready_mysql(engine, throwaway),
                 "the throwaway MySQL did not become ready", file)  # fmt: skip
     create = commands.throwaway_mysql(engine, throwaway, "-e", f"CREATE DATABASE {VERIFY_USER}")
     await _must(server, create, "cannot create the database to load into", file)
     load = commands.throwaway_mysql_load(engine, throwaway, VERIFY_USER, file)
-    await _must(server, load, "the dump does not load", file)
+    await _must(server, load, "the dump does not load", file, timeout=UNBOUNDED)
     ask = commands.throwaway_mysql(engine, throwaway, "-e", commands.MY_TABLE_COUNTS_SQL,
                                    VERIFY_USER)  # fmt: skip
     query = (await _must(server, ask, "cannot list the tables", file)).strip()
@@ -132,7 +135,7 @@ async def verify_redis(server: Server, actx: AccessoryContext, file: str, throwa
          "exec redis-server --dir /tmp/r --port 6379 --save ''", file],
     ), "the throwaway did not start", file)  # fmt: skip
     await _must(server, commands.check_rdb(engine, throwaway, file),
-                "redis-check-rdb rejects it", file)  # fmt: skip
+                "redis-check-rdb rejects it", file, timeout=UNBOUNDED)  # fmt: skip
     wait = Raw(
         "i=0; until "
         + cmd(engine.name, "exec", throwaway, "redis-cli", "ping").render()
@@ -152,7 +155,7 @@ async def verify_volume(
         engine, throwaway, actx.accessory.image, place, {}, ["sleep", "3600"],
     ), "the throwaway did not start", file)  # fmt: skip
     out = await _must(server, commands.volume_entries(engine, throwaway, file),
-                      "the archive does not unpack", file)  # fmt: skip
+                      "the archive does not unpack", file, timeout=UNBOUNDED)  # fmt: skip
     found = int(out.strip() or 0)
     if found != entry.entries:
         raise BackupError(f"{server.host}: verify FAILED for {file}: {found} entries unpacked, the "

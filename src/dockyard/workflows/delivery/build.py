@@ -29,7 +29,7 @@ from dockyard.engine import Engine
 from dockyard.errors import BuildError, CommandFailed, Result
 from dockyard.plan.build import TreeChanges, tree_changes
 from dockyard.redaction import Secret
-from dockyard.ssh.transport import Transport
+from dockyard.ssh.transport import UNBOUNDED, Transport
 
 SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 ERROR_LINES = 12
@@ -104,7 +104,8 @@ async def build_on_host(
     command = commands.build_in_context(token, commands.build(kind, spec, machine), spec.secrets)
     await transport.upload(host, archive, commands.context_archive(token))
     try:
-        return await transport.run(host, command, input=_secret_input(spec, secret_values))
+        secrets = _secret_input(spec, secret_values)
+        return await transport.run(host, command, input=secrets, timeout=UNBOUNDED)
     except CommandFailed as failed:
         raise build_failed(host, failed.result) from None
 

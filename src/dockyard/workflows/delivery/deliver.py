@@ -21,6 +21,7 @@ from dockyard.commands.base import all_of
 from dockyard.engine import Engine
 from dockyard.errors import CommandFailed, DeliveryError
 from dockyard.redaction import Secret
+from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.delivery import build as build_workflow
 from dockyard.workflows.delivery.pull import pull_on_host
 from dockyard.workflows.delivery.transfer import TransferReport, transfer_image
@@ -111,7 +112,7 @@ async def push_to_registry(
         command = all_of(registry_commands.login(builder.engine, server, username), *pushes)
         password = Secret(secret + "\n")
     try:
-        await builder.source().run(command, input=password)
+        await builder.source().run(command, input=password, timeout=UNBOUNDED)
     except CommandFailed as failed:
         raise registry_error(builder.name, failed) from None
     report(builder.name, f"pushed {', '.join(images)}")

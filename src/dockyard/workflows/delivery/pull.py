@@ -7,7 +7,7 @@ from dockyard.commands.base import all_of
 from dockyard.engine import Engine
 from dockyard.errors import DockyardError
 from dockyard.redaction import Secret
-from dockyard.ssh.transport import Transport
+from dockyard.ssh.transport import UNBOUNDED, Transport
 
 
 async def pull_on_host(
@@ -21,11 +21,11 @@ async def pull_on_host(
     """Log in (password on stdin), pull and check the service label, in one round trip."""
     pull = registry_commands.pull_checked(engine, image)
     if login is None:
-        result = await transport.run(host, pull)
+        result = await transport.run(host, pull, timeout=UNBOUNDED)
     else:
         server, username, password = login
         command = all_of(registry_commands.login(engine, server, username), pull)
-        result = await transport.run(host, command, input=password + "\n")
+        result = await transport.run(host, command, input=password + "\n", timeout=UNBOUNDED)
     label = next(
         (
             line[len("service=") :]

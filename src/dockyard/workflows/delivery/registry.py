@@ -17,7 +17,7 @@ from dockyard.commands import registry as commands
 from dockyard.engine import Engine
 from dockyard.errors import CommandFailed, DeliveryError
 from dockyard.redaction import Secret
-from dockyard.ssh.transport import Transport
+from dockyard.ssh.transport import UNBOUNDED, Transport
 from dockyard.workflows.delivery.deliver import BuilderHost, Login, registry_error
 from dockyard.workflows.fanout import on_hosts
 
@@ -149,7 +149,8 @@ async def pull_from_local_registry(
     transport: Transport, host: str, engine: Engine, image: str, service: str
 ) -> None:
     """Pull through the host's tunnel and check the service label (as Kamal does)."""
-    result = await transport.run(host, commands.pull_local_checked(engine, image))
+    pull = commands.pull_local_checked(engine, image)
+    result = await transport.run(host, pull, timeout=UNBOUNDED)
     labels = [line for line in result.stdout.splitlines() if line.startswith("service=")]
     label = labels[-1][len("service=") :] if labels else ""
     if label != service:

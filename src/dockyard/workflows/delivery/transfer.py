@@ -43,7 +43,7 @@ from dockyard.plan.build import (
     layers_to_fetch,
     load_manifest,
 )
-from dockyard.ssh.transport import Transport
+from dockyard.ssh.transport import UNBOUNDED, Transport
 from dockyard.workflows.delivery.transfer_export import Exported, export, export_from_storage
 from dockyard.workflows.delivery.transfer_source import ImageSource
 from dockyard.workflows.fanout import on_hosts
@@ -234,7 +234,7 @@ async def deliver_to_host(
             raise failed
     try:
         load = commands.load_staged(engine, token, plan.layers, plan.load, tags[0])
-        loaded = await transport.run(host, load)
+        loaded = await transport.run(host, load, timeout=UNBOUNDED)
     except DockyardError as error:
         raise _delivery_error(host, error) from error
     if [normal_id(line) for line in loaded.stdout.strip().splitlines()[-1:]] != [image_id]:

@@ -22,6 +22,7 @@ from dockyard.engine import Engine
 from dockyard.errors import DeliveryError, DockyardError
 from dockyard.facts.image import ImageLayers, Storage, config_diff_ids, parse_save_manifest
 from dockyard.facts.tar_split import assemble, chain_ids
+from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.delivery.transfer_source import ImageSource
 
 FROM_STORAGE_LIMIT = 64 << 20  # more than this: one `save` beats fetching the layers' files
@@ -61,7 +62,7 @@ async def export_from_storage(
         if wanted:
             chosen = {layer: chains[layer] for layer in wanted}
             copy = commands.copy_layer_records(storage.root, token, chosen, FROM_STORAGE_LIMIT)
-            await source.run(copy)
+            await source.run(copy, timeout=UNBOUNDED)
         layers = {}
         for layer in wanted:
             record = await source.fetch(commands.exported_record(token, layer, "split.gz"))
@@ -93,14 +94,16 @@ async def export_by_save(
     """Save the image on its source, compress the wanted layers there, fetch them, clean up."""
     token = secrets.token_hex(6)
     try:
-        saved = parse_save_manifest(await source.run(commands.export_image(engine, image, token)))
+        exported = await source.run(commands.export_image(engine, image, token), timeout=UNBOUNDED)
+        saved = parse_save_manifest(exported)
         config = await source.fetch(commands.exported_file(token, saved.config_path))
         diff_ids = config_diff_ids(config)
         if diff_ids != facts.layers or len(saved.layer_paths) != len(diff_ids):
             raise DeliveryError(f"{source.name}: {image} changed while it was being exported")
         paths = dict(zip(diff_ids, saved.layer_paths, strict=True))
         if wanted:
-            await source.run(commands.compress_layers(token, {d: paths[d] for d in wanted}))
+            compress = commands.compress_layers(token, {d: paths[d] for d in wanted})
+            await source.run(compress, timeout=UNBOUNDED)
         layers = {d: await source.fetch(commands.exported_layer(token, d)) for d in wanted}
     finally:
         await source.run(commands.drop_export(token))

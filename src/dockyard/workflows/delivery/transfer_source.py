@@ -30,7 +30,9 @@ class FileTransport(Transport, Downloads, Protocol):
 class ImageSource(Protocol):
     name: str
 
-    async def run(self, command: Command, *, input: str | None = None) -> str: ...
+    async def run(
+        self, command: Command, *, input: str | None = None, timeout: float | None = None
+    ) -> str: ...
 
     async def fetch(self, path: str) -> bytes: ...
 
@@ -40,8 +42,11 @@ class HostSource:
         self.transport = transport
         self.name = host
 
-    async def run(self, command: Command, *, input: str | None = None) -> str:
-        return (await self.transport.run(self.name, command, input=input)).stdout
+    async def run(
+        self, command: Command, *, input: str | None = None, timeout: float | None = None
+    ) -> str:
+        result = await self.transport.run(self.name, command, input=input, timeout=timeout)
+        return result.stdout
 
     async def fetch(self, path: str) -> bytes:
         return await self.transport.download(self.name, path)
@@ -52,7 +57,10 @@ class LocalSource:
 
     name = "local"
 
-    async def run(self, command: Command, *, input: str | None = None) -> str:
+    async def run(
+        self, command: Command, *, input: str | None = None, timeout: float | None = None
+    ) -> str:
+        """`timeout` is ignored: a local build or export ends with this process."""
         process = await asyncio.create_subprocess_exec(
             "sh",
             "-c",

@@ -1,0 +1,123 @@
+"""Fault injection for workflow scenario tests on the scripted FakeTransport.
+
+    steps = await happy_path(make_fake, run)            # every remote step, in order
+    problems = await each_step_failing(make_fake, run, check, steps)
+    assert problems == []                                # one line per step that misbehaved
+
+`make_fake()` builds a FakeTransport scripted for the happy path; `run(fake)` runs the workflow
+on it. For every step of the happy path and every fault in FAULTS, the workflow runs again on a
+fresh fake where that step fails:
+
+    exit      the step exits 1, with an injected line on stderr
+    dropped   the connection drops (SshConnectError, as the real transport maps it)
+    hang      the step never answers: it ends at its deadline with CommandTimeout, or, with no
+              deadline at all, waits for good (then the bound below fails the case)
+
+Each run must end within BOUND seconds of wall time (the fake answers at once, so a real hang
+is the only way to reach it); then `check(failure, fake, error)` says what is wrong with how it
+ended ("" when nothing): the error it raised (None when it succeeded), and the fake, to look at
+what ran after the fault (was the lock released, was the serving version left serving...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from dockyard.errors import SshConnectError
+from dockyard.ssh.fake import HANG, Call, FakeTransport, Outcome, Reply
+
+Fault = Literal["exit", "dropped", "hang"]
+FAULTS: tuple[Fault, ...] = ("exit", "dropped", "hang")
+BOUND = 5.0  # seconds a failing run may take before it counts as hung
+INJECTED = "injected failure"
+
+MakeFake = Callable[[], FakeTransport]
+Run = Callable[[FakeTransport], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Failure:
+    index: int  # the step's position in the happy path
+    call: Call  # the step as the happy path ran it
+    fault: Fault
+
+    def __str__(self) -> str:
+        call = self.call
+        return f"step {self.index} ({call.host} {call.kind} {call.text[:70]!r}) {self.fault}"
+
+    def outcome(self, host: str) -> Outcome:
+        if self.fault == "exit":
+            return Reply(1, "", f"{INJECTED}: step {self.index}")
+        if self.fault == "dropped":
+            return SshConnectError(host, f"connection lost: {INJECTED}")
+        return HANG
+
+    def inject(self, fake: FakeTransport) -> FakeTransport:
+        """Make this step fail on `fake` (it must be the same step the happy path ran there)."""
+
+        def rule(host: str, wire: str) -> Outcome | None:
+            if len(fake.calls) - 1 != self.index:
+                return None
+            ran = fake.calls[self.index]
+            if ran != self.call:
+                raise AssertionError(f"step {self.index} differs from the happy path: {ran}")
+            return self.outcome(host)
+
+        return fake.first(rule)
+
+
+Check = Callable[[Failure, FakeTransport, BaseException | None], str]
+
+
+async def happy_path(make_fake: MakeFake, run: Run) -> list[Call]:
+    fake = make_fake()
+    await asyncio.wait_for(run(fake), BOUND)
+    return list(fake.calls)
+
+
+async def ended(
+    failure: Failure, make_fake: MakeFake, run: Run
+) -> tuple[FakeTransport, BaseException | None]:
+    """Run with the failure injected; (the fake, what it raised or None). A run still going
+    after BOUND seconds raises AssertionError."""
+    fake = failure.inject(make_fake())
+    try:
+        async with asyncio.timeout(BOUND):
+            await run(fake)
+    except TimeoutError:
+        raise AssertionError(f"{failure}: the workflow hung (no end within {BOUND:g}s)") from None
+    except Exception as error:  # what the workflow raised is what the test looks at
+        return fake, error
+    return fake, None
+
+
+async def each_step_failing(
+    make_fake: MakeFake,
+    run: Run,
+    check: Check,
+    steps: Sequence[Call] | None = None,
+    faults: Sequence[Fault] = FAULTS,
+) -> list[str]:
+    """One line per (step, fault) whose run hung or that `check` finds wrong."""
+    steps = steps if steps is not None else await happy_path(make_fake, run)
+    problems = []
+    for index, call in enumerate(steps):
+        for fault in faults:
+            failure = Failure(index, call, fault)
+            try:
+                fake, error = await ended(failure, make_fake, run)
+            except AssertionError as hung:
+                problems.append(str(hung))
+                continue
+            wrong = check(failure, fake, error)
+            if wrong:
+                problems.append(f"{failure}: {wrong}")
+    return problems
+
+
+def one_line(error: BaseException | None) -> str:
+    """The error as the CLI prints it: `ERROR (Type): message` must be one line."""
+    return "" if error is None else f"ERROR ({type(error).__name__}): {error}"

@@ -159,7 +159,7 @@ def exec_(name: str, cmd: tuple[str, ...], interactive: bool, reuse: bool, **kwa
         os.execvp("ssh", ssh_argv(ctx, host, remote, tty=True))
 
     async def step(server: Server, actx: flows.AccessoryContext) -> Any:
-        result = await server.run(build(actx, host))
+        result = await server.run(build(actx, server.host))
         return result.stdout.rstrip("\n").splitlines()
 
     show(on_accessories(ctx, name, step), False)

@@ -1,14 +1,8 @@
-from dockyard.commands import app, proxy
+"""Exact renders of the app's container commands."""
+
+from dockyard.commands import app
 from dockyard.commands.app import AppContainer
 from dockyard.engine import DOCKER, PODMAN
-from dockyard.facts.app import (
-    ContainerInfo,
-    ContainerState,
-    parse_containers,
-    parse_state,
-    version_of,
-)
-from dockyard.facts.proxy import parse_state as parse_proxy_state
 from dockyard.redaction import Secret
 
 
@@ -79,55 +73,7 @@ def test_prune_and_audit() -> None:
     )
 
 
-def test_proxy_container() -> None:
-    p = proxy.ProxyContainer(image="registry.lab:5000/caddy:2.11")
-    assert proxy.start_or_run(DOCKER, p).render() == (
-        "docker start dockyard-proxy || docker run --detach --restart unless-stopped"
-        " --name dockyard-proxy --network kamal --publish 80:80 --publish 443:443"
-        ' --publish 443:443/udp --volume "$HOME/.dockyard/proxy:/dockyard"'
-        " --volume dockyard-proxy-data:/data --env XDG_DATA_HOME=/data"
-        " --env XDG_CONFIG_HOME=/data/config --log-opt max-size=10m --label dockyard=proxy"
-        " --entrypoint caddy registry.lab:5000/caddy:2.11 run --config /dockyard/caddy.json"
-    )
-
-
-def test_parsers() -> None:
-    out = "demo-web-v1\texited\t2026-11-21\ndemo-web-v2\trunning\t2026-11-22\n\n"
-    assert parse_containers(out) == [
-        ContainerInfo("demo-web-v2", "running", "2026-11-22"),
-        ContainerInfo("demo-web-v1", "exited", "2026-11-21"),
-    ]
-    podman = (
-        "demo-web-v1\tUp 21 seconds ago\t2026-11-22 16:44:00.224670239 +0000 UTC\n"
-        "demo-web-v2\tExited (0) 1 second ago\t2026-11-22 16:44:03.172936743 +0000 UTC\n"
-        "demo-web-v3\tCreated\t2026-11-22 16:44:06.168139506 +0000 UTC\n"
-    )
-    assert [(c.name, c.state) for c in parse_containers(podman)] == [
-        ("demo-web-v3", "created"),
-        ("demo-web-v2", "exited"),
-        ("demo-web-v1", "running"),
-    ]
-    assert parse_state("running\thealthy\t172.18.0.3\n") == ContainerState(
-        "running", "healthy", "172.18.0.3"
-    )
-    assert parse_state("exited\t\t\n") == ContainerState("exited", "", "")
-    assert version_of("demo-web-v2", "demo-web-") == "v2"
-    assert version_of("demo-web-v2_replaced_0a1b", "demo-web-") is None
-    assert version_of("other-web-v2", "demo-web-") is None
-    empty = parse_proxy_state("/root\0\0missing\n\0\0")
-    assert (empty.home, empty.config, empty.running, empty.routes) == ("/root", "", False, [])
-    assert empty.live_slot("w") == "a"
-    legacy = '{"name": "w", "upstreams": ["abc:80"]}'  # written before slots: no port
-    route = '{"name": "x", "port": 3000}'
-    state = parse_proxy_state(f"/home/d\0{{}}\n\0true\n\0x\n\0{route}\0{legacy}\0")
-    assert (state.config, state.running, [r.name for r in state.routes]) == (
-        "{}\n",
-        True,
-        ["w", "x"],
-    )
-    assert (state.live_slot("x"), state.live_slot("w")) == ("b", "a")
-    assert state.routes[0].upstreams == ("abc:80",)
-    assert state.routes[1].slot_upstream("b") == "x--b:3000"
+def test_inspect_aliases_names_the_network_in_its_template() -> None:
     assert app.inspect_aliases(PODMAN, "02a37f8583cb", "demo-web-v1").argv[-3:] == (
         '{{with index .NetworkSettings.Networks "kamal"}}{{range .Aliases}}{{.}} {{end}}{{end}}',
         "02a37f8583cb",
@@ -138,35 +84,6 @@ def test_parsers() -> None:
 def test_secrets_in_env_never_reach_the_command_line_rendering() -> None:
     c = AppContainer(name="n", image="i", hostname="h", labels={}, env={"K": Secret("s3cret")})
     assert "s3cret" not in app.run(DOCKER, c).render(redact=True)
-
-
-def test_previous_version_skips_current_and_never_served() -> None:
-    from dockyard.facts.app import parse_booted_versions, previous_version
-
-    log = (
-        "[t1] [me] Booted app version v1\n[t2] [me] Booted app version v2\n"
-        "[t3] [me] [web] Pruned containers\n[t4] [me] Booted app version v1\n"
-    )
-    booted = parse_booted_versions(log)
-    assert booted == ["v1", "v2", "v1"]
-    assert previous_version(booted, "v1", {"v1", "v2", "bad3"}) == "v2"
-    assert previous_version(booted, "v2", {"v2", "bad3"}) is None
-    assert previous_version([], None, set()) is None
-
-
-def test_read_state_writes_first_then_reads_in_one_command() -> None:
-    assert proxy.read_state(PODMAN, ".dockyard/proxy/caddy.json").render() == (
-        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/proxy/routes" '
-        '"$HOME/.dockyard/proxy/live" && '
-        '(umask 077 && cat > "$HOME/.dockyard/proxy/caddy.json.tmp") && '
-        'mv -f "$HOME/.dockyard/proxy/caddy.json.tmp" "$HOME/.dockyard/proxy/caddy.json" && '
-        'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/proxy/caddy.json" 2>/dev/null; '
-        "printf \"\\0\"; } && { podman inspect --format '{{.State.Running}}' dockyard-proxy "
-        '2>/dev/null || echo missing; printf "\\0"; } && '
-        '{ ( cd "$HOME/.dockyard/proxy/live" && for f in *.b; do [ ! -e "$f" ] || '
-        'echo "${f%.b}"; done ); printf "\\0"; } && find "$HOME/.dockyard/proxy/routes" '
-        "-maxdepth 1 -name '*.json' -exec cat '{}' ';' -exec printf '\\0' ';'"
-    )
 
 
 def test_podman_prune_lists_newest_first_and_knows_no_dead_state() -> None:

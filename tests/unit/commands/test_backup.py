@@ -1,14 +1,10 @@
 """Exact renders of the backup commands."""
 
-import subprocess
-from pathlib import Path
-
-from dockyard.backups.settings import BackupSettings
+from dockyard.backups.settings import BackupSettings, S3Target
 from dockyard.commands import backup
 from dockyard.config.model import Env
 from dockyard.config.settings import Accessory
 from dockyard.engine import DOCKER, PODMAN
-from dockyard.facts.backup import parse_table_counts
 from dockyard.plan.backup_schedule import parse_cron
 
 
@@ -18,6 +14,18 @@ def place(directory: str | None = None) -> backup.BackupPlace:
     settings = BackupSettings("db", "postgres", parse_cron("*/30 * * * *"), keep=3,
                               max_age_seconds=3600, directory=directory)  # fmt: skip
     return backup.BackupPlace(db, settings)
+
+
+TARGET = S3Target("http://10.0.0.5:8333", "backups", "S3_ID", "S3_SECRET", prefix="shop/")
+KEY_FILE = ".kamal/apps/shop/env/accessories/db-backup-key.env"
+
+
+def s3_place(target: S3Target = TARGET) -> backup.BackupPlace:
+    """Backups to an S3 store: settings reach the backup container, secrets only through the
+    0600 key env file, never on a command line."""
+    db = Accessory(name="db", service_name="shop-db", image="postgres:15", hosts=("h",),
+                   env=Env(clear={"POSTGRES_USER": "shop"}))  # fmt: skip
+    return backup.BackupPlace(db, BackupSettings("db", "postgres", keep=3, s3=target))
 
 
 def test_backup_container_runs_the_accessory_image_with_its_env_and_the_schedule() -> None:
@@ -120,30 +128,39 @@ def test_mysql_settings_reach_the_script_under_their_own_names() -> None:
     assert "PG_DB" not in env
 
 
-MARIADB_DUMP = r"""CREATE TABLE `orders` (
-  `id` int(11) NOT NULL,
-  `item` text DEFAULT NULL
-);
-INSERT INTO `orders` VALUES
-(1,'it\'s (a),(b)'),
-(2,'line\nbreak \\'),
-(3,NULL);
-CREATE TABLE `empty_one` (
-  `id` int(11) DEFAULT NULL
-);
-CREATE TABLE `wide` (`id` int);
-INSERT INTO `wide` VALUES (1),(2),(3),(4);
-INSERT INTO `wide` VALUES (5);
-/*!50003 TRIGGER t AFTER DELETE ON orders FOR EACH ROW INSERT INTO log VALUES (OLD.id) */;;
--- Dump completed on 2026-11-22 22:00:00
-"""
+def test_the_store_settings_reach_the_backup_container_but_no_secret() -> None:
+    rendered = backup.run_backup_container(DOCKER, s3_place(), None, KEY_FILE).render()
+    assert (
+        " --env S3_URL=http://10.0.0.5:8333/backups --env S3_ENDPOINT=http://10.0.0.5:8333"
+        " --env S3_BUCKET=backups --env S3_KEY_PREFIX=shop/ --env S3_REGION=us-east-1"
+        f' --env-file "$HOME/{KEY_FILE}"'
+    ) in rendered
+    assert "S3_ID" not in rendered and "S3_SECRET" not in rendered
 
 
-def test_the_dump_row_counts_read_both_insert_layouts(tmp_path: Path) -> None:
-    """The awk program verify runs in the accessory's image (busybox awk), on a dump with rows
-    on one line and a row per line, strings holding `),(`, quotes and backslashes."""
-    dump = tmp_path / "d.sql"
-    dump.write_text(MARIADB_DUMP)
-    out = subprocess.run(["busybox", "awk", backup.MY_DUMP_COUNTS_AWK, str(dump)],
-                         capture_output=True, text=True, check=True).stdout  # fmt: skip
-    assert parse_table_counts(out) == {"orders": 3, "empty_one": 0, "wide": 5}
+def test_backup_now_with_a_store_uses_the_settings_and_secrets_of_now() -> None:
+    assert backup.backup_now(DOCKER, s3_place(), KEY_FILE).render() == (
+        "docker exec --env S3_URL=http://10.0.0.5:8333/backups"
+        " --env S3_ENDPOINT=http://10.0.0.5:8333 --env S3_BUCKET=backups"
+        " --env S3_KEY_PREFIX=shop/ --env S3_REGION=us-east-1"
+        f' --env-file "$HOME/{KEY_FILE}" shop-db-backup sh /dockyard/backup.sh'
+    )
+
+
+def test_listing_asks_the_store_then_reads_the_status_files() -> None:
+    rendered = backup.list_backups(s3_place(), PODMAN, KEY_FILE).render()
+    assert rendered.startswith(
+        "podman exec --env PREFIX=shop-db --env EXT=pgdump --env KEEP=3 --env MAX_AGE="
+    )
+    assert f'--env-file "$HOME/{KEY_FILE}" shop-db-backup sh /dockyard/s3.sh list || exit $?;' in (
+        rendered
+    )
+    assert rendered.endswith(
+        'cd "$HOME/.dockyard/backups/shop-db" 2>/dev/null || exit 0; for s in last-success '
+        'last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
+    )
+
+
+def test_fetch_downloads_into_the_backup_directory() -> None:
+    rendered = backup.s3_script(DOCKER, s3_place(), KEY_FILE, "get", "f.pgdump", ".s3-f.pgdump")
+    assert rendered.render().endswith("shop-db-backup sh /dockyard/s3.sh get f.pgdump .s3-f.pgdump")

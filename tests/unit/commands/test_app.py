@@ -132,3 +132,23 @@ def test_a_kept_container_starts_again_in_the_free_slot() -> None:
         "(podman network disconnect kamal abc123 2>/dev/null || true) && "
         "podman network connect --alias demo-web--a kamal abc123 && podman start abc123"
     )
+
+
+def test_a_network_name_is_quoted_where_the_commands_are_shell_text() -> None:
+    # an accessory's `network:` is free text from the config
+    assert app.ensure_network(DOCKER, "my net;$(x)").render() == (
+        "docker network inspect 'my net;$(x)' >/dev/null 2>&1 || "
+        "docker network create 'my net;$(x)'"
+    )
+    assert app.start_in_slot(PODMAN, "it's", "shop-web--a", "my net;$(x)").render() == (
+        "(podman network disconnect 'my net;$(x)' 'it'\"'\"'s' 2>/dev/null || true) && "
+        "podman network connect --alias shop-web--a 'my net;$(x)' 'it'\"'\"'s' && "
+        "podman start 'it'\"'\"'s'"
+    )
+    filters = app.label_filters("shop", "web")
+    assert app.release_alias(DOCKER, filters, "shop-web--b", "my net;$(x)").render() == (
+        "for id in $(docker ps --quiet --filter label=service=shop --filter label=role=web); do "
+        'case " $(docker inspect --format \'{{with index .NetworkSettings.Networks "my net;$(x)"}}'
+        '{{range .Aliases}}{{.}} {{end}}{{end}}\' "$id") " in *" shop-web--b "*) '
+        "docker network disconnect 'my net;$(x)' \"$id\" >/dev/null;; esac; done"
+    )

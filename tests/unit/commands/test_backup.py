@@ -1,5 +1,7 @@
 """Exact renders of the backup commands."""
 
+import pytest
+
 from dockyard.backups.settings import BackupSettings, S3Target
 from dockyard.commands import backup
 from dockyard.config.model import Env
@@ -164,3 +166,26 @@ def test_listing_asks_the_store_then_reads_the_status_files() -> None:
 def test_fetch_downloads_into_the_backup_directory() -> None:
     rendered = backup.s3_script(DOCKER, s3_place(), KEY_FILE, "get", "f.pgdump", ".s3-f.pgdump")
     assert rendered.render().endswith("shop-db-backup sh /dockyard/s3.sh get f.pgdump .s3-f.pgdump")
+
+
+def test_a_file_name_from_a_manifest_stays_one_word_for_every_shell() -> None:
+    """A backup's name comes from its manifest, which the other users of an S3 store can write;
+    the redis data directory from the server's redis."""
+    name = "it's $(x).sql"
+    assert backup.checksum(place("/var/backups/db"), name).render() == (
+        "if command -v openssl > /dev/null 2>&1; then openssl dgst -sha256 -r "
+        "'/var/backups/db/it'\\''s $(x).sql'; else sha256sum '/var/backups/db/it'\\''s $(x).sql'; "
+        "fi"
+    )
+    assert backup.volume_entries(DOCKER, "v", name).argv[-1] == (
+        "mkdir -p /tmp/v && tar -xzf '/backups/it'\\''s $(x).sql' -C /tmp/v && "
+        "tar -tzf '/backups/it'\\''s $(x).sql' | wc -l"
+    )
+    restore = backup.redis_restore_files(DOCKER, "redis:7", "r", place(), name, "/d/it's", "S")
+    assert restore.argv[-1] == (
+        "cd '/d/it'\\''s' && if [ -f dump.rdb ]; then cp -p dump.rdb dump.rdb.before-restore-S; "
+        "fi && cp '/backups/it'\\''s $(x).sql' dump.rdb.incoming && mv -f dump.rdb.incoming "
+        "dump.rdb"
+    )
+    with pytest.raises(ValueError, match="unsafe characters in a home path"):
+        backup.checksum(place(), name)  # under the home: refused, never run

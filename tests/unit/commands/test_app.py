@@ -152,3 +152,144 @@ def test_a_network_name_is_quoted_where_the_commands_are_shell_text() -> None:
         '{{range .Aliases}}{{.}} {{end}}{{end}}\' "$id") " in *" shop-web--b "*) '
         "docker network disconnect 'my net;$(x)' \"$id\" >/dev/null;; esac; done"
     )
+
+
+def test_run_podman_in_a_proxy_slot_with_a_secret_in_its_env() -> None:
+    c = AppContainer(
+        name="demo-web-v2", image="r/demo:v2", hostname="h", labels={"service": "demo"},
+        env={"TOKEN": Secret("s3 cr'et$(x)")}, restart="always", network="private",
+        network_alias="demo-web--b",
+    )  # fmt: skip
+    assert app.run(PODMAN, c).render() == (
+        "podman run --detach --restart always --name demo-web-v2 --network private"
+        " --network-alias demo-web--b --hostname h --env 'TOKEN=s3 cr'\"'\"'et$(x)'"
+        " --label service=demo r/demo:v2"
+    )
+    assert app.run(PODMAN, c).render(redact=True) == (
+        "podman run --detach --restart always --name demo-web-v2 --network private"
+        " --network-alias demo-web--b --hostname h --env [REDACTED] --label service=demo r/demo:v2"
+    )
+
+
+def test_inspect_state_on_another_network() -> None:
+    assert app.inspect_state(PODMAN, "demo-web-v2", "private").render() == (
+        "podman inspect --format '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}"
+        '{{end}}\t{{with index .NetworkSettings.Networks "private"}}{{.IPAddress}}{{end}}\''
+        " demo-web-v2"
+    )
+
+
+def test_inspect_aliases_of_several_containers() -> None:
+    assert app.inspect_aliases(DOCKER, "02a37f8583cb", "demo-web-v1").render() == (
+        "docker inspect --type container --format"
+        ' \'{{with index .NetworkSettings.Networks "kamal"}}'
+        "{{range .Aliases}}{{.}} {{end}}{{end}}' 02a37f8583cb demo-web-v1"
+    )
+
+
+def test_single_container_commands() -> None:
+    assert app.rename(DOCKER, "demo-web-v2", "demo-web-v2_replaced_1a2b").render() == (
+        "docker rename demo-web-v2 demo-web-v2_replaced_1a2b"
+    )
+    assert app.start(PODMAN, "demo-web-v2").render() == "podman start demo-web-v2"
+    assert app.remove(DOCKER, "demo-web-v2").render() == "docker rm --force demo-web-v2"
+    assert app.stop(PODMAN, "demo-web-v2", timeout=0).render() == "podman stop -t 0 demo-web-v2"
+
+
+def test_logs_since_without_a_line_limit() -> None:
+    assert app.logs(PODMAN, "demo-web-v2", lines=None, since="10m").render() == (
+        "podman logs --since 10m demo-web-v2"
+    )
+    assert app.logs(DOCKER, "demo-web-v2").render() == "docker logs --tail 100 demo-web-v2"
+
+
+def test_podman_runs_a_health_check_when_asked() -> None:
+    assert app.run_health_check(PODMAN, "demo-web-v2").render() == (
+        "podman healthcheck run demo-web-v2"
+    )
+
+
+def test_image_commands() -> None:
+    assert app.tag(DOCKER, "r/demo:v2", "r/demo:latest").render() == (
+        "docker tag r/demo:v2 r/demo:latest"
+    )
+    assert app.pull(PODMAN, "r/demo:v2").render() == "podman pull --quiet r/demo:v2"
+    assert app.image_service_label(DOCKER, "r/demo:v2").render() == (
+        "docker image inspect --format 'service={{index .Config.Labels \"service\"}}' r/demo:v2"
+    )
+
+
+def test_ensure_network_on_podman() -> None:
+    assert app.ensure_network(PODMAN).render() == (
+        "podman network inspect kamal >/dev/null 2>&1 || podman network create kamal"
+    )
+
+
+def test_make_dirs_under_the_home() -> None:
+    assert app.make_dirs(".dockyard/a", ".kamal/apps/demo/env/roles").render() == (
+        'mkdir -p "$HOME/.dockyard/a" "$HOME/.kamal/apps/demo/env/roles"'
+    )
+
+
+def test_an_audit_line_is_one_argument_whatever_it_holds() -> None:
+    assert app.audit(".dockyard/demo-staging-audit.log", "[t] [ann] $(x) `y`\nz").render() == (
+        "mkdir -p \"$HOME/.dockyard\" && echo '[t] [ann] $(x) `y`\nz'"
+        ' >> "$HOME/.dockyard/demo-staging-audit.log"'
+    )
+
+
+def test_a_boot_in_one_trip_exact() -> None:
+    web = app.AppContainer(name="demo-web-v2", image="r/demo:v2", hostname="h", labels={},
+                           env_file=".dockyard/apps/demo/env/roles/web.env")  # fmt: skip
+    filters = app.label_filters("demo", "web")
+    assert app.list_then_run(DOCKER, web, filters, ".dockyard/e", "x_r").render() == (
+        'mkdir -p "$HOME/.dockyard/e" && docker ps --all --filter label=service=demo'
+        " --filter label=role=web --format '{{.Names}}\t{{.State}}\t{{.CreatedAt}}\t{{.ID}}' && "
+        "echo '--- dockyard: run ---' && "
+        "{ ! docker container inspect demo-web-v2 >/dev/null 2>&1 || "
+        "docker rename demo-web-v2 x_r; } && "
+        '(umask 077 && cat > "$HOME/.dockyard/apps/demo/env/roles/web.env.tmp") && '
+        'mv -f "$HOME/.dockyard/apps/demo/env/roles/web.env.tmp" '
+        '"$HOME/.dockyard/apps/demo/env/roles/web.env" && '
+        "docker run --detach --restart unless-stopped --name demo-web-v2 --network kamal"
+        ' --hostname h --env-file "$HOME/.dockyard/apps/demo/env/roles/web.env" r/demo:v2 && '
+        "docker inspect --format '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}"
+        '{{end}}\t{{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}{{end}}\''
+        " demo-web-v2"
+    )
+
+
+def test_a_boot_into_a_slot_without_an_env_file_on_podman_exact() -> None:
+    web = app.AppContainer(name="demo-web-v2", image="r/demo:v2", hostname="h", labels={},
+                           network_alias="demo-web--b")  # fmt: skip
+    filters = app.label_filters("demo", "web")
+    assert app.list_then_run(PODMAN, web, filters, ".dockyard/e", "x_r").render() == (
+        'mkdir -p "$HOME/.dockyard/e" && podman ps --all --filter label=service=demo'
+        " --filter label=role=web --format '{{.Names}}\t{{.State}}\t{{.CreatedAt}}\t{{.ID}}' && "
+        "echo '--- dockyard: run ---' && "
+        "{ ! podman container inspect demo-web-v2 >/dev/null 2>&1 || "
+        "podman rename demo-web-v2 x_r; } && "
+        "for id in $(podman ps --quiet --filter label=service=demo --filter label=role=web); do "
+        'case " $(podman inspect --format \'{{with index .NetworkSettings.Networks "kamal"}}'
+        '{{range .Aliases}}{{.}} {{end}}{{end}}\' "$id") " in *" demo-web--b "*) '
+        'podman network disconnect kamal "$id" >/dev/null;; esac; done && '
+        "podman run --detach --restart unless-stopped --name demo-web-v2 --network kamal"
+        " --network-alias demo-web--b --hostname h r/demo:v2 && "
+        "podman inspect --format '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}"
+        '{{end}}\t{{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}{{end}}\''
+        " demo-web-v2"
+    )
+
+
+def test_a_container_name_with_a_quote_is_one_word_in_the_boot_trip() -> None:
+    web = app.AppContainer(name="it's", image="i", hostname="h", labels={})
+    assert app.list_then_run(DOCKER, web, [], ".e", "a b").render() == (
+        'mkdir -p "$HOME/.e" && docker ps --all --format \'{{.Names}}\t{{.State}}\t'
+        "{{.CreatedAt}}\t{{.ID}}' && echo '--- dockyard: run ---' && "
+        "{ ! docker container inspect 'it'\"'\"'s' >/dev/null 2>&1 || "
+        "docker rename 'it'\"'\"'s' 'a b'; } && "
+        "docker run --detach --restart unless-stopped --name 'it'\"'\"'s' --network kamal"
+        " --hostname h i && docker inspect --format '{{.State.Status}}\t{{if .State.Health}}"
+        '{{.State.Health.Status}}{{end}}\t{{with index .NetworkSettings.Networks "kamal"}}'
+        "{{.IPAddress}}{{end}}' 'it'\"'\"'s'"
+    )

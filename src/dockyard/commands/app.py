@@ -115,9 +115,9 @@ def start(engine: Engine, name: str) -> Cmd:
 def start_in_slot(engine: Engine, name: str, alias: str, network: str = NETWORK) -> Seq:
     """Start a stopped container under this network alias (its proxy slot): it is connected
     again, so whatever alias it had before is dropped. Both engines allow this while stopped."""
+    disconnect = f"{engine.name} network disconnect {shlex.quote(network)} {shlex.quote(name)}"
     return all_of(
-        any_of(Raw(f"{engine.name} network disconnect {network} {shlex.quote(name)} 2>/dev/null"),
-               Raw("true")),
+        any_of(Raw(f"{disconnect} 2>/dev/null"), Raw("true")),
         cmd(engine.name, "network", "connect", "--alias", alias, network, name),
         cmd(engine.name, "start", name),
     )  # fmt: skip
@@ -164,7 +164,7 @@ def image_service_label(engine: Engine, image: str) -> Cmd:
 
 def ensure_network(engine: Engine, network: str = NETWORK) -> Seq:
     return any_of(
-        Raw(f"{engine.name} network inspect {network} >/dev/null 2>&1"),
+        Raw(f"{engine.name} network inspect {shlex.quote(network)} >/dev/null 2>&1"),
         cmd(engine.name, "network", "create", network),
     )
 
@@ -217,10 +217,11 @@ def release_alias(
         "{{range .Aliases}}{{.}} {{end}}{{end}}"
     )
     listing = " ".join(shlex.quote(f) for f in filters)
+    disconnect = f'{engine.name} network disconnect {shlex.quote(network)} "$id" >/dev/null'
     return Raw(
         f"for id in $({engine.name} ps --quiet {listing}); do "
         f'case " $({engine.name} inspect --format {template} "$id") " in '
-        f'*" {alias} "*) {engine.name} network disconnect {network} "$id" >/dev/null;; esac; done'
+        f'*" {alias} "*) {disconnect};; esac; done'
     )
 
 

@@ -7,6 +7,7 @@ with the accessory's env file, the backup directory at /backups and dockyard's s
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -141,7 +142,7 @@ def list_backups(place: BackupPlace, engine: Engine = DOCKER, key_file: str | No
     target the manifests come from the store (s3.sh list in the backup container) and the
     status files from the directory where backups are made."""
     d = place.directory
-    base = f'"$HOME/{d}"' if isinstance(d, HomePath) else f"'{d}'"
+    base = f'"$HOME/{d}"' if isinstance(d, HomePath) else _single_quoted(d)
     ext = place.settings.extension
     status = (
         'for s in last-success last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
@@ -181,7 +182,7 @@ def pg_restore_from_host(
     engine: Engine, container: str, user: str, database: str, backup: str | HomePath
 ) -> Raw:
     """The backup file on the host, streamed into pg_restore in the container."""
-    source = f'"$HOME/{backup}"' if isinstance(backup, HomePath) else f"'{backup}'"
+    source = f'"$HOME/{backup}"' if isinstance(backup, HomePath) else _single_quoted(backup)
     restore = cmd(engine.name, "exec", "-i", container, "pg_restore", "--exit-on-error",
                   "--no-owner", "--no-acl", "-U", user, "-d", database)  # fmt: skip
     return Raw(f"{restore.render()} < {source}")
@@ -190,7 +191,7 @@ def pg_restore_from_host(
 def dump_row_counts(engine: Engine, container: str, file: str) -> Cmd:
     """`schema.table rows` for each table's data in a dump: what the dump recorded."""
     script = (
-        f"pg_restore --data-only -f - '/backups/{file}' | awk "
+        f"pg_restore --data-only -f - {_in_backups(file)} | awk "
         "'/^COPY / {t=$2; n=0; inside=1; next} inside && /^\\\\\\.$/ {print t, n; inside=0; next} "
         "inside {n++}'"
     )
@@ -215,6 +216,12 @@ def table_counts(engine: Engine, container: str, user: str, database: str) -> Ra
 
 def _single_quoted(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _in_backups(file: str) -> str:
+    """A file in the backup directory as the container sees it, quoted for its shell (a name
+    comes from a manifest, which a store's other users can write)."""
+    return _single_quoted(f"/backups/{file}")
 
 
 def run_throwaway(
@@ -289,7 +296,9 @@ def mysql_dump_complete(place: BackupPlace, file: str) -> Raw:
 
 def host_path(place: BackupPlace, file: str) -> str:
     d = place.directory
-    return f'"$HOME/{d}/{file}"' if isinstance(d, HomePath) else f"'{d}/{file}'"
+    if isinstance(d, HomePath):
+        return f'"$HOME/{HomePath(f"{d}/{file}")}"'
+    return _single_quoted(f"{d}/{file}")
 
 
 # rows per table in a dump: in each INSERT (one line, or a line per row as MariaDB 10.11 writes
@@ -318,9 +327,9 @@ MY_TABLE_COUNTS_SQL = (
 
 def mysql_dump_counts(engine: Engine, container: str, file: str) -> Cmd:
     """`table rows` for each table a dump creates, counted from its INSERT statements."""
-    script = (f"tail -c 200 '/backups/{file}' | grep -q '^-- Dump completed' || {{ echo 'the "
+    script = (f"tail -c 200 {_in_backups(file)} | grep -q '^-- Dump completed' || {{ echo 'the "
               "dump is incomplete (it does not end with -- Dump completed)' >&2; exit 1; } && "
-              f"awk {_single_quoted(MY_DUMP_COUNTS_AWK)} '/backups/{file}'")  # fmt: skip
+              f"awk {_single_quoted(MY_DUMP_COUNTS_AWK)} {_in_backups(file)}")  # fmt: skip
     return cmd(engine.name, "exec", container, "sh", "-c", script)
 
 
@@ -332,7 +341,7 @@ def throwaway_mysql(engine: Engine, container: str, *args: str) -> Cmd:
 
 def throwaway_mysql_load(engine: Engine, container: str, database: str, file: str) -> Cmd:
     """A dump in /backups loaded into the throwaway's database, stopping at the first error."""
-    script = _MY_FN + f"my mariadb root -h 127.0.0.1 {database} < '/backups/{file}'"
+    script = _MY_FN + f"my mariadb root -h 127.0.0.1 {shlex.quote(database)} < {_in_backups(file)}"
     return cmd(engine.name, "exec", container, "sh", "-c", script)
 
 
@@ -358,9 +367,9 @@ def redis_restore_files(engine: Engine, image: str, accessory_container: str, pl
                         file: str, data_dir: str, stamp: str) -> Cmd:  # fmt: skip
     """With the accessory stopped: keep its dump.rdb aside, put the backup in its place."""
     script = (
-        f"cd '{data_dir}' && "
+        f"cd {_single_quoted(data_dir)} && "
         f"if [ -f dump.rdb ]; then cp -p dump.rdb dump.rdb.before-restore-{stamp}; fi && "
-        f"cp '/backups/{file}' dump.rdb.incoming && mv -f dump.rdb.incoming dump.rdb"
+        f"cp {_in_backups(file)} dump.rdb.incoming && mv -f dump.rdb.incoming dump.rdb"
     )
     return cmd(
         engine.name, "run", "--rm", "--user", "0", "--entrypoint", "/bin/sh",
@@ -375,13 +384,14 @@ def volume_restore_files(engine: Engine, image: str, accessory_container: str, p
     """With the accessory stopped: archive what the directories hold now as `kept` in the backup
     directory (nothing is deleted unless that worked), empty them, unpack the backup."""
     paths = " ".join(p.lstrip("/") for p in place.settings.paths)
+    partial, whole = _in_backups(f".{kept}.partial"), _in_backups(kept)
     script = (
-        f"tar -czf '/backups/.{kept}.partial' -C / {paths} && "
-        f"mv '/backups/.{kept}.partial' '/backups/{kept}' || "
-        f"{{ rm -f '/backups/.{kept}.partial'; echo 'cannot keep the current files aside; "
+        f"tar -czf {partial} -C / {paths} && "
+        f"mv {partial} {whole} || "
+        f"{{ rm -f {partial}; echo 'cannot keep the current files aside; "
         "nothing was changed' >&2; exit 3; }; "
         f'for p in {paths}; do find "/$p" -mindepth 1 -maxdepth 1 -exec rm -rf {{}} + || '
-        f"exit 1; done && tar -xzf '/backups/{file}' -C /"
+        f"exit 1; done && tar -xzf {_in_backups(file)} -C /"
     )
     return cmd(
         engine.name, "run", "--rm", "--user", "0", "--entrypoint", "/bin/sh",
@@ -392,7 +402,7 @@ def volume_restore_files(engine: Engine, image: str, accessory_container: str, p
 
 def volume_entries(engine: Engine, container: str, file: str) -> Cmd:
     """Unpack the archive whole in the container, then count its entries."""
-    archive = f"'/backups/{file}'"
+    archive = _in_backups(file)
     script = f"mkdir -p /tmp/v && tar -xzf {archive} -C /tmp/v && tar -tzf {archive} | wc -l"
     return cmd(engine.name, "exec", container, "sh", "-c", script)
 
@@ -400,11 +410,12 @@ def volume_entries(engine: Engine, container: str, file: str) -> Cmd:
 def decrypt_copy(engine: Engine, image: str, place: BackupPlace, file: str, key_file: str,
                  plain: str) -> Cmd:  # fmt: skip
     """A decrypted copy of an encrypted backup beside it (hidden), for restore and verify."""
+    partial = _in_backups(f"{plain}.partial")
     script = (
         f"openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -pass env:DOCKYARD_BACKUP_KEY "
-        f"-in '/backups/{file}' -out '/backups/{plain}.partial' && "
-        f"mv '/backups/{plain}.partial' '/backups/{plain}' || "
-        f"{{ rm -f '/backups/{plain}.partial'; exit 1; }}"
+        f"-in {_in_backups(file)} -out {partial} && "
+        f"mv {partial} {_in_backups(plain)} || "
+        f"{{ rm -f {partial}; exit 1; }}"
     )
     return cmd(
         engine.name, "run", "--rm", "--user", "0", "--network", "none", "--entrypoint", "/bin/sh",

@@ -185,7 +185,7 @@ def copy_layer_records(root: str, token: str, chains: dict[str, str], limit: int
     directory = home(export_dir(token))
     records = " ".join(shlex.quote(layerdb(root, chain)) for chain in chains.values())
     steps = [
-        f"total=0 && for r in {records}; do size=$(cat $r/size) || exit 3; "
+        f'total=0 && for r in {records}; do size=$(cat "$r/size") || exit 3; '
         f"total=$((total + size)); done && [ $total -le {limit} ] || exit 3",
         f"rm -rf {directory} && mkdir -p {directory}/out",
     ]

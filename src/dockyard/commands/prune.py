@@ -20,16 +20,17 @@ def dangling_images(engine: Engine, service: str) -> Raw:
 
 def unused_images(engine: Engine, service: str) -> Raw:
     """Tagged images of the service that no container (running or stopped) was made from, except
-    `latest`; each removal is printed as `removed <image>`."""
+    `latest`; each removal is printed as `removed <image>`. One brace group, so that it stays one
+    command after `&&` (as in `images`)."""
     label = cmd("--filter", f"label=service={service}").render()
     return Raw(
-        f"used=$({engine.name} ps --all {label} --format '{{{{.Image}}}}'); "
+        f"{{ used=$({engine.name} ps --all {label} --format '{{{{.Image}}}}'); "
         f"{engine.name} images {label} --format '{{{{.Repository}}}}:{{{{.Tag}}}}' | "
         "while read image; do "
         'case "$image" in *:latest|*:latest-*|*"<none>"*) continue ;; esac; '
         'printf "%s\\n" "$used" | grep -qxF "$image" && continue; '
         f'{engine.name} rmi "$image" >/dev/null && echo "removed $image"; '
-        "done; true"
+        "done; true; }"
     )
 
 

@@ -1,5 +1,4 @@
 from dockyard.commands.caddy_config import AppRoute, Maintenance, ProxySettings, caddy_config
-from dockyard.facts.caddy import parse_in_flight
 
 
 def _proxy_to(dial: str) -> dict[str, object]:
@@ -204,10 +203,3 @@ def test_route_state_round_trips_through_json() -> None:
     assert AppRoute.from_json(AppRoute("v", upstreams=("u:1",)).to_json()) == AppRoute(
         "v", upstreams=("u:1",)
     )
-
-
-def test_parse_in_flight() -> None:
-    body = b'[{"address":"a:80","num_requests":2,"fails":0},{"address":"b:80","num_requests":0}]'
-    assert parse_in_flight(body) == {"a:80": 2, "b:80": 0}
-    assert parse_in_flight(b"null") == {}
-    assert parse_in_flight(b"") == {}

@@ -4,6 +4,7 @@ from dockyard.commands import accessory
 from dockyard.config.model import Env, SecretRef
 from dockyard.config.settings import Accessory, MountedPath
 from dockyard.engine import DOCKER, PODMAN
+from dockyard.redaction import Secret
 
 
 def db() -> Accessory:
@@ -93,17 +94,6 @@ def test_logs_and_details() -> None:
     )
 
 
-def test_container_state_from_docker_and_podman() -> None:
-    from dockyard.facts.accessory import parse_container_state
-
-    assert parse_container_state("shop-db\trunning\nshop-db-backup\texited\n", "shop-db") == (
-        "running"
-    )
-    assert parse_container_state("shop-db\tUp 21 seconds ago\n", "shop-db") == "running"
-    assert parse_container_state("shop-db\tExited (0) 3 seconds ago\n", "shop-db") == "exited"
-    assert parse_container_state("shop-db-backup\trunning\n", "shop-db") is None
-
-
 def test_an_accessory_without_secrets_gets_an_empty_private_env_file() -> None:
     assert accessory.empty_env_file(".kamal/apps/shop/env/accessories/c.env").render() == (
         '(umask 077 && : > "$HOME/.kamal/apps/shop/env/accessories/c.env")'
@@ -120,16 +110,85 @@ def test_cmd_is_split_as_a_shell_would() -> None:
     )
 
 
-def test_details_show_the_state_as_docker_says_it_on_both_engines() -> None:
-    from dockyard.facts.accessory import details_line
-
-    docker = "shop-db\trunning\tUp 3 seconds\tpostgres:15\t127.0.0.1:5432->5432/tcp"
-    podman = "shop-db\tUp 3 seconds ago\tUp 3 seconds ago\tpostgres:15\t127.0.0.1:5432->5432/tcp"
-    assert (
-        details_line(docker)
-        == "shop-db  running  Up 3 seconds  postgres:15  127.0.0.1:5432->5432/tcp"
+def test_run_on_podman_with_a_bare_port_and_nothing_else() -> None:
+    bare = Accessory(name="c", service_name="s-c", image="redis", hosts=("h",), port="6379")
+    assert accessory.run(PODMAN, accessory.AccessoryRun(bare, {}, None)).render() == (
+        "podman run --name s-c --detach --restart unless-stopped --network kamal"
+        " --publish 6379:6379 --label service=s-c redis"
     )
-    assert details_line(podman).startswith("shop-db  running  Up 3 seconds ago  postgres:15")
-    assert details_line("c\tExited (0) 1 second ago\tExited (0) 1 second ago\tr\t") == (
-        "c  exited  Exited (0) 1 second ago  r  "
+
+
+def test_env_values_and_cmd_words_are_quoted() -> None:
+    odd = Accessory(name="w", service_name="s-w", image="img", hosts=("h",), network="my net",
+                    cmd="sh -c 'echo \"$HOME\"; exit 0'")  # fmt: skip
+    run = accessory.AccessoryRun(odd, {"A": "$(x)", "B": "it's", "C": "two\nlines"}, None)
+    assert accessory.run(DOCKER, run).render() == (
+        "docker run --name s-w --detach --restart unless-stopped --network 'my net'"
+        " --env 'A=$(x)' --env 'B=it'\"'\"'s' --env 'C=two\nlines' --label service=s-w"
+        " img sh -c 'echo \"$HOME\"; exit 0'"
+    )
+
+
+def test_directories_get_a_mode_and_owner_only_when_given() -> None:
+    data = MountedPath("data", "/var/lib/data", mode="0700", owner="999:999")
+    assert accessory.directory_mode_owner(db(), data).render() == (
+        'chmod 0700 "$HOME/shop-db/data" && chown 999:999 "$HOME/shop-db/data"'
+    )
+    absolute = MountedPath("/srv/x", "/x", owner="1:1")
+    assert accessory.directory_mode_owner(db(), absolute).render() == "chown 1:1 /srv/x"
+    assert accessory.directory_mode_owner(db(), MountedPath("d", "/d")) is None
+
+
+def test_container_exists_prints_name_and_state() -> None:
+    assert accessory.container_exists(PODMAN, "shop-db").render() == (
+        "podman ps --all --filter 'name=^shop-db$' --format '{{.Names}}\t{{.State}}'"
+    )
+
+
+def test_details_exact() -> None:
+    assert accessory.details(DOCKER, "shop-db").render() == (
+        "docker ps --all --filter label=service=shop-db"
+        " --format '{{.Names}}\t{{.State}}\t{{.Status}}\t{{.Image}}\t{{.Ports}}'"
+    )
+
+
+def test_logs_without_options() -> None:
+    assert accessory.logs(PODMAN, "shop-db", None, None, False).render() == "podman logs shop-db"
+
+
+def test_exec_in_the_running_container_quotes_each_word() -> None:
+    command = ["psql", "-c", "select '$(x)'"]
+    assert accessory.exec_in_running(DOCKER, "shop-db", command).render() == (
+        "docker exec shop-db psql -c 'select '\"'\"'$(x)'\"'\"''"
+    )
+
+
+def test_exec_in_a_new_container_exact() -> None:
+    assert accessory.exec_in_new(DOCKER, spec(), ["psql", "-c", "select 1"]).render() == (
+        "docker run --rm --network kamal --env POSTGRES_USER=shop --env KAMAL_HOST=10.0.0.2"
+        ' --env-file "$HOME/.kamal/apps/shop/env/accessories/db.env"'
+        ' --volume "$HOME/shop-db/etc/shop/notes.conf:/etc/shop/notes.conf"'
+        ' --volume "$HOME/shop-db/data:/var/lib/postgresql/data"'
+        " --volume /srv/dumps:/dumps:ro --volume shared:/shared"
+        " registry.lab:5000/postgres:15 psql -c 'select 1'"
+    )
+
+
+def test_stop_and_remove() -> None:
+    assert accessory.stop(DOCKER, "shop-db").render() == "docker stop shop-db || true"
+    assert accessory.remove_container(PODMAN, "shop-db").render() == "podman rm --force shop-db"
+    assert accessory.remove_image(DOCKER, "postgres:15").render() == (
+        "docker image rm --force postgres:15 || true"
+    )
+
+
+def test_pull_quietly() -> None:
+    assert accessory.pull(PODMAN, "postgres:15").render() == "podman pull --quiet postgres:15"
+
+
+def test_registry_login_shows_the_password_only_to_the_server() -> None:
+    login = accessory.registry_login(DOCKER, "r.example", "ann", Secret("p w'd"))
+    assert login.render() == ("docker login r.example --username ann --password 'p w'\"'\"'d'")
+    assert login.render(redact=True) == (
+        "docker login r.example --username ann --password [REDACTED]"
     )

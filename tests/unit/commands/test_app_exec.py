@@ -43,3 +43,34 @@ def test_env_pairs_need_an_equals_sign() -> None:
     assert parse_env(["A=1", "B=x=y", "C="]) == {"A": "1", "B": "x=y", "C": ""}
     with pytest.raises(UsageError, match="-e 'A' is not KEY=VALUE"):
         parse_env(["A"])
+
+
+def test_an_interactive_one_off_container_on_podman() -> None:
+    assert in_new_container(PODMAN, WEB, "x", "sh", interactive=True).render() == (
+        "podman run --name x --network kamal --rm --interactive --tty --env KAMAL_VERSION=v1 "
+        '--env-file "$HOME/.dockyard/apps/demo/env/roles/web.env" '
+        "--volume /data:/data reg/demo:v1 sh"
+    )
+
+
+def test_a_detached_one_off_container_is_kept_for_its_logs() -> None:
+    bare = AppContainer(name="n", image="reg/demo:v1", hostname="h", labels={})
+    assert in_new_container(DOCKER, bare, "x", "sleep 9", detach=True).render() == (
+        "docker run --name x --network kamal --detach reg/demo:v1 sleep 9"
+    )
+
+
+def test_env_values_are_quoted_and_the_command_is_shell_text() -> None:
+    bare = AppContainer(name="n", image="i", hostname="h", labels={})
+    env = {"A": "$(x)", "B": "it's", "C": "two\nlines"}
+    assert in_new_container(DOCKER, bare, "x", "echo $HOME", env=env).render() == (
+        "docker run --name x --network kamal --rm --env 'A=$(x)' --env 'B=it'\"'\"'s' "
+        "--env 'C=two\nlines' i echo $HOME"
+    )
+
+
+def test_reuse_interactively_on_podman_without_a_destination() -> None:
+    assert in_running_container(PODMAN, "demo", "web", None, "sh", interactive=True).render() == (
+        "podman exec --interactive --tty $(podman ps --latest --quiet --filter label=service=demo "
+        "--filter label=role=web --filter status=running) sh"
+    )

@@ -1,4 +1,6 @@
-from dockyard.commands.base import Cmd, Raw, all_of, any_of, cmd, pipe, repeat
+import pytest
+
+from dockyard.commands.base import Cmd, HomePath, Raw, all_of, any_of, cmd, pipe, repeat
 from dockyard.redaction import Secret
 
 
@@ -35,3 +37,25 @@ def test_write_stdin_is_private_and_atomic() -> None:
         '(umask 077 && cat > "$HOME/.dockyard/a.env.tmp") && '
         'mv -f "$HOME/.dockyard/a.env.tmp" "$HOME/.dockyard/a.env"'
     )
+
+
+def test_any_of_and_quoting_of_hostile_values() -> None:
+    assert any_of(cmd("test", "-d", "a b"), cmd("mkdir", "a b")).render() == (
+        "test -d 'a b' || mkdir 'a b'"
+    )
+    assert cmd("echo", "$(x)", "`y`", "it's", "two\nlines", "").render() == (
+        "echo '$(x)' '`y`' 'it'\"'\"'s' 'two\nlines' ''"
+    )
+
+
+def test_a_secret_inside_a_sequence_is_redacted_too() -> None:
+    login = all_of(cmd("cd", "/srv"), cmd("docker", "login", "-p", Secret("it's")))
+    assert login.render() == "cd /srv && docker login -p 'it'\"'\"'s'"
+    assert login.render(redact=True) == "cd /srv && docker login -p [REDACTED]"
+
+
+def test_a_home_path_is_expanded_by_the_shell_and_refuses_what_its_quotes_cannot_hold() -> None:
+    assert cmd("mkdir", HomePath(".dockyard/a b")).render() == 'mkdir "$HOME/.dockyard/a b"'
+    for unsafe in ('a"b', "$(x)", "a`b`", "a\\b", "a\nb"):
+        with pytest.raises(ValueError, match="unsafe characters in a home path"):
+            HomePath(unsafe)

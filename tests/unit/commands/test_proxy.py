@@ -1,0 +1,98 @@
+"""Exact renders of the proxy container's commands."""
+
+from dockyard.commands import proxy
+from dockyard.commands.base import cmd
+from dockyard.engine import DOCKER, PODMAN
+
+
+def test_proxy_container() -> None:
+    p = proxy.ProxyContainer(image="registry.lab:5000/caddy:2.11")
+    assert proxy.start_or_run(DOCKER, p).render() == (
+        "docker start dockyard-proxy || docker run --detach --restart unless-stopped"
+        " --name dockyard-proxy --network kamal --publish 80:80 --publish 443:443"
+        ' --publish 443:443/udp --volume "$HOME/.dockyard/proxy:/dockyard"'
+        " --volume dockyard-proxy-data:/data --env XDG_DATA_HOME=/data"
+        " --env XDG_CONFIG_HOME=/data/config --log-opt max-size=10m --label dockyard=proxy"
+        " --entrypoint caddy registry.lab:5000/caddy:2.11 run --config /dockyard/caddy.json"
+    )
+
+
+def test_read_state_writes_first_then_reads_in_one_command() -> None:
+    assert proxy.read_state(PODMAN, ".dockyard/proxy/caddy.json").render() == (
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/proxy/routes" '
+        '"$HOME/.dockyard/proxy/live" && '
+        '(umask 077 && cat > "$HOME/.dockyard/proxy/caddy.json.tmp") && '
+        'mv -f "$HOME/.dockyard/proxy/caddy.json.tmp" "$HOME/.dockyard/proxy/caddy.json" && '
+        'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/proxy/caddy.json" 2>/dev/null; '
+        "printf \"\\0\"; } && { podman inspect --format '{{.State.Running}}' dockyard-proxy "
+        '2>/dev/null || echo missing; printf "\\0"; } && '
+        '{ ( cd "$HOME/.dockyard/proxy/live" && for f in *.b; do [ ! -e "$f" ] || '
+        'echo "${f%.b}"; done ); printf "\\0"; } && find "$HOME/.dockyard/proxy/routes" '
+        "-maxdepth 1 -name '*.json' -exec cat '{}' ';' -exec printf '\\0' ';'"
+    )
+
+
+def test_run_with_other_ports_network_options_and_log_size() -> None:
+    p = proxy.ProxyContainer(
+        image="caddy:2.11", publish=("8080:80",), options=("--memory", "128m"), log_max_size="5m",
+        network="private",
+    )  # fmt: skip
+    assert proxy.run(PODMAN, p).render() == (
+        "podman run --detach --restart unless-stopped --name dockyard-proxy --network private"
+        ' --publish 8080:80 --volume "$HOME/.dockyard/proxy:/dockyard"'
+        " --volume dockyard-proxy-data:/data --env XDG_DATA_HOME=/data"
+        " --env XDG_CONFIG_HOME=/data/config --log-opt max-size=5m --label dockyard=proxy"
+        " --memory 128m --entrypoint caddy caddy:2.11 run --config /dockyard/caddy.json"
+    )
+
+
+def test_start_or_run_on_podman() -> None:
+    p = proxy.ProxyContainer(image="caddy:2.11", publish=())
+    assert proxy.start_or_run(PODMAN, p).render() == (
+        "podman start dockyard-proxy || podman run --detach --restart unless-stopped"
+        ' --name dockyard-proxy --network kamal --volume "$HOME/.dockyard/proxy:/dockyard"'
+        " --volume dockyard-proxy-data:/data --env XDG_DATA_HOME=/data"
+        " --env XDG_CONFIG_HOME=/data/config --log-opt max-size=10m --label dockyard=proxy"
+        " --entrypoint caddy caddy:2.11 run --config /dockyard/caddy.json"
+    )
+
+
+def test_read_state_alone_writes_nothing() -> None:
+    assert proxy.read_state(DOCKER).render() == (
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/proxy/routes" '
+        '"$HOME/.dockyard/proxy/live" && printf "%s\\0" "$HOME" && '
+        '{ cat "$HOME/.dockyard/proxy/caddy.json" 2>/dev/null; printf "\\0"; } && '
+        "{ docker inspect --format '{{.State.Running}}' dockyard-proxy 2>/dev/null || "
+        'echo missing; printf "\\0"; } && '
+        '{ ( cd "$HOME/.dockyard/proxy/live" && for f in *.b; do [ ! -e "$f" ] || '
+        'echo "${f%.b}"; done ); printf "\\0"; } && find "$HOME/.dockyard/proxy/routes" '
+        "-maxdepth 1 -name '*.json' -exec cat '{}' ';' -exec printf '\\0' ';'"
+    )
+
+
+def test_read_state_runs_the_commands_before_it_after_the_write() -> None:
+    before = [cmd("rm", "-f", "a b")]
+    route = proxy.route_file("shop-web")
+    assert proxy.read_state(DOCKER, route, before).render() == (
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/proxy/routes" '
+        '"$HOME/.dockyard/proxy/live" && '
+        '(umask 077 && cat > "$HOME/.dockyard/proxy/routes/shop-web.json.tmp") && '
+        'mv -f "$HOME/.dockyard/proxy/routes/shop-web.json.tmp" '
+        '"$HOME/.dockyard/proxy/routes/shop-web.json" && '
+        'rm -f \'a b\' && printf "%s\\0" "$HOME" && '
+        '{ cat "$HOME/.dockyard/proxy/caddy.json" 2>/dev/null; printf "\\0"; } && '
+        "{ docker inspect --format '{{.State.Running}}' dockyard-proxy 2>/dev/null || "
+        'echo missing; printf "\\0"; } && '
+        '{ ( cd "$HOME/.dockyard/proxy/live" && for f in *.b; do [ ! -e "$f" ] || '
+        'echo "${f%.b}"; done ); printf "\\0"; } && find "$HOME/.dockyard/proxy/routes" '
+        "-maxdepth 1 -name '*.json' -exec cat '{}' ';' -exec printf '\\0' ';'"
+    )
+
+
+def test_slot_b_serves_while_its_live_file_exists() -> None:
+    assert proxy.set_live("shop-web", "b").render() == (
+        'touch "$HOME/.dockyard/proxy/live/shop-web.b"'
+    )
+    assert proxy.set_live("shop-web", "a").render() == (
+        'rm -f "$HOME/.dockyard/proxy/live/shop-web.b"'
+    )

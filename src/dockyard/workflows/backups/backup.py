@@ -19,14 +19,14 @@ from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
 from dockyard.commands.base import all_of, write_stdin
 from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
-from dockyard.errors import CommandFailed, ConfigError, DockyardError
+from dockyard.errors import AccessoryError, CommandFailed, ConfigError
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
 from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.accessories.lifecycle import AccessoryContext, state_of
 from dockyard.workflows.server import Server
 
 
-class BackupError(DockyardError):
+class BackupError(AccessoryError):
     """A backup, restore or verify that did not succeed (what was kept is said)."""
 
 

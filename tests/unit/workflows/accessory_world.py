@@ -14,7 +14,7 @@ from pathlib import Path
 from dockyard.config import parse_config
 from dockyard.config.objects import Config
 from dockyard.redaction import Secret
-from dockyard.ssh.fake import Call
+from dockyard.ssh.fake import Call, FakeTransport, Reply
 from dockyard.workflows.accessories.lifecycle import AccessoryContext, secret_names
 from tests.unit.workflows.faults import FAULTS, INJECTED, Failure, Fault, one_line
 
@@ -172,3 +172,38 @@ def faults_of(call: Call) -> tuple[Fault, ...]:
 def assert_none(problems: list[str]) -> None:
     """Every problem on its own line (pytest would cut a long list short)."""
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+SHA = "9f2b" * 16
+OLDER, NEWER = "20261201T030000Z", "20261202T030000Z"
+
+
+def manifest(ctx: AccessoryContext, stamp: str, *, encrypted: bool = False) -> str:
+    """A manifest line as backup.sh writes it (commands/backup_scripts.py)."""
+    from dockyard.workflows.backups.backup import place_of
+
+    place = place_of(ctx)
+    file = f"{place.prefix}-{stamp}.{place.settings.extension}"
+    return (
+        f'{{"file": "{file}", "kind": "{place.settings.kind}", "size": 52311, "sha256": "{SHA}", '
+        f'"created": 1796180400, "entries": 7, "encrypted": {str(encrypted).lower()}}}'
+    )
+
+
+def backup_file(ctx: AccessoryContext, stamp: str = NEWER) -> str:
+    from dockyard.workflows.backups.backup import place_of
+
+    place = place_of(ctx)
+    return f"{place.prefix}-{stamp}.{place.settings.extension}"
+
+
+def with_backups(fake: FakeTransport, ctx: AccessoryContext, *, encrypted: bool = False) -> None:
+    """Replies as a host with two backups of `ctx` answers: the listing (from the directory, or
+    from the store through s3.sh list), the checksum (openssl dgst -r) and the backup container
+    running."""
+    lines = [manifest(ctx, NEWER, encrypted=encrypted), manifest(ctx, OLDER, encrypted=encrypted)]
+    listing = "\n".join([*lines, f"#last-success 1796180400 {backup_file(ctx)}"]) + "\n"
+    fake.first(lambda host, wire: Reply(stdout=listing) if "last-success" in wire else None)
+    fake.first(lambda host, wire: Reply(stdout=f"{SHA} *x\n") if "dgst -sha256" in wire else None)
+    running = f"{ctx.name}-backup\trunning\n"
+    fake.first(lambda host, wire: Reply(stdout=running) if f"^{ctx.name}-backup$" in wire else None)

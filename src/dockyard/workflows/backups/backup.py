@@ -16,17 +16,17 @@ from dockyard.commands import backup as commands
 from dockyard.commands.app import make_dirs
 from dockyard.commands.backup_s3 import S3_SH, key_env
 from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
-from dockyard.commands.base import all_of, write_stdin
+from dockyard.commands.base import Cmd, all_of, write_stdin
 from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
-from dockyard.errors import AccessoryError, CommandFailed, ConfigError
+from dockyard.errors import AccessoryError, CommandFailed, ConfigError, DockyardError, Result
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext, state_of
+from dockyard.workflows.accessories.lifecycle import AccessoryContext, failing, state_of
 from dockyard.workflows.server import Server
 
 
-class BackupError(AccessoryError):
+class BackupError(DockyardError):
     """A backup, restore or verify that did not succeed (what was kept is said)."""
 
 
@@ -142,37 +142,51 @@ async def forget_backup_setup(server: Server, actx: AccessoryContext) -> None:
 
 async def backup_now(server: Server, actx: AccessoryContext) -> str:
     """One backup, by the same script the schedule runs; a failure keeps every earlier one."""
-    place = place_of(actx)
-    key_file = await write_key(server, actx, place) if place.settings.s3 else None
-    now = commands.backup_now(actx.engine, place, key_file)
-    result = await server.run(now, check=False, timeout=UNBOUNDED)
-    if not result.ok and await state_of(server, place.container) != "running":
-        await install(server, actx)  # gone or stopped: made again, then one more try
-        result = await server.run(now, check=False, timeout=UNBOUNDED)
+    untouched = "; earlier backups are untouched"
+    async with failing(server, actx.accessory.name, "backing up", untouched):
+        place = place_of(actx)
+        key_file = await write_key(server, actx, place) if place.settings.s3 else None
+        now = commands.backup_now(actx.engine, place, key_file)
+        result = await _backup(server, actx, now)
+        if not result.ok and await state_of(server, place.container) != "running":
+            await install(server, actx)  # gone or stopped: made again, then one more try
+            result = await _backup(server, actx, now)
     if not result.ok:
         reason = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no message"
-        raise BackupError(
-            f"{server.host}: the backup of {actx.accessory.name} failed ({reason}); earlier "
-            "backups "
-            "are untouched and no partial file is left"
-        )
+        raise BackupError(f"{server.host}: the backup of {actx.accessory.name} failed ({reason}); "
+                          "earlier backups are untouched and no partial file is left")  # fmt: skip
     file, _, size = result.stdout.strip().rpartition("\n")[-1].partition(" ")
     return f"{file} ({size} bytes)"
+
+
+async def _backup(server: Server, actx: AccessoryContext, now: Cmd) -> Result:
+    """The script's run; cut off (the connection lost), it may still be running on the host."""
+    try:
+        return await server.run(now, check=False, timeout=UNBOUNDED)
+    except DockyardError as error:
+        name, cause = actx.accessory.name, str(error).removeprefix(f"{server.host}: ")
+        raise AccessoryError(
+            f"{server.host}: the backup of {name} was cut off ({cause}); it may still finish in "
+            f"{place_of(actx).container}, and earlier backups are untouched: `dockyard accessory "
+            f"backups {name}` shows whether it did"
+        ) from error
 
 
 async def listing(server: Server, actx: AccessoryContext) -> BackupListing:
     """The backups, newest first: in the backup directory, or in the S3 store (listed from the
     backup container, which has curl and reaches the store)."""
-    place = place_of(actx)
-    if place.settings.s3 is None:
-        return parse_listing((await server.run(commands.list_backups(place))).stdout)
-    key_file = await write_key(server, actx, place)
-    step = commands.list_backups(place, actx.engine, key_file)
-    result = await server.run(step, check=False)
-    if not result.ok:
-        raise BackupError(f"{server.host}: cannot list the backups of {actx.accessory.name} in the "
-                          f"store: {_last_line(result.stderr, result.stdout)}")  # fmt: skip
-    return parse_listing(result.stdout)
+    async with failing(server, actx.accessory.name, "listing the backups of"):
+        place = place_of(actx)
+        if place.settings.s3 is None:
+            return parse_listing((await server.run(commands.list_backups(place))).stdout)
+        key_file = await write_key(server, actx, place)
+        step = commands.list_backups(place, actx.engine, key_file)
+        result = await server.run(step, check=False)
+        if not result.ok:
+            why = _last_line(result.stderr, result.stdout)
+            raise BackupError(f"{server.host}: cannot list the backups of {actx.accessory.name} "
+                              f"in the store: {why}")  # fmt: skip
+        return parse_listing(result.stdout)
 
 
 def _last_line(*texts: str) -> str:

@@ -159,6 +159,7 @@ DATA_SIZED = (
     "mariadb-dump",
     "redis-check-rdb",
     "tar -xzf",
+    "dump.rdb.incoming",
     "awk",
 )
 

@@ -12,14 +12,15 @@ decrypted into a hidden copy; both copies are removed afterwards.
 from __future__ import annotations
 
 from dockyard.facts.backup import BackupEntry
-from dockyard.workflows.accessories.lifecycle import AccessoryContext
-from dockyard.workflows.backups.backup import (
+from dockyard.workflows.accessories.lifecycle import AccessoryContext, failing
+from dockyard.workflows.backups.backup import place_of, read_listing
+from dockyard.workflows.backups.copies import (
+    CopyLeft,
     check_sum,
     fetched,
-    listing,
     pick,
-    place_of,
     plain_copy,
+    saying,
 )
 from dockyard.workflows.backups.restore_files import restore_redis, restore_volume
 from dockyard.workflows.backups.restore_mysql import restore_mysql
@@ -28,13 +29,22 @@ from dockyard.workflows.server import Server
 
 
 async def restore(server: Server, actx: AccessoryContext, name: str | None, force: bool) -> str:
-    place = place_of(actx)
-    if place.settings.kind == "postgres" and place.settings.s3 is None:
-        return await restore_postgres(server, actx, name, force)  # lists it itself
-    chosen = pick(await listing(server, actx), name, server.host)
-    async with fetched(server, actx, chosen) as entry:  # from the store, if S3
-        done = await restore_file(server, actx, entry, force)
-    return done.replace(entry.file, chosen.file)
+    """Restore the backup `name` (None: the newest); every failure names the accessory and says
+    where the data before is."""
+    async with failing(server, actx.accessory.name, "restoring"):
+        place = place_of(actx)
+        if place.settings.kind == "postgres" and place.settings.s3 is None:
+            return await restore_postgres(server, actx, name, force)  # lists it itself
+        async with saying(server, "nothing was changed"):
+            chosen = pick(await read_listing(server, actx), name, server.host)
+        done = ""
+        try:
+            async with fetched(server, actx, chosen) as entry:  # from the store, if S3
+                done = await restore_file(server, actx, entry, force)
+                done = done.replace(entry.file, chosen.file)
+        except CopyLeft as error:  # after the restore: it is told with what was done
+            raise CopyLeft(f"{error}; {done}" if done else str(error)) from error
+        return done
 
 
 async def restore_file(
@@ -50,12 +60,18 @@ async def restore_file(
 
     if place.settings.kind == "mysql" and not entry.encrypted:
         return await restore_mysql(server, actx, entry.file, force, checked)
-    await checked()
-    async with plain_copy(server, actx, entry) as file:
-        if place.settings.kind == "mysql":
-            done = await restore_mysql(server, actx, file, force)
-        elif place.settings.kind == "volume":
-            done = await restore_volume(server, actx, file)
-        else:
-            done = await restore_redis(server, actx, file)
-    return done.replace(file, entry.file)
+    async with saying(server, "nothing was changed"):
+        await checked()
+    done = ""
+    try:
+        async with plain_copy(server, actx, entry) as file:
+            if place.settings.kind == "mysql":
+                done = await restore_mysql(server, actx, file, force)
+            elif place.settings.kind == "volume":
+                done = await restore_volume(server, actx, file)
+            else:
+                done = await restore_redis(server, actx, file)
+            done = done.replace(file, entry.file)
+    except CopyLeft as error:  # after the restore: it is told with what was done
+        raise CopyLeft(f"{error}; {done}" if done else str(error)) from error
+    return done

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd
+from dockyard.errors import DockyardError
 from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.accessories.lifecycle import AccessoryContext
 from dockyard.workflows.backups.backup import BackupError, place_of
+from dockyard.workflows.backups.copies import saying
 from dockyard.workflows.backups.restore_common import stamp, tail
 from dockyard.workflows.server import Server
 
@@ -59,18 +61,19 @@ async def restore_mysql(
         f" + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '{lit}')",
         "SELECT JSON_ARRAYAGG(TABLE_NAME) FROM information_schema.TABLES WHERE "
         f"TABLE_SCHEMA = '{lit}' AND TABLE_TYPE = 'BASE TABLE'")  # fmt: skip
-    check_done, whole, asked = await asyncio.gather(
-        checked() if checked else asyncio.sleep(0),
-        server.run(commands.mysql_dump_complete(place, file), check=False),
-        server.run(ask, check=False),
-        return_exceptions=True,
-    )
-    if isinstance(check_done, BaseException):
-        raise check_done
-    if isinstance(whole, BaseException):
-        raise whole
-    if isinstance(asked, BaseException):
-        raise asked
+    async with saying(server, "nothing was changed"):
+        check_done, whole, asked = await asyncio.gather(
+            checked() if checked else asyncio.sleep(0),
+            server.run(commands.mysql_dump_complete(place, file), check=False),
+            server.run(ask, check=False),
+            return_exceptions=True,
+        )
+        if isinstance(check_done, BaseException):
+            raise check_done
+        if isinstance(whole, BaseException):
+            raise whole
+        if isinstance(asked, BaseException):
+            raise asked
     if not whole.ok:
         raise BackupError(f"{server.host}: {file} is incomplete (it does not end with `-- Dump "
                           "completed`); nothing was changed, use another backup")  # fmt: skip
@@ -114,13 +117,20 @@ class _MySQL:
 
     async def run_killing(self, *statements: str) -> tuple[bool, str]:
         """The statements after disconnecting the sessions (once; a session that left on its
-        own in between is fine)."""
+        own in between is fine). A step cut off (the connection lost, no answer) raises."""
         kills = [f"KILL CONNECTION {s}" for s in self.sessions]
         done = await self.server.run(self.sql(*kills, *statements), check=False)
         if not done.ok and kills and "Unknown thread" in done.stderr:
             done = await self.server.run(self.sql(*statements), check=False)
         self.sessions = []
         return done.ok, tail(done.stderr)
+
+    async def tried(self, step: Awaitable[tuple[bool, str]]) -> tuple[bool, str]:
+        """A step after the data moved: cut off, it failed (what follows puts the data back)."""
+        try:
+            return await step
+        except DockyardError as error:
+            return False, str(error).removeprefix(f"{self.server.host}: ")
 
     def empty(self, database: str) -> list[str]:
         collate = f" COLLATE {self.charset[1]}" if len(self.charset) > 1 else ""
@@ -146,20 +156,30 @@ class _MySQL:
         cannot be done (nothing changed then)."""
         kept = f"{self.db}__before_restore_{stamp()}"
         create = self.empty(kept)[1]
-        ok, _ = await self.run_killing(create, self.rename(tables, self.db, kept))
+        try:
+            ok, _ = await self.run_killing(create, self.rename(tables, self.db, kept))
+        except DockyardError as error:  # the RENAME may have been done: nothing may be dropped
+            cause = str(error).removeprefix(f"{self.server.host}: ")
+            raise BackupError(f"{self.server.host}: moving the tables of {self.db} into {kept} "
+                              f"was cut off ({cause}); they are in one or the other, nothing "
+                              "was changed beyond that") from error  # fmt: skip
         if ok:
             return kept
-        drop_if_empty = self.sql(f"DROP DATABASE IF EXISTS `{_my_id(kept)}`")
-        await self.server.run(drop_if_empty, check=False)
+        drop_if_empty = self.sql(f"DROP DATABASE IF EXISTS `{_my_id(kept)}`")  # RENAME is atomic
+        await self.tried(self._ok(drop_if_empty))
         return None
 
+    async def _ok(self, step: Cmd) -> tuple[bool, str]:
+        done = await self.server.run(step, check=False)
+        return done.ok, tail(done.stderr)
+
     async def load_after_move(self, file: str, kept: str, tables: list[str]) -> str:
-        ok, why = await self.load(file)
+        ok, why = await self.tried(self.load(file))
         if ok:
             return f"{file} restored into {self.db}; the data before is kept as database {kept}"
         back = self.sql(*self.empty(self.db), self.rename(tables, kept, self.db),
                         f"DROP DATABASE `{_my_id(kept)}`")  # fmt: skip
-        put_back = (await self.server.run(back, check=False)).ok
+        put_back, _ = await self.tried(self._ok(back))
         where = "was put back as it was" if put_back else f"is kept as database {kept}"
         raise BackupError(f"{self.server.host}: {file} did not load ({why}); the data of {self.db} "
                           f"{where}")  # fmt: skip
@@ -168,19 +188,21 @@ class _MySQL:
         engine, container, place = self.actx.engine, self.actx.name, place_of(self.actx)
         kept = f"{place.prefix}-before-restore-{stamp()}.sql"
         keep = commands.mysql_keep_aside(engine, container, self.user, self.db, place, kept)
-        kept_result = await self.server.run(keep, check=False, timeout=UNBOUNDED)
+        async with saying(self.server, "nothing was changed"):
+            kept_result = await self.server.run(keep, check=False, timeout=UNBOUNDED)
         if not kept_result.ok:
             why = tail(kept_result.stderr)
             raise BackupError(f"{self.server.host}: cannot keep database {self.db} aside before "
-                              "the "
-                              f"restore ({why}); nothing was changed")  # fmt: skip
-        emptied, why = await self.run_killing(*self.empty(self.db))
+                              f"the restore ({why}); nothing was changed")  # fmt: skip
+        emptied, why = await self.tried(self.run_killing(*self.empty(self.db)))
         if emptied:
-            loaded, why = await self.load(file)
+            loaded, why = await self.tried(self.load(file))
             if loaded:
                 return (f"{file} restored into {self.db}; the data before is kept as {kept} "
                         "beside the backups")  # fmt: skip
-        back = (await self.run_killing(*self.empty(self.db)))[0] and (await self.load(kept))[0]
+        back = (await self.tried(self.run_killing(*self.empty(self.db))))[0] and (
+            await self.tried(self.load(kept))
+        )[0]
         where = "was put back as it was" if back else f"may be partly loaded; it is in {kept}"
         raise BackupError(f"{self.server.host}: {file} did not load ({why}); database {self.db} "
                           f"{where} (beside the backups)")  # fmt: skip

@@ -7,22 +7,18 @@ was. With other sessions connected (a running app) it refuses unless `force` dis
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Awaitable, Callable
 
 from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd
+from dockyard.errors import DockyardError
 from dockyard.facts.backup import BackupEntry
 from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.accessories.lifecycle import AccessoryContext
-from dockyard.workflows.backups.backup import (
-    BackupError,
-    check_sum,
-    listing,
-    pick,
-    place_of,
-    plain_copy,
-)
+from dockyard.workflows.backups.backup import BackupError, place_of, read_listing
+from dockyard.workflows.backups.copies import check_sum, pick, plain_copy, saying
 from dockyard.workflows.backups.restore_common import stamp
 from dockyard.workflows.server import Server
 
@@ -48,17 +44,35 @@ async def restore_postgres(
     (the session check, the empty target database) at the same time; then the load, with the
     checksum read beside it (the swap waits for both, so a damaged file still changes nothing).
     An encrypted backup is checked and decrypted first."""
-    place = place_of(actx)
     _, db = postgres_names(actx)
     incoming = f"{db}__restoring"
 
     async def chosen() -> BackupEntry:
-        return given if given is not None else pick(await listing(server, actx), name, server.host)
+        return (
+            given
+            if given is not None
+            else pick(await read_listing(server, actx), name, server.host)
+        )
 
+    async with saying(server, f"database {db} is as it was"):
+        entry = await load_beside(server, actx, incoming, chosen(), force)
+    kept = f"{db}__before_restore_{stamp()}"
+    await swap_databases(server, actx, db, incoming, kept)
+    return f"{entry.file} restored into {db}; the data before is kept as database {kept}"
+
+
+async def load_beside(
+    server: Server,
+    actx: AccessoryContext,
+    incoming: str,
+    chosen: Awaitable[BackupEntry],
+    force: bool,
+) -> BackupEntry:
+    """The chosen backup loaded into the database `incoming`, beside the live one; on any
+    failure the loaded database is dropped (the live one was never touched)."""
+    place = place_of(actx)
     found, prepared = await asyncio.gather(
-        chosen(),
-        prepare_postgres(server, actx, incoming, force),
-        return_exceptions=True,
+        chosen, prepare_postgres(server, actx, incoming, force), return_exceptions=True
     )
     if isinstance(prepared, BaseException):
         raise prepared
@@ -77,11 +91,10 @@ async def restore_postgres(
 
             await load_postgres(server, actx, entry.file, incoming, checked)
     except BaseException:
-        await server.run(_drop(actx, incoming), check=False)
+        with contextlib.suppress(DockyardError):  # the error on its way says more
+            await server.run(_drop(actx, incoming), check=False)
         raise
-    kept = f"{db}__before_restore_{stamp()}"
-    await swap_databases(server, actx, db, incoming, kept)
-    return f"{entry.file} restored into {db}; the data before is kept as database {kept}"
+    return entry
 
 
 def _drop(actx: AccessoryContext, database: str) -> Cmd:
@@ -157,14 +170,23 @@ async def swap_databases(
             f'ALTER DATABASE "{_id(incoming)}" RENAME TO "{_id(db)}"')  # fmt: skip
     both = commands.psql(actx.engine, actx.name, user, "postgres", terminate, swap)
     for _ in range(SWAP_TRIES):
-        result = await server.run(both, check=False)
+        try:
+            result = await server.run(both, check=False)
+        except DockyardError as error:
+            cause = str(error).removeprefix(f"{server.host}: ")
+            raise BackupError(
+                f"{server.host}: the swap of {incoming} and {db} was cut off ({cause}): {db} is "
+                f"either as it was, with the restored data in {incoming}, or the restored data, "
+                f"with the data before kept as database {kept} (`psql -l` in the accessory tells "
+                "which)"
+            ) from error
         if result.ok:
             return
         await asyncio.sleep(0.5)
     raise BackupError(
         f"{server.host}: the backup loaded into database {incoming}, but renaming it to {db} "
-        "failed "
-        f"({result.stderr.strip()}); {db} is as it was and {incoming} holds the restored data"
+        f"failed ({result.stderr.strip()}); {db} is as it was and {incoming} holds the restored "
+        "data"
     )
 
 

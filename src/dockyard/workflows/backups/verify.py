@@ -17,22 +17,15 @@ from dockyard.errors import CommandFailed
 from dockyard.facts.backup import BackupEntry, count_differences, parse_table_counts
 from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.accessories.lifecycle import AccessoryContext
-from dockyard.workflows.backups.backup import (
-    BackupError,
-    check_sum,
-    fetched,
-    listing,
-    pick,
-    place_of,
-    plain_copy,
-)
+from dockyard.workflows.backups.backup import BackupError, place_of, read_listing
+from dockyard.workflows.backups.copies import check_sum, fetched, pick, plain_copy
 from dockyard.workflows.server import Server
 
 VERIFY_USER = "verify"
 
 
 async def verify(server: Server, actx: AccessoryContext, name: str | None) -> str:
-    chosen = pick(await listing(server, actx), name, server.host)
+    chosen = pick(await read_listing(server, actx), name, server.host)
     async with fetched(server, actx, chosen) as entry:  # from the store, if S3
         done = await verify_file(server, actx, entry)
     return done.replace(entry.file, chosen.file)

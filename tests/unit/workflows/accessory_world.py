@@ -150,17 +150,19 @@ def ran_after(fake_calls: list[str], index: int, text: str) -> bool:
 # says: an image pull, a dump, a load, a decrypt, a checksum, a download from the store. Each has
 # the exit and dropped faults; a "hang" of one waits, by design, as the real transport does.
 DATA_SIZED = (
-    "docker pull",
-    "sh /dockyard/backup.sh",
-    "pg_restore",
-    "openssl dgst -sha256",
-    "openssl enc -d",
-    "/dockyard/s3.sh get",
-    "mariadb-dump",
+    "docker pull",  # the image
+    "sh /dockyard/backup.sh",  # the dump
+    "/dockyard/s3.sh get",  # the download
+    "openssl dgst -sha256",  # the checksum
+    "openssl enc -d",  # the decrypt
+    "docker exec -i ",  # a load from a file on the host (pg_restore, mariadb)
+    "pg_restore",  # a load into a throwaway
+    "127.0.0.1 verify < ",  # a MySQL load into a throwaway
+    "sh mariadb-dump ",  # MySQL's data kept aside
+    "awk",  # the rows a dump holds
     "redis-check-rdb",
-    "tar -xzf",
-    "dump.rdb.incoming",
-    "awk",
+    "dump.rdb.incoming",  # the RDB file copied into place
+    "tar -xzf",  # a volume unpacked
 )
 
 

@@ -15,7 +15,8 @@ from dockyard.config import parse_config
 from dockyard.config.objects import Config
 from dockyard.redaction import Secret
 from dockyard.ssh.fake import Call, FakeTransport, Reply
-from dockyard.workflows.accessories.lifecycle import AccessoryContext, secret_names
+from dockyard.workflows.accessories.context import AccessoryContext
+from dockyard.workflows.accessories.lifecycle import secret_names
 from tests.unit.workflows.faults import FAULTS, INJECTED, Failure, Fault, one_line
 
 HOSTS = ("10.0.0.1", "10.0.0.2")

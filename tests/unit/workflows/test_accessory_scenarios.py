@@ -15,7 +15,7 @@ import pytest
 
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories import lifecycle
-from dockyard.workflows.accessories.lifecycle import AccessoryContext
+from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 from tests.unit.workflows.accessory_world import (

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.ssh.fake import FakeTransport, Reply
-from dockyard.workflows.accessories.lifecycle import AccessoryContext
+from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups.restore import restore
 from dockyard.workflows.server import Server
 from tests.unit.workflows.accessory_world import (

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.ssh.fake import FakeTransport, Reply
-from dockyard.workflows.accessories.lifecycle import AccessoryContext
+from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups import verify as verifying
 from dockyard.workflows.server import Server
 from tests.unit.workflows.accessory_world import (

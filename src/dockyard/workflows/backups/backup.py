@@ -20,7 +20,8 @@ from dockyard.config.objects import Config
 from dockyard.errors import AccessoryError, ConfigError, DockyardError, Result
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext, failing, state_of
+from dockyard.workflows.accessories.context import AccessoryContext, failing
+from dockyard.workflows.accessories.lifecycle import state_of
 from dockyard.workflows.server import Server
 
 

@@ -14,7 +14,7 @@ from dockyard.commands import backup as commands
 from dockyard.errors import AccessoryError, CommandFailed, DockyardError
 from dockyard.facts.backup import BackupEntry, BackupListing, parse_sha256sum
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext
+from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups.backup import (
     BackupError,
     key_file_of,

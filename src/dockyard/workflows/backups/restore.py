@@ -12,7 +12,7 @@ decrypted into a hidden copy; both copies are removed afterwards.
 from __future__ import annotations
 
 from dockyard.facts.backup import BackupEntry
-from dockyard.workflows.accessories.lifecycle import AccessoryContext, failing
+from dockyard.workflows.accessories.context import AccessoryContext, failing
 from dockyard.workflows.backups.backup import place_of, read_listing
 from dockyard.workflows.backups.copies import (
     CopyLeft,

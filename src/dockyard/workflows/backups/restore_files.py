@@ -12,7 +12,7 @@ from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, cmd
 from dockyard.errors import AccessoryError, DockyardError, Result
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext, told
+from dockyard.workflows.accessories.context import AccessoryContext, told
 from dockyard.workflows.backups.backup import BackupError, place_of
 from dockyard.workflows.backups.copies import saying
 from dockyard.workflows.backups.restore_common import stamp, tail

@@ -17,7 +17,7 @@ from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd
 from dockyard.errors import DockyardError
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext
+from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups.backup import BackupError, place_of
 from dockyard.workflows.backups.copies import saying
 from dockyard.workflows.backups.restore_common import stamp, tail

@@ -16,7 +16,7 @@ from dockyard.commands.base import Cmd
 from dockyard.errors import DockyardError
 from dockyard.facts.backup import BackupEntry
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext
+from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups.backup import BackupError, place_of, read_listing
 from dockyard.workflows.backups.copies import check_sum, pick, plain_copy, saying
 from dockyard.workflows.backups.restore_common import stamp

@@ -16,7 +16,7 @@ from dockyard.commands.base import Cmd, Raw, cmd
 from dockyard.errors import CommandFailed, DockyardError
 from dockyard.facts.backup import BackupEntry, count_differences, parse_table_counts
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext, failing
+from dockyard.workflows.accessories.context import AccessoryContext, failing
 from dockyard.workflows.backups.backup import BackupError, last_line, place_of, read_listing
 from dockyard.workflows.backups.copies import CopyLeft, check_sum, fetched, pick, plain_copy
 from dockyard.workflows.server import Server

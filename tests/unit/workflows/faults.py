@@ -8,8 +8,9 @@
 on it. For every step of the happy path and every fault in FAULTS, the workflow runs again on a
 fresh fake where that step fails:
 
-    exit      the step exits 1, with an injected line on stderr (an upload or a stream: the
-              server refuses it, SshError)
+    exit      the step exits 1, with an injected line on stderr; an upload or a stream (which
+              have no exit status) is refused by the server instead, as the real transport
+              reports it (SshError: "file transfer failed" / "refused to open a channel")
     dropped   the connection drops (SshConnectError, as the real transport maps it)
     hang      the step never answers: it ends at its deadline with CommandTimeout, or, with no
               deadline at all, waits for good (then the bound below fails the case)
@@ -49,11 +50,18 @@ class Failure:
         call = self.call
         return f"step {self.index} ({call.host} {call.kind} {call.text[:70]!r}) {self.fault}"
 
+    @property
+    def injected(self) -> str:
+        """The line an `exit` fault puts on stderr (or in the refusal of an upload or stream)."""
+        return f"{INJECTED}: step {self.index}"
+
     def outcome(self, host: str) -> Outcome:
-        if self.fault == "exit" and self.call.kind == "run":
-            return Reply(1, "", f"{INJECTED}: step {self.index}")
-        if self.fault == "exit":  # an upload or a stream has no exit status: the server refuses
-            return SshError(host, f"file transfer failed: {INJECTED}: step {self.index}")
+        if self.fault == "exit" and self.call.kind == "upload":
+            return SshError(host, f"file transfer failed: {self.injected}")
+        if self.fault == "exit" and self.call.kind == "connect":
+            return SshError(host, f"the server refused to open a channel: {self.injected}")
+        if self.fault == "exit":
+            return Reply(1, "", self.injected)
         if self.fault == "dropped":
             return SshConnectError(host, f"connection lost: {INJECTED}")
         return HANG

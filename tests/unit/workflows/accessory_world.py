@@ -156,7 +156,7 @@ DATA_SIZED = (
     "/dockyard/s3.sh get",  # the download
     "openssl dgst -sha256",  # the checksum
     "openssl enc -d",  # the decrypt
-    "docker exec -i ",  # a load from a file on the host (pg_restore, mariadb)
+    '< "$HOME/',  # a load from a file on the host (pg_restore, mariadb)
     "pg_restore",  # a load into a throwaway
     "127.0.0.1 verify < ",  # a MySQL load into a throwaway
     "sh mariadb-dump ",  # MySQL's data kept aside

@@ -15,6 +15,7 @@
     ├── CommandTimeout            a command ran past its deadline
     ├── HostsFailed               one step failed on some hosts; carries each host's error
     ├── LockError                 the deploy lock is held by someone else
+    ├── AccessoryError            an accessory's step failed on a host; says what is left
     ├── BuildError                an image that cannot be built (no engine, no Dockerfile)
     ├── DeliveryError             an image that cannot reach a server (full disk, refused login)
     └── HookError                 a hook in .kamal/hooks exited non-zero
@@ -132,6 +133,11 @@ class HostsFailed(DockyardError):
 
 class LockError(DockyardError):
     pass
+
+
+class AccessoryError(DockyardError):
+    """An accessory's step that failed on a host: the message names the host, the accessory,
+    the cause, and what is left and how to clear it where something is."""
 
 
 class HookError(DockyardError):

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from dockyard.commands.base import cmd
-from dockyard.errors import SshError
+from dockyard.errors import CommandTimeout, SshError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from tests.ssh.conftest import Sshd, free_port
+from dockyard.ssh.transport import UNBOUNDED
+from tests.ssh.conftest import Sshd, TransportFactory, free_port
 
 pytestmark = pytest.mark.sshd
 
@@ -181,3 +182,20 @@ async def test_uploads_and_streams_survive_a_connection_that_died_unnoticed(
     assert await reader.readline() == b"AGAIN\n"
     writer.close()
     assert transport.stats(HOST).connections == 3
+
+
+async def test_an_upload_ends_at_the_default_deadline_unless_unbounded(
+    make_transport: TransportFactory, sshd: Sshd, tmp_path: Path
+) -> None:
+    transport = make_transport(port=sshd.port, command_timeout=0.001)
+    (tmp_path / "up").mkdir()
+    target, data = tmp_path / "up" / "big", os.urandom(64 * 1024 * 1024)
+    try:
+        with pytest.raises(CommandTimeout) as caught:
+            await transport.upload(HOST, data, str(target))
+        assert str(caught.value) == f"{HOST}: `upload {target}` did not finish within 0.001s"
+        assert os.listdir(tmp_path / "up") == []  # no temp file left behind
+        await transport.upload(HOST, data, str(target), timeout=UNBOUNDED)
+        assert target.read_bytes() == data
+    finally:
+        await transport.close()

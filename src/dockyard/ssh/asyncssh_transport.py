@@ -122,8 +122,12 @@ class AsyncsshTransport:
 
         return await self._on_live_connection(host, start)
 
-    async def upload(self, host: str, data: bytes, path: str, *, mode: int = 0o600) -> None:
-        """Write `data` to `path` atomically: a temp file beside it with `mode`, then a rename."""
+    async def upload(
+        self, host: str, data: bytes, path: str, *, mode: int = 0o600, timeout: float | None = None
+    ) -> None:
+        """Write `data` to `path` atomically: a temp file beside it with `mode`, then a rename.
+        It ends by `timeout` as a run does (None: the default command timeout; UNBOUNDED: no
+        deadline, for uploads as big as the data); past it, the temp file is removed."""
 
         async def write(pooled: Pooled) -> None:
             sftp = await self._sftp(host, pooled)
@@ -133,8 +137,13 @@ class AsyncsshTransport:
                 pooled.sftp = None
                 raise
 
-        with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
-            await self._on_live_connection(host, write)
+        deadline = effective_timeout(timeout, self.options.command_timeout)
+        try:
+            async with asyncio.timeout(deadline):
+                with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
+                    await self._on_live_connection(host, write)
+        except TimeoutError:
+            raise CommandTimeout(host, f"upload {path}", deadline or 0) from None
         self._host_stats(host).uploads += 1
 
     async def forward_remote_port(self, host: str, port: int, local_port: int) -> RemoteListener:

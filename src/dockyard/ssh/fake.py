@@ -13,9 +13,9 @@ output. A reply is a Reply, an exception to raise, HANG, or a callable(host, com
 one of those, or None to leave the step to the rules after it. Uploads match `upload <path>`,
 streams `connect <path>` / `connect <addr>:<port>`.
 
-HANG is a step that never answers. As the real transport does, a run then ends at its deadline
-with CommandTimeout: its own `timeout`, else the transport's `default_timeout`; a run with no
-deadline at all (UNBOUNDED, or no default) and an upload or stream wait for good, so a test
+HANG is a step that never answers. As the real transport does, a run or an upload then ends at
+its deadline with CommandTimeout: its own `timeout`, else the transport's `default_timeout`; one
+with no deadline at all (UNBOUNDED, or no default) and a stream wait for good, so a test
 catches the missing bound with its own timeout. The deadline passes at once (no real waiting),
 which keeps scenario tests fast.
 
@@ -150,12 +150,17 @@ class FakeTransport:
             raise CommandFailed(result)
         return result
 
-    async def upload(self, host: str, data: bytes, path: str, *, mode: int = 0o600) -> None:
+    async def upload(
+        self, host: str, data: bytes, path: str, *, mode: int = 0o600, timeout: float | None = None
+    ) -> None:
         self._stats[host].uploads += 1
         self.calls.append(Call(host, "upload", path))
         self.uploads[host].append(Upload(path, data, mode))
         if isinstance(self._reply(host, f"upload {path}"), Hang):
-            await _forever()
+            deadline = effective_timeout(timeout, self.default_timeout)
+            if deadline is None:
+                await _forever()
+            raise CommandTimeout(host, f"upload {path}", deadline or 0)
 
     async def open_unix_connection(self, host: str, path: str) -> Streams:
         """Replies to `connect <path>` apply (e.g. an exception); then `open_unix` is called."""

@@ -1,7 +1,7 @@
 """The seam between dockyard and its servers: everything above talks to hosts through this.
 
     Transport.run(host, cmd, *, check=True, timeout=None, input=None, env=None) -> Result
-    Transport.upload(host, data, path, *, mode=0o600)     atomic: temp file + rename
+    Transport.upload(host, data, path, *, mode=0o600, timeout=None)   atomic: temp + rename
     Transport.open_unix_connection(host, path) -> (reader, writer)   a unix socket ON the host
     Transport.open_tcp_connection(host, address, port) -> (reader, writer)   TCP, from the host
     Transport.stats(host) -> HostStats                    round trips counted per host
@@ -10,7 +10,8 @@
 `run` sends the real rendering of `cmd` and reports the redacted one in `Result.command`; with
 `check` a non-zero exit raises CommandFailed(result); past `timeout` it raises CommandTimeout.
 `timeout=None` means the transport's default command timeout (every command ends), and
-`timeout=UNBOUNDED` none at all, for a step that may rightly run for hours (a backup).
+`timeout=UNBOUNDED` none at all, for a step that may rightly run for hours (a backup); `upload`
+takes the same `timeout`.
 `env` is sent as `export K=V;` in front of the command (sshd drops SSH env requests unless
 AcceptEnv allows them); a Secret value is redacted like any other. Relative upload paths and a
 leading `~/` are relative to the login user's home.
@@ -75,7 +76,9 @@ class Transport(Protocol):
         env: Mapping[str, str] | None = None,
     ) -> Result: ...
 
-    async def upload(self, host: str, data: bytes, path: str, *, mode: int = 0o600) -> None: ...
+    async def upload(
+        self, host: str, data: bytes, path: str, *, mode: int = 0o600, timeout: float | None = None
+    ) -> None: ...
 
     async def open_unix_connection(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]: ...
 

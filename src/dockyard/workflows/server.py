@@ -37,8 +37,10 @@ class Server:
             self.host, command, check=check, timeout=timeout, input=input, env=env
         )
 
-    async def upload(self, data: bytes, path: str, *, mode: int = 0o600) -> None:
-        await self.transport.upload(self.host, data, path, mode=mode)
+    async def upload(
+        self, data: bytes, path: str, *, mode: int = 0o600, timeout: float | None = None
+    ) -> None:
+        await self.transport.upload(self.host, data, path, mode=mode, timeout=timeout)
 
     async def open_tcp_connection(self, address: str, port: int) -> tuple[ByteReader, ByteWriter]:
         return await self.transport.open_tcp_connection(self.host, address, port)

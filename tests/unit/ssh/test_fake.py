@@ -88,7 +88,20 @@ async def test_a_step_with_no_deadline_that_never_answers_hangs() -> None:
     upload = FakeTransport({"upload .env": HANG}, default_timeout=5)
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.05):
-            await upload.upload("a", b"x", ".env")
+            await upload.upload("a", b"x", ".env", timeout=UNBOUNDED)
+
+
+async def test_an_upload_that_never_answers_ends_at_its_deadline() -> None:
+    fake = FakeTransport({"upload .env": HANG}, default_timeout=5)
+    with pytest.raises(CommandTimeout) as default:
+        await fake.upload("a", b"x", ".env")
+    assert (str(default.value), default.value.seconds) == (
+        "a: `upload .env` did not finish within 5s",
+        5,
+    )
+    with pytest.raises(CommandTimeout) as own:
+        await fake.upload("a", b"x", ".env", timeout=2)
+    assert own.value.seconds == 2
 
 
 async def test_every_step_is_recorded_in_order_and_a_callable_picks_which_to_fail() -> None:

@@ -8,7 +8,9 @@
 on it. For every step of the happy path and every fault in FAULTS, the workflow runs again on a
 fresh fake where that step fails:
 
-    exit      the step exits 1, with an injected line on stderr
+    exit      the step exits 1, with an injected line on stderr; an upload or a stream (which
+              have no exit status) is refused by the server instead, as the real transport
+              reports it (SshError: "file transfer failed" / "refused to open a channel")
     dropped   the connection drops (SshConnectError, as the real transport maps it)
     hang      the step never answers: it ends at its deadline with CommandTimeout, or, with no
               deadline at all, waits for good (then the bound below fails the case)
@@ -26,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from dockyard.errors import SshConnectError
+from dockyard.errors import SshConnectError, SshError
 from dockyard.ssh.fake import HANG, Call, FakeTransport, Outcome, Reply
 
 Fault = Literal["exit", "dropped", "hang"]
@@ -48,9 +50,18 @@ class Failure:
         call = self.call
         return f"step {self.index} ({call.host} {call.kind} {call.text[:70]!r}) {self.fault}"
 
+    @property
+    def injected(self) -> str:
+        """The line an `exit` fault puts on stderr (or in the refusal of an upload or stream)."""
+        return f"{INJECTED}: step {self.index}"
+
     def outcome(self, host: str) -> Outcome:
+        if self.fault == "exit" and self.call.kind == "upload":
+            return SshError(host, f"file transfer failed: {self.injected}")
+        if self.fault == "exit" and self.call.kind == "connect":
+            return SshError(host, f"the server refused to open a channel: {self.injected}")
         if self.fault == "exit":
-            return Reply(1, "", f"{INJECTED}: step {self.index}")
+            return Reply(1, "", self.injected)
         if self.fault == "dropped":
             return SshConnectError(host, f"connection lost: {INJECTED}")
         return HANG
@@ -99,13 +110,14 @@ async def each_step_failing(
     run: Run,
     check: Check,
     steps: Sequence[Call] | None = None,
-    faults: Sequence[Fault] = FAULTS,
+    faults: Sequence[Fault] | Callable[[Call], Sequence[Fault]] = FAULTS,
 ) -> list[str]:
-    """One line per (step, fault) whose run hung or that `check` finds wrong."""
+    """One line per (step, fault) whose run hung or that `check` finds wrong. `faults` may be
+    a function of the step: a step that grows with the data (UNBOUNDED) has no "hang" to end."""
     steps = steps if steps is not None else await happy_path(make_fake, run)
     problems = []
     for index, call in enumerate(steps):
-        for fault in faults:
+        for fault in faults(call) if callable(faults) else faults:
             failure = Failure(index, call, fault)
             try:
                 fake, error = await ended(failure, make_fake, run)

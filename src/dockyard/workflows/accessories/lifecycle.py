@@ -13,7 +13,6 @@ Secrets are resolved by the caller (a name -> Secret map) and reach the server o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.commands import accessory as commands
@@ -22,66 +21,15 @@ from dockyard.commands.base import all_of, cmd, write_stdin
 from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
-from dockyard.engine import Engine
-from dockyard.errors import ConfigError, DockyardError
+from dockyard.errors import AccessoryError, ConfigError, DockyardError
 from dockyard.facts.accessory import details_line, parse_container_state
-from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import UNBOUNDED, Transport
-from dockyard.workflows.accessories import routing as proxying
+from dockyard.workflows.accessories.context import AccessoryContext as AccessoryContext  # cli's
+from dockyard.workflows.accessories.context import failing, told
 from dockyard.workflows.accessories.files import rendered_files
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
-
-
-@dataclass(frozen=True)
-class AccessoryContext:
-    """One accessory with what its commands need: config, resolved secrets, local root."""
-
-    config: Config
-    accessory: Accessory
-    secrets: Mapping[str, Secret]
-    root: Path = Path(".")
-
-    @property
-    def engine(self) -> Engine:
-        return self.config.runtime
-
-    @property
-    def name(self) -> str:
-        return self.accessory.service_name
-
-    @property
-    def env_file_path(self) -> str:
-        return commands.env_file_path(self.config.service_and_destination, self.accessory.name)
-
-    @property
-    def proxied(self) -> AccessoryProxy | None:
-        """Its route and health check when it is proxied (a ConfigError when it cannot be)."""
-        return accessory_proxy(self.config, self.accessory, self.secrets)
-
-    async def route(self, server: Server, proxied: AccessoryProxy | None = None) -> str:
-        """Health-check it and route the proxy to it; "" when it is not proxied."""
-        proxied = proxied or self.proxied
-        if proxied is None:
-            return ""
-        return "; " + await proxying.route(server, self.config, proxied, self.accessory.name)
-
-    async def unroute(self, server: Server, *, forget: bool = False) -> None:
-        if self.accessory.proxy is not None:
-            name = route_name(self.accessory)
-            await proxying.unroute(server, self.config, name, forget=forget)
-
-    def secret_env(self) -> dict[str, str]:
-        return {ref.env_name: self.secrets[ref.secret_name] for ref in self.accessory.env.secrets}
-
-    def run_spec(self, host: str) -> commands.AccessoryRun:
-        clear = {**self.accessory.env.clear, "KAMAL_HOST": host}
-        log = self.config.logging.effective_options
-        log_options = [x for k, v in log.items() for x in ("--log-opt", f"{k}={v}")]
-        if self.config.logging.driver:
-            log_options = ["--log-driver", self.config.logging.driver, *log_options]
-        return commands.AccessoryRun(self.accessory, clear, self.env_file_path, log_options)
 
 
 def find(config: Config, name: str) -> Accessory:
@@ -121,24 +69,68 @@ async def upload_files(server: Server, ctx: AccessoryContext) -> None:
 
 async def boot_on_host(server: Server, ctx: AccessoryContext) -> str:
     """Kamal's boot: skipped where a container exists; else dirs, files, env file, run."""
-    state = await state_of(server, ctx.name)
+    async with failing(server, ctx.accessory.name, "booting", "; no container was made"):
+        state = await state_of(server, ctx.name)
     if state is not None:
         return f"{ctx.name} already exists ({state}); `accessory reboot` replaces it"
+    return await boot_new(server, ctx)
+
+
+async def boot_new(server: Server, ctx: AccessoryContext) -> str:
+    """Boot where there is no container: a failure leaves no container behind (or says what is
+    left, and how to clear it)."""
+    name = ctx.accessory.name
     proxied = ctx.proxied  # a proxy setting that cannot work fails before the container runs
-    await login(server, ctx)
-    await server.run(app_commands.ensure_network(ctx.engine, ctx.accessory.network))
-    await upload_files(server, ctx)
+    async with failing(server, name, "booting", "; no container was made"):
+        await login(server, ctx)
+        await server.run(app_commands.ensure_network(ctx.engine, ctx.accessory.network))
+        await upload_files(server, ctx)
+    await run_container(server, ctx)
+    from dockyard.workflows.backups.backup import install_if_configured
+
+    unscheduled = (f"; {ctx.name} is running, without its backup container: `dockyard accessory "
+                   f"reboot {name}` sets it up")  # fmt: skip
+    async with failing(server, name, "setting up the backups of", unscheduled):
+        await install_if_configured(server, ctx)
+    return f"{ctx.name} booted" + await ctx.route(server, proxied)
+
+
+async def run_container(server: Server, ctx: AccessoryContext) -> None:
+    """The env file and the container in one round trip; a failed run removes what it may have
+    created (a container that never started would block the next boot)."""
     content = env_file(ctx.secret_env())
     write_env = (
         write_stdin(ctx.env_file_path) if content else commands.empty_env_file(ctx.env_file_path)
     )
     make_env_dir = app_commands.make_dirs(ctx.env_file_path.rsplit("/", 1)[0])
     run = commands.run(ctx.engine, ctx.run_spec(server.host))
-    await server.run(all_of(make_env_dir, write_env, run), input=content or None)
-    from dockyard.workflows.backups.backup import install_if_configured
+    try:
+        await server.run(all_of(make_env_dir, write_env, run), input=content or None)
+    except DockyardError as error:
+        name, left = ctx.accessory.name, "; no container was left"
+        if not await _removed(server, ctx):
+            left = (f"; a container {ctx.name} may be left half-made: `dockyard accessory reboot "
+                    f"{name}` replaces it")  # fmt: skip
+        raise told(server, name, "booting", error, left) from error
 
-    await install_if_configured(server, ctx)
-    return f"{ctx.name} booted" + await ctx.route(server, proxied)
+
+async def _removed(server: Server, ctx: AccessoryContext) -> bool:
+    """Remove the accessory's container; True when it is gone."""
+    try:
+        return await remove_container(server, ctx) is None
+    except DockyardError:
+        return False
+
+
+async def remove_container(server: Server, ctx: AccessoryContext) -> str | None:
+    """`rm --force` its container (there may be none: not an error); None once it is gone,
+    else what is there and why it stayed."""
+    removed = await server.run(commands.remove_container(ctx.engine, ctx.name), check=False)
+    state = await state_of(server, ctx.name)
+    if state is None:
+        return None
+    why = " / ".join(removed.stderr.strip().splitlines()[-2:]) or "no message"
+    return f"{ctx.name} is still there ({state}): `rm --force` says {why}"
 
 
 async def login(server: Server, ctx: AccessoryContext) -> None:
@@ -154,42 +146,60 @@ async def login(server: Server, ctx: AccessoryContext) -> None:
 
 
 async def reboot_on_host(server: Server, ctx: AccessoryContext) -> str:
-    """Stop, remove, pull and boot again (the data directory stays)."""
+    """Pull, then stop, remove and boot again (the data directory stays). Nothing is stopped
+    until the image is there: a registry that fails leaves the accessory running."""
     from dockyard.workflows.backups.backup import remove_backup_container
 
-    await remove_backup_container(server, ctx)
-    await server.run(commands.stop(ctx.engine, ctx.name))
-    await server.run(commands.remove_container(ctx.engine, ctx.name), check=False)
-    await login(server, ctx)
-    await server.run(commands.pull(ctx.engine, ctx.accessory.image), timeout=UNBOUNDED)
-    await boot_on_host(server, ctx)
+    name = ctx.accessory.name
+    async with failing(server, name, "rebooting", f"; {ctx.name} was left as it was"):
+        await login(server, ctx)
+        await server.run(commands.pull(ctx.engine, ctx.accessory.image), timeout=UNBOUNDED)
+    down = (f"; {ctx.name} may be stopped (its data stays): `dockyard accessory reboot {name}` "
+            "boots it again")  # fmt: skip
+    async with failing(server, name, "rebooting", down):
+        await remove_backup_container(server, ctx)
+        await server.run(commands.stop(ctx.engine, ctx.name))
+        still = await remove_container(server, ctx)
+    if still is not None:
+        raise AccessoryError(f"{server.host}: rebooting {name} failed: {still}{down}")
+    await boot_new(server, ctx)
     return f"{ctx.name} rebooted"
 
 
 async def verb_on_host(server: Server, ctx: AccessoryContext, verb: str) -> str:
     """start, stop or restart the existing container."""
-    if await state_of(server, ctx.name) is None:
-        raise DockyardError(f"{server.host}: {ctx.name} does not exist; `dockyard accessory boot "
-                            f"{ctx.accessory.name}` creates it")  # fmt: skip
-    if verb == "stop":  # off the proxy first: its hosts answer 404, not a dial error
-        await ctx.unroute(server)
-    await server.run(cmd(ctx.engine.name, verb, ctx.name))
-    done = f"{ctx.name} {verb}{'ped' if verb == 'stop' else 'ed'}"
-    return done + (await ctx.route(server) if verb != "stop" else "")
+    doing = {"start": "starting", "stop": "stopping"}.get(verb, "restarting")
+    async with failing(server, ctx.accessory.name, doing):
+        if await state_of(server, ctx.name) is None:
+            raise AccessoryError(f"{server.host}: {ctx.name} does not exist; `dockyard accessory "
+                                 f"boot {ctx.accessory.name}` creates it")  # fmt: skip
+        if verb == "stop":  # off the proxy first: its hosts answer 404, not a dial error
+            await ctx.unroute(server)
+        await server.run(cmd(ctx.engine.name, verb, ctx.name))
+        done = f"{ctx.name} {verb}{'ped' if verb == 'stop' else 'ed'}"
+        return done + (await ctx.route(server) if verb != "stop" else "")
 
 
 async def remove_on_host(server: Server, ctx: AccessoryContext) -> str:
     """Container, image and ~/<service> (its data) with the env file, as Kamal's remove.
-    The backup container, its scripts and key file go too; the backups stay."""
+    The backup container, its scripts and key file go too; the backups stay. The data goes
+    last, and only once the container is gone."""
     from dockyard.workflows.backups.backup import forget_backup_setup
 
-    await forget_backup_setup(server, ctx)
-    await ctx.unroute(server, forget=True)
-    await server.run(commands.stop(ctx.engine, ctx.name))
-    await server.run(commands.remove_container(ctx.engine, ctx.name), check=False)
-    await server.run(commands.remove_image(ctx.engine, ctx.accessory.image))
-    await server.run(commands.remove_data(ctx.accessory, ctx.env_file_path))
-    return f"{ctx.name} removed with ~/{commands.data_dir(ctx.accessory)}"
+    name, data = ctx.accessory.name, f"~/{commands.data_dir(ctx.accessory)}"
+    again = f"`dockyard accessory remove {name}` again finishes it"
+    async with failing(server, name, "removing", f"; its data in {data} is kept: {again}"):
+        await forget_backup_setup(server, ctx)
+        await ctx.unroute(server, forget=True)
+        await server.run(commands.stop(ctx.engine, ctx.name))
+        still = await remove_container(server, ctx)
+        if still is not None:
+            kept = f"its data in {data} is kept: {again}"
+            raise AccessoryError(f"{server.host}: removing {name} failed: {still}; {kept}")
+        await server.run(commands.remove_image(ctx.engine, ctx.accessory.image))
+    async with failing(server, name, "removing", f"; {data} may be partly deleted: {again}"):
+        await server.run(commands.remove_data(ctx.accessory, ctx.env_file_path))
+    return f"{ctx.name} removed with {data}"
 
 
 async def details_on_host(server: Server, ctx: AccessoryContext) -> list[str]:

@@ -18,7 +18,7 @@ from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import HomePath, all_of, cmd, write_stdin
 from dockyard.config.objects import Config
-from dockyard.errors import DockyardError
+from dockyard.errors import AccessoryError
 from dockyard.plan.accessory import AccessoryProxy
 from dockyard.plan.from_config import certificate_file, proxy_container, proxy_settings
 from dockyard.workflows.deploy.health import wait_http_healthy
@@ -38,7 +38,7 @@ async def route(server: Server, config: Config, proxied: AccessoryProxy, name: s
     outcome = await wait_http_healthy(server, proxied.container, proxied.app_port, check, deadline)
     if not outcome.healthy:
         await unroute(server, config, proxied.route.name)
-        raise DockyardError(
+        raise AccessoryError(
             f"{server.host}: {proxied.container} did not answer {check.path} on port "
             f"{proxied.app_port} ({outcome.detail}); the proxy does not route to it and it is "
             f"left running: see `dockyard accessory logs {name}`, fix it, then "

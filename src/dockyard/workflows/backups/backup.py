@@ -1,14 +1,12 @@
 """Accessory backups on servers: the backup container, backup now, list, freshness.
 
-Restore and verify live in backup_restore.py and backup_verify.py.
+Restore and verify live in restore.py and verify.py; the copies and checks they share (a backup
+fetched from the store, a decrypted copy, the checksum) in copies.py.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import timedelta
 
 from dockyard.backups.settings import BackupSettings, backups_from_raw
@@ -16,13 +14,14 @@ from dockyard.commands import backup as commands
 from dockyard.commands.app import make_dirs
 from dockyard.commands.backup_s3 import S3_SH, key_env
 from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
-from dockyard.commands.base import all_of, write_stdin
+from dockyard.commands.base import Cmd, all_of, write_stdin
 from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
-from dockyard.errors import CommandFailed, ConfigError, DockyardError
+from dockyard.errors import AccessoryError, ConfigError, DockyardError, Result
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext, state_of
+from dockyard.workflows.accessories.context import AccessoryContext, failing
+from dockyard.workflows.accessories.lifecycle import state_of
 from dockyard.workflows.server import Server
 
 
@@ -91,35 +90,6 @@ async def write_key(
     return path
 
 
-@asynccontextmanager
-async def plain_copy(
-    server: Server, actx: AccessoryContext, entry: BackupEntry
-) -> AsyncIterator[str]:
-    """The backup's file name to restore or verify from: itself, or for an encrypted backup a
-    decrypted copy beside it, removed afterwards."""
-    if not entry.encrypted:
-        yield entry.file
-        return
-    place = place_of(actx)
-    if place.settings.encryption_key is None:
-        raise BackupError(f"{server.host}: {entry.file} is encrypted; set its key as "
-                          f"x-dockyard/backups/{actx.accessory.name}/encryption_key")  # fmt: skip
-    plain = f".plain-{entry.file}"
-    await write_key(server, actx, place)
-    step = commands.decrypt_copy(actx.engine, actx.accessory.image, place, entry.file,
-                                 key_file_of(actx), plain)  # fmt: skip
-    result = await server.run(step, check=False, timeout=UNBOUNDED)  # as long as the data
-    if not result.ok:
-        tail = " / ".join(result.stderr.strip().splitlines()[-2:]) or "no message"
-        key = place.settings.encryption_key
-        raise BackupError(f"{server.host}: {entry.file} cannot be decrypted with the key {key} "
-                          f"({tail}); nothing was changed")  # fmt: skip
-    try:
-        yield plain
-    finally:
-        await server.run(commands.remove_file(place, plain), check=False)
-
-
 async def install_if_configured(server: Server, actx: AccessoryContext) -> None:
     if settings_of(actx) is not None:
         await install(server, actx)
@@ -142,25 +112,43 @@ async def forget_backup_setup(server: Server, actx: AccessoryContext) -> None:
 
 async def backup_now(server: Server, actx: AccessoryContext) -> str:
     """One backup, by the same script the schedule runs; a failure keeps every earlier one."""
-    place = place_of(actx)
-    key_file = await write_key(server, actx, place) if place.settings.s3 else None
-    now = commands.backup_now(actx.engine, place, key_file)
-    result = await server.run(now, check=False, timeout=UNBOUNDED)
-    if not result.ok and await state_of(server, place.container) != "running":
-        await install(server, actx)  # gone or stopped: made again, then one more try
-        result = await server.run(now, check=False, timeout=UNBOUNDED)
+    untouched = "; earlier backups are untouched"
+    async with failing(server, actx.accessory.name, "backing up", untouched):
+        place = place_of(actx)
+        key_file = await write_key(server, actx, place) if place.settings.s3 else None
+        now = commands.backup_now(actx.engine, place, key_file)
+        result = await _backup(server, actx, now)
+        if not result.ok and await state_of(server, place.container) != "running":
+            await install(server, actx)  # gone or stopped: made again, then one more try
+            result = await _backup(server, actx, now)
     if not result.ok:
         reason = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no message"
-        raise BackupError(
-            f"{server.host}: the backup of {actx.accessory.name} failed ({reason}); earlier "
-            "backups "
-            "are untouched and no partial file is left"
-        )
+        raise BackupError(f"{server.host}: the backup of {actx.accessory.name} failed ({reason}); "
+                          "earlier backups are untouched and no partial file is left")  # fmt: skip
     file, _, size = result.stdout.strip().rpartition("\n")[-1].partition(" ")
     return f"{file} ({size} bytes)"
 
 
+async def _backup(server: Server, actx: AccessoryContext, now: Cmd) -> Result:
+    """The script's run; cut off (the connection lost), it may still be running on the host."""
+    try:
+        return await server.run(now, check=False, timeout=UNBOUNDED)
+    except DockyardError as error:
+        name, cause = actx.accessory.name, str(error).removeprefix(f"{server.host}: ")
+        raise AccessoryError(
+            f"{server.host}: the backup of {name} was cut off ({cause}); it may still finish in "
+            f"{place_of(actx).container}, and earlier backups are untouched: `dockyard accessory "
+            f"backups {name}` shows whether it did"
+        ) from error
+
+
 async def listing(server: Server, actx: AccessoryContext) -> BackupListing:
+    """The backups, newest first (`accessory backups`); a failure names the accessory."""
+    async with failing(server, actx.accessory.name, "listing the backups of"):
+        return await read_listing(server, actx)
+
+
+async def read_listing(server: Server, actx: AccessoryContext) -> BackupListing:
     """The backups, newest first: in the backup directory, or in the S3 store (listed from the
     backup container, which has curl and reaches the store)."""
     place = place_of(actx)
@@ -170,45 +158,18 @@ async def listing(server: Server, actx: AccessoryContext) -> BackupListing:
     step = commands.list_backups(place, actx.engine, key_file)
     result = await server.run(step, check=False)
     if not result.ok:
-        raise BackupError(f"{server.host}: cannot list the backups of {actx.accessory.name} in the "
-                          f"store: {_last_line(result.stderr, result.stdout)}")  # fmt: skip
+        why = last_line(result.stderr, result.stdout)
+        raise BackupError(f"{server.host}: cannot list the backups of {actx.accessory.name} "
+                          f"in the store: {why}; nothing was changed")  # fmt: skip
     return parse_listing(result.stdout)
 
 
-def _last_line(*texts: str) -> str:
+def last_line(*texts: str) -> str:
     for text in texts:
         lines = text.strip().splitlines()
         if lines:
             return lines[-1]
     return "no message"
-
-
-@asynccontextmanager
-async def fetched(
-    server: Server, actx: AccessoryContext, entry: BackupEntry
-) -> AsyncIterator[BackupEntry]:
-    """The backup as a file in the backup directory: itself, or for an S3 target a copy
-    downloaded from the store (hidden, `.s3-<file>`), removed afterwards. The store's copy is
-    never changed."""
-    place = place_of(actx)
-    if place.settings.s3 is None:
-        yield entry
-        return
-    local = f".s3-{entry.file}"
-    key_file = await write_key(server, actx, place)
-    step = commands.s3_script(actx.engine, place, key_file, "get", entry.file, local)
-    try:
-        result = await server.run(step, check=False, timeout=UNBOUNDED)
-        if not result.ok:
-            why = _last_line(result.stderr, result.stdout)
-            raise BackupError(f"{server.host}: cannot fetch {entry.file} from the store: {why}; "
-                              "nothing was changed")  # fmt: skip
-        try:
-            yield replace(entry, file=local)
-        except BackupError as error:  # said with the backup's own name, not the copy's
-            raise BackupError(str(error).replace(local, entry.file)) from None
-    finally:
-        await server.run(commands.remove_file(place, local), check=False)
 
 
 def describe(entry: BackupEntry, now: float) -> str:
@@ -251,7 +212,7 @@ async def backup_freshness(server: Server, actx: AccessoryContext) -> list[str]:
     place = place_of(actx)
     state = await state_of(server, place.container)
     try:
-        found = await listing(server, actx)
+        found = await read_listing(server, actx)
     except BackupError as error:
         return [f"backups: {place.container} {state or 'missing'}", f"WARNING: {error}"]
     now = time.time()
@@ -262,34 +223,3 @@ async def backup_freshness(server: Server, actx: AccessoryContext) -> list[str]:
         lines.append("WARNING: the backup container is not running; scheduled backups stop "
                      "(`accessory reboot` starts it)")  # fmt: skip
     return lines + freshness_lines(found, settings, now)
-
-
-def pick(found: BackupListing, name: str | None, host: str) -> BackupEntry:
-    """The named backup, or the newest."""
-    if name:
-        entry = found.find(name)
-        if entry is None:
-            raise BackupError(f"{host}: no backup named {name}; `accessory backups` lists them")
-        return entry
-    if found.latest is None:
-        raise BackupError(f"{host}: there are no backups yet; `accessory backup` makes one")
-    return found.latest
-
-
-async def check_sum(
-    server: Server, place: commands.BackupPlace, entry: BackupEntry,
-    *, beside_work: bool = False,
-) -> None:  # fmt: skip
-    """The file is what the backup wrote: same sha256 (a truncated or damaged file is not)."""
-    from dockyard.facts.backup import parse_sha256sum
-
-    try:
-        step = commands.checksum(place, entry.file, beside_work=beside_work)
-        out = (await server.run(step, timeout=UNBOUNDED)).stdout
-    except CommandFailed as error:
-        raise BackupError(f"{server.host}: cannot read {entry.file}: {error}") from None
-    if parse_sha256sum(out) != entry.sha256:
-        raise BackupError(
-            f"{server.host}: {entry.file} is damaged or truncated (its sha256 differs from the one "
-            "recorded when it was made); nothing was changed, use another backup"
-        )

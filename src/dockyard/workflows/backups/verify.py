@@ -13,29 +13,25 @@ from dataclasses import replace
 
 from dockyard.commands import backup as commands
 from dockyard.commands.base import Cmd, Raw, cmd
-from dockyard.errors import CommandFailed
+from dockyard.errors import CommandFailed, DockyardError
 from dockyard.facts.backup import BackupEntry, count_differences, parse_table_counts
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.lifecycle import AccessoryContext
-from dockyard.workflows.backups.backup import (
-    BackupError,
-    check_sum,
-    fetched,
-    listing,
-    pick,
-    place_of,
-    plain_copy,
-)
+from dockyard.workflows.accessories.context import AccessoryContext, failing
+from dockyard.workflows.backups.backup import BackupError, last_line, place_of, read_listing
+from dockyard.workflows.backups.copies import CopyLeft, check_sum, fetched, pick, plain_copy
 from dockyard.workflows.server import Server
 
 VERIFY_USER = "verify"
 
 
 async def verify(server: Server, actx: AccessoryContext, name: str | None) -> str:
-    chosen = pick(await listing(server, actx), name, server.host)
-    async with fetched(server, actx, chosen) as entry:  # from the store, if S3
-        done = await verify_file(server, actx, entry)
-    return done.replace(entry.file, chosen.file)
+    """Verify the backup `name` (None: the newest); a failure names the accessory, and leaves no
+    throwaway container and no copy behind (or says which, and how to remove it)."""
+    async with failing(server, actx.accessory.name, "verifying"):
+        chosen = pick(await read_listing(server, actx), name, server.host)
+        async with fetched(server, actx, chosen) as entry:  # from the store, if S3
+            done = await verify_file(server, actx, entry)
+        return done.replace(entry.file, chosen.file)
 
 
 async def verify_file(server: Server, actx: AccessoryContext, entry: BackupEntry) -> str:
@@ -45,20 +41,44 @@ async def verify_file(server: Server, actx: AccessoryContext, entry: BackupEntry
     throwaway = f"{actx.name}-verify-{tokens.token_hex(4)}"
     async with plain_copy(server, actx, entry) as file:
         try:
-            if place.settings.kind == "postgres":
-                detail = await verify_postgres(server, actx, file, throwaway)
-            elif place.settings.kind == "mysql":
-                detail = await verify_mysql(server, actx, file, throwaway)
-            elif place.settings.kind == "volume":
-                plain = replace(entry, file=file)
-                detail = await verify_volume(server, actx, plain, throwaway)
-            else:
-                detail = await verify_redis(server, actx, file, throwaway)
-        finally:
-            await server.run(commands.remove_container(actx.engine, throwaway),
-                                check=False)  # fmt: skip
+            detail = await verify_kind(server, actx, replace(entry, file=file), throwaway)
+        except DockyardError as error:  # said with the backup's own name, not its copy's
+            left = await remove_throwaway(server, actx, throwaway)
+            raise BackupError(f"{error}{left}".replace(file, entry.file)) from error
+        except BaseException:  # interrupted: the throwaway goes all the same
+            await remove_throwaway(server, actx, throwaway)
+            raise
+        left = await remove_throwaway(server, actx, throwaway)
+        if left:
+            raise CopyLeft(f"{server.host}: {entry.file} verified{left}")
     sealed = " (encrypted; decrypted with its key)" if entry.encrypted else ""
     return f"{entry.file} verified{sealed}: {detail}".replace(file, entry.file)
+
+
+async def verify_kind(
+    server: Server, actx: AccessoryContext, plain: BackupEntry, throwaway: str
+) -> str:
+    kind, file = place_of(actx).settings.kind, plain.file
+    if kind == "postgres":
+        return await verify_postgres(server, actx, file, throwaway)
+    if kind == "mysql":
+        return await verify_mysql(server, actx, file, throwaway)
+    if kind == "volume":
+        return await verify_volume(server, actx, plain, throwaway)
+    return await verify_redis(server, actx, file, throwaway)
+
+
+async def remove_throwaway(server: Server, actx: AccessoryContext, throwaway: str) -> str:
+    """ "" once the throwaway container is gone, else what is left and how to remove it."""
+    remove = commands.remove_container(actx.engine, throwaway)
+    try:
+        result = await server.run(remove, check=False)
+        why = "" if result.ok else last_line(result.stderr)
+    except DockyardError as error:
+        why = str(error).removeprefix(f"{server.host}: ")
+    return (
+        f"; the throwaway container {throwaway} is left ({why}): {remove.render()}" if why else ""
+    )
 
 
 async def _must(server: Server, step: Cmd | Raw, what: str, file: str,

@@ -102,7 +102,7 @@ async def build_on_host(
     kind, machine = await probe_builder(transport, host, engine)
     token = random_tokens.token_hex(6)
     command = commands.build_in_context(token, commands.build(kind, spec, machine), spec.secrets)
-    await transport.upload(host, archive, commands.context_archive(token))
+    await transport.upload(host, archive, commands.context_archive(token), timeout=UNBOUNDED)
     try:
         secrets = _secret_input(spec, secret_values)
         return await transport.run(host, command, input=secrets, timeout=UNBOUNDED)

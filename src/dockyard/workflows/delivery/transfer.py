@@ -218,7 +218,8 @@ async def deliver_to_host(
     async def send_layers() -> None:
         for layer in plan.send:  # one at a time: a big image does not flood the link
             data = exported.layers[layer]
-            await transport.upload(host, data, f"{commands.LAYERS}/{layer_file(layer)}")
+            path = f"{commands.LAYERS}/{layer_file(layer)}"
+            await transport.upload(host, data, path, timeout=UNBOUNDED)  # as big as the layer
 
     config_path = f"{directory}/{config_file(image_id)}"
     done = await asyncio.gather(  # the small files go beside the layers; all end before a raise

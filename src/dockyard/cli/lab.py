@@ -60,11 +60,17 @@ def up_command(servers: int, engine: str, name: str, subnet: str, lab_dir: str |
 @command.command("down", help="Remove everything the lab made (safe to run twice).")
 @name_option
 @dir_option
-def down_command(name: str, lab_dir: str | None) -> None:
+@click.option(
+    "--purge",
+    is_flag=True,
+    help="Also remove the machine's image cache (every `up` starts from it).",
+)
+def down_command(name: str, lab_dir: str | None, purge: bool) -> None:
     from dockyard.lab import down
+    from dockyard.lab.spec import IMAGE_CACHE
 
-    down(name, lab_dir)
-    click.echo(f"lab {name} is down")
+    down(name, lab_dir, purge=purge)
+    click.echo(f"lab {name} is down" + (f"; removed {IMAGE_CACHE} too" if purge else ""))
 
 
 @command.command("status", help="Show what of the lab is up.")

@@ -1,8 +1,11 @@
 """`dockyard lab` errors that need no lab: one line, what to do, nothing made."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 
 def dockyard(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,10 +28,36 @@ def test_lab_dir_under_tmp_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "lab").exists()
 
 
-def test_lab_ssh_without_a_lab_says_to_bring_one_up(tmp_path: Path) -> None:
+NOT_FOUND = (
+    r"ERROR \(LabError\): no lab {name} at {dir} \(no lab\.json there\); "
+    r"(no lab is up on this machine; start one|labs on this machine: [a-z0-9, -]+; or start it): "
+    r"dockyard lab up --name {name}\n"
+)
+
+
+def test_lab_ssh_without_a_lab_names_the_labs_there_are(tmp_path: Path) -> None:
     done = dockyard("lab", "ssh", "--dir", str(tmp_path), "s1")
     assert done.returncode == 1
-    assert done.stderr == (
-        f"ERROR (LabError): no lab at {tmp_path} ({tmp_path}/lab.json is missing); "
-        "run: dockyard lab up\n"
+    assert re.fullmatch(
+        NOT_FOUND.format(name="dockyard", dir=re.escape(str(tmp_path))), done.stderr
     )
+
+
+@pytest.mark.parametrize("command", [["status"], ["env"], ["ssh", "s1"]])
+def test_lab_read_commands_fail_for_a_lab_that_does_not_exist(command: list[str]) -> None:
+    done = dockyard("lab", command[0], "--name", "nosuch", *command[1:])
+    assert done.returncode == 1
+    lab_dir = re.escape("/var/lib/dockyard-lab/nosuch")
+    assert re.fullmatch(NOT_FOUND.format(name="nosuch", dir=lab_dir), done.stderr), done.stderr
+    assert done.stdout == ""
+
+
+def test_init_for_a_lab_that_does_not_exist_writes_nothing(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dockyard", "init", "--lab", "nosuch"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    lab_dir = re.escape("/var/lib/dockyard-lab/nosuch")
+    assert re.fullmatch(NOT_FOUND.format(name="nosuch", dir=lab_dir), done.stderr), done.stderr
+    assert list(tmp_path.iterdir()) == []

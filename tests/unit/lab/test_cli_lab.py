@@ -1,5 +1,6 @@
 """`dockyard lab` errors that need no lab: one line, what to do, nothing made."""
 
+import os
 import re
 import subprocess
 import sys
@@ -8,10 +9,14 @@ from pathlib import Path
 import pytest
 
 
-def dockyard(*args: str) -> subprocess.CompletedProcess[str]:
+def dockyard(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI with no lab named by the environment (a shell after `eval "$(dockyard lab env)"`
+    has DOCKYARD_LAB set)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKYARD_LAB")}
     return subprocess.run(
-        [sys.executable, "-m", "dockyard", *args], capture_output=True, text=True, timeout=60
-    )
+        [sys.executable, "-m", "dockyard", *args],
+        capture_output=True, text=True, timeout=60, env=env, cwd=cwd,
+    )  # fmt: skip
 
 
 def test_lab_up_with_a_bad_subnet_is_one_line() -> None:
@@ -53,10 +58,7 @@ def test_lab_read_commands_fail_for_a_lab_that_does_not_exist(command: list[str]
 
 
 def test_init_for_a_lab_that_does_not_exist_writes_nothing(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "dockyard", "init", "--lab", "nosuch"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = dockyard("init", "--lab", "nosuch", cwd=tmp_path)
     assert done.returncode == 1
     lab_dir = re.escape("/var/lib/dockyard-lab/nosuch")
     assert re.fullmatch(NOT_FOUND.format(name="nosuch", dir=lab_dir), done.stderr), done.stderr

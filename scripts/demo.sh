@@ -51,7 +51,7 @@ $DY rollback
 curl -s -H 'Host: demo.test' "http://$S1/"
 step dockyard audit -p
 $DY audit -p
-printf '\nThe lab stays up: try `cd examples/demo; LAB_PREFIX=%s LAB_DIR=%s %s app details`.\n' \
-  "$LAB_PREFIX" "$LAB_DIR" "$DY"
-printf 'Log in with `%s lab ssh --name %s s1`; take it all down with `%s lab down --name %s`.\n' \
-  "$DY" "$NAME" "$DY" "$NAME"
+printf '\nThe lab stays up: try `eval "$(%s lab env --name %s)"; cd examples/demo; dockyard app details`.\n' \
+  "$DY" "$NAME"
+printf 'Deploy an app of your own to it: docs/getting-started.md. Take it all down with `%s lab down --name %s`.\n' \
+  "$DY" "$NAME"

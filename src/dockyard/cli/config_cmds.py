@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dockyard.errors import UsageError
+from dockyard.errors import LabError, UsageError
+
+if TYPE_CHECKING:
+    from dockyard.lab.info import LabInfo
+    from dockyard.loading.init_files import LabTarget
 
 _HELP_CONFIG = "Show the resolved configuration, secrets redacted"
 
@@ -88,9 +92,40 @@ def docs_command(section: str | None) -> None:
 
 
 @click.command("init", help="Create config/deploy.yml, .kamal/secrets and sample hooks")
-def init_command() -> None:
+@click.option(
+    "--lab",
+    "lab_name",
+    metavar="NAME",
+    default=None,
+    help="Write a config that deploys this directory's app to the running lab NAME.",
+)
+@click.option(
+    "--lab-dir",
+    envvar="DOCKYARD_LAB_DIR",
+    default=None,
+    help="The lab's dir [default: /var/lib/dockyard-lab/NAME; env DOCKYARD_LAB_DIR]",
+)
+def init_command(lab_name: str | None, lab_dir: str | None) -> None:
+    from dockyard.lab.lookup import find_lab  # here: the lab package is slow to import
     from dockyard.loading.init_files import write_init_files
 
-    for path, written in write_init_files(Path.cwd()):
+    lab = lab_target(find_lab(lab_name, lab_dir)) if lab_name else None
+    for path, written in write_init_files(Path.cwd(), lab):
         state = "created" if written else "exists, left unchanged"
         click.echo(f"{path}: {state}")
+    if lab and not Path("Dockerfile").is_file():
+        click.echo("no Dockerfile here: the build needs one (docs/getting-started.md has one)")
+
+
+def lab_target(info: LabInfo) -> LabTarget:
+    from dockyard.loading.init_files import LabTarget
+
+    if "proxy" not in info.images:
+        raise LabError(f"lab {info.name} has no images (brought up with --no-images); run: "
+                       f"dockyard lab down --name {info.name}, then dockyard lab up --name "
+                       f"{info.name}")  # fmt: skip
+    return LabTarget(
+        name=info.name, subnet=info.subnet, servers=tuple(h.ip for h in info.servers),
+        builder=info.builder.ip, ssh_config=info.ssh_config, registry=info.registry_host,
+        proxy_image=info.images["proxy"], engine=info.engine,
+    )  # fmt: skip

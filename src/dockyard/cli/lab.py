@@ -9,9 +9,17 @@ import click
 
 from dockyard.cli.main import COMMANDS, echo_json
 from dockyard.errors import LabError
+from dockyard.lab import LabSpec, down, status, up
+from dockyard.lab.lookup import find_lab, labs_here, not_found
+from dockyard.lab.shell import dockyard_bin_dir, env_lines
+from dockyard.lab.spec import IMAGE_CACHE, Engine
 
 name_option = click.option(
-    "--name", default="dockyard", show_default=True, help="Lab name (two labs need two names)."
+    "--name",
+    envvar="DOCKYARD_LAB",
+    default="dockyard",
+    show_default=True,
+    help="Lab name (two labs need two names) [env DOCKYARD_LAB].",
 )
 dir_option = click.option(
     "--dir",
@@ -32,14 +40,12 @@ def command() -> None:
 @click.option("--engine", type=click.Choice(["docker", "podman"]), default="docker",
               show_default=True, help="Container engine on the servers.")  # fmt: skip
 @name_option
-@click.option("--subnet", default="10.77.0.0/24", show_default=True, help="The lab's network.")
+@click.option("--subnet", envvar="DOCKYARD_LAB_SUBNET", default="10.77.0.0/24", show_default=True,
+              help="The lab's network [env DOCKYARD_LAB_SUBNET].")  # fmt: skip
 @dir_option
 @click.option("--no-images", is_flag=True, help="Do not build and push the test images.")
 def up_command(servers: int, engine: str, name: str, subnet: str, lab_dir: str | None,
                no_images: bool) -> None:  # fmt: skip
-    from dockyard.lab import LabSpec, up
-    from dockyard.lab.spec import Engine
-
     spec = LabSpec(name=name, subnet=subnet, servers=servers, engine=cast(Engine, engine),
                    dir=lab_dir or "")  # fmt: skip
     info = up(
@@ -55,16 +61,28 @@ def up_command(servers: int, engine: str, name: str, subnet: str, lab_dir: str |
     click.echo(f"or: dockyard lab ssh{flag} s1; take it down with: dockyard lab down{flag}")
     for key, ref in info.images.items():
         click.echo(f"  image {key:14} {ref}")
+    click.echo(f'for your shell (dockyard on the PATH, this lab named): eval "$({_self()} lab env'
+               f'{flag})"; then deploy an app: docs/getting-started.md')  # fmt: skip
+
+
+def _self() -> str:
+    """How this shell can run this dockyard again (its path when it is not on the PATH)."""
+    bin_dir = dockyard_bin_dir()
+    on_path = bin_dir is None or bin_dir in os.environ.get("PATH", "").split(":")
+    return "dockyard" if on_path else f"{bin_dir}/dockyard"
 
 
 @command.command("down", help="Remove everything the lab made (safe to run twice).")
 @name_option
 @dir_option
-def down_command(name: str, lab_dir: str | None) -> None:
-    from dockyard.lab import down
-
-    down(name, lab_dir)
-    click.echo(f"lab {name} is down")
+@click.option(
+    "--purge",
+    is_flag=True,
+    help="Also remove the machine's image cache (every `up` starts from it).",
+)
+def down_command(name: str, lab_dir: str | None, purge: bool) -> None:
+    down(name, lab_dir, purge=purge)
+    click.echo(f"lab {name} is down" + (f"; removed {IMAGE_CACHE} too" if purge else ""))
 
 
 @command.command("status", help="Show what of the lab is up.")
@@ -72,9 +90,9 @@ def down_command(name: str, lab_dir: str | None) -> None:
 @dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status_command(name: str, lab_dir: str | None, as_json: bool) -> None:
-    from dockyard.lab import status
-
     report = status(name, lab_dir)
+    if report["state"] == "down":  # nothing of it runs or is left: it does not exist
+        raise not_found(name, report["dir"], labs_here())
     if as_json:
         echo_json(report)
         return
@@ -109,10 +127,16 @@ def _print_status(report: dict[str, Any]) -> None:
 @click.argument("host")
 @click.argument("cmd", nargs=-1, type=click.UNPROCESSED)
 def ssh_command(name: str, lab_dir: str | None, host: str, cmd: tuple[str, ...]) -> None:
-    from dockyard.lab import LabInfo, LabSpec
-
-    info = LabInfo.load(lab_dir or LabSpec(name=name).lab_dir)
+    info = find_lab(name, lab_dir)
     target = info.host(host)
     if not os.path.exists(info.ssh_config):
         raise LabError(f"{info.ssh_config} is missing; run: dockyard lab up --name {name}")
     os.execvp("ssh", ["ssh", "-F", info.ssh_config, target.name, *cmd])
+
+
+@command.command("env", help='Shell lines for a lab: eval "$(dockyard lab env)".')
+@name_option
+@dir_option
+def env_command(name: str, lab_dir: str | None) -> None:
+    info = find_lab(name, lab_dir)
+    click.echo(env_lines(info, dockyard_bin_dir(), os.environ.get("PATH", "")), nl=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dockyard.errors import LabError
 from dockyard.lab import images as imgs
-from dockyard.lab import registry
+from dockyard.lab import images_db, registry
 from dockyard.lab.images import Entry, ImageSpec
 from dockyard.lab.system import BUSYBOX, run
 
@@ -102,8 +102,13 @@ def build_and_push(lab_dir: str, builder_socket: str, registry_address: str) -> 
         futures = [pool.submit(ensure_all, apps), pool.submit(ensure_all, others)]
         built = [future.result() for future in futures]
     if any(built):
-        registry.publish_to_cache(lab_dir)
+        registry.publish_to_cache(lab_dir, cached_repositories())
     return imgs.image_refs(images)
+
+
+def cached_repositories() -> tuple[str, ...]:
+    """The lab's own images: what the machine's image cache keeps for the next lab."""
+    return (*imgs.REPOSITORIES, *images_db.REPOSITORIES)
 
 
 def ensure_image(image: ImageSpec, lab_dir: str, builder_socket: str, address: str) -> bool:

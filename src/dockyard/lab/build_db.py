@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from dockyard.errors import LabError
-from dockyard.lab import build, images_db
+from dockyard.lab import build, images_db, registry
 from dockyard.lab import images as imgs
 from dockyard.lab.info import LabInfo
 from dockyard.lab.system import BUSYBOX, run
@@ -137,8 +137,10 @@ def db_images() -> list[imgs.ImageSpec]:
 def ensure_db_images(lab: LabInfo) -> dict[str, str]:
     """Build (or find in the registry) the database images; key -> reference hosts pull."""
     builder = lab.builder
-    for image in db_images():
-        build.ensure_image(image, lab.dir, builder.socket, lab.registry)
+    built = [build.ensure_image(image, lab.dir, builder.socket, lab.registry)
+             for image in db_images()]  # fmt: skip
+    if any(built):  # the next lab (any name) finds them in the machine's image cache
+        registry.publish_to_cache(lab.dir, build.cached_repositories())
     return {
         "postgres": imgs.reference(images_db.POSTGRES_REPOSITORY, images_db.POSTGRES_TAG),
         "redis": imgs.reference(images_db.REDIS_REPOSITORY, images_db.REDIS_TAG),

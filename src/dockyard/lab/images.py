@@ -15,9 +15,14 @@ APP_REPOSITORY = "demo"
 APP_VARIANTS = ("v1", "v2", "unhealthy", "slow", "ws")
 PROXY_REPOSITORY = "caddy"
 CADDY_VERSION = "2.11.7"
+# the base for an app of your own (lab hosts reach no other registry): static busybox
+BASE_REPOSITORY = "busybox"
+BASE_TAG = "latest"
+REPOSITORIES = (APP_REPOSITORY, PROXY_REPOSITORY, BASE_REPOSITORY)
 # package data under dockyard/lab/images/ that the contexts are made from
 TEMPLATES = (
-    "app.Dockerfile", "start.sh", "index.cgi", "sleep.cgi", "ws.sh", "proxy.Dockerfile"
+    "app.Dockerfile", "start.sh", "index.cgi", "sleep.cgi", "ws.sh", "proxy.Dockerfile",
+    "base.Dockerfile",
 )  # fmt: skip
 CA_CERTS = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -74,6 +79,14 @@ def app_image(variant: str, templates: Mapping[str, str], busybox: str) -> Image
     return ImageSpec(f"{APP_REPOSITORY}:{variant}", APP_REPOSITORY, (variant,), entries)
 
 
+def base_image(templates: Mapping[str, str], busybox: str) -> ImageSpec:
+    entries = (
+        Entry("Dockerfile", text=templates["base.Dockerfile"]),
+        Entry("busybox", 0o755, source=busybox),
+    )
+    return ImageSpec("base", BASE_REPOSITORY, (BASE_TAG,), entries)
+
+
 def proxy_image(templates: Mapping[str, str], caddy: str, ca_certs: str = CA_CERTS) -> ImageSpec:
     entries = (
         Entry("Dockerfile", text=templates["proxy.Dockerfile"]),
@@ -97,7 +110,7 @@ def proxy_image(templates: Mapping[str, str], caddy: str, ca_certs: str = CA_CER
 
 def lab_images(templates: Mapping[str, str], busybox: str, caddy: str) -> list[ImageSpec]:
     apps = [app_image(v, templates, busybox) for v in APP_VARIANTS]
-    return [*apps, proxy_image(templates, caddy)]
+    return [*apps, base_image(templates, busybox), proxy_image(templates, caddy)]
 
 
 def image_refs(images: list[ImageSpec]) -> dict[str, str]:

@@ -19,6 +19,7 @@ REDIS_REPOSITORY = "redis"
 REDIS_TAG = "7"
 MARIADB_REPOSITORY = "mariadb"
 MARIADB_TAG = "10.11"
+REPOSITORIES = (POSTGRES_REPOSITORY, REDIS_REPOSITORY, MARIADB_REPOSITORY)
 POSTGRES_UID = 999  # the official image's postgres user (and mysql user in the MariaDB image)
 
 

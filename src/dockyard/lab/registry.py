@@ -9,6 +9,7 @@ import signal
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 
 from dockyard.errors import LabError
@@ -32,6 +33,9 @@ MANIFEST_TYPES = ", ".join(
         "application/vnd.oci.image.index.v1+json",
     ]
 )
+# where docker-registry's filesystem store keeps repositories and blobs
+REPOSITORIES = "docker/registry/v2/repositories"
+BLOBS = "docker/registry/v2/blobs/sha256"
 # the lab is local: never send its requests through an http_proxy from the environment
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -75,21 +79,21 @@ def seed_from_cache(lab_dir: str) -> bool:
     if (data / "docker").exists() or not (cache / "docker").is_dir():
         return False
     try:
-        shutil.copytree(cache, data, dirs_exist_ok=True)
+        shutil.copytree(cache, data, dirs_exist_ok=True, copy_function=_link_blob_or_copy)
     except (OSError, shutil.Error):  # replaced while we copied: build instead
         shutil.rmtree(data, ignore_errors=True)
         return False
     return True
 
 
-def publish_to_cache(lab_dir: str) -> None:
-    """Replace the machine's image cache with this lab's registry store (copied: the registry
-    rewrites some files in place, so hard links would let one lab change another's)."""
+def publish_to_cache(lab_dir: str, repositories: Iterable[str]) -> None:
+    """Replace the machine's image cache with the named repositories of this lab's registry
+    store and the blobs they link (images a test pushed stay out of it)."""
     cache = Path(specs.IMAGE_CACHE)
     fresh = cache.with_name(f"{cache.name}.new-{os.getpid()}")
     stale = cache.with_name(f"{cache.name}.old-{os.getpid()}")
     cache.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(registry_dir(lab_dir) / "data", fresh)
+    copy_store(registry_dir(lab_dir) / "data", fresh, repositories)
     with contextlib.suppress(FileNotFoundError):
         cache.rename(stale)
     try:
@@ -97,6 +101,54 @@ def publish_to_cache(lab_dir: str) -> None:
     except OSError:  # another lab published at the same moment: keep theirs
         shutil.rmtree(fresh, ignore_errors=True)
     shutil.rmtree(stale, ignore_errors=True)
+
+
+def copy_store(source: Path, target: Path, repositories: Iterable[str]) -> None:
+    """The repositories' dirs (copied) and every blob they link (hard links where possible)."""
+    for repository in repositories:
+        repo_dir = source / REPOSITORIES / repository
+        if not repo_dir.is_dir():
+            continue
+        ignore = shutil.ignore_patterns("_uploads")
+        shutil.copytree(repo_dir, target / REPOSITORIES / repository, ignore=ignore)
+        for digest in linked_digests(repo_dir):
+            blob = Path(BLOBS, digest[:2], digest, "data")
+            if not (target / blob).exists():  # a layer another repository shares
+                (target / blob).parent.mkdir(parents=True, exist_ok=True)
+                _link_blob_or_copy(str(source / blob), str(target / blob))
+
+
+def linked_digests(repo_dir: Path) -> set[str]:
+    """The sha256 digests of the blobs a repository links: its layers and configs, manifests."""
+    found: set[str] = set()
+    for links in (repo_dir / "_layers" / "sha256", repo_dir / "_manifests/revisions/sha256"):
+        if links.is_dir():
+            found.update(entry.name for entry in links.iterdir())
+    return found
+
+
+def _link_blob_or_copy(source: str, target: str) -> str:
+    """A blob's data file is hard-linked: the registry writes a blob once (a rename into place)
+    and never changes it. Every other file is copied: the registry rewrites its link files in
+    place, so a shared one would let one lab change another's."""
+    if Path(source).name == "data" and f"/{BLOBS}/" in source:
+        try:
+            os.link(source, target)
+            return target
+        except OSError:
+            pass
+    return str(shutil.copy2(source, target))
+
+
+def remove_cache() -> None:
+    """The machine's image cache (and one a killed publish left half made); then the labs'
+    root dir, if nothing else is in it."""
+    cache = Path(specs.IMAGE_CACHE)
+    for path in [cache, *cache.parent.glob(f"{cache.name}.new-*"),
+                 *cache.parent.glob(f"{cache.name}.old-*")]:  # fmt: skip
+        shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        cache.parent.rmdir()
 
 
 def stop_registry(lab_dir: str, timeout: float = 5) -> None:

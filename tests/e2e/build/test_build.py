@@ -4,14 +4,17 @@ through its registry; an interrupted transfer re-run; bad input stopping with on
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dockyard import lab as labs
+from dockyard.workflows.delivery.deliver import local_registry_storage
 from tests.e2e.deploy.harness import get
 
 from .harness import SECRET_VALUE, commit, config_text, dockyard, git, ssh, write_app
@@ -323,3 +326,14 @@ def test_build_details_names_the_builder_its_engine_and_the_delivery(
     assert done.stdout.strip() == (
         f"builder: {lab.builder.ip} ({kind}, x86_64); arch: amd64; delivery: ssh"
     )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_local_registry_left() -> Iterator[None]:
+    """The local registry's storage a test made (~/.cache/dockyard/registry-PORT, which dockyard
+    keeps for the next deploy) is removed after the module: the suite leaves nothing behind."""
+    cache = local_registry_storage(0).parent
+    before = set(cache.glob("registry-*"))
+    yield
+    for made in set(cache.glob("registry-*")) - before:
+        shutil.rmtree(made, ignore_errors=True)

@@ -44,8 +44,18 @@ def test_references_and_content_tags() -> None:
         "demo:unhealthy": "registry.lab:5000/demo:unhealthy",
         "demo:slow": "registry.lab:5000/demo:slow",
         "demo:ws": "registry.lab:5000/demo:ws",
+        "base": "registry.lab:5000/busybox:latest",
         "proxy": "registry.lab:5000/caddy:2.11.7",
     }
+
+
+def test_the_base_image_for_your_own_app_is_busybox_alone() -> None:
+    base = images.base_image(TEMPLATES, "/bin/busybox")
+    assert (base.key, base.repository, base.tags) == ("base", "busybox", ("latest",))
+    assert [(e.path, e.mode, e.text, e.source) for e in base.entries] == [
+        ("Dockerfile", 0o644, "<base.Dockerfile>", None),
+        ("busybox", 0o755, None, "/bin/busybox"),
+    ]
 
 
 def test_the_database_images_find_openssl_for_encrypted_backups() -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dockyard.backups.settings import backups_from_raw
+from dockyard.config.backups import backups_from_raw
 from dockyard.errors import ConfigError
 
 S3 = {"endpoint": "http://10.0.0.5:8333", "bucket": "backups", "access_key_id": "S3_KEY_ID",

@@ -12,8 +12,8 @@ from dockyard.config.yamlsource import Path
 
 
 def backups_kind(v: Validator, value: Any, path: Path) -> None:
-    """x-dockyard/backups: checked by dockyard.backups.settings, located like other keys."""
-    from dockyard.backups.settings import backups_from_raw
+    """x-dockyard/backups: checked by dockyard.config.backups, located like other keys."""
+    from dockyard.config.backups import backups_from_raw
     from dockyard.errors import ConfigError
 
     accessories = v.root.get("accessories")

@@ -11,13 +11,13 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 
-from dockyard.backups.settings import BackupSettings, backups_from_raw
 from dockyard.commands import backup as commands
 from dockyard.commands.app import make_dirs
 from dockyard.commands.backup_s3 import S3_SH, key_env
 from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
 from dockyard.commands.base import all_of, write_stdin
 from dockyard.commands.envfile import env_file
+from dockyard.config.backups import BackupSettings, backups_from_raw
 from dockyard.config.objects import Config
 from dockyard.errors import CommandFailed, ConfigError, DockyardError
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing

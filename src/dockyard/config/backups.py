@@ -38,8 +38,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.config.cron import CronSchedule, parse_cron
 from dockyard.errors import ConfigError
-from dockyard.plan.backup_schedule import CronSchedule, parse_cron
 
 KINDS = ("postgres", "mysql", "redis", "volume")
 ALIASES = {"mariadb": "mysql"}  # one kind, both names Kamal users write

@@ -16,7 +16,8 @@ from dockyard.config.build import build_config
 from dockyard.config.checks import check_config
 from dockyard.config.merge import deep_merge
 from dockyard.config.objects import Config
-from dockyard.config.validate import Validator, validate
+from dockyard.config.validate import validate
+from dockyard.config.validator import Validator
 from dockyard.config.yamlsource import Doc, parse_yaml
 
 __all__ = ["Config", "merged_document", "parse_config", "parse_document"]

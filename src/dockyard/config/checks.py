@@ -8,8 +8,8 @@ from typing import Any
 
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.objects import Config
-from dockyard.config.validate import Validator
 from dockyard.config.validate_special import hooks_output_levels, is_local_registry
+from dockyard.config.validator import Validator
 from dockyard.config.yamlsource import Path
 
 SERVICE_NAME = re.compile(r"\A[a-zA-Z0-9_-]+\Z")

@@ -73,8 +73,13 @@ class Validator:
 
     def fail(self, path: Path, message: str, *, at: Path | None = None) -> NoReturn:
         file, line = self.doc.where(path if at is None else at)
-        key = "/".join(str(part) for part in path)
+        key = "/".join(_one_line(str(part)) for part in path)
         raise ConfigError(message, key=key, file=file, line=line)
+
+    def check(self, path: Path, problem: str | None) -> None:
+        """Fail at path with the problem a rule found, if it found one."""
+        if problem is not None:
+            self.fail(path, problem)
 
     def expect(self, ok: bool, path: Path, wanted: str, value: Any) -> None:
         if not ok:
@@ -161,6 +166,11 @@ class Validator:
                 self.expect(is_stringish(item), (*path, index), "a string", item)
         else:
             self.expect(is_stringish(value), path, "a list or a string", value)
+
+
+def _one_line(text: str) -> str:
+    """A key as a key path shows it: a newline or other control character escaped."""
+    return text if text.isprintable() else ascii(text)[1:-1]
 
 
 def _ignored(section: str, key: Any) -> bool:

@@ -31,7 +31,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from dockyard.config import Config, merged_document, parse_document
+from dockyard.config import Config, check_destination, merged_document, parse_document
 from dockyard.config.yamllimits import MAX_FILE_BYTES, check_byte_size, check_size
 from dockyard.errors import ConfigError
 from dockyard.loading.version import resolve_version
@@ -103,6 +103,7 @@ def load_config(
     """The validated Config; `root` is the app directory (default: the current directory)."""
     root = root or Path.cwd()
     env = os.environ if env is None else env
+    check_destination(destination)
     files = [
         (name, read_rendered(root / name, name, destination))
         for name in config_files(config_file, destination)

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from dockyard.config.checks_names import check_names
+from dockyard.config.checks_paths import check_accessory_paths
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.objects import Config
 from dockyard.config.validate_special import hooks_output_levels, is_local_registry
@@ -58,6 +59,7 @@ def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) ->
     if "hooks_output" in raw:
         hooks_output_levels(v, raw["hooks_output"])
     check_names(v, raw, config)
+    check_accessory_paths(v, raw, config.service)
 
 
 def check_required(v: Validator, config: Config) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockyard.config.backups import BackupSettings
 from dockyard.config.model import Env, Proxy, Registry
 
 DEFAULT_PROXY_IMAGE = "caddy:2.11"
@@ -126,3 +127,4 @@ class Dockyard:
     tls_issuer: str = "acme"  # or "internal": Caddy's own CA
     acme_email: str | None = None
     delivery: str = "registry"  # or "ssh": registry-free transfer of the missing layers
+    backups: Mapping[str, BackupSettings] = field(default_factory=dict)  # by accessory name

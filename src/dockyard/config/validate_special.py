@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dockyard.config.backups import backups_from_raw
+from dockyard.config.backups import parse_backups
 from dockyard.config.validator import MAP, Validator, describe, is_stringish
 from dockyard.config.yamlsource import Path
 from dockyard.errors import ConfigError
@@ -185,7 +185,7 @@ def backups(v: Validator, value: Any, path: Path) -> None:
     accessories = v.root.get("accessories")
     names = tuple(str(n) for n in accessories) if isinstance(accessories, dict) else ()
     try:
-        backups_from_raw({"x-dockyard": {"backups": value}}, names)
+        parse_backups(value, names)
     except ConfigError as error:
         v.fail(tuple(error.key.split("/")), error.message)
 

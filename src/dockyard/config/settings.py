@@ -50,6 +50,11 @@ class Ssh:
     forward_agent: bool | None = None
 
     @property
+    def key_data_secrets(self) -> tuple[str, ...]:
+        """The key_data entries that name secrets (an inline key is kept as a Secret)."""
+        return tuple(key for key in self.key_data if type(key) is str)
+
+    @property
     def proxy_user_host(self) -> tuple[str, str] | None:
         """The jump host as (user, host); the user defaults to root as in Kamal."""
         if not self.proxy:

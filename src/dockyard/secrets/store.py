@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from dockyard.config.dotenv import Command, Entry, Resolver, parse_dotenv
+from dockyard.config.env_limits import secret_size_problem
 from dockyard.errors import DockyardError, SecretsError
 from dockyard.redaction import Secret
 from dockyard.secrets.inline import is_secrets_command, run_secrets_line
@@ -47,8 +48,13 @@ class Secrets:
         return [name for name in self.filenames if (self.root / name).is_file()]
 
     def get(self, name: str) -> Secret:
+        """The secret's value; refused (by name, never showing it) when it cannot fit the env
+        file line it may go into, so nothing runs with it."""
         value = self._lookup(name)
         if value is not None:
+            problem = secret_size_problem(name, value)
+            if problem is not None:
+                raise SecretsError(problem)
             return Secret(value)
         if self.files:
             raise SecretsError(f"Secret '{name}' not found in {', '.join(self.files)}")

@@ -114,7 +114,7 @@ class _Builder:
             self.unknown_tag(node)
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, KeyError, OverflowError):
+        except (yaml.YAMLError, ValueError, LookupError, OverflowError):
             value = _UNREADABLE
         # A number too big to print again (Python writes at most 4300 digits) is unreadable too.
         if value is _UNREADABLE or (isinstance(value, int) and value.bit_length() > MAX_INT_BITS):

@@ -73,7 +73,7 @@ class Validator:
 
     def fail(self, path: Path, message: str, *, at: Path | None = None) -> NoReturn:
         file, line = self.doc.where(path if at is None else at)
-        key = "/".join(_one_line(str(part)) for part in path)
+        key = "/".join(_key_part(part) for part in path)
         raise ConfigError(message, key=key, file=file, line=line)
 
     def check(self, path: Path, problem: str | None) -> None:
@@ -124,7 +124,7 @@ class Validator:
         if name == "root" and keys[0] in KAMAL1_KEYS:
             self.fail((keys[0],), f"is a Kamal 1 setting: {KAMAL1_KEYS[keys[0]]}")
         plural = "s" if len(keys) > 1 else ""
-        names = ", ".join(str(k) for k in keys)
+        names = ", ".join(_key_part(k) for k in keys)
         docs = doc_section_of(name)
         self.fail(
             path, f"unknown key{plural}: {names} (see `dockyard docs {docs}`)", at=(*path, keys[0])
@@ -168,9 +168,11 @@ class Validator:
             self.expect(is_stringish(value), path, "a list or a string", value)
 
 
-def _one_line(text: str) -> str:
-    """A key as a key path shows it: a newline or other control character escaped."""
-    return text if text.isprintable() else ascii(text)[1:-1]
+def _key_part(key: Any, limit: int = 60) -> str:
+    """A key as a message shows it: control characters escaped, and a long one cut short."""
+    text = str(key)
+    shown = text if text.isprintable() else ascii(text)[1:-1]
+    return shown if len(shown) <= limit else f"{shown[:limit]}…({len(text)} characters)"
 
 
 def _ignored(section: str, key: Any) -> bool:

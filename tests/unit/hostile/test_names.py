@@ -177,3 +177,16 @@ def test_versions_from_the_flag(tmp_path: Path, version: str) -> None:
 def test_a_version_from_the_environment(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"^version: 'v1 x' is not an image tag"):
         load_config(root=write_app(tmp_path), env={"VERSION": "v1 x"})
+
+
+def test_a_config_error_is_one_line_whatever_the_value() -> None:
+    error = ConfigError("Malformed version 1.0\nLocked by: x", key="a\nb", file="f", line=2)
+    assert str(error) == "f:2: a\\nb: Malformed version 1.0\\nLocked by: x"
+    assert str(ConfigError("x" * 5000)) == "x" * 1000 + "…"
+
+
+def test_a_long_unknown_key_is_cut_in_the_message() -> None:
+    error = error_of(BASE + SERVERS + f"? {'k' * 5000}\n: 1\n")
+    assert error.message == (
+        f"unknown key: {'k' * 60}…(5000 characters) (see `dockyard docs configuration`)"
+    )

@@ -30,11 +30,11 @@ def check_names(v: Validator, root: Mapping[str, Any], config: Config) -> None:
     settings(v, root, ())
     for name, accessory in (root.get("accessories") or {}).items():
         check_accessory(v, str(name), accessory, config.service)
-    for hook in (
-        root.get("hooks_output") or {} if isinstance(root.get("hooks_output"), dict) else ()
-    ):
+    hooks_output = root.get("hooks_output")
+    for hook in hooks_output if isinstance(hooks_output, dict) else ():
         v.check(("hooks_output", hook), names.hook_name_problem(str(hook)))
     for role in config.proxy_roles:
+        # a slot alias as commands/caddy_config.slot_alias makes it (--a and --b are as long)
         alias = f"{config.proxy_service_name(role.name)}--a"
         v.check(("service",), names.alias_problem(config.service, role.name, alias))
 

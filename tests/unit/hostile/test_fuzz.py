@@ -2,7 +2,7 @@
 one ConfigError line, never another exception, within bounded time (15 s) and memory (64 MiB).
 
 CI runs a fixed, reproducible set of examples (well under a minute in all). A release runs many
-more, with fresh random seeds (about 25 minutes on a 2-core machine):
+more, with fresh random seeds (about 20 minutes on a 2-core machine):
 
     DOCKYARD_FUZZ_EXAMPLES=5000 .venv/bin/pytest -q tests/unit/hostile/test_fuzz.py
 

@@ -44,13 +44,21 @@ class NotBuiltError(DockyardError):
 
 
 class ConfigError(DockyardError):
-    """A configuration error, located by key path and, where known, by file and line."""
+    """A configuration error, located by key path and, where known, by file and line.
+
+    It is one line whatever the config holds: a value with a newline or another control
+    character is shown escaped, and a message is cut after MAX_MESSAGE characters."""
+
+    MAX_MESSAGE = 1000
 
     def __init__(
         self, message: str, *, key: str = "", file: str | None = None, line: int | None = None
     ) -> None:
+        message = _escaped(message)
+        if len(message) > self.MAX_MESSAGE:
+            message = message[: self.MAX_MESSAGE] + "…"
         self.message = message
-        self.key = key
+        self.key = _escaped(key)
         self.file = file
         self.line = line
         super().__init__(self.__str__())
@@ -155,6 +163,13 @@ class BuildError(DockyardError):
 
 class DeliveryError(DockyardError):
     pass
+
+
+def _escaped(text: str) -> str:
+    """text on one line: control characters (a newline, an escape) written as \\n, \\x1b."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _one_line(err: BaseException, host: str) -> str:

@@ -3,6 +3,8 @@
 The environment is the process's, with KAMAL_DESTINATION set to the destination (and removed
 without one), as Kamal sets it before loading config. Backticks and %x(...) run through
 `/bin/sh -c` with that environment, like Ruby's backticks; File.read is relative to the cwd.
+What a command prints, a file read and Ruby's output are each bounded by the size a config file
+may have (config/yamllimits.py), so no template can fill the memory.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
+from typing import IO
 
 from dockyard.config.erb import ErbHost, ErbUnsupported, parse
+from dockyard.config.erb_values import EffectError
+from dockyard.config.yamllimits import MAX_FILE_BYTES
 from dockyard.errors import ErbError
 
 # Kamal: ERB.new(template, trim_mode: "-").result, at the top level. The template comes on
@@ -67,16 +73,20 @@ def host_for(env: Mapping[str, str]) -> ErbHost:
 
 def render_with_ruby(ruby: str, text: str, *, filename: str, env: Mapping[str, str]) -> str:
     """The whole file rendered by Ruby's ERB; raises ErbError with Ruby's message and line."""
-    done = subprocess.run(
-        [ruby, "-E", "UTF-8:UTF-8", "-e", _RUBY_ERB, filename],
-        input=text.encode(),
-        capture_output=True,
-        env=dict(env),
-        check=False,
-    )
-    if done.returncode != 0:
-        raise _ruby_error(done.stderr.decode(errors="replace"), filename)
-    return done.stdout.decode()
+    argv = [ruby, "-E", "UTF-8:UTF-8", "-e", _RUBY_ERB, filename]
+    with tempfile.TemporaryFile() as stderr:
+        try:
+            status, output = _run_bounded(argv, env, stdin=text.encode(), stderr=stderr)
+        except EffectError as error:
+            raise ErbError(f"Ruby's ERB output {error}", file=filename) from None
+        stderr.seek(0)
+        errors = stderr.read(64 * 1024).decode(errors="replace")
+    if status != 0:
+        raise _ruby_error(errors, filename)
+    try:
+        return output.decode()
+    except UnicodeDecodeError:
+        raise ErbError("Ruby's ERB output is not UTF-8 text", file=filename) from None
 
 
 def _ruby_error(stderr: str, filename: str) -> ErbError:
@@ -92,12 +102,44 @@ def _ruby_error(stderr: str, filename: str) -> ErbError:
 
 def _shell(command: str, env: Mapping[str, str]) -> str:
     # Ruby's backticks: stdout is the value, stderr passes through, the exit status is ignored.
-    done = subprocess.run(
-        ["/bin/sh", "-c", command], stdout=subprocess.PIPE, env=dict(env), check=False
-    )
-    return done.stdout.decode(errors="replace")
+    _, output = _run_bounded(["/bin/sh", "-c", command], env, stdin=None, stderr=None)
+    return output.decode(errors="replace")
+
+
+def _run_bounded(
+    argv: list[str], env: Mapping[str, str], *, stdin: bytes | None, stderr: IO[bytes] | None
+) -> tuple[int, bytes]:
+    """Exit status and stdout of a program; stopped once it prints more than a config may
+    hold. The input (a config file, small) is written whole before the output is read."""
+    with subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE if stdin is not None else None,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=dict(env),
+    ) as process:
+        assert process.stdout is not None
+        if process.stdin is not None:
+            process.stdin.write(stdin or b"")
+            process.stdin.close()
+        output = process.stdout.read(MAX_FILE_BYTES + 1)
+        if len(output) > MAX_FILE_BYTES:
+            process.kill()
+            raise EffectError(_too_large("prints"))
+        return process.wait(), output
 
 
 def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as file:
-        return file.read()
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read(MAX_FILE_BYTES + 1)
+    except UnicodeDecodeError:
+        raise EffectError("is not UTF-8 text") from None
+    if len(text) > MAX_FILE_BYTES:
+        raise EffectError(_too_large("holds"))
+    return text
+
+
+def _too_large(verb: str) -> str:
+    limit = f"{MAX_FILE_BYTES} bytes ({MAX_FILE_BYTES // 1024} KiB)"
+    return f"{verb} more than {limit}, the most a config file may hold"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,6 +58,10 @@ def make_app(case: Case, root: Path) -> Path:
     for extra in source.parent.glob(f"{source.stem}.*.yml"):
         destination = extra.name.split(".")[1]
         shutil.copy(extra, app / "config" / f"deploy.{destination}.yml")
+    if "-d" in case.args:  # a destination without a file of its own in the corpus: an empty one
+        destination_file = app / "config" / f"deploy.{case.args[case.args.index('-d') + 1]}.yml"
+        if not destination_file.exists():
+            destination_file.write_text("x-destination: {}\n")
     (app / ".kamal").mkdir()
     for name in ("secrets", "secrets-common", "app-secrets", "secrets.staging"):
         (app / ".kamal" / name).write_text(SECRETS)
@@ -152,6 +157,23 @@ def kamal_error(stderr: str) -> tuple[str, str]:
             match = CONTEXT.match(message)
             return (match.group(1), message) if match else ("", message)
     return ("", stderr.strip())
+
+
+def differ_header(path: Path) -> dict[str, str]:
+    """The `# name: value` lines a deliberate-difference config starts with (kamal, dockyard,
+    why and, optionally, args)."""
+    header: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if not line.startswith("# ") or ": " not in line:
+            break
+        name, value = line.removeprefix("# ").split(": ", 1)
+        header[name] = value
+    return header
+
+
+def differ_args(path: Path) -> tuple[str, ...]:
+    args = differ_header(path).get("args")
+    return tuple(shlex.split(args)) if args else ("--version", "v1")
 
 
 def expected_key(path: Path) -> str:

@@ -69,6 +69,10 @@ KNOWN_DIFFERENCES = [
     re.compile(r"^\w+: \('hooks_output'[^)]*\) = (7|2\.5|True)$"),
     # An accessory host written as `host: tags`: Kamal uses the whole map as the host name.
     re.compile(r"^\w+: \('accessories', '\w+', 'hosts'(, \d+)?\) = (\{|\[\{)"),
+    # A server or proxy host that is no host name or IP address (`25%`): Kamal fails only when
+    # it connects, or the proxy when it routes (issue #18; configs/differ/host_*.yml).
+    re.compile(r"^\w+: \('servers'(, '[\w-]+')?(, 'hosts')?, \d+\) = '25%'"),
+    re.compile(r"^\w+: \(.*'(host|hosts)'(, \d+)?\) = '25%'"),
 ]
 
 

@@ -31,6 +31,8 @@ from tests.oracle.kamal_oracle import (
     KAMAL,
     Case,
     KamalRun,
+    differ_args,
+    differ_header,
     expected_key,
     kamal_error,
     load_kamal_output,
@@ -67,8 +69,12 @@ GOOD = [
     Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
 ]
 BAD = [Case(p.stem, f"bad/{p.name}") for p in sorted((CONFIGS / "bad").glob("*.yml"))]
-# Deliberate differences from Kamal 2.11, each with its reason in the file's header.
-DIFFER = [Case(p.stem, f"differ/{p.name}") for p in sorted((CONFIGS / "differ").glob("*.yml"))]
+# Deliberate differences from Kamal 2.11, each with its reason in the file's header (and, in an
+# optional `# args:` line, the flags both tools get instead of --version v1).
+DIFFER = [
+    Case(p.stem, f"differ/{p.name}", args=differ_args(p))
+    for p in sorted((CONFIGS / "differ").glob("*.yml"))
+]
 UNCOMMITTED = re.compile(r"^([0-9a-f]{40})_uncommitted_[0-9a-f]{16}$")
 
 
@@ -80,12 +86,16 @@ class Runs:
     errors: dict[str, ConfigError | None]
 
 
-def dockyard_error(app: Path) -> ConfigError | None:
+def dockyard_error(app: Path, case: Case) -> ConfigError | None:
     try:
-        load_config(root=app, env=tool_env(), version="v1")
+        load_config(root=app, env=tool_env(), destination=flag(case, "-d"), version=flag(case))
     except ConfigError as error:
         return error
     return None
+
+
+def flag(case: Case, name: str = "--version") -> str | None:
+    return case.args[case.args.index(name) + 1] if name in case.args else None
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +115,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
             jobs = [(c, apps[c.name], c in GOOD) for c in half]
             batches.append(pool.submit(run_kamal_batch, jobs, work))
         ours = {c.name: pool.submit(run_dockyard, c, apps[c.name]) for c in GOOD}
-        errors = {c.name: dockyard_error(apps[c.name]) for c in BAD + DIFFER}
+        errors = {c.name: dockyard_error(apps[c.name], c) for c in BAD + DIFFER}
         kamal: dict[str, KamalRun] = {}
         for half, batch in zip(halves, batches, strict=True):
             kamal.update(zip([c.name for c in half], batch.result(), strict=True))
@@ -157,10 +167,8 @@ def test_derived_values_match_kamal(
         monkeypatch.setenv(name, value)
     kamal = runs.kamal[case.name]
     assert kamal.details is not None, kamal.stderr
-    destination = case.args[case.args.index("-d") + 1] if "-d" in case.args else None
-    version = case.args[case.args.index("--version") + 1] if "--version" in case.args else None
     config = load_config(
-        destination=destination, version=version, root=runs.apps[case.name], env=tool_env()
+        destination=flag(case, "-d"), version=flag(case), root=runs.apps[case.name], env=tool_env()
     )
     assert our_details(config) == normalise_kamal(kamal.details)
 
@@ -177,10 +185,7 @@ def test_rejected_config_is_rejected_at_the_same_key(case: Case, runs: Runs) -> 
 
 @pytest.mark.parametrize("case", DIFFER, ids=lambda c: c.id)
 def test_deliberate_difference_from_kamal(case: Case, runs: Runs) -> None:
-    header = dict(
-        line.removeprefix("# ").split(": ", 1)
-        for line in (CONFIGS / case.config).read_text().splitlines()[:3]
-    )
+    header = differ_header(CONFIGS / case.config)
     kamal, error = runs.kamal[case.name], runs.errors[case.name]
     assert ("accept" if kamal.status == 0 else "reject") == header["kamal"], kamal.stderr
     assert ("accept" if error is None else "reject") == header["dockyard"], str(error)

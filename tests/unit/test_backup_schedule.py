@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from dockyard.plan.backup_schedule import parse_cron, shell_sets
+from dockyard.commands.backup_scripts import shell_sets
+from dockyard.config.cron import parse_cron
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dockyard.backups.settings import backups_from_raw
+from dockyard.config.backups import parse_backups
 from dockyard.errors import ConfigError
 
 S3 = {"endpoint": "http://10.0.0.5:8333", "bucket": "backups", "access_key_id": "S3_KEY_ID",
@@ -32,17 +32,17 @@ def test_an_s3_target_with_its_defaults_and_every_key() -> None:
 
 
 def settings(raw: dict[str, object], accessories: tuple[str, ...] = ("db", "cache")) -> object:
-    return backups_from_raw({"x-dockyard": {"backups": raw}}, accessories)
+    return parse_backups(raw, accessories)
 
 
 def test_defaults_and_every_key() -> None:
-    found = backups_from_raw(
-        {"x-dockyard": {"backups": {
+    found = parse_backups(
+        {
             "db": {"kind": "postgres", "schedule": "0 3 * * *", "keep": 14, "max_age": "30d",
                    "target": {"directory": "/var/backups/db/"}, "database": "app",
                    "user": "app"},
             "cache": {"kind": "redis"},
-        }}},
+        },
         ("db", "cache"),
     )  # fmt: skip
     db, cache = found["db"], found["cache"]
@@ -55,22 +55,20 @@ def test_defaults_and_every_key() -> None:
 
 
 def test_volume_backups_name_their_directories() -> None:
-    found = backups_from_raw(
-        {"x-dockyard": {"backups": {"files": {"kind": "volume", "paths": ["/srv/up/", "/etc/x"]}}}},
-        ("files",),
+    found = parse_backups(
+        {"files": {"kind": "volume", "paths": ["/srv/up/", "/etc/x"]}}, ("files",)
     )
     assert (found["files"].paths, found["files"].extension) == (("/srv/up", "/etc/x"), "tar.gz")
 
 
 @pytest.mark.parametrize("kind", ["mysql", "mariadb"])
 def test_mysql_and_mariadb_are_one_kind(kind: str) -> None:
-    found = backups_from_raw({"x-dockyard": {"backups": {"db": {"kind": kind, "user": "app"}}}},
-                             ("db",))  # fmt: skip
+    found = parse_backups({"db": {"kind": kind, "user": "app"}}, ("db",))
     assert (found["db"].kind, found["db"].extension, found["db"].user) == ("mysql", "sql", "app")
 
 
 def test_no_section_is_no_backups() -> None:
-    assert backups_from_raw({}, ("db",)) == {}
+    assert parse_backups(None, ("db",)) == {}
 
 
 @pytest.mark.parametrize(

@@ -58,11 +58,9 @@ class AppContext:
         return Selection(self.options.hosts, self.options.roles, self.options.primary)
 
     def transport(self) -> AsyncsshTransport:
-        raw = dict(self.config.raw.get("ssh") or {})
-        key_data = raw.get("key_data") or ()
-        ssh = SshOptions.from_kamal(
-            raw,
-            secrets=self.secret_values(key_data) if key_data else None,
+        ssh = SshOptions.from_config(
+            self.config.ssh,
+            secrets=self.secret_values(self.config.ssh.key_data_secrets),
             max_concurrent_starts=self.config.sshkit.max_concurrent_starts,
         )
         return AsyncsshTransport(ssh)

@@ -34,11 +34,12 @@ def command() -> None:
 @click.option("-m", "--message", required=True, help="Why the lock is taken.")
 def acquire(message: str, **kwargs: Any) -> None:
     """Take the deploy lock by hand: deploys are refused until it is released."""
+    details = new_details("unknown", message, user=performer())  # a bad message: nothing sent
     ctx = AppContext.load(GlobalOptions.from_kwargs(kwargs), version="unknown")
 
     async def work(transport: AsyncsshTransport) -> None:
         lock = _lock(ctx, transport)
-        holder = await lock.try_acquire(new_details("unknown", message, user=performer()))
+        holder = await lock.try_acquire(details)
         if holder is not None:
             raise LockError(f"the deploy lock on {lock.host} is already held: {holder.describe()}")
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from dockyard.errors import SecretsError, UsageError
 from dockyard.secrets import load_secrets
 from dockyard.secrets.vault import extract, fetch, fetch_json
 
@@ -55,17 +54,6 @@ def print_command(config_file: str, destination: str | None, as_json: bool) -> N
         click.echo(f"{key}={value}")
 
 
-def run_inline(argv: list[str]) -> str:
-    """`secrets <argv> --inline` run in-process, its output returned (for `$(…)` in files)."""
-    try:
-        result = command.main(args=[*argv, "--inline"], prog_name="secrets", standalone_mode=False)
-    except click.ClickException as error:
-        raise UsageError(error.format_message()) from None
-    if not isinstance(result, str):
-        raise SecretsError(f"`secrets {' '.join(argv[:1])}` gives no value to substitute")
-    return result.removesuffix("\n")
-
-
 def _return_or_echo(text: str, inline: bool) -> str | None:
     if inline:
         return text
@@ -73,4 +61,4 @@ def _return_or_echo(text: str, inline: bool) -> str | None:
     return None
 
 
-__all__ = ["command", "run_inline"]
+__all__ = ["command"]

@@ -11,12 +11,12 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from dockyard.backups.settings import BackupSettings
 from dockyard.commands.backup_s3 import exec_script, s3_env
+from dockyard.commands.backup_scripts import shell_sets
 from dockyard.commands.base import Cmd, HomePath, Raw, Seq, any_of, cmd
+from dockyard.config.backups import BackupSettings
 from dockyard.config.settings import Accessory
 from dockyard.engine import DOCKER, Engine
-from dockyard.plan.backup_schedule import shell_sets
 
 BACKUP_LABEL = "dockyard-backup"
 

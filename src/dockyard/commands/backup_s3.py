@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dockyard.backups.settings import S3Target
 from dockyard.commands.base import Cmd, HomePath, cmd
+from dockyard.config.backups import S3Target
 from dockyard.engine import Engine
 
 ACCESS_KEY_ENV = "DOCKYARD_S3_ACCESS_KEY_ID"

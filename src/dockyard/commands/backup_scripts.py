@@ -13,6 +13,8 @@ schedule.sh the container's main loop: wake at each minute (UTC), run backup.sh 
 
 from __future__ import annotations
 
+from dockyard.config.cron import CronSchedule
+
 BACKUP_SH = r"""#!/bin/sh
 # dockyard: one backup of $KIND accessory $DB_HOST into /backups (see commands/backup_scripts.py)
 set -u
@@ -177,3 +179,19 @@ while :; do
     mv -f /backups/.schedule.log.tmp /backups/.schedule.log
 done
 """
+
+
+def shell_sets(schedule: CronSchedule) -> dict[str, str]:
+    """The schedule as space-padded lists for the backup container's shell loop."""
+
+    def padded(values: frozenset[int]) -> str:
+        return " " + " ".join(str(v) for v in sorted(values)) + " "
+
+    return {
+        "CRON_MINUTES": padded(schedule.minutes),
+        "CRON_HOURS": padded(schedule.hours),
+        "CRON_DAYS": padded(schedule.days),
+        "CRON_MONTHS": padded(schedule.months),
+        "CRON_WEEKDAYS": padded(schedule.weekdays),
+        "CRON_DAY_OR": "1" if schedule.days_restricted and schedule.weekdays_restricted else "0",
+    }

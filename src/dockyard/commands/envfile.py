@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x1b": "\\e", "\0": "\\0"}
+from dockyard.config.env_limits import escape_env_value
 
 
 def env_file(values: Mapping[str, str]) -> str:
@@ -15,19 +15,7 @@ def env_file(values: Mapping[str, str]) -> str:
     Kamal's EnvFile (Ruby's String#dump without its quotes, keeping `"`, `#` and non-ASCII):
     an app deployed by Kamal sees exactly the same bytes.
     """
-    return "".join(f"{name}={_escape(value)}\n" for name, value in values.items())
-
-
-def _escape(value: str) -> str:
-    out = []
-    for char in value:
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\x{ord(char):02X}")
-        else:
-            out.append(char)
-    return "".join(out)
+    return "".join(f"{name}={escape_env_value(value)}\n" for name, value in values.items())
 
 
 def optionize(options: Mapping[str, Any]) -> list[str]:

@@ -1,17 +1,36 @@
 """The deploy lock: a directory on the primary host, created atomically by `mkdir` (Kamal's).
 
-Details are stored base64-encoded so any name or message survives the shell. dockyard adds the
-deploying machine and process, so a lock left by a killed run on this machine can be recognised.
+Details are stored as a JSON object, base64-encoded so any name or message survives the shell:
+fields are data, so a message with newlines cannot forge another field (the `Key: value` lines
+earlier versions wrote are still read). dockyard adds the deploying machine and process, so a
+lock left by a killed run on this machine can be recognised.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import binascii
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from dockyard.commands.base import HomePath, Raw, Seq, all_of, cmd
+from dockyard.errors import UsageError
 
 AUTOMATIC_MESSAGE = "Automatic deploy lock"
+# A lock message is a line for people, and goes to the server inside one shell command (at most
+# 128 KiB on Linux, base64 adds a third): 4 KiB is plenty for the one and safe for the other.
+MAX_MESSAGE_BYTES = 4096
+_SHOWN_MESSAGE = 200
+
+
+def check_message(message: str) -> None:
+    """Refuse a lock message too long to send, before anything is sent."""
+    size = len(message.encode())
+    if size > MAX_MESSAGE_BYTES:
+        raise UsageError(
+            f"the lock message is {size} bytes; at most {MAX_MESSAGE_BYTES} are kept: shorten it"
+        )
 
 
 def lock_dir(service: str, destination: str | None) -> str:
@@ -28,21 +47,48 @@ class LockDetails:
     pid: int = 0
 
     def encode(self) -> str:
-        lines = [
-            f"Locked by: {self.locked_by} at {self.at}",
-            f"Version: {self.version}",
-            f"Message: {self.message}",
-            f"Machine: {self.machine}",
-            f"Pid: {self.pid}",
-        ]
-        return base64.b64encode("\n".join(lines).encode()).decode()
+        return base64.b64encode(json.dumps(asdict(self)).encode()).decode()
 
     @classmethod
     def decode(cls, text: str) -> LockDetails:
-        fields: dict[str, str] = {}
-        for line in base64.b64decode(text.strip() or "").decode(errors="replace").splitlines():
+        """What a lock's details file holds; anything unreadable reads as an unknown holder."""
+        try:
+            raw = base64.b64decode(text.strip() or "", validate=False).decode(errors="replace")
+        except (binascii.Error, ValueError):
+            raw = ""
+        if raw.startswith("{"):
+            return cls.from_json(raw)
+        return cls.from_lines(raw)
+
+    @classmethod
+    def from_json(cls, raw: str) -> LockDetails:
+        try:
+            data: Any = json.loads(raw)
+        except ValueError:
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        pid = data.get("pid")
+        return cls(
+            locked_by=str(data.get("locked_by") or "unknown"),
+            at=str(data.get("at", "")),
+            version=str(data.get("version", "")),
+            message=str(data.get("message", "")),
+            machine=str(data.get("machine", "")),
+            pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else 0,
+        )
+
+    @classmethod
+    def from_lines(cls, raw: str) -> LockDetails:
+        """The `Key: value` lines of locks written by earlier versions."""
+        seen: dict[str, list[str]] = {}
+        for line in raw.splitlines():
             key, _, value = line.partition(": ")
-            fields[key] = value
+            seen.setdefault(key, []).append(value)
+        # A message with newlines could add lines: trust the first of the fields written before
+        # the message and the last of those written after it.
+        fields = {
+            key: values[-1 if key in ("Machine", "Pid") else 0] for key, values in seen.items()
+        }
         by, _, at = fields.get("Locked by", "").rpartition(" at ")
         pid = fields.get("Pid", "0")
         return cls(
@@ -55,7 +101,20 @@ class LockDetails:
         )
 
     def describe(self) -> str:
-        return f"locked by {self.locked_by} at {self.at} for version {self.version}: {self.message}"
+        """One line; every field shown as data (a newline is `\\n`, the message quoted)."""
+        return (
+            f"locked by {_data(self.locked_by)} at {_data(self.at)} for version "
+            f"{_data(self.version)}: {_quoted(self.message)}"
+        )
+
+
+def _data(text: str) -> str:
+    return text if text.isprintable() else ascii(text)[1:-1]
+
+
+def _quoted(text: str) -> str:
+    cut = text[:_SHOWN_MESSAGE] + ("…" if len(text) > _SHOWN_MESSAGE else "")
+    return json.dumps(cut, ensure_ascii=not cut.isprintable())
 
 
 def acquire(service: str, destination: str | None, details: LockDetails) -> Seq:

@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterable
 from dockyard.config.build import build_config
 from dockyard.config.checks import check_config
 from dockyard.config.merge import deep_merge
+from dockyard.config.names import engine_name_problem, version_problem
 from dockyard.config.objects import Config
-from dockyard.config.validate import Validator, validate
+from dockyard.config.validate import validate
+from dockyard.config.validator import Validator
 from dockyard.config.yamlsource import Doc, parse_yaml
+from dockyard.errors import ConfigError
 
-__all__ = ["Config", "merged_document", "parse_config", "parse_document"]
+__all__ = ["Config", "check_destination", "merged_document", "parse_config", "parse_document"]
 
 
 def merged_document(files: Iterable[tuple[str, str]]) -> Doc:
@@ -53,8 +56,21 @@ def parse_document(
     hook_files: frozenset[str] = frozenset(),
 ) -> Config:
     """Validate and build; a callable version is asked for only once the config is valid."""
+    check_destination(destination)
     root = validate(doc)
     checker = Validator(doc)
     config = build_config(root, destination=destination, version="")
     check_config(checker, config, hook_files=hook_files)
-    return dataclasses.replace(config, version=version if isinstance(version, str) else version())
+    resolved = version if isinstance(version, str) else version()
+    problem = version_problem(resolved)
+    if problem is not None:
+        raise ConfigError(problem, key="version")
+    return dataclasses.replace(config, version=resolved)
+
+
+def check_destination(destination: str | None) -> None:
+    """A destination names files (config/deploy.<destination>.yml) and is part of container
+    names: checked before any file is read."""
+    problem = engine_name_problem("", destination) if destination is not None else None
+    if problem is not None:
+        raise ConfigError(problem, key="destination")

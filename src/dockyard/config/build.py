@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockyard.config import build_parts as parts
+from dockyard.config.backups import parse_backups
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.model import Host, Proxy, Role
 from dockyard.config.objects import Config
@@ -50,7 +51,7 @@ def build_config(root: Mapping[str, Any], *, destination: str | None, version: s
         boot=Boot(**(root.get("boot") or {})),
         aliases=parts.text_map(root.get("aliases")),
         **_plain_settings(root),
-        dockyard=build_dockyard(root.get("x-dockyard") or {}),
+        dockyard=build_dockyard(root.get("x-dockyard") or {}, accessories=root.get("accessories")),
         raw=root,
     )
 
@@ -216,14 +217,16 @@ def mounted_path(raw: Any) -> MountedPath:
     return MountedPath(local=local, remote=remote, options=options or None)
 
 
-def build_dockyard(raw: Mapping[str, Any]) -> Dockyard:
+def build_dockyard(raw: Mapping[str, Any], *, accessories: Any) -> Dockyard:
     proxy = raw.get("proxy") or {}
+    names = tuple(parts.text(name) for name in accessories or {})
     return Dockyard(
         runtime=raw.get("runtime", "docker"),
         proxy_image=parts.text(proxy.get("image", DEFAULT_PROXY_IMAGE)),
         tls_issuer=proxy.get("tls_issuer", "acme"),
         acme_email=_optional_text(proxy.get("acme_email")),
         delivery=raw.get("delivery", "registry"),
+        backups=parse_backups(raw.get("backups"), names),
     )
 
 

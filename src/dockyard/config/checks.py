@@ -6,10 +6,13 @@ import re
 from collections import Counter
 from typing import Any
 
+from dockyard.config.checks_names import check_names
+from dockyard.config.checks_paths import check_accessory_paths
+from dockyard.config.env_limits import clear_env_problem
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.objects import Config
-from dockyard.config.validate import Validator
 from dockyard.config.validate_special import hooks_output_levels, is_local_registry
+from dockyard.config.validator import Validator
 from dockyard.config.yamlsource import Path
 
 SERVICE_NAME = re.compile(r"\A[a-zA-Z0-9_-]+\Z")
@@ -56,6 +59,31 @@ def check_config(v: Validator, config: Config, *, hook_files: frozenset[str]) ->
     check_proxy_runs(v, config)
     if "hooks_output" in raw:
         hooks_output_levels(v, raw["hooks_output"])
+    check_names(v, raw, config)
+    check_accessory_paths(v, raw, config.service)
+    check_clear_env(v, config)
+
+
+def check_clear_env(v: Validator, config: Config) -> None:
+    """The clear env of every container (each role on each host, each accessory) fits the
+    command line it goes on (env_limits.py)."""
+    for role in config.roles:
+        for host in role.host_names:
+            clear = config.env_for(role.name, host).clear
+            problem = clear_env_problem(clear, f"role {role.name} on {host}")
+            v.check(_env_path(config, role.name), problem)
+    for accessory in config.accessories:
+        where: Path = ("accessories", accessory.name, "env")
+        v.check(where, clear_env_problem(accessory.env.clear, f"accessory {accessory.name}"))
+
+
+def _env_path(config: Config, role: str) -> Path:
+    """The role's own env section if it has one, else the root env."""
+    servers = config.raw.get("servers")
+    settings = servers.get(role) if isinstance(servers, dict) else None
+    return (
+        ("servers", role, "env") if isinstance(settings, dict) and "env" in settings else ("env",)
+    )
 
 
 def check_required(v: Validator, config: Config) -> None:

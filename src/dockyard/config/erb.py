@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from dockyard.config.erb_ruby import Parser
+from dockyard.config.erb_ruby import MAX_NESTING, Parser
 from dockyard.config.erb_values import (
     ErbHost,
     ErbUnsupported,
@@ -24,6 +24,8 @@ from dockyard.config.erb_values import (
     to_s,
     truthy,
 )
+from dockyard.config.yamllimits import MAX_FILE_BYTES
+from dockyard.errors import ErbError
 
 __all__ = ["ErbHost", "ErbUnsupported", "Template", "parse", "render", "scan"]
 
@@ -152,6 +154,8 @@ def _build(tags: list[_Tag]) -> list[_Node]:
             body.append(_output(tag, scope))
         elif tag.kind == "<%":
             _code(tag, *_statement(tag, scope), body, blocks)
+        if len(blocks) > MAX_NESTING:
+            raise tag.where.fail(f"if/each blocks nest deeper than {MAX_NESTING} levels")
     if blocks:
         kind = "if" if isinstance(blocks[-1], _If) else "each"
         raise blocks[-1].where.fail(f"`{kind}` is never closed with <% end %>")
@@ -184,45 +188,74 @@ def _code(
         innermost.closed_by_else = keyword == "else"
 
 
+# What rendering one template may cost: its output is a config file (see yamllimits), and every
+# tag or loop pass evaluated is a step.
+MAX_STEPS = 100_000
+
+
 @dataclass(frozen=True)
 class Template:
     nodes: tuple[_Node, ...]
+    filename: str = ""
 
     def render(self, host: ErbHost) -> str:
-        return "".join(_render(self.nodes, host))
+        out = _Output(self.filename)
+        _render(self.nodes, host, out)
+        return "".join(out.parts)
 
 
-def _render(nodes: tuple[_Node, ...] | list[_Node], host: ErbHost) -> list[str]:
-    out: list[str] = []
+class _Output:
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.parts: list[str] = []
+        self.size = 0
+        self.steps = 0
+
+    def add(self, text: str) -> None:
+        self.step()
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > MAX_FILE_BYTES:
+            raise ErbError(f"renders to more than {MAX_FILE_BYTES} characters "
+                           f"({MAX_FILE_BYTES // 1024} KiB); a config file may hold no more",
+                           file=self.filename)  # fmt: skip
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise ErbError(f"takes more than {MAX_STEPS} steps to render (loops inside "
+                           "loops?); simplify it", file=self.filename)  # fmt: skip
+
+
+def _render(nodes: tuple[_Node, ...] | list[_Node], host: ErbHost, out: _Output) -> None:
     for node in nodes:
         if isinstance(node, str):
-            out.append(node)
+            out.add(node)
         elif isinstance(node, _If):
+            out.step()
             for condition, body in node.branches:
                 if truthy(condition(host)):
-                    out += _render(body, host)
+                    _render(body, host, out)
                     break
         elif isinstance(node, _Each):
-            out += _render_each(node, host)
+            _render_each(node, host, out)
         else:
-            out.append(to_s(node(host)))
-    return out
+            out.add(to_s(node(host)))
 
 
-def _render_each(node: _Each, host: ErbHost) -> list[str]:
+def _render_each(node: _Each, host: ErbHost, out: _Output) -> None:
     items = node.items(host)
     if not isinstance(items, list):
         raise node.where.fail(f"undefined method 'each' for {ruby_class(items)}")
-    out: list[str] = []
     for item in items:
+        out.step()
         inner = replace(host, variables={**host.variables, node.variable: item})
-        out += _render(node.nodes, inner)
-    return out
+        _render(node.nodes, inner, out)
 
 
 def parse(text: str, *, filename: str) -> Template:
     """Parse a whole template; raises ErbUnsupported (before anything runs) or ErbError."""
-    return Template(tuple(_build(scan(text, filename))))
+    return Template(tuple(_build(scan(text, filename))), filename)
 
 
 def render(text: str, *, filename: str, host: ErbHost) -> str:

@@ -38,6 +38,11 @@ _ESCAPES |= {"b": "\b", "f": "\f", "v": "\v"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[?!]?")
 _INTEGER = re.compile(r"\d+(?:_\d+)*")
 _LITERALS: dict[str, Value] = {"nil": None, "true": True, "false": False}
+# Bounds on one tag, far above real templates: parts (literals, names, calls) and nesting of
+# parentheses, brackets and interpolations. Parsing and evaluating recurse once per level.
+MAX_PARTS = 256
+MAX_NESTING = 32
+MAX_INTEGER_DIGITS = 4000
 _PERCENT_CLOSE = {"(": ")", "{": "}", "[": "]", "<": ">"}
 
 
@@ -47,6 +52,8 @@ class Parser:
         self.scope = scope  # variables of enclosing each blocks
         self.allow_each = False  # a code tag may end in `.each do |name|`
         self.loop_variable: str | None = None
+        self.parts = 0
+        self.nesting = 0
 
     def rest(self) -> str:
         self.skip_space()
@@ -90,12 +97,18 @@ class Parser:
         return match.group()
 
     def expression(self) -> Expr:
-        condition = self.disjunction()
-        if not self.take("?"):
-            return condition
-        then = self.expression()
-        self.expect(":")
-        otherwise = self.expression()
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise self.where.fail(f"an expression nests deeper than {MAX_NESTING} levels")
+        try:
+            condition = self.disjunction()
+            if not self.take("?"):
+                return condition
+            then = self.expression()
+            self.expect(":")
+            otherwise = self.expression()
+        finally:
+            self.nesting -= 1
         return lambda host: then(host) if truthy(condition(host)) else otherwise(host)
 
     def disjunction(self) -> Expr:
@@ -111,10 +124,15 @@ class Parser:
         return left
 
     def negation(self) -> Expr:
-        if self.take("!"):
-            inner = self.negation()
+        flips = 0
+        while self.take("!"):
+            flips += 1
+        inner = self.comparison()
+        if flips == 0:
+            return inner
+        if flips % 2:
             return lambda host: not truthy(inner(host))
-        return self.comparison()
+        return lambda host: truthy(inner(host))
 
     def comparison(self) -> Expr:
         left = self.sum()
@@ -177,6 +195,9 @@ class Parser:
         return bind_block_pass(receiver, kind, name, self.where)
 
     def primary(self) -> Expr:
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise self.where.fail(f"a tag holds more than {MAX_PARTS} values and calls; split it")
         self.skip_space()
         char = self.source[self.pos : self.pos + 1]
         if char in ("'", '"', "`"):
@@ -200,6 +221,8 @@ class Parser:
                 self.expect("]")
             return lambda host: [item(host) for item in items]
         if match := _INTEGER.match(self.source, self.pos):
+            if len(match.group()) > MAX_INTEGER_DIGITS:
+                raise self.where.fail(f"an integer of {len(match.group())} digits is too long")
             self.pos, number = match.end(), int(match.group().replace("_", ""))
             return lambda host: number
         return self.named()

@@ -19,6 +19,11 @@ class ErbUnsupported(ErbError):
     """A construct outside dockyard's Ruby subset; Ruby's own ERB can still render the file."""
 
 
+class EffectError(Exception):
+    """A command or a file read by a template that gives no usable text (too much of it, not
+    UTF-8); the message says why, the caller adds the command or file and the line."""
+
+
 @dataclass(frozen=True)
 class ErbHost:
     """What a template may touch: every effect goes through these three callables."""
@@ -52,6 +57,7 @@ class Where:
 Expr = Callable[[ErbHost], Value]
 _BLANK = " \t\n\v\f\r\0"
 _INSPECT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x1b": "\\e"}
+MAX_DIGITS = 4000  # Python reads at most 4300 digits into an int
 _INSPECT |= {"\f": "\\f", "\v": "\\v", "\a": "\\a", "\b": "\\b"}
 
 
@@ -97,6 +103,8 @@ def to_i(value: Value, where: Where) -> int:
         return int(value or 0)
     if isinstance(value, str):
         match = re.match(r"[ \t\n\v\f\r]*([+-]?\d+(?:_\d+)*)", value)
+        if match and len(match.group(1)) > MAX_DIGITS:
+            raise where.fail(f"to_i of a number of {len(match.group(1))} digits: too long")
         return int(match.group(1).replace("_", "")) if match else 0
     raise where.fail(f"undefined method 'to_i' for {ruby_class(value)}")
 
@@ -124,6 +132,18 @@ def split(text: str, separator: Value = None) -> list[Value]:
 def join(items: list[Value], separator: Value = "") -> str:
     sep = to_s(separator)
     return sep.join(join(item, sep) if isinstance(item, list) else to_s(item) for item in items)
+
+
+def uniq(items: list[Value]) -> list[Value]:
+    """Array#uniq: first occurrences, compared as Ruby does (1 and true differ)."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        key = f"{ruby_class(item)}:{inspect(item)}"
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
 
 
 def _blank(value: Value) -> bool:
@@ -154,7 +174,7 @@ _LIST: dict[str, Callable[[list[Value], Args], Value]] = {
     "count": lambda v, a: len(v),
     "empty?": lambda v, a: not v,
     "compact": lambda v, a: [item for item in v if item is not None],
-    "uniq": lambda v, a: [item for i, item in enumerate(v) if item not in v[:i]],
+    "uniq": lambda v, a: uniq(v),
     "include?": lambda v, a: any(equal(item, a[0]) for item in v),
 }
 _ANY: dict[str, Callable[[Value, Where], Value]] = {
@@ -254,6 +274,8 @@ def bind_read(path: Expr, where: Where) -> Expr:
             return host.read_file(name)
         except OSError as error:
             raise where.fail(f'File.read("{name}"): {error.strerror or error}') from None
+        except EffectError as error:
+            raise where.fail(f'File.read("{name}"): {error}') from None
 
     return read
 
@@ -280,5 +302,7 @@ def bind_string(parts: list[str | Expr], shell_at: Where | None) -> Expr:
             return host.shell(text)
         except OSError as error:
             raise shell_at.fail(f"`{text}` could not run: {error.strerror or error}") from None
+        except EffectError as error:
+            raise shell_at.fail(f"`{text}` {error}") from None
 
     return build

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockyard.config.backups import BackupSettings
 from dockyard.config.model import Env, Logging, Proxy, Registry, Role
 from dockyard.config.settings import Accessory, Boot, Builder, Dockyard, Ssh, Sshkit
 from dockyard.engine import Engine, engine_named
@@ -46,6 +47,8 @@ class Config:
     drain_timeout: int = 30
     run_directory: str = ".kamal"
     dockyard: Dockyard = field(default_factory=Dockyard)
+    # The validated map as written: for config/ alone (Kamal's printout, its cross-key checks).
+    # Everything else reads the typed fields above; a layering test keeps it that way.
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # --- names ---------------------------------------------------------------------------------
@@ -124,6 +127,10 @@ class Config:
     def proxy_hosts(self) -> tuple[str, ...]:
         accessory_hosts = (h for a in self.accessories if a.proxy for h in a.hosts)
         return _unique([*(h for r in self.proxy_roles for h in r.host_names), *accessory_hosts])
+
+    def backups_of(self, accessory: str) -> BackupSettings | None:
+        """The `x-dockyard/backups` settings of an accessory, if it has any."""
+        return self.dockyard.backups.get(accessory)
 
     def accessory(self, name: str) -> Accessory:
         for accessory in self.accessories:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockyard.config.backups import BackupSettings
 from dockyard.config.model import Env, Proxy, Registry
 
 DEFAULT_PROXY_IMAGE = "caddy:2.11"
@@ -47,6 +48,11 @@ class Ssh:
     key_data: tuple[str, ...] = ()  # secret names; an inline key (deprecated) is a Secret
     config: bool | str | tuple[str, ...] = True
     forward_agent: bool | None = None
+
+    @property
+    def key_data_secrets(self) -> tuple[str, ...]:
+        """The key_data entries that name secrets (an inline key is kept as a Secret)."""
+        return tuple(key for key in self.key_data if type(key) is str)
 
     @property
     def proxy_user_host(self) -> tuple[str, str] | None:
@@ -126,3 +132,4 @@ class Dockyard:
     tls_issuer: str = "acme"  # or "internal": Caddy's own CA
     acme_email: str | None = None
     delivery: str = "registry"  # or "ssh": registry-free transfer of the missing layers
+    backups: Mapping[str, BackupSettings] = field(default_factory=dict)  # by accessory name

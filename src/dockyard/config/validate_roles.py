@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from dockyard.config.merge import deep_merge_values
-from dockyard.config.validate import MAP, Validator
 from dockyard.config.validate_special import hosts, proxy_rules
+from dockyard.config.validator import MAP, Validator
 from dockyard.config.yamlsource import Path
 
 ROLE_LATER = ("env", "logging", "proxy")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dockyard.config.validate import (
-    ALIAS_NAME,
-    BUILTIN_COMMANDS,
-    MAP,
-    Validator,
-    describe,
-    is_stringish,
-)
+from dockyard.config.backups import parse_backups
+from dockyard.config.validator import MAP, Validator, describe, is_stringish
 from dockyard.config.yamlsource import Path
+from dockyard.errors import ConfigError
 
+BUILTIN_COMMANDS = frozenset(
+    ["accessory", "app", "audit", "build", "config", "deploy", "details", "docs", "help", "init",
+     "lock", "proxy", "prune", "redeploy", "registry", "remove", "rollback", "secrets", "server",
+     "setup", "upgrade", "version", "lab"]
+)  # fmt: skip
+ALIAS_NAME = re.compile(r"\A[a-z0-9_-]+\Z")
 ENV_KEYS = ("clear", "secret", "tags")
 HOOK_OUTPUT_LEVELS = ("quiet", "verbose")
 
@@ -177,6 +178,16 @@ def aliases(v: Validator, value: Any, path: Path) -> None:
                    "alphanumeric, hyphens and underscores.")  # fmt: skip
         if name in BUILTIN_COMMANDS:
             v.fail(where, f"Alias '{name}' conflicts with a built-in command.")
+
+
+def backups(v: Validator, value: Any, path: Path) -> None:
+    """x-dockyard/backups: checked by config/backups.py, located like other keys."""
+    accessories = v.root.get("accessories")
+    names = tuple(str(n) for n in accessories) if isinstance(accessories, dict) else ()
+    try:
+        parse_backups(value, names)
+    except ConfigError as error:
+        v.fail(tuple(error.key.split("/")), error.message)
 
 
 BOOT_LIMIT = re.compile(r"\A\d+%?\Z")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from dockyard.config import merged_document
+from dockyard.config import check_destination, merged_document
 from dockyard.config.validate import validate
 from dockyard.errors import ConfigError
 from dockyard.loading import DEFAULT_CONFIG_FILE, config_files, read_rendered
@@ -35,6 +35,7 @@ def load_aliases(config_file: str, destination: str | None, root: Path) -> dict[
     if not (root / config_file).exists():
         return {}
     try:
+        check_destination(destination)
         files = [
             (name, read_rendered(root / name, name, destination))
             for name in config_files(config_file, destination)

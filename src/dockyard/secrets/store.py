@@ -9,20 +9,18 @@ as written, never a value.
 
 from __future__ import annotations
 
-import re
-import shlex
 import threading
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
 from dockyard.config.dotenv import Command, Entry, Resolver, parse_dotenv
+from dockyard.config.env_limits import secret_size_problem
 from dockyard.errors import DockyardError, SecretsError
 from dockyard.redaction import Secret
+from dockyard.secrets.inline import is_secrets_command, run_secrets_line
 from dockyard.secrets.process import redacted, run_shell
 from dockyard.templating import erb_environment
-
-_INLINE = re.compile(r"\A\s*(?:kamal|dockyard)\s*secrets\s+")
 
 
 def secrets_filenames(secrets_path: str, destination: str | None) -> list[str]:
@@ -50,8 +48,13 @@ class Secrets:
         return [name for name in self.filenames if (self.root / name).is_file()]
 
     def get(self, name: str) -> Secret:
+        """The secret's value; refused (by name, never showing it) when it cannot fit the env
+        file line it may go into, so nothing runs with it."""
         value = self._lookup(name)
         if value is not None:
+            problem = secret_size_problem(name, value)
+            if problem is not None:
+                raise SecretsError(problem)
             return Secret(value)
         if self.files:
             raise SecretsError(f"Secret '{name}' not found in {', '.join(self.files)}")
@@ -95,9 +98,9 @@ class Secrets:
         self, filename: str, command: Command, entry: Entry, text: str, used: tuple[str, ...]
     ) -> str:
         shown = f"{filename}:{entry.line}: `$({_short(command.written)})`"
-        if _INLINE.match(text):
+        if is_secrets_command(text):
             try:
-                return run_inline(_secrets_arguments(text))
+                return run_secrets_line(text)
             except (DockyardError, ValueError) as error:
                 raise SecretsError(f"{shown} failed: {redacted(str(error), used)}") from None
         try:
@@ -108,21 +111,6 @@ class Secrets:
             tail = redacted(done.stderr_tail, used) or "no output on stderr"
             raise SecretsError(f"{shown} exited {done.exit_status}: {tail}")
         return done.stdout
-
-
-def run_inline(argv: list[str]) -> str:
-    """`kamal secrets <argv>` in-process, as Kamal inlines it: with --inline, output returned."""
-    from dockyard.cli.secrets import run_inline as run_secrets_command
-
-    return run_secrets_command(argv)
-
-
-def _secrets_arguments(text: str) -> list[str]:
-    """The arguments after `kamal secrets` (or `dockyard secrets`) in a command line."""
-    words = shlex.split(text)[1:]
-    if words[:1] != ["secrets"]:
-        raise SecretsError(f"`{_short(text)}` is not a `secrets` command")
-    return words[1:]
 
 
 def _short(text: str) -> str:

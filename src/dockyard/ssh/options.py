@@ -1,6 +1,6 @@
 """SSH options: Kamal's `ssh:` keys as one frozen value, plus the parsing that is pure.
 
-    SshOptions.from_kamal(raw, secrets=...)   the `ssh:` mapping of deploy.yml, key_data resolved
+    SshOptions.from_config(ssh, secrets=...)  the config's `ssh:` settings, key_data resolved
     parse_jump_host("deploy@bastion:2222")    -> JumpHost("bastion", 2222, "deploy")
     expand_proxy_command("nc %h %p", ...)     OpenSSH's %h %p %r %% tokens
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from dockyard.config.settings import Ssh
 from dockyard.errors import ConfigError
 
 DEFAULT_MAX_CONCURRENT_STARTS = 30  # Kamal's sshkit.max_concurrent_starts default
@@ -73,32 +73,27 @@ class SshOptions:
         return LOG_LEVELS[self.log_level.lower()]
 
     @classmethod
-    def from_kamal(
+    def from_config(
         cls,
-        raw: Mapping[str, Any],
+        ssh: Ssh,
         *,
         secrets: Mapping[str, str] | None = None,
         max_concurrent_starts: int = DEFAULT_MAX_CONCURRENT_STARTS,
     ) -> SshOptions:
-        """Options from Kamal's `ssh:` mapping. `key_data` items name secrets (inline PEM too)."""
+        """Options from the config's `ssh:` settings; `secrets` holds the values of the key_data
+        entries that name secrets (Ssh.key_data_secrets), an inline key is used as it is."""
         secrets = secrets or {}
-        config = raw.get("config", True)
-        if isinstance(config, str):
-            config = (config,)
-        elif isinstance(config, list):
-            config = tuple(str(path) for path in config)
-        proxy = raw.get("proxy")
         return cls(
-            user=str(raw.get("user", "root")),
-            port=int(raw.get("port", 22)),
-            proxy=parse_jump_host(str(proxy)) if proxy else None,
-            proxy_command=raw.get("proxy_command"),
-            keys=tuple(str(k) for k in raw.get("keys") or ()),
-            keys_only=bool(raw.get("keys_only", False)),
-            key_data=tuple(secrets.get(k, k) for k in raw.get("key_data") or ()),
-            config=config,
-            forward_agent=bool(raw.get("forward_agent", False)),
-            log_level=str(raw.get("log_level", "fatal")),
+            user=ssh.user,
+            port=ssh.port,
+            proxy=parse_jump_host(ssh.proxy) if ssh.proxy else None,
+            proxy_command=ssh.proxy_command,
+            keys=ssh.keys,
+            keys_only=bool(ssh.keys_only),
+            key_data=tuple(secrets.get(key, key) for key in ssh.key_data),
+            config=(ssh.config,) if isinstance(ssh.config, str) else ssh.config,
+            forward_agent=bool(ssh.forward_agent),
+            log_level=ssh.log_level,
             max_concurrent_starts=max_concurrent_starts,
         )
 

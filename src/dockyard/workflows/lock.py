@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 
 from dockyard.commands import lock as lock_commands
 from dockyard.commands.base import Command
-from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails
+from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails, check_message
 from dockyard.errors import LockError
 from dockyard.workflows.server import Server
 
@@ -117,6 +117,7 @@ async def holding_lock(
 
 def new_details(version: str, message: str = AUTOMATIC_MESSAGE, *, user: str) -> LockDetails:
     """A deploy's lock records its process; a lock taken by hand records none."""
+    check_message(message)
     automatic = message == AUTOMATIC_MESSAGE
     return LockDetails(
         locked_by=user,

@@ -2,12 +2,12 @@
 
 import pytest
 
-from dockyard.backups.settings import BackupSettings, S3Target
 from dockyard.commands import backup
+from dockyard.config.backups import BackupSettings, S3Target
+from dockyard.config.cron import parse_cron
 from dockyard.config.model import Env
 from dockyard.config.settings import Accessory
 from dockyard.engine import DOCKER, PODMAN
-from dockyard.plan.backup_schedule import parse_cron
 
 
 def place(directory: str | None = None) -> backup.BackupPlace:
@@ -103,7 +103,7 @@ def test_verify_throwaway_has_no_network_and_reads_backups_only() -> None:
 
 
 def test_volume_restore_keeps_the_current_files_before_deleting_any() -> None:
-    from dockyard.backups.settings import BackupSettings as Settings
+    from dockyard.config.backups import BackupSettings as Settings
 
     db = Accessory(name="up", service_name="shop-up", image="img", hosts=("h",))
     volume = backup.BackupPlace(db, Settings("up", "volume", paths=("/srv/up", "/etc/x")))

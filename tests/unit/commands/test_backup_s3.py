@@ -2,8 +2,8 @@
 only through the 0600 key env file, never on a command line (the backup commands that use them:
 test_backup.py)."""
 
-from dockyard.backups.settings import S3Target
 from dockyard.commands.backup_s3 import exec_script, key_env, s3_env
+from dockyard.config.backups import S3Target
 from dockyard.engine import DOCKER, PODMAN
 
 TARGET = S3Target("http://10.0.0.5:8333", "backups", "S3_ID", "S3_SECRET", prefix="shop/")

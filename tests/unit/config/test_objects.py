@@ -265,3 +265,19 @@ def test_hook_output_globally_or_per_hook() -> None:
         "verbose", None,
     )  # fmt: skip
     assert parse(BASE + "servers: [a]\nhooks_output: quiet\n").hook_output("x") == "quiet"
+
+
+def test_backup_settings_are_typed_on_the_config() -> None:
+    config = parse(
+        BASE
+        + "servers: [1.1.1.1]\naccessories:\n  db: {image: postgres:15, host: 1.1.1.1}\n"
+        + "x-dockyard:\n  backups:\n    db: {kind: postgres, schedule: '0 3 * * *', keep: 3}\n"
+    )
+    settings = config.backups_of("db")
+    assert settings is not None
+    assert (settings.kind, settings.keep, settings.schedule and settings.schedule.text) == (
+        "postgres",
+        3,
+        "0 3 * * *",
+    )
+    assert config.backups_of("web") is None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from dockyard.config.build import build_ssh
 from dockyard.errors import ConfigError
 from dockyard.ssh.options import JumpHost, SshOptions, expand_proxy_command, parse_jump_host
 
 
 def test_defaults_follow_kamal() -> None:
-    options = SshOptions.from_kamal({})
+    options = SshOptions.from_config(build_ssh({}))
     assert (options.user, options.port, options.proxy, options.config) == ("root", 22, None, True)
     assert (options.keepalive_interval, options.log_level) == (30.0, "fatal")
     assert options.max_concurrent_starts == 30
@@ -17,18 +18,20 @@ def test_defaults_follow_kamal() -> None:
 
 
 def test_every_kamal_key_is_read() -> None:
-    options = SshOptions.from_kamal(
-        {
-            "user": "deploy",
-            "port": 2222,
-            "proxy": "bastion.example.com",
-            "keys": ["~/.ssh/deploy"],
-            "keys_only": True,
-            "key_data": ["SSH_KEY", "-----BEGIN inline"],
-            "config": ["~/.ssh/a", "/etc/ssh/b"],
-            "forward_agent": True,
-            "log_level": "debug",
-        },
+    options = SshOptions.from_config(
+        build_ssh(
+            {
+                "user": "deploy",
+                "port": 2222,
+                "proxy": "bastion.example.com",
+                "keys": ["~/.ssh/deploy"],
+                "keys_only": True,
+                "key_data": ["SSH_KEY", "-----BEGIN inline"],
+                "config": ["~/.ssh/a", "/etc/ssh/b"],
+                "forward_agent": True,
+                "log_level": "debug",
+            }
+        ),
         secrets={"SSH_KEY": "-----BEGIN from secret"},
         max_concurrent_starts=5,
     )
@@ -49,8 +52,13 @@ def test_every_kamal_key_is_read() -> None:
 
 
 def test_config_may_be_false_or_one_path() -> None:
-    assert SshOptions.from_kamal({"config": False}).config is False
-    assert SshOptions.from_kamal({"config": "/x/config"}).config == ("/x/config",)
+    assert SshOptions.from_config(build_ssh({"config": False})).config is False
+    assert SshOptions.from_config(build_ssh({"config": "/x/config"})).config == ("/x/config",)
+
+
+def test_only_named_key_data_is_a_secret_to_resolve() -> None:
+    ssh = build_ssh({"key_data": ["SSH_KEY", "-----BEGIN inline"]})
+    assert ssh.key_data_secrets == ("SSH_KEY",)
 
 
 def test_key_data_never_shows_in_repr() -> None:

@@ -220,9 +220,7 @@ def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:
         registry = accessory.registry
         if registry:
             found += [c.secret for c in (registry.username, registry.password) if c and c.secret]
-    from dockyard.backups.settings import backups_from_raw
-
-    backups = backups_from_raw(config.raw, tuple(a.name for a in config.accessories))
+    backups = config.dockyard.backups
     found += [s for n, b in backups.items() if not names or n in names for s in b.secret_names]
     return tuple(dict.fromkeys(found))
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from dockyard.backups.settings import BackupSettings, backups_from_raw
 from dockyard.commands import backup as commands
 from dockyard.commands.app import make_dirs
 from dockyard.commands.backup_s3 import S3_SH, key_env
 from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
 from dockyard.commands.base import Cmd, all_of, write_stdin
 from dockyard.commands.envfile import env_file
-from dockyard.config.objects import Config
+from dockyard.config.backups import BackupSettings
 from dockyard.errors import AccessoryError, ConfigError, DockyardError, Result
 from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
 from dockyard.ssh.transport import UNBOUNDED
@@ -29,14 +28,8 @@ class BackupError(DockyardError):
     """A backup, restore or verify that did not succeed (what was kept is said)."""
 
 
-def all_settings(config: Config) -> dict[str, BackupSettings]:
-    names = tuple(a.name for a in config.accessories)
-    found: dict[str, BackupSettings] = backups_from_raw(config.raw, names)
-    return found
-
-
 def settings_of(actx: AccessoryContext) -> BackupSettings | None:
-    return all_settings(actx.config).get(actx.accessory.name)
+    return actx.config.backups_of(actx.accessory.name)
 
 
 def place_of(actx: AccessoryContext) -> commands.BackupPlace:

@@ -38,8 +38,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.config.cron import CronSchedule, parse_cron
 from dockyard.errors import ConfigError
-from dockyard.plan.backup_schedule import CronSchedule, parse_cron
 
 KINDS = ("postgres", "mysql", "redis", "volume")
 ALIASES = {"mariadb": "mysql"}  # one kind, both names Kamal users write
@@ -116,13 +116,14 @@ class BackupSettings:
         return tuple(names)
 
 
-def backups_from_raw(root: Mapping[str, Any], accessories: tuple[str, ...]) -> dict[str, Any]:
-    """The validated `x-dockyard/backups` map: accessory name -> BackupSettings."""
-    section = (root.get("x-dockyard") or {}).get("backups") or {}
+def parse_backups(section: Any, accessories: tuple[str, ...]) -> dict[str, BackupSettings]:
+    """The `x-dockyard/backups` section as accessory name -> BackupSettings; ConfigError with
+    the key path for anything wrong."""
+    section = section or {}
     path = "x-dockyard/backups"
     if not isinstance(section, Mapping):
         raise ConfigError("should be a map of accessory names to backup settings", key=path)
-    found: dict[str, Any] = {}
+    found: dict[str, BackupSettings] = {}
     for name, raw in section.items():
         name = str(name)
         if name not in accessories:

@@ -1,5 +1,5 @@
-"""Cron schedules (pure): parse the five fields, tell when one fires, and how far apart firings
-can be (for the "last backup is older than its schedule allows" warning).
+"""Cron schedules of backups (pure): parse the five fields, tell when one fires, and how far apart
+firings can be (for the "last backup is older than its schedule allows" warning).
 
 Fields: minute hour day-of-month month day-of-week, each `*`, `N`, `A-B`, `*/S`, `A-B/S` or a
 comma list of those; day of week 0-7 (0 and 7 are Sunday); month and day names are not taken.
@@ -98,19 +98,3 @@ def _number(text: str, name: str) -> int:
     if not text.isdigit():
         raise ValueError(f"{name}: {text!r} is not a number (names are not taken)")
     return int(text)
-
-
-def shell_sets(schedule: CronSchedule) -> dict[str, str]:
-    """The schedule as space-padded lists for the backup container's shell loop."""
-
-    def padded(values: frozenset[int]) -> str:
-        return " " + " ".join(str(v) for v in sorted(values)) + " "
-
-    return {
-        "CRON_MINUTES": padded(schedule.minutes),
-        "CRON_HOURS": padded(schedule.hours),
-        "CRON_DAYS": padded(schedule.days),
-        "CRON_MONTHS": padded(schedule.months),
-        "CRON_WEEKDAYS": padded(schedule.weekdays),
-        "CRON_DAY_OR": "1" if schedule.days_restricted and schedule.weekdays_restricted else "0",
-    }

@@ -1,0 +1,91 @@
+"""Every name of a valid config that ends up in a remote command, a path or a DNS name, checked
+against the rules in names.py: the last check of loading, once Kamal's own rules have passed (so
+where Kamal rejects a config, dockyard rejects it at the same key first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dockyard.config import names
+from dockyard.config.objects import Config
+from dockyard.config.validator import Validator
+from dockyard.config.yamlsource import Path
+
+
+def check_names(v: Validator, root: Mapping[str, Any], config: Config) -> None:
+    v.check(("service",), names.engine_name_problem("", config.service, first=True))
+    servers = root.get("servers")
+    if isinstance(servers, list):
+        hosts(v, servers, ("servers",))
+    for name, role in servers.items() if isinstance(servers, dict) else ():
+        where: Path = ("servers", name)
+        v.check(where, names.engine_name_problem("role name", str(name)))
+        if isinstance(role, list):
+            hosts(v, role, where)
+        else:
+            hosts(v, role.get("hosts") or [], (*where, "hosts"))
+            settings(v, role, where)
+    settings(v, root, ())
+    for name, accessory in (root.get("accessories") or {}).items():
+        check_accessory(v, str(name), accessory, config.service)
+    hooks_output = root.get("hooks_output")
+    for hook in hooks_output if isinstance(hooks_output, dict) else ():
+        v.check(("hooks_output", hook), names.hook_name_problem(str(hook)))
+    for role in config.proxy_roles:
+        # a slot alias as commands/caddy_config.slot_alias makes it (--a and --b are as long)
+        alias = f"{config.proxy_service_name(role.name)}--a"
+        v.check(("service",), names.alias_problem(config.service, role.name, alias))
+
+
+def settings(v: Validator, section: Mapping[str, Any], where: Path) -> None:
+    """Labels, env and proxy hosts of the root, a role or an accessory."""
+    for key in section.get("labels") or {}:
+        v.check((*where, "labels", key), names.label_key_problem(str(key)))
+    if section.get("env") is not None:
+        env(v, section["env"], (*where, "env"))
+    proxy = section.get("proxy")
+    if isinstance(proxy, dict):
+        hosts_of_proxy(v, proxy, (*where, "proxy"))
+
+
+def hosts(v: Validator, items: list[Any], where: Path) -> None:
+    for index, item in enumerate(items):
+        host = next(iter(item)) if isinstance(item, dict) else item
+        if isinstance(host, str):  # Kamal skips a bare number; validation checked the types
+            v.check((*where, index), names.host_problem(host))
+
+
+def env(v: Validator, value: Mapping[str, Any], where: Path) -> None:
+    if not any(key in value for key in ("clear", "secret", "tags")):
+        for name in value:
+            v.check((*where, name), names.env_name_problem(str(name)))
+        return
+    for name in value.get("clear") or {}:
+        v.check((*where, "clear", name), names.env_name_problem(str(name)))
+    for index, entry in enumerate(value.get("secret") or []):
+        name = str(entry).partition(":")[0]
+        v.check((*where, "secret", index), names.env_name_problem(name))
+    for tag, tag_env in (value.get("tags") or {}).items():
+        env(v, tag_env, (*where, "tags", tag))
+
+
+def hosts_of_proxy(v: Validator, proxy: Mapping[str, Any], where: Path) -> None:
+    if proxy.get("host") is not None:
+        for host in str(proxy["host"]).split(","):
+            v.check((*where, "host"), names.proxy_host_problem(host.strip()))
+    for index, host in enumerate(proxy.get("hosts") or []):
+        v.check((*where, "hosts", index), names.proxy_host_problem(str(host)))
+
+
+def check_accessory(v: Validator, name: str, accessory: Mapping[str, Any], service: str) -> None:
+    where: Path = ("accessories", name)
+    v.check(where, names.engine_name_problem("accessory name", name))
+    container = str(accessory.get("service", f"{service}-{name}"))
+    at = (*where, "service") if "service" in accessory else where
+    v.check(at, names.reached_name_problem("accessory container name", container))
+    if "host" in accessory:
+        v.check((*where, "host"), names.host_problem(str(accessory["host"])))
+    hosts(v, accessory.get("hosts") or [], (*where, "hosts"))
+    settings(v, accessory, where)

@@ -26,12 +26,17 @@ def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     fast_waits(monkeypatch)
 
 
-async def failed(fleet: Fleet, fake: ScriptedServers, options: DeployOptions) -> str:
-    """The one line a deploy that must fail ends with (within the harness's bound)."""
+async def failure(fleet: Fleet, fake: ScriptedServers, options: DeployOptions) -> DockyardError:
+    """What a deploy that must fail raises, within the harness's bound (else TimeoutError)."""
     with pytest.raises(DockyardError) as caught:
         async with asyncio.timeout(BOUND):
             await deploy(fake, fleet.plan, options)
-    line = one_line(caught.value)
+    return caught.value
+
+
+async def failed(fleet: Fleet, fake: ScriptedServers, options: DeployOptions) -> str:
+    """The one line a deploy that must fail ends with."""
+    line = one_line(await failure(fleet, fake, options))
     assert "\n" not in line
     return line
 
@@ -69,13 +74,12 @@ async def test_a_new_container_that_exits_at_once_is_stopped_and_the_old_keeps_s
     exited = "--- dockyard: run ---\nwebv2h1new\nexited\t\t\n"
     fake.on("10.0.0.1", "--- dockyard: run ---", Reply(stdout=exited))
     fake.on("10.0.0.1", "docker logs", Reply(stdout="boot error: no DATABASE_URL\n"))
-    with pytest.raises(DockyardError) as caught:
-        await deploy(fake, fleet.plan, DeployOptions())
-    line = one_line(caught.value)
+    error = await failure(fleet, fake, DeployOptions())
+    line = one_line(error)
     assert "10.0.0.1: web: demo-web-v2 did not become healthy (the container is exited)" in line
     assert "it was stopped and any previous version keeps serving" in line
-    assert isinstance(caught.value, HostsFailed)
-    boot_failed = caught.value.errors["10.0.0.1"]
+    assert isinstance(error, HostsFailed)
+    boot_failed = error.errors["10.0.0.1"]
     assert isinstance(boot_failed, BootFailed)
     assert boot_failed.logs == "boot error: no DATABASE_URL"  # printed with the error line
     assert "docker stop -t 1 demo-web-v2" in fake.commands_on("10.0.0.1")
@@ -125,5 +129,6 @@ async def test_a_successful_deploy_takes_7_round_trips_on_the_primary_and_6_on_o
     """With the image's pull (delivery), 8 and 7: what bench/deploy.py counts in sshd's log."""
     fleet = Fleet(plan_of(APP.replace("  worker: {hosts: [10.0.0.2], cmd: bin/work}\n", "")))
     fake = fleet.make()
-    await deploy(fake, fleet.plan, DeployOptions())
+    async with asyncio.timeout(BOUND):
+        await deploy(fake, fleet.plan, DeployOptions())
     assert [fake.stats(h).round_trips for h in ("10.0.0.1", "10.0.0.2")] == [7, 6]

@@ -26,6 +26,7 @@ Every message is one line that says what went wrong and, where there is one, wha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -121,9 +122,22 @@ class Result:
 class CommandFailed(DockyardError):
     def __init__(self, result: Result) -> None:
         self.result = result
-        tail = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no output on stderr"
-        self.reason = f"exited {result.exit_status}: {tail}"  # without the host and command
+        self.reason = f"exited {result.exit_status}: {stderr_gist(result.stderr)}"  # no host
         super().__init__(f"{result.host}: `{result.command}` {self.reason}")
+
+
+# A line that says what went wrong, in an engine's or a tool's words.
+_CAUSE = re.compile(r"error|unknown|invalid|denied|not found|no such|cannot|can't|failed", re.I)
+
+
+def stderr_gist(stderr: str) -> str:
+    """A command's stderr in one line: its last 3 lines, or, when the line that says what went
+    wrong comes before them (`unknown flag: --x` above docker's usage text), that line and the
+    last one. The whole stderr is shown below the error line."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    cause = next((line for line in lines[:-3] if _CAUSE.search(line)), None)
+    shown = [cause, lines[-1]] if cause else lines[-3:]
+    return " / ".join(shown) or "no output on stderr"
 
 
 class CommandTimeout(DockyardError):

@@ -99,8 +99,8 @@ def test_a_rollback_to_a_version_that_is_gone_says_so_and_changes_nothing(
     line, load = failing(brk, lab, "rollback", "v0")
     first = lab.servers[0].ip
     assert (
-        f"{first}: web: starting brk-web-v0 failed: version v0 of web is not available as a "
-        "container"
+        f"{first}: web: version v0 is not kept as a container here (`dockyard app containers` "
+        "lists them); nothing was changed: deploy v0 instead"
     ) in line
     assert_v1_served_and_left_alone(lab, load)
 

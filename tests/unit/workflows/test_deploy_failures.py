@@ -93,8 +93,8 @@ async def test_a_rollback_to_a_version_that_is_gone_says_so_and_changes_nothing(
     fake = fleet.make()
     line = await failed(fleet, fake, ROLLBACK)
     assert (
-        "10.0.0.1: web: starting demo-web-v0 failed: version v0 of web is not available as a "
-        "container (kept ones: `dockyard app containers`); deploy it instead"
+        "10.0.0.1: web: version v0 is not kept as a container here (`dockyard app containers` "
+        "lists them); nothing was changed: deploy v0 instead"
     ) in line
     changes = [c for c in fake.calls if c.kind != "run" or " start " in c.text or "stop" in c.text]
     assert changes == []  # nothing started, nothing stopped, no stream (no probe, no switch)

@@ -35,6 +35,10 @@ class BootFailed(DockyardError):
         super().__init__(f"{host}: {self.summary}; {after}; {shown}")
 
 
+class VersionGone(DockyardError):
+    """A rollback to a version whose container is gone (pruned, removed, never deployed)."""
+
+
 # Where a failed boot leaves the host, by how far it got (a new container that passed its
 # check serves only once switched; the old one is stopped only in the deploy's last trip).
 KEPT = "any previous version keeps serving; deploy again once this is fixed"
@@ -50,7 +54,7 @@ def _step(server: Server, plan: RoleBoot, what: str, after: str) -> Iterator[Non
     """A failure in this step of the role's boot becomes one line: host, role, step, cause."""
     try:
         yield
-    except (BootFailed, StepFailed):
+    except (BootFailed, StepFailed, VersionGone):
         raise
     except Exception as error:
         raise StepFailed(server.host, f"{plan.role}: {what}", error, after) from error
@@ -230,9 +234,10 @@ async def _restart_existing(
     containers = parse_containers(listing.stdout)
     existing = next((c for c in containers if c.name == plan.container.name), None)
     if existing is None:
-        raise DockyardError(
-            f"{server.host}: version {plan.version} of {plan.role} is not available as a "
-            "container (kept ones: `dockyard app containers`); deploy it instead"
+        raise VersionGone(
+            f"{server.host}: {plan.role}: version {plan.version} is not kept as a container here "
+            f"(`dockyard app containers` lists them); nothing was changed: deploy {plan.version} "
+            "instead"
         )
     alias = plan.container.network_alias
     if existing.state == "running":

@@ -74,10 +74,11 @@ def test_a_primary_that_exits_at_once_stops_the_worker_waiting_on_it(
     write_brk(brk, lab, web_extra='    cmd: sh -c "exit 3"\n')
     line, load = failing(brk, lab, "deploy", "-P", "--version", "v2")
     first, second = (h.ip for h in lab.servers)
-    assert f"{first}: web: brk-web-v2 did not become healthy (the container is exited" in line
+    # what the check saw depends on when it looked: exited, restarting, no answer
+    assert f"{first}: web: brk-web-v2 did not become healthy (" in line
     assert (
         f"{second}: worker: not booted, because the primary role web failed on {first} "
-        "(web: brk-web-v2 did not become healthy (the container is exited"
+        "(web: brk-web-v2 did not become healthy ("
     ) in line
     assert_v1_served_and_left_alone(lab, load)
 

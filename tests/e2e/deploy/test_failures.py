@@ -20,7 +20,10 @@ from .harness import Load, dockyard, write_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
-COMMAND_TIMEOUT = 120  # seconds a failing command may take before the test fails
+# Seconds a failing command may take before the test fails: what the deploy bounds (its
+# deploy_timeout of 15 s, a last probe of 5 s, 10 s each for the failed container's logs and
+# stop), with the pull and the start of the CLI on a machine busy with other suites.
+COMMAND_TIMEOUT = 180
 FRESH_LABS = {"docker": ("tfresh", "10.215.0.0/24"), "podman": ("tfreshp", "10.216.0.0/24")}
 
 

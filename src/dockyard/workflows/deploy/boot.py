@@ -24,7 +24,7 @@ from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 
 LOG_LINES = 30
-CLEANUP_TIMEOUT = 30.0  # seconds for the logs and the stop of a container that failed its check
+CLEANUP_TIMEOUT = 10.0  # seconds for the logs and the stop of a container that failed its check
 
 
 class BootFailed(DockyardError):

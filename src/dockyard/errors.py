@@ -14,6 +14,7 @@
     ├── CommandFailed             a remote or local command exited non-zero; carries the Result
     ├── CommandTimeout            a command ran past its deadline
     ├── HostsFailed               one step failed on some hosts; carries each host's error
+    ├── StepFailed                a workflow step failed on a host: what, why, what now
     ├── LockError                 the deploy lock is held by someone else
     ├── AccessoryError            an accessory's step failed on a host; says what is left
     ├── BuildError                an image that cannot be built (no engine, no Dockerfile)
@@ -25,6 +26,7 @@ Every message is one line that says what went wrong and, where there is one, wha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -120,8 +122,22 @@ class Result:
 class CommandFailed(DockyardError):
     def __init__(self, result: Result) -> None:
         self.result = result
-        tail = " / ".join(result.stderr.strip().splitlines()[-3:]) or "no output on stderr"
-        super().__init__(f"{result.host}: `{result.command}` exited {result.exit_status}: {tail}")
+        self.reason = f"exited {result.exit_status}: {stderr_gist(result.stderr)}"  # no host
+        super().__init__(f"{result.host}: `{result.command}` {self.reason}")
+
+
+# A line that says what went wrong, in an engine's or a tool's words.
+_CAUSE = re.compile(r"error|unknown|invalid|denied|not found|no such|cannot|can't|failed", re.I)
+
+
+def stderr_gist(stderr: str) -> str:
+    """A command's stderr in one line: its last 3 lines, or, when the line that says what went
+    wrong comes before them (`unknown flag: --x` above docker's usage text), that line and the
+    last one. The whole stderr is shown below the error line."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    cause = next((line for line in lines[:-3] if _CAUSE.search(line)), None)
+    shown = [cause, lines[-1]] if cause else lines[-3:]
+    return " / ".join(shown) or "no output on stderr"
 
 
 class CommandTimeout(DockyardError):
@@ -129,7 +145,8 @@ class CommandTimeout(DockyardError):
         self.host = host
         self.command = command
         self.seconds = seconds
-        super().__init__(f"{host}: `{command}` did not finish within {seconds:g}s")
+        self.reason = f"did not finish within {seconds:g}s"
+        super().__init__(f"{host}: `{command}` {self.reason}")
 
 
 class HostsFailed(DockyardError):
@@ -137,6 +154,17 @@ class HostsFailed(DockyardError):
         self.errors = dict(errors)
         parts = [f"{host}: {_one_line(err, host)}" for host, err in self.errors.items()]
         super().__init__(f"failed on {len(self.errors)} host(s): " + "; ".join(parts))
+
+
+class StepFailed(DockyardError):
+    """`<host>: <what> failed: <why>; <where that leaves things, what to do>`.
+
+    The error it stands for is its __cause__: a command's stderr is shown below the line."""
+
+    def __init__(self, host: str, what: str, error: BaseException, after: str) -> None:
+        self.host, self.what, self.after = host, what, after
+        self.reason = reason(error, host)
+        super().__init__(f"{host}: {what} failed: {self.reason}; {after}")
 
 
 class LockError(DockyardError):
@@ -170,6 +198,16 @@ def _escaped(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def reason(error: BaseException, host: str) -> str:
+    """Why a step failed, in one line without the host (and without a command's rendering,
+    which can be long: it goes below the line)."""
+    if isinstance(error, CommandFailed | CommandTimeout):
+        return error.reason
+    if not isinstance(error, DockyardError):  # a bug: its type helps
+        return f"{type(error).__name__}: {error}".rstrip(": ").splitlines()[0]
+    return _one_line(error, host)
 
 
 def _one_line(err: BaseException, host: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 import click
 
-from dockyard.errors import CommandFailed, DockyardError, HostsFailed
+from dockyard.errors import CommandFailed, DockyardError, HostsFailed, StepFailed
 from dockyard.ssh.transport import HostStats
 
 
@@ -51,9 +51,11 @@ class Printer:
                 click.echo(f"  [{host}] last log lines of {getattr(err, 'name', 'the container')}:")
                 for line in str(logs).splitlines()[-30:]:
                     click.echo(f"  [{host}]   {line}")
-            if isinstance(err, CommandFailed) and err.result.stderr.strip():
-                click.echo(f"  [{host}] `{err.result.command}` exited {err.result.exit_status}:")
-                for line in err.result.stderr.strip().splitlines()[-10:]:
+            failed = err.__cause__ if isinstance(err, StepFailed) else err
+            if isinstance(failed, CommandFailed) and failed.result.stderr.strip():
+                result = failed.result
+                click.echo(f"  [{host}] `{result.command}` exited {result.exit_status}:")
+                for line in result.stderr.strip().splitlines()[-10:]:
                     click.echo(f"  [{host}]   {line}")
 
 

@@ -192,7 +192,8 @@ def list_then_run(
     """One round trip for a boot: the role's containers (as list_containers prints them), a
     marker line, then the new container's id and its state (as inspect_state prints it). A
     container that already has the new name (a redeploy of the same version) is renamed to
-    `aside` first, as Kamal does; the env file arrives on standard input (0600)."""
+    `aside` first, as Kamal does; the env file arrives on standard input (0600). The network
+    is created where it is missing (a fresh server whose app has no proxied role)."""
     name = shlex.quote(c.name)
     set_aside = Raw(
         f"{{ ! {engine.name} container inspect {name} >/dev/null 2>&1 || "
@@ -202,7 +203,8 @@ def list_then_run(
     slot = [release_alias(engine, filters, c.network_alias, c.network)] if c.network_alias else []
     return all_of(
         make_dirs(env_dir), list_containers(engine, filters), cmd("echo", RUN_MARKER), set_aside,
-        *slot, *env, run(engine, c), inspect_state(engine, c.name, c.network),
+        *slot, *env, ensure_network(engine, c.network), run(engine, c),
+        inspect_state(engine, c.name, c.network),
     )  # fmt: skip
 
 

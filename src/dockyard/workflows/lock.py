@@ -17,10 +17,11 @@ from contextlib import asynccontextmanager
 from dockyard.commands import lock as lock_commands
 from dockyard.commands.base import Command
 from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails, check_message
-from dockyard.errors import LockError
+from dockyard.errors import DockyardError, LockError, StepFailed, reason
 from dockyard.workflows.server import Server
 
 Warn = Callable[[str], None]
+NOT_TAKEN = "nothing was changed; try again once the host answers"
 
 
 def inherited_lock() -> bool:
@@ -71,7 +72,7 @@ class DeployLock:
         self, details: LockDetails, *, wait: float = 0, interval: float = 15, warn: Warn = print
     ) -> None:
         deadline = time.monotonic() + wait
-        while (holder := await self.try_acquire(details)) is not None:
+        while (holder := await self._try_acquire(details)) is not None:
             if _process_gone(holder):
                 warn(f"releasing a stale deploy lock ({holder.describe()}): its process is gone")
                 await self.release()
@@ -81,6 +82,12 @@ class DeployLock:
             if holder.message != AUTOMATIC_MESSAGE:
                 raise LockError(_held_message(self.host, holder, waited=False) + " (manual lock)")
             await asyncio.sleep(interval)
+
+    async def _try_acquire(self, details: LockDetails) -> LockDetails | None:
+        try:
+            return await self.try_acquire(details)
+        except DockyardError as error:  # the host did not answer, or refused for another reason
+            raise StepFailed(self.host, "taking the deploy lock", error, NOT_TAKEN) from error
 
     async def release(self) -> None:
         await self.server.run(self.release_command())
@@ -110,9 +117,27 @@ async def holding_lock(
     await lock.acquire(details, wait=wait, interval=interval, warn=warn)
     try:
         yield True
-    finally:
+    except Exception as error:
+        if not lock.released:
+            await _release_after(lock, error)
+        raise
+    except BaseException:  # cancelled, interrupted: release, and let it go on
         if not lock.released:
             await lock.release()
+        raise
+    if not lock.released:
+        await lock.release()
+
+
+async def _release_after(lock: DeployLock, error: Exception) -> None:
+    """Release the lock after the work failed; if that fails too, the error says both."""
+    try:
+        await lock.release()
+    except Exception as release_error:
+        raise LockError(
+            f"{error}; and the deploy lock on {lock.host} could not be released "
+            f"({reason(release_error, lock.host)}): run `dockyard lock release`"
+        ) from error
 
 
 def new_details(version: str, message: str = AUTOMATIC_MESSAGE, *, user: str) -> LockDetails:

@@ -106,7 +106,8 @@ def test_a_boot_lists_sets_aside_and_runs_in_one_trip() -> None:
         "docker rename demo-web-v2 x_r; }" in rendered
     )
     state = app.inspect_state(DOCKER, "demo-web-v2").render()
-    assert rendered.endswith(f"{app.run(DOCKER, web).render()} && {state}")
+    network = app.ensure_network(DOCKER).render()  # a fresh server gets the app's network
+    assert rendered.endswith(f"({network}) && {app.run(DOCKER, web).render()} && {state}")
     assert rendered.index(app.RUN_MARKER) < rendered.index("rename") < rendered.index("umask 077")
     assert "network disconnect" not in rendered  # no slot: not served by the proxy
 
@@ -117,7 +118,8 @@ def test_a_boot_into_a_proxy_slot_takes_the_alias_from_any_leftover_first() -> N
     filters = app.label_filters("demo", "web")
     rendered = app.list_then_run(DOCKER, web, filters, ".dockyard/e", "x_r").render()
     release = app.release_alias(DOCKER, filters, "demo-web--b").render()
-    assert f"{release} && docker run --detach" in rendered
+    network = app.ensure_network(DOCKER).render()
+    assert f"{release} && ({network}) && docker run --detach" in rendered
     assert "--network kamal --network-alias demo-web--b --hostname h" in rendered
     assert release == (
         "for id in $(docker ps --quiet --filter label=service=demo --filter label=role=web); do "
@@ -251,6 +253,7 @@ def test_a_boot_in_one_trip_exact() -> None:
         '(umask 077 && cat > "$HOME/.dockyard/apps/demo/env/roles/web.env.tmp") && '
         'mv -f "$HOME/.dockyard/apps/demo/env/roles/web.env.tmp" '
         '"$HOME/.dockyard/apps/demo/env/roles/web.env" && '
+        "(docker network inspect kamal >/dev/null 2>&1 || docker network create kamal) && "
         "docker run --detach --restart unless-stopped --name demo-web-v2 --network kamal"
         ' --hostname h --env-file "$HOME/.dockyard/apps/demo/env/roles/web.env" r/demo:v2 && '
         "docker inspect --format '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}"
@@ -273,6 +276,7 @@ def test_a_boot_into_a_slot_without_an_env_file_on_podman_exact() -> None:
         'case " $(podman inspect --format \'{{with index .NetworkSettings.Networks "kamal"}}'
         '{{range .Aliases}}{{.}} {{end}}{{end}}\' "$id") " in *" demo-web--b "*) '
         'podman network disconnect kamal "$id" >/dev/null;; esac; done && '
+        "(podman network inspect kamal >/dev/null 2>&1 || podman network create kamal) && "
         "podman run --detach --restart unless-stopped --name demo-web-v2 --network kamal"
         " --network-alias demo-web--b --hostname h r/demo:v2 && "
         "podman inspect --format '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}"
@@ -288,6 +292,7 @@ def test_a_container_name_with_a_quote_is_one_word_in_the_boot_trip() -> None:
         "{{.CreatedAt}}\t{{.ID}}' && echo '--- dockyard: run ---' && "
         "{ ! docker container inspect 'it'\"'\"'s' >/dev/null 2>&1 || "
         "docker rename 'it'\"'\"'s' 'a b'; } && "
+        "(docker network inspect kamal >/dev/null 2>&1 || docker network create kamal) && "
         "docker run --detach --restart unless-stopped --name 'it'\"'\"'s' --network kamal"
         " --hostname h i && docker inspect --format '{{.State.Status}}\t{{if .State.Health}}"
         '{{.State.Health.Status}}{{end}}\t{{with index .NetworkSettings.Networks "kamal"}}'

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import secrets as random_tokens
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Command, all_of, write_stdin
 from dockyard.commands.caddy_config import other_slot
-from dockyard.errors import DockyardError
+from dockyard.errors import DockyardError, StepFailed, reason
 from dockyard.facts.app import ContainerInfo, ContainerState, parse_containers, parse_state
 from dockyard.plan.role import RoleBoot
 from dockyard.workflows.deploy.health import Outcome, wait_http_healthy, wait_running
@@ -22,16 +24,40 @@ from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 
 LOG_LINES = 30
+CLEANUP_TIMEOUT = 10.0  # seconds for the logs and the stop of a container that failed its check
 
 
 class BootFailed(DockyardError):
-    def __init__(self, host: str, role: str, name: str, detail: str, logs: str) -> None:
+    def __init__(self, host: str, role: str, name: str, detail: str, logs: str, after: str) -> None:
         self.host, self.role, self.name, self.detail, self.logs = host, role, name, detail, logs
+        self.summary = f"{role}: {name} did not become healthy ({detail})"
         shown = "its last log lines are shown above" if logs else "it logged nothing"
-        super().__init__(
-            f"{host}: {role}: {name} did not become healthy ({detail}); it was stopped and the "
-            f"previous version keeps serving; {shown}"
-        )
+        super().__init__(f"{host}: {self.summary}; {after}; {shown}")
+
+
+class VersionGone(DockyardError):
+    """A rollback to a version whose container is gone (pruned, removed, never deployed)."""
+
+
+# Where a failed boot leaves the host, by how far it got (a new container that passed its
+# check serves only once switched; the old one is stopped only in the deploy's last trip).
+KEPT = "any previous version keeps serving; deploy again once this is fixed"
+EITHER = "{name} or the previous version serves (both run); deploy again"
+SWITCHED = (
+    "{name} serves; the previous version was left running out of the live slot "
+    "(the next deploy stops it)"
+)
+
+
+@contextmanager
+def _step(server: Server, plan: RoleBoot, what: str, after: str) -> Iterator[None]:
+    """A failure in this step of the role's boot becomes one line: host, role, step, cause."""
+    try:
+        yield
+    except (BootFailed, StepFailed, VersionGone):
+        raise
+    except Exception as error:
+        raise StepFailed(server.host, f"{plan.role}: {what}", error, after) from error
 
 
 class Barrier:
@@ -44,7 +70,7 @@ class Barrier:
         self.primary_role = primary_role
         self._event = asyncio.Event()
         self.ok = False
-        self.failure = ""  # "<host>: <why>" of the primary boot that closed it
+        self.failure = ""  # "<host>: <what failed and why>" of the primary boot that closed it
 
     def open(self) -> None:
         if not self._event.is_set():
@@ -87,19 +113,23 @@ async def boot_role_on_host(
         if not await barrier.wait():
             raise DockyardError(
                 f"{server.host}: {plan.role}: not booted, because the primary role "
-                f"{barrier.primary_role} failed ({barrier.failure})"
+                f"{barrier.primary_role} failed on {barrier.failure}; {KEPT}"
             )
         return await _boot(server, plan, proxy, None)
     try:
         return await _boot(server, plan, proxy, barrier)
     except BaseException as error:
-        barrier.close(f"{server.host}: {_first_line(error)}")
+        barrier.close(_failure(server.host, error))
         raise
 
 
-def _first_line(error: BaseException) -> str:
-    text = (str(error).strip() or type(error).__name__).splitlines()[0]
-    return text
+def _failure(host: str, error: BaseException) -> str:
+    """`<host> (<what failed and why>)`, for the roles that waited on the barrier."""
+    if isinstance(error, BootFailed):
+        return f"{host} ({error.summary})"
+    if isinstance(error, StepFailed):
+        return f"{host} ({error.what} failed: {error.reason})"
+    return f"{host} ({reason(error, host)})"
 
 
 async def _boot(
@@ -108,15 +138,18 @@ async def _boot(
     name = plan.container.name
     slot = None
     if plan.route is not None and proxy is not None:
-        slot = await proxy.free_slot(plan.route.name)  # the new version's; the live one serves
+        with _step(server, plan, "reading the proxy's live slot", KEPT):
+            slot = await proxy.free_slot(plan.route.name)  # the new version's; the live one serves
         plan = replace(plan, container=replace(plan.container, network_alias=plan.slot_alias(slot)))
     started: ContainerState | None = None
-    if plan.restart_existing:
-        containers, new_id, slot = await _restart_existing(server, plan, slot)
-    else:
-        containers, new_id, started = await _run_new(server, plan)
+    with _step(server, plan, f"starting {name}", KEPT):
+        if plan.restart_existing:
+            containers, new_id, slot = await _restart_existing(server, plan, slot)
+        else:
+            containers, new_id, started = await _run_new(server, plan)
     old = [c for c in containers if _serving(c, plan) and c.id != new_id]
-    outcome = await _wait_ready(server, plan, proxy, started)
+    with _step(server, plan, f"checking {name}", KEPT):
+        outcome = await _wait_ready(server, plan, proxy, started)
     if not outcome.healthy:
         await _fail(server, plan.role, name, outcome)
     healthy_at = time.monotonic()
@@ -143,18 +176,24 @@ async def _switch(
     """Make the new version's slot serve the route, then wait until the old one is drained:
     (when it was switched, what was still in flight to the old version at drain_timeout)."""
     assert plan.route is not None
+    name = plan.container.name
     if plan.certificate_pem is not None:  # in place before Caddy is told to load it
         cert_dir = plan.certificate_path.rsplit("/", 1)[0]
         write = all_of(app_commands.make_dirs(cert_dir), write_stdin(plan.certificate_path))
-        await server.run(write, input=plan.certificate_pem)
-    switched = await proxy.switch(plan.route, slot)
+        with _step(server, plan, "writing the certificate", KEPT):
+            await server.run(write, input=plan.certificate_pem)
+    with _step(server, plan, f"switching the proxy to {name}", EITHER.format(name=name)):
+        switched = await proxy.switch(plan.route, slot)
     switched_at = time.monotonic()
     previous = switched.previous
     # The old version is reached through the other slot, or, for a route written before
     # slots, through the addresses it named.
     draining = list(previous.upstreams) if previous and previous.upstreams else []
     draining.append(plan.route.slot_upstream(other_slot(slot)))
-    undrained = await proxy.wait_drained(draining, plan.drain_timeout, reloaded=switched.reloaded)
+    with _step(server, plan, "watching the previous version drain", SWITCHED.format(name=name)):
+        undrained = await proxy.wait_drained(
+            draining, plan.drain_timeout, reloaded=switched.reloaded
+        )
     return switched_at, undrained
 
 
@@ -195,9 +234,10 @@ async def _restart_existing(
     containers = parse_containers(listing.stdout)
     existing = next((c for c in containers if c.name == plan.container.name), None)
     if existing is None:
-        raise DockyardError(
-            f"{server.host}: version {plan.version} of {plan.role} is not available as a "
-            "container (kept ones: `dockyard app containers`); deploy it instead"
+        raise VersionGone(
+            f"{server.host}: {plan.role}: version {plan.version} is not kept as a container here "
+            f"(`dockyard app containers` lists them); nothing was changed: deploy {plan.version} "
+            "instead"
         )
     alias = plan.container.network_alias
     if existing.state == "running":
@@ -227,7 +267,16 @@ async def _wait_ready(
 
 
 async def _fail(server: Server, role: str, name: str, outcome: Outcome) -> None:
+    """Keep its last log lines and stop the unhealthy container (best effort: the host may be
+    the reason it failed), then raise BootFailed."""
     engine = server.engine
-    logs = await server.run(app_commands.logs(engine, name, lines=LOG_LINES), check=False)
-    await server.run(app_commands.stop(engine, name, timeout=1), check=False)
-    raise BootFailed(server.host, role, name, outcome.detail, (logs.stdout + logs.stderr).strip())
+    logs, after = "", f"it was stopped and {KEPT}"
+    try:
+        result = await server.run(
+            app_commands.logs(engine, name, lines=LOG_LINES), check=False, timeout=CLEANUP_TIMEOUT
+        )
+        logs = (result.stdout + result.stderr).strip()
+        await server.run(app_commands.stop(engine, name, timeout=1), timeout=CLEANUP_TIMEOUT)
+    except DockyardError as error:
+        after = f"stopping it failed too ({reason(error, server.host)}); {KEPT}"
+    raise BootFailed(server.host, role, name, outcome.detail, logs, after)

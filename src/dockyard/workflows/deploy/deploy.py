@@ -17,6 +17,7 @@ from pathlib import Path
 from dockyard.commands import app as app_commands
 from dockyard.commands import prune as prune_commands
 from dockyard.commands.base import Command, all_of
+from dockyard.errors import StepFailed
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
@@ -28,6 +29,10 @@ from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 
 Report = Callable[[str, str], None]  # (host, what happened); host "" for the whole deploy
+
+NOTHING_BOOTED = "no version was changed; deploy again once this is fixed"
+FINISH_STEPS = "stopping the replaced versions, tagging latest, the audit line, pruning"
+UNFINISHED = "the replaced versions may still run: `dockyard app stale_containers --stop`"
 
 
 def _quiet(host: str, message: str) -> None:
@@ -101,11 +106,15 @@ async def _proxies(
     }
 
     async def ready(host: str) -> None:
-        if options.boot_proxy:
-            await proxies[host].boot(plan.proxy_container)
-            report(host, "proxy ready")
-        else:
-            await proxies[host].read_routes()
+        what = "booting the proxy" if options.boot_proxy else "reading the proxy's routes"
+        try:
+            if options.boot_proxy:
+                await proxies[host].boot(plan.proxy_container)
+                report(host, "proxy ready")
+            else:
+                await proxies[host].read_routes()
+        except Exception as error:
+            raise StepFailed(host, what, error, NOTHING_BOOTED) from error
 
     await on_hosts(list(proxies), ready)
     return proxies
@@ -191,7 +200,11 @@ async def _finish(
     releasing = lock if lock is not None and lock.host == host else None
     if releasing is not None:
         steps.append(releasing.release_command())
-    await transport.run(host, all_of(*steps))
+    try:
+        await transport.run(host, all_of(*steps))
+    except Exception as error:
+        after = f"{plan.version} serves; {UNFINISHED}"
+        raise StepFailed(host, f"finishing the deploy ({FINISH_STEPS})", error, after) from error
     if releasing is not None:
         releasing.released = True
 

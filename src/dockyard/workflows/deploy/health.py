@@ -24,6 +24,7 @@ from dockyard.workflows.server import Server
 
 FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's interval
 STATE_EVERY = 3  # probes per read of the container's state
+STATE_PAUSE = 0.5  # seconds before the second read of a role's state without the proxy; growing
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ async def wait_running(
     deadline: float,
 ) -> Outcome:
     """Kamal's rule for roles without the proxy: healthy, or running after readiness_delay."""
-    delay = 0.5
+    delay = STATE_PAUSE
     while True:
         state = await _state(server, name)
         if state.health == "healthy":
@@ -91,12 +92,15 @@ async def wait_running(
         if time.monotonic() + delay > deadline:
             return Outcome(False, state.health or state.status)
         await asyncio.sleep(delay)
-        delay = min(delay + 0.5, 3.0)
+        delay = min(delay + STATE_PAUSE, 3.0)
 
 
 async def _state(server: Server, name: str) -> ContainerState:
     result = await server.run(app_commands.inspect_state(server.engine, name), check=False)
-    return parse_state(result.stdout) if result.ok else ContainerState("missing", "", "")
+    if result.ok:
+        return parse_state(result.stdout)
+    said = (result.stderr.strip().splitlines() or [""])[-1].strip()[:200]
+    return ContainerState(f"missing ({said})" if said else "missing", "", "")
 
 
 async def _run_health_check(server: Server, name: str, state: ContainerState) -> ContainerState:

@@ -49,10 +49,13 @@ class CaddyAdmin:
                 self.request(method, path, body), timeout=self._timeout
             )
         except (OSError, SshError, h11.ProtocolError, TimeoutError) as error:
+            if isinstance(error, TimeoutError):
+                why = f"no answer within {self._timeout:g}s"
+            else:
+                why = str(error) or type(error).__name__
             raise ProxyAdminError(
-                f"{self._where}: the proxy's admin API did not answer {method} {path} "
-                f"({error or type(error).__name__}); is the proxy running? "
-                "try `dockyard proxy boot`"
+                f"{self._where}: the proxy's admin API did not answer {method} {path} ({why}); "
+                "is the proxy running? try `dockyard proxy boot`"
             ) from error
         if response.status >= 300:
             message = _error_message(response.body)

@@ -27,6 +27,7 @@ from dockyard.workflows.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.workflows.server import Server
 
 CONVERGE_ATTEMPTS = 3
+ADMIN_TIMEOUT = 30.0  # seconds one admin API request may take, from opening its stream
 # Seconds before the first look at what is in flight to the old version: a request that passed
 # the live-file check just before the switch is counted a moment later; after a reload, a
 # connection the old config instance accepted still goes to the old upstream for a while.
@@ -89,7 +90,9 @@ class ProxyController:
         if self._home is None:
             raise RuntimeError("read_routes() first: the admin socket path needs the home")
         socket = f"{self._home}/{proxy_commands.STATE_DIR}/admin.sock"
-        return CaddyAdmin(lambda: self.server.open_unix_connection(socket), where=self.host)
+        return CaddyAdmin(
+            lambda: self.server.open_unix_connection(socket), where=self.host, timeout=ADMIN_TIMEOUT
+        )
 
     async def boot(self, container: proxy_commands.ProxyContainer) -> None:
         """Make sure the proxy runs the config derived from the routes on the server.

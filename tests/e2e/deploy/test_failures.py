@@ -1,0 +1,146 @@
+"""Failures that must end a deploy cleanly (issue #12), injected for real on the lab under
+continuous load: each ends within the test's timeout with one error line, no failed request
+for the version that keeps serving, and no lock left behind. A second app, `brk`, runs its
+web role on the first server and its worker on the second, so the worker waits on the
+primary-role barrier; a config without the proxy deploys to a fresh lab."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dockyard import lab as labs
+
+from ..cli import labelled_image
+from .conftest import ssh
+from .harness import Load, dockyard, write_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+# Seconds a failing command may take before the test fails: what the deploy bounds (its
+# deploy_timeout of 15 s, a last probe of 5 s, 10 s each for the failed container's logs and
+# stop), with the pull and the start of the CLI on a machine busy with other suites.
+COMMAND_TIMEOUT = 180
+FRESH_LABS = {"docker": ("tfresh", "10.215.0.0/24"), "podman": ("tfreshp", "10.216.0.0/24")}
+
+
+def write_brk(root: Path, lab: labs.LabInfo, web_extra: str = "") -> Path:
+    """The `brk` app: web on the first server only, a worker on the second only."""
+    write_app(root, lab, service="brk", host="brk.test", image="brk")
+    config = root / "config" / "deploy.yml"
+    first, second = (h.ip for h in lab.servers)
+    text = config.read_text().replace(f"      - {first}\n      - {second}\n", f"      - {first}\n")
+    config.write_text(text.replace("  worker:\n", f"{web_extra}  worker:\n", 1))
+    return root
+
+
+@pytest.fixture(scope="module")
+def brk(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    for version in ("v1", "v2"):
+        labelled_image(lab, f"demo:{version}", f"brk:{version}", "brk")
+    root = write_brk(tmp_path_factory.mktemp(f"brk-{lab.engine}"), lab)
+    done = dockyard(root, "deploy", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    yield root
+    write_brk(root, lab)
+    dockyard(root, "app", "remove", "-y")
+
+
+def failing(root: Path, lab: labs.LabInfo, *args: str) -> tuple[str, Load]:
+    """Run a dockyard command that must fail, under load on brk's web: (its error line, load)."""
+    with Load(lab.servers[0].ip, "brk.test") as load:
+        done = dockyard(root, *args, timeout=COMMAND_TIMEOUT)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith("ERROR ("), done.stderr
+    return lines[-1], load
+
+
+def assert_v1_served_and_left_alone(lab: labs.LabInfo, load: Load) -> None:
+    assert load.failures == []
+    assert load.ok > 5 and load.bodies == {"hello from brk v1"}
+    first, second = (h.name for h in lab.servers)
+    for host, role in ((first, "web"), (second, "worker")):
+        running = ssh(
+            lab, host, f"{lab.engine} ps --filter label=service=brk --format '{{{{.Names}}}}'"
+        )
+        assert running.stdout.split() == [f"brk-{role}-v1"]
+    assert ssh(lab, first, "test -e .dockyard/lock-brk").returncode == 1  # no lock left
+
+
+def test_a_primary_that_exits_at_once_stops_the_worker_waiting_on_it(
+    lab: labs.LabInfo, brk: Path
+) -> None:
+    write_brk(brk, lab, web_extra='    cmd: sh -c "exit 3"\n')
+    line, load = failing(brk, lab, "deploy", "-P", "--version", "v2")
+    first, second = (h.ip for h in lab.servers)
+    # what the check saw depends on when it looked: exited, restarting, no answer
+    assert f"{first}: web: brk-web-v2 did not become healthy (" in line
+    assert (
+        f"{second}: worker: not booted, because the primary role web failed on {first} "
+        "(web: brk-web-v2 did not become healthy ("
+    ) in line
+    assert_v1_served_and_left_alone(lab, load)
+
+
+def test_the_engine_refusing_an_option_ends_with_its_words(lab: labs.LabInfo, brk: Path) -> None:
+    write_brk(brk, lab, web_extra="    options:\n      bogus-option: 1\n")
+    line, load = failing(brk, lab, "deploy", "-P", "--version", "v2")
+    first = lab.servers[0].ip
+    assert f"{first}: web: starting brk-web-v2 failed: exited 125: " in line
+    assert "unknown flag: --bogus-option" in line
+    assert "worker: not booted, because the primary role web failed" in line
+    assert_v1_served_and_left_alone(lab, load)
+
+
+def test_a_rollback_to_a_version_that_is_gone_says_so_and_changes_nothing(
+    lab: labs.LabInfo, brk: Path
+) -> None:
+    write_brk(brk, lab)
+    line, load = failing(brk, lab, "rollback", "v0")
+    first = lab.servers[0].ip
+    assert (
+        f"{first}: web: version v0 is not kept as a container here (`dockyard app containers` "
+        "lists them); nothing was changed: deploy v0 instead"
+    ) in line
+    assert_v1_served_and_left_alone(lab, load)
+
+
+@pytest.fixture(scope="module")
+def fresh_lab(lab: labs.LabInfo) -> Iterator[labs.LabInfo]:
+    """One server that never ran anything: no app network, no proxy."""
+    name, subnet = FRESH_LABS[lab.engine]
+    labs.down(name)
+    info = labs.up(labs.LabSpec(name=name, subnet=subnet, servers=1, engine=lab.engine))
+    try:
+        yield info
+    finally:
+        labs.down(name)
+
+
+def test_a_config_without_the_proxy_deploys_to_a_fresh_server(
+    fresh_lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    root = write_app(tmp_path, fresh_lab)
+    config = root / "config" / "deploy.yml"
+    text = config.read_text().replace(
+        "  web:\n    hosts:\n", "  web:\n    proxy: false\n    hosts:\n"
+    )
+    config.write_text(re.sub(r"\nproxy:\n(  .*\n)+", "\n", text))  # no role has the proxy
+    server = fresh_lab.servers[0]
+    networks = ssh(
+        fresh_lab, server.name, f"{fresh_lab.engine} network ls --format '{{{{.Name}}}}'"
+    )
+    assert "kamal" not in networks.stdout.split()
+    done = dockyard(root, "deploy", "-P", "--version", "v1", timeout=COMMAND_TIMEOUT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    running = ssh(fresh_lab, server.name, f"{fresh_lab.engine} ps --format '{{{{.Names}}}}'")
+    assert sorted(running.stdout.split()) == ["demo-web-v1", "demo-worker-v1"]  # no proxy
+    answer = ssh(
+        fresh_lab, server.name, f"{fresh_lab.engine} exec demo-web-v1 wget -qO- http://127.0.0.1/"
+    )
+    assert answer.stdout.strip() == "hello from demo v1", answer.stderr
+    assert ssh(fresh_lab, server.name, "test -e .dockyard/lock-demo").returncode == 1

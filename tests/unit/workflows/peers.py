@@ -1,0 +1,121 @@
+"""Scripted HTTP peers for the streams of a FakeTransport: a fake Caddy admin API (the unix
+socket) and fake apps (a new container's health path, reached through a TCP channel).
+
+    admin = FakeCaddyAdmin()
+    apps = FakeApps({"172.18.0.12": "web"})
+    fake = FakeTransport(..., open_unix=admin.open, open_tcp=apps.open)
+
+Each answers one request per stream (dockyard sends `Connection: close`), parsed with h11 as
+a real server would, and records what it answered, so a check can tell which host's new
+container passed its health check and when (the position in `fake.calls` at that moment).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import h11
+
+from dockyard.ssh.transport import ByteReader, ByteWriter
+
+Handler = Callable[[str, str, bytes], tuple[int, bytes]]  # (method, path, body) -> answer
+
+
+class _PeerWriter:
+    """What dockyard writes goes to an h11 server; a whole request gets its answer at once."""
+
+    def __init__(self, reader: asyncio.StreamReader, handler: Handler) -> None:
+        self._reader = reader
+        self._handler = handler
+        self._conn = h11.Connection(our_role=h11.SERVER)
+        self._request: h11.Request | None = None
+        self._body = b""
+        self._answered = False
+
+    def write(self, data: bytes) -> None:
+        if not data or self._answered:
+            return  # h11 takes b"" for the end of the stream; one request per stream
+        self._conn.receive_data(data)
+        while (event := self._conn.next_event()) not in (h11.NEED_DATA, h11.PAUSED):
+            if isinstance(event, h11.Request):
+                self._request = event
+            elif isinstance(event, h11.Data):
+                self._body += bytes(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                self._answer()
+                return
+
+    def _answer(self) -> None:
+        assert self._request is not None
+        self._answered = True
+        method, path = self._request.method.decode(), self._request.target.decode()
+        status, body = self._handler(method, path, self._body)
+        headers = [("Content-Length", str(len(body))), ("Connection", "close")]
+        for event in (h11.Response(status_code=status, headers=headers), h11.Data(data=body)):
+            self._reader.feed_data(self._conn.send(event) or b"")
+        self._reader.feed_data(self._conn.send(h11.EndOfMessage()) or b"")
+        self._reader.feed_eof()
+
+    async def drain(self) -> None:
+        pass
+
+    def write_eof(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    async def wait_closed(self) -> None:
+        pass
+
+
+def streams(handler: Handler) -> tuple[ByteReader, ByteWriter]:
+    reader = asyncio.StreamReader()
+    return reader, _PeerWriter(reader, handler)
+
+
+@dataclass
+class FakeCaddyAdmin:
+    """Caddy's admin API: POST /load, GET /config/, GET /reverse_proxy/upstreams (nothing in
+    flight), per host; `loads` records each host's loaded configs."""
+
+    loads: dict[str, list[object]] = field(default_factory=dict)
+
+    async def open(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
+        return streams(lambda method, target, body: self.answer(host, method, target, body))
+
+    def answer(self, host: str, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        if (method, path) == ("POST", "/load"):
+            self.loads.setdefault(host, []).append(json.loads(body))
+            return 200, b""
+        if (method, path) == ("GET", "/config/"):
+            return 200, b"{}"
+        if (method, path) == ("GET", "/reverse_proxy/upstreams"):
+            return 200, b"[]"
+        return 404, json.dumps({"error": f"unknown path {path}"}).encode()
+
+
+@dataclass(frozen=True)
+class Probe:
+    host: str
+    address: str
+    step: int  # how many steps the fake had seen when this answer was given
+
+
+@dataclass
+class FakeApps:
+    """Every container address answers its health path with 200 (`healthy` records each
+    answer); `steps` tells how many steps the transport has seen (len(fake.calls))."""
+
+    steps: Callable[[], int] = lambda: 0
+    healthy: list[Probe] = field(default_factory=list)
+
+    async def open(self, host: str, address: str, port: int) -> tuple[ByteReader, ByteWriter]:
+        def answer(method: str, path: str, body: bytes) -> tuple[int, bytes]:
+            self.healthy.append(Probe(host, address, self.steps()))
+            return 200, b"ok"
+
+        return streams(answer)

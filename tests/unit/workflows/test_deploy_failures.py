@@ -1,0 +1,134 @@
+"""The failures of issue #12 on the scripted transport, one by one: a primary role that cannot
+start while a worker waits on it, a container that exits at once, a rollback to a version that
+is gone, a bug in a step, a lock that cannot be released after a failure; and the round trips
+of a successful deploy."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dockyard.errors import DockyardError, HostsFailed, SshConnectError
+from dockyard.ssh.fake import Reply
+from dockyard.workflows.deploy.boot import BootFailed
+from dockyard.workflows.deploy.deploy import DeployOptions, deploy
+from dockyard.workflows.deploy.rollback import restarting
+from tests.unit.workflows.faults import BOUND, one_line
+from tests.unit.workflows.fleet import Fleet, ScriptedServers, fast_waits, plan_of
+from tests.unit.workflows.test_deploy_scenarios import APP, ROLLBACK, SEPARATE_HOSTS
+
+LOCK = '"$HOME/.dockyard/lock-demo"'
+
+
+@pytest.fixture(autouse=True)
+def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_waits(monkeypatch)
+
+
+async def failure(fleet: Fleet, fake: ScriptedServers, options: DeployOptions) -> DockyardError:
+    """What a deploy that must fail raises, within the harness's bound (else TimeoutError)."""
+    with pytest.raises(DockyardError) as caught:
+        async with asyncio.timeout(BOUND):
+            await deploy(fake, fleet.plan, options)
+    return caught.value
+
+
+async def failed(fleet: Fleet, fake: ScriptedServers, options: DeployOptions) -> str:
+    """The one line a deploy that must fail ends with."""
+    line = one_line(await failure(fleet, fake, options))
+    assert "\n" not in line
+    return line
+
+
+def released_after_taken(fake: ScriptedServers, host: str = "10.0.0.1") -> bool:
+    ran = fake.commands_on(host)
+    taken = [i for i, text in enumerate(ran) if f"mkdir {LOCK}" in text]
+    return bool(taken) and any(f"rm -r {LOCK}" in text for text in ran[taken[-1] + 1 :])
+
+
+def switched(fake: ScriptedServers) -> list[str]:
+    return [c.host for c in fake.calls if "/proxy/live/demo-web.b" in c.text]
+
+
+async def test_a_worker_waiting_on_a_primary_the_engine_refuses_stops_at_once() -> None:
+    fleet = Fleet(plan_of(SEPARATE_HOSTS))
+    fake = fleet.make()
+    refused = "unknown flag: --bogus\nSee 'docker run --help'."
+    fake.on("10.0.0.1", "docker run", Reply(125, "", refused))
+    line = await failed(fleet, fake, DeployOptions())
+    assert "10.0.0.1: web: starting demo-web-v2 failed: exited 125: unknown flag: --bogus" in line
+    assert (
+        "10.0.0.2: worker: not booted, because the primary role web failed on 10.0.0.1 "
+        "(web: starting demo-web-v2 failed: exited 125: unknown flag: --bogus"
+    ) in line
+    assert fake.commands_on("10.0.0.2") == []  # the worker never started
+    assert switched(fake) == []
+    assert released_after_taken(fake)
+
+
+async def test_a_new_container_that_exits_at_once_is_stopped_and_the_old_keeps_serving() -> None:
+    fleet = Fleet(plan_of(SEPARATE_HOSTS))
+    fake = fleet.make()
+    fake.on("10.0.0.1", "{{.State.Status}}", Reply(stdout="exited\t\t\n"))
+    exited = "--- dockyard: run ---\nwebv2h1new\nexited\t\t\n"
+    fake.on("10.0.0.1", "--- dockyard: run ---", Reply(stdout=exited))
+    fake.on("10.0.0.1", "docker logs", Reply(stdout="boot error: no DATABASE_URL\n"))
+    error = await failure(fleet, fake, DeployOptions())
+    line = one_line(error)
+    assert "10.0.0.1: web: demo-web-v2 did not become healthy (the container is exited)" in line
+    assert "it was stopped and any previous version keeps serving" in line
+    assert isinstance(error, HostsFailed)
+    boot_failed = error.errors["10.0.0.1"]
+    assert isinstance(boot_failed, BootFailed)
+    assert boot_failed.logs == "boot error: no DATABASE_URL"  # printed with the error line
+    assert "docker stop -t 1 demo-web-v2" in fake.commands_on("10.0.0.1")
+    assert not any("webv1h1" in text for text in fake.commands_on("10.0.0.1"))
+    assert switched(fake) == []
+    assert released_after_taken(fake)
+
+
+async def test_a_rollback_to_a_version_that_is_gone_says_so_and_changes_nothing() -> None:
+    fleet = Fleet(restarting(plan_of(APP, version="v0")), serving="v2", kept=("v1",))
+    fake = fleet.make()
+    line = await failed(fleet, fake, ROLLBACK)
+    assert (
+        "10.0.0.1: web: version v0 is not kept as a container here (`dockyard app containers` "
+        "lists them); nothing was changed: deploy v0 instead"
+    ) in line
+    changes = [c for c in fake.calls if c.kind != "run" or " start " in c.text or "stop" in c.text]
+    assert changes == []  # nothing started, nothing stopped, no stream (no probe, no switch)
+    assert switched(fake) == []
+    assert released_after_taken(fake)
+
+
+async def test_a_bug_in_a_step_ends_the_deploy_with_one_line_naming_the_role() -> None:
+    fleet = Fleet(plan_of(SEPARATE_HOSTS))
+    fake = fleet.make()
+    fake.on("10.0.0.1", "--- dockyard: run ---", Reply(stdout="no marker in this output\n"))
+    line = await failed(fleet, fake, DeployOptions())
+    assert "10.0.0.1: web: starting demo-web-v2 failed: ValueError: not enough values" in line
+    assert "10.0.0.2: worker: not booted, because the primary role web failed" in line
+    assert released_after_taken(fake)
+
+
+async def test_a_lock_that_cannot_be_released_after_a_failure_is_said_with_the_failure() -> None:
+    fleet = Fleet(plan_of(SEPARATE_HOSTS))
+    fake = fleet.make()
+    fake.on("10.0.0.1", f"rm -r {LOCK}", SshConnectError("10.0.0.1", "connection lost: gone"))
+    fake.on("10.0.0.1", "docker tag", SshConnectError("10.0.0.1", "connection lost: gone"))
+    line = await failed(fleet, fake, DeployOptions())
+    assert line.startswith("ERROR (LockError): failed on 1 host(s): 10.0.0.1: finishing the ")
+    assert line.endswith(
+        "; and the deploy lock on 10.0.0.1 could not be released (connection lost: gone): "
+        "run `dockyard lock release`"
+    )
+
+
+async def test_a_successful_deploy_takes_7_round_trips_on_the_primary_and_6_on_others() -> None:
+    """With the image's pull (delivery), 8 and 7: what bench/deploy.py counts in sshd's log."""
+    fleet = Fleet(plan_of(APP.replace("  worker: {hosts: [10.0.0.2], cmd: bin/work}\n", "")))
+    fake = fleet.make()
+    async with asyncio.timeout(BOUND):
+        await deploy(fake, fleet.plan, DeployOptions())
+    assert [fake.stats(h).round_trips for h in ("10.0.0.1", "10.0.0.2")] == [7, 6]

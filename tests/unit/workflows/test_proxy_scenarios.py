@@ -1,0 +1,85 @@
+"""`proxy boot` (ProxyController.boot) on the scripted transport: on a fresh server, on one whose
+proxy runs an outdated config, and on one already right; then every step failing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from dockyard.engine import DOCKER
+from dockyard.ssh.fake import FakeTransport
+from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
+from tests.unit.workflows.deploy_rules import HANG_CAUSES, step_kind
+from tests.unit.workflows.faults import Failure, each_step_failing, happy_path, one_line
+from tests.unit.workflows.fleet import Fleet, ScriptedServers, fast_waits, plan_of, transcript
+from tests.unit.workflows.test_deploy_scenarios import APP, EXPECTED
+
+FLEET = Fleet(plan_of(APP))
+FRESH = Fleet(plan_of(APP), serving=None, proxy_running=False)
+
+
+def outdated() -> ScriptedServers:
+    """Proxies that run, from a caddy.json older than their route files."""
+    fake = FLEET.make()
+    for model in fake.proxies.values():
+        model.config = "{}\n"
+    return fake
+
+
+SCENARIOS: list[tuple[str, Callable[[], ScriptedServers]]] = [
+    ("proxy-boot-fresh-servers", FRESH.make),
+    ("proxy-boot-outdated-config", outdated),
+    ("proxy-boot-up-to-date", FLEET.make),
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_waits(monkeypatch)
+
+
+async def boot(fake: FakeTransport) -> None:
+    plan = FLEET.plan
+    servers = [Server(fake, host, DOCKER) for host in plan.proxy_hosts]
+
+    async def one(server: Server) -> None:
+        await ProxyController(server, plan.proxy_settings).boot(plan.proxy_container)
+
+    await on_servers(servers, one)
+
+
+@pytest.mark.parametrize(("name", "make"), SCENARIOS, ids=[name for name, _ in SCENARIOS])
+async def test_the_happy_path_runs_exactly_these_steps(
+    name: str, make: Callable[[], ScriptedServers]
+) -> None:
+    fake = make()
+    await boot(fake)
+    assert all(model.running for model in fake.proxies.values())
+    assert transcript(fake) == (EXPECTED / f"{name}.txt").read_text()
+
+
+def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+    if error is None:
+        polled = step_kind(failure.call) == "admin" and "start dockyard-proxy" in " ".join(
+            fake.commands_on(failure.call.host)
+        )
+        # after a start, the admin API is polled until it answers: one failure is not the end
+        return "" if polled else "it succeeded although a step failed"
+    line = one_line(error)
+    if "\n" in line or failure.call.host not in line:
+        return f"the error is not one line naming the host: {line!r}"
+    causes = {"exit": (failure.injected,), "dropped": ("connection lost",), "hang": HANG_CAUSES}
+    if not any(cause in line for cause in causes[failure.fault]):
+        return f"the error does not name the cause: {line}"
+    return ""
+
+
+@pytest.mark.parametrize(("name", "make"), SCENARIOS, ids=[name for name, _ in SCENARIOS])
+async def test_every_step_failing_ends_with_one_line_naming_host_and_cause(
+    name: str, make: Callable[[], ScriptedServers]
+) -> None:
+    steps = await happy_path(make, boot)
+    assert await each_step_failing(make, boot, check, steps) == []

@@ -4,7 +4,8 @@ one up (images: build and push the test images, the default).
 Session-scoped: a lab asked for twice (same name and shape) is made once; every lab it made is
 taken down at the end of the session, and a leftover from a crashed run is taken down first.
 Tests skip, with the reason, where a lab cannot run (not Linux, not root, no netns, a package
-missing). Use lab names starting with `t` and subnets no one else uses.
+missing). Use lab names starting with `t` and subnets no one else uses. Every test under
+tests/e2e is marked `e2e`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -43,6 +45,14 @@ def lab_unavailable(engine: str = "docker") -> str | None:
         return f"`ip netns add` fails here: {made.stderr.strip()}"
     subprocess.run(["ip", "netns", "del", probe], capture_output=True)
     return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/e2e `e2e` (so `make unit` never brings up a lab)."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup`, pytest-xdist puts a test in its group by appending `@group` to
+    its node id. Where that did not take (a pytest it does not support), the tests that share a
+    lab would be spread over the workers: stop instead."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            raise pytest.UsageError(
+                f"pytest-xdist did not group {item.nodeid}: this pytest and pytest-xdist do not "
+                "work together for --dist loadgroup (see pyproject.toml)"
+            )
+
+
 @pytest.fixture(scope="session")
 def lab_factory() -> Iterator[LabFactory]:
     made: dict[str, tuple[labs.LabSpec, labs.LabInfo]] = {}

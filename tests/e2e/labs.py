@@ -50,6 +50,7 @@ LABS: dict[str, tuple[str, int]] = {
     "proxied-podman": ("tapp", 217),
     "build-docker": ("tbd", 213),  # tests/e2e/build
     "build-podman": ("tbdp", 216),
+    "getting-started": ("tgs", 219),  # tests/e2e/test_getting_started.py
 }
 
 

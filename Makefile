@@ -37,8 +37,9 @@ typecheck: venv
 unit: venv
 	$(BIN)/pytest -q -m "not e2e and not oracle"
 
+# the lab tests on pytest-xdist workers, one group per lab (see scripts/test.sh)
 e2e: setup
-	$(BIN)/pytest -q -m e2e
+	$(BIN)/pytest -q -m e2e -n $${DOCKYARD_TEST_WORKERS:-3} --dist loadgroup --durations=15
 
 bench: setup
 	@bash scripts/bench.sh

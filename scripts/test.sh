@@ -1,5 +1,11 @@
 #!/usr/bin/env bash
 # The whole check: format, lint, types, then every test (unit, oracle, end-to-end on the lab).
+#
+# The tests run on DOCKYARD_TEST_WORKERS pytest-xdist workers (default 3) with --dist loadgroup:
+# the tests of one lab are one group, run in order on one worker, so independent labs run side
+# by side and the quick tests fill the gaps (tests/e2e/labs.py names each worker's labs apart;
+# DOCKYARD_TEST_LABS=N shifts them all for a second checkout on the same machine). Extra
+# arguments go to pytest (e.g. `-n 1`, `-k deploy`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -7,5 +13,7 @@ start=$(date +%s)
 $BIN/ruff format --check src tests bench
 $BIN/ruff check src tests bench
 $BIN/mypy --strict src
-$BIN/pytest -q -p no:cacheprovider --timeout=600 "$@"
-echo "checks and tests took $(( $(date +%s) - start ))s"
+echo "lint and types took $(( $(date +%s) - start ))s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+$BIN/pytest -p no:cacheprovider --timeout=600 -n "${DOCKYARD_TEST_WORKERS:-3}" --dist loadgroup \
+  --durations=15 "$@"
+echo "checks and tests took $(( $(date +%s) - start ))s; load average $(cut -d' ' -f1-3 /proc/loadavg)"

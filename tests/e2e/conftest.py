@@ -4,45 +4,52 @@ one up (images: build and push the test images, the default).
 Session-scoped: a lab asked for twice (same name and shape) is made once; every lab it made is
 taken down at the end of the session, and a leftover from a crashed run is taken down first.
 Tests skip, with the reason, where a lab cannot run (not Linux, not root, no netns, a package
-missing). Use lab names starting with `t` and subnets no one else uses.
+missing).
+
+Every lab's name and subnet come from the table in `tests/e2e/labs.py` (`name_and_subnet(key)`),
+shifted per pytest-xdist worker and by `DOCKYARD_TEST_LABS=N` (0-7) for a second checkout on the
+same machine; add a new lab there, with its group. Every test under tests/e2e is marked `e2e`.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import cast
 
 import pytest
 
 from dockyard import lab as labs
-from dockyard.errors import LabError
 from dockyard.lab.down import recorded_hosts_alive
 from dockyard.lab.spec import Engine
+
+from .labs import lab_unavailable
+
+__all__ = ["LabFactory", "lab_unavailable"]
 
 LabFactory = Callable[..., labs.LabInfo]
 
 
-def lab_unavailable(engine: str = "docker") -> str | None:
-    """Why no lab can run here, or None."""
-    if not sys.platform.startswith("linux"):
-        return "the lab needs Linux"
-    if os.geteuid() != 0:
-        return "the lab needs root (network namespaces)"
-    try:
-        from dockyard.lab.system import require_tools
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/e2e `e2e` (so `make unit` never brings up a lab)."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.e2e)
 
-        require_tools(engine)
-    except LabError as error:
-        return str(error)
-    probe = f"dy-probe{os.getpid()}"
-    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
-    if made.returncode != 0:
-        return f"`ip netns add` fails here: {made.stderr.strip()}"
-    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
-    return None
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup`, pytest-xdist puts a test in its group by appending `@group` to
+    its node id. Where that did not take (a pytest it does not support), the tests that share a
+    lab would be spread over the workers: stop instead."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            raise pytest.UsageError(
+                f"pytest-xdist did not group {item.nodeid}: this pytest and pytest-xdist do not "
+                "work together for --dist loadgroup (see pyproject.toml)"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 dockyard on its PATH, the document's shell blocks in order (tests/e2e/docrun.py). They set up
 dockyard and a lab, write an app of their own (not the bundled example), deploy it, redeploy it
 under load and roll it back; every output the document shows must be what they print. The lab
-is `tgs` on 10.219.0.0/24 (the names the document says to set for a lab of another name)."""
+is `tgs` on 10.219.0.0/24 (the names the document says to set for a lab of another name), shifted
+per worker and checkout like every test lab (tests/e2e/labs.py)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ from dockyard.lab import spec as specs
 
 from . import docrun
 from .conftest import lab_unavailable
+from .labs import group, name_and_subnet
 from .test_lab import NOTHING, leftovers
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, group("getting-started")]
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "getting-started.md"
 LAB_PART_ENDS = "## On a real server"
-NAME, SUBNET = "tgs", "10.219.0.0/24"
+NAME, SUBNET = name_and_subnet("getting-started")
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MIN_REQUESTS = 20  # the load loop really ran through the deploy
 

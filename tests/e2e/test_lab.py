@@ -18,11 +18,9 @@ from dockyard.lab import spec as specs
 from dockyard.lab.ready import engine_ping
 
 from .conftest import LabFactory, lab_unavailable
+from .labs import group, name_and_subnet
 
 pytestmark = pytest.mark.e2e
-
-LABS = {"docker": ("tdock", "10.201.0.0/24"), "podman": ("tpod", "10.202.0.0/24")}
-BAD = ("tbad", "10.203.0.0/24")
 
 
 def ssh(
@@ -72,11 +70,12 @@ def leftovers(name: str, lab_dir: str) -> dict[str, object]:
 NOTHING = {"netns": [], "veth": False, "nft": False, "mounts": [], "processes": [], "cgroups": []}
 
 
-@pytest.mark.parametrize("engine", ["docker", "podman"])
+@pytest.mark.parametrize("engine", [pytest.param(e, marks=group(f"lab-{e}"))
+                                    for e in ("docker", "podman")])  # fmt: skip
 def test_lab_up_isolated_servers_then_down_leaves_nothing(
     lab_factory: LabFactory, engine: str, tmp_path: Path
 ) -> None:
-    name, subnet = LABS[engine]
+    name, subnet = name_and_subnet(f"lab-{engine}")
     info = lab_factory(name, subnet, servers=3, engine=engine)
     cli = engine  # the engine's own CLI; `docker` also drives podman hosts through its service
     assert [h.name for h in info.servers] == ["s1", "s2", "s3"]
@@ -186,22 +185,25 @@ def check_stream_local_forwarding(info: labs.LabInfo, tmp_path: Path) -> None:
             tunnel.terminate()
 
 
+@group("lab-bad")
 def test_bad_subnet_fails_with_one_line_and_makes_nothing() -> None:
-    name, _ = BAD
+    name, subnet = name_and_subnet("lab-bad")
+    bad = subnet.replace("/24", "/33")
     lab_dir = specs.LabSpec(name=name).lab_dir
     shutil.rmtree(lab_dir, ignore_errors=True)
-    done = dockyard("lab", "up", "--name", name, "--subnet", "10.203.0.0/33")
+    done = dockyard("lab", "up", "--name", name, "--subnet", bad)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
-    assert done.stderr.startswith("ERROR (LabError): --subnet '10.203.0.0/33' is not a network")
+    assert done.stderr.startswith(f"ERROR (LabError): --subnet '{bad}' is not a network")
     assert not Path(lab_dir).exists()
     assert leftovers(name, lab_dir) == NOTHING
 
 
+@group("lab-bad")
 def test_as_non_root_fails_with_one_line_and_makes_nothing() -> None:
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root and setpriv to drop to an unprivileged user")
-    name, subnet = BAD
+    name, subnet = name_and_subnet("lab-bad")
     lab_dir = specs.LabSpec(name=name).lab_dir
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     done = dockyard("lab", "up", "--name", name, "--subnet", subnet, user=nobody)
@@ -212,11 +214,12 @@ def test_as_non_root_fails_with_one_line_and_makes_nothing() -> None:
     assert leftovers(name, lab_dir) == NOTHING
 
 
+@group("lab-bad")
 def test_up_failing_midway_takes_down_what_it_made() -> None:
     reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
-    name, subnet = BAD
+    name, subnet = name_and_subnet("lab-bad")
     lab_dir = Path(specs.LabSpec(name=name).lab_dir)
     labs.down(name)
     shutil.rmtree(lab_dir, ignore_errors=True)
@@ -238,13 +241,14 @@ def test_up_failing_midway_takes_down_what_it_made() -> None:
         shutil.rmtree(lab_dir, ignore_errors=True)
 
 
+@group("lab-bad")
 def test_down_after_a_crash_removes_what_is_left() -> None:
     """Every lab process killed at once (a crashed `up`, an OOM kill), lab.json lost: `down`
     still finds the namespaces, veth, guard and host dirs, and removes them."""
     reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
-    name, subnet = BAD
+    name, subnet = name_and_subnet("lab-bad")
     labs.down(name)
     info = labs.up(labs.LabSpec(name=name, subnet=subnet, servers=1), build_images=False)
     try:
@@ -260,13 +264,14 @@ def test_down_after_a_crash_removes_what_is_left() -> None:
         labs.down(name)
 
 
+@group("lab-side")
 def test_two_labs_side_by_side_do_not_reach_each_other(lab_factory: LabFactory) -> None:
-    a = lab_factory("tsidea", "10.208.0.0/24", servers=1, images=False)
-    b = lab_factory("tsideb", "10.209.0.0/24", servers=1, images=False)
+    a = lab_factory(*name_and_subnet("lab-side-a"), servers=1, images=False)
+    b = lab_factory(*name_and_subnet("lab-side-b"), servers=1, images=False)
     assert on(a, "s1", "hostname").strip() == on(b, "s1", "hostname").strip() == "s1"
     assert {h.netns for h in a.hosts}.isdisjoint(h.netns for h in b.hosts)
     probe = f"timeout 3 bash -c '</dev/tcp/{b.host('s1').ip}/22' 2>&1; echo rc=$?"
     out = on(a, "s1", probe)
     assert "Network is unreachable" in out and "rc=1" in out
-    labs.down("tsidea")
+    labs.down(a.name)
     assert on(b, "s1", "hostname").strip() == "s1"  # the other lab is untouched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -44,14 +45,23 @@ async def test_one_host_down_the_others_complete(
     assert sorted(os.listdir(done)) == ["127.0.0.2", "127.0.0.3"]
 
 
+def accepts(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+    return True
+
+
 @pytest.fixture
 def agent(tmp_path: Path, client_keys: tuple[Path, Path]) -> Iterator[str]:
     """A real ssh-agent holding the authorized key; killed by PID."""
     sock = str(tmp_path / "agent.sock")
     process = subprocess.Popen(["ssh-agent", "-D", "-a", sock], stdout=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            if os.path.exists(sock):
+        for _ in range(500):  # the socket file appears at bind(), a moment before listen()
+            if accepts(sock):
                 break
             time.sleep(0.01)
         env = {**os.environ, "SSH_AUTH_SOCK": sock}

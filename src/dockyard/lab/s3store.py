@@ -9,6 +9,7 @@ they reach the lab's registry; bound to 127.0.0.1, the script tests reach it fro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -107,7 +108,10 @@ def running_store(ip: str, workdir: Path) -> Iterator[Store]:
         [weed, "server", f"-dir={data}", f"-ip={ip}", f"-ip.bind={ip}",
          f"-master.port={ports[0]}", f"-volume.port={ports[1]}", "-filer",
          f"-filer.port={ports[2]}", "-s3", f"-s3.port={ports[3]}", f"-s3.config={config}",
-         "-master.volumeSizeLimitMB=16", "-volume.max=8", "-metricsPort=0"],
+         "-master.volumeSizeLimitMB=16", "-volume.max=8", "-metricsPort=0",
+         # no Iceberg catalog or Lance namespace: on their fixed ports (127.0.0.1:8181 and
+         # :9101) only one store on the machine could run
+         "-s3.port.iceberg=0", "-s3.port.lance=0"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     store = Store(f"http://{ip}:{ports[3]}", BUCKET, ACCESS_KEY, SECRET_KEY)
@@ -127,6 +131,7 @@ def running_store(ip: str, workdir: Path) -> Iterator[Store]:
     finally:
         # the store's data is thrown away with workdir; weed takes 5 s or more to stop on
         # TERM or INT, so it is killed (its own process group: only what this started)
-        os.killpg(server.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # it may have ended on its own
+            os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
         log.close()

@@ -1,12 +1,11 @@
 """One lab of one server for the accessory tests, with the lab's database images: on Docker,
 then on Podman. Podman runs the core tests (boot, exec, logs, reboot, start/stop, Postgres backup,
 restore and verify, the faults); the slow or engine-neutral ones (`docker_only`) run on Docker
-only. The two labs share a name and subnet: pytest takes the Docker one down before the Podman
-one comes up."""
+only. The two labs (`accessory-docker`, `accessory-podman` in tests/e2e/labs.py) are two xdist
+groups, so they may run side by side."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,24 +15,14 @@ import pytest
 from dockyard import lab as labs
 from dockyard.lab.build_db import ensure_db_images
 
-from ..conftest import lab_unavailable
+from ..labs import engine_params, running
 from .harness import write_app
 
-NAME, SUBNET = "tacc", "10.207.0.0/24"
 
-
-@pytest.fixture(scope="package", params=["docker", "podman"])
+@pytest.fixture(scope="package", params=engine_params("accessory"))
 def lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
-    reason = lab_unavailable(request.param)
-    if reason:
-        pytest.skip(reason)
-    labs.down(NAME)
-    info = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=1, engine=request.param))
-    try:
+    with running(f"accessory-{request.param}", request.param, servers=1) as info:
         yield info
-    finally:
-        if not os.environ.get("DOCKYARD_KEEP_LAB"):
-            labs.down(NAME)
 
 
 @pytest.fixture

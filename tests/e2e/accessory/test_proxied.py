@@ -1,11 +1,11 @@
 """A proxied accessory (`proxy:` in an accessory) served through dockyard's Caddy next to the
 app, on a real server: setup routes it, stop takes it off, start puts it back, remove deletes
-its route; an unhealthy one is never routed to. Its own one-server lab (`tap`)."""
+its route; an unhealthy one is never routed to. Its own one-server lab per engine
+(`proxied-docker`, `proxied-podman` in tests/e2e/labs.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,28 +14,19 @@ import pytest
 
 from dockyard import lab as labs
 
-from ..conftest import lab_unavailable
 from ..deploy.harness import get
+from ..labs import engine_params, running
 from .harness import dockyard, ok
 
 pytestmark = pytest.mark.e2e
 
-NAME, SUBNET = "tap", "10.214.0.0/24"
 ROUTE_FILE = ".dockyard/proxy/routes/accessory:demo-admin.json"
 
 
-@pytest.fixture(scope="module", params=["docker", "podman"])
+@pytest.fixture(scope="module", params=engine_params("proxied"))
 def tap_lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
-    reason = lab_unavailable(request.param)
-    if reason:
-        pytest.skip(reason)
-    labs.down(NAME)
-    info = labs.up(labs.LabSpec(name=NAME, subnet=SUBNET, servers=1, engine=request.param))
-    try:
+    with running(f"proxied-{request.param}", request.param, servers=1) as info:
         yield info
-    finally:
-        if not os.environ.get("DOCKYARD_KEEP_LAB"):
-            labs.down(NAME)
 
 
 def write_app(root: Path, lab: labs.LabInfo, accessories: str) -> Path:

@@ -18,18 +18,20 @@ from dockyard import lab as labs
 from dockyard.lab.build_db import ensure_db_images
 
 from ..conftest import LabFactory
+from ..labs import group, name_and_subnet
 from ..s3store import Store, store_at
 from .harness import BACKUP_KEY, PG_PASSWORD, backup_name, dockyard, ok, psql
 
-pytestmark = pytest.mark.e2e
-NAME, SUBNET = "ts3", "10.211.0.0/24"
+pytestmark = [pytest.mark.e2e, group("s3")]
 PREFIX = "shop/db/"
 STAGE = ".dockyard/backups/shop-db"  # where a backup is made before the upload
 
 
 @pytest.fixture(scope="module")
-def lab(lab_factory: LabFactory) -> labs.LabInfo:
-    return lab_factory(NAME, SUBNET, servers=1)
+def lab(lab_factory: LabFactory) -> Iterator[labs.LabInfo]:
+    name, subnet = name_and_subnet("s3")
+    yield lab_factory(name, subnet, servers=1)
+    labs.down(name)  # now, not at the session's end: its backup schedule runs every minute
 
 
 @pytest.fixture(scope="module")

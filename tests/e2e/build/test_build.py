@@ -17,6 +17,7 @@ from dockyard import lab as labs
 from dockyard.workflows.delivery.deliver import local_registry_storage
 from tests.e2e.deploy.harness import get
 
+from ..labs import index
 from .harness import SECRET_VALUE, commit, config_text, dockyard, git, ssh, write_app
 
 pytestmark = pytest.mark.e2e
@@ -297,7 +298,7 @@ def test_no_engine_here_and_no_remote_builder_names_both_fixes(
 
 
 def test_local_registry_mode_through_ssh_reverse_tunnels(lab: labs.LabInfo, tmp_path: Path) -> None:
-    port = 5991
+    port = 5991 + index()  # this machine's loopback: one port per worker and checkout
     app = write_app(tmp_path / "shop", lab, delivery="registry")
     config = app / "config" / "deploy.yml"
     lab_registry = (

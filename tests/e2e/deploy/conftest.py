@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,23 +10,14 @@ import pytest
 
 from dockyard import lab as labs
 
+from ..labs import engine_params, running
 from .harness import write_app
 
-LABS = {"docker": ("tdep", "10.204.0.0/24"), "podman": ("tdepp", "10.205.0.0/24")}
 
-
-@pytest.fixture(scope="package", params=["docker", "podman"])
+@pytest.fixture(scope="package", params=engine_params("deploy"))
 def lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
-    if not sys.platform.startswith("linux") or os.geteuid() != 0:
-        pytest.skip("the lab needs Linux and root")
-    name, subnet = LABS[request.param]
-    labs.down(name)
-    info = labs.up(labs.LabSpec(name=name, subnet=subnet, servers=2, engine=request.param))
-    try:
+    with running(f"deploy-{request.param}", request.param, servers=2) as info:
         yield info
-    finally:
-        if not os.environ.get("DOCKYARD_KEEP_LAB"):  # keep it to look at after a failure
-            labs.down(name)
 
 
 @pytest.fixture(scope="package")

@@ -62,10 +62,11 @@ def test_a_missing_secret_names_it_and_the_files(tmp_path: Path) -> None:
 
 
 def test_nothing_is_read_or_run_until_asked(tmp_path: Path) -> None:
-    marker = tmp_path / "ran"
-    write(tmp_path, {"secrets": f"A=$(touch {marker}; exit 1)\nB=fine\n"})
+    marker = tmp_path / "ran"  # commands run in the app's root; a relative path keeps the
+    # command short enough to be shown whole in the error (long ones are cut at 80 characters)
+    write(tmp_path, {"secrets": "A=$(touch ran; exit 1)\nB=fine\n"})
     secrets = load_secrets(".kamal/secrets", None, root=tmp_path)
-    (tmp_path / ".kamal" / "secrets").write_text(f"A=$(touch {marker}; exit 1)\nB=late\n")
+    (tmp_path / ".kamal" / "secrets").write_text("A=$(touch ran; exit 1)\nB=late\n")
     assert not marker.exists()
     assert secrets.get("B") == "late"  # read when first asked, not when loaded
     assert not marker.exists()  # and only B's line was worked out

@@ -1,0 +1,123 @@
+"""Every lab the end-to-end tests bring up, in one table: its name, its subnet and the group of
+tests that use it (one pytest-xdist group per lab, so a lab is only ever used by one worker).
+
+Names and subnets are shifted so that labs never meet:
+
+- per pytest-xdist worker: worker gwW uses index W;
+- per checkout: `DOCKYARD_TEST_LABS=N` (0 to 7, default 0) adds N*8, so two checkouts of dockyard
+  can run their e2e suites on one machine at once (give the second one `DOCKYARD_TEST_LABS=1`).
+
+A lab at index 0 has the table's own name and subnet (`tdep`, 10.204.0.0/24); at index i it is
+`tdep<i>` with 10.204.<i>.0/24. Every base name ends in a letter or is otherwise unambiguous with
+a number after it (`tests/unit/test_e2e_lab_names.py` checks that no two (lab, index) pairs share
+a name or subnet), and every index is below 64, so each name stays at most 8 characters and the
+lab's kernel names (netns `dy-<name>-*`, veth `dy<name>gw`, nft `dy_<name>_guard`) are its name.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import cast
+
+import pytest
+
+from dockyard import lab as labs
+from dockyard.errors import LabError
+from dockyard.lab.spec import Engine
+
+SLOTS = 8  # checkouts (DOCKYARD_TEST_LABS=0..7), and xdist workers per checkout (gw0..gw7)
+ENV = "DOCKYARD_TEST_LABS"
+
+# key: (name at index 0, second octet of its 10.x.<index>.0/24 subnet). Keys ending in -docker or
+# -podman are one package's lab per engine (see engine_params). Bench labs use 10.210, 10.212,
+# 10.221-10.223 and 10.230-10.231; the manual lab of docs/lab.md 10.210.
+LABS: dict[str, tuple[str, int]] = {
+    "lab-docker": ("tdock", 201),  # tests/e2e/test_lab.py
+    "lab-podman": ("tpod", 202),
+    "lab-bad": ("tbad", 203),
+    "lab-side-a": ("tsidea", 208),
+    "lab-side-b": ("tsideb", 209),
+    "deploy-docker": ("tdep", 204),  # tests/e2e/deploy
+    "deploy-podman": ("tdepp", 205),
+    "accessory-docker": ("tacc", 207),  # tests/e2e/accessory
+    "accessory-podman": ("taccp", 215),
+    "s3": ("ts3", 211),  # tests/e2e/accessory/test_s3_backups.py
+    "proxied-docker": ("tap", 214),  # tests/e2e/accessory/test_proxied.py
+    "proxied-podman": ("tapp", 217),
+    "build-docker": ("tbd", 213),  # tests/e2e/build
+    "build-podman": ("tbdp", 216),
+    "getting-started": ("tgs", 219),  # tests/e2e/test_getting_started.py
+}
+
+
+def index() -> int:
+    """This process's lab index: DOCKYARD_TEST_LABS * 8 + the xdist worker's number."""
+    raw = os.environ.get(ENV, "0").strip() or "0"
+    if not raw.isdigit() or int(raw) >= SLOTS:
+        raise pytest.UsageError(f"{ENV}={raw!r}: use a number from 0 to {SLOTS - 1}")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = worker.removeprefix("gw")
+    if not number.isdigit() or int(number) >= SLOTS:
+        raise pytest.UsageError(f"xdist worker {worker}: the e2e labs allow at most -n {SLOTS}")
+    return int(raw) * SLOTS + int(number)
+
+
+def name_and_subnet(key: str, at: int | None = None) -> tuple[str, str]:
+    """The lab's name and subnet for this process (or for index `at`)."""
+    base, octet = LABS[key]
+    i = index() if at is None else at
+    return (base if i == 0 else f"{base}{i}", f"10.{octet}.{i}.0/24")
+
+
+def group(key: str) -> pytest.MarkDecorator:
+    """The xdist group of the tests that use this lab (`--dist loadgroup` keeps them on one
+    worker, in order, so the lab is made once)."""
+    return pytest.mark.xdist_group(key)
+
+
+def engine_params(package: str) -> list[object]:
+    """Params for a lab fixture parametrized by engine: each engine's tests are their own group
+    (`<package>-docker`, `<package>-podman`), so the two labs may run side by side."""
+    return [pytest.param(e, marks=group(f"{package}-{e}")) for e in ("docker", "podman")]
+
+
+def lab_unavailable(engine: str = "docker") -> str | None:
+    """Why no lab can run here, or None."""
+    if not sys.platform.startswith("linux"):
+        return "the lab needs Linux"
+    if os.geteuid() != 0:
+        return "the lab needs root (network namespaces)"
+    try:
+        from dockyard.lab.system import require_tools
+
+        require_tools(engine)
+    except LabError as error:
+        return str(error)
+    probe = f"dy-probe{os.getpid()}"
+    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+    if made.returncode != 0:
+        return f"`ip netns add` fails here: {made.stderr.strip()}"
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return None
+
+
+@contextmanager
+def running(key: str, engine: str, servers: int) -> Iterator[labs.LabInfo]:
+    """The lab `key` up (a leftover of a crashed run is taken down first), then down again unless
+    DOCKYARD_KEEP_LAB is set (to look at it after a failure). Skips where no lab can run."""
+    reason = lab_unavailable(engine)
+    if reason:
+        pytest.skip(reason)
+    name, subnet = name_and_subnet(key)
+    labs.down(name)
+    spec = labs.LabSpec(name=name, subnet=subnet, servers=servers, engine=cast(Engine, engine))
+    info = labs.up(spec)
+    try:
+        yield info
+    finally:
+        if not os.environ.get("DOCKYARD_KEEP_LAB"):
+            labs.down(name)

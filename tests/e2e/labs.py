@@ -43,6 +43,8 @@ LABS: dict[str, tuple[str, int]] = {
     "lab-side-b": ("tsideb", 209),
     "deploy-docker": ("tdep", 204),  # tests/e2e/deploy
     "deploy-podman": ("tdepp", 205),
+    "fresh-docker": ("tfr", 218),  # tests/e2e/deploy/test_failures.py, in the deploy groups
+    "fresh-podman": ("tfrp", 220),
     "accessory-docker": ("tacc", 207),  # tests/e2e/accessory
     "accessory-podman": ("taccp", 215),
     "s3": ("ts3", 211),  # tests/e2e/accessory/test_s3_backups.py

@@ -15,6 +15,7 @@ import pytest
 from dockyard import lab as labs
 
 from ..cli import labelled_image
+from ..labs import running
 from .conftest import ssh
 from .harness import Load, dockyard, write_app
 
@@ -24,7 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 # deploy_timeout of 15 s, a last probe of 5 s, 10 s each for the failed container's logs and
 # stop), with the pull and the start of the CLI on a machine busy with other suites.
 COMMAND_TIMEOUT = 180
-FRESH_LABS = {"docker": ("tfresh", "10.215.0.0/24"), "podman": ("tfreshp", "10.216.0.0/24")}
 
 
 def write_brk(root: Path, lab: labs.LabInfo, web_extra: str = "") -> Path:
@@ -112,13 +112,8 @@ def test_a_rollback_to_a_version_that_is_gone_says_so_and_changes_nothing(
 @pytest.fixture(scope="module")
 def fresh_lab(lab: labs.LabInfo) -> Iterator[labs.LabInfo]:
     """One server that never ran anything: no app network, no proxy."""
-    name, subnet = FRESH_LABS[lab.engine]
-    labs.down(name)
-    info = labs.up(labs.LabSpec(name=name, subnet=subnet, servers=1, engine=lab.engine))
-    try:
+    with running(f"fresh-{lab.engine}", lab.engine, servers=1) as info:
         yield info
-    finally:
-        labs.down(name)
 
 
 def test_a_config_without_the_proxy_deploys_to_a_fresh_server(

@@ -17,15 +17,16 @@ from dockyard.config.settings import Accessory
 from dockyard.errors import UsageError
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.accessories import lifecycle as flows
+from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 
-Step = Callable[[Server, flows.AccessoryContext], Awaitable[Any]]
+Step = Callable[[Server, AccessoryContext], Awaitable[Any]]
 
 
-def context_for(ctx: AppContext, accessory: Accessory) -> flows.AccessoryContext:
+def context_for(ctx: AppContext, accessory: Accessory) -> AccessoryContext:
     secrets = ctx.secret_values(flows.secret_names(ctx.config, [accessory.name]))
-    return flows.AccessoryContext(ctx.config, accessory, secrets, ctx.root)
+    return AccessoryContext(ctx.config, accessory, secrets, ctx.root)
 
 
 def hosts_of(ctx: AppContext, accessory: Accessory) -> list[str]:
@@ -42,7 +43,7 @@ def on_accessories(ctx: AppContext, name: str, step: Step) -> dict[str, Any]:
         for accessory in chosen:
             actx = context_for(ctx, accessory)
 
-            async def one(server: Server, actx: flows.AccessoryContext = actx) -> Any:
+            async def one(server: Server, actx: AccessoryContext = actx) -> Any:
                 return await step(server, actx)
 
             servers = [Server(transport, h, ctx.config.runtime) for h in hosts_of(ctx, accessory)]
@@ -78,7 +79,7 @@ _simple("upgrade", "Reboot an accessory (or all) into its network (Kamal 1 -> 2)
         flows.reboot_on_host, allow_all=True)  # fmt: skip
 for _verb in ("start", "stop", "restart"):
 
-    async def _verb_step(server: Server, actx: flows.AccessoryContext, verb: str = _verb) -> str:
+    async def _verb_step(server: Server, actx: AccessoryContext, verb: str = _verb) -> str:
         return await flows.verb_on_host(server, actx, verb)
 
     _simple(_verb, f"{_verb.capitalize()} an accessory's existing container.", _verb_step,
@@ -94,7 +95,7 @@ def details(name: str, as_json: bool, **kwargs: Any) -> None:
     ctx = load(kwargs)
     from dockyard.workflows.backups.backup import backup_freshness
 
-    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+    async def step(server: Server, actx: AccessoryContext) -> Any:
         lines = await flows.details_on_host(server, actx)
         return lines + await backup_freshness(server, actx)
 
@@ -123,7 +124,7 @@ def logs(name: str, lines: int, since: str | None, pattern: str | None, timestam
         os.execvp("ssh", ssh_argv(ctx, hosts_of(ctx, accessory)[0], remote.replace(
             f"{engine.name} logs", f"{engine.name} logs --follow", 1)))  # fmt: skip
 
-    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+    async def step(server: Server, actx: AccessoryContext) -> Any:
         from dockyard.commands.base import Raw
 
         return (await server.run(Raw(remote), check=False)).stdout.splitlines()
@@ -143,7 +144,7 @@ def exec_(name: str, cmd: tuple[str, ...], interactive: bool, reuse: bool, **kwa
     accessory = flows.find(ctx.config, name)
     command_line = shlex.split(cmd[0]) if len(cmd) == 1 else list(cmd)
 
-    def build(actx: flows.AccessoryContext, host: str) -> Any:
+    def build(actx: AccessoryContext, host: str) -> Any:
         if reuse:
             return commands.exec_in_running(actx.engine, actx.name, command_line)
         return commands.exec_in_new(actx.engine, actx.run_spec(host), command_line)
@@ -158,7 +159,7 @@ def exec_(name: str, cmd: tuple[str, ...], interactive: bool, reuse: bool, **kwa
         )
         os.execvp("ssh", ssh_argv(ctx, host, remote, tty=True))
 
-    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+    async def step(server: Server, actx: AccessoryContext) -> Any:
         result = await server.run(build(actx, server.host))
         return result.stdout.rstrip("\n").splitlines()
 

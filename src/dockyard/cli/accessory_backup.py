@@ -11,6 +11,7 @@ from dockyard.cli.app import load, show
 from dockyard.cli.options import global_options
 from dockyard.errors import UsageError
 from dockyard.workflows.accessories import lifecycle as flows
+from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups import backup as backups
 from dockyard.workflows.server import Server
 
@@ -47,7 +48,7 @@ def backups_command(name: str, as_json: bool, **kwargs: Any) -> None:
     if as_json:
         from dataclasses import asdict
 
-        async def raw(server: Server, actx: flows.AccessoryContext) -> Any:
+        async def raw(server: Server, actx: AccessoryContext) -> Any:
             return asdict(await backups.listing(server, actx))
 
         show(on_accessories(ctx, name, raw), True)
@@ -76,7 +77,7 @@ def restore(name: str, backup_name: str | None, confirmed: bool, force: bool,
         )
     from dockyard.workflows.backups.restore import restore as run_restore
 
-    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+    async def step(server: Server, actx: AccessoryContext) -> Any:
         return await run_restore(server, actx, backup_name, force)
 
     show(on_accessories(ctx, name, step), False)
@@ -91,7 +92,7 @@ def verify(name: str, backup_name: str | None, **kwargs: Any) -> None:
     _one(name, "verify")
     from dockyard.workflows.backups.verify import verify as run_verify
 
-    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
+    async def step(server: Server, actx: AccessoryContext) -> Any:
         return await run_verify(server, actx, backup_name)
 
     show(on_accessories(load(kwargs), name, step), False)

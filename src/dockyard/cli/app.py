@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 import click
 
 from dockyard.cli.context import AppContext, token
+from dockyard.cli.load import load_printing
 from dockyard.cli.options import GlobalOptions, global_options
+from dockyard.cli.render import show_release
 from dockyard.commands import app as app_commands
 from dockyard.commands.app_exec import parse_env
 from dockyard.commands.base import Raw, cmd
@@ -20,7 +22,7 @@ from dockyard.errors import DockyardError, Result, UsageError
 from dockyard.plan.from_config import proxy_settings
 from dockyard.workflows.app import containers as app_workflows
 from dockyard.workflows.app import execute as app_exec_workflow
-from dockyard.workflows.deploy.deploy import deploy
+from dockyard.workflows.deploy.release import boot_again
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
@@ -298,35 +300,5 @@ def boot(**kwargs: Any) -> None:
     """Boot the app again (the --version given, else the one running on the primary host):
     a new container beside each running one, health-gated, switched, the old one drained and
     stopped. No image pull, no build, no pre/post-deploy hooks (the app-boot ones run)."""
-    from dockyard.cli.deploy import deploy_options, plan_for  # deploy builds on this module
-
-    opts = GlobalOptions.from_kwargs(kwargs)
-    version = opts.version or _running_version(load(kwargs))
-    ctx = AppContext.load(opts, version=version)
-    plan = plan_for(ctx)
-    if not plan.hosts:
-        raise UsageError("no host matches the given --hosts/--roles; nothing to boot")
-    options = deploy_options(opts, "app", boot_proxy=False, prune=False, deploy_hooks=False)
-    ctx.printer.step(f"Booting {plan.service} {plan.version} on {', '.join(plan.hosts)}")
-    result = ctx.run(lambda transport: deploy(transport, plan, options, report=ctx.printer.host))
-    rows = [(b.host, f"{b.role}: {b.name}") for b in result.booted]
-    ctx.printer.summary(rows, f"Booted {plan.version}")
-
-
-def _running_version(ctx: AppContext) -> str:
-    config = ctx.config
-    host = config.primary_host
-    if host is None:
-        raise UsageError("the config has no host for its primary role; nothing to boot")
-    role = config.primary_role_name
-
-    async def step(server: Server) -> dict[str, str]:
-        return await app_workflows.running_versions(server, config)
-
-    running = for_hosts(ctx, step, [host])[host]
-    if role not in running:
-        raise DockyardError(
-            f"{host}: no {role} container runs, so there is no version to boot again; "
-            "give one with --version"
-        )
-    return running[role]
+    session, printer = load_printing(kwargs, needs_version=False)
+    show_release(printer, boot_again(session), "Booted")

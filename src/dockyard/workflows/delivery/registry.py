@@ -1,5 +1,7 @@
 """Registry login and logout on the builder (or this machine) and on the servers.
 
+    login(session, builder=True, servers=True)      # `registry login` (-L/-R leave one out)
+
 The password goes on standard input (`--password-stdin`), never on a command line; a refused
 login is one line that says to check the credentials.
 """
@@ -11,10 +13,52 @@ from collections.abc import Sequence
 from dockyard.commands import registry as commands
 from dockyard.engine import Engine
 from dockyard.errors import CommandFailed, DeliveryError
+from dockyard.plan.targets import app_hosts
 from dockyard.redaction import Secret
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.delivery.deliver import BuilderHost, Login, registry_error
+from dockyard.workflows.delivery.ship import builder_host, registry_login
 from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.session import Session
+
+
+def login(session: Session, *, builder: bool = True, servers: bool = True) -> None:
+    """Log in on the builder and on every selected server (the password on stdin)."""
+    credentials = registry_login(session)
+    if credentials is None:
+        raise no_login(session.config.registry.server)
+    hosts, progress = app_hosts(session.config, session.selection), session.progress
+    registry = credentials[0]
+
+    async def work(transport: AsyncsshTransport) -> None:
+        if builder:
+            async with builder_host(session, transport) as on:
+                await login_builder(on, credentials)
+                progress.host(on.name, f"logged in to {registry}")
+        if servers:
+            await login_servers(transport, hosts, session.config.runtime, credentials)
+            progress.step(f"Logged in to {registry} on {len(hosts)} server(s)")
+
+    session.run(work)
+
+
+def logout(session: Session, *, builder: bool = True, servers: bool = True) -> None:
+    """Log out on the builder and on every selected server."""
+    registry = session.config.registry.server
+    if not registry:
+        raise no_login(registry)
+    hosts = app_hosts(session.config, session.selection)
+
+    async def work(transport: AsyncsshTransport) -> None:
+        if builder:
+            async with builder_host(session, transport) as on:
+                await logout_builder(on, registry)
+        if servers:
+            await logout_servers(transport, hosts, session.config.runtime, registry)
+        session.progress.step(f"Logged out of {registry}")
+
+    session.run(work)
 
 
 async def login_builder(builder: BuilderHost, login: Login) -> None:

@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 import click
 
 from dockyard.cli.context import AppContext, token
+from dockyard.cli.load import load as load_session
 from dockyard.cli.load import load_printing
 from dockyard.cli.options import GlobalOptions, global_options
-from dockyard.cli.render import show_release
+from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
+from dockyard.cli.render import ask, show_release
 from dockyard.commands import app as app_commands
 from dockyard.commands.app_exec import parse_env
 from dockyard.commands.base import Raw, cmd
@@ -22,6 +24,7 @@ from dockyard.errors import DockyardError, Result, UsageError
 from dockyard.plan.from_config import proxy_settings
 from dockyard.workflows.app import containers as app_workflows
 from dockyard.workflows.app import execute as app_exec_workflow
+from dockyard.workflows.app.remove import remove_app
 from dockyard.workflows.deploy.release import boot_again
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.proxy.controller import ProxyController
@@ -289,9 +292,10 @@ def show_outputs(results: Mapping[str, Result], *, raw: bool = False) -> None:
 @click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
 def remove(confirmed: bool, **kwargs: Any) -> None:
     """Remove the app's containers, images, env files and routes; the proxy stays."""
-    from dockyard.cli.overview import remove_app  # overview builds on this module
-
-    remove_app(load(kwargs), confirmed, keep_proxy=True)
+    session = load_session(kwargs, needs_version=False)
+    ask(removal_question(session), confirmed=confirmed, refusal=REMOVE_REFUSAL)
+    service = session.config.service
+    show({h: f"removed {service}; {what}" for h, what in remove_app(session).items()}, False)
 
 
 @command.command("boot")

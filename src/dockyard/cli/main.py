@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from dockyard import __version__
-from dockyard.errors import DockyardError, NotBuiltError
+from dockyard.errors import DockyardError
 
-# name -> (module:attribute of the click command, or None while not built yet; one-line help).
+# name -> (module:attribute of the click command, one-line help).
 # Each entry's help is shown by `dockyard --help` without importing the module.
-COMMANDS: dict[str, tuple[str | None, str]] = {
+COMMANDS: dict[str, tuple[str, str]] = {
     "setup": (
         "dockyard.cli.deploy:setup_command",
         "Set up servers, accessories and the proxy, then deploy",
@@ -67,32 +67,10 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "version": ("dockyard.cli.main:version_command", "Show the dockyard version"),
 }
 
-# Which issue builds each group that is not there yet, so the message says where it stands.
-NOT_BUILT_ISSUE = {
-    "build": 5, "registry": 5, "accessory": 6,
-}  # fmt: skip
-
 
 @click.command("version", help=COMMANDS["version"][1])
 def version_command() -> None:
     click.echo(__version__)
-
-
-def _not_built(name: str) -> click.Command:
-    issue = NOT_BUILT_ISSUE.get(name, 4)
-
-    @click.command(
-        name,
-        help=f"{COMMANDS[name][1]} (not built yet)",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        add_help_option=False,
-    )
-    def command() -> None:
-        raise NotBuiltError(
-            f"`dockyard {name}` is not built yet (planned in issue #{issue}); nothing was done"
-        )
-
-    return command
 
 
 class LazyGroup(click.Group):
@@ -103,8 +81,6 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         target, _ = COMMANDS[cmd_name]
-        if target is None:
-            return _not_built(cmd_name)
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
@@ -123,9 +99,7 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name, (target, help_text) in COMMANDS.items():
-            rows.append((name, help_text if target else f"{help_text} (not built yet)"))
+        rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

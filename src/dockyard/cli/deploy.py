@@ -8,7 +8,7 @@ import click
 
 from dockyard.cli.load import load_printing
 from dockyard.cli.options import global_options
-from dockyard.cli.render import show_release
+from dockyard.cli.summary import show_release
 from dockyard.workflows.deploy import release
 
 

@@ -1,6 +1,6 @@
 """How commands against the servers show their results and talk to the user: a line per host
-(or JSON), what a user's command printed on each host, a deploy's summary, the question before
-a destructive step, and the hand-over to the system ssh for a real TTY."""
+(or JSON), what a user's command printed on each host, the question before a destructive step,
+and the hand-over to the system ssh for a real TTY."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from typing import Any
 
 import click
 
-from dockyard.cli.output import Printer
 from dockyard.errors import DockyardError, Result, UsageError
-from dockyard.workflows.deploy.release import Released
 
 
 def show(data: Mapping[str, Any], as_json: bool) -> None:
@@ -47,21 +45,6 @@ def show_outputs(results: Mapping[str, Result], *, raw: bool = False) -> None:
 def hand_over(argv: Sequence[str]) -> None:
     """Replace this process with the system ssh (a real TTY for `-i` and `logs -f`)."""
     os.execvp(argv[0], list(argv))
-
-
-def show_release(printer: Printer, done: Released, verb: str, *, details: bool = False) -> None:
-    """`Deployed v2 in 3.1s` and the container serving each role on each host; with details,
-    the versions each replaced and (-v) how long from healthy to switched."""
-    rows = []
-    for b in done.booted:
-        replaced = f" (replaced {', '.join(b.stopped)})" if details and b.stopped else ""
-        rows.append((b.host, f"{b.role}: {b.name}{replaced}"))
-    printer.summary(rows, f"{verb} {done.version}")
-    if details and printer.verbose:
-        for b in done.booted:
-            if b.switched_at is not None:
-                gap = b.switched_at - b.healthy_at
-                printer.host(b.host, f"{b.role}: healthy to switched in {gap:.3f}s")
 
 
 def ask(question: str, *, confirmed: bool, refusal: str | None = None) -> None:

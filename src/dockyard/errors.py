@@ -2,7 +2,6 @@
 
     DockyardError                 anything dockyard reports as `ERROR (Type): message`
     ├── UsageError                a bad flag or argument combination
-    ├── NotBuiltError             a command group that does not exist yet
     ├── ConfigError               a config that Kamal's rules reject; carries key path, file, line
     │   └── ErbError              an ERB construct that cannot be rendered
     ├── SecretsError              a missing secret, a failing secret command or adapter
@@ -39,10 +38,6 @@ class DockyardError(Exception):
 
 class UsageError(DockyardError):
     exit_code = 2
-
-
-class NotBuiltError(DockyardError):
-    exit_code = 3
 
 
 class ConfigError(DockyardError):

@@ -27,16 +27,6 @@ def test_help_lists_every_group_of_the_architecture() -> None:
         assert f"  {name} " in out
 
 
-def test_a_group_not_built_says_so_and_fails() -> None:
-    unbuilt = [name for name, (target, _) in COMMANDS.items() if target is None]
-    if not unbuilt:
-        pytest.skip("every group is built")
-    done = dockyard(unbuilt[0], "--some-flag")
-    assert done.returncode == 3
-    assert done.stderr.startswith(f"ERROR (NotBuiltError): `dockyard {unbuilt[0]}` is not built")
-    assert "nothing was done" in done.stderr
-
-
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         run(["no-such-command"])

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import click
 
-from dockyard.cli.accessory import hosts_of, on_accessories
-from dockyard.cli.app import load, show
+from dockyard.cli.load import load
 from dockyard.cli.options import global_options
+from dockyard.cli.render import ask, show
 from dockyard.errors import UsageError
-from dockyard.workflows.accessories import lifecycle as flows
-from dockyard.workflows.backups import backup as backups
-from dockyard.workflows.server import Server
+from dockyard.plan.targets import accessory_hosts
+from dockyard.workflows.accessories.lifecycle import find
+from dockyard.workflows.backups import manage
 
 
 def _one(name: str, verb: str) -> None:
@@ -33,7 +34,7 @@ def register(group: click.Group) -> None:
 def backup(name: str, **kwargs: Any) -> None:
     """Back up an accessory now (into its backup target; old ones pruned as configured)."""
     _one(name, "backup")
-    show(on_accessories(load(kwargs), name, backups.backup_now), False)
+    show(manage.backup(load(kwargs, needs_version=False), name), False)
 
 
 @click.command("backups")
@@ -43,16 +44,12 @@ def backup(name: str, **kwargs: Any) -> None:
 def backups_command(name: str, as_json: bool, **kwargs: Any) -> None:
     """List an accessory's backups, newest first, with size and age."""
     _one(name, "backups")
-    ctx = load(kwargs)
+    session = load(kwargs, needs_version=False)
     if as_json:
-        from dataclasses import asdict
-
-        async def raw(server: Server, actx: flows.AccessoryContext) -> Any:
-            return asdict(await backups.listing(server, actx))
-
-        show(on_accessories(ctx, name, raw), True)
+        found = manage.listing(session, name)
+        show({host: dataclasses.asdict(listing) for host, listing in found.items()}, True)
         return
-    show(on_accessories(ctx, name, backups.list_lines), False)
+    show(manage.listing_lines(session, name), False)
 
 
 @click.command("restore")
@@ -65,21 +62,15 @@ def restore(name: str, backup_name: str | None, confirmed: bool, force: bool,
             **kwargs: Any) -> None:  # fmt: skip
     """Restore a backup (default: the newest) into the accessory; the data before is kept."""
     _one(name, "restore")
-    ctx = load(kwargs)
-    accessory = flows.find(ctx.config, name)
-    if not confirmed:
-        which = backup_name or "the newest backup"
-        click.confirm(
-            f"Restore {which} into {accessory.name} on {', '.join(hosts_of(ctx, accessory))}? "
-            "Its current data is kept aside, not deleted.",
-            abort=True,
-        )
-    from dockyard.workflows.backups.restore import restore as run_restore
-
-    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
-        return await run_restore(server, actx, backup_name, force)
-
-    show(on_accessories(ctx, name, step), False)
+    session = load(kwargs, needs_version=False)
+    accessory = find(session.config, name)
+    hosts = ", ".join(accessory_hosts(accessory, session.selection))
+    ask(
+        f"Restore {backup_name or 'the newest backup'} into {accessory.name} on {hosts}? "
+        "Its current data is kept aside, not deleted.",
+        confirmed=confirmed,
+    )
+    show(manage.restore(session, name, backup_name, force), False)
 
 
 @click.command("verify")
@@ -89,9 +80,4 @@ def restore(name: str, backup_name: str | None, confirmed: bool, force: bool,
 def verify(name: str, backup_name: str | None, **kwargs: Any) -> None:
     """Restore a backup (default: the newest) into a throwaway container and check it."""
     _one(name, "verify")
-    from dockyard.workflows.backups.verify import verify as run_verify
-
-    async def step(server: Server, actx: flows.AccessoryContext) -> Any:
-        return await run_verify(server, actx, backup_name)
-
-    show(on_accessories(load(kwargs), name, step), False)
+    show(manage.verify(load(kwargs, needs_version=False), name, backup_name), False)

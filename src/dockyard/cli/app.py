@@ -2,67 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shlex
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from dockyard.cli.context import AppContext, token
-from dockyard.cli.options import GlobalOptions, global_options
-from dockyard.commands import app as app_commands
-from dockyard.commands.app_exec import parse_env
-from dockyard.commands.base import Raw, cmd
-from dockyard.commands.caddy_config import Maintenance
-from dockyard.errors import DockyardError, Result, UsageError
-from dockyard.plan.from_config import proxy_settings
-from dockyard.workflows.app import containers as app_workflows
-from dockyard.workflows.app import execute as app_exec_workflow
-from dockyard.workflows.deploy.deploy import deploy
-from dockyard.workflows.fanout import on_servers
-from dockyard.workflows.proxy.controller import ProxyController
-from dockyard.workflows.server import Server
-
-T = TypeVar("T")
-
-
-def selected_hosts(ctx: AppContext) -> list[str]:
-    """The app hosts that -h/-r select; with -p only the primary host (Kamal's)."""
-    selection = ctx.selection
-    if selection.primary and ctx.config.primary_host:
-        return [ctx.config.primary_host]
-    roles = [r for r in ctx.config.roles if selection.role_ok(r.name)]
-    hosts = [h for r in roles for h in r.host_names]
-    return [h for h in dict.fromkeys(hosts) if selection.host_ok(h)]
-
-
-def for_hosts(
-    ctx: AppContext,
-    step: Callable[[Server], Awaitable[T]],
-    hosts: Sequence[str] | None = None,
-) -> dict[str, T]:
-    """step on every host (default: the ones -h/-r/-p select), all at once, one transport."""
-    chosen = selected_hosts(ctx) if hosts is None else list(hosts)
-    engine = ctx.config.runtime
-    return ctx.run(
-        lambda transport: on_servers([Server(transport, h, engine) for h in chosen], step)
-    )
-
-
-def load(kwargs: dict[str, Any]) -> AppContext:
-    return AppContext.load(GlobalOptions.from_kwargs(kwargs), version="unknown")
-
-
-def show(data: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True))
-        return
-    for host, value in data.items():
-        lines = value if isinstance(value, list) else [value]
-        for line in lines or ["(nothing)"]:
-            click.echo(f"{host}: {line}")
+from dockyard.cli.load import load, load_printing
+from dockyard.cli.options import global_options
+from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
+from dockyard.cli.render import ask, hand_over, show, show_outputs
+from dockyard.cli.summary import show_release
+from dockyard.workflows.app import execute, manage
+from dockyard.workflows.app.remove import remove_app
+from dockyard.workflows.deploy.release import boot_again
 
 
 @click.group("app")
@@ -75,13 +26,8 @@ def command() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def details(as_json: bool, **kwargs: Any) -> None:
     """Show the app's containers with their state."""
-    ctx = load(kwargs)
-
-    async def step(server: Server) -> list[str]:
-        found = await app_workflows.containers_on_host(server, ctx.config)
-        return [f"{c.name} {c.state}" for c in found]
-
-    show(for_hosts(ctx, step), as_json)
+    found = manage.containers(load(kwargs, needs_version=False))
+    show({h: [f"{c.name} {c.state}" for c in cs] for h, cs in found.items()}, as_json)
 
 
 command.add_command(details, "containers")
@@ -92,13 +38,8 @@ command.add_command(details, "containers")
 @click.option("--json", "as_json", is_flag=True)
 def version(as_json: bool, **kwargs: Any) -> None:
     """Show the version running on each host, per role."""
-    ctx = load(kwargs)
-
-    async def step(server: Server) -> list[str]:
-        running = await app_workflows.running_versions(server, ctx.config)
-        return [f"{role}: {v}" for role, v in running.items()]
-
-    show(for_hosts(ctx, step), as_json)
+    found = manage.versions(load(kwargs, needs_version=False))
+    show({h: [f"{role}: {v}" for role, v in vs.items()] for h, vs in found.items()}, as_json)
 
 
 @command.command("stale_containers")
@@ -107,26 +48,13 @@ def version(as_json: bool, **kwargs: Any) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def stale_containers(stop_them: bool, as_json: bool, **kwargs: Any) -> None:
     """Show (or stop) running containers beside the one that serves, left by a killed deploy."""
-    ctx = load(kwargs)
-
-    async def step(server: Server) -> list[str]:
-        stale = await app_workflows.stale_containers(server, ctx.config)
-        if stale and stop_them:
-            await server.run(app_commands.stop(ctx.config.runtime, *stale))
-        return stale
-
-    show(for_hosts(ctx, step), as_json)
+    show(manage.stale(load(kwargs, needs_version=False), stop=stop_them), as_json)
 
 
 def _start_stop(verb: str) -> click.Command:
     @global_options
     def run(**kwargs: Any) -> None:
-        ctx = load(kwargs)
-
-        async def step(server: Server) -> list[str]:
-            return await app_workflows.on_each_current(server, ctx.config, verb)
-
-        show(for_hosts(ctx, step), False)
+        show(manage.start_or_stop(load(kwargs, needs_version=False), verb), False)
 
     return click.command(verb, help=f"{verb.capitalize()} the app's current containers.")(run)
 
@@ -140,15 +68,7 @@ command.add_command(_start_stop("stop"))
 @click.option("--json", "as_json", is_flag=True)
 def images(as_json: bool, **kwargs: Any) -> None:
     """Show the app's images on each host."""
-    ctx = load(kwargs)
-    listing = cmd(ctx.config.runtime.name, "images",
-                  "--filter", f"label=service={ctx.config.service}",
-                  "--format", "{{.Repository}}:{{.Tag}} {{.Size}}")  # fmt: skip
-
-    async def step(server: Server) -> list[str]:
-        return (await server.run(listing)).stdout.splitlines()
-
-    show(for_hosts(ctx, step), as_json)
+    show(manage.images(load(kwargs, needs_version=False)), as_json)
 
 
 @command.command("logs")
@@ -161,39 +81,14 @@ def images(as_json: bool, **kwargs: Any) -> None:
 def logs(lines: int, since: str | None, pattern: str | None, follow: bool, timestamps: bool,
          **kwargs: Any) -> None:  # fmt: skip
     """Show the app's logs from each host."""
-    ctx = load(kwargs)
-    engine = ctx.config.runtime
-    role = ctx.config.primary_role_name if not ctx.options.roles else ctx.options.roles[0]
-    filters = " ".join(app_commands.label_filters(ctx.config.service, role, ctx.config.destination))
-    flags = f"--tail {lines}" + (f" --since {shlex.quote(since)}" if since else "")
-    flags += " --timestamps" if timestamps else ""
-    flags += " --follow" if follow else ""
-    remote = f"{engine.name} logs {flags} $({engine.name} ps --latest --quiet {filters}) 2>&1"
-    if pattern:
-        remote += f" | grep --line-buffered -e {shlex.quote(pattern)}"
+    session = load(kwargs, needs_version=False)
     if follow:
-        host = selected_hosts(ctx)[0]
-        os.execvp("ssh", ssh_argv(ctx, host, remote))
-
-    async def step(server: Server) -> list[str]:
-        return (await server.run(Raw(remote), check=False)).stdout.splitlines()
-
-    show(for_hosts(ctx, step), False)
-
-
-def ssh_argv(ctx: AppContext, host: str, remote: str, *, tty: bool = False) -> list[str]:
-    """The system ssh for interactive work (a real TTY), with the config's ssh settings."""
-    ssh = ctx.config.ssh
-    argv = ["ssh", "-t" if tty else "-T", "-p", str(ssh.port), "-l", ssh.user]
-    if isinstance(ssh.config, str):
-        argv += ["-F", ssh.config]
-    elif isinstance(ssh.config, tuple) and ssh.config:
-        argv += ["-F", ssh.config[0]]
-    for key in ssh.keys:
-        argv += ["-i", key]
-    if ssh.proxy:
-        argv += ["-J", ssh.proxy]
-    return [*argv, host, remote]
+        argv = manage.follow_logs(
+            session, lines=lines, since=since, grep=pattern, timestamps=timestamps
+        )
+        hand_over(argv)
+    found = manage.logs(session, lines=lines, since=since, grep=pattern, timestamps=timestamps)
+    show(found, False)
 
 
 @command.command("maintenance")
@@ -201,26 +96,16 @@ def ssh_argv(ctx: AppContext, host: str, remote: str, *, tty: bool = False) -> l
 @click.option("--message", default="Service temporarily unavailable", help="The page's text.")
 def maintenance(message: str, **kwargs: Any) -> None:
     """Answer every request with a 503 maintenance page, keeping the containers running."""
-    _set_maintenance(load(kwargs), Maintenance(body=message))
+    changed = manage.maintenance(load(kwargs, needs_version=False), message)
+    show({h: [f"{name}: maintenance" for name in names] for h, names in changed.items()}, False)
 
 
 @command.command("live")
 @global_options
 def live(**kwargs: Any) -> None:
     """Serve the app again after `app maintenance`."""
-    _set_maintenance(load(kwargs), None)
-
-
-def _set_maintenance(ctx: AppContext, state: Maintenance | None) -> None:
-    names = [ctx.config.proxy_service_name(r.name) for r in ctx.config.proxy_roles]
-
-    async def step(server: Server) -> list[str]:
-        proxy = ProxyController(server, proxy_settings(ctx.config))
-        changed = await app_workflows.set_maintenance(proxy, names, state)
-        return [f"{name}: {'maintenance' if state else 'live'}" for name in changed]
-
-    hosts = [h for h in selected_hosts(ctx) if h in ctx.config.proxy_hosts]
-    show(for_hosts(ctx, step, hosts), False)
+    changed = manage.maintenance(load(kwargs, needs_version=False), None)
+    show({h: [f"{name}: live" for name in names] for h, names in changed.items()}, False)
 
 
 @command.command("exec", context_settings={"ignore_unknown_options": True})
@@ -235,51 +120,11 @@ def exec_command(interactive: bool, reuse: bool, env: tuple[str, ...], detach: b
                  words: tuple[str, ...], **kwargs: Any) -> None:  # fmt: skip
     """Run a command in a new container of the app's image with the role's current env file
     (uploaded first), or with --reuse in the running container."""
-    ctx = load(kwargs)
-    config = ctx.config
-    role = ctx.options.roles[0] if ctx.options.roles else config.primary_role_name
-    if role not in {r.name for r in config.roles}:
-        raise UsageError(f"no role {role!r} in the config; give one of its roles with -r")
-    role_hosts = next(r for r in config.roles if r.name == role).host_names
-    hosts = [h for h in selected_hosts(ctx) if h in role_hosts]
-    if not hosts:
-        raise UsageError(f"no host of role {role!r} matches --hosts; nothing to run")
-    request = app_exec_workflow.ExecRequest(
-        command=" ".join(words), role=role, env=parse_env(env), version=ctx.options.version,
-        reuse=reuse, interactive=interactive, detach=detach,
-    )  # fmt: skip
-    names = [ref.secret_name for h in hosts for ref in config.env_for(role, h).secrets]
-    secrets = {} if reuse else ctx.secret_values(names)
-    run_token = token()
-
-    async def prepare(server: Server) -> Raw:
-        return await app_exec_workflow.prepare(server, config, secrets, request, run_token)
-
+    session = load(kwargs, needs_version=False)
     if interactive:
-        host = hosts[0]
-        remote = for_hosts(ctx, prepare, [host])[host]
-        os.execvp("ssh", ssh_argv(ctx, host, remote.render(), tty=True))
-
-    async def step(server: Server) -> Result:
-        return await server.run(await prepare(server), check=False)
-
-    show_outputs(for_hosts(ctx, step, hosts), raw=raw)
-
-
-def show_outputs(results: Mapping[str, Result], *, raw: bool = False) -> None:
-    """What a user's command printed on each host (each line prefixed with the host, unless
-    raw); then one error naming every host where it failed, with its exit status."""
-    for host, result in results.items():
-        output = (result.stdout + result.stderr).rstrip("\n")
-        if raw and output:
-            click.echo(output)
-        elif not raw:
-            for line in output.splitlines() or ["(no output)"]:
-                click.echo(f"{host}: {line}")
-    failed = {h: r.exit_status for h, r in results.items() if not r.ok}
-    if failed:
-        which = ", ".join(f"{h} (exit {code})" for h, code in failed.items())
-        raise DockyardError(f"the command failed on {which}")
+        hand_over(execute.interactive(session, words, env, reuse=reuse))
+    results = execute.run_everywhere(session, words, env, reuse=reuse, detach=detach)
+    show_outputs(results, raw=raw)
 
 
 @command.command("remove")
@@ -287,9 +132,10 @@ def show_outputs(results: Mapping[str, Result], *, raw: bool = False) -> None:
 @click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
 def remove(confirmed: bool, **kwargs: Any) -> None:
     """Remove the app's containers, images, env files and routes; the proxy stays."""
-    from dockyard.cli.overview import remove_app  # overview builds on this module
-
-    remove_app(load(kwargs), confirmed, keep_proxy=True)
+    session = load(kwargs, needs_version=False)
+    ask(removal_question(session), confirmed=confirmed, refusal=REMOVE_REFUSAL)
+    service = session.config.service
+    show({h: f"removed {service}; {what}" for h, what in remove_app(session).items()}, False)
 
 
 @command.command("boot")
@@ -298,35 +144,5 @@ def boot(**kwargs: Any) -> None:
     """Boot the app again (the --version given, else the one running on the primary host):
     a new container beside each running one, health-gated, switched, the old one drained and
     stopped. No image pull, no build, no pre/post-deploy hooks (the app-boot ones run)."""
-    from dockyard.cli.deploy import deploy_options, plan_for  # deploy builds on this module
-
-    opts = GlobalOptions.from_kwargs(kwargs)
-    version = opts.version or _running_version(load(kwargs))
-    ctx = AppContext.load(opts, version=version)
-    plan = plan_for(ctx)
-    if not plan.hosts:
-        raise UsageError("no host matches the given --hosts/--roles; nothing to boot")
-    options = deploy_options(opts, "app", boot_proxy=False, prune=False, deploy_hooks=False)
-    ctx.printer.step(f"Booting {plan.service} {plan.version} on {', '.join(plan.hosts)}")
-    result = ctx.run(lambda transport: deploy(transport, plan, options, report=ctx.printer.host))
-    rows = [(b.host, f"{b.role}: {b.name}") for b in result.booted]
-    ctx.printer.summary(rows, f"Booted {plan.version}")
-
-
-def _running_version(ctx: AppContext) -> str:
-    config = ctx.config
-    host = config.primary_host
-    if host is None:
-        raise UsageError("the config has no host for its primary role; nothing to boot")
-    role = config.primary_role_name
-
-    async def step(server: Server) -> dict[str, str]:
-        return await app_workflows.running_versions(server, config)
-
-    running = for_hosts(ctx, step, [host])[host]
-    if role not in running:
-        raise DockyardError(
-            f"{host}: no {role} container runs, so there is no version to boot again; "
-            "give one with --version"
-        )
-    return running[role]
+    session, printer = load_printing(kwargs, needs_version=False)
+    show_release(printer, boot_again(session), "Booted")

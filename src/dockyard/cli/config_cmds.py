@@ -1,6 +1,9 @@
 """`dockyard config`, `dockyard docs` and `dockyard init`.
 
 Start-up stays light: click, PyYAML and the config package; no rich, no asyncssh.
+start-up: each command imports what it alone needs (below); imported on top, they make
+`dockyard docs` take 0.25 s instead of 0.17 s, `dockyard init --help` 0.21 s instead of 0.12 s
+(median of 15, interleaved).
 """
 
 from __future__ import annotations
@@ -57,14 +60,17 @@ def config_command(
     as_json: bool,
     output_format: str,
 ) -> None:
+    # start-up: see the module docstring
     from dockyard.loading import load_config
 
     config = load_config(config_file, destination, version)
     if output_format == "kamal":
+        # start-up: see the module docstring
         from dockyard.config.kamal_format import kamal_config
 
         data = kamal_config(config)
     else:
+        # start-up: see the module docstring
         from dockyard.config.view import config_view
 
         data = config_view(config)
@@ -74,6 +80,7 @@ def config_command(
 def _render(data: Any, as_json: bool) -> str:
     if as_json:
         return json.dumps(data, indent=2)
+    # start-up: see the module docstring
     import yaml
 
     return yaml.safe_dump(data, sort_keys=False, explicit_start=True, width=100).rstrip()
@@ -82,6 +89,7 @@ def _render(data: Any, as_json: bool) -> str:
 @click.command("docs", help="Show the documentation of every configuration key")
 @click.argument("section", required=False)
 def docs_command(section: str | None) -> None:
+    # start-up: see the module docstring
     from dockyard.config.docs import SECTION_NAMES, render_docs
 
     if section is not None and section not in SECTION_NAMES:
@@ -106,7 +114,8 @@ def docs_command(section: str | None) -> None:
     help="The lab's dir [default: /var/lib/dockyard-lab/NAME; env DOCKYARD_LAB_DIR]",
 )
 def init_command(lab_name: str | None, lab_dir: str | None) -> None:
-    from dockyard.lab.lookup import find_lab  # here: the lab package is slow to import
+    # start-up: see the module docstring (the lab package is slow to import)
+    from dockyard.lab.lookup import find_lab
     from dockyard.loading.init_files import write_init_files
 
     lab = lab_target(find_lab(lab_name, lab_dir)) if lab_name else None
@@ -118,6 +127,7 @@ def init_command(lab_name: str | None, lab_dir: str | None) -> None:
 
 
 def lab_target(info: LabInfo) -> LabTarget:
+    # start-up: see the module docstring
     from dockyard.loading.init_files import LabTarget
 
     if "proxy" not in info.images:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from typing import Any
 
 import click
 
 from dockyard import __version__
-from dockyard.errors import DockyardError, NotBuiltError
+from dockyard.errors import DockyardError
 
-# name -> (module:attribute of the click command, or None while not built yet; one-line help).
+# name -> (module:attribute of the click command, one-line help).
 # Each entry's help is shown by `dockyard --help` without importing the module.
-COMMANDS: dict[str, tuple[str | None, str]] = {
+COMMANDS: dict[str, tuple[str, str]] = {
     "setup": (
         "dockyard.cli.deploy:setup_command",
         "Set up servers, accessories and the proxy, then deploy",
@@ -67,32 +68,10 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "version": ("dockyard.cli.main:version_command", "Show the dockyard version"),
 }
 
-# Which issue builds each group that is not there yet, so the message says where it stands.
-NOT_BUILT_ISSUE = {
-    "build": 5, "registry": 5, "accessory": 6,
-}  # fmt: skip
-
 
 @click.command("version", help=COMMANDS["version"][1])
 def version_command() -> None:
     click.echo(__version__)
-
-
-def _not_built(name: str) -> click.Command:
-    issue = NOT_BUILT_ISSUE.get(name, 4)
-
-    @click.command(
-        name,
-        help=f"{COMMANDS[name][1]} (not built yet)",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        add_help_option=False,
-    )
-    def command() -> None:
-        raise NotBuiltError(
-            f"`dockyard {name}` is not built yet (planned in issue #{issue}); nothing was done"
-        )
-
-    return command
 
 
 class LazyGroup(click.Group):
@@ -103,8 +82,6 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         target, _ = COMMANDS[cmd_name]
-        if target is None:
-            return _not_built(cmd_name)
         module_name, attribute = target.split(":")
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
@@ -115,6 +92,8 @@ class LazyGroup(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         # An unknown name may be an alias from the config's `aliases:` (as in Kamal).
         if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            # start-up: the aliases need the config loader; imported on top, `dockyard --help`
+            # takes 0.24 s instead of 0.11 s (median of 15, interleaved).
             from dockyard.loading.aliases import expand_alias
 
             expanded = expand_alias(args[0], args[1:])
@@ -123,9 +102,7 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name, (target, help_text) in COMMANDS.items():
-            rows.append((name, help_text if target else f"{help_text} (not built yet)"))
+        rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -162,6 +139,4 @@ def run(argv: list[str] | None = None) -> None:
 
 def echo_json(data: Any) -> None:
     """Print data as JSON for the `--json` flag of read commands."""
-    import json
-
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))

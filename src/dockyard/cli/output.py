@@ -5,11 +5,26 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 import click
 
 from dockyard.errors import CommandFailed, DockyardError, HostsFailed, StepFailed
-from dockyard.ssh.transport import HostStats
+
+
+class TripCounts(Protocol):
+    """One host's round trips (the transport's HostStats)."""
+
+    @property
+    def round_trips(self) -> int: ...
+    @property
+    def commands(self) -> int: ...
+    @property
+    def uploads(self) -> int: ...
+    @property
+    def streams(self) -> int: ...
+    @property
+    def connections(self) -> int: ...
 
 
 class Printer:
@@ -35,8 +50,10 @@ class Printer:
         for host, line in rows:
             click.echo(f"  {host}: {line}")
 
-    def round_trips(self, stats: Mapping[str, HostStats]) -> None:
+    def round_trips(self, stats: Mapping[str, TripCounts]) -> None:
         """-v: what each host cost in SSH round trips (a command, an upload or a stream each)."""
+        if not self.verbose:
+            return
         for host, s in stats.items():
             click.echo(
                 f"  [{host}] {s.round_trips} SSH round trips ({s.commands} commands, "

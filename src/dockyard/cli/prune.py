@@ -6,11 +6,10 @@ from typing import Any
 
 import click
 
-from dockyard.cli.app import for_hosts, load, show
+from dockyard.cli.load import load
 from dockyard.cli.options import global_options
-from dockyard.commands import prune as prune_commands
-from dockyard.commands.base import Command, all_of
-from dockyard.workflows.server import Server
+from dockyard.cli.render import show
+from dockyard.workflows.app.prune import prune
 
 
 @click.group("prune")
@@ -21,21 +20,10 @@ def command() -> None:
 def _pruner(what: str, help_text: str) -> click.Command:
     @global_options
     def run(**kwargs: Any) -> None:
-        ctx = load(kwargs)
-        config = ctx.config
-        engine, service = config.runtime, config.service
-        parts: list[Command] = []
-        if what in ("all", "containers"):
-            keep = config.retain_containers
-            parts.append(prune_commands.containers(engine, service, config.destination, keep))
-        if what in ("all", "images"):
-            parts.append(prune_commands.images(engine, service))
-
-        async def step(server: Server) -> list[str]:
-            removed = (await server.run(all_of(*parts))).stdout.splitlines()
-            return removed or ["nothing to prune"]
-
-        show(for_hosts(ctx, step), False)
+        session = load(kwargs, needs_version=False)
+        containers, images = what in ("all", "containers"), what in ("all", "images")
+        removed = prune(session, containers=containers, images=images)
+        show({h: lines or ["nothing to prune"] for h, lines in removed.items()}, False)
 
     return click.command(what, help=help_text)(run)
 

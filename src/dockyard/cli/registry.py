@@ -6,12 +6,9 @@ from typing import Any
 
 import click
 
-from dockyard.cli.app import selected_hosts
-from dockyard.cli.build import builder_host, registry_login
-from dockyard.cli.context import AppContext
-from dockyard.cli.options import GlobalOptions, global_options
-from dockyard.ssh.asyncssh_transport import AsyncsshTransport
-from dockyard.workflows.delivery import registry as registry_workflow
+from dockyard.cli.load import load
+from dockyard.cli.options import global_options
+from dockyard.workflows.delivery import registry
 
 
 @click.group("registry")
@@ -25,22 +22,8 @@ def command() -> None:
 @click.option("-R", "--skip-remote", is_flag=True, help="Not on the servers.")
 def login_command(skip_local: bool, skip_remote: bool, **kwargs: Any) -> None:
     """Log in on the builder and on every server (password on stdin)."""
-    ctx = AppContext.load(GlobalOptions.from_kwargs(kwargs), version="unknown")
-    login = registry_login(ctx)
-    if login is None:
-        raise registry_workflow.no_login(ctx.config.registry.server)
-    hosts = selected_hosts(ctx)
-
-    async def work(transport: AsyncsshTransport) -> None:
-        if not skip_local:
-            async with builder_host(ctx, transport) as builder:
-                await registry_workflow.login_builder(builder, login)
-                ctx.printer.host(builder.name, f"logged in to {login[0]}")
-        if not skip_remote:
-            await registry_workflow.login_servers(transport, hosts, ctx.config.runtime, login)
-            ctx.printer.step(f"Logged in to {login[0]} on {len(hosts)} server(s)")
-
-    ctx.run(work)
+    session = load(kwargs, needs_version=False)
+    registry.login(session, builder=not skip_local, servers=not skip_remote)
 
 
 @command.command("logout")
@@ -49,18 +32,5 @@ def login_command(skip_local: bool, skip_remote: bool, **kwargs: Any) -> None:
 @click.option("-R", "--skip-remote", is_flag=True, help="Not on the servers.")
 def logout_command(skip_local: bool, skip_remote: bool, **kwargs: Any) -> None:
     """Log out on the builder and on every server."""
-    ctx = AppContext.load(GlobalOptions.from_kwargs(kwargs), version="unknown")
-    server = ctx.config.registry.server
-    if not server:
-        raise registry_workflow.no_login(server)
-    hosts = selected_hosts(ctx)
-
-    async def work(transport: AsyncsshTransport) -> None:
-        if not skip_local:
-            async with builder_host(ctx, transport) as builder:
-                await registry_workflow.logout_builder(builder, server)
-        if not skip_remote:
-            await registry_workflow.logout_servers(transport, hosts, ctx.config.runtime, server)
-        ctx.printer.step(f"Logged out of {server}")
-
-    ctx.run(work)
+    session = load(kwargs, needs_version=False)
+    registry.logout(session, builder=not skip_local, servers=not skip_remote)

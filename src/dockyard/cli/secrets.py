@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from dockyard.loading import load_config
+from dockyard.loading.version import NO_VERSION
 from dockyard.secrets import load_secrets
 from dockyard.secrets.vault import extract, fetch, fetch_json
 
@@ -42,10 +44,8 @@ def extract_command(name: str, secrets: str, inline: bool) -> str | None:
 @click.option("-d", "--destination", default=None, help="Read .kamal/secrets.<destination>")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of K=V lines")
 def print_command(config_file: str, destination: str | None, as_json: bool) -> None:
-    from dockyard.loading import load_config
-
     # As in Kamal, the config must be valid; its version plays no part in secrets.
-    config = load_config(config_file, destination=destination, version="unknown")
+    config = load_config(config_file, destination=destination, version=NO_VERSION)
     secrets = load_secrets(config.secrets_path, destination, root=Path.cwd()).all()
     if as_json:
         click.echo(json.dumps({key: str(value) for key, value in secrets.items()}, indent=2))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from dockyard.commands.base import Cmd, HomePath, Raw, Seq, all_of, any_of, cmd, repeat
 from dockyard.commands.envfile import optionize
+from dockyard.commands.logs import log_flags
 from dockyard.config.settings import Accessory, MountedPath
 from dockyard.engine import Engine
 
@@ -140,22 +141,32 @@ def details(engine: Engine, service: str) -> Cmd:
     )  # fmt: skip
 
 
-def logs(engine: Engine, name: str, lines: int | None, since: str | None, timestamps: bool) -> Cmd:
-    return cmd(
-        engine.name, "logs", *(["--tail", str(lines)] if lines else []),
-        *(["--since", since] if since else []), *(["--timestamps"] if timestamps else []), name,
-    )  # fmt: skip
+def logs(
+    engine: Engine,
+    name: str,
+    lines: int | None,
+    since: str | None,
+    timestamps: bool,
+    *,
+    follow: bool = False,
+) -> Cmd:
+    return cmd(engine.name, "logs", *log_flags(lines, since, timestamps, follow), name)
 
 
-def exec_in_running(engine: Engine, name: str, command: Sequence[str]) -> Cmd:
-    return cmd(engine.name, "exec", name, *command)
+def exec_in_running(
+    engine: Engine, name: str, command: Sequence[str], *, interactive: bool = False
+) -> Cmd:
+    """With interactive, a terminal (`-it`): for the system ssh's TTY."""
+    return cmd(engine.name, "exec", *(["-it"] if interactive else []), name, *command)
 
 
-def exec_in_new(engine: Engine, spec: AccessoryRun, command: Sequence[str]) -> Cmd:
+def exec_in_new(
+    engine: Engine, spec: AccessoryRun, command: Sequence[str], *, interactive: bool = False
+) -> Cmd:
     """A one-off container of the accessory's image, with its env, network and mounts."""
     a = spec.accessory
     return cmd(
-        engine.name, "run", "--rm", "--network", a.network,
+        engine.name, "run", *(["-it"] if interactive else []), "--rm", "--network", a.network,
         *[x for k, v in spec.env.items() for x in ("--env", f"{k}={v}")],
         *(["--env-file", HomePath(spec.env_file)] if spec.env_file else []),
         *volume_args(a), a.image, *command,

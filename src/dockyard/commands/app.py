@@ -255,6 +255,27 @@ def audit_log(service: str, destination: str | None) -> str:
     return f".dockyard/{service}" + (f"-{destination}" if destination else "") + "-audit.log"
 
 
+def audit_tail(log_file: str, lines: int = 50) -> Cmd:
+    """The last lines of an audit log (see audit_log)."""
+    return cmd("tail", "-n", str(lines), HomePath(log_file))
+
+
+def images(engine: Engine, service: str) -> Cmd:
+    """The service's images, `repository:tag size` a line each."""
+    return cmd(
+        engine.name, "images", "--filter", f"label=service={service}",
+        "--format", "{{.Repository}}:{{.Tag}} {{.Size}}",
+    )  # fmt: skip
+
+
+def service_containers(engine: Engine, service: str) -> Cmd:
+    """The app's containers (every role), `name image status` a line each."""
+    return cmd(
+        engine.name, "ps", "--all", "--filter", f"label=service={service}",
+        "--format", "{{.Names}} {{.Image}} {{.Status}}",
+    )  # fmt: skip
+
+
 def audit(log_file: str, line: str) -> Seq:
     return all_of(
         make_dirs(log_file.rsplit("/", 1)[0]),

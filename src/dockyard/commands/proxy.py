@@ -24,6 +24,7 @@ from dockyard.commands.base import (
     write_stdin,
 )
 from dockyard.commands.caddy_config import ADMIN_DIR, live_flag
+from dockyard.commands.logs import log_flags
 from dockyard.engine import Engine
 
 CONTAINER = "dockyard-proxy"
@@ -99,3 +100,30 @@ def set_live(route_name: str, slot: str) -> Cmd:
     """Make this slot the one that serves the route: atomic either way (see caddy_config)."""
     flag = HomePath(f"{LIVE_DIR}/{live_flag(route_name)}")
     return cmd("touch", flag) if slot == "b" else cmd("rm", "-f", flag)
+
+
+def container(engine: Engine, verb: str) -> Cmd:
+    """`start`, `stop` or `restart` the proxy container."""
+    return cmd(engine.name, verb, CONTAINER)
+
+
+def listing(engine: Engine) -> Cmd:
+    """The proxy container's name, image and status (nothing when there is none)."""
+    return cmd(
+        engine.name, "ps", "--all", "--filter", f"name=^{CONTAINER}$",
+        "--format", "{{.Names}} {{.Image}} {{.Status}}",
+    )  # fmt: skip
+
+
+def remove_container(engine: Engine) -> Cmd:
+    return cmd(engine.name, "rm", "--force", CONTAINER)
+
+
+def remove(engine: Engine) -> Seq:
+    """The proxy container and its state (routes, config, admin socket); the certificates
+    stay in their volume."""
+    return all_of(remove_container(engine), cmd("rm", "-rf", HomePath(STATE_DIR)))
+
+
+def logs(engine: Engine, lines: int | None, since: str | None, timestamps: bool) -> Cmd:
+    return cmd(engine.name, "logs", *log_flags(lines, since, timestamps), CONTAINER)

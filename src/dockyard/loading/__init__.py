@@ -59,8 +59,8 @@ def read_rendered(path: Path, shown: str, destination: str | None) -> str:
     text = read_config_text(path, shown, destination)
     if "<%" not in text:
         return text
-    # Imported here on purpose: most configs have no ERB, and the ERB modules cost `dockyard
-    # config` about 6 ms of its ~150 ms start (measured: median of 40 runs, 2-core machine).
+    # start-up: imported here on purpose: most configs have no ERB, and the ERB modules cost
+    # `dockyard config` about 6 ms of its ~150 ms start (measured: median of 40 runs, 2 cores).
     from dockyard.templating import render_erb
 
     rendered = render_erb(text, filename=shown, destination=destination)

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from dockyard.errors import ConfigError
 
+# The version of a config loaded by a command that never uses it (lock, registry, app exec,
+# proxy, secrets print...): no --version, $VERSION or git needed, so these work anywhere.
+NO_VERSION = "unknown"
+
 
 def resolve_version(
     declared: str | None, env: Mapping[str, str], *, root: Path, git_clone: bool

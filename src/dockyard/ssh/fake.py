@@ -185,6 +185,9 @@ class FakeTransport:
     def stats(self, host: str) -> HostStats:
         return replace(self._stats[host])
 
+    def all_stats(self) -> dict[str, HostStats]:
+        return {host: replace(stats) for host, stats in self._stats.items()}
+
     async def close(self) -> None:
         self.closed = True
 

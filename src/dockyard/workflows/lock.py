@@ -3,6 +3,10 @@
 Beyond Kamal: a lock left by a dockyard run that was killed on this same machine (its process
 is gone) is recognised and released, with a warning, instead of blocking every later deploy.
 A hook run by a deploy gets KAMAL_LOCK=true, so a `dockyard` it calls does not wait for itself.
+
+    holder = status(session)                # `lock status`: LockDetails, or None
+    acquire_by_hand(session, "maintenance") # `lock acquire -m`: deploys are refused until...
+    release_by_hand(session)                # `lock release`: False when there was none
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from dockyard.commands import lock as lock_commands
 from dockyard.commands.base import Command
 from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails, check_message
 from dockyard.errors import DockyardError, LockError, StepFailed, reason
+from dockyard.ssh.transport import Transport
 from dockyard.workflows.server import Server
+from dockyard.workflows.session import Session, performer
 
 Warn = Callable[[str], None]
 NOT_TAKEN = "nothing was changed; try again once the host answers"
@@ -152,3 +158,45 @@ def new_details(version: str, message: str = AUTOMATIC_MESSAGE, *, user: str) ->
         machine=socket.gethostname(),
         pid=os.getpid() if automatic else 0,
     )
+
+
+# --- `lock …`: the deploy lock by hand, on the primary host ---------------------------------------
+
+
+def _primary_lock(session: Session, transport: Transport) -> DeployLock:
+    config = session.config
+    if config.primary_host is None:
+        raise DockyardError("the config has no primary host to hold the lock")
+    server = Server(transport, config.primary_host, config.runtime)
+    return DeployLock(server, config.service, config.destination)
+
+
+def status(session: Session) -> LockDetails | None:
+    """Who holds the deploy lock, since when and why; None when nobody does."""
+    return session.run(lambda transport: _primary_lock(session, transport).status())
+
+
+def acquire_by_hand(session: Session, message: str) -> None:
+    """Take the deploy lock with a message; it stays until released by hand."""
+    details = new_details(session.config.version, message, user=performer())
+
+    async def work(transport: Transport) -> None:
+        lock = _primary_lock(session, transport)
+        holder = await lock.try_acquire(details)
+        if holder is not None:
+            raise LockError(f"the deploy lock on {lock.host} is already held: {holder.describe()}")
+
+    session.run(work)
+
+
+def release_by_hand(session: Session) -> bool:
+    """Release the deploy lock (also one left by a killed run); False when there was none."""
+
+    async def work(transport: Transport) -> bool:
+        lock = _primary_lock(session, transport)
+        if await lock.status() is None:
+            return False
+        await lock.release()
+        return True
+
+    return session.run(work)

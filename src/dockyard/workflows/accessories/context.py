@@ -1,4 +1,5 @@
-"""One accessory as its workflows see it, and how their failures are told.
+"""One accessory as its workflows see it, how their failures are told, and the state of a
+container on a host (what both accessory and backup steps ask).
 
 ctx = AccessoryContext(config, accessory, secrets, root)   # config, resolved secrets, files
 async with failing(server, ctx.accessory.name, "booting", "; no container was made"):
@@ -17,6 +18,7 @@ from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.engine import Engine
 from dockyard.errors import AccessoryError, DockyardError
+from dockyard.facts.accessory import parse_container_state
 from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
 from dockyard.redaction import Secret
 from dockyard.workflows.accessories import routing as proxying
@@ -88,3 +90,9 @@ class AccessoryContext:
         if self.config.logging.driver:
             log_options = ["--log-driver", self.config.logging.driver, *log_options]
         return commands.AccessoryRun(self.accessory, clear, self.env_file_path, log_options)
+
+
+async def state_of(server: Server, name: str) -> str | None:
+    """The container's state (running, exited...), or None when there is none."""
+    out = (await server.run(commands.container_exists(server.engine, name))).stdout
+    return parse_container_state(out, name)

@@ -22,12 +22,17 @@ from dockyard.commands.envfile import env_file
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.errors import AccessoryError, ConfigError, DockyardError
-from dockyard.facts.accessory import details_line, parse_container_state
+from dockyard.facts.accessory import details_line
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import UNBOUNDED, Transport
 from dockyard.workflows.accessories.context import AccessoryContext as AccessoryContext  # cli's
-from dockyard.workflows.accessories.context import failing, told
+from dockyard.workflows.accessories.context import failing, state_of, told
 from dockyard.workflows.accessories.files import rendered_files
+from dockyard.workflows.backups.backup import (
+    forget_backup_setup,
+    install_if_configured,
+    remove_backup_container,
+)
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 
@@ -45,12 +50,6 @@ def selected(config: Config, name: str) -> list[Accessory]:
     if name == "all":
         return list(config.accessories)
     return [find(config, name)]
-
-
-async def state_of(server: Server, name: str) -> str | None:
-    """The container's state (running, exited...), or None when there is none."""
-    out = (await server.run(commands.container_exists(server.engine, name))).stdout
-    return parse_container_state(out, name)
 
 
 async def upload_files(server: Server, ctx: AccessoryContext) -> None:
@@ -86,8 +85,6 @@ async def boot_new(server: Server, ctx: AccessoryContext) -> str:
         await server.run(app_commands.ensure_network(ctx.engine, ctx.accessory.network))
         await upload_files(server, ctx)
     await run_container(server, ctx)
-    from dockyard.workflows.backups.backup import install_if_configured
-
     unscheduled = (f"; {ctx.name} is running, without its backup container: `dockyard accessory "
                    f"reboot {name}` sets it up")  # fmt: skip
     async with failing(server, name, "setting up the backups of", unscheduled):
@@ -148,8 +145,6 @@ async def login(server: Server, ctx: AccessoryContext) -> None:
 async def reboot_on_host(server: Server, ctx: AccessoryContext) -> str:
     """Pull, then stop, remove and boot again (the data directory stays). Nothing is stopped
     until the image is there: a registry that fails leaves the accessory running."""
-    from dockyard.workflows.backups.backup import remove_backup_container
-
     name = ctx.accessory.name
     async with failing(server, name, "rebooting", f"; {ctx.name} was left as it was"):
         await login(server, ctx)
@@ -184,8 +179,6 @@ async def remove_on_host(server: Server, ctx: AccessoryContext) -> str:
     """Container, image and ~/<service> (its data) with the env file, as Kamal's remove.
     The backup container, its scripts and key file go too; the backups stay. The data goes
     last, and only once the container is gone."""
-    from dockyard.workflows.backups.backup import forget_backup_setup
-
     name, data = ctx.accessory.name, f"~/{commands.data_dir(ctx.accessory)}"
     again = f"`dockyard accessory remove {name}` again finishes it"
     async with failing(server, name, "removing", f"; its data in {data} is kept: {again}"):

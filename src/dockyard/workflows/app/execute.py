@@ -1,19 +1,28 @@
-"""`app exec` on one host: upload the role's current env file, then the command that runs the
-user's command in a new container of the app's image (or, with reuse, in the running one)."""
+"""`app exec`: on each host, upload the role's current env file, then run the user's command in
+a new container of the app's image (or, with reuse, in the running one).
+
+    results = run_everywhere(session, ["bin/rails", "db:migrate"], env=["A=1"])  # {host: Result}
+    argv = interactive(session, ["bin/rails", "console"])   # the system ssh, for os.execvp
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from dockyard.commands import app_exec
 from dockyard.commands.app import make_dirs
 from dockyard.commands.base import Raw, all_of, write_stdin
 from dockyard.config.objects import Config
-from dockyard.errors import DockyardError
+from dockyard.errors import DockyardError, Result, UsageError
 from dockyard.plan.from_config import role_boot
+from dockyard.plan.targets import app_hosts
 from dockyard.workflows.app.containers import running_versions
+from dockyard.workflows.interactive import ssh_argv
 from dockyard.workflows.server import Server
+from dockyard.workflows.session import Session, token
+
+Prepare = Callable[[Server], Awaitable[Raw]]
 
 
 @dataclass(frozen=True)
@@ -58,3 +67,69 @@ async def prepare(
         engine, boot.container, name, request.command,
         env=request.env, interactive=request.interactive, detach=request.detach,
     )  # fmt: skip
+
+
+def run_everywhere(
+    session: Session,
+    words: Sequence[str],
+    env: Sequence[str] = (),
+    *,
+    reuse: bool = False,
+    detach: bool = False,
+) -> dict[str, Result]:
+    """The command on every selected host of the role (-r, else the primary role), all at
+    once; {host: what it printed and its exit status}. `env` holds KEY=VALUE pairs."""
+    request, hosts = _request(session, words, env, reuse=reuse, interactive=False, detach=detach)
+    prepare = _preparer(session, request, hosts)
+
+    async def step(server: Server) -> Result:
+        return await server.run(await prepare(server), check=False)
+
+    return session.on_hosts(hosts, step)
+
+
+def interactive(
+    session: Session, words: Sequence[str], env: Sequence[str] = (), *, reuse: bool = False
+) -> list[str]:
+    """The system ssh with a TTY that runs the command on the first selected host of the role,
+    its env file uploaded first."""
+    request, hosts = _request(session, words, env, reuse=reuse, interactive=True, detach=False)
+    host = hosts[0]
+    remote = session.on_hosts([host], _preparer(session, request, [host]))[host]
+    return ssh_argv(session.config.ssh, host, remote, tty=True)
+
+
+def _request(
+    session: Session,
+    words: Sequence[str],
+    env: Sequence[str],
+    *,
+    reuse: bool,
+    interactive: bool,
+    detach: bool,
+) -> tuple[ExecRequest, list[str]]:
+    config, selection = session.config, session.selection
+    role = selection.roles[0] if selection.roles else config.primary_role_name
+    if role not in {r.name for r in config.roles}:
+        raise UsageError(f"no role {role!r} in the config; give one of its roles with -r")
+    role_hosts = next(r for r in config.roles if r.name == role).host_names
+    hosts = [h for h in app_hosts(config, selection) if h in role_hosts]
+    if not hosts:
+        raise UsageError(f"no host of role {role!r} matches --hosts; nothing to run")
+    request = ExecRequest(
+        command=" ".join(words), role=role, env=app_exec.parse_env(env),
+        version=session.request.version, reuse=reuse, interactive=interactive, detach=detach,
+    )  # fmt: skip
+    return request, hosts
+
+
+def _preparer(session: Session, request: ExecRequest, hosts: Sequence[str]) -> Prepare:
+    config = session.config
+    names = [ref.secret_name for h in hosts for ref in config.env_for(request.role, h).secrets]
+    secrets = {} if request.reuse else session.secret_values(names)
+    run_token = token()
+
+    async def prepared(server: Server) -> Raw:
+        return await prepare(server, config, secrets, request, run_token)
+
+    return prepared

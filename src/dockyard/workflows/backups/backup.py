@@ -17,10 +17,9 @@ from dockyard.commands.base import Cmd, all_of, write_stdin
 from dockyard.commands.envfile import env_file
 from dockyard.config.backups import BackupSettings
 from dockyard.errors import AccessoryError, ConfigError, DockyardError, Result
-from dockyard.facts.backup import BackupEntry, BackupListing, human_age, parse_listing
+from dockyard.facts.backup import BackupEntry, BackupListing, human_age, human_size, parse_listing
 from dockyard.ssh.transport import UNBOUNDED
-from dockyard.workflows.accessories.context import AccessoryContext, failing
-from dockyard.workflows.accessories.lifecycle import state_of
+from dockyard.workflows.accessories.context import AccessoryContext, failing, state_of
 from dockyard.workflows.server import Server
 
 
@@ -166,8 +165,6 @@ def last_line(*texts: str) -> str:
 
 
 def describe(entry: BackupEntry, now: float) -> str:
-    from dockyard.facts.backup import human_size
-
     return f"{entry.file}  {human_size(entry.size)}  {human_age(now - entry.created)} ago"
 
 

@@ -23,6 +23,7 @@ from dockyard.errors import CommandFailed, DeliveryError
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.delivery import build as build_workflow
+from dockyard.workflows.delivery import local_registry
 from dockyard.workflows.delivery.pull import pull_on_host
 from dockyard.workflows.delivery.transfer import TransferReport, transfer_image
 from dockyard.workflows.delivery.transfer_source import (
@@ -194,22 +195,20 @@ async def through_local_registry(
     """Kamal 2.8's local registry: on this machine, on loopback; the builder pushes and the
     servers pull through SSH reverse tunnels to it, one after the other (a builder that is
     also a server forwards the port once at a time)."""
-    from dockyard.workflows.delivery import registry as registry_workflow  # it imports this module
-
     port = shipment.local_registry_port or 5000
     tags = shipment.tags
-    async with registry_workflow.local_registry(port, local_registry_storage(port)):
+    async with local_registry.local_registry(port, local_registry_storage(port)):
         if push and builder.transport is not None and builder.host is not None:
-            async with registry_workflow.tunnels(builder.transport, [builder.host], port):
+            async with local_registry.tunnels(builder.transport, [builder.host], port):
                 await push_to_registry(builder, tags, None, report, plain_http=True)
         elif push:
             await push_to_registry(builder, tags, None, report, plain_http=True)
         if hosts:
             step(f"Pulling {tags[0]} on {len(hosts)} host(s) through SSH tunnels")
-        async with registry_workflow.tunnels(transport, hosts, port):
+        async with local_registry.tunnels(transport, hosts, port):
             await on_hosts(
                 hosts,
-                lambda host: registry_workflow.pull_from_local_registry(
+                lambda host: local_registry.pull_from_local_registry(
                     transport, host, shipment.engine, tags[0], shipment.service
                 ),
             )

@@ -1,25 +1,64 @@
 """Registry login and logout on the builder (or this machine) and on the servers.
 
+    login(session, builder=True, servers=True)      # `registry login` (-L/-R leave one out)
+
 The password goes on standard input (`--password-stdin`), never on a command line; a refused
 login is one line that says to check the credentials.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import shutil
-from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Sequence
 
 from dockyard.commands import registry as commands
 from dockyard.engine import Engine
 from dockyard.errors import CommandFailed, DeliveryError
+from dockyard.plan.targets import app_hosts
 from dockyard.redaction import Secret
-from dockyard.ssh.transport import UNBOUNDED, Transport
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.ssh.transport import Transport
 from dockyard.workflows.delivery.deliver import BuilderHost, Login, registry_error
+from dockyard.workflows.delivery.ship import builder_host, registry_login
 from dockyard.workflows.fanout import on_hosts
+from dockyard.workflows.session import Session
+
+
+def login(session: Session, *, builder: bool = True, servers: bool = True) -> None:
+    """Log in on the builder and on every selected server (the password on stdin)."""
+    credentials = registry_login(session)
+    if credentials is None:
+        raise no_login(session.config.registry.server)
+    hosts, progress = app_hosts(session.config, session.selection), session.progress
+    registry = credentials[0]
+
+    async def work(transport: AsyncsshTransport) -> None:
+        if builder:
+            async with builder_host(session, transport) as on:
+                await login_builder(on, credentials)
+                progress.host(on.name, f"logged in to {registry}")
+        if servers:
+            await login_servers(transport, hosts, session.config.runtime, credentials)
+            progress.step(f"Logged in to {registry} on {len(hosts)} server(s)")
+
+    session.run(work)
+
+
+def logout(session: Session, *, builder: bool = True, servers: bool = True) -> None:
+    """Log out on the builder and on every selected server."""
+    registry = session.config.registry.server
+    if not registry:
+        raise no_login(registry)
+    hosts = app_hosts(session.config, session.selection)
+
+    async def work(transport: AsyncsshTransport) -> None:
+        if builder:
+            async with builder_host(session, transport) as on:
+                await logout_builder(on, registry)
+        if servers:
+            await logout_servers(transport, hosts, session.config.runtime, registry)
+        session.progress.step(f"Logged out of {registry}")
+
+    session.run(work)
 
 
 async def login_builder(builder: BuilderHost, login: Login) -> None:
@@ -63,98 +102,3 @@ def no_login(server: str | None) -> DeliveryError:
         f"there is nothing to log in to: registry {server or '(none)'} has no username and "
         "password in the config (a localhost:PORT registry and delivery: ssh need none)"
     )
-
-
-# --- Kamal 2.8's local registry (`registry.server: localhost:PORT`) -----------------------------
-
-REGISTRY_BINARY = "docker-registry"
-
-
-@contextlib.asynccontextmanager
-async def local_registry(port: int, storage: Path) -> AsyncIterator[None]:
-    """A registry on this machine at 127.0.0.1:`port` for the duration (one already answering
-    there is used as it is); its data stays in `storage` for the next deploy."""
-    if await _answers(port):
-        yield
-        return
-    binary = shutil.which(REGISTRY_BINARY)
-    if binary is None:
-        raise DeliveryError(
-            f"registry.server localhost:{port} needs a registry on this machine: install "
-            f"{REGISTRY_BINARY} (Debian: apt-get install docker-registry), or set "
-            "x-dockyard.delivery: ssh (no registry at all)"
-        )
-    storage.mkdir(parents=True, exist_ok=True)
-    config = storage / "config.yml"
-    config.write_text(commands.local_registry_config(port, str(storage / "data")))
-    process = await asyncio.create_subprocess_exec(
-        binary, "serve", str(config),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        await _wait_until_it_answers(port, process)
-        yield
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            await process.wait()
-
-
-async def _wait_until_it_answers(port: int, process: asyncio.subprocess.Process) -> None:
-    for _ in range(100):
-        if await _answers(port):
-            return
-        if process.returncode is not None:
-            stderr = (await process.stderr.read()).decode() if process.stderr else ""
-            last = (stderr.strip().splitlines() or ["no output"])[-1]
-            raise DeliveryError(f"the local registry on port {port} did not start: {last}")
-        await asyncio.sleep(0.1)
-    raise DeliveryError(f"the local registry on port {port} did not answer within 10s")
-
-
-async def _answers(port: int) -> bool:
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    except OSError:
-        return False
-    try:
-        writer.write(b"GET /v2/ HTTP/1.0\r\n\r\n")
-        await writer.drain()
-        status = await asyncio.wait_for(reader.readline(), 2)
-    except (OSError, TimeoutError):
-        return False
-    finally:
-        writer.close()
-    return status.startswith(b"HTTP/1.") and b" 200 " in status
-
-
-class Tunnels(Protocol):
-    async def forward_remote_port(self, host: str, port: int, local_port: int) -> Any: ...
-
-
-@contextlib.asynccontextmanager
-async def tunnels(transport: Tunnels, hosts: Sequence[str], port: int) -> AsyncIterator[None]:
-    """127.0.0.1:`port` on every host leads to the local registry (ssh -R), for the duration."""
-    listeners = await on_hosts(hosts, lambda host: transport.forward_remote_port(host, port, port))
-    try:
-        yield
-    finally:
-        for listener in listeners.values():
-            listener.close()
-        for listener in listeners.values():
-            await listener.wait_closed()
-
-
-async def pull_from_local_registry(
-    transport: Transport, host: str, engine: Engine, image: str, service: str
-) -> None:
-    """Pull through the host's tunnel and check the service label (as Kamal does)."""
-    pull = commands.pull_local_checked(engine, image)
-    result = await transport.run(host, pull, timeout=UNBOUNDED)
-    labels = [line for line in result.stdout.splitlines() if line.startswith("service=")]
-    label = labels[-1][len("service=") :] if labels else ""
-    if label != service:
-        raise DeliveryError(
-            f"{host}: image {image} has label service={label or '(none)'}, not {service}; "
-            f"build it with dockyard or add `LABEL service={service}`"
-        )

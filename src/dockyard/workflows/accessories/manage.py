@@ -1,0 +1,189 @@
+"""`accessory …` on each selected accessory's hosts, as the CLI runs them.
+
+    outcomes = on_accessories(session, "all", lifecycle.boot_on_host)   # {"host (db)": ...}
+    lines = logs(session, "db", lines=100, grep="ERROR")
+    argv = interactive(session, "db", ["psql"], reuse=True)   # the system ssh, for os.execvp
+
+Results are keyed by host, or `host (accessory)` when the command runs on several accessories.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from dockyard.commands import accessory as commands
+from dockyard.commands.base import Cmd
+from dockyard.commands.logs import merged
+from dockyard.config.settings import Accessory
+from dockyard.plan.targets import accessory_hosts
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.accessories import lifecycle
+from dockyard.workflows.accessories.context import AccessoryContext
+from dockyard.workflows.backups.backup import backup_freshness
+from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.server import Server
+from dockyard.workflows.session import Session
+
+T = TypeVar("T")
+Step = Callable[[Server, AccessoryContext], Awaitable[T]]
+
+
+def context_for(session: Session, accessory: Accessory) -> AccessoryContext:
+    secrets = session.secret_values(lifecycle.secret_names(session.config, [accessory.name]))
+    return AccessoryContext(session.config, accessory, secrets, session.root)
+
+
+def hosts_of(session: Session, accessory: Accessory) -> list[str]:
+    return accessory_hosts(accessory, session.selection)
+
+
+async def on_accessories_over(
+    session: Session, transport: Transport, name: str, step: Step[T]
+) -> dict[str, T]:
+    """step on every host of each selected accessory (`all`, or one by name), one accessory
+    after the other."""
+    chosen = lifecycle.selected(session.config, name)
+    results: dict[str, T] = {}
+    for accessory in chosen:
+        actx = context_for(session, accessory)
+
+        async def one(server: Server, actx: AccessoryContext = actx) -> T:
+            return await step(server, actx)
+
+        servers = [
+            Server(transport, h, session.config.runtime) for h in hosts_of(session, accessory)
+        ]
+        found = await on_servers(servers, one)
+        label = f" ({accessory.name})" if len(chosen) > 1 else ""
+        results.update({f"{host}{label}": value for host, value in found.items()})
+    return results
+
+
+def on_accessories(session: Session, name: str, step: Step[T]) -> dict[str, T]:
+    return session.run(lambda transport: on_accessories_over(session, transport, name, step))
+
+
+def boot(session: Session, name: str) -> dict[str, str]:
+    """Where it has no container yet: files, env file, run (and its backup schedule)."""
+    return on_accessories(session, name, lifecycle.boot_on_host)
+
+
+def reboot(session: Session, name: str) -> dict[str, str]:
+    """Stop, remove, pull and boot again; the data stays (also Kamal's `upgrade`)."""
+    return on_accessories(session, name, lifecycle.reboot_on_host)
+
+
+def control(session: Session, name: str, verb: str) -> dict[str, str]:
+    """`start`, `stop` or `restart` the existing container."""
+
+    async def step(server: Server, actx: AccessoryContext) -> str:
+        return await lifecycle.verb_on_host(server, actx, verb)
+
+    return on_accessories(session, name, step)
+
+
+@dataclass(frozen=True)
+class DataDir:
+    accessory: str
+    path: str  # relative to the home
+    hosts: list[str]
+
+
+def data_dirs(session: Session, name: str) -> list[DataDir]:
+    """Where `remove` deletes each selected accessory's data (before asking)."""
+    return [
+        DataDir(a.name, commands.data_dir(a), hosts_of(session, a))
+        for a in lifecycle.selected(session.config, name)
+    ]
+
+
+def remove(session: Session, name: str) -> dict[str, str]:
+    """Container, image and data directory; the backups stay."""
+    return on_accessories(session, name, lifecycle.remove_on_host)
+
+
+def details(session: Session, name: str) -> dict[str, list[str]]:
+    """The containers, and how fresh the backups are."""
+
+    async def step(server: Server, actx: AccessoryContext) -> list[str]:
+        lines = await lifecycle.details_on_host(server, actx)
+        return lines + await backup_freshness(server, actx)
+
+    return on_accessories(session, name, step)
+
+
+def logs(
+    session: Session,
+    name: str,
+    *,
+    lines: int,
+    since: str | None = None,
+    grep: str | None = None,
+    timestamps: bool = False,
+) -> dict[str, list[str]]:
+    accessory = lifecycle.find(session.config, name)
+    listing = commands.logs(
+        session.config.runtime, accessory.service_name, lines, since, timestamps
+    )
+    command = merged(listing, grep)
+
+    async def step(server: Server, actx: AccessoryContext) -> list[str]:
+        return (await server.run(command, check=False)).stdout.splitlines()
+
+    return on_accessories(session, name, step)
+
+
+def follow_logs(
+    session: Session,
+    name: str,
+    *,
+    lines: int,
+    since: str | None = None,
+    grep: str | None = None,
+    timestamps: bool = False,
+) -> list[str]:
+    """The system ssh that follows the logs on the accessory's first host."""
+    accessory = lifecycle.find(session.config, name)
+    engine = session.config.runtime
+    listing = commands.logs(engine, accessory.service_name, lines, since, timestamps, follow=True)
+    return ssh_argv(session.config.ssh, hosts_of(session, accessory)[0], merged(listing, grep))
+
+
+def run_command(
+    session: Session, name: str, words: Sequence[str], *, reuse: bool = False
+) -> dict[str, list[str]]:
+    """The command in a new container of the accessory's image (or, with reuse, in the running
+    one) on each host: {host: its output lines}. One word is split as a shell would (Kamal's)."""
+    argv = _argv(words)
+
+    async def step(server: Server, actx: AccessoryContext) -> list[str]:
+        result = await server.run(_exec(actx, server.host, argv, reuse=reuse))
+        return result.stdout.rstrip("\n").splitlines()
+
+    return on_accessories(session, name, step)
+
+
+def interactive(
+    session: Session, name: str, words: Sequence[str], *, reuse: bool = False
+) -> list[str]:
+    """The system ssh with a TTY that runs the command on the accessory's first host."""
+    accessory = lifecycle.find(session.config, name)
+    host = hosts_of(session, accessory)[0]
+    command = _exec(context_for(session, accessory), host, _argv(words), reuse=reuse, tty=True)
+    return ssh_argv(session.config.ssh, host, command, tty=True)
+
+
+def _argv(words: Sequence[str]) -> list[str]:
+    return shlex.split(words[0]) if len(words) == 1 else list(words)
+
+
+def _exec(
+    actx: AccessoryContext, host: str, argv: Sequence[str], *, reuse: bool, tty: bool = False
+) -> Cmd:
+    if reuse:
+        return commands.exec_in_running(actx.engine, actx.name, argv, interactive=tty)
+    return commands.exec_in_new(actx.engine, actx.run_spec(host), argv, interactive=tty)

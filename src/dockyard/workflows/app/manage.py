@@ -1,0 +1,132 @@
+"""`app …` on the hosts the user selected, as the CLI runs them: what runs, start and stop,
+images, logs, maintenance. Each takes the Session and returns {host: result}.
+
+    found = containers(session)                  # {host: [ContainerInfo, ...]}
+    lines = logs(session, lines=100, grep="ERROR")
+    argv = follow_logs(session, lines=100)       # the system ssh, for os.execvp
+"""
+
+from __future__ import annotations
+
+from dockyard.commands import app as app_commands
+from dockyard.commands.base import Raw
+from dockyard.commands.caddy_config import Maintenance
+from dockyard.commands.logs import merged, newest_logs
+from dockyard.facts.app import ContainerInfo
+from dockyard.plan.from_config import proxy_settings
+from dockyard.plan.targets import app_hosts
+from dockyard.workflows.app import containers as steps
+from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
+from dockyard.workflows.session import Session
+
+
+def hosts(session: Session) -> list[str]:
+    return app_hosts(session.config, session.selection)
+
+
+def containers(session: Session) -> dict[str, list[ContainerInfo]]:
+    """The app's containers on each host, newest first."""
+
+    async def step(server: Server) -> list[ContainerInfo]:
+        return await steps.containers_on_host(server, session.config)
+
+    return session.on_hosts(hosts(session), step)
+
+
+def versions(session: Session) -> dict[str, dict[str, str]]:
+    """{host: {role: the version running}}."""
+
+    async def step(server: Server) -> dict[str, str]:
+        return await steps.running_versions(server, session.config)
+
+    return session.on_hosts(hosts(session), step)
+
+
+def stale(session: Session, *, stop: bool = False) -> dict[str, list[str]]:
+    """Running containers beside the one that serves (a killed deploy's), stopped with stop."""
+
+    async def step(server: Server) -> list[str]:
+        found = await steps.stale_containers(server, session.config)
+        if found and stop:
+            await server.run(app_commands.stop(server.engine, *found))
+        return found
+
+    return session.on_hosts(hosts(session), step)
+
+
+def start_or_stop(session: Session, verb: str) -> dict[str, list[str]]:
+    """`start` or `stop` each role's current container: {host: the containers}."""
+
+    async def step(server: Server) -> list[str]:
+        return await steps.on_each_current(server, session.config, verb)
+
+    return session.on_hosts(hosts(session), step)
+
+
+def images(session: Session) -> dict[str, list[str]]:
+    """The app's images on each host, `repository:tag size` a line each."""
+    listing = app_commands.images(session.config.runtime, session.config.service)
+
+    async def step(server: Server) -> list[str]:
+        return (await server.run(listing)).stdout.splitlines()
+
+    return session.on_hosts(hosts(session), step)
+
+
+def logs(
+    session: Session,
+    *,
+    lines: int,
+    since: str | None = None,
+    grep: str | None = None,
+    timestamps: bool = False,
+) -> dict[str, list[str]]:
+    """The last lines of the logs of the role's current container (-r, else the primary role)
+    on each host."""
+    command = merged(_newest_logs(session, lines, since, timestamps, follow=False), grep)
+
+    async def step(server: Server) -> list[str]:
+        return (await server.run(command, check=False)).stdout.splitlines()
+
+    return session.on_hosts(hosts(session), step)
+
+
+def follow_logs(
+    session: Session,
+    *,
+    lines: int,
+    since: str | None = None,
+    grep: str | None = None,
+    timestamps: bool = False,
+) -> list[str]:
+    """The system ssh that follows those logs on the first selected host."""
+    command = merged(_newest_logs(session, lines, since, timestamps, follow=True), grep)
+    return ssh_argv(session.config.ssh, hosts(session)[0], command)
+
+
+def _newest_logs(
+    session: Session, lines: int, since: str | None, timestamps: bool, *, follow: bool
+) -> Raw:
+    config = session.config
+    roles = session.selection.roles
+    role = roles[0] if roles else config.primary_role_name
+    filters = app_commands.label_filters(config.service, role, config.destination)
+    return newest_logs(
+        config.runtime, filters, lines=lines, since=since, timestamps=timestamps, follow=follow
+    )
+
+
+def maintenance(session: Session, message: str | None) -> dict[str, list[str]]:
+    """Serve a 503 page with `message` for the app's routes (None: serve the app again);
+    {host: the routes changed}, on the selected hosts with the proxy."""
+    config = session.config
+    names = [config.proxy_service_name(r.name) for r in config.proxy_roles]
+    state = None if message is None else Maintenance(body=message)
+
+    async def step(server: Server) -> list[str]:
+        proxy = ProxyController(server, proxy_settings(config))
+        return await steps.set_maintenance(proxy, names, state)
+
+    return session.on_hosts([h for h in hosts(session) if h in config.proxy_hosts], step)

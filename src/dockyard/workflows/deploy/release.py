@@ -1,0 +1,173 @@
+"""`deploy`, `redeploy`, `setup`, `rollback` and `app boot` as the CLI runs them: the plan from
+the config and the user's selection, then ship the image and deploy it.
+
+    released = deploy(session, build=True)        # Released(version, booted): who serves what
+    released = setup(session, build=True)         # the engine and accessories first
+    released = rollback(session, None)            # to the version that served before
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.errors import DockyardError, UsageError
+from dockyard.plan.deploy import DeployPlan
+from dockyard.plan.from_config import deploy_plan
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows.accessories import lifecycle as accessories
+from dockyard.workflows.app.containers import running_versions
+from dockyard.workflows.delivery.ship import ship
+from dockyard.workflows.deploy import deploy as deploy_workflow
+from dockyard.workflows.deploy import rollback as rollback_workflow
+from dockyard.workflows.deploy.boot import Booted
+from dockyard.workflows.deploy.deploy import DeployOptions
+from dockyard.workflows.servers.bootstrap import bootstrap_engine
+from dockyard.workflows.session import Session, performer, token
+
+Before = Callable[[AsyncsshTransport], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Released:
+    version: str
+    booted: tuple[Booted, ...]  # each role on each host: the container now serving
+
+
+def plan_for(session: Session) -> DeployPlan:
+    config, selection = session.config, session.selection
+    names = [
+        ref.secret_name
+        for role in config.roles
+        if selection.role_ok(role.name)
+        for host in role.host_names
+        for ref in config.env_for(role.name, host).secrets
+    ]
+    certificates = [r.proxy.custom_certificate for r in config.roles if r.proxy]
+    names += [n for c in certificates if c for n in (c.certificate_pem, c.private_key_pem)]
+    return deploy_plan(
+        config,
+        session.secret_values(names),
+        selection=selection,
+        token=token(),
+        performer=performer(),
+        hooks_root=str(session.root),
+    )
+
+
+def options_for(session: Session, command: str, **kwargs: Any) -> DeployOptions:
+    request = session.request
+    return DeployOptions(
+        command=command,
+        skip_hooks=request.skip_hooks,
+        lock_wait=request.lock_wait,
+        lock_interval=request.lock_interval,
+        **kwargs,
+    )
+
+
+def deploy(session: Session, *, build: bool = True, no_cache: bool = False) -> Released:
+    """Ship, boot beside the old version, switch, drain, stop the old one."""
+    return _release(session, options_for(session, "deploy"), build=build, no_cache=no_cache)
+
+
+def redeploy(session: Session, *, build: bool = True, no_cache: bool = False) -> Released:
+    """A deploy without booting the proxy and without pruning."""
+    options = options_for(session, "redeploy", boot_proxy=False, prune=False)
+    return _release(session, options, build=build, no_cache=no_cache)
+
+
+def setup(session: Session, *, build: bool = True, no_cache: bool = False) -> Released:
+    """Install the container engine where it is missing, boot the accessories (and their backup
+    schedules), then deploy the app."""
+    config, progress = session.config, session.progress
+    accessory_secrets = session.secret_values(accessories.secret_names(config))
+
+    async def before(transport: AsyncsshTransport) -> None:
+        await bootstrap_engine(session, transport, list(config.all_hosts))
+        if config.accessories:  # before the app, as Kamal does: the app may need its database
+            progress.step(f"Booting accessories: {', '.join(a.name for a in config.accessories)}")
+            booted = await accessories.boot_all(
+                transport, config, accessory_secrets, root=session.root
+            )
+            for name, hosts in booted.items():
+                for host, outcome in hosts.items():
+                    progress.host(host, f"{name}: {outcome}")
+
+    options = options_for(session, "setup")
+    return _release(session, options, build=build, no_cache=no_cache, before=before)
+
+
+def _release(
+    session: Session,
+    options: DeployOptions,
+    *,
+    build: bool,
+    no_cache: bool,
+    before: Before | None = None,
+) -> Released:
+    plan = plan_for(session)
+    if not plan.hosts:
+        raise DockyardError("no host matches the given --hosts/--roles; nothing to deploy")
+
+    async def work(transport: AsyncsshTransport) -> deploy_workflow.DeployResult:
+        if before is not None:  # on the same connections (setup's engine check)
+            await before(transport)
+        await ship(session, transport, plan.hosts, build=build, no_cache=no_cache)
+        session.progress.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
+        return await deploy_workflow.deploy(transport, plan, options, session.progress.host)
+
+    return Released(plan.version, session.run(work).booted)
+
+
+def rollback(session: Session, version: str | None = None) -> Released:
+    """Bring back `version` (else --version, else the version that served before the current
+    one) at once: its kept containers start again."""
+    wanted = version or session.request.version
+    if wanted is None:
+        # Only names and hosts are needed to find the previous version on the primary host.
+        config = session.config
+        wanted = session.run(lambda t: rollback_workflow.find_previous_version(t, config))
+        session.progress.step(f"Rolling back to {wanted}, the version that served before")
+    again = session.with_version(wanted)
+    plan = rollback_workflow.restarting(plan_for(again))
+    options = options_for(again, "rollback", boot_proxy=False, prune=False)
+
+    async def work(transport: AsyncsshTransport) -> deploy_workflow.DeployResult:
+        return await deploy_workflow.deploy(transport, plan, options, again.progress.host)
+
+    return Released(wanted, again.run(work).booted)
+
+
+def boot_again(session: Session) -> Released:
+    """`app boot`: the --version given, else the one running on the primary host, booted again
+    beside each running container, health-gated, switched, the old one drained and stopped.
+    No image pull, no build, no pre/post-deploy hooks (the app-boot ones run)."""
+    again = session.with_version(session.request.version or running_version(session))
+    plan = plan_for(again)
+    if not plan.hosts:
+        raise UsageError("no host matches the given --hosts/--roles; nothing to boot")
+    options = options_for(again, "app", boot_proxy=False, prune=False, deploy_hooks=False)
+    again.progress.step(f"Booting {plan.service} {plan.version} on {', '.join(plan.hosts)}")
+
+    async def work(transport: AsyncsshTransport) -> deploy_workflow.DeployResult:
+        return await deploy_workflow.deploy(transport, plan, options, again.progress.host)
+
+    return Released(plan.version, again.run(work).booted)
+
+
+def running_version(session: Session) -> str:
+    """The version the primary role runs on the primary host."""
+    config = session.config
+    host = config.primary_host
+    if host is None:
+        raise UsageError("the config has no host for its primary role; nothing to boot")
+    role = config.primary_role_name
+    running = session.on_hosts([host], lambda server: running_versions(server, config))[host]
+    if role not in running:
+        raise DockyardError(
+            f"{host}: no {role} container runs, so there is no version to boot again; "
+            "give one with --version"
+        )
+    return running[role]

@@ -1,0 +1,152 @@
+"""`proxy …` on the selected hosts whose roles use the proxy, as the CLI runs them.
+
+routes = boot(session)                 # {host: how many routes it serves}
+hosts = reboot(session, rolling=True)  # one host at a time, between the reboot hooks
+found = details(session)               # {host: ProxyDetails}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dockyard.commands import proxy as proxy_commands
+from dockyard.commands.logs import merged
+from dockyard.errors import DockyardError
+from dockyard.plan.from_config import proxy_container, proxy_settings
+from dockyard.plan.targets import app_hosts, proxy_hosts
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.proxy.controller import ProxyController
+from dockyard.workflows.server import Server
+from dockyard.workflows.session import Session
+
+CONTAINER = proxy_commands.CONTAINER  # its name, for what the CLI says
+
+
+@dataclass(frozen=True)
+class RouteView:
+    """One route as `proxy details` shows it."""
+
+    name: str
+    hosts: tuple[str, ...]  # none: every host name
+    path_prefixes: tuple[str, ...]
+    upstream: str  # where requests go now
+    maintenance: bool
+
+
+@dataclass(frozen=True)
+class ProxyDetails:
+    container: list[str]  # `name image status`, as the engine lists it
+    routes: list[RouteView]
+
+
+def _controller(session: Session, server: Server) -> ProxyController:
+    return ProxyController(server, proxy_settings(session.config))
+
+
+def _hosts(session: Session) -> list[str]:
+    return proxy_hosts(session.config, session.selection)
+
+
+def boot(session: Session) -> dict[str, int]:
+    """Start the proxy (or keep it running) with every app's routes on the host: {host: the
+    number of routes}."""
+    container = proxy_container(session.config)
+
+    async def step(server: Server) -> int:
+        controller = _controller(session, server)
+        await controller.boot(container)
+        return len(await controller.read_routes())
+
+    return session.on_hosts(_hosts(session), step)
+
+
+def reboot(session: Session, *, rolling: bool = False) -> list[str]:
+    """Replace the proxy container (new image or options), between the pre- and
+    post-proxy-reboot hooks: all hosts at once, or one at a time (rolling)."""
+    container = proxy_container(session.config)
+    engine = session.config.runtime
+
+    async def step(server: Server) -> None:
+        await server.run(proxy_commands.remove_container(engine))
+        await _controller(session, server).boot(container)
+
+    hosts = _hosts(session)
+
+    async def group(transport: Transport, group_hosts: list[str]) -> None:
+        await session.hook("pre-proxy-reboot", group_hosts)
+        await on_servers([Server(transport, host, engine) for host in group_hosts], step)
+        await session.hook("post-proxy-reboot", group_hosts)
+
+    async def all_hosts(transport: Transport) -> None:
+        for group_hosts in [[host] for host in hosts] if rolling else [hosts]:
+            await group(transport, group_hosts)
+
+    session.run(all_hosts)
+    return hosts
+
+
+def control(session: Session, verb: str) -> list[str]:
+    """`start`, `stop` or `restart` the proxy container; returns the hosts."""
+    command = proxy_commands.container(session.config.runtime, verb)
+
+    async def step(server: Server) -> None:
+        await server.run(command)
+
+    return list(session.on_hosts(_hosts(session), step))
+
+
+def details(session: Session) -> dict[str, ProxyDetails]:
+    """The proxy container and the routes it serves."""
+    listing = proxy_commands.listing(session.config.runtime)
+
+    async def step(server: Server) -> ProxyDetails:
+        container = (await server.run(listing)).stdout.splitlines()
+        state = await _controller(session, server).state()
+        routes = [
+            RouteView(
+                r.name,
+                r.hosts,
+                r.path_prefixes,
+                ", ".join(r.upstreams) or r.slot_upstream(state.live_slot(r.name)),
+                r.maintenance is not None,
+            )
+            for r in state.routes
+        ]
+        return ProxyDetails(container, routes)
+
+    return session.on_hosts(_hosts(session), step)
+
+
+def logs(
+    session: Session,
+    *,
+    lines: int,
+    since: str | None = None,
+    grep: str | None = None,
+    timestamps: bool = False,
+) -> dict[str, list[str]]:
+    """The proxy's logs (Caddy's JSON access and error log) on each selected app host."""
+    listing = proxy_commands.logs(session.config.runtime, lines, since, timestamps)
+    command = merged(listing, grep)
+
+    async def step(server: Server) -> list[str]:
+        return (await server.run(command, check=False)).stdout.splitlines()
+
+    return session.on_hosts(app_hosts(session.config, session.selection), step)
+
+
+def remove(session: Session, *, force: bool = False) -> list[str]:
+    """The proxy container and its state; refused while apps are routed through it (unless
+    force). Returns the hosts."""
+    engine = session.config.runtime
+
+    async def step(server: Server) -> None:
+        routes = await _controller(session, server).read_routes()
+        if routes and not force:
+            names = ", ".join(r.name for r in routes)
+            raise DockyardError(f"{server.host}: the proxy still serves {names}; remove those apps "
+                                "first, or add --force")  # fmt: skip
+        await server.run(proxy_commands.remove(engine))
+
+    return list(session.on_hosts(_hosts(session), step))

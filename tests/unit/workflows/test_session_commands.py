@@ -1,0 +1,142 @@
+"""Entry points of the workflow layer on the scripted transport: what the CLI calls gets the
+right hosts, sends the exact commands, and returns typed results; the session opens and closes
+the transport and runs pre-connect once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dockyard.commands.caddy_config import AppRoute
+from dockyard.config import parse_config
+from dockyard.plan.from_config import Selection
+from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.accessories import manage as accessories
+from dockyard.workflows.app import execute, manage, overview
+from dockyard.workflows.proxy import manage as proxy
+from dockyard.workflows.servers import execute as server_exec
+from dockyard.workflows.session import Request, Session
+
+CONFIG = """
+service: demo
+image: demo
+registry: {server: registry.lab:5000, username: u, password: [REGISTRY_PASSWORD]}
+builder: {arch: amd64}
+ssh: {user: deploy, port: 2222}
+servers:
+  web: [10.0.0.1, 10.0.0.2]
+  worker: {hosts: [10.0.0.3], proxy: false}
+proxy: {host: demo.test, app_port: 3000}
+accessories:
+  db: {image: postgres:15, host: 10.0.0.9, env: {clear: {POSTGRES_USER: shop}}}
+"""
+
+
+def session(fake: FakeTransport, tmp_path: Path, **request: object) -> Session:
+    config = parse_config([("config/deploy.yml", CONFIG)], version="unknown")
+
+    def connect(options: object) -> FakeTransport:
+        return fake
+
+    return Session(config, Request(**request), root=tmp_path, connect=connect)  # type: ignore[arg-type]
+
+
+def test_app_logs_run_on_the_selected_hosts_with_one_command(tmp_path: Path) -> None:
+    fake = FakeTransport({"docker logs": Reply(stdout="a\nb\n")})
+    found = manage.logs(
+        session(fake, tmp_path, selection=Selection(hosts=("10.0.0.2",))),
+        lines=20, since="5m", grep="GET", timestamps=True,
+    )  # fmt: skip
+    assert found == {"10.0.0.2": ["a", "b"]}
+    assert fake.commands_on("10.0.0.2") == [
+        "docker logs --tail 20 --since 5m --timestamps $(docker ps --latest --quiet"
+        " --filter label=service=demo --filter label=role=web) 2>&1"
+        " | grep --line-buffered -e GET"
+    ]
+    assert fake.closed
+
+
+def test_following_logs_is_the_system_ssh_on_the_first_host(tmp_path: Path) -> None:
+    fake = FakeTransport()
+    argv = manage.follow_logs(session(fake, tmp_path, selection=Selection(roles=("worker",))),
+                              lines=10)  # fmt: skip
+    assert argv == [
+        "ssh", "-T", "-p", "2222", "-l", "deploy", "10.0.0.3",
+        "docker logs --tail 10 --follow $(docker ps --latest --quiet --filter label=service=demo"
+        " --filter label=role=worker) 2>&1",
+    ]  # fmt: skip
+    assert fake.calls == []  # nothing ran here: ssh runs it
+
+
+def test_details_lists_the_proxy_and_the_app_on_every_app_host(tmp_path: Path) -> None:
+    fake = FakeTransport({"docker ps": Reply(stdout="dockyard-proxy caddy Up\n")})
+    found = overview.details(session(fake, tmp_path))
+    hosts = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
+    assert found == {host: ["dockyard-proxy caddy Up"] for host in hosts}
+    assert fake.commands_on("10.0.0.3") == [
+        "docker ps --all --filter 'name=^dockyard-proxy$' --format '{{.Names}} {{.Image}}"
+        " {{.Status}}' ; docker ps --all --filter label=service=demo"
+        " --format '{{.Names}} {{.Image}} {{.Status}}'"
+    ]
+
+
+def test_proxy_details_gives_each_route_and_where_it_sends(tmp_path: Path) -> None:
+    route = AppRoute("demo-web", port=3000, hosts=("demo.test",))
+    home, config, running, live = "/home/deploy", "", "true", "demo-web\n"
+    state = "\0".join([home, config, running, live, route.to_json()]) + "\0"
+    fake = FakeTransport({"ps --all": Reply(stdout="dockyard-proxy caddy Up\n"),
+                          "printf": Reply(stdout=state)})  # fmt: skip
+    found = proxy.details(session(fake, tmp_path, selection=Selection(hosts=("10.0.0.1",))))
+    details = found["10.0.0.1"]
+    assert details.container == ["dockyard-proxy caddy Up"]
+    assert [(r.name, r.hosts, r.upstream, r.maintenance) for r in details.routes] == [
+        ("demo-web", ("demo.test",), route.slot_upstream("b"), False)
+    ]
+
+
+def test_accessory_exec_in_a_new_container_names_each_host(tmp_path: Path) -> None:
+    fake = FakeTransport({"docker run": Reply(stdout="ok\n")})
+    found = accessories.run_command(session(fake, tmp_path), "db", ["pg_isready -h db"])
+    assert found == {"10.0.0.9": ["ok"]}
+    assert fake.commands_on("10.0.0.9") == [
+        "docker run --rm --network kamal --env POSTGRES_USER=shop --env KAMAL_HOST=10.0.0.9"
+        ' --env-file "$HOME/.kamal/apps/demo/env/accessories/db.env" postgres:15'
+        " pg_isready -h db"
+    ]
+
+
+def test_server_exec_and_its_terminal(tmp_path: Path) -> None:
+    fake = FakeTransport({"uptime": Reply(1, stderr="no\n")})
+    found = server_exec.run_everywhere(session(fake, tmp_path), ["uptime"])
+    assert list(found) == ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.9"]
+    assert {r.exit_status for r in found.values()} == {1}
+    argv = server_exec.interactive(session(FakeTransport(), tmp_path), ["top", "-d", "1"])
+    assert argv == ["ssh", "-t", "-p", "2222", "-l", "deploy", "10.0.0.1", "top -d 1"]
+
+
+def test_app_exec_refuses_a_role_without_selected_hosts(tmp_path: Path) -> None:
+    selected = session(FakeTransport(), tmp_path, selection=Selection(("10.0.0.3",), ("web",)))
+    with pytest.raises(Exception, match="no host of role 'web' matches --hosts"):
+        execute.run_everywhere(selected, ["true"])
+
+
+def test_pre_connect_runs_once_however_many_runs(tmp_path: Path) -> None:
+    hooks = tmp_path / ".kamal" / "hooks"
+    hooks.mkdir(parents=True)
+    log = tmp_path / "ran"
+    hook = hooks / "pre-connect"
+    hook.write_text(f'#!/bin/sh\necho "$KAMAL_COMMAND $KAMAL_SUBCOMMAND" >> {log}\n')
+    hook.chmod(0o755)
+    one = session(FakeTransport(), tmp_path, command=("app", "images"))
+    manage.images(one)
+    manage.images(one)
+    assert log.read_text() == "app images\n"
+
+
+def test_a_json_able_result_for_app_versions(tmp_path: Path) -> None:
+    running = "demo-web-v2\trunning\t2026-12-01 10:00:00\tabc\n"
+    fake = FakeTransport({"docker ps": Reply(stdout=running)})
+    found = manage.versions(session(fake, tmp_path, selection=Selection(hosts=("10.0.0.1",))))
+    assert json.dumps(found) == '{"10.0.0.1": {"web": "v2"}}'

@@ -1,0 +1,144 @@
+"""The workflows' entry points, as the CLI calls them (a Session in, a typed result out), on
+scripted servers with every remote step failing in turn: the command ends within the bound, and
+its error is one line of dockyard's tree naming the host and the cause. A rolling proxy reboot
+stops at the host that failed, and leaves the next ones untouched.
+
+The steps inside (a deploy's boot, an accessory's boot, a backup) have scenario tests of their
+own; these cover what the entry points add: which hosts, in which order, what a failure stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from dockyard.config import parse_config
+from dockyard.errors import DockyardError
+from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows import lock
+from dockyard.workflows.app import manage, overview, prune
+from dockyard.workflows.proxy import manage as proxy
+from dockyard.workflows.session import Request, Session
+from tests.unit.workflows.deploy_rules import HANG_CAUSES
+from tests.unit.workflows.faults import Check, Failure, each_step_failing, happy_path, one_line
+from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, Fleet, fast_waits, plan_of
+from tests.unit.workflows.test_deploy_scenarios import APP
+
+FLEET = Fleet(plan_of(APP))
+HOSTS = ["10.0.0.1", "10.0.0.2"]
+
+EntryPoint = Callable[[Session], object]
+ENTRY_POINTS: dict[str, EntryPoint] = {
+    "proxy boot": proxy.boot,
+    "proxy reboot": proxy.reboot,
+    "proxy reboot --rolling": lambda s: proxy.reboot(s, rolling=True),
+    "proxy stop": lambda s: proxy.control(s, "stop"),
+    "proxy details": proxy.details,
+    "proxy remove --force": lambda s: proxy.remove(s, force=True),
+    "app containers": manage.containers,
+    "app version": manage.versions,
+    "app stale_containers --stop": lambda s: manage.stale(s, stop=True),
+    "app stop": lambda s: manage.start_or_stop(s, "stop"),
+    "app images": manage.images,
+    "app maintenance": lambda s: manage.maintenance(s, "back soon"),
+    "details": overview.details,
+    "prune all": lambda s: prune.prune(s, containers=True, images=True),
+    "lock acquire": lambda s: lock.acquire_by_hand(s, "by hand"),
+    "lock release": lock.release_by_hand,
+}
+# Steps whose non-zero exit is an answer, not a failure: the command may succeed after it.
+EXIT_IS_AN_ANSWER: dict[str, str] = {
+    # a lock directory's mkdir that fails with no lock to be seen is run once more, to report
+    # its error as it is: here the second run takes the lock
+    "lock acquire": 'mkdir "$HOME/.dockyard/lock-',
+    # `test -d <lock> && cat <details>` exits 1 when no lock is held: nothing to release
+    "lock release": 'test -d "$HOME/.dockyard/lock-',
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_waits(monkeypatch)
+
+
+def session_on(fake: FakeTransport, root: Path) -> Session:
+    config = parse_config([("config/deploy.yml", APP)], version="v2")
+
+    def connect(options: object) -> FakeTransport:
+        return fake
+
+    return Session(config, Request(), root=root, connect=connect)  # type: ignore[arg-type]
+
+
+def runner(entry: EntryPoint, root: Path) -> Callable[[FakeTransport], Awaitable[object]]:
+    """The entry point runs its own event loop (as under the CLI): here, in a thread."""
+
+    async def run(fake: FakeTransport) -> object:
+        return await asyncio.to_thread(entry, session_on(fake, root))
+
+    return run
+
+
+def maker(name: str) -> Callable[[], FakeTransport]:
+    """Servers scripted for the entry point's happy path: the proxy's commands on servers that
+    run the app and its proxy; the others on servers that answer every command with success
+    and no output (nothing to list), where `lock release` finds a lock to release."""
+    if name.startswith("proxy"):
+        return FLEET.make
+
+    def make() -> FakeTransport:
+        fake = FakeTransport(default_timeout=DEFAULT_TIMEOUT)
+        if name != "lock release":
+            fake.on(HOSTS[0], 'test -d "$HOME/.dockyard/lock-', Reply(1))  # no lock is held
+        return fake
+
+    return make
+
+
+def checker(name: str) -> Check:
+    def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+        answer = EXIT_IS_AN_ANSWER.get(name)
+        if error is None and failure.fault == "exit" and answer and answer in failure.call.text:
+            return ""
+        return one_line_naming_host_and_cause(failure, error)
+
+    return check
+
+
+def one_line_naming_host_and_cause(failure: Failure, error: BaseException | None) -> str:
+    if error is None:
+        return "it succeeded although a step failed"
+    if not isinstance(error, DockyardError):
+        return f"{type(error).__name__} is outside dockyard's error tree: {error}"
+    line = one_line(error)
+    if "\n" in line or failure.call.host not in line:
+        return f"the error is not one line naming the host: {line!r}"
+    causes = {"exit": (failure.injected,), "dropped": ("connection lost",), "hang": HANG_CAUSES}
+    if not any(cause in line for cause in causes[failure.fault]):
+        return f"the error does not name the cause: {line}"
+    return ""
+
+
+@pytest.mark.parametrize("name", list(ENTRY_POINTS))
+async def test_every_step_failing_ends_the_command_with_one_line(name: str, tmp_path: Path) -> None:
+    make = maker(name)
+    run = runner(ENTRY_POINTS[name], tmp_path)
+    steps = await happy_path(make, run)
+    assert steps, f"{name} ran nothing"
+    assert await each_step_failing(make, run, checker(name), steps) == []
+
+
+async def test_a_rolling_proxy_reboot_stops_at_the_host_that_failed(tmp_path: Path) -> None:
+    run = runner(ENTRY_POINTS["proxy reboot --rolling"], tmp_path)
+    steps = await happy_path(FLEET.make, run)
+    assert [s.host for s in steps] == sorted(s.host for s in steps)  # one host, then the next
+    for index, step in enumerate(steps):
+        if step.host != HOSTS[0]:
+            continue
+        fake = Failure(index, step, "exit").inject(FLEET.make())
+        with pytest.raises(DockyardError):
+            await run(fake)
+        assert fake.commands_on(HOSTS[1]) == [], f"step {index} failed, yet {HOSTS[1]} rebooted"

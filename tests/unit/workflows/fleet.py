@@ -107,6 +107,7 @@ class ScriptedServers(FakeTransport):
         self.on_every('test -d "$HOME/.dockyard/lock-', Reply(1))  # no lock is held
         self.on_every(STATE_READ, self._proxy_state)
         self.on_every("start dockyard-proxy", self._proxy_started)
+        self.on_every("rm --force dockyard-proxy", self._proxy_removed)
         self.on_every(app_commands.RUN_MARKER, self._listed_then_run)
         self.on_every("{{.Names}}\t{{.State}}", self._listed)
         self.on_every("{{.State.Status}}", self._inspected)
@@ -142,6 +143,10 @@ class ScriptedServers(FakeTransport):
             return NO_NETWORK
         model = self.proxies.setdefault(host, ProxyModel(running=False))
         model.running, model.config = True, self._input(host)
+        return Reply()
+
+    def _proxy_removed(self, host: str, wire: str) -> Reply:
+        self.proxies.setdefault(host, ProxyModel(running=False)).running = False
         return Reply()
 
     def _role(self, wire: str) -> str:

@@ -34,8 +34,9 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy --strict src
 
+# the fast tests, on both cores (DOCKYARD_UNIT_WORKERS=0 runs them in one process)
 unit: venv
-	$(BIN)/pytest -q -m "not e2e and not oracle"
+	$(BIN)/pytest -q -m "not e2e and not oracle" -n $${DOCKYARD_UNIT_WORKERS:-2} --durations=10
 
 # the lab tests on pytest-xdist workers, one group per lab (see scripts/test.sh)
 e2e: setup

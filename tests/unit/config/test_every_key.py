@@ -78,7 +78,10 @@ PROXY_HONOURED: dict[str, tuple[str, ...]] = {
         ROUTE,
         ACCESSORY_PROXY + "test_a_custom_certificate_is_one_bundle_under_the_route_name",
     ),
-    "ssl_redirect": (ROUTE,),
+    "ssl_redirect": (
+        ROUTE,
+        "tests/unit/commands/test_caddy_config.py::test_ssl_without_redirect_is_also_served_over_http",
+    ),
     "forward_headers": (ROUTE,),
     "response_timeout": (ROUTE, ACCESSORY_ROUTE),
     "path_prefix": (ROUTE, ACCESSORY_ROUTE),

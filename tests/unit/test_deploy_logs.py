@@ -101,6 +101,7 @@ def test_otel_sends_the_commands_lines_to_an_otlp_receiver(receiver: Any) -> Non
     assert failure["exception.type"] == "RuntimeError"
     assert failure["exception.message"] == "10.0.0.2: unhealthy"
     assert failure["deployment.id"] == run_id and isinstance(failure["kamal.runtime"], float)
+    assert failure["deployment.status"] == "failed" and failure["kamal.command"] == "deploy"
     assert all(r.time_unix_nano > 0 and r.observed_time_unix_nano > 0 for r in records)
 
 
@@ -123,6 +124,23 @@ def test_otel_completes_a_command_that_is_no_deploy_without_deployment_attribute
     assert attributes(records[1].attributes)["kamal.command"] == "app boot"
 
 
+def test_many_lines_go_in_batches_of_at_most_100_and_none_is_lost(receiver: Any) -> None:
+    endpoint, received = receiver
+    log = open_run_log(Output(otel_endpoint=endpoint), DEPLOY, pytest.fail)
+    assert log is not None
+    for index in range(250):
+        log.line(f"line {index}")
+    log.finish(None)
+    batches = [
+        [rec.body.string_value for r in request.resource_logs for scope in r.scope_logs
+         for rec in scope.log_records]
+        for _, _, request in received
+    ]  # fmt: skip
+    assert max(len(batch) for batch in batches) <= 100
+    sent = [body for batch in batches for body in batch]
+    assert sent == ["kamal.start", *(f"line {i}" for i in range(250)), "kamal.complete"]
+
+
 def test_a_collector_that_refuses_or_is_gone_is_one_warning_and_the_command_goes_on(
     receiver: Any,
 ) -> None:
@@ -132,16 +150,13 @@ def test_a_collector_that_refuses_or_is_gone_is_one_warning_and_the_command_goes
         warnings: list[str] = []
         log = open_run_log(Output(otel_endpoint=endpoint), DEPLOY, warnings.append)
         assert log is not None
-        for index in range(250):  # every batch refused
+        for index in range(250):  # more than one batch
             log.line(f"line {index}")
         log.finish(None)
     finally:
         Receiver.status = 200
-    sizes = [
-        sum(len(scope.log_records) for r in request.resource_logs for scope in r.scope_logs)
-        for _, _, request in received
-    ]
-    assert sum(sizes) == 252 and max(sizes) <= 100  # start, 250 lines, complete: in batches
+    (refused,) = [request for _, _, request in received]  # nothing more after one refusal
+    assert 0 < len(refused.resource_logs[0].scope_logs[0].log_records) <= 100
     assert warnings == [
         f"the deploy logs could not be sent to {endpoint}/v1/logs: HTTP 500 Internal Server "
         "Error; check output/otel/endpoint (the command itself goes on)"

@@ -5,7 +5,9 @@ As Kamal 2.12's OtelShipper: resource attributes from Kamal's tags (service.name
 kamal.deploy_version, kamal.performer, deployment.environment.name, kamal.run_id), one record per
 line (server.address when a host said it), the events kamal.start, kamal.complete and
 kamal.failed, batches of 100, a flush every 5 s from a background thread, and one warning the
-first time shipping fails: the command itself never waits on, or fails because of, the collector.
+first time shipping fails (nothing more is sent then, unlike Kamal, which tries every batch): the
+command never fails because of the collector, and waits on it at most one request's timeout at
+the end.
 """
 
 from __future__ import annotations
@@ -113,7 +115,9 @@ class OtlpLog:
             self._enqueue(record(part, severity, extra))
 
     def finish(self, failure: Failure | None, runtime: float) -> str:
-        attributes = {**self._command_attributes(failure), "kamal.runtime": runtime}
+        attributes = {**self._command_attributes(), "kamal.runtime": runtime}
+        if self.info.command in DEPLOY_COMMANDS:
+            attributes["deployment.status"] = "failed" if failure else "succeeded"
         if failure is None:
             self._enqueue(record("kamal.complete", attributes=attributes, event="kamal.complete"))
         else:
@@ -127,7 +131,7 @@ class OtlpLog:
         self.flush()
         return f"Logs sent to {self.endpoint}"
 
-    def _command_attributes(self, failure: Failure | None = None) -> dict[str, Value]:
+    def _command_attributes(self) -> dict[str, Value]:
         attributes: dict[str, Value] = {"kamal.command": self.info.full_command}
         if self.info.command in DEPLOY_COMMANDS:
             attributes["deployment.id"] = self.run_id
@@ -154,6 +158,8 @@ class OtlpLog:
                 self._ship(records[start : start + BATCH_SIZE])
 
     def _ship(self, records: list[LogRecord]) -> None:
+        if self.failed:  # one refusal or timeout is enough: the command never waits on more
+            return
         request = urllib.request.Request(
             self.url,
             data=payload(self.resource, records),

@@ -8,6 +8,7 @@ A package may import only packages of a lower rank (never one of its own rank or
     2  commands    command builders (pure)            templating  ERB in config files
     3  facts       parsers of command output (pure)   ssh         the one transport seam
        loading     config files from disk -> Config   secrets     .kamal/secrets and vaults
+       runlog      a command's log lines to a file or an OTLP collector (output:)
     4  plan        config -> plans (pure)
     5  workflows   the only layer that sequences      lab         local servers for tests,
                    remote work                                    benches and the demo
@@ -41,7 +42,7 @@ RANK = {
     "": 0, "errors": 0, "engine": 0, "redaction": 0,
     "config": 1,
     "commands": 2, "templating": 2,
-    "facts": 3, "ssh": 3, "loading": 3, "secrets": 3,
+    "facts": 3, "ssh": 3, "loading": 3, "secrets": 3, "runlog": 3,
     "plan": 4,
     "workflows": 5, "lab": 5,
     "cli": 6,

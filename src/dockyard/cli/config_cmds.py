@@ -64,6 +64,8 @@ def config_command(
     from dockyard.loading import load_config
 
     config = load_config(config_file, destination, version)
+    for line in config.warnings:
+        click.echo(f"WARNING: {line}", err=True)
     if output_format == "kamal":
         # start-up: see the module docstring
         from dockyard.config.kamal_format import kamal_config

@@ -3,6 +3,9 @@
 session = load(kwargs)                        # the app version: --version, $VERSION or git
 session = load(kwargs, needs_version=False)   # a command that never uses the version
 session, printer = load_printing(kwargs)      # and the printer, for a summary at the end
+
+Loading says each warning of the config once (keys dockyard does not act on), and opens the run
+log (output: file, otel) of a command that changes servers.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from typing import Any
 
 import click
 
+from dockyard.cli import runlogs
 from dockyard.cli.options import GlobalOptions
 from dockyard.cli.output import Printer
 from dockyard.loading.version import NO_VERSION
 from dockyard.plan.from_config import Selection
-from dockyard.workflows.session import Request, Session
+from dockyard.runlog import RunInfo, open_run_log
+from dockyard.workflows.session import Request, Session, performer
 
 
 def load(kwargs: dict[str, Any], *, needs_version: bool = True) -> Session:
@@ -27,7 +32,25 @@ def load_printing(kwargs: dict[str, Any], *, needs_version: bool = True) -> tupl
     options = GlobalOptions.from_kwargs(kwargs)
     printer = Printer(quiet=options.quiet, verbose=options.verbose)
     version = None if needs_version else NO_VERSION
-    return Session.load(request(options), printer, version=version), printer
+    session = Session.load(request(options), printer, version=version)
+    if runlogs.logged(session.request.command):
+        printer.run_log = open_run_log(session.config.output, run_info(session), printer.warning)
+        if printer.run_log is not None:
+            runlogs.opened(printer.run_log)
+    for line in session.config.warnings:
+        printer.warning(line)
+    return session, printer
+
+
+def run_info(session: Session) -> RunInfo:
+    """Kamal's tags of the command for its run log."""
+    config, words = session.config, session.request.command
+    hosts = tuple(h for h in config.all_hosts if session.selection.host_ok(h))
+    return RunInfo(
+        command=words[0] if words else "", subcommand=" ".join(words[1:]),
+        service=config.service, version=config.version, destination=config.destination,
+        performer=performer(), hosts=hosts,
+    )  # fmt: skip
 
 
 def request(options: GlobalOptions) -> Request:

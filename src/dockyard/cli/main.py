@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from dockyard import __version__
+from dockyard.cli import runlogs
 from dockyard.errors import DockyardError
 
 # name -> (module:attribute of the click command, one-line help).
@@ -121,7 +122,7 @@ def run(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verbose = "-v" in args or "--verbose" in args
     try:
-        outcome = cli.main(args=args, prog_name="dockyard", standalone_mode=False)
+        outcome = invoke(args)
     except DockyardError as error:
         if verbose:
             raise
@@ -135,6 +136,18 @@ def run(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     if isinstance(outcome, int) and outcome != 0:
         sys.exit(outcome)
+
+
+def invoke(args: list[str]) -> Any:
+    """The command, then its run log finished with how it ended (cli/runlogs.py)."""
+    try:
+        outcome = cli.main(args=args, prog_name="dockyard", standalone_mode=False)
+    except BaseException as error:
+        runlogs.finish(error)
+        raise
+    failed = isinstance(outcome, int) and outcome != 0
+    runlogs.finish(runlogs.CommandExited(f"exit status {outcome}") if failed else None)
+    return outcome
 
 
 def echo_json(data: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Protocol
 import click
 
 from dockyard.errors import CommandFailed, DockyardError, HostsFailed, StepFailed
+from dockyard.runlog import RunLog, Severity
 
 
 class TripCounts(Protocol):
@@ -33,47 +34,72 @@ class Printer:
         self.verbose = verbose
         self.start = time.monotonic()
         self.color = sys.stdout.isatty()
+        # output: of the config: every line goes there, whatever -q or -v show (as in Kamal)
+        self.run_log: RunLog | None = None
+
+    def _log(self, line: str, host: str | None = None, severity: Severity = "info") -> None:
+        if self.run_log is not None:
+            self.run_log.line(line, host, severity)
+
+    def warning(self, message: str) -> None:
+        """Always shown (-q too), on stderr, so --json output stays clean."""
+        click.echo(f"WARNING: {message}", err=True)
+        self._log(f"WARNING: {message}", severity="warn")
 
     def step(self, message: str) -> None:
+        self._log(f"  {message}")
         if not self.quiet:
             click.secho(f"  {message}", fg="cyan" if self.color else None)
 
     def host(self, host: str, message: str) -> None:
+        prefix = f"  [{host}] " if host else "  "
+        self._log(f"{prefix}{message}", host or None)
         if not self.quiet:
-            prefix = f"  [{host}] " if host else "  "
             click.echo(f"{prefix}{message}")
 
     def summary(self, rows: Iterable[tuple[str, str]], title: str) -> None:
-        if self.quiet:
-            return
-        click.echo(f"{title} in {time.monotonic() - self.start:.1f}s")
-        for host, line in rows:
-            click.echo(f"  {host}: {line}")
+        lines: list[tuple[str | None, str]] = [
+            (None, f"{title} in {time.monotonic() - self.start:.1f}s")
+        ]
+        lines += [(host, f"  {host}: {line}") for host, line in rows]
+        for host, line in lines:
+            self._log(line, host)
+            if not self.quiet:
+                click.echo(line)
 
     def round_trips(self, stats: Mapping[str, TripCounts]) -> None:
         """-v: what each host cost in SSH round trips (a command, an upload or a stream each)."""
-        if not self.verbose:
-            return
         for host, s in stats.items():
-            click.echo(
+            line = (
                 f"  [{host}] {s.round_trips} SSH round trips ({s.commands} commands, "
                 f"{s.uploads} uploads, {s.streams} streams) over {s.connections} connection(s)"
             )
+            self._log(line, host, "debug")
+            if self.verbose:
+                click.echo(line)
 
     def failure(self, error: DockyardError) -> None:
         """Details an error's one line cannot hold: logs of a failed container, stderr tails."""
-        for host, err in _per_host(error):
-            logs = getattr(err, "logs", None)
-            if logs:
-                click.echo(f"  [{host}] last log lines of {getattr(err, 'name', 'the container')}:")
-                for line in str(logs).splitlines()[-30:]:
-                    click.echo(f"  [{host}]   {line}")
-            failed = err.__cause__ if isinstance(err, StepFailed) else err
-            if isinstance(failed, CommandFailed) and failed.result.stderr.strip():
-                result = failed.result
-                click.echo(f"  [{host}] `{result.command}` exited {result.exit_status}:")
-                for line in result.stderr.strip().splitlines()[-10:]:
-                    click.echo(f"  [{host}]   {line}")
+        for host, line in _failure_lines(error):
+            self._log(line, host or None, "error")
+            click.echo(line)
+
+
+def _failure_lines(error: DockyardError) -> list[tuple[str, str]]:
+    lines = []
+    for host, err in _per_host(error):
+        logs = getattr(err, "logs", None)
+        if logs:
+            name = getattr(err, "name", "the container")
+            lines.append((host, f"  [{host}] last log lines of {name}:"))
+            lines += [(host, f"  [{host}]   {line}") for line in str(logs).splitlines()[-30:]]
+        failed = err.__cause__ if isinstance(err, StepFailed) else err
+        if isinstance(failed, CommandFailed) and failed.result.stderr.strip():
+            result = failed.result
+            lines.append((host, f"  [{host}] `{result.command}` exited {result.exit_status}:"))
+            tail = result.stderr.strip().splitlines()[-10:]
+            lines += [(host, f"  [{host}]   {line}") for line in tail]
+    return lines
 
 
 def _per_host(error: BaseException, host: str = "") -> list[tuple[str, BaseException]]:

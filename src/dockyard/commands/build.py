@@ -9,7 +9,7 @@ id=NAME,env=NAME`); the values come in on standard input, never on a command lin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dockyard.commands.base import Cmd, HomePath, Raw, cmd, repeat
@@ -99,6 +99,34 @@ def _classic_limits(spec: BuildSpec, native: str) -> None:
             f"this builder ({native}) cannot build for {', '.join(spec.arches)} without "
             f"BuildKit; {hint}, or set builder.remote to a {spec.arches[0]} host"
         )
+
+
+BUILDKIT_ONLY: dict[str, Callable[[BuildSpec], bool]] = {
+    "builder/cache": lambda spec: spec.cache_from is not None or spec.cache_to is not None,
+    "builder/provenance": lambda spec: spec.provenance is not None,
+    "builder/sbom": lambda spec: spec.sbom is not None,
+}
+CLASSIC_HINT = "install docker-buildx there (Debian: apt-get install docker-buildx)"
+
+
+def ignored_settings(kind: str, spec: BuildSpec) -> tuple[str, ...]:
+    """The builder settings this kind of builder cannot honour, each with what to do: BuildKit's
+    cache exports, attestations and (classic builder only) SSH forwarding."""
+    if kind == "buildx":
+        return ()
+    found = [key for key, used in BUILDKIT_ONLY.items() if used(spec)]
+    if kind == "docker":
+        found += ["builder/ssh"] if spec.ssh else []
+        return tuple(
+            f"{key} is ignored: the classic docker builder (no buildx) cannot use it; "
+            f"{CLASSIC_HINT}, or remove {key}"
+            for key in found
+        )
+    return tuple(
+        f"{key} is ignored: podman builds without BuildKit (its own layer cache, no "
+        f"attestations); build with docker and buildx for it, or remove {key}"
+        for key in found
+    )
 
 
 def _buildkit_options(kind: str, spec: BuildSpec) -> list[str]:

@@ -17,6 +17,7 @@ from dockyard.config.checks import check_config
 from dockyard.config.merge import deep_merge
 from dockyard.config.names import engine_name_problem, version_problem
 from dockyard.config.objects import Config
+from dockyard.config.unsupported import config_warnings
 from dockyard.config.validate import validate
 from dockyard.config.validator import Validator
 from dockyard.config.yamlsource import Doc, parse_yaml
@@ -65,7 +66,7 @@ def parse_document(
     problem = version_problem(resolved)
     if problem is not None:
         raise ConfigError(problem, key="version")
-    return dataclasses.replace(config, version=resolved)
+    return dataclasses.replace(config, version=resolved, warnings=config_warnings(root))
 
 
 def check_destination(destination: str | None) -> None:

@@ -17,6 +17,7 @@ from dockyard.config.settings import (
     Builder,
     Dockyard,
     MountedPath,
+    Output,
     Ssh,
     Sshkit,
 )
@@ -50,6 +51,7 @@ def build_config(root: Mapping[str, Any], *, destination: str | None, version: s
         sshkit=Sshkit(**(root.get("sshkit") or {})),
         boot=Boot(**(root.get("boot") or {})),
         aliases=parts.text_map(root.get("aliases")),
+        output=build_output(root.get("output") or {}),
         **_plain_settings(root),
         dockyard=build_dockyard(root.get("x-dockyard") or {}, accessories=root.get("accessories")),
         raw=root,
@@ -136,6 +138,14 @@ def build_builder(raw: Mapping[str, Any]) -> Builder:
         provenance=raw.get("provenance"),
         sbom=raw.get("sbom"),
         **known,
+    )
+
+
+def build_output(raw: Mapping[str, Any]) -> Output:
+    otel, file = raw.get("otel") or {}, raw.get("file") or {}
+    return Output(
+        file_path=_optional_text(file.get("path")),
+        otel_endpoint=_optional_text(otel.get("endpoint")),
     )
 
 

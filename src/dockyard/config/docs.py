@@ -39,7 +39,8 @@ DOC_SECTIONS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
               "built-in command) to the command line it stands for, e.g. "
               "`console: app exec -i --reuse \"bin/rails console\"`. Extra arguments are "
               "appended.", []),
-    "output": ("Output", "", [("output", "output")]),
+    "output": ("Output", "", [("output", "output"), ("otel", "output/otel"),
+                              ("output_file", "output/file")]),
     "x-dockyard": ("dockyard settings", "Kamal ignores this section; dockyard validates it.",
                    [("x-dockyard", "x-dockyard"), ("x_proxy", "x-dockyard/proxy")]),
 }  # fmt: skip

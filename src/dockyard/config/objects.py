@@ -8,7 +8,7 @@ from typing import Any
 
 from dockyard.config.backups import BackupSettings
 from dockyard.config.model import Env, Logging, Proxy, Registry, Role
-from dockyard.config.settings import Accessory, Boot, Builder, Dockyard, Ssh, Sshkit
+from dockyard.config.settings import Accessory, Boot, Builder, Dockyard, Output, Ssh, Sshkit
 from dockyard.engine import Engine, engine_named
 
 
@@ -33,6 +33,7 @@ class Config:
     sshkit: Sshkit = field(default_factory=Sshkit)
     boot: Boot = field(default_factory=Boot)
     aliases: Mapping[str, str] = field(default_factory=dict)
+    output: Output = field(default_factory=Output)
     hooks_path: str = ".kamal/hooks"
     hooks_output: str | Mapping[str, str] | None = None
     secrets_path: str = ".kamal/secrets"
@@ -47,6 +48,9 @@ class Config:
     drain_timeout: int = 30
     run_directory: str = ".kamal"
     dockyard: Dockyard = field(default_factory=Dockyard)
+    # Keys set that dockyard does not act on, one line each (config/unsupported.py): shown once,
+    # when the config loads.
+    warnings: tuple[str, ...] = ()
     # The validated map as written: for config/ alone (Kamal's printout, its cross-key checks).
     # Everything else reads the typed fields above; a layering test keeps it that way.
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)

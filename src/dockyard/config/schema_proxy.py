@@ -11,7 +11,9 @@ PROXY: dict[str, Spec] = {
     "app_port": ("integer", "Port the app listens on inside the container.", "80"),
     "ssl": ("ssl", "true for automatic certificates (one host per role), or a map naming the "
             "secrets of a custom certificate: certificate_pem, private_key_pem.", "false"),
-    "ssl_redirect": ("boolean", "Redirect HTTP to HTTPS when ssl is on.", "true"),
+    "ssl_redirect": ("boolean", "Redirect HTTP to HTTPS when ssl is on, with 308 Permanent "
+                     "Redirect (kamal-proxy answers 301; 308 is Caddy's, and keeps a POST a "
+                     "POST where a 301 lets clients resend it as a GET).", "true"),
     "forward_headers": ("boolean", "Pass X-Forwarded-For/Proto from clients.",
                         "true without ssl, false with ssl"),
     "response_timeout": ("integer", "Seconds a request may take.", "30"),

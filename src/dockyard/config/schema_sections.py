@@ -136,14 +136,26 @@ LOGGING: dict[str, Spec] = {
     "options": ("strmap", "Log driver options (--log-opt).", "max-size: 10m"),
 }
 OUTPUT: dict[str, Spec] = {
-    "otel": ("map", "OpenTelemetry endpoint settings for deploy logs.", ""),
-    "file": ("map", "Write one log file per command run.", ""),
-}
+    "otel": ("section", "Send the log lines of each command that changes servers (deploy, "
+             "setup, rollback, app boot...) to an OpenTelemetry collector over OTLP HTTP.", "",
+             "otel", "Kamal 2.12"),
+    "file": ("section", "Write the log lines of each command that changes servers to a file of "
+             "its own on this machine.", "", "output_file", "Kamal 2.12"),
+}  # fmt: skip
+OTEL: dict[str, Spec] = {
+    "endpoint": ("text", "Base URL of the OTLP HTTP receiver; logs go to <endpoint>/v1/logs as "
+                 "protobuf. Required.", "", "", "Kamal 2.12"),
+}  # fmt: skip
+OUTPUT_FILE: dict[str, Spec] = {
+    "path": ("text", "Directory of the log files, one per command: "
+             "<time>_[<destination>_]<command>[_<subcommand>].log. Required.", "", "",
+             "Kamal 2.12"),
+}  # fmt: skip
 
 APP_SECTIONS: dict[str, dict[str, Spec]] = {
     "root": ROOT, "role": ROLE, "registry": REGISTRY, "builder": BUILDER, "pack": PACK,
     "cache": CACHE, "ssh": SSH, "sshkit": SSHKIT, "boot": BOOT, "logging": LOGGING,
-    "output": OUTPUT,
+    "output": OUTPUT, "otel": OTEL, "output_file": OUTPUT_FILE,
 }  # fmt: skip
 
 from dockyard.config.schema_proxy import PROXY_SECTIONS  # noqa: E402

@@ -1,4 +1,4 @@
-"""Frozen settings sections: builder, ssh, sshkit, boot, accessories, x-dockyard."""
+"""Frozen settings sections: builder, ssh, sshkit, boot, output, accessories, x-dockyard."""
 
 from __future__ import annotations
 
@@ -84,6 +84,15 @@ class Boot:
         if text.endswith("%"):
             return max(host_count * int(text[:-1]) // 100, 1)
         return int(text)
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where the log lines of a command that changes servers also go (Kamal 2.12's output):
+    a file of its own in `file_path`, and OTLP HTTP log records to `otel_endpoint`."""
+
+    file_path: str | None = None
+    otel_endpoint: str | None = None
 
 
 @dataclass(frozen=True)

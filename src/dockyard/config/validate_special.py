@@ -206,6 +206,8 @@ def after_section(v: Validator, name: str, value: dict[Any, Any], path: Path) ->
         v.fail((*path, "port"), f"should be a port number, not {port!r}")
     if name == "boot" and "limit" in value and not BOOT_LIMIT.match(str(value["limit"])):
         v.fail((*path, "limit"), "should be a number of hosts or a percentage like 25%")
+    if name in ("otel", "output_file"):
+        output_rules(v, name, value, path)
     if name != "builder":
         return
     cache_type = (value.get("cache") or {}).get("type")
@@ -221,6 +223,20 @@ def after_section(v: Validator, name: str, value: dict[Any, Any], path: Path) ->
         v.fail(path, "buildpacks only support building for one arch")
     if value.get("local") is False and not value.get("remote"):
         v.fail(path, "Cannot disable local builds, no remote is set")
+
+
+def output_rules(v: Validator, name: str, value: dict[Any, Any], path: Path) -> None:
+    """output/otel needs an http(s) endpoint, output/file a path (Kamal 2.12 refuses both
+    missing at load time too)."""
+    if name == "otel":
+        endpoint = value.get("endpoint")
+        if not endpoint:
+            v.fail((*path, "endpoint"), "is required: the base URL of your OTLP HTTP collector, "
+                   "e.g. http://otel-gateway:4318")  # fmt: skip
+        if not re.match(r"\Ahttps?://[^/\s]+", endpoint):
+            v.fail((*path, "endpoint"), f"should be an http:// or https:// URL, not {endpoint!r}")
+    elif not value.get("path"):
+        v.fail((*path, "path"), "is required: the directory the log files go to, e.g. log/deploys")
 
 
 def _valid_log_level(level: Any) -> bool:

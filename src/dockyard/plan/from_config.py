@@ -194,7 +194,10 @@ def _boot_wait(config: Config) -> float:
 
 
 def _proxy_run(config: Config) -> Sequence[Proxy]:
-    return [r.proxy for r in config.proxy_roles if r.proxy is not None]
+    """The proxies of the roles, then of the accessories (config/checks.py makes all those on
+    one host agree on proxy/run)."""
+    roles = [r.proxy for r in config.proxy_roles if r.proxy is not None]
+    return roles + [a.proxy for a in config.accessories if a.proxy is not None]
 
 
 def proxy_container(config: Config) -> ProxyContainer:

@@ -129,3 +129,26 @@ def test_service_label_and_remove_image() -> None:
     assert commands.remove_image(PODMAN, ["shop:v1", "shop:latest"]).render() == (
         "podman image rm --force shop:v1 shop:latest"
     )
+
+
+def test_settings_a_builder_without_buildkit_cannot_honour_are_named_with_the_fix() -> None:
+    spec = BuildSpec(
+        tags=("a",), service="s", cache_from="type=gha", cache_to="type=gha", ssh="default",
+        provenance="false", sbom=True,
+    )  # fmt: skip
+    assert commands.ignored_settings("buildx", spec) == ()
+    classic = commands.ignored_settings("docker", spec)
+    assert [line.split(" ", 1)[0] for line in classic] == [
+        "builder/cache", "builder/provenance", "builder/sbom", "builder/ssh"
+    ]  # fmt: skip
+    assert classic[0] == (
+        "builder/cache is ignored: the classic docker builder (no buildx) cannot use it; "
+        "install docker-buildx there (Debian: apt-get install docker-buildx), or remove "
+        "builder/cache"
+    )
+    podman = commands.ignored_settings("podman", spec)
+    assert [line.split(" ", 1)[0] for line in podman] == [
+        "builder/cache", "builder/provenance", "builder/sbom"
+    ]  # fmt: skip
+    assert podman[0].startswith("builder/cache is ignored: podman builds without BuildKit")
+    assert commands.ignored_settings("docker", BuildSpec(tags=("a",), service="s")) == ()

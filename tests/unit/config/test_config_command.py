@@ -165,3 +165,41 @@ def test_every_unknown_key_error_points_at_an_existing_docs_section() -> None:
         assert doc_section_of(name) in SECTION_NAMES
     assert doc_section_of("healthcheck") == "proxy"
     assert doc_section_of("root") == "configuration"
+
+
+def test_a_key_dockyard_ignores_is_one_warning_on_stderr_and_the_config_still_loads(
+    app: Path,
+) -> None:
+    config = app / "config" / "deploy.yml"
+    config.write_text(APP + "run_directory: .kamal\n")
+    done = dockyard(app, "config", "--json", "--version", "v1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["service"] == "app"
+    assert done.stderr.splitlines() == [
+        "WARNING: run_directory is not supported and is ignored: Kamal 2 ignores it too; "
+        "remove the key"
+    ]
+
+
+def test_commands_against_the_servers_warn_once_as_they_load(
+    app: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import click
+
+    from dockyard.cli.load import load_printing
+    from dockyard.cli.options import GlobalOptions
+
+    (app / "config" / "deploy.yml").write_text(APP + "sshkit: {dns_retries: 2}\n")
+    monkeypatch.chdir(app)
+    kwargs = {name: None for name in GlobalOptions.__dataclass_fields__}
+    kwargs.update(config_file="config/deploy.yml", version="v1", quiet=True, verbose=False)
+    kwargs.update(skip_hooks=False, primary=False, lock_wait=False)
+    kwargs.update(lock_wait_timeout=900.0, lock_wait_interval=15.0)
+    with click.Context(click.Command("deploy")):
+        session, _ = load_printing(kwargs)
+    assert session.config.warnings == (
+        "sshkit/dns_retries is not supported and is ignored: a host name that does not resolve "
+        "fails at once; use an address or fix the DNS",
+    )
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"WARNING: {session.config.warnings[0]}\n"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.commands.build import BuildSpec
 from dockyard.errors import BuildError
 from dockyard.loading import load_config
 from dockyard.plan.build import (
@@ -80,3 +81,36 @@ def test_working_tree_changes_split_changed_from_untracked() -> None:
     assert changes.uncommitted == ("app/new.rb", "app/release", "gone.txt", "new.txt")
     assert changes.untracked == ("notes.txt",)
     assert tree_changes("") == TreeChanges((), ())
+
+
+def spec_of(tmp_path: Path, builder: str) -> BuildSpec:
+    (tmp_path / "deploy.yml").write_text(
+        "service: shop\nimage: team/shop\nservers: [1.1.1.1]\n"
+        "registry: {server: r.example, username: u, password: p}\n"
+        f"builder:\n  arch: amd64\n{builder}"
+    )
+    return build_spec(load_config(str(tmp_path / "deploy.yml"), destination=None, version="v9"))
+
+
+def test_cache_options_and_image(tmp_path: Path) -> None:
+    spec = spec_of(
+        tmp_path, "  cache: {type: registry, image: r.example/cache, options: mode=max}\n"
+    )
+    assert spec.cache_from == "type=registry,ref=r.example/cache"
+    assert spec.cache_to == "type=registry,ref=r.example/cache,mode=max"
+    spec = spec_of(tmp_path, "  cache: {type: gha, options: mode=min}\n")
+    assert (spec.cache_from, spec.cache_to) == ("type=gha", "type=gha,mode=min")
+
+
+def test_target_ssh_provenance_and_sbom(tmp_path: Path) -> None:
+    spec = spec_of(
+        tmp_path, "  target: app\n  ssh: default\n  provenance: mode=max\n  sbom: true\n"
+    )
+    assert (spec.target, spec.ssh, spec.provenance, spec.sbom) == (
+        "app",
+        "default",
+        "mode=max",
+        True,
+    )
+    spec = spec_of(tmp_path, "  provenance: false\n")
+    assert (spec.target, spec.ssh, spec.provenance, spec.sbom) == (None, None, "false", None)

@@ -20,7 +20,7 @@ import secrets as random_tokens
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from dockyard.commands import build as commands
@@ -30,6 +30,13 @@ from dockyard.errors import BuildError, CommandFailed, Result
 from dockyard.plan.build import TreeChanges, tree_changes
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import UNBOUNDED, Transport
+
+Warn = Callable[[str], None]  # one line about a setting the builder cannot honour
+
+
+def _unheard(line: str) -> None:
+    pass
+
 
 SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 ERROR_LINES = 12
@@ -97,11 +104,15 @@ async def build_on_host(
     spec: commands.BuildSpec,
     archive: bytes,
     secret_values: Mapping[str, Secret],
+    warn: Warn = _unheard,
 ) -> Result:
-    """Upload the context and build on `host`; a failing build raises with its own error lines."""
+    """Upload the context and build on `host`; a failing build raises with its own error lines.
+    Settings this builder cannot honour are told to `warn`, once each, before the build."""
     kind, machine = await probe_builder(transport, host, engine)
     token = random_tokens.token_hex(6)
     command = commands.build_in_context(token, commands.build(kind, spec, machine), spec.secrets)
+    for line in commands.ignored_settings(kind, spec):
+        warn(line)
     await transport.upload(host, archive, commands.context_archive(token), timeout=UNBOUNDED)
     try:
         secrets = _secret_input(spec, secret_values)
@@ -136,14 +147,20 @@ def build_failed(host: str, result: Result) -> BuildError:
 
 
 async def build_locally(
-    engine: Engine, spec: commands.BuildSpec, archive: bytes, secret_values: Mapping[str, Secret]
+    engine: Engine,
+    spec: commands.BuildSpec,
+    archive: bytes,
+    secret_values: Mapping[str, Secret],
+    warn: Warn = _unheard,
 ) -> None:
     """The same build with this machine's engine, in a temp dir."""
     kind = await asyncio.to_thread(local_kind, engine)
+    command = commands.build(kind, spec, local_machine())
+    for line in commands.ignored_settings(kind, spec):
+        warn(line)
     with tempfile.TemporaryDirectory(prefix="dockyard-build-") as directory:
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as context:
             context.extractall(directory, filter="data")
-        command = commands.build(kind, spec, local_machine())
         env = {name: str(value) for name, value in secret_values.items() if name in spec.secrets}
         done = await asyncio.to_thread(
             subprocess.run, list(command.argv), cwd=directory, capture_output=True, text=True,

@@ -65,11 +65,15 @@ async def build(
     report: Report,
 ) -> None:
     report(builder.name, f"building {spec.tags[0]} ({', '.join(spec.arches)})")
+
+    def warn(line: str) -> None:
+        report(builder.name, f"WARNING: {line}")
+
     if builder.transport is None or builder.host is None:
-        await build_workflow.build_locally(builder.engine, spec, archive, secrets)
+        await build_workflow.build_locally(builder.engine, spec, archive, secrets, warn)
     else:
         await build_workflow.build_on_host(
-            builder.transport, builder.host, builder.engine, spec, archive, secrets
+            builder.transport, builder.host, builder.engine, spec, archive, secrets, warn
         )
     report(builder.name, f"built {spec.tags[0]}")
 

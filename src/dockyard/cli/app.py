@@ -10,13 +10,14 @@ from dockyard.cli.load import load, load_printing
 from dockyard.cli.options import global_options
 from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
 from dockyard.cli.render import ask, hand_over, show, show_outputs
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.cli.summary import show_release
 from dockyard.workflows.app import execute, manage
 from dockyard.workflows.app.remove import remove_app
 from dockyard.workflows.deploy.release import boot_again
 
 
-@click.group("app")
+@click.group("app", cls=SuggestingGroup)
 def command() -> None:
     """Manage the app's containers."""
 

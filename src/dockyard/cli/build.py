@@ -8,12 +8,13 @@ import click
 
 from dockyard.cli.load import load, load_printing
 from dockyard.cli.options import global_options
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.plan.build import check_dev_output
 from dockyard.workflows.delivery import ship
 from dockyard.workflows.session import Session
 
 
-@click.group("build")
+@click.group("build", cls=SuggestingGroup)
 def command() -> None:
     """Build and deliver the app image."""
 

@@ -39,6 +39,11 @@ class Selection:
     def host_ok(self, host: str) -> bool:
         return not self.hosts or any(fnmatch.fnmatchcase(host, p) for p in self.hosts)
 
+    def describe(self) -> str:
+        """The options as given: `--hosts 10.0.0.1 --roles web`."""
+        given = [("--hosts", self.hosts), ("--roles", self.roles)]
+        return " ".join(f"{flag} {','.join(names)}" for flag, names in given if names)
+
 
 def env_file_path(config: Config, role: str) -> str:
     return f".dockyard/apps/{config.service_and_destination}/env/roles/{role}.env"

@@ -4,6 +4,7 @@ the transport and runs pre-connect once."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -141,4 +142,9 @@ def test_a_json_able_result_for_app_versions(tmp_path: Path) -> None:
     running = "demo-web-v2\trunning\t2026-12-01 10:00:00\tabc\n"
     fake = FakeTransport({"docker ps": Reply(stdout=running)})
     found = manage.versions(session(fake, tmp_path, selection=Selection(hosts=("10.0.0.1",))))
-    assert json.dumps(found) == '{"10.0.0.1": {"web": "v2"}}'
+    as_data = {
+        h: {r: dataclasses.asdict(v) for r, v in roles.items()} for h, roles in found.items()
+    }
+    assert json.dumps(as_data) == (
+        '{"10.0.0.1": {"web": {"versions": ["v2"], "current": "v2", "proxied": true}}}'
+    )

@@ -40,18 +40,18 @@ def containers(session: Session) -> dict[str, list[ContainerInfo]]:
     return require_found(found, f"{session.config.service} has no container", DEPLOY_IT)
 
 
-def versions(session: Session) -> dict[str, dict[str, str]]:
-    """{host: {role: the version running}} (NotFoundError when no version runs on any
-    selected host)."""
+def versions(session: Session) -> dict[str, dict[str, steps.RoleVersions]]:
+    """{host: {role: its versions newest first, and the one that serves or runs}}
+    (NotFoundError when no version runs on any selected host)."""
 
-    async def step(server: Server) -> dict[str, str]:
-        return await steps.running_versions(server, session.config)
+    async def step(server: Server) -> dict[str, steps.RoleVersions]:
+        return await steps.role_versions(server, session.config)
 
     found = session.on_hosts(hosts(session), step)
+    running = {h: [r for r in roles.values() if r.current] for h, roles in found.items()}
     missing = f"no version of {session.config.service} runs"
-    return require_found(
-        found, missing, f"`dockyard app containers` lists its containers; {DEPLOY_IT}"
-    )
+    require_found(running, missing, f"`dockyard app containers` lists its containers; {DEPLOY_IT}")
+    return found
 
 
 def stale(session: Session, *, stop: bool = False) -> dict[str, list[str]]:

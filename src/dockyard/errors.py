@@ -18,7 +18,8 @@
     ├── AccessoryError            an accessory's step failed on a host; says what is left
     ├── BuildError                an image that cannot be built (no engine, no Dockerfile)
     ├── DeliveryError             an image that cannot reach a server (full disk, refused login)
-    └── HookError                 a hook in .kamal/hooks exited non-zero
+    ├── HookError                 a hook in .kamal/hooks exited non-zero
+    └── NotFoundError             what a read command was asked about is on no selected host
 
 Every message is one line that says what went wrong and, where there is one, what to do.
 """
@@ -186,6 +187,12 @@ class BuildError(DockyardError):
 
 class DeliveryError(DockyardError):
     pass
+
+
+class NotFoundError(DockyardError):
+    """What a read command was asked about (the app's containers, an accessory's, the proxy,
+    an audit log) is on none of the selected hosts: the message says where it looked and how
+    to make it exist."""
 
 
 def _escaped(text: str) -> str:

@@ -10,11 +10,12 @@ from dockyard.cli import accessory_backup
 from dockyard.cli.load import load
 from dockyard.cli.options import global_options
 from dockyard.cli.render import ask, hand_over, show
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows.accessories import manage
 from dockyard.workflows.session import Session
 
 
-@click.group("accessory")
+@click.group("accessory", cls=SuggestingGroup)
 def command() -> None:
     """Manage accessories (databases, caches) and their backups."""
 

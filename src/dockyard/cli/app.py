@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import click
@@ -10,13 +11,15 @@ from dockyard.cli.load import load, load_printing
 from dockyard.cli.options import global_options
 from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
 from dockyard.cli.render import ask, hand_over, show, show_outputs
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.cli.summary import show_release
 from dockyard.workflows.app import execute, manage
+from dockyard.workflows.app.containers import RoleVersions
 from dockyard.workflows.app.remove import remove_app
 from dockyard.workflows.deploy.release import boot_again
 
 
-@click.group("app")
+@click.group("app", cls=SuggestingGroup)
 def command() -> None:
     """Manage the app's containers."""
 
@@ -37,9 +40,14 @@ command.add_command(details, "containers")
 @global_options
 @click.option("--json", "as_json", is_flag=True)
 def version(as_json: bool, **kwargs: Any) -> None:
-    """Show the version running on each host, per role."""
+    """Show each role's versions on each host, newest first, and which one is live."""
     found = manage.versions(load(kwargs, needs_version=False))
-    show({h: [f"{role}: {v}" for role, v in vs.items()] for h, vs in found.items()}, as_json)
+    if as_json:
+        show(
+            {h: {r: dataclasses.asdict(v) for r, v in vs.items()} for h, vs in found.items()}, True
+        )
+        return
+    show({h: [version_line(role, v) for role, v in vs.items()] for h, vs in found.items()}, False)
 
 
 @command.command("stale_containers")
@@ -146,3 +154,11 @@ def boot(**kwargs: Any) -> None:
     stopped. No image pull, no build, no pre/post-deploy hooks (the app-boot ones run)."""
     session, printer = load_printing(kwargs, needs_version=False)
     show_release(printer, boot_again(session), "Booted")
+
+
+def version_line(role: str, found: RoleVersions) -> str:
+    """`web: v3 (live), v2, v1`: a role's versions newest first, the one that serves marked
+    (`running` for a role without the proxy); `none runs` when no version does."""
+    mark = "live" if found.proxied else "running"
+    shown = [f"{v} ({mark})" if v == found.current else v for v in found.versions]
+    return f"{role}: {', '.join(shown)}" + ("" if found.current else " (none runs)")

@@ -8,12 +8,13 @@ import click
 
 from dockyard.cli.load import load, load_printing
 from dockyard.cli.options import global_options
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.plan.build import check_dev_output
 from dockyard.workflows.delivery import ship
 from dockyard.workflows.session import Session
 
 
-@click.group("build")
+@click.group("build", cls=SuggestingGroup)
 def command() -> None:
     """Build and deliver the app image."""
 
@@ -70,21 +71,21 @@ def pull_command(**kwargs: Any) -> None:
 @global_options
 def create_command(**kwargs: Any) -> None:
     """Check the builder: reachable, with an engine (dockyard keeps no builder instance)."""
-    _describe(load(kwargs))
+    _describe(load(kwargs, needs_version=False))
 
 
 @command.command("details")
 @global_options
 def details_command(**kwargs: Any) -> None:
     """Show the builder, its engine and how images reach the servers."""
-    _describe(load(kwargs))
+    _describe(load(kwargs, needs_version=False))
 
 
 @command.command("remove")
 @global_options
 def remove_command(**kwargs: Any) -> None:
     """Nothing to remove: dockyard builds with the builder's engine and keeps no builder."""
-    load(kwargs)
+    load(kwargs, needs_version=False)
     click.echo("dockyard keeps no builder instance (unlike buildx builders); nothing to remove")
 
 

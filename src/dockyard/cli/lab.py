@@ -8,6 +8,7 @@ from typing import Any, cast
 import click
 
 from dockyard.cli.main import COMMANDS, echo_json
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.errors import LabError
 from dockyard.lab import LabSpec, down, status, up
 from dockyard.lab.lookup import find_lab, labs_here, not_found
@@ -30,7 +31,7 @@ dir_option = click.option(
 )
 
 
-@click.group("lab", help=COMMANDS["lab"][1])
+@click.group("lab", cls=SuggestingGroup, help=COMMANDS["lab"][1])
 def command() -> None:
     pass
 

@@ -10,10 +10,11 @@ import click
 
 from dockyard.cli.load import load
 from dockyard.cli.options import global_options
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows import lock
 
 
-@click.group("lock")
+@click.group("lock", cls=SuggestingGroup)
 def command() -> None:
     """Manage the deploy lock."""
 

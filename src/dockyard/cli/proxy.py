@@ -9,11 +9,12 @@ import click
 from dockyard.cli.load import load
 from dockyard.cli.options import global_options
 from dockyard.cli.render import ask, show
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows.proxy import manage
 from dockyard.workflows.proxy.manage import CONTAINER, ProxyDetails
 
 
-@click.group("proxy")
+@click.group("proxy", cls=SuggestingGroup)
 def command() -> None:
     """Manage the Caddy proxy on each server."""
 

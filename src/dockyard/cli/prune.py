@@ -9,10 +9,11 @@ import click
 from dockyard.cli.load import load
 from dockyard.cli.options import global_options
 from dockyard.cli.render import show
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows.app.prune import prune
 
 
-@click.group("prune")
+@click.group("prune", cls=SuggestingGroup)
 def command() -> None:
     """Remove old containers and images."""
 

@@ -8,10 +8,11 @@ import click
 
 from dockyard.cli.load import load
 from dockyard.cli.options import global_options
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows.delivery import registry
 
 
-@click.group("registry")
+@click.group("registry", cls=SuggestingGroup)
 def command() -> None:
     """Log in to and out of the image registry."""
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.loading import load_config
 from dockyard.loading.version import NO_VERSION
 from dockyard.secrets import load_secrets
 from dockyard.secrets.vault import extract, fetch, fetch_json
 
 
-@click.group("secrets", help="Fetch, extract and print secrets")
+@click.group("secrets", cls=SuggestingGroup, help="Fetch, extract and print secrets")
 def command() -> None:
     pass
 

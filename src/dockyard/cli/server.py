@@ -9,11 +9,12 @@ import click
 from dockyard.cli.load import load
 from dockyard.cli.options import global_options
 from dockyard.cli.render import hand_over, show, show_outputs
+from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows.servers import execute
 from dockyard.workflows.servers.bootstrap import bootstrap as bootstrap_servers
 
 
-@click.group("server")
+@click.group("server", cls=SuggestingGroup)
 def command() -> None:
     """Bootstrap servers and run commands on them."""
 

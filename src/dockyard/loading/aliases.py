@@ -6,7 +6,6 @@ appended. The config is read with the -c/-d given after the alias name.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from dockyard.config import check_destination, merged_document
@@ -46,10 +45,7 @@ def load_aliases(config_file: str, destination: str | None, root: Path) -> dict[
     return {str(name): str(command) for name, command in aliases.items()}
 
 
-def expand_alias(name: str, rest: list[str], root: Path | None = None) -> list[str] | None:
-    """The command line an alias stands for (with rest appended), or None if it is not one."""
+def aliases_here(rest: list[str], root: Path | None = None) -> dict[str, str]:
+    """The aliases of the config that the rest of the command line names (-c, -d)."""
     config_file, destination = config_location(rest)
-    command = load_aliases(config_file, destination, root or Path.cwd()).get(name)
-    if command is None:
-        return None
-    return [*shlex.split(command), *rest]
+    return load_aliases(config_file, destination, root or Path.cwd())

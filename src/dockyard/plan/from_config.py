@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dockyard.commands import proxy as proxy_commands
@@ -38,6 +38,11 @@ class Selection:
 
     def host_ok(self, host: str) -> bool:
         return not self.hosts or any(fnmatch.fnmatchcase(host, p) for p in self.hosts)
+
+    def describe(self) -> str:
+        """The options as given: `--hosts 10.0.0.1 --roles web`."""
+        given = [("--hosts", self.hosts), ("--roles", self.roles)]
+        return " ".join(f"{flag} {','.join(names)}" for flag, names in given if names)
 
 
 def env_file_path(config: Config, role: str) -> str:
@@ -84,6 +89,8 @@ def role_boot(
         certificate_path=certificate_file(route_name) if bundle else "",
         app_port=proxy.app_port if proxy else 80,
         health=_health(proxy),
+        health_key=_set_by(config, role, "healthcheck/path", lambda p: p.healthcheck.path),
+        port_key=_set_by(config, role, "app_port", lambda p: p.app_port),
         deploy_timeout=config.deploy_timeout,
         drain_timeout=config.drain_timeout,
         stop_timeout=config.stop_timeout_for(role.name),
@@ -94,6 +101,14 @@ def role_boot(
 
 def _health(proxy: Proxy | None) -> Healthcheck:
     return proxy.healthcheck if proxy is not None else Healthcheck()
+
+
+def _set_by(config: Config, role: Role, key: str, value: Callable[[Proxy], object]) -> str:
+    """The config key that sets a proxy setting of the role: the role's own (its proxy map is
+    merged over the root's) where its value differs from the root's, else the root's."""
+    root = config.proxy or Proxy()
+    own = role.proxy is not None and value(role.proxy) != value(root)
+    return f"servers/{role.name}/proxy/{key}" if own else f"proxy/{key}"
 
 
 def certificate_file(route_name: str) -> str:

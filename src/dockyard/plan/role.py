@@ -22,6 +22,8 @@ class RoleBoot:
     route: AppRoute | None  # None for roles the proxy does not serve
     app_port: int = 80
     health: Healthcheck = field(default_factory=Healthcheck)  # path, interval, timeout
+    health_key: str = "proxy/healthcheck/path"  # the keys that set the path and the port,
+    port_key: str = "proxy/app_port"  # named when the check fails
     deploy_timeout: float = 30.0
     drain_timeout: float = 30.0
     stop_timeout: int | None = None

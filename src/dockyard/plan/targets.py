@@ -1,6 +1,8 @@
 """Which hosts a command runs on, from the config and Kamal's -h/-r/-p filters (pure).
 
+check_selection(config, selection)    -r and -h each match something of the config (Kamal's)
 app_hosts(config, selection)          the app's hosts (-p: the primary one)
+selected_app_hosts(config, selection) the same, refusing a selection that leaves none
 server_hosts(config, selection)       every host, accessories' too (`server …`)
 proxy_hosts(config, selection)        the hosts whose roles use the proxy
 accessory_hosts(accessory, selection) an accessory's hosts (-h narrows them)
@@ -8,10 +10,45 @@ accessory_hosts(accessory, selection) an accessory's hosts (-h narrows them)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.errors import DockyardError, UsageError
 from dockyard.plan.from_config import Selection
+
+SHOWN = 8  # names listed in an error about a selection, at most
+
+
+def check_selection(config: Config, selection: Selection) -> None:
+    """Kamal's rule: --roles and --hosts must each match something the config has, so that a
+    typo is an error and not "nothing found"."""
+    roles = [r.name for r in config.roles]
+    if selection.roles and not any(selection.role_ok(role) for role in roles):
+        raise UsageError(
+            f"no role matches --roles {','.join(selection.roles)}; the roles are {_few(roles)}"
+        )
+    hosts = config.all_hosts
+    if selection.hosts and not any(selection.host_ok(host) for host in hosts):
+        raise UsageError(
+            f"no host matches --hosts {','.join(selection.hosts)}; the hosts are {_few(hosts)}"
+        )
+
+
+def _few(names: Sequence[str]) -> str:
+    more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
+    return ", ".join(names[:SHOWN]) + more
+
+
+def selected_app_hosts(config: Config, selection: Selection) -> list[str]:
+    """app_hosts, refusing a selection that leaves none: a read of no host is no answer."""
+    hosts = app_hosts(config, selection)
+    if not hosts:
+        raise UsageError(
+            f"no host of the app matches {selection.describe()}; the app's hosts are "
+            f"{_few(config.app_hosts)}"
+        )
+    return hosts
 
 
 def app_hosts(config: Config, selection: Selection) -> list[str]:

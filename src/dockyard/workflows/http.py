@@ -6,7 +6,7 @@ new container (a TCP channel through SSH), so neither needs curl on the server.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import h11
 
@@ -17,6 +17,7 @@ from dockyard.ssh.transport import ByteReader, ByteWriter
 class Response:
     status: int
     body: bytes
+    reason: str = field(default="", compare=False)  # the status line's words: "Not Found"
 
 
 async def exchange(
@@ -39,14 +40,14 @@ async def exchange(
         writer.write(conn.send(h11.Data(data=body)) or b"")
     writer.write(conn.send(h11.EndOfMessage()) or b"")
     await writer.drain()
-    status, chunks = 0, []
+    status, reason, chunks = 0, "", []
     while True:
         event = conn.next_event()
         if event is h11.NEED_DATA:
             conn.receive_data(await reader.read(65536))
         elif isinstance(event, h11.Response):
-            status = event.status_code
+            status, reason = event.status_code, event.reason.decode(errors="replace")
         elif isinstance(event, h11.Data):
             chunks.append(bytes(event.data))
         elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
-            return Response(status, b"".join(chunks))
+            return Response(status, b"".join(chunks), reason)

@@ -27,6 +27,7 @@ from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
 from dockyard.loading import DEFAULT_CONFIG_FILE, load_config
 from dockyard.plan.from_config import Selection
+from dockyard.plan.targets import check_selection
 from dockyard.redaction import Secret
 from dockyard.secrets import Secrets, load_secrets
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
@@ -96,12 +97,13 @@ class Session:
     @classmethod
     def load(cls, request: Request, progress: Progress, *, version: str | None = None) -> Session:
         """The session of the config the request names, for `version` (else --version, else
-        $VERSION or the git HEAD)."""
+        $VERSION or the git HEAD); -r and -h must match something of the config."""
         config = load_config(
             request.config_file,
             destination=request.destination,
             version=version or request.version,
         )
+        check_selection(config, request.selection)
         return cls(config, request, progress)
 
     def with_version(self, version: str) -> Session:

@@ -86,6 +86,28 @@ def test_a_primary_that_exits_at_once_stops_the_worker_waiting_on_it(
     assert_v1_served_and_left_alone(lab, load)
 
 
+def test_a_failed_health_check_names_the_path_its_key_and_the_answer(
+    lab: labs.LabInfo, brk: Path
+) -> None:
+    write_brk(brk, lab)
+    config = brk / "config" / "deploy.yml"
+    config.write_text(config.read_text().replace("    path: /up\n", "    path: /nosuch\n"))
+    with Load(lab.servers[0].ip, "brk.test") as load:
+        done = dockyard(brk, "deploy", "-P", "--version", "v2", timeout=COMMAND_TIMEOUT)
+    assert done.returncode == 1, done.stdout + done.stderr
+    line = done.stderr.strip().splitlines()[-1]
+    first = lab.servers[0].ip
+    assert (
+        f'{first}: web: brk-web-v2 did not become healthy (404 Not Found: "404 Not Found The '
+        'requested URL was not found"); probed GET /nosuch (proxy/healthcheck/path, default '
+        "/up) on port 80 (proxy/app_port) "
+    ) in line
+    assert re.search(r"\(proxy/app_port\) \d+ times in \d+\.\ds; it was stopped and", line), line
+    # while it waited (deploy_timeout: 15 s), it said how it went
+    assert f"  [{first}] web: brk-web-v2 not healthy yet: attempt " in done.stdout
+    assert_v1_served_and_left_alone(lab, load)
+
+
 def test_the_engine_refusing_an_option_ends_with_its_words(lab: labs.LabInfo, brk: Path) -> None:
     write_brk(brk, lab, web_extra="    options:\n      bogus-option: 1\n")
     line, load = failing(brk, lab, "deploy", "-P", "--version", "v2")

@@ -2,7 +2,13 @@
 
 from dockyard.commands import accessory, proxy
 from dockyard.commands.app import label_filters
-from dockyard.commands.logs import log_flags, merged, newest_logs
+from dockyard.commands.logs import (
+    log_flags,
+    merged,
+    newest_logs,
+    newest_present_logs,
+    when_present,
+)
 from dockyard.engine import DOCKER, PODMAN
 
 
@@ -54,4 +60,29 @@ def test_the_proxys_logs() -> None:
     assert merged(proxy.logs(DOCKER, 100, "1h", True), "status").render() == (
         "docker logs --tail 100 --since 1h --timestamps dockyard-proxy 2>&1"
         " | grep --line-buffered -e status"
+    )
+
+
+def test_a_read_that_tells_no_container_from_no_line_exits_3_without_one() -> None:
+    read = merged(accessory.logs(DOCKER, "shop-db", 20, None, False), "ERROR")
+    assert when_present(DOCKER, "shop-db", read).render() == (
+        "docker container inspect shop-db >/dev/null 2>&1 || exit 3;"
+        " docker logs --tail 20 shop-db 2>&1 | grep --line-buffered -e ERROR"
+    )
+    assert when_present(PODMAN, "dockyard-proxy", proxy.logs(PODMAN, 5, None, False)).render() == (
+        "podman container inspect dockyard-proxy >/dev/null 2>&1 || exit 3;"
+        " podman logs --tail 5 dockyard-proxy"
+    )
+
+
+def test_the_newest_container_of_a_role_or_exit_3_when_it_has_none() -> None:
+    filters = label_filters("demo", "web")
+    assert newest_present_logs(DOCKER, filters, lines=20, since="5m", grep="GET").render() == (
+        "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=web);"
+        ' [ -n "$id" ] || exit 3; docker logs --tail 20 --since 5m "$id" 2>&1'
+        " | grep --line-buffered -e GET"
+    )
+    assert newest_present_logs(PODMAN, filters, lines=None, timestamps=True).render() == (
+        "id=$(podman ps --latest --quiet --filter label=service=demo --filter label=role=web);"
+        ' [ -n "$id" ] || exit 3; podman logs --timestamps "$id" 2>&1'
     )

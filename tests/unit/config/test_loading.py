@@ -57,12 +57,37 @@ def test_dirty_tree_suffix_only_when_building_from_the_working_tree(tmp_path: Pa
     assert first != second  # random, as in Kamal
 
 
-def test_no_git_and_no_version_says_what_to_do(tmp_path: Path) -> None:
+def no_version(root: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(root=root, env={})
+    return str(caught.value)
+
+
+def test_no_git_repository_and_no_version_says_what_to_do(tmp_path: Path) -> None:
     write_app(tmp_path)
-    with pytest.raises(
-        ConfigError, match=r"no git repository found.*pass --version or set VERSION"
-    ):
-        load_config(root=tmp_path, env={})
+    assert no_version(tmp_path) == (
+        f"version: the version is the git commit's hash, and {tmp_path} is not in a git "
+        "repository: run `git init`, then commit your app (`git add -A && git commit -m "
+        "first`), or pass --version or set VERSION"
+    )
+
+
+def test_a_repository_with_no_commit_says_to_commit_first(tmp_path: Path) -> None:
+    subprocess.run([*GIT, "init", "-q"], cwd=write_app(tmp_path), check=True)
+    assert no_version(tmp_path) == (
+        f"version: the version is the git commit's hash, and the git repository of {tmp_path} "
+        "has no commit yet: commit first (`git add -A && git commit -m first`), or pass "
+        "--version or set VERSION"
+    )
+
+
+def test_no_git_installed_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_app(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    assert no_version(tmp_path) == (
+        "version: the version is the git commit's hash, and git is not installed; install "
+        "git, or pass --version or set VERSION"
+    )
 
 
 def test_missing_files_are_named(tmp_path: Path) -> None:

@@ -80,3 +80,20 @@ def test_primary_selection_is_kamals_primary_host_only() -> None:
     assert [(h.host, [b.role for b in h.roles]) for g in plan.groups for h in g] == [
         ("10.0.0.1", ["web"])
     ]
+
+
+def test_a_failed_check_names_the_key_that_set_the_path_and_the_port() -> None:
+    plan = deploy_plan(config(), {"SECRET_KEY": "s3cret"})
+    web = plan.groups[0][0].roles[0]
+    assert (web.health.path, web.health_key) == ("/up", "proxy/healthcheck/path")
+    assert (web.app_port, web.port_key) == (3000, "proxy/app_port")
+    own = BASE.replace(
+        "web: [10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4]",
+        "web: {hosts: [10.0.0.1], proxy: {app_port: 8080, healthcheck: {path: /health}}}",
+    )
+    plan = deploy_plan(
+        parse_config([("config/deploy.yml", own)], version="v2"), {"SECRET_KEY": "s"}
+    )
+    web = plan.groups[0][0].roles[0]
+    assert (web.health.path, web.health_key) == ("/health", "servers/web/proxy/healthcheck/path")
+    assert (web.app_port, web.port_key) == (8080, "servers/web/proxy/app_port")

@@ -107,6 +107,7 @@ class ScriptedServers(FakeTransport):
         self.on_every('test -d "$HOME/.dockyard/lock-', Reply(1))  # no lock is held
         self.on_every(STATE_READ, self._proxy_state)
         self.on_every("start dockyard-proxy", self._proxy_started)
+        self.on_every("name=^dockyard-proxy$", self._proxy_listed)
         self.on_every("rm --force dockyard-proxy", self._proxy_removed)
         self.on_every(app_commands.RUN_MARKER, self._listed_then_run)
         self.on_every("{{.Names}}\t{{.State}}", self._listed)
@@ -132,6 +133,12 @@ class ScriptedServers(FakeTransport):
         if "proxy/caddy.json.tmp" in wire:
             model.config = data
         return Reply(stdout=model.state())
+
+    def _proxy_listed(self, host: str, wire: str) -> Reply:
+        """`proxy details`' listing: the proxy's container where it runs."""
+        model = self.proxies.get(host)
+        running = model is not None and model.running
+        return Reply(stdout="dockyard-proxy caddy Up 2 hours\n" if running else "")
 
     def _network_ensured(self, host: str, wire: str) -> bool:
         if "network create kamal" in wire:

@@ -16,6 +16,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 import h11
 
@@ -54,7 +55,9 @@ class _PeerWriter:
         method, path = self._request.method.decode(), self._request.target.decode()
         status, body = self._handler(method, path, self._body)
         headers = [("Content-Length", str(len(body))), ("Connection", "close")]
-        for event in (h11.Response(status_code=status, headers=headers), h11.Data(data=body)):
+        reason = HTTPStatus(status).phrase  # as a real server says it
+        response = h11.Response(status_code=status, headers=headers, reason=reason)
+        for event in (response, h11.Data(data=body)):
             self._reader.feed_data(self._conn.send(event) or b"")
         self._reader.feed_data(self._conn.send(h11.EndOfMessage()) or b"")
         self._reader.feed_eof()
@@ -107,15 +110,20 @@ class Probe:
 
 @dataclass
 class FakeApps:
-    """Every container address answers its health path with 200 (`healthy` records each
-    answer); `steps` tells how many steps the transport has seen (len(fake.calls))."""
+    """Every container address answers its health path with `reply` (200 unless a test says
+    otherwise; `healthy` records each 2xx answer, `paths` every path asked); `steps` tells how
+    many steps the transport has seen (len(fake.calls))."""
 
     steps: Callable[[], int] = lambda: 0
     healthy: list[Probe] = field(default_factory=list)
+    reply: tuple[int, bytes] = (200, b"ok")
+    paths: list[str] = field(default_factory=list)
 
     async def open(self, host: str, address: str, port: int) -> tuple[ByteReader, ByteWriter]:
         def answer(method: str, path: str, body: bytes) -> tuple[int, bytes]:
-            self.healthy.append(Probe(host, address, self.steps()))
-            return 200, b"ok"
+            self.paths.append(path)
+            if 200 <= self.reply[0] < 300:
+                self.healthy.append(Probe(host, address, self.steps()))
+            return self.reply
 
         return streams(answer)

@@ -49,6 +49,12 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
     "lock acquire": lambda s: lock.acquire_by_hand(s, "by hand"),
     "lock release": lock.release_by_hand,
 }
+# Reads fail when they find nothing: for them the servers list the app's v2 and its image.
+READS = {"app containers", "app version", "app images", "details"}
+READS_FIND = {
+    "docker ps": Reply(stdout="demo-web-v2\trunning\t2026-12-03 10:00:00\tabc123\n"),
+    "docker images": Reply(stdout="registry.lab:5000/demo:v2 12MB\n"),
+}
 # Steps whose non-zero exit is an answer, not a failure: the command may succeed after it.
 EXIT_IS_AN_ANSWER: dict[str, str] = {
     # a lock directory's mkdir that fails with no lock to be seen is run once more, to report
@@ -85,12 +91,13 @@ def runner(entry: EntryPoint, root: Path) -> Callable[[FakeTransport], Awaitable
 def maker(name: str) -> Callable[[], FakeTransport]:
     """Servers scripted for the entry point's happy path: the proxy's commands on servers that
     run the app and its proxy; the others on servers that answer every command with success
-    and no output (nothing to list), where `lock release` finds a lock to release."""
+    and no output (nothing to list: a read that finds nothing fails, so theirs list the app),
+    where `lock release` finds a lock to release."""
     if name.startswith("proxy"):
         return FLEET.make
 
     def make() -> FakeTransport:
-        fake = FakeTransport(default_timeout=DEFAULT_TIMEOUT)
+        fake = FakeTransport(READS_FIND if name in READS else {}, default_timeout=DEFAULT_TIMEOUT)
         if name != "lock release":
             fake.on(HOSTS[0], 'test -d "$HOME/.dockyard/lock-', Reply(1))  # no lock is held
         return fake

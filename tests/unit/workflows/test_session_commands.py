@@ -4,6 +4,7 @@ the transport and runs pre-connect once."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -51,8 +52,8 @@ def test_app_logs_run_on_the_selected_hosts_with_one_command(tmp_path: Path) -> 
     )  # fmt: skip
     assert found == {"10.0.0.2": ["a", "b"]}
     assert fake.commands_on("10.0.0.2") == [
-        "docker logs --tail 20 --since 5m --timestamps $(docker ps --latest --quiet"
-        " --filter label=service=demo --filter label=role=web) 2>&1"
+        "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=web);"
+        ' [ -n "$id" ] || exit 3; docker logs --tail 20 --since 5m --timestamps "$id" 2>&1'
         " | grep --line-buffered -e GET"
     ]
     assert fake.closed
@@ -71,10 +72,11 @@ def test_following_logs_is_the_system_ssh_on_the_first_host(tmp_path: Path) -> N
 
 
 def test_details_lists_the_proxy_and_the_app_on_every_app_host(tmp_path: Path) -> None:
-    fake = FakeTransport({"docker ps": Reply(stdout="dockyard-proxy caddy Up\n")})
+    listing = "dockyard-proxy caddy Up\ndemo-web-v1 demo:v1 Up\n"
+    fake = FakeTransport({"docker ps": Reply(stdout=listing)})
     found = overview.details(session(fake, tmp_path))
     hosts = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
-    assert found == {host: ["dockyard-proxy caddy Up"] for host in hosts}
+    assert found == {host: ["dockyard-proxy caddy Up", "demo-web-v1 demo:v1 Up"] for host in hosts}
     assert fake.commands_on("10.0.0.3") == [
         "docker ps --all --filter 'name=^dockyard-proxy$' --format '{{.Names}} {{.Image}}"
         " {{.Status}}' ; docker ps --all --filter label=service=demo"
@@ -129,7 +131,8 @@ def test_pre_connect_runs_once_however_many_runs(tmp_path: Path) -> None:
     hook = hooks / "pre-connect"
     hook.write_text(f'#!/bin/sh\necho "$KAMAL_COMMAND $KAMAL_SUBCOMMAND" >> {log}\n')
     hook.chmod(0o755)
-    one = session(FakeTransport(), tmp_path, command=("app", "images"))
+    images = FakeTransport({"docker images": Reply(stdout="demo:v1 12MB\n")})
+    one = session(images, tmp_path, command=("app", "images"))
     manage.images(one)
     manage.images(one)
     assert log.read_text() == "app images\n"
@@ -139,4 +142,9 @@ def test_a_json_able_result_for_app_versions(tmp_path: Path) -> None:
     running = "demo-web-v2\trunning\t2026-12-01 10:00:00\tabc\n"
     fake = FakeTransport({"docker ps": Reply(stdout=running)})
     found = manage.versions(session(fake, tmp_path, selection=Selection(hosts=("10.0.0.1",))))
-    assert json.dumps(found) == '{"10.0.0.1": {"web": "v2"}}'
+    as_data = {
+        h: {r: dataclasses.asdict(v) for r, v in roles.items()} for h, roles in found.items()
+    }
+    assert json.dumps(as_data) == (
+        '{"10.0.0.1": {"web": {"versions": ["v2"], "current": "v2", "proxied": true}}}'
+    )

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from dockyard.commands import accessory as commands
 from dockyard.commands.base import Cmd
-from dockyard.commands.logs import merged
+from dockyard.commands.logs import NO_CONTAINER, merged, when_present
 from dockyard.config.settings import Accessory
 from dockyard.plan.targets import accessory_hosts
 from dockyard.ssh.transport import Transport
@@ -24,6 +24,7 @@ from dockyard.workflows.accessories import lifecycle
 from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups.backup import backup_freshness
 from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.found import require_found, require_present
 from dockyard.workflows.interactive import ssh_argv
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
@@ -107,13 +108,26 @@ def remove(session: Session, name: str) -> dict[str, str]:
 
 
 def details(session: Session, name: str) -> dict[str, list[str]]:
-    """The containers, and how fresh the backups are."""
+    """The containers, and how fresh the backups are (NotFoundError when no selected host
+    has a container of the accessory, or of any with `all`)."""
+    containers: dict[str, list[str]] = {}
 
     async def step(server: Server, actx: AccessoryContext) -> list[str]:
         lines = await lifecycle.details_on_host(server, actx)
+        containers.setdefault(server.host, []).extend(lines)
         return lines + await backup_freshness(server, actx)
 
-    return on_accessories(session, name, step)
+    found = on_accessories(session, name, step)
+    require_found(containers, _no_container(name), _boot_it(name))
+    return found
+
+
+def _no_container(name: str) -> str:
+    return "no accessory has a container" if name == "all" else f"{name} has no container"
+
+
+def _boot_it(name: str) -> str:
+    return f"boot it with `dockyard accessory boot {name}`"
 
 
 def logs(
@@ -125,16 +139,17 @@ def logs(
     grep: str | None = None,
     timestamps: bool = False,
 ) -> dict[str, list[str]]:
+    """NotFoundError when no selected host has its container."""
     accessory = lifecycle.find(session.config, name)
-    listing = commands.logs(
-        session.config.runtime, accessory.service_name, lines, since, timestamps
-    )
-    command = merged(listing, grep)
+    engine = session.config.runtime
+    listing = commands.logs(engine, accessory.service_name, lines, since, timestamps)
+    command = when_present(engine, accessory.service_name, merged(listing, grep))
 
-    async def step(server: Server, actx: AccessoryContext) -> list[str]:
-        return (await server.run(command, check=False)).stdout.splitlines()
+    async def step(server: Server, actx: AccessoryContext) -> list[str] | None:
+        result = await server.run(command, check=False)
+        return None if result.exit_status == NO_CONTAINER else result.stdout.splitlines()
 
-    return on_accessories(session, name, step)
+    return require_present(on_accessories(session, name, step), _no_container(name), _boot_it(name))
 
 
 def follow_logs(

@@ -21,7 +21,7 @@ from dockyard.config.objects import Config
 from dockyard.errors import AccessoryError
 from dockyard.plan.accessory import AccessoryProxy
 from dockyard.plan.from_config import certificate_file, proxy_container, proxy_settings
-from dockyard.workflows.deploy.health import wait_http_healthy
+from dockyard.workflows.deploy.health import HttpProbe, wait_http_healthy
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 
@@ -35,13 +35,15 @@ async def route(server: Server, config: Config, proxied: AccessoryProxy, name: s
     running, and the route saved and loaded. Returns what it routes, for the outcome line."""
     deadline = time.monotonic() + proxied.timeout
     check = proxied.health
-    outcome = await wait_http_healthy(server, proxied.container, proxied.app_port, check, deadline)
+    keys = f"accessories/{name}/proxy"
+    probe = HttpProbe(proxied.app_port, check, f"{keys}/healthcheck/path", f"{keys}/app_port")
+    outcome = await wait_http_healthy(server, proxied.container, probe, deadline)
     if not outcome.healthy:
         await unroute(server, config, proxied.route.name)
         raise AccessoryError(
             f"{server.host}: {proxied.container} did not answer {check.path} on port "
-            f"{proxied.app_port} ({outcome.detail}); the proxy does not route to it and it is "
-            f"left running: see `dockyard accessory logs {name}`, fix it, then "
+            f"{proxied.app_port} ({outcome.detail}); {outcome.how}; the proxy does not route "
+            f"to it and it is left running: see `dockyard accessory logs {name}`, fix it, then "
             f"`dockyard accessory restart {name}`"
         )
     proxy = controller(server, config)

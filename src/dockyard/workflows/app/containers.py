@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import cmd
@@ -39,11 +39,37 @@ async def running_versions(server: Server, config: Config) -> dict[str, str]:
     return found
 
 
+@dataclass(frozen=True)
+class RoleVersions:
+    """A role's versions on one host, newest first, and the one that serves (a proxied
+    role's, in its live slot) or runs (a role without the proxy); None when none runs."""
+
+    versions: tuple[str, ...]
+    current: str | None
+    proxied: bool
+
+
+async def role_versions(server: Server, config: Config) -> dict[str, RoleVersions]:
+    """Each role of the host (in the config's order) with a container here: its versions."""
+    found = {}
+    listing = await containers_on_host(server, config)
+    for role in roles_on(config, server.host):
+        route = config.proxy_service_name(role)
+        mine = [c for c in listing if version_of(c.name, route + "-")]
+        running = [c.name for c in mine if c.state == "running"]
+        current = (await _serving(server, route, running))[:1]
+        versions = tuple(dict.fromkeys(version_of(c.name, route + "-") or "" for c in mine))
+        if versions:
+            now = version_of(current[0], route + "-") if current else None
+            proxied = any(r.name == role and r.proxy is not None for r in config.roles)
+            found[role] = RoleVersions(versions, now, proxied)
+    return found
+
+
 async def stale_containers(server: Server, config: Config) -> list[str]:
     """Running containers of a role beside the one that serves (left by an interrupted
     deploy): for a proxied role, the one in its live slot; otherwise the newest."""
     stale = []
-    proxy_state = None
     for role in roles_on(config, server.host):
         route = config.proxy_service_name(role)
         running = [
@@ -51,16 +77,21 @@ async def stale_containers(server: Server, config: Config) -> list[str]:
             for c in await containers_on_host(server, config, role)
             if c.state == "running" and version_of(c.name, route + "-")
         ]
-        serving = running[:1]  # newest first
-        if len(running) > 1:
-            proxy_state = proxy_state or await ProxyController(server, ProxySettings()).state()
-            live = slot_alias(route, proxy_state.live_slot(route))
-            command = app_commands.inspect_aliases(server.engine, *running)
-            aliases = (await server.run(command)).stdout.splitlines()
-            holders = [n for n, a in zip(running, aliases, strict=False) if live in a.split()]
-            serving = holders[:1] or serving
+        serving = await _serving(server, route, running)
         stale += [name for name in running if name not in serving]
     return stale
+
+
+async def _serving(server: Server, route: str, running: list[str]) -> list[str]:
+    """Of a role's running containers (newest first), the one that serves: the newest, or,
+    when several run, the one in the route's live slot (that costs two round trips)."""
+    if len(running) < 2:
+        return running[:1]
+    state = await ProxyController(server, ProxySettings()).state()
+    live = slot_alias(route, state.live_slot(route))
+    aliases = (await server.run(app_commands.inspect_aliases(server.engine, *running))).stdout
+    holders = [n for n, a in zip(running, aliases.splitlines(), strict=False) if live in a.split()]
+    return holders[:1] or running[:1]
 
 
 async def on_each_current(server: Server, config: Config, verb: str) -> list[str]:

@@ -11,37 +11,47 @@ from __future__ import annotations
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Raw
 from dockyard.commands.caddy_config import Maintenance
-from dockyard.commands.logs import merged, newest_logs
+from dockyard.commands.logs import NO_CONTAINER, merged, newest_logs, newest_present_logs
 from dockyard.facts.app import ContainerInfo
 from dockyard.plan.from_config import proxy_settings
-from dockyard.plan.targets import app_hosts
+from dockyard.plan.targets import selected_app_hosts
 from dockyard.workflows.app import containers as steps
+from dockyard.workflows.found import require_found, require_present
 from dockyard.workflows.interactive import ssh_argv
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
+DEPLOY_IT = "deploy it with `dockyard deploy` (`dockyard setup` on a new server)"
+
 
 def hosts(session: Session) -> list[str]:
-    return app_hosts(session.config, session.selection)
+    return selected_app_hosts(session.config, session.selection)
 
 
 def containers(session: Session) -> dict[str, list[ContainerInfo]]:
-    """The app's containers on each host, newest first."""
+    """The app's containers on each host, newest first (NotFoundError when it has none on
+    any selected host)."""
 
     async def step(server: Server) -> list[ContainerInfo]:
         return await steps.containers_on_host(server, session.config)
 
-    return session.on_hosts(hosts(session), step)
+    found = session.on_hosts(hosts(session), step)
+    return require_found(found, f"{session.config.service} has no container", DEPLOY_IT)
 
 
-def versions(session: Session) -> dict[str, dict[str, str]]:
-    """{host: {role: the version running}}."""
+def versions(session: Session) -> dict[str, dict[str, steps.RoleVersions]]:
+    """{host: {role: its versions newest first, and the one that serves or runs}}
+    (NotFoundError when no version runs on any selected host)."""
 
-    async def step(server: Server) -> dict[str, str]:
-        return await steps.running_versions(server, session.config)
+    async def step(server: Server) -> dict[str, steps.RoleVersions]:
+        return await steps.role_versions(server, session.config)
 
-    return session.on_hosts(hosts(session), step)
+    found = session.on_hosts(hosts(session), step)
+    running = {h: [r for r in roles.values() if r.current] for h, roles in found.items()}
+    missing = f"no version of {session.config.service} runs"
+    require_found(running, missing, f"`dockyard app containers` lists its containers; {DEPLOY_IT}")
+    return found
 
 
 def stale(session: Session, *, stop: bool = False) -> dict[str, list[str]]:
@@ -72,7 +82,8 @@ def images(session: Session) -> dict[str, list[str]]:
     async def step(server: Server) -> list[str]:
         return (await server.run(listing)).stdout.splitlines()
 
-    return session.on_hosts(hosts(session), step)
+    found = session.on_hosts(hosts(session), step)
+    return require_found(found, f"{session.config.service} has no image", DEPLOY_IT)
 
 
 def logs(
@@ -84,13 +95,21 @@ def logs(
     timestamps: bool = False,
 ) -> dict[str, list[str]]:
     """The last lines of the logs of the role's current container (-r, else the primary role)
-    on each host."""
-    command = merged(_newest_logs(session, lines, since, timestamps, follow=False), grep)
+    on each host (NotFoundError when the role has a container on none)."""
+    config = session.config
+    role = _logs_role(session)
+    filters = app_commands.label_filters(config.service, role, config.destination)
+    command = newest_present_logs(
+        config.runtime, filters, lines=lines, since=since, timestamps=timestamps, grep=grep
+    )
 
-    async def step(server: Server) -> list[str]:
-        return (await server.run(command, check=False)).stdout.splitlines()
+    async def step(server: Server) -> list[str] | None:
+        result = await server.run(command, check=False)
+        return None if result.exit_status == NO_CONTAINER else result.stdout.splitlines()
 
-    return session.on_hosts(hosts(session), step)
+    found = session.on_hosts(hosts(session), step)
+    missing = f"{config.service} has no container of role {role}"
+    return require_present(found, missing, DEPLOY_IT)
 
 
 def follow_logs(
@@ -106,12 +125,17 @@ def follow_logs(
     return ssh_argv(session.config.ssh, hosts(session)[0], command)
 
 
+def _logs_role(session: Session) -> str:
+    """-r's first role, else the primary role."""
+    roles = session.selection.roles
+    return roles[0] if roles else session.config.primary_role_name
+
+
 def _newest_logs(
     session: Session, lines: int, since: str | None, timestamps: bool, *, follow: bool
 ) -> Raw:
     config = session.config
-    roles = session.selection.roles
-    role = roles[0] if roles else config.primary_role_name
+    role = _logs_role(session)
     filters = app_commands.label_filters(config.service, role, config.destination)
     return newest_logs(
         config.runtime, filters, lines=lines, since=since, timestamps=timestamps, follow=follow

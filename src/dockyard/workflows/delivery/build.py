@@ -27,6 +27,7 @@ from dockyard.commands import build as commands
 from dockyard.config.settings import Builder
 from dockyard.engine import Engine
 from dockyard.errors import BuildError, CommandFailed, Result
+from dockyard.loading.version import COMMIT_FIRST, git_state
 from dockyard.plan.build import TreeChanges, tree_changes
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import UNBOUNDED, Transport
@@ -66,6 +67,8 @@ def pack_working_tree(root: Path, builder: Builder) -> bytes:
 def pack_context(root: Path, builder: Builder) -> bytes:
     """The build context as a .tar.gz: HEAD of the git repo (default) or the working tree."""
     if builder.git_clone:
+        if not _git_ok(root, "rev-parse", "--verify", "--quiet", "HEAD"):
+            raise BuildError(_nothing_committed(root))
         prefix = _git(root, "rev-parse", "--show-prefix").strip()
         if not _git_ok(root, "cat-file", "-e", f"HEAD:{prefix}{builder.dockerfile}"):
             raise BuildError(
@@ -74,6 +77,24 @@ def pack_context(root: Path, builder: Builder) -> bytes:
             )
         return _git_bytes(root, "archive", "--format=tar.gz", f"HEAD:{prefix}")
     return pack_working_tree(root, builder)
+
+
+def _nothing_committed(root: Path) -> str:
+    """Why there is no git HEAD to build, and what to do."""
+    state = git_state(root)
+    built = "dockyard builds a clean copy of the git HEAD"
+    working_tree = "or set builder.context: . to build the working tree"
+    if state == "no git":
+        return f"{built}, and git is not installed: install git, {working_tree}"
+    if state == "no repository":
+        return (
+            f"{built}, and {root} is not in a git repository: run `git init`, then commit "
+            f"your app ({COMMIT_FIRST}), {working_tree}"
+        )
+    return (
+        f"{built}, and the git repository of {root} has no commit yet: commit first "
+        f"({COMMIT_FIRST}), {working_tree}"
+    )
 
 
 def _tar_tree(root: Path) -> bytes:
@@ -195,7 +216,10 @@ def _base_env() -> dict[str, str]:
 
 
 def _git_ok(root: Path, *args: str) -> bool:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True).returncode == 0
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True).returncode == 0
+    except FileNotFoundError:  # no git: the caller says what that means
+        return False
 
 
 def _git(root: Path, *args: str) -> str:

@@ -19,7 +19,14 @@ from dockyard.commands.caddy_config import other_slot
 from dockyard.errors import DockyardError, StepFailed, reason
 from dockyard.facts.app import ContainerInfo, ContainerState, parse_containers, parse_state
 from dockyard.plan.role import RoleBoot
-from dockyard.workflows.deploy.health import Outcome, wait_http_healthy, wait_running
+from dockyard.workflows.deploy.health import (
+    HttpProbe,
+    Outcome,
+    Say,
+    silent,
+    wait_http_healthy,
+    wait_running,
+)
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 
@@ -28,11 +35,19 @@ CLEANUP_TIMEOUT = 10.0  # seconds for the logs and the stop of a container that 
 
 
 class BootFailed(DockyardError):
-    def __init__(self, host: str, role: str, name: str, detail: str, logs: str, after: str) -> None:
-        self.host, self.role, self.name, self.detail, self.logs = host, role, name, detail, logs
-        self.summary = f"{role}: {name} did not become healthy ({detail})"
+    """`<host>: <role>: <name> did not become healthy (<last answer>); <what was checked, how
+    often, the keys that set it>; <where that leaves things>; <its logs>`."""
+
+    def __init__(
+        self, host: str, role: str, name: str, outcome: Outcome, logs: str, after: str
+    ) -> None:
+        self.host, self.role, self.name, self.detail, self.logs = (
+            host, role, name, outcome.detail, logs
+        )  # fmt: skip
+        self.summary = f"{role}: {name} did not become healthy ({outcome.detail})"
         shown = "its last log lines are shown above" if logs else "it logged nothing"
-        super().__init__(f"{host}: {self.summary}; {after}; {shown}")
+        how = f"; {outcome.how}" if outcome.how else ""
+        super().__init__(f"{host}: {self.summary}{how}; {after}; {shown}")
 
 
 class VersionGone(DockyardError):
@@ -104,20 +119,22 @@ async def boot_role_on_host(
     plan: RoleBoot,
     proxy: ProxyController | None,
     barrier: Barrier | None = None,
+    say: Say = silent,
 ) -> Booted:
     """Boot the role; a primary role's boot opens the barrier once healthy, and closes it if
-    it fails at any step (so the other roles never wait for a boot that will not come)."""
+    it fails at any step (so the other roles never wait for a boot that will not come). A
+    health check that takes a while says how it goes (`say`, for the host's progress)."""
     if barrier is None:
-        return await _boot(server, plan, proxy, None)
+        return await _boot(server, plan, proxy, None, say)
     if not plan.primary:
         if not await barrier.wait():
             raise DockyardError(
                 f"{server.host}: {plan.role}: not booted, because the primary role "
                 f"{barrier.primary_role} failed on {barrier.failure}; {KEPT}"
             )
-        return await _boot(server, plan, proxy, None)
+        return await _boot(server, plan, proxy, None, say)
     try:
-        return await _boot(server, plan, proxy, barrier)
+        return await _boot(server, plan, proxy, barrier, say)
     except BaseException as error:
         barrier.close(_failure(server.host, error))
         raise
@@ -133,7 +150,11 @@ def _failure(host: str, error: BaseException) -> str:
 
 
 async def _boot(
-    server: Server, plan: RoleBoot, proxy: ProxyController | None, barrier: Barrier | None
+    server: Server,
+    plan: RoleBoot,
+    proxy: ProxyController | None,
+    barrier: Barrier | None,
+    say: Say,
 ) -> Booted:
     name = plan.container.name
     slot = None
@@ -149,7 +170,7 @@ async def _boot(
             containers, new_id, started = await _run_new(server, plan)
     old = [c for c in containers if _serving(c, plan) and c.id != new_id]
     with _step(server, plan, f"checking {name}", KEPT):
-        outcome = await _wait_ready(server, plan, proxy, started)
+        outcome = await _wait_ready(server, plan, proxy, started, say)
     if not outcome.healthy:
         await _fail(server, plan.role, name, outcome)
     healthy_at = time.monotonic()
@@ -256,14 +277,21 @@ async def _restart_existing(
 
 
 async def _wait_ready(
-    server: Server, plan: RoleBoot, proxy: ProxyController | None, started: ContainerState | None
+    server: Server,
+    plan: RoleBoot,
+    proxy: ProxyController | None,
+    started: ContainerState | None,
+    say: Say,
 ) -> Outcome:
     """Proxied roles: dockyard's own HTTP check of the health path; others: Kamal's rule."""
     deadline = time.monotonic() + plan.deploy_timeout
     name = plan.container.name
     if plan.route is None or proxy is None:
-        return await wait_running(server, name, plan.readiness_delay, deadline)
-    return await wait_http_healthy(server, name, plan.app_port, plan.health, deadline, started)
+        return await wait_running(
+            server, name, plan.readiness_delay, deadline, role=plan.role, say=say
+        )
+    probe = HttpProbe(plan.app_port, plan.health, plan.health_key, plan.port_key)
+    return await wait_http_healthy(server, name, probe, deadline, started, say)
 
 
 async def _fail(server: Server, role: str, name: str, outcome: Outcome) -> None:
@@ -279,4 +307,4 @@ async def _fail(server: Server, role: str, name: str, outcome: Outcome) -> None:
         await server.run(app_commands.stop(engine, name, timeout=1), timeout=CLEANUP_TIMEOUT)
     except DockyardError as error:
         after = f"stopping it failed too ({reason(error, server.host)}); {KEPT}"
-    raise BootFailed(server.host, role, name, outcome.detail, logs, after)
+    raise BootFailed(server.host, role, name, outcome, logs, after)

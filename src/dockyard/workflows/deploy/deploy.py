@@ -163,12 +163,17 @@ async def _boot_host(
 
     async def one(role_plan: RoleBoot) -> Booted:
         proxy = proxies.get(host) if role_plan.route is not None else None
-        booted = await boot_role_on_host(
-            Server(transport, host, plan.engine), role_plan, proxy, barrier
-        )
+
+        def say(message: str) -> None:
+            report(host, f"{role_plan.role}: {message}")
+
+        server = Server(transport, host, plan.engine)
+        booted = await boot_role_on_host(server, role_plan, proxy, barrier, say)
         if booted.stop is not None:
             stops.setdefault(host, []).append(booted.stop)
-        report(host, f"{role_plan.role}: {booted.name} is serving")
+        # A role without the proxy serves no request: it runs (a worker, a job runner).
+        state = "is serving" if role_plan.route is not None else "is running"
+        say(f"{booted.name} {state}")
         return booted
 
     if plan.parallel_roles:

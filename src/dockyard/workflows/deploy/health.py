@@ -11,56 +11,112 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import h11
 
 from dockyard.commands import app as app_commands
 from dockyard.config.model import Healthcheck
-from dockyard.errors import DockyardError
+from dockyard.errors import DockyardError, reason
 from dockyard.facts.app import ContainerState, parse_state
+from dockyard.facts.http import body_excerpt
 from dockyard.workflows.http import exchange
 from dockyard.workflows.server import Server
 
 FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's interval
 STATE_EVERY = 3  # probes per read of the container's state
 STATE_PAUSE = 0.5  # seconds before the second read of a role's state without the proxy; growing
+REPORT_AFTER = 2.0  # seconds of waiting before the first progress line (a quick boot says none)
+REPORT_EVERY = 5.0  # seconds between progress lines after that
+
+Say = Callable[[str], None]  # one progress line about the wait (the caller names host and role)
+
+
+def silent(message: str) -> None:
+    """A Say that says nothing."""
 
 
 @dataclass(frozen=True)
 class Outcome:
     healthy: bool
-    detail: str  # the last answer: "200 OK", "503: body…", "connection refused", "exited (1)"
+    detail: str  # the last answer: '404 Not Found: "…"', "no answer within 5s"...
+    how: str = ""  # what was checked, how often, and the keys that set it: for a failure's line
+
+
+@dataclass(frozen=True)
+class HttpProbe:
+    """dockyard's HTTP check of a new container, and the config keys that set it."""
+
+    port: int
+    check: Healthcheck
+    path_key: str = "proxy/healthcheck/path"
+    port_key: str = "proxy/app_port"
+
+    @property
+    def target(self) -> str:
+        return f"GET {self.check.path}"
+
+    def how(self, attempts: int, seconds: float) -> str:
+        keys = f"{self.target} ({self.path_key}, default {Healthcheck().path}) on port {self.port}"
+        if not attempts:
+            return f"{keys} ({self.port_key}) was not probed: the container stopped first"
+        return f"probed {keys} ({self.port_key}) {_times(attempts)} in {seconds:.1f}s"
+
+
+class Ticker:
+    """Says how a wait goes once it lasts REPORT_AFTER seconds, then every REPORT_EVERY."""
+
+    def __init__(self, say: Say, deadline: float) -> None:
+        self.say, self.start = say, time.monotonic()
+        self.total = max(deadline - self.start, 0.0)
+        self.due = REPORT_AFTER
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def tick(self, waiting: str, last: str) -> None:
+        """`<what waits>, <elapsed> of <total>; <the last answer>` when one is due."""
+        elapsed = self.elapsed
+        if elapsed >= self.due:
+            self.say(f"{waiting}, {elapsed:.0f}s of {self.total:.0f}s; {last}")
+            self.due = elapsed + REPORT_EVERY
 
 
 async def wait_http_healthy(
     server: Server,
     name: str,
-    port: int,
-    check: Healthcheck,
+    probe: HttpProbe,
     deadline: float,
     known: ContainerState | None = None,
+    say: Say = silent,
 ) -> Outcome:
     """Probe until a 2xx, the container stops, or the deadline (a time.monotonic value).
 
     `known` is the state read when the container was started: its address is probed at once.
     Then the state is read again every STATE_EVERY probes (and whenever there is no address),
-    to stop waiting for a container that exited: each read is a round trip."""
+    to stop waiting for a container that exited: each read is a round trip. A wait that lasts
+    says how it goes (`say`), which costs no round trip."""
     detail = "no answer yet"
     state = known
+    ticker = Ticker(say, deadline)
     for attempt in itertools.count():
         if state is None or not state.ip or attempt % STATE_EVERY == STATE_EVERY - 1:
             state = await _state(server, name)
         if state.status not in ("running", "created", "restarting"):
-            return Outcome(False, f"the container is {state.status}")
+            how = probe.how(attempt, ticker.elapsed)
+            return Outcome(False, f"the container is {state.status}", how)
         if state.ip:
-            ok, detail = await http_check(server, state.ip, port, check.path, check.timeout)
+            ok, detail = await http_check(server, state.ip, probe.port, probe.check.path,
+                                          probe.check.timeout)  # fmt: skip
             if ok:
                 return Outcome(True, detail)
+        ticker.tick(f"{name} not healthy yet: attempt {attempt + 1}", f"{probe.target}: {detail}")
         # An app usually answers a moment after it starts: look again soon, then every interval.
-        pause = min(check.interval, FIRST_PAUSE * 2**attempt)
+        pause = min(probe.check.interval, FIRST_PAUSE * 2**attempt)
         if time.monotonic() + pause > deadline:
-            return Outcome(False, detail)
+            return Outcome(False, detail, probe.how(attempt + 1, ticker.elapsed))
         await asyncio.sleep(pause)
     raise AssertionError("unreachable")
 
@@ -70,9 +126,13 @@ async def wait_running(
     name: str,
     readiness_delay: float,
     deadline: float,
+    *,
+    role: str,
+    say: Say = silent,
 ) -> Outcome:
     """Kamal's rule for roles without the proxy: healthy, or running after readiness_delay."""
     delay = STATE_PAUSE
+    ticker = Ticker(say, deadline)
     while True:
         state = await _state(server, name)
         if state.health == "healthy":
@@ -82,17 +142,39 @@ async def wait_running(
         if state.health == "healthy":
             return Outcome(True, "healthy")
         if state.status == "running" and not state.health:
+            if readiness_delay >= REPORT_AFTER:
+                say(f"{name} runs; checking that it still runs after readiness_delay "
+                    f"({readiness_delay:g}s)")  # fmt: skip
             await asyncio.sleep(readiness_delay)
             again = await _state(server, name)
             if again.status == "running":
                 return Outcome(True, "running")
             state = again
+        how = _running_how(role, state, readiness_delay, ticker.elapsed)
         if state.status in ("exited", "dead") or state.health == "unhealthy":
-            return Outcome(False, state.health or f"the container is {state.status}")
+            return Outcome(False, state.health or f"the container is {state.status}", how)
         if time.monotonic() + delay > deadline:
-            return Outcome(False, state.health or state.status)
+            return Outcome(False, state.health or state.status, how)
+        ticker.tick(f"{name} not ready yet", state.health or state.status)
         await asyncio.sleep(delay)
         delay = min(delay + STATE_PAUSE, 3.0)
+
+
+def _running_how(role: str, state: ContainerState, readiness_delay: float, seconds: float) -> str:
+    """What decides that a role without the proxy is ready, and the keys that set it."""
+    if state.health:
+        return (
+            f"checked by its own health check (the image's HEALTHCHECK, or "
+            f"servers/{role}/options/health-cmd) for {seconds:.1f}s"
+        )
+    return (
+        f"without the proxy, a container is ready once it still runs after readiness_delay "
+        f"({readiness_delay:g}s)"
+    )
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 async def _state(server: Server, name: str) -> ContainerState:
@@ -116,7 +198,8 @@ async def http_check(
     path: str,
     timeout: float,
 ) -> tuple[bool, str]:
-    """GET address:port/path from the host, through the SSH connection: (2xx?, one-line answer)."""
+    """GET address:port/path from the host, through the SSH connection: (2xx?, one-line answer:
+    the status and an excerpt of the body, or why nothing answered in HTTP)."""
     try:
         async with asyncio.timeout(timeout):
             reader, writer = await server.open_tcp_connection(address, port)
@@ -127,6 +210,7 @@ async def http_check(
     except TimeoutError:
         return False, f"no answer within {timeout:g}s"
     except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
-        return False, f"{type(error).__name__}: {error}".strip(": ")
-    body = " ".join(response.body.decode(errors="replace").split())[:120]  # one line
-    return 200 <= response.status < 300, f"{response.status}" + (f": {body}" if body else "")
+        return False, f"no HTTP answer: {reason(error, server.host)}"
+    status = f"{response.status} {response.reason}".strip()
+    body = body_excerpt(response.body)
+    return 200 <= response.status < 300, status + (f': "{body}"' if body else "")

@@ -10,17 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.logs import merged
+from dockyard.commands.logs import NO_CONTAINER, merged, when_present
 from dockyard.errors import DockyardError
 from dockyard.plan.from_config import proxy_container, proxy_settings
-from dockyard.plan.targets import app_hosts, proxy_hosts
+from dockyard.plan.targets import proxy_hosts, selected_app_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.found import require_found, require_present
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
 CONTAINER = proxy_commands.CONTAINER  # its name, for what the CLI says
+NO_PROXY = f"the proxy has no container ({CONTAINER})"
+BOOT_IT = "boot it with `dockyard proxy boot` (a deploy boots it too)"
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,8 @@ def control(session: Session, verb: str) -> list[str]:
 
 
 def details(session: Session) -> dict[str, ProxyDetails]:
-    """The proxy container and the routes it serves."""
+    """The proxy container and the routes it serves (NotFoundError when no selected host has
+    the proxy's container)."""
     listing = proxy_commands.listing(session.config.runtime)
 
     async def step(server: Server) -> ProxyDetails:
@@ -115,7 +119,9 @@ def details(session: Session) -> dict[str, ProxyDetails]:
         ]
         return ProxyDetails(container, routes)
 
-    return session.on_hosts(_hosts(session), step)
+    found = session.on_hosts(_hosts(session), step)
+    require_found({h: d.container for h, d in found.items()}, NO_PROXY, BOOT_IT)
+    return found
 
 
 def logs(
@@ -126,14 +132,18 @@ def logs(
     grep: str | None = None,
     timestamps: bool = False,
 ) -> dict[str, list[str]]:
-    """The proxy's logs (Caddy's JSON access and error log) on each selected app host."""
-    listing = proxy_commands.logs(session.config.runtime, lines, since, timestamps)
-    command = merged(listing, grep)
+    """The proxy's logs (Caddy's JSON access and error log) on each selected app host
+    (NotFoundError when none has the proxy's container)."""
+    engine = session.config.runtime
+    listing = proxy_commands.logs(engine, lines, since, timestamps)
+    command = when_present(engine, CONTAINER, merged(listing, grep))
 
-    async def step(server: Server) -> list[str]:
-        return (await server.run(command, check=False)).stdout.splitlines()
+    async def step(server: Server) -> list[str] | None:
+        result = await server.run(command, check=False)
+        return None if result.exit_status == NO_CONTAINER else result.stdout.splitlines()
 
-    return session.on_hosts(app_hosts(session.config, session.selection), step)
+    hosts = selected_app_hosts(session.config, session.selection)
+    return require_present(session.on_hosts(hosts, step), NO_PROXY, BOOT_IT)
 
 
 def remove(session: Session, *, force: bool = False) -> list[str]:

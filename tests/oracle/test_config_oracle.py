@@ -67,6 +67,7 @@ GOOD = [
     Case("init-template", INIT),
     Case("erb", "good/erb.yml"),
     Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
+    Case("yaml-document-end", "good/yaml_document_end.yml"),
 ]
 BAD = [Case(p.stem, f"bad/{p.name}") for p in sorted((CONFIGS / "bad").glob("*.yml"))]
 # Deliberate differences from Kamal 2.11, each with its reason in the file's header (and, in an

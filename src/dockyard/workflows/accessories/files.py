@@ -25,7 +25,11 @@ def rendered_files(
         content = path.read_bytes()
         if file.local.endswith(".erb"):
             text = render_erb(
-                content.decode(), filename=str(path), destination=destination, env_overlay=env
+                content.decode(),
+                filename=str(path),
+                destination=destination,
+                root=root,
+                env_overlay=env,
             )
             content = text.encode()
         found.append((file, content))

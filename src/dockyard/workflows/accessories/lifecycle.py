@@ -53,13 +53,19 @@ def selected(config: Config, name: str) -> list[Accessory]:
 
 
 async def upload_files(server: Server, ctx: AccessoryContext) -> None:
-    """Directories, then files (ERB rendered with the accessory's env) with their modes."""
+    """Directories (~/<service> closed to other users), then files (ERB rendered with the
+    accessory's env) with their modes: 0600 for one rendered from secrets."""
     accessory = ctx.accessory
     await server.run(commands.make_directories(accessory))
-    env = {**accessory.env.clear, **ctx.secret_env()}
-    for file, content in rendered_files(accessory, env, ctx.root, ctx.config.destination):
-        await server.upload(content, commands.file_host_path(accessory, file), mode=0o600)
-        await server.run(commands.file_mode_owner(accessory, file))
+    secrets = ctx.secret_env()
+    env = {**accessory.env.clear, **secrets}
+    destination = ctx.config.destination
+    for local in rendered_files(accessory, env, ctx.root, destination, secrets=secrets):
+        path = commands.file_host_path(accessory, local.file)
+        await server.upload(local.content, path, mode=0o600)
+        await server.run(
+            commands.file_mode_owner(accessory, local.file, from_secrets=local.from_secrets)
+        )
     for directory in accessory.directories:
         fix = commands.directory_mode_owner(accessory, directory)
         if fix is not None:

@@ -18,6 +18,7 @@ def details(args)
   )
   {
     "latest_image" => config.latest_image,
+    "build_cache_image" => config.builder.send(:cache_image_ref),
     "roles" => config.roles.to_h { |role| [ role.name, role_details(role) ] },
     "accessories" => config.accessories.to_h do |accessory|
       [ accessory.name, { "service_name" => accessory.service_name, "image" => accessory.image,

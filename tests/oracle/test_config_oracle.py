@@ -70,6 +70,7 @@ GOOD = [
     Case("erb", "good/erb.yml"),
     Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
     Case("yaml-document-end", "good/yaml_document_end.yml"),
+    Case("image-names", "good/image_names.yml"),
     Case("erb-context", "good/erb_context.yml"),
     Case("erb-dotenv", "good/erb_dotenv.yml"),
     Case("erb-dotenv-staging", "good/erb_dotenv.yml", args=("-d", "staging", *V)),

@@ -1,9 +1,9 @@
 """Rejected deploys write nothing to the servers (issue #18): configs refused when they are
-loaded (a hostile role name, a service too long for the proxy's DNS alias, an accessory file
-outside its directory) and a second app claiming a host another app serves (refused once the
-proxies' route files are read, before the image is pulled) leave no new container, no image, no
-change under ~/.dockyard or ~/.kamal and no lock. With --take-over-routes the second app takes
-that host on purpose, and the first keeps its other host."""
+loaded (a hostile role name or image, a service too long for the proxy's DNS alias, an accessory
+file outside its directory) and a second app claiming a host another app serves (refused once
+the proxies' route files are read, before the image is pulled) leave no new container, no image,
+no change under ~/.dockyard or ~/.kamal and no lock. With --take-over-routes the second app
+takes that host on purpose, and the first keeps its other host."""
 
 from __future__ import annotations
 
@@ -82,6 +82,11 @@ REJECTED_AT_LOAD = {
     "hostile role name": (
         {"change": '  worker:\n=>  "worker;touch /tmp/dockyard-hostile-role":\n'},
         "servers/worker;touch /tmp/dockyard-hostile-role: role name",
+    ),
+    "hostile image": (
+        {"change": 'image: intruder\n=>image: "intruder;touch /tmp/dockyard-hostile-role"\n'},
+        "image: 'intruder;touch /tmp/dockyard-hostile-rol…' (41 characters) is not an image "
+        "name docker and podman accept: it holds ';'",
     ),
     "service too long": (
         {"change": f"service: intruder\n=>service: {'a' * 100}\n"},

@@ -15,6 +15,7 @@
     ├── HostsFailed               one step failed on some hosts; carries each host's error
     ├── StepFailed                a workflow step failed on a host: what, why, what now
     ├── LockError                 the deploy lock is held by someone else
+    ├── RouteTakenError           a proxy host (and path) another app's route serves
     ├── AccessoryError            an accessory's step failed on a host; says what is left
     ├── BuildError                an image that cannot be built (no engine, no Dockerfile)
     ├── DeliveryError             an image that cannot reach a server (full disk, refused login)
@@ -165,6 +166,10 @@ class StepFailed(DockyardError):
 
 class LockError(DockyardError):
     pass
+
+
+class RouteTakenError(DockyardError):
+    """A route would take a host name (and path prefix) another route on the proxy serves."""
 
 
 class AccessoryError(DockyardError):

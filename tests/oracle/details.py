@@ -43,6 +43,7 @@ def _filled(proxy: dict[str, Any] | None) -> dict[str, Any] | None:
 def our_details(config: Config) -> dict[str, Any]:
     return {
         "latest_image": config.latest_image,
+        "build_cache_image": config.build_cache_image,
         "roles": {role.name: role_details(config, role.name) for role in config.roles},
         "accessories": {a.name: accessory_details(config, a) for a in config.accessories},
     }

@@ -18,6 +18,7 @@ def details(args)
   )
   {
     "latest_image" => config.latest_image,
+    "build_cache_image" => config.builder.send(:cache_image_ref),
     "roles" => config.roles.to_h { |role| [ role.name, role_details(role) ] },
     "accessories" => config.accessories.to_h do |accessory|
       [ accessory.name, { "service_name" => accessory.service_name, "image" => accessory.image,
@@ -64,6 +65,7 @@ results = jobs.map do |job|
   error = ""
   status = 0
   found = nil
+  env_before = ENV.to_h # a config's ERB may set variables (Dotenv.load): each job starts afresh
   Dir.chdir(job["dir"]) do
     ENV.delete("KAMAL_DESTINATION")
     Object.send(:remove_const, :KAMAL) if defined?(KAMAL)
@@ -81,6 +83,8 @@ results = jobs.map do |job|
       $stdout = STDOUT
     end
     if job["details"] && status == 0
+      ENV.replace(env_before) # as the config found it: what its ERB loads is loaded again
+      ENV.delete("KAMAL_DESTINATION")
       begin
         found = details(job["args"])
       rescue => e
@@ -89,6 +93,7 @@ results = jobs.map do |job|
       end
     end
   end
+  ENV.replace(env_before)
   { "stdout" => out.string, "stderr" => error, "status" => status, "details" => found }
 end
 File.write(ENV.fetch("DOCKYARD_KAMAL_BATCH_OUT"), JSON.generate(results))

@@ -65,6 +65,9 @@ def make_app(case: Case, root: Path) -> Path:
     (app / ".kamal").mkdir()
     for name in ("secrets", "secrets-common", "app-secrets", "secrets.staging"):
         (app / ".kamal" / name).write_text(SECRETS)
+    files = source.parent / f"{source.stem}.files"
+    if files.is_dir():  # what the config's ERB reads (.env files, Ruby it requires...)
+        shutil.copytree(files, app, dirs_exist_ok=True)
     if "--version" in case.args and not case.dirty:
         return app  # the version is given: no git needed (and no git process to wait for)
     git = ["git", "-c", "user.email=o@example.com", "-c", "user.name=oracle"]

@@ -73,6 +73,9 @@ KNOWN_DIFFERENCES = [
     # it connects, or the proxy when it routes (issue #18; configs/differ/host_*.yml).
     re.compile(r"^\w+: \('servers'(, '[\w-]+')?(, 'hosts')?, \d+\) = '25%'"),
     re.compile(r"^\w+: \(.*'(host|hosts)'(, \d+)?\) = '25%'"),
+    # An image or registry server that is no image reference (`25%`): Kamal fails only at the
+    # build or the pull (issue #18; configs/differ/image_*.yml).
+    re.compile(r"^\w+: \((.*, )?'(image|server)',?\) = '25%'"),
 ]
 
 

@@ -12,17 +12,19 @@ processes.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 import yaml
 
 from dockyard.errors import ConfigError
-from dockyard.loading import load_config
+from dockyard.loading import Config, load_config
 from tests.oracle.details import normalise_kamal, our_details
 from tests.oracle.kamal_oracle import (
     CONFIGS,
@@ -67,6 +69,11 @@ GOOD = [
     Case("init-template", INIT),
     Case("erb", "good/erb.yml"),
     Case("erb-qa", "good/erb.yml", args=("-d", "qa", *V)),
+    Case("yaml-document-end", "good/yaml_document_end.yml"),
+    Case("image-names", "good/image_names.yml"),
+    Case("erb-context", "good/erb_context.yml"),
+    Case("erb-dotenv", "good/erb_dotenv.yml"),
+    Case("erb-dotenv-staging", "good/erb_dotenv.yml", args=("-d", "staging", *V)),
 ]
 BAD = [Case(p.stem, f"bad/{p.name}") for p in sorted((CONFIGS / "bad").glob("*.yml"))]
 # Deliberate differences from Kamal 2.11, each with its reason in the file's header (and, in an
@@ -88,10 +95,19 @@ class Runs:
 
 def dockyard_error(app: Path, case: Case) -> ConfigError | None:
     try:
-        load_config(root=app, env=tool_env(), destination=flag(case, "-d"), version=flag(case))
+        load_in_process(case, app)
     except ConfigError as error:
         return error
     return None
+
+
+def load_in_process(case: Case, app: Path) -> Config:
+    """load_config as `dockyard config` runs it; what the config's ERB sets in the environment
+    (Dotenv.load) is undone afterwards, as each dockyard process starts afresh."""
+    with patch.dict(os.environ):
+        return load_config(
+            root=app, env=tool_env(), destination=flag(case, "-d"), version=flag(case)
+        )
 
 
 def flag(case: Case, name: str = "--version") -> str | None:
@@ -167,9 +183,7 @@ def test_derived_values_match_kamal(
         monkeypatch.setenv(name, value)
     kamal = runs.kamal[case.name]
     assert kamal.details is not None, kamal.stderr
-    config = load_config(
-        destination=flag(case, "-d"), version=flag(case), root=runs.apps[case.name], env=tool_env()
-    )
+    config = load_in_process(case, runs.apps[case.name])
     assert our_details(config) == normalise_kamal(kamal.details)
 
 

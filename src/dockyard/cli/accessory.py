@@ -8,7 +8,7 @@ import click
 
 from dockyard.cli import accessory_backup
 from dockyard.cli.load import load
-from dockyard.cli.options import global_options
+from dockyard.cli.options import TAKE_OVER_ROUTES, global_options
 from dockyard.cli.render import ask, hand_over, show
 from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows.accessories import manage
@@ -26,33 +26,42 @@ accessory_backup.register(command)
 @command.command("boot")
 @click.argument("name")
 @global_options
-def boot(name: str, **kwargs: Any) -> None:
+@TAKE_OVER_ROUTES
+def boot(name: str, take_over_routes: bool, **kwargs: Any) -> None:
     """Boot an accessory (or all) where it has no container yet."""
-    show(manage.boot(load(kwargs, needs_version=False), name), False)
+    session = load(kwargs, needs_version=False)
+    show(manage.boot(session, name, take_over_routes=take_over_routes), False)
 
 
 @command.command("reboot")
 @click.argument("name")
 @global_options
-def reboot(name: str, **kwargs: Any) -> None:
+@TAKE_OVER_ROUTES
+def reboot(name: str, take_over_routes: bool, **kwargs: Any) -> None:
     """Stop, remove, pull and boot an accessory (or all) again; data stays."""
-    show(manage.reboot(load(kwargs, needs_version=False), name), False)
+    session = load(kwargs, needs_version=False)
+    show(manage.reboot(session, name, take_over_routes=take_over_routes), False)
 
 
 @command.command("upgrade")
 @click.argument("name")
 @global_options
-def upgrade(name: str, **kwargs: Any) -> None:
+@TAKE_OVER_ROUTES
+def upgrade(name: str, take_over_routes: bool, **kwargs: Any) -> None:
     """Reboot an accessory (or all) into its network (Kamal 1 -> 2)."""
-    show(manage.reboot(load(kwargs, needs_version=False), name), False)
+    session = load(kwargs, needs_version=False)
+    show(manage.reboot(session, name, take_over_routes=take_over_routes), False)
 
 
 def _control(verb: str) -> click.Command:
     @click.argument("name")
     @global_options
-    def run(name: str, **kwargs: Any) -> None:
-        show(manage.control(load(kwargs, needs_version=False), name, verb), False)
+    def run(name: str, take_over_routes: bool = False, **kwargs: Any) -> None:
+        session = load(kwargs, needs_version=False)
+        show(manage.control(session, name, verb, take_over_routes=take_over_routes), False)
 
+    if verb != "stop":  # start and restart route a proxied accessory again
+        run = TAKE_OVER_ROUTES(run)
     return click.command(verb, help=f"{verb.capitalize()} an accessory's existing container.")(run)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from dockyard.cli.load import load, load_printing
-from dockyard.cli.options import global_options
+from dockyard.cli.options import TAKE_OVER_ROUTES, global_options
 from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
 from dockyard.cli.render import ask, hand_over, show, show_outputs
 from dockyard.cli.suggest import SuggestingGroup
@@ -148,12 +148,13 @@ def remove(confirmed: bool, **kwargs: Any) -> None:
 
 @command.command("boot")
 @global_options
-def boot(**kwargs: Any) -> None:
+@TAKE_OVER_ROUTES
+def boot(take_over_routes: bool, **kwargs: Any) -> None:
     """Boot the app again (the --version given, else the one running on the primary host):
     a new container beside each running one, health-gated, switched, the old one drained and
     stopped. No image pull, no build, no pre/post-deploy hooks (the app-boot ones run)."""
     session, printer = load_printing(kwargs, needs_version=False)
-    show_release(printer, boot_again(session), "Booted")
+    show_release(printer, boot_again(session, take_over_routes=take_over_routes), "Booted")
 
 
 def version_line(role: str, found: RoleVersions) -> str:

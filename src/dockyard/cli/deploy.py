@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from dockyard.cli.load import load_printing
-from dockyard.cli.options import global_options
+from dockyard.cli.options import TAKE_OVER_ROUTES, global_options
 from dockyard.cli.summary import show_release
 from dockyard.workflows.deploy import release
 
@@ -16,10 +16,13 @@ from dockyard.workflows.deploy import release
 @global_options
 @click.option("-P", "--skip-push", is_flag=True, help="Don't build; ship the image as it is.")
 @click.option("--no-cache", is_flag=True, help="Build without the build cache.")
-def deploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
+@TAKE_OVER_ROUTES
+def deploy_command(skip_push: bool, no_cache: bool, take_over_routes: bool, **kwargs: Any) -> None:
     """Deploy the app with zero downtime: ship, boot beside the old, switch, drain, stop old."""
     session, printer = load_printing(kwargs)
-    done = release.deploy(session, build=not skip_push, no_cache=no_cache)
+    done = release.deploy(
+        session, build=not skip_push, no_cache=no_cache, take_over_routes=take_over_routes
+    )
     show_release(printer, done, "Deployed", details=True)
 
 
@@ -27,10 +30,15 @@ def deploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
 @global_options
 @click.option("-P", "--skip-push", is_flag=True, help="Don't build; ship the image as it is.")
 @click.option("--no-cache", is_flag=True)
-def redeploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
+@TAKE_OVER_ROUTES
+def redeploy_command(
+    skip_push: bool, no_cache: bool, take_over_routes: bool, **kwargs: Any
+) -> None:
     """Deploy without booting the proxy and without pruning."""
     session, printer = load_printing(kwargs)
-    done = release.redeploy(session, build=not skip_push, no_cache=no_cache)
+    done = release.redeploy(
+        session, build=not skip_push, no_cache=no_cache, take_over_routes=take_over_routes
+    )
     show_release(printer, done, "Redeployed", details=True)
 
 
@@ -38,18 +46,23 @@ def redeploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
 @global_options
 @click.option("-P", "--skip-push", is_flag=True, help="Don't build; ship the image as it is.")
 @click.option("--no-cache", is_flag=True)
-def setup_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
+@TAKE_OVER_ROUTES
+def setup_command(skip_push: bool, no_cache: bool, take_over_routes: bool, **kwargs: Any) -> None:
     """Install the container engine where it is missing, boot the accessories (and their
     backup schedules), then deploy the app."""
     session, printer = load_printing(kwargs)
-    done = release.setup(session, build=not skip_push, no_cache=no_cache)
+    done = release.setup(
+        session, build=not skip_push, no_cache=no_cache, take_over_routes=take_over_routes
+    )
     show_release(printer, done, "Set up", details=True)
 
 
 @click.command("rollback")
 @global_options
 @click.argument("target", metavar="[VERSION]", required=False)
-def rollback_command(target: str | None, **kwargs: Any) -> None:
+@TAKE_OVER_ROUTES
+def rollback_command(target: str | None, take_over_routes: bool, **kwargs: Any) -> None:
     """Bring back VERSION (default: the version that served before the current one) at once."""
     session, printer = load_printing(kwargs, needs_version=False)
-    show_release(printer, release.rollback(session, target), "Rolled back to")
+    done = release.rollback(session, target, take_over_routes=take_over_routes)
+    show_release(printer, done, "Rolled back to")

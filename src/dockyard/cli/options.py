@@ -56,3 +56,12 @@ def global_options(command: F) -> F:
     for option in reversed(_OPTIONS):
         command = option(command)
     return command
+
+
+# deploy, redeploy, rollback, setup, app boot and the accessory commands that route (plan/routes.py)
+TAKE_OVER_ROUTES = click.option(
+    "--take-over-routes",
+    is_flag=True,
+    help="Take proxy hosts (and path prefixes) that another app's route serves on the same "
+    "proxy; without it, that is refused before anything changes.",
+)

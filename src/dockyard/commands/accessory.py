@@ -3,6 +3,7 @@ service, its files and directories under `~/<service>/`, its secrets in a 0600 e
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,13 @@ from dockyard.config.settings import Accessory, MountedPath
 from dockyard.engine import Engine
 
 DEFAULT_FILE_MODE = "755"  # Kamal's
+# A file rendered from the accessory's secrets: only its owner reads it (the container reads it
+# as root; a non-root reader needs `owner:`, or an explicit `mode:`).
+SECRET_FILE_MODE = "600"
+# ~/<service>: only its owner enters, so no other user of the server reaches the files and data
+# under it. Containers are not concerned: a bind mount is resolved by the engine, not through
+# this directory's permissions.
+DATA_DIR_MODE = "700"
 
 
 def env_file_path(app: str, name: str) -> str:
@@ -94,18 +102,30 @@ def empty_env_file(path: str) -> Raw:
     return Raw(f'(umask 077 && : > "$HOME/{HomePath(path)}")')
 
 
-def make_directories(accessory: Accessory) -> Cmd:
-    """The accessory's directories and the parents of its files."""
-    paths: list[str | HomePath] = [HomePath(data_dir(accessory))]
+def make_directories(accessory: Accessory) -> Seq:
+    """The accessory's directories and the parents of its files; ~/<service> is then closed to
+    other users (DATA_DIR_MODE), unless it is itself mounted as one of the directories (the
+    container then sees its mode)."""
+    home = HomePath(data_dir(accessory))
+    paths: list[str | HomePath] = [home]
     paths += [directory_host_path(accessory, d) for d in accessory.directories]
     paths += [HomePath(file_host_path(accessory, f).rsplit("/", 1)[0]) for f in accessory.files]
-    return cmd("mkdir", "-p", *dict.fromkeys(paths))
+    steps = [cmd("mkdir", "-p", *dict.fromkeys(paths))]
+    mounted = any(
+        not d.local.startswith("/") and posixpath.normpath(d.local) == "."
+        for d in accessory.directories
+    )
+    if not mounted:
+        steps.append(cmd("chmod", DATA_DIR_MODE, home))
+    return all_of(*steps)
 
 
-def file_mode_owner(accessory: Accessory, file: MountedPath) -> Seq:
-    """chmod (default 755, as Kamal) and, if given, chown of an uploaded file."""
+def file_mode_owner(accessory: Accessory, file: MountedPath, *, from_secrets: bool = False) -> Seq:
+    """chmod and, if given, chown of an uploaded file: its `mode`, else 600 for a file rendered
+    from secrets, else 755 (Kamal's default)."""
     path = HomePath(file_host_path(accessory, file))
-    steps: list[Cmd] = [cmd("chmod", file.mode or DEFAULT_FILE_MODE, path)]
+    mode = file.mode or (SECRET_FILE_MODE if from_secrets else DEFAULT_FILE_MODE)
+    steps: list[Cmd] = [cmd("chmod", mode, path)]
     if file.owner:
         steps.append(cmd("chown", file.owner, path))
     return all_of(*steps)

@@ -73,6 +73,9 @@ class AppRoute:
     forward_headers: bool = False  # pass the client's X-Forwarded-* on (behind a load balancer)
     drain_timeout: int = 30
     maintenance: Maintenance | None = None
+    # The app whose config made the route (<service>[-<destination>]), named when another app
+    # would take its hosts; "" in route files written before it was recorded.
+    app: str = ""
 
     def with_upstreams(self, upstreams: Sequence[str]) -> AppRoute:
         return replace(self, upstreams=tuple(upstreams))

@@ -21,9 +21,10 @@ from dockyard.commands.base import (
     all_of,
     any_of,
     cmd,
+    pipe,
     write_stdin,
 )
-from dockyard.commands.caddy_config import ADMIN_DIR, live_flag
+from dockyard.commands.caddy_config import ADMIN_DIR, AppRoute, live_flag
 from dockyard.commands.logs import log_flags
 from dockyard.engine import Engine
 
@@ -92,8 +93,29 @@ def read_state(engine: Engine, write: str | None = None, before: Sequence[Comman
     return all_of(*steps)
 
 
+def read_routes() -> Seq:
+    """Every app's route file, NUL-separated, read without creating anything: nothing when
+    the proxy was never set up on the server (what is checked before anything changes)."""
+    routes = HomePath(ROUTES_DIR)
+    return any_of(
+        cmd("test", "!", "-d", routes),
+        cmd("find", routes, "-maxdepth", "1", "-name", "*.json",
+            "-exec", "cat", "{}", ";", "-exec", "printf", "\\0", ";"),
+    )  # fmt: skip
+
+
 def route_file(name: str) -> str:
     return f"{ROUTES_DIR}/{name}.json"
+
+
+def write_route(route: AppRoute) -> Seq:
+    """A route file written from its text (0600, atomically) in a trip whose standard input
+    another write takes."""
+    return pipe(cmd("printf", "%s", route.to_json()), write_stdin(route_file(route.name)))
+
+
+def remove_route(route_name: str) -> Cmd:
+    return cmd("rm", "-f", HomePath(route_file(route_name)))
 
 
 def set_live(route_name: str, slot: str) -> Cmd:

@@ -39,25 +39,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockyard.config.cron import CronSchedule, parse_cron
+from dockyard.config.schema_backups import BACKUP, BACKUP_S3, BACKUP_TARGET, KIND_ALIASES
 from dockyard.errors import ConfigError
 
-KINDS = ("postgres", "mysql", "redis", "volume")
-ALIASES = {"mariadb": "mysql"}  # one kind, both names Kamal users write
-KEYS = (
-    "kind",
-    "schedule",
-    "keep",
-    "max_age",
-    "target",
-    "database",
-    "user",
-    "paths",
-    "encryption_key",
-)
-TARGET_KEYS = ("directory", "s3")
-S3_KEYS = (
-    "endpoint", "bucket", "prefix", "region", "access_key_id", "secret_access_key", "path_style",
-)  # fmt: skip
+# Key names, kinds and defaults come from the schema `dockyard docs` shows (schema_backups).
+KEYS = tuple(BACKUP)
+TARGET_KEYS = tuple(BACKUP_TARGET)
+S3_KEYS = tuple(BACKUP_S3)
+ALIASES = KIND_ALIASES  # one kind, both names Kamal users write
+KINDS = tuple(kind for kind in BACKUP["kind"][3].split("|") if kind not in ALIASES)
+DEFAULT_KEEP = int(BACKUP["keep"][2])
+DEFAULT_REGION = BACKUP_S3["region"][2]
+DEFAULT_PATH_STYLE = BACKUP_S3["path_style"][2] == "true"
 _ENDPOINT = re.compile(r"\Ahttps?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?\Z")
 _BUCKET = re.compile(r"\A[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
 _PREFIX = re.compile(r"\A[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/?\Z")
@@ -77,8 +70,8 @@ class S3Target:
     access_key_id: str
     secret_access_key: str
     prefix: str = ""  # "" or ending in "/"
-    region: str = "us-east-1"
-    path_style: bool = True
+    region: str = DEFAULT_REGION
+    path_style: bool = DEFAULT_PATH_STYLE
 
     @property
     def base_url(self) -> str:
@@ -94,7 +87,7 @@ class BackupSettings:
     accessory: str
     kind: str
     schedule: CronSchedule | None = None
-    keep: int = 7
+    keep: int = DEFAULT_KEEP
     max_age_seconds: int | None = None
     directory: str | None = None  # absolute; None: the default under the home
     database: str | None = None
@@ -144,9 +137,10 @@ def backup_settings(name: str, raw: Any, path: str) -> BackupSettings:
     kind = raw.get("kind")
     kind = ALIASES.get(kind, kind) if isinstance(kind, str) else kind
     if kind not in KINDS:
-        raise ConfigError(f"should be one of {', '.join(KINDS)} (or mariadb)", key=f"{path}/kind")
+        raise ConfigError(f"should be one of {', '.join(KINDS)} (or {', '.join(ALIASES)})",
+                          key=f"{path}/kind")  # fmt: skip
     schedule = raw.get("schedule")
-    keep = raw.get("keep", 7)
+    keep = raw.get("keep", DEFAULT_KEEP)
     if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:
         raise ConfigError("should be a whole number, at least 1", key=f"{path}/keep")
     return BackupSettings(
@@ -223,10 +217,10 @@ def _s3(target: Any, path: str) -> S3Target | None:
     if prefix and (not isinstance(prefix, str) or not _PREFIX.match(prefix)):
         raise ConfigError("should be a key prefix like shop/db/ (letters, digits, . _ - and /; "
                           "no leading /)", key=f"{path}/prefix")  # fmt: skip
-    region = value.get("region", "us-east-1")
+    region = value.get("region", DEFAULT_REGION)
     if not isinstance(region, str) or not _REGION.match(region):
         raise ConfigError("should be a region name like us-east-1", key=f"{path}/region")
-    path_style = value.get("path_style", True)
+    path_style = value.get("path_style", DEFAULT_PATH_STYLE)
     if not isinstance(path_style, bool):
         raise ConfigError("should be true or false", key=f"{path}/path_style")
     keys = []

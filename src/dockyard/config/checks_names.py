@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockyard.config import names
+from dockyard.config import image_names, names
 from dockyard.config.objects import Config
 from dockyard.config.validator import Validator
 from dockyard.config.yamlsource import Path
@@ -37,6 +37,38 @@ def check_names(v: Validator, root: Mapping[str, Any], config: Config) -> None:
         # a slot alias as commands/caddy_config.slot_alias makes it (--a and --b are as long)
         alias = f"{config.proxy_service_name(role.name)}--a"
         v.check(("service",), names.alias_problem(config.service, role.name, alias))
+    check_images(v, root, config)
+
+
+def check_images(v: Validator, root: Mapping[str, Any], config: Config) -> None:
+    """Every image a server or the builder pulls, pushes or runs, as docker and podman read
+    image references (image_names.py): the app's (registry server, then image), each
+    accessory's, the build cache's and the proxy's (builder/pack is not supported: a warning
+    says so, config/unsupported.py, and its builder image is never used)."""
+    server = config.registry.server
+    if server:
+        v.check(("registry", "server"), image_names.registry_server_problem(server))
+    if config.image:  # a local registry's default is the service (check_required: required)
+        at: Path = ("image",) if root.get("image") not in (None, "") else ("service",)
+        v.check(at, image_names.repository_problem(config.image, server))
+    for accessory in config.accessories:
+        where: Path = ("accessories", accessory.name)
+        own_server = accessory.registry.server if accessory.registry else None
+        if own_server:
+            problem = image_names.registry_server_problem(own_server)
+            v.check((*where, "registry", "server"), problem)
+        if accessory.image:  # Kamal fails only when it boots an accessory without one
+            v.check((*where, "image"), image_names.reference_problem(accessory.image))
+    builder = config.builder
+    if builder.cache.get("type") == "registry":
+        problem = image_names.reference_problem(config.build_cache_image)
+        if builder.cache.get("image"):
+            v.check(("builder", "cache", "image"), problem)
+        elif problem is not None:  # the default: <image>-build-cache
+            v.fail(("image",), f"the build cache {problem} (shorten the image, or name the "
+                   "cache in builder/cache/image)")  # fmt: skip
+    proxy_image = config.dockyard.proxy_image
+    v.check(("x-dockyard", "proxy", "image"), image_names.reference_problem(proxy_image))
 
 
 def settings(v: Validator, section: Mapping[str, Any], where: Path) -> None:

@@ -6,6 +6,21 @@ import textwrap
 
 from dockyard.config.schema import SECTIONS, Key
 
+# Kinds whose value maps names (of accessories...) to a section: the path shows the name.
+NAMED_SECTIONS = {"backups": "<accessory>"}
+
+
+def schema_tree(name: str, path: str) -> list[tuple[str, str]]:
+    """A schema section with its YAML path, then every section under it, depth first: what a
+    docs section shows so that no nested key can be left out."""
+    found = [(name, path)]
+    for key, entry in SECTIONS[name].items():
+        if entry.section and (entry.kind == "section" or entry.kind in NAMED_SECTIONS):
+            named = f"/{NAMED_SECTIONS[entry.kind]}" if entry.kind in NAMED_SECTIONS else ""
+            found += schema_tree(entry.section, f"{path}/{key}{named}")
+    return found
+
+
 # docs section -> (heading, intro, [(schema section, YAML path shown)])
 DOC_SECTIONS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     "configuration": ("Top-level keys", "config/deploy.yml, deep-merged with "
@@ -42,7 +57,7 @@ DOC_SECTIONS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     "output": ("Output", "", [("output", "output"), ("otel", "output/otel"),
                               ("output_file", "output/file")]),
     "x-dockyard": ("dockyard settings", "Kamal ignores this section; dockyard validates it.",
-                   [("x-dockyard", "x-dockyard"), ("x_proxy", "x-dockyard/proxy")]),
+                   schema_tree("x-dockyard", "x-dockyard")),
 }  # fmt: skip
 
 SECTION_NAMES = tuple(DOC_SECTIONS)
@@ -111,4 +126,5 @@ KIND_NAMES = {
     "paths": "list of `local:remote[:options]` or maps",
     "accessories": "map of name to settings, see `dockyard docs accessory`",
     "aliases": "map of name to command, see `dockyard docs alias`",
+    "backups": "map of accessory name to settings, see below",
 }

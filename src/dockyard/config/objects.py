@@ -77,6 +77,13 @@ class Config:
         return f"{self.repository}:{self.version}"
 
     @property
+    def build_cache_image(self) -> str:
+        """Kamal's registry build cache: `<registry server>/<cache image>`, the cache image
+        being builder.cache.image, else `<image>-build-cache`."""
+        image = self.builder.cache.get("image") or f"{self.image}-build-cache"
+        return "/".join(part for part in (self.registry.server, image) if part)
+
+    @property
     def latest_tag(self) -> str:
         return "-".join(part for part in ("latest", self.destination) if part)
 

@@ -92,16 +92,9 @@ X_DOCKYARD: dict[str, Spec] = {
         "registry|ssh",
     ),
     "proxy": ("section", "The Caddy proxy dockyard runs on each server.", "", "x_proxy"),
-    "backups": (
-        "backups",
-        "Backups per accessory: kind (postgres, redis, volume), schedule (cron, UTC), keep, "
-        "max_age, target/directory, target/s3 (an S3-compatible store: endpoint, bucket, "
-        "prefix, region, access_key_id and secret_access_key (secrets), path_style), "
-        "encryption_key (a secret), paths (volume), database and user (postgres); see "
-        "docs/accessories.md.",
-        "",
-    ),
-}
+    "backups": ("backups", "Backups of accessories, by accessory name (see x-dockyard/backups/"
+                "<accessory> below and docs/accessories.md).", "", "x_backup"),
+}  # fmt: skip
 X_PROXY: dict[str, Spec] = {
     "image": ("string", "Caddy image (2.11 or later) to run as the proxy.", "caddy:2.11"),
     "tls_issuer": (

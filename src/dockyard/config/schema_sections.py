@@ -158,6 +158,7 @@ APP_SECTIONS: dict[str, dict[str, Spec]] = {
     "output": OUTPUT, "otel": OTEL, "output_file": OUTPUT_FILE,
 }  # fmt: skip
 
+from dockyard.config.schema_backups import BACKUP_SECTIONS  # noqa: E402
 from dockyard.config.schema_proxy import PROXY_SECTIONS  # noqa: E402
 
-EXTRA_SECTIONS = PROXY_SECTIONS
+EXTRA_SECTIONS = {**PROXY_SECTIONS, **BACKUP_SECTIONS}

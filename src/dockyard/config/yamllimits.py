@@ -14,6 +14,8 @@ for 10^9 values.
 
 from __future__ import annotations
 
+from typing import Protocol, cast
+
 import yaml
 
 from dockyard.errors import ConfigError
@@ -72,10 +74,42 @@ class BoundedLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
+class _Composing(Protocol):
+    """A loader's parser and composer as PyYAML calls them (its type stubs leave the event
+    methods untyped and type the root's index as an int, where PyYAML passes None)."""
+
+    def get_event(self) -> yaml.Event: ...
+
+    def peek_event(self) -> yaml.Event: ...
+
+    def check_event(self, *choices: type[yaml.Event]) -> bool: ...
+
+    def compose_node(self, parent: yaml.Node | None, index: int | None) -> yaml.Node | None: ...
+
+
 def compose(text: str, *, filename: str) -> yaml.Node | None:
+    """The node of the config's document, read as Psych reads it (`YAML.unsafe_load`): the
+    first document only. After a `...` (the document-end marker) the rest of the text is not
+    read at all, so notes may follow it. A second document started by `---` is refused: Kamal
+    would ignore it silently, though it looks like config (a deliberate difference)."""
     loader = BoundedLoader(text, filename=filename)
+    composing = cast(_Composing, loader)
     try:
-        node: yaml.Node | None = loader.get_single_node()
+        composing.get_event()  # the stream's start
+        if composing.check_event(yaml.StreamEndEvent):
+            return None
+        composing.get_event()  # the document's start
+        node = composing.compose_node(None, None)
+        end = composing.get_event()
+        explicit = isinstance(end, yaml.DocumentEndEvent) and bool(end.explicit)
+        if not explicit and not composing.check_event(yaml.StreamEndEvent):
+            mark = composing.peek_event().start_mark
+            raise ConfigError(
+                "a second YAML document starts here (`---`); Kamal reads only the first and "
+                "would ignore this one: remove it, or end the config with `...` above notes",
+                file=filename,
+                line=mark.line + 1 if mark else None,
+            )
         return node
     finally:
         loader.dispose()

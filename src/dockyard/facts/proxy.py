@@ -22,8 +22,16 @@ class ProxyState:
 def parse_state(stdout: str) -> ProxyState:
     """`read_state()` output."""
     home, config, running, live, *files = [*stdout.split("\0"), "", "", ""]
-    routes = sorted(
+    live_b = frozenset(line.strip() for line in live.splitlines() if line.strip())
+    return ProxyState(home, config, running.strip() == "true", _routes(files), live_b)
+
+
+def parse_routes(stdout: str) -> list[AppRoute]:
+    """`read_routes()` output: the route files, sorted by name."""
+    return _routes(stdout.split("\0"))
+
+
+def _routes(files: list[str]) -> list[AppRoute]:
+    return sorted(
         (AppRoute.from_json(text) for text in files if text.strip()), key=lambda r: r.name
     )
-    live_b = frozenset(line.strip() for line in live.splitlines() if line.strip())
-    return ProxyState(home, config, running.strip() == "true", routes, live_b)

@@ -54,16 +54,18 @@ def config_files(config_file: str, destination: str | None) -> list[str]:
     return files
 
 
-def read_rendered(path: Path, shown: str, destination: str | None) -> str:
-    """One config file's text after ERB; each is bounded in size (config/yamllimits.py)."""
-    text = read_config_text(path, shown, destination)
+def read_rendered(root: Path, shown: str, destination: str | None) -> str:
+    """One config file's text (`shown`, relative to the app's directory `root`) after ERB,
+    rendered in root as Kamal renders it in its working directory; each is bounded in size
+    (config/yamllimits.py)."""
+    text = read_config_text(root / shown, shown, destination)
     if "<%" not in text:
         return text
     # start-up: imported here on purpose: most configs have no ERB, and the ERB modules cost
     # `dockyard config` about 6 ms of its ~150 ms start (measured: median of 40 runs, 2 cores).
     from dockyard.templating import render_erb
 
-    rendered = render_erb(text, filename=shown, destination=destination)
+    rendered = render_erb(text, filename=shown, destination=destination, root=root, export_env=True)
     check_size(rendered, filename=shown, what="renders with ERB to")
     return rendered
 
@@ -105,7 +107,7 @@ def load_config(
     env = os.environ if env is None else env
     check_destination(destination)
     files = [
-        (name, read_rendered(root / name, name, destination))
+        (name, read_rendered(root, name, destination))
         for name in config_files(config_file, destination)
     ]
     doc = merged_document(files)

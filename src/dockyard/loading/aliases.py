@@ -36,7 +36,7 @@ def load_aliases(config_file: str, destination: str | None, root: Path) -> dict[
     try:
         check_destination(destination)
         files = [
-            (name, read_rendered(root / name, name, destination))
+            (name, read_rendered(root, name, destination))
             for name in config_files(config_file, destination)
         ]
         aliases = validate(merged_document(files)).get("aliases") or {}

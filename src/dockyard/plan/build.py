@@ -95,7 +95,7 @@ def build_spec(
     """What to build, from the builder section: tags version + latest, the service label."""
     builder = config.builder
     cache = builder.cache or {}
-    cache_ref = f"{config.repository}-build-cache"
+    cache_ref = config.build_cache_image
     cache_type = cache.get("type")
     return BuildSpec(
         tags=(config.absolute_image, config.latest_image),
@@ -108,7 +108,7 @@ def build_spec(
         secrets=tuple(secret_names if secret_names is not None else builder.secrets),
         ssh=builder.ssh,
         no_cache=no_cache,
-        cache_from=f"type=registry,ref={cache.get('image', cache_ref)}"
+        cache_from=f"type=registry,ref={cache_ref}"
         if cache_type == "registry"
         else ("type=gha" if cache_type == "gha" else None),
         cache_to=_cache_to(cache, cache_ref),
@@ -120,7 +120,7 @@ def build_spec(
 def _cache_to(cache: Mapping[str, str], cache_ref: str) -> str | None:
     options = f",{cache['options']}" if cache.get("options") else ""
     if cache.get("type") == "registry":
-        return f"type=registry,ref={cache.get('image', cache_ref)}{options}"
+        return f"type=registry,ref={cache_ref}{options}"
     if cache.get("type") == "gha":
         return f"type=gha{options}"
     return None

@@ -132,6 +132,7 @@ def proxy_route(config: Config, name: str, proxy: Proxy) -> AppRoute:
     inside = f"{ADMIN_DIR}/certs/{name}.pem"  # the state dir as Caddy sees it
     return AppRoute(
         name=name,
+        app=config.service_and_destination,
         certificate=(inside, inside) if proxy.custom_certificate else None,
         port=proxy.app_port,
         hosts=proxy.hosts,

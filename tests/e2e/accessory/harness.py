@@ -50,6 +50,7 @@ accessories:
         - POSTGRES_PASSWORD
     files:
       - db/notes.conf.erb:/etc/shop/notes.conf
+      - db/secret.conf.erb:/etc/shop/secret.conf
       - local: db/readonly.txt
         remote: /etc/shop/readonly.txt
         mode: "0640"
@@ -92,6 +93,7 @@ x-dockyard:
         f"BACKUP_KEY={BACKUP_KEY}\n"
     )
     (root / "db" / "notes.conf.erb").write_text("owner = <%= ENV['POSTGRES_USER'] %>\n")
+    (root / "db" / "secret.conf.erb").write_text("password = <%= ENV['POSTGRES_PASSWORD'] %>\n")
     (root / "db" / "readonly.txt").write_text("only for postgres\n")
     return root
 

@@ -32,6 +32,14 @@ def test_boot_runs_both_accessories_with_their_settings(booted: Path, lab: labs.
     assert (
         ssh(lab, f"stat -c '%a %u:%g' {DB}/etc/shop/readonly.txt").stdout.strip() == "640 999:999"
     )
+    # a file rendered from a secret is 0600, under a directory only its owner enters; the
+    # container still reads it (through its mount); the others keep Kamal's 0755
+    assert ssh(
+        lab, f"stat -c %a {DB}/etc/shop/secret.conf {DB}/etc/shop/notes.conf {DB}"
+    ).stdout.split() == ["600", "755", "700"]
+    size = len(f"password = {PG_PASSWORD}\n")
+    cat = ok(booted, "accessory", "exec", "db", "--reuse", "wc -c /etc/shop/secret.conf")
+    assert cat.strip().endswith(f"{size} /etc/shop/secret.conf")
     # the data directory is on the host, under ~/<service>
     assert ssh(lab, f"test -s {DB}/data/PG_VERSION && echo yes").stdout.strip() == "yes"
 

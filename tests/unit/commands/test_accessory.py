@@ -54,10 +54,18 @@ def test_a_bare_port_is_published_on_both_sides() -> None:
         bare, {}, None)).render()  # fmt: skip
 
 
-def test_directories_and_file_parents_are_made_once() -> None:
+def test_directories_and_file_parents_are_made_once_under_a_closed_directory() -> None:
     assert accessory.make_directories(db()).render() == (
-        'mkdir -p "$HOME/shop-db" "$HOME/shop-db/data" /srv/dumps "$HOME/shop-db/etc/shop"'
+        'mkdir -p "$HOME/shop-db" "$HOME/shop-db/data" /srv/dumps "$HOME/shop-db/etc/shop" '
+        '&& chmod 700 "$HOME/shop-db"'
     )
+
+
+def test_a_directory_mounted_itself_keeps_its_mode() -> None:
+    """The container sees the mode of a mounted directory: ~/<service> mounted whole stays."""
+    whole = Accessory(name="c", service_name="s-c", image="redis", hosts=("h",),
+                      directories=(MountedPath("./", "/data"),))  # fmt: skip
+    assert accessory.make_directories(whole).render() == 'mkdir -p "$HOME/s-c" "$HOME/s-c/./"'
 
 
 def test_uploaded_files_get_their_mode_default_755() -> None:
@@ -68,6 +76,17 @@ def test_uploaded_files_get_their_mode_default_755() -> None:
     plain = MountedPath("a.txt", "/etc/a.txt", owner="999:999")
     assert accessory.file_mode_owner(db(), plain).render() == (
         'chmod 755 "$HOME/shop-db/etc/a.txt" && chown 999:999 "$HOME/shop-db/etc/a.txt"'
+    )
+
+
+def test_a_file_rendered_from_secrets_is_600_unless_its_mode_is_given() -> None:
+    plain = MountedPath("a.txt.erb", "/etc/a.txt", owner="999:999")
+    assert accessory.file_mode_owner(db(), plain, from_secrets=True).render() == (
+        'chmod 600 "$HOME/shop-db/etc/a.txt" && chown 999:999 "$HOME/shop-db/etc/a.txt"'
+    )
+    given = db().files[0]
+    assert accessory.file_mode_owner(db(), given, from_secrets=True).render() == (
+        'chmod 0640 "$HOME/shop-db/etc/shop/notes.conf"'
     )
 
 

@@ -2,6 +2,7 @@
 
 from dockyard.commands import proxy
 from dockyard.commands.base import cmd
+from dockyard.commands.caddy_config import AppRoute
 from dockyard.engine import DOCKER, PODMAN
 
 
@@ -70,6 +71,13 @@ def test_read_state_alone_writes_nothing() -> None:
     )
 
 
+def test_read_routes_creates_nothing_and_reads_nothing_before_the_proxy_is_set_up() -> None:
+    assert proxy.read_routes().render() == (
+        'test \'!\' -d "$HOME/.dockyard/proxy/routes" || find "$HOME/.dockyard/proxy/routes" '
+        "-maxdepth 1 -name '*.json' -exec cat '{}' ';' -exec printf '\\0' ';'"
+    )
+
+
 def test_read_state_runs_the_commands_before_it_after_the_write() -> None:
     before = [cmd("rm", "-f", "a b")]
     route = proxy.route_file("shop-web")
@@ -95,4 +103,24 @@ def test_slot_b_serves_while_its_live_file_exists() -> None:
     )
     assert proxy.set_live("shop-web", "a").render() == (
         'rm -f "$HOME/.dockyard/proxy/live/shop-web.b"'
+    )
+
+
+def test_another_route_is_written_from_its_text_or_removed_when_taken_over() -> None:
+    route = AppRoute("blog-web", app="blog", hosts=("blog.example.com",), port=3000)
+    assert proxy.write_route(route).render() == (
+        "printf %s '{\n"
+        '  "app": "blog",\n  "buffer_requests": true,\n  "buffer_responses": true,\n'
+        '  "certificate": null,\n  "drain_timeout": 30,\n  "forward_headers": false,\n'
+        '  "hosts": [\n    "blog.example.com"\n  ],\n  "log_requests": true,\n'
+        '  "maintenance": null,\n  "max_request_body": 0,\n  "name": "blog-web",\n'
+        '  "path_prefixes": [],\n  "port": 3000,\n  "response_timeout": 30,\n'
+        '  "ssl": false,\n  "ssl_redirect": true,\n  "strip_path_prefix": true,\n'
+        '  "upstreams": []\n}\n\' | (umask 077 && cat > '
+        '"$HOME/.dockyard/proxy/routes/blog-web.json.tmp") && mv -f '
+        '"$HOME/.dockyard/proxy/routes/blog-web.json.tmp" '
+        '"$HOME/.dockyard/proxy/routes/blog-web.json"'
+    )
+    assert proxy.remove_route("blog-web").render() == (
+        'rm -f "$HOME/.dockyard/proxy/routes/blog-web.json"'
     )

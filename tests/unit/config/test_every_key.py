@@ -48,6 +48,8 @@ CLI_LOG = DEPLOY_LOGS + "test_a_deploy_through_the_cli_logs_its_lines_and_how_it
 LOG_FILE = DEPLOY_LOGS + "test_file_writes_one_log_per_command_as_kamal_names_it"
 
 PLAN_BUILD = "tests/unit/plan/test_build.py::"
+BACKUPS = "tests/unit/test_backup_settings.py::"
+BACKUP_S3 = BACKUPS + "test_an_s3_target_with_its_defaults_and_every_key"
 BOUNDED_STARTS = "tests/ssh/test_pool.py::test_connects_are_bounded_by_max_concurrent_starts"
 CLASSIC_LIMITS = (
     COMMANDS_BUILD + "test_classic_docker_refuses_secrets_and_foreign_arches_naming_the_fixes"
@@ -183,7 +185,15 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "x-dockyard/proxy/image": (PROXY_RUN,),
     "x-dockyard/proxy/tls_issuer": (PROXY_RUN,),
     "x-dockyard/proxy/acme_email": (PROXY_RUN,),
-    "x-dockyard/backups": ("tests/unit/test_backup_settings.py::test_defaults_and_every_key",),
+    "x-dockyard/backups": (BACKUPS + "test_defaults_and_every_key",),
+    **{f"x-dockyard/backups/{key}": (BACKUPS + "test_defaults_and_every_key",) for key in (
+        "kind", "schedule", "keep", "max_age", "target", "target/directory", "database",
+        "user")},
+    **{f"x-dockyard/backups/target/s3{key}": (BACKUP_S3,) for key in (
+        "", "/endpoint", "/bucket", "/prefix", "/region", "/access_key_id",
+        "/secret_access_key", "/path_style")},
+    "x-dockyard/backups/encryption_key": (BACKUP_S3,),
+    "x-dockyard/backups/paths": (BACKUPS + "test_volume_backups_name_their_directories",),
     **{f"{prefix}{key}": tests for prefix in PROXY_PLACES
        for key, tests in PROXY_HONOURED.items()},
     "proxy": (ROUTE, PROXY_RUN),

@@ -35,6 +35,24 @@ def test_empty_document_is_an_empty_map() -> None:
     assert parse_yaml("# nothing\n", filename="f").value == {}
 
 
+@pytest.mark.parametrize(
+    "after",
+    ["...\nNotes: [not yaml\n\tat all: {\n", "... # the end\n---\nservice: other\n", "...\n"],
+)
+def test_text_after_the_document_end_marker_is_not_read_like_psych(after: str) -> None:
+    doc = parse_yaml("service: a\nservers: [1.1.1.1]\n" + after, filename="f")
+    assert doc.value == {"service": "a", "servers": ["1.1.1.1"]}
+
+
+def test_a_second_document_without_an_end_marker_is_refused_at_its_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml("service: a\n---\nservice: b\n", filename="config/deploy.yml")
+    assert str(caught.value) == (
+        "config/deploy.yml:2: a second YAML document starts here (`---`); Kamal reads only the "
+        "first and would ignore this one: remove it, or end the config with `...` above notes"
+    )
+
+
 def test_syntax_error_names_file_and_line() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_yaml("a: 1\nb: [1, 2\nc: 3\n", filename="config/deploy.yml")

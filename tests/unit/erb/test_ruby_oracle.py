@@ -100,7 +100,7 @@ def oracle_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str
 def test_native_rendering_matches_ruby(template: str, oracle_env: dict[str, str]) -> None:
     assert RUBY is not None
     native = parse(template, filename="t.yml").render(host_for(oracle_env))
-    assert native == render_with_ruby(RUBY, template, filename="t.yml", env=oracle_env)
+    assert native == render_with_ruby(RUBY, template, filename="t.yml", env=oracle_env).text
 
 
 # Ruby that dockyard hands to Ruby: parsing refuses it before anything runs, and render_erb
@@ -122,7 +122,7 @@ def test_ruby_renders_the_rest(template: str, oracle_env: dict[str, str]) -> Non
     assert RUBY is not None
     with pytest.raises(ErbUnsupported):
         parse(template, filename="t.yml")
-    expected = render_with_ruby(RUBY, template, filename="t.yml", env=oracle_env)
+    expected = render_with_ruby(RUBY, template, filename="t.yml", env=oracle_env).text
     assert render_erb(template, filename="t.yml", destination="staging") == expected
 
 

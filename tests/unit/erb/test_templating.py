@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -73,3 +75,57 @@ def test_without_ruby_the_construct_and_line_are_named(monkeypatch: pytest.Monke
     text = "a\n<%= [1].sample %>\n"
     with pytest.raises(ErbUnsupported, match=r"^d.yml:2: method `.sample` is Ruby that dockyard"):
         render_erb(text, filename="d.yml", destination=None)
+
+
+def test_a_template_runs_in_the_app_directory(tmp_path: Path) -> None:
+    """root is Kamal's working directory: File.read and backticks start there."""
+    (tmp_path / "key.txt").write_text("abc\n")
+    text = '<%= File.read("key.txt").chomp %>|<%= `cat key.txt`.chomp %>|<%= `pwd`.chomp %>'
+    rendered = render_erb(text, filename="d.yml", destination=None, root=tmp_path)
+    assert rendered == f"abc|abc|{tmp_path}"
+
+
+@needs_ruby
+def test_ruby_sees_the_file_as_kamal_shows_it(tmp_path: Path) -> None:
+    """Kamal's ERB has no file name: __FILE__ is "(erb)", __dir__ is ".", and require_relative
+    starts from the app's directory (configs write `require_relative "config/x"`)."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "helper.rb").write_text('HELPED = "helped"\n')
+    text = '<% require_relative "config/helper" %><%= [__FILE__, __dir__, HELPED].join("|") %>'
+    rendered = render_erb(text, filename="config/deploy.yml", destination=None, root=tmp_path)
+    assert rendered == "(erb)|.|helped"
+
+
+@needs_ruby
+def test_dotenv_needs_no_gem_and_its_variables_reach_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("DOCKYARD_T_LOADED=from-dotenv\nDOCKYARD_T_KEPT=file\n")
+    monkeypatch.setenv("DOCKYARD_T_KEPT", "env")
+    monkeypatch.delenv("DOCKYARD_T_LOADED", raising=False)
+    text = '<% require "dotenv"; Dotenv.load -%>\n<%= ENV["DOCKYARD_T_LOADED"] %>\n'
+    rendered = render_erb(text, filename="d.yml", destination=None, root=tmp_path)
+    assert rendered == "from-dotenv\n"
+    assert "DOCKYARD_T_LOADED" not in os.environ  # only a config file exports what it loads
+    with patch.dict(os.environ):  # undone after the test
+        render_erb(text, filename="d.yml", destination=None, root=tmp_path, export_env=True)
+        assert os.environ["DOCKYARD_T_LOADED"] == "from-dotenv"
+        assert os.environ["DOCKYARD_T_KEPT"] == "env"  # Dotenv.load keeps what is set
+
+
+@needs_ruby
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('a\n<% require "no_such_gem_here" %>\n',
+         "d.yml:2: Ruby's ERB failed: LoadError: cannot load such file -- no_such_gem_here"),
+        ('a\nb\n<% raise "stop here" %>\n', "d.yml:3: Ruby's ERB failed: RuntimeError: stop here"),
+        ("a\n<%= [1].map { |x| x + %>\n",
+         "d.yml:2: Ruby's ERB failed: SyntaxError: syntax error, unexpected ')'"),
+        ("<% exit 3 %>", "d.yml:1: Ruby's ERB failed: SystemExit: exit"),
+    ],
+)  # fmt: skip
+def test_an_exception_in_ruby_is_its_class_message_and_line(text: str, message: str) -> None:
+    with pytest.raises(ErbError) as caught:
+        render_erb(text, filename="d.yml", destination=None)
+    assert str(caught.value) == message

@@ -1,5 +1,7 @@
-"""Parsing the proxy's state, as proxy.read_state prints it (NUL-separated)."""
+"""Parsing the proxy's state, as proxy.read_state prints it (NUL-separated), and its route files
+alone, as proxy.read_routes prints them."""
 
+from dockyard.facts.proxy import parse_routes
 from dockyard.facts.proxy import parse_state as parse_proxy_state
 
 
@@ -18,3 +20,9 @@ def test_parse_proxy_state() -> None:
     assert (state.live_slot("x"), state.live_slot("w")) == ("b", "a")
     assert state.routes[0].upstreams == ("abc:80",)
     assert state.routes[1].slot_upstream("b") == "x--b:3000"
+
+
+def test_parse_routes_reads_the_route_files_alone() -> None:
+    assert parse_routes("") == []  # no routes directory: the proxy was never set up
+    routes = parse_routes('{"name": "y", "port": 80}\0{"name": "x", "hosts": ["a.test"]}\0')
+    assert [(r.name, r.hosts) for r in routes] == [("x", ("a.test",)), ("y", ())]

@@ -93,9 +93,8 @@ def spec_of(tmp_path: Path, builder: str) -> BuildSpec:
 
 
 def test_cache_options_and_image(tmp_path: Path) -> None:
-    spec = spec_of(
-        tmp_path, "  cache: {type: registry, image: r.example/cache, options: mode=max}\n"
-    )
+    # the cache image is on the registry server, as Kamal's cache_image_ref names it
+    spec = spec_of(tmp_path, "  cache: {type: registry, image: cache, options: mode=max}\n")
     assert spec.cache_from == "type=registry,ref=r.example/cache"
     assert spec.cache_to == "type=registry,ref=r.example/cache,mode=max"
     spec = spec_of(tmp_path, "  cache: {type: gha, options: mode=min}\n")

@@ -88,7 +88,8 @@ def pg(tmp_path: Path) -> AccessoryContext:
 BOOT_10_0_0_1 = [
     "docker ps --all --filter 'name=^shop-pg$' --format '{{.Names}}\t{{.State}}'",
     "docker network inspect kamal >/dev/null 2>&1 || docker network create kamal",
-    'mkdir -p "$HOME/shop-pg" "$HOME/shop-pg/data" "$HOME/shop-pg/etc/shop"',
+    'mkdir -p "$HOME/shop-pg" "$HOME/shop-pg/data" "$HOME/shop-pg/etc/shop" && chmod 700 '
+    '"$HOME/shop-pg"',
     'chmod 755 "$HOME/shop-pg/etc/shop/notes.conf"',
     'mkdir -p "$HOME/.kamal/apps/shop/env/accessories" && (umask 077 && cat > '
     '"$HOME/.kamal/apps/shop/env/accessories/pg.env.tmp") && mv -f '

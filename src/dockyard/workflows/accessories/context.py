@@ -8,12 +8,13 @@ async with failing(server, ctx.accessory.name, "booting", "; no container was ma
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.commands import accessory as commands
+from dockyard.commands.caddy_config import AppRoute
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.engine import Engine
@@ -50,6 +51,7 @@ class AccessoryContext:
     accessory: Accessory
     secrets: Mapping[str, Secret]
     root: Path = Path(".")
+    take_over_routes: bool = False  # its route may take what another app's route serves
 
     @property
     def engine(self) -> Engine:
@@ -73,7 +75,16 @@ class AccessoryContext:
         proxied = proxied or self.proxied
         if proxied is None:
             return ""
-        return "; " + await proxying.route(server, self.config, proxied, self.accessory.name)
+        routed = await proxying.route(
+            server, self.config, proxied, self.accessory.name, take_over=self.take_over_routes
+        )
+        return "; " + routed
+
+    def routes_on(self, hosts: Sequence[str]) -> dict[str, list[AppRoute]]:
+        """Its route on each of these hosts (none when it is not proxied): what is checked
+        against the other apps' routes before anything boots (workflows/proxy/ownership.py)."""
+        proxied = self.proxied
+        return {host: [proxied.route] for host in hosts} if proxied is not None else {}
 
     async def unroute(self, server: Server, *, forget: bool = False) -> None:
         if self.accessory.proxy is not None:

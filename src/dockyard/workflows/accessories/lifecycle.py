@@ -53,13 +53,19 @@ def selected(config: Config, name: str) -> list[Accessory]:
 
 
 async def upload_files(server: Server, ctx: AccessoryContext) -> None:
-    """Directories, then files (ERB rendered with the accessory's env) with their modes."""
+    """Directories (~/<service> closed to other users), then files (ERB rendered with the
+    accessory's env) with their modes: 0600 for one rendered from secrets."""
     accessory = ctx.accessory
     await server.run(commands.make_directories(accessory))
-    env = {**accessory.env.clear, **ctx.secret_env()}
-    for file, content in rendered_files(accessory, env, ctx.root, ctx.config.destination):
-        await server.upload(content, commands.file_host_path(accessory, file), mode=0o600)
-        await server.run(commands.file_mode_owner(accessory, file))
+    secrets = ctx.secret_env()
+    env = {**accessory.env.clear, **secrets}
+    destination = ctx.config.destination
+    for local in rendered_files(accessory, env, ctx.root, destination, secrets=secrets):
+        path = commands.file_host_path(accessory, local.file)
+        await server.upload(local.content, path, mode=0o600)
+        await server.run(
+            commands.file_mode_owner(accessory, local.file, from_secrets=local.from_secrets)
+        )
     for directory in accessory.directories:
         fix = commands.directory_mode_owner(accessory, directory)
         if fix is not None:
@@ -225,6 +231,7 @@ async def boot_all(
     *,
     root: Path = Path("."),
     names: Sequence[str] = (),
+    take_over_routes: bool = False,
 ) -> dict[str, dict[str, str]]:
     """Boot every accessory (or the named ones) on its hosts: accessory -> {host: outcome}.
     What `setup` calls before the app boots, as Kamal does:
@@ -233,14 +240,27 @@ async def boot_all(
         await accessory.boot_all(transport, config, secrets, root=ctx.root)
     """
     outcomes: dict[str, dict[str, str]] = {}
-    for accessory in config.accessories:
-        if names and accessory.name not in names:
-            continue
-        ctx = AccessoryContext(config, accessory, secrets, root)
+    for ctx in contexts(config, secrets, root=root, names=names, take_over_routes=take_over_routes):
 
         async def step(server: Server, ctx: AccessoryContext = ctx) -> str:
             return await boot_on_host(server, ctx)
 
-        servers = [Server(transport, host, config.runtime) for host in accessory.hosts]
-        outcomes[accessory.name] = await on_servers(servers, step)
+        servers = [Server(transport, host, config.runtime) for host in ctx.accessory.hosts]
+        outcomes[ctx.accessory.name] = await on_servers(servers, step)
     return outcomes
+
+
+def contexts(
+    config: Config,
+    secrets: Mapping[str, Secret],
+    *,
+    root: Path = Path("."),
+    names: Sequence[str] = (),
+    take_over_routes: bool = False,
+) -> list[AccessoryContext]:
+    """Every accessory (or the named ones), as boot_all boots them."""
+    return [
+        AccessoryContext(config, accessory, secrets, root, take_over_routes)
+        for accessory in config.accessories
+        if not names or accessory.name in names
+    ]

@@ -18,6 +18,7 @@ from dockyard.commands import accessory as commands
 from dockyard.commands.base import Cmd
 from dockyard.commands.logs import NO_CONTAINER, merged, when_present
 from dockyard.config.settings import Accessory
+from dockyard.plan import routes
 from dockyard.plan.targets import accessory_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import lifecycle
@@ -26,6 +27,7 @@ from dockyard.workflows.backups.backup import backup_freshness
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.found import require_found, require_present
 from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.proxy.ownership import refuse_taken_routes
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
@@ -33,9 +35,11 @@ T = TypeVar("T")
 Step = Callable[[Server, AccessoryContext], Awaitable[T]]
 
 
-def context_for(session: Session, accessory: Accessory) -> AccessoryContext:
+def context_for(
+    session: Session, accessory: Accessory, *, take_over_routes: bool = False
+) -> AccessoryContext:
     secrets = session.secret_values(lifecycle.secret_names(session.config, [accessory.name]))
-    return AccessoryContext(session.config, accessory, secrets, session.root)
+    return AccessoryContext(session.config, accessory, secrets, session.root, take_over_routes)
 
 
 def hosts_of(session: Session, accessory: Accessory) -> list[str]:
@@ -43,14 +47,19 @@ def hosts_of(session: Session, accessory: Accessory) -> list[str]:
 
 
 async def on_accessories_over(
-    session: Session, transport: Transport, name: str, step: Step[T]
+    session: Session,
+    transport: Transport,
+    name: str,
+    step: Step[T],
+    *,
+    take_over_routes: bool = False,
 ) -> dict[str, T]:
     """step on every host of each selected accessory (`all`, or one by name), one accessory
     after the other."""
     chosen = lifecycle.selected(session.config, name)
     results: dict[str, T] = {}
     for accessory in chosen:
-        actx = context_for(session, accessory)
+        actx = context_for(session, accessory, take_over_routes=take_over_routes)
 
         async def one(server: Server, actx: AccessoryContext = actx) -> T:
             return await step(server, actx)
@@ -68,23 +77,50 @@ def on_accessories(session: Session, name: str, step: Step[T]) -> dict[str, T]:
     return session.run(lambda transport: on_accessories_over(session, transport, name, step))
 
 
-def boot(session: Session, name: str) -> dict[str, str]:
+def on_routed_accessories(
+    session: Session, name: str, step: Step[T], *, take_over_routes: bool
+) -> dict[str, T]:
+    """on_accessories for a step that routes a proxied accessory: unless take_over_routes,
+    the routes of every selected accessory on every host are checked first, before anything
+    changes on any server (workflows/proxy/ownership.py)."""
+
+    async def work(transport: Transport) -> dict[str, T]:
+        if not take_over_routes:
+            chosen = [context_for(session, a) for a in lifecycle.selected(session.config, name)]
+            ours = routes.merged(*(c.routes_on(hosts_of(session, c.accessory)) for c in chosen))
+            await refuse_taken_routes(transport, session.config.runtime, ours)
+        return await on_accessories_over(
+            session, transport, name, step, take_over_routes=take_over_routes
+        )
+
+    return session.run(work)
+
+
+def boot(session: Session, name: str, *, take_over_routes: bool = False) -> dict[str, str]:
     """Where it has no container yet: files, env file, run (and its backup schedule)."""
-    return on_accessories(session, name, lifecycle.boot_on_host)
+    return on_routed_accessories(
+        session, name, lifecycle.boot_on_host, take_over_routes=take_over_routes
+    )
 
 
-def reboot(session: Session, name: str) -> dict[str, str]:
+def reboot(session: Session, name: str, *, take_over_routes: bool = False) -> dict[str, str]:
     """Stop, remove, pull and boot again; the data stays (also Kamal's `upgrade`)."""
-    return on_accessories(session, name, lifecycle.reboot_on_host)
+    return on_routed_accessories(
+        session, name, lifecycle.reboot_on_host, take_over_routes=take_over_routes
+    )
 
 
-def control(session: Session, name: str, verb: str) -> dict[str, str]:
-    """`start`, `stop` or `restart` the existing container."""
+def control(
+    session: Session, name: str, verb: str, *, take_over_routes: bool = False
+) -> dict[str, str]:
+    """`start`, `stop` or `restart` the existing container (start and restart route it)."""
 
     async def step(server: Server, actx: AccessoryContext) -> str:
         return await lifecycle.verb_on_host(server, actx, verb)
 
-    return on_accessories(session, name, step)
+    if verb == "stop":
+        return on_accessories(session, name, step)
+    return on_routed_accessories(session, name, step, take_over_routes=take_over_routes)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import HomePath, all_of, cmd, write_stdin
 from dockyard.config.objects import Config
 from dockyard.errors import AccessoryError
+from dockyard.facts.proxy import ProxyState
+from dockyard.plan import routes
 from dockyard.plan.accessory import AccessoryProxy
 from dockyard.plan.from_config import certificate_file, proxy_container, proxy_settings
 from dockyard.workflows.deploy.health import HttpProbe, wait_http_healthy
@@ -30,9 +32,22 @@ def controller(server: Server, config: Config) -> ProxyController:
     return ProxyController(server, proxy_settings(config))
 
 
-async def route(server: Server, config: Config, proxied: AccessoryProxy, name: str) -> str:
-    """Once the container answers its health check: the proxy is booted where it is not
-    running, and the route saved and loaded. Returns what it routes, for the outcome line."""
+def collisions(
+    host: str, proxied: AccessoryProxy, state: ProxyState, take_over: bool
+) -> list[routes.Collision]:
+    """What the accessory's route takes from other routes (RouteTakenError unless take_over)."""
+    found = routes.check({host: [proxied.route]}, {host: state.routes}, take_over=take_over)
+    return found.get(host, [])
+
+
+async def route(
+    server: Server, config: Config, proxied: AccessoryProxy, name: str, *, take_over: bool = False
+) -> str:
+    """Once the container answers its health check: the route is checked against the other
+    routes of the proxy (see plan/routes.py; the callers checked before the accessory booted,
+    this refuses what another app took since, or hands it over with take_over), the proxy
+    booted where it is not running, and the route saved and loaded. Returns what it routes,
+    for the outcome line."""
     deadline = time.monotonic() + proxied.timeout
     check = proxied.health
     keys = f"accessories/{name}/proxy"
@@ -47,7 +62,9 @@ async def route(server: Server, config: Config, proxied: AccessoryProxy, name: s
             f"`dockyard accessory restart {name}`"
         )
     proxy = controller(server, config)
-    await proxy.boot(proxy_container(config))
+    state = await proxy.state()
+    proxy.handover = routes.Handover(collisions(server.host, proxied, state, take_over))
+    await proxy.boot(proxy_container(config), state)
     if proxied.certificate_pem is not None:  # in place before Caddy is told to load it
         cert_dir = proxied.certificate_path.rsplit("/", 1)[0]
         write = all_of(app_commands.make_dirs(cert_dir), write_stdin(proxied.certificate_path))

@@ -18,6 +18,8 @@ from dockyard.commands import app as app_commands
 from dockyard.commands import prune as prune_commands
 from dockyard.commands.base import Command, all_of
 from dockyard.errors import StepFailed
+from dockyard.facts.proxy import ProxyState
+from dockyard.plan import routes
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
@@ -48,6 +50,7 @@ class DeployOptions:
     deploy_hooks: bool = True  # pre-/post-deploy (`app boot` runs only the app-boot ones)
     lock_wait: float = 0
     lock_interval: float = 15
+    take_over_routes: bool = False  # a route may take hosts another app serves (plan/routes.py)
 
 
 @dataclass(frozen=True)
@@ -100,24 +103,49 @@ async def deploy(
 async def _proxies(
     transport: Transport, plan: DeployPlan, options: DeployOptions, report: Report
 ) -> dict[str, ProxyController]:
+    """The proxy of every proxy host, its routes read and checked (_checked_routes), then
+    booted from the state read."""
     proxies = {
         host: ProxyController(Server(transport, host, plan.engine), plan.proxy_settings)
         for host in plan.proxy_hosts
     }
+    states = await _checked_routes(proxies, plan, options, report)
 
     async def ready(host: str) -> None:
-        what = "booting the proxy" if options.boot_proxy else "reading the proxy's routes"
+        if not options.boot_proxy:
+            return
         try:
-            if options.boot_proxy:
-                await proxies[host].boot(plan.proxy_container)
-                report(host, "proxy ready")
-            else:
-                await proxies[host].read_routes()
+            await proxies[host].boot(plan.proxy_container, states[host])
         except Exception as error:
-            raise StepFailed(host, what, error, NOTHING_BOOTED) from error
+            raise StepFailed(host, "booting the proxy", error, NOTHING_BOOTED) from error
+        report(host, "proxy ready")
 
     await on_hosts(list(proxies), ready)
     return proxies
+
+
+async def _checked_routes(
+    proxies: dict[str, ProxyController], plan: DeployPlan, options: DeployOptions, report: Report
+) -> dict[str, ProxyState]:
+    """Each proxy's state, read in the deploy's first trip to its host, and its routes checked
+    under the lock, before the proxy boots: a host another app's route serves is refused (the
+    release checked before anything changed: this refuses what another app took since), or
+    with take_over_routes handed over when ours switches (plan/routes.py)."""
+    what = "booting the proxy" if options.boot_proxy else "reading the proxy's routes"
+
+    async def read(host: str) -> ProxyState:
+        try:
+            return await proxies[host].state()
+        except Exception as error:
+            raise StepFailed(host, what, error, NOTHING_BOOTED) from error
+
+    states = await on_hosts(list(proxies), read)
+    served = {host: state.routes for host, state in states.items()}
+    taken = routes.check(routes.deploy_routes(plan), served, take_over=options.take_over_routes)
+    for host, found in taken.items():
+        proxies[host].handover = routes.Handover(found)
+        report(host, routes.taking_over(found))
+    return states
 
 
 async def _boot_groups(

@@ -8,11 +8,13 @@ the config and the user's selection, then ship the image and deploy it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.commands.caddy_config import AppRoute
 from dockyard.errors import DockyardError, UsageError
+from dockyard.plan import routes
 from dockyard.plan.deploy import DeployPlan
 from dockyard.plan.from_config import deploy_plan
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
@@ -23,6 +25,7 @@ from dockyard.workflows.deploy import deploy as deploy_workflow
 from dockyard.workflows.deploy import rollback as rollback_workflow
 from dockyard.workflows.deploy.boot import Booted
 from dockyard.workflows.deploy.deploy import DeployOptions
+from dockyard.workflows.proxy.ownership import refuse_taken_routes
 from dockyard.workflows.servers.bootstrap import bootstrap_engine
 from dockyard.workflows.session import Session, performer, token
 
@@ -67,36 +70,51 @@ def options_for(session: Session, command: str, **kwargs: Any) -> DeployOptions:
     )
 
 
-def deploy(session: Session, *, build: bool = True, no_cache: bool = False) -> Released:
+def deploy(
+    session: Session, *, build: bool = True, no_cache: bool = False, take_over_routes: bool = False
+) -> Released:
     """Ship, boot beside the old version, switch, drain, stop the old one."""
-    return _release(session, options_for(session, "deploy"), build=build, no_cache=no_cache)
-
-
-def redeploy(session: Session, *, build: bool = True, no_cache: bool = False) -> Released:
-    """A deploy without booting the proxy and without pruning."""
-    options = options_for(session, "redeploy", boot_proxy=False, prune=False)
+    options = options_for(session, "deploy", take_over_routes=take_over_routes)
     return _release(session, options, build=build, no_cache=no_cache)
 
 
-def setup(session: Session, *, build: bool = True, no_cache: bool = False) -> Released:
+def redeploy(
+    session: Session, *, build: bool = True, no_cache: bool = False, take_over_routes: bool = False
+) -> Released:
+    """A deploy without booting the proxy and without pruning."""
+    options = options_for(
+        session, "redeploy", boot_proxy=False, prune=False, take_over_routes=take_over_routes
+    )
+    return _release(session, options, build=build, no_cache=no_cache)
+
+
+def setup(
+    session: Session, *, build: bool = True, no_cache: bool = False, take_over_routes: bool = False
+) -> Released:
     """Install the container engine where it is missing, boot the accessories (and their backup
-    schedules), then deploy the app."""
+    schedules), then deploy the app (take_over_routes: for the accessories' routes too)."""
     config, progress = session.config, session.progress
     accessory_secrets = session.secret_values(accessories.secret_names(config))
+    booting = accessories.contexts(config, accessory_secrets, root=session.root)
+    accessory_routes = routes.merged(*(c.routes_on(c.accessory.hosts) for c in booting))
 
     async def before(transport: AsyncsshTransport) -> None:
         await bootstrap_engine(session, transport, list(config.all_hosts))
         if config.accessories:  # before the app, as Kamal does: the app may need its database
             progress.step(f"Booting accessories: {', '.join(a.name for a in config.accessories)}")
             booted = await accessories.boot_all(
-                transport, config, accessory_secrets, root=session.root
-            )
+                transport, config, accessory_secrets, root=session.root,
+                take_over_routes=take_over_routes,
+            )  # fmt: skip
             for name, hosts in booted.items():
                 for host, outcome in hosts.items():
                     progress.host(host, f"{name}: {outcome}")
 
-    options = options_for(session, "setup")
-    return _release(session, options, build=build, no_cache=no_cache, before=before)
+    options = options_for(session, "setup", take_over_routes=take_over_routes)
+    return _release(
+        session, options, build=build, no_cache=no_cache, before=before,
+        accessory_routes=accessory_routes,
+    )  # fmt: skip
 
 
 def _release(
@@ -106,12 +124,14 @@ def _release(
     build: bool,
     no_cache: bool,
     before: Before | None = None,
+    accessory_routes: Mapping[str, Sequence[AppRoute]] | None = None,
 ) -> Released:
     plan = plan_for(session)
     if not plan.hosts:
         raise DockyardError("no host matches the given --hosts/--roles; nothing to deploy")
 
     async def work(transport: AsyncsshTransport) -> deploy_workflow.DeployResult:
+        await routes_free(transport, plan, options, accessory_routes)
         if before is not None:  # on the same connections (setup's engine check)
             await before(transport)
         await ship(session, transport, plan.hosts, build=build, no_cache=no_cache)
@@ -121,7 +141,23 @@ def _release(
     return Released(plan.version, session.run(work).booted)
 
 
-def rollback(session: Session, version: str | None = None) -> Released:
+async def routes_free(
+    transport: AsyncsshTransport,
+    plan: DeployPlan,
+    options: DeployOptions,
+    accessory_routes: Mapping[str, Sequence[AppRoute]] | None = None,
+) -> None:
+    """Before anything changes on any server (the build, the pull, the lock, the hooks, setup's
+    engine and accessories): refuse a route of ours that would take what another app's route
+    serves, unless --take-over-routes (workflows/proxy/ownership.py)."""
+    if not options.take_over_routes:
+        ours = routes.merged(routes.deploy_routes(plan), accessory_routes or {})
+        await refuse_taken_routes(transport, plan.engine, ours)
+
+
+def rollback(
+    session: Session, version: str | None = None, *, take_over_routes: bool = False
+) -> Released:
     """Bring back `version` (else --version, else the version that served before the current
     one) at once: its kept containers start again."""
     wanted = version or session.request.version
@@ -132,15 +168,18 @@ def rollback(session: Session, version: str | None = None) -> Released:
         session.progress.step(f"Rolling back to {wanted}, the version that served before")
     again = session.with_version(wanted)
     plan = rollback_workflow.restarting(plan_for(again))
-    options = options_for(again, "rollback", boot_proxy=False, prune=False)
+    options = options_for(
+        again, "rollback", boot_proxy=False, prune=False, take_over_routes=take_over_routes
+    )
 
     async def work(transport: AsyncsshTransport) -> deploy_workflow.DeployResult:
+        await routes_free(transport, plan, options)
         return await deploy_workflow.deploy(transport, plan, options, again.progress.host)
 
     return Released(wanted, again.run(work).booted)
 
 
-def boot_again(session: Session) -> Released:
+def boot_again(session: Session, *, take_over_routes: bool = False) -> Released:
     """`app boot`: the --version given, else the one running on the primary host, booted again
     beside each running container, health-gated, switched, the old one drained and stopped.
     No image pull, no build, no pre/post-deploy hooks (the app-boot ones run)."""
@@ -148,10 +187,14 @@ def boot_again(session: Session) -> Released:
     plan = plan_for(again)
     if not plan.hosts:
         raise UsageError("no host matches the given --hosts/--roles; nothing to boot")
-    options = options_for(again, "app", boot_proxy=False, prune=False, deploy_hooks=False)
+    options = options_for(
+        again, "app", boot_proxy=False, prune=False, deploy_hooks=False,
+        take_over_routes=take_over_routes,
+    )  # fmt: skip
     again.progress.step(f"Booting {plan.service} {plan.version} on {', '.join(plan.hosts)}")
 
     async def work(transport: AsyncsshTransport) -> deploy_workflow.DeployResult:
+        await routes_free(transport, plan, options)
         return await deploy_workflow.deploy(transport, plan, options, again.progress.host)
 
     return Released(plan.version, again.run(work).booted)

@@ -23,6 +23,7 @@ from dockyard.commands.base import Command, HomePath, all_of, cmd, write_stdin
 from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config, other_slot
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
+from dockyard.plan.routes import Handover
 from dockyard.workflows.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.workflows.server import Server
 
@@ -54,6 +55,9 @@ class ProxyController:
         self.settings = settings
         self._home: str | None = None
         self._state: ProxyState | None = None  # the last state read
+        # Other apps' routes this deploy takes over (--take-over-routes), changed in the trips
+        # that switch ours.
+        self.handover = Handover(())
 
     async def state(
         self, write: str | None = None, data: str | None = None, before: Sequence[Command] = ()
@@ -79,7 +83,8 @@ class ProxyController:
         live = proxy_commands.set_live(route.name, slot)
         before = self._state.routes if self._state else []
         previous = next((r for r in before if r.name == route.name), None)
-        state = await self.state(proxy_commands.route_file(route.name), route.to_json(), [live])
+        steps = [live, *self.handover.steps(route.name)]
+        state = await self.state(proxy_commands.route_file(route.name), route.to_json(), steps)
         reloaded = await self._converge_from(state)
         return Switched(previous, reloaded)
 
@@ -94,13 +99,16 @@ class ProxyController:
             lambda: self.server.open_unix_connection(socket), where=self.host, timeout=ADMIN_TIMEOUT
         )
 
-    async def boot(self, container: proxy_commands.ProxyContainer) -> None:
-        """Make sure the proxy runs the config derived from the routes on the server.
+    async def boot(
+        self, container: proxy_commands.ProxyContainer, state: ProxyState | None = None
+    ) -> None:
+        """Make sure the proxy runs the config derived from the routes on the server (`state`:
+        as just read, when the caller read it to check the routes first).
 
         caddy.json always holds what Caddy runs (it is written before a start and after a
         successful load), so a running proxy whose caddy.json is already right costs nothing.
         """
-        state = await self.state()
+        state = state or await self.state()
         config = caddy_config(state.routes, self.settings)
         text = config_text(config)
         if state.running:
@@ -125,13 +133,16 @@ class ProxyController:
             files = (HomePath(proxy_commands.route_file(name)) for name in remove)
             await self.server.run(cmd("rm", "-f", *files))
         write = (proxy_commands.route_file(route.name), route.to_json()) if route else None
-        await self.converge(write)
+        also = self.handover.steps(route.name) if route else []
+        await self.converge(write, also)
 
-    async def converge(self, write: tuple[str, str] | None = None) -> None:
+    async def converge(
+        self, write: tuple[str, str] | None = None, also: Sequence[Command] = ()
+    ) -> None:
         """Make Caddy run the config derived from the route files (`write` (path, text) is
-        saved first, in the same trip)."""
+        saved first, and `also` run, in the same trip)."""
         path, data = write if write else (None, None)
-        await self._converge_from(await self.state(path, data))
+        await self._converge_from(await self.state(path, data, also))
 
     async def _converge_from(self, state: ProxyState) -> bool:
         """Load the config derived from these routes unless Caddy runs it already, until a

@@ -194,8 +194,8 @@ async def _finish(
         app_commands.audit(plan.audit_log, line),
     ]
     if options.prune:
-        filters = app_commands.label_filters(plan.service, destination=plan.destination)
-        steps.append(app_commands.remove_stopped(plan.engine, filters, plan.retain_containers))
+        engine, service, keep = plan.engine, plan.service, plan.retain_containers
+        steps.append(prune_commands.containers(engine, service, plan.destination, keep))
         steps.append(prune_commands.dangling_images(plan.engine, plan.service))
     releasing = lock if lock is not None and lock.host == host else None
     if releasing is not None:

@@ -28,7 +28,7 @@ def deploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
 @click.option("-P", "--skip-push", is_flag=True, help="Don't build; ship the image as it is.")
 @click.option("--no-cache", is_flag=True)
 def redeploy_command(skip_push: bool, no_cache: bool, **kwargs: Any) -> None:
-    """Deploy without booting the proxy and without pruning."""
+    """Deploy without booting the proxy."""
     session, printer = load_printing(kwargs)
     done = release.redeploy(session, build=not skip_push, no_cache=no_cache)
     show_release(printer, done, "Redeployed", details=True)

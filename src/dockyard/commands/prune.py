@@ -7,13 +7,18 @@ containers      stopped containers beyond the newest `keep` of each role: "newes
                 it is removed once stopped, without taking a place
 dangling_images untagged images of the service that no container uses
 unused_images   tagged images of the service that no container was made from, `latest` kept
+reported        any of these in a deploy's last trip: their output after PRUNE_MARKER, and a
+                failure said on a line of its own instead of stopping what follows
 """
 
 from __future__ import annotations
 
 from dockyard.commands.app import REPLACED, label_filters
-from dockyard.commands.base import Raw, Seq, all_of, cmd
+from dockyard.commands.base import Command, Raw, Seq, all_of, any_of, cmd
 from dockyard.engine import Engine
+
+PRUNE_MARKER = "--- dockyard: prune ---"
+PRUNE_FAILED = "--- dockyard: prune failed, exit "
 
 # Each stopped container as `<stopped or created> <finished> <created> <id> <name> <role>
 # <destination>`, newest first; then the ids set aside, and those beyond the newest `keep` of
@@ -85,3 +90,16 @@ def _removing(variable: str, remove: str, said: str, skip: str = "") -> str:
 
 def images(engine: Engine, service: str) -> Seq:
     return all_of(dangling_images(engine, service), unused_images(engine, service))
+
+
+def reported(*parts: Command) -> Seq:
+    """The parts after PRUNE_MARKER, their errors on standard output too; a failure ends them
+    with a `PRUNE_FAILED<status>` line and the whole still succeeds, so the steps after it in
+    the same trip (the lock's release) run all the same (facts.prune.parse_pruned reads it)."""
+    return all_of(
+        cmd("echo", PRUNE_MARKER),
+        any_of(
+            Raw(f"{{ {all_of(*parts).render()}; }} 2>&1"),
+            Raw(f'echo "{PRUNE_FAILED}$?"'),
+        ),
+    )

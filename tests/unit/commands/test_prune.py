@@ -80,3 +80,11 @@ def test_a_service_name_is_quoted_in_the_label_filter() -> None:
     )
     rendered = prune.unused_images(PODMAN, "a b").render()
     assert "podman images --filter 'label=service=a b' --format" in rendered
+
+
+def test_reported_runs_the_parts_after_a_marker_and_turns_a_failure_into_a_line() -> None:
+    assert prune.reported(prune.dangling_images(DOCKER, "shop")).render() == (
+        "echo '--- dockyard: prune ---' && "
+        "({ docker image prune --force --filter label=service=shop >/dev/null; } 2>&1 || "
+        'echo "--- dockyard: prune failed, exit $?")'
+    )

@@ -1,7 +1,7 @@
 """The prune commands run by real shells (dash and bash), against a scripted `docker` on the
 PATH that answers from files and logs what it was asked: which containers and images each
-removes, and how a failure is reported. (The engines themselves answer in the e2e tests:
-tests/e2e/deploy/test_prune.py.)"""
+removes, and how a failure is reported without stopping the steps after it. (The engines
+themselves answer in the e2e tests: tests/e2e/deploy/test_prune.py.)"""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from dockyard.commands import prune
-from dockyard.commands.base import Command
+from dockyard.commands.base import Command, all_of, cmd
 from dockyard.engine import DOCKER
+from dockyard.facts.prune import Pruned, parse_pruned
 
 ENGINE = """#!/bin/sh
 # A scripted engine: answers from $ENGINE_STATE, refuses to remove what `refuse` lists.
@@ -137,3 +138,43 @@ def test_images_removes_the_tags_no_container_was_made_from_except_latest(
     assert calls(env, "image") == ["prune --force --filter label=service=shop"]
     assert calls(env, "rmi") == ["r/shop:v1"]
     assert done.stdout == "removed r/shop:v1\n"
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_failed_prune_in_a_deploys_last_trip_is_a_line_and_the_release_still_runs(
+    shell: str, tmp_path: Path
+) -> None:
+    env = engine_state(
+        tmp_path, used="", images=IMAGES, refuse="r/shop:v1\n", **stopped_containers(["web2"])
+    )
+    parts = (prune.containers(DOCKER, "shop", None, 0), prune.images(DOCKER, "shop"))
+    released = tmp_path / "released"
+    trip = all_of(cmd("echo", "stopped"), prune.reported(*parts), cmd("touch", str(released)))
+    done = run(shell, trip, env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert released.exists()  # what follows the prune in the trip ran
+    assert calls(env, "rmi") == ["r/shop:v1", "r/shop:v2", "r/shop:v3"]  # all tried
+    assert done.stdout == (
+        "stopped\n"
+        "--- dockyard: prune ---\n"
+        f"removed container web2{'0' * 8}\n"
+        "Error response from daemon: conflict: r/shop:v1 is used\n"
+        "removed r/shop:v2\n"
+        "removed r/shop:v3\n"
+        "--- dockyard: prune failed, exit 1\n"
+    )
+    assert parse_pruned(done.stdout) == Pruned(
+        (f"container web2{'0' * 8}", "r/shop:v2", "r/shop:v3"),
+        "exited 1: Error response from daemon: conflict: r/shop:v1 is used",
+    )
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_prune_that_works_reports_what_it_removed(shell: str, tmp_path: Path) -> None:
+    env = engine_state(tmp_path, used="r/shop:v2\n", images=IMAGES, stopped="", inspect="")
+    trip = prune.reported(prune.containers(DOCKER, "shop", None, 5), prune.images(DOCKER, "shop"))
+    done = run(shell, trip, env)
+    assert (done.returncode, done.stderr) == (0, "")
+    pruned = parse_pruned(done.stdout)
+    assert pruned == Pruned(("r/shop:v1", "r/shop:v3"))
+    assert (pruned.containers, pruned.images) == (0, 2)

@@ -24,10 +24,9 @@ class Engine:
     debian_package: str  # what `server bootstrap` installs with apt
     # `ps --filter status=...` values of a container that is not running (Podman has no `dead`)
     stopped_states: tuple[str, ...]
-    # `ps` flags for a listing newest first, and whether it must be reversed to get there
-    # (Docker lists newest first; Podman only sorts oldest first)
-    newest_first_flags: tuple[str, ...]
-    reverse_listing: bool
+    # `inspect` template of a container's finish and creation times, as text that sorts in time
+    # order (Docker's are RFC 3339 strings; Podman's are Go times, formatted so)
+    container_times_template: str
     # pull/push flags for a registry without TLS on loopback (Docker trusts localhost)
     insecure_registry_flags: tuple[str, ...]
     # a HEALTHCHECK runs by itself (Docker's daemon); Podman schedules it with systemd timers,
@@ -48,8 +47,7 @@ DOCKER = Engine(
     name="docker",
     debian_package="docker.io",
     stopped_states=("created", "exited", "dead"),
-    newest_first_flags=(),
-    reverse_listing=False,
+    container_times_template="{{.State.FinishedAt}} {{.Created}}",
     insecure_registry_flags=(),
     runs_health_checks=True,
     pins_bridge_address=False,
@@ -61,8 +59,10 @@ PODMAN = Engine(
     name="podman",
     debian_package="podman",
     stopped_states=("created", "exited"),
-    newest_first_flags=("--sort", "created"),
-    reverse_listing=True,
+    container_times_template=(
+        '{{.State.FinishedAt.UTC.Format "2006-01-02T15:04:05.000000000Z"}} '
+        '{{.Created.UTC.Format "2006-01-02T15:04:05.000000000Z"}}'
+    ),
     insecure_registry_flags=("--tls-verify=false",),
     runs_health_checks=False,
     pins_bridge_address=True,

@@ -34,7 +34,7 @@ def deploy_command(skip_push: bool, no_cache: bool, take_over_routes: bool, **kw
 def redeploy_command(
     skip_push: bool, no_cache: bool, take_over_routes: bool, **kwargs: Any
 ) -> None:
-    """Deploy without booting the proxy and without pruning."""
+    """Deploy without booting the proxy."""
     session, printer = load_printing(kwargs)
     done = release.redeploy(
         session, build=not skip_push, no_cache=no_cache, take_over_routes=take_over_routes

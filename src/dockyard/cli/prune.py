@@ -33,6 +33,6 @@ command.add_command(
     _pruner("all", "Prune stopped containers beyond retain_containers, and unused images.")
 )
 command.add_command(
-    _pruner("containers", "Remove stopped containers beyond the newest retain_containers.")
+    _pruner("containers", "Remove stopped containers beyond the newest retain_containers per role.")
 )
 command.add_command(_pruner("images", "Remove images no container uses (latest is kept)."))

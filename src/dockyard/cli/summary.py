@@ -15,6 +15,8 @@ def show_release(printer: Printer, done: Released, verb: str, *, details: bool =
         replaced = f" (replaced {', '.join(b.stopped)})" if details and b.stopped else ""
         rows.append((b.host, f"{b.role}: {b.name}{replaced}"))
     printer.summary(rows, f"{verb} {done.version}")
+    for warning in done.warnings:
+        printer.warning(warning)
     if details and printer.verbose:
         for b in done.booted:
             if b.switched_at is not None:

@@ -15,7 +15,6 @@ from dockyard.commands.base import (
     all_of,
     any_of,
     cmd,
-    pipe,
     repeat,
     write_stdin,
 )
@@ -23,6 +22,8 @@ from dockyard.engine import Engine
 from dockyard.redaction import Secret
 
 NETWORK = "kamal"  # Kamal's network name, so servers deployed by Kamal can be taken over
+# in the name a container gets when a redeploy of its version sets it aside (Kamal's name)
+REPLACED = "_replaced_"
 
 
 @dataclass(frozen=True)
@@ -229,25 +230,6 @@ def release_alias(
 
 def make_dirs(*paths: str) -> Cmd:
     return cmd("mkdir", "-p", *(HomePath(p) for p in paths))
-
-
-def remove_stopped(engine: Engine, filters: Sequence[str], keep: int) -> Seq:
-    """Remove stopped containers of the service beyond the newest `keep` (Kamal's prune).
-    The engine says how to list them newest first and which states a stopped one has."""
-    statuses = [f"status={state}" for state in engine.stopped_states]
-    listing = cmd(
-        engine.name, "ps", "--quiet", "--all", *filters, *repeat("--filter", statuses),
-        *engine.newest_first_flags,
-    )  # fmt: skip
-    newest_first = [listing, cmd("tac")] if engine.reverse_listing else [listing]
-    return pipe(
-        *newest_first,
-        cmd("tail", "-n", f"+{keep + 1}"),
-        Raw(
-            f'while read id; do {engine.name} rm "$id" >/dev/null && '
-            'echo "removed container $id"; done'
-        ),
-    )
 
 
 def audit_log(service: str, destination: str | None) -> str:

@@ -30,8 +30,8 @@ ROOT: dict[str, Spec] = {
     "primary_role": ("string", "Role whose first host is the primary host; proxied by "
                      "default.", "web"),
     "allow_empty_roles": ("boolean", "Allow roles with no hosts.", "false"),
-    "retain_containers": ("integer", "Old containers and images kept for rollback (at least "
-                          "1).", "5"),
+    "retain_containers": ("integer", "Stopped containers kept for rollback per role on each "
+                          "host, with their images (at least 1).", "5"),
     "minimum_version": ("string", "Oldest Kamal version this config needs.", ""),
     "readiness_delay": ("integer", "Seconds a container without proxy or healthcheck must keep "
                         "running before it counts as ready.", "7"),

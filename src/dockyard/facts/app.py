@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dockyard.commands.app import REPLACED
+
 
 @dataclass(frozen=True)
 class ContainerInfo:
@@ -46,7 +48,7 @@ def version_of(container: str, prefix: str) -> str | None:
     if not container.startswith(prefix):
         return None
     version = container[len(prefix) :]
-    return None if "_replaced_" in version or not version else version
+    return None if REPLACED in version or not version else version
 
 
 def parse_booted_versions(audit_log: str) -> list[str]:

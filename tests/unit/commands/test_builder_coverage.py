@@ -45,7 +45,7 @@ def test_no_conftest_can_patch_what_the_builders_tests_render() -> None:
 def test_builders_are_told_from_helpers_by_their_return_annotation() -> None:
     found = builders()
     assert len(found) > 100
-    for builder in (app.run, app.remove_stopped, backup.list_backups, base.write_stdin):
+    for builder in (app.run, app.audit, backup.list_backups, base.write_stdin):
         assert builder in found  # Cmd, Seq, Raw
     assert accessory.directory_mode_owner in found  # Seq | None
     helpers = (app.label_filters, accessory.volume_args, base.repeat, envfile.env_file,
@@ -58,8 +58,7 @@ def test_builders_are_told_from_helpers_by_their_return_annotation() -> None:
 def test_the_engine_rule_follows_calls() -> None:
     dependent = {builder_name(b) for b in builders() if engine_dependent(b)}
     assert dependent == {
-        "commands.app.remove_stopped",  # reads engine.stopped_states and the listing order
-        "commands.prune.containers",  # through app.remove_stopped
+        "commands.prune.containers",  # reads engine.stopped_states and the times template
         "commands.build.probe",
         "commands.build.push",
         "commands.image_transfer.inspect_source",
@@ -164,17 +163,17 @@ def test_a_builder_without_a_test_is_named(tmp_path: Path) -> None:
         "under tests/unit/commands/)"
     ) in problems
     assert (
-        "commands.app.remove_stopped: no exact-render test (assert remove_stopped(...).render() "
-        "== '...' in a test under tests/unit/commands/)"
+        "commands.app.tag: no exact-render test (assert tag(...).render() == '...' in a test "
+        "under tests/unit/commands/)"
     ) in problems
 
 
 def test_an_engine_dependent_builder_needs_both_engines(tmp_path: Path) -> None:
     path = tmp_path / "test_sample.py"
-    path.write_text(HEADER + "def test_a():\n"
-                    '    assert app.remove_stopped(DOCKER, [], 1).render() == "d"\n')  # fmt: skip
+    sample = "from dockyard.commands import prune\ndef test_a():\n    assert prune.containers("
+    path.write_text(HEADER + sample + 'DOCKER, "s", None, 1).render() == "d"\n')
     assert (
-        "commands.app.remove_stopped: its output depends on the engine, and no exact render "
+        "commands.prune.containers: its output depends on the engine, and no exact render "
         "with PODMAN"
     ) in coverage_problems([path])
 

@@ -1,7 +1,7 @@
 """The failures of issue #12 on the scripted transport, one by one: a primary role that cannot
 start while a worker waits on it, a container that exits at once, a rollback to a version that
-is gone, a bug in a step, a lock that cannot be released after a failure; and the round trips
-of a successful deploy."""
+is gone, a bug in a step, a lock that cannot be released after a failure, a prune that fails
+after the switch; and the round trips of a successful deploy."""
 
 from __future__ import annotations
 
@@ -132,3 +132,27 @@ async def test_a_successful_deploy_takes_7_round_trips_on_the_primary_and_6_on_o
     async with asyncio.timeout(BOUND):
         await deploy(fake, fleet.plan, DeployOptions())
     assert [fake.stats(h).round_trips for h in ("10.0.0.1", "10.0.0.2")] == [7, 6]
+
+
+async def test_a_prune_that_fails_leaves_the_deploy_done_with_a_warning_per_host() -> None:
+    fleet = Fleet(plan_of(APP))
+    fake = fleet.make()
+    refused = (
+        "--- dockyard: prune ---\nremoved container 0123456789ab\n"
+        'Error response from daemon: conflict: unable to remove repository reference "x:v0"\n'
+        "--- dockyard: prune failed, exit 1\n"
+    )
+    for host in ("10.0.0.1", "10.0.0.2"):
+        fake.on(host, "--- dockyard: prune ---", Reply(stdout=f"webv1h1\n{refused}"))
+    async with asyncio.timeout(BOUND):
+        result = await deploy(fake, fleet.plan, DeployOptions())
+    assert result.warnings == tuple(
+        f"{host}: pruning old containers and images failed (exited 1: Error response from "
+        'daemon: conflict: unable to remove repository reference "x:v0"); v2 serves: run '
+        "`dockyard prune all` once that is fixed"
+        for host in ("10.0.0.1", "10.0.0.2")
+    )
+    assert sorted(switched(fake)) == ["10.0.0.1", "10.0.0.2"]
+    assert released_after_taken(fake)  # in the same trip, after the prune (see the shell test)
+    finish = fake.commands_on("10.0.0.1")[-1]
+    assert finish.index("--- dockyard: prune ---") < finish.index(f"rm -r {LOCK}")

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.commands import prune as prune_commands
 from dockyard.commands.caddy_config import AppRoute
 from dockyard.config import parse_config
+from dockyard.engine import DOCKER
+from dockyard.errors import HostsFailed
 from dockyard.plan.from_config import Selection
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories import manage as accessories
-from dockyard.workflows.app import execute, manage, overview
+from dockyard.workflows.app import execute, manage, overview, prune
 from dockyard.workflows.proxy import manage as proxy
 from dockyard.workflows.servers import execute as server_exec
 from dockyard.workflows.session import Request, Session
@@ -147,4 +150,44 @@ def test_a_json_able_result_for_app_versions(tmp_path: Path) -> None:
     }
     assert json.dumps(as_data) == (
         '{"10.0.0.1": {"web": {"versions": ["v2"], "current": "v2", "proxied": true}}}'
+    )
+
+
+def test_prune_runs_the_deploys_builders_on_every_app_host(tmp_path: Path) -> None:
+    said = "--- dockyard: prune ---\nremoved container 0123456789ab\nremoved r/demo:v1\n"
+    fake = FakeTransport({"--- dockyard: prune ---": Reply(stdout=said)})
+    removed = prune.prune(session(fake, tmp_path), containers=True, images=True)
+    assert removed == {
+        host: ["removed container 0123456789ab", "removed r/demo:v1"]
+        for host in ("10.0.0.1", "10.0.0.2", "10.0.0.3")
+    }
+    both = prune_commands.reported(
+        prune_commands.containers(DOCKER, "demo", None, 5), prune_commands.images(DOCKER, "demo")
+    )
+    assert fake.commands_on("10.0.0.3") == [both.render()]
+    fake = FakeTransport()
+    prune.prune(session(fake, tmp_path), containers=False, images=True)
+    images = prune_commands.reported(prune_commands.images(DOCKER, "demo"))
+    assert fake.commands_on("10.0.0.1") == [images.render()]
+
+
+def test_a_prune_that_fails_on_a_host_names_it_and_the_engines_words(tmp_path: Path) -> None:
+    said = (
+        "--- dockyard: prune ---\nremoved r/demo:v1\n"
+        "Error response from daemon: conflict: r/demo:v2 is used\n"
+        "--- dockyard: prune failed, exit 1\n"
+    )
+    fake = FakeTransport().on("10.0.0.2", "--- dockyard: prune ---", Reply(stdout=said))
+    with pytest.raises(HostsFailed) as failed:
+        prune.prune(session(fake, tmp_path), containers=True, images=True)
+    assert str(failed.value) == (
+        "failed on 1 host(s): 10.0.0.2: pruning failed: exited 1: Error response from daemon: "
+        "conflict: r/demo:v2 is used; 1 removed before; run the prune again once that is fixed"
+    )
+    fake = FakeTransport().on("10.0.0.3", "--- dockyard: prune ---", Reply(2, "", "no engine"))
+    with pytest.raises(HostsFailed) as failed:
+        prune.prune(session(fake, tmp_path), containers=True, images=True)
+    assert str(failed.value) == (
+        "failed on 1 host(s): 10.0.0.3: pruning failed: exited 2: no engine; "
+        "run the prune again once that is fixed"
     )

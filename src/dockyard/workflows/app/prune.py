@@ -1,4 +1,5 @@
-"""`prune all|containers|images`: what deploys leave behind, on every selected app host.
+"""`prune all|containers|images`: what deploys leave behind, on every selected app host, with
+the builders a deploy's own prune uses.
 
 removed = prune(session, containers=True, images=True)   # {host: a line per removal}
 """
@@ -6,15 +7,20 @@ removed = prune(session, containers=True, images=True)   # {host: a line per rem
 from __future__ import annotations
 
 from dockyard.commands import prune as prune_commands
-from dockyard.commands.base import Command, all_of
+from dockyard.commands.base import Command
+from dockyard.errors import DockyardError, StepFailed
+from dockyard.facts.prune import parse_pruned
 from dockyard.plan.targets import app_hosts
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
+AGAIN = "run the prune again once that is fixed"
+
 
 def prune(session: Session, *, containers: bool, images: bool) -> dict[str, list[str]]:
-    """Stopped containers beyond retain_containers, and images no container uses (`latest`
-    kept): {host: what was removed}."""
+    """Stopped containers beyond retain_containers (per role), and images no container uses
+    (`latest` kept): {host: what was removed}. A host where a removal failed is an error
+    naming it and the engine's words, once every host has done what it could."""
     config = session.config
     engine, service = config.runtime, config.service
     parts: list[Command] = []
@@ -23,9 +29,18 @@ def prune(session: Session, *, containers: bool, images: bool) -> dict[str, list
         parts.append(prune_commands.containers(engine, service, config.destination, keep))
     if images:
         parts.append(prune_commands.images(engine, service))
-    command = all_of(*parts)
+    command = prune_commands.reported(*parts)
 
     async def step(server: Server) -> list[str]:
-        return (await server.run(command)).stdout.splitlines()
+        try:
+            pruned = parse_pruned((await server.run(command)).stdout)
+        except DockyardError as error:
+            raise StepFailed(server.host, "pruning", error, AGAIN) from error
+        if pruned.failure is not None:
+            raise DockyardError(
+                f"{server.host}: pruning failed: {pruned.failure}; "
+                f"{len(pruned.removed)} removed before; {AGAIN}"
+            )
+        return [f"removed {what}" for what in pruned.removed]
 
     return session.on_hosts(app_hosts(config, session.selection), step)

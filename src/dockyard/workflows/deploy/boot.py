@@ -235,7 +235,7 @@ async def _run_new(
     (address): one round trip (the secrets reach the server on standard input, into the 0600
     env file)."""
     env_dir = plan.env_file_path.rsplit("/", 1)[0]
-    aside = f"{plan.container.name}_replaced_{random_tokens.token_hex(8)}"
+    aside = f"{plan.container.name}{app_commands.REPLACED}{random_tokens.token_hex(8)}"
     command = app_commands.list_then_run(
         server.engine, plan.container, _filters(plan), env_dir, aside
     )

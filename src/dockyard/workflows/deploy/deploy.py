@@ -20,6 +20,7 @@ from dockyard.commands.base import Command, all_of
 from dockyard.errors import StepFailed
 from dockyard.facts.proxy import ProxyState
 from dockyard.plan import routes
+from dockyard.facts.prune import parse_pruned
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport
@@ -57,6 +58,7 @@ class DeployOptions:
 class DeployResult:
     booted: tuple[Booted, ...]
     seconds: float
+    warnings: tuple[str, ...] = ()  # one line each: what failed after the switch (a prune)
 
 
 async def deploy(
@@ -89,7 +91,7 @@ async def deploy(
             await _stop_replaced(transport, stops)  # what did switch keeps no old one running
             raise
         held = lock if owned else None
-        await on_hosts(
+        finished = await on_hosts(
             plan.hosts,
             lambda host: _finish(transport, plan, host, options, held, stops.get(host, [])),
         )
@@ -97,7 +99,8 @@ async def deploy(
     done = replace(hooks, lock=False, extra={**hooks.extra, "KAMAL_RUNTIME": str(round(seconds))})
     skip = options.skip_hooks or not options.deploy_hooks
     await run_hook(Path(plan.hooks_path), "post-deploy", done, skip=skip)
-    return DeployResult(tuple(booted), seconds)
+    warnings = tuple(warning for warning in finished.values() if warning)
+    return DeployResult(tuple(booted), seconds, warnings)
 
 
 async def _proxies(
@@ -216,9 +219,10 @@ async def _finish(
     options: DeployOptions,
     lock: DeployLock | None,
     stops: list[Command],
-) -> None:
+) -> str | None:
     """Stop the replaced versions, tag the image as latest, write the audit line and prune, in
-    one round trip; on the lock's host, the lock is released last in the same trip."""
+    one round trip; on the lock's host, the lock is released last in the same trip. A prune
+    that fails does not stop the rest: it comes back as a warning (None when all went well)."""
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     line = plan.audit_line(f"Booted app version {plan.version}", at=at)
     steps: list[Command] = [
@@ -227,19 +231,34 @@ async def _finish(
         app_commands.audit(plan.audit_log, line),
     ]
     if options.prune:
-        filters = app_commands.label_filters(plan.service, destination=plan.destination)
-        steps.append(app_commands.remove_stopped(plan.engine, filters, plan.retain_containers))
-        steps.append(prune_commands.dangling_images(plan.engine, plan.service))
+        steps.append(_prune(plan))
     releasing = lock if lock is not None and lock.host == host else None
     if releasing is not None:
         steps.append(releasing.release_command())
     try:
-        await transport.run(host, all_of(*steps))
+        result = await transport.run(host, all_of(*steps))
     except Exception as error:
         after = f"{plan.version} serves; {UNFINISHED}"
         raise StepFailed(host, f"finishing the deploy ({FINISH_STEPS})", error, after) from error
     if releasing is not None:
         releasing.released = True
+    pruned = parse_pruned(result.stdout)
+    if pruned.failure is not None:
+        return (
+            f"{host}: pruning old containers and images failed ({pruned.failure}); "
+            f"{plan.version} serves: run `dockyard prune all` once that is fixed"
+        )
+    return None
+
+
+def _prune(plan: DeployPlan) -> Command:
+    """Kamal's `prune all` after a deploy: stopped containers beyond retain_containers, then
+    the images no container uses."""
+    engine, service = plan.engine, plan.service
+    return prune_commands.reported(
+        prune_commands.containers(engine, service, plan.destination, plan.retain_containers),
+        prune_commands.images(engine, service),
+    )
 
 
 async def _stop_replaced(transport: Transport, stops: dict[str, list[Command]]) -> None:

@@ -36,6 +36,7 @@ Before = Callable[[AsyncsshTransport], Awaitable[None]]
 class Released:
     version: str
     booted: tuple[Booted, ...]  # each role on each host: the container now serving
+    warnings: tuple[str, ...] = ()  # one line each: what failed once it served (a prune)
 
 
 def plan_for(session: Session) -> DeployPlan:
@@ -81,9 +82,10 @@ def deploy(
 def redeploy(
     session: Session, *, build: bool = True, no_cache: bool = False, take_over_routes: bool = False
 ) -> Released:
-    """A deploy without booting the proxy and without pruning."""
+    """A deploy without booting the proxy. It prunes, as a deploy does (Kamal's redeploy does
+    not), so that redeploying keeps the servers' disks flat too."""
     options = options_for(
-        session, "redeploy", boot_proxy=False, prune=False, take_over_routes=take_over_routes
+        session, "redeploy", boot_proxy=False, take_over_routes=take_over_routes
     )
     return _release(session, options, build=build, no_cache=no_cache)
 
@@ -138,7 +140,8 @@ def _release(
         session.progress.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
         return await deploy_workflow.deploy(transport, plan, options, session.progress.host)
 
-    return Released(plan.version, session.run(work).booted)
+    result = session.run(work)
+    return Released(plan.version, result.booted, result.warnings)
 
 
 async def routes_free(
@@ -159,7 +162,8 @@ def rollback(
     session: Session, version: str | None = None, *, take_over_routes: bool = False
 ) -> Released:
     """Bring back `version` (else --version, else the version that served before the current
-    one) at once: its kept containers start again."""
+    one) at once: its kept containers start again. No prune, as in Kamal: a rollback changes
+    which kept container runs, never how many are kept, so there is nothing new to remove."""
     wanted = version or session.request.version
     if wanted is None:
         # Only names and hosts are needed to find the previous version on the primary host.

@@ -19,8 +19,8 @@ from dockyard.commands import prune as prune_commands
 from dockyard.commands.base import Command, all_of
 from dockyard.errors import StepFailed
 from dockyard.facts.proxy import ProxyState
-from dockyard.plan import routes
 from dockyard.facts.prune import parse_pruned
+from dockyard.plan import routes
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.transport import Transport

@@ -84,9 +84,7 @@ def redeploy(
 ) -> Released:
     """A deploy without booting the proxy. It prunes, as a deploy does (Kamal's redeploy does
     not), so that redeploying keeps the servers' disks flat too."""
-    options = options_for(
-        session, "redeploy", boot_proxy=False, take_over_routes=take_over_routes
-    )
+    options = options_for(session, "redeploy", boot_proxy=False, take_over_routes=take_over_routes)
     return _release(session, options, build=build, no_cache=no_cache)
 
 

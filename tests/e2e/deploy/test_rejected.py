@@ -40,7 +40,10 @@ def state_of(lab: labs.LabInfo) -> dict[str, dict[str, list[str]]]:
         for name, command in parts.items():
             done = ssh(lab, server.name, command)
             assert done.returncode == 0, done.stderr
-            found[server.name][name] = sorted(done.stdout.splitlines())
+            lines = done.stdout.splitlines()
+            if name == "containers":  # Podman 4.3's State is `Exited (0) 20 minutes ago`
+                lines = [" ".join(line.split()[:3]).lower() for line in lines]
+            found[server.name][name] = sorted(lines)
     return found
 
 

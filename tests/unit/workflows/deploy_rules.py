@@ -175,6 +175,13 @@ class DeployRules:
         return ""
 
 
+def polled_after_start(call: Call, fake: FakeTransport) -> bool:
+    """After the proxy starts, its admin API is polled until it answers: one failed poll of
+    `call` is not the end."""
+    started = "start dockyard-proxy" in " ".join(fake.commands_on(call.host))
+    return step_kind(call) == "admin" and started
+
+
 def step_kind(call: Call) -> str:
     """A short name for a deploy step, to decide per step (see the scenario modules)."""
     text = call.text

@@ -22,7 +22,7 @@ from dockyard.workflows import lock
 from dockyard.workflows.app import manage, overview, prune
 from dockyard.workflows.proxy import manage as proxy
 from dockyard.workflows.session import Request, Session
-from tests.unit.workflows.deploy_rules import HANG_CAUSES, step_kind
+from tests.unit.workflows.deploy_rules import HANG_CAUSES, polled_after_start
 from tests.unit.workflows.faults import Check, Failure, each_step_failing, happy_path, one_line
 from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, Fleet, fast_waits, plan_of, transcript
 from tests.unit.workflows.test_deploy_scenarios import APP, EXPECTED
@@ -110,18 +110,11 @@ def checker(name: str) -> Check:
         answer = EXIT_IS_AN_ANSWER.get(name)
         if error is None and failure.fault == "exit" and answer and answer in failure.call.text:
             return ""
-        if error is None and polled_after_start(failure, fake):
+        if error is None and polled_after_start(failure.call, fake):
             return ""
         return one_line_naming_host_and_cause(failure, error)
 
     return check
-
-
-def polled_after_start(failure: Failure, fake: FakeTransport) -> bool:
-    """After the proxy starts, its admin API is polled until it answers: one failed poll is
-    not the end."""
-    started = "start dockyard-proxy" in " ".join(fake.commands_on(failure.call.host))
-    return step_kind(failure.call) == "admin" and started
 
 
 def one_line_naming_host_and_cause(failure: Failure, error: BaseException | None) -> str:

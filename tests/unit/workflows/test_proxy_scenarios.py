@@ -12,7 +12,7 @@ from dockyard.ssh.fake import FakeTransport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
-from tests.unit.workflows.deploy_rules import HANG_CAUSES, step_kind
+from tests.unit.workflows.deploy_rules import HANG_CAUSES, polled_after_start
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path, one_line
 from tests.unit.workflows.fleet import Fleet, ScriptedServers, fast_waits, plan_of, transcript
 from tests.unit.workflows.test_deploy_scenarios import APP, EXPECTED
@@ -63,11 +63,10 @@ async def test_the_happy_path_runs_exactly_these_steps(
 
 def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
     if error is None:
-        polled = step_kind(failure.call) == "admin" and "start dockyard-proxy" in " ".join(
-            fake.commands_on(failure.call.host)
-        )
         # after a start, the admin API is polled until it answers: one failure is not the end
-        return "" if polled else "it succeeded although a step failed"
+        return (
+            "" if polled_after_start(failure.call, fake) else "it succeeded although a step failed"
+        )
     line = one_line(error)
     if "\n" in line or failure.call.host not in line:
         return f"the error is not one line naming the host: {line!r}"

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockyard.commands import app as app_commands
+from dockyard.errors import DockyardError
 from dockyard.ssh.fake import Call, FakeTransport
 from tests.unit.workflows.faults import Failure, one_line
 from tests.unit.workflows.fleet import Fleet, ScriptedServers, container_id, container_ip
@@ -173,6 +174,22 @@ class DeployRules:
         if not any(cause in line for cause in causes):
             return f"the error does not name the cause: {line}"
         return ""
+
+
+def one_line_naming_host_and_cause(failure: Failure, error: BaseException | None) -> str:
+    """What is wrong with how a run with `failure` ended ("" when nothing): it must raise one
+    line of dockyard's error tree naming the failing step's host and the cause."""
+    if error is None:
+        return "it succeeded although a step failed"
+    if not isinstance(error, DockyardError):
+        return f"{type(error).__name__} is outside dockyard's error tree: {error}"
+    line = one_line(error)
+    if "\n" in line or failure.call.host not in line:
+        return f"the error is not one line naming the host: {line!r}"
+    causes = {"exit": (failure.injected,), "dropped": ("connection lost",), "hang": HANG_CAUSES}
+    if not any(cause in line for cause in causes[failure.fault]):
+        return f"the error does not name the cause: {line}"
+    return ""
 
 
 def polled_after_start(call: Call, fake: FakeTransport) -> bool:

@@ -22,8 +22,8 @@ from dockyard.workflows import lock
 from dockyard.workflows.app import manage, overview, prune
 from dockyard.workflows.proxy import manage as proxy
 from dockyard.workflows.session import Request, Session
-from tests.unit.workflows.deploy_rules import HANG_CAUSES, polled_after_start
-from tests.unit.workflows.faults import Check, Failure, each_step_failing, happy_path, one_line
+from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause, polled_after_start
+from tests.unit.workflows.faults import Check, Failure, each_step_failing, happy_path
 from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, Fleet, fast_waits, plan_of, transcript
 from tests.unit.workflows.test_deploy_scenarios import APP, EXPECTED
 
@@ -115,20 +115,6 @@ def checker(name: str) -> Check:
         return one_line_naming_host_and_cause(failure, error)
 
     return check
-
-
-def one_line_naming_host_and_cause(failure: Failure, error: BaseException | None) -> str:
-    if error is None:
-        return "it succeeded although a step failed"
-    if not isinstance(error, DockyardError):
-        return f"{type(error).__name__} is outside dockyard's error tree: {error}"
-    line = one_line(error)
-    if "\n" in line or failure.call.host not in line:
-        return f"the error is not one line naming the host: {line!r}"
-    causes = {"exit": (failure.injected,), "dropped": ("connection lost",), "hang": HANG_CAUSES}
-    if not any(cause in line for cause in causes[failure.fault]):
-        return f"the error does not name the cause: {line}"
-    return ""
 
 
 @pytest.mark.parametrize("name", list(ENTRY_POINTS))

@@ -12,8 +12,8 @@ from dockyard.ssh.fake import FakeTransport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
-from tests.unit.workflows.deploy_rules import HANG_CAUSES, polled_after_start
-from tests.unit.workflows.faults import Failure, each_step_failing, happy_path, one_line
+from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause, polled_after_start
+from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 from tests.unit.workflows.fleet import Fleet, ScriptedServers, fast_waits, plan_of, transcript
 from tests.unit.workflows.test_deploy_scenarios import APP, EXPECTED
 
@@ -62,18 +62,9 @@ async def test_the_happy_path_runs_exactly_these_steps(
 
 
 def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
-    if error is None:
-        # after a start, the admin API is polled until it answers: one failure is not the end
-        return (
-            "" if polled_after_start(failure.call, fake) else "it succeeded although a step failed"
-        )
-    line = one_line(error)
-    if "\n" in line or failure.call.host not in line:
-        return f"the error is not one line naming the host: {line!r}"
-    causes = {"exit": (failure.injected,), "dropped": ("connection lost",), "hang": HANG_CAUSES}
-    if not any(cause in line for cause in causes[failure.fault]):
-        return f"the error does not name the cause: {line}"
-    return ""
+    if error is None and polled_after_start(failure.call, fake):
+        return ""
+    return one_line_naming_host_and_cause(failure, error)
 
 
 @pytest.mark.parametrize(("name", "make"), SCENARIOS, ids=[name for name, _ in SCENARIOS])

@@ -180,3 +180,19 @@ async def test_assets_missing_from_the_image_stop_the_deploy_before_anything_boo
     assert not any("docker run" in c.text for c in fake.calls)  # nothing booted anywhere
     assert switched(fake) == []
     assert released_after_taken(fake)
+
+
+async def test_assets_that_cannot_be_retired_leave_the_new_version_serving() -> None:
+    fleet = Fleet(plan_of(ASSETS))
+    fake = fleet.make()
+    busy = "rm: cannot remove 'volumes/v1/app.css': Device or resource busy"
+    fake.on("10.0.0.1", "touch -c", Reply(1, "", busy))
+    line = await failed(fleet, fake, DeployOptions())
+    assert line == (
+        "ERROR (HostsFailed): failed on 1 host(s): 10.0.0.1: finishing the deploy (stopping the "
+        "replaced versions and retiring their assets, tagging latest, the audit line, pruning) "
+        f"failed: exited 1: {busy}; v2 serves; the replaced versions may still run: "
+        "`dockyard app stale_containers --stop`"
+    )
+    assert switched(fake) == ["10.0.0.1", "10.0.0.2"]
+    assert released_after_taken(fake)

@@ -37,8 +37,8 @@ from dockyard.workflows.server import Server
 Report = Callable[[str, str], None]  # (host, what happened); host "" for the whole deploy
 
 NOTHING_BOOTED = "no version was changed; deploy again once this is fixed"
-FINISH_STEPS = "stopping the replaced versions, tagging latest, the audit line, pruning"
-RETIRE_STEP = "retiring their assets"
+FINISH_STEPS = "stopping the replaced versions{}, tagging latest, the audit line, pruning"
+RETIRE_STEP = " and retiring their assets"
 UNFINISHED = "the replaced versions may still run: `dockyard app stale_containers --stop`"
 
 
@@ -271,7 +271,7 @@ async def _finish(
         result = await transport.run(host, all_of(*steps))
     except Exception as error:
         after = f"{plan.version} serves; {UNFINISHED}"
-        what = FINISH_STEPS + (f", {RETIRE_STEP}" if retire else "")
+        what = FINISH_STEPS.format(RETIRE_STEP if retire else "")
         raise StepFailed(host, f"finishing the deploy ({what})", error, after) from error
     if releasing is not None:
         releasing.released = True

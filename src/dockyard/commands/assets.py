@@ -90,7 +90,7 @@ def extract(engine: Engine, assets: RoleAssets, image: str, version: str) -> Seq
         Raw(f"id=$({cmd(engine.name, 'container', 'create', image).render()})"),
         Raw(
             f'{{ {engine.name} container cp "$id":{source} {target} >/dev/null; copied=$?; '
-            f'{engine.name} container rm "$id" >/dev/null; [ "$copied" = 0 ]; }}'
+            f'{engine.name} container rm --volumes "$id" >/dev/null; [ "$copied" = 0 ]; }}'
         ),
         cmd("chmod", "-R", "a+rX", HomePath(assets.extracted(version))),
     )  # fmt: skip

@@ -31,7 +31,8 @@ def test_extract_copies_the_assets_out_of_a_container_never_started() -> None:
         'rm -rf "$HOME/a/web/extracted/v2" && mkdir -p "$HOME/a/web/extracted/v2" && '
         "id=$(docker container create registry.lab:5000/demo:v2) && "
         '{ docker container cp "$id":/rails/public/assets/. "$HOME/a/web/extracted/v2" '
-        '>/dev/null; copied=$?; docker container rm "$id" >/dev/null; [ "$copied" = 0 ]; } && '
+        '>/dev/null; copied=$?; docker container rm --volumes "$id" >/dev/null; '
+        '[ "$copied" = 0 ]; } && '
         'chmod -R a+rX "$HOME/a/web/extracted/v2"'
     )
 
@@ -41,7 +42,8 @@ def test_extract_with_podman() -> None:
         'rm -rf "$HOME/a/web/extracted/v2" && mkdir -p "$HOME/a/web/extracted/v2" && '
         "id=$(podman container create registry.lab:5000/demo:v2) && "
         '{ podman container cp "$id":/rails/public/assets/. "$HOME/a/web/extracted/v2" '
-        '>/dev/null; copied=$?; podman container rm "$id" >/dev/null; [ "$copied" = 0 ]; } && '
+        '>/dev/null; copied=$?; podman container rm --volumes "$id" >/dev/null; '
+        '[ "$copied" = 0 ]; } && '
         'chmod -R a+rX "$HOME/a/web/extracted/v2"'
     )
 
@@ -52,7 +54,8 @@ def test_extract_quotes_a_path_with_spaces() -> None:
         'rm -rf "$HOME/a/web/extracted/v2" && mkdir -p "$HOME/a/web/extracted/v2" && '
         "id=$(docker container create demo:v2) && "
         '{ docker container cp "$id":\'/srv/my assets/.\' "$HOME/a/web/extracted/v2" '
-        '>/dev/null; copied=$?; docker container rm "$id" >/dev/null; [ "$copied" = 0 ]; } && '
+        '>/dev/null; copied=$?; docker container rm --volumes "$id" >/dev/null; '
+        '[ "$copied" = 0 ]; } && '
         'chmod -R a+rX "$HOME/a/web/extracted/v2"'
     )
 
@@ -78,7 +81,8 @@ def test_prepare_is_extract_then_fill_in_one_chain() -> None:
         'rm -rf "$HOME/a/web/extracted/v2" && mkdir -p "$HOME/a/web/extracted/v2" && '
         "id=$(podman container create demo:v2) && "
         '{ podman container cp "$id":/rails/public/assets/. "$HOME/a/web/extracted/v2" '
-        '>/dev/null; copied=$?; podman container rm "$id" >/dev/null; [ "$copied" = 0 ]; } && '
+        '>/dev/null; copied=$?; podman container rm --volumes "$id" >/dev/null; '
+        '[ "$copied" = 0 ]; } && '
         'chmod -R a+rX "$HOME/a/web/extracted/v2" && '
         'mkdir -p "$HOME/a/web/volumes/v2" && '
         'tar -C "$HOME/a/web/extracted/v2" -cf - . | '

@@ -53,6 +53,8 @@ LABS: dict[str, tuple[str, int]] = {
     "build-docker": ("tbd", 213),  # tests/e2e/build
     "build-podman": ("tbdp", 216),
     "getting-started": ("tgs", 219),  # tests/e2e/test_getting_started.py
+    "assets-docker": ("tast", 224),  # tests/e2e/assets
+    "assets-podman": ("tastp", 225),
 }
 
 

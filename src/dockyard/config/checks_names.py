@@ -72,7 +72,8 @@ def check_images(v: Validator, root: Mapping[str, Any], config: Config) -> None:
 
 
 def settings(v: Validator, section: Mapping[str, Any], where: Path) -> None:
-    """Labels, env and proxy hosts of the root, a role or an accessory."""
+    """Labels, env and proxy hosts of the root, a role or an accessory; the asset path of the
+    root or a role."""
     for key in section.get("labels") or {}:
         v.check((*where, "labels", key), names.label_key_problem(str(key)))
     if section.get("env") is not None:
@@ -80,6 +81,9 @@ def settings(v: Validator, section: Mapping[str, Any], where: Path) -> None:
     proxy = section.get("proxy")
     if isinstance(proxy, dict):
         hosts_of_proxy(v, proxy, (*where, "proxy"))
+    asset_path = section.get("asset_path")
+    if isinstance(asset_path, str):
+        v.check((*where, "asset_path"), names.asset_path_problem(asset_path))
 
 
 def hosts(v: Validator, items: list[Any], where: Path) -> None:

@@ -145,6 +145,20 @@ class Proxy:
 
 
 @dataclass(frozen=True)
+class AssetPath:
+    """`asset_path: /rails/public/assets[:options]`: where the image holds its fingerprinted
+    assets, and the mount options of the volume that bridges them between versions."""
+
+    path: str
+    options: str | None = None
+
+    @classmethod
+    def parse(cls, raw: str) -> AssetPath:
+        path, _, options = raw.partition(":")  # Kamal splits at the first colon
+        return cls(path, options or None)
+
+
+@dataclass(frozen=True)
 class Role:
     name: str
     hosts: tuple[Host, ...]
@@ -169,3 +183,11 @@ class Role:
     @property
     def proxied(self) -> bool:
         return self.proxy is not None
+
+    @property
+    def assets(self) -> AssetPath | None:
+        """The role's bridged assets: only a proxied role has them (Kamal's `assets?`), since
+        only its versions serve requests side by side."""
+        if self.asset_path is None or not self.proxied:
+            return None
+        return AssetPath.parse(self.asset_path)

@@ -135,3 +135,26 @@ def hook_name_problem(name: str) -> str | None:
     if name in HOOK_NAMES:
         return None
     return f"{shown(name)} is no hook (hooks: {', '.join(HOOK_NAMES)})"
+
+
+_SHELL_SPECIAL = re.compile(r'["$`\\\x00-\x1f\x7f]')
+
+
+def asset_path_problem(raw: str) -> str | None:
+    """`asset_path` (`/path/in/image[:options]`): the engine copies it out of the image and
+    mounts a volume there, so the path must be absolute and not the root; and it reaches the
+    server's shell inside double quotes."""
+    path = raw.partition(":")[0]
+    if _SHELL_SPECIAL.search(raw):
+        return (
+            f"{shown(raw)} may not hold quotes, $, `, \\ or control characters (it is passed "
+            "to the server's shell)"
+        )
+    if not path.startswith("/"):
+        return (
+            f"the path in the image, {shown(path)}, should be absolute (the engine copies "
+            "from and mounts at absolute paths only)"
+        )
+    if path.rstrip("/") == "":
+        return f"{shown(path)} is the image's root; give the directory that holds the assets"
+    return None

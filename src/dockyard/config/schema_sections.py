@@ -18,8 +18,10 @@ ROOT: dict[str, Spec] = {
     "servers": ("roles", "Hosts to deploy to: a list, a list with tags, or a map of roles. "
                 "Required unless only accessories are defined.", ""),
     "env": ("env", "Environment of the app containers: clear values, secret names, tags.", ""),
-    "asset_path": ("string", "Path in the image whose files are kept across versions so old "
-                   "assets stay reachable during a deploy.", ""),
+    "asset_path": ("string", "Directory of fingerprinted assets in the image, `path[:options]` "
+                   "(mount options such as ro; z is added): the old and new versions of a proxied "
+                   "role both serve both versions' files during a deploy, and a replaced "
+                   "version's files stay for at least an hour (docs/assets.md).", ""),
     "hooks_path": ("string", "Directory of local hook scripts.", ".kamal/hooks"),
     "hooks_output": ("hooks_output", "Show hook output: quiet or verbose, for all hooks or per "
                      "hook (a map of hook name to level).", ""),
@@ -67,7 +69,7 @@ ROLE: dict[str, Spec] = {
               "true for the primary role", "proxy"),
     "labels": ("strmap", "Extra labels for this role's containers.", ""),
     "env": ("env", "Environment for this role, merged over the root env (no tags).", ""),
-    "asset_path": ("string", "Asset path for this role.", ""),
+    "asset_path": ("string", "Asset path for this role (see the root asset_path).", ""),
     "stop_timeout": ("integer", "Seconds `stop` waits for this role's containers.", "", "",
                      "Kamal 2.12"),
 }  # fmt: skip

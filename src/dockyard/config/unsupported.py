@@ -22,11 +22,6 @@ class NotSupported:
 
 
 PROXY_SETTINGS = "dockyard's proxy is Caddy"
-ASSETS = NotSupported(
-    # h-assets (asset bridging) moves these two to the honoured keys
-    "assets are not bridged between versions yet, so a page the old version rendered may miss "
-    "its assets during a deploy; keep old assets in the image, or serve them from a CDN"
-)
 
 # Keys under a proxy section (root, role or accessory), relative to it.
 PROXY_KEYS: dict[str, NotSupported] = {
@@ -57,8 +52,6 @@ def _proxy_keys(prefix: str) -> dict[str, NotSupported]:
 
 
 NOT_SUPPORTED: dict[str, NotSupported] = {
-    "asset_path": ASSETS,
-    "servers/<role>/asset_path": ASSETS,
     "hooks_output": NotSupported("a hook's output is shown when the hook fails; remove the key"),
     "error_pages_path": NotSupported(
         f"{PROXY_SETTINGS}, which answers errors with its own short responses; serve error "

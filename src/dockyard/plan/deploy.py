@@ -42,6 +42,10 @@ class DeployPlan:
     def hosts(self) -> tuple[str, ...]:
         return tuple(h.host for group in self.groups for h in group)
 
+    def boots_on(self, host: str) -> tuple[RoleBoot, ...]:
+        """The roles that boot on this host, the primary role first."""
+        return next((h.roles for group in self.groups for h in group if h.host == host), ())
+
     @property
     def audit_log(self) -> str:
         return app_commands.audit_log(self.service, self.destination)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.app import AppContainer
+from dockyard.commands.assets import RoleAssets, mount_options
 from dockyard.commands.caddy_config import ADMIN_DIR, AppRoute, ProxySettings
 from dockyard.commands.envfile import env_file, optionize
 from dockyard.commands.proxy import ProxyContainer
@@ -49,29 +50,48 @@ def env_file_path(config: Config, role: str) -> str:
     return f".dockyard/apps/{config.service_and_destination}/env/roles/{role}.env"
 
 
-def role_boot(
-    config: Config, role: Role, host: str, secrets: Mapping[str, str], token: str
-) -> RoleBoot:
-    env = config.env_for(role.name, host)
+def role_assets(config: Config, role: Role) -> RoleAssets | None:
+    """Where the role's bridged assets live on a server (None: the role has none)."""
+    asset_path = role.assets
+    if asset_path is None:
+        return None
+    directory = f".dockyard/apps/{config.service_and_destination}/assets/{role.name}"
+    path = asset_path.path.rstrip("/")
+    return RoleAssets(directory, path, mount_options(asset_path.options))
+
+
+def app_container(
+    config: Config, role: Role, host: str, token: str, assets: RoleAssets | None
+) -> AppContainer:
+    """The role's container of this version on this host."""
     name = config.container_name(role.name)
     kamal_env = {"KAMAL_CONTAINER_NAME": name, "KAMAL_VERSION": config.version, "KAMAL_HOST": host}
     if config.destination:
         kamal_env["KAMAL_DESTINATION"] = config.destination
     options = dict(role.options)
     restart = str(options.pop("restart", "unless-stopped"))
-    container = AppContainer(
+    asset_volume = (assets.mount(config.version),) if assets else ()
+    return AppContainer(
         name=name,
         image=config.absolute_image,
         hostname=f"{host[:50]}-{token}",
         labels=config.labels_for(role.name),
-        env={**kamal_env, **env.clear},
+        env={**kamal_env, **config.env_for(role.name, host).clear},
         env_file=env_file_path(config, role.name),
-        volumes=config.volumes,
+        volumes=(*config.volumes, *asset_volume),
         options=optionize(options),
         log_options=_log_args(config.logging.merged(role.logging)),
         command=shlex.split(role.cmd) if role.cmd else (),
         restart=restart,
     )
+
+
+def role_boot(
+    config: Config, role: Role, host: str, secrets: Mapping[str, str], token: str
+) -> RoleBoot:
+    env = config.env_for(role.name, host)
+    assets = role_assets(config, role)
+    container = app_container(config, role, host, token, assets)
     values = {ref.env_name: secrets[ref.secret_name] for ref in env.secrets}
     proxy = role.proxy
     route_name = config.proxy_service_name(role.name)
@@ -96,6 +116,7 @@ def role_boot(
         stop_timeout=config.stop_timeout_for(role.name),
         readiness_delay=config.readiness_delay,
         primary=role.name == config.primary_role_name,
+        assets=assets,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dockyard.commands.app import AppContainer
+from dockyard.commands.assets import RoleAssets
 from dockyard.commands.caddy_config import AppRoute, slot_alias
 from dockyard.config.model import Healthcheck
 from dockyard.redaction import Secret
@@ -32,6 +33,7 @@ class RoleBoot:
     restart_existing: bool = False  # rollback: start the stopped container of this version
     certificate_pem: Secret | None = None  # a custom certificate and its key, one PEM bundle
     certificate_path: str = ""  # where the bundle goes on the server (relative to the home)
+    assets: RoleAssets | None = None  # bridged between versions (asset_path, proxied roles)
 
     @property
     def prefix(self) -> str:

@@ -68,6 +68,10 @@ SSH_DELIVERY = (
     "tests/unit/workflows/test_deploy_failures.py::"
     "test_a_successful_deploy_takes_7_round_trips_on_the_primary_and_6_on_others"
 )
+ASSET_VOLUME = FROM_CONFIG + "test_a_proxied_role_with_an_asset_path_mounts_its_version_volume"
+ASSET_STEPS = (
+    "tests/unit/workflows/test_deploy_scenarios.py::test_the_happy_path_runs_exactly_these_steps"
+)
 PROXY_PLACES = ("proxy/", "servers/<role>/proxy/", "accessories/<name>/proxy/")
 
 # A proxy section's keys, relative to it: the same code reads them at the root, per role (merged
@@ -126,6 +130,8 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "servers/<role>/labels": (CONTAINER,),
     "servers/<role>/env": (CONTAINER, OBJECTS + "test_env_per_host_merges_root_role_and_tags"),
     "servers/<role>/stop_timeout": (CONTAINER,),
+    "servers/<role>/asset_path": (OBJECTS + "test_assets_only_for_proxied_roles_as_in_kamal",),
+    "asset_path": (ASSET_VOLUME, ASSET_STEPS),
     "env": (FIRST_DEPLOY, OBJECTS + "test_tag_envs_apply_in_the_order_of_the_host_tags"),
     "hooks_path": (PROXY_RUN,),
     "secrets_path": ("tests/unit/secrets/test_cli.py::test_print_shows_key_equals_value",),

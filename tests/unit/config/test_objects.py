@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from dockyard.config.model import Env, Host, SecretRef
+from dockyard.config.model import AssetPath, Env, Host, SecretRef
 from dockyard.engine import DOCKER
 from tests.unit.config.conftest import BASE, parse
 
@@ -81,6 +81,17 @@ def test_proxy_only_for_primary_and_roles_that_ask() -> None:
     assert api.healthcheck.path == "/health" and api.healthcheck.timeout == 5
     assert web.forward_headers and not web.ssl
     assert [r.name for r in config.proxy_roles] == ["api", "web"]
+
+
+def test_assets_only_for_proxied_roles_as_in_kamal() -> None:
+    config = parse(ROLES + "asset_path: /rails/public/assets\n")
+    assert config.role("web").assets == AssetPath("/rails/public/assets")
+    assert config.role("api").assets == AssetPath("/rails/public/assets")
+    assert config.role("workers").asset_path == "/rails/public/assets"
+    assert config.role("workers").assets is None  # not proxied: only one version runs at a time
+    own = parse(BASE + "servers:\n  web: {hosts: [a], asset_path: '/public:ro,z'}\n")
+    assert own.role("web").assets == AssetPath("/public", "ro,z")
+    assert parse(BASE + "servers: [a]\n").role("web").assets is None
 
 
 def test_primary_role_can_opt_out_and_ssl_turns_off_forwarded_headers() -> None:

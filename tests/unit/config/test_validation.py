@@ -109,6 +109,10 @@ CASES = [
     (ONE_HOST + "x-dockyard: {backups: {db: {kind: postgres}}}\n", "x-dockyard/backups/db",
      "no accessory named db", 9),
     (ONE_HOST + "x-dockyard: {proxy: {image: [x]}}\n", "x-dockyard/proxy/image", "should be a string", 9),
+    (ONE_HOST + "asset_path: public/assets\n", "asset_path", "should be absolute", 9),
+    (ONE_HOST + "asset_path: /\n", "asset_path", "the image's root", 9),
+    (ONE_HOST + "asset_path: /pub/$HOME\n", "asset_path", "may not hold quotes, $", 9),
+    (BASE + "servers:\n  web: {hosts: [a], asset_path: 'x:ro'}\n", "servers/web/asset_path", "'x', should be absolute", 9),
     ("- a\n", "", "should be a map of settings", 1),
     ("", "service", "the config is empty", None),
 ]  # fmt: skip
@@ -149,6 +153,7 @@ ACCEPTED = [
     ONE_HOST + "ssh: {config: [~/.ssh/a], port: 2222, proxy: 'u@j'}\n",
     ONE_HOST + "ssh: {port: '2222', log_level: WARN}\n",
     ONE_HOST + "accessories:\n  tools: {host: a}\n",
+    ONE_HOST + "asset_path: '/rails/public/my assets:ro,z'\n",
 ]
 
 

@@ -66,6 +66,25 @@ def test_roles_per_host_primary_first_with_container_route_and_env_file() -> Non
     assert plan.proxy_hosts == ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4")
 
 
+def test_a_proxied_role_with_an_asset_path_mounts_its_version_volume() -> None:
+    extra = "volumes: [/data:/data]\nasset_path: /rails/public/assets/:ro\n"
+    plan = deploy_plan(config(extra), {"SECRET_KEY": "x"}, selection=Selection(hosts=("10.0.0.4",)))
+    web, worker = plan.boots_on("10.0.0.4")
+    assert web.assets is not None
+    assert web.assets.directory == ".dockyard/apps/demo/assets/web"
+    assert web.assets.path == "/rails/public/assets"
+    assert list(web.container.volumes) == [
+        "/data:/data",
+        ".dockyard/apps/demo/assets/web/volumes/v2:/rails/public/assets:ro,z",
+    ]
+    assert worker.assets is None and list(worker.container.volumes) == ["/data:/data"]
+    staging = parse_config(
+        [("config/deploy.yml", BASE + extra)], destination="staging", version="v2"
+    )
+    staged = deploy_plan(staging, {"SECRET_KEY": "x"}).boots_on("10.0.0.1")[0].assets
+    assert staged is not None and staged.directory == ".dockyard/apps/demo-staging/assets/web"
+
+
 def test_selection_by_role_and_host() -> None:
     plan = deploy_plan(config(), {"SECRET_KEY": "x"}, selection=Selection(roles=("work*",)))
     assert [h.host for g in plan.groups for h in g] == ["10.0.0.4"]

@@ -86,7 +86,13 @@ class Failure:
 _VOLATILE = (
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"), "<time>"),
     (re.compile(r"(?<![0-9a-f])[0-9a-f]{16,}(?![0-9a-f])"), "<token>"),
-    (re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])"), "<base64>"),
+    # (with a capital letter: a long lower-case path such as .dockyard/apps/x/assets/... is not)
+    (
+        re.compile(
+            r"(?<![A-Za-z0-9+/=])(?=[a-z0-9+/]*[A-Z])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])"
+        ),
+        "<base64>",
+    ),
 )
 
 

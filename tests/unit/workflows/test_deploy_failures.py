@@ -16,7 +16,7 @@ from dockyard.workflows.deploy.deploy import DeployOptions, deploy
 from dockyard.workflows.deploy.rollback import restarting
 from tests.unit.workflows.faults import BOUND, one_line
 from tests.unit.workflows.fleet import Fleet, ScriptedServers, fast_waits, plan_of
-from tests.unit.workflows.test_deploy_scenarios import APP, ROLLBACK, SEPARATE_HOSTS
+from tests.unit.workflows.test_deploy_scenarios import APP, ASSETS, ROLLBACK, SEPARATE_HOSTS
 
 LOCK = '"$HOME/.dockyard/lock-demo"'
 
@@ -125,9 +125,14 @@ async def test_a_lock_that_cannot_be_released_after_a_failure_is_said_with_the_f
     )
 
 
-async def test_a_successful_deploy_takes_7_round_trips_on_the_primary_and_6_on_others() -> None:
-    """With the image's pull (delivery), 8 and 7: what bench/deploy.py counts in sshd's log."""
-    fleet = Fleet(plan_of(APP.replace("  worker: {hosts: [10.0.0.2], cmd: bin/work}\n", "")))
+@pytest.mark.parametrize("config", [APP, ASSETS], ids=["without-assets", "with-assets"])
+async def test_a_successful_deploy_takes_7_round_trips_on_the_primary_and_6_on_others(
+    config: str,
+) -> None:
+    """With the image's pull (delivery), 8 and 7: what bench/deploy.py counts in sshd's log.
+    Bridging assets costs no trip: they are prepared in the trip that reads the proxy's state,
+    and the old ones retired in the last one."""
+    fleet = Fleet(plan_of(config.replace("  worker: {hosts: [10.0.0.2], cmd: bin/work}\n", "")))
     fake = fleet.make()
     async with asyncio.timeout(BOUND):
         await deploy(fake, fleet.plan, DeployOptions())
@@ -156,3 +161,38 @@ async def test_a_prune_that_fails_leaves_the_deploy_done_with_a_warning_per_host
     assert released_after_taken(fake)  # in the same trip, after the prune (see the shell test)
     finish = fake.commands_on("10.0.0.1")[-1]
     assert finish.index("--- dockyard: prune ---") < finish.index(f"rm -r {LOCK}")
+
+
+async def test_assets_missing_from_the_image_stop_the_deploy_before_anything_boots() -> None:
+    fleet = Fleet(plan_of(ASSETS))
+    fake = fleet.make()
+    missing = (
+        "Error response from daemon: Could not find the file /rails/public/assets in container "
+        "0f1e2d3c4b5a"
+    )
+    fake.on("10.0.0.2", "container cp", Reply(1, "", missing))
+    line = await failed(fleet, fake, DeployOptions())
+    assert line == (
+        "ERROR (HostsFailed): failed on 1 host(s): 10.0.0.2: extracting the assets of web and "
+        f"booting the proxy failed: exited 1: {missing}; no version was changed; deploy again "
+        "once this is fixed"
+    )
+    assert not any("docker run" in c.text for c in fake.calls)  # nothing booted anywhere
+    assert switched(fake) == []
+    assert released_after_taken(fake)
+
+
+async def test_assets_that_cannot_be_retired_leave_the_new_version_serving() -> None:
+    fleet = Fleet(plan_of(ASSETS))
+    fake = fleet.make()
+    busy = "rm: cannot remove 'volumes/v1/app.css': Device or resource busy"
+    fake.on("10.0.0.1", "touch -c", Reply(1, "", busy))
+    line = await failed(fleet, fake, DeployOptions())
+    assert line == (
+        "ERROR (HostsFailed): failed on 1 host(s): 10.0.0.1: finishing the deploy (stopping the "
+        "replaced versions and retiring their assets, tagging latest, the audit line, pruning) "
+        f"failed: exited 1: {busy}; v2 serves; the replaced versions may still run: "
+        "`dockyard app stale_containers --stop`"
+    )
+    assert switched(fake) == ["10.0.0.1", "10.0.0.2"]
+    assert released_after_taken(fake)

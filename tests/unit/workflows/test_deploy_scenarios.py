@@ -46,6 +46,8 @@ servers:
 env: {secret: [SECRET_KEY]}
 readiness_delay: 0
 """
+# web's fingerprinted assets are bridged between versions (the worker is not proxied: none).
+ASSETS = APP + "asset_path: /rails/public/assets\n"
 # The worker's host has no web: it waits on the primary-role barrier (Kamal's rule).
 SEPARATE_HOSTS = APP.replace("web: [10.0.0.1, 10.0.0.2]", "web: [10.0.0.1]")
 DEPLOY = DeployOptions()
@@ -82,6 +84,13 @@ SCENARIOS = [
     Scenario(
         "rollback",
         Fleet(restarting(plan_of(APP, version="v1")), serving="v2", kept=("v1",)),
+        ROLLBACK,
+        old_version="v2",
+    ),
+    Scenario("deploy-assets", Fleet(plan_of(ASSETS))),
+    Scenario(
+        "rollback-assets",
+        Fleet(restarting(plan_of(ASSETS, version="v1")), serving="v2", kept=("v1",)),
         ROLLBACK,
         old_version="v2",
     ),

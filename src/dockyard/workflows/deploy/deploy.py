@@ -1,8 +1,10 @@
 """`deploy`, `redeploy` and `rollback`: Kamal's sequence, driven by a DeployPlan.
 
-lock → pre-deploy hook → proxy boot → per boot group: pre-app-boot hook, boot every role on
-every host of the group in parallel (run new, health-gate, switch, drain, stop old),
-post-app-boot hook, boot.wait → tag latest, audit, prune → release lock → post-deploy hook.
+lock → pre-deploy hook → proxy boot (in its first trip, each role's assets extracted and
+bridged, on every host) → per boot group: pre-app-boot hook, boot every role on every host of
+the group in parallel (run new, health-gate, switch, drain), post-app-boot hook, boot.wait →
+stop the old versions, retire their assets, tag latest, audit, prune → release lock →
+post-deploy hook.
 A host that fails never cancels the others mid-step; the error names every failed host.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockyard.commands import app as app_commands
+from dockyard.commands import assets as asset_commands
 from dockyard.commands import prune as prune_commands
 from dockyard.commands.base import Command, all_of
 from dockyard.errors import StepFailed
@@ -34,7 +37,8 @@ from dockyard.workflows.server import Server
 Report = Callable[[str, str], None]  # (host, what happened); host "" for the whole deploy
 
 NOTHING_BOOTED = "no version was changed; deploy again once this is fixed"
-FINISH_STEPS = "stopping the replaced versions, tagging latest, the audit line, pruning"
+FINISH_STEPS = "stopping the replaced versions{}, tagging latest, the audit line, pruning"
+RETIRE_STEP = " and retiring their assets"
 UNFINISHED = "the replaced versions may still run: `dockyard app stale_containers --stop`"
 
 
@@ -137,10 +141,14 @@ async def _checked_routes(
     what = "booting the proxy" if options.boot_proxy else "reading the proxy's routes"
 
     async def read(host: str) -> ProxyState:
+        # Every host has the new version's assets before any host boots it (in this trip).
+        prepare = _prepare_assets(plan, host)
+        roles = ", ".join(b.role for b in plan.boots_on(host) if b.assets is not None)
+        step = f"extracting the assets of {roles} and {what}" if prepare else what
         try:
-            return await proxies[host].state()
+            return await proxies[host].state(before=prepare)
         except Exception as error:
-            raise StepFailed(host, what, error, NOTHING_BOOTED) from error
+            raise StepFailed(host, step, error, NOTHING_BOOTED) from error
 
     states = await on_hosts(list(proxies), read)
     served = {host: state.routes for host, state in states.items()}
@@ -149,6 +157,27 @@ async def _checked_routes(
         proxies[host].handover = routes.Handover(found)
         report(host, routes.taking_over(found))
     return states
+
+
+def _prepare_assets(plan: DeployPlan, host: str) -> list[Command]:
+    """Extract the version's assets of each role on the host and fill the asset volumes (the
+    steps of each, to join the trip's own && chain)."""
+    prepares = [
+        asset_commands.prepare(plan.engine, boot.assets, boot.container.image, plan.version)
+        for boot in plan.boots_on(host)
+        if boot.assets is not None
+    ]
+    return [step for prepare in prepares for step in prepare.parts]
+
+
+def _retire_assets(plan: DeployPlan, host: str) -> list[Command]:
+    """Once the replaced versions are stopped: their asset volumes go (see commands/assets)."""
+    retires = [
+        asset_commands.retire(boot.assets, plan.version)
+        for boot in plan.boots_on(host)
+        if boot.assets is not None
+    ]
+    return [step for retire in retires for step in retire.parts]
 
 
 async def _boot_groups(
@@ -220,13 +249,16 @@ async def _finish(
     lock: DeployLock | None,
     stops: list[Command],
 ) -> str | None:
-    """Stop the replaced versions, tag the image as latest, write the audit line and prune, in
-    one round trip; on the lock's host, the lock is released last in the same trip. A prune
-    that fails does not stop the rest: it comes back as a warning (None when all went well)."""
+    """Stop the replaced versions (and retire their asset volumes), tag the image as latest,
+    write the audit line and prune, in one round trip; on the lock's host, the lock is released
+    last in the same trip. A prune that fails does not stop the rest: it comes back as a
+    warning (None when all went well)."""
     at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     line = plan.audit_line(f"Booted app version {plan.version}", at=at)
+    retire = _retire_assets(plan, host)
     steps: list[Command] = [
         *stops,
+        *retire,
         app_commands.tag(plan.engine, plan.image, plan.latest_image),
         app_commands.audit(plan.audit_log, line),
     ]
@@ -239,7 +271,8 @@ async def _finish(
         result = await transport.run(host, all_of(*steps))
     except Exception as error:
         after = f"{plan.version} serves; {UNFINISHED}"
-        raise StepFailed(host, f"finishing the deploy ({FINISH_STEPS})", error, after) from error
+        what = FINISH_STEPS.format(RETIRE_STEP if retire else "")
+        raise StepFailed(host, f"finishing the deploy ({what})", error, after) from error
     if releasing is not None:
         releasing.released = True
     pruned = parse_pruned(result.stdout)

@@ -25,11 +25,15 @@ HOSTILE_MARK = "/tmp/dockyard-hostile-role"
 
 
 def state_of(lab: labs.LabInfo) -> dict[str, dict[str, list[str]]]:
-    """Per server: its containers, its images, and every file (with its sha256) and directory
-    under ~/.dockyard and ~/.kamal, where they exist (the deploy lock is a directory there)."""
+    """Per server: its containers (name, image, state, ID), its images, and every file (with
+    its sha256) and directory under ~/.dockyard and ~/.kamal, where they exist (the deploy lock
+    is a directory there)."""
     engine = lab.engine
     parts = {
-        "containers": f"{engine} ps -a --format '{{{{.Names}}}} {{{{.Image}}}} {{{{.State}}}}'",
+        # inspect's State.Status (`running`, `exited`) on both engines: podman 4.3's `ps` shows
+        # "Up 17 seconds ago"; the ID shows a container made again under the same name
+        "containers": f'ids=$({engine} ps -aq) && {{ [ -z "$ids" ] || {engine} inspect '
+        "--format '{{.Name}} {{.Config.Image}} {{.State.Status}} {{.Id}}' $ids; }",
         "images": f"{engine} images --format '{{{{.Repository}}}}:{{{{.Tag}}}} {{{{.ID}}}}'",
         "files": "cd ~ && for d in .dockyard .kamal; do if [ -e $d ]; then "
         "find $d -type f -exec sha256sum {} + && find $d -type d || exit 1; fi; done",
@@ -40,10 +44,7 @@ def state_of(lab: labs.LabInfo) -> dict[str, dict[str, list[str]]]:
         for name, command in parts.items():
             done = ssh(lab, server.name, command)
             assert done.returncode == 0, done.stderr
-            lines = done.stdout.splitlines()
-            if name == "containers":  # Podman 4.3's State is `Exited (0) 20 minutes ago`
-                lines = [" ".join(line.split()[:3]).lower() for line in lines]
-            found[server.name][name] = sorted(lines)
+            found[server.name][name] = sorted(done.stdout.splitlines())
     return found
 
 

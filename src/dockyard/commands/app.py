@@ -128,6 +128,24 @@ def stop(engine: Engine, *names: str, timeout: int | None = None) -> Cmd:
     return cmd(engine.name, "stop", *(["-t", str(timeout)] if timeout is not None else []), *names)
 
 
+STOPPED, REMOVED = "stopped", "removed"
+
+
+def stop_for_good(engine: Engine, name: str, timeout: int = 1) -> Raw:
+    """Stop a container that failed its boot, and make sure it stays stopped: prints STOPPED,
+    or REMOVED when its restart count still grew a second after the stop, or it runs again.
+    Podman 4.3 keeps restarting a container whose process exits at once (restart policy) after
+    `podman stop` (containers/podman#18259, fixed in 4.5); only removing it ends the loop."""
+    e, n = engine.name, shlex.quote(name)
+    count = f"{e} inspect --format '{{{{.RestartCount}}}} {{{{.State.Status}}}}' {n}"
+    return Raw(
+        f"{e} stop -t {timeout} {n} >/dev/null && before=$({count}) && sleep 1 && "
+        f"after=$({count}) && "
+        f'if [ "$before" = "$after" ] && [ "${{after#* }}" = exited ]; then echo {STOPPED}; '
+        f"else {e} rm --force {n} >/dev/null && echo {REMOVED}; fi"
+    )
+
+
 def remove(engine: Engine, name: str) -> Cmd:
     return cmd(engine.name, "rm", "--force", name)
 

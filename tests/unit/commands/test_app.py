@@ -61,6 +61,17 @@ def test_listing_inspect_stop_logs() -> None:
     )
 
 
+def test_stop_for_good_removes_a_container_whose_restarts_outlive_its_stop() -> None:
+    assert app.stop_for_good(PODMAN, "demo-web-v2").render() == (
+        "podman stop -t 1 demo-web-v2 >/dev/null && "
+        "before=$(podman inspect --format '{{.RestartCount}} {{.State.Status}}' demo-web-v2) && "
+        "sleep 1 && "
+        "after=$(podman inspect --format '{{.RestartCount}} {{.State.Status}}' demo-web-v2) && "
+        'if [ "$before" = "$after" ] && [ "${after#* }" = exited ]; then echo stopped; '
+        "else podman rm --force demo-web-v2 >/dev/null && echo removed; fi"
+    )
+
+
 def test_audit() -> None:
     assert app.audit(".dockyard/demo-audit.log", "[t] booted 'v2'").render() == (
         "mkdir -p \"$HOME/.dockyard\" && echo '[t] booted '\"'\"'v2'\"'\"''"

@@ -111,6 +111,7 @@ class ScriptedServers(FakeTransport):
         self.on_every("rm --force dockyard-proxy", self._proxy_removed)
         self.on_every(app_commands.RUN_MARKER, self._listed_then_run)
         self.on_every("{{.Names}}\t{{.State}}", self._listed)
+        self.on_every("{{.RestartCount}}", Reply(stdout=f"{app_commands.STOPPED}\n"))
         self.on_every("{{.State.Status}}", self._inspected)
 
     def on_every(self, substring: str, rule: Callable[[str, str], Reply] | Reply) -> None:

@@ -82,8 +82,28 @@ async def test_a_new_container_that_exits_at_once_is_stopped_and_the_old_keeps_s
     boot_failed = error.errors["10.0.0.1"]
     assert isinstance(boot_failed, BootFailed)
     assert boot_failed.logs == "boot error: no DATABASE_URL"  # printed with the error line
-    assert "docker stop -t 1 demo-web-v2" in fake.commands_on("10.0.0.1")
+    assert any(c.startswith("docker stop -t 1 demo-web-v2 ") for c in fake.commands_on("10.0.0.1"))
     assert not any("webv1h1" in text for text in fake.commands_on("10.0.0.1"))
+    assert switched(fake) == []
+    assert released_after_taken(fake)
+
+
+async def test_a_new_container_that_restarts_after_its_stop_is_removed_and_the_line_says_so() -> (
+    None
+):
+    """Podman 4.3 restarts a container that exits at once even after `podman stop`."""
+    fleet = Fleet(plan_of(SEPARATE_HOSTS))
+    fake = fleet.make()
+    exited = "--- dockyard: run ---\nwebv2h1new\nexited\t\t\n"
+    fake.on("10.0.0.1", "{{.State.Status}}", Reply(stdout="exited\t\t\n"))
+    fake.on("10.0.0.1", "--- dockyard: run ---", Reply(stdout=exited))
+    fake.on("10.0.0.1", "{{.RestartCount}}", Reply(stdout="removed\n"))  # ahead of the above
+    line = await failed(fleet, fake, DeployOptions())
+    assert "10.0.0.1: web: demo-web-v2 did not become healthy (the container is exited)" in line
+    assert (
+        "it kept restarting after it was stopped, so it was removed; any previous version "
+        "keeps serving"
+    ) in line
     assert switched(fake) == []
     assert released_after_taken(fake)
 

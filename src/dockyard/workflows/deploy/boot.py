@@ -304,7 +304,11 @@ async def _fail(server: Server, role: str, name: str, outcome: Outcome) -> None:
             app_commands.logs(engine, name, lines=LOG_LINES), check=False, timeout=CLEANUP_TIMEOUT
         )
         logs = (result.stdout + result.stderr).strip()
-        await server.run(app_commands.stop(engine, name, timeout=1), timeout=CLEANUP_TIMEOUT)
+        stopped = await server.run(
+            app_commands.stop_for_good(engine, name), timeout=CLEANUP_TIMEOUT
+        )
+        if stopped.stdout.strip() == app_commands.REMOVED:
+            after = f"it kept restarting after it was stopped, so it was removed; {KEPT}"
     except DockyardError as error:
         after = f"stopping it failed too ({reason(error, server.host)}); {KEPT}"
     raise BootFailed(server.host, role, name, outcome, logs, after)

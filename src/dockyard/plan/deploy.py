@@ -28,7 +28,7 @@ class DeployPlan:
     primary_host: str
     groups: tuple[tuple[HostBoot, ...], ...]  # boot.limit groups, primary hosts first
     proxy_hosts: tuple[str, ...]
-    proxy_container: ProxyContainer
+    proxy_containers: dict[str, ProxyContainer]  # how the proxy runs, per proxy host
     proxy_settings: ProxySettings = field(default_factory=ProxySettings)
     boot_wait: float = 0
     parallel_roles: bool = False

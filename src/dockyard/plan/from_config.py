@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dockyard.commands import proxy as proxy_commands
@@ -17,7 +17,7 @@ from dockyard.commands.assets import RoleAssets, mount_options
 from dockyard.commands.caddy_config import ADMIN_DIR, AppRoute, ProxySettings
 from dockyard.commands.envfile import env_file, optionize
 from dockyard.commands.proxy import ProxyContainer
-from dockyard.config.model import Healthcheck, Logging, Proxy, Role
+from dockyard.config.model import Healthcheck, Logging, Proxy, ProxyRun, Role
 from dockyard.config.objects import Config
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
@@ -202,6 +202,7 @@ def deploy_plan(
     limit = config.boot_limit() or 1
     groups = tuple(tuple(host_boots[i : i + limit]) for i in range(0, len(host_boots), limit))
     proxied = {h.host for h in host_boots if any(b.route for b in h.roles)}
+    proxy_hosts = tuple(h for h in config.proxy_hosts if h in proxied)
     return DeployPlan(
         service=config.service,
         destination=config.destination,
@@ -211,8 +212,8 @@ def deploy_plan(
         latest_image=config.latest_image,
         primary_host=config.primary_host or (host_boots[0].host if host_boots else ""),
         groups=groups,
-        proxy_hosts=tuple(h for h in config.proxy_hosts if h in proxied),
-        proxy_container=proxy_container(config),
+        proxy_hosts=proxy_hosts,
+        proxy_containers={h: proxy_container(config, h) for h in proxy_hosts},
         proxy_settings=proxy_settings(config),
         boot_wait=_boot_wait(config),
         parallel_roles=config.boot.parallel_roles,
@@ -230,15 +231,18 @@ def _boot_wait(config: Config) -> float:
     return SSHKIT_GROUP_WAIT if config.boot.limit is not None else 0.0
 
 
-def _proxy_run(config: Config) -> Sequence[Proxy]:
-    """The proxies of the roles, then of the accessories (config/checks.py makes all those on
-    one host agree on proxy/run)."""
-    roles = [r.proxy for r in config.proxy_roles if r.proxy is not None]
-    return roles + [a.proxy for a in config.accessories if a.proxy is not None]
+def _proxy_runs_on(config: Config, host: str) -> list[ProxyRun]:
+    """proxy/run of what the proxy on this host serves: its roles', then its accessories'
+    (config/checks.py makes all those on one host agree)."""
+    roles = [r.proxy.run for r in config.proxy_roles if r.proxy and host in r.host_names]
+    accessories = [a.proxy.run for a in config.accessories if a.proxy and host in a.hosts]
+    return roles + accessories
 
 
-def proxy_container(config: Config) -> ProxyContainer:
-    runs = [p.run for p in _proxy_run(config)]
+def proxy_container(config: Config, host: str) -> ProxyContainer:
+    """How the proxy runs on this host: as proxy/run of what it serves there says (the roles
+    and accessories on other hosts may run theirs differently)."""
+    runs = _proxy_runs_on(config, host)
     if not runs:
         return ProxyContainer(image=config.dockyard.proxy_image)
     run = runs[0]

@@ -8,7 +8,7 @@ from dockyard.config import parse_config
 from dockyard.config.objects import Config
 from dockyard.engine import DOCKER, PODMAN
 from dockyard.plan.accessory import accessory_proxy
-from dockyard.plan.from_config import deploy_plan
+from dockyard.plan.from_config import deploy_plan, proxy_container
 from dockyard.redaction import Secret
 from dockyard.workflows.accessories.context import AccessoryContext
 
@@ -126,7 +126,7 @@ boot: {parallel_roles: true}
 """
     )
     plan = deploy_plan(c, {})
-    proxy = plan.proxy_container
+    proxy = plan.proxy_containers["10.0.0.1"]
     assert proxy.image == "registry.lab:5000/caddy:2.11"
     assert proxy.publish == (
         "127.0.0.1:8080:80", "127.0.0.1:8443:443", "127.0.0.1:8443:443/udp"
@@ -137,7 +137,7 @@ boot: {parallel_roles: true}
     assert plan.retain_containers == 2 and plan.parallel_roles
     assert plan.hooks_path == "./deploy/hooks"
     c = config("servers: [10.0.0.1]\nproxy: {host: shop.test, run: {publish: false}}\n")
-    assert deploy_plan(c, {}).proxy_container.publish == ()
+    assert deploy_plan(c, {}).proxy_containers["10.0.0.1"].publish == ()
 
 
 def test_a_proxied_accessory_alone_sets_how_the_proxy_runs() -> None:
@@ -150,9 +150,27 @@ accessories:
     proxy: {hosts: [grafana.test, g.test], run: {http_port: 8081, https_port: 8444}}
 """
     )
-    assert deploy_plan(c, {}).proxy_container.publish[:2] == ("8081:80", "8444:443")
+    assert proxy_container(c, "10.0.0.1").publish[:2] == ("8081:80", "8444:443")
     proxied = accessory_proxy(c, c.accessory("grafana"), {})
     assert proxied is not None and proxied.route.hosts == ("grafana.test", "g.test")
+
+
+def test_each_host_runs_its_proxy_as_the_roles_on_it_say() -> None:
+    c = config(
+        """
+servers:
+  web:
+    hosts: [10.0.0.1]
+    proxy: {host: shop.test, run: {http_port: 8080, https_port: 8443}}
+  admin:
+    hosts: [10.0.0.2]
+    proxy: {host: admin.test, run: {http_port: 9080, https_port: 9443, log_max_size: 5m}}
+"""
+    )
+    proxies = deploy_plan(c, {}).proxy_containers
+    assert proxies["10.0.0.1"].publish[:2] == ("8080:80", "8443:443")
+    assert proxies["10.0.0.2"].publish[:2] == ("9080:80", "9443:443")
+    assert (proxies["10.0.0.1"].log_max_size, proxies["10.0.0.2"].log_max_size) == ("10m", "5m")
 
 
 def test_the_runtime_picks_the_engine_of_every_plan() -> None:

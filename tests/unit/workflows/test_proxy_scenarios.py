@@ -46,7 +46,7 @@ async def boot(fake: FakeTransport) -> None:
     servers = [Server(fake, host, DOCKER) for host in plan.proxy_hosts]
 
     async def one(server: Server) -> None:
-        await ProxyController(server, plan.proxy_settings).boot(plan.proxy_container)
+        await ProxyController(server, plan.proxy_settings).boot(plan.proxy_containers[server.host])
 
     await on_servers(servers, one)
 

@@ -64,7 +64,7 @@ async def route(
     proxy = controller(server, config)
     state = await proxy.state()
     proxy.handover = routes.Handover(collisions(server.host, proxied, state, take_over))
-    await proxy.boot(proxy_container(config), state)
+    await proxy.boot(proxy_container(config, server.host), state)
     if proxied.certificate_pem is not None:  # in place before Caddy is told to load it
         cert_dir = proxied.certificate_path.rsplit("/", 1)[0]
         write = all_of(app_commands.make_dirs(cert_dir), write_stdin(proxied.certificate_path))

@@ -122,7 +122,7 @@ async def _proxies(
         if not options.boot_proxy:
             return
         try:
-            await proxies[host].boot(plan.proxy_container, states[host])
+            await proxies[host].boot(plan.proxy_containers[host], states[host])
         except Exception as error:
             raise StepFailed(host, "booting the proxy", error, NOTHING_BOOTED) from error
         report(host, "proxy ready")

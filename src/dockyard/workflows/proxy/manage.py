@@ -54,11 +54,10 @@ def _hosts(session: Session) -> list[str]:
 def boot(session: Session) -> dict[str, int]:
     """Start the proxy (or keep it running) with every app's routes on the host: {host: the
     number of routes}."""
-    container = proxy_container(session.config)
 
     async def step(server: Server) -> int:
         controller = _controller(session, server)
-        await controller.boot(container)
+        await controller.boot(proxy_container(session.config, server.host))
         return len(await controller.read_routes())
 
     return session.on_hosts(_hosts(session), step)
@@ -67,12 +66,11 @@ def boot(session: Session) -> dict[str, int]:
 def reboot(session: Session, *, rolling: bool = False) -> list[str]:
     """Replace the proxy container (new image or options), between the pre- and
     post-proxy-reboot hooks: all hosts at once, or one at a time (rolling)."""
-    container = proxy_container(session.config)
     engine = session.config.runtime
 
     async def step(server: Server) -> None:
         await server.run(proxy_commands.remove_container(engine))
-        await _controller(session, server).boot(container)
+        await _controller(session, server).boot(proxy_container(session.config, server.host))
 
     hosts = _hosts(session)
 

@@ -15,16 +15,20 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from dockyard.commands import lock as lock_commands
 from dockyard.commands.base import Command
 from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails, check_message
 from dockyard.errors import DockyardError, LockError, StepFailed, reason
 from dockyard.ssh.transport import Transport
+from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session, performer
+
+T = TypeVar("T")
 
 Warn = Callable[[str], None]
 NOT_TAKEN = "nothing was changed; try again once the host answers"
@@ -169,6 +173,21 @@ def _primary_lock(session: Session, transport: Transport) -> DeployLock:
         raise DockyardError("the config has no primary host to hold the lock")
     server = Server(transport, config.primary_host, config.runtime)
     return DeployLock(server, config.service, config.destination)
+
+
+def on_hosts_locked(
+    session: Session, hosts: Sequence[str], step: Callable[[Server], Awaitable[T]]
+) -> dict[str, T]:
+    """As session.on_hosts, under the deploy lock (Kamal's with_lock): for a command that
+    changes the servers outside a deploy, so it cannot race one."""
+
+    async def work(transport: Transport) -> dict[str, T]:
+        details = new_details(session.config.version, user=performer())
+        async with holding_lock(_primary_lock(session, transport), details):
+            engine = session.config.runtime
+            return await on_servers([Server(transport, h, engine) for h in hosts], step)
+
+    return session.run(work)
 
 
 def status(session: Session) -> LockDetails | None:

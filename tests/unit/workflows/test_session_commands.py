@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from dockyard.commands import lock as lock_commands
 from dockyard.commands import prune as prune_commands
 from dockyard.commands.caddy_config import AppRoute
 from dockyard.config import parse_config
 from dockyard.engine import DOCKER
-from dockyard.errors import HostsFailed
+from dockyard.errors import HostsFailed, LockError
 from dockyard.plan.from_config import Selection
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories import manage as accessories
@@ -165,10 +167,22 @@ def test_prune_runs_the_deploys_builders_on_every_app_host(tmp_path: Path) -> No
         prune_commands.containers(DOCKER, "demo", None, 5), prune_commands.images(DOCKER, "demo")
     )
     assert fake.commands_on("10.0.0.3") == [both.render()]
-    fake = FakeTransport()
+    fake = FakeTransport().on("10.0.0.1", 'test -d "$HOME/.dockyard/lock-', Reply(1))
     prune.prune(session(fake, tmp_path), containers=False, images=True)
     images = prune_commands.reported(prune_commands.images(DOCKER, "demo"))
-    assert fake.commands_on("10.0.0.1") == [images.render()]
+    assert fake.commands_on("10.0.0.2") == [images.render()]
+    # under the deploy lock, on the primary host (as Kamal's prune)
+    acquire, pruned, release = fake.commands_on("10.0.0.1")
+    assert 'mkdir "$HOME/.dockyard/lock-demo" && echo ' in acquire
+    assert pruned == images.render()
+    assert release == lock_commands.release("demo", None).render()
+
+
+def test_prune_stops_at_a_deploy_holding_the_lock(tmp_path: Path) -> None:
+    fake = FakeTransport({'mkdir "$HOME/.dockyard/lock-': Reply(1, "", "File exists")})
+    with pytest.raises(LockError, match=re.escape("the deploy lock on 10.0.0.1 is held: ")):
+        prune.prune(session(fake, tmp_path), containers=True, images=True)
+    assert not any("prune" in c.text for c in fake.calls)
 
 
 def test_a_prune_that_fails_on_a_host_names_it_and_the_engines_words(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from dockyard.commands.base import Command
 from dockyard.errors import DockyardError, StepFailed
 from dockyard.facts.prune import parse_pruned
 from dockyard.plan.targets import app_hosts
+from dockyard.workflows.lock import on_hosts_locked
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
@@ -19,7 +20,8 @@ AGAIN = "run the prune again once that is fixed"
 
 def prune(session: Session, *, containers: bool, images: bool) -> dict[str, list[str]]:
     """Stopped containers beyond retain_containers (per role), and images no container uses
-    (`latest` kept): {host: what was removed}. A host where a removal failed is an error
+    (`latest` kept), under the deploy lock (Kamal's prune takes it too, so a prune cannot race
+    a deploy's new image): {host: what was removed}. A host where a removal failed is an error
     naming it and the engine's words, once every host has done what it could."""
     config = session.config
     engine, service = config.runtime, config.service
@@ -43,4 +45,4 @@ def prune(session: Session, *, containers: bool, images: bool) -> dict[str, list
             )
         return [f"removed {what}" for what in pruned.removed]
 
-    return session.on_hosts(app_hosts(config, session.selection), step)
+    return on_hosts_locked(session, app_hosts(config, session.selection), step)

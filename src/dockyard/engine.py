@@ -24,6 +24,9 @@ class Engine:
     debian_package: str  # what `server bootstrap` installs with apt
     # `ps --filter status=...` values of a container that is not running (Podman has no `dead`)
     stopped_states: tuple[str, ...]
+    # `ps --filter status=...` values of a container that is up (Kamal's: running, restarting;
+    # Podman refuses `restarting`: a container it restarts shows as running)
+    active_states: tuple[str, ...]
     # `inspect` template of a container's finish and creation times, as text that sorts in time
     # order (Docker's are RFC 3339 strings; Podman's are Go times, formatted so)
     container_times_template: str
@@ -47,6 +50,7 @@ DOCKER = Engine(
     name="docker",
     debian_package="docker.io",
     stopped_states=("created", "exited", "dead"),
+    active_states=("running", "restarting"),
     container_times_template="{{.State.FinishedAt}} {{.Created}}",
     insecure_registry_flags=(),
     runs_health_checks=True,
@@ -59,6 +63,7 @@ PODMAN = Engine(
     name="podman",
     debian_package="podman",
     stopped_states=("created", "exited"),
+    active_states=("running",),
     container_times_template=(
         '{{.State.FinishedAt.UTC.Format "2006-01-02T15:04:05.000000000Z"}} '
         '{{.Created.UTC.Format "2006-01-02T15:04:05.000000000Z"}}'

@@ -8,15 +8,19 @@ from typing import Any
 import click
 
 from dockyard.cli.load import load, load_printing
-from dockyard.cli.options import TAKE_OVER_ROUTES, global_options
+from dockyard.cli.options import TAKE_OVER_ROUTES, global_options, grep_words
 from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
 from dockyard.cli.render import ask, hand_over, show, show_outputs
 from dockyard.cli.suggest import SuggestingGroup
 from dockyard.cli.summary import show_release
 from dockyard.workflows.app import execute, manage
+from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.app.containers import RoleVersions
 from dockyard.workflows.app.remove import remove_app
 from dockyard.workflows.deploy.release import boot_again
+
+NO_CONTAINER = "(no running container)"
+NO_SUCH_CONTAINER = "(no such container)"
 
 
 @click.group("app", cls=SuggestingGroup)
@@ -81,22 +85,55 @@ def images(as_json: bool, **kwargs: Any) -> None:
 
 @command.command("logs")
 @global_options
-@click.option("-n", "--lines", type=int, default=100, show_default=True)
-@click.option("--since", default=None, help="Only logs since (e.g. 10m, 2026-11-22T10:00).")
-@click.option("--grep", "pattern", default=None, help="Only lines matching this.")
-@click.option("-f", "--follow", is_flag=True, help="Follow on the primary (or one given) host.")
-@click.option("-T", "--timestamps", is_flag=True)
-def logs(lines: int, since: str | None, pattern: str | None, follow: bool, timestamps: bool,
+@click.option(
+    "-s",
+    "--since",
+    default=None,
+    help="Lines since a time (2026-01-02T13:23:37Z) or a span ago (42m).",
+)
+@click.option(
+    "-n",
+    "--lines",
+    type=int,
+    default=None,
+    help="Lines from each container [default: 100, 10 with -f, all with -s or -g].",
+)
+@click.option("-g", "--grep", "pattern", default=None, help="Only the lines grep matches.")
+@click.option("--grep-options", default=None, help="More grep options, as one string ('-i').")
+@click.option(
+    "-f",
+    "--follow",
+    is_flag=True,
+    help="Follow the primary role on the primary host (or the first -h/-r one).",
+)
+@click.option("-T", "--skip-timestamps", is_flag=True, help="Without the engine's timestamps.")
+@click.option("--container-id", default=None, help="This container, not each role's current one.")
+@click.option("--json", "as_json", is_flag=True)
+def logs(since: str | None, lines: int | None, pattern: str | None, grep_options: str | None,
+         follow: bool, skip_timestamps: bool, container_id: str | None, as_json: bool,
          **kwargs: Any) -> None:  # fmt: skip
-    """Show the app's logs from each host."""
+    """Show the logs of each role's current container on each of its hosts (-r, -h narrow them),
+    each line after its host and role."""
     session = load(kwargs, needs_version=False)
+    query = app_logs.query(
+        lines=lines, since=since, timestamps=not skip_timestamps, grep=pattern,
+        grep_options=grep_words(grep_options), follow=follow,
+    )  # fmt: skip
     if follow:
-        argv = manage.follow_logs(
-            session, lines=lines, since=since, grep=pattern, timestamps=timestamps
-        )
-        hand_over(argv)
-    found = manage.logs(session, lines=lines, since=since, grep=pattern, timestamps=timestamps)
-    show(found, False)
+        hand_over(app_logs.follow(session, query, container=container_id))
+    found = app_logs.logs(session, query, container=container_id)
+    show(found if as_json else _log_lines(found, container_id is not None), as_json)
+
+
+def _log_lines(found: dict[str, app_logs.Found], by_id: bool) -> dict[str, list[str]]:
+    """`host (role)` -> its lines, as show() prints them: each line after its host and role
+    (or the container asked for)."""
+    missing = [NO_SUCH_CONTAINER if by_id else NO_CONTAINER]
+    return {
+        f"{host} ({source})": missing if lines is None else lines
+        for host, sources in found.items()
+        for source, lines in sources.items()
+    }
 
 
 @command.command("maintenance")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -65,3 +66,11 @@ TAKE_OVER_ROUTES = click.option(
     help="Take proxy hosts (and path prefixes) that another app's route serves on the same "
     "proxy; without it, that is refused before anything changes.",
 )
+
+
+def grep_words(text: str | None) -> tuple[str, ...]:
+    """`--grep-options` as words, split as a shell would (Kamal hands it to grep as is)."""
+    try:
+        return tuple(shlex.split(text or ""))
+    except ValueError as error:  # an unclosed quote
+        raise click.BadParameter(str(error), param_hint="--grep-options") from None

@@ -5,6 +5,8 @@ app_hosts(config, selection)          the app's hosts (-p: the primary one)
 selected_app_hosts(config, selection) the same, refusing a selection that leaves none
 server_hosts(config, selection)       every host, accessories' too (`server …`)
 proxy_hosts(config, selection)        the hosts whose roles use the proxy
+app_roles_on_hosts(config, selection) (host, role) pairs, as Kamal's on_roles runs them
+follow_target(config, selection)      the (host, role) `logs -f` follows
 accessory_hosts(accessory, selection) an accessory's hosts (-h narrows them)
 """
 
@@ -80,3 +82,27 @@ def proxy_hosts(config: Config, selection: Selection) -> list[str]:
 def accessory_hosts(accessory: Accessory, selection: Selection) -> list[str]:
     """The accessory's hosts that -h selects (all of them without -h)."""
     return [h for h in accessory.hosts if selection.host_ok(h)]
+
+
+def app_roles_on_hosts(config: Config, selection: Selection) -> list[tuple[str, str]]:
+    """(host, role) for each selected role on each of its selected hosts, host by host, roles
+    in the config's order (Kamal's on_roles): a host with none of the selected roles has none.
+    Raises UsageError when nothing matches."""
+    pairs = [
+        (host, role.name)
+        for host in selected_app_hosts(config, selection)
+        for role in config.roles
+        if selection.role_ok(role.name) and host in role.host_names
+    ]
+    if not pairs:
+        raise UsageError("no selected role runs on the selected hosts (--hosts/--roles)")
+    return pairs
+
+
+def follow_target(config: Config, selection: Selection) -> tuple[str, str]:
+    """The (host, role) that `logs -f` follows: the first selected pair, of the primary role
+    unless -r names roles (Kamal's: the primary host, or the first -h host)."""
+    pairs = app_roles_on_hosts(config, selection)
+    if not selection.roles:
+        pairs = [p for p in pairs if p[1] == config.primary_role_name] or pairs
+    return pairs[0]

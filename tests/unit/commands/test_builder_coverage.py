@@ -62,6 +62,7 @@ def test_the_engine_rule_follows_calls() -> None:
         "commands.build.probe",
         "commands.build.push",
         "commands.image_transfer.inspect_source",
+        "commands.logs.current_logs",  # reads engine.active_states
         "commands.registry.pull_local_checked",
     }
 

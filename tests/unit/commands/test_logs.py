@@ -3,10 +3,12 @@
 from dockyard.commands import accessory, proxy
 from dockyard.commands.app import label_filters
 from dockyard.commands.logs import (
+    LogQuery,
+    container_logs,
+    current_logs,
+    default_lines,
     log_flags,
     merged,
-    newest_logs,
-    newest_present_logs,
     when_present,
 )
 from dockyard.engine import DOCKER, PODMAN
@@ -19,29 +21,58 @@ def test_flags_come_in_a_fixed_order_and_only_when_asked() -> None:
     ]  # fmt: skip
 
 
-def test_the_newest_container_of_a_role() -> None:
+def test_kamals_default_line_counts() -> None:
+    assert default_lines(None, since=None, grep=None, follow=False) == 100
+    assert default_lines(None, since=None, grep=None, follow=True) == 10
+    assert default_lines(None, since="10m", grep=None, follow=False) is None
+    assert default_lines(None, since=None, grep="GET", follow=True) is None
+    assert default_lines(7, since="10m", grep="GET", follow=False) == 7
+
+
+def test_a_roles_current_container_with_timestamps_by_default() -> None:
     filters = label_filters("demo", "web", "staging")
-    assert newest_logs(DOCKER, filters, lines=100).render() == (
-        "docker logs --tail 100 $(docker ps --latest --quiet --filter label=service=demo"
-        " --filter label=role=web --filter label=destination=staging)"
+    assert current_logs(DOCKER, filters, LogQuery(lines=100)).render() == (
+        "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=web"
+        " --filter label=destination=staging --filter status=running --filter status=restarting)"
+        " && { [ -n \"$id\" ] || { echo 'no running container of the role here' >&2; exit 3; }; }"
+        ' && docker logs --tail 100 --timestamps "$id" 2>&1'
     )
 
 
-def test_the_newest_container_followed_since_a_time_with_podman() -> None:
-    filters = label_filters("demo", "web")
-    command = newest_logs(PODMAN, filters, lines=10, since="2026-11-22 10:00", follow=True)
+def test_a_roles_current_container_followed_since_a_time_with_podman() -> None:
+    query = LogQuery(lines=10, since="2026-11-22 10:00", timestamps=False, follow=True)
+    command = current_logs(PODMAN, label_filters("demo", "web"), query)
     assert command.render() == (
-        "podman logs --tail 10 --since '2026-11-22 10:00' --follow"
-        " $(podman ps --latest --quiet --filter label=service=demo --filter label=role=web)"
+        "id=$(podman ps --latest --quiet --filter label=service=demo --filter label=role=web"
+        " --filter status=running)"
+        " && { [ -n \"$id\" ] || { echo 'no running container of the role here' >&2; exit 3; }; }"
+        " && podman logs --tail 10 --since '2026-11-22 10:00' --follow \"$id\" 2>&1"
     )
 
 
-def test_merged_joins_stderr_and_greps_a_quoted_pattern() -> None:
-    listing = newest_logs(DOCKER, label_filters("demo", "web"), lines=5, timestamps=True)
-    assert merged(listing, "GET /up; it's").render() == (
-        "docker logs --tail 5 --timestamps $(docker ps --latest --quiet"
-        " --filter label=service=demo --filter label=role=web) 2>&1"
-        " | grep --line-buffered -e 'GET /up; it'\"'\"'s'"
+def test_a_grep_with_its_options_where_no_match_is_no_failure() -> None:
+    query = LogQuery(grep="GET /up; it's", grep_options=("-i", "-C", "2"))
+    assert current_logs(DOCKER, label_filters("demo", "worker"), query).render() == (
+        "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=worker"
+        " --filter status=running --filter status=restarting)"
+        " && { [ -n \"$id\" ] || { echo 'no running container of the role here' >&2; exit 3; }; }"
+        ' && docker logs --timestamps "$id" 2>&1'
+        " | { grep --line-buffered -i -C 2 -e 'GET /up; it'\"'\"'s' || [ $? -eq 1 ]; }"
+    )
+
+
+def test_one_container_by_id() -> None:
+    query = LogQuery(lines=5, timestamps=False, grep="boot")
+    assert container_logs(PODMAN, "4f2a9c", query).render() == (
+        "id=$(podman container inspect --format '{{.Id}}' 4f2a9c 2>/dev/null || true)"
+        " && { [ -n \"$id\" ] || { echo 'no container 4f2a9c here' >&2; exit 3; }; }"
+        ' && podman logs --tail 5 "$id" 2>&1 | { grep --line-buffered -e boot || [ $? -eq 1 ]; }'
+    )
+
+
+def test_merged_joins_stderr_and_greps_with_options() -> None:
+    assert merged(accessory.logs(DOCKER, "shop-db", 5, None, True), "it's", ["-v"]).render() == (
+        "docker logs --tail 5 --timestamps shop-db 2>&1 | grep --line-buffered -v -e 'it'\"'\"'s'"
     )
 
 
@@ -72,17 +103,4 @@ def test_a_read_that_tells_no_container_from_no_line_exits_3_without_one() -> No
     assert when_present(PODMAN, "dockyard-proxy", proxy.logs(PODMAN, 5, None, False)).render() == (
         "podman container inspect dockyard-proxy >/dev/null 2>&1 || exit 3;"
         " podman logs --tail 5 dockyard-proxy"
-    )
-
-
-def test_the_newest_container_of_a_role_or_exit_3_when_it_has_none() -> None:
-    filters = label_filters("demo", "web")
-    assert newest_present_logs(DOCKER, filters, lines=20, since="5m", grep="GET").render() == (
-        "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=web);"
-        ' [ -n "$id" ] || exit 3; docker logs --tail 20 --since 5m "$id" 2>&1'
-        " | grep --line-buffered -e GET"
-    )
-    assert newest_present_logs(PODMAN, filters, lines=None, timestamps=True).render() == (
-        "id=$(podman ps --latest --quiet --filter label=service=demo --filter label=role=web);"
-        ' [ -n "$id" ] || exit 3; podman logs --timestamps "$id" 2>&1'
     )

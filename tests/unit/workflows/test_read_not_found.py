@@ -17,6 +17,7 @@ from dockyard.plan.from_config import Selection
 from dockyard.plan.targets import check_selection, selected_app_hosts
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories import manage as accessories
+from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.app import manage, overview
 from dockyard.workflows.proxy import manage as proxy
 from dockyard.workflows.session import Session
@@ -83,19 +84,27 @@ def test_app_containers_versions_images_and_details_of_an_app_never_deployed(
 
 def test_app_logs_of_a_role_with_no_container_anywhere_and_on_one_host(tmp_path: Path) -> None:
     fake = FakeTransport({"docker logs": NO_CONTAINER})
-    assert not_found(lambda s: manage.logs(s, lines=10), fake, tmp_path) == (
-        f"demo has no container of role web on 10.0.0.1, 10.0.0.2; {DEPLOY_IT}"
+    assert not_found(lambda s: app_logs.logs(s, app_logs.query()), fake, tmp_path) == (
+        f"demo has no running container of role web on 10.0.0.1, 10.0.0.2; {DEPLOY_IT}"
     )
+    everywhere = session(fake, tmp_path)  # web on .1 and .2, worker on .3
+    with pytest.raises(NotFoundError, match="no running container of roles web, worker on "):
+        app_logs.logs(everywhere, app_logs.query())
+    with pytest.raises(NotFoundError, match=r"^no container 4f2a on 10\.0\.0\.1, 10\.0\.0\.2; "):
+        app_logs.logs(session(fake, tmp_path, selection=WEB), app_logs.query(), container="4f2a")
     fake = FakeTransport({"docker logs": Reply(stdout="GET /up 200\n")})
     fake.on("10.0.0.2", "docker logs", NO_CONTAINER)
-    found = manage.logs(session(fake, tmp_path, selection=WEB), lines=10)
-    assert found == {"10.0.0.1": ["GET /up 200"], "10.0.0.2": []}
+    found = app_logs.logs(session(fake, tmp_path, selection=WEB), app_logs.query())
+    assert found == {"10.0.0.1": {"web": ["GET /up 200"]}, "10.0.0.2": {"web": None}}
 
 
 def test_logs_with_no_line_yet_are_an_answer(tmp_path: Path) -> None:
     quiet = FakeTransport({"docker logs": Reply(stdout="")})
     selected = session(quiet, tmp_path, selection=WEB)
-    assert manage.logs(selected, lines=10) == {"10.0.0.1": [], "10.0.0.2": []}
+    assert app_logs.logs(selected, app_logs.query()) == {
+        "10.0.0.1": {"web": []},
+        "10.0.0.2": {"web": []},
+    }
     assert proxy.logs(selected, lines=10) == {"10.0.0.1": [], "10.0.0.2": []}
     assert accessories.logs(session(quiet, tmp_path), "db", lines=10) == {"10.0.0.9": []}
 

@@ -21,6 +21,7 @@ from dockyard.plan.from_config import Selection
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories import manage as accessories
 from dockyard.workflows.app import execute, manage, overview, prune
+from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.proxy import manage as proxy
 from dockyard.workflows.servers import execute as server_exec
 from dockyard.workflows.session import Request, Session
@@ -51,27 +52,31 @@ def session(fake: FakeTransport, tmp_path: Path, **request: object) -> Session:
 
 def test_app_logs_run_on_the_selected_hosts_with_one_command(tmp_path: Path) -> None:
     fake = FakeTransport({"docker logs": Reply(stdout="a\nb\n")})
-    found = manage.logs(
+    found = app_logs.logs(
         session(fake, tmp_path, selection=Selection(hosts=("10.0.0.2",))),
-        lines=20, since="5m", grep="GET", timestamps=True,
-    )  # fmt: skip
-    assert found == {"10.0.0.2": ["a", "b"]}
+        app_logs.query(lines=20, since="5m", grep="GET"),
+    )
+    assert found == {"10.0.0.2": {"web": ["a", "b"]}}
     assert fake.commands_on("10.0.0.2") == [
-        "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=web);"
-        ' [ -n "$id" ] || exit 3; docker logs --tail 20 --since 5m --timestamps "$id" 2>&1'
-        " | grep --line-buffered -e GET"
+        "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=web"
+        " --filter status=running --filter status=restarting)"
+        " && { [ -n \"$id\" ] || { echo 'no running container of the role here' >&2; exit 3; }; }"
+        ' && docker logs --tail 20 --since 5m --timestamps "$id" 2>&1'
+        " | { grep --line-buffered -e GET || [ $? -eq 1 ]; }"
     ]
     assert fake.closed
 
 
 def test_following_logs_is_the_system_ssh_on_the_first_host(tmp_path: Path) -> None:
     fake = FakeTransport()
-    argv = manage.follow_logs(session(fake, tmp_path, selection=Selection(roles=("worker",))),
-                              lines=10)  # fmt: skip
+    selected = session(fake, tmp_path, selection=Selection(roles=("worker",)))
+    argv = app_logs.follow(selected, app_logs.query(follow=True, timestamps=False))
     assert argv == [
         "ssh", "-T", "-p", "2222", "-l", "deploy", "10.0.0.3",
-        "docker logs --tail 10 --follow $(docker ps --latest --quiet --filter label=service=demo"
-        " --filter label=role=worker) 2>&1",
+        "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=worker"
+        " --filter status=running --filter status=restarting)"
+        ' && { [ -n "$id" ] || { echo \'no running container of the role here\' >&2; exit 3; }; }'
+        ' && docker logs --tail 10 --follow "$id" 2>&1',
     ]  # fmt: skip
     assert fake.calls == []  # nothing ran here: ssh runs it
 

@@ -1,23 +1,18 @@
 """`app …` on the hosts the user selected, as the CLI runs them: what runs, start and stop,
-images, logs, maintenance. Each takes the Session and returns {host: result}.
+images, maintenance. Each takes the Session and returns {host: result} (`app logs`: logs.py).
 
     found = containers(session)                  # {host: [ContainerInfo, ...]}
-    lines = logs(session, lines=100, grep="ERROR")
-    argv = follow_logs(session, lines=100)       # the system ssh, for os.execvp
 """
 
 from __future__ import annotations
 
 from dockyard.commands import app as app_commands
-from dockyard.commands.base import Raw
 from dockyard.commands.caddy_config import Maintenance
-from dockyard.commands.logs import NO_CONTAINER, merged, newest_logs, newest_present_logs
 from dockyard.facts.app import ContainerInfo
 from dockyard.plan.from_config import proxy_settings
 from dockyard.plan.targets import selected_app_hosts
 from dockyard.workflows.app import containers as steps
-from dockyard.workflows.found import require_found, require_present
-from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.found import require_found
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
@@ -84,62 +79,6 @@ def images(session: Session) -> dict[str, list[str]]:
 
     found = session.on_hosts(hosts(session), step)
     return require_found(found, f"{session.config.service} has no image", DEPLOY_IT)
-
-
-def logs(
-    session: Session,
-    *,
-    lines: int,
-    since: str | None = None,
-    grep: str | None = None,
-    timestamps: bool = False,
-) -> dict[str, list[str]]:
-    """The last lines of the logs of the role's current container (-r, else the primary role)
-    on each host (NotFoundError when the role has a container on none)."""
-    config = session.config
-    role = _logs_role(session)
-    filters = app_commands.label_filters(config.service, role, config.destination)
-    command = newest_present_logs(
-        config.runtime, filters, lines=lines, since=since, timestamps=timestamps, grep=grep
-    )
-
-    async def step(server: Server) -> list[str] | None:
-        result = await server.run(command, check=False)
-        return None if result.exit_status == NO_CONTAINER else result.stdout.splitlines()
-
-    found = session.on_hosts(hosts(session), step)
-    missing = f"{config.service} has no container of role {role}"
-    return require_present(found, missing, DEPLOY_IT)
-
-
-def follow_logs(
-    session: Session,
-    *,
-    lines: int,
-    since: str | None = None,
-    grep: str | None = None,
-    timestamps: bool = False,
-) -> list[str]:
-    """The system ssh that follows those logs on the first selected host."""
-    command = merged(_newest_logs(session, lines, since, timestamps, follow=True), grep)
-    return ssh_argv(session.config.ssh, hosts(session)[0], command)
-
-
-def _logs_role(session: Session) -> str:
-    """-r's first role, else the primary role."""
-    roles = session.selection.roles
-    return roles[0] if roles else session.config.primary_role_name
-
-
-def _newest_logs(
-    session: Session, lines: int, since: str | None, timestamps: bool, *, follow: bool
-) -> Raw:
-    config = session.config
-    role = _logs_role(session)
-    filters = app_commands.label_filters(config.service, role, config.destination)
-    return newest_logs(
-        config.runtime, filters, lines=lines, since=since, timestamps=timestamps, follow=follow
-    )
 
 
 def maintenance(session: Session, message: str | None) -> dict[str, list[str]]:

@@ -1,0 +1,189 @@
+"""`app logs` as the CLI calls it, on scripted servers: the exact steps per host and what they
+return, then every remote step failing in turn (the command ends within the bound with one line
+naming the host and the cause).
+
+The app: web on .1 and .2, worker on .2 only (.1 has no worker), an accessory on .1 and one on
+a host of its own (.3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from dockyard.config import parse_config
+from dockyard.errors import DockyardError, UsageError
+from dockyard.plan.from_config import Selection
+from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.app import logs as app_logs
+from dockyard.workflows.session import Request, Session
+from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
+from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, fast_waits
+from tests.unit.workflows.test_entry_point_failures import one_line_naming_host_and_cause
+
+APP = """
+service: demo
+image: demo
+registry: {server: registry.lab:5000, username: u, password: [REGISTRY_PASSWORD]}
+builder: {arch: amd64}
+servers:
+  web: [10.0.0.1, 10.0.0.2]
+  worker: {hosts: [10.0.0.2], cmd: bin/work}
+proxy: {host: demo.test, app_port: 3000, healthcheck: {path: /up, timeout: 1}}
+env: {secret: [SECRET_KEY]}
+readiness_delay: 0
+accessories:
+  cache: {image: redis:7, host: 10.0.0.1, directories: ["data:/data"]}
+  search: {image: opensearch:2, host: 10.0.0.3}
+"""
+WEB = (
+    "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=web"
+    " --filter status=running --filter status=restarting)"
+    " && { [ -n \"$id\" ] || { echo 'no running container of the role here' >&2; exit 3; }; }"
+    ' && docker logs --tail 100 --timestamps "$id" 2>&1'
+)
+WORKER = WEB.replace("role=web", "role=worker")
+
+
+@pytest.fixture(autouse=True)
+def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_waits(monkeypatch)
+
+
+def session_on(fake: FakeTransport, root: Path, selection: Selection | None = None) -> Session:
+    config = parse_config([("config/deploy.yml", APP)], version="v2")
+
+    def connect(options: object) -> FakeTransport:
+        return fake
+
+    request = Request(selection=selection or Selection())
+    return Session(config, request, root=root, connect=connect)  # type: ignore[arg-type]
+
+
+def run_in_thread(
+    entry: Callable[[Session], object], root: Path
+) -> Callable[[FakeTransport], Awaitable[object]]:
+    """The entry point runs its own event loop (as under the CLI): here, in a thread."""
+
+    async def run(fake: FakeTransport) -> object:
+        return await asyncio.to_thread(entry, session_on(fake, root))
+
+    return run
+
+
+# --- app logs ---------------------------------------------------------------------------------
+
+
+def test_logs_of_each_role_on_each_of_its_hosts_and_none_where_nothing_runs(
+    tmp_path: Path,
+) -> None:
+    fake = FakeTransport({"role=web": Reply(stdout="t1 GET /\nt2 GET /up\n")})
+    fake.on("10.0.0.2", "role=worker", Reply(3, "", "no running container of the role here\n"))
+    found = app_logs.logs(session_on(fake, tmp_path), app_logs.query())
+    assert found == {
+        "10.0.0.1": {"web": ["t1 GET /", "t2 GET /up"]},  # no worker there: nothing asked
+        "10.0.0.2": {"web": ["t1 GET /", "t2 GET /up"], "worker": None},
+    }
+    assert fake.commands_on("10.0.0.1") == [WEB]
+    assert fake.commands_on("10.0.0.2") == [WEB, WORKER]
+    assert fake.commands_on("10.0.0.3") == []  # an accessory's host
+
+
+def test_logs_with_kamals_flags_narrowed_to_a_role(tmp_path: Path) -> None:
+    fake = FakeTransport()
+    query = app_logs.query(since="10m", timestamps=False, grep="tick", grep_options=("-i",))
+    found = app_logs.logs(session_on(fake, tmp_path, Selection(roles=("worker",))), query)
+    assert found == {"10.0.0.2": {"worker": []}}
+    assert fake.commands_on("10.0.0.1") == []
+    assert fake.commands_on("10.0.0.2") == [
+        WORKER.replace("--tail 100 --timestamps", "--since 10m")
+        + " | { grep --line-buffered -i -e tick || [ $? -eq 1 ]; }"
+    ]
+
+
+def test_logs_of_one_container_on_each_selected_host(tmp_path: Path) -> None:
+    fake = FakeTransport({"inspect": Reply(stdout="booted\n")})
+    fake.on("10.0.0.1", "inspect", Reply(3, "", "no container 4f2a here\n"))
+    found = app_logs.logs(session_on(fake, tmp_path), app_logs.query(lines=5), container="4f2a")
+    assert found == {"10.0.0.1": {"4f2a": None}, "10.0.0.2": {"4f2a": ["booted"]}}
+    assert fake.commands_on("10.0.0.2") == [
+        "id=$(docker container inspect --format '{{.Id}}' 4f2a 2>/dev/null || true)"
+        " && { [ -n \"$id\" ] || { echo 'no container 4f2a here' >&2; exit 3; }; }"
+        ' && docker logs --tail 5 --timestamps "$id" 2>&1'
+    ]
+
+
+def test_a_failing_logs_command_is_one_line_with_the_engines_own_words(tmp_path: Path) -> None:
+    said = 'invalid value for "since": failed to parse value as time or duration: "soon"\n'
+    fake = FakeTransport({"role=web": Reply(1, stdout=said)})
+    with pytest.raises(DockyardError) as failed:
+        app_logs.logs(session_on(fake, tmp_path, Selection(hosts=("10.0.0.1",))),
+                      app_logs.query(since="soon"))  # fmt: skip
+    line = str(failed.value)
+    assert "\n" not in line and "10.0.0.1: " in line
+    assert line.endswith('exited 1: invalid value for "since": failed to parse value as time or '
+                         'duration: "soon"')  # fmt: skip
+
+
+def test_no_selected_role_on_the_selected_hosts_says_so(tmp_path: Path) -> None:
+    selection = Selection(hosts=("10.0.0.1",), roles=("worker",))
+    with pytest.raises(UsageError, match=r"no host of the app matches --hosts 10\.0\.0\.1 --roles"):
+        app_logs.logs(session_on(FakeTransport(), tmp_path, selection), app_logs.query())
+    primary = Selection(roles=("worker",), primary=True)  # the primary host has no worker
+    with pytest.raises(UsageError, match="no selected role runs on the selected hosts"):
+        app_logs.logs(session_on(FakeTransport(), tmp_path, primary), app_logs.query())
+
+
+def test_follow_is_the_primary_role_on_the_primary_host_unless_narrowed(tmp_path: Path) -> None:
+    query = app_logs.query(follow=True)
+    assert query.lines == 10  # Kamal's default when following
+    argv = app_logs.follow(session_on(FakeTransport(), tmp_path), query)
+    assert argv[:-1] == ["ssh", "-T", "-p", "22", "-l", "root", "10.0.0.1"]
+    assert argv[-1] == WEB.replace("--tail 100 --timestamps", "--tail 10 --timestamps --follow")
+    on_worker = app_logs.follow(session_on(FakeTransport(), tmp_path, Selection(roles=("worker",))),
+                                query)  # fmt: skip
+    assert on_worker[-2] == "10.0.0.2" and "label=role=worker" in on_worker[-1]
+    second = app_logs.follow(session_on(FakeTransport(), tmp_path, Selection(("10.0.0.2",))),
+                             query)  # fmt: skip
+    assert second[-2] == "10.0.0.2" and "label=role=web" in second[-1]
+
+
+# --- every step failing -----------------------------------------------------------------------
+
+
+def scripted() -> FakeTransport:
+    """Servers that answer every command with success and no output (a hang ends at the
+    transport's deadline, as on the real one)."""
+    return FakeTransport(default_timeout=DEFAULT_TIMEOUT)
+
+
+ENTRY_POINTS: dict[str, tuple[Callable[[Session], object], Callable[[], FakeTransport]]] = {
+    "app logs": (lambda s: app_logs.logs(s, app_logs.query(grep="GET")), scripted),
+    "app logs --container-id": (
+        lambda s: app_logs.logs(s, app_logs.query(), container="4f2a"),
+        scripted,
+    ),
+}
+# Steps whose failure is an answer the command reports, not the end of it.
+ANSWERS: dict[str, tuple[str, ...]] = {}
+
+
+@pytest.mark.parametrize("name", list(ENTRY_POINTS))
+async def test_every_step_failing_ends_with_one_line_naming_host_and_cause(
+    name: str, tmp_path: Path
+) -> None:
+    entry, make = ENTRY_POINTS[name]
+    run = run_in_thread(entry, tmp_path)
+    steps = await happy_path(make, run)
+    assert steps, f"{name} ran nothing"
+
+    def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+        answers = ANSWERS.get(name, ())
+        if error is None and any(answer in failure.call.text for answer in answers):
+            return ""
+        return one_line_naming_host_and_cause(failure, error)
+
+    assert await each_step_failing(make, run, check, steps) == []

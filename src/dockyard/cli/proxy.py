@@ -77,15 +77,23 @@ def _detail_lines(details: ProxyDetails) -> list[str]:
 
 @command.command("logs")
 @global_options
-@click.option("-n", "--lines", type=int, default=100, show_default=True)
-@click.option("-s", "--since", default=None)
-@click.option("-g", "--grep", "pattern", default=None)
-@click.option("-T", "--timestamps", is_flag=True)
-def logs(lines: int, since: str | None, pattern: str | None, timestamps: bool,
+@click.option(
+    "-n",
+    "--lines",
+    type=int,
+    default=None,
+    help="Lines from each host [default: 100, all with -s or -g].",
+)
+@click.option("-s", "--since", default=None, help="Lines since a time or a span ago (42m).")
+@click.option("-g", "--grep", "pattern", default=None, help="Only the lines grep matches.")
+@click.option("-T", "--skip-timestamps", is_flag=True, help="Without the engine's timestamps.")
+def logs(lines: int | None, since: str | None, pattern: str | None, skip_timestamps: bool,
          **kwargs: Any) -> None:  # fmt: skip
     """Show the proxy's logs (Caddy's JSON access and error log)."""
     session = load(kwargs, needs_version=False)
-    show(manage.logs(session, lines=lines, since=since, grep=pattern, timestamps=timestamps), False)
+    found = manage.logs(session, lines=lines, since=since, grep=pattern,
+                        timestamps=not skip_timestamps)  # fmt: skip
+    show(found, False)
 
 
 @command.command("remove")

@@ -210,3 +210,24 @@ def test_a_prune_that_fails_on_a_host_names_it_and_the_engines_words(tmp_path: P
         "failed on 1 host(s): 10.0.0.3: pruning failed: exited 2: no engine; "
         "run the prune again once that is fixed"
     )
+
+
+def test_accessory_and_proxy_logs_count_and_stamp_lines_as_kamal(tmp_path: Path) -> None:
+    fake = FakeTransport({"logs": Reply(stdout="ready\n")})
+    assert accessories.logs(session(fake, tmp_path), "db") == {"10.0.0.9": ["ready"]}
+    accessories.logs(session(fake, tmp_path), "db", since="1h", grep="FATAL",
+                     grep_options=("-i",), timestamps=False)  # fmt: skip
+    assert fake.commands_on("10.0.0.9") == [
+        "docker container inspect demo-db >/dev/null 2>&1 || exit 3;"
+        " docker logs --tail 100 --timestamps demo-db 2>&1",
+        "docker container inspect demo-db >/dev/null 2>&1 || exit 3;"
+        " docker logs --since 1h demo-db 2>&1 | grep --line-buffered -i -e FATAL",
+    ]
+    fake = FakeTransport()
+    proxy.logs(session(fake, tmp_path, selection=Selection(hosts=("10.0.0.1",))), grep="GET")
+    assert fake.commands_on("10.0.0.1") == [
+        "docker container inspect dockyard-proxy >/dev/null 2>&1 || exit 3;"
+        " docker logs --timestamps dockyard-proxy 2>&1 | grep --line-buffered -e GET"
+    ]
+    argv = accessories.follow_logs(session(FakeTransport(), tmp_path), "db")
+    assert argv[-1] == "docker logs --tail 10 --timestamps --follow demo-db 2>&1"

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from dockyard.commands import accessory as commands
 from dockyard.commands.base import Cmd
-from dockyard.commands.logs import NO_CONTAINER, merged, when_present
+from dockyard.commands.logs import NO_CONTAINER, default_lines, merged, when_present
 from dockyard.config.settings import Accessory
 from dockyard.plan import routes
 from dockyard.plan.targets import accessory_hosts
@@ -170,16 +170,19 @@ def logs(
     session: Session,
     name: str,
     *,
-    lines: int,
+    lines: int | None = None,
     since: str | None = None,
     grep: str | None = None,
-    timestamps: bool = False,
+    grep_options: tuple[str, ...] = (),
+    timestamps: bool = True,
 ) -> dict[str, list[str]]:
-    """NotFoundError when no selected host has its container."""
+    """The accessory's logs on each of its hosts; lines as Kamal counts them (100 unless -s
+    or -g). NotFoundError when no selected host has its container."""
     accessory = lifecycle.find(session.config, name)
     engine = session.config.runtime
+    lines = default_lines(lines, since=since, grep=grep, follow=False)
     listing = commands.logs(engine, accessory.service_name, lines, since, timestamps)
-    command = when_present(engine, accessory.service_name, merged(listing, grep))
+    command = when_present(engine, accessory.service_name, merged(listing, grep, grep_options))
 
     async def step(server: Server, actx: AccessoryContext) -> list[str] | None:
         result = await server.run(command, check=False)
@@ -192,16 +195,20 @@ def follow_logs(
     session: Session,
     name: str,
     *,
-    lines: int,
+    lines: int | None = None,
     since: str | None = None,
     grep: str | None = None,
-    timestamps: bool = False,
+    grep_options: tuple[str, ...] = (),
+    timestamps: bool = True,
 ) -> list[str]:
-    """The system ssh that follows the logs on the accessory's first host."""
+    """The system ssh that follows the logs on the accessory's first host (the last 10 lines
+    first, unless -n, -s or -g says otherwise: Kamal's)."""
     accessory = lifecycle.find(session.config, name)
     engine = session.config.runtime
+    lines = default_lines(lines, since=since, grep=grep, follow=True)
     listing = commands.logs(engine, accessory.service_name, lines, since, timestamps, follow=True)
-    return ssh_argv(session.config.ssh, hosts_of(session, accessory)[0], merged(listing, grep))
+    command = merged(listing, grep, grep_options)
+    return ssh_argv(session.config.ssh, hosts_of(session, accessory)[0], command)
 
 
 def run_command(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.logs import NO_CONTAINER, merged, when_present
+from dockyard.commands.logs import NO_CONTAINER, default_lines, merged, when_present
 from dockyard.errors import DockyardError
 from dockyard.plan.from_config import proxy_container, proxy_settings
 from dockyard.plan.targets import proxy_hosts, selected_app_hosts
@@ -125,14 +125,16 @@ def details(session: Session) -> dict[str, ProxyDetails]:
 def logs(
     session: Session,
     *,
-    lines: int,
+    lines: int | None = None,
     since: str | None = None,
     grep: str | None = None,
-    timestamps: bool = False,
+    timestamps: bool = True,
 ) -> dict[str, list[str]]:
-    """The proxy's logs (Caddy's JSON access and error log) on each selected app host
-    (NotFoundError when none has the proxy's container)."""
+    """The proxy's logs (Caddy's JSON access and error log) on each selected app host; lines
+    as Kamal counts them (100 unless -s or -g). NotFoundError when none has the proxy's
+    container."""
     engine = session.config.runtime
+    lines = default_lines(lines, since=since, grep=grep, follow=False)
     listing = proxy_commands.logs(engine, lines, since, timestamps)
     command = when_present(engine, CONTAINER, merged(listing, grep))
 

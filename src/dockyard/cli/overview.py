@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import click
@@ -10,6 +11,7 @@ from dockyard.cli.load import load
 from dockyard.cli.options import global_options
 from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
 from dockyard.cli.render import ask, show
+from dockyard.plan.overview import ContainerDetail
 from dockyard.workflows.app import overview
 from dockyard.workflows.app.remove import remove_everything
 
@@ -18,8 +20,26 @@ from dockyard.workflows.app.remove import remove_everything
 @global_options
 @click.option("--json", "as_json", is_flag=True)
 def details_command(as_json: bool, **kwargs: Any) -> None:
-    """Show the proxy and app containers on each host."""
-    show(overview.details(load(kwargs, needs_version=False)), as_json)
+    """Show the proxy, app and accessory containers on each host: the app's with their version,
+    proxy slot (live: the one that serves) and health (its health path answering now)."""
+    found = overview.details(load(kwargs, needs_version=False))
+    if as_json:
+        show({host: [asdict(row) for row in rows] for host, rows in found.items()}, True)
+        return
+    show({host: [_detail_line(row) for row in rows] for host, rows in found.items()}, False)
+
+
+def _detail_line(row: ContainerDetail) -> str:
+    """`app web  demo-web-v2  running  registry/demo:v2  version v2  slot a (live)  healthy…`"""
+    parts = [row.kind if row.role is None else f"{row.kind} {row.role}", row.name, row.state,
+             row.image]  # fmt: skip
+    if row.version:
+        parts.append(f"version {row.version}")
+    if row.slot:
+        parts.append(f"slot {row.slot}" + (" (live)" if row.live else ""))
+    if row.health:
+        parts.append(row.health)
+    return "  ".join(parts)
 
 
 @click.command("audit")

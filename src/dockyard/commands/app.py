@@ -268,14 +268,6 @@ def images(engine: Engine, service: str) -> Cmd:
     )  # fmt: skip
 
 
-def service_containers(engine: Engine, service: str) -> Cmd:
-    """The app's containers (every role), `name image status` a line each."""
-    return cmd(
-        engine.name, "ps", "--all", "--filter", f"label=service={service}",
-        "--format", "{{.Names}} {{.Image}} {{.Status}}",
-    )  # fmt: skip
-
-
 def audit(log_file: str, line: str) -> Seq:
     return all_of(
         make_dirs(log_file.rsplit("/", 1)[0]),

@@ -1,16 +1,20 @@
 """One HTTP/1.1 request over an already-open byte stream (h11, sans-IO).
 
 Used for Caddy's admin API (unix socket through SSH) and for dockyard's own health checks of a
-new container (a TCP channel through SSH), so neither needs curl on the server.
+container (`http_check`: a TCP channel through SSH), so neither needs curl on the server.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import h11
 
+from dockyard.errors import DockyardError, reason
+from dockyard.facts.http import body_excerpt
 from dockyard.ssh.transport import ByteReader, ByteWriter
+from dockyard.workflows.server import Server
 
 
 @dataclass(frozen=True)
@@ -51,3 +55,28 @@ async def exchange(
             chunks.append(bytes(event.data))
         elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
             return Response(status, b"".join(chunks), reason)
+
+
+async def http_check(
+    server: Server,
+    address: str,
+    port: int,
+    path: str,
+    timeout: float,
+) -> tuple[bool, str]:
+    """GET address:port/path from the host, through the SSH connection: (2xx?, one-line answer:
+    the status and an excerpt of the body, or why nothing answered in HTTP)."""
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await server.open_tcp_connection(address, port)
+            try:
+                response = await exchange(reader, writer, "GET", path, host=address)
+            finally:
+                writer.close()
+    except TimeoutError:
+        return False, f"no answer within {timeout:g}s"
+    except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
+        return False, f"no HTTP answer: {reason(error, server.host)}"
+    status = f"{response.status} {response.reason}".strip()
+    body = body_excerpt(response.body)
+    return 200 <= response.status < 300, status + (f': "{body}"' if body else "")

@@ -1,6 +1,6 @@
 """Exact renders of what `app images`, `details` and `audit` read on each host."""
 
-from dockyard.commands import app
+from dockyard.commands import app, overview
 from dockyard.engine import DOCKER, PODMAN
 
 
@@ -10,9 +10,17 @@ def test_the_apps_images() -> None:
     )
 
 
-def test_the_apps_containers_with_image_and_status() -> None:
-    assert app.service_containers(PODMAN, "demo").render() == (
-        "podman ps --all --filter label=service=demo --format '{{.Names}} {{.Image}} {{.Status}}'"
+def test_every_container_with_its_labels_and_slot_then_the_live_slots() -> None:
+    assert overview.containers_and_live_slots(PODMAN).render() == (
+        'ids=$(podman ps --all --quiet) && { [ -z "$ids" ] || podman inspect --format '
+        "'{{.Name}}\t{{.Config.Image}}\t{{.State.Status}}\t{{.State.ExitCode}}\t"
+        "{{if .State.Health}}{{.State.Health.Status}}{{end}}\t"
+        '{{index .Config.Labels "service"}}\t{{index .Config.Labels "role"}}\t'
+        '{{index .Config.Labels "destination"}}\t'
+        '{{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}\t'
+        '{{range .Aliases}}{{.}} {{end}}{{else}}\t{{end}}\' $ids; } && printf "\\0" && '
+        '( cd "$HOME/.dockyard/proxy/live" 2>/dev/null && '
+        'for f in *.b; do [ ! -e "$f" ] || echo "${f%.b}"; done; true )'
     )
 
 

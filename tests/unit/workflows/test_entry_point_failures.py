@@ -52,6 +52,10 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
 # Reads fail when they find nothing: for them the servers list the app's v2 and its image.
 READS = {"app containers", "app version", "app images", "details"}
 READS_FIND = {
+    # details' listing (inspect's fields per container, then the live slots)
+    "docker inspect --format '{{.Name}}": Reply(
+        stdout="/demo-web-v2\tdemo:v2\trunning\t0\t\tdemo\tweb\t\t\t\n\0"
+    ),
     "docker ps": Reply(stdout="demo-web-v2\trunning\t2026-12-03 10:00:00\tabc123\n"),
     "docker images": Reply(stdout="registry.lab:5000/demo:v2 12MB\n"),
 }

@@ -1,6 +1,7 @@
-"""`app logs` as the CLI calls it, on scripted servers: the exact steps per host and what they
-return, then every remote step failing in turn (the command ends within the bound with one line
-naming the host and the cause).
+"""`app logs` and `details` as the CLI calls them, on scripted servers: the exact steps per host
+and what they return, then every remote step failing in turn (the command ends within the bound
+with one line naming the host and the cause, unless the step's failure is an answer the command
+reports).
 
 The app: web on .1 and .2, worker on .2 only (.1 has no worker), an accessory on .1 and one on
 a host of its own (.3).
@@ -19,9 +20,11 @@ from dockyard.errors import DockyardError, UsageError
 from dockyard.plan.from_config import Selection
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.app import logs as app_logs
+from dockyard.workflows.app import overview
 from dockyard.workflows.session import Request, Session
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, fast_waits
+from tests.unit.workflows.peers import FakeApps
 from tests.unit.workflows.test_entry_point_failures import one_line_naming_host_and_cause
 
 APP = """
@@ -151,6 +154,79 @@ def test_follow_is_the_primary_role_on_the_primary_host_unless_narrowed(tmp_path
     assert second[-2] == "10.0.0.2" and "label=role=web" in second[-1]
 
 
+# --- details ----------------------------------------------------------------------------------
+
+KAMAL = '{{with index .NetworkSettings.Networks "kamal"}}'
+
+
+def inspected(*lines: str, live_b: str = "") -> Reply:
+    return Reply(stdout="".join(f"{line}\n" for line in lines) + "\0" + live_b)
+
+
+LISTING_1 = inspected(
+    "/dockyard-proxy\tregistry.lab:5000/caddy:2.11\trunning\t0\t\t\t\t\t172.18.0.2\tabc ",
+    "/demo-web-v2\tregistry.lab:5000/demo:v2\trunning\t0\t\tdemo\tweb\t\t172.18.0.4\t"
+    "demo-web--b 4f2a ",
+    "/demo-web-v1\tregistry.lab:5000/demo:v1\texited\t137\t\tdemo\tweb\t\t\t",
+    "/demo-cache\tredis:7\trunning\t0\thealthy\tdemo-cache\t\t\t172.18.0.5\t",
+    "/other-web-v9\tother:v9\trunning\t0\t\tother\tweb\t\t172.18.0.6\tother-web--a ",
+    live_b="demo-web\n",
+)
+
+
+def test_details_shows_proxy_app_and_accessories_with_slot_version_and_health(
+    tmp_path: Path,
+) -> None:
+    apps = FakeApps()
+    fake = FakeTransport({"ps --all --quiet": LISTING_1}, open_tcp=apps.open)
+    found = overview.details(session_on(fake, tmp_path, Selection(hosts=("10.0.0.1",))))
+    assert [
+        (r.kind, r.name, r.state, r.role, r.version, r.slot, r.live, r.health)
+        for r in found["10.0.0.1"]
+    ] == [
+        ("proxy", "dockyard-proxy", "running", None, None, None, None, None),
+        ("app", "demo-web-v2", "running", "web", "v2", "b", True, 'healthy (/up: 200 OK: "ok")'),
+        ("app", "demo-web-v1", "exited (137)", "web", "v1", None, None, None),
+        ("accessory", "demo-cache", "running", "cache", None, None, None, "healthy"),
+    ]
+    assert [(p.host, p.address) for p in apps.healthy] == [("10.0.0.1", "172.18.0.4")]
+    assert len(fake.commands_on("10.0.0.1")) == 1  # one round trip, then the probe
+    assert fake.commands_on("10.0.0.1")[0].startswith(
+        'ids=$(docker ps --all --quiet) && { [ -z "$ids" ] || docker inspect --format'
+    )
+
+
+def test_details_narrowed_to_a_role(tmp_path: Path) -> None:
+    fake = FakeTransport({"ps --all --quiet": LISTING_1}, open_tcp=FakeApps().open)
+    selection = Selection(hosts=("10.0.0.1",), roles=("worker",))
+    with pytest.raises(UsageError, match="no host matches the given --hosts/--roles"):
+        overview.details(session_on(fake, tmp_path, selection))  # no worker on .1
+    found = overview.details(session_on(fake, tmp_path, Selection(roles=("worker",))))
+    assert list(found) == ["10.0.0.2"]
+    assert [r.kind for r in found["10.0.0.2"]] == ["proxy", "accessory"]  # LISTING_1 has no worker
+
+
+def test_details_runs_on_the_accessory_hosts_too(tmp_path: Path) -> None:
+    fake = FakeTransport({"ps --all --quiet": inspected("/demo-search\topensearch:2\tcreated\t0"
+                                                        "\t\tdemo-search\t\t\t\t")})  # fmt: skip
+    found = overview.details(session_on(fake, tmp_path))
+    assert list(found) == ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
+    assert [(r.kind, r.role, r.state) for r in found["10.0.0.3"]] == [
+        ("accessory", "search", "created")
+    ]
+
+
+def test_an_unhealthy_answer_is_said_with_what_it_answered(tmp_path: Path) -> None:
+    async def refuse(host: str, address: str, port: int) -> object:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    fake = FakeTransport({"ps --all --quiet": LISTING_1}, open_tcp=refuse)  # type: ignore[arg-type]
+    found = overview.details(session_on(fake, tmp_path, Selection(hosts=("10.0.0.1",))))
+    assert found["10.0.0.1"][1].health == (
+        "unhealthy (/up: no HTTP answer: ConnectionRefusedError: [Errno 111] Connection refused)"
+    )
+
+
 # --- every step failing -----------------------------------------------------------------------
 
 
@@ -160,15 +236,24 @@ def scripted() -> FakeTransport:
     return FakeTransport(default_timeout=DEFAULT_TIMEOUT)
 
 
+def listing_servers() -> FakeTransport:
+    """Servers that list LISTING_1, whose web container answers its health path."""
+    listing = {"ps --all --quiet": LISTING_1}
+    return FakeTransport(listing, open_tcp=FakeApps().open, default_timeout=DEFAULT_TIMEOUT)
+
+
 ENTRY_POINTS: dict[str, tuple[Callable[[Session], object], Callable[[], FakeTransport]]] = {
     "app logs": (lambda s: app_logs.logs(s, app_logs.query(grep="GET")), scripted),
     "app logs --container-id": (
         lambda s: app_logs.logs(s, app_logs.query(), container="4f2a"),
         scripted,
     ),
+    "details": (overview.details, listing_servers),
 }
 # Steps whose failure is an answer the command reports, not the end of it.
-ANSWERS: dict[str, tuple[str, ...]] = {}
+ANSWERS = {
+    "details": ("172.18.0.4:3000",),  # a probe that fails: unhealthy, and said so
+}
 
 
 @pytest.mark.parametrize("name", list(ENTRY_POINTS))

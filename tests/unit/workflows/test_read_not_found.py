@@ -73,7 +73,8 @@ def test_app_containers_versions_images_and_details_of_an_app_never_deployed(
     assert not_found(manage.images, empty, tmp_path) == (
         f"demo has no image on 10.0.0.1, 10.0.0.2; {DEPLOY_IT}"
     )
-    only_proxy = FakeTransport({"docker ps": Reply(stdout="dockyard-proxy caddy Up\n")})
+    proxy_line = "/dockyard-proxy\tcaddy\trunning\t0\t\t\t\t\t\t\n\0"
+    only_proxy = FakeTransport({"docker ps": Reply(stdout=proxy_line)})
     assert not_found(overview.details, only_proxy, tmp_path) == (
         f"demo has no container on 10.0.0.1, 10.0.0.2; {DEPLOY_IT}"
     )

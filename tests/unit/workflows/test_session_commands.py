@@ -81,17 +81,21 @@ def test_following_logs_is_the_system_ssh_on_the_first_host(tmp_path: Path) -> N
     assert fake.calls == []  # nothing ran here: ssh runs it
 
 
-def test_details_lists_the_proxy_and_the_app_on_every_app_host(tmp_path: Path) -> None:
-    listing = "dockyard-proxy caddy Up\ndemo-web-v1 demo:v1 Up\n"
-    fake = FakeTransport({"docker ps": Reply(stdout=listing)})
+def test_details_lists_the_proxy_the_app_and_the_accessories_on_every_host(
+    tmp_path: Path,
+) -> None:
+    listing = (
+        "/dockyard-proxy\tcaddy\trunning\t0\t\t\t\t\t\t\n"
+        "/demo-web-v1\tdemo:v1\trunning\t0\t\tdemo\tweb\t\t\t\n\0"
+    )
+    fake = FakeTransport({"docker inspect": Reply(stdout=listing)})
     found = overview.details(session(fake, tmp_path))
-    hosts = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
-    assert found == {host: ["dockyard-proxy caddy Up", "demo-web-v1 demo:v1 Up"] for host in hosts}
-    assert fake.commands_on("10.0.0.3") == [
-        "docker ps --all --filter 'name=^dockyard-proxy$' --format '{{.Names}} {{.Image}}"
-        " {{.Status}}' ; docker ps --all --filter label=service=demo"
-        " --format '{{.Names}} {{.Image}} {{.Status}}'"
-    ]
+    hosts = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.9"]
+    assert {h: [(r.kind, r.name, r.state) for r in rows] for h, rows in found.items()} == {
+        host: [("proxy", "dockyard-proxy", "running"), ("app", "demo-web-v1", "running")]
+        for host in hosts
+    }
+    assert fake.commands_on("10.0.0.9")[0].startswith("ids=$(docker ps --all --quiet) && ")
 
 
 def test_proxy_details_gives_each_route_and_where_it_sends(tmp_path: Path) -> None:

@@ -1,40 +1,57 @@
 """`details` and `audit`: the whole app on each of its hosts, read only.
 
-details(session)   # {host: the proxy's and the app's containers, `name image status` each}
+details(session)   # {host: [ContainerDetail, ...]}: the proxy, the app's, the accessories'
 audit(session)     # {host: the last 50 lines of the app's audit log}
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+
 from dockyard.commands import app as app_commands
-from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.base import Seq
-from dockyard.commands.proxy import CONTAINER
-from dockyard.plan.targets import selected_app_hosts
+from dockyard.commands.overview import containers_and_live_slots
+from dockyard.config.objects import Config
+from dockyard.facts.overview import parse_listing
+from dockyard.plan.overview import ContainerDetail, describe
+from dockyard.plan.targets import selected_app_hosts, server_hosts
 from dockyard.workflows.app.manage import DEPLOY_IT
 from dockyard.workflows.found import require_found
+from dockyard.workflows.http import http_check
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
 AUDIT_LINES = 50
 
 
-def details(session: Session) -> dict[str, list[str]]:
-    """NotFoundError when the app has no container on any selected host (whatever the proxy)."""
-    engine, service = session.config.runtime, session.config.service
-    listing = Seq(
-        ";", (proxy_commands.listing(engine), app_commands.service_containers(engine, service))
-    )
-    apps: dict[str, list[str]] = {}
+def details(session: Session) -> dict[str, list[ContainerDetail]]:
+    """On each selected host (accessory hosts too), in one round trip: the proxy container, the
+    app's containers (of the selected roles) with their version, slot and health, and the
+    accessories' containers. NotFoundError when neither the app nor an accessory has a
+    container on any of them (whatever the proxy)."""
+    config = session.config
+    listing = containers_and_live_slots(config.runtime)
 
-    async def step(server: Server) -> list[str]:
-        lines = (await server.run(listing)).stdout.splitlines()
-        apps[server.host] = [line for line in lines if line.split(" ", 1)[0] != CONTAINER]
-        return lines
+    async def step(server: Server) -> list[ContainerDetail]:
+        rows = describe(config, parse_listing((await server.run(listing)).stdout))
+        rows = [r for r in rows if r.kind != "app" or session.selection.role_ok(r.role or "")]
+        return list(await asyncio.gather(*(_with_health(server, config, r) for r in rows)))
 
-    found = session.on_hosts(selected_app_hosts(session.config, session.selection), step)
-    require_found(apps, f"{service} has no container", DEPLOY_IT)
+    found = session.on_hosts(server_hosts(config, session.selection), step)
+    ours = {host: [r for r in rows if r.kind != "proxy"] for host, rows in found.items()}
+    require_found(ours, f"{config.service} has no container", DEPLOY_IT)
     return found
+
+
+async def _with_health(server: Server, config: Config, row: ContainerDetail) -> ContainerDetail:
+    """A running container of a proxied role: healthy when its health path answers 2xx now
+    (dockyard's own check, as a deploy runs it); others keep the engine's health status."""
+    role = next((r for r in config.roles if r.name == row.role), None)
+    if row.kind != "app" or row.state != "running" or not row.ip or not role or not role.proxy:
+        return row
+    check = role.proxy.healthcheck
+    ok, answer = await http_check(server, row.ip, role.proxy.app_port, check.path, check.timeout)
+    return replace(row, health=f"{'healthy' if ok else 'unhealthy'} ({check.path}: {answer})")
 
 
 def audit(session: Session) -> dict[str, list[str]]:

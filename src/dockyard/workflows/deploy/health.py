@@ -14,14 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import h11
-
 from dockyard.commands import app as app_commands
 from dockyard.config.model import Healthcheck
-from dockyard.errors import DockyardError, reason
 from dockyard.facts.app import ContainerState, parse_state
-from dockyard.facts.http import body_excerpt
-from dockyard.workflows.http import exchange
+from dockyard.workflows.http import http_check
 from dockyard.workflows.server import Server
 
 FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's interval
@@ -189,28 +185,3 @@ async def _run_health_check(server: Server, name: str, state: ContainerState) ->
     # Podman schedules health checks with systemd timers; without systemd, run one ourselves.
     result = await server.run(app_commands.run_health_check(server.engine, name), check=False)
     return ContainerState(state.status, "healthy" if result.ok else "starting", state.ip)
-
-
-async def http_check(
-    server: Server,
-    address: str,
-    port: int,
-    path: str,
-    timeout: float,
-) -> tuple[bool, str]:
-    """GET address:port/path from the host, through the SSH connection: (2xx?, one-line answer:
-    the status and an excerpt of the body, or why nothing answered in HTTP)."""
-    try:
-        async with asyncio.timeout(timeout):
-            reader, writer = await server.open_tcp_connection(address, port)
-            try:
-                response = await exchange(reader, writer, "GET", path, host=address)
-            finally:
-                writer.close()
-    except TimeoutError:
-        return False, f"no answer within {timeout:g}s"
-    except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
-        return False, f"no HTTP answer: {reason(error, server.host)}"
-    status = f"{response.status} {response.reason}".strip()
-    body = body_excerpt(response.body)
-    return 200 <= response.status < 300, status + (f': "{body}"' if body else "")

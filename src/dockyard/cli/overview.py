@@ -55,9 +55,11 @@ def audit_command(as_json: bool, **kwargs: Any) -> None:
 @click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
 def remove_command(confirmed: bool, **kwargs: Any) -> None:
     """Remove the app's containers, images, env files and routes from its servers, and its
-    accessories with their data directories (their backups stay).
+    accessories with their data directories; log the servers out of the registry.
 
-    The proxy goes too, unless other apps are still routed through it.
+    The proxy goes too (with its image), unless other apps are still routed through it; so does
+    the network, once nothing is on it. What stays on purpose is listed, a line each: the
+    proxy's data volume (TLS certificates), the audit log, the accessories' backups.
     """
     session = load(kwargs, needs_version=False)
     question = removal_question(session, accessories=True)
@@ -67,3 +69,5 @@ def remove_command(confirmed: bool, **kwargs: Any) -> None:
     show({h: f"removed {service}; {what}" for h, what in removed.app.items()}, False)
     if session.config.accessories:  # the question above covered them (Kamal's remove does too)
         show(removed.accessories, False)
+    show(removed.logged_out, False)
+    show({h: lines for h, lines in removed.kept.items() if lines}, False)

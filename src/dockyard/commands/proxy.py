@@ -137,6 +137,11 @@ def listing(engine: Engine) -> Cmd:
     )  # fmt: skip
 
 
+def image_of(engine: Engine) -> Cmd:
+    """The image the proxy container runs, as it was given (`registry/caddy:2.11`)."""
+    return cmd(engine.name, "inspect", "--format", "{{.Config.Image}}", CONTAINER)
+
+
 def remove_container(engine: Engine) -> Cmd:
     return cmd(engine.name, "rm", "--force", CONTAINER)
 

@@ -1,7 +1,7 @@
-"""`app logs` and `details` as the CLI calls them, on scripted servers: the exact steps per host
-and what they return, then every remote step failing in turn (the command ends within the bound
-with one line naming the host and the cause, unless the step's failure is an answer the command
-reports).
+"""`app logs`, `details` and `remove` as the CLI calls them, on scripted servers: the exact
+steps per host and what they return, then every remote step failing in turn (the command ends
+within the bound with one line naming the host and the cause, unless the step's failure is an
+answer the command reports).
 
 The app: web on .1 and .2, worker on .2 only (.1 has no worker), an accessory on .1 and one on
 a host of its own (.3).
@@ -21,9 +21,10 @@ from dockyard.plan.from_config import Selection
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.app import overview
+from dockyard.workflows.app.remove import remove_app, remove_everything
 from dockyard.workflows.session import Request, Session
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
-from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, fast_waits
+from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, Fleet, fast_waits, plan_of, transcript
 from tests.unit.workflows.peers import FakeApps
 from tests.unit.workflows.test_entry_point_failures import one_line_naming_host_and_cause
 
@@ -42,6 +43,7 @@ accessories:
   cache: {image: redis:7, host: 10.0.0.1, directories: ["data:/data"]}
   search: {image: opensearch:2, host: 10.0.0.3}
 """
+EXPECTED = Path(__file__).parent / "expected"
 WEB = (
     "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=web"
     " --filter status=running --filter status=restarting)"
@@ -227,6 +229,74 @@ def test_an_unhealthy_answer_is_said_with_what_it_answered(tmp_path: Path) -> No
     )
 
 
+# --- remove -----------------------------------------------------------------------------------
+
+FLEET = Fleet(plan_of(APP))
+
+
+def servers() -> FakeTransport:
+    """The app's servers (FLEET), where an accessory's container, once removed, is gone."""
+    fake = FLEET.make()
+    return fake.first(lambda host, wire: Reply() if "'name=^demo-" in wire else None)
+
+
+async def test_remove_runs_exactly_these_steps_and_lists_what_stays(tmp_path: Path) -> None:
+    fake = servers()
+    fake.on("10.0.0.1", "for p in", Reply(stdout=".dockyard/demo-audit.log\ndockyard-proxy-data\n"))
+    fake.on("10.0.0.3", "network=kamal", Reply(stdout="in use\n"))
+    removed = await run_in_thread(remove_everything, tmp_path)(fake)
+    assert transcript(fake) == (EXPECTED / "remove.txt").read_text()
+    assert removed == remove_result()
+    assert not any(model.running for model in fake.proxies.values())  # type: ignore[attr-defined]
+
+
+def remove_result() -> object:
+    from dockyard.workflows.app.remove import Removed
+
+    volume = (
+        "proxy data volume dockyard-proxy-data kept (its TLS certificates and ACME account): "
+        "`docker volume rm dockyard-proxy-data` removes it"
+    )
+    return Removed(
+        app={h: "proxy removed (no other app used it)" for h in ("10.0.0.1", "10.0.0.2")},
+        accessories={
+            "10.0.0.1 (cache)": "demo-cache removed with ~/demo-cache",
+            "10.0.0.3 (search)": "demo-search removed with ~/demo-search",
+        },
+        logged_out={h: "logged out of registry.lab:5000" for h in ("10.0.0.1", "10.0.0.2")},
+        kept={
+            "10.0.0.1": [volume, "audit log kept: ~/.dockyard/demo-audit.log"],
+            "10.0.0.2": [],
+            "10.0.0.3": ["network kamal kept: other containers are on it"],
+        },
+    )
+
+
+async def test_remove_keeps_the_proxy_of_other_apps_and_says_so(tmp_path: Path) -> None:
+    fake = servers()
+    for model in fake.proxies.values():  # type: ignore[attr-defined]
+        model.routes["other-web"] = '{"name": "other-web", "port": 80, "hosts": ["o.test"]}'
+    removed = await run_in_thread(remove_everything, tmp_path)(fake)
+    assert isinstance(removed, type(remove_result()))
+    assert removed.app == {  # type: ignore[attr-defined]
+        h: "proxy kept for the other apps on it (other-web)" for h in ("10.0.0.1", "10.0.0.2")
+    }
+    assert all(model.running for model in fake.proxies.values())  # type: ignore[attr-defined]
+    for host in ("10.0.0.1", "10.0.0.2"):
+        ran = " ".join(fake.commands_on(host))
+        assert "rm --force dockyard-proxy" not in ran and "network=kamal" not in ran
+
+
+async def test_a_logout_refused_where_not_logged_in_is_said(tmp_path: Path) -> None:
+    fake = servers()
+    fake.on("10.0.0.2", "logout", Reply(125, "", "Error: not logged into registry.lab:5000\n"))
+    removed = await run_in_thread(remove_everything, tmp_path)(fake)
+    assert removed.logged_out == {  # type: ignore[attr-defined]
+        "10.0.0.1": "logged out of registry.lab:5000",
+        "10.0.0.2": "not logged out of registry.lab:5000: Error: not logged into registry.lab:5000",
+    }
+
+
 # --- every step failing -----------------------------------------------------------------------
 
 
@@ -249,10 +319,18 @@ ENTRY_POINTS: dict[str, tuple[Callable[[Session], object], Callable[[], FakeTran
         scripted,
     ),
     "details": (overview.details, listing_servers),
+    "remove": (remove_everything, servers),
+    "app remove": (remove_app, servers),
 }
 # Steps whose failure is an answer the command reports, not the end of it.
 ANSWERS = {
     "details": ("172.18.0.4:3000",),  # a probe that fails: unhealthy, and said so
+    "remove": (
+        "inspect --format '{{.Config.Image}}' dockyard-proxy",  # none: the config's image
+        "docker image rm ",  # the proxy image another container uses: kept, and said so
+        "docker rm --force demo-",  # an accessory's: what counts is the state read after it
+        "docker logout ",  # Podman's where it is not logged in: said, not an error
+    ),
 }
 
 

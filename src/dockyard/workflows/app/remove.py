@@ -2,20 +2,31 @@
 only when no other app is routed through it (Kamal removes the proxy unconditionally).
 
     done = remove_app(session)        # `app remove`: {host: what happened to the proxy}
-    done = remove_everything(session) # `remove`: the accessories too, and maybe the proxy
+    done = remove_everything(session) # `remove`: the accessories too, then each host tidied:
+                                      # logged out of the registry, the network and folders
+                                      # nothing uses any more removed, what stays listed
+
+What `remove` leaves on purpose, a line each on its host: the proxy while other apps are
+routed through it (their routes named), the proxy's data volume (its TLS certificates and
+ACME account), the proxy image where another container uses it, the network while other
+containers are on it, the audit log, the accessories' backups.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.base import HomePath, Raw, all_of, cmd
+from dockyard.commands import registry as registry_commands
+from dockyard.commands import remove as commands
+from dockyard.commands.backup import BackupPlace
+from dockyard.config.objects import Config
+from dockyard.errors import stderr_gist
 from dockyard.plan.accessory import route_name
 from dockyard.plan.from_config import certificate_file, proxy_settings
-from dockyard.plan.targets import app_hosts
+from dockyard.plan.targets import accessory_hosts, app_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import lifecycle
 from dockyard.workflows.accessories.manage import on_accessories_over
@@ -24,21 +35,39 @@ from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
+PROXY_KEPT = "proxy kept for the other apps on it"
+PROXY_REMOVED = "proxy removed (no other app used it)"
+
+
+@dataclass(frozen=True)
+class AppRemoval:
+    proxy: str  # what happened to the proxy on the host
+    kept: tuple[str, ...] = ()  # what stays on purpose, a line each
+
 
 @dataclass(frozen=True)
 class Removed:
     app: dict[str, str]  # host -> what happened to the proxy there
     accessories: dict[str, str]  # `host (accessory)` -> what was removed
+    logged_out: dict[str, str] = field(default_factory=dict)  # host -> how the logout went
+    kept: dict[str, list[str]] = field(default_factory=dict)  # host -> what stays, a line each
 
 
 def remove_app(session: Session) -> dict[str, str]:
     """`app remove`: the app from its selected hosts; only its routes leave the proxy."""
-    return session.run(lambda transport: _remove_app(session, transport, keep_proxy=True))
+
+    async def work(transport: Transport) -> dict[str, str]:
+        done = await _remove_app(session, transport, keep_proxy=True)
+        return {host: removal.proxy for host, removal in done.items()}
+
+    return session.run(work)
 
 
 def remove_everything(session: Session) -> Removed:
     """`remove`: the app, then its accessories with their data directories (their backups
-    stay); the proxy too, unless other apps are still routed through it."""
+    stay), the proxy too unless other apps are still routed through it; then on every host
+    the registry logout (Kamal's), the network and folders nothing uses any more, and what
+    stays on purpose."""
 
     async def work(transport: Transport) -> Removed:
         app = await _remove_app(session, transport, keep_proxy=False)
@@ -47,26 +76,29 @@ def remove_everything(session: Session) -> Removed:
             accessories = await on_accessories_over(
                 session, transport, "all", lifecycle.remove_on_host
             )
-        return Removed(app, accessories)
+        proxy_stays = {h for h, r in app.items() if r.proxy.startswith(PROXY_KEPT)}
+        proxy_gone = {h for h, r in app.items() if r.proxy == PROXY_REMOVED}
+        tidied = await _tidy_hosts(session, transport, proxy_stays, proxy_gone)
+        kept = {h: [*(app[h].kept if h in app else ()), *tidied[h][1]] for h in tidied}
+        logged_out = {h: registry for h, (registry, _) in tidied.items() if registry}
+        return Removed({h: r.proxy for h, r in app.items()}, accessories, logged_out, kept)
 
     return session.run(work)
 
 
 async def _remove_app(
     session: Session, transport: Transport, *, keep_proxy: bool
-) -> dict[str, str]:
+) -> dict[str, AppRemoval]:
     config = session.config
     routes = [config.proxy_service_name(r.name) for r in config.proxy_roles]
     if not keep_proxy:  # `remove` takes the accessories too: the proxy goes if only they used it
         routes += [route_name(a) for a in config.accessories if a.proxy is not None]
 
-    async def step(server: Server) -> str:
+    async def step(server: Server) -> AppRemoval:
         proxy = None
         if server.host in config.proxy_hosts:
             proxy = ProxyController(server, proxy_settings(config))
-        return await remove_app_on_host(
-            server, config.service, config.destination, routes, proxy, keep_proxy=keep_proxy
-        )
+        return await remove_app_on_host(server, config, routes, proxy, keep_proxy=keep_proxy)
 
     hosts = app_hosts(config, session.selection)
     return await on_servers([Server(transport, h, config.runtime) for h in hosts], step)
@@ -74,37 +106,108 @@ async def _remove_app(
 
 async def remove_app_on_host(
     server: Server,
-    service: str,
-    destination: str | None,
+    config: Config,
     route_names: Sequence[str],
     proxy: ProxyController | None,
     *,
     keep_proxy: bool = False,
-) -> str:
+) -> AppRemoval:
     """Remove the app from one host; say what happened to the proxy. With keep_proxy (`app
-    remove`) only the app's routes leave the proxy."""
-    engine = server.engine
-    filters = app_commands.label_filters(service, destination=destination)
-    apps_dir = f".dockyard/apps/{service}" + (f"-{destination}" if destination else "")
-    listing = " ".join(filters)
-    await server.run(all_of(
-            Raw(f"ids=$({engine.name} ps --all --quiet {listing}); "
-                f'[ -z "$ids" ] || {engine.name} rm --force $ids >/dev/null'),
-            Raw(f"imgs=$({engine.name} images --quiet --filter label=service={service}); "
-                f'[ -z "$imgs" ] || {engine.name} rmi --force $imgs >/dev/null 2>&1 || true'),
-            cmd("rm", "-rf", HomePath(apps_dir),
-                *(HomePath(certificate_file(name)) for name in route_names)),
-        ),
-    )  # fmt: skip
+    remove`) only the app's routes leave the proxy; else the proxy goes with its image when no
+    other app is routed through it."""
+    filters = app_commands.label_filters(config.service, destination=config.destination)
+    files = [f".dockyard/apps/{config.service_and_destination}",
+             *(certificate_file(name) for name in route_names)]  # fmt: skip
+    await server.run(
+        commands.app_containers_images_files(server.engine, filters, config.service, files)
+    )
     if proxy is None:
-        return "no proxy"
+        return AppRemoval("no proxy")
     routes = await proxy.read_routes()
     ours = [r.name for r in routes if r.name in route_names]
     if ours:
         await proxy.apply(remove=ours)
     if keep_proxy:
-        return "its routes left the proxy" if ours else "no route on the proxy"
-    if any(r.name not in route_names for r in routes):
-        return "proxy kept for the other apps on it"
+        return AppRemoval("its routes left the proxy" if ours else "no route on the proxy")
+    others = sorted(r.name for r in routes if r.name not in route_names)
+    if others:
+        return AppRemoval(f"{PROXY_KEPT} ({', '.join(others)})")
+    return AppRemoval(PROXY_REMOVED, await _remove_proxy(server, config))
+
+
+async def _remove_proxy(server: Server, config: Config) -> tuple[str, ...]:
+    """The proxy container, its state and its image (kept, and said, while another container
+    uses it); its data volume stays."""
+    engine = server.engine
+    running = await server.run(proxy_commands.image_of(engine), check=False)
+    image = running.stdout.strip() or config.dockyard.proxy_image
     await server.run(proxy_commands.remove(engine))
-    return "proxy removed (no other app used it)"
+    gone = await server.run(commands.image(engine, image), check=False)
+    if gone.ok:
+        return ()
+    return (f"proxy image {image} kept: `{engine.name} image rm` says {stderr_gist(gone.stderr)}",)
+
+
+async def _tidy_hosts(
+    session: Session, transport: Transport, proxy_stays: set[str], proxy_gone: set[str]
+) -> dict[str, tuple[str | None, list[str]]]:
+    """On every host of the removal: the registry logout where dockyard logged in, the network
+    where nothing is on it any more, the app's folders; then what stays on purpose.
+    {host: (how the registry logout went, or None where there was none; what stays)}."""
+    config = session.config
+    registry = config.registry
+    logged_in = registry.server if registry.username and registry.password else None
+    app_side = app_hosts(config, session.selection)
+    accessory_side = [h for a in config.accessories for h in accessory_hosts(a, session.selection)]
+    hosts = list(dict.fromkeys([*app_side, *accessory_side]))
+
+    async def step(server: Server) -> tuple[str | None, list[str]]:
+        logged_out = None
+        if logged_in and not registry.local and server.host in app_side:  # deploys log in there
+            logged_out = await _logout(server, logged_in)
+        kept = []
+        if server.host not in proxy_stays:
+            network = (await server.run(commands.network_if_unused(server.engine))).stdout
+            if network.strip() == commands.NETWORK_IN_USE:
+                kept.append(f"network {app_commands.NETWORK} kept: other containers are on it")
+        await server.run(commands.app_folders(config.service_and_destination))
+        return logged_out, kept + await _what_stays(server, config, server.host in proxy_gone)
+
+    return await on_servers([Server(transport, h, config.runtime) for h in hosts], step)
+
+
+async def _logout(server: Server, registry: str) -> str:
+    """Kamal's logout. One that fails is said, not an error: Podman refuses to log out where
+    it is not logged in (`registry logout` ran before), Docker does not mind."""
+    done = await server.run(registry_commands.logout(server.engine, registry), check=False)
+    if done.ok:
+        return f"logged out of {registry}"
+    return f"not logged out of {registry}: {stderr_gist(done.stderr)}"
+
+
+async def _what_stays(server: Server, config: Config, proxy_gone: bool) -> list[str]:
+    """The audit log, the accessories' backups on this host, and where the proxy went, its
+    data volume: those of them that are there."""
+    audit = app_commands.audit_log(config.service, config.destination)
+    backups = {}
+    for accessory in config.accessories:
+        settings = config.backups_of(accessory.name)
+        directory = BackupPlace(accessory, settings).directory if settings else None
+        if directory is not None and server.host in accessory.hosts:
+            backups[str(directory)] = accessory.name
+    volumes = [proxy_commands.DATA_VOLUME] if proxy_gone else []
+    probe = commands.present([audit, *backups], volumes, server.engine)
+    found = set((await server.run(probe)).stdout.split("\n"))
+    kept = []
+    if proxy_commands.DATA_VOLUME in found:
+        volume = proxy_commands.DATA_VOLUME
+        kept.append(f"proxy data volume {volume} kept (its TLS certificates and ACME account): "
+                    f"`{server.engine.name} volume rm {volume}` removes it")  # fmt: skip
+    kept += [f"backups of {name} kept: {_shown(p)}" for p, name in backups.items() if p in found]
+    if audit in found:
+        kept.append(f"audit log kept: {_shown(audit)}")
+    return kept
+
+
+def _shown(path: str) -> str:
+    return path if path.startswith("/") else f"~/{path}"

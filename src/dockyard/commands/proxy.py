@@ -118,6 +118,13 @@ def remove_route(route_name: str) -> Cmd:
     return cmd("rm", "-f", HomePath(route_file(route_name)))
 
 
+def forget_routes(names: Sequence[str]) -> Cmd:
+    """The routes' files and their live-slot flags (a flag left behind would make a route of
+    the same name, deployed again later, start on slot b)."""
+    files = [path for name in names for path in (route_file(name), f"{LIVE_DIR}/{live_flag(name)}")]
+    return cmd("rm", "-f", *(HomePath(path) for path in files))
+
+
 def set_live(route_name: str, slot: str) -> Cmd:
     """Make this slot the one that serves the route: atomic either way (see caddy_config)."""
     flag = HomePath(f"{LIVE_DIR}/{live_flag(route_name)}")

@@ -124,3 +124,11 @@ def test_another_route_is_written_from_its_text_or_removed_when_taken_over() -> 
     assert proxy.remove_route("blog-web").render() == (
         'rm -f "$HOME/.dockyard/proxy/routes/blog-web.json"'
     )
+
+
+def test_forgotten_routes_leave_no_live_flag() -> None:
+    assert proxy.forget_routes(["shop-web", "shop-db"]).render() == (
+        'rm -f "$HOME/.dockyard/proxy/routes/shop-web.json"'
+        ' "$HOME/.dockyard/proxy/live/shop-web.b"'
+        ' "$HOME/.dockyard/proxy/routes/shop-db.json" "$HOME/.dockyard/proxy/live/shop-db.b"'
+    )

@@ -19,7 +19,7 @@ from typing import Any
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.base import Command, HomePath, all_of, cmd, write_stdin
+from dockyard.commands.base import Command, all_of, write_stdin
 from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config, other_slot
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
@@ -130,8 +130,7 @@ class ProxyController:
         """Persist one app's route (or remove routes), then make Caddy serve exactly the files:
         one reload, however many routes are removed."""
         if remove:
-            files = (HomePath(proxy_commands.route_file(name)) for name in remove)
-            await self.server.run(cmd("rm", "-f", *files))
+            await self.server.run(proxy_commands.forget_routes(remove))
         write = (proxy_commands.route_file(route.name), route.to_json()) if route else None
         also = self.handover.steps(route.name) if route else []
         await self.converge(write, also)

@@ -86,3 +86,32 @@ def test_setup_boots_the_accessories_then_the_app_and_remove_takes_both(
         lab, f"{lab.engine} ps -a --format '{{{{.Names}}}}'; test -e kit && echo data-left"
     ).stdout
     assert not [n for n in left.split() if n.startswith("kit")] and "data-left" not in left
+    assert_only_what_it_listed_is_left(lab, done.stdout)
+
+
+def assert_only_what_it_listed_is_left(lab: labs.LabInfo, output: str) -> None:
+    """The last app on its proxy: the proxy goes with its image; its data volume, the audit log
+    (and the network while other containers are on it) stay, each said on a line."""
+    ip, engine, proxy = lab.servers[0].ip, lab.engine, lab.images["proxy"]
+    lines = output.splitlines()
+    network = f"{ip}: network kamal kept: other containers are on it"
+    assert sorted(line for line in lines if line != network) == sorted([
+        f"{ip}: removed kit; proxy removed (no other app used it)",
+        f"{ip}: kit-cache removed with ~/kit-cache",
+        f"{ip}: logged out of {lab.registry_host}",
+        f"{ip}: proxy data volume dockyard-proxy-data kept (its TLS certificates and ACME "
+        f"account): `{engine} volume rm dockyard-proxy-data` removes it",
+        f"{ip}: audit log kept: ~/.dockyard/kit-audit.log",
+    ])  # fmt: skip
+    left = ssh(lab, (
+        f"{engine} ps --all --quiet --filter name=dockyard-proxy; {engine} image inspect {proxy}"
+        f" >/dev/null 2>&1 && echo proxy-image;"
+        f" {engine} volume ls --quiet --filter name=dockyard;"
+        f" {engine} network inspect kamal >/dev/null 2>&1 && echo network;"
+        f" test -n \"$({engine} ps --all --quiet --filter network=kamal)\" && echo network-used;"
+        " find ~ -path ~/.ssh -prune -o -name '*kit*' -print"
+    )).stdout.split()  # fmt: skip
+    used = "network-used" in left
+    assert left == ["dockyard-proxy-data", *(["network", "network-used"] if used else []),
+                    "/root/.dockyard/kit-audit.log"], left  # fmt: skip
+    assert (network in lines) == used

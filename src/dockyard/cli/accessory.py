@@ -8,7 +8,7 @@ import click
 
 from dockyard.cli import accessory_backup
 from dockyard.cli.load import load
-from dockyard.cli.options import TAKE_OVER_ROUTES, global_options, grep_words
+from dockyard.cli.options import TAKE_OVER_ROUTES, global_options, log_options, log_query
 from dockyard.cli.render import ask, hand_over, show
 from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows.accessories import manage
@@ -81,30 +81,14 @@ def details(name: str, as_json: bool, **kwargs: Any) -> None:
 @command.command("logs")
 @click.argument("name")
 @global_options
-@click.option(
-    "-n",
-    "--lines",
-    type=int,
-    default=None,
-    help="Lines from each host [default: 100, 10 with -f, all with -s or -g].",
-)
-@click.option("-s", "--since", default=None, help="Lines since a time or a span ago (42m).")
-@click.option("-g", "--grep", "pattern", default=None, help="Only the lines grep matches.")
-@click.option("--grep-options", default=None, help="More grep options, as one string ('-i').")
-@click.option("-T", "--skip-timestamps", is_flag=True, help="Without the engine's timestamps.")
-@click.option("-f", "--follow", is_flag=True, help="Follow on the first host.")
-def logs(name: str, lines: int | None, since: str | None, pattern: str | None,
-         grep_options: str | None, skip_timestamps: bool, follow: bool,
-         **kwargs: Any) -> None:  # fmt: skip
-    """Show an accessory's logs."""
+@log_options(follow="Follow on the accessory's first host (or the first -h one).")
+def logs(name: str, **kwargs: Any) -> None:
+    """Show an accessory's logs on each of its hosts."""
+    query = log_query(kwargs)
     session = load(kwargs, needs_version=False)
-    options, stamps = grep_words(grep_options), not skip_timestamps
-    if follow:
-        hand_over(manage.follow_logs(session, name, lines=lines, since=since, grep=pattern,
-                                     grep_options=options, timestamps=stamps))  # fmt: skip
-    found = manage.logs(session, name, lines=lines, since=since, grep=pattern,
-                        grep_options=options, timestamps=stamps)  # fmt: skip
-    show(found, False)
+    if query.follow:
+        hand_over(manage.follow_logs(session, name, query))
+    show(manage.logs(session, name, query), False)
 
 
 @command.command("exec", context_settings={"ignore_unknown_options": True})

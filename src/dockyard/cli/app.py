@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from dockyard.cli.load import load, load_printing
-from dockyard.cli.options import TAKE_OVER_ROUTES, global_options, grep_words
+from dockyard.cli.options import TAKE_OVER_ROUTES, global_options, log_options, log_query
 from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
 from dockyard.cli.render import ask, hand_over, show, show_outputs
 from dockyard.cli.suggest import SuggestingGroup
@@ -85,41 +85,15 @@ def images(as_json: bool, **kwargs: Any) -> None:
 
 @command.command("logs")
 @global_options
-@click.option(
-    "-s",
-    "--since",
-    default=None,
-    help="Lines since a time (2026-01-02T13:23:37Z) or a span ago (42m).",
-)
-@click.option(
-    "-n",
-    "--lines",
-    type=int,
-    default=None,
-    help="Lines from each container [default: 100, 10 with -f, all with -s or -g].",
-)
-@click.option("-g", "--grep", "pattern", default=None, help="Only the lines grep matches.")
-@click.option("--grep-options", default=None, help="More grep options, as one string ('-i').")
-@click.option(
-    "-f",
-    "--follow",
-    is_flag=True,
-    help="Follow the primary role on the primary host (or the first -h/-r one).",
-)
-@click.option("-T", "--skip-timestamps", is_flag=True, help="Without the engine's timestamps.")
+@log_options(follow="Follow the primary role on the primary host (or the first -h/-r one).")
 @click.option("--container-id", default=None, help="This container, not each role's current one.")
 @click.option("--json", "as_json", is_flag=True)
-def logs(since: str | None, lines: int | None, pattern: str | None, grep_options: str | None,
-         follow: bool, skip_timestamps: bool, container_id: str | None, as_json: bool,
-         **kwargs: Any) -> None:  # fmt: skip
+def logs(container_id: str | None, as_json: bool, **kwargs: Any) -> None:
     """Show the logs of each role's current container on each of its hosts (-r, -h narrow them),
     each line after its host and role."""
+    query = log_query(kwargs)
     session = load(kwargs, needs_version=False)
-    query = app_logs.query(
-        lines=lines, since=since, timestamps=not skip_timestamps, grep=pattern,
-        grep_options=grep_words(grep_options), follow=follow,
-    )  # fmt: skip
-    if follow:
+    if query.follow:
         hand_over(app_logs.follow(session, query, container=container_id))
     found = app_logs.logs(session, query, container=container_id)
     show(found if as_json else _log_lines(found, container_id is not None), as_json)

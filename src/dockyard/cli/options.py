@@ -9,6 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
+from dockyard.workflows import logs
+from dockyard.workflows.logs import LogQuery
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -74,3 +77,42 @@ def grep_words(text: str | None) -> tuple[str, ...]:
         return tuple(shlex.split(text or ""))
     except ValueError as error:  # an unclosed quote
         raise click.BadParameter(str(error), param_hint="--grep-options") from None
+
+
+def log_options(*, follow: str, grep_options: bool = True) -> Callable[[F], F]:
+    """Kamal's options of `app logs`, `accessory logs` and `proxy logs` (the proxy's have no
+    --grep-options); log_query() reads them back."""
+    options = [
+        click.option("-s", "--since", default=None,
+                     help="Lines since a time (2026-01-02T13:23:37Z) or a span ago (42m)."),
+        click.option("-n", "--lines", type=int, default=None,
+                     help="Lines from each container [default: 100, 10 with -f, all with -s "
+                     "or -g]."),
+        click.option("-g", "--grep", "pattern", default=None, help="Only the lines grep matches."),
+        *([click.option("--grep-options", default=None,
+                        help="More grep options, as one string ('-i -C 2').")]
+          if grep_options else []),
+        click.option("-f", "--follow", is_flag=True, help=follow),
+        click.option("-T", "--skip-timestamps", is_flag=True,
+                     help="Without the engine's timestamps."),
+    ]  # fmt: skip
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def log_query(kwargs: dict[str, Any]) -> LogQuery:
+    """The options log_options added, taken out of a command's keyword arguments (what stays
+    is for load())."""
+    return logs.query(
+        lines=kwargs.pop("lines"),
+        since=kwargs.pop("since"),
+        timestamps=not kwargs.pop("skip_timestamps"),
+        grep=kwargs.pop("pattern"),
+        grep_options=grep_words(kwargs.pop("grep_options", None)),
+        follow=kwargs.pop("follow"),
+    )

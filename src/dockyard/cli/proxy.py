@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from dockyard.cli.load import load
-from dockyard.cli.options import global_options
-from dockyard.cli.render import ask, show
+from dockyard.cli.options import global_options, log_options, log_query
+from dockyard.cli.render import ask, hand_over, show
 from dockyard.cli.suggest import SuggestingGroup
 from dockyard.workflows.proxy import manage
 from dockyard.workflows.proxy.manage import CONTAINER, ProxyDetails
@@ -77,23 +77,14 @@ def _detail_lines(details: ProxyDetails) -> list[str]:
 
 @command.command("logs")
 @global_options
-@click.option(
-    "-n",
-    "--lines",
-    type=int,
-    default=None,
-    help="Lines from each host [default: 100, all with -s or -g].",
-)
-@click.option("-s", "--since", default=None, help="Lines since a time or a span ago (42m).")
-@click.option("-g", "--grep", "pattern", default=None, help="Only the lines grep matches.")
-@click.option("-T", "--skip-timestamps", is_flag=True, help="Without the engine's timestamps.")
-def logs(lines: int | None, since: str | None, pattern: str | None, skip_timestamps: bool,
-         **kwargs: Any) -> None:  # fmt: skip
+@log_options(follow="Follow on the primary host (or the first -h one).", grep_options=False)
+def logs(**kwargs: Any) -> None:
     """Show the proxy's logs (Caddy's JSON access and error log)."""
+    query = log_query(kwargs)
     session = load(kwargs, needs_version=False)
-    found = manage.logs(session, lines=lines, since=since, grep=pattern,
-                        timestamps=not skip_timestamps)  # fmt: skip
-    show(found, False)
+    if query.follow:
+        hand_over(manage.follow_logs(session, query))
+    show(manage.logs(session, query), False)
 
 
 @command.command("remove")

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from dockyard.commands.base import Cmd, HomePath, Raw, Seq, all_of, any_of, cmd, repeat
 from dockyard.commands.envfile import optionize
-from dockyard.commands.logs import log_flags
 from dockyard.config.settings import Accessory, MountedPath
 from dockyard.engine import Engine
 
@@ -159,18 +158,6 @@ def details(engine: Engine, service: str) -> Cmd:
         engine.name, "ps", "--all", "--filter", f"label=service={service}",
         "--format", "{{.Names}}\t{{.State}}\t{{.Status}}\t{{.Image}}\t{{.Ports}}",
     )  # fmt: skip
-
-
-def logs(
-    engine: Engine,
-    name: str,
-    lines: int | None,
-    since: str | None,
-    timestamps: bool,
-    *,
-    follow: bool = False,
-) -> Cmd:
-    return cmd(engine.name, "logs", *log_flags(lines, since, timestamps, follow), name)
 
 
 def exec_in_running(

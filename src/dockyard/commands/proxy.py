@@ -25,7 +25,6 @@ from dockyard.commands.base import (
     write_stdin,
 )
 from dockyard.commands.caddy_config import ADMIN_DIR, AppRoute, live_flag
-from dockyard.commands.logs import log_flags
 from dockyard.engine import Engine
 
 CONTAINER = "dockyard-proxy"
@@ -157,7 +156,3 @@ def remove(engine: Engine) -> Seq:
     """The proxy container and its state (routes, config, admin socket); the certificates
     stay in their volume."""
     return all_of(remove_container(engine), cmd("rm", "-rf", HomePath(STATE_DIR)))
-
-
-def logs(engine: Engine, lines: int | None, since: str | None, timestamps: bool) -> Cmd:
-    return cmd(engine.name, "logs", *log_flags(lines, since, timestamps), CONTAINER)

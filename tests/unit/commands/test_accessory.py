@@ -102,10 +102,7 @@ def test_remove_takes_the_data_directory_and_env_file() -> None:
     )
 
 
-def test_logs_and_details() -> None:
-    assert accessory.logs(DOCKER, "shop-db", 20, "10m", True).render() == (
-        "docker logs --tail 20 --since 10m --timestamps shop-db"
-    )
+def test_details() -> None:
     assert (
         accessory.details(DOCKER, "shop-db")
         .render()
@@ -169,10 +166,6 @@ def test_details_exact() -> None:
         "docker ps --all --filter label=service=shop-db"
         " --format '{{.Names}}\t{{.State}}\t{{.Status}}\t{{.Image}}\t{{.Ports}}'"
     )
-
-
-def test_logs_without_options() -> None:
-    assert accessory.logs(PODMAN, "shop-db", None, None, False).render() == "podman logs shop-db"
 
 
 def test_exec_in_the_running_container_quotes_each_word() -> None:

@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.commands.logs import LogQuery
 from dockyard.config import parse_config
 from dockyard.errors import DockyardError, UsageError
 from dockyard.plan.from_config import Selection
 from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.accessories import manage as accessories
 from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.app import overview
 from dockyard.workflows.app.remove import remove_app, remove_everything
+from dockyard.workflows.proxy import manage as proxy
 from dockyard.workflows.session import Request, Session
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, Fleet, fast_waits, plan_of, transcript
@@ -87,7 +90,7 @@ def test_logs_of_each_role_on_each_of_its_hosts_and_none_where_nothing_runs(
 ) -> None:
     fake = FakeTransport({"role=web": Reply(stdout="t1 GET /\nt2 GET /up\n")})
     fake.on("10.0.0.2", "role=worker", Reply(3, "", "no running container of the role here\n"))
-    found = app_logs.logs(session_on(fake, tmp_path), app_logs.query())
+    found = app_logs.logs(session_on(fake, tmp_path), LogQuery.kamal())
     assert found == {
         "10.0.0.1": {"web": ["t1 GET /", "t2 GET /up"]},  # no worker there: nothing asked
         "10.0.0.2": {"web": ["t1 GET /", "t2 GET /up"], "worker": None},
@@ -99,7 +102,7 @@ def test_logs_of_each_role_on_each_of_its_hosts_and_none_where_nothing_runs(
 
 def test_logs_with_kamals_flags_narrowed_to_a_role(tmp_path: Path) -> None:
     fake = FakeTransport()
-    query = app_logs.query(since="10m", timestamps=False, grep="tick", grep_options=("-i",))
+    query = LogQuery.kamal(since="10m", timestamps=False, grep="tick", grep_options=("-i",))
     found = app_logs.logs(session_on(fake, tmp_path, Selection(roles=("worker",))), query)
     assert found == {"10.0.0.2": {"worker": []}}
     assert fake.commands_on("10.0.0.1") == []
@@ -112,7 +115,7 @@ def test_logs_with_kamals_flags_narrowed_to_a_role(tmp_path: Path) -> None:
 def test_logs_of_one_container_on_each_selected_host(tmp_path: Path) -> None:
     fake = FakeTransport({"inspect": Reply(stdout="booted\n")})
     fake.on("10.0.0.1", "inspect", Reply(3, "", "no container 4f2a here\n"))
-    found = app_logs.logs(session_on(fake, tmp_path), app_logs.query(lines=5), container="4f2a")
+    found = app_logs.logs(session_on(fake, tmp_path), LogQuery.kamal(lines=5), container="4f2a")
     assert found == {"10.0.0.1": {"4f2a": None}, "10.0.0.2": {"4f2a": ["booted"]}}
     assert fake.commands_on("10.0.0.2") == [
         "id=$(docker container inspect --format '{{.Id}}' 4f2a 2>/dev/null || true)"
@@ -126,7 +129,7 @@ def test_a_failing_logs_command_is_one_line_with_the_engines_own_words(tmp_path:
     fake = FakeTransport({"role=web": Reply(1, stdout=said)})
     with pytest.raises(DockyardError) as failed:
         app_logs.logs(session_on(fake, tmp_path, Selection(hosts=("10.0.0.1",))),
-                      app_logs.query(since="soon"))  # fmt: skip
+                      LogQuery.kamal(since="soon"))  # fmt: skip
     line = str(failed.value)
     assert "\n" not in line and "10.0.0.1: " in line
     assert line.endswith('exited 1: invalid value for "since": failed to parse value as time or '
@@ -136,14 +139,14 @@ def test_a_failing_logs_command_is_one_line_with_the_engines_own_words(tmp_path:
 def test_no_selected_role_on_the_selected_hosts_says_so(tmp_path: Path) -> None:
     selection = Selection(hosts=("10.0.0.1",), roles=("worker",))
     with pytest.raises(UsageError, match=r"no host of the app matches --hosts 10\.0\.0\.1 --roles"):
-        app_logs.logs(session_on(FakeTransport(), tmp_path, selection), app_logs.query())
+        app_logs.logs(session_on(FakeTransport(), tmp_path, selection), LogQuery.kamal())
     primary = Selection(roles=("worker",), primary=True)  # the primary host has no worker
     with pytest.raises(UsageError, match="no selected role runs on the selected hosts"):
-        app_logs.logs(session_on(FakeTransport(), tmp_path, primary), app_logs.query())
+        app_logs.logs(session_on(FakeTransport(), tmp_path, primary), LogQuery.kamal())
 
 
 def test_follow_is_the_primary_role_on_the_primary_host_unless_narrowed(tmp_path: Path) -> None:
-    query = app_logs.query(follow=True)
+    query = LogQuery.kamal(follow=True)
     assert query.lines == 10  # Kamal's default when following
     argv = app_logs.follow(session_on(FakeTransport(), tmp_path), query)
     assert argv[:-1] == ["ssh", "-T", "-p", "22", "-l", "root", "10.0.0.1"]
@@ -313,9 +316,14 @@ def listing_servers() -> FakeTransport:
 
 
 ENTRY_POINTS: dict[str, tuple[Callable[[Session], object], Callable[[], FakeTransport]]] = {
-    "app logs": (lambda s: app_logs.logs(s, app_logs.query(grep="GET")), scripted),
+    "app logs": (lambda s: app_logs.logs(s, LogQuery.kamal(grep="GET")), scripted),
     "app logs --container-id": (
-        lambda s: app_logs.logs(s, app_logs.query(), container="4f2a"),
+        lambda s: app_logs.logs(s, LogQuery.kamal(), container="4f2a"),
+        scripted,
+    ),
+    "proxy logs": (lambda s: proxy.logs(s, LogQuery.kamal(since="1h")), scripted),
+    "accessory logs": (
+        lambda s: accessories.logs(s, "cache", LogQuery.kamal(grep="ready")),
         scripted,
     ),
     "details": (overview.details, listing_servers),

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from dockyard.commands.logs import LogQuery
 from dockyard.config import parse_config
 from dockyard.errors import NotFoundError, UsageError
 from dockyard.plan.from_config import Selection
@@ -85,29 +86,29 @@ def test_app_containers_versions_images_and_details_of_an_app_never_deployed(
 
 def test_app_logs_of_a_role_with_no_container_anywhere_and_on_one_host(tmp_path: Path) -> None:
     fake = FakeTransport({"docker logs": NO_CONTAINER})
-    assert not_found(lambda s: app_logs.logs(s, app_logs.query()), fake, tmp_path) == (
+    assert not_found(lambda s: app_logs.logs(s, LogQuery.kamal()), fake, tmp_path) == (
         f"demo has no running container of role web on 10.0.0.1, 10.0.0.2; {DEPLOY_IT}"
     )
     everywhere = session(fake, tmp_path)  # web on .1 and .2, worker on .3
     with pytest.raises(NotFoundError, match="no running container of roles web, worker on "):
-        app_logs.logs(everywhere, app_logs.query())
+        app_logs.logs(everywhere, LogQuery.kamal())
     with pytest.raises(NotFoundError, match=r"^no container 4f2a on 10\.0\.0\.1, 10\.0\.0\.2; "):
-        app_logs.logs(session(fake, tmp_path, selection=WEB), app_logs.query(), container="4f2a")
+        app_logs.logs(session(fake, tmp_path, selection=WEB), LogQuery.kamal(), container="4f2a")
     fake = FakeTransport({"docker logs": Reply(stdout="GET /up 200\n")})
     fake.on("10.0.0.2", "docker logs", NO_CONTAINER)
-    found = app_logs.logs(session(fake, tmp_path, selection=WEB), app_logs.query())
+    found = app_logs.logs(session(fake, tmp_path, selection=WEB), LogQuery.kamal())
     assert found == {"10.0.0.1": {"web": ["GET /up 200"]}, "10.0.0.2": {"web": None}}
 
 
 def test_logs_with_no_line_yet_are_an_answer(tmp_path: Path) -> None:
     quiet = FakeTransport({"docker logs": Reply(stdout="")})
     selected = session(quiet, tmp_path, selection=WEB)
-    assert app_logs.logs(selected, app_logs.query()) == {
+    assert app_logs.logs(selected, LogQuery.kamal()) == {
         "10.0.0.1": {"web": []},
         "10.0.0.2": {"web": []},
     }
-    assert proxy.logs(selected, lines=10) == {"10.0.0.1": [], "10.0.0.2": []}
-    assert accessories.logs(session(quiet, tmp_path), "db", lines=10) == {"10.0.0.9": []}
+    assert proxy.logs(selected, LogQuery(lines=10)) == {"10.0.0.1": [], "10.0.0.2": []}
+    assert accessories.logs(session(quiet, tmp_path), "db", LogQuery(lines=10)) == {"10.0.0.9": []}
 
 
 def test_a_version_that_runs_nowhere_but_is_kept(tmp_path: Path) -> None:
@@ -124,7 +125,7 @@ def test_accessory_details_and_logs_of_one_never_booted(tmp_path: Path) -> None:
         accessories.details(selected, "db")
     assert str(caught.value) == f"db has no container on 10.0.0.9; {boot_it}"
     with pytest.raises(NotFoundError) as caught:
-        accessories.logs(selected, "db", lines=10)
+        accessories.logs(selected, "db", LogQuery(lines=10))
     assert str(caught.value) == f"db has no container on 10.0.0.9; {boot_it}"
     with pytest.raises(NotFoundError) as caught:
         accessories.details(selected, "all")
@@ -141,6 +142,6 @@ def test_proxy_details_and_logs_where_it_never_ran(tmp_path: Path) -> None:
         f"the proxy has no container (dockyard-proxy) on 10.0.0.1, 10.0.0.2; {boot_it}"
     )
     fake = FakeTransport({"docker logs": NO_CONTAINER})
-    assert not_found(lambda s: proxy.logs(s, lines=5), fake, tmp_path) == (
+    assert not_found(lambda s: proxy.logs(s, LogQuery(lines=5)), fake, tmp_path) == (
         f"the proxy has no container (dockyard-proxy) on 10.0.0.1, 10.0.0.2; {boot_it}"
     )

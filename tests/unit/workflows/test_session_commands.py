@@ -14,6 +14,7 @@ import pytest
 from dockyard.commands import lock as lock_commands
 from dockyard.commands import prune as prune_commands
 from dockyard.commands.caddy_config import AppRoute
+from dockyard.commands.logs import LogQuery
 from dockyard.config import parse_config
 from dockyard.engine import DOCKER
 from dockyard.errors import HostsFailed, LockError
@@ -54,7 +55,7 @@ def test_app_logs_run_on_the_selected_hosts_with_one_command(tmp_path: Path) -> 
     fake = FakeTransport({"docker logs": Reply(stdout="a\nb\n")})
     found = app_logs.logs(
         session(fake, tmp_path, selection=Selection(hosts=("10.0.0.2",))),
-        app_logs.query(lines=20, since="5m", grep="GET"),
+        LogQuery.kamal(lines=20, since="5m", grep="GET"),
     )
     assert found == {"10.0.0.2": {"web": ["a", "b"]}}
     assert fake.commands_on("10.0.0.2") == [
@@ -70,7 +71,7 @@ def test_app_logs_run_on_the_selected_hosts_with_one_command(tmp_path: Path) -> 
 def test_following_logs_is_the_system_ssh_on_the_first_host(tmp_path: Path) -> None:
     fake = FakeTransport()
     selected = session(fake, tmp_path, selection=Selection(roles=("worker",)))
-    argv = app_logs.follow(selected, app_logs.query(follow=True, timestamps=False))
+    argv = app_logs.follow(selected, LogQuery.kamal(follow=True, timestamps=False))
     assert argv == [
         "ssh", "-T", "-p", "2222", "-l", "deploy", "10.0.0.3",
         "id=$(docker ps --latest --quiet --filter label=service=demo --filter label=role=worker"
@@ -218,20 +219,35 @@ def test_a_prune_that_fails_on_a_host_names_it_and_the_engines_words(tmp_path: P
 
 def test_accessory_and_proxy_logs_count_and_stamp_lines_as_kamal(tmp_path: Path) -> None:
     fake = FakeTransport({"logs": Reply(stdout="ready\n")})
-    assert accessories.logs(session(fake, tmp_path), "db") == {"10.0.0.9": ["ready"]}
-    accessories.logs(session(fake, tmp_path), "db", since="1h", grep="FATAL",
-                     grep_options=("-i",), timestamps=False)  # fmt: skip
+    assert accessories.logs(session(fake, tmp_path), "db", LogQuery.kamal()) == {
+        "10.0.0.9": ["ready"]
+    }
+    query = LogQuery.kamal(since="1h", grep="FATAL", grep_options=("-i",), timestamps=False)
+    accessories.logs(session(fake, tmp_path), "db", query)
+    db = (
+        "id=$(docker container inspect --format '{{.Id}}' demo-db 2>/dev/null || true)"
+        " && { [ -n \"$id\" ] || { echo 'no container demo-db here' >&2; exit 3; }; }"
+    )
     assert fake.commands_on("10.0.0.9") == [
-        "docker container inspect demo-db >/dev/null 2>&1 || exit 3;"
-        " docker logs --tail 100 --timestamps demo-db 2>&1",
-        "docker container inspect demo-db >/dev/null 2>&1 || exit 3;"
-        " docker logs --since 1h demo-db 2>&1 | grep --line-buffered -i -e FATAL",
+        f'{db} && docker logs --tail 100 --timestamps "$id" 2>&1',
+        f'{db} && docker logs --since 1h "$id" 2>&1'
+        " | { grep --line-buffered -i -e FATAL || [ $? -eq 1 ]; }",
     ]
     fake = FakeTransport()
-    proxy.logs(session(fake, tmp_path, selection=Selection(hosts=("10.0.0.1",))), grep="GET")
+    selected = session(fake, tmp_path, selection=Selection(hosts=("10.0.0.1",)))
+    assert proxy.logs(selected, LogQuery.kamal(grep="GET")) == {"10.0.0.1": []}
+    proxy_db = db.replace("demo-db", "dockyard-proxy")
     assert fake.commands_on("10.0.0.1") == [
-        "docker container inspect dockyard-proxy >/dev/null 2>&1 || exit 3;"
-        " docker logs --timestamps dockyard-proxy 2>&1 | grep --line-buffered -e GET"
+        f'{proxy_db} && docker logs --timestamps "$id" 2>&1'
+        " | { grep --line-buffered -e GET || [ $? -eq 1 ]; }"
     ]
-    argv = accessories.follow_logs(session(FakeTransport(), tmp_path), "db")
-    assert argv[-1] == "docker logs --tail 10 --timestamps --follow demo-db 2>&1"
+    argv = accessories.follow_logs(session(FakeTransport(), tmp_path), "db",
+                                   LogQuery.kamal(follow=True))  # fmt: skip
+    assert argv[-2:] == [
+        "10.0.0.9",
+        f'{db} && docker logs --tail 10 --timestamps --follow "$id" 2>&1',
+    ]
+    argv = proxy.follow_logs(session(FakeTransport(), tmp_path), LogQuery.kamal(follow=True))
+    assert argv[-2:] == [
+        "10.0.0.1", f'{proxy_db} && docker logs --tail 10 --timestamps --follow "$id" 2>&1'
+    ]  # fmt: skip

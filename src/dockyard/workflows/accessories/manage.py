@@ -1,7 +1,7 @@
 """`accessory …` on each selected accessory's hosts, as the CLI runs them.
 
     outcomes = on_accessories(session, "all", lifecycle.boot_on_host)   # {"host (db)": ...}
-    lines = logs(session, "db", lines=100, grep="ERROR")
+    lines = logs(session, "db", LogQuery.kamal(grep="ERROR"))
     argv = interactive(session, "db", ["psql"], reuse=True)   # the system ssh, for os.execvp
 
 Results are keyed by host, or `host (accessory)` when the command runs on several accessories.
@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from dockyard.commands import accessory as commands
 from dockyard.commands.base import Cmd
-from dockyard.commands.logs import NO_CONTAINER, default_lines, merged, when_present
+from dockyard.commands.logs import LogQuery, container_logs
 from dockyard.config.settings import Accessory
 from dockyard.plan import routes
 from dockyard.plan.targets import accessory_hosts
@@ -27,6 +27,7 @@ from dockyard.workflows.backups.backup import backup_freshness
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.found import require_found, require_present
 from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.logs import read
 from dockyard.workflows.proxy.ownership import refuse_taken_routes
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
@@ -166,48 +167,22 @@ def _boot_it(name: str) -> str:
     return f"boot it with `dockyard accessory boot {name}`"
 
 
-def logs(
-    session: Session,
-    name: str,
-    *,
-    lines: int | None = None,
-    since: str | None = None,
-    grep: str | None = None,
-    grep_options: tuple[str, ...] = (),
-    timestamps: bool = True,
-) -> dict[str, list[str]]:
-    """The accessory's logs on each of its hosts; lines as Kamal counts them (100 unless -s
-    or -g). NotFoundError when no selected host has its container."""
+def logs(session: Session, name: str, query: LogQuery) -> dict[str, list[str]]:
+    """The accessory's logs on each of its hosts. NotFoundError when no selected host has its
+    container."""
     accessory = lifecycle.find(session.config, name)
-    engine = session.config.runtime
-    lines = default_lines(lines, since=since, grep=grep, follow=False)
-    listing = commands.logs(engine, accessory.service_name, lines, since, timestamps)
-    command = when_present(engine, accessory.service_name, merged(listing, grep, grep_options))
+    command = container_logs(session.config.runtime, accessory.service_name, query)
 
     async def step(server: Server, actx: AccessoryContext) -> list[str] | None:
-        result = await server.run(command, check=False)
-        return None if result.exit_status == NO_CONTAINER else result.stdout.splitlines()
+        return await read(server, command)
 
     return require_present(on_accessories(session, name, step), _no_container(name), _boot_it(name))
 
 
-def follow_logs(
-    session: Session,
-    name: str,
-    *,
-    lines: int | None = None,
-    since: str | None = None,
-    grep: str | None = None,
-    grep_options: tuple[str, ...] = (),
-    timestamps: bool = True,
-) -> list[str]:
-    """The system ssh that follows the logs on the accessory's first host (the last 10 lines
-    first, unless -n, -s or -g says otherwise: Kamal's)."""
+def follow_logs(session: Session, name: str, query: LogQuery) -> list[str]:
+    """The system ssh that follows the logs on the accessory's first host."""
     accessory = lifecycle.find(session.config, name)
-    engine = session.config.runtime
-    lines = default_lines(lines, since=since, grep=grep, follow=True)
-    listing = commands.logs(engine, accessory.service_name, lines, since, timestamps, follow=True)
-    command = merged(listing, grep, grep_options)
+    command = container_logs(session.config.runtime, accessory.service_name, query)
     return ssh_argv(session.config.ssh, hosts_of(session, accessory)[0], command)
 
 

@@ -1,9 +1,9 @@
 """`app logs`, as Kamal's: each selected role's current container on each of its selected hosts
 (a host with none of the selected roles is left out), or one container by id on each host.
 
-    found = logs(session, query(grep="ERROR"))              # {host: {role: lines or None}}
-    found = logs(session, query(), container="4f2a")         # {host: {"4f2a": lines or None}}
-    argv = follow(session, query(follow=True))               # the system ssh, for os.execvp
+    found = logs(session, LogQuery.kamal(grep="ERROR"))         # {host: {role: lines or None}}
+    found = logs(session, LogQuery.kamal(), container="4f2a")    # {host: {"4f2a": lines or None}}
+    argv = follow(session, LogQuery.kamal(follow=True))          # the system ssh, for os.execvp
 
 None: the host has no running container of that role (or no such container); when no
 selected host has one, NotFoundError.
@@ -12,42 +12,21 @@ selected host has one, NotFoundError.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Raw
-from dockyard.commands.logs import (
-    NO_CONTAINER,
-    LogQuery,
-    container_logs,
-    current_logs,
-    default_lines,
-)
+from dockyard.commands.logs import LogQuery, container_logs, current_logs
 from dockyard.config.objects import Config
-from dockyard.errors import CommandFailed
 from dockyard.plan.targets import app_roles_on_hosts, follow_target, selected_app_hosts
 from dockyard.workflows.app.manage import DEPLOY_IT
 from dockyard.workflows.found import require_found
 from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.logs import read
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
 Found = dict[str, list[str] | None]  # role (or container) -> its lines; None: no container
 LIST_THEM = "`dockyard app containers` lists the app's"
-
-
-def query(
-    *,
-    lines: int | None = None,
-    since: str | None = None,
-    timestamps: bool = True,
-    grep: str | None = None,
-    grep_options: tuple[str, ...] = (),
-    follow: bool = False,
-) -> LogQuery:
-    """The command line's options as Kamal reads them (-n's default depends on -s, -g, -f)."""
-    lines = default_lines(lines, since=since, grep=grep, follow=follow)
-    return LogQuery(lines, since, timestamps, grep, grep_options, follow)
 
 
 def logs(session: Session, query: LogQuery, *, container: str | None = None) -> dict[str, Found]:
@@ -64,7 +43,7 @@ def logs(session: Session, query: LogQuery, *, container: str | None = None) -> 
 
     async def step(server: Server) -> Found:
         commands = wanted[server.host]
-        found = await asyncio.gather(*(_read(server, c) for c in commands.values()))
+        found = await asyncio.gather(*(read(server, c) for c in commands.values()))
         return dict(zip(commands, found, strict=True))
 
     found = session.on_hosts(list(wanted), step)
@@ -91,12 +70,3 @@ def _command(config: Config, query: LogQuery, role: str | None, container: str |
         return container_logs(config.runtime, container, query)
     filters = app_commands.label_filters(config.service, role, config.destination)
     return current_logs(config.runtime, filters, query)
-
-
-async def _read(server: Server, command: Raw) -> list[str] | None:
-    result = await server.run(command, check=False)
-    if result.exit_status == NO_CONTAINER:
-        return None
-    if not result.ok:  # the engine's message went to stdout with the container's stderr
-        raise CommandFailed(replace(result, stderr=result.stderr or result.stdout))
-    return result.stdout.splitlines()

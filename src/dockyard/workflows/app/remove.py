@@ -1,5 +1,6 @@
 """Removing an app from its servers: containers, images, env files, its routes, and the proxy
-only when no other app is routed through it (Kamal removes the proxy unconditionally).
+only when no other app is routed through it (Kamal's keeps it while other apps have a folder in
+~/.kamal/apps).
 
     done = remove_app(session)        # `app remove`: {host: what happened to the proxy}
     done = remove_everything(session) # `remove`: the accessories too, then each host tidied:

@@ -3,6 +3,8 @@
 routes = boot(session)                 # {host: how many routes it serves}
 hosts = reboot(session, rolling=True)  # one host at a time, between the reboot hooks
 found = details(session)               # {host: ProxyDetails}
+lines = logs(session, LogQuery.kamal(grep="error"))   # {host: its lines}
+argv = follow_logs(session, LogQuery.kamal(follow=True))   # the system ssh, for os.execvp
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dockyard.commands import proxy as proxy_commands
-from dockyard.commands.logs import NO_CONTAINER, default_lines, merged, when_present
+from dockyard.commands.logs import LogQuery, container_logs
 from dockyard.errors import DockyardError
 from dockyard.plan.from_config import proxy_container, proxy_settings
 from dockyard.plan.targets import proxy_hosts, selected_app_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.found import require_found, require_present
+from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.logs import read
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
@@ -122,28 +126,24 @@ def details(session: Session) -> dict[str, ProxyDetails]:
     return found
 
 
-def logs(
-    session: Session,
-    *,
-    lines: int | None = None,
-    since: str | None = None,
-    grep: str | None = None,
-    timestamps: bool = True,
-) -> dict[str, list[str]]:
-    """The proxy's logs (Caddy's JSON access and error log) on each selected app host; lines
-    as Kamal counts them (100 unless -s or -g). NotFoundError when none has the proxy's
-    container."""
-    engine = session.config.runtime
-    lines = default_lines(lines, since=since, grep=grep, follow=False)
-    listing = proxy_commands.logs(engine, lines, since, timestamps)
-    command = when_present(engine, CONTAINER, merged(listing, grep))
+def logs(session: Session, query: LogQuery) -> dict[str, list[str]]:
+    """The proxy's logs (Caddy's JSON access and error log) on each selected app host.
+    NotFoundError when none has the proxy's container."""
+    command = container_logs(session.config.runtime, CONTAINER, query)
 
     async def step(server: Server) -> list[str] | None:
-        result = await server.run(command, check=False)
-        return None if result.exit_status == NO_CONTAINER else result.stdout.splitlines()
+        return await read(server, command)
 
     hosts = selected_app_hosts(session.config, session.selection)
     return require_present(session.on_hosts(hosts, step), NO_PROXY, BOOT_IT)
+
+
+def follow_logs(session: Session, query: LogQuery) -> list[str]:
+    """The system ssh that follows the proxy's logs on the first selected app host (the primary
+    host unless -h says otherwise: Kamal's)."""
+    host = selected_app_hosts(session.config, session.selection)[0]
+    return ssh_argv(session.config.ssh, host, container_logs(session.config.runtime, CONTAINER,
+                                                             query))  # fmt: skip
 
 
 def remove(session: Session, *, force: bool = False) -> list[str]:

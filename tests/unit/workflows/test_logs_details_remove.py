@@ -4,7 +4,7 @@ within the bound with one line naming the host and the cause, unless the step's 
 answer the command reports).
 
 The app: web on .1 and .2, worker on .2 only (.1 has no worker), an accessory on .1 and one on
-a host of its own (.3).
+a host of its own (.3), from a registry of its own.
 """
 
 from __future__ import annotations
@@ -44,7 +44,10 @@ env: {secret: [SECRET_KEY]}
 readiness_delay: 0
 accessories:
   cache: {image: redis:7, host: 10.0.0.1, directories: ["data:/data"]}
-  search: {image: opensearch:2, host: 10.0.0.3}
+  search:
+    image: opensearch:2
+    host: 10.0.0.3
+    registry: {server: search.lab:5000, username: s, password: pw}
 """
 EXPECTED = Path(__file__).parent / "expected"
 WEB = (
@@ -266,7 +269,11 @@ def remove_result() -> object:
             "10.0.0.1 (cache)": "demo-cache removed with ~/demo-cache",
             "10.0.0.3 (search)": "demo-search removed with ~/demo-search",
         },
-        logged_out={h: "logged out of registry.lab:5000" for h in ("10.0.0.1", "10.0.0.2")},
+        logged_out={
+            "10.0.0.1": ["logged out of registry.lab:5000"],
+            "10.0.0.2": ["logged out of registry.lab:5000"],
+            "10.0.0.3": ["logged out of search.lab:5000"],
+        },
         kept={
             "10.0.0.1": [volume, "audit log kept: ~/.dockyard/demo-audit.log"],
             "10.0.0.2": [],
@@ -295,8 +302,11 @@ async def test_a_logout_refused_where_not_logged_in_is_said(tmp_path: Path) -> N
     fake.on("10.0.0.2", "logout", Reply(125, "", "Error: not logged into registry.lab:5000\n"))
     removed = await run_in_thread(remove_everything, tmp_path)(fake)
     assert removed.logged_out == {  # type: ignore[attr-defined]
-        "10.0.0.1": "logged out of registry.lab:5000",
-        "10.0.0.2": "not logged out of registry.lab:5000: Error: not logged into registry.lab:5000",
+        "10.0.0.1": ["logged out of registry.lab:5000"],
+        "10.0.0.2": [
+            "not logged out of registry.lab:5000: Error: not logged into registry.lab:5000"
+        ],
+        "10.0.0.3": ["logged out of search.lab:5000"],
     }
 
 

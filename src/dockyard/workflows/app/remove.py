@@ -4,7 +4,7 @@ only when no other app is routed through it (Kamal's keeps it while other apps h
 
     done = remove_app(session)        # `app remove`: {host: what happened to the proxy}
     done = remove_everything(session) # `remove`: the accessories too, then each host tidied:
-                                      # logged out of the registry, the network and folders
+                                      # logged out of the registries, the network and folders
                                       # nothing uses any more removed, what stays listed
 
 What `remove` leaves on purpose, a line each on its host: the proxy while other apps are
@@ -23,10 +23,11 @@ from dockyard.commands import proxy as proxy_commands
 from dockyard.commands import registry as registry_commands
 from dockyard.commands import remove as commands
 from dockyard.commands.backup import BackupPlace
+from dockyard.config.model import Registry
 from dockyard.config.objects import Config
 from dockyard.errors import stderr_gist
 from dockyard.plan.accessory import route_name
-from dockyard.plan.from_config import certificate_file, proxy_settings
+from dockyard.plan.from_config import Selection, certificate_file, proxy_settings
 from dockyard.plan.targets import accessory_hosts, app_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import lifecycle
@@ -50,7 +51,7 @@ class AppRemoval:
 class Removed:
     app: dict[str, str]  # host -> what happened to the proxy there
     accessories: dict[str, str]  # `host (accessory)` -> what was removed
-    logged_out: dict[str, str] = field(default_factory=dict)  # host -> how the logout went
+    logged_out: dict[str, list[str]] = field(default_factory=dict)  # host -> how each logout went
     kept: dict[str, list[str]] = field(default_factory=dict)  # host -> what stays, a line each
 
 
@@ -81,7 +82,7 @@ def remove_everything(session: Session) -> Removed:
         proxy_gone = {h for h, r in app.items() if r.proxy == PROXY_REMOVED}
         tidied = await _tidy_hosts(session, transport, proxy_stays, proxy_gone)
         kept = {h: [*(app[h].kept if h in app else ()), *tidied[h][1]] for h in tidied}
-        logged_out = {h: registry for h, (registry, _) in tidied.items() if registry}
+        logged_out = {h: registries for h, (registries, _) in tidied.items() if registries}
         return Removed({h: r.proxy for h, r in app.items()}, accessories, logged_out, kept)
 
     return session.run(work)
@@ -151,21 +152,18 @@ async def _remove_proxy(server: Server, config: Config) -> tuple[str, ...]:
 
 async def _tidy_hosts(
     session: Session, transport: Transport, proxy_stays: set[str], proxy_gone: set[str]
-) -> dict[str, tuple[str | None, list[str]]]:
-    """On every host of the removal: the registry logout where dockyard logged in, the network
+) -> dict[str, tuple[list[str], list[str]]]:
+    """On every host of the removal: the registry logouts where dockyard logged in, the network
     where nothing is on it any more, the app's folders; then what stays on purpose.
-    {host: (how the registry logout went, or None where there was none; what stays)}."""
+    {host: (how each registry logout went; what stays)}."""
     config = session.config
-    registry = config.registry
-    logged_in = registry.server if registry.username and registry.password else None
+    logins = _logins(config, session.selection)
     app_side = app_hosts(config, session.selection)
     accessory_side = [h for a in config.accessories for h in accessory_hosts(a, session.selection)]
     hosts = list(dict.fromkeys([*app_side, *accessory_side]))
 
-    async def step(server: Server) -> tuple[str | None, list[str]]:
-        logged_out = None
-        if logged_in and not registry.local and server.host in app_side:  # deploys log in there
-            logged_out = await _logout(server, logged_in)
+    async def step(server: Server) -> tuple[list[str], list[str]]:
+        logged_out = [await _logout(server, registry) for registry in logins.get(server.host, [])]
         kept = []
         if server.host not in proxy_stays:
             network = (await server.run(commands.network_if_unused(server.engine))).stdout
@@ -175,6 +173,26 @@ async def _tidy_hosts(
         return logged_out, kept + await _what_stays(server, config, server.host in proxy_gone)
 
     return await on_servers([Server(transport, h, config.runtime) for h in hosts], step)
+
+
+def _logins(config: Config, selection: Selection) -> dict[str, list[str]]:
+    """{host: the registries dockyard logs in to there}: the app's on the app's hosts (a deploy
+    logs in there; Kamal's remove logs out of it), an accessory's own on the accessory's hosts
+    (its boot logs in there)."""
+    found: dict[str, list[str]] = {}
+
+    def add(registry: Registry | None, hosts: Sequence[str]) -> None:
+        if not registry or not (registry.server and registry.username and registry.password):
+            return
+        for host in [] if registry.local else hosts:
+            servers = found.setdefault(host, [])
+            if registry.server not in servers:
+                servers.append(registry.server)
+
+    add(config.registry, app_hosts(config, selection))
+    for accessory in config.accessories:
+        add(accessory.registry, accessory_hosts(accessory, selection))
+    return found
 
 
 async def _logout(server: Server, registry: str) -> str:

@@ -165,6 +165,22 @@ def test_logs_followed_on_the_host_of_the_role(lab: labs.LabInfo, shop: Path) ->
     assert numbers == list(range(numbers[0], numbers[0] + 3)), seen
 
 
+def test_proxy_logs_with_kamals_flags(lab: labs.LabInfo, shop: Path) -> None:
+    first, last = (h.ip for h in lab.servers)
+    found = by_source(ok(shop, "proxy", "logs", "-n", "2"))
+    assert list(found) == [first, last]
+    assert all(len(lines) == 2 and all(re.match(STAMP, x) for x in lines)
+               for lines in found.values()), found  # fmt: skip
+    bare = by_source(ok(shop, "proxy", "logs", "-n", "1", "-T"))
+    assert all(len(lines) == 1 and not re.match(STAMP, lines[0]) for lines in bare.values()), bare
+    assert ok(shop, "proxy", "logs", "-g", "no-such-line-0x5f3") == (
+        f"{first}: (nothing)\n{last}: (nothing)\n"
+    )
+    assert ok(shop, "proxy", "logs", "-h", last, "-s", "2100-01-01T00:00:00Z") == (
+        f"{last}: (nothing)\n"
+    )
+
+
 def test_details_shows_proxy_app_and_accessory_per_host(lab: labs.LabInfo, shop: Path) -> None:
     first, last = (h.ip for h in lab.servers)
     image = re.escape(f"{lab.registry_host}/shop:v1")

@@ -23,6 +23,7 @@ from dockyard.commands import lock as lock_commands
 from dockyard.commands.base import Command
 from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails, check_message
 from dockyard.errors import DockyardError, LockError, StepFailed, reason
+from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
@@ -175,19 +176,39 @@ def _primary_lock(session: Session, transport: Transport) -> DeployLock:
     return DeployLock(server, config.service, config.destination)
 
 
+@asynccontextmanager
+async def command_lock(session: Session, transport: Transport) -> AsyncIterator[None]:
+    """The deploy lock around a command that changes the servers outside a deploy (Kamal's
+    with_lock), so that it cannot interleave with one. A config without a primary host
+    (accessories only) has no lock to take."""
+    if session.config.primary_host is None:
+        yield
+        return
+    details = new_details(session.config.version, user=performer())
+    async with holding_lock(_primary_lock(session, transport), details):
+        yield
+
+
+def run_locked(session: Session, work: Callable[[AsyncsshTransport], Awaitable[T]]) -> T:
+    """session.run under the command_lock."""
+
+    async def locked(transport: AsyncsshTransport) -> T:
+        async with command_lock(session, transport):
+            return await work(transport)
+
+    return session.run(locked)
+
+
 def on_hosts_locked(
     session: Session, hosts: Sequence[str], step: Callable[[Server], Awaitable[T]]
 ) -> dict[str, T]:
-    """As session.on_hosts, under the deploy lock (Kamal's with_lock): for a command that
-    changes the servers outside a deploy, so it cannot race one."""
+    """session.on_hosts under the deploy lock (run_locked)."""
 
-    async def work(transport: Transport) -> dict[str, T]:
-        details = new_details(session.config.version, user=performer())
-        async with holding_lock(_primary_lock(session, transport), details):
-            engine = session.config.runtime
-            return await on_servers([Server(transport, h, engine) for h in hosts], step)
+    async def work(transport: AsyncsshTransport) -> dict[str, T]:
+        engine = session.config.runtime
+        return await on_servers([Server(transport, h, engine) for h in hosts], step)
 
-    return session.run(work)
+    return run_locked(session, work)
 
 
 def status(session: Session) -> LockDetails | None:

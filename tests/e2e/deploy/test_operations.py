@@ -62,12 +62,18 @@ def test_redeploying_the_running_version_leaves_one_container(lab: labs.LabInfo,
 
 
 def test_a_manual_lock_refuses_deploys_and_says_who_and_why(lab: labs.LabInfo, app: Path) -> None:
+    serving = answers(lab)
     assert dockyard(app, "lock", "acquire", "-m", "migrating the db").returncode == 0
     done = dockyard(app, "deploy", "-P", "--version", "v2")
     assert done.returncode == 1
     error = done.stderr.strip().splitlines()[-1]
     assert error.startswith("ERROR (LockError): the deploy lock on")
     assert "migrating the db" in error and "dockyard lock release" in error
+    for command in (("app", "stop"), ("proxy", "reboot", "-y"), ("prune", "all")):
+        done = dockyard(app, *command)  # what changes the servers takes the lock, as Kamal's
+        assert done.returncode == 1, (command, done.stdout + done.stderr)
+        assert done.stderr.strip().splitlines()[-1].startswith("ERROR (LockError): the deploy lock")
+    assert answers(lab) == serving  # nothing was stopped
     assert "Locked: locked by" in dockyard(app, "lock", "status").stdout
     held = json.loads(dockyard(app, "lock", "status", "--json").stdout)
     assert held["message"] == "migrating the db" and held["pid"] == 0  # manual: no process

@@ -137,9 +137,14 @@ async def test_every_step_failing_ends_the_command_with_one_line(name: str, tmp_
 async def test_a_rolling_proxy_reboot_stops_at_the_host_that_failed(tmp_path: Path) -> None:
     run = runner(ENTRY_POINTS["proxy reboot --rolling"], tmp_path)
     steps = await happy_path(FLEET.make, run)
-    assert [s.host for s in steps] == sorted(s.host for s in steps)  # one host, then the next
+    locked = [
+        s.text.endswith(('lock-demo/details"', 'rm -r "$HOME/.dockyard/lock-demo"')) for s in steps
+    ]
+    assert locked[0] and locked[-1], "the deploy lock is taken first and released last"
+    rebooting = [s.host for s, lock in zip(steps, locked, strict=True) if not lock]
+    assert rebooting == sorted(rebooting)  # one host, then the next
     for index, step in enumerate(steps):
-        if step.host != HOSTS[0] or step.kind != "run":
+        if step.host != HOSTS[0] or step.kind != "run" or locked[index]:
             continue
         fake = Failure(index, step, "exit").inject(FLEET.make())
         with pytest.raises(DockyardError):

@@ -27,6 +27,7 @@ from dockyard.workflows.backups.backup import backup_freshness
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.found import require_found, require_present
 from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.lock import command_lock, run_locked
 from dockyard.workflows.logs import read
 from dockyard.workflows.proxy.ownership import refuse_taken_routes
 from dockyard.workflows.server import Server
@@ -78,21 +79,28 @@ def on_accessories(session: Session, name: str, step: Step[T]) -> dict[str, T]:
     return session.run(lambda transport: on_accessories_over(session, transport, name, step))
 
 
+def on_accessories_locked(session: Session, name: str, step: Step[T]) -> dict[str, T]:
+    """on_accessories under the deploy lock, for a step that changes the servers (Kamal's)."""
+    return run_locked(session, lambda t: on_accessories_over(session, t, name, step))
+
+
 def on_routed_accessories(
     session: Session, name: str, step: Step[T], *, take_over_routes: bool
 ) -> dict[str, T]:
     """on_accessories for a step that routes a proxied accessory: unless take_over_routes,
     the routes of every selected accessory on every host are checked first, before anything
-    changes on any server (workflows/proxy/ownership.py)."""
+    changes on any server (workflows/proxy/ownership.py), then the step runs under the deploy
+    lock."""
 
     async def work(transport: Transport) -> dict[str, T]:
         if not take_over_routes:
             chosen = [context_for(session, a) for a in lifecycle.selected(session.config, name)]
             ours = routes.merged(*(c.routes_on(hosts_of(session, c.accessory)) for c in chosen))
             await refuse_taken_routes(transport, session.config.runtime, ours)
-        return await on_accessories_over(
-            session, transport, name, step, take_over_routes=take_over_routes
-        )
+        async with command_lock(session, transport):
+            return await on_accessories_over(
+                session, transport, name, step, take_over_routes=take_over_routes
+            )
 
     return session.run(work)
 
@@ -120,7 +128,7 @@ def control(
         return await lifecycle.verb_on_host(server, actx, verb)
 
     if verb == "stop":
-        return on_accessories(session, name, step)
+        return on_accessories_locked(session, name, step)
     return on_routed_accessories(session, name, step, take_over_routes=take_over_routes)
 
 
@@ -141,7 +149,7 @@ def data_dirs(session: Session, name: str) -> list[DataDir]:
 
 def remove(session: Session, name: str) -> dict[str, str]:
     """Container, image and data directory; the backups stay."""
-    return on_accessories(session, name, lifecycle.remove_on_host)
+    return on_accessories_locked(session, name, lifecycle.remove_on_host)
 
 
 def details(session: Session, name: str) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ from dockyard.plan.from_config import proxy_settings
 from dockyard.plan.targets import selected_app_hosts
 from dockyard.workflows.app import containers as steps
 from dockyard.workflows.found import require_found
+from dockyard.workflows.lock import on_hosts_locked
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
@@ -58,6 +59,8 @@ def stale(session: Session, *, stop: bool = False) -> dict[str, list[str]]:
             await server.run(app_commands.stop(server.engine, *found))
         return found
 
+    if stop:
+        return on_hosts_locked(session, hosts(session), step)
     return session.on_hosts(hosts(session), step)
 
 
@@ -67,7 +70,7 @@ def start_or_stop(session: Session, verb: str) -> dict[str, list[str]]:
     async def step(server: Server) -> list[str]:
         return await steps.on_each_current(server, session.config, verb)
 
-    return session.on_hosts(hosts(session), step)
+    return on_hosts_locked(session, hosts(session), step)
 
 
 def images(session: Session) -> dict[str, list[str]]:
@@ -92,4 +95,4 @@ def maintenance(session: Session, message: str | None) -> dict[str, list[str]]:
         proxy = ProxyController(server, proxy_settings(config))
         return await steps.set_maintenance(proxy, names, state)
 
-    return session.on_hosts([h for h in hosts(session) if h in config.proxy_hosts], step)
+    return on_hosts_locked(session, [h for h in hosts(session) if h in config.proxy_hosts], step)

@@ -20,6 +20,7 @@ from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.found import require_found, require_present
 from dockyard.workflows.interactive import ssh_argv
+from dockyard.workflows.lock import on_hosts_locked, run_locked
 from dockyard.workflows.logs import read
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
@@ -64,7 +65,7 @@ def boot(session: Session) -> dict[str, int]:
         await controller.boot(proxy_container(session.config, server.host))
         return len(await controller.read_routes())
 
-    return session.on_hosts(_hosts(session), step)
+    return on_hosts_locked(session, _hosts(session), step)
 
 
 def reboot(session: Session, *, rolling: bool = False) -> list[str]:
@@ -87,7 +88,7 @@ def reboot(session: Session, *, rolling: bool = False) -> list[str]:
         for group_hosts in [[host] for host in hosts] if rolling else [hosts]:
             await group(transport, group_hosts)
 
-    session.run(all_hosts)
+    run_locked(session, all_hosts)
     return hosts
 
 
@@ -98,7 +99,7 @@ def control(session: Session, verb: str) -> list[str]:
     async def step(server: Server) -> None:
         await server.run(command)
 
-    return list(session.on_hosts(_hosts(session), step))
+    return list(on_hosts_locked(session, _hosts(session), step))
 
 
 def details(session: Session) -> dict[str, ProxyDetails]:
@@ -159,4 +160,4 @@ def remove(session: Session, *, force: bool = False) -> list[str]:
                                 "first, or add --force")  # fmt: skip
         await server.run(proxy_commands.remove(engine))
 
-    return list(session.on_hosts(_hosts(session), step))
+    return list(on_hosts_locked(session, _hosts(session), step))

@@ -7,6 +7,7 @@ good/yaml_document_end.yml)."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -53,6 +54,16 @@ ENV_FILES = {
     "bom": "\ufeffA=1\n",
     "existing": "DOCKYARD_ORACLE_SERVICE=from-the-file\nR=$DOCKYARD_ORACLE_SERVICE\n",
     "unset_export": "export NEVER_SET\n",
+    "multiline": (
+        "A=a\nK=\"line1\n  line2 $A \\n\"\nS='one\ntwo $A'\nNEXT=line on\n"
+        'OPEN="no closing quote\nAFTER=2\n'
+    ),
+    "dollar_escapes": ("A=a\nB=\\$A \\\\$A\nC=\"\\$A ${A} \\${A}\"\nD='\\$A'\nE=$A}-${A-$-${}\n"),
+    "separators": "K: v\nL:v\nM:  spaced  \nN\t=\tt\nO:\nP=next line\nexport=1\n",
+    "quoted_comments": (
+        'K="v" # c\nL=\'v\' #c\nM="v # not a comment"\nN=v#x\nO="a" "b" # c\nQ=\'it\\\'s\'\n'
+    ),
+    "crlf_multiline": 'A="x\r\ny"\r\nB=\'p\r\nq\'\r\nC=3 # c\r\nD="\\r"\r\n',
 }
 TEMPLATE = """\
 <% require "dotenv" -%>
@@ -96,6 +107,59 @@ def test_the_dotenv_api_renders_as_the_gem_in_kamal(
     assert "envs/quotes: [[" in expected and "Dotenv::FormatError" in expected  # it ran
     ours = render_erb(TEMPLATE, filename="template.erb", destination=None, root=tmp_path)
     assert ours == expected
+
+
+# Pieces of the format (keys, separators, quotes, escapes, comments, substitutions, line breaks)
+# that generated files are made of, for the edges no hand-written case thought of. The only
+# command is echo.
+HEADS = [
+    "A=",
+    "B=",
+    "K.X = ",
+    "A: ",
+    "export A=",
+    "export A",
+    "  B=",
+    "A",
+    "DOCKYARD_ORACLE_SERVICE=",
+]
+PIECES = [
+    *["x", "val", " ", "  ", "\t", "=", ": ", ":", "#", " #", "\n", "\n", "\r\n", "\r"],
+    *["'", '"', "\\", "\\n", "\\r", "\\'", '\\"', "\\\\", "\\$", "é", "{", "}", "(", ")"],
+    *["$", "$A", "${A}", "$B}", "${", "$DOCKYARD_ORACLE_SERVICE", "$(echo x)", "$(echo $A)"],
+    *["$(echo (a))", "\\$(echo b)", "$(", "DOTENV_LINEBREAK_MODE=legacy\n"],
+]
+GENERATED = """\
+<% require "dotenv" -%>
+<% Dir.glob("generated/*").sort.each do |file| -%>
+<%= file %>: <%= begin; Dotenv.parse(file).to_a.inspect; rescue Exception => e; "#{e.class}: #{e.message}"; end %>
+<% end -%>
+"""  # noqa: E501
+
+
+def generated_env_file(rnd: random.Random) -> str:
+    lines = [
+        rnd.choice(HEADS) + "".join(rnd.choices(PIECES, k=rnd.randint(0, 7)))
+        for _ in range(rnd.randint(1, 5))
+    ]
+    return "\n".join(lines) + rnd.choice(["", "\n", "\r\n"])
+
+
+def test_generated_dotenv_files_parse_as_the_gem_in_kamal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rnd = random.Random(20261203)  # the same files every run
+    (tmp_path / "generated").mkdir()
+    for number in range(400):
+        (tmp_path / "generated" / f"{number:03}").write_bytes(generated_env_file(rnd).encode())
+    template = tmp_path / "template.erb"
+    template.write_text(GENERATED)
+    for name, value in tool_env().items():
+        monkeypatch.setenv(name, value)
+    expected = render_in_kamal(template, tmp_path)
+    assert expected.count("\ngenerated/") == 399 and "Dotenv::FormatError" in expected  # it ran
+    ours = render_erb(GENERATED, filename="template.erb", destination=None, root=tmp_path)
+    assert ours.splitlines() == expected.splitlines()
 
 
 # An exception raised inside a template (line 3 of each config): Kamal names its class and

@@ -17,6 +17,7 @@
     ├── LockError                 the deploy lock is held by someone else
     ├── RouteTakenError           a proxy host (and path) another app's route serves
     ├── AccessoryError            an accessory's step failed on a host; says what is left
+    ├── AccessoriesFailed         some accessory boots failed, the others booted; carries each
     ├── BuildError                an image that cannot be built (no engine, no Dockerfile)
     ├── DeliveryError             an image that cannot reach a server (full disk, refused login)
     ├── HookError                 a hook in .kamal/hooks exited non-zero
@@ -175,6 +176,19 @@ class RouteTakenError(DockyardError):
 class AccessoryError(DockyardError):
     """An accessory's step that failed on a host: the message names the host, the accessory,
     the cause, and what is left and how to clear it where something is."""
+
+
+class AccessoriesFailed(DockyardError):
+    """Some accessories did not boot on some hosts, every other one did: each failure by
+    `host (accessory)`, the count of boots tried, and what to do next."""
+
+    def __init__(self, errors: Mapping[str, BaseException], tried: int, then: str) -> None:
+        self.errors = dict(errors)
+        which = ", ".join(self.errors)
+        super().__init__(
+            f"{len(self.errors)} of {tried} accessory boots failed: {which} (each cause is "
+            f"listed above, with what booted); {then}"
+        )
 
 
 class HookError(DockyardError):

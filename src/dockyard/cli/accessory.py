@@ -11,7 +11,7 @@ from dockyard.cli.load import load
 from dockyard.cli.options import TAKE_OVER_ROUTES, global_options, log_options, log_query
 from dockyard.cli.render import ask, hand_over, show
 from dockyard.cli.suggest import SuggestingGroup
-from dockyard.workflows.accessories import manage
+from dockyard.workflows.accessories import booting, manage
 from dockyard.workflows.session import Session
 
 
@@ -28,9 +28,16 @@ accessory_backup.register(command)
 @global_options
 @TAKE_OVER_ROUTES
 def boot(name: str, take_over_routes: bool, **kwargs: Any) -> None:
-    """Boot an accessory (or all) where it has no container yet."""
+    """Boot an accessory (or all) where its container does not run."""
     session = load(kwargs, needs_version=False)
-    show(manage.boot(session, name, take_over_routes=take_over_routes), False)
+    outcomes = manage.boot(session, name, take_over_routes=take_over_routes)
+    several = len({o.accessory for o in outcomes}) > 1
+    show({f"{o.host}{f' ({o.accessory})' if several else ''}": o.said for o in outcomes}, False)
+    failed = booting.failures(outcomes, f"fix the cause and run `dockyard accessory boot {name}` "
+                              "again (it boots what is not running)")  # fmt: skip
+    if failed is not None:
+        session.progress.failure(failed)
+        raise failed
 
 
 @command.command("reboot")

@@ -9,7 +9,14 @@ from typing import Protocol
 
 import click
 
-from dockyard.errors import CommandFailed, DockyardError, HostsFailed, StepFailed
+from dockyard.errors import (
+    AccessoriesFailed,
+    AccessoryError,
+    CommandFailed,
+    DockyardError,
+    HostsFailed,
+    StepFailed,
+)
 from dockyard.runlog import RunLog, Severity
 
 
@@ -93,7 +100,7 @@ def _failure_lines(error: DockyardError) -> list[tuple[str, str]]:
             name = getattr(err, "name", "the container")
             lines.append((host, f"  [{host}] last log lines of {name}:"))
             lines += [(host, f"  [{host}]   {line}") for line in str(logs).splitlines()[-30:]]
-        failed = err.__cause__ if isinstance(err, StepFailed) else err
+        failed = err.__cause__ if isinstance(err, StepFailed | AccessoryError) else err
         if isinstance(failed, CommandFailed) and failed.result.stderr.strip():
             result = failed.result
             lines.append((host, f"  [{host}] `{result.command}` exited {result.exit_status}:"))
@@ -104,6 +111,6 @@ def _failure_lines(error: DockyardError) -> list[tuple[str, str]]:
 
 def _per_host(error: BaseException, host: str = "") -> list[tuple[str, BaseException]]:
     """Each host's own error, looking inside HostsFailed (nested ones too)."""
-    if isinstance(error, HostsFailed):
+    if isinstance(error, HostsFailed | AccessoriesFailed):
         return [pair for name, err in error.errors.items() for pair in _per_host(err, name)]
     return [(host or getattr(error, "host", ""), error)]

@@ -18,7 +18,7 @@ from dockyard.commands.caddy_config import AppRoute
 from dockyard.config.objects import Config
 from dockyard.config.settings import Accessory
 from dockyard.engine import Engine
-from dockyard.errors import AccessoryError, DockyardError
+from dockyard.errors import AccessoryError, DockyardError, reason
 from dockyard.facts.accessory import parse_container_state
 from dockyard.plan.accessory import AccessoryProxy, accessory_proxy, route_name
 from dockyard.redaction import Secret
@@ -39,7 +39,7 @@ async def failing(server: Server, name: str, doing: str, left: str = "") -> Asyn
 
 
 def told(server: Server, name: str, doing: str, error: Exception, left: str = "") -> AccessoryError:
-    cause = str(error).removeprefix(f"{server.host}: ")
+    cause = reason(error, server.host)  # a command's rendering goes below the line
     return AccessoryError(f"{server.host}: {doing} {name} failed: {cause}{left}")
 
 

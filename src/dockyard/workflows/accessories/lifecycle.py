@@ -1,6 +1,6 @@
 """`accessory …` on servers: boot, reboot, start, stop, details, logs, exec, remove.
 
-    boot_all(transport, config, secrets)      what `setup` calls: every accessory on its hosts
+    booting.boot_all(transport, config, secrets)    what `setup` calls: every accessory, reported
 
 A proxied accessory (`proxy:`) is routed through dockyard's proxy once its container answers
 its health check (boot, reboot, start, restart), and taken off before it stops (stop, remove):
@@ -12,8 +12,7 @@ Secrets are resolved by the caller (a name -> Secret map) and reach the server o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from dockyard.commands import accessory as commands
 from dockyard.commands import app as app_commands
@@ -24,7 +23,7 @@ from dockyard.config.settings import Accessory
 from dockyard.errors import AccessoryError, ConfigError, DockyardError
 from dockyard.facts.accessory import details_line
 from dockyard.redaction import Secret
-from dockyard.ssh.transport import UNBOUNDED, Transport
+from dockyard.ssh.transport import UNBOUNDED
 from dockyard.workflows.accessories.context import AccessoryContext as AccessoryContext  # cli's
 from dockyard.workflows.accessories.context import failing, state_of, told
 from dockyard.workflows.accessories.files import rendered_files
@@ -33,7 +32,6 @@ from dockyard.workflows.backups.backup import (
     install_if_configured,
     remove_backup_container,
 )
-from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 
 
@@ -73,12 +71,26 @@ async def upload_files(server: Server, ctx: AccessoryContext) -> None:
 
 
 async def boot_on_host(server: Server, ctx: AccessoryContext) -> str:
-    """Kamal's boot: skipped where a container exists; else dirs, files, env file, run."""
+    """Kamal's boot, made to resume: skipped where its container runs; a container an earlier
+    run left created, exited or restarting is removed first; then dirs, files, env file, run."""
     async with failing(server, ctx.accessory.name, "booting", "; no container was made"):
         state = await state_of(server, ctx.name)
-    if state is not None:
+    if state == "running":
         return f"{ctx.name} already exists ({state}); `accessory reboot` replaces it"
-    return await boot_new(server, ctx)
+    if state is None:
+        return await boot_new(server, ctx)
+    await remove_leftover(server, ctx, state)
+    return await boot_new(server, ctx) + f" (in place of a {state} container left before)"
+
+
+async def remove_leftover(server: Server, ctx: AccessoryContext, state: str) -> None:
+    """Remove the accessory's container that is not running (its data stays)."""
+    name, left = ctx.accessory.name, f"; the {state} container {ctx.name} is left as it was"
+    async with failing(server, name, "booting", left):
+        still = await remove_container(server, ctx)
+    if still is not None:
+        raise AccessoryError(f"{server.host}: booting {name} failed: {still}; `dockyard "
+                             f"accessory reboot {name}` replaces it")  # fmt: skip
 
 
 async def boot_new(server: Server, ctx: AccessoryContext) -> str:
@@ -207,7 +219,7 @@ async def details_on_host(server: Server, ctx: AccessoryContext) -> list[str]:
 
 
 def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:
-    """The secrets boot_all needs: the accessories' env secrets and registry credentials."""
+    """The secrets booting.boot_all needs: the accessories' env secrets and registry credentials."""
     found: list[str] = []
     for accessory in config.accessories:
         if names and accessory.name not in names:
@@ -222,45 +234,3 @@ def secret_names(config: Config, names: Sequence[str] = ()) -> tuple[str, ...]:
     backups = config.dockyard.backups
     found += [s for n, b in backups.items() if not names or n in names for s in b.secret_names]
     return tuple(dict.fromkeys(found))
-
-
-async def boot_all(
-    transport: Transport,
-    config: Config,
-    secrets: Mapping[str, Secret],
-    *,
-    root: Path = Path("."),
-    names: Sequence[str] = (),
-    take_over_routes: bool = False,
-) -> dict[str, dict[str, str]]:
-    """Boot every accessory (or the named ones) on its hosts: accessory -> {host: outcome}.
-    What `setup` calls before the app boots, as Kamal does:
-
-        secrets = ctx.secret_values(accessory.secret_names(config))
-        await accessory.boot_all(transport, config, secrets, root=ctx.root)
-    """
-    outcomes: dict[str, dict[str, str]] = {}
-    for ctx in contexts(config, secrets, root=root, names=names, take_over_routes=take_over_routes):
-
-        async def step(server: Server, ctx: AccessoryContext = ctx) -> str:
-            return await boot_on_host(server, ctx)
-
-        servers = [Server(transport, host, config.runtime) for host in ctx.accessory.hosts]
-        outcomes[ctx.accessory.name] = await on_servers(servers, step)
-    return outcomes
-
-
-def contexts(
-    config: Config,
-    secrets: Mapping[str, Secret],
-    *,
-    root: Path = Path("."),
-    names: Sequence[str] = (),
-    take_over_routes: bool = False,
-) -> list[AccessoryContext]:
-    """Every accessory (or the named ones), as boot_all boots them."""
-    return [
-        AccessoryContext(config, accessory, secrets, root, take_over_routes)
-        for accessory in config.accessories
-        if not names or accessory.name in names
-    ]

@@ -1,6 +1,6 @@
 """`accessory …` on each selected accessory's hosts, as the CLI runs them.
 
-    outcomes = on_accessories(session, "all", lifecycle.boot_on_host)   # {"host (db)": ...}
+    outcomes = on_accessories(session, "all", lifecycle.reboot_on_host)   # {"host (db)": ...}
     lines = logs(session, "db", LogQuery.kamal(grep="ERROR"))
     argv = interactive(session, "db", ["psql"], reuse=True)   # the system ssh, for os.execvp
 
@@ -21,7 +21,7 @@ from dockyard.config.settings import Accessory
 from dockyard.plan import routes
 from dockyard.plan.targets import accessory_hosts
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.accessories import lifecycle
+from dockyard.workflows.accessories import booting, lifecycle
 from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups.backup import backup_freshness
 from dockyard.workflows.fanout import on_servers
@@ -93,10 +93,7 @@ def on_routed_accessories(
     lock."""
 
     async def work(transport: Transport) -> dict[str, T]:
-        if not take_over_routes:
-            chosen = [context_for(session, a) for a in lifecycle.selected(session.config, name)]
-            ours = routes.merged(*(c.routes_on(hosts_of(session, c.accessory)) for c in chosen))
-            await refuse_taken_routes(transport, session.config.runtime, ours)
+        await routes_free(session, transport, name, take_over_routes=take_over_routes)
         async with command_lock(session, transport):
             return await on_accessories_over(
                 session, transport, name, step, take_over_routes=take_over_routes
@@ -105,11 +102,36 @@ def on_routed_accessories(
     return session.run(work)
 
 
-def boot(session: Session, name: str, *, take_over_routes: bool = False) -> dict[str, str]:
-    """Where it has no container yet: files, env file, run (and its backup schedule)."""
-    return on_routed_accessories(
-        session, name, lifecycle.boot_on_host, take_over_routes=take_over_routes
-    )
+async def routes_free(
+    session: Session, transport: Transport, name: str, *, take_over_routes: bool
+) -> None:
+    """Unless take_over_routes, refuse a selected accessory's route that would take what
+    another app's route serves on its hosts, before anything changes on any server."""
+    if not take_over_routes:
+        chosen = [context_for(session, a) for a in lifecycle.selected(session.config, name)]
+        ours = routes.merged(*(c.routes_on(hosts_of(session, c.accessory)) for c in chosen))
+        await refuse_taken_routes(transport, session.config.runtime, ours)
+
+
+def boot(
+    session: Session, name: str, *, take_over_routes: bool = False
+) -> list[booting.BootOutcome]:
+    """Where its container does not run: files, env file, run (and its backup schedule). The
+    routes are checked first and the boots run under the deploy lock (as on_routed_accessories);
+    every selected accessory is tried on each host: an outcome each, booted or failed (see
+    booting.failures)."""
+
+    async def work(transport: Transport) -> list[booting.BootOutcome]:
+        await routes_free(session, transport, name, take_over_routes=take_over_routes)
+        outcomes: list[booting.BootOutcome] = []
+        async with command_lock(session, transport):
+            for accessory in lifecycle.selected(session.config, name):
+                ctx = context_for(session, accessory, take_over_routes=take_over_routes)
+                servers = [Server(transport, h, ctx.engine) for h in hosts_of(session, accessory)]
+                outcomes += await booting.boot_on(servers, ctx)
+        return outcomes
+
+    return session.run(work)
 
 
 def reboot(session: Session, name: str, *, take_over_routes: bool = False) -> dict[str, str]:

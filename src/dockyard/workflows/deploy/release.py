@@ -18,6 +18,7 @@ from dockyard.plan import routes
 from dockyard.plan.deploy import DeployPlan
 from dockyard.plan.from_config import deploy_plan
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
+from dockyard.workflows.accessories import booting
 from dockyard.workflows.accessories import lifecycle as accessories
 from dockyard.workflows.app.containers import running_versions
 from dockyard.workflows.delivery.ship import ship
@@ -30,6 +31,10 @@ from dockyard.workflows.servers.bootstrap import bootstrap_engine
 from dockyard.workflows.session import Session, performer, token
 
 Before = Callable[[AsyncsshTransport], Awaitable[None]]
+SETUP_AGAIN = (
+    "the app was not deployed: fix the cause and run `dockyard setup` again (it boots what is "
+    "not running and deploys)"
+)
 
 
 @dataclass(frozen=True)
@@ -92,23 +97,28 @@ def setup(
     session: Session, *, build: bool = True, no_cache: bool = False, take_over_routes: bool = False
 ) -> Released:
     """Install the container engine where it is missing, boot the accessories (and their backup
-    schedules), then deploy the app (take_over_routes: for the accessories' routes too)."""
+    schedules), then deploy the app (take_over_routes: for the accessories' routes too). Run
+    again after a failure, it resumes: accessories that run are kept, any other is booted (a
+    container a failed run left is replaced). Every accessory is tried; when one fails, each
+    outcome is listed and the app is not deployed."""
     config, progress = session.config, session.progress
     accessory_secrets = session.secret_values(accessories.secret_names(config))
-    booting = accessories.contexts(config, accessory_secrets, root=session.root)
-    accessory_routes = routes.merged(*(c.routes_on(c.accessory.hosts) for c in booting))
+    contexts = booting.contexts(config, accessory_secrets, root=session.root)
+    accessory_routes = routes.merged(*(c.routes_on(c.accessory.hosts) for c in contexts))
 
     async def before(transport: AsyncsshTransport) -> None:
         await bootstrap_engine(session, transport, list(config.all_hosts))
         if config.accessories:  # before the app, as Kamal does: the app may need its database
             progress.step(f"Booting accessories: {', '.join(a.name for a in config.accessories)}")
-            booted = await accessories.boot_all(
+            outcomes = await booting.boot_all(
                 transport, config, accessory_secrets, root=session.root,
                 take_over_routes=take_over_routes,
             )  # fmt: skip
-            for name, hosts in booted.items():
-                for host, outcome in hosts.items():
-                    progress.host(host, f"{name}: {outcome}")
+            for outcome in outcomes:  # every one, booted or not, before any error
+                progress.host(outcome.host, f"{outcome.accessory}: {outcome.said}")
+            failed = booting.failures(outcomes, SETUP_AGAIN)
+            if failed is not None:
+                raise failed
 
     options = options_for(session, "setup", take_over_routes=take_over_routes)
     return _release(

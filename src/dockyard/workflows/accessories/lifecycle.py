@@ -80,17 +80,17 @@ async def boot_on_host(server: Server, ctx: AccessoryContext) -> str:
     if state is None:
         return await boot_new(server, ctx)
     await remove_leftover(server, ctx, state)
-    return await boot_new(server, ctx) + f" (in place of a {state} container left before)"
+    return await boot_new(server, ctx) + f" (replacing the {state} container an earlier run left)"
 
 
 async def remove_leftover(server: Server, ctx: AccessoryContext, state: str) -> None:
     """Remove the accessory's container that is not running (its data stays)."""
-    name, left = ctx.accessory.name, f"; the {state} container {ctx.name} is left as it was"
-    async with failing(server, name, "booting", left):
+    name = ctx.accessory.name
+    again = f"`dockyard accessory boot {name}` replaces it"
+    async with failing(server, name, "booting", f"; {ctx.name} ({state}) may be left: {again}"):
         still = await remove_container(server, ctx)
     if still is not None:
-        raise AccessoryError(f"{server.host}: booting {name} failed: {still}; `dockyard "
-                             f"accessory reboot {name}` replaces it")  # fmt: skip
+        raise AccessoryError(f"{server.host}: booting {name} failed: {still}; {again}")
 
 
 async def boot_new(server: Server, ctx: AccessoryContext) -> str:

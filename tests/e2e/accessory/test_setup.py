@@ -17,19 +17,20 @@ from .harness import dockyard
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("docker_only")]
 
 
-def write_kit(root: Path, lab: labs.LabInfo) -> Path:
+def write_kit(root: Path, lab: labs.LabInfo, service: str = "kit", first: str = "") -> Path:
+    """The app `service` with a Redis accessory `cache`, after the accessories in `first`."""
     host = lab.servers[0].ip
-    (root / "config").mkdir(parents=True)
-    (root / ".kamal").mkdir()
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / ".kamal").mkdir(exist_ok=True)
     (root / "config" / "deploy.yml").write_text(
-        f"""service: kit
-image: kit
+        f"""service: {service}
+image: {service}
 servers:
   web:
     hosts:
       - {host}
 proxy:
-  host: kit.test
+  host: {service}.test
   app_port: 80
   healthcheck:
     path: /up
@@ -46,7 +47,7 @@ builder:
 readiness_delay: 1
 deploy_timeout: 15
 accessories:
-  cache:
+{first}  cache:
     image: {ensure_db_images(lab)["redis"]}
     host: {host}
     env:
@@ -115,3 +116,57 @@ def assert_only_what_it_listed_is_left(lab: labs.LabInfo, output: str) -> None:
     assert left == ["dockyard-proxy-data", *(["network", "network-used"] if used else []),
                     "/root/.dockyard/kit-audit.log"], left  # fmt: skip
     assert (network in lines) == used
+
+
+def extra(lab: labs.LabInfo, target: str) -> str:
+    """A Redis accessory with one file, mounted at target."""
+    return f"""  extra:
+    image: {ensure_db_images(lab)["redis"]}
+    host: {lab.servers[0].ip}
+    files:
+      - extra.conf:{target}
+"""
+
+
+def test_setup_that_fails_on_one_accessory_resumes_after_the_fix(
+    lab: labs.LabInfo, tmp_path: Path
+) -> None:
+    labelled_image(lab, "demo:v1", "mend:v1", "mend")
+    root = tmp_path / "mend"
+    root.mkdir()
+    (root / "extra.conf").write_text("maxmemory 10mb\n")
+    # A file mounted on the image's /data directory: the engine creates the container, then
+    # cannot start it. The accessory after it still boots; the app is not deployed.
+    mend = write_kit(root, lab, "mend", first=extra(lab, "/data"))
+    host, engine = lab.servers[0].ip, lab.engine
+    try:
+        done = dockyard(mend, "setup", "-P", "--version", "v1")
+        assert done.returncode == 1, done.stdout + done.stderr
+        said = done.stdout + done.stderr
+        assert f"[{host}] extra: booting extra failed: exited 125: " in said, said
+        assert f"[{host}] cache: mend-cache booted" in said, said
+        assert f"1 of 2 accessory boots failed: {host} (extra)" in done.stderr, said
+        assert "the app was not deployed" in done.stderr and "Deploying mend" not in said
+        assert "mend-extra" not in ssh(lab, f"{engine} ps -a --format '{{{{.Names}}}}'").stdout
+        # What a run cut short leaves (the issue's case): its container created, never started
+        made = ssh(lab, f"{engine} create --name mend-extra {ensure_db_images(lab)['redis']}")
+        assert made.returncode == 0, made.stderr
+
+        write_kit(root, lab, "mend", first=extra(lab, "/usr/local/etc/extra.conf"))
+        done = dockyard(mend, "setup", "-P", "--version", "v1")
+        said = done.stdout + done.stderr
+        assert done.returncode == 0, said
+        assert "mend-extra booted (replacing the created container an earlier run left)" in said
+        assert "mend-cache already exists (running)" in said
+        states = ssh(
+            lab, f"{engine} ps -a --filter name=mend --format '{{{{.Names}}}} {{{{.State}}}}'"
+        )
+        assert sorted(states.stdout.split("\n")[:-1]) == [
+            "mend-cache running",
+            "mend-extra running",
+            "mend-web-v1 running",
+        ], states.stdout
+        conf = ssh(lab, f"{engine} exec mend-extra cat /usr/local/etc/extra.conf").stdout
+        assert conf == "maxmemory 10mb\n"
+    finally:
+        dockyard(mend, "remove", "-y")

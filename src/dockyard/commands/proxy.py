@@ -33,6 +33,11 @@ ROUTES_DIR = f"{STATE_DIR}/routes"
 CONFIG_FILE = f"{STATE_DIR}/caddy.json"
 LIVE_DIR = f"{STATE_DIR}/live"
 DATA_VOLUME = "dockyard-proxy-data"  # certificates and ACME accounts survive a reboot
+# Seconds Caddy's resolver waits for a DNS reply (resolv.conf `timeout`, 5 by default). Podman's
+# aardvark-dns loses its queued queries whenever a container joins or leaves the network, and Go
+# shares one lookup per name among concurrent dials without cancelling it when they give up: at
+# 5 s, every request dialing that name failed for longer than Caddy retries (docs/lab.md).
+RESOLVER_TIMEOUT = 1
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ def run(engine: Engine, p: ProxyContainer) -> Cmd:
         "--env", "XDG_DATA_HOME=/data", "--env", "XDG_CONFIG_HOME=/data/config",
         "--log-opt", f"max-size={p.log_max_size}",
         "--label", "dockyard=proxy",
+        "--dns-option", f"timeout:{RESOLVER_TIMEOUT}",
         *p.options,
         "--entrypoint", "caddy",
         p.image, "run", "--config", f"{ADMIN_DIR}/caddy.json",

@@ -14,7 +14,8 @@ def test_proxy_container() -> None:
         ' --publish 443:443/udp --volume "$HOME/.dockyard/proxy:/dockyard"'
         " --volume dockyard-proxy-data:/data --env XDG_DATA_HOME=/data"
         " --env XDG_CONFIG_HOME=/data/config --log-opt max-size=10m --label dockyard=proxy"
-        " --entrypoint caddy registry.lab:5000/caddy:2.11 run --config /dockyard/caddy.json"
+        " --dns-option timeout:1 --entrypoint caddy registry.lab:5000/caddy:2.11"
+        " run --config /dockyard/caddy.json"
     )
 
 
@@ -43,7 +44,8 @@ def test_run_with_other_ports_network_options_and_log_size() -> None:
         ' --publish 8080:80 --volume "$HOME/.dockyard/proxy:/dockyard"'
         " --volume dockyard-proxy-data:/data --env XDG_DATA_HOME=/data"
         " --env XDG_CONFIG_HOME=/data/config --log-opt max-size=5m --label dockyard=proxy"
-        " --memory 128m --entrypoint caddy caddy:2.11 run --config /dockyard/caddy.json"
+        " --dns-option timeout:1 --memory 128m --entrypoint caddy caddy:2.11"
+        " run --config /dockyard/caddy.json"
     )
 
 
@@ -54,7 +56,7 @@ def test_start_or_run_on_podman() -> None:
         ' --name dockyard-proxy --network kamal --volume "$HOME/.dockyard/proxy:/dockyard"'
         " --volume dockyard-proxy-data:/data --env XDG_DATA_HOME=/data"
         " --env XDG_CONFIG_HOME=/data/config --log-opt max-size=10m --label dockyard=proxy"
-        " --entrypoint caddy caddy:2.11 run --config /dockyard/caddy.json"
+        " --dns-option timeout:1 --entrypoint caddy caddy:2.11 run --config /dockyard/caddy.json"
     )
 
 

@@ -11,7 +11,7 @@ from dockyard.commands.caddy_config import AppRoute, Maintenance, ProxySettings,
 from dockyard.workflows.http import Response, exchange
 from dockyard.workflows.proxy.admin import ProxyAdminError
 
-from .conftest import LocalCaddy, Upstream
+from .conftest import LocalCaddy, Upstream, free_port
 
 
 def settings(caddy: LocalCaddy) -> ProxySettings:
@@ -62,9 +62,29 @@ async def test_switch_keeps_in_flight_request_and_drain_is_visible(
         await asyncio.sleep(0.01)
     await admin.load(caddy_config([route.with_upstreams([b.dial])], settings(caddy)))
     assert await get_after_reload(caddy, "/") == Response(200, b"b /")
-    assert (await admin.in_flight()).get(a.dial) == 1  # the old upstream is still draining
+    assert (await admin.upstreams())[a.dial].in_flight == 1  # the old upstream is still draining
     assert await slow == Response(200, b"a /slow")
-    assert (await admin.in_flight()).get(a.dial, 0) == 0
+    left = await admin.upstreams()
+    assert a.dial not in left or not left[a.dial].busy
+
+
+async def test_a_request_retrying_a_failed_dial_keeps_its_upstream_busy(
+    caddy: LocalCaddy,
+) -> None:
+    # Between two attempts a request is in no in-flight count: its failures are, for a while
+    closed = f"127.0.0.1:{free_port()}"
+    route = AppRoute("demo-web", upstreams=(closed,), hosts=("app.test",))
+    await caddy.admin().load(caddy_config([route], settings(caddy)))
+    retrying = asyncio.create_task(get(caddy, "/"))
+    seen = []
+    while not retrying.done():
+        seen.append((await caddy.admin().upstreams()).get(closed))
+        await asyncio.sleep(0.05)
+    assert (await retrying).status == 502  # gave up after try_duration (5 s)
+    assert all(load is not None and load.busy for load in seen[1:])
+    assert any(load.in_flight == 0 for load in seen[1:] if load)  # caught between attempts
+    await asyncio.sleep(2.2)  # FAIL_WINDOW
+    assert not (await caddy.admin().upstreams())[closed].busy
 
 
 async def test_path_prefix_is_stripped_and_longest_prefix_wins(
@@ -110,7 +130,7 @@ async def test_unreachable_admin_socket_is_one_clear_line(tmp_path: object) -> N
 
     admin = CaddyAdmin(lambda: asyncio.open_unix_connection("/nonexistent/admin.sock"), where="s1")
     with pytest.raises(ProxyAdminError, match=r"^s1: the proxy's admin API did not answer GET"):
-        await admin.in_flight()
+        await admin.upstreams()
 
 
 async def test_forward_headers_keeps_the_clients_and_otherwise_the_proxy_sets_them(

@@ -11,6 +11,10 @@ and Caddy's `file` matcher reads it on every request. Switching versions is crea
 that file: no config reload, so no connection Caddy has accepted is ever closed by a switch (a
 reload closes the accepted-but-unread ones: bench/caddy_reload.py), and requests already on
 their way to the old slot finish there.
+
+Every upstream also counts its failed attempts for FAIL_WINDOW (a passive health check that
+never marks it down): a request waiting to retry a failed dial is in no in-flight count between
+its attempts, so the drain of an old version watches both.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ ADMIN_DIR = "/dockyard"  # mounted from the server's ~/.dockyard/proxy into the 
 ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"  # 0666: ~/.dockyard (0700) is the real guard
 DIAL_TIMEOUT = "1s"
 TRY_DURATION = "5s"
+TRY_INTERVAL = "250ms"
+# Seconds a failed attempt stays counted: well over TRY_INTERVAL, the gap between two attempts
+FAIL_WINDOW = 2
+NEVER_DOWN = 1_000_000_000  # max_fails: the count is watched, never used to take an upstream out
 HTTP_SERVER = "http"
 HTTPS_SERVER = "https"
 LIVE_DIR = f"{ADMIN_DIR}/live"  # which slot serves each route, as Caddy sees it
@@ -224,9 +232,10 @@ def _reverse_proxy(
             "dial_timeout": DIAL_TIMEOUT,
             "response_header_timeout": f"{route.response_timeout}s",
         },
-        # A dial that fails (the upstream's name not yet in the engine's DNS, a container
+        # A dial that fails (the engine's DNS losing a query while it reloads, a container
         # restarting) is retried: nothing reached the app, so any method is safe to retry.
-        "load_balancing": {"try_duration": TRY_DURATION, "try_interval": "250ms"},
+        "load_balancing": {"try_duration": TRY_DURATION, "try_interval": TRY_INTERVAL},
+        "health_checks": {"passive": {"fail_duration": f"{FAIL_WINDOW}s", "max_fails": NEVER_DOWN}},
         "stream_close_delay": f"{settings.stream_close_delay}s",
     }
     if not route.forward_headers:  # what this proxy saw, whatever the client claimed

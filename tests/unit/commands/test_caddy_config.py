@@ -7,6 +7,7 @@ def _proxy_to(dial: str) -> dict[str, object]:
         "upstreams": [{"dial": dial}],
         "transport": {"protocol": "http", "dial_timeout": "1s", "response_header_timeout": "30s"},
         "load_balancing": {"try_duration": "5s", "try_interval": "250ms"},
+        "health_checks": {"passive": {"fail_duration": "2s", "max_fails": 1_000_000_000}},
         "stream_close_delay": "60s",
         "headers": {
             "request": {
@@ -72,6 +73,12 @@ def test_one_plain_route() -> None:
                                         "load_balancing": {
                                             "try_duration": "5s",
                                             "try_interval": "250ms",
+                                        },
+                                        "health_checks": {
+                                            "passive": {
+                                                "fail_duration": "2s",
+                                                "max_fails": 1_000_000_000,
+                                            }
                                         },
                                         "stream_close_delay": "60s",
                                         "headers": {

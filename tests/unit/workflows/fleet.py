@@ -232,6 +232,7 @@ def fast_waits(monkeypatch: MonkeyPatch) -> None:
     only the waits themselves would make the scenarios slow."""
     monkeypatch.setattr(controller, "SETTLE_AFTER_SWITCH", 0.0)
     monkeypatch.setattr(controller, "SETTLE_AFTER_RELOAD", 0.0)
+    monkeypatch.setattr(controller, "FAIL_WINDOW", 0.001)
     monkeypatch.setattr(controller, "ADMIN_TIMEOUT", 0.05)
     monkeypatch.setattr(health, "FIRST_PAUSE", 0.001)
     monkeypatch.setattr(health, "STATE_PAUSE", 0.001)

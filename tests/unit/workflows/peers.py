@@ -82,10 +82,12 @@ def streams(handler: Handler) -> tuple[ByteReader, ByteWriter]:
 
 @dataclass
 class FakeCaddyAdmin:
-    """Caddy's admin API: POST /load, GET /config/, GET /reverse_proxy/upstreams (nothing in
-    flight), per host; `loads` records each host's loaded configs."""
+    """Caddy's admin API: POST /load, GET /config/, GET /reverse_proxy/upstreams (per host, the
+    answers queued in `upstreams` first, then nothing in flight), per host; `loads` records
+    each host's loaded configs."""
 
     loads: dict[str, list[object]] = field(default_factory=dict)
+    upstreams: dict[str, list[bytes]] = field(default_factory=dict)
 
     async def open(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
         return streams(lambda method, target, body: self.answer(host, method, target, body))
@@ -97,7 +99,8 @@ class FakeCaddyAdmin:
         if (method, path) == ("GET", "/config/"):
             return 200, b"{}"
         if (method, path) == ("GET", "/reverse_proxy/upstreams"):
-            return 200, b"[]"
+            queued = self.upstreams.get(host, [])
+            return 200, queued.pop(0) if queued else b"[]"
         return 404, json.dumps({"error": f"unknown path {path}"}).encode()
 
 

@@ -108,6 +108,23 @@ async def test_a_new_container_that_restarts_after_its_stop_is_removed_and_the_l
     assert released_after_taken(fake)
 
 
+async def test_the_old_version_is_stopped_only_once_no_request_waits_to_retry_a_dial() -> None:
+    # Between two attempts of a failed dial a request is in no in-flight count: Caddy's count
+    # of recent failed attempts keeps the drain waiting (see caddy_config.FAIL_WINDOW)
+    fleet = Fleet(plan_of(SEPARATE_HOSTS))
+    fake = fleet.make()
+    retrying = b'[{"address":"demo-web--a:3000","num_requests":0,"fails":2}]'
+    in_flight = b'[{"address":"demo-web--a:3000","num_requests":1,"fails":0}]'
+    fake.admin.upstreams["10.0.0.1"] = [retrying, in_flight, retrying]
+    async with asyncio.timeout(BOUND):
+        result = await deploy(fake, fleet.plan, DeployOptions())
+    assert [b.undrained for b in result.booted if b.role == "web"] == [{}]
+    ran = [c for c in fake.calls if c.host == "10.0.0.1"]
+    looks = [i for i, c in enumerate(ran) if c.text.endswith("admin.sock")]
+    stop = next(i for i, c in enumerate(ran) if "docker stop" in c.text and "webv1h1" in c.text)
+    assert len(looks) == 4 and looks[-1] < stop  # 3 busy answers, then nothing left
+
+
 async def test_a_rollback_to_a_version_that_is_gone_says_so_and_changes_nothing() -> None:
     fleet = Fleet(restarting(plan_of(APP, version="v0")), serving="v2", kept=("v1",))
     fake = fleet.make()

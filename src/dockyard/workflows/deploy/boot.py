@@ -111,7 +111,8 @@ class Booted:
     stop: Command | None  # stops them: the deploy runs it in its last trip to the host
     healthy_at: float  # time.monotonic() when the new container passed its check
     switched_at: float | None  # when the proxy served it (None for roles without the proxy)
-    undrained: dict[str, int]  # requests still in flight to old versions at drain_timeout
+    # requests still in flight to old versions at drain_timeout, or retrying a failed dial
+    undrained: dict[str, int]
 
 
 async def boot_role_on_host(

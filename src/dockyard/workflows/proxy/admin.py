@@ -15,7 +15,7 @@ from typing import Any
 import h11
 
 from dockyard.errors import DockyardError, SshError
-from dockyard.facts.caddy import parse_in_flight
+from dockyard.facts.caddy import UpstreamLoad, parse_upstreams
 from dockyard.ssh.transport import ByteReader, ByteWriter
 from dockyard.workflows.http import Response, exchange
 
@@ -40,8 +40,9 @@ class CaddyAdmin:
     async def config(self) -> Any:
         return json.loads((await self._checked("GET", "/config/")).body or b"null")
 
-    async def in_flight(self) -> dict[str, int]:
-        return parse_in_flight((await self._checked("GET", "/reverse_proxy/upstreams")).body)
+    async def upstreams(self) -> dict[str, UpstreamLoad]:
+        """What each upstream has in flight, and its recent failed attempts."""
+        return parse_upstreams((await self._checked("GET", "/reverse_proxy/upstreams")).body)
 
     async def _checked(self, method: str, path: str, body: bytes = b"") -> Response:
         try:

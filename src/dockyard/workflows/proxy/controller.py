@@ -20,7 +20,13 @@ from typing import Any
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import Command, all_of, write_stdin
-from dockyard.commands.caddy_config import AppRoute, ProxySettings, caddy_config, other_slot
+from dockyard.commands.caddy_config import (
+    FAIL_WINDOW,
+    AppRoute,
+    ProxySettings,
+    caddy_config,
+    other_slot,
+)
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
 from dockyard.plan.routes import Handover
@@ -166,10 +172,14 @@ class ProxyController:
     async def wait_drained(
         self, addresses: Collection[str], timeout: float, *, reloaded: bool = True
     ) -> dict[str, int]:
-        """Wait until no request is in flight to these upstreams; return what is left at timeout.
+        """Wait until nothing is in flight to these upstreams, nor retrying a failed attempt
+        (see caddy_config); return what is left at timeout: requests in flight plus recent
+        failed attempts, per upstream.
 
         The first look is a moment after the switch (see SETTLE_*), and one look instead of
-        two saves a trip."""
+        two saves a trip. Each look is a trip: while only failed attempts are left (a request
+        between two attempts, or failures of requests that gave up), the next look is once
+        they are out of the count (FAIL_WINDOW), not every 0.1 s."""
         if not addresses:
             return {}
         deadline = time.monotonic() + timeout
@@ -177,13 +187,15 @@ class ProxyController:
         settle = SETTLE_AFTER_RELOAD if reloaded else SETTLE_AFTER_SWITCH
         await asyncio.sleep(min(settle, timeout))
         while True:
-            in_flight = await admin.in_flight()
-            left = {a: in_flight[a] for a in addresses if in_flight.get(a, 0) > 0}
-            if not left:
+            loads = await admin.upstreams()
+            busy = {a: loads[a] for a in addresses if a in loads and loads[a].busy}
+            if not busy:
                 return {}
-            if time.monotonic() >= deadline:
-                return left
-            await asyncio.sleep(0.1)
+            now = time.monotonic()
+            if now >= deadline:
+                return {a: load.in_flight + load.recent_failures for a, load in busy.items()}
+            in_flight = any(load.in_flight for load in busy.values())
+            await asyncio.sleep(min(0.1 if in_flight else FAIL_WINDOW, deadline - now))
 
     async def _wait_for_admin(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import h11
 import pytest
 
 from dockyard.commands.caddy_config import AppRoute, Maintenance, ProxySettings, caddy_config
-from dockyard.workflows.http import Response, exchange
+from dockyard.workflows.http import Response, check_get, exchange
 from dockyard.workflows.proxy.admin import ProxyAdminError
 
 from .conftest import LocalCaddy, Upstream, free_port
@@ -20,7 +21,14 @@ def settings(caddy: LocalCaddy) -> ProxySettings:
         https_port=caddy.https_port,
         listen_host="127.0.0.1",
         admin_socket=str(caddy.socket_path),
+        probe_socket=str(caddy.socket_path.parent / "probe.sock"),
     )
+
+
+async def probe(caddy: LocalCaddy, upstream: str, path: str) -> tuple[bool, str]:
+    socket = str(caddy.socket_path.parent / "probe.sock")
+    opened = partial(asyncio.open_unix_connection, socket)
+    return await check_get(opened, path, upstream, 2.0, where="local")
 
 
 async def get(caddy: LocalCaddy, path: str, host: str = "app.test") -> Response:
@@ -66,6 +74,23 @@ async def test_switch_keeps_in_flight_request_and_drain_is_visible(
     assert await slow == Response(200, b"a /slow")
     left = await admin.upstreams()
     assert a.dial not in left or not left[a.dial].busy
+
+
+async def test_the_probe_socket_reaches_an_upstream_as_the_routes_dial_it(
+    caddy: LocalCaddy, upstreams: dict[str, Upstream]
+) -> None:
+    # What a new version's health check goes through: Caddy dials the upstream the Host names
+    await caddy.admin().load(caddy_config([], settings(caddy)))
+    assert await probe(caddy, upstreams["a"].dial, "/up") == (True, '200 OK: "a /up"')
+    ok, said = await probe(caddy, "no-such-slot--a.invalid:80", "/up")
+    assert not ok
+    assert said.startswith('502 Bad Gateway: "proxy to no-such-slot--a.invalid:80: dial tcp: ')
+    assert "lookup no-such-slot--a.invalid" in said
+    closed = f"127.0.0.1:{free_port()}"
+    assert await probe(caddy, closed, "/up") == (
+        False,
+        f'502 Bad Gateway: "proxy to {closed}: dial tcp {closed}: connect: connection refused"',
+    )
 
 
 async def test_a_request_retrying_a_failed_dial_keeps_its_upstream_busy(

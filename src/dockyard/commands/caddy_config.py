@@ -12,6 +12,11 @@ that file: no config reload, so no connection Caddy has accepted is ever closed 
 reload closes the accepted-but-unread ones: bench/caddy_reload.py), and requests already on
 their way to the old slot finish there.
 
+The probe server, on a unix socket in the mounted directory (reached from the server like the
+admin socket, from no network), dials whatever upstream a request names in its Host header, as
+the routes do: a new version is checked through it, by the slot alias the route will dial, so
+the switch waits until the proxy itself reaches the new container by that name.
+
 Every upstream also counts its failed attempts for FAIL_WINDOW (a passive health check that
 never marks it down): a request waiting to retry a failed dial is in no in-flight count between
 its attempts, so the drain of an old version watches both.
@@ -26,6 +31,7 @@ from typing import Any
 
 ADMIN_DIR = "/dockyard"  # mounted from the server's ~/.dockyard/proxy into the proxy container
 ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"  # 0666: ~/.dockyard (0700) is the real guard
+PROBE_SOCKET = f"{ADMIN_DIR}/probe.sock"  # the same
 DIAL_TIMEOUT = "1s"
 TRY_DURATION = "5s"
 TRY_INTERVAL = "250ms"
@@ -34,6 +40,7 @@ FAIL_WINDOW = 2
 NEVER_DOWN = 1_000_000_000  # max_fails: the count is watched, never used to take an upstream out
 HTTP_SERVER = "http"
 HTTPS_SERVER = "https"
+PROBE_SERVER = "probe"
 LIVE_DIR = f"{ADMIN_DIR}/live"  # which slot serves each route, as Caddy sees it
 
 
@@ -117,6 +124,7 @@ class ProxySettings:
     stream_close_delay: int = 60  # seconds a reload leaves WebSockets open before closing them
     listen_host: str = ""  # all addresses
     admin_socket: str = ADMIN_SOCKET
+    probe_socket: str = PROBE_SOCKET
 
 
 def caddy_config(routes: Iterable[AppRoute], settings: ProxySettings = ProxySettings()) -> Any:
@@ -127,7 +135,7 @@ def caddy_config(routes: Iterable[AppRoute], settings: ProxySettings = ProxySett
     http = _server(
         [f"{settings.listen_host}:{settings.http_port}"], plain, settings, catch_all=not tls_routes
     )
-    servers: dict[str, Any] = {HTTP_SERVER: http}
+    servers: dict[str, Any] = {HTTP_SERVER: http, PROBE_SERVER: _probe_server(settings)}
     if tls_routes:
         servers[HTTPS_SERVER] = _server(
             [f"{settings.listen_host}:{settings.https_port}"], tls_routes, settings, catch_all=True
@@ -172,6 +180,25 @@ def _server(
     if certified:
         server["automatic_https"] = {"skip_certificates": certified}
     return server
+
+
+def _probe_server(settings: ProxySettings) -> dict[str, Any]:
+    """GET <path> with `Host: <upstream>` answers what that upstream answers, dialed from the
+    proxy (its network, its resolver) once, without retries; a failed dial is a 502 whose body
+    says why (`proxy to demo-web--a:80: dial tcp: lookup demo-web--a ...: no such host`)."""
+    dial_any = {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": "{http.request.hostport}"}],
+        "transport": {"protocol": "http", "dial_timeout": DIAL_TIMEOUT},
+    }
+    why = _static(
+        "{http.error.status_code}", "proxy to {http.request.hostport}: {http.error.message}\n"
+    )
+    return {
+        "listen": [f"unix/{settings.probe_socket}|0666"],
+        "routes": [{"handle": [dial_any]}],
+        "errors": {"routes": [{"handle": [why]}]},
+    }
 
 
 def _route(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
@@ -251,7 +278,7 @@ def _reverse_proxy(
     return handler
 
 
-def _static(status: int, body: str, content_type: str = "text/plain; charset=utf-8") -> Any:
+def _static(status: int | str, body: str, content_type: str = "text/plain; charset=utf-8") -> Any:
     return {
         "handler": "static_response",
         "status_code": status,

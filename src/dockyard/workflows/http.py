@@ -1,13 +1,16 @@
 """One HTTP/1.1 request over an already-open byte stream (h11, sans-IO).
 
 Used for Caddy's admin API (unix socket through SSH) and for dockyard's own health checks of a
-container (`http_check`: a TCP channel through SSH), so neither needs curl on the server.
+container (`http_check`: a TCP channel to its address; through the proxy's probe socket: see
+workflows/proxy/controller.py), so neither needs curl on the server.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import h11
 
@@ -15,6 +18,8 @@ from dockyard.errors import DockyardError, reason
 from dockyard.facts.http import body_excerpt
 from dockyard.ssh.transport import ByteReader, ByteWriter
 from dockyard.workflows.server import Server
+
+OpenStream = Callable[[], Awaitable[tuple[ByteReader, ByteWriter]]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,28 @@ async def exchange(
             return Response(status, b"".join(chunks), reason)
 
 
+async def check_get(
+    open_stream: OpenStream, path: str, host: str, timeout: float, *, where: str
+) -> tuple[bool, str]:
+    """GET path with this Host header over a stream opened for it, from the server `where`:
+    (2xx?, one-line answer: the status and an excerpt of the body, or why nothing answered in
+    HTTP)."""
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await open_stream()
+            try:
+                response = await exchange(reader, writer, "GET", path, host=host)
+            finally:
+                writer.close()
+    except TimeoutError:
+        return False, f"no answer within {timeout:g}s"
+    except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
+        return False, f"no HTTP answer: {reason(error, where)}"
+    status = f"{response.status} {response.reason}".strip()
+    body = body_excerpt(response.body)
+    return 200 <= response.status < 300, status + (f': "{body}"' if body else "")
+
+
 async def http_check(
     server: Server,
     address: str,
@@ -66,17 +93,5 @@ async def http_check(
 ) -> tuple[bool, str]:
     """GET address:port/path from the host, through the SSH connection: (2xx?, one-line answer:
     the status and an excerpt of the body, or why nothing answered in HTTP)."""
-    try:
-        async with asyncio.timeout(timeout):
-            reader, writer = await server.open_tcp_connection(address, port)
-            try:
-                response = await exchange(reader, writer, "GET", path, host=address)
-            finally:
-                writer.close()
-    except TimeoutError:
-        return False, f"no answer within {timeout:g}s"
-    except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
-        return False, f"no HTTP answer: {reason(error, server.host)}"
-    status = f"{response.status} {response.reason}".strip()
-    body = body_excerpt(response.body)
-    return 200 <= response.status < 300, status + (f': "{body}"' if body else "")
+    opened = partial(server.open_tcp_connection, address, port)
+    return await check_get(opened, path, address, timeout, where=server.host)

@@ -29,10 +29,15 @@ def test_setup_deploys_web_and_worker(lab: labs.LabInfo, app: Path) -> None:
     names = ssh(lab, last, f"{lab.engine} ps --format '{{{{.Names}}}}'").stdout.split()
     assert {"demo-web-v1", "demo-worker-v1", "dockyard-proxy"} <= set(names)
     # Caddy dials the route's two slots, by the network aliases the engine's DNS resolves; the
-    # live file says which one serves: the first version took slot b
+    # live file says which one serves: the first version took slot b. Its probe server (what
+    # new versions are checked through) dials whatever the request's Host names.
     config = json.loads(ssh(lab, last, "cat .dockyard/proxy/caddy.json").stdout)
-    dials = set(re.findall(r'"dial": "([^"]+)"', json.dumps(config)))
+    servers = config["apps"]["http"]["servers"]
+    assert set(servers) == {"http", "probe"}, config
+    dials = set(re.findall(r'"dial": "([^"]+)"', json.dumps(servers["http"])))
     assert dials == {"demo-web--a:80", "demo-web--b:80"}, config
+    probe_dials = set(re.findall(r'"dial": "([^"]+)"', json.dumps(servers["probe"])))
+    assert probe_dials == {"{http.request.hostport}"}, config
     assert ssh(lab, last, "ls .dockyard/proxy/live").stdout.split() == ["demo-web.b"]
     template = "'{{range .NetworkSettings.Networks}}{{.Aliases}}{{end}}'"
     aliases = ssh(lab, last, f"{lab.engine} inspect --format {template} demo-web-v1")

@@ -1,5 +1,7 @@
 from dockyard.commands.caddy_config import AppRoute, Maintenance, ProxySettings, caddy_config
 
+PROBE_ERROR = "proxy to {http.request.hostport}: {http.error.message}\n"
+
 
 def _proxy_to(dial: str) -> dict[str, object]:
     return {
@@ -108,7 +110,37 @@ def test_one_plain_route() -> None:
                                 "terminal": True,
                             },
                         ],
-                    }
+                    },
+                    "probe": {
+                        "listen": ["unix//dockyard/probe.sock|0666"],
+                        "routes": [
+                            {
+                                "handle": [
+                                    {
+                                        "handler": "reverse_proxy",
+                                        "upstreams": [{"dial": "{http.request.hostport}"}],
+                                        "transport": {"protocol": "http", "dial_timeout": "1s"},
+                                    }
+                                ]
+                            }
+                        ],
+                        "errors": {
+                            "routes": [
+                                {
+                                    "handle": [
+                                        {
+                                            "handler": "static_response",
+                                            "status_code": "{http.error.status_code}",
+                                            "body": PROBE_ERROR,
+                                            "headers": {
+                                                "Content-Type": ["text/plain; charset=utf-8"]
+                                            },
+                                        }
+                                    ]
+                                }
+                            ]
+                        },
+                    },
                 },
             }
         },

@@ -130,6 +130,16 @@ class DeployRules:
                 return role
         if call.kind == "connect" and call.text.endswith("admin.sock"):
             return self._role_switched_before(call)
+        if call.kind == "connect" and call.text.endswith("probe.sock"):
+            return self._role_started_before(call)
+        return None
+
+    def _role_started_before(self, call: Call) -> str | None:
+        """A probe through the proxy checks the container last started in a slot on its host."""
+        index = self.steps.index(call)
+        for earlier in reversed(self.steps[:index]):
+            if earlier.host == call.host and "-alias " in earlier.text:
+                return self.role_of(earlier)
         return None
 
     def _role_switched_before(self, call: Call) -> str | None:

@@ -14,6 +14,7 @@ to a fresh server reads back what it wrote. What passed a check is recorded: `ap
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -26,6 +27,7 @@ from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.from_config import deploy_plan
 from dockyard.plan.role import RoleBoot
 from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.ssh.transport import ByteReader, ByteWriter
 from dockyard.workflows.deploy import health
 from dockyard.workflows.proxy import controller
 from dockyard.workflows.proxy.controller import config_text
@@ -94,11 +96,13 @@ class ScriptedServers(FakeTransport):
 
     def __init__(self, fleet: Fleet) -> None:
         self.admin = FakeCaddyAdmin()
-        self.apps = FakeApps(steps=lambda: len(self.calls))
+        self.apps = FakeApps(steps=lambda: len(self.calls), resolve=self._resolve)
         super().__init__(
-            open_unix=self.admin.open, open_tcp=self.apps.open, default_timeout=DEFAULT_TIMEOUT
+            open_unix=self._open_socket, open_tcp=self.apps.open, default_timeout=DEFAULT_TIMEOUT
         )
         self.fleet = fleet
+        # (host, slot alias) -> the address of the container holding it
+        self.aliases = fleet.serving_aliases()
         self.proxies = {host: fleet.proxy_model(host) for host in fleet.plan.proxy_hosts}
         self.running_reads: list[RunningRead] = []
         # Servers that ran the app or the proxy have its network; fresh ones do not.
@@ -113,6 +117,7 @@ class ScriptedServers(FakeTransport):
         self.on_every("{{.Names}}\t{{.State}}", self._listed)
         self.on_every("{{.RestartCount}}", Reply(stdout=f"{app_commands.STOPPED}\n"))
         self.on_every("{{.State.Status}}", self._inspected)
+        self.on_every("network connect --alias", self._connected)
 
     def on_every(self, substring: str, rule: Callable[[str, str], Reply] | Reply) -> None:
         self._rules.append((None, substring, rule))
@@ -157,6 +162,22 @@ class ScriptedServers(FakeTransport):
         self.proxies.setdefault(host, ProxyModel(running=False)).running = False
         return Reply()
 
+    async def _open_socket(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
+        if path.endswith("/probe.sock"):
+            return await self.apps.open_probe(host)
+        return await self.admin.open(host, path)
+
+    def _resolve(self, host: str, upstream: str) -> str | None:
+        return self.aliases.get((host, upstream.rsplit(":", 1)[0]))
+
+    def _connected(self, host: str, wire: str) -> Reply:
+        """A kept container started again in a slot (rollback): it holds that alias now."""
+        alias, _, started = re.search(r"--alias (\S+) (\S+) (\S+)", wire).groups()  # type: ignore[union-attr]
+        role = next(r for r in self.fleet.roles if started.startswith(r[:3]))
+        version = started[len(role[:3]) :].split("h")[0]
+        self.aliases[(host, alias)] = container_ip(role, version, host)
+        return Reply()
+
     def _role(self, wire: str) -> str:
         return next(r for r in self.fleet.roles if f"label=role={r}" in wire)
 
@@ -165,6 +186,8 @@ class ScriptedServers(FakeTransport):
             return NO_NETWORK
         role, version = self._role(wire), self.fleet.plan.version
         new = container_id(role, version, host, new=True)
+        if alias := re.search(r"--network-alias (\S+)", wire):
+            self.aliases[(host, alias.group(1))] = container_ip(role, version, host)
         state = f"running\t\t{container_ip(role, version, host)}"
         listing = self.fleet.listing(host, role)
         return Reply(stdout=f"{listing}{app_commands.RUN_MARKER}\n{new}{'0' * 52}\n{state}\n")
@@ -214,6 +237,17 @@ class Fleet:
         routes = {b.route.name: b.route.to_json() for b in boots if b.route is not None}
         config = caddy_config([b.route for b in boots if b.route], self.plan.proxy_settings)
         return ProxyModel(True, config_text(config), routes)
+
+    def serving_aliases(self) -> dict[tuple[str, str], str]:
+        """The serving version of each proxied role holds slot a (no live flag is set)."""
+        if self.serving is None:
+            return {}
+        return {
+            (h.host, f"{b.route.name}--a"): container_ip(b.role, self.serving, h.host)
+            for h in self.host_boots
+            for b in h.roles
+            if b.route is not None
+        }
 
     def listing(self, host: str, role: str) -> str:
         """The role's containers on the host, as `list_containers` prints them."""

@@ -1,8 +1,9 @@
 """Scripted HTTP peers for the streams of a FakeTransport: a fake Caddy admin API (the unix
-socket) and fake apps (a new container's health path, reached through a TCP channel).
+socket) and fake apps (a new container's health path, reached through the proxy's probe socket
+by its slot alias, or through a TCP channel to its address).
 
     admin = FakeCaddyAdmin()
-    apps = FakeApps({"172.18.0.12": "web"})
+    apps = FakeApps(resolve=lambda host, upstream: "172.18.0.12")
     fake = FakeTransport(..., open_unix=admin.open, open_tcp=apps.open)
 
 Each answers one request per stream (dockyard sends `Connection: close`), parsed with h11 as
@@ -22,7 +23,8 @@ import h11
 
 from dockyard.ssh.transport import ByteReader, ByteWriter
 
-Handler = Callable[[str, str, bytes], tuple[int, bytes]]  # (method, path, body) -> answer
+# (method, path, body, Host header) -> answer
+Handler = Callable[[str, str, bytes, str], tuple[int, bytes]]
 
 
 class _PeerWriter:
@@ -53,7 +55,8 @@ class _PeerWriter:
         assert self._request is not None
         self._answered = True
         method, path = self._request.method.decode(), self._request.target.decode()
-        status, body = self._handler(method, path, self._body)
+        host = next((v.decode() for k, v in self._request.headers if k == b"host"), "")
+        status, body = self._handler(method, path, self._body, host)
         headers = [("Content-Length", str(len(body))), ("Connection", "close")]
         reason = HTTPStatus(status).phrase  # as a real server says it
         response = h11.Response(status_code=status, headers=headers, reason=reason)
@@ -90,7 +93,7 @@ class FakeCaddyAdmin:
     upstreams: dict[str, list[bytes]] = field(default_factory=dict)
 
     async def open(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
-        return streams(lambda method, target, body: self.answer(host, method, target, body))
+        return streams(lambda method, target, body, _: self.answer(host, method, target, body))
 
     def answer(self, host: str, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if (method, path) == ("POST", "/load"):
@@ -115,18 +118,31 @@ class Probe:
 class FakeApps:
     """Every container address answers its health path with `reply` (200 unless a test says
     otherwise; `healthy` records each 2xx answer, `paths` every path asked); `steps` tells how
-    many steps the transport has seen (len(fake.calls))."""
+    many steps the transport has seen (len(fake.calls)). Through the probe socket, `resolve`
+    (host, upstream) gives the address of the container holding that alias; one nobody holds
+    is a 502, as Caddy answers it."""
 
     steps: Callable[[], int] = lambda: 0
+    resolve: Callable[[str, str], str | None] = lambda host, upstream: None
     healthy: list[Probe] = field(default_factory=list)
     reply: tuple[int, bytes] = (200, b"ok")
     paths: list[str] = field(default_factory=list)
 
     async def open(self, host: str, address: str, port: int) -> tuple[ByteReader, ByteWriter]:
-        def answer(method: str, path: str, body: bytes) -> tuple[int, bytes]:
-            self.paths.append(path)
-            if 200 <= self.reply[0] < 300:
-                self.healthy.append(Probe(host, address, self.steps()))
-            return self.reply
+        return streams(lambda method, path, body, _: self._answer(host, address, path))
+
+    async def open_probe(self, host: str) -> tuple[ByteReader, ByteWriter]:
+        def answer(method: str, path: str, body: bytes, upstream: str) -> tuple[int, bytes]:
+            address = self.resolve(host, upstream)
+            if address is None:
+                name = upstream.rsplit(":", 1)[0]
+                return 502, f"proxy to {upstream}: dial tcp: lookup {name}: no such host".encode()
+            return self._answer(host, address, path)
 
         return streams(answer)
+
+    def _answer(self, host: str, address: str, path: str) -> tuple[int, bytes]:
+        self.paths.append(path)
+        if 200 <= self.reply[0] < 300:
+            self.healthy.append(Probe(host, address, self.steps()))
+        return self.reply

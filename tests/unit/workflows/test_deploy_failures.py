@@ -6,6 +6,7 @@ after the switch; and the round trips of a successful deploy."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -123,6 +124,65 @@ async def test_the_old_version_is_stopped_only_once_no_request_waits_to_retry_a_
     looks = [i for i, c in enumerate(ran) if c.text.endswith("admin.sock")]
     stop = next(i for i, c in enumerate(ran) if "docker stop" in c.text and "webv1h1" in c.text)
     assert len(looks) == 4 and looks[-1] < stop  # 3 busy answers, then nothing left
+
+
+async def test_a_new_version_the_proxy_cannot_reach_by_its_slot_alias_is_never_switched_to() -> (
+    None
+):
+    # The container answers on its address, but the proxy's resolver does not know the alias
+    # the route would dial (Caddy answers the probe with a 502 that says why).
+    fleet = Fleet(plan_of(SEPARATE_HOSTS + "deploy_timeout: 1\n"))
+    fake = fleet.make()
+    fake.apps.resolve = lambda host, upstream: None
+    error = await failure(fleet, fake, DeployOptions())
+    line = one_line(error)
+    assert re.search(
+        r'10\.0\.0\.1: web: demo-web-v2 did not become healthy \(502 Bad Gateway: "proxy to '
+        r'demo-web--b:3000: dial tcp: lookup demo-web--b: no such host"\); probed GET /up '
+        r"\(proxy/healthcheck/path, default /up\) on port 3000 \(proxy/app_port\) \d+ times in "
+        r"\d\.\ds; it was stopped and any previous version keeps serving",
+        line,
+    ), line
+    assert "10.0.0.2: worker: not booted, because the primary role web failed on 10.0.0.1" in line
+    probes = [c for c in fake.calls if c.kind == "connect" and c.text.endswith("/probe.sock")]
+    assert probes and all(c.host == "10.0.0.1" for c in probes)
+    assert not [c for c in fake.calls if c.kind == "connect" and c.text.startswith("172.")]
+    assert any(c.startswith("docker stop -t 1 demo-web-v2 ") for c in fake.commands_on("10.0.0.1"))
+    assert not any("webv1h1" in text for text in fake.commands_on("10.0.0.1"))
+    assert switched(fake) == []
+    assert released_after_taken(fake)
+
+
+async def test_a_rollback_with_the_proxy_stopped_says_so_at_once_and_changes_nothing() -> None:
+    # New versions are checked through the proxy, so a deploy that does not boot it needs it
+    fleet = Fleet(restarting(plan_of(APP, version="v1")), serving="v2", kept=("v1",))
+    fake = fleet.make()
+    fake.proxies["10.0.0.1"].running = False
+    line = await failed(fleet, fake, ROLLBACK)
+    assert line.startswith(
+        "ERROR (HostsFailed): failed on 1 host(s): 10.0.0.1: checking the proxy failed: the "
+        "proxy is not running, and new versions are checked through it: run `dockyard proxy "
+        "boot`; no version was changed"
+    )
+    changes = [c for c in fake.calls if c.kind != "run" or " start " in c.text or "stop" in c.text]
+    assert changes == []
+    assert released_after_taken(fake)
+
+
+async def test_a_rollback_first_loads_the_config_a_proxy_from_an_older_dockyard_lacks() -> None:
+    # caddy.json without the probe server: the config is loaded before a new version is probed
+    fleet = Fleet(restarting(plan_of(APP, version="v1")), serving="v2", kept=("v1",))
+    fake = fleet.make()
+    for model in fake.proxies.values():
+        model.config = model.config.replace('"probe"', '"retired"')
+    async with asyncio.timeout(BOUND):
+        await deploy(fake, fleet.plan, ROLLBACK)
+    for host in ("10.0.0.1", "10.0.0.2"):
+        assert len(fake.admin.loads[host]) == 1
+        steps = [c for c in fake.calls if c.host == host]
+        loaded = steps.index(next(c for c in steps if c.text.endswith("admin.sock")))
+        probed = steps.index(next(c for c in steps if c.text.endswith("probe.sock")))
+        assert loaded < probed
 
 
 async def test_a_rollback_to_a_version_that_is_gone_says_so_and_changes_nothing() -> None:

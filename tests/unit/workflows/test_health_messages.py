@@ -73,9 +73,9 @@ async def test_a_role_with_its_own_health_path_names_its_own_key() -> None:
 
 
 async def test_nothing_listening_says_no_http_answer_and_why() -> None:
-    def refused(fake: ScriptedServers) -> None:
+    def refused(fake: ScriptedServers) -> None:  # the check goes through the proxy's probe socket
         refusal = SshError("10.0.0.1", "the server refused to open a channel: Connection refused")
-        fake.on("10.0.0.1", "connect 172.18.1.12:3000", refusal)
+        fake.on("10.0.0.1", "connect /home/deploy/.dockyard/proxy/probe.sock", refusal)
 
     line, _ = await failed_boot(QUICK, refused)
     assert line.startswith(

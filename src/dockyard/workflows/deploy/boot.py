@@ -1,7 +1,8 @@
 """Boot one role on one host: run the new version beside the old, health-gate, switch, drain, stop.
 
 A failed health check stops the new container and leaves the old one serving: the proxy is
-only switched once the new container answered its health check.
+only switched once the new container answered its health check through the proxy itself, by
+the slot alias the route will dial.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ async def _boot(
             containers, new_id, started = await _run_new(server, plan)
     old = [c for c in containers if _serving(c, plan) and c.id != new_id]
     with _step(server, plan, f"checking {name}", KEPT):
-        outcome = await _wait_ready(server, plan, proxy, started, say)
+        outcome = await _wait_ready(server, plan, proxy, slot, started, say)
     if not outcome.healthy:
         await _fail(server, plan.role, name, outcome)
     healthy_at = time.monotonic()
@@ -281,17 +282,21 @@ async def _wait_ready(
     server: Server,
     plan: RoleBoot,
     proxy: ProxyController | None,
+    slot: str | None,
     started: ContainerState | None,
     say: Say,
 ) -> Outcome:
-    """Proxied roles: dockyard's own HTTP check of the health path; others: Kamal's rule."""
+    """Proxied roles: dockyard's own HTTP check of the health path, through the proxy to the
+    slot alias the switch will make it dial; others: Kamal's rule."""
     deadline = time.monotonic() + plan.deploy_timeout
     name = plan.container.name
     if plan.route is None or proxy is None:
         return await wait_running(
             server, name, plan.readiness_delay, deadline, role=plan.role, say=say
         )
-    probe = HttpProbe(plan.app_port, plan.health, plan.health_key, plan.port_key)
+    assert slot is not None
+    upstream = plan.route.slot_upstream(slot)
+    probe = HttpProbe(plan.app_port, plan.health, plan.health_key, plan.port_key, proxy, upstream)
     return await wait_http_healthy(server, name, probe, deadline, started, say)
 
 

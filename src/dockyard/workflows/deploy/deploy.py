@@ -119,7 +119,11 @@ async def _proxies(
     states = await _checked_routes(proxies, plan, options, report)
 
     async def ready(host: str) -> None:
-        if not options.boot_proxy:
+        if not options.boot_proxy:  # redeploy, rollback, app boot: the proxy must run already
+            try:
+                await proxies[host].refresh(states[host])
+            except Exception as error:
+                raise StepFailed(host, "checking the proxy", error, NOTHING_BOOTED) from error
             return
         try:
             await proxies[host].boot(plan.proxy_containers[host], states[host])

@@ -1,9 +1,12 @@
 """dockyard's own readiness checks of a new container.
 
-Proxied roles: an HTTP GET of the health path, sent to the container's address on the server's
-network through a TCP channel of the SSH connection (no curl needed on the server, and the
-same on Docker and Podman, where health checks don't run without systemd). Other roles: the
-engine's health status when the container has a health check, else running + readiness_delay.
+Proxied roles: an HTTP GET of the health path, sent through the proxy's probe socket to the
+slot alias the route will dial, so it passes only once the proxy itself reaches the container
+by that name (its resolver answers it, its network routes to it); proxied accessories, checked
+before the proxy routes to them: sent to the container's address through a TCP channel of the
+SSH connection. Neither needs curl on the server, and both work the same on Docker and Podman,
+where health checks don't run without systemd. Other roles: the engine's health status when
+the container has a health check, else running + readiness_delay.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dockyard.commands import app as app_commands
 from dockyard.config.model import Healthcheck
 from dockyard.facts.app import ContainerState, parse_state
 from dockyard.workflows.http import http_check
+from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 
 FIRST_PAUSE = 0.1  # seconds before the second probe; doubling up to the check's interval
@@ -42,12 +46,24 @@ class Outcome:
 
 @dataclass(frozen=True)
 class HttpProbe:
-    """dockyard's HTTP check of a new container, and the config keys that set it."""
+    """dockyard's HTTP check of a new container, and the config keys that set it. With
+    `proxy`, the GET goes through the proxy's probe server to `upstream` (the slot alias and
+    port the route will dial); without, to the container's address on `port`."""
 
     port: int
     check: Healthcheck
     path_key: str = "proxy/healthcheck/path"
     port_key: str = "proxy/app_port"
+    proxy: ProxyController | None = None
+    upstream: str = ""
+
+    async def send(self, server: Server, address: str) -> tuple[bool, str]:
+        """One GET of the health path to the container at this address: (2xx?, the answer in
+        one line)."""
+        path, timeout = self.check.path, self.check.timeout
+        if self.proxy is not None:
+            return await self.proxy.probe(self.upstream, path, timeout)
+        return await http_check(server, address, self.port, path, timeout)
 
     @property
     def target(self) -> str:
@@ -103,9 +119,8 @@ async def wait_http_healthy(
         if state.status not in ("running", "created", "restarting"):
             how = probe.how(attempt, ticker.elapsed)
             return Outcome(False, f"the container is {state.status}", how)
-        if state.ip:
-            ok, detail = await http_check(server, state.ip, probe.port, probe.check.path,
-                                          probe.check.timeout)  # fmt: skip
+        if state.ip:  # on the network: reachable by its address, and by its alias
+            ok, detail = await probe.send(server, state.ip)
             if ok:
                 return Outcome(True, detail)
         ticker.tick(f"{name} not healthy yet: attempt {attempt + 1}", f"{probe.target}: {detail}")

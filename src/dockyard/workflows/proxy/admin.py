@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import h11
 
 from dockyard.errors import DockyardError, SshError
 from dockyard.facts.caddy import UpstreamLoad, parse_upstreams
-from dockyard.ssh.transport import ByteReader, ByteWriter
-from dockyard.workflows.http import Response, exchange
-
-OpenStream = Callable[[], Awaitable[tuple[ByteReader, ByteWriter]]]
+from dockyard.workflows.http import OpenStream, Response, exchange
 
 
 class ProxyAdminError(DockyardError):

@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from dockyard.commands import app as app_commands
@@ -30,6 +31,7 @@ from dockyard.commands.caddy_config import (
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.proxy import parse_state as parse_proxy_state
 from dockyard.plan.routes import Handover
+from dockyard.workflows.http import check_get
 from dockyard.workflows.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.workflows.server import Server
 
@@ -97,13 +99,36 @@ class ProxyController:
     async def read_routes(self) -> list[AppRoute]:
         return (await self.state()).routes
 
+    async def refresh(self, state: ProxyState) -> None:
+        """For a deploy that does not boot the proxy (redeploy, rollback, app boot), from the
+        state just read: the proxy must run, since new versions are checked through it, and
+        it is made to run the config derived from the routes (one made by an older dockyard
+        may lack the probe server). Costs nothing while that config is current."""
+        if not state.running:
+            raise ProxyAdminError(
+                f"{self.host}: the proxy is not running, and new versions are checked through "
+                "it: run `dockyard proxy boot`"
+            )
+        await self._converge_from(state)
+
     def admin(self) -> CaddyAdmin:
-        if self._home is None:
-            raise RuntimeError("read_routes() first: the admin socket path needs the home")
-        socket = f"{self._home}/{proxy_commands.STATE_DIR}/admin.sock"
+        socket = self._socket("admin.sock")
         return CaddyAdmin(
             lambda: self.server.open_unix_connection(socket), where=self.host, timeout=ADMIN_TIMEOUT
         )
+
+    async def probe(self, upstream: str, path: str, timeout: float) -> tuple[bool, str]:
+        """GET path from this upstream as a route reaches it: dialed by Caddy, from the proxy's
+        network, through its resolver, by the same name or address (the probe server, see
+        caddy_config): (2xx?, one-line answer; a failed dial is a 502 that says why)."""
+        socket = self._socket("probe.sock")
+        opened = partial(self.server.open_unix_connection, socket)
+        return await check_get(opened, path, upstream, timeout, where=self.host)
+
+    def _socket(self, name: str) -> str:
+        if self._home is None:
+            raise RuntimeError("read the state first: the proxy's socket paths need the home")
+        return f"{self._home}/{proxy_commands.STATE_DIR}/{name}"
 
     async def boot(
         self, container: proxy_commands.ProxyContainer, state: ProxyState | None = None

@@ -82,12 +82,15 @@ def get(ip: str, host: str, path: str = "/", timeout: float = 10) -> tuple[int, 
 
 @dataclass
 class Load:
-    """GETs in a loop from a thread until stopped (bounded by max_seconds), counting failures."""
+    """GETs in a loop from a thread until stopped (bounded by max_seconds), counting failures:
+    each on a new connection, or with `keep_alive` all on one connection (a new one only
+    after a failure, which is counted)."""
 
     ip: str
     host: str
     path: str = "/"
     max_seconds: float = 60
+    keep_alive: bool = False
     ok: int = 0
     failures: list[str] = field(default_factory=list)
     bodies: set[str] = field(default_factory=set)
@@ -106,18 +109,30 @@ class Load:
 
     def _run(self) -> None:
         end = time.monotonic() + self.max_seconds
+        conn: http.client.HTTPConnection | None = None
         while not self._stop.is_set() and time.monotonic() < end:
+            conn = conn or http.client.HTTPConnection(self.ip, 80, timeout=10)
             try:
-                status, body = get(self.ip, self.host, self.path)
-            except OSError as error:
-                self.failures.append(f"{type(error).__name__}: {error}")
+                conn.request("GET", self.path, headers={"Host": self.host})
+                response = conn.getresponse()
+                status, body = response.status, response.read().decode(errors="replace")
+            except (OSError, http.client.HTTPException) as error:
+                self.failures.append(f"{time.time():.3f} {type(error).__name__}: {error}")
+                conn.close()
+                conn = None
                 continue
+            finally:
+                if conn is not None and not self.keep_alive:
+                    conn.close()
+                    conn = None
             if status == 200:
                 self.ok += 1
                 self.bodies.add(body.strip())
             else:
-                self.failures.append(f"{status}: {body.strip()[:80]}")
+                self.failures.append(f"{time.time():.3f} {status}: {body.strip()[:80]}")
             time.sleep(0.01)
+        if conn is not None:
+            conn.close()
 
 
 def in_thread(fn, *args):  # type: ignore[no-untyped-def]

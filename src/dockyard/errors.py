@@ -8,6 +8,7 @@
     ├── LabError                  the local lab cannot be brought up, down or reached
     ├── SshError                  anything between us and a host; carries the host
     │   ├── SshConnectError       unreachable, refused, DNS, timeout while connecting
+    │   │   └── HostUnreachable   a connected host that stopped answering (keepalives unanswered)
     │   ├── SshAuthError          the server refused our keys
     │   └── HostKeyError          unknown or changed host key
     ├── CommandFailed             a remote or local command exited non-zero; carries the Result
@@ -94,6 +95,20 @@ class SshConnectError(SshError):
     pass
 
 
+class HostUnreachable(SshConnectError):
+    """A host that stopped answering in the middle of a command: its SSH keepalives went
+    unanswered (the host is down, or the network to it is cut). What it was doing is unknown,
+    and every later step on it fails the same way at once."""
+
+    def __init__(self, host: str, silence: float | None = None) -> None:
+        heard = f" for {silence:g}s" if silence else ""
+        self.reason = (
+            f"stopped answering (no reply to SSH keepalives{heard}: the host is down or the "
+            "network to it is cut)"
+        )
+        super().__init__(host, f"{self.reason}; check that it is up and reachable, then try again")
+
+
 class SshAuthError(SshError):
     pass
 
@@ -136,6 +151,16 @@ def stderr_gist(stderr: str) -> str:
     cause = next((line for line in lines[:-3] if _CAUSE.search(line)), None)
     shown = [cause, lines[-1]] if cause else lines[-3:]
     return " / ".join(shown) or "no output on stderr"
+
+
+BRIEF = 200  # characters of a command a message shows (a path, a pull; not a script)
+
+
+def brief(command: str) -> str:
+    """A command as an error line shows it: on one line, cut after BRIEF characters. dockyard's
+    own steps can be long shell scripts; -v shows them whole, below the error line."""
+    text = " ".join(command.split())
+    return text if len(text) <= BRIEF else text[: BRIEF - 1] + "…"
 
 
 class CommandTimeout(DockyardError):
@@ -224,7 +249,7 @@ def _escaped(text: str) -> str:
 def reason(error: BaseException, host: str) -> str:
     """Why a step failed, in one line without the host (and without a command's rendering,
     which can be long: it goes below the line)."""
-    if isinstance(error, CommandFailed | CommandTimeout):
+    if isinstance(error, CommandFailed | CommandTimeout | HostUnreachable):
         return error.reason
     if not isinstance(error, DockyardError):  # a bug: its type helps
         return f"{type(error).__name__}: {error}".rstrip(": ").splitlines()[0]

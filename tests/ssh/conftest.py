@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
@@ -10,7 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ class Sshd:
     host_key: Path
     log: Path
     process: subprocess.Popen[bytes]
+    frozen: list[int] = field(default_factory=list)
 
     def known_hosts_line(self) -> str:
         key = self.host_key.with_suffix(".pub").read_text().split()
@@ -79,10 +81,34 @@ class Sshd:
         for pid in self.session_pids():
             os.kill(pid, signal.SIGKILL)
 
+    def freeze_sessions(self) -> None:
+        """The sshd processes of the open connections stop (SIGSTOP): the host is silent, as
+        one whose network was cut (the TCP connection stays up; nothing answers on it). New
+        connections are still served. stop() kills the frozen ones.
+
+        Only sshd's own processes: the commands they run go on and end by themselves (a shell
+        killed in its start-up files could leave a lock behind, such as pyenv's rehash lock)."""
+        for pid in self.session_pids():
+            for each in _process_tree(pid):
+                if Path(f"/proc/{each}/comm").read_text().strip() == "sshd":
+                    os.kill(each, signal.SIGSTOP)
+                    self.frozen.append(each)
+
     def stop(self) -> None:
+        for pid in self.frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def _process_tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [pid]
+    for child in children.read_text().split() if children.exists() else []:
+        found += _process_tree(int(child))
+    return found
 
 
 @dataclass

@@ -15,17 +15,19 @@ from typing import Any
 import asyncssh
 
 from dockyard.errors import HostKeyError, SshAuthError
-from dockyard.ssh.errormap import host_key_error, mapped_errors
+from dockyard.ssh.errormap import host_key_error, is_keepalive_loss, mapped_errors
 from dockyard.ssh.options import SshOptions, expand_proxy_command
 
 
 class _Client(asyncssh.SSHClient):
-    """Records the host key a server offered when it was not trusted, and when the link died."""
+    """Records the host key a server offered when it was not trusted, and when the link died
+    (and whether it died of silence: keepalives unanswered)."""
 
     def __init__(self) -> None:
         self.offered: asyncssh.SSHKey | None = None
         self.offered_addr = ""
         self.lost = False
+        self.silent = False
 
     def validate_host_public_key(
         self, host: str, addr: str, port: int, key: asyncssh.SSHKey
@@ -35,6 +37,7 @@ class _Client(asyncssh.SSHClient):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
+        self.silent = is_keepalive_loss(exc)
 
 
 @dataclass
@@ -48,6 +51,11 @@ class Pooled:
     @property
     def alive(self) -> bool:
         return not self.client.lost
+
+    @property
+    def stopped_answering(self) -> bool:
+        """Closed because the host went silent: the host is down or the network to it cut."""
+        return self.client.silent
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,7 @@ def _connect_kwargs(
         "config": _config_paths(options.config),
         "connect_timeout": options.connect_timeout,
         "keepalive_interval": options.keepalive_interval,
-        "keepalive_count_max": 3,
+        "keepalive_count_max": options.keepalive_count_max,
         "agent_forwarding": options.forward_agent,
     }
     keys = _client_keys(options, endpoint.host)

@@ -11,6 +11,8 @@
 
 The first use of a host opens its connection (at most `max_concurrent_starts` opening at once,
 behind a per-host lock); every later command reuses it, and a dead one is reopened on next use.
+A host that stops answering (its keepalives unanswered for `silence_limit` seconds) fails what
+it was doing with HostUnreachable, and so does every later use of it in this transport, at once.
 A jump host (`ssh/proxy`) gets one connection of its own that all targets tunnel through (its
 counters are under `jump:user@host:port` in all_stats()). Commands share a connection, at most
 `max_sessions - 1` at a time per host (sshd's MaxSessions; one channel is kept for SFTP).
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import replace
 from types import TracebackType
 from typing import TypeVar
@@ -30,7 +32,15 @@ from typing import TypeVar
 import asyncssh
 
 from dockyard.commands.base import Command
-from dockyard.errors import CommandFailed, CommandTimeout, Result, SshError
+from dockyard.errors import (
+    CommandFailed,
+    CommandTimeout,
+    HostUnreachable,
+    Result,
+    SshConnectError,
+    SshError,
+    brief,
+)
 from dockyard.ssh.asyncssh_connect import Endpoint, Pooled, open_connection
 from dockyard.ssh.asyncssh_streams import SshByteReader, SshByteWriter
 from dockyard.ssh.asyncssh_upload import SFTP_SESSION_LOST, atomic_write
@@ -83,13 +93,15 @@ class AsyncsshTransport:
         wire, shown = render_for_wire(cmd, env)
         timeout = effective_timeout(timeout, self.options.command_timeout)
         self._log_filter.remember(secrets_in(cmd, env, input))
-        with mapped_errors(host, port=self.options.port, command=shown):
+        with self._mapped(host, shown):
             async with self._session_slot(host):
-                process = await self._start_process(host, wire, input)
+                pooled, process = await self._start_process(host, wire, input)
                 self._host_stats(host).commands += 1
                 completed = await _wait(process, timeout)
         if completed is None:
             raise CommandTimeout(host, shown, timeout or 0)
+        if completed.exit_status is None and completed.exit_signal is None and not pooled.alive:
+            raise self._lost(host, pooled, shown)  # cut off: no exit status will come
         result = Result(
             host, shown, _exit_status(completed), _str(completed.stdout), _stderr(completed)
         )
@@ -98,7 +110,8 @@ class AsyncsshTransport:
         return result
 
     async def _on_live_connection(self, host: str, open_channel: Opener[T]) -> T:
-        """`open_channel` on the host's connection; one found dead on the way is reopened once.
+        """`open_channel` on the host's connection; one found dead on the way is reopened once
+        (unless it died of silence: see _connection).
 
         Safe because every opener is idempotent: a process start or a stream open that failed
         ran nothing, and an atomic upload only ever renames a complete file into place.
@@ -113,14 +126,38 @@ class AsyncsshTransport:
 
     async def _start_process(
         self, host: str, wire: str, input: str | None
-    ) -> asyncssh.SSHClientProcess[str]:
-        async def start(pooled: Pooled) -> asyncssh.SSHClientProcess[str]:
+    ) -> tuple[Pooled, asyncssh.SSHClientProcess[str]]:
+        async def start(pooled: Pooled) -> tuple[Pooled, asyncssh.SSHClientProcess[str]]:
             process = await pooled.conn.create_process(wire, input=input, errors="replace")
             if input == "":  # asyncssh only sends (and closes) stdin for non-empty input
                 process.stdin.write_eof()
-            return process
+            return pooled, process
 
         return await self._on_live_connection(host, start)
+
+    @contextlib.contextmanager
+    def _mapped(self, host: str, command: str) -> Iterator[None]:
+        """mapped_errors, and whatever failed on a host that stopped answering is said so."""
+        try:
+            with mapped_errors(
+                host, port=self.options.port, command=command, silence=self.options.silence_limit
+            ):
+                yield
+        except SshError as error:
+            pooled = self._pool.get(host)
+            if pooled is not None and pooled.stopped_answering:
+                raise self._unreachable(host) from error
+            raise
+
+    def _lost(self, host: str, pooled: Pooled, command: str) -> SshError:
+        """A command cut off by the end of its connection."""
+        if pooled.stopped_answering:
+            return self._unreachable(host)
+        lost = f"the connection was lost while `{brief(command)}` ran"
+        return SshConnectError(host, f"{lost}; check that sshd is running")
+
+    def _unreachable(self, host: str) -> HostUnreachable:
+        return HostUnreachable(host, self.options.silence_limit)
 
     async def upload(
         self, host: str, data: bytes, path: str, *, mode: int = 0o600, timeout: float | None = None
@@ -140,7 +177,7 @@ class AsyncsshTransport:
         deadline = effective_timeout(timeout, self.options.command_timeout)
         try:
             async with asyncio.timeout(deadline):
-                with mapped_errors(host, port=self.options.port, command=f"upload {path}"):
+                with self._mapped(host, f"upload {path}"):
                     await self._on_live_connection(host, write)
         except TimeoutError:
             raise CommandTimeout(host, f"upload {path}", deadline or 0) from None
@@ -153,7 +190,7 @@ class AsyncsshTransport:
         async def listen(pooled: Pooled) -> RemoteListener:
             return await pooled.conn.forward_remote_port("127.0.0.1", port, "127.0.0.1", local_port)
 
-        with mapped_errors(host, port=self.options.port, command=f"forward port {port}"):
+        with self._mapped(host, f"forward port {port}"):
             listener = await self._on_live_connection(host, listen)
         self._host_stats(host).streams += 1
         return listener
@@ -171,7 +208,7 @@ class AsyncsshTransport:
                 raise
             return data if isinstance(data, bytes) else data.encode()
 
-        with mapped_errors(host, port=self.options.port, command=f"download {path}"):
+        with self._mapped(host, f"download {path}"):
             data = await self._on_live_connection(host, read)
         self._host_stats(host).streams += 1
         return data
@@ -181,9 +218,10 @@ class AsyncsshTransport:
 
         async def connect(pooled: Pooled) -> tuple[SshByteReader, SshByteWriter]:
             reader, writer = await pooled.conn.open_unix_connection(path, encoding=None)
-            return SshByteReader(host, reader), SshByteWriter(host, writer)
+            silence = self.options.silence_limit
+            return SshByteReader(host, reader, silence), SshByteWriter(host, writer, silence)
 
-        with mapped_errors(host, port=self.options.port, command=f"connect to {path}"):
+        with self._mapped(host, f"connect to {path}"):
             streams = await self._on_live_connection(host, connect)
         self._host_stats(host).streams += 1
         return streams
@@ -195,9 +233,10 @@ class AsyncsshTransport:
 
         async def connect(pooled: Pooled) -> tuple[SshByteReader, SshByteWriter]:
             reader, writer = await pooled.conn.open_connection(address, port, encoding=None)
-            return SshByteReader(host, reader), SshByteWriter(host, writer)
+            silence = self.options.silence_limit
+            return SshByteReader(host, reader, silence), SshByteWriter(host, writer, silence)
 
-        with mapped_errors(host, port=self.options.port, command=f"connect to {address}:{port}"):
+        with self._mapped(host, f"connect to {address}:{port}"):
             streams = await self._on_live_connection(host, connect)
         self._host_stats(host).streams += 1
         return streams
@@ -237,6 +276,10 @@ class AsyncsshTransport:
             pooled = self._pool.get(host)
             if pooled is not None and pooled.alive:
                 return pooled
+            if pooled is not None and pooled.stopped_answering:
+                # it went silent in the middle of this run: a new connection would only wait
+                # out connect_timeout; this run is done with the host (the next one tries again)
+                raise self._unreachable(host)
             self._log_filter.attach()  # again, if the transport is used after close()
             tunnel = await self._jump_connection(host)
             endpoint = Endpoint(host, self.options.port, self.options.user)

@@ -18,6 +18,7 @@ from dockyard.errors import (
     CommandTimeout,
     DockyardError,
     HostKeyError,
+    HostUnreachable,
     Result,
     SshAuthError,
     SshConnectError,
@@ -32,13 +33,22 @@ CHANNEL_EVENTS = (
     asyncssh.TerminalSizeChanged,
     asyncssh.ChannelListenError,
 )
+# The reason asyncssh gives when it closes a connection whose keepalives went unanswered.
+KEEPALIVE_LOST = "Server not responding to keepalive"
 MAPPED = (asyncssh.Error, OSError, asyncssh.ConfigParseError, *_KEY_LOAD_ERRORS, *CHANNEL_EVENTS)
 
 
 def map_error(
-    host: str, exc: BaseException, *, port: int = 22, command: str = "remote command"
+    host: str,
+    exc: BaseException,
+    *,
+    port: int = 22,
+    command: str = "remote command",
+    silence: float | None = None,
 ) -> DockyardError:
-    """The DockyardError for `exc`; `command` is the redacted rendering, never the real one."""
+    """The DockyardError for `exc`; `command` is the redacted rendering, never the real one;
+    `silence`: the seconds of silence after which the connection was given up, for the message
+    of a host that stopped answering."""
     if isinstance(exc, DockyardError):
         return exc
     if isinstance(exc, asyncssh.TimeoutError):
@@ -47,7 +57,7 @@ def map_error(
         status = exc.exit_status if exc.exit_status is not None else 255
         return CommandFailed(Result(host, command, status, _text(exc.stdout), _text(exc.stderr)))
     if isinstance(exc, asyncssh.Error):
-        return _map_asyncssh(host, exc, port)
+        return _map_asyncssh(host, exc, port, silence)
     if isinstance(exc, _KEY_LOAD_ERRORS):
         return SshAuthError(host, f"cannot load an SSH private key: {exc}; check ssh/keys")
     if isinstance(exc, asyncssh.ConfigParseError):
@@ -59,7 +69,9 @@ def map_error(
     raise TypeError(f"unmapped exception {type(exc).__name__}") from exc
 
 
-def _map_asyncssh(host: str, exc: asyncssh.Error, port: int) -> DockyardError:
+def _map_asyncssh(
+    host: str, exc: asyncssh.Error, port: int, silence: float | None
+) -> DockyardError:
     reason = exc.reason or type(exc).__name__
     if isinstance(exc, asyncssh.HostKeyNotVerifiable):
         return HostKeyError(host, f"{reason}; {keyscan_advice(host, port, None)}")
@@ -69,6 +81,8 @@ def _map_asyncssh(host: str, exc: asyncssh.Error, port: int) -> DockyardError:
             f"the server refused our SSH keys ({reason}); check ssh/user and ssh/keys, "
             "or add your public key to that user's ~/.ssh/authorized_keys",
         )
+    if is_keepalive_loss(exc):
+        return HostUnreachable(host, silence)
     if isinstance(exc, asyncssh.ConnectionLost):
         return SshConnectError(host, f"connection lost: {reason}; check that sshd is running")
     if isinstance(exc, asyncssh.DisconnectError):
@@ -91,13 +105,20 @@ def _map_os_error(host: str, exc: OSError, port: int) -> SshConnectError:
     return SshConnectError(host, f"cannot connect to port {port}: {cause}")
 
 
+def is_keepalive_loss(exc: BaseException | None) -> bool:
+    """A connection asyncssh closed because the host stopped answering its keepalives."""
+    return isinstance(exc, asyncssh.ConnectionLost) and exc.reason == KEEPALIVE_LOST
+
+
 @contextmanager
-def mapped_errors(host: str, *, port: int = 22, command: str = "remote command") -> Iterator[None]:
+def mapped_errors(
+    host: str, *, port: int = 22, command: str = "remote command", silence: float | None = None
+) -> Iterator[None]:
     """Re-raise anything from below the seam as a DockyardError."""
     try:
         yield
     except MAPPED as exc:
-        raise map_error(host, exc, port=port, command=command) from exc
+        raise map_error(host, exc, port=port, command=command, silence=silence) from exc
 
 
 def keyscan_advice(host: str, port: int, known_hosts: str | None) -> str:

@@ -4,8 +4,10 @@
     parse_jump_host("deploy@bastion:2222")    -> JumpHost("bastion", 2222, "deploy")
     expand_proxy_command("nc %h %p", ...)     OpenSSH's %h %p %r %% tokens
 
-Defaults follow Kamal: user root, port 22, keepalive every 30 s, log level fatal, ~/.ssh/config
-read (config: true). dockyard adds `known_hosts` (a file to check host keys against instead of
+Defaults follow Kamal: user root, port 22, log level fatal, ~/.ssh/config read (config: true).
+Keepalives are dockyard's own: one after 4 s of silence, and the connection is given up when 2
+go unanswered, so a host that stops answering is noticed within 12 s (`silence_limit`; Kamal:
+every 30 s). dockyard adds `known_hosts` (a file to check host keys against instead of
 ~/.ssh/known_hosts), `connect_timeout`, `max_concurrent_starts` (Kamal's sshkit key) and
 `max_sessions` (session channels open at once per connection: sshd's MaxSessions, default 10).
 """
@@ -53,7 +55,8 @@ class SshOptions:
     log_level: str = "fatal"
     known_hosts: str | None = None
     connect_timeout: float = 30.0
-    keepalive_interval: float = 30.0
+    keepalive_interval: float = 4.0
+    keepalive_count_max: int = 2
     # a command given no timeout of its own ends after this (a wedged engine must not hang a
     # deploy); steps that may run long (builds, loads, backups) give their own
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
@@ -67,6 +70,12 @@ class SshOptions:
             raise ConfigError("should be at least 1", key="sshkit/max_concurrent_starts")
         if self.max_sessions < 2:
             raise ConfigError("should be at least 2 (one is kept for SFTP)", key="max_sessions")
+
+    @property
+    def silence_limit(self) -> float:
+        """Seconds of silence from a connected host before it counts as gone: a keepalive after
+        each `keepalive_interval` of silence, `keepalive_count_max` of them unanswered."""
+        return self.keepalive_interval * (self.keepalive_count_max + 1)
 
     @property
     def log_level_number(self) -> int:

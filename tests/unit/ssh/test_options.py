@@ -12,9 +12,16 @@ from dockyard.ssh.options import JumpHost, SshOptions, expand_proxy_command, par
 def test_defaults_follow_kamal() -> None:
     options = SshOptions.from_config(build_ssh({}))
     assert (options.user, options.port, options.proxy, options.config) == ("root", 22, None, True)
-    assert (options.keepalive_interval, options.log_level) == (30.0, "fatal")
+    assert options.log_level == "fatal"
     assert options.max_concurrent_starts == 30
     assert options.known_hosts is None  # ~/.ssh/known_hosts, checked
+
+
+def test_a_silent_host_is_given_up_within_15_seconds() -> None:
+    """dockyard's keepalives, not Kamal's 30 s (issue #12): every 4 s of silence, 2 unanswered."""
+    options = SshOptions.from_config(build_ssh({}))
+    assert (options.keepalive_interval, options.keepalive_count_max) == (4.0, 2)
+    assert options.silence_limit == 12.0
 
 
 def test_every_kamal_key_is_read() -> None:

@@ -87,8 +87,30 @@ async def test_a_refused_key_is_an_auth_error(
     transport = make_transport(port=sshd.port, keys=(str(client_keys[1]),))
     with pytest.raises(SshAuthError) as caught:
         await transport.run(HOST, cmd("true"))
-    assert str(caught.value).startswith(f"{HOST}: the server refused our SSH keys (")
-    assert "check ssh/user and ssh/keys" in str(caught.value)
+    user = transport.options.user
+    assert str(caught.value) == (
+        f"{HOST}: the server refused our SSH keys for user {user} on port {sshd.port} (tried "
+        f"{client_keys[1]}); check ssh/user and ssh/keys, or add your public key to "
+        f"~{user}/.ssh/authorized_keys on the server"
+    )
+
+
+async def test_a_refused_user_is_named_with_every_key_tried(
+    make_transport: TransportFactory, sshd: Sshd, client_keys: tuple[Path, Path]
+) -> None:
+    transport = make_transport(
+        port=sshd.port,
+        user="nobody",
+        keys=(str(client_keys[0]),),
+        key_data=(client_keys[1].read_text(),),
+    )
+    with pytest.raises(SshAuthError) as caught:
+        await transport.run(HOST, cmd("true"))
+    assert str(caught.value) == (
+        f"{HOST}: the server refused our SSH keys for user nobody on port {sshd.port} (tried "
+        f"{client_keys[0]}, 1 key(s) from ssh/key_data); check ssh/user and ssh/keys, or add "
+        "your public key to ~nobody/.ssh/authorized_keys on the server"
+    )
 
 
 async def test_a_missing_key_file_is_named(make_transport: TransportFactory, sshd: Sshd) -> None:
@@ -112,14 +134,19 @@ async def test_a_closed_port_names_host_and_cause(make_transport: TransportFacto
     with pytest.raises(SshConnectError) as caught:
         await transport.run(HOST, cmd("true"))
     port = transport.options.port
-    assert str(caught.value) == f"{HOST}: connection refused on port {port}; is sshd running?"
+    assert str(caught.value) == (
+        f"{HOST}: connection refused on port {port}: sshd is not running there, or listens on "
+        "another port; start sshd, or set ssh/port"
+    )
 
 
 async def test_an_unknown_name_is_a_dns_error(make_transport: TransportFactory) -> None:
     transport = make_transport(port=22)
     with pytest.raises(SshConnectError) as caught:
         await transport.run("no-such-host.invalid", cmd("true"))
-    assert str(caught.value).startswith("no-such-host.invalid: cannot resolve the host name (")
+    message = str(caught.value)
+    assert message.startswith("no-such-host.invalid: cannot resolve the host name (")
+    assert message.endswith("); check the name in the config")
 
 
 @pytest.fixture
@@ -142,7 +169,10 @@ async def test_a_silent_host_times_out(make_transport: TransportFactory, tarpit:
     transport = make_transport(port=tarpit, connect_timeout=0.3)
     with pytest.raises(SshConnectError) as caught:
         await transport.run(HOST, cmd("true"))
-    assert str(caught.value) == f"{HOST}: timed out connecting to port {tarpit}; is the host up?"
+    assert str(caught.value) == (
+        f"{HOST}: timed out connecting to port {tarpit}: a firewall drops the packets, the address "
+        f"is wrong, or the host is down; check the address and that port {tarpit} is open to you"
+    )
 
 
 async def test_a_missing_known_hosts_file_trusts_nothing(

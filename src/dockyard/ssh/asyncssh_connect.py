@@ -81,6 +81,8 @@ async def open_connection(
             )
         except asyncssh.HostKeyNotVerifiable:
             raise _host_key_error(known_file, endpoint, client) from None
+        except asyncssh.PermissionDenied:
+            raise _refused_keys(options, endpoint) from None
         except _KEY_MISMATCH_SYMPTOMS:
             await _raise_if_key_type_changed(known_file, endpoint, kwargs)
             raise
@@ -192,6 +194,29 @@ def _client_keys(options: SshOptions, host: str) -> list[Any]:
                 host, f"ssh/key_data: key {number} cannot be read ({exc}); check the secret"
             ) from None
     return keys
+
+
+def _refused_keys(options: SshOptions, endpoint: Endpoint) -> SshAuthError:
+    """The server accepted none of our keys: say for which user, on which port, which keys."""
+    user = endpoint.user
+    return SshAuthError(
+        endpoint.host,
+        f"the server refused our SSH keys for user {user} on port {endpoint.port} (tried "
+        f"{keys_tried(options)}); check ssh/user and ssh/keys, or add your public key to "
+        f"~{user}/.ssh/authorized_keys on the server",
+    )
+
+
+def keys_tried(options: SshOptions) -> str:
+    """The keys a connection offers, as the user configured them."""
+    tried = list(options.keys)
+    if options.key_data:
+        tried.append(f"{len(options.key_data)} key(s) from ssh/key_data")
+    if not tried:
+        tried.append("the keys ~/.ssh/config names, or else ~/.ssh/id_*")
+    if not options.keys_only and os.environ.get("SSH_AUTH_SOCK"):
+        tried.append("the ssh-agent's keys")
+    return ", ".join(tried)
 
 
 def _host_key_error(known_file: str | None, endpoint: Endpoint, client: _Client) -> HostKeyError:

@@ -7,6 +7,8 @@ ProcessError and a TimeoutError (an OSError), so it is checked first.
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,15 +96,38 @@ def _map_asyncssh(
     return SshError(host, reason)
 
 
+# What a failed connect most likely means, by errno (the socket layer's own words say what
+# happened, e.g. asyncio's "Connect call failed ('10.0.0.5', 22)", not why).
+_LIKELY_CAUSE = {
+    errno.EHOSTUNREACH: "the host is down, or the address is wrong",
+    errno.EHOSTDOWN: "the host is down",
+    errno.ENETUNREACH: "no route from here to that network: a wrong address, or a VPN that is down",
+    errno.ECONNRESET: "a firewall or sshd itself (MaxStartups) cut it; try again, or check sshd",
+}
+
+
 def _map_os_error(host: str, exc: OSError, port: int) -> SshConnectError:
     if isinstance(exc, socket.gaierror):
-        return SshConnectError(host, f"cannot resolve the host name ({exc.strerror})")
+        return SshConnectError(
+            host, f"cannot resolve the host name ({exc.strerror}); check the name in the config"
+        )
     if isinstance(exc, TimeoutError):
-        return SshConnectError(host, f"timed out connecting to port {port}; is the host up?")
+        return SshConnectError(
+            host,
+            f"timed out connecting to port {port}: a firewall drops the packets, the address is "
+            f"wrong, or the host is down; check the address and that port {port} is open to you",
+        )
     if isinstance(exc, ConnectionRefusedError):
-        return SshConnectError(host, f"connection refused on port {port}; is sshd running?")
-    cause = exc.strerror or str(exc) or type(exc).__name__
-    return SshConnectError(host, f"cannot connect to port {port}: {cause}")
+        return SshConnectError(
+            host,
+            f"connection refused on port {port}: sshd is not running there, or listens on "
+            "another port; start sshd, or set ssh/port",
+        )
+    said = os.strerror(exc.errno) if exc.errno else str(exc) or type(exc).__name__
+    likely = _LIKELY_CAUSE.get(exc.errno or 0)
+    return SshConnectError(
+        host, f"cannot connect to port {port}: {said}" + (f" ({likely})" if likely else "")
+    )
 
 
 def is_keepalive_loss(exc: BaseException | None) -> bool:

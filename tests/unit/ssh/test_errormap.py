@@ -77,6 +77,18 @@ def test_every_asyncssh_error_maps_to_a_dockyard_error(cls: type[BaseException])
         (TimeoutError(), SshConnectError, "timed out connecting to port 2222"),
         (socket.gaierror(-2, "Name unknown"), SshConnectError, "cannot resolve the host name"),
         (OSError(113, "No route to host"), SshConnectError, "cannot connect to port 2222: No"),
+        (
+            OSError(113, "Connect call failed ('10.0.0.5', 2222)"),  # as asyncio raises it
+            SshConnectError,
+            "cannot connect to port 2222: No route to host (the host is down, or the address is "
+            "wrong)",
+        ),
+        (
+            OSError(101, "Connect call failed ('10.9.0.5', 2222)"),
+            SshConnectError,
+            "cannot connect to port 2222: Network is unreachable (no route from here to that "
+            "network: a wrong address, or a VPN that is down)",
+        ),
         (asyncssh.KeyImportError("bad key"), SshAuthError, "cannot load an SSH private key"),
         (asyncssh.ConfigParseError("line 3"), SshError, "cannot read the SSH config: line 3"),
     ],

@@ -108,6 +108,21 @@ async def test_secret_is_sent_but_never_shown(
     assert not [r for r in caplog.records if "hunter2" in r.getMessage()]
 
 
+async def test_a_secret_a_failing_command_echoes_on_stderr_is_redacted(
+    transport: AsyncsshTransport,
+) -> None:
+    """What a command said on stderr is shown below a failure's error line."""
+    token = Secret("s3cret-t0ken")
+    echo = cmd("sh", "-c", 'echo "login failed for $1" >&2; exit 1', "sh", token)
+    with pytest.raises(CommandFailed) as caught:
+        await transport.run(HOST, echo)
+    assert caught.value.result.stderr == f"login failed for {REDACTED}\n"
+    env_only = cmd("sh", "-c", 'echo "bad: $TOKEN" >&2; exit 1')
+    with pytest.raises(CommandFailed) as caught:
+        await transport.run(HOST, env_only, env={"TOKEN": token})
+    assert caught.value.result.stderr == f"bad: {REDACTED}\n"
+
+
 async def test_one_connection_serves_many_commands(
     transport: AsyncsshTransport, sshd: Sshd
 ) -> None:

@@ -46,7 +46,7 @@ from dockyard.ssh.asyncssh_streams import SshByteReader, SshByteWriter
 from dockyard.ssh.asyncssh_upload import SFTP_SESSION_LOST, atomic_write
 from dockyard.ssh.errormap import mapped_errors
 from dockyard.ssh.options import SshOptions
-from dockyard.ssh.redact import SecretLogFilter, secrets_in
+from dockyard.ssh.redact import SecretLogFilter, redacted, secrets_in
 from dockyard.ssh.transport import (
     ByteReader,
     ByteWriter,
@@ -92,7 +92,8 @@ class AsyncsshTransport:
     ) -> Result:
         wire, shown = render_for_wire(cmd, env)
         timeout = effective_timeout(timeout, self.options.command_timeout)
-        self._log_filter.remember(secrets_in(cmd, env, input))
+        secrets = secrets_in(cmd, env, input)
+        self._log_filter.remember(secrets)
         with self._mapped(host, shown):
             async with self._session_slot(host):
                 pooled, process = await self._start_process(host, wire, input)
@@ -102,9 +103,8 @@ class AsyncsshTransport:
             raise CommandTimeout(host, shown, timeout or 0)
         if completed.exit_status is None and completed.exit_signal is None and not pooled.alive:
             raise self._lost(host, pooled, shown)  # cut off: no exit status will come
-        result = Result(
-            host, shown, _exit_status(completed), _str(completed.stdout), _stderr(completed)
-        )
+        stderr = redacted(_stderr(completed), secrets)  # shown below a failure's error line
+        result = Result(host, shown, _exit_status(completed), _str(completed.stdout), stderr)
         if check and not result.ok:
             raise CommandFailed(result)
         return result

@@ -1,4 +1,5 @@
-"""Keeping secrets out of asyncssh's log records (it logs each command at INFO level)."""
+"""Keeping secrets out of asyncssh's log records (it logs each command at INFO level) and out of
+what a command said on stderr (an error shows it)."""
 
 from __future__ import annotations
 
@@ -62,8 +63,12 @@ class SecretLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
             return True
-        message = record.getMessage()
-        for value in sorted(self._secrets, key=len, reverse=True):
-            message = message.replace(value, REDACTED)
-        record.msg, record.args = message, None
+        record.msg, record.args = redacted(record.getMessage(), self._secrets), None
         return True
+
+
+def redacted(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value in it shown as [REDACTED] (the longest first)."""
+    for value in sorted(secrets, key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    return text

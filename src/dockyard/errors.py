@@ -15,6 +15,8 @@
     ├── CommandTimeout            a command ran past its deadline
     ├── HostsFailed               one step failed on some hosts; carries each host's error
     ├── StepFailed                a workflow step failed on a host: what, why, what now
+    ├── DeployFailed              a deploy that failed once booting began: its error (shown as
+    │                             it is), and where it left each role on each host
     ├── LockError                 the deploy lock is held by someone else
     ├── RouteTakenError           a proxy host (and path) another app's route serves
     ├── AccessoryError            an accessory's step failed on a host; says what is left
@@ -38,6 +40,11 @@ class DockyardError(Exception):
     """Base of every error dockyard reports to the user."""
 
     exit_code = 1
+
+    @property
+    def kind(self) -> str:
+        """The type the CLI names: `ERROR (<kind>): message`."""
+        return type(self).__name__
 
 
 class UsageError(DockyardError):
@@ -190,6 +197,33 @@ class StepFailed(DockyardError):
         super().__init__(f"{host}: {what} failed: {self.reason}; {after}")
 
 
+@dataclass(frozen=True)
+class RoleLeft:
+    """Where a failed deploy left one role on one host: `state` is "switched" (the new version
+    serves), "kept" (the version that served before still does) or "unknown" (the host stopped
+    answering, or a switch did not finish); `summary` says it in words."""
+
+    host: str
+    role: str
+    state: str
+    summary: str
+
+
+class DeployFailed(DockyardError):
+    """A deploy, rollback or app boot that failed once it began booting: an envelope around the
+    error (`error`, also the __cause__), shown as that error is (its kind and message), which
+    adds where each role on each host was left (`left`)."""
+
+    def __init__(self, error: DockyardError, left: tuple[RoleLeft, ...]) -> None:
+        self.error, self.left = error, left
+        self.exit_code = error.exit_code
+        super().__init__(str(error))
+
+    @property
+    def kind(self) -> str:
+        return self.error.kind
+
+
 class LockError(DockyardError):
     pass
 
@@ -254,6 +288,17 @@ def reason(error: BaseException, host: str) -> str:
     if not isinstance(error, DockyardError):  # a bug: its type helps
         return f"{type(error).__name__}: {error}".rstrip(": ").splitlines()[0]
     return _one_line(error, host)
+
+
+def cited(error: BaseException, host: str) -> str:
+    """Why a step failed, where the line already says it in full for that host (another role's
+    wait, a lock release after the failure): a host that stopped answering is said once."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, HostUnreachable):
+            return "it stopped answering"
+        cause = cause.__cause__
+    return error.reason if isinstance(error, StepFailed) else reason(error, host)
 
 
 def _one_line(err: BaseException, host: str) -> str:

@@ -14,7 +14,7 @@ from functools import partial
 
 import h11
 
-from dockyard.errors import DockyardError, reason
+from dockyard.errors import DockyardError, HostUnreachable, reason
 from dockyard.facts.http import body_excerpt
 from dockyard.ssh.transport import ByteReader, ByteWriter
 from dockyard.workflows.server import Server
@@ -77,6 +77,8 @@ async def check_get(
                 writer.close()
     except TimeoutError:
         return False, f"no answer within {timeout:g}s"
+    except HostUnreachable:  # not the app: the host itself is gone
+        raise
     except (OSError, EOFError, DockyardError, h11.ProtocolError) as error:  # not healthy yet
         return False, f"no HTTP answer: {reason(error, where)}"
     status = f"{response.status} {response.reason}".strip()

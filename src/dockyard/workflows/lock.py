@@ -22,7 +22,7 @@ from typing import TypeVar
 from dockyard.commands import lock as lock_commands
 from dockyard.commands.base import Command
 from dockyard.commands.lock import AUTOMATIC_MESSAGE, LockDetails, check_message
-from dockyard.errors import DockyardError, LockError, StepFailed, reason
+from dockyard.errors import DockyardError, LockError, StepFailed, cited
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
@@ -147,7 +147,7 @@ async def _release_after(lock: DeployLock, error: Exception) -> None:
     except Exception as release_error:
         raise LockError(
             f"{error}; and the deploy lock on {lock.host} could not be released "
-            f"({reason(release_error, lock.host)}): run `dockyard lock release`"
+            f"({cited(release_error, lock.host)}): run `dockyard lock release`"
         ) from error
 
 

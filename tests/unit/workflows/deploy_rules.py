@@ -11,7 +11,14 @@ The rules, read from what ran on the scripted servers:
   host where its role's new container took over (switched, or for a role without the proxy,
   found running twice, readiness_delay apart);
 - the error: one line, naming the host of the failed step, its role (for a step of one role's
-  boot), and the cause: the injected stderr line, "connection lost", or the deadline passed.
+  boot), and the cause: the injected stderr line, "connection lost", the deadline passed, or
+  (a host gone silent) "stopped answering", said once;
+- where it left each role (DeployFailed.left, once booting began): "switched" only where the
+  role's live slot was switched on that host (roles with the proxy), "unknown" only on a host
+  that went silent or whose switch failed or was followed by a failure, never "kept" on a host
+  that went silent.
+A step the fault failed did not happen (a silent host fails every later step too): the lock
+is then left on a primary host that went silent, and the error must say how to release it.
 A run may succeed only where a step is polled, so that one failure is followed by an answer
 (`may_succeed` says why, per step).
 """
@@ -23,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockyard.commands import app as app_commands
-from dockyard.errors import DockyardError
+from dockyard.errors import DeployFailed, DockyardError
 from dockyard.ssh.fake import Call, FakeTransport
 from tests.unit.workflows.faults import Failure, one_line
 from tests.unit.workflows.fleet import Fleet, ScriptedServers, container_id, container_ip
@@ -46,21 +53,31 @@ class DeployRules:
     def check(self, failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
         assert isinstance(fake, ScriptedServers)
         for rule in (self._lock_released, self._serving_kept, self._old_stopped_after_takeover):
-            wrong = rule(failure, fake)
+            wrong = rule(failure, fake, error)
             if wrong:
                 return wrong
-        return self._ended_right(failure, error)
+        return self._ended_right(failure, error) or self._left_right(failure, fake, error)
 
     # the lock
 
-    def _lock_released(self, failure: Failure, fake: ScriptedServers) -> str:
+    def _lock_released(
+        self, failure: Failure, fake: ScriptedServers, error: BaseException | None
+    ) -> str:
         primary = self.fleet.plan.primary_host
-        ran = [(i, c) for i, c in enumerate(fake.calls) if c.host == primary and c.kind == "run"]
-        taken = [i for i, c in ran if f"mkdir {self.lock}" in c.text and i != failure.index]
-        released = [i for i, c in ran if f"rm -r {self.lock}" in c.text and i != failure.index]
+        ran = [
+            (i, c)
+            for i, c in enumerate(fake.calls)
+            if c.host == primary and c.kind == "run" and not failure.fails(i, c)
+        ]
+        taken = [i for i, c in ran if f"mkdir {self.lock}" in c.text]
+        released = [i for i, c in ran if f"rm -r {self.lock}" in c.text]
         if not taken:
             return "it released a lock it had not taken" if released else ""
         if not any(i > taken[-1] for i in released):
+            if failure.fault == "silent" and failure.call.host == primary:
+                line = one_line(error)
+                said = "could not be released" in line and "dockyard lock release" in line
+                return "" if said else "the lock left on the silent primary host is not said"
             return "the deploy lock was not released"
         return ""
 
@@ -70,32 +87,38 @@ class DeployRules:
         boots = [b for h in self.fleet.host_boots for b in h.roles]
         return next(b.role for b in boots if b.route is not None and b.route.name == route)
 
-    def _switches(self, fake: FakeTransport) -> list[tuple[int, str, str]]:
-        """(step, host, role) of every live-slot switch that ran."""
+    def _switches(self, fake: FakeTransport, failure: Failure) -> list[tuple[int, str, str]]:
+        """(step, host, role) of every live-slot switch that ran (the fault did not fail it)."""
         found = []
         for index, call in enumerate(fake.calls):
+            if failure.fails(index, call):
+                continue
             for route in self.fleet.route_names:
                 flag = f'"$HOME/.dockyard/proxy/live/{route}.b"'
                 if f"touch {flag}" in call.text or f"rm -f {flag}" in call.text:
                     found.append((index, call.host, self._role_of_route(route)))
         return found
 
-    def _serving_kept(self, failure: Failure, fake: ScriptedServers) -> str:
+    def _serving_kept(
+        self, failure: Failure, fake: ScriptedServers, error: BaseException | None
+    ) -> str:
         version = self.fleet.plan.version
-        for index, host, role in self._switches(fake):
+        for index, host, role in self._switches(fake, failure):
             address = container_ip(role, version, host)
             passed = [p for p in fake.apps.healthy if (p.host, p.address) == (host, address)]
             if not any(p.step <= index for p in passed):
                 return f"{host}: {role} was switched before its new container passed its check"
         return ""
 
-    def _old_stopped_after_takeover(self, failure: Failure, fake: ScriptedServers) -> str:
+    def _old_stopped_after_takeover(
+        self, failure: Failure, fake: ScriptedServers, error: BaseException | None
+    ) -> str:
         old = self.old_version or self.fleet.serving
         if old is None:
             return ""
-        switches = self._switches(fake)
+        switches = self._switches(fake, failure)
         for index, call in enumerate(fake.calls):
-            if call.kind != "run" or " stop " not in f" {call.text}":
+            if call.kind != "run" or " stop " not in f" {call.text}" or failure.fails(index, call):
                 continue
             for role in self.fleet.roles_on(call.host):
                 if container_id(role, old, call.host) not in call.text.split():
@@ -152,6 +175,8 @@ class DeployRules:
 
     def may_succeed(self, failure: Failure) -> str:
         """Why the run may rightly succeed although this step failed once ("" if it may not)."""
+        if failure.fault == "silent":  # the host is gone for the rest of the run
+            return ""
         kind, role = step_kind(failure.call), self.role_of(failure.call)
         if kind == "probe":
             return "a health probe is polled: the next one answers"
@@ -180,9 +205,39 @@ class DeployRules:
             "exit": (failure.injected,),
             "dropped": ("connection lost",),
             "hang": HANG_CAUSES,
+            "silent": ("stopped answering",),
         }[failure.fault]
         if not any(cause in line for cause in causes):
             return f"the error does not name the cause: {line}"
+        if failure.fault == "silent" and line.count("no reply to SSH keepalives") != 1:
+            return f"the silent host is not reported once: {line}"
+        return ""
+
+    # where each role was left
+
+    def _left_right(
+        self, failure: Failure, fake: ScriptedServers, error: BaseException | None
+    ) -> str:
+        if not isinstance(error, DeployFailed):
+            return ""
+        silent = failure.call.host if failure.fault == "silent" else None
+        switched = {(host, role) for _, host, role in self._switches(fake, failure)}
+        proxied = {self._role_of_route(r) for r in self.fleet.route_names}
+        for row in error.left:
+            if (
+                row.state == "switched"
+                and row.role in proxied
+                and (row.host, row.role) not in switched
+            ):
+                return f"{row.host}: {row.role} is said switched, but it was not: {row.summary}"
+            if row.state == "kept" and row.host == silent:
+                return f"{row.host}: {row.role} is said kept on a host that went silent"
+            # a switch that failed, or a failure after the live slot changed (the config's
+            # load on a first deploy, the drain), may leave either version serving
+            tried = step_kind(failure.call) == "switch" or (row.host, row.role) in switched
+            failed_switch = tried and row.host == failure.call.host
+            if row.state == "unknown" and row.host != silent and not failed_switch:
+                return f"{row.host}: {row.role} is said unknown: {row.summary}"
         return ""
 
 
@@ -196,7 +251,12 @@ def one_line_naming_host_and_cause(failure: Failure, error: BaseException | None
     line = one_line(error)
     if "\n" in line or failure.call.host not in line:
         return f"the error is not one line naming the host: {line!r}"
-    causes = {"exit": (failure.injected,), "dropped": ("connection lost",), "hang": HANG_CAUSES}
+    causes = {
+        "exit": (failure.injected,),
+        "dropped": ("connection lost",),
+        "hang": HANG_CAUSES,
+        "silent": ("stopped answering",),
+    }
     if not any(cause in line for cause in causes[failure.fault]):
         return f"the error does not name the cause: {line}"
     return ""

@@ -14,6 +14,9 @@ fresh fake where that step fails:
     dropped   the connection drops (SshConnectError, as the real transport maps it)
     hang      the step never answers: it ends at its deadline with CommandTimeout, or, with no
               deadline at all, waits for good (then the bound below fails the case)
+    silent    the host stops answering at this step: this step and every later one on that host
+              fail with HostUnreachable, as the real transport reports a link cut (not in FAULTS:
+              a suite asks for it with faults=WITH_SILENT)
 
 Each run must end within BOUND seconds of wall time (the fake answers at once, so a real hang
 is the only way to reach it); then `check(failure, fake, error)` says what is wrong with how it
@@ -29,11 +32,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from dockyard.errors import SshConnectError, SshError
+from dockyard.errors import DockyardError, HostUnreachable, SshConnectError, SshError
 from dockyard.ssh.fake import HANG, Call, FakeTransport, Outcome, Reply
 
-Fault = Literal["exit", "dropped", "hang"]
+Fault = Literal["exit", "dropped", "hang", "silent"]
 FAULTS: tuple[Fault, ...] = ("exit", "dropped", "hang")
+WITH_SILENT: tuple[Fault, ...] = (*FAULTS, "silent")
+SILENCE = 12.0  # the seconds a silent host's error names
 BOUND = 5.0  # seconds a failing run may take before it counts as hung
 INJECTED = "injected failure"
 
@@ -65,13 +70,25 @@ class Failure:
             return Reply(1, "", self.injected)
         if self.fault == "dropped":
             return SshConnectError(host, f"connection lost: {INJECTED}")
+        if self.fault == "silent":
+            return HostUnreachable(host, SILENCE)
         return HANG
 
+    def fails(self, index: int, call: Call) -> bool:
+        """Whether the fault failed this step of a run (so it did not happen)."""
+        if self.fault == "silent":
+            return index >= self.index and call.host == self.call.host
+        return index == self.index
+
     def inject(self, fake: FakeTransport) -> FakeTransport:
-        """Make this step fail on `fake` (it must be the same step the happy path ran there)."""
+        """Make this step fail on `fake` (it must be the same step the happy path ran there);
+        a silent host fails every later step on it too."""
 
         def rule(host: str, wire: str) -> Outcome | None:
-            if len(fake.calls) - 1 != self.index:
+            index = len(fake.calls) - 1
+            if index > self.index and self.fails(index, fake.calls[index]):
+                return self.outcome(host)
+            if index != self.index:
                 return None
             ran = fake.calls[self.index]
             if steady(ran) != steady(self.call):
@@ -156,4 +173,7 @@ async def each_step_failing(
 
 def one_line(error: BaseException | None) -> str:
     """The error as the CLI prints it: `ERROR (Type): message` must be one line."""
-    return "" if error is None else f"ERROR ({type(error).__name__}): {error}"
+    if error is None:
+        return ""
+    kind = error.kind if isinstance(error, DockyardError) else type(error).__name__
+    return f"ERROR ({kind}): {error}"

@@ -10,7 +10,15 @@ import re
 
 import pytest
 
-from dockyard.errors import DockyardError, HostsFailed, SshConnectError
+from dockyard.commands import app as app_commands
+from dockyard.errors import (
+    DeployFailed,
+    DockyardError,
+    HostsFailed,
+    HostUnreachable,
+    LockError,
+    SshConnectError,
+)
 from dockyard.ssh.fake import Reply
 from dockyard.workflows.deploy.boot import BootFailed
 from dockyard.workflows.deploy.deploy import DeployOptions, deploy
@@ -79,8 +87,13 @@ async def test_a_new_container_that_exits_at_once_is_stopped_and_the_old_keeps_s
     line = one_line(error)
     assert "10.0.0.1: web: demo-web-v2 did not become healthy (the container is exited)" in line
     assert "it was stopped and any previous version keeps serving" in line
-    assert isinstance(error, HostsFailed)
-    boot_failed = error.errors["10.0.0.1"]
+    assert isinstance(error, DeployFailed)
+    assert [(r.host, r.role, r.state) for r in error.left] == [
+        ("10.0.0.1", "web", "kept"),
+        ("10.0.0.2", "worker", "kept"),
+    ]
+    assert isinstance(error.error, HostsFailed)
+    boot_failed = error.error.errors["10.0.0.1"]
     assert isinstance(boot_failed, BootFailed)
     assert boot_failed.logs == "boot error: no DATABASE_URL"  # printed with the error line
     assert any(c.startswith("docker stop -t 1 demo-web-v2 ") for c in fake.commands_on("10.0.0.1"))
@@ -214,7 +227,9 @@ async def test_a_lock_that_cannot_be_released_after_a_failure_is_said_with_the_f
     fake = fleet.make()
     fake.on("10.0.0.1", f"rm -r {LOCK}", SshConnectError("10.0.0.1", "connection lost: gone"))
     fake.on("10.0.0.1", "docker tag", SshConnectError("10.0.0.1", "connection lost: gone"))
-    line = await failed(fleet, fake, DeployOptions())
+    error = await failure(fleet, fake, DeployOptions())
+    assert isinstance(error, DeployFailed) and isinstance(error.error, LockError)
+    line = one_line(error)
     assert line.startswith("ERROR (LockError): failed on 1 host(s): 10.0.0.1: finishing the ")
     assert line.endswith(
         "; and the deploy lock on 10.0.0.1 could not be released (connection lost: gone): "
@@ -292,4 +307,34 @@ async def test_assets_that_cannot_be_retired_leave_the_new_version_serving() -> 
         "`dockyard app stale_containers --stop`"
     )
     assert switched(fake) == ["10.0.0.1", "10.0.0.2"]
+
+
+async def test_a_host_that_stops_answering_is_said_once_and_left_unknown() -> None:
+    """The second host goes silent as its new web container starts: the first host switches,
+    the error names the silent host once, the summary says where each role was left."""
+    fleet = Fleet(plan_of(APP))  # web on both hosts, a worker on the second
+    fake = fleet.make()
+    gone: set[str] = set()
+
+    def cut(host: str, wire: str) -> HostUnreachable | None:
+        if host == "10.0.0.2" and app_commands.RUN_MARKER in wire:
+            gone.add(host)
+        return HostUnreachable(host, 12) if host in gone else None
+
+    fake.first(cut)
+    error = await failure(fleet, fake, DeployOptions())
+    line = one_line(error)
+    assert (
+        "10.0.0.2: web: starting demo-web-v2 failed: stopped answering (no reply to SSH "
+        "keepalives for 12s: the host is down or the network to it is cut); what it left running "
+        "is unknown; deploy again once it answers"
+    ) in line
+    assert line.count("10.0.0.2") == 1 and line.count("stopped answering") == 1
+    assert isinstance(error, DeployFailed)
+    assert [(r.host, r.role, r.state, r.summary) for r in error.left] == [
+        ("10.0.0.1", "web", "switched", "switched to demo-web-v2"),
+        ("10.0.0.2", "web", "unknown", "unknown (the host stopped answering)"),
+        ("10.0.0.2", "worker", "unknown", "unknown (the host stopped answering)"),
+    ]
+    assert switched(fake) == ["10.0.0.1"]
     assert released_after_taken(fake)

@@ -1,5 +1,6 @@
 """deploy, rollback and app boot on the scripted transport: the exact remote steps of each
-scenario per host, then every step failing in turn (exit 1, dropped connection, no answer).
+scenario per host, then every step failing in turn (exit 1, dropped connection, no answer, the
+host going silent from that step on).
 
 The expected steps are in expected/<scenario>.txt (per host, in order; times and random tokens
 replaced). How a failing run must end is in deploy_rules.py: within the harness's bound, the
@@ -18,7 +19,7 @@ from dockyard.ssh.fake import Call
 from dockyard.workflows.deploy.deploy import DeployOptions, DeployResult, deploy
 from dockyard.workflows.deploy.rollback import restarting
 from tests.unit.workflows.deploy_rules import DeployRules
-from tests.unit.workflows.faults import FAULTS, each_step_failing, happy_path
+from tests.unit.workflows.faults import WITH_SILENT, each_step_failing, happy_path
 from tests.unit.workflows.fleet import Fleet, ScriptedServers, fast_waits, plan_of, transcript
 
 EXPECTED = Path(__file__).parent / "expected"
@@ -116,5 +117,7 @@ async def test_the_happy_path_runs_exactly_these_steps(scenario: Scenario) -> No
 async def test_every_step_failing_ends_cleanly(scenario: Scenario) -> None:
     steps = await happy_path(scenario.fleet.make, scenario.run)
     rules = scenario.rules(steps)
-    problems = await each_step_failing(scenario.fleet.make, scenario.run, rules.check, steps)
-    assert problems == [], f"{len(problems)} of {len(steps) * len(FAULTS)} cases"
+    problems = await each_step_failing(
+        scenario.fleet.make, scenario.run, rules.check, steps, WITH_SILENT
+    )
+    assert problems == [], f"{len(problems)} of {len(steps) * len(WITH_SILENT)} cases"

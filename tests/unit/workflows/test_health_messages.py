@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from dockyard.errors import DockyardError, HostsFailed, SshError
+from dockyard.errors import DeployFailed, DockyardError, HostsFailed, SshError
 from dockyard.ssh.fake import Reply
 from dockyard.workflows.deploy import health
 from dockyard.workflows.deploy.deploy import DeployOptions, deploy
@@ -43,8 +43,9 @@ async def failed_boot(
     with pytest.raises(DockyardError) as caught:
         async with asyncio.timeout(BOUND):
             await deploy(fake, fleet.plan, DeployOptions(), lambda h, m: said.append(f"{h} {m}"))
-    assert isinstance(caught.value, HostsFailed)
-    return str(caught.value.errors["10.0.0.1"]), said
+    failed = caught.value
+    assert isinstance(failed, DeployFailed) and isinstance(failed.error, HostsFailed)
+    return str(failed.error.errors["10.0.0.1"]), said
 
 
 def answers_404(fake: ScriptedServers) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Command, all_of, write_stdin
 from dockyard.commands.caddy_config import other_slot
-from dockyard.errors import DockyardError, StepFailed, reason
+from dockyard.errors import DockyardError, HostUnreachable, StepFailed, cited, reason
 from dockyard.facts.app import ContainerInfo, ContainerState, parse_containers, parse_state
 from dockyard.plan.role import RoleBoot
 from dockyard.workflows.deploy.health import (
@@ -56,24 +56,44 @@ class VersionGone(DockyardError):
 
 
 # Where a failed boot leaves the host, by how far it got (a new container that passed its
-# check serves only once switched; the old one is stopped only in the deploy's last trip).
-KEPT = "any previous version keeps serving; deploy again once this is fixed"
-EITHER = "{name} or the previous version serves (both run); deploy again"
-SWITCHED = (
-    "{name} serves; the previous version was left running out of the live slot "
-    "(the next deploy stops it)"
-)
+# check serves only once switched; the old one is stopped only in the deploy's last trip),
+# by RoleLeft.state: kept, unknown (a switch that may not have happened), switched.
+AFTER = {
+    "kept": "any previous version keeps serving; deploy again once this is fixed",
+    "unknown": "{name} or the previous version serves (both run); deploy again",
+    "switched": (
+        "{name} serves; the previous version was left running out of the live slot "
+        "(the next deploy stops it)"
+    ),
+}
+KEPT = AFTER["kept"]
+UNANSWERED = "what it left running is unknown; deploy again once it answers"
+
+
+class RoleStepFailed(StepFailed):
+    """A step of one role's boot failed; `left` is where that leaves the role (RoleLeft.state)."""
+
+    def __init__(
+        self, host: str, role: str, what: str, error: BaseException, left: str, after: str
+    ) -> None:
+        self.role, self.left = role, left
+        super().__init__(host, f"{role}: {what}", error, after)
 
 
 @contextmanager
-def _step(server: Server, plan: RoleBoot, what: str, after: str) -> Iterator[None]:
-    """A failure in this step of the role's boot becomes one line: host, role, step, cause."""
+def _step(server: Server, plan: RoleBoot, what: str, left: str) -> Iterator[None]:
+    """A failure in this step of the role's boot becomes one line: host, role, step, cause,
+    and where it leaves the role (`left`: unknown instead when the host stopped answering)."""
     try:
         yield
     except (BootFailed, StepFailed, VersionGone):
         raise
     except Exception as error:
-        raise StepFailed(server.host, f"{plan.role}: {what}", error, after) from error
+        if isinstance(error, HostUnreachable):
+            left, after = "unknown", UNANSWERED
+        else:
+            after = AFTER[left].format(name=plan.container.name)
+        raise RoleStepFailed(server.host, plan.role, what, error, left, after) from error
 
 
 class Barrier:
@@ -147,8 +167,8 @@ def _failure(host: str, error: BaseException) -> str:
     if isinstance(error, BootFailed):
         return f"{host} ({error.summary})"
     if isinstance(error, StepFailed):
-        return f"{host} ({error.what} failed: {error.reason})"
-    return f"{host} ({reason(error, host)})"
+        return f"{host} ({error.what} failed: {cited(error, host)})"
+    return f"{host} ({cited(error, host)})"
 
 
 async def _boot(
@@ -161,17 +181,17 @@ async def _boot(
     name = plan.container.name
     slot = None
     if plan.route is not None and proxy is not None:
-        with _step(server, plan, "reading the proxy's live slot", KEPT):
+        with _step(server, plan, "reading the proxy's live slot", "kept"):
             slot = await proxy.free_slot(plan.route.name)  # the new version's; the live one serves
         plan = replace(plan, container=replace(plan.container, network_alias=plan.slot_alias(slot)))
     started: ContainerState | None = None
-    with _step(server, plan, f"starting {name}", KEPT):
+    with _step(server, plan, f"starting {name}", "kept"):
         if plan.restart_existing:
             containers, new_id, slot = await _restart_existing(server, plan, slot)
         else:
             containers, new_id, started = await _run_new(server, plan)
     old = [c for c in containers if _serving(c, plan) and c.id != new_id]
-    with _step(server, plan, f"checking {name}", KEPT):
+    with _step(server, plan, f"checking {name}", "kept"):
         outcome = await _wait_ready(server, plan, proxy, slot, started, say)
     if not outcome.healthy:
         await _fail(server, plan.role, name, outcome)
@@ -203,9 +223,9 @@ async def _switch(
     if plan.certificate_pem is not None:  # in place before Caddy is told to load it
         cert_dir = plan.certificate_path.rsplit("/", 1)[0]
         write = all_of(app_commands.make_dirs(cert_dir), write_stdin(plan.certificate_path))
-        with _step(server, plan, "writing the certificate", KEPT):
+        with _step(server, plan, "writing the certificate", "kept"):
             await server.run(write, input=plan.certificate_pem)
-    with _step(server, plan, f"switching the proxy to {name}", EITHER.format(name=name)):
+    with _step(server, plan, f"switching the proxy to {name}", "unknown"):
         switched = await proxy.switch(plan.route, slot)
     switched_at = time.monotonic()
     previous = switched.previous
@@ -213,7 +233,7 @@ async def _switch(
     # slots, through the addresses it named.
     draining = list(previous.upstreams) if previous and previous.upstreams else []
     draining.append(plan.route.slot_upstream(other_slot(slot)))
-    with _step(server, plan, "watching the previous version drain", SWITCHED.format(name=name)):
+    with _step(server, plan, "watching the previous version drain", "switched"):
         undrained = await proxy.wait_drained(
             draining, plan.drain_timeout, reloaded=switched.reloaded
         )

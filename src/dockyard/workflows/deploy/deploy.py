@@ -5,14 +5,14 @@ bridged, on every host) → per boot group: pre-app-boot hook, boot every role o
 the group in parallel (run new, health-gate, switch, drain), post-app-boot hook, boot.wait →
 stop the old versions, retire their assets, tag latest, audit, prune → release lock →
 post-deploy hook.
-A host that fails never cancels the others mid-step; the error names every failed host.
+A host that fails never cancels the others mid-step; the error names every failed host, and
+once booting began it comes as DeployFailed, which says where each role on each host was left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,21 +20,20 @@ from dockyard.commands import app as app_commands
 from dockyard.commands import assets as asset_commands
 from dockyard.commands import prune as prune_commands
 from dockyard.commands.base import Command, all_of
-from dockyard.errors import StepFailed
+from dockyard.errors import DeployFailed, DockyardError, StepFailed
 from dockyard.facts.proxy import ProxyState
 from dockyard.facts.prune import parse_pruned
 from dockyard.plan import routes
-from dockyard.plan.deploy import DeployPlan, HostBoot
-from dockyard.plan.role import RoleBoot
+from dockyard.plan.deploy import DeployPlan
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.deploy.boot import Barrier, Booted, boot_role_on_host
+from dockyard.workflows.deploy.boot import Booted
+from dockyard.workflows.deploy.groups import Booting, Report
+from dockyard.workflows.deploy.outcome import Ledger
 from dockyard.workflows.fanout import on_hosts
 from dockyard.workflows.hooks import HookContext, run_hook
 from dockyard.workflows.lock import DeployLock, holding_lock, new_details
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
-
-Report = Callable[[str, str], None]  # (host, what happened); host "" for the whole deploy
 
 NOTHING_BOOTED = "no version was changed; deploy again once this is fixed"
 FINISH_STEPS = "stopping the replaced versions{}, tagging latest, the audit line, pruning"
@@ -68,6 +67,20 @@ class DeployResult:
 async def deploy(
     transport: Transport, plan: DeployPlan, options: DeployOptions, report: Report = _quiet
 ) -> DeployResult:
+    """The deploy; once booting began, a failure raises DeployFailed, which says where each
+    role on each host was left (its message is the failure's own)."""
+    ledger = Ledger(plan)
+    try:
+        return await _deploy(transport, plan, options, report, ledger)
+    except DockyardError as error:
+        if not ledger.began:
+            raise
+        raise DeployFailed(error, ledger.rows()) from error
+
+
+async def _deploy(
+    transport: Transport, plan: DeployPlan, options: DeployOptions, report: Report, ledger: Ledger
+) -> DeployResult:
     start = time.monotonic()
     hooks = HookContext(
         service=plan.service, version=plan.version, performer=plan.performer,
@@ -88,9 +101,11 @@ async def deploy(
         skip = options.skip_hooks or not options.deploy_hooks
         await run_hook(Path(plan.hooks_path), "pre-deploy", hooks, skip=skip)
         proxies = await _proxies(transport, plan, options, report)
-        stops: dict[str, list[Command]] = {}  # per host: the old versions to stop
+        booting = Booting(transport, plan, proxies, report, ledger)
+        stops = booting.stops
         try:
-            booted = await _boot_groups(transport, plan, proxies, hooks, options, report, stops)
+            ledger.began = True
+            booted = await booting.all_groups(hooks, skip_hooks=options.skip_hooks)
         except BaseException:
             await _stop_replaced(transport, stops)  # what did switch keeps no old one running
             raise
@@ -182,67 +197,6 @@ def _retire_assets(plan: DeployPlan, host: str) -> list[Command]:
         if boot.assets is not None
     ]
     return [step for retire in retires for step in retire.parts]
-
-
-async def _boot_groups(
-    transport: Transport,
-    plan: DeployPlan,
-    proxies: dict[str, ProxyController],
-    hooks: HookContext,
-    options: DeployOptions,
-    report: Report,
-    stops: dict[str, list[Command]],
-) -> list[Booted]:
-    boots = [boot for group in plan.groups for h in group for boot in h.roles]
-    primary = next((boot.role for boot in boots if boot.primary), None)
-    gated = primary is not None and len({boot.role for boot in boots}) > 1
-    barrier = Barrier(primary) if primary is not None and gated else None
-    booted: list[Booted] = []
-    for group in plan.groups:
-        group_hooks = replace(hooks, hosts=tuple(h.host for h in group))
-        await run_hook(Path(plan.hooks_path), "pre-app-boot", group_hooks, skip=options.skip_hooks)
-        by_host = {h.host: h for h in group}
-
-        async def boot(host: str, by_host: dict[str, HostBoot] = by_host) -> list[Booted]:
-            return await _boot_host(transport, plan, by_host[host], proxies, barrier, report, stops)
-
-        results = await on_hosts(list(by_host), boot)
-        booted += [b for host_booted in results.values() for b in host_booted]
-        await run_hook(Path(plan.hooks_path), "post-app-boot", group_hooks, skip=options.skip_hooks)
-        if plan.boot_wait and group is not plan.groups[-1]:
-            await asyncio.sleep(plan.boot_wait)
-    return booted
-
-
-async def _boot_host(
-    transport: Transport,
-    plan: DeployPlan,
-    host_boot: HostBoot,
-    proxies: dict[str, ProxyController],
-    barrier: Barrier | None,
-    report: Report,
-    stops: dict[str, list[Command]],
-) -> list[Booted]:
-    host = host_boot.host
-
-    async def one(role_plan: RoleBoot) -> Booted:
-        proxy = proxies.get(host) if role_plan.route is not None else None
-
-        def say(message: str) -> None:
-            report(host, f"{role_plan.role}: {message}")
-
-        server = Server(transport, host, plan.engine)
-        booted = await boot_role_on_host(server, role_plan, proxy, barrier, say)
-        if booted.stop is not None:
-            stops.setdefault(host, []).append(booted.stop)
-        # A role without the proxy serves no request: it runs (a worker, a job runner).
-        state = "is serving" if role_plan.route is not None else "is running"
-        say(f"{booted.name} {state}")
-        return booted
-
-    if plan.parallel_roles:
-        return list(await asyncio.gather(*(one(r) for r in host_boot.roles)))
-    return [await one(r) for r in host_boot.roles]
 
 
 async def _finish(

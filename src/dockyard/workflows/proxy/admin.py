@@ -13,7 +13,7 @@ from typing import Any
 
 import h11
 
-from dockyard.errors import DockyardError, SshError
+from dockyard.errors import DockyardError, HostUnreachable, SshError
 from dockyard.facts.caddy import UpstreamLoad, parse_upstreams
 from dockyard.workflows.http import OpenStream, Response, exchange
 
@@ -45,6 +45,8 @@ class CaddyAdmin:
             response = await asyncio.wait_for(
                 self.request(method, path, body), timeout=self._timeout
             )
+        except HostUnreachable:  # the host, not the proxy: said as it is
+            raise
         except (OSError, SshError, h11.ProtocolError, TimeoutError) as error:
             if isinstance(error, TimeoutError):
                 why = f"no answer within {self._timeout:g}s"

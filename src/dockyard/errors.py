@@ -143,7 +143,7 @@ class CommandFailed(DockyardError):
     def __init__(self, result: Result) -> None:
         self.result = result
         self.reason = f"exited {result.exit_status}: {stderr_gist(result.stderr)}"  # no host
-        super().__init__(f"{result.host}: `{result.command}` {self.reason}")
+        super().__init__(f"{result.host}: `{brief(result.command)}` {self.reason}")
 
 
 # A line that says what went wrong, in an engine's or a tool's words.
@@ -176,7 +176,7 @@ class CommandTimeout(DockyardError):
         self.command = command
         self.seconds = seconds
         self.reason = f"did not finish within {seconds:g}s"
-        super().__init__(f"{host}: `{command}` {self.reason}")
+        super().__init__(f"{host}: `{brief(command)}` {self.reason}")
 
 
 class HostsFailed(DockyardError):

@@ -6,12 +6,14 @@ import importlib
 import json
 import shlex
 import sys
+import traceback
 from typing import Any
 
 import click
 
 from dockyard import __version__
 from dockyard.cli import runlogs
+from dockyard.cli.failure import error_line, failure_details, failure_details_by_host
 from dockyard.cli.suggest import (
     SuggestingGroup,
     did_you_mean,
@@ -148,15 +150,19 @@ def cli() -> None:
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Run the CLI; every DockyardError becomes one `ERROR (Type): message` line."""
+    """Run the CLI; every DockyardError becomes one `ERROR (Type): message` line on stderr, with
+    what it cannot hold right below it on stdout (cli/failure.py); -v adds the traceback above
+    it and the failed commands below."""
     args = sys.argv[1:] if argv is None else argv
     verbose = "-v" in args or "--verbose" in args
     try:
         outcome = invoke(args)
     except DockyardError as error:
         if verbose:
-            raise
-        click.echo(f"ERROR ({type(error).__name__}): {error}", err=True)
+            traceback.print_exc()
+        click.echo(error_line(error), err=True)
+        for line in failure_details(error, verbose=verbose):
+            click.echo(line)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
@@ -173,6 +179,8 @@ def invoke(args: list[str]) -> Any:
     try:
         outcome = cli.main(args=args, prog_name="dockyard", standalone_mode=False)
     except BaseException as error:
+        if isinstance(error, DockyardError):  # the run log keeps what -v shows, as Kamal's
+            runlogs.record(failure_details_by_host(error, verbose=True))
         runlogs.finish(error)
         raise
     failed = isinstance(outcome, int) and outcome != 0

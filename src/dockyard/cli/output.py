@@ -9,14 +9,6 @@ from typing import Protocol
 
 import click
 
-from dockyard.errors import (
-    AccessoriesFailed,
-    AccessoryError,
-    CommandFailed,
-    DockyardError,
-    HostsFailed,
-    StepFailed,
-)
 from dockyard.runlog import RunLog, Severity
 
 
@@ -84,33 +76,3 @@ class Printer:
             self._log(line, host, "debug")
             if self.verbose:
                 click.echo(line)
-
-    def failure(self, error: DockyardError) -> None:
-        """Details an error's one line cannot hold: logs of a failed container, stderr tails."""
-        for host, line in _failure_lines(error):
-            self._log(line, host or None, "error")
-            click.echo(line)
-
-
-def _failure_lines(error: DockyardError) -> list[tuple[str, str]]:
-    lines = []
-    for host, err in _per_host(error):
-        logs = getattr(err, "logs", None)
-        if logs:
-            name = getattr(err, "name", "the container")
-            lines.append((host, f"  [{host}] last log lines of {name}:"))
-            lines += [(host, f"  [{host}]   {line}") for line in str(logs).splitlines()[-30:]]
-        failed = err.__cause__ if isinstance(err, StepFailed | AccessoryError) else err
-        if isinstance(failed, CommandFailed) and failed.result.stderr.strip():
-            result = failed.result
-            lines.append((host, f"  [{host}] `{result.command}` exited {result.exit_status}:"))
-            tail = result.stderr.strip().splitlines()[-10:]
-            lines += [(host, f"  [{host}]   {line}") for line in tail]
-    return lines
-
-
-def _per_host(error: BaseException, host: str = "") -> list[tuple[str, BaseException]]:
-    """Each host's own error, looking inside HostsFailed (nested ones too)."""
-    if isinstance(error, HostsFailed | AccessoriesFailed):
-        return [pair for name, err in error.errors.items() for pair in _per_host(err, name)]
-    return [(host or getattr(error, "host", ""), error)]

@@ -6,6 +6,7 @@ Kept apart and light: cli/main imports it for every command, and it imports noth
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import click
@@ -37,6 +38,13 @@ def logged(words: tuple[str, ...]) -> bool:
 
 def opened(log: RunLog) -> None:
     _open.append(log)
+
+
+def record(lines: Iterable[tuple[str | None, str]]) -> None:
+    """Lines the command's end adds to every open run log: a failure's details, by host."""
+    for log in _open:
+        for host, line in lines:
+            log.line(line, host, "error")
 
 
 def finish(error: BaseException | None) -> None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from dockyard.config.settings import Output
+from dockyard.errors import DockyardError
 from dockyard.runlog.info import Failure, RunInfo, Severity, Sink
 
 __all__ = ["Failure", "RunInfo", "RunLog", "Severity", "Sink", "open_run_log"]
@@ -42,8 +43,13 @@ class RunLog:
             return []
         self.finished = True
         runtime = round(self.clock() - self.started, 1)
-        failure = None if error is None else Failure(type(error).__name__, str(error))
+        failure = None if error is None else Failure(_kind(error), str(error))
         return [sink.finish(failure, runtime) for sink in self.sinks]
+
+
+def _kind(error: BaseException) -> str:
+    """The type named as the CLI names it (a failed deploy is shown as the error it wraps)."""
+    return error.kind if isinstance(error, DockyardError) else type(error).__name__
 
 
 def open_run_log(output: Output, info: RunInfo, warn: Callable[[str], None]) -> RunLog | None:

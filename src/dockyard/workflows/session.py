@@ -7,8 +7,8 @@ once, when first needed), the hooks, and the SSH transport, opened for the work 
 
 Every entry point of the workflow layer takes a Session, so the CLI passes options and gets
 results: it never opens a transport. The pre-connect hook runs once, before the first
-connection; with -v the round trips of each run are reported; a failure's details (a container's
-last log lines, a command's stderr) are reported before the error goes up.
+connection; with -v the round trips of each run are reported. A failure goes up as it is: the
+CLI shows its details below its error line.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from dockyard.config.objects import Config
-from dockyard.errors import DockyardError
 from dockyard.loading import DEFAULT_CONFIG_FILE, load_config
 from dockyard.plan.from_config import Selection
 from dockyard.plan.targets import check_selection
@@ -63,8 +62,6 @@ class Progress(Protocol):
 
     def round_trips(self, stats: Mapping[str, HostStats]) -> None: ...
 
-    def failure(self, error: DockyardError) -> None: ...
-
 
 class Silent:
     """A Progress that says nothing."""
@@ -76,9 +73,6 @@ class Silent:
         pass
 
     def round_trips(self, stats: Mapping[str, HostStats]) -> None:
-        pass
-
-    def failure(self, error: DockyardError) -> None:
         pass
 
 
@@ -140,11 +134,7 @@ class Session:
                 self.progress.round_trips(transport.all_stats())
                 await transport.close()
 
-        try:
-            return asyncio.run(main())
-        except DockyardError as error:
-            self.progress.failure(error)
-            raise
+        return asyncio.run(main())
 
     def on_hosts(
         self, hosts: Sequence[str], step: Callable[[Server], Awaitable[T]]

@@ -7,17 +7,19 @@ primary-role barrier; a config without the proxy deploys to a fresh lab."""
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dockyard import lab as labs
+from dockyard.commands.app import RUN_MARKER
 
 from ..cli import labelled_image
 from ..labs import running
 from .conftest import ssh
-from .harness import Load, dockyard, write_app
+from .harness import SECRET_VALUE, Load, dockyard, write_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -49,14 +51,24 @@ def brk(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     dockyard(root, "app", "remove", "-y")
 
 
-def failing(root: Path, lab: labs.LabInfo, *args: str) -> tuple[str, Load]:
-    """Run a dockyard command that must fail, under load on brk's web: (its error line, load)."""
-    with Load(lab.servers[0].ip, "brk.test") as load:
+def failing(
+    root: Path, lab: labs.LabInfo, *args: str, app: str = "brk.test"
+) -> tuple[str, Load, subprocess.CompletedProcess[str]]:
+    """Run a dockyard command that must fail, under load on the app's web on the first server:
+    (its error line, the load, what it printed)."""
+    with Load(lab.servers[0].ip, app) as load:
         done = dockyard(root, *args, timeout=COMMAND_TIMEOUT)
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert lines and lines[-1].startswith("ERROR ("), done.stderr
-    return lines[-1], load
+    return lines[-1], load, done
+
+
+def below(done: subprocess.CompletedProcess[str]) -> list[str]:
+    """What a failed deploy printed below its error line (on stdout, after the progress)."""
+    lines = done.stdout.splitlines()
+    start = lines.index("  Where each role was left:")
+    return lines[start:]
 
 
 def assert_v1_served_and_left_alone(lab: labs.LabInfo, load: Load) -> None:
@@ -75,7 +87,7 @@ def test_a_primary_that_exits_at_once_stops_the_worker_waiting_on_it(
     lab: labs.LabInfo, brk: Path
 ) -> None:
     write_brk(brk, lab, web_extra='    cmd: sh -c "exit 3"\n')
-    line, load = failing(brk, lab, "deploy", "-P", "--version", "v2")
+    line, load, _ = failing(brk, lab, "deploy", "-P", "--version", "v2")
     first, second = (h.ip for h in lab.servers)
     # what the check saw depends on when it looked: exited, restarting, no answer
     assert f"{first}: web: brk-web-v2 did not become healthy (" in line
@@ -110,19 +122,35 @@ def test_a_failed_health_check_names_the_path_its_key_and_the_answer(
 
 def test_the_engine_refusing_an_option_ends_with_its_words(lab: labs.LabInfo, brk: Path) -> None:
     write_brk(brk, lab, web_extra="    options:\n      bogus-option: 1\n")
-    line, load = failing(brk, lab, "deploy", "-P", "--version", "v2")
-    first = lab.servers[0].ip
+    line, load, done = failing(brk, lab, "deploy", "-P", "--version", "v2")
+    first, second = (h.ip for h in lab.servers)
     assert f"{first}: web: starting brk-web-v2 failed: exited 125: " in line
     assert "unknown flag: --bogus-option" in line
     assert "worker: not booted, because the primary role web failed" in line
     assert_v1_served_and_left_alone(lab, load)
+    # stderr is the one line; below it: where each role is, the engine's own words under the
+    # step's name, and nothing else (no internal script, no secret)
+    assert done.stderr.strip() == line
+    details = below(done)
+    assert details[:4] == [
+        "  Where each role was left:",
+        f"    {first} web: kept the version that served before",
+        f"    {second} worker: kept the version that served before",
+        f"  [{first}] web: starting brk-web-v2: exited 125; its last lines on stderr:",
+    ]
+    assert any("unknown flag: --bogus-option" in shown for shown in details[4:])
+    assert all(shown.startswith(f"  [{first}]   ") for shown in details[4:])
+    assert len(details) <= 4 + 10 and done.stdout.endswith("\n".join(details) + "\n")
+    printed = done.stdout + done.stderr
+    assert RUN_MARKER not in printed and f"{lab.engine} run --detach" not in printed  # no script
+    assert SECRET_VALUE not in printed
 
 
 def test_a_rollback_to_a_version_that_is_gone_says_so_and_changes_nothing(
     lab: labs.LabInfo, brk: Path
 ) -> None:
     write_brk(brk, lab)
-    line, load = failing(brk, lab, "rollback", "v0")
+    line, load, _ = failing(brk, lab, "rollback", "v0")
     first = lab.servers[0].ip
     assert (
         f"{first}: web: version v0 is not kept as a container here (`dockyard app containers` "

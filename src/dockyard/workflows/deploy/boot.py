@@ -46,7 +46,7 @@ class BootFailed(DockyardError):
             host, role, name, outcome.detail, logs
         )  # fmt: skip
         self.summary = f"{role}: {name} did not become healthy ({outcome.detail})"
-        shown = "its last log lines are shown above" if logs else "it logged nothing"
+        shown = "its last log lines are shown below" if logs else "it logged nothing"
         how = f"; {outcome.how}" if outcome.how else ""
         super().__init__(f"{host}: {self.summary}{how}; {after}; {shown}")
 

@@ -2,12 +2,14 @@
 continuous load: each ends within the test's timeout with one error line, no failed request
 for the version that keeps serving, and no lock left behind. A second app, `brk`, runs its
 web role on the first server and its worker on the second, so the worker waits on the
-primary-role barrier; a config without the proxy deploys to a fresh lab."""
+primary-role barrier; a third, `cut`, loses its second server's link in the middle of a
+deploy; a config without the proxy deploys to a fresh lab."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +17,12 @@ import pytest
 
 from dockyard import lab as labs
 from dockyard.commands.app import RUN_MARKER
+from dockyard.lab import spec as lab_names
 
 from ..cli import labelled_image
 from ..labs import running
 from .conftest import ssh
-from .harness import SECRET_VALUE, Load, dockyard, write_app
+from .harness import SECRET_VALUE, Load, dockyard, get, write_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -189,3 +192,71 @@ def test_a_config_without_the_proxy_deploys_to_a_fresh_server(
     )
     assert answer.stdout.strip() == "hello from demo v1", answer.stderr
     assert ssh(fresh_lab, server.name, "test -e .dockyard/lock-demo").returncode == 1
+
+
+# The longest a deploy whose host went silent may take: the host is given up after 12 s of
+# silence, the other host's boot (deploy_timeout 15 s at most, drain_timeout 10 s) runs
+# meanwhile; on a machine busy with other suites.
+SILENT_HOST_BOUND = 90
+
+
+def cut_link(lab: labs.LabInfo, host: str, state: str) -> str:
+    """The command that sets the host's port on the lab's switch down or up: its packets go
+    nowhere, as when a cable is pulled (no reset, no error: silence)."""
+    switch = lab_names.switch_netns(lab.name)
+    return f"ip -n {switch} link set {lab_names.switch_port(host)} {state}"
+
+
+@pytest.fixture
+def cut(lab: labs.LabInfo, tmp_path: Path) -> Iterator[Path]:
+    """The `cut` app, v1 on both servers (web on each, the worker on the second)."""
+    for version in ("v1", "v2"):
+        labelled_image(lab, f"demo:{version}", f"cut:{version}", "cut")
+    root = write_app(tmp_path, lab, service="cut", host="cut.test", image="cut")
+    done = dockyard(root, "deploy", "-P", "--version", "v1", timeout=COMMAND_TIMEOUT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    yield root
+    subprocess.run(cut_link(lab, lab.servers[1].name, "up").split(), check=False)
+    dockyard(root, "app", "remove", "-y")
+
+
+def test_a_host_whose_link_is_cut_mid_deploy_is_named_once_and_the_next_deploy_finishes(
+    lab: labs.LabInfo, cut: Path
+) -> None:
+    first, second = lab.servers
+    hook = cut / ".kamal" / "hooks" / "pre-app-boot"  # once the proxies are up, before booting
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(f"#!/bin/sh\n{cut_link(lab, second.name, 'down')}\n")
+    hook.chmod(0o755)
+    start = time.monotonic()
+    line, load, done = failing(cut, lab, "deploy", "-P", "--version", "v2", app="cut.test")
+    took = time.monotonic() - start
+    assert took < SILENT_HOST_BOUND, f"{took:.1f}s"
+    assert done.stderr.strip() == line
+    assert line == (
+        f"ERROR (HostsFailed): failed on 1 host(s): {second.ip}: web: starting cut-web-v2 "
+        "failed: stopped answering (no reply to SSH keepalives for 12s: the host is down or "
+        "the network to it is cut); what it left running is unknown; deploy again once it answers"
+    )
+    assert below(done) == [
+        "  Where each role was left:",
+        f"    {first.ip} web: switched to cut-web-v2",
+        f"    {second.ip} web: unknown (the host stopped answering)",
+        f"    {second.ip} worker: unknown (the host stopped answering)",
+    ]
+    assert load.failures == [] and load.ok > 5
+    assert load.bodies <= {"hello from cut v1", "hello from cut v2"}
+    assert ssh(lab, first.name, "test -e .dockyard/lock-cut").returncode == 1  # released
+    # the link back, the same deploy again: it finishes the job on both servers
+    hook.unlink()
+    subprocess.run(cut_link(lab, second.name, "up").split(), check=True)
+    with Load(first.ip, "cut.test") as load:
+        again = dockyard(cut, "deploy", "-P", "--version", "v2", timeout=COMMAND_TIMEOUT)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert load.failures == []
+    names = "--filter label=service=cut --format '{{.Names}}'"
+    for host, expected in ((first, ["cut-web-v2"]), (second, ["cut-web-v2", "cut-worker-v2"])):
+        running = ssh(lab, host.name, f"{lab.engine} ps {names}")
+        assert sorted(running.stdout.split()) == expected, running.stdout + running.stderr
+        status, body = get(host.ip, "cut.test")
+        assert (status, body.strip()) == (200, "hello from cut v2")

@@ -33,6 +33,7 @@ T = TypeVar("T")
 
 Warn = Callable[[str], None]
 NOT_TAKEN = "nothing was changed; try again once the host answers"
+STILL_HELD = "the lock may still be held: run `dockyard lock release` again once this is fixed"
 
 
 def inherited_lock() -> bool:
@@ -222,7 +223,8 @@ def acquire_by_hand(session: Session, message: str) -> None:
 
     async def work(transport: Transport) -> None:
         lock = _primary_lock(session, transport)
-        holder = await lock.try_acquire(details)
+        with lock.server.step("taking the deploy lock", NOT_TAKEN):
+            holder = await lock.try_acquire(details)
         if holder is not None:
             raise LockError(f"the deploy lock on {lock.host} is already held: {holder.describe()}")
 
@@ -234,9 +236,10 @@ def release_by_hand(session: Session) -> bool:
 
     async def work(transport: Transport) -> bool:
         lock = _primary_lock(session, transport)
-        if await lock.status() is None:
-            return False
-        await lock.release()
+        with lock.server.step("releasing the deploy lock", STILL_HELD):
+            if await lock.status() is None:
+                return False
+            await lock.release()
         return True
 
     return session.run(work)

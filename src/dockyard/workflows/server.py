@@ -5,16 +5,24 @@
 
 It replaces the (transport, host, engine) triple that every step would otherwise pass along;
 everything it does goes through the one transport seam (`dockyard.ssh.transport`).
+
+    with server.step("reading the proxy's routes", "nothing was changed; try again"):
+        routes = await controller.read_routes()
+
+A command that fails (or runs past its deadline) in a named step is said by the step's name:
+`<host>: <step> failed: <the engine's words>; <what to do>`, not by its rendering, which can be
+an internal script (the CLI shows its stderr below the error line, the command only with -v).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from dockyard.commands.base import Command
 from dockyard.engine import Engine
-from dockyard.errors import Result
+from dockyard.errors import CommandFailed, CommandTimeout, Result, StepFailed
 from dockyard.ssh.transport import ByteReader, ByteWriter, Transport
 
 
@@ -36,6 +44,15 @@ class Server:
         return await self.transport.run(
             self.host, command, check=check, timeout=timeout, input=input, env=env
         )
+
+    @contextmanager
+    def step(self, what: str, after: str) -> Iterator[None]:
+        """A failed command in the block becomes StepFailed: host, `what`, cause, `after`.
+        Other errors say their own line already (a lost connection, a proxy's answer)."""
+        try:
+            yield
+        except (CommandFailed, CommandTimeout) as error:
+            raise StepFailed(self.host, what, error, after) from error
 
     async def upload(
         self, data: bytes, path: str, *, mode: int = 0o600, timeout: float | None = None

@@ -211,7 +211,7 @@ class DeployRules:
             return f"the error does not name the cause: {line}"
         if failure.fault == "silent" and line.count("no reply to SSH keepalives") != 1:
             return f"the silent host is not reported once: {line}"
-        return ""
+        return shows_a_script(line)
 
     # where each role was left
 
@@ -259,6 +259,19 @@ def one_line_naming_host_and_cause(failure: Failure, error: BaseException | None
     }
     if not any(cause in line for cause in causes[failure.fault]):
         return f"the error does not name the cause: {line}"
+    return ""
+
+
+# What only dockyard's own scripts hold, never one engine command: operators, $HOME paths.
+SCRIPT_MARKS = ("&&", "||", ";", "|", "\n", "$HOME")
+
+
+def shows_a_script(line: str) -> str:
+    """What is wrong ("" when nothing) with a command quoted in an error line: an internal
+    script goes below the line (whole with -v), the line names the step instead."""
+    for quoted in re.findall(r"`([^`]*)`", line):
+        if any(mark in quoted for mark in SCRIPT_MARKS):
+            return f"the error shows an internal script instead of its step's name: {line}"
     return ""
 
 

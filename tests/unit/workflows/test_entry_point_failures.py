@@ -1,7 +1,8 @@
 """The workflows' entry points, as the CLI calls them (a Session in, a typed result out), on
 scripted servers with every remote step failing in turn: the command ends within the bound, and
-its error is one line of dockyard's tree naming the host and the cause. A rolling proxy reboot
-stops at the host that failed, and leaves the next ones untouched.
+its error is one line of dockyard's tree naming the host and the cause (a failed internal script
+by its step's name, not its rendering). A rolling proxy reboot stops at the host that failed,
+and leaves the next ones untouched.
 
 The steps inside (a deploy's boot, an accessory's boot, a backup) have scenario tests of their
 own; these cover what the entry points add: which hosts, in which order, what a failure stops.
@@ -22,8 +23,12 @@ from dockyard.workflows import lock
 from dockyard.workflows.app import manage, overview, prune
 from dockyard.workflows.proxy import manage as proxy
 from dockyard.workflows.session import Request, Session
-from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause, polled_after_start
-from tests.unit.workflows.faults import Check, Failure, each_step_failing, happy_path
+from tests.unit.workflows.deploy_rules import (
+    one_line_naming_host_and_cause,
+    polled_after_start,
+    shows_a_script,
+)
+from tests.unit.workflows.faults import Check, Failure, each_step_failing, happy_path, one_line
 from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, Fleet, fast_waits, plan_of, transcript
 from tests.unit.workflows.test_deploy_scenarios import APP, EXPECTED
 
@@ -120,7 +125,7 @@ def checker(name: str) -> Check:
             return ""
         if error is None and polled_after_start(failure.call, fake):
             return ""
-        return one_line_naming_host_and_cause(failure, error)
+        return one_line_naming_host_and_cause(failure, error) or shows_a_script(one_line(error))
 
     return check
 

@@ -90,9 +90,13 @@ def maintenance(session: Session, message: str | None) -> dict[str, list[str]]:
     config = session.config
     names = [config.proxy_service_name(r.name) for r in config.proxy_roles]
     state = None if message is None else Maintenance(body=message)
+    what = "serving the app again" if message is None else "serving the maintenance page"
+    command = "live" if message is None else "maintenance"
+    after = f"run `dockyard app {command}` again once this is fixed"
 
     async def step(server: Server) -> list[str]:
         proxy = ProxyController(server, proxy_settings(config))
-        return await steps.set_maintenance(proxy, names, state)
+        with server.step(what, after):
+            return await steps.set_maintenance(proxy, names, state)
 
     return on_hosts_locked(session, [h for h in hosts(session) if h in config.proxy_hosts], step)

@@ -22,6 +22,7 @@ from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
 AUDIT_LINES = 50
+AGAIN = "nothing was changed; try again once this is fixed"
 
 
 def details(session: Session) -> dict[str, list[ContainerDetail]]:
@@ -33,7 +34,8 @@ def details(session: Session) -> dict[str, list[ContainerDetail]]:
     listing = containers_and_live_slots(config.runtime)
 
     async def step(server: Server) -> list[ContainerDetail]:
-        rows = describe(config, parse_listing((await server.run(listing)).stdout))
+        with server.step("listing the containers and the proxy's live slots", AGAIN):
+            rows = describe(config, parse_listing((await server.run(listing)).stdout))
         rows = [r for r in rows if r.kind != "app" or session.selection.role_ok(r.role or "")]
         return list(await asyncio.gather(*(_with_health(server, config, r) for r in rows)))
 

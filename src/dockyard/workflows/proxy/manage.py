@@ -29,6 +29,13 @@ from dockyard.workflows.session import Session
 CONTAINER = proxy_commands.CONTAINER  # its name, for what the CLI says
 NO_PROXY = f"the proxy has no container ({CONTAINER})"
 BOOT_IT = "boot it with `dockyard proxy boot` (a deploy boots it too)"
+# What a failed step leaves, and what to do (`<host>: <step> failed: <cause>; <this>`).
+BOOT_AGAIN = "run `dockyard proxy boot` again once this is fixed"
+NOT_REPLACED = "the proxy was not replaced; run `dockyard proxy reboot` again once this is fixed"
+DOWN = "the proxy may be down on this host: run `dockyard proxy boot` once this is fixed"
+READ_AGAIN = "nothing was changed; try again once this is fixed"
+REMOVE_AGAIN = "run `dockyard proxy remove` again once this is fixed"
+READING = "reading the proxy's routes"
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,9 @@ def boot(session: Session) -> dict[str, int]:
 
     async def step(server: Server) -> int:
         controller = _controller(session, server)
-        await controller.boot(proxy_container(session.config, server.host))
-        return len(await controller.read_routes())
+        with server.step("booting the proxy", BOOT_AGAIN):
+            await controller.boot(proxy_container(session.config, server.host))
+            return len(await controller.read_routes())
 
     return on_hosts_locked(session, _hosts(session), step)
 
@@ -74,8 +82,10 @@ def reboot(session: Session, *, rolling: bool = False) -> list[str]:
     engine = session.config.runtime
 
     async def step(server: Server) -> None:
-        await server.run(proxy_commands.remove_container(engine))
-        await _controller(session, server).boot(proxy_container(session.config, server.host))
+        with server.step("removing the proxy's container", NOT_REPLACED):
+            await server.run(proxy_commands.remove_container(engine))
+        with server.step("booting the proxy", DOWN):
+            await _controller(session, server).boot(proxy_container(session.config, server.host))
 
     hosts = _hosts(session)
 
@@ -109,7 +119,8 @@ def details(session: Session) -> dict[str, ProxyDetails]:
 
     async def step(server: Server) -> ProxyDetails:
         container = (await server.run(listing)).stdout.splitlines()
-        state = await _controller(session, server).state()
+        with server.step(READING, READ_AGAIN):
+            state = await _controller(session, server).state()
         routes = [
             RouteView(
                 r.name,
@@ -153,11 +164,13 @@ def remove(session: Session, *, force: bool = False) -> list[str]:
     engine = session.config.runtime
 
     async def step(server: Server) -> None:
-        routes = await _controller(session, server).read_routes()
+        with server.step(READING, READ_AGAIN):
+            routes = await _controller(session, server).read_routes()
         if routes and not force:
             names = ", ".join(r.name for r in routes)
             raise DockyardError(f"{server.host}: the proxy still serves {names}; remove those apps "
                                 "first, or add --force")  # fmt: skip
-        await server.run(proxy_commands.remove(engine))
+        with server.step("removing the proxy", REMOVE_AGAIN):
+            await server.run(proxy_commands.remove(engine))
 
     return list(on_hosts_locked(session, _hosts(session), step))

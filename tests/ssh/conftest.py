@@ -90,7 +90,7 @@ class Sshd:
         killed in its start-up files could leave a lock behind, such as pyenv's rehash lock)."""
         for pid in self.session_pids():
             for each in _process_tree(pid):
-                if Path(f"/proc/{each}/comm").read_text().strip() == "sshd":
+                if _name_of(each) == "sshd":
                     os.kill(each, signal.SIGSTOP)
                     self.frozen.append(each)
 
@@ -103,10 +103,22 @@ class Sshd:
             self.process.wait(timeout=10)
 
 
+def _name_of(pid: int) -> str | None:
+    """The process's command name; None once it has ended (a command its session ran can end
+    between the listing of the tree and this read)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
 def _process_tree(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:  # it ended meanwhile
+        children = []
     found = [pid]
-    for child in children.read_text().split() if children.exists() else []:
+    for child in children:
         found += _process_tree(int(child))
     return found
 

@@ -102,7 +102,8 @@ class DeployLock:
             raise StepFailed(self.host, "taking the deploy lock", error, NOT_TAKEN) from error
 
     async def release(self) -> None:
-        await self.server.run(self.release_command())
+        with self.server.step("releasing the deploy lock", STILL_HELD):
+            await self.server.run(self.release_command())
 
     def release_command(self) -> Command:
         """To release the lock within another round trip to its host (then set `released`)."""

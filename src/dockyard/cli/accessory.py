@@ -35,8 +35,7 @@ def boot(name: str, take_over_routes: bool, **kwargs: Any) -> None:
     show({f"{o.host}{f' ({o.accessory})' if several else ''}": o.said for o in outcomes}, False)
     failed = booting.failures(outcomes, f"fix the cause and run `dockyard accessory boot {name}` "
                               "again (it boots what is not running)")  # fmt: skip
-    if failed is not None:
-        session.progress.failure(failed)
+    if failed is not None:  # its details go below its error line (cli/failure.py)
         raise failed
 
 

@@ -238,16 +238,21 @@ class AccessoryError(DockyardError):
 
 
 class AccessoriesFailed(DockyardError):
-    """Some accessories did not boot on some hosts, every other one did: each failure by
-    `host (accessory)`, the count of boots tried, and what to do next."""
+    """Some accessories did not boot on some hosts, every other one did: the count of boots
+    tried, each failure by `host (accessory)` with its cause (`causes`, without the host), and
+    what to do next."""
 
-    def __init__(self, errors: Mapping[str, BaseException], tried: int, then: str) -> None:
+    def __init__(
+        self,
+        errors: Mapping[str, BaseException],
+        tried: int,
+        then: str,
+        causes: Mapping[str, str] | None = None,
+    ) -> None:
         self.errors = dict(errors)
-        which = ", ".join(self.errors)
-        super().__init__(
-            f"{len(self.errors)} of {tried} accessory boots failed: {which} (each cause is "
-            f"listed above, with what booted); {then}"
-        )
+        told = causes or {}
+        each = "; ".join(f"{where}: {told.get(where) or error}" for where, error in errors.items())
+        super().__init__(f"{len(self.errors)} of {tried} accessory boots failed: {each}; {then}")
 
 
 class HookError(DockyardError):

@@ -33,8 +33,8 @@ def boot(name: str, take_over_routes: bool, **kwargs: Any) -> None:
     outcomes = manage.boot(session, name, take_over_routes=take_over_routes)
     several = len({o.accessory for o in outcomes}) > 1
     show({f"{o.host}{f' ({o.accessory})' if several else ''}": o.said for o in outcomes}, False)
-    failed = booting.failures(outcomes, f"fix the cause and run `dockyard accessory boot {name}` "
-                              "again (it boots what is not running)")  # fmt: skip
+    failed = booting.failures(outcomes, f"fix each cause as it says; `dockyard accessory boot "
+                              f"{name}` boots again what is not running")  # fmt: skip
     if failed is not None:  # its details go below its error line (cli/failure.py)
         raise failed
 

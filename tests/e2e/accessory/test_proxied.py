@@ -142,13 +142,13 @@ def test_an_unhealthy_proxied_accessory_is_not_routed_to(
     error = done.stderr.strip().splitlines()
     assert len(error) == 1, done.stderr
     assert error[0].startswith(
-        f"ERROR (HostsFailed): failed on 1 host(s): {ip}: demo-broken did not answer /up on "
-        "port 80 (404"
+        f"ERROR (AccessoriesFailed): 1 of 1 accessory boots failed: {ip} (broken): demo-broken "
+        "did not answer /up on port 80 (404"
     ), error
-    assert error[0].endswith(
+    assert (
         "the proxy does not route to it and it is left running: see `dockyard accessory logs "
-        "broken`, fix it, then `dockyard accessory restart broken`"
-    ), error
+        "broken`, fix it, then `dockyard accessory restart broken`; "
+    ) in error[0], error
     assert "broken" not in ssh(lab, "ls .dockyard/proxy/routes; cat .dockyard/proxy/caddy.json")
     assert get(ip, "broken.test")[0] == 404
     assert (

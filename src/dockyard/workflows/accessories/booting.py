@@ -92,7 +92,9 @@ def contexts(
 
 def failures(outcomes: Sequence[BootOutcome], then: str) -> AccessoriesFailed | None:
     """One error for every failed boot (`then`: what to do next), or None when none failed."""
-    failed = {f"{o.host} ({o.accessory})": o.error for o in outcomes if o.error is not None}
+    failed = [o for o in outcomes if o.error is not None]
     if not failed:
         return None
-    return AccessoriesFailed(failed, len(outcomes), then)
+    errors = {f"{o.host} ({o.accessory})": o.error for o in failed if o.error is not None}
+    causes = {f"{o.host} ({o.accessory})": o.said for o in failed}
+    return AccessoriesFailed(errors, len(outcomes), then, causes)

@@ -101,3 +101,17 @@ def test_export_of_an_unset_variable_is_an_error() -> None:
     with pytest.raises(SecretsError, match=r"^s:2: `export B` exports a variable never set"):
         parse_dotenv("A=1\nexport B\n", filename="s")
     assert plans("A=1\nexport A\n") == {"A": ("1",)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # what Kamal 2.11's `kamal secrets print` makes of each file
+        ('A="a\\" # c"\nB="x\\"\nC=1"\n', {"A": 'a" # c', "B": 'x"\nC=1'}),
+        ("A:x\nB: y\nC:\nD=1\nE :z\n", {"B": "y", "C": "D=1"}),
+        ("export\nexport=2\nexport A B\n", {"export": "2"}),
+        ("A=a\nB=${A}-$A}-${A-${}-$\nC=\\${A}\n", {"A": "a", "B": "a-a-a-${}-$", "C": "${A}"}),
+        ("A=\n  'q'\nB=  \"two\nlines\" # c\n", {"A": "q", "B": "two\nlines"}),
+    ],
+)
+def test_the_format_at_its_edges(text: str, expected: dict[str, str]) -> None:
+    assert resolve(text)[0] == expected

@@ -1,43 +1,36 @@
 """`.kamal/secrets*` files: the dotenv gem's format (3.2) as Kamal reads it, into a plan: pure.
 
-`parse_dotenv` turns a file into entries; each entry's value is a plan of parts (literal text,
-`$VAR` references and `$(command)` substitutions) that `Resolver` evaluates lazily, one key at a
-time, with injected functions for the environment and for running commands.
+`parse_dotenv` turns a file into entries (config/dotenv_lines.py finds them); each entry's value
+is a plan of parts (literal text, `$VAR` references and `$(command)` substitutions) that
+`Resolver` evaluates lazily, one key at a time, with injected functions for the environment and
+for running commands.
 
-Semantics follow dotenv 3.2 with Kamal's InlineCommandSubstitution: lines are matched by the
-gem's own line grammar; single quotes are literal; in double quotes `\\n` stays `\\n` (unless
-DOTENV_LINEBREAK_MODE=legacy) and other backslashes escape the next character; an unquoted `#`
-starts a comment; `$VAR`/`${VAR}` read keys defined earlier in the same file, then the
-environment; `$(…)` (balanced, `\\(` escapes) runs with variables in its text expanded first.
-One deliberate difference: a command's output is used as is, where Kamal expands `$words` in it
-again (which corrupts fetched passwords that contain a `$`).
+Written for dockyard from the gem's documented file format and Kamal's documentation of its
+secrets files, as small scanners of its own (the design of ruby/lib/dotenv.rb); where those
+documents are silent (where a quoted value ends, `export` alone, escapes inside a command...)
+the behaviour is the real Kamal's, compared with Kamal 2.11 on hand-written and generated files
+(tests/unit/secrets/test_kamal_oracle.py). No code of the gem or of Kamal is copied.
+
+Single quotes are literal; in double quotes `\\n` stays `\\n` (unless
+DOTENV_LINEBREAK_MODE=legacy) and other backslashes escape the next character; `$VAR`/`${VAR}`
+read keys defined earlier in the same file, then the environment; `$(…)` (balanced, non-empty,
+a backslash pairs with the character after it so `\\(` does not count) runs with variables in
+its text expanded first; `\\$` keeps a `$` as text. One deliberate difference: a command's output
+is used as is, where Kamal expands `$words` in it again (which corrupts fetched passwords that
+contain a `$`).
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dockyard.config.dotenv_lines import RawValue, read_entries
 from dockyard.errors import SecretsError
 
-_LINE = re.compile(
-    r"""
-    (?:^|\A) \s*
-    (?P<export>export\s+)?
-    (?P<key>[\w.]+)
-    (?:
-      (?:\s*=\s*?|:\s+?)
-      (?P<value> \s*'(?:\\'|[^'])*' | \s*"(?:\\"|[^"])*" | [^\#\n]+ )?
-    )?
-    \s* (?:\#.*)? (?:$|\Z)
-    """,
-    re.VERBOSE | re.MULTILINE | re.ASCII,
-)
-_QUOTED = re.compile(r"(['\"])(.*)\1", re.DOTALL)
-_ESCAPED = re.compile(r"\\([^$])")
-_VARIABLE = re.compile(r"(\\)?\$(?!\()\{?([A-Z0-9_]+)?\}?", re.IGNORECASE | re.ASCII)
-_RUBY_BLANK = " \t\n\v\f\r\0"
+_NAME_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_")
 
 
 @dataclass(frozen=True)
@@ -65,17 +58,16 @@ def parse_dotenv(text: str, *, filename: str, legacy_linebreaks: bool = False) -
     """Every `KEY=value` of a file, in order; `export KEY` of an unset KEY is an error."""
     text = re.sub(r"\r\n?", "\n", text)
     entries: list[Entry] = []
-    for match in _LINE.finditer(text):
-        key, value = match["key"], match["value"]
-        line = text.count("\n", 0, match.start("key")) + 1
-        if match["export"] and value is None:
-            if not any(entry.key == key for entry in entries):
+    for found in read_entries(text):
+        line = text.count("\n", 0, found.offset) + 1
+        if found.exported and found.value is None:
+            if not any(entry.key == found.key for entry in entries):
                 raise SecretsError(
-                    f"{filename}:{line}: `export {key}` exports a variable never set"
+                    f"{filename}:{line}: `export {found.key}` exports a variable never set"
                 )
             continue
         legacy = legacy_linebreaks or _literal(entries, "DOTENV_LINEBREAK_MODE") == "legacy"
-        entries.append(Entry(key, _plan(value or "", legacy), line))
+        entries.append(Entry(found.key, _plan(found.value, legacy), line))
     return entries
 
 
@@ -86,20 +78,29 @@ def _literal(entries: list[Entry], key: str) -> str | None:
     return None
 
 
-def _plan(value: str, legacy_linebreaks: bool) -> tuple[Part, ...]:
-    value = value.strip(_RUBY_BLANK)
-    quoted = _QUOTED.fullmatch(value)
-    quote = quoted[1] if quoted else None
-    if quoted:
-        value = quoted[2]
-    if quote == "'":
-        return (value,)
-    if quote == '"':
-        if legacy_linebreaks:
-            value = value.replace("\\n", "\n").replace("\\r", "\r")
-        else:  # the gem doubles the backslash, so the unescaping below leaves `\n` as is
-            value = value.replace("\\n", "\\\\n").replace("\\r", "\\\\r")
-    return _substitutions(_ESCAPED.sub(r"\1", value))
+def _plan(value: RawValue | None, legacy_linebreaks: bool) -> tuple[Part, ...]:
+    if value is None:
+        return ()
+    if value.quote == "'":
+        return (value.text,) if value.text else ()
+    if value.quote == '"' and legacy_linebreaks:
+        text = value.text.replace("\\n", "\n").replace("\\r", "\r")
+        return _substitutions(_unescaped(text, kept="$"))
+    if value.quote == '"':
+        return _substitutions(_unescaped(value.text, kept="$nr"))
+    return _substitutions(_unescaped(value.text, kept="$"))
+
+
+def _unescaped(text: str, *, kept: str) -> str:
+    """A backslash stands for the character after it, unless that character is one of `kept`:
+    then both stay (`\\$` is left for the substitutions; `\\n`, `\\r` in double quotes)."""
+    out: list[str] = []
+    at = 0
+    while (backslash := text.find("\\", at)) >= 0 and backslash + 1 < len(text):
+        escaped = text[backslash + 1]
+        out += [text[at:backslash], "\\" + escaped if escaped in kept else escaped]
+        at = backslash + 2
+    return "".join([*out, text[at:]])
 
 
 def _substitutions(value: str) -> tuple[Part, ...]:
@@ -118,7 +119,7 @@ def _substitutions(value: str) -> tuple[Part, ...]:
             parts += [*_variables(literal), _command(value[start + 2 : end - 1])]
             literal, index = "", end
     parts += _variables(literal)
-    return tuple(part for part in parts if part != "")
+    return tuple(parts)
 
 
 def _command_end(value: str, open_paren: int) -> int | None:
@@ -144,23 +145,38 @@ def _command_end(value: str, open_paren: int) -> int | None:
 
 
 def _command(text: str) -> Command:
-    return Command(text, tuple(part for part in _variables(text) if isinstance(part, str | Var)))
+    return Command(text, tuple(_variables(text)))
 
 
 def _variables(text: str) -> list[str | Var]:
+    """Text with its `$NAME` and `${NAME}` (also `${NAME`, `$NAME}`) as Var, adjacent text in one
+    string. `\\$` is a `$` of the text; a `$` with no name after it, or before `(`, is text."""
     parts: list[str | Var] = []
-    position = 0
-    for match in _VARIABLE.finditer(text):
-        parts.append(text[position : match.start()])
-        if match[1]:
-            parts.append(match[0][1:])
-        elif match[2]:
-            parts.append(Var(match[2]))
-        else:
-            parts.append(match[0])
-        position = match.end()
-    parts.append(text[position:])
-    return parts
+    pending, at = "", 0
+    while at < len(text):
+        if text.startswith("\\$", at) and not text.startswith("(", at + 2):
+            pending, at = pending + "$", at + 2
+            continue
+        variable = _variable_at(text, at)
+        if variable is None:
+            pending, at = pending + text[at], at + 1
+            continue
+        parts += [pending, variable[0]] if pending else [variable[0]]
+        pending, at = "", variable[1]
+    return [*parts, pending] if pending else parts
+
+
+def _variable_at(text: str, at: int) -> tuple[Var, int] | None:
+    """The variable a `$` at `at` starts (not one before `(`) and the index after it."""
+    if not text.startswith("$", at) or text.startswith("(", at + 1):
+        return None
+    start = at + 2 if text.startswith("{", at + 1) else at + 1
+    end = start
+    while end < len(text) and text[end] in _NAME_CHARACTERS:
+        end += 1
+    if end == start:
+        return None
+    return Var(text[start:end]), end + 1 if text.startswith("}", end) else end
 
 
 class Resolver:

@@ -11,10 +11,11 @@
 #   Dotenv.parse(*files)     the values, without touching ENV (a key ENV has keeps ENV's value)
 #   Dotenv.update(hash), Dotenv.require_keys(*keys)
 #
-# The file format (the same grammar as dockyard's config/dotenv.py): KEY=value or `KEY: value`,
-# an optional `export ` before the key, 'single quotes' literal, "double quotes" with backslash
-# escapes (`\n` stays as written unless DOTENV_LINEBREAK_MODE=legacy), quoted values over several
-# lines, # comments, $VAR / ${VAR} (keys above in the same file, then ENV) and $(command).
+# The file format (the same grammar as dockyard's config/dotenv_lines.py): KEY=value or
+# `KEY: value`, an optional `export ` before the key, 'single quotes' literal, "double quotes"
+# with backslash escapes (`\n` stays as written unless DOTENV_LINEBREAK_MODE=legacy), quoted
+# values over several lines, # comments, $VAR / ${VAR} (keys above in the same file, then ENV)
+# and $(command).
 require "strscan"
 
 module Dotenv

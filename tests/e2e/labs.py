@@ -55,6 +55,8 @@ LABS: dict[str, tuple[str, int]] = {
     "getting-started": ("tgs", 219),  # tests/e2e/test_getting_started.py
     "assets-docker": ("tast", 224),  # tests/e2e/assets
     "assets-podman": ("tastp", 225),
+    "prune-docker": ("tpru", 226),  # tests/e2e/deploy/test_prune.py
+    "prune-podman": ("tprup", 227),
 }
 
 

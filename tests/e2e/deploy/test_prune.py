@@ -10,6 +10,7 @@ registry without a build: images.py), so a version left behind would show on the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from dockyard import lab as labs
 
+from ..labs import engine_params, running
 from .conftest import ssh
 from .harness import dockyard, get, write_app
 from .images import push_version
@@ -43,6 +45,14 @@ class ServerState:
 
 def version_name(n: int) -> str:
     return f"p{n:02d}"
+
+
+@pytest.fixture(scope="module", params=engine_params("prune"))
+def lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
+    """A lab of its own (not the deploy package's), so that the 20 redeploys run beside the
+    other deploy tests in `make test` rather than after them."""
+    with running(f"prune-{request.param}", request.param, servers=2) as info:
+        yield info
 
 
 @pytest.fixture(scope="module")

@@ -207,8 +207,7 @@ def on_hosts_locked(
     """session.on_hosts under the deploy lock (run_locked)."""
 
     async def work(transport: AsyncsshTransport) -> dict[str, T]:
-        engine = session.config.runtime
-        return await on_servers([Server(transport, h, engine) for h in hosts], step)
+        return await on_servers([session.server(transport, h) for h in hosts], step)
 
     return run_locked(session, work)
 

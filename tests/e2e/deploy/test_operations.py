@@ -69,7 +69,9 @@ def test_a_manual_lock_refuses_deploys_and_says_who_and_why(lab: labs.LabInfo, a
     error = done.stderr.strip().splitlines()[-1]
     assert error.startswith("ERROR (LockError): the deploy lock on")
     assert "migrating the db" in error and "dockyard lock release" in error
-    for command in (("app", "stop"), ("proxy", "reboot", "-y"), ("prune", "all")):
+    refused = (("app", "stop"), ("proxy", "reboot", "-y"), ("prune", "all"),
+               ("app", "remove", "-y"), ("remove", "-y"))  # fmt: skip
+    for command in refused:
         done = dockyard(app, *command)  # what changes the servers takes the lock, as Kamal's
         assert done.returncode == 1, (command, done.stdout + done.stderr)
         assert done.stderr.strip().splitlines()[-1].startswith("ERROR (LockError): the deploy lock")

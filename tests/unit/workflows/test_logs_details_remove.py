@@ -29,7 +29,10 @@ from dockyard.workflows.session import Request, Session
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 from tests.unit.workflows.fleet import DEFAULT_TIMEOUT, Fleet, fast_waits, plan_of, transcript
 from tests.unit.workflows.peers import FakeApps
-from tests.unit.workflows.test_entry_point_failures import one_line_naming_host_and_cause
+from tests.unit.workflows.test_entry_point_failures import (
+    LOCK_TAKEN_AGAIN,
+    one_line_naming_host_and_cause,
+)
 
 APP = """
 service: demo
@@ -348,7 +351,9 @@ ANSWERS = {
         "docker image rm ",  # the proxy image another container uses: kept, and said so
         "docker rm --force demo-",  # an accessory's: what counts is the state read after it
         "docker logout ",  # Podman's where it is not logged in: said, not an error
+        LOCK_TAKEN_AGAIN,  # a lock's mkdir that fails with no lock to be seen is run again
     ),
+    "app remove": (LOCK_TAKEN_AGAIN,),
 }
 
 

@@ -33,6 +33,7 @@ from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import lifecycle
 from dockyard.workflows.accessories.manage import on_accessories_over
 from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.lock import run_locked
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
@@ -56,20 +57,21 @@ class Removed:
 
 
 def remove_app(session: Session) -> dict[str, str]:
-    """`app remove`: the app from its selected hosts; only its routes leave the proxy."""
+    """`app remove`: the app from its selected hosts; only its routes leave the proxy. Under
+    the deploy lock, as Kamal's (the lock lives outside the folders a removal takes)."""
 
     async def work(transport: Transport) -> dict[str, str]:
         done = await _remove_app(session, transport, keep_proxy=True)
         return {host: removal.proxy for host, removal in done.items()}
 
-    return session.run(work)
+    return run_locked(session, work)
 
 
 def remove_everything(session: Session) -> Removed:
     """`remove`: the app, then its accessories with their data directories (their backups
     stay), the proxy too unless other apps are still routed through it; then on every host
     the registry logout (Kamal's), the network and folders nothing uses any more, and what
-    stays on purpose."""
+    stays on purpose. Under the deploy lock, as Kamal's."""
 
     async def work(transport: Transport) -> Removed:
         app = await _remove_app(session, transport, keep_proxy=False)
@@ -85,7 +87,7 @@ def remove_everything(session: Session) -> Removed:
         logged_out = {h: registries for h, (registries, _) in tidied.items() if registries}
         return Removed({h: r.proxy for h, r in app.items()}, accessories, logged_out, kept)
 
-    return session.run(work)
+    return run_locked(session, work)
 
 
 async def _remove_app(

@@ -73,15 +73,32 @@ def server_hosts(config: Config, selection: Selection) -> list[str]:
 
 
 def proxy_hosts(config: Config, selection: Selection) -> list[str]:
+    if not config.proxy_hosts:
+        raise DockyardError("the config has no proxy host: no role of it uses the proxy")
     hosts = [h for h in config.proxy_hosts if selection.host_ok(h)]
     if not hosts:
-        raise DockyardError("no proxy host is selected (no role of the config uses the proxy)")
+        raise UsageError(
+            f"no proxy host matches {selection.describe()}; the proxy runs on "
+            f"{_few(config.proxy_hosts)}"
+        )
     return hosts
 
 
 def accessory_hosts(accessory: Accessory, selection: Selection) -> list[str]:
     """The accessory's hosts that -h selects (all of them without -h)."""
     return [h for h in accessory.hosts if selection.host_ok(h)]
+
+
+def first_accessory_host(accessory: Accessory, selection: Selection) -> str:
+    """The host an interactive command (`exec -i`, `logs -f`) runs on: the accessory's first
+    selected host. UsageError when -h selects none of its hosts."""
+    hosts = accessory_hosts(accessory, selection)
+    if not hosts:
+        raise UsageError(
+            f"accessory {accessory.name} runs on {', '.join(accessory.hosts)}, none of the "
+            "selected hosts (--hosts): select one of its hosts, or leave out --hosts"
+        )
+    return hosts[0]
 
 
 def app_roles_on_hosts(config: Config, selection: Selection) -> list[tuple[str, str]]:

@@ -67,8 +67,10 @@ def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     fast_waits(monkeypatch)
 
 
-def session_on(fake: FakeTransport, root: Path, selection: Selection | None = None) -> Session:
-    config = parse_config([("config/deploy.yml", APP)], version="v2")
+def session_on(
+    fake: FakeTransport, root: Path, selection: Selection | None = None, app: str = APP
+) -> Session:
+    config = parse_config([("config/deploy.yml", app)], version="v2")
 
     def connect(options: object) -> FakeTransport:
         return fake
@@ -163,6 +165,30 @@ def test_follow_is_the_primary_role_on_the_primary_host_unless_narrowed(tmp_path
     second = app_logs.follow(session_on(FakeTransport(), tmp_path, Selection(("10.0.0.2",))),
                              query)  # fmt: skip
     assert second[-2] == "10.0.0.2" and "label=role=web" in second[-1]
+
+
+def test_following_an_accessory_on_none_of_its_hosts_is_a_usage_error(tmp_path: Path) -> None:
+    elsewhere = session_on(FakeTransport(), tmp_path, Selection(("10.0.0.2",)))
+    query = LogQuery.kamal(follow=True)
+    with pytest.raises(UsageError, match=r"^accessory cache runs on 10\.0\.0\.1, none of the sel"):
+        accessories.follow_logs(elsewhere, "cache", query)
+    with pytest.raises(UsageError, match="select one of its hosts, or leave out --hosts"):
+        accessories.interactive(elsewhere, "cache", ["sh"])
+    argv = accessories.follow_logs(session_on(FakeTransport(), tmp_path), "cache", query)
+    assert argv[-2] == "10.0.0.1" and "--follow" in argv[-1]
+
+
+def test_proxy_logs_read_the_proxy_hosts_only(tmp_path: Path) -> None:
+    # Kamal's `proxy logs` runs on the proxy's hosts: here web's, not the worker's own host
+    app = APP.replace("web: [10.0.0.1, 10.0.0.2]", "web: [10.0.0.1]")
+    fake = FakeTransport({"docker logs": Reply(stdout="caddy started\n")})
+    found = proxy.logs(session_on(fake, tmp_path, app=app), LogQuery.kamal())
+    assert found == {"10.0.0.1": ["caddy started"]} and fake.commands_on("10.0.0.2") == []
+    query = LogQuery.kamal(follow=True)
+    assert proxy.follow_logs(session_on(fake, tmp_path, app=app), query)[-2] == "10.0.0.1"
+    worker_host = session_on(fake, tmp_path, Selection(("10.0.0.2",)), app=app)
+    with pytest.raises(UsageError, match=r"^no proxy host matches --hosts 10\.0\.0\.2; the prox"):
+        proxy.follow_logs(worker_host, query)
 
 
 # --- details ----------------------------------------------------------------------------------

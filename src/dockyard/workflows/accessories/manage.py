@@ -19,7 +19,7 @@ from dockyard.commands.base import Cmd
 from dockyard.commands.logs import LogQuery, container_logs
 from dockyard.config.settings import Accessory
 from dockyard.plan import routes
-from dockyard.plan.targets import accessory_hosts
+from dockyard.plan.targets import accessory_hosts, first_accessory_host
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import booting, lifecycle
 from dockyard.workflows.accessories.context import AccessoryContext
@@ -213,7 +213,7 @@ def follow_logs(session: Session, name: str, query: LogQuery) -> list[str]:
     """The system ssh that follows the logs on the accessory's first host."""
     accessory = lifecycle.find(session.config, name)
     command = container_logs(session.config.runtime, accessory.service_name, query)
-    return ssh_argv(session.config.ssh, hosts_of(session, accessory)[0], command)
+    return ssh_argv(session.config.ssh, first_accessory_host(accessory, session.selection), command)
 
 
 def run_command(
@@ -235,7 +235,7 @@ def interactive(
 ) -> list[str]:
     """The system ssh with a TTY that runs the command on the accessory's first host."""
     accessory = lifecycle.find(session.config, name)
-    host = hosts_of(session, accessory)[0]
+    host = first_accessory_host(accessory, session.selection)
     command = _exec(context_for(session, accessory), host, _argv(words), reuse=reuse, tty=True)
     return ssh_argv(session.config.ssh, host, command, tty=True)
 

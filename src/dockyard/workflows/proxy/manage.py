@@ -15,7 +15,7 @@ from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.logs import LogQuery, container_logs
 from dockyard.errors import DockyardError
 from dockyard.plan.from_config import proxy_container, proxy_settings
-from dockyard.plan.targets import proxy_hosts, selected_app_hosts
+from dockyard.plan.targets import proxy_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.found import require_found, require_present
@@ -139,21 +139,20 @@ def details(session: Session) -> dict[str, ProxyDetails]:
 
 
 def logs(session: Session, query: LogQuery) -> dict[str, list[str]]:
-    """The proxy's logs (Caddy's JSON access and error log) on each selected app host.
-    NotFoundError when none has the proxy's container."""
+    """The proxy's logs (Caddy's JSON access and error log) on each selected proxy host (the
+    hosts of the roles the proxy serves, as Kamal's). NotFoundError when none has the proxy's
+    container."""
     command = container_logs(session.config.runtime, CONTAINER, query)
 
     async def step(server: Server) -> list[str] | None:
         return await read(server, command)
 
-    hosts = selected_app_hosts(session.config, session.selection)
-    return require_present(session.on_hosts(hosts, step), NO_PROXY, BOOT_IT)
+    return require_present(session.on_hosts(_hosts(session), step), NO_PROXY, BOOT_IT)
 
 
 def follow_logs(session: Session, query: LogQuery) -> list[str]:
-    """The system ssh that follows the proxy's logs on the first selected app host (the primary
-    host unless -h says otherwise: Kamal's)."""
-    host = selected_app_hosts(session.config, session.selection)[0]
+    """The system ssh that follows the proxy's logs on the first selected proxy host."""
+    host = _hosts(session)[0]
     return ssh_argv(session.config.ssh, host, container_logs(session.config.runtime, CONTAINER,
                                                              query))  # fmt: skip
 

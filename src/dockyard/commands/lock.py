@@ -102,6 +102,8 @@ class LockDetails:
 
     def describe(self) -> str:
         """One line; every field shown as data (a newline is `\\n`, the message quoted)."""
+        if not (self.at or self.version or self.message):
+            return "holder unknown (its details file is missing or unreadable)"
         return (
             f"locked by {_data(self.locked_by)} at {_data(self.at)} for version "
             f"{_data(self.version)}: {_quoted(self.message)}"
@@ -118,18 +120,25 @@ def _quoted(text: str) -> str:
 
 
 def acquire(service: str, destination: str | None, details: LockDetails) -> Seq:
+    """mkdir takes the lock; when its details cannot be written (a full disk), the directory
+    goes again, so that a failed acquire never leaves a lock nobody holds."""
     path = lock_dir(service, destination)
+    directory = HomePath(path)
+    write = f'echo {details.encode()} > "$HOME/{HomePath(f"{path}/details")}"'
+    undo = cmd("rm", "-rf", directory).render()
     return all_of(
         cmd("mkdir", "-p", "-m", "0700", HomePath(".dockyard")),
-        cmd("mkdir", HomePath(path)),
-        Raw(f'echo {details.encode()} > "$HOME/{HomePath(path)}/details"'),
+        cmd("mkdir", directory),
+        Raw(f"{{ {write} || {{ {undo}; false; }}; }}"),
     )
 
 
 def status(service: str, destination: str | None) -> Seq:
-    """Prints the base64 details; exits non-zero when there is no lock."""
+    """Prints the base64 details; exits non-zero only when there is no lock. A lock whose
+    details cannot be read prints nothing: it is still held (by an unknown holder)."""
     path = lock_dir(service, destination)
-    return all_of(Raw(f'test -d "$HOME/{HomePath(path)}"'), cmd("cat", HomePath(f"{path}/details")))
+    details = cmd("cat", HomePath(f"{path}/details")).render()
+    return all_of(Raw(f'test -d "$HOME/{HomePath(path)}"'), Raw(f"{{ {details} || true; }}"))
 
 
 def release(service: str, destination: str | None) -> Seq:

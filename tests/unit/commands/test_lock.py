@@ -18,25 +18,26 @@ DETAILS = LockDetails("ann", "2026-11-22T10:00:00Z", "v2", "Automatic deploy loc
 
 def test_acquire_makes_the_lock_directory_then_writes_the_details_as_base64_json() -> None:
     assert lock.acquire("shop", None, DETAILS).render() == (
-        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir "$HOME/.dockyard/lock-shop" && '
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir "$HOME/.dockyard/lock-shop" && { '
         "echo eyJsb2NrZWRfYnkiOiAiYW5uIiwgImF0IjogIjIwMjYtMTEtMjJUMTA6MDA6MDBaIiwgInZlcnNpb24iO"
         "iAidjIiLCAibWVzc2FnZSI6ICJBdXRvbWF0aWMgZGVwbG95IGxvY2siLCAibWFjaGluZSI6ICJsYXB0b3AiLCA"
         "icGlkIjogNDI0Mn0= "
-        '> "$HOME/.dockyard/lock-shop/details"'
+        '> "$HOME/.dockyard/lock-shop/details" || { rm -rf "$HOME/.dockyard/lock-shop"; false; }; }'
     )
 
 
 def test_a_destination_has_its_own_lock() -> None:
     assert lock.acquire("shop", "staging", DETAILS).render() == (
-        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir "$HOME/.dockyard/lock-shop-staging" && '
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir "$HOME/.dockyard/lock-shop-staging" && { '
         "echo eyJsb2NrZWRfYnkiOiAiYW5uIiwgImF0IjogIjIwMjYtMTEtMjJUMTA6MDA6MDBaIiwgInZlcnNpb24iO"
         "iAidjIiLCAibWVzc2FnZSI6ICJBdXRvbWF0aWMgZGVwbG95IGxvY2siLCAibWFjaGluZSI6ICJsYXB0b3AiLCA"
         "icGlkIjogNDI0Mn0= "
-        '> "$HOME/.dockyard/lock-shop-staging/details"'
+        '> "$HOME/.dockyard/lock-shop-staging/details" || '
+        '{ rm -rf "$HOME/.dockyard/lock-shop-staging"; false; }; }'
     )
     assert lock.status("shop", "staging").render() == (
         'test -d "$HOME/.dockyard/lock-shop-staging" && '
-        'cat "$HOME/.dockyard/lock-shop-staging/details"'
+        '{ cat "$HOME/.dockyard/lock-shop-staging/details" || true; }'
     )
     assert lock.release("shop", "staging").render() == (
         'rm -f "$HOME/.dockyard/lock-shop-staging/details" && '
@@ -44,9 +45,40 @@ def test_a_destination_has_its_own_lock() -> None:
     )
 
 
+def run_in_bash(command: str, home: Path, *, limit: str = "") -> subprocess.CompletedProcess[str]:
+    """The command as the server's shell runs it, with $HOME at home; `limit` goes first."""
+    return subprocess.run(
+        ["bash", "-c", f"{limit}{command}"], env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+
+
+def test_an_acquire_that_cannot_write_its_details_leaves_no_lock(tmp_path: Path) -> None:
+    # a full disk: the details' write fails after mkdir took the lock (here: a file size limit
+    # of 0, its signal ignored so that the write fails as on a full disk)
+    full = run_in_bash(acquire("shop", None, DETAILS).render(), tmp_path,
+                       limit="trap '' XFSZ; ulimit -f 0; ")  # fmt: skip
+    assert full.returncode != 0
+    assert not (tmp_path / ".dockyard/lock-shop").exists()
+    assert run_in_bash(lock.status("shop", None).render(), tmp_path).returncode == 1
+    assert run_in_bash(acquire("shop", None, DETAILS).render(), tmp_path).returncode == 0
+    held = run_in_bash(lock.status("shop", None).render(), tmp_path)
+    assert LockDetails.decode(held.stdout) == DETAILS
+
+
+def test_a_lock_whose_details_are_gone_is_still_held_by_an_unknown_holder(tmp_path: Path) -> None:
+    (tmp_path / ".dockyard/lock-shop").mkdir(parents=True)
+    held = run_in_bash(lock.status("shop", None).render(), tmp_path)
+    assert (held.returncode, held.stdout) == (0, "")
+    assert LockDetails.decode(held.stdout).describe() == (
+        "holder unknown (its details file is missing or unreadable)"
+    )
+
+
 def test_status_prints_the_details_and_fails_without_a_lock() -> None:
     assert lock.status("shop", None).render() == (
-        'test -d "$HOME/.dockyard/lock-shop" && cat "$HOME/.dockyard/lock-shop/details"'
+        'test -d "$HOME/.dockyard/lock-shop" && '
+        '{ cat "$HOME/.dockyard/lock-shop/details" || true; }'
     )
 
 
@@ -59,17 +91,17 @@ def test_release_removes_the_details_then_the_directory() -> None:
 def test_any_message_survives_the_shell_as_base64() -> None:
     hostile = LockDetails("Ann O'Neil", "t", "v2", "fix $(rm -rf ~) 'now'", "a b", 7)
     assert lock.acquire("shop", None, hostile).render() == (
-        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir "$HOME/.dockyard/lock-shop" && '
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir "$HOME/.dockyard/lock-shop" && { '
         "echo eyJsb2NrZWRfYnkiOiAiQW5uIE8nTmVpbCIsICJhdCI6ICJ0IiwgInZlcnNpb24iOiAidjIiLCAibWVzc"
         "2FnZSI6ICJmaXggJChybSAtcmYgfikgJ25vdyciLCAibWFjaGluZSI6ICJhIGIiLCAicGlkIjogN30= "
-        '> "$HOME/.dockyard/lock-shop/details"'
+        '> "$HOME/.dockyard/lock-shop/details" || { rm -rf "$HOME/.dockyard/lock-shop"; false; }; }'
     )
     assert LockDetails.decode(hostile.encode()) == hostile
 
 
 def test_a_name_with_a_space_stays_inside_the_double_quotes() -> None:
     assert lock.status("a b", None).render() == (
-        'test -d "$HOME/.dockyard/lock-a b" && cat "$HOME/.dockyard/lock-a b/details"'
+        'test -d "$HOME/.dockyard/lock-a b" && { cat "$HOME/.dockyard/lock-a b/details" || true; }'
     )
 
 

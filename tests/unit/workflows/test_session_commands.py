@@ -183,7 +183,7 @@ def test_prune_runs_the_deploys_builders_on_every_app_host(tmp_path: Path) -> No
     assert fake.commands_on("10.0.0.2") == [images.render()]
     # under the deploy lock, on the primary host (as Kamal's prune)
     acquire, pruned, release = fake.commands_on("10.0.0.1")
-    assert 'mkdir "$HOME/.dockyard/lock-demo" && echo ' in acquire
+    assert 'mkdir "$HOME/.dockyard/lock-demo" && { echo ' in acquire
     assert pruned == images.render()
     assert release == lock_commands.release("demo", None).render()
 

@@ -209,6 +209,26 @@ async def test_boot_keeps_a_running_container(pg: AccessoryContext) -> None:
     assert fake.commands_on("10.0.0.1") == [BOOT_10_0_0_1[0]]
 
 
+async def test_boot_routes_a_running_proxied_container_again(
+    pg: AccessoryContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a proxied accessory that failed its health check was left running and unrouted: booting
+    # it again checks and routes it (its route() is the proxied path, tested end to end)
+    routed: list[str] = []
+
+    async def route(ctx: AccessoryContext, server: Server, proxied: object = None) -> str:
+        routed.append(server.host)
+        return "; served by the proxy at pg.test"
+
+    monkeypatch.setattr(AccessoryContext, "route", route)
+    fake = make(("shop-pg",))()
+    kept = "shop-pg already exists (running); `accessory reboot` replaces it"
+    done = await runner(pg, lifecycle.boot_on_host)(fake)
+    assert done == dict.fromkeys(HOSTS, kept + "; served by the proxy at pg.test")
+    assert sorted(routed) == sorted(HOSTS)
+    assert fake.commands_on("10.0.0.1") == [BOOT_10_0_0_1[0]]
+
+
 def leftover_check(ctx: AccessoryContext, state: str) -> Callable[..., str]:
     """While the leftover is there, the error says how to replace it (or that this run made
     none, when its state could not be read); once removed, a boot's own rules hold."""

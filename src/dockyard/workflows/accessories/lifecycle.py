@@ -71,12 +71,15 @@ async def upload_files(server: Server, ctx: AccessoryContext) -> None:
 
 
 async def boot_on_host(server: Server, ctx: AccessoryContext) -> str:
-    """Kamal's boot, made to resume: skipped where its container runs; a container an earlier
-    run left created, exited or restarting is removed first; then dirs, files, env file, run."""
+    """Kamal's boot, made to resume: skipped where its container runs (a proxied one is
+    health-checked and routed again, as an earlier run that failed its check left it running
+    and unrouted); a container an earlier run left created, exited or restarting is removed
+    first; then dirs, files, env file, run."""
     async with failing(server, ctx.accessory.name, "booting", "; no container was made"):
         state = await state_of(server, ctx.name)
     if state == "running":
-        return f"{ctx.name} already exists ({state}); `accessory reboot` replaces it"
+        kept = f"{ctx.name} already exists ({state}); `accessory reboot` replaces it"
+        return kept + await ctx.route(server)
     if state is None:
         return await boot_new(server, ctx)
     await remove_leftover(server, ctx, state)

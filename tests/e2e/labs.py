@@ -60,6 +60,34 @@ LABS: dict[str, tuple[str, int]] = {
 }
 
 
+# Seconds each group's tests took in a measured `make test` (scripts/group-times.py prints them
+# from the run's JUnit report, .test-report.xml). pytest-xdist hands out groups in collection
+# order, so the e2e tests are collected longest group first (tests/e2e/conftest.py): a long group
+# started last would run on alone at the end. A group not listed counts as DEFAULT_SECONDS.
+GROUP_SECONDS: dict[str, int] = {}
+DEFAULT_SECONDS = 120
+
+
+def group_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("xdist_group")
+    if marker is None:
+        return None
+    return str(marker.args[0] if marker.args else marker.kwargs.get("name", ""))
+
+
+def longest_group_first(items: list[pytest.Item]) -> None:
+    """Reorder items in place: e2e tests by their group's measured time, longest first, then
+    every other test. The sort is stable: the tests of one group keep their order."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("e2e") is None:
+            return 1  # after every e2e test: short tests fill the workers at the end
+        group = group_of(item)
+        return -GROUP_SECONDS.get(group, DEFAULT_SECONDS) if group else -DEFAULT_SECONDS
+
+    items.sort(key=weight)
+
+
 def index() -> int:
     """This process's lab index: DOCKYARD_TEST_LABS * 8 + the xdist worker's number."""
     raw = os.environ.get(ENV, "0").strip() or "0"

@@ -23,7 +23,7 @@ from dockyard import lab as labs
 from dockyard.lab.down import recorded_hosts_alive
 from dockyard.lab.spec import Engine
 
-from .labs import lab_unavailable
+from .labs import lab_unavailable, longest_group_first
 
 __all__ = ["LabFactory", "lab_unavailable"]
 
@@ -36,6 +36,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(here):
             item.add_marker(pytest.mark.e2e)
+
+
+class _LongestGroupFirst:
+    """After pytest's own ordering, its `-m` selection and the markers above: the e2e groups
+    longest first, then the other tests (labs.GROUP_SECONDS). A plugin of its own, as one hook
+    must run first (the markers, before `-m` selects) and this one last. Not a conftest above
+    tests/unit: none may be there (tests/unit/commands/test_builder_coverage.py)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        longest_group_first(items)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_LongestGroupFirst(), "dockyard-longest-group-first")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -42,6 +42,8 @@ HTTP_SERVER = "http"
 HTTPS_SERVER = "https"
 PROBE_SERVER = "probe"
 LIVE_DIR = f"{ADMIN_DIR}/live"  # which slot serves each route, as Caddy sees it
+# Names the route a load balancer edge's health check is for (commands/edge_config.py)
+EDGE_CHECK_HEADER = "X-Dockyard-Edge-Check"
 
 
 def other_slot(slot: str) -> str:
@@ -51,6 +53,12 @@ def other_slot(slot: str) -> str:
 def live_flag(route_name: str) -> str:
     """The file in the live directory whose presence means slot b serves this route."""
     return f"{route_name}.b"
+
+
+def drained_flag(route_name: str) -> str:
+    """The file in the live directory whose presence takes this host out of the load
+    balancer edges' rotation for this route (the edges' health checks get 503)."""
+    return f"{route_name}.drained"
 
 
 def slot_alias(route_name: str, slot: str) -> str:
@@ -88,6 +96,10 @@ class AppRoute:
     forward_headers: bool = False  # pass the client's X-Forwarded-* on (behind a load balancer)
     drain_timeout: int = 30
     maintenance: Maintenance | None = None
+    # The load balancer edges in front of this proxy (IP addresses or CIDR ranges): trusted to
+    # pass the client's X-Forwarded-*, and answered 503 to their health checks while the route
+    # is drained on this host (`drained_flag`)
+    edges: tuple[str, ...] = ()
     # The app whose config made the route (<service>[-<destination>]), named when another app
     # would take its hosts; "" in route files written before it was recorded.
     app: str = ""
@@ -99,12 +111,15 @@ class AppRoute:
         return f"{slot_alias(self.name, slot)}:{self.port}"
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+        data = asdict(self)
+        if not self.edges:  # the file as a dockyard before edges wrote it, and reads it
+            del data["edges"]
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> AppRoute:
         data: dict[str, Any] = json.loads(text)
-        for key in ("upstreams", "hosts", "path_prefixes"):
+        for key in ("upstreams", "hosts", "path_prefixes", "edges"):
             data[key] = tuple(data.get(key, ()))
         if data.get("certificate"):
             data["certificate"] = tuple(data["certificate"])
@@ -172,14 +187,21 @@ def _server(
         )
     skip_logs = sorted({h for r in routes if not r.log_requests for h in r.hosts})
     server["logs"] = {"skip_hosts": skip_logs} if skip_logs else {}
-    if any(r.forward_headers for r in routes):
+    trusted = _trusted_ranges(routes)
+    if trusted:
         # Caddy keeps a client's X-Forwarded-* only from trusted peers; routes without
-        # forward_headers overwrite them again in their reverse_proxy (see _reverse_proxy)
-        server["trusted_proxies"] = {"source": "static", "ranges": ["0.0.0.0/0", "::/0"]}
+        # forward_headers or edges overwrite them again in their reverse_proxy (_reverse_proxy)
+        server["trusted_proxies"] = {"source": "static", "ranges": trusted}
     certified = sorted({h for r in routes if r.certificate for h in r.hosts})
     if certified:
         server["automatic_https"] = {"skip_certificates": certified}
     return server
+
+
+def _trusted_ranges(routes: list[AppRoute]) -> list[str]:
+    if any(r.forward_headers for r in routes):
+        return ["0.0.0.0/0", "::/0"]
+    return sorted({edge for r in routes for edge in r.edges})
 
 
 def _probe_server(settings: ProxySettings) -> dict[str, Any]:
@@ -212,6 +234,8 @@ def _route(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
         m = route.maintenance
         handlers.append(_static(m.status, m.body, m.content_type))
     else:
+        if route.edges:
+            handlers.append(_drained_check(route.name))
         if route.max_request_body:
             handlers.append({"handler": "request_body", "max_size": route.max_request_body})
         if route.path_prefixes and route.strip_path_prefix:
@@ -221,6 +245,17 @@ def _route(route: AppRoute, settings: ProxySettings) -> dict[str, Any]:
     if match:
         entry["match"] = [match]
     return entry
+
+
+def _drained_check(route_name: str) -> dict[str, Any]:
+    """While the route is drained on this host, the edges' health checks for it get 503 (and
+    only they: a client's request never carries the header, the edges delete it)."""
+    drained = {
+        "header": {EDGE_CHECK_HEADER: [route_name]},
+        "file": {"root": LIVE_DIR, "try_files": [drained_flag(route_name)]},
+    }
+    answer = _static(503, "drained from the load balancer\n")
+    return {"handler": "subroute", "routes": [{"match": [drained], "handle": [answer]}]}
 
 
 def _strip_prefix(prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -265,7 +300,9 @@ def _reverse_proxy(
         "health_checks": {"passive": {"fail_duration": f"{FAIL_WINDOW}s", "max_fails": NEVER_DOWN}},
         "stream_close_delay": f"{settings.stream_close_delay}s",
     }
-    if not route.forward_headers:  # what this proxy saw, whatever the client claimed
+    # What this proxy saw, whatever the client claimed; behind edges, Caddy's default: what a
+    # trusted edge says (it saw the client), else what this proxy saw
+    if not route.forward_headers and not route.edges:
         handler["headers"] = {"request": {"set": {
             "X-Forwarded-For": ["{http.request.remote.host}"],
             "X-Forwarded-Proto": ["{http.request.scheme}"],

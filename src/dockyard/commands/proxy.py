@@ -24,7 +24,7 @@ from dockyard.commands.base import (
     pipe,
     write_stdin,
 )
-from dockyard.commands.caddy_config import ADMIN_DIR, AppRoute, live_flag
+from dockyard.commands.caddy_config import ADMIN_DIR, AppRoute, drained_flag, live_flag
 from dockyard.engine import Engine
 
 CONTAINER = "dockyard-proxy"
@@ -134,6 +134,13 @@ def set_live(route_name: str, slot: str) -> Cmd:
     """Make this slot the one that serves the route: atomic either way (see caddy_config)."""
     flag = HomePath(f"{LIVE_DIR}/{live_flag(route_name)}")
     return cmd("touch", flag) if slot == "b" else cmd("rm", "-f", flag)
+
+
+def set_drained(route_name: str, drained: bool) -> Cmd:
+    """Take this host out of the load balancer edges' rotation for the route, or put it back:
+    their health checks read the flag on every check (see caddy_config, no reload)."""
+    flag = HomePath(f"{LIVE_DIR}/{drained_flag(route_name)}")
+    return cmd("touch", flag) if drained else cmd("rm", "-f", flag)
 
 
 def container(engine: Engine, verb: str) -> Cmd:

@@ -1,0 +1,153 @@
+"""The Caddy configuration of a load balancer edge (pure).
+
+An edge (`x-dockyard: load_balancer:`) runs dockyard's Caddy in front of the app's web hosts and
+passes each request to one of the web hosts' proxies:
+
+- active health checks every HEALTH_INTERVAL through each web host's proxy, to the app's health
+  path with the app's Host; one failure takes a host out (FAILS), two passes bring it back;
+- passive health: a failed dial or a 502 (the web host's proxy reached no app) takes a host out
+  for FAIL_WINDOW; an app's own 503 or 504 does not (maintenance mode, a slow page);
+- a request no host has answered is tried on another host for `try_duration`: always after a
+  failed dial (nothing reached the app), and for the idempotent methods without a body
+  (RETRIED_METHODS) also after the host failed them;
+- the client's address in X-Forwarded-For (Caddy's default: the edge trusts no one before it;
+  the web hosts' proxies trust the edges, see caddy_config's `edges`);
+- responses flushed as they come (streams, server-sent events, slow responses); WebSockets pass.
+
+Draining a web host changes no config, neither on the edge nor on the web host: a flag file on
+the web host (`<route>.drained` in its proxy's live directory) makes its proxy answer the edges'
+health checks, and only them, with 503, so every edge takes the host out within a check or two,
+and requests in flight there finish. Undraining removes the file. Only a change of the pool
+itself (a web host added to or removed from the config) loads a new config on the edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.commands.caddy_config import ADMIN_DIR, EDGE_CHECK_HEADER
+
+HEALTH_INTERVAL = "500ms"
+HEALTH_TIMEOUT = "1s"
+PASSES = 2
+FAILS = 1
+FAIL_WINDOW = "2s"
+DIAL_TIMEOUT = "1s"
+TRY_INTERVAL = "100ms"
+RETRIED_METHODS = ("GET", "HEAD", "OPTIONS")
+UNHEALTHY_STATUS = (502,)  # the web host's proxy reached no app there
+EDGE_ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"
+EDGE_SERVER = "edge"
+
+
+@dataclass(frozen=True)
+class EdgeSite:
+    """One proxied role of the app, as every edge serves it."""
+
+    name: str  # the route name on the web hosts' proxies (<service>-<role>[-<destination>])
+    upstreams: tuple[str, ...]  # the web hosts' proxies, host:port
+    hosts: tuple[str, ...] = ()  # the app's proxy hosts; none: every request
+    path_prefixes: tuple[str, ...] = ()
+    health_uri: str = "/up"  # as the web hosts' proxies route it to the app's health path
+    response_timeout: int = 30
+    try_duration: int = 5
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    http_port: int = 80
+    https_port: int = 443
+    stream_close_delay: int = 60  # seconds a (pool change) reload leaves WebSockets open
+    drain_timeout: int = 30
+    admin_socket: str = EDGE_ADMIN_SOCKET
+
+
+def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings()) -> Any:
+    """The whole Caddy JSON config of an edge serving these sites."""
+    ordered = sorted(sites, key=lambda s: (0 if s.hosts else 1, s.name))
+    routes = [_site_route(site, settings) for site in ordered]
+    routes.append({"handle": [_static(404, "No app is served at this address\n")]})
+    server = {"listen": [f":{settings.http_port}"], "routes": routes, "logs": {}}
+    return {
+        "admin": {"listen": f"unix/{settings.admin_socket}|0666", "config": {"persist": False}},
+        "apps": {
+            "http": {
+                "http_port": settings.http_port,
+                "https_port": settings.https_port,
+                "grace_period": f"{settings.drain_timeout + 5}s",
+                "servers": {EDGE_SERVER: server},
+            }
+        },
+    }
+
+
+def _site_route(site: EdgeSite, settings: EdgeSettings) -> dict[str, Any]:
+    match: dict[str, Any] = {}
+    if site.hosts:
+        match["host"] = list(site.hosts)
+    if site.path_prefixes:
+        match["path"] = [p.rstrip("/") + "*" for p in site.path_prefixes]
+    route: dict[str, Any] = {
+        "@id": f"dockyard-edge-{site.name}",
+        "handle": [_balancer(site, settings)],
+        "terminal": True,
+    }
+    if match:
+        route["match"] = [match]
+    return route
+
+
+def _balancer(site: EdgeSite, settings: EdgeSettings) -> dict[str, Any]:
+    return {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": upstream} for upstream in site.upstreams],
+        "transport": {
+            "protocol": "http",
+            "dial_timeout": DIAL_TIMEOUT,
+            "response_header_timeout": f"{site.response_timeout}s",
+        },
+        "load_balancing": {
+            "selection_policy": {"policy": "least_conn"},
+            "try_duration": f"{site.try_duration}s",
+            "try_interval": TRY_INTERVAL,
+            "retry_match": [{"method": list(RETRIED_METHODS)}],
+        },
+        "health_checks": {"active": _active_check(site), "passive": _passive_check()},
+        # A client cannot pose as an edge's health check (see the top: draining)
+        "headers": {"request": {"delete": [EDGE_CHECK_HEADER]}},
+        "flush_interval": -1,
+        "stream_close_delay": f"{settings.stream_close_delay}s",
+    }
+
+
+def _active_check(site: EdgeSite) -> dict[str, Any]:
+    headers = {EDGE_CHECK_HEADER: [site.name]}
+    if site.hosts:
+        headers["Host"] = [site.hosts[0].removeprefix("*.")]
+    return {
+        "uri": site.health_uri,
+        "headers": headers,
+        "interval": HEALTH_INTERVAL,
+        "timeout": HEALTH_TIMEOUT,
+        "passes": PASSES,
+        "fails": FAILS,
+    }
+
+
+def _passive_check() -> dict[str, Any]:
+    return {
+        "fail_duration": FAIL_WINDOW,
+        "max_fails": 1,
+        "unhealthy_status": list(UNHEALTHY_STATUS),
+    }
+
+
+def _static(status: int, body: str) -> dict[str, Any]:
+    return {
+        "handler": "static_response",
+        "status_code": status,
+        "body": body,
+        "headers": {"Content-Type": ["text/plain; charset=utf-8"]},
+    }

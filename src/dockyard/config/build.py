@@ -7,6 +7,7 @@ from typing import Any
 
 from dockyard.config import build_parts as parts
 from dockyard.config.backups import parse_backups
+from dockyard.config.load_balancer import parse_load_balancer
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.model import Host, Proxy, Role
 from dockyard.config.objects import Config
@@ -53,7 +54,7 @@ def build_config(root: Mapping[str, Any], *, destination: str | None, version: s
         aliases=parts.text_map(root.get("aliases")),
         output=build_output(root.get("output") or {}),
         **_plain_settings(root),
-        dockyard=build_dockyard(root.get("x-dockyard") or {}, accessories=root.get("accessories")),
+        dockyard=build_dockyard(root.get("x-dockyard") or {}, root=root),
         raw=root,
     )
 
@@ -227,9 +228,10 @@ def mounted_path(raw: Any) -> MountedPath:
     return MountedPath(local=local, remote=remote, options=options or None)
 
 
-def build_dockyard(raw: Mapping[str, Any], *, accessories: Any) -> Dockyard:
+def build_dockyard(raw: Mapping[str, Any], *, root: Mapping[str, Any]) -> Dockyard:
     proxy = raw.get("proxy") or {}
-    names = tuple(parts.text(name) for name in accessories or {})
+    names = tuple(parts.text(name) for name in root.get("accessories") or {})
+    balancer = raw.get("load_balancer")
     return Dockyard(
         runtime=raw.get("runtime", "docker"),
         proxy_image=parts.text(proxy.get("image", DEFAULT_PROXY_IMAGE)),
@@ -237,6 +239,7 @@ def build_dockyard(raw: Mapping[str, Any], *, accessories: Any) -> Dockyard:
         acme_email=_optional_text(proxy.get("acme_email")),
         delivery=raw.get("delivery", "registry"),
         backups=parse_backups(raw.get("backups"), names),
+        load_balancer=parse_load_balancer(balancer, root) if balancer is not None else None,
     )
 
 

@@ -94,6 +94,9 @@ X_DOCKYARD: dict[str, Spec] = {
     "proxy": ("section", "The Caddy proxy dockyard runs on each server.", "", "x_proxy"),
     "backups": ("backups", "Backups of accessories, by accessory name (see x-dockyard/backups/"
                 "<accessory> below and docs/accessories.md).", "", "x_backup"),
+    "load_balancer": ("section", "One or two edges (dockyard's Caddy) in front of the web "
+                      "hosts, with health checks and retries (docs/load-balancing.md). None: "
+                      "nothing changes.", "", "x_load_balancer"),
 }  # fmt: skip
 X_PROXY: dict[str, Spec] = {
     "image": ("string", "Caddy image (2.11 or later) to run as the proxy.", "caddy:2.11"),
@@ -107,8 +110,17 @@ X_PROXY: dict[str, Spec] = {
     "acme_email": ("string", "Email for the ACME account (expiry notices).", ""),
 }
 
+X_LOAD_BALANCER: dict[str, Spec] = {
+    "hosts": ("list", "The one or two hosts that run the edges; dedicated, or servers of the app "
+              "(then with other ports than their proxy's). Required.", ""),
+    "http_port": ("integer", "Port the edges serve HTTP on.", "80"),
+    "https_port": ("integer", "Port the edges serve HTTPS on.", "443"),
+    "try_duration": ("integer", "Seconds a request may spend trying other web hosts when one "
+                     "fails (a failed dial, or an idempotent request whose host failed).", "5"),
+}  # fmt: skip
+
 PROXY_SECTIONS: dict[str, dict[str, Spec]] = {
     "proxy": PROXY, "healthcheck": HEALTHCHECK, "buffering": BUFFERING,
     "proxy_logging": PROXY_LOGGING, "proxy_run": PROXY_RUN, "accessory": ACCESSORY,
-    "x-dockyard": X_DOCKYARD, "x_proxy": X_PROXY,
+    "x-dockyard": X_DOCKYARD, "x_proxy": X_PROXY, "x_load_balancer": X_LOAD_BALANCER,
 }  # fmt: skip

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.config.backups import BackupSettings
+from dockyard.config.load_balancer import LoadBalancer
 from dockyard.config.model import Env, Proxy, Registry
 
 DEFAULT_PROXY_IMAGE = "caddy:2.11"
@@ -142,3 +143,4 @@ class Dockyard:
     acme_email: str | None = None
     delivery: str = "registry"  # or "ssh": registry-free transfer of the missing layers
     backups: Mapping[str, BackupSettings] = field(default_factory=dict)  # by accessory name
+    load_balancer: LoadBalancer | None = None  # edges in front of the web hosts (opt-in)

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from dockyard.config.backups import parse_backups
+from dockyard.config.load_balancer import parse_load_balancer
 from dockyard.config.validator import MAP, Validator, describe, is_stringish
 from dockyard.config.yamlsource import Path
 from dockyard.errors import ConfigError
@@ -190,6 +191,14 @@ def backups(v: Validator, value: Any, path: Path) -> None:
         v.fail(tuple(error.key.split("/")), error.message)
 
 
+def load_balancer(v: Validator, value: dict[Any, Any]) -> None:
+    """x-dockyard/load_balancer's own rules (config/load_balancer.py), located like other keys."""
+    try:
+        parse_load_balancer(value, v.root)
+    except ConfigError as error:
+        v.fail(tuple(error.key.split("/")), error.message)
+
+
 BOOT_LIMIT = re.compile(r"\A\d+%?\Z")
 
 
@@ -208,6 +217,8 @@ def after_section(v: Validator, name: str, value: dict[Any, Any], path: Path) ->
         v.fail((*path, "limit"), "should be a number of hosts or a percentage like 25%")
     if name in ("otel", "output_file"):
         output_rules(v, name, value, path)
+    if name == "x_load_balancer":
+        load_balancer(v, value)
     if name != "builder":
         return
     cache_type = (value.get("cache") or {}).get("type")

@@ -19,6 +19,7 @@ from dockyard.commands.envfile import env_file, optionize
 from dockyard.commands.proxy import ProxyContainer
 from dockyard.config.model import Healthcheck, Logging, Proxy, ProxyRun, Role
 from dockyard.config.objects import Config
+from dockyard.plan.balancer import trusted_edges
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 from dockyard.redaction import Secret
@@ -104,7 +105,9 @@ def role_boot(
         container=container,
         env_file_path=env_file_path(config, role.name),
         env_file=Secret(env_file(values)),
-        route=proxy_route(config, route_name, proxy) if proxy else None,
+        route=proxy_route(config, route_name, proxy, edges=trusted_edges(config))
+        if proxy
+        else None,
         certificate_pem=bundle,
         certificate_path=certificate_file(route_name) if bundle else "",
         app_port=proxy.app_port if proxy else 80,
@@ -147,8 +150,11 @@ def certificate_bundle(proxy: Proxy, secrets: Mapping[str, str]) -> Secret | Non
     return Secret(f"{pem}\n{key}\n")
 
 
-def proxy_route(config: Config, name: str, proxy: Proxy) -> AppRoute:
-    """The route named `name` for a role's (or an accessory's) proxy settings."""
+def proxy_route(
+    config: Config, name: str, proxy: Proxy, *, edges: tuple[str, ...] = ()
+) -> AppRoute:
+    """The route named `name` for a role's (or an accessory's) proxy settings; `edges`: the
+    load balancer edges in front of it (plan/balancer.py)."""
     buffering = proxy.buffering
     inside = f"{ADMIN_DIR}/certs/{name}.pem"  # the state dir as Caddy sees it
     return AppRoute(
@@ -167,6 +173,7 @@ def proxy_route(config: Config, name: str, proxy: Proxy) -> AppRoute:
         buffer_requests=buffering.requests,
         buffer_responses=buffering.responses,
         drain_timeout=config.drain_timeout,
+        edges=edges,
     )
 
 

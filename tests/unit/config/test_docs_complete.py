@@ -55,6 +55,11 @@ SAMPLES: dict[str, Any] = {
     f"x-dockyard/backups/{ACCESSORY}/user": "shop",
     f"x-dockyard/backups/{ACCESSORY}/paths": ["/var/lib/app"],
     f"x-dockyard/backups/{ACCESSORY}/encryption_key": "BACKUP_KEY",
+    "x-dockyard/load_balancer": {},
+    "x-dockyard/load_balancer/hosts": ["10.9.9.8", "10.9.9.9"],
+    "x-dockyard/load_balancer/http_port": 8080,
+    "x-dockyard/load_balancer/https_port": 8443,
+    "x-dockyard/load_balancer/try_duration": 3,
 }
 
 
@@ -102,6 +107,7 @@ def test_the_x_dockyard_docs_show_every_nested_section() -> None:
     assert [path for _, path in parts] == [
         "x-dockyard", "x-dockyard/proxy", f"x-dockyard/backups/{ACCESSORY}",
         f"x-dockyard/backups/{ACCESSORY}/target", f"x-dockyard/backups/{ACCESSORY}/target/s3",
+        "x-dockyard/load_balancer",
     ]  # fmt: skip
 
 

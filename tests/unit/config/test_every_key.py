@@ -48,6 +48,9 @@ CLI_LOG = DEPLOY_LOGS + "test_a_deploy_through_the_cli_logs_its_lines_and_how_it
 LOG_FILE = DEPLOY_LOGS + "test_file_writes_one_log_per_command_as_kamal_names_it"
 
 PLAN_BUILD = "tests/unit/plan/test_build.py::"
+PLAN_BALANCER = "tests/unit/plan/test_balancer.py::"
+BALANCER = PLAN_BALANCER + "test_the_edges_serve_each_proxied_role_from_its_web_hosts_proxies"
+NO_BALANCER = PLAN_BALANCER + "test_without_a_load_balancer_nothing_changes"
 BACKUPS = "tests/unit/test_backup_settings.py::"
 BACKUP_S3 = BACKUPS + "test_an_s3_target_with_its_defaults_and_every_key"
 BOUNDED_STARTS = "tests/ssh/test_pool.py::test_connects_are_bounded_by_max_concurrent_starts"
@@ -198,6 +201,9 @@ HONOURED: dict[str, tuple[str, ...]] = {
     **{f"x-dockyard/backups/target/s3{key}": (BACKUP_S3,) for key in (
         "", "/endpoint", "/bucket", "/prefix", "/region", "/access_key_id",
         "/secret_access_key", "/path_style")},
+    "x-dockyard/load_balancer": (BALANCER, NO_BALANCER),
+    **{f"x-dockyard/load_balancer/{key}": (BALANCER,) for key in (
+        "hosts", "http_port", "https_port", "try_duration")},
     "x-dockyard/backups/encryption_key": (BACKUP_S3,),
     "x-dockyard/backups/paths": (BACKUPS + "test_volume_backups_name_their_directories",),
     **{f"{prefix}{key}": tests for prefix in PROXY_PLACES

@@ -1,0 +1,68 @@
+"""What the load balancer edges serve, from the config (pure): one site per proxied role, whose
+upstreams are that role's web hosts' proxies, and which edges the web hosts' proxies trust."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from dockyard.commands.edge_config import EdgeSettings, EdgeSite
+from dockyard.config import Config
+from dockyard.config.model import Proxy
+
+
+def edge_sites(config: Config) -> tuple[EdgeSite, ...]:
+    """Nothing without `x-dockyard: load_balancer:`."""
+    balancer = config.dockyard.load_balancer
+    if balancer is None:
+        return ()
+    return tuple(
+        EdgeSite(
+            name=config.proxy_service_name(role.name),
+            upstreams=tuple(f"{host}:{role.proxy.run.http_port}" for host in role.host_names),
+            hosts=role.proxy.hosts,
+            path_prefixes=role.proxy.path_prefixes,
+            health_uri=health_uri(role.proxy),
+            response_timeout=role.proxy.response_timeout,
+            try_duration=balancer.try_duration,
+        )
+        for role in config.proxy_roles
+        if role.proxy is not None
+    )
+
+
+def edge_settings(config: Config) -> EdgeSettings:
+    balancer = config.dockyard.load_balancer
+    if balancer is None:
+        return EdgeSettings(drain_timeout=config.drain_timeout)
+    return EdgeSettings(
+        http_port=balancer.http_port,
+        https_port=balancer.https_port,
+        drain_timeout=config.drain_timeout,
+    )
+
+
+def health_uri(proxy: Proxy) -> str:
+    """The app's health path as the edges ask the web hosts' proxies for it: under the route's
+    first path prefix when the proxy strips it before passing the request on."""
+    path = proxy.healthcheck.path
+    if proxy.path_prefixes and proxy.strip_path_prefix:
+        return proxy.path_prefixes[0].rstrip("/") + path
+    return path
+
+
+def trusted_edges(config: Config) -> tuple[str, ...]:
+    """The edges the web hosts' proxies trust with X-Forwarded-*: those given as IP addresses
+    (Caddy trusts addresses, not names; an edge given by name is not trusted, and without
+    forward_headers the app then sees the edge's address)."""
+    balancer = config.dockyard.load_balancer
+    if balancer is None:
+        return ()
+    return tuple(host for host in balancer.hosts if _is_address(host))
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

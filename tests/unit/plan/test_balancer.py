@@ -1,0 +1,60 @@
+"""x-dockyard/load_balancer reaches the edges' sites and the web hosts' routes."""
+
+from __future__ import annotations
+
+from dockyard.commands.edge_config import EdgeSettings, EdgeSite
+from dockyard.plan.balancer import edge_settings, edge_sites, trusted_edges
+from dockyard.plan.from_config import deploy_plan
+from tests.unit.config.conftest import BASE, parse
+
+APP = BASE + (
+    "servers:\n"
+    "  web: {hosts: [10.0.0.1, 10.0.0.2]}\n"
+    "  job: {hosts: [10.0.0.3], cmd: bin/jobs}\n"
+    "proxy: {host: shop.test, path_prefix: /shop, healthcheck: {path: /health},\n"
+    "        response_timeout: 90, run: {http_port: 8081, https_port: 8444}}\n"
+)
+
+
+def test_the_edges_serve_each_proxied_role_from_its_web_hosts_proxies() -> None:
+    balancer = "{hosts: [10.0.0.8, edge2.test], http_port: 8080, https_port: 8443, try_duration: 2}"
+    config = parse(APP + f"x-dockyard:\n  load_balancer: {balancer}\n")
+    assert edge_sites(config) == (
+        EdgeSite(
+            name="app-web",
+            upstreams=("10.0.0.1:8081", "10.0.0.2:8081"),
+            hosts=("shop.test",),
+            path_prefixes=("/shop",),
+            health_uri="/shop/health",
+            response_timeout=90,
+            try_duration=2,
+        ),
+    )
+    assert edge_settings(config) == EdgeSettings(http_port=8080, https_port=8443, drain_timeout=30)
+    assert trusted_edges(config) == ("10.0.0.8",)  # Caddy trusts addresses, not names
+    routes = [
+        boot.route
+        for group in deploy_plan(config, {}).groups
+        for host in group
+        for boot in host.roles
+    ]
+    assert [route.edges for route in routes if route is not None] == [("10.0.0.8",)] * 2
+
+
+def test_without_a_load_balancer_nothing_changes() -> None:
+    config = parse(APP)
+    assert edge_sites(config) == ()
+    assert trusted_edges(config) == ()
+    routes = [
+        boot.route
+        for group in deploy_plan(config, {}).groups
+        for host in group
+        for boot in host.roles
+    ]
+    assert [route.edges for route in routes if route is not None] == [(), ()]
+
+
+def test_the_health_path_is_asked_as_the_route_passes_it_on() -> None:
+    unstripped = APP.replace("path_prefix: /shop,", "path_prefix: /shop, strip_path_prefix: false,")
+    config = parse(unstripped + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8]}\n")
+    assert edge_sites(config)[0].health_uri == "/health"

@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Manage accessories (databases, caches) and their backups",
     ),
     "proxy": ("dockyard.cli.proxy:command", "Manage the Caddy proxy on each server"),
+    "lb": ("dockyard.cli.lb:command", "Manage the load balancer edges in front of the web hosts"),
     "build": ("dockyard.cli.build:command", "Build and deliver the app image"),
     "lock": ("dockyard.cli.lock:command", "Manage the deploy lock"),
     "prune": ("dockyard.cli.prune:command", "Remove old containers and images"),

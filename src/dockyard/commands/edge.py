@@ -1,0 +1,89 @@
+"""Commands for a load balancer edge's container, `dockyard-edge` (pure).
+
+The same Caddy image as the proxy, beside it if the edge host is also a server: the edge's
+~/.dockyard/edge is mounted at /dockyard in its container and holds the admin socket and the
+caddy.json it starts from (so a restart comes back serving without dockyard connected).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dockyard.commands.app import NETWORK
+from dockyard.commands.base import (
+    Cmd,
+    Command,
+    HomePath,
+    Raw,
+    Seq,
+    all_of,
+    any_of,
+    cmd,
+    write_stdin,
+)
+from dockyard.commands.caddy_config import ADMIN_DIR
+from dockyard.engine import Engine
+
+CONTAINER = "dockyard-edge"
+STATE_DIR = ".dockyard/edge"
+CONFIG_FILE = f"{STATE_DIR}/caddy.json"
+DATA_VOLUME = "dockyard-edge-data"  # certificates, once the edges terminate TLS
+
+
+@dataclass(frozen=True)
+class EdgeContainer:
+    image: str
+    http_port: int = 80  # Caddy listens on the same ports inside the container
+    https_port: int = 443
+    network: str = NETWORK
+
+
+def run(engine: Engine, edge: EdgeContainer) -> Cmd:
+    http, https = edge.http_port, edge.https_port
+    return cmd(
+        engine.name, "run", "--detach", "--restart", "unless-stopped", "--name", CONTAINER,
+        "--network", edge.network,
+        "--publish", f"{http}:{http}", "--publish", f"{https}:{https}",
+        "--volume", HomePath(f"{STATE_DIR}:{ADMIN_DIR}"),
+        "--volume", f"{DATA_VOLUME}:/data",
+        "--env", "XDG_DATA_HOME=/data", "--env", "XDG_CONFIG_HOME=/data/config",
+        "--log-opt", "max-size=10m",
+        "--label", "dockyard=edge",
+        "--entrypoint", "caddy",
+        edge.image, "run", "--config", f"{ADMIN_DIR}/caddy.json",
+    )  # fmt: skip
+
+
+def start_or_run(engine: Engine, edge: EdgeContainer) -> Seq:
+    return any_of(cmd(engine.name, "start", CONTAINER), run(engine, edge))
+
+
+def write_config() -> Seq:
+    """Standard input saved as the edge's caddy.json (0600, atomically), its directories made."""
+    return all_of(
+        cmd("mkdir", "-p", "-m", "0700", HomePath(".dockyard")),
+        cmd("mkdir", "-p", HomePath(STATE_DIR)),
+        write_stdin(CONFIG_FILE),
+    )
+
+
+def read_state(engine: Engine, write: bool = False) -> Seq:
+    """In one round trip, NUL-separated: the remote home, the edge's caddy.json (empty when
+    there is none), whether its container is running. With `write`, standard input is first
+    saved as caddy.json (write_config); without, nothing is created."""
+    steps: list[Command] = [write_config()] if write else []
+    steps += [
+        Raw('printf "%s\\0" "$HOME"'),
+        Raw(f'{{ cat "$HOME/{HomePath(CONFIG_FILE)}" 2>/dev/null; printf "\\0"; }}'),
+        Raw(f"{{ {engine.name} inspect --format '{{{{.State.Running}}}}' {CONTAINER} 2>/dev/null "
+            "|| echo missing; }"),
+    ]  # fmt: skip
+    return all_of(*steps)
+
+
+def listing(engine: Engine) -> Cmd:
+    """The edge container's name, image and status (nothing when there is none)."""
+    return cmd(
+        engine.name, "ps", "--all", "--filter", f"name=^{CONTAINER}$",
+        "--format", "{{.Names}} {{.Image}} {{.Status}}",
+    )  # fmt: skip

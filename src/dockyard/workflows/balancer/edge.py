@@ -1,0 +1,91 @@
+"""One load balancer edge on its host: boot its Caddy, converge its config, read its upstreams.
+
+The edge's config is derived from the deploy config alone (plan/balancer.py): written to
+caddy.json (what its container starts from) and loaded with one `POST /load` only when it
+changed, i.e. when the pool of web hosts or a site's settings changed. Draining a web host
+changes no config (see commands/edge_config.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from dockyard.commands import app as app_commands
+from dockyard.commands import edge as edge_commands
+from dockyard.commands.base import all_of
+from dockyard.commands.edge_config import EdgeSettings, EdgeSite, edge_config
+from dockyard.facts.caddy import UpstreamLoad
+from dockyard.facts.edge import EdgeState, parse_edge_state
+from dockyard.workflows.proxy.admin import CaddyAdmin, ProxyAdminError
+from dockyard.workflows.proxy.controller import config_text
+from dockyard.workflows.server import Server
+
+ADMIN_TIMEOUT = 30.0  # seconds one admin API request may take, from opening its stream
+ADMIN_WAIT = 20.0  # seconds a started edge has to answer on its admin socket
+
+
+class EdgeController:
+    def __init__(self, server: Server, sites: Sequence[EdgeSite], settings: EdgeSettings) -> None:
+        self.server = server
+        self.host = server.host
+        self.engine = server.engine
+        self.config = edge_config(sites, settings)
+        self._home: str | None = None
+
+    async def state(self, write: str | None = None) -> EdgeState:
+        """The edge's state on its host; with `write`, that caddy.json is saved first."""
+        command = edge_commands.read_state(self.engine, write=write is not None)
+        state = parse_edge_state((await self.server.run(command, input=write)).stdout)
+        self._home = state.home
+        return state
+
+    async def boot(self, container: edge_commands.EdgeContainer) -> bool:
+        """Make the edge run the config derived from the deploy config: True when something
+        changed (started, or a new config loaded); a running edge already right costs one trip."""
+        state = await self.state()
+        text = config_text(self.config)
+        if state.running:
+            if text == state.config:
+                return False
+            await self.admin().load(self.config)
+            await self.state(write=text)
+            return True
+        started = all_of(
+            edge_commands.write_config(),
+            app_commands.ensure_network(self.engine),
+            edge_commands.start_or_run(self.engine, container),
+        )
+        if self.engine.pins_bridge_address:
+            started = all_of(started, app_commands.pin_bridge_address())
+        await self.server.run(started, input=text)
+        await self._wait_for_admin()
+        return True
+
+    async def upstreams(self) -> dict[str, UpstreamLoad]:
+        """What the edge has in flight to each web host, and its recent failed attempts."""
+        if self._home is None:
+            await self.state()
+        return await self.admin().upstreams()
+
+    def admin(self) -> CaddyAdmin:
+        if self._home is None:
+            raise RuntimeError("read the state first: the edge's socket path needs the home")
+        socket = f"{self._home}/{edge_commands.STATE_DIR}/admin.sock"
+        return CaddyAdmin(
+            lambda: self.server.open_unix_connection(socket),
+            where=f"{self.host} (edge)",
+            timeout=ADMIN_TIMEOUT,
+        )
+
+    async def _wait_for_admin(self) -> None:
+        deadline = time.monotonic() + ADMIN_WAIT
+        while True:
+            try:
+                await self.admin().config()
+                return
+            except ProxyAdminError:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.1)

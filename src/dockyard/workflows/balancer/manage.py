@@ -1,0 +1,180 @@
+"""`lb …`: the load balancer edges of `x-dockyard: load_balancer:`, as the CLI runs them.
+
+booted = boot(session)                  # {edge: True when it started or loaded a new config}
+left = drain(session, "10.0.0.2")      # {edge: requests still in flight there at the timeout}
+undrain(session, "10.0.0.2")
+found = details(session)               # {edge: EdgeDetails}
+
+Each takes the deploy lock, as `proxy boot` does; the `*_on` functions do the work on a
+transport (what the scenario tests drive).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dockyard.commands import edge as edge_commands
+from dockyard.commands import proxy as proxy_commands
+from dockyard.commands.base import all_of
+from dockyard.commands.edge_config import EdgeSettings, EdgeSite
+from dockyard.config import Config
+from dockyard.errors import UsageError
+from dockyard.facts.caddy import UpstreamLoad
+from dockyard.plan.balancer import edge_settings, edge_sites
+from dockyard.ssh.transport import Transport
+from dockyard.workflows.balancer.edge import EdgeController
+from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.lock import run_locked
+from dockyard.workflows.server import Server
+from dockyard.workflows.session import Session
+
+BOOT_AGAIN = "run `dockyard lb boot` again once this is fixed"
+DRAIN_AGAIN = "run `dockyard lb drain {host}` again once this is fixed"
+UNDRAIN_AGAIN = "the host may still be out of rotation: run `dockyard lb undrain {host}` again"
+# Seconds from the drained flag to the edges' next health check of that host (every 0.5 s):
+# once passed, no new request goes there
+CHECK_SETTLE = 1.0
+POLL = 0.1
+
+
+@dataclass(frozen=True)
+class Edges:
+    """The edges, what they serve, and how to reach a host: what every step needs."""
+
+    hosts: tuple[str, ...]
+    sites: tuple[EdgeSite, ...]
+    settings: EdgeSettings
+    container: edge_commands.EdgeContainer
+    server: Callable[[str], Server]
+    drain_timeout: float
+
+    @classmethod
+    def of(cls, config: Config, transport: Transport) -> Edges:
+        balancer = config.dockyard.load_balancer
+        if balancer is None:
+            raise UsageError(
+                "no load balancer in the config: add x-dockyard/load_balancer/hosts "
+                "(see `dockyard docs x-dockyard`)"
+            )
+        container = edge_commands.EdgeContainer(
+            config.dockyard.proxy_image, balancer.http_port, balancer.https_port
+        )
+        return cls(
+            hosts=balancer.hosts,
+            sites=edge_sites(config),
+            settings=edge_settings(config),
+            container=container,
+            server=lambda host: Server(transport, host, config.runtime),
+            drain_timeout=config.drain_timeout,
+        )
+
+    def controller(self, server: Server) -> EdgeController:
+        return EdgeController(server, self.sites, self.settings)
+
+    def servers(self) -> list[Server]:
+        return [self.server(host) for host in self.hosts]
+
+    def upstreams_of(self, host: str) -> list[str]:
+        """The web host's proxy as the edges dial it, once per site it serves."""
+        found = [u for s in self.sites for u in s.upstreams if u.rsplit(":", 1)[0] == host]
+        if not found:
+            web = sorted({u.rsplit(":", 1)[0] for s in self.sites for u in s.upstreams})
+            raise UsageError(
+                f"{host} is not a web host behind the load balancer (those are: "
+                f"{', '.join(web) or 'none'})"
+            )
+        return found
+
+    def routes_on(self, host: str) -> list[str]:
+        return [s.name for s in self.sites if any(u.startswith(f"{host}:") for u in s.upstreams)]
+
+
+async def boot_on(transport: Transport, config: Config) -> dict[str, bool]:
+    edges = Edges.of(config, transport)
+
+    async def step(server: Server) -> bool:
+        with server.step("booting the load balancer edge", BOOT_AGAIN):
+            return await edges.controller(server).boot(edges.container)
+
+    return await on_servers(edges.servers(), step)
+
+
+async def drain_on(transport: Transport, config: Config, host: str) -> dict[str, int]:
+    """Take the web host out of every edge's rotation, then wait (up to drain_timeout) until
+    no edge has a request in flight there: {edge: requests left in flight at the timeout}."""
+    edges = Edges.of(config, transport)
+    addresses = edges.upstreams_of(host)
+    await _set_flags(edges, host, drained=True)
+    await asyncio.sleep(CHECK_SETTLE)
+
+    async def step(server: Server) -> int:
+        return await _wait_idle(edges.controller(server), addresses, edges.drain_timeout)
+
+    left = await on_servers(edges.servers(), step)
+    return {edge: count for edge, count in left.items() if count}
+
+
+async def undrain_on(transport: Transport, config: Config, host: str) -> None:
+    """Put the web host back: the edges take it again after two passed checks (about 1 s)."""
+    edges = Edges.of(config, transport)
+    edges.upstreams_of(host)
+    await _set_flags(edges, host, drained=False)
+
+
+async def _set_flags(edges: Edges, host: str, *, drained: bool) -> None:
+    web = edges.server(host)
+    flags = [proxy_commands.set_drained(name, drained) for name in edges.routes_on(host)]
+    what = "draining" if drained else "undraining"
+    after = (DRAIN_AGAIN if drained else UNDRAIN_AGAIN).format(host=host)
+    with web.step(f"{what} the host on the load balancer", after):
+        await web.run(all_of(*flags))
+
+
+async def _wait_idle(edge: EdgeController, addresses: Sequence[str], timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        loads = await edge.upstreams()
+        busy = sum(loads[a].in_flight for a in addresses if a in loads)
+        if not busy or time.monotonic() >= deadline:
+            return busy
+        await asyncio.sleep(POLL)
+
+
+@dataclass(frozen=True)
+class EdgeDetails:
+    container: list[str]  # `name image status`, as the engine lists it; empty: none
+    upstreams: dict[str, UpstreamLoad]  # by web host proxy address; empty when not running
+
+
+async def details_on(transport: Transport, config: Config) -> dict[str, EdgeDetails]:
+    edges = Edges.of(config, transport)
+
+    async def step(server: Server) -> EdgeDetails:
+        with server.step("reading the load balancer edge", "nothing was changed"):
+            listed = (await server.run(edge_commands.listing(server.engine))).stdout
+        container = [line for line in listed.splitlines() if line.strip()]
+        edge = edges.controller(server)
+        with server.step("reading the load balancer edge", "nothing was changed"):
+            running = (await edge.state()).running
+        return EdgeDetails(container, await edge.upstreams() if running else {})
+
+    return await on_servers(edges.servers(), step)
+
+
+def boot(session: Session) -> dict[str, bool]:
+    return run_locked(session, lambda transport: boot_on(transport, session.config))
+
+
+def drain(session: Session, host: str) -> dict[str, int]:
+    return run_locked(session, lambda transport: drain_on(transport, session.config, host))
+
+
+def undrain(session: Session, host: str) -> None:
+    run_locked(session, lambda transport: undrain_on(transport, session.config, host))
+
+
+def details(session: Session) -> dict[str, EdgeDetails]:
+    return session.run(lambda transport: details_on(transport, session.config))

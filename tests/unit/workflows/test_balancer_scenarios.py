@@ -1,0 +1,205 @@
+"""`lb boot|drain|undrain|details` (workflows/balancer) on the scripted transport: two edges in
+front of three web hosts; the happy paths' exact steps, then every step failing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from dockyard.commands.edge_config import edge_config
+from dockyard.config import Config
+from dockyard.errors import UsageError
+from dockyard.facts.caddy import UpstreamLoad
+from dockyard.plan.balancer import edge_settings, edge_sites
+from dockyard.ssh.fake import Call, FakeTransport, Reply
+from dockyard.workflows.balancer import edge, manage
+from dockyard.workflows.proxy.controller import config_text
+from tests.unit.config.conftest import BASE, parse
+from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause, step_kind
+from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
+from tests.unit.workflows.fleet import HOME, transcript
+from tests.unit.workflows.peers import FakeCaddyAdmin
+from tests.unit.workflows.test_deploy_scenarios import EXPECTED as EXPECTED_DIR
+
+CONFIG: Config = parse(
+    BASE
+    + "servers: [10.0.0.1, 10.0.0.2, 10.0.0.3]\n"
+    + "proxy: {host: shop.test}\n"
+    + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8, 10.0.0.9]}\n"
+)
+EDGES = ("10.0.0.8", "10.0.0.9")
+CURRENT = config_text(edge_config(edge_sites(CONFIG), edge_settings(CONFIG)))
+
+
+@dataclass
+class EdgeWorld:
+    """Each edge: its caddy.json and whether its container runs; the writes change them."""
+
+    config: str = ""
+    running: bool = False
+    admin: FakeCaddyAdmin = field(default_factory=FakeCaddyAdmin)
+    edges: dict[str, list[str]] = field(default_factory=dict)
+
+    def make(self) -> FakeTransport:
+        state = {host: [self.config, self.running] for host in EDGES}
+        fake = FakeTransport(open_unix=self.admin.open, default_timeout=300.0)
+
+        def read(host: str, wire: str) -> Reply:
+            if "caddy.json.tmp" in wire:
+                state[host][0] = fake.inputs[host][-1] or ""
+            config, running = state[host]
+            return Reply(stdout=f"{HOME}\0{config}\0{'true' if running else 'false'}\n")
+
+        def started(host: str, wire: str) -> Reply:
+            state[host][0] = fake.inputs[host][-1] or ""
+            state[host][1] = True
+            return Reply()
+
+        def listed(host: str, wire: str) -> Reply:
+            up = "Up 2 minutes" if state[host][1] else "Exited (0) 1 minute ago"
+            return Reply(stdout=f"dockyard-edge caddy:2.11 {up}\n")
+
+        for host in EDGES:
+            fake.on(host, "start dockyard-edge", started)
+            fake.on(host, "dockyard-edge 2>/dev/null", read)
+            fake.on(host, "name=^dockyard-edge$", listed)
+        return fake
+
+
+def upstreams(**in_flight: int) -> bytes:
+    entries = [
+        {"address": f"10.0.0.{n}:80", "num_requests": in_flight.get(f"web{n}", 0), "fails": 0}
+        for n in (1, 2, 3)
+    ]
+    return json.dumps(entries).encode()
+
+
+def busy_then_idle() -> EdgeWorld:
+    """Edges with one request in flight to web host 2 at the first look, none at the next."""
+    world = EdgeWorld(config=CURRENT, running=True)
+    for host in EDGES:
+        world.admin.upstreams[host] = [upstreams(web2=1), upstreams()]
+    return world
+
+
+def serving() -> EdgeWorld:
+    world = EdgeWorld(config=CURRENT, running=True)
+    for host in EDGES:
+        world.admin.upstreams[host] = [upstreams(web2=3)]
+    return world
+
+
+def polled_after_start(call: Call, fake: FakeTransport) -> bool:
+    """One failed poll of a started edge's admin API is not the end (as for the proxy)."""
+    started = "start dockyard-edge" in " ".join(fake.commands_on(call.host))
+    return step_kind(call) == "admin" and started
+
+
+@pytest.fixture(autouse=True)
+def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(edge, "ADMIN_TIMEOUT", 0.05)
+    monkeypatch.setattr(edge, "ADMIN_WAIT", 0.05)
+    monkeypatch.setattr(manage, "CHECK_SETTLE", 0.0)
+    monkeypatch.setattr(manage, "POLL", 0.001)
+
+
+async def boot(fake: FakeTransport) -> object:
+    return await manage.boot_on(fake, CONFIG)
+
+
+async def drain(fake: FakeTransport) -> object:
+    return await manage.drain_on(fake, CONFIG, "10.0.0.2")
+
+
+async def undrain(fake: FakeTransport) -> object:
+    return await manage.undrain_on(fake, CONFIG, "10.0.0.2")
+
+
+async def details(fake: FakeTransport) -> object:
+    return await manage.details_on(fake, CONFIG)
+
+
+Run = Callable[[FakeTransport], Awaitable[object]]
+SCENARIOS: list[tuple[str, Callable[[], FakeTransport], Run]] = [
+    ("lb-boot-fresh", EdgeWorld().make, boot),
+    ("lb-boot-outdated", EdgeWorld(config="{}\n", running=True).make, boot),
+    ("lb-boot-up-to-date", EdgeWorld(config=CURRENT, running=True).make, boot),
+    ("lb-drain", lambda: busy_then_idle().make(), drain),
+    ("lb-undrain", EdgeWorld(config=CURRENT, running=True).make, undrain),
+    ("lb-details", lambda: serving().make(), details),
+]
+IDS = [name for name, _, _ in SCENARIOS]
+EXPECTED = {
+    "lb-boot-fresh": {"10.0.0.8": True, "10.0.0.9": True},
+    "lb-boot-outdated": {"10.0.0.8": True, "10.0.0.9": True},
+    "lb-boot-up-to-date": {"10.0.0.8": False, "10.0.0.9": False},
+    "lb-drain": {},
+    "lb-undrain": None,
+    "lb-details": {
+        host: manage.EdgeDetails(
+            ["dockyard-edge caddy:2.11 Up 2 minutes"],
+            {
+                "10.0.0.1:80": UpstreamLoad(0),
+                "10.0.0.2:80": UpstreamLoad(3),
+                "10.0.0.3:80": UpstreamLoad(0),
+            },
+        )
+        for host in EDGES
+    },
+}
+
+
+@pytest.mark.parametrize(("name", "make", "run"), SCENARIOS, ids=IDS)
+async def test_the_happy_path_runs_exactly_these_steps(
+    name: str, make: Callable[[], FakeTransport], run: Run
+) -> None:
+    fake = make()
+    result = await run(fake)
+    if name in EXPECTED:
+        assert result == EXPECTED[name]
+    assert transcript(fake) == (EXPECTED_DIR / f"{name}.txt").read_text()
+
+
+@pytest.mark.parametrize(("name", "make", "run"), SCENARIOS, ids=IDS)
+async def test_every_step_failing_ends_with_one_line_naming_host_and_cause(
+    name: str, make: Callable[[], FakeTransport], run: Run
+) -> None:
+    def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+        if error is None and polled_after_start(failure.call, fake):
+            return ""  # a started edge's admin API is polled until it answers
+        return one_line_naming_host_and_cause(failure, error)
+
+    steps = await happy_path(make, run)
+    assert await each_step_failing(make, run, check, steps) == []
+
+
+async def test_a_host_that_is_no_web_host_behind_the_edges_is_refused_before_anything_runs() -> (
+    None
+):
+    fake = EdgeWorld(config=CURRENT, running=True).make()
+    with pytest.raises(
+        UsageError,
+        match=r"10.0.0.8 is not a web host behind the load balancer "
+        r"\(those are: 10.0.0.1, 10.0.0.2, 10.0.0.3\)",
+    ):
+        await manage.drain_on(fake, CONFIG, "10.0.0.8")
+    assert fake.calls == []
+
+
+async def test_a_drain_that_outlasts_the_drain_timeout_says_what_is_left() -> None:
+    config = parse(
+        BASE
+        + "servers: [10.0.0.1, 10.0.0.2, 10.0.0.3]\nproxy: {host: shop.test}\ndrain_timeout: 0\n"
+        + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8, 10.0.0.9]}\n"
+    )
+    world = EdgeWorld(config=CURRENT, running=True)
+    world.admin.upstreams["10.0.0.9"] = [upstreams(web2=2)]
+    assert await manage.drain_on(world.make(), config, "10.0.0.2") == {"10.0.0.9": 2}
+
+
+async def test_without_a_load_balancer_the_lb_commands_say_how_to_add_one() -> None:
+    with pytest.raises(UsageError, match="add x-dockyard/load_balancer/hosts"):
+        await manage.boot_on(FakeTransport(), parse(BASE + "servers: [10.0.0.1]\n"))

@@ -4,10 +4,12 @@ upstreams are that role's web hosts' proxies, and which edges the web hosts' pro
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.config import Config
 from dockyard.config.model import Proxy
+from dockyard.errors import UsageError
 
 
 def edge_sites(config: Config) -> tuple[EdgeSite, ...]:
@@ -58,6 +60,19 @@ def trusted_edges(config: Config) -> tuple[str, ...]:
     if balancer is None:
         return ()
     return tuple(host for host in balancer.hosts if _is_address(host))
+
+
+def web_upstreams(sites: Sequence[EdgeSite], host: str) -> list[str]:
+    """The web host's proxy as the edges dial it, once per site it serves; UsageError when
+    the host is none of the web hosts behind the edges."""
+    found = [u for s in sites for u in s.upstreams if u.rsplit(":", 1)[0] == host]
+    if not found:
+        web = sorted({u.rsplit(":", 1)[0] for s in sites for u in s.upstreams})
+        raise UsageError(
+            f"{host} is not a web host behind the load balancer (those are: "
+            f"{', '.join(web) or 'none'})"
+        )
+    return found
 
 
 def _is_address(host: str) -> bool:

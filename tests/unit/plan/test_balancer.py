@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
-from dockyard.plan.balancer import edge_settings, edge_sites, trusted_edges
+from dockyard.errors import UsageError
+from dockyard.plan.balancer import edge_settings, edge_sites, trusted_edges, web_upstreams
 from dockyard.plan.from_config import deploy_plan
 from tests.unit.config.conftest import BASE, parse
 
@@ -58,3 +61,11 @@ def test_the_health_path_is_asked_as_the_route_passes_it_on() -> None:
     unstripped = APP.replace("path_prefix: /shop,", "path_prefix: /shop, strip_path_prefix: false,")
     config = parse(unstripped + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8]}\n")
     assert edge_sites(config)[0].health_uri == "/health"
+
+
+def test_a_web_host_is_named_by_its_address_behind_the_edges() -> None:
+    config = parse(APP + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8]}\n")
+    assert web_upstreams(edge_sites(config), "10.0.0.2") == ["10.0.0.2:8081"]
+    with pytest.raises(UsageError, match=r"10.0.0.3 is not a web host behind the load balancer "
+                       r"\(those are: 10.0.0.1, 10.0.0.2\)"):  # fmt: skip
+        web_upstreams(edge_sites(config), "10.0.0.3")  # a host of a role without the proxy

@@ -23,7 +23,7 @@ from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.config import Config
 from dockyard.errors import UsageError
 from dockyard.facts.caddy import UpstreamLoad
-from dockyard.plan.balancer import edge_settings, edge_sites
+from dockyard.plan.balancer import edge_settings, edge_sites, web_upstreams
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.balancer.edge import EdgeController
 from dockyard.workflows.fanout import on_servers
@@ -38,6 +38,10 @@ UNDRAIN_AGAIN = "the host may still be out of rotation: run `dockyard lb undrain
 # once passed, no new request goes there
 CHECK_SETTLE = 1.0
 POLL = 0.1
+NO_BALANCER = (
+    "no load balancer in the config: add x-dockyard/load_balancer/hosts "
+    "(see `dockyard docs x-dockyard`)"
+)
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,7 @@ class Edges:
     def of(cls, config: Config, transport: Transport) -> Edges:
         balancer = config.dockyard.load_balancer
         if balancer is None:
-            raise UsageError(
-                "no load balancer in the config: add x-dockyard/load_balancer/hosts "
-                "(see `dockyard docs x-dockyard`)"
-            )
+            raise UsageError(NO_BALANCER)
         container = edge_commands.EdgeContainer(
             config.dockyard.proxy_image, balancer.http_port, balancer.https_port
         )
@@ -78,15 +79,7 @@ class Edges:
         return [self.server(host) for host in self.hosts]
 
     def upstreams_of(self, host: str) -> list[str]:
-        """The web host's proxy as the edges dial it, once per site it serves."""
-        found = [u for s in self.sites for u in s.upstreams if u.rsplit(":", 1)[0] == host]
-        if not found:
-            web = sorted({u.rsplit(":", 1)[0] for s in self.sites for u in s.upstreams})
-            raise UsageError(
-                f"{host} is not a web host behind the load balancer (those are: "
-                f"{', '.join(web) or 'none'})"
-            )
-        return found
+        return web_upstreams(self.sites, host)
 
     def routes_on(self, host: str) -> list[str]:
         return [s.name for s in self.sites if any(u.startswith(f"{host}:") for u in s.upstreams)]
@@ -169,11 +162,20 @@ def boot(session: Session) -> dict[str, bool]:
 
 
 def drain(session: Session, host: str) -> dict[str, int]:
+    check_web_host(session.config, host)  # before the lock: a typo changes nothing
     return run_locked(session, lambda transport: drain_on(transport, session.config, host))
 
 
 def undrain(session: Session, host: str) -> None:
+    check_web_host(session.config, host)
     run_locked(session, lambda transport: undrain_on(transport, session.config, host))
+
+
+def check_web_host(config: Config, host: str) -> None:
+    """UsageError unless the host is one of the web hosts behind the edges."""
+    if config.dockyard.load_balancer is None:
+        raise UsageError(NO_BALANCER)
+    web_upstreams(edge_sites(config), host)
 
 
 def details(session: Session) -> dict[str, EdgeDetails]:

@@ -57,6 +57,8 @@ LABS: dict[str, tuple[str, int]] = {
     "assets-podman": ("tastp", 225),
     "prune-docker": ("tpru", 226),  # tests/e2e/deploy/test_prune.py
     "prune-podman": ("tprup", 227),
+    "lb-docker": ("tlb", 228),  # tests/e2e/balancer
+    "lb-podman": ("tlbp", 229),
 }
 
 

@@ -21,6 +21,7 @@ from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.workflows.accessories import booting
 from dockyard.workflows.accessories import lifecycle as accessories
 from dockyard.workflows.app.containers import running_versions
+from dockyard.workflows.balancer import manage as balancer_workflow
 from dockyard.workflows.delivery.ship import ship
 from dockyard.workflows.deploy import deploy as deploy_workflow
 from dockyard.workflows.deploy import rollback as rollback_workflow
@@ -107,7 +108,8 @@ def setup(
     accessory_routes = routes.merged(*(c.routes_on(c.accessory.hosts) for c in contexts))
 
     async def before(transport: AsyncsshTransport) -> None:
-        await bootstrap_engine(session, transport, list(config.all_hosts))
+        edges = config.dockyard.load_balancer.hosts if config.dockyard.load_balancer else ()
+        await bootstrap_engine(session, transport, list(dict.fromkeys([*config.all_hosts, *edges])))
         if config.accessories:  # before the app, as Kamal does: the app may need its database
             progress.step(f"Booting accessories: {', '.join(a.name for a in config.accessories)}")
             outcomes = await booting.boot_all(
@@ -146,10 +148,23 @@ def _release(
             await before(transport)
         await ship(session, transport, plan.hosts, build=build, no_cache=no_cache)
         session.progress.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
-        return await deploy_workflow.deploy(transport, plan, options, session.progress.host)
+        result = await deploy_workflow.deploy(transport, plan, options, session.progress.host)
+        await update_edges(session, transport)
+        return result
 
     result = session.run(work)
     return Released(plan.version, result.booted, result.warnings)
+
+
+async def update_edges(session: Session, transport: AsyncsshTransport) -> None:
+    """With x-dockyard/load_balancer, boot the edges or load their new config (the pool of
+    web hosts changed) once the web hosts serve the new version."""
+    balancer = session.config.dockyard.load_balancer
+    if balancer is None:
+        return
+    session.progress.step(f"Updating the load balancer edges: {', '.join(balancer.hosts)}")
+    for edge, changed in (await balancer_workflow.boot_on(transport, session.config)).items():
+        session.progress.host(edge, "edge updated" if changed else "edge up to date")
 
 
 async def routes_free(

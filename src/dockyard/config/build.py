@@ -7,6 +7,7 @@ from typing import Any
 
 from dockyard.config import build_parts as parts
 from dockyard.config.backups import parse_backups
+from dockyard.config.cron_jobs import parse_cron_jobs
 from dockyard.config.load_balancer import parse_load_balancer
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.model import Host, Proxy, Role
@@ -54,7 +55,7 @@ def build_config(root: Mapping[str, Any], *, destination: str | None, version: s
         aliases=parts.text_map(root.get("aliases")),
         output=build_output(root.get("output") or {}),
         **_plain_settings(root),
-        dockyard=build_dockyard(root.get("x-dockyard") or {}, root=root),
+        dockyard=build_dockyard(root.get("x-dockyard") or {}, root=root, roles=roles),
         raw=root,
     )
 
@@ -228,10 +229,13 @@ def mounted_path(raw: Any) -> MountedPath:
     return MountedPath(local=local, remote=remote, options=options or None)
 
 
-def build_dockyard(raw: Mapping[str, Any], *, root: Mapping[str, Any]) -> Dockyard:
+def build_dockyard(
+    raw: Mapping[str, Any], *, root: Mapping[str, Any], roles: tuple[Role, ...] = ()
+) -> Dockyard:
     proxy = raw.get("proxy") or {}
     names = tuple(parts.text(name) for name in root.get("accessories") or {})
     balancer = raw.get("load_balancer")
+    primary = next((role.name for role in roles if role.primary), "web")
     return Dockyard(
         runtime=raw.get("runtime", "docker"),
         proxy_image=parts.text(proxy.get("image", DEFAULT_PROXY_IMAGE)),
@@ -240,6 +244,7 @@ def build_dockyard(raw: Mapping[str, Any], *, root: Mapping[str, Any]) -> Dockya
         delivery=raw.get("delivery", "registry"),
         backups=parse_backups(raw.get("backups"), names),
         load_balancer=parse_load_balancer(balancer, root) if balancer is not None else None,
+        cron=parse_cron_jobs(raw.get("cron"), {r.name: r.host_names for r in roles}, primary),
     )
 
 

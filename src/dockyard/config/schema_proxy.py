@@ -97,6 +97,8 @@ X_DOCKYARD: dict[str, Spec] = {
     "load_balancer": ("section", "One or two edges (dockyard's Caddy) in front of the web "
                       "hosts, with health checks and retries (docs/load-balancing.md). None: "
                       "nothing changes.", "", "x_load_balancer"),
+    "cron": ("cron", "Scheduled jobs, by job name (see x-dockyard/cron/<job> below and "
+             "docs/cron.md).", "", "x_cron"),
 }  # fmt: skip
 X_PROXY: dict[str, Spec] = {
     "image": ("string", "Caddy image (2.11 or later) to run as the proxy.", "caddy:2.11"),

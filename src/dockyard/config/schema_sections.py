@@ -161,6 +161,7 @@ APP_SECTIONS: dict[str, dict[str, Spec]] = {
 }  # fmt: skip
 
 from dockyard.config.schema_backups import BACKUP_SECTIONS  # noqa: E402
+from dockyard.config.schema_cron import CRON_SECTIONS  # noqa: E402
 from dockyard.config.schema_proxy import PROXY_SECTIONS  # noqa: E402
 
-EXTRA_SECTIONS = {**PROXY_SECTIONS, **BACKUP_SECTIONS}
+EXTRA_SECTIONS = {**PROXY_SECTIONS, **BACKUP_SECTIONS, **CRON_SECTIONS}

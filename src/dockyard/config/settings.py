@@ -8,6 +8,7 @@ from typing import Any
 
 from dockyard.config.backups import BackupSettings
 from dockyard.config.load_balancer import LoadBalancer
+from dockyard.config.cron_jobs import CronJob
 from dockyard.config.model import Env, Proxy, Registry
 
 DEFAULT_PROXY_IMAGE = "caddy:2.11"
@@ -144,3 +145,4 @@ class Dockyard:
     delivery: str = "registry"  # or "ssh": registry-free transfer of the missing layers
     backups: Mapping[str, BackupSettings] = field(default_factory=dict)  # by accessory name
     load_balancer: LoadBalancer | None = None  # edges in front of the web hosts (opt-in)
+    cron: Mapping[str, CronJob] = field(default_factory=dict)  # by job name

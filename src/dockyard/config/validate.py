@@ -19,7 +19,7 @@ KINDS: dict[str, KindCheck] = {
     "registry": special.registry, "credential": special.credential, "proxy": special.proxy,
     "ssl": special.ssl, "arch": special.arch, "hooks_output": special.hooks_output,
     "ssh_config": special.ssh_config, "paths": special.paths, "accessories": roles.accessories,
-    "aliases": special.aliases, "backups": special.backups,
+    "aliases": special.aliases, "backups": special.backups, "cron": special.cron,
 }  # fmt: skip
 
 # Kamal checks the top level first (unknown keys, then each key's type, sections only by shape),

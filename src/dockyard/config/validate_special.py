@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from dockyard.config.backups import parse_backups
+from dockyard.config.cron_jobs import parse_cron_jobs, role_hosts
 from dockyard.config.load_balancer import parse_load_balancer
 from dockyard.config.validator import MAP, Validator, describe, is_stringish
 from dockyard.config.yamlsource import Path
@@ -195,6 +196,18 @@ def load_balancer(v: Validator, value: dict[Any, Any]) -> None:
     """x-dockyard/load_balancer's own rules (config/load_balancer.py), located like other keys."""
     try:
         parse_load_balancer(value, v.root)
+    except ConfigError as error:
+        v.fail(tuple(error.key.split("/")), error.message)
+
+
+def cron(v: Validator, value: Any, path: Path) -> None:
+    """x-dockyard/cron: checked by config/cron_jobs.py against the roles and their hosts (once
+    `servers` is in a shape to read), located like other keys."""
+    roles = role_hosts(v.root)
+    if roles is None:
+        return
+    try:
+        parse_cron_jobs(value, roles, str(v.root.get("primary_role", "web")))
     except ConfigError as error:
         v.fail(tuple(error.key.split("/")), error.message)
 

@@ -27,6 +27,7 @@ BASE = {
     "accessories": {"db": {"image": "postgres:15", "host": "1.1.1.1"}},
 }
 ACCESSORY = "<accessory>"  # how the docs write the accessory's name in a path
+JOB = "<job>"  # and a cron job's
 # Every documented x-dockyard key with a value validation accepts (kind volume: the one kind
 # that takes every key, paths included).
 SAMPLES: dict[str, Any] = {
@@ -60,6 +61,15 @@ SAMPLES: dict[str, Any] = {
     "x-dockyard/load_balancer/http_port": 8080,
     "x-dockyard/load_balancer/https_port": 8443,
     "x-dockyard/load_balancer/try_duration": 3,
+    "x-dockyard/cron": {},
+    f"x-dockyard/cron/{JOB}/schedule": "*/10 * * * * *",
+    f"x-dockyard/cron/{JOB}/command": "bin/prune",
+    f"x-dockyard/cron/{JOB}/role": "web",
+    f"x-dockyard/cron/{JOB}/host": "1.1.1.1",
+    f"x-dockyard/cron/{JOB}/concurrency": "replace",
+    f"x-dockyard/cron/{JOB}/timeout": "30m",
+    f"x-dockyard/cron/{JOB}/timezone": "Europe/Paris",
+    f"x-dockyard/cron/{JOB}/catch_up": "10m",
 }
 
 
@@ -70,10 +80,10 @@ def x_dockyard_keys() -> dict[str, str]:
 
 
 def config_with(values: dict[str, Any]) -> dict[str, Any]:
-    """BASE with these key paths set (the accessory's name is `db`)."""
+    """BASE with these key paths set (the accessory's name is `db`, the job's `nightly`)."""
     config: dict[str, Any] = yaml.safe_load(yaml.safe_dump(BASE))
     for path, value in sorted(values.items()):
-        *parents, last = path.replace(ACCESSORY, "db").split("/")
+        *parents, last = path.replace(ACCESSORY, "db").replace(JOB, "nightly").split("/")
         node = config
         for part in parents:
             node = node.setdefault(part, {})
@@ -108,6 +118,7 @@ def test_the_x_dockyard_docs_show_every_nested_section() -> None:
         "x-dockyard", "x-dockyard/proxy", f"x-dockyard/backups/{ACCESSORY}",
         f"x-dockyard/backups/{ACCESSORY}/target", f"x-dockyard/backups/{ACCESSORY}/target/s3",
         "x-dockyard/load_balancer",
+        f"x-dockyard/cron/{JOB}",
     ]  # fmt: skip
 
 
@@ -134,7 +145,8 @@ def test_every_documented_choice_is_accepted(path: str, choice: str) -> None:
 @pytest.mark.parametrize(
     "section",
     ["x-dockyard", "x-dockyard/proxy", f"x-dockyard/backups/{ACCESSORY}",
-     f"x-dockyard/backups/{ACCESSORY}/target", f"x-dockyard/backups/{ACCESSORY}/target/s3"],
+     f"x-dockyard/backups/{ACCESSORY}/target", f"x-dockyard/backups/{ACCESSORY}/target/s3",
+     f"x-dockyard/cron/{JOB}"],
 )  # fmt: skip
 def test_a_key_the_docs_do_not_show_is_refused(section: str) -> None:
     with pytest.raises(ConfigError, match="unknown key"):

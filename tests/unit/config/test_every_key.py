@@ -273,6 +273,7 @@ SAMPLES = {
     "hooks_output": "quiet",
     "builder/local": True,
     "proxy/logging": {"request_headers": ["X"]},
+    "x-dockyard/cron": {"nightly": {"schedule": "@daily", "command": "bin/prune"}},
 }
 KIND_SAMPLES = {"string": "x", "text": "x", "integer": 7, "boolean": True, "list": ["x"],
                 "section": {}}  # fmt: skip

@@ -1,0 +1,198 @@
+"""The shell scripts of an app's job scheduler (pure text; POSIX sh with GNU coreutils and
+util-linux's flock, as on the Debian and Ubuntu hosts dockyard deploys to). docs/cron.md states
+what they guarantee.
+
+Both run in the app's cron directory (~/.dockyard/apps/<app>/cron), which holds:
+
+    jobs/<job>.job     one job's settings (shell assignments, written by dockyard)
+    release            the release a tick runs now: `<version> <image>` (the deploy's pointer)
+    releases/<v>.env   the env of each release the pointer named (0600)
+    runs/<job>/<tick>  one record per tick (key=value lines), <tick>.log its log tail
+    locks/<job>.lock   the job's flock: concurrency
+    paused/<job>       present while the job is paused
+    state/last         the last second the scheduler looked at (its ticks are dispatched)
+
+scheduler.sh ENGINE APP  the loop: one instance per host (flock on scheduler.lock), each
+            second the ticks of every job since the last second it looked at: a tick at most
+            LATE seconds old runs (run.sh in the background), an older one is missed (recorded;
+            with catch_up, the newest missed tick within it runs, recorded as caught up).
+run.sh ENGINE APP JOB EPOCH TICK MODE  one tick: the record is created first (O_EXCL: a tick
+            that has one never runs again), then the lock, the release, the container, and the
+            record completed with the exit code, duration and log tail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dockyard.config.cron import CronSchedule
+
+LATE = 10  # seconds after its tick a run may still start (a busy or restarted scheduler)
+MAX_GAP = 7 * 86400  # a longer gap is looked at from its last week only
+MAX_MISSED = 200  # missed ticks recorded one by one per job and recovery; the rest counted
+KEEP_RECORDS = 500  # newest records kept per job
+LOG_TAIL = 50  # lines of a run's output kept in its record
+
+SCHEDULER_SH = rf"""#!/bin/sh
+# dockyard: the job scheduler of one app on this host (see commands/cron_scripts.py)
+set -u
+ENGINE=$1 APP=$2
+cd "$(dirname "$0")" || exit 1
+mkdir -p jobs runs locks paused state releases
+exec 8> scheduler.lock
+flock -n 8 || {{ echo "a scheduler of $APP already runs here"; exit 0; }}
+echo $$ > scheduler.pid
+trap 'rm -f scheduler.pid; exit 0' TERM INT
+ticks() {{  # JOB FROM TO: "epoch tick" for each tick of the job in (FROM, TO]
+  ( . "jobs/$1.job"
+    zone=$TZ_NAME; [ -z "$EVERY" ] || zone=UTC
+    seq $(($2 + 1)) "$3" | sed 's/^/@/' |
+      TZ=$zone date -f - +'%s %S %M %H %d %m %w %Y%m%dT%H%M%S' |
+      awk -v E="$EVERY" -v S="$CRON_SECONDS" -v M="$CRON_MINUTES" -v H="$CRON_HOURS" \
+        -v D="$CRON_DAYS" -v MO="$CRON_MONTHS" -v W="$CRON_WEEKDAYS" -v OR="$CRON_DAY_OR" '
+        function has(set, v) {{ return index(set, " " (v + 0) " ") > 0 }}
+        E != "" {{ if ($1 % E == 0) print $1, $8; next }}
+        has(S, $2) && has(M, $3) && has(H, $4) && has(MO, $6) {{
+          d = has(D, $5); w = has(W, $7)
+          if ((OR == 1 && (d || w)) || (OR != 1 && d && w)) print $1, $8
+        }}' )
+}}
+missed() {{  # JOB EPOCH TICK
+  mkdir -p "runs/$1"
+  ( set -C; printf 'job=%s\ntick=%s\nat=%s\nstate=missed\n' "$1" "$3" "$2" > "runs/$1/$3" ) \
+    2> /dev/null || true
+}}
+dispatch() {{  # JOB LAST NOW
+  ( . "jobs/$1.job"; echo "${{CATCH_UP:-0}}" ) > state/catch_up 2> /dev/null || return 0
+  catch_up=$(cat state/catch_up)
+  ticks "$1" "$2" "$3" > state/due
+  newest_missed=$(awk -v now="$3" '$1 < now - {LATE} {{ t = $0 }} END {{ print t }}' state/due)
+  n=0
+  while read -r at tick; do
+    if [ $(($3 - at)) -le {LATE} ]; then
+      sh run.sh "$ENGINE" "$APP" "$1" "$at" "$tick" scheduled 8>&- > /dev/null 2>&1 &
+    elif [ "$at $tick" = "$newest_missed" ] && [ $(($3 - at)) -le "$catch_up" ]; then
+      sh run.sh "$ENGINE" "$APP" "$1" "$at" "$tick" caught-up 8>&- > /dev/null 2>&1 &
+    else
+      n=$((n + 1)); [ "$n" -le {MAX_MISSED} ] && missed "$1" "$at" "$tick"
+    fi
+  done < state/due
+  [ "$n" -le {MAX_MISSED} ] ||
+    echo "$(date -u +%s) $1: $((n - {MAX_MISSED})) more missed ticks not recorded" >> scheduler.log
+}}
+now=$(date +%s)
+last=$(cat state/last 2> /dev/null || echo "$now")
+[ $((now - last)) -le {MAX_GAP} ] || last=$((now - {MAX_GAP}))
+while :; do
+  now=$(date +%s)
+  if [ "$now" -gt "$last" ]; then
+    for f in jobs/*.job; do
+      [ -f "$f" ] || continue
+      job=${{f#jobs/}}; dispatch "${{job%.job}}" "$last" "$now"
+    done
+    last=$now
+    echo "$last" > state/last.tmp && mv -f state/last.tmp state/last
+  fi
+  sleep 0.2
+done
+"""
+
+RUN_SH = rf"""#!/bin/sh
+# dockyard: one tick of one job (see commands/cron_scripts.py)
+set -u
+ENGINE=$1 APP=$2 JOB=$3 AT=$4 TICK=$5 MODE=$6
+cd "$(dirname "$0")" || exit 1
+rec="runs/$JOB/$TICK"
+mkdir -p "runs/$JOB"
+# the record first, created exclusively: a tick that has one is never run again
+( set -C; printf 'job=%s\ntick=%s\nat=%s\nstate=starting\n' "$JOB" "$TICK" "$AT" > "$rec" ) \
+  2> /dev/null || {{ echo "$JOB@$TICK already has a record"; exit 0; }}
+. "jobs/$JOB.job" || exit 1
+record() {{  # the whole record again, atomically: state, then key=value pairs
+  {{ printf 'job=%s\ntick=%s\nat=%s\nmode=%s\nstate=%s\n' "$JOB" "$TICK" "$AT" "$MODE" "$1"
+    shift; for kv in "$@"; do printf '%s\n' "$kv"; done; }} > "$rec.tmp" && mv -f "$rec.tmp" "$rec"
+}}
+if [ -f "paused/$JOB" ] && [ "$MODE" != manual ]; then record paused; exit 0; fi
+exec 9> "locks/$JOB.lock"
+name="$APP-cron-$JOB-$(echo "$TICK" | tr -c 'A-Za-z0-9\n' -)"
+if [ "$CONCURRENCY" = forbid ] && ! flock -n 9; then
+  record skipped "reason=the last run still runs"; exit 0
+fi
+if [ "$CONCURRENCY" = replace ] && ! flock -n 9; then
+  for running in $($ENGINE ps --quiet --filter "label=dockyard-cron-job=$APP/$JOB"); do
+    touch "runs/$JOB/.replaced-$($ENGINE inspect --format '{{{{.Name}}}}' "$running" | tr -d /)"
+    $ENGINE stop --time 10 "$running" > /dev/null 2>&1
+  done
+  flock -w 60 9 || {{ record failed "reason=the replaced run did not stop within 70s"; exit 0; }}
+fi
+read -r version image < release 2> /dev/null ||
+  {{ record failed "reason=no release is deployed yet"; exit 0; }}
+started=$(date +%s)
+record running "release=$version" "started=$started" "container=$name"
+if [ -n "$TIMEOUT" ]; then
+  ( i=0; while [ $i -lt "$TIMEOUT" ] && [ ! -f "$rec.done" ]; do sleep 1; i=$((i + 1)); done
+    [ -f "$rec.done" ] || {{ touch "$rec.timeout"; $ENGINE stop --time 10 "$name"; }}
+  ) 8>&- 9>&- > /dev/null 2>&1 &
+fi
+eval "set -- $RUN_ARGS"
+set +u  # the command is shell text for this shell, as `app exec` takes it
+eval "\"\$ENGINE\" run --rm --name \"\$name\" --label \"dockyard-cron=\$APP\" \
+  --label \"dockyard-cron-job=\$APP/\$JOB\" --env-file \"releases/\$version.env\" \"\$@\" \
+  \"\$image\" $COMMAND" > "$rec.out" 2>&1 < /dev/null
+code=$?
+ended=$(date +%s)
+touch "$rec.done"
+tail -n {LOG_TAIL} "$rec.out" > "$rec.log"; rm -f "$rec.out"
+state=ok; [ "$code" -eq 0 ] || state=failed
+[ ! -f "$rec.timeout" ] || state=timed-out
+[ ! -f "runs/$JOB/.replaced-$name" ] || state=replaced
+rm -f "$rec.done" "$rec.timeout" "runs/$JOB/.replaced-$name"
+record "$state" "release=$version" "started=$started" "container=$name" "ended=$ended" \
+  "duration=$((ended - started))" "exit=$code"
+ls -1t "runs/$JOB" | grep -v '\.' | tail -n +{KEEP_RECORDS + 1} |
+  while read -r old; do rm -f "runs/$JOB/$old" "runs/$JOB/$old.log"; done
+exit 0
+"""
+
+
+def job_settings(
+    schedule: CronSchedule,
+    *,
+    zone: str,
+    concurrency: str,
+    timeout: int | None,
+    catch_up: int | None,
+    run_args: str,
+    command: str,
+) -> dict[str, str]:
+    """A job's file: the schedule as space-padded sets (or EVERY), how it runs, and the
+    `run` options and command as shell text (run.sh evaluates them)."""
+
+    def padded(values: frozenset[int]) -> str:
+        return " " + " ".join(str(v) for v in sorted(values)) + " "
+
+    return {
+        "EVERY": str(schedule.every or ""),
+        "CRON_SECONDS": padded(schedule.seconds),
+        "CRON_MINUTES": padded(schedule.minutes),
+        "CRON_HOURS": padded(schedule.hours),
+        "CRON_DAYS": padded(schedule.days),
+        "CRON_MONTHS": padded(schedule.months),
+        "CRON_WEEKDAYS": padded(schedule.weekdays),
+        "CRON_DAY_OR": "1" if schedule.days_restricted and schedule.weekdays_restricted else "0",
+        "TZ_NAME": zone,
+        "CONCURRENCY": concurrency,
+        "TIMEOUT": str(timeout or ""),
+        "CATCH_UP": str(catch_up or ""),
+        "RUN_ARGS": run_args,
+        "COMMAND": command,
+    }
+
+
+def job_file(settings: Mapping[str, str]) -> str:
+    """Shell assignments, each value single-quoted."""
+    return "".join(f"{key}={_single_quoted(value)}\n" for key, value in settings.items())
+
+
+def _single_quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"

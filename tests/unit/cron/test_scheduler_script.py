@@ -1,0 +1,127 @@
+"""The scheduler's scripts, run for real here (GNU date, flock) with a fake engine: every tick
+runs once with a record, a restart within a tick runs nothing twice, each run uses the release
+the pointer named at its tick, concurrency, missed ticks and catch_up, a failing run's record."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.unit.cron.harness import CronDir
+
+APPEND = """sh -c 'echo "$V $IMAGE" >> "$OUT"'"""
+
+
+def then(command: str) -> str:
+    """APPEND, then the command, in the container's shell."""
+    return APPEND[:-1] + f"; {command}'"
+
+
+@pytest.fixture
+def cron(tmp_path: Path) -> Iterator[CronDir]:
+    found = CronDir(tmp_path)
+    yield found
+    found.close()
+
+
+def test_every_tick_runs_once_with_a_record_through_a_restart(cron: CronDir) -> None:
+    cron.job("tick", "@every 1s", APPEND)
+    cron.wait_for_second()
+    start = int(time.time())
+    cron.start()
+    time.sleep(2.5)
+    cron.stop()
+    cron.start()  # within the same second: the tick it looked at is not run again
+    time.sleep(1.5)
+    cron.stop()
+    end = int(time.time())
+    cron.settle()
+    looked_at = int((cron.root / "state" / "last").read_text())  # the last second dispatched
+    assert end - 1 <= looked_at <= end
+    records = cron.records("tick")
+    ticks = [int(r["at"]) for r in records]
+    assert ticks == list(range(start + 1, looked_at + 1)), "each second once, none missing"
+    assert all(r["state"] == "ok" and r["exit"] == "0" for r in records)
+    assert len(cron.side_effects()) == len(records)
+
+
+def test_each_run_uses_the_release_live_at_its_tick(cron: CronDir) -> None:
+    cron.job("tick", "@every 1s", then("sleep 1.5"))
+    cron.start()
+    time.sleep(2.2)
+    cron.release("v2")
+    time.sleep(2)
+    cron.stop()
+    cron.settle()
+    releases = [r["release"] for r in cron.records("tick") if r["state"] == "ok"]
+    assert "v1" in releases and "v2" in releases
+    assert releases == sorted(releases), "no run after the switch used v1"
+    assert sorted(set(cron.side_effects())) == ["v1 app:v1", "v2 app:v2"]
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "states"),
+    [("forbid", {"ok", "skipped"}), ("allow", {"ok"}), ("replace", {"replaced", "ok"})],
+)
+def test_a_run_longer_than_its_interval(cron: CronDir, concurrency: str, states: set[str]) -> None:
+    cron.job("slow", "@every 1s", then("sleep 2.5"), concurrency=concurrency)
+    cron.wait_for_second()
+    cron.start()
+    time.sleep(3.2)
+    cron.stop()
+    cron.settle(10)
+    found = [r["state"] for r in cron.records("slow")]
+    assert set(found) == states, found
+    if concurrency == "allow":
+        assert len(found) == 3 and len(cron.side_effects()) == 3
+    if concurrency == "forbid":
+        assert found.count("ok") == 1 and found.count("skipped") == 2
+
+
+def test_missed_ticks_are_recorded_and_catch_up_runs_the_newest_once(cron: CronDir) -> None:
+    now = int(time.time())
+    (cron.root / "state" / "last").write_text(f"{now - 100}\n")
+    cron.job("skip", "@every 10s", APPEND)
+    cron.job("catch", "@every 10s", APPEND, catch_up=60)
+    cron.start()
+    time.sleep(1)
+    cron.stop()
+    cron.settle()
+    for job in ("skip", "catch"):
+        old = [r for r in cron.records(job) if int(r["at"]) < now - 10]
+        assert len(old) >= 8
+        if job == "skip":
+            assert {r["state"] for r in old} == {"missed"}
+        else:
+            assert [r["mode"] for r in old if r["state"] != "missed"] == ["caught-up"]
+            assert max(old, key=lambda r: int(r["at"])).get("mode") == "caught-up"
+
+
+def test_a_failing_run_records_its_exit_code_and_log_tail(cron: CronDir) -> None:
+    cron.job("fail", "@every 1s", "sh -c 'echo line one; echo it broke >&2; exit 3'")
+    cron.start()
+    time.sleep(1.5)
+    cron.stop()
+    cron.settle()
+    record = cron.records("fail")[0]
+    assert (record["state"], record["exit"]) == ("failed", "3")
+    log = (cron.root / "runs" / "fail" / f"{record['tick']}.log").read_text()
+    assert log.splitlines() == ["line one", "it broke"]
+
+
+def test_a_timeout_stops_the_run_and_a_paused_job_does_not_run(cron: CronDir) -> None:
+    cron.job("long", "@every 2s", "sleep 30", timeout=1)
+    cron.job("quiet", "@every 1s", APPEND)
+    (cron.root / "paused").mkdir()
+    (cron.root / "paused" / "quiet").touch()
+    cron.wait_for_second()
+    cron.start()
+    time.sleep(2.5)
+    cron.stop()
+    cron.settle(8)
+    assert {r["state"] for r in cron.records("long")} == {"timed-out"}
+    assert {r["state"] for r in cron.records("quiet")} == {"paused"}
+    assert cron.side_effects() == []

@@ -5,8 +5,9 @@ what they guarantee.
 Both run in the app's cron directory (~/.dockyard/apps/<app>/cron), which holds:
 
     jobs/<job>.job     one job's settings (shell assignments, written by dockyard)
-    release            the release a tick runs now: `<version> <image>` (the deploy's pointer)
-    releases/<v>.env   the env of each release the pointer named (0600)
+    release.<role>     the role's release a tick runs now: `<version> <image>` (the pointer a
+                       deploy and a rollback switch, in their last trip to the host)
+    releases/<v>/<role>.env  the env of each release a pointer named (0600)
     runs/<job>/<tick>  one record per tick (key=value lines), <tick>.log its log tail
     locks/<job>.lock   the job's flock: concurrency
     paused/<job>       present while the job is paused
@@ -125,7 +126,7 @@ if [ "$CONCURRENCY" = replace ] && ! flock -n 9; then
   done
   flock -w 60 9 || {{ record failed "reason=the replaced run did not stop within 70s"; exit 0; }}
 fi
-read -r version image < release 2> /dev/null ||
+read -r version image < "release.$ROLE" 2> /dev/null ||
   {{ record failed "reason=no release is deployed yet"; exit 0; }}
 started=$(date +%s)
 record running "release=$version" "started=$started" "container=$name"
@@ -137,7 +138,7 @@ fi
 eval "set -- $RUN_ARGS"
 set +u  # the command is shell text for this shell, as `app exec` takes it
 eval "\"\$ENGINE\" run --rm --name \"\$name\" --label \"dockyard-cron=\$APP\" \
-  --label \"dockyard-cron-job=\$APP/\$JOB\" --env-file \"releases/\$version.env\" \"\$@\" \
+  --label \"dockyard-cron-job=\$APP/\$JOB\" --env-file \"releases/\$version/\$ROLE.env\" \"\$@\" \
   \"\$image\" $COMMAND" > "$rec.out" 2>&1 < /dev/null
 code=$?
 ended=$(date +%s)
@@ -158,6 +159,7 @@ exit 0
 def job_settings(
     schedule: CronSchedule,
     *,
+    role: str,
     zone: str,
     concurrency: str,
     timeout: int | None,
@@ -165,8 +167,9 @@ def job_settings(
     run_args: str,
     command: str,
 ) -> dict[str, str]:
-    """A job's file: the schedule as space-padded sets (or EVERY), how it runs, and the
-    `run` options and command as shell text (run.sh evaluates them)."""
+    """A job's file: the schedule as space-padded sets (or EVERY), the role whose release it
+    runs, how it runs, and the `run` options and command as shell text (run.sh evaluates
+    them)."""
 
     def padded(values: frozenset[int]) -> str:
         return " " + " ".join(str(v) for v in sorted(values)) + " "
@@ -180,6 +183,7 @@ def job_settings(
         "CRON_MONTHS": padded(schedule.months),
         "CRON_WEEKDAYS": padded(schedule.weekdays),
         "CRON_DAY_OR": "1" if schedule.days_restricted and schedule.weekdays_restricted else "0",
+        "ROLE": role,
         "TZ_NAME": zone,
         "CONCURRENCY": concurrency,
         "TIMEOUT": str(timeout or ""),

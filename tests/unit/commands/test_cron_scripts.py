@@ -10,7 +10,8 @@ from dockyard.config.cron import parse_cron
 
 def test_a_job_file_holds_the_schedule_as_sets_and_its_shell_text_quoted() -> None:
     settings = job_settings(
-        parse_cron("0,30 5 * * 1-5", sub_minute=True), zone="Europe/Paris", concurrency="forbid",
+        parse_cron("0,30 5 * * 1-5", sub_minute=True), role="web", zone="Europe/Paris",
+        concurrency="forbid",
         timeout=90, catch_up=None, run_args="--network kamal --volume '/data:/data'",
         command="bin/report 'it''s'",
     )  # fmt: skip
@@ -23,6 +24,7 @@ def test_a_job_file_holds_the_schedule_as_sets_and_its_shell_text_quoted() -> No
         f"CRON_MONTHS=' {' '.join(str(m) for m in range(1, 13))} '\n"
         "CRON_WEEKDAYS=' 1 2 3 4 5 '\n"
         "CRON_DAY_OR='0'\n"
+        "ROLE='web'\n"
         "TZ_NAME='Europe/Paris'\n"
         "CONCURRENCY='forbid'\n"
         "TIMEOUT='90'\n"
@@ -33,7 +35,7 @@ def test_a_job_file_holds_the_schedule_as_sets_and_its_shell_text_quoted() -> No
 
 
 def test_every_is_given_in_seconds() -> None:
-    settings = job_settings(parse_cron("@every 2m", sub_minute=True), zone="UTC",
+    settings = job_settings(parse_cron("@every 2m", sub_minute=True), role="web", zone="UTC",
                             concurrency="allow", timeout=None, catch_up=600, run_args="",
                             command="x")  # fmt: skip
     assert (settings["EVERY"], settings["CATCH_UP"], settings["TIMEOUT"]) == ("120", "600", "")

@@ -33,18 +33,22 @@ class CronDir:
         self.release("v1")
 
     def job(self, name: str, schedule: str, command: str, **settings: object) -> None:
+        timeout, catch_up = settings.get("timeout"), settings.get("catch_up")
+        assert isinstance(timeout, int | None) and isinstance(catch_up, int | None)
         values = job_settings(
-            parse_cron(schedule, sub_minute=True), zone=str(settings.get("zone", "UTC")),
-            concurrency=str(settings.get("concurrency", "forbid")),
-            timeout=settings.get("timeout"), catch_up=settings.get("catch_up"),  # type: ignore[arg-type]
-            run_args="--network kamal", command=command,
+            parse_cron(schedule, sub_minute=True), role="web",
+            zone=str(settings.get("zone", "UTC")),
+            concurrency=str(settings.get("concurrency", "forbid")), timeout=timeout,
+            catch_up=catch_up, run_args="--network kamal", command=command,
         )  # fmt: skip
         (self.root / "jobs" / f"{name}.job").write_text(job_file(values))
 
     def release(self, version: str) -> None:
-        (self.root / "releases" / f"{version}.env").write_text(f"OUT={self.out}\nV={version}\n")
+        (self.root / "releases" / version).mkdir()
+        env = f"OUT={self.out}\nV={version}\n"
+        (self.root / "releases" / version / "web.env").write_text(env)
         (self.root / "release.tmp").write_text(f"{version} app:{version}\n")
-        (self.root / "release.tmp").rename(self.root / "release")
+        (self.root / "release.tmp").rename(self.root / "release.web")
 
     def start(self) -> None:
         env = {**os.environ, "FAKE_DIR": str(self.fake)}

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -125,3 +127,18 @@ def test_a_timeout_stops_the_run_and_a_paused_job_does_not_run(cron: CronDir) ->
     assert {r["state"] for r in cron.records("long")} == {"timed-out"}
     assert {r["state"] for r in cron.records("quiet")} == {"paused"}
     assert cron.side_effects() == []
+
+
+def test_the_fields_are_read_in_the_jobs_time_zone(cron: CronDir) -> None:
+    """Kolkata is UTC+5:30: its minute is not UTC's, so only a zone-aware match fires."""
+    kolkata = datetime.now(ZoneInfo("Asia/Kolkata"))
+    minutes = f"{kolkata.minute},{(kolkata.minute + 1) % 60}"  # the minute may turn meanwhile
+    hours = f"{kolkata.hour},{(kolkata.hour + 1) % 24}"
+    cron.job("local", f"* {minutes} {hours} * * *", APPEND, zone="Asia/Kolkata")
+    cron.job("utc", f"* {minutes} {hours} * * *", APPEND)
+    cron.start()
+    time.sleep(1.5)
+    cron.stop()
+    cron.settle()
+    assert cron.records("local") and {r["state"] for r in cron.records("local")} == {"ok"}
+    assert cron.records("utc") == []

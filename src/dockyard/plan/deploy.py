@@ -8,6 +8,7 @@ from dockyard.commands import app as app_commands
 from dockyard.commands.caddy_config import ProxySettings
 from dockyard.commands.proxy import ProxyContainer
 from dockyard.engine import Engine
+from dockyard.plan.cron_target import CronTarget
 from dockyard.plan.role import RoleBoot
 
 
@@ -37,6 +38,9 @@ class DeployPlan:
     roles_filter: tuple[str, ...] = ()
     performer: str = "unknown"
     extra_hook_env: dict[str, str] = field(default_factory=dict)
+    cron: CronTarget | None = (
+        None  # the scheduler's host, whose release pointers the last trip switches
+    )
 
     @property
     def hosts(self) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from dockyard.commands.proxy import ProxyContainer
 from dockyard.config.model import Healthcheck, Logging, Proxy, ProxyRun, Role
 from dockyard.config.objects import Config
 from dockyard.plan.balancer import trusted_edges
+from dockyard.plan.cron_target import cron_target
 from dockyard.plan.deploy import DeployPlan, HostBoot
 from dockyard.plan.role import RoleBoot
 from dockyard.redaction import Secret
@@ -228,6 +229,7 @@ def deploy_plan(
         hooks_path=f"{hooks_root.rstrip('/')}/{config.hooks_path}",
         roles_filter=selection.roles,
         performer=performer,
+        cron=cron_target(config),
     )
 
 

@@ -219,6 +219,7 @@ async def _finish(
         *retire,
         app_commands.tag(plan.engine, plan.image, plan.latest_image),
         app_commands.audit(plan.audit_log, line),
+        *(plan.cron.switches(host, plan.boots_on(host)) if plan.cron else []),
     ]
     if options.prune:
         steps.append(_prune(plan))

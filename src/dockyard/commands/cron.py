@@ -1,0 +1,121 @@
+"""Commands for an app's job scheduler (pure): install and start it, switch a role's release
+pointer, stop it, read the run records. The scripts are commands/cron_scripts.py; what they
+guarantee is docs/cron.md."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+
+from dockyard.commands.base import HomePath, Raw
+from dockyard.commands.cron_scripts import RUN_SH, SCHEDULER_SH
+from dockyard.commands.envfile import env_file
+from dockyard.engine import Engine
+
+RUNNING_MARK = "runs-still-going:"
+
+
+def cron_dir(app: str) -> str:
+    """The app's cron directory, relative to the home (app: service[-destination])."""
+    return f".dockyard/apps/{app}/cron"
+
+
+def _dir(app: str) -> str:
+    return f'"$HOME/{HomePath(cron_dir(app))}"'
+
+
+def _write(path: str, text: str, mode: str = "644") -> str:
+    """Shell that writes the text to a path relative to the cwd, atomically (base64: any text)."""
+    data = base64.b64encode(text.encode()).decode()
+    temp = f"{path}.tmp"
+    return f"echo {data} | base64 -d > {temp} && chmod {mode} {temp} && mv -f {temp} {path}"
+
+
+def install_scheduler(
+    engine: Engine,
+    app: str,
+    jobs: Mapping[str, str],
+    scripts: tuple[str, str] = (SCHEDULER_SH, RUN_SH),
+) -> Raw:
+    """The scripts (scheduler.sh, run.sh) and job files written (a job no longer configured is
+    removed: its records stay), the scheduler restarted if its script changed, and started if
+    it does not run."""
+    writes = [
+        _write("scheduler.sh.new", scripts[0], "755"),
+        _write("run.sh", scripts[1], "755"),
+        *(_write(f"jobs/{name}.job", text) for name, text in jobs.items()),
+    ]
+    keep = " ".join(f"{name}.job" for name in jobs)
+    prune = (
+        f'for f in jobs/*.job; do [ -f "$f" ] || continue; case " {keep} " in '
+        f'*" ${{f#jobs/}} "*) ;; *) rm -f "$f" ;; esac; done'
+    )
+    start = f"setsid nohup sh scheduler.sh {engine.name} {app} >> scheduler.log 2>&1 < /dev/null &"
+    return Raw(
+        f"mkdir -p {_dir(app)} && cd {_dir(app)} && mkdir -p jobs runs locks paused state "
+        f"releases && {' && '.join(writes)} && {prune} && "
+        f"if ! cmp -s scheduler.sh.new scheduler.sh; then {_stop()}; "
+        "mv -f scheduler.sh.new scheduler.sh; else rm -f scheduler.sh.new; fi && "
+        f"if flock -n scheduler.lock true; then {start} fi"
+    )
+
+
+def _stop() -> str:
+    """Stop the scheduler of the cwd (its runs go on) and wait until it has let go of its lock
+    (its pid is only read while the lock is held: a stale pid file never kills another
+    process)."""
+    return (
+        "{ flock -n scheduler.lock true || kill $(cat scheduler.pid) 2> /dev/null; "
+        "flock -w 15 scheduler.lock true || { echo 'the scheduler did not stop in 15s' >&2; "
+        "exit 1; }; }"
+    )
+
+
+def stop_scheduler(app: str, engine: Engine | None = None) -> Raw:
+    """Stop the scheduler (its runs go on, unless the engine is given: then they are stopped
+    too), listing the runs still going first, one record path a line after RUNNING_MARK;
+    nothing if the app has no cron directory here."""
+    runs = ""
+    if engine is not None:
+        e = engine.name
+        runs = (f"ids=$({e} ps --quiet --filter label=dockyard-cron={app}); "
+                f'[ -z "$ids" ] || {e} stop --time 10 $ids > /dev/null; ')  # fmt: skip
+    return Raw(
+        f"cd {_dir(app)} 2> /dev/null || exit 0; {_stop()}; rm -f scheduler.pid; "
+        f"echo {RUNNING_MARK}; grep -l '^state=running$' runs/*/* 2> /dev/null; {runs}true"
+    )
+
+
+def switch_release(
+    app: str, role: str, version: str, image: str, clear_env: Mapping[str, str],
+    secrets_file: str, *, keep_existing: bool = False,
+) -> Raw:  # fmt: skip
+    """The role's release pointer switched to this version, its env written first (the clear
+    variables, then the secrets of the role's env file); `keep_existing` (a rollback) keeps the
+    env the version was deployed with, when it has one here."""
+    env = f"releases/{version}/{role}.env"
+    clear = _write_lines(env_file(clear_env))
+    secrets = f'"$HOME/{HomePath(secrets_file)}"'
+    write_env = (
+        f"mkdir -p releases/{version} && (umask 077 && {{ {clear}; cat {secrets}; }} > {env}.tmp) "
+        f"&& mv -f {env}.tmp {env}"
+    )
+    if keep_existing:
+        write_env = f"{{ [ -f {env} ] || {{ {write_env}; }}; }}"
+    pointer = _write(f"release.{role}", f"{version} {image}\n")
+    return Raw(f"mkdir -p {_dir(app)} && cd {_dir(app)} && {write_env} && {pointer}")
+
+
+def _write_lines(text: str) -> str:
+    data = base64.b64encode(text.encode()).decode()
+    return f"echo {data} | base64 -d"
+
+
+def read_runs(app: str, jobs: Sequence[str] = ()) -> Raw:
+    """Every run record (of these jobs), one a line, its key=value pairs tab-separated."""
+    dirs = " ".join(f"runs/{job}" for job in jobs) if jobs else "runs/*"
+    return Raw(
+        f"cd {_dir(app)} 2> /dev/null || exit 0; for d in {dirs}; do for f in $d/*; do "
+        "case $f in *.*) continue ;; esac; [ -f \"$f\" ] && tr '\\n' '\\t' < \"$f\" && echo; "
+        "done; done; true"
+    )

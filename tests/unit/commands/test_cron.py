@@ -1,0 +1,89 @@
+"""Exact renders of the scheduler's commands (its scripts: test_cron_scripts.py). Text goes
+to the host base64-encoded: QT0xCg== is `A=1\n`, djMgcmVnL3Nob3A6djMK `v3 reg/shop:v3\n`,
+Uwo= `S\n`, Ugo= `R\n`, WD0xCg== `X=1\n`."""
+
+from dockyard.commands.cron import install_scheduler, read_runs, stop_scheduler, switch_release
+from dockyard.engine import DOCKER, PODMAN
+
+ENV_FILE = ".dockyard/apps/shop/env/roles/web.env"
+
+
+def test_stop_scheduler_lists_the_runs_going_and_leaves_them() -> None:
+    assert stop_scheduler("shop").render() == (
+        'cd "$HOME/.dockyard/apps/shop/cron" 2> /dev/null || exit 0; '
+        "{ flock -n scheduler.lock true || kill $(cat scheduler.pid) 2> /dev/null; "
+        "flock -w 15 scheduler.lock true || { echo 'the scheduler did not stop in 15s' >&2; "
+        "exit 1; }; }; rm -f scheduler.pid; echo runs-still-going:; "
+        "grep -l '^state=running$' runs/*/* 2> /dev/null; true"
+    )
+
+
+def test_stop_scheduler_with_the_engine_stops_the_runs_too() -> None:
+    assert stop_scheduler("shop", PODMAN).render() == (
+        'cd "$HOME/.dockyard/apps/shop/cron" 2> /dev/null || exit 0; '
+        "{ flock -n scheduler.lock true || kill $(cat scheduler.pid) 2> /dev/null; "
+        "flock -w 15 scheduler.lock true || { echo 'the scheduler did not stop in 15s' >&2; "
+        "exit 1; }; }; rm -f scheduler.pid; echo runs-still-going:; "
+        "grep -l '^state=running$' runs/*/* 2> /dev/null; "
+        "ids=$(podman ps --quiet --filter label=dockyard-cron=shop); "
+        '[ -z "$ids" ] || podman stop --time 10 $ids > /dev/null; true'
+    )
+
+
+def test_switch_release_writes_the_env_then_the_pointer() -> None:
+    assert switch_release("shop", "web", "v3", "reg/shop:v3", {"A": "1"}, ENV_FILE).render() == (
+        'mkdir -p "$HOME/.dockyard/apps/shop/cron" && cd "$HOME/.dockyard/apps/shop/cron" && '
+        "mkdir -p releases/v3 && (umask 077 && { echo QT0xCg== | base64 -d; "
+        'cat "$HOME/.dockyard/apps/shop/env/roles/web.env"; } > releases/v3/web.env.tmp) && '
+        "mv -f releases/v3/web.env.tmp releases/v3/web.env && "
+        "echo djMgcmVnL3Nob3A6djMK | base64 -d > release.web.tmp && "
+        "chmod 644 release.web.tmp && mv -f release.web.tmp release.web"
+    )
+
+
+def test_switch_release_of_a_rollback_keeps_the_env_of_its_deploy() -> None:
+    switch = switch_release(
+        "shop", "web", "v3", "reg/shop:v3", {"A": "1"}, ENV_FILE, keep_existing=True
+    )
+    assert switch.render() == (
+        'mkdir -p "$HOME/.dockyard/apps/shop/cron" && cd "$HOME/.dockyard/apps/shop/cron" && '
+        "{ [ -f releases/v3/web.env ] || { "
+        "mkdir -p releases/v3 && (umask 077 && { echo QT0xCg== | base64 -d; "
+        'cat "$HOME/.dockyard/apps/shop/env/roles/web.env"; } > releases/v3/web.env.tmp) && '
+        "mv -f releases/v3/web.env.tmp releases/v3/web.env; }; } && "
+        "echo djMgcmVnL3Nob3A6djMK | base64 -d > release.web.tmp && "
+        "chmod 644 release.web.tmp && mv -f release.web.tmp release.web"
+    )
+
+
+def test_read_runs_prints_each_record_on_a_line() -> None:
+    assert read_runs("shop").render() == (
+        'cd "$HOME/.dockyard/apps/shop/cron" 2> /dev/null || exit 0; for d in runs/*; '
+        "do for f in $d/*; do case $f in *.*) continue ;; esac; "
+        "[ -f \"$f\" ] && tr '\\n' '\\t' < \"$f\" && echo; done; done; true"
+    )
+    assert read_runs("shop", ["a", "b"]).render() == (
+        'cd "$HOME/.dockyard/apps/shop/cron" 2> /dev/null || exit 0; for d in runs/a runs/b; '
+        "do for f in $d/*; do case $f in *.*) continue ;; esac; "
+        "[ -f \"$f\" ] && tr '\\n' '\\t' < \"$f\" && echo; done; done; true"
+    )
+
+
+def test_install_scheduler_writes_the_scripts_and_jobs_and_starts_it_once() -> None:
+    assert install_scheduler(DOCKER, "shop", {"a": "X=1\n"}, ("S\n", "R\n")).render() == (
+        'mkdir -p "$HOME/.dockyard/apps/shop/cron" && cd "$HOME/.dockyard/apps/shop/cron" && '
+        "mkdir -p jobs runs locks paused state releases && "
+        "echo Uwo= | base64 -d > scheduler.sh.new.tmp && chmod 755 scheduler.sh.new.tmp && "
+        "mv -f scheduler.sh.new.tmp scheduler.sh.new && "
+        "echo Ugo= | base64 -d > run.sh.tmp && chmod 755 run.sh.tmp && mv -f run.sh.tmp run.sh && "
+        "echo WD0xCg== | base64 -d > jobs/a.job.tmp && chmod 644 jobs/a.job.tmp && "
+        "mv -f jobs/a.job.tmp jobs/a.job && "
+        'for f in jobs/*.job; do [ -f "$f" ] || continue; case " a.job " in '
+        '*" ${f#jobs/} "*) ;; *) rm -f "$f" ;; esac; done && '
+        "if ! cmp -s scheduler.sh.new scheduler.sh; then "
+        "{ flock -n scheduler.lock true || kill $(cat scheduler.pid) 2> /dev/null; "
+        "flock -w 15 scheduler.lock true || { echo 'the scheduler did not stop in 15s' >&2; "
+        "exit 1; }; }; mv -f scheduler.sh.new scheduler.sh; else rm -f scheduler.sh.new; fi && "
+        "if flock -n scheduler.lock true; then setsid nohup sh scheduler.sh docker shop >> "
+        "scheduler.log 2>&1 < /dev/null & fi"
+    )

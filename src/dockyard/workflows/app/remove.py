@@ -16,7 +16,7 @@ containers are on it, the audit log, the accessories' backups.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import proxy as proxy_commands
@@ -32,6 +32,7 @@ from dockyard.plan.targets import accessory_hosts, app_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import lifecycle
 from dockyard.workflows.accessories.manage import on_accessories_over
+from dockyard.workflows.cron import scheduler as cron_scheduler
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.lock import run_locked
 from dockyard.workflows.proxy.controller import ProxyController
@@ -119,12 +120,24 @@ async def remove_app_on_host(
     """Remove the app from one host; say what happened to the proxy. With keep_proxy (`app
     remove`) only the app's routes leave the proxy; else the proxy goes with its image when no
     other app is routed through it."""
+    stopped = (
+        await cron_scheduler.stop_on(server, config, runs_too=True) if config.dockyard.cron else []
+    )
+    said = f"; stopped its job runs still going: {', '.join(stopped)}" if stopped else ""
     filters = app_commands.label_filters(config.service, destination=config.destination)
     files = [f".dockyard/apps/{config.service_and_destination}",
              *(certificate_file(name) for name in route_names)]  # fmt: skip
     await server.run(
         commands.app_containers_images_files(server.engine, filters, config.service, files)
     )
+    removal = await _remove_from_proxy(proxy, route_names, keep_proxy, server, config)
+    return replace(removal, proxy=removal.proxy + said)
+
+
+async def _remove_from_proxy(
+    proxy: ProxyController | None, route_names: Sequence[str], keep_proxy: bool, server: Server,
+    config: Config,
+) -> AppRemoval:  # fmt: skip
     if proxy is None:
         return AppRemoval("no proxy")
     routes = await proxy.read_routes()

@@ -22,6 +22,7 @@ from dockyard.workflows.accessories import booting
 from dockyard.workflows.accessories import lifecycle as accessories
 from dockyard.workflows.app.containers import running_versions
 from dockyard.workflows.balancer import manage as balancer_workflow
+from dockyard.workflows.cron import scheduler as cron_scheduler
 from dockyard.workflows.delivery.ship import ship
 from dockyard.workflows.deploy import deploy as deploy_workflow
 from dockyard.workflows.deploy import rollback as rollback_workflow
@@ -150,6 +151,7 @@ def _release(
         session.progress.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
         result = await deploy_workflow.deploy(transport, plan, options, session.progress.host)
         await update_edges(session, transport)
+        await cron_scheduler.update(transport, session.config)
         return result
 
     result = session.run(work)

@@ -1,0 +1,25 @@
+"""Run records as read_runs prints them; the runs still going as stop_scheduler lists them."""
+
+from dockyard.facts.cron import RunRecord, parse_running, parse_runs
+
+
+def test_records_oldest_first_and_a_partial_line_left_out() -> None:
+    text = (
+        "job=b\ttick=T2\tat=20\tstate=missed\t\n"
+        "job=a\ttick=T1\tat=10\tmode=caught-up\tstate=failed\trelease=v1\tstarted=11\t"
+        "ended=15\texit=7\t\n"
+        "job=a\ttick=T3\t\n"  # being rewritten: no state yet
+        "job=a\ttick=T4\tat=40\tstate=skipped\treason=the last run still runs\t\n"
+    )
+    assert parse_runs(text) == [
+        RunRecord("a", "T1", 10, "failed", "caught-up", "v1", 11, 15, 7),
+        RunRecord("b", "T2", 20, "missed"),
+        RunRecord("a", "T4", 40, "skipped", reason="the last run still runs"),
+    ]
+    assert parse_runs(text)[0].duration == 4 and parse_runs(text)[1].duration is None
+
+
+def test_running_runs_are_named_job_at_tick() -> None:
+    text = "noise\nruns-still-going:\nruns/a/T1\nruns/b/T2\n"
+    assert parse_running(text, "runs-still-going:") == ["a@T1", "b@T2"]
+    assert parse_running("", "runs-still-going:") == []

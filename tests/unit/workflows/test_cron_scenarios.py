@@ -1,0 +1,109 @@
+"""The job scheduler's workflow on the scripted transport: the happy path (stopped on every
+other host of the app first, then installed and started on the jobs' host), then every step
+made to fail in turn: the run ends within the bound with one error line naming the host (and
+the step, unless the connection dropped: that error says so itself), and nothing is installed
+after a stop that failed (no tick can have two schedulers)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import yaml
+
+from dockyard.config import parse_config
+from dockyard.config.objects import Config
+from dockyard.errors import DockyardError
+from dockyard.facts.cron import RunRecord
+from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.app.remove import remove_app_on_host
+from dockyard.workflows.cron import scheduler
+from dockyard.workflows.server import Server
+from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
+
+DEPLOY = {
+    "service": "shop", "image": "team/shop", "builder": {"arch": "amd64"},
+    "registry": {"server": "registry.lab:5000", "username": "u", "password": "p"},
+    "servers": {"web": ["10.0.0.1", "10.0.0.2"]},
+    "x-dockyard": {"cron": {"tick": {"schedule": "@every 10s", "command": "bin/tick",
+                                     "host": "10.0.0.2"}}},
+}  # fmt: skip
+RECORDS = (
+    "job=tick\ttick=20260301T100010\tat=1772359210\tmode=scheduled\tstate=ok\trelease=v2\t"
+    "started=1772359210\tended=1772359213\texit=0\t\n"
+    "job=tick\ttick=20260301T100020\tat=1772359220\tstate=running\trelease=v2\t\n"
+)
+
+
+def config() -> Config:
+    return parse_config([("config/deploy.yml", yaml.safe_dump(DEPLOY))], version="v2")
+
+
+def make_fake() -> FakeTransport:
+    return FakeTransport(
+        {
+            "runs-still-going:": Reply(stdout="runs-still-going:\nruns/tick/20260301T100020\n"),
+            "tr '\\n' '\\t'": Reply(stdout=RECORDS),
+        },
+        default_timeout=30,
+    )
+
+
+async def update(fake: FakeTransport) -> object:
+    await scheduler.update(fake, config())
+    return None
+
+
+def test_update_stops_the_scheduler_elsewhere_before_starting_it_on_the_jobs_host() -> None:
+    fake = make_fake()
+    asyncio.run(update(fake))
+    first = fake.commands_on("10.0.0.1")
+    assert len(first) == 1 and "kill $(cat scheduler.pid)" in first[0]
+    (install,) = fake.commands_on("10.0.0.2")
+    assert "setsid nohup sh scheduler.sh docker shop" in install
+    assert [c.host for c in fake.calls] == ["10.0.0.1", "10.0.0.2"]
+
+
+def test_update_with_every_step_failing() -> None:
+    steps = asyncio.run(happy_path(make_fake, update))
+    assert len(steps) == 2
+
+    def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+        if not isinstance(error, DockyardError):
+            return f"ended with {error!r}, not one DockyardError"
+        line = str(error)
+        if "\n" in line or failure.call.host not in line:
+            return f"the error is not one line naming the host: {line!r}"
+        if failure.fault != "dropped" and "job scheduler" not in line:
+            return f"the error does not name the step: {line!r}"
+        if failure.call.host == "10.0.0.1" and fake.commands_on("10.0.0.2"):
+            return "installed on the jobs' host although the old scheduler may still run"
+        return ""
+
+    assert asyncio.run(each_step_failing(make_fake, update, check, steps)) == []
+
+
+def test_stopping_says_which_runs_were_still_going() -> None:
+    fake = make_fake()
+    server = Server(fake, "10.0.0.2", config().runtime)
+    assert asyncio.run(scheduler.stop_on(server, config())) == ["tick@20260301T100020"]
+
+
+def test_the_records_are_read_oldest_first() -> None:
+    fake = make_fake()
+    server = Server(fake, "10.0.0.2", config().runtime)
+    records = asyncio.run(scheduler.runs(server, config()))
+    assert records == [
+        RunRecord("tick", "20260301T100010", 1772359210, "ok", "scheduled", "v2", 1772359210,
+                  1772359213, 0),
+        RunRecord("tick", "20260301T100020", 1772359220, "running", release="v2"),
+    ]  # fmt: skip
+    assert records[0].duration == 3 and records[1].name == "tick@20260301T100020"
+
+
+def test_removing_the_app_stops_its_scheduler_and_runs_first_and_says_which_were_going() -> None:
+    fake = make_fake()
+    server = Server(fake, "10.0.0.2", config().runtime)
+    removal = asyncio.run(remove_app_on_host(server, config(), [], None))
+    assert removal.proxy == "no proxy; stopped its job runs still going: tick@20260301T100020"
+    stop, remove = fake.commands_on("10.0.0.2")
+    assert "docker stop --time 10 $ids" in stop and "rm -rf" in remove

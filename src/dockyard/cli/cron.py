@@ -1,4 +1,5 @@
-"""`dockyard cron list | runs [NAME]`: the app's scheduled jobs and their run records
+"""`dockyard cron list | runs [NAME] | run NAME | logs NAME [RUN] | pause NAME | resume NAME`:
+the app's scheduled jobs and their run records
 (docs/cron.md)."""
 
 from __future__ import annotations
@@ -63,3 +64,42 @@ def _line(r: RunRecord) -> str:
     if r.reason:
         parts.append(f"- {r.reason}")
     return " ".join(parts)
+
+
+@command.command("run")
+@global_options
+@click.argument("name")
+def run_command(name: str, **kwargs: Any) -> None:
+    """Run the job NAME now, under its lock (its concurrency holds), in the background."""
+    tick = manage.run_now(load(kwargs, needs_version=False), name)
+    click.echo(f"Started {name}@{tick}: see `dockyard cron runs {name}`")
+
+
+@command.command("logs")
+@global_options
+@click.argument("name")
+@click.argument("run", required=False)
+def logs_command(name: str, run: str | None, **kwargs: Any) -> None:
+    """The last lines a run of NAME printed (RUN: its tick, as `cron runs` names it after the
+    @; default: the newest run)."""
+    tick, tail = manage.log(load(kwargs, needs_version=False), name, run)
+    click.echo(f"{name}@{tick}:")
+    click.echo(tail.rstrip("\n"))
+
+
+@command.command("pause")
+@global_options
+@click.argument("name")
+def pause_command(name: str, **kwargs: Any) -> None:
+    """Skip the ticks of NAME (each is recorded as paused) until it is resumed."""
+    manage.pause(load(kwargs, needs_version=False), name)
+    click.echo(f"Paused {name}")
+
+
+@command.command("resume")
+@global_options
+@click.argument("name")
+def resume_command(name: str, **kwargs: Any) -> None:
+    """Run the ticks of NAME again."""
+    manage.resume(load(kwargs, needs_version=False), name)
+    click.echo(f"Resumed {name}")

@@ -119,3 +119,31 @@ def read_runs(app: str, jobs: Sequence[str] = ()) -> Raw:
         "case $f in *.*) continue ;; esac; [ -f \"$f\" ] && tr '\\n' '\\t' < \"$f\" && echo; "
         "done; done; true"
     )
+
+
+def pause(app: str, job: str) -> Raw:
+    """The job's ticks are recorded as paused until it is resumed."""
+    return Raw(f"mkdir -p {_dir(app)}/paused && touch {_dir(app)}/paused/{job}")
+
+
+def resume(app: str, job: str) -> Raw:
+    return Raw(f"rm -f {_dir(app)}/paused/{job}")
+
+
+def run_now(engine: Engine, app: str, job: str) -> Raw:
+    """One run now, under the job's lock, in the background (as a tick runs); prints its tick
+    name (`<time>-manual`)."""
+    return Raw(
+        f"cd {_dir(app)} && tick=$(date -u +%Y%m%dT%H%M%S)-manual || exit 1; "
+        f"setsid nohup sh run.sh {engine.name} {app} {job} $(date +%s) $tick manual "
+        '> /dev/null 2>&1 < /dev/null & echo "$tick"'
+    )
+
+
+def run_log(app: str, job: str, tick: str | None = None) -> Raw:
+    """The log tail of a run (default: the newest that has one); prints nothing if none."""
+    pick = tick or "$(ls -1t | grep '[.]log$' | head -n 1 | sed 's/[.]log$//')"
+    return Raw(
+        f'cd {_dir(app)}/runs/{job} 2> /dev/null || exit 0; t={pick}; [ -n "$t" ] || exit 0; '
+        'echo "#run $t"; cat "$t.log" 2> /dev/null; true'
+    )

@@ -2,7 +2,16 @@
 to the host base64-encoded: QT0xCg== is `A=1\n`, djMgcmVnL3Nob3A6djMK `v3 reg/shop:v3\n`,
 Uwo= `S\n`, Ugo= `R\n`, WD0xCg== `X=1\n`."""
 
-from dockyard.commands.cron import install_scheduler, read_runs, stop_scheduler, switch_release
+from dockyard.commands.cron import (
+    install_scheduler,
+    pause,
+    read_runs,
+    resume,
+    run_log,
+    run_now,
+    stop_scheduler,
+    switch_release,
+)
 from dockyard.engine import DOCKER, PODMAN
 
 ENV_FILE = ".dockyard/apps/shop/env/roles/web.env"
@@ -86,4 +95,33 @@ def test_install_scheduler_writes_the_scripts_and_jobs_and_starts_it_once() -> N
         "exit 1; }; }; mv -f scheduler.sh.new scheduler.sh; else rm -f scheduler.sh.new; fi && "
         "if flock -n scheduler.lock true; then setsid nohup sh scheduler.sh docker shop >> "
         "scheduler.log 2>&1 < /dev/null & fi"
+    )
+
+
+def test_pause_and_resume_mark_the_job() -> None:
+    assert pause("shop", "tick").render() == (
+        'mkdir -p "$HOME/.dockyard/apps/shop/cron"/paused && '
+        'touch "$HOME/.dockyard/apps/shop/cron"/paused/tick'
+    )
+    assert resume("shop", "tick").render() == 'rm -f "$HOME/.dockyard/apps/shop/cron"/paused/tick'
+
+
+def test_run_now_starts_run_sh_in_the_background_and_names_its_tick() -> None:
+    assert run_now(PODMAN, "shop", "tick").render() == (
+        'cd "$HOME/.dockyard/apps/shop/cron" && tick=$(date -u +%Y%m%dT%H%M%S)-manual || exit 1; '
+        "setsid nohup sh run.sh podman shop tick $(date +%s) $tick manual "
+        '> /dev/null 2>&1 < /dev/null & echo "$tick"'
+    )
+
+
+def test_run_log_prints_a_runs_log_tail_the_newest_by_default() -> None:
+    assert run_log("shop", "tick").render() == (
+        'cd "$HOME/.dockyard/apps/shop/cron"/runs/tick 2> /dev/null || exit 0; '
+        "t=$(ls -1t | grep '[.]log$' | head -n 1 | sed 's/[.]log$//'); "
+        '[ -n "$t" ] || exit 0; echo "#run $t"; cat "$t.log" 2> /dev/null; true'
+    )
+    assert run_log("shop", "tick", "20260301T100010").render() == (
+        'cd "$HOME/.dockyard/apps/shop/cron"/runs/tick 2> /dev/null || exit 0; '
+        't=20260301T100010; [ -n "$t" ] || exit 0; echo "#run $t"; cat "$t.log" 2> /dev/null; '
+        "true"
     )

@@ -59,6 +59,8 @@ LABS: dict[str, tuple[str, int]] = {
     "prune-podman": ("tprup", 227),
     "lb-docker": ("tlb", 228),  # tests/e2e/balancer
     "lb-podman": ("tlbp", 229),
+    "cron-docker": ("tcron", 232),  # tests/e2e/cron
+    "cron-podman": ("tcronp", 233),
 }
 
 

@@ -77,10 +77,6 @@ NOT_SUPPORTED: dict[str, NotSupported] = {
         "otherwise; to build the local arch here, remove builder/remote",
         when=lambda value: value is True,
     ),
-    "x-dockyard/cron": NotSupported(
-        "the jobs are checked, but no scheduler runs them yet (docs/cron.md); run them with "
-        "`dockyard app exec` from a cron elsewhere for now"
-    ),
     **_proxy_keys("proxy"),
     **_proxy_keys("servers/<role>/proxy"),
     **_proxy_keys("accessories/<name>/proxy"),

@@ -53,6 +53,19 @@ BALANCER = PLAN_BALANCER + "test_the_edges_serve_each_proxied_role_from_its_web_
 NO_BALANCER = PLAN_BALANCER + "test_without_a_load_balancer_nothing_changes"
 BACKUPS = "tests/unit/test_backup_settings.py::"
 BACKUP_S3 = BACKUPS + "test_an_s3_target_with_its_defaults_and_every_key"
+CRON_E2E = (
+    "tests/e2e/cron/test_cron.py::"
+    "test_every_tick_once_on_the_release_live_at_it_through_deploys_and_a_rollback"
+)
+CRON_SCRIPT = "tests/unit/cron/test_scheduler_script.py::"
+CRON_PLAN = "tests/unit/plan/test_cron_plan.py::"
+CRON_RESTART = CRON_SCRIPT + "test_every_tick_runs_once_with_a_record_through_a_restart"
+CRON_ROLE = CRON_PLAN + "test_a_job_runs_with_its_roles_settings_on_its_host"
+CRON_SWITCH = (
+    CRON_PLAN + "test_the_last_trip_to_the_jobs_host_switches_the_pointer_with_the_releases_env"
+)
+CRON_TIMEOUT = CRON_SCRIPT + "test_a_timeout_stops_the_run_and_a_paused_job_does_not_run"
+CRON_MISSED = CRON_SCRIPT + "test_missed_ticks_are_recorded_and_catch_up_runs_the_newest_once"
 BOUNDED_STARTS = "tests/ssh/test_pool.py::test_connects_are_bounded_by_max_concurrent_starts"
 CLASSIC_LIMITS = (
     COMMANDS_BUILD + "test_classic_docker_refuses_secrets_and_foreign_arches_naming_the_fixes"
@@ -206,6 +219,15 @@ HONOURED: dict[str, tuple[str, ...]] = {
         "hosts", "http_port", "https_port", "try_duration")},
     "x-dockyard/backups/encryption_key": (BACKUP_S3,),
     "x-dockyard/backups/paths": (BACKUPS + "test_volume_backups_name_their_directories",),
+    "x-dockyard/cron": (CRON_E2E,),
+    "x-dockyard/cron/schedule": (CRON_E2E, CRON_RESTART),
+    "x-dockyard/cron/command": (CRON_E2E,),
+    "x-dockyard/cron/role": (CRON_ROLE,),
+    "x-dockyard/cron/host": (CRON_ROLE, CRON_SWITCH),
+    "x-dockyard/cron/concurrency": (CRON_SCRIPT + "test_a_run_longer_than_its_interval",),
+    "x-dockyard/cron/timeout": (CRON_TIMEOUT,),
+    "x-dockyard/cron/timezone": (CRON_SCRIPT + "test_the_fields_are_read_in_the_jobs_time_zone",),
+    "x-dockyard/cron/catch_up": (CRON_MISSED,),
     **{f"{prefix}{key}": tests for prefix in PROXY_PLACES
        for key, tests in PROXY_HONOURED.items()},
     "proxy": (ROUTE, PROXY_RUN),
@@ -273,7 +295,6 @@ SAMPLES = {
     "hooks_output": "quiet",
     "builder/local": True,
     "proxy/logging": {"request_headers": ["X"]},
-    "x-dockyard/cron": {"nightly": {"schedule": "@daily", "command": "bin/prune"}},
 }
 KIND_SAMPLES = {"string": "x", "text": "x", "integer": 7, "boolean": True, "list": ["x"],
                 "section": {}}  # fmt: skip

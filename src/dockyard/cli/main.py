@@ -69,6 +69,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dockyard.cli.config_cmds:docs_command",
         "Show the documentation of every configuration key",
     ),
+    "compose": ("dockyard.cli.compose:command", "Read a Compose project as the app's spec"),
     "init": (
         "dockyard.cli.config_cmds:init_command",
         "Create config/deploy.yml, .kamal/secrets and sample hooks",

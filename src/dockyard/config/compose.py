@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.config.compose_caddy import CADDYFILE, caddy_routes, route_proxies
 from dockyard.config.compose_order import depends_on_reports
 from dockyard.config.compose_services import (
     Report,
@@ -56,12 +57,14 @@ class Mapped:
     version: str | None  # the app image's tag, when the image is not built
 
 
-def map_project(project: Mapping[str, Any]) -> Mapped:
+def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = None) -> Mapped:
+    """`caddy`: the project's Caddyfile as `caddy adapt` prints it, when it has one."""
     block = _block(project)
     reports: list[Report] = [Report(key, "not supported by dockyard yet") for key in project
                              if key not in PROJECT_KEYS and not key.startswith("x-")]  # fmt: skip
     services: Mapping[str, Any] = project.get("services") or {}
-    app = _app_service(services)
+    proxies = _proxies(services, caddy, reports)
+    app = _app_service(services, proxies)
     repository, version = _app_image(project, app)
     servers = [str(h) for h in block["servers"]]
     document: dict[str, Any] = {"service": str(project.get("name") or "app"), "servers": {}}
@@ -69,20 +72,16 @@ def map_project(project: Mapping[str, Any]) -> Mapped:
     document["image"] = repository
     roles, accessories = document["servers"], {}
     for name in sorted(services):
-        service = services[name]
-        path = f"services.{name}"
+        service, proxy = services[name], proxies.get(name)
         if is_caddy(service):
-            reason = "replaced by dockyard's proxy; its Caddyfile is not read yet"
-            reports.append(Report(path, f"a Caddy service is {reason}: set x-dockyard.proxy.host"))
+            if caddy is None:
+                reports.append(Report(f"services.{name}", NO_CADDYFILE))
         elif is_stateful(service) or image_parts(service.get("image", ""))[0] != repository:
             accessories[name] = accessory_entry(name, service, project, servers[0], reports)
-            if not is_stateful(service):
-                reason = "runs as an accessory (stop-first, untouched by deploy)"
-                reports.append(
-                    Report(f"{path}.image", f"not the app's image ({repository}): {reason}")
-                )
+            _accessory_notes(name, service, proxy, repository, accessories[name], reports)
         else:
-            roles[name] = role_entry(name, service, servers, proxied=name == app, reports=reports)
+            roles[name] = role_entry(name, service, servers, proxy=proxy,
+                                     by_ports=caddy is None, reports=reports)  # fmt: skip
     if not roles:
         raise ConfigError(f"{BLOCK}: the project has no service that runs the app image "
                           f"{repository}; give one service `ports:` or `build:`")  # fmt: skip
@@ -93,6 +92,40 @@ def map_project(project: Mapping[str, Any]) -> Mapped:
         document["accessories"] = accessories
     _dockyard_settings(block, document)
     return Mapped(document, tuple(reports), version)
+
+
+NO_CADDYFILE = (f"a Caddy service is replaced by dockyard's proxy; no Caddyfile mounted at "
+                f"{CADDYFILE} was read: set x-dockyard.proxy.host")  # fmt: skip
+
+
+def _proxies(
+    services: Mapping[str, Any], caddy: Mapping[str, Any] | None, reports: list[Report]
+) -> dict[str, dict[str, Any]]:
+    """The proxy entry of each service the proxy serves: the Caddyfile's routes, else the first
+    stateless service (by name) that publishes a port, at its first port's target."""
+    if caddy is not None:
+        caddy_services = [n for n in services if is_caddy(services[n])]
+        path = f"services.{caddy_services[0]}" if caddy_services else "Caddyfile"
+        routes, found = caddy_routes(caddy, services=set(services), path=path)
+        reports += found
+        return route_proxies(routes, path, reports)
+    for name in sorted(services):
+        service = services[name]
+        if service.get("ports") and not is_stateful(service) and not is_caddy(service):
+            return {name: {"app_port": int(service["ports"][0]["target"])}}
+    return {}
+
+
+def _accessory_notes(
+    name: str, service: Mapping[str, Any], proxy: dict[str, Any] | None, repository: str,
+    entry: dict[str, Any], reports: list[Report],
+) -> None:  # fmt: skip
+    if proxy is not None:
+        entry["proxy"] = proxy
+    if not is_stateful(service):
+        reason = "runs as an accessory (stop-first, untouched by deploy)"
+        reports.append(Report(f"services.{name}.image", f"not the app's image ({repository}): "
+                              f"{reason}"))  # fmt: skip
 
 
 def _block(project: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -109,13 +142,13 @@ def _block(project: Mapping[str, Any]) -> Mapping[str, Any]:
     return block
 
 
-def _app_service(services: Mapping[str, Any]) -> str:
-    """The service the proxy serves (the first, by name, that publishes a port), else the first
-    built one, else the first stateless one."""
+def _app_service(services: Mapping[str, Any], proxies: Mapping[str, Any]) -> str:
+    """The first stateless service (by name) the proxy serves, else the first built one, else
+    the first stateless one."""
     stateless = [n for n in sorted(services) if not is_stateful(services[n])
                  and not is_caddy(services[n])]  # fmt: skip
-    for wanted in ("ports", "build"):
-        found = [n for n in stateless if services[n].get(wanted)]
+    for found in ([n for n in stateless if n in proxies],
+                  [n for n in stateless if services[n].get("build")]):  # fmt: skip
         if found:
             return found[0]
     if not stateless:

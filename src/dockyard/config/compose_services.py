@@ -57,30 +57,32 @@ def is_caddy(service: Mapping[str, Any]) -> bool:
 
 
 def role_entry(
-    name: str, service: Mapping[str, Any], servers: list[str], *, proxied: bool,
-    reports: list[Report],
+    name: str, service: Mapping[str, Any], servers: list[str], *,
+    proxy: dict[str, Any] | None, by_ports: bool, reports: list[Report],
 ) -> dict[str, Any]:  # fmt: skip
+    """`by_ports`: the proxy serves the service because it publishes a port (no Caddyfile)."""
     path = f"services.{name}"
     entry: dict[str, Any] = {"hosts": list(servers)}
     command = _command(service, path, reports)
     if command:
         entry["cmd"] = command
     _common(entry, service, path, reports)
-    if proxied:
-        ports = service.get("ports") or []
-        entry["proxy"] = {"app_port": int(ports[0]["target"])} if ports else True
-        for i, port in enumerate(ports):
+    entry["proxy"] = proxy if proxy is not None else False
+    if proxy is not None and by_ports:
+        for i, port in enumerate(service.get("ports") or []):
             where = f"{path}.ports[{i}]"
             if i > 0:
                 reports.append(Report(where, "the proxy serves the first port only"))
             elif port.get("published"):
                 reports.append(Report(f"{where}.published", "not published on the host: "
                                       "dockyard's proxy serves the service on 80/443"))  # fmt: skip
-    else:
-        entry["proxy"] = False
-        if service.get("ports"):
-            reason = "only the proxied service (the first with ports) is served"
-            reports.append(Report(f"{path}.ports", f"{reason}; a worker's ports are not published"))
+    elif service.get("ports"):
+        reason = (
+            "the proxy serves the Caddyfile's routes"
+            if not by_ports
+            else ("only the proxied service (the first with ports) is served")
+        )
+        reports.append(Report(f"{path}.ports", f"{reason}; these ports are not published"))
     for i in range(len(service.get("volumes") or [])):
         reports.append(Report(f"{path}.volumes[{i}]", "an app service's mounts are not "
                               "supported yet; mount data in a stateful service"))  # fmt: skip

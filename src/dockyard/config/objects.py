@@ -48,6 +48,9 @@ class Config:
     drain_timeout: int = 30
     run_directory: str = ".kamal"
     dockyard: Dockyard = field(default_factory=Dockyard)
+    # The app image is taken as it is, never built (as with -P): a Compose project whose app
+    # service has an image and no build: (loading/compose.py).
+    prebuilt_image: bool = False
     # Keys set that dockyard does not act on, one line each (config/unsupported.py): shown once,
     # when the config loads.
     warnings: tuple[str, ...] = ()

@@ -90,7 +90,8 @@ def load_compose(
     profiles: Sequence[str] = (),
 ) -> Config:  # fmt: skip
     """The Config of the project: the app version is --version, else the app image's tag, else
-    $VERSION or git (a built image); each report is a warning of the config."""
+    $VERSION or git (a built image); each report is a warning of the config. An app image that
+    is not built is shipped as it is (deploy and setup pull it, as with -P)."""
     mapped = mapped_project(root, files, env, profiles)
     context = (mapped.document.get("builder") or {}).get("context")
 
@@ -100,7 +101,8 @@ def load_compose(
 
     config = parse_document(Doc(value=mapped.document), destination=None, version=version_for)
     warnings = (*(str(r) for r in mapped.reports), *config.warnings)
-    return dataclasses.replace(config, warnings=warnings)
+    prebuilt = mapped.version is not None  # the app service has an image and no build:
+    return dataclasses.replace(config, warnings=warnings, prebuilt_image=prebuilt)
 
 
 def mapped_project(

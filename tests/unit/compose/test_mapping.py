@@ -190,6 +190,15 @@ def test_the_config_loads_from_the_compose_project_with_its_reports(tmp_path: Pa
     assert "services.cache.depends_on.db: accessories boot in the order of their names, not by " \
         "depends_on" in config.warnings  # fmt: skip
     assert load_config(root=root, env={}, version="v8").version == "v8"
+    assert config.prebuilt_image  # the app service has an image and no build: shipped as it is
+
+
+def test_a_built_app_image_is_built_by_deploy(tmp_path: Path) -> None:
+    web = "  web: {build: ., image: 'registry.lab:5000/shop', ports: ['3000']}\n"
+    root = project(tmp_path, {"compose.yaml": BLOCK + "services:\n" + web})
+    config = load_config(root=root, env={"VERSION": "b1"})
+    assert (config.version, config.prebuilt_image) == ("b1", False)
+    assert config.builder.context == str(root)
 
 
 def test_a_project_without_the_block_or_with_an_unknown_key_is_refused(tmp_path: Path) -> None:

@@ -147,7 +147,8 @@ def _release(
         await routes_free(transport, plan, options, accessory_routes)
         if before is not None:  # on the same connections (setup's engine check)
             await before(transport)
-        await ship(session, transport, plan.hosts, build=build, no_cache=no_cache)
+        built = build and not session.config.prebuilt_image
+        await ship(session, transport, plan.hosts, build=built, no_cache=no_cache)
         session.progress.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
         result = await deploy_workflow.deploy(transport, plan, options, session.progress.host)
         await update_edges(session, transport)

@@ -43,7 +43,7 @@ BLOCK = "x-dockyard"
 KAMAL_KEYS = (
     "service", "registry", "ssh", "builder", "env", "proxy", "boot", "labels", "logging",
     "readiness_delay", "deploy_timeout", "drain_timeout", "retain_containers", "hooks_path",
-    "secrets_path", "asset_path",
+    "secrets_path", "asset_path", "primary_role",
 )  # fmt: skip
 # x-dockyard keys that are config/deploy.yml's own x-dockyard keys; `caddy` is its `proxy`
 DOCKYARD_KEYS = ("runtime", "delivery", "backups")
@@ -64,7 +64,7 @@ def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = No
                              if key not in PROJECT_KEYS and not key.startswith("x-")]  # fmt: skip
     services: Mapping[str, Any] = project.get("services") or {}
     proxies = _proxies(services, caddy, reports)
-    app = _app_service(services, proxies)
+    app = str(block.get("primary_role") or _app_service(services, proxies))
     repository, version = _app_image(project, app)
     servers = [str(h) for h in block["servers"]]
     document: dict[str, Any] = {"service": str(project.get("name") or "app"), "servers": {}}
@@ -85,7 +85,10 @@ def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = No
     if not roles:
         raise ConfigError(f"{BLOCK}: the project has no service that runs the app image "
                           f"{repository}; give one service `ports:` or `build:`")  # fmt: skip
-    document["primary_role"] = primary = app if app in roles else sorted(roles)[0]
+    if app not in roles:
+        raise ConfigError(f"{BLOCK}.primary_role: {app} is not a service of the app image "
+                          f"{repository}")  # fmt: skip
+    document["primary_role"] = primary = app
     reports += depends_on_reports(services, set(roles), set(accessories), primary)
     _build(project["services"][app], block, document, reports)
     if accessories:
@@ -158,7 +161,12 @@ def _app_service(services: Mapping[str, Any], proxies: Mapping[str, Any]) -> str
 
 def _app_image(project: Mapping[str, Any], app: str) -> tuple[str, str | None]:
     """The app's repository (the image without its tag) and the tag (None when built)."""
+    if app not in project["services"]:
+        raise ConfigError(f"{BLOCK}.primary_role: the project has no service {app}")
     service = project["services"][app]
+    if is_stateful(service) or is_caddy(service):
+        raise ConfigError(f"{BLOCK}.primary_role: {app} is not a stateless service of the app "
+                          "(it has a named volume, or is the Caddy service)")  # fmt: skip
     image = service.get("image") or f"{project.get('name')}-{app}"
     repository, tag = image_parts(image)
     return repository, None if service.get("build") else tag

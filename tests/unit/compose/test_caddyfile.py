@@ -89,3 +89,13 @@ def test_the_config_loads_with_the_routes(tmp_path: Path) -> None:
 def test_a_caddyfile_caddy_cannot_read_is_one_line_from_caddy(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"^caddy adapt .*Caddyfile: .*; fix the Caddyfile"):
         load_config(root=write(tmp_path, "app.example.com {\n\treverse_proxy {\n"), env={})
+
+
+def test_x_dockyard_primary_role_picks_the_app_service(tmp_path: Path) -> None:
+    (write(tmp_path) / "compose.yaml").write_text(PROJECT.replace(
+        "  servers: [10.0.0.1]\n", "  servers: [10.0.0.1]\n  primary_role: app\n"))  # fmt: skip
+    assert load_config(root=tmp_path, env={}).primary_role_name == "app"
+    (tmp_path / "compose.yaml").write_text(PROJECT.replace(
+        "  servers: [10.0.0.1]\n", "  servers: [10.0.0.1]\n  primary_role: search\n"))  # fmt: skip
+    with pytest.raises(ConfigError, match="primary_role: search is not a stateless service"):
+        load_config(root=tmp_path, env={})

@@ -61,6 +61,8 @@ LABS: dict[str, tuple[str, int]] = {
     "lb-podman": ("tlbp", 229),
     "cron-docker": ("tcron", 232),  # tests/e2e/cron
     "cron-podman": ("tcronp", 233),
+    "compose-docker": ("tcmp", 234),  # tests/e2e/compose
+    "compose-podman": ("tcmpp", 236),
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,8 @@ def _answers(argv: list[str]) -> bool:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
     except OSError:
         return False
-    return done.returncode == 0 and "v2." in done.stdout
+    found = re.search(r"version v?(\d+)\.", done.stdout)
+    return done.returncode == 0 and found is not None and int(found.group(1)) >= 2
 
 
 def read_project(

@@ -23,6 +23,7 @@ from dockyard.config.settings import (
     Ssh,
     Sshkit,
 )
+from dockyard.config.swarm import parse_swarm
 from dockyard.redaction import Secret
 
 
@@ -245,6 +246,8 @@ def build_dockyard(
         backups=parse_backups(raw.get("backups"), names),
         load_balancer=parse_load_balancer(balancer, root) if balancer is not None else None,
         cron=parse_cron_jobs(raw.get("cron"), {r.name: r.host_names for r in roles}, primary),
+        backend=raw.get("backend", "ssh"),
+        swarm=parse_swarm(raw.get("swarm"), tuple(role.name for role in roles)),
     )
 
 

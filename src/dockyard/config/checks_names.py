@@ -38,6 +38,10 @@ def check_names(v: Validator, root: Mapping[str, Any], config: Config) -> None:
         alias = f"{config.proxy_service_name(role.name)}--a"
         v.check(("service",), names.alias_problem(config.service, role.name, alias))
     check_images(v, root, config)
+    if config.dockyard.backend == "swarm":
+        network = config.swarm_network
+        v.check(("x-dockyard", "swarm", "network"), names.engine_name_problem(
+            "the swarm network", network, first=True))  # fmt: skip
 
 
 def check_images(v: Validator, root: Mapping[str, Any], config: Config) -> None:

@@ -7,7 +7,7 @@ import textwrap
 from dockyard.config.schema import SECTIONS, Key
 
 # Kinds whose value maps names (of accessories...) to a section: the path shows the name.
-NAMED_SECTIONS = {"backups": "<accessory>", "cron": "<job>"}
+NAMED_SECTIONS = {"backups": "<accessory>", "cron": "<job>", "swarm_roles": "<role>"}
 
 
 def schema_tree(name: str, path: str) -> list[tuple[str, str]]:
@@ -128,4 +128,5 @@ KIND_NAMES = {
     "aliases": "map of name to command, see `dockyard docs alias`",
     "backups": "map of accessory name to settings, see below",
     "cron": "map of job name to settings, see below",
+    "swarm_roles": "map of role name to settings, see below",
 }

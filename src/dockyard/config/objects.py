@@ -63,6 +63,16 @@ class Config:
     def service_and_destination(self) -> str:
         return "-".join(part for part in (self.service, self.destination) if part)
 
+    @property
+    def swarm_network(self) -> str:
+        """The attachable overlay network of a swarm backend (`x-dockyard/swarm/network`)."""
+        return self.dockyard.swarm.network or f"{self.service_and_destination}-swarm"
+
+    @property
+    def stack_name(self) -> str:
+        """The Swarm stack of the app: its services are <stack>_<role>."""
+        return self.service_and_destination
+
     def container_name(self, role: str, version: str | None = None) -> str:
         """`<service>-<role>[-<destination>]-<version>`."""
         return f"{self.proxy_service_name(role)}-{version or self.version}"

@@ -92,6 +92,9 @@ X_DOCKYARD: dict[str, Spec] = {
         "registry|ssh",
     ),
     "proxy": ("section", "The Caddy proxy dockyard runs on each server.", "", "x_proxy"),
+    "backend": ("enum", "Who runs the app's containers: dockyard over SSH, or a Docker Swarm "
+                "made of the servers (docs/swarm.md; Docker only).", "ssh", "ssh|swarm"),
+    "swarm": ("section", "Swarm settings, read with backend: swarm.", "", "x_swarm"),
     "backups": ("backups", "Backups of accessories, by accessory name (see x-dockyard/backups/"
                 "<accessory> below and docs/accessories.md).", "", "x_backup"),
     "load_balancer": ("section", "One or two edges (dockyard's Caddy) in front of the web "

@@ -163,5 +163,6 @@ APP_SECTIONS: dict[str, dict[str, Spec]] = {
 from dockyard.config.schema_backups import BACKUP_SECTIONS  # noqa: E402
 from dockyard.config.schema_cron import CRON_SECTIONS  # noqa: E402
 from dockyard.config.schema_proxy import PROXY_SECTIONS  # noqa: E402
+from dockyard.config.schema_swarm import SWARM_SECTIONS  # noqa: E402
 
-EXTRA_SECTIONS = {**PROXY_SECTIONS, **BACKUP_SECTIONS, **CRON_SECTIONS}
+EXTRA_SECTIONS = {**PROXY_SECTIONS, **BACKUP_SECTIONS, **CRON_SECTIONS, **SWARM_SECTIONS}

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.config.backups import BackupSettings
-from dockyard.config.load_balancer import LoadBalancer
 from dockyard.config.cron_jobs import CronJob
+from dockyard.config.load_balancer import LoadBalancer
 from dockyard.config.model import Env, Proxy, Registry
+from dockyard.config.swarm import Swarm
 
 DEFAULT_PROXY_IMAGE = "caddy:2.11"
 
@@ -146,3 +147,5 @@ class Dockyard:
     backups: Mapping[str, BackupSettings] = field(default_factory=dict)  # by accessory name
     load_balancer: LoadBalancer | None = None  # edges in front of the web hosts (opt-in)
     cron: Mapping[str, CronJob] = field(default_factory=dict)  # by job name
+    backend: str = "ssh"  # or "swarm": a Docker Swarm made of the servers runs the app
+    swarm: Swarm = field(default_factory=Swarm)

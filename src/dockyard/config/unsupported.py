@@ -77,6 +77,11 @@ NOT_SUPPORTED: dict[str, NotSupported] = {
         "otherwise; to build the local arch here, remove builder/remote",
         when=lambda value: value is True,
     ),
+    "x-dockyard/backend": NotSupported(
+        "deploys to a Swarm are not built yet, so dockyard still deploys over SSH; "
+        "`x-dockyard/swarm` shapes the stack file (docs/swarm.md)",
+        when=lambda value: value == "swarm",
+    ),
     **_proxy_keys("proxy"),
     **_proxy_keys("servers/<role>/proxy"),
     **_proxy_keys("accessories/<name>/proxy"),

@@ -20,6 +20,7 @@ KINDS: dict[str, KindCheck] = {
     "ssl": special.ssl, "arch": special.arch, "hooks_output": special.hooks_output,
     "ssh_config": special.ssh_config, "paths": special.paths, "accessories": roles.accessories,
     "aliases": special.aliases, "backups": special.backups, "cron": special.cron,
+    "swarm_roles": special.swarm_roles,
 }  # fmt: skip
 
 # Kamal checks the top level first (unknown keys, then each key's type, sections only by shape),

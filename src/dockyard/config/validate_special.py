@@ -8,6 +8,7 @@ from typing import Any
 from dockyard.config.backups import parse_backups
 from dockyard.config.cron_jobs import parse_cron_jobs, role_hosts
 from dockyard.config.load_balancer import parse_load_balancer
+from dockyard.config.swarm import parse_swarm_roles, runtime_problem
 from dockyard.config.validator import MAP, Validator, describe, is_stringish
 from dockyard.config.yamlsource import Path
 from dockyard.errors import ConfigError
@@ -200,6 +201,17 @@ def load_balancer(v: Validator, value: dict[Any, Any]) -> None:
         v.fail(tuple(error.key.split("/")), error.message)
 
 
+def swarm_roles(v: Validator, value: Any, path: Path) -> None:
+    """x-dockyard/swarm/roles: checked by config/swarm.py, located like other keys."""
+    servers = v.root.get("servers")
+    names: tuple[str, ...] = ("web",) if isinstance(servers, list) else ()
+    names += tuple(str(n) for n in servers) if isinstance(servers, dict) else ()
+    try:
+        parse_swarm_roles(value, tuple(sorted(names)))
+    except ConfigError as error:
+        v.fail(tuple(error.key.split("/")), error.message)
+
+
 def cron(v: Validator, value: Any, path: Path) -> None:
     """x-dockyard/cron: checked by config/cron_jobs.py against the roles and their hosts (once
     `servers` is in a shape to read), located like other keys."""
@@ -210,6 +222,15 @@ def cron(v: Validator, value: Any, path: Path) -> None:
         parse_cron_jobs(value, roles, str(v.root.get("primary_role", "web")))
     except ConfigError as error:
         v.fail(tuple(error.key.split("/")), error.message)
+
+
+def swarm_rules(v: Validator, name: str, value: dict[Any, Any], path: Path) -> None:
+    """Podman has no Swarm; Swarm's monitor is at least a second."""
+    if name == "x-dockyard":
+        problem = runtime_problem(value.get("backend", "ssh"), value.get("runtime", "docker"))
+        v.check((*path, "backend"), problem)
+    elif name == "x_swarm" and value.get("monitor") is not None and value["monitor"] < 1:
+        v.fail((*path, "monitor"), f"should be at least 1 second, not {value['monitor']}")
 
 
 BOOT_LIMIT = re.compile(r"\A\d+%?\Z")
@@ -232,6 +253,8 @@ def after_section(v: Validator, name: str, value: dict[Any, Any], path: Path) ->
         output_rules(v, name, value, path)
     if name == "x_load_balancer":
         load_balancer(v, value)
+    if name in ("x-dockyard", "x_swarm"):
+        swarm_rules(v, name, value, path)
     if name != "builder":
         return
     cache_type = (value.get("cache") or {}).get("type")

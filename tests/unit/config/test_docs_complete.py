@@ -28,11 +28,20 @@ BASE = {
 }
 ACCESSORY = "<accessory>"  # how the docs write the accessory's name in a path
 JOB = "<job>"  # and a cron job's
+ROLE = "<role>"  # and a role's (the role of BASE's plain host list is `web`)
 # Every documented x-dockyard key with a value validation accepts (kind volume: the one kind
 # that takes every key, paths included).
 SAMPLES: dict[str, Any] = {
     "x-dockyard/runtime": "podman",
     "x-dockyard/delivery": "ssh",
+    "x-dockyard/backend": "ssh",
+    "x-dockyard/swarm": {},
+    "x-dockyard/swarm/network": "app-net",
+    "x-dockyard/swarm/monitor": 5,
+    "x-dockyard/swarm/roles": {},
+    f"x-dockyard/swarm/roles/{ROLE}/replicas": 3,
+    f"x-dockyard/swarm/roles/{ROLE}/placement": ["node.labels.zone==a"],
+    f"x-dockyard/swarm/roles/{ROLE}/parallelism": 1,
     "x-dockyard/proxy": {},
     "x-dockyard/proxy/image": "caddy:2.11",
     "x-dockyard/proxy/tls_issuer": "internal",
@@ -83,7 +92,9 @@ def config_with(values: dict[str, Any]) -> dict[str, Any]:
     """BASE with these key paths set (the accessory's name is `db`, the job's `nightly`)."""
     config: dict[str, Any] = yaml.safe_load(yaml.safe_dump(BASE))
     for path, value in sorted(values.items()):
-        *parents, last = path.replace(ACCESSORY, "db").replace(JOB, "nightly").split("/")
+        *parents, last = (
+            path.replace(ACCESSORY, "db").replace(JOB, "nightly").replace(ROLE, "web").split("/")
+        )
         node = config
         for part in parents:
             node = node.setdefault(part, {})
@@ -115,7 +126,8 @@ def test_the_x_dockyard_docs_show_every_nested_section() -> None:
     _, _, parts = DOC_SECTIONS["x-dockyard"]
     assert parts == schema_tree("x-dockyard", "x-dockyard")
     assert [path for _, path in parts] == [
-        "x-dockyard", "x-dockyard/proxy", f"x-dockyard/backups/{ACCESSORY}",
+        "x-dockyard", "x-dockyard/proxy", "x-dockyard/swarm", f"x-dockyard/swarm/roles/{ROLE}",
+        f"x-dockyard/backups/{ACCESSORY}",
         f"x-dockyard/backups/{ACCESSORY}/target", f"x-dockyard/backups/{ACCESSORY}/target/s3",
         "x-dockyard/load_balancer",
         f"x-dockyard/cron/{JOB}",
@@ -139,12 +151,15 @@ def test_every_documented_choice_is_accepted(path: str, choice: str) -> None:
     values = {**SAMPLES, path: choice}
     if path.endswith("/kind") and choice != "volume":  # paths are only for kind volume
         del values[f"x-dockyard/backups/{ACCESSORY}/paths"]
+    if (path, choice) == ("x-dockyard/backend", "swarm"):  # Podman has no Swarm
+        values["x-dockyard/runtime"] = "docker"
     validate(config_with(values))
 
 
 @pytest.mark.parametrize(
     "section",
-    ["x-dockyard", "x-dockyard/proxy", f"x-dockyard/backups/{ACCESSORY}",
+    ["x-dockyard", "x-dockyard/proxy", "x-dockyard/swarm", f"x-dockyard/swarm/roles/{ROLE}",
+     f"x-dockyard/backups/{ACCESSORY}",
      f"x-dockyard/backups/{ACCESSORY}/target", f"x-dockyard/backups/{ACCESSORY}/target/s3",
      f"x-dockyard/cron/{JOB}"],
 )  # fmt: skip

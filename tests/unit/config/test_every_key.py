@@ -25,6 +25,7 @@ NESTED = {"roles": "role", "accessories": "accessory", "proxy": "proxy", "regist
 PLACE = {"roles": "servers/<role>/", "accessories": "accessories/<name>/"}
 
 EFFECTS = "tests/unit/plan/test_key_effects.py::"
+SWARM_CONFIG = "tests/unit/config/test_swarm.py::"
 OBJECTS = "tests/unit/config/test_objects.py::"
 VALIDATION = "tests/unit/config/test_validation.py::test_rejection"
 FROM_CONFIG = "tests/unit/plan/test_from_config.py::"
@@ -207,6 +208,9 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "x-dockyard/proxy/image": (PROXY_RUN,),
     "x-dockyard/proxy/tls_issuer": (PROXY_RUN,),
     "x-dockyard/proxy/acme_email": (PROXY_RUN,),
+    **{f"x-dockyard/swarm{key}": (SWARM_CONFIG + "test_every_key",) for key in (
+        "", "/network", "/monitor", "/roles", "/roles/replicas", "/roles/placement",
+        "/roles/parallelism")},
     "x-dockyard/backups": (BACKUPS + "test_defaults_and_every_key",),
     **{f"x-dockyard/backups/{key}": (BACKUPS + "test_defaults_and_every_key",) for key in (
         "kind", "schedule", "keep", "max_age", "target", "target/directory", "database",
@@ -295,6 +299,7 @@ SAMPLES = {
     "hooks_output": "quiet",
     "builder/local": True,
     "proxy/logging": {"request_headers": ["X"]},
+    "x-dockyard/backend": "swarm",
 }
 KIND_SAMPLES = {"string": "x", "text": "x", "integer": 7, "boolean": True, "list": ["x"],
                 "section": {}}  # fmt: skip

@@ -26,6 +26,7 @@ PLACE = {"roles": "servers/<role>/", "accessories": "accessories/<name>/"}
 
 EFFECTS = "tests/unit/plan/test_key_effects.py::"
 SWARM_CONFIG = "tests/unit/config/test_swarm.py::"
+SWARM_STACK = "tests/unit/plan/test_swarm.py::test_swarm_settings_reach_the_services"
 OBJECTS = "tests/unit/config/test_objects.py::"
 VALIDATION = "tests/unit/config/test_validation.py::test_rejection"
 FROM_CONFIG = "tests/unit/plan/test_from_config.py::"
@@ -208,7 +209,7 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "x-dockyard/proxy/image": (PROXY_RUN,),
     "x-dockyard/proxy/tls_issuer": (PROXY_RUN,),
     "x-dockyard/proxy/acme_email": (PROXY_RUN,),
-    **{f"x-dockyard/swarm{key}": (SWARM_CONFIG + "test_every_key",) for key in (
+    **{f"x-dockyard/swarm{key}": (SWARM_CONFIG + "test_every_key", SWARM_STACK) for key in (
         "", "/network", "/monitor", "/roles", "/roles/replicas", "/roles/placement",
         "/roles/parallelism")},
     "x-dockyard/backups": (BACKUPS + "test_defaults_and_every_key",),

@@ -1,0 +1,108 @@
+"""The Swarm stack of an app, from its config (pure): what `dockyard swarm stack` prints and a
+swarm deploy applies.
+
+Each role becomes a service; its replicas default to the number of its hosts, and its env (the
+root's and the role's, clear values and secrets) becomes an env file held as a Swarm secret.
+Tag envs follow hosts, and a task can run on any node, so with backend: swarm they do not apply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dockyard.commands.swarm_stack import HealthSpec, ServiceSpec, StackSpec, env_script
+from dockyard.config.model import Role
+from dockyard.config.objects import Config
+from dockyard.errors import ConfigError
+from dockyard.redaction import Secret
+
+SECRET_DIGEST = 12  # hex digits of the env's sha256 in its secret's name
+
+
+@dataclass(frozen=True)
+class ImageCommand:
+    """What the image runs (`docker image inspect`: Config.Entrypoint, Config.Cmd)."""
+
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SwarmStack:
+    name: str  # the stack: its services are <name>_<role>
+    spec: StackSpec
+    env_files: Mapping[str, Secret]  # file name beside the stack file -> its content (0600)
+
+
+def swarm_stack(config: Config, secrets: Mapping[str, str], image: ImageCommand) -> SwarmStack:
+    """The stack of this version of the app; ConfigError for a setting Swarm is not given."""
+    services: list[ServiceSpec] = []
+    env_files: dict[str, Secret] = {}
+    for role in config.roles:
+        env = role_env(config, role, secrets)
+        env_files[f"{role.name}.env"] = env
+        services.append(role_service(config, role, image, env))
+    spec = StackSpec(network=config.swarm_network, services=tuple(services))
+    return SwarmStack(name=config.stack_name, spec=spec, env_files=env_files)
+
+
+def role_env(config: Config, role: Role, secrets: Mapping[str, str]) -> Secret:
+    env = config.env.merged(role.env)
+    clear = {"KAMAL_VERSION": config.version, **env.clear}
+    if config.destination:
+        clear = {"KAMAL_DESTINATION": config.destination, **clear}
+    values = {ref.env_name: Secret(secrets[ref.secret_name]) for ref in env.secrets}
+    return env_script(clear, values)
+
+
+def role_service(config: Config, role: Role, image: ImageCommand, env: Secret) -> ServiceSpec:
+    if role.options:
+        raise ConfigError(
+            "docker run options are not given to Swarm services; remove them with "
+            "x-dockyard/backend: swarm",
+            key=f"servers/{role.name}/options",
+        )
+    settings = config.dockyard.swarm.role(role.name)
+    digest = hashlib.sha256(env.encode()).hexdigest()[:SECRET_DIGEST]
+    logging = config.logging.merged(role.logging)
+    return ServiceSpec(
+        role=role.name,
+        image=config.absolute_image,
+        command=_command(role, image),
+        replicas=len(role.hosts) if settings.replicas is None else settings.replicas,
+        env_secret=f"{config.stack_name}_{role.name}_env_{digest}",
+        env_file=f"{role.name}.env",
+        stop_grace_period=config.stop_timeout_for(role.name),
+        update_parallelism=settings.parallelism,
+        monitor=config.dockyard.swarm.monitor,
+        placement=settings.placement,
+        health=_health(config, role),
+        labels=config.labels_for(role.name),
+        volumes=config.volumes,
+        log_driver=logging.driver,
+        log_options=logging.effective_options,
+    )
+
+
+def _command(role: Role, image: ImageCommand) -> tuple[str, ...]:
+    """As `docker run IMAGE [cmd]` runs: the image's entrypoint, then the role's cmd or the
+    image's."""
+    cmd = tuple(shlex.split(role.cmd)) if role.cmd else image.cmd
+    return (*image.entrypoint, *cmd)
+
+
+def _health(config: Config, role: Role) -> HealthSpec | None:
+    """A proxied role is checked as the proxy checks it: proxy/healthcheck on its app_port."""
+    if role.proxy is None:
+        return None
+    check = role.proxy.healthcheck
+    return HealthSpec(
+        port=role.proxy.app_port,
+        path=check.path,
+        interval=check.interval,
+        timeout=check.timeout,
+        start_period=config.deploy_timeout,
+    )

@@ -1,0 +1,198 @@
+"""The Swarm stack from a config (plan/swarm.py, commands/swarm_stack.py): the exact stack file,
+the env kept out of the spec, and what each x-dockyard/swarm key changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockyard.commands.swarm_stack import stack_file
+from dockyard.config import parse_config
+from dockyard.config.objects import Config
+from dockyard.errors import ConfigError
+from dockyard.plan.swarm import ImageCommand, swarm_stack
+
+BASE = """
+service: demo
+image: demo
+registry: {server: registry.lab:5000, username: u, password: [REGISTRY_PASSWORD]}
+builder: {arch: amd64}
+servers:
+  web: [10.0.0.1, 10.0.0.2, 10.0.0.3]
+  worker: {hosts: [10.0.0.3], cmd: "bin/work --queue 'high prio'"}
+proxy: {host: demo.test, app_port: 3000, healthcheck: {path: /health, interval: 2, timeout: 3}}
+env: {clear: {A: "it's 1"}, secret: [SECRET_KEY]}
+stop_timeout: 20
+x-dockyard:
+  backend: swarm
+"""
+IMAGE = ImageCommand(entrypoint=("/bin/tini", "--"), cmd=("httpd", "-f"))
+SECRETS = {"SECRET_KEY": "s3cret; rm -rf /", "REGISTRY_PASSWORD": "pw"}
+
+
+def config(extra: str = "") -> Config:
+    return parse_config([("config/deploy.yml", BASE + extra)], version="v2")
+
+
+def test_the_stack_file_of_a_config() -> None:
+    stack = swarm_stack(config(), SECRETS, IMAGE)
+    assert stack.name == "demo"
+    web, worker = (s.env_secret for s in stack.spec.services)
+    assert (
+        stack_file(stack.spec)
+        == f"""\
+version: '3.8'
+services:
+  web:
+    image: registry.lab:5000/demo:v2
+    entrypoint:
+    - /bin/sh
+    - -c
+    - set -a; . /run/secrets/env; set +a; exec "$0" "$@"
+    command:
+    - /bin/tini
+    - --
+    - httpd
+    - -f
+    secrets:
+    - source: {web}
+      target: /run/secrets/env
+      mode: 256
+    networks:
+    - demo-swarm
+    stop_grace_period: 20s
+    deploy:
+      mode: replicated
+      replicas: 3
+      endpoint_mode: dnsrr
+      update_config:
+        parallelism: 1
+        delay: 0s
+        order: start-first
+        monitor: 5s
+        failure_action: rollback
+      rollback_config:
+        parallelism: 1
+        delay: 0s
+        order: start-first
+        monitor: 5s
+        failure_action: pause
+      restart_policy:
+        condition: any
+        delay: 1s
+      labels:
+        dockyard.role: web
+    healthcheck:
+      test:
+      - CMD-SHELL
+      - wget -q -O /dev/null http://127.0.0.1:3000/health || curl -fsS -o /dev/null http://127.0.0.1:3000/health
+      interval: 2s
+      timeout: 3s
+      retries: 3
+      start_period: 30s
+    labels:
+      service: demo
+      role: web
+      destination: ''
+    logging:
+      options:
+        max-size: 10m
+  worker:
+    image: registry.lab:5000/demo:v2
+    entrypoint:
+    - /bin/sh
+    - -c
+    - set -a; . /run/secrets/env; set +a; exec "$0" "$@"
+    command:
+    - /bin/tini
+    - --
+    - bin/work
+    - --queue
+    - high prio
+    secrets:
+    - source: {worker}
+      target: /run/secrets/env
+      mode: 256
+    networks:
+    - demo-swarm
+    stop_grace_period: 20s
+    deploy:
+      mode: replicated
+      replicas: 1
+      endpoint_mode: dnsrr
+      update_config:
+        parallelism: 1
+        delay: 0s
+        order: start-first
+        monitor: 5s
+        failure_action: rollback
+      rollback_config:
+        parallelism: 1
+        delay: 0s
+        order: start-first
+        monitor: 5s
+        failure_action: pause
+      restart_policy:
+        condition: any
+        delay: 1s
+      labels:
+        dockyard.role: worker
+    labels:
+      service: demo
+      role: worker
+      destination: ''
+    logging:
+      options:
+        max-size: 10m
+networks:
+  demo-swarm:
+    external: true
+secrets:
+  {web}:
+    name: {web}
+    file: web.env
+  {worker}:
+    name: {worker}
+    file: worker.env
+"""
+    )
+    assert web.startswith("demo_web_env_") and len(web) == len("demo_web_env_") + 12
+
+
+def test_the_env_is_a_quoted_file_held_as_a_secret_never_in_the_spec() -> None:
+    stack = swarm_stack(config(), SECRETS, IMAGE)
+    assert stack.env_files["web.env"] == (
+        "KAMAL_VERSION=v2\nA='it'\"'\"'s 1'\nSECRET_KEY='s3cret; rm -rf /'\n"
+    )
+    assert repr(stack.env_files["web.env"]) == "Secret('[REDACTED]')"
+    assert "s3cret" not in stack_file(stack.spec)
+
+
+def test_a_new_env_is_a_new_secret_and_the_same_env_the_same() -> None:
+    first = swarm_stack(config(), SECRETS, IMAGE).spec.services[0].env_secret
+    again = swarm_stack(config(), SECRETS, IMAGE).spec.services[0].env_secret
+    changed = swarm_stack(config(), {**SECRETS, "SECRET_KEY": "new"}, IMAGE)
+    assert first == again != changed.spec.services[0].env_secret
+
+
+def test_swarm_settings_reach_the_services() -> None:
+    extra = (
+        "  swarm:\n    network: shop-net\n    monitor: 9\n    roles:\n"
+        "      web: {replicas: 6, placement: [node.labels.zone==a], parallelism: 2}\n"
+    )
+    spec = swarm_stack(config(extra), SECRETS, IMAGE).spec
+    web = spec.services[0]
+    assert spec.network == "shop-net"
+    assert (web.replicas, web.placement, web.update_parallelism, web.monitor) == (
+        6, ("node.labels.zone==a",), 2, 9)  # fmt: skip
+    text = stack_file(spec)
+    assert "      placement:\n        constraints:\n        - node.labels.zone==a\n" in text
+    assert "        parallelism: 2\n" in text and "        monitor: 9s\n" in text
+
+
+def test_run_options_are_refused_rather_than_dropped() -> None:
+    text = BASE.replace("  web: [10.0.0.1, 10.0.0.2, 10.0.0.3]",
+                        "  web: {hosts: [10.0.0.1], options: {memory: 1g}}")  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        swarm_stack(parse_config([("config/deploy.yml", text)], version="v2"), SECRETS, IMAGE)
+    assert caught.value.key == "servers/web/options"
+    assert "not given to Swarm services" in caught.value.message

@@ -86,7 +86,19 @@ def stack_file(stack: StackSpec) -> str:
             for service in stack.services
         },
     }
-    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=1000)
+    return yaml.safe_dump(_literal(document), sort_keys=False, default_flow_style=False, width=1000)
+
+
+def _literal(value: Any) -> Any:
+    """Every string as written: `docker stack deploy` reads `$NAME` as a variable of its own
+    environment, and `$$` as `$`."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {_literal(key): _literal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    return value
 
 
 def _service(service: ServiceSpec, network: str) -> dict[str, Any]:

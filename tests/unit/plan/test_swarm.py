@@ -18,7 +18,7 @@ registry: {server: registry.lab:5000, username: u, password: [REGISTRY_PASSWORD]
 builder: {arch: amd64}
 servers:
   web: [10.0.0.1, 10.0.0.2, 10.0.0.3]
-  worker: {hosts: [10.0.0.3], cmd: "bin/work --queue 'high prio'"}
+  worker: {hosts: [10.0.0.3], cmd: "bin/work --queue 'high prio' --cost $5"}
 proxy: {host: demo.test, app_port: 3000, healthcheck: {path: /health, interval: 2, timeout: 3}}
 env: {clear: {A: "it's 1"}, secret: [SECRET_KEY]}
 stop_timeout: 20
@@ -47,7 +47,7 @@ services:
     entrypoint:
     - /bin/sh
     - -c
-    - set -a; . /run/secrets/env; set +a; exec "$0" "$@"
+    - set -a; . /run/secrets/env; set +a; exec "$$0" "$$@"
     command:
     - /bin/tini
     - --
@@ -101,13 +101,15 @@ services:
     entrypoint:
     - /bin/sh
     - -c
-    - set -a; . /run/secrets/env; set +a; exec "$0" "$@"
+    - set -a; . /run/secrets/env; set +a; exec "$$0" "$$@"
     command:
     - /bin/tini
     - --
     - bin/work
     - --queue
     - high prio
+    - --cost
+    - $$5
     secrets:
     - source: {worker}
       target: /run/secrets/env

@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prune": ("dockyard.cli.prune:command", "Remove old containers and images"),
     "secrets": ("dockyard.cli.secrets:command", "Fetch, extract and print secrets"),
     "server": ("dockyard.cli.server:command", "Bootstrap servers and run commands on them"),
+    "swarm": ("dockyard.cli.swarm:command", "Form the app's Docker Swarm and show it"),
     "registry": ("dockyard.cli.registry:command", "Log in to and out of the image registry"),
     "cron": ("dockyard.cli.cron:command", "Scheduled jobs and the record of their runs"),
     "audit": ("dockyard.cli.overview:audit_command", "Show the audit log of the servers"),

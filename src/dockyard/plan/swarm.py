@@ -17,17 +17,10 @@ from dockyard.commands.swarm_stack import HealthSpec, ServiceSpec, StackSpec, en
 from dockyard.config.model import Role
 from dockyard.config.objects import Config
 from dockyard.errors import ConfigError
+from dockyard.facts.swarm import ImageCommand
 from dockyard.redaction import Secret
 
 SECRET_DIGEST = 12  # hex digits of the env's sha256 in its secret's name
-
-
-@dataclass(frozen=True)
-class ImageCommand:
-    """What the image runs (`docker image inspect`: Config.Entrypoint, Config.Cmd)."""
-
-    entrypoint: tuple[str, ...] = ()
-    cmd: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,3 +99,11 @@ def _health(config: Config, role: Role) -> HealthSpec | None:
         timeout=check.timeout,
         start_period=config.deploy_timeout,
     )
+
+
+def secret_names(config: Config) -> tuple[str, ...]:
+    """The secrets the stack's env files read (the root env's and every role's)."""
+    names = [*config.env.secret_names]
+    for role in config.roles:
+        names += role.env.secret_names
+    return tuple(dict.fromkeys(names))

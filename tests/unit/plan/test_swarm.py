@@ -9,7 +9,8 @@ from dockyard.commands.swarm_stack import stack_file
 from dockyard.config import parse_config
 from dockyard.config.objects import Config
 from dockyard.errors import ConfigError
-from dockyard.plan.swarm import ImageCommand, swarm_stack
+from dockyard.facts.swarm import ImageCommand
+from dockyard.plan.swarm import swarm_stack
 
 BASE = """
 service: demo

@@ -1,0 +1,71 @@
+"""Docker Swarm commands: the swarm's state, forming and joining it, its overlay network (pure).
+
+Swarm ships inside Docker Engine (Podman has none: the config refuses that pair), so these run
+`docker` whatever else the config says.
+
+    swarm_state()                       # docker info: is this node in a swarm, and which
+    swarm_init("10.0.0.1")              # the first manager
+    join_token("manager")               # on a manager: the token a node joins with
+    swarm_join("10.0.0.2", token, "10.0.0.1")
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from dockyard.commands.base import Cmd, Raw, cmd
+from dockyard.redaction import Secret
+
+MANAGER_PORT = 2377  # Swarm's cluster management port
+NodeRole = Literal["manager", "worker"]
+
+
+def swarm_state() -> Cmd:
+    """The node's swarm state as JSON (facts/swarm.py reads it)."""
+    return cmd("docker", "info", "--format", "{{json .Swarm}}")
+
+
+def own_address() -> Raw:
+    """The server's own address on the route we reach it by (sshd's SSH_CONNECTION: client
+    address, client port, server address, server port): what other nodes reach it at."""
+    return Raw('set -- $SSH_CONNECTION && echo "$3"')
+
+
+def swarm_init(address: str) -> Cmd:
+    return cmd("docker", "swarm", "init", "--advertise-addr", address)
+
+
+def join_token(role: NodeRole) -> Cmd:
+    return cmd("docker", "swarm", "join-token", "--quiet", role)
+
+
+def swarm_join(address: str, token: Secret, manager: str) -> Cmd:
+    return cmd(
+        "docker", "swarm", "join", "--advertise-addr", address, "--token", token,
+        f"{manager}:{MANAGER_PORT}",
+    )  # fmt: skip
+
+
+def network_state(name: str) -> Cmd:
+    """`<driver> <attachable>` of a network; exits non-zero when there is none."""
+    return cmd("docker", "network", "inspect", "--format", "{{.Driver}} {{.Attachable}}", name)
+
+
+def network_create(name: str) -> Cmd:
+    """The app's overlay network: attachable, so the proxy's container joins it."""
+    return cmd("docker", "network", "create", "--driver", "overlay", "--attachable", name)
+
+
+def node_list() -> Cmd:
+    """The swarm's nodes, one JSON object a line (on a manager)."""
+    return cmd("docker", "node", "ls", "--format", "{{json .}}")
+
+
+def image_pull(image: str) -> Cmd:
+    return cmd("docker", "pull", "--quiet", image)
+
+
+def image_command(image: str) -> Cmd:
+    """An image's entrypoint and command, a JSON line each (`null` where the image sets none)."""
+    template = "{{json .Config.Entrypoint}}{{println}}{{json .Config.Cmd}}"
+    return cmd("docker", "image", "inspect", "--format", template, image)

@@ -1,0 +1,86 @@
+"""What `docker info --format '{{json .Swarm}}'` and `docker node ls` say (pure)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.errors import DockyardError
+
+
+@dataclass(frozen=True)
+class SwarmState:
+    """One node's view: LocalNodeState is inactive, pending, active, error or locked."""
+
+    state: str
+    node_id: str = ""
+    address: str = ""  # the address other nodes reach it at (NodeAddr)
+    manager: bool = False  # ControlAvailable
+    cluster: str = ""  # the swarm's ID (known to managers only)
+    managers: tuple[str, ...] = ()  # addresses of the managers it knows (RemoteManagers)
+
+    @property
+    def active(self) -> bool:
+        return self.state == "active"
+
+
+def parse_swarm_state(host: str, stdout: str) -> SwarmState:
+    try:
+        raw: Any = json.loads(stdout)
+        remote = raw.get("RemoteManagers") or []
+        cluster = raw.get("Cluster") or {}
+        return SwarmState(
+            state=str(raw["LocalNodeState"]),
+            node_id=str(raw.get("NodeID") or ""),
+            address=str(raw.get("NodeAddr") or ""),
+            manager=bool(raw.get("ControlAvailable")),
+            cluster=str(cluster.get("ID") or ""),
+            managers=tuple(str(m["Addr"]).rsplit(":", 1)[0] for m in remote),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise DockyardError(
+            f"{host}: docker info did not say its swarm state ({error!r}); is Docker 20.10 or "
+            "later running there?"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Node:
+    hostname: str
+    status: str  # Ready, Down
+    availability: str  # Active, Pause, Drain
+    manager_status: str  # Leader, Reachable, Unreachable, or "" for a worker
+
+
+def parse_nodes(stdout: str) -> tuple[Node, ...]:
+    nodes = []
+    for line in stdout.splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            nodes.append(
+                Node(
+                    hostname=str(raw.get("Hostname", "")),
+                    status=str(raw.get("Status", "")),
+                    availability=str(raw.get("Availability", "")),
+                    manager_status=str(raw.get("ManagerStatus", "")),
+                )
+            )
+    return tuple(nodes)
+
+
+@dataclass(frozen=True)
+class ImageCommand:
+    """What an image runs (`docker image inspect`: Config.Entrypoint, Config.Cmd)."""
+
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+
+
+def parse_image_command(host: str, stdout: str) -> ImageCommand:
+    """Two JSON lines: the entrypoint, then the command (each null, or a list of strings)."""
+    try:
+        entrypoint, cmd = (json.loads(line) or [] for line in stdout.strip().splitlines())
+        return ImageCommand(tuple(map(str, entrypoint)), tuple(map(str, cmd)))
+    except ValueError as error:
+        raise DockyardError(f"{host}: docker image inspect said {stdout!r} ({error})") from None

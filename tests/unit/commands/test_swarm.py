@@ -1,0 +1,41 @@
+"""Exact renders of the Swarm builders (commands/swarm.py)."""
+
+from __future__ import annotations
+
+from dockyard.commands import swarm
+from dockyard.redaction import Secret
+
+
+def test_state_and_own_address() -> None:
+    assert swarm.swarm_state().render() == "docker info --format '{{json .Swarm}}'"
+    assert swarm.own_address().render() == 'set -- $SSH_CONNECTION && echo "$3"'
+
+
+def test_forming_and_joining() -> None:
+    assert swarm.swarm_init("10.0.0.1").render() == "docker swarm init --advertise-addr 10.0.0.1"
+    assert swarm.join_token("worker").render() == "docker swarm join-token --quiet worker"
+    join = swarm.swarm_join("10.0.0.2", Secret("SWMTKN-1-x"), "10.0.0.1")
+    assert join.render() == (
+        "docker swarm join --advertise-addr 10.0.0.2 --token SWMTKN-1-x 10.0.0.1:2377"
+    )
+    assert join.render(redact=True) == (
+        "docker swarm join --advertise-addr 10.0.0.2 --token [REDACTED] 10.0.0.1:2377"
+    )
+
+
+def test_the_overlay_network_and_the_nodes() -> None:
+    assert swarm.network_state("shop-swarm").render() == (
+        "docker network inspect --format '{{.Driver}} {{.Attachable}}' shop-swarm"
+    )
+    assert swarm.network_create("shop-swarm").render() == (
+        "docker network create --driver overlay --attachable shop-swarm"
+    )
+    assert swarm.node_list().render() == "docker node ls --format '{{json .}}'"
+
+
+def test_what_an_image_runs() -> None:
+    assert swarm.image_pull("r.io/shop:v1").render() == "docker pull --quiet r.io/shop:v1"
+    assert swarm.image_command("r.io/shop:v1").render() == (
+        "docker image inspect --format "
+        "'{{json .Config.Entrypoint}}{{println}}{{json .Config.Cmd}}' r.io/shop:v1"
+    )

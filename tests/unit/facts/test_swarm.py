@@ -1,0 +1,54 @@
+"""facts/swarm.py on what Docker 20.10 printed on a 3-node lab swarm."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockyard.errors import DockyardError
+from dockyard.facts.swarm import (
+    ImageCommand,
+    Node,
+    SwarmState,
+    parse_image_command,
+    parse_nodes,
+    parse_swarm_state,
+)
+
+MANAGER = (
+    '{"NodeID":"pxcc","NodeAddr":"10.144.0.12","LocalNodeState":"active","ControlAvailable":true,'
+    '"Error":"","RemoteManagers":[{"NodeID":"uohd","Addr":"10.144.0.13:2377"},'
+    '{"NodeID":"8o1q","Addr":"10.144.0.11:2377"}],"Nodes":3,"Managers":3,'
+    '"Cluster":{"ID":"v1c0","Version":{"Index":10}}}\n'
+)
+INACTIVE = (
+    '{"NodeID":"","NodeAddr":"","LocalNodeState":"inactive","ControlAvailable":false,'
+    '"Error":"","RemoteManagers":null}\n'
+)
+
+
+def test_a_manager_and_a_node_outside_any_swarm() -> None:
+    assert parse_swarm_state("s2", MANAGER) == SwarmState(
+        state="active", node_id="pxcc", address="10.144.0.12", manager=True, cluster="v1c0",
+        managers=("10.144.0.13", "10.144.0.11"),
+    )  # fmt: skip
+    assert parse_swarm_state("s1", INACTIVE) == SwarmState(state="inactive")
+
+
+def test_output_that_is_not_a_swarm_state_names_the_host() -> None:
+    with pytest.raises(DockyardError, match=r"^s1: docker info did not say its swarm state"):
+        parse_swarm_state("s1", "Template parsing error\n")
+
+
+def test_nodes() -> None:
+    line = (
+        '{"Availability":"Active","EngineVersion":"20.10.24+dfsg1","Hostname":"s1","ID":"8o1q",'
+        '"ManagerStatus":"Leader","Self":true,"Status":"Ready","TLSStatus":"Ready"}\n'
+    )
+    assert parse_nodes(line) == (Node("s1", "Ready", "Active", "Leader"),)
+
+
+def test_what_an_image_runs() -> None:
+    found = parse_image_command("s1", 'null\n["/bin/sh","/app/start.sh"]\n')
+    assert found == ImageCommand((), ("/bin/sh", "/app/start.sh"))
+    with pytest.raises(DockyardError, match=r"^s1: docker image inspect said"):
+        parse_image_command("s1", "Error: No such image\n")

@@ -63,6 +63,7 @@ LABS: dict[str, tuple[str, int]] = {
     "cron-podman": ("tcronp", 233),
     "compose-docker": ("tcmp", 234),  # tests/e2e/compose
     "compose-podman": ("tcmpp", 236),
+    "swarm-docker": ("tswm", 235),  # tests/e2e/swarm
 }
 
 

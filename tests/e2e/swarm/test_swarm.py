@@ -1,0 +1,140 @@
+"""`dockyard swarm ...` on a 3-server lab with Docker: two servers in two swarms are refused
+before anything changes; setup forms one swarm of three managers and the app's attachable
+overlay network, and a second run changes nothing; the stack file `swarm stack` prints deploys
+the app without dockyard (the eject path): three healthy tasks that take their env from the
+Swarm secret, reached as tasks.<stack>_web on the overlay (dnsrr: no IPVS needed)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dockyard import lab as labs
+
+from ..deploy.conftest import ssh
+from ..deploy.harness import dockyard, write_app
+from ..labs import group, running
+
+pytestmark = [pytest.mark.e2e, group("swarm-docker")]
+
+SWARM = "\n  backend: swarm\n"
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[labs.LabInfo]:
+    with running("swarm-docker", "docker", servers=3) as info:
+        yield info
+
+
+@pytest.fixture(scope="module")
+def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = write_app(tmp_path_factory.mktemp("swarm"), lab, service="shop")
+    config = root / "config" / "deploy.yml"
+    config.write_text(config.read_text().replace("\nx-dockyard:\n", "\nx-dockyard:" + SWARM))
+    return root
+
+
+def run(app: Path, *args: str) -> str:
+    done = dockyard(app, *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_servers_in_two_swarms_are_refused_before_anything_changes(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    s1, s2, s3 = lab.servers
+    for server in (s2, s3):
+        ssh(lab, server.name, f"docker swarm init --advertise-addr {server.ip}")
+    try:
+        done = dockyard(app, "swarm", "setup")
+        assert done.returncode != 0
+        error = done.stderr.strip().splitlines()[-1]
+        assert error.startswith(f"ERROR (DockyardError): {s3.ip}: already in another swarm")
+        state = ssh(lab, s1.name, "docker info --format '{{.Swarm.LocalNodeState}}'")
+        assert state.stdout.strip() == "inactive"
+    finally:
+        for server in (s2, s3):
+            ssh(lab, server.name, "docker swarm leave --force")
+
+
+def test_setup_forms_a_swarm_of_three_managers_and_a_second_run_changes_nothing(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    ips = [server.ip for server in lab.servers]
+    assert run(app, "swarm", "setup") == (
+        f"{ips[0]}: formed the swarm (manager)\n{ips[1]}: joined the swarm (manager)\n"
+        f"{ips[2]}: joined the swarm (manager)\nnetwork: shop-swarm (attachable overlay)\n"
+    )
+    assert (
+        run(app, "swarm", "setup")
+        == "".join(f"{ip}: in the swarm (manager)\n" for ip in ips)
+        + "network: shop-swarm (attachable overlay)\n"
+    )
+    nodes = sorted(run(app, "swarm", "nodes").splitlines())
+    assert [line.split(", ")[:2] for line in nodes] == [["s1: Ready", "Active"]] + [
+        [f"s{n}: Ready", "Active"] for n in (2, 3)
+    ]
+    assert sorted(line.rsplit(", ", 1)[1] for line in nodes) == ["Leader", "Reachable", "Reachable"]
+    network = ssh(lab, "s2", "docker network inspect -f '{{.Driver}} {{.Attachable}}' shop-swarm")
+    assert network.stdout.strip() == "overlay true"
+
+
+def test_the_printed_stack_file_deploys_the_app_without_dockyard(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    stack = run(app, "swarm", "stack", "--version", "v1")
+    assert "SECRET" not in stack and "endpoint_mode: dnsrr" in stack
+    directory = "eject/shop"
+    ssh(lab, "s1", f"mkdir -p {directory}")
+    ssh_write(lab, "s1", f"{directory}/stack.yml", stack)
+    for role in ("web", "worker"):
+        ssh_write(lab, "s1", f"{directory}/{role}.env", "SERVICE=ejected\n")
+    deployed = ssh(lab, "s1", f"cd {directory} && docker stack deploy -c stack.yml shop")
+    assert deployed.returncode == 0, deployed.stderr
+    try:
+        wait_for(lab, "docker service ls --filter name=shop_web --format '{{.Replicas}}'", "3/3")
+        probe = (
+            "docker run --rm --network shop-swarm "
+            f"{lab.registry_host}/busybox:latest sh -c "
+            "'for i in 1 2 3 4 5 6; do wget -qO- http://tasks.shop_web/; echo; done'"
+        )
+        answers = set(ssh(lab, "s1", probe).stdout.split("\n")) - {""}
+        assert answers == {"hello from ejected v1"}  # SERVICE, from the Swarm secret
+        # the task's process has it; `docker exec` starts another process, without the file's env
+        environ = "tr '\\0' '\\n' < /proc/1/environ | grep ^SERVICE="
+        env = ssh(
+            lab, "s1", f'docker exec $(docker ps -q -f name=shop_web | head -1) sh -c "{environ}"'
+        )
+        assert env.stdout.strip() == "SERVICE=ejected"
+        spec = ssh(
+            lab,
+            "s1",
+            "docker service inspect -f '{{json .Spec.TaskTemplate.ContainerSpec.Env}}' shop_web",
+        )
+        assert spec.stdout.strip() == "null"
+    finally:
+        ssh(lab, "s1", "docker stack rm shop")
+
+
+def ssh_write(lab: labs.LabInfo, host: str, path: str, text: str) -> None:
+    done = subprocess.run(
+        ["ssh", "-F", lab.ssh_config, host, f"umask 077 && cat > {path}"],
+        input=text, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def wait_for(lab: labs.LabInfo, command: str, wanted: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    said = ""
+    while time.monotonic() < deadline:
+        said = ssh(lab, "s1", command).stdout.strip()
+        if said == wanted:
+            return
+        time.sleep(1)
+    raise AssertionError(f"{command}: {said!r} after {seconds}s, not {wanted!r}")

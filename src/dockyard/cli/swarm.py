@@ -59,6 +59,16 @@ def nodes(as_json: bool, **kwargs: Any) -> None:
         click.echo(f"{node.hostname}: {node.status}, {node.availability}{role}")
 
 
+@command.command("deploy")
+@global_options
+@click.option("--json", "as_json", is_flag=True)
+def deploy(as_json: bool, **kwargs: Any) -> None:
+    """Deploy this version (--version, else the git HEAD) to the swarm: every node pulls the
+    image, then the stack is applied and each service's rolling update watched to its end; an
+    update Swarm rolled back fails, naming the service and the cause."""
+    show(manage.deploy(load(kwargs)), as_json)
+
+
 @command.command("stack")
 @global_options
 def stack(**kwargs: Any) -> None:

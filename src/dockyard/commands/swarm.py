@@ -11,6 +11,7 @@ Swarm ships inside Docker Engine (Podman has none: the config refuses that pair)
 
 from __future__ import annotations
 
+import shlex
 from typing import Literal
 
 from dockyard.commands.base import Cmd, Raw, cmd
@@ -69,3 +70,31 @@ def image_command(image: str) -> Cmd:
     """An image's entrypoint and command, a JSON line each (`null` where the image sets none)."""
     template = "{{json .Config.Entrypoint}}{{println}}{{json .Config.Cmd}}"
     return cmd("docker", "image", "inspect", "--format", template, image)
+
+
+def make_stack_dir(directory: str) -> Cmd:
+    """Where the stack file and the env files go on the manager (mode 700: they hold secrets)."""
+    return cmd("mkdir", "-p", "-m", "700", directory)
+
+
+def stack_deploy(directory: str, stack: str) -> Raw:
+    """Apply the stack file, relative to its directory (the env files are named beside it).
+    Every node already has the image: `--resolve-image never` keeps Swarm from asking the
+    registry again, so no node gets a task it cannot start."""
+    return Raw(
+        f"cd {shlex.quote(directory)} && docker stack deploy --compose-file stack.yml "
+        f"--resolve-image never --prune {shlex.quote(stack)}"
+    )
+
+
+def update_status(service: str) -> Cmd:
+    """A service's last update as JSON (`null` before its first); exits 1 when there is none."""
+    return cmd("docker", "service", "inspect", "--format", "{{json .UpdateStatus}}", service)
+
+
+def service_replicas(stack: str) -> Cmd:
+    """`<service> <running>/<desired>` for each service of a stack."""
+    return cmd(
+        "docker", "service", "ls", "--filter", f"label=com.docker.stack.namespace={stack}",
+        "--format", "{{.Name}} {{.Replicas}}",
+    )  # fmt: skip

@@ -78,8 +78,8 @@ NOT_SUPPORTED: dict[str, NotSupported] = {
         when=lambda value: value is True,
     ),
     "x-dockyard/backend": NotSupported(
-        "deploys to a Swarm are not built yet, so dockyard still deploys over SSH; "
-        "`x-dockyard/swarm` shapes the stack file (docs/swarm.md)",
+        "`dockyard deploy` still deploys over SSH; deploy to the swarm with "
+        "`dockyard swarm deploy` (docs/swarm.md)",
         when=lambda value: value == "swarm",
     ),
     **_proxy_keys("proxy"),

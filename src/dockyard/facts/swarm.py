@@ -84,3 +84,37 @@ def parse_image_command(host: str, stdout: str) -> ImageCommand:
         return ImageCommand(tuple(map(str, entrypoint)), tuple(map(str, cmd)))
     except ValueError as error:
         raise DockyardError(f"{host}: docker image inspect said {stdout!r} ({error})") from None
+
+
+@dataclass(frozen=True)
+class UpdateStatus:
+    """A service's last update: State is updating, paused, completed, rollback_started,
+    rollback_paused or rollback_completed."""
+
+    state: str
+    started: str
+    message: str = ""
+
+    @property
+    def over(self) -> bool:
+        return self.state in ("completed", "paused", "rollback_paused", "rollback_completed")
+
+
+def parse_update_status(stdout: str) -> UpdateStatus | None:
+    raw = json.loads(stdout or "null")
+    if not raw:
+        return None
+    return UpdateStatus(
+        str(raw.get("State", "")), str(raw.get("StartedAt", "")), str(raw.get("Message", ""))
+    )
+
+
+def parse_replicas(stdout: str) -> dict[str, tuple[int, int]]:
+    """{service: (running, desired)} from `<name> <running>/<desired>` lines."""
+    found = {}
+    for line in stdout.splitlines():
+        name, _, replicas = line.strip().partition(" ")
+        running, _, desired = replicas.split(" ")[0].partition("/")
+        if running.isdigit() and desired.isdigit():
+            found[name] = (int(running), int(desired))
+    return found

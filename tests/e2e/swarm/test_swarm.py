@@ -119,6 +119,38 @@ def test_the_printed_stack_file_deploys_the_app_without_dockyard(
         assert spec.stdout.strip() == "null"
     finally:
         ssh(lab, "s1", "docker stack rm shop")
+        wait_for(lab, "docker service ls -q --filter label=com.docker.stack.namespace=shop", "")
+
+
+def test_deploy_rolls_each_version_out_and_fails_when_swarm_rolls_it_back(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    assert run(app, "swarm", "deploy", "--version", "v1") == (
+        "shop_web: running\nshop_worker: running\n"
+    )
+    assert serving(lab) == {"hello from shop v1"}
+    assert run(app, "swarm", "deploy", "--version", "v2") == (
+        "shop_web: updated\nshop_worker: updated\n"
+    )
+    assert serving(lab) == {"hello from shop v2"}
+    done = dockyard(app, "swarm", "deploy", "--version", "unhealthy")
+    assert done.returncode != 0
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith(
+        f"ERROR (DockyardError): {lab.servers[0].ip}: Swarm rolled the update of shop_web back "
+        "(rollback_completed: update rolled back due to failure or early termination of task "
+    ), error
+    assert serving(lab) == {"hello from shop v2"}
+
+
+def serving(lab: labs.LabInfo) -> set[str]:
+    """What the web tasks answer, asked by name on the overlay (dnsrr: every task's address)."""
+    probe = (
+        f"docker run --rm --network shop-swarm {lab.registry_host}/busybox:latest sh -c "
+        '\'for ip in $(nslookup tasks.shop_web 2>/dev/null | sed -n "s/^Address: //p"); do '
+        "wget -qO- http://$ip/; echo; done'"
+    )
+    return set(ssh(lab, "s1", probe).stdout.split("\n")) - {""}
 
 
 def ssh_write(lab: labs.LabInfo, host: str, path: str, text: str) -> None:

@@ -39,3 +39,20 @@ def test_what_an_image_runs() -> None:
         "docker image inspect --format "
         "'{{json .Config.Entrypoint}}{{println}}{{json .Config.Cmd}}' r.io/shop:v1"
     )
+
+
+def test_applying_a_stack_and_reading_its_updates() -> None:
+    assert swarm.make_stack_dir(".dockyard/swarm/shop").render() == (
+        "mkdir -p -m 700 .dockyard/swarm/shop"
+    )
+    assert swarm.stack_deploy(".dockyard/swarm/shop", "shop").render() == (
+        "cd .dockyard/swarm/shop && docker stack deploy --compose-file stack.yml "
+        "--resolve-image never --prune shop"
+    )
+    assert swarm.update_status("shop_web").render() == (
+        "docker service inspect --format '{{json .UpdateStatus}}' shop_web"
+    )
+    assert swarm.service_replicas("shop").render() == (
+        "docker service ls --filter label=com.docker.stack.namespace=shop "
+        "--format '{{.Name}} {{.Replicas}}'"
+    )

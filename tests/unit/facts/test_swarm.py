@@ -9,9 +9,12 @@ from dockyard.facts.swarm import (
     ImageCommand,
     Node,
     SwarmState,
+    UpdateStatus,
     parse_image_command,
     parse_nodes,
+    parse_replicas,
     parse_swarm_state,
+    parse_update_status,
 )
 
 MANAGER = (
@@ -52,3 +55,19 @@ def test_what_an_image_runs() -> None:
     assert found == ImageCommand((), ("/bin/sh", "/app/start.sh"))
     with pytest.raises(DockyardError, match=r"^s1: docker image inspect said"):
         parse_image_command("s1", "Error: No such image\n")
+
+
+def test_update_status_and_replicas() -> None:
+    line = (
+        '{"State":"rollback_completed","StartedAt":"2026-12-03T18:53:31.4Z",'
+        '"CompletedAt":"2026-12-03T18:54:00.6Z","Message":"rollback completed"}\n'
+    )
+    status = parse_update_status(line)
+    assert status == UpdateStatus(
+        "rollback_completed", "2026-12-03T18:53:31.4Z", "rollback completed"
+    )
+    assert status.over
+    assert parse_update_status("null\n") is None
+    assert not UpdateStatus("rollback_started", "t").over
+    assert parse_replicas("shop_web 2/3\nshop_worker 1/1 (max 1 per node)\n") == {
+        "shop_web": (2, 3), "shop_worker": (1, 1)}  # fmt: skip

@@ -13,11 +13,12 @@ from dockyard.commands.swarm_stack import stack_file
 from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
 from dockyard.facts.swarm import ImageCommand, Node, SwarmState, parse_image_command, parse_nodes
-from dockyard.plan.swarm import secret_names, swarm_stack
+from dockyard.plan.swarm import SwarmStack, secret_names, swarm_stack
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
+from dockyard.workflows.swarm.deploy import deploy_stack, pull_everywhere
 from dockyard.workflows.swarm.form import Formed, form_swarm, ours, read_state
 
 SWARM_BACKEND = "set x-dockyard/backend: swarm first (docs/swarm.md)"
@@ -65,6 +66,35 @@ async def first_manager(transport: Transport, config: Config) -> Server:
     return manager
 
 
+def deploy(session: Session) -> dict[str, str]:
+    """This version on the swarm: pulled by every node, then the stack applied and each
+    service's update watched to its end ({service: updated | running})."""
+    config = swarm_config(session)
+    secrets = session.secret_values(secret_names(config))
+    image = config.absolute_image
+
+    async def work(transport: Transport) -> dict[str, str]:
+        manager = await first_manager(transport, config)
+        nodes = [Server(transport, host, config.runtime) for host in config.all_hosts]
+        await pull_everywhere(nodes, image)
+        command = await image_command(manager, image)
+        stack = swarm_stack(config, secrets, command)
+        return await deploy_stack(manager, stack, seconds=update_seconds(config, stack))
+
+    return session.run(work)
+
+
+def update_seconds(config: Config, stack: SwarmStack) -> float:
+    """How long the updates may take: each batch of tasks may take deploy_timeout to become
+    healthy, then is watched for `monitor` seconds and the old tasks stop."""
+    longest = 0.0
+    for service in stack.spec.services:
+        batches = -(-max(service.replicas, 1) // service.update_parallelism)
+        batch = config.deploy_timeout + service.monitor + service.stop_grace_period
+        longest = max(longest, 2 * batches * batch)  # twice: an update, then its rollback
+    return longest + 30
+
+
 def stack(session: Session) -> str:
     """The stack file of this version (its env files hold secrets: they are not printed)."""
     config = swarm_config(session)
@@ -81,6 +111,6 @@ def stack(session: Session) -> str:
 async def image_command(server: Server, image: str) -> ImageCommand:
     """What the image runs, read where it is pulled (its entrypoint and command)."""
     with server.step(f"reading what {image} runs", "nothing was changed"):
-        await server.run(commands.image_pull(image))
+        await server.run(commands.image_pull(image))  # present already after a deploy's pull
         result = await server.run(commands.image_command(image))
     return parse_image_command(server.host, result.stdout)

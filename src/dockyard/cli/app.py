@@ -18,6 +18,7 @@ from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.app.containers import RoleVersions
 from dockyard.workflows.app.remove import remove_app
 from dockyard.workflows.deploy.release import boot_again
+from dockyard.workflows.swarm import manage as swarm
 
 NO_CONTAINER = "(no running container)"
 NO_SUCH_CONTAINER = "(no such container)"
@@ -174,3 +175,16 @@ def version_line(role: str, found: RoleVersions) -> str:
     mark = "live" if found.proxied else "running"
     shown = [f"{v} ({mark})" if v == found.current else v for v in found.versions]
     return f"{role}: {', '.join(shown)}" + ("" if found.current else " (none runs)")
+
+
+@command.command("scale")
+@global_options
+@click.option("--json", "as_json", is_flag=True)
+@click.argument("assignment", metavar="ROLE=N")
+def scale(assignment: str, as_json: bool, **kwargs: Any) -> None:
+    """Run N tasks of a role on the swarm (x-dockyard/backend: swarm), waiting until they all
+    run; the next deploy applies the config's replicas again."""
+    role, _, number = assignment.partition("=")
+    if not role or not number.isdigit():
+        raise click.BadParameter(f"{assignment!r}: write ROLE=N, e.g. web=6", param_hint="ROLE=N")
+    show(swarm.scale(load(kwargs, needs_version=False), role, int(number)), as_json)

@@ -98,3 +98,8 @@ def service_replicas(stack: str) -> Cmd:
         "docker", "service", "ls", "--filter", f"label=com.docker.stack.namespace={stack}",
         "--format", "{{.Name}} {{.Replicas}}",
     )  # fmt: skip
+
+
+def service_scale(service: str, replicas: int) -> Cmd:
+    """Set a service's replicas and return at once (the tasks are watched by `service ls`)."""
+    return cmd("docker", "service", "scale", "--detach", f"{service}={replicas}")

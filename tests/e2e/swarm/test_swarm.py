@@ -2,7 +2,9 @@
 before anything changes; setup forms one swarm of three managers and the app's attachable
 overlay network, and a second run changes nothing; the stack file `swarm stack` prints deploys
 the app without dockyard (the eject path): three healthy tasks that take their env from the
-Swarm secret, reached as tasks.<stack>_web on the overlay (dnsrr: no IPVS needed)."""
+Swarm secret, reached as tasks.<stack>_web on the overlay (dnsrr: no IPVS needed); `swarm
+deploy` rolls versions out and fails, naming the cause, when Swarm rolled an unhealthy one back
+(the version before still serves); `app scale web=6` and back to 3."""
 
 from __future__ import annotations
 
@@ -170,3 +172,21 @@ def wait_for(lab: labs.LabInfo, command: str, wanted: str, seconds: float = 60) 
             return
         time.sleep(1)
     raise AssertionError(f"{command}: {said!r} after {seconds}s, not {wanted!r}")
+
+
+def test_app_scale_runs_six_tasks_then_three_again(lab: labs.LabInfo, app: Path) -> None:
+    replicas = "docker service ls --filter name=shop_web --format '{{.Replicas}}'"
+    for count in (6, 3):
+        assert run(app, "app", "scale", f"web={count}") == "shop_web: running\n"
+        assert ssh(lab, "s1", replicas).stdout.strip() == f"{count}/{count}"
+        assert len(task_addresses(lab)) == count
+    assert serving(lab) == {"hello from shop v2"}
+
+
+def task_addresses(lab: labs.LabInfo) -> list[str]:
+    probe = (
+        f"docker run --rm --network shop-swarm {lab.registry_host}/busybox:latest "
+        "nslookup tasks.shop_web"
+    )
+    said = ssh(lab, "s1", probe).stdout.splitlines()
+    return [line.split()[1] for line in said if line.startswith("Address: ")]

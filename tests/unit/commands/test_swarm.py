@@ -56,3 +56,9 @@ def test_applying_a_stack_and_reading_its_updates() -> None:
         "docker service ls --filter label=com.docker.stack.namespace=shop "
         "--format '{{.Name}} {{.Replicas}}'"
     )
+
+
+def test_scaling_a_service() -> None:
+    assert swarm.service_scale("shop_web", 6).render() == (
+        "docker service scale --detach shop_web=6"
+    )

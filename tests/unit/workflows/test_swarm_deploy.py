@@ -18,7 +18,7 @@ from dockyard.plan.swarm import SwarmStack, swarm_stack
 from dockyard.ssh.fake import FakeTransport, Outcome, Reply
 from dockyard.workflows.server import Server
 from dockyard.workflows.swarm import deploy
-from dockyard.workflows.swarm.deploy import deploy_stack, pull_everywhere
+from dockyard.workflows.swarm.deploy import deploy_stack, pull_everywhere, scale_service
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path, one_line
 
 HOSTS = ("10.0.0.1", "10.0.0.2")
@@ -122,11 +122,19 @@ async def test_an_update_that_never_ends_is_given_up_at_the_bound() -> None:
 
 
 def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+    return checked(failure, error, first_read=2)  # after the two pulls
+
+
+def check_scale(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+    return checked(failure, error, first_read=0)
+
+
+def checked(failure: Failure, error: BaseException | None, *, first_read: int) -> str:
     line = one_line(error)
-    first_read = failure.index == 2 and failure.fault == "exit"  # after the two pulls
     if error is None:
         # the read before: a service that says nothing has had no update yet
-        return "" if first_read else "it succeeded although a step failed"
+        ok = failure.index == first_read and failure.fault == "exit"
+        return "" if ok else "it succeeded although a step failed"
     if "\n" in line:
         return f"the error is not one line: {line!r}"
     if failure.call.host not in line:
@@ -138,3 +146,38 @@ async def test_every_step_failing_ends_with_one_line_naming_the_host() -> None:
     steps = await happy_path(make_fake, run)
     assert len(steps) == 9
     assert await each_step_failing(make_fake, run, check, steps) == []
+
+
+def make_scaled() -> FakeTransport:
+    listed = iter(["shop_web 3/6\n", "shop_web 6/6\n"])
+    return FakeTransport(
+        {STATUS: Reply(stdout=json.dumps({"State": "completed", "StartedAt": "t0"}) + "\n"),
+         "service ls": lambda host, command: Reply(stdout=next(listed, "shop_web 6/6\n"))},
+        default_timeout=30,
+    )  # fmt: skip
+
+
+async def scale(fake: FakeTransport) -> dict[str, str]:
+    manager = Server(fake, "10.0.0.1", DOCKER)
+    return await scale_service(manager, "shop", "web", 6, seconds=5)
+
+
+async def test_scaling_waits_until_every_task_runs() -> None:
+    fake = make_scaled()
+    assert await scale(fake) == {"shop_web": "running"}
+    assert fake.commands_on("10.0.0.1") == [
+        "docker service inspect --format '{{json .UpdateStatus}}' shop_web",
+        "docker service scale --detach shop_web=6",
+        "docker service inspect --format '{{json .UpdateStatus}}' shop_web",
+        "docker service ls --filter label=com.docker.stack.namespace=shop "
+        "--format '{{.Name}} {{.Replicas}}'",
+        "docker service inspect --format '{{json .UpdateStatus}}' shop_web",
+        "docker service ls --filter label=com.docker.stack.namespace=shop "
+        "--format '{{.Name}} {{.Replicas}}'",
+    ]
+
+
+async def test_scaling_with_every_step_failing_ends_with_one_line_naming_the_host() -> None:
+    steps = await happy_path(make_scaled, scale)
+    assert len(steps) == 6
+    assert await each_step_failing(make_scaled, scale, check_scale, steps) == []

@@ -109,3 +109,15 @@ def _ended(manager: Server, name: str, status: UpdateStatus, cause: str | None) 
         f"healthy: see `docker service ps --no-trunc {name}` there and the health check "
         "(proxy/healthcheck)"
     )
+
+
+async def scale_service(
+    manager: Server, stack: str, role: str, replicas: int, *, seconds: float
+) -> dict[str, str]:
+    """Run `replicas` tasks of the role, and wait until they all run. It lasts until the next
+    deploy, which applies x-dockyard/swarm/roles/<role>/replicas again."""
+    name = f"{stack}_{role}"
+    before = {name: await last_update(manager, name)}
+    with manager.step(f"scaling {name} to {replicas}", UNCHANGED):
+        await manager.run(commands.service_scale(name, replicas))
+    return await wait_for_services(manager, stack, before, seconds)

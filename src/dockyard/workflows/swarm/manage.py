@@ -11,14 +11,14 @@ from __future__ import annotations
 from dockyard.commands import swarm as commands
 from dockyard.commands.swarm_stack import stack_file
 from dockyard.config.objects import Config
-from dockyard.errors import DockyardError
+from dockyard.errors import DockyardError, UsageError
 from dockyard.facts.swarm import ImageCommand, Node, SwarmState, parse_image_command, parse_nodes
 from dockyard.plan.swarm import SwarmStack, secret_names, swarm_stack
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
-from dockyard.workflows.swarm.deploy import deploy_stack, pull_everywhere
+from dockyard.workflows.swarm.deploy import deploy_stack, pull_everywhere, scale_service
 from dockyard.workflows.swarm.form import Formed, form_swarm, ours, read_state
 
 SWARM_BACKEND = "set x-dockyard/backend: swarm first (docs/swarm.md)"
@@ -80,6 +80,20 @@ def deploy(session: Session) -> dict[str, str]:
         command = await image_command(manager, image)
         stack = swarm_stack(config, secrets, command)
         return await deploy_stack(manager, stack, seconds=update_seconds(config, stack))
+
+    return session.run(work)
+
+
+def scale(session: Session, role: str, replicas: int) -> dict[str, str]:
+    """`app scale ROLE=N` on the swarm: N tasks of the role, waited for until they all run."""
+    config = swarm_config(session)
+    if role not in (known := [r.name for r in config.roles]):
+        raise UsageError(f"no role named {role} (roles: {', '.join(known)})")
+    seconds = config.deploy_timeout + 60.0
+
+    async def work(transport: Transport) -> dict[str, str]:
+        manager = await first_manager(transport, config)
+        return await scale_service(manager, config.stack_name, role, replicas, seconds=seconds)
 
     return session.run(work)
 

@@ -103,3 +103,11 @@ def service_replicas(stack: str) -> Cmd:
 def service_scale(service: str, replicas: int) -> Cmd:
     """Set a service's replicas and return at once (the tasks are watched by `service ls`)."""
     return cmd("docker", "service", "scale", "--detach", f"{service}={replicas}")
+
+
+def task_images(service: str) -> Cmd:
+    """The image of each task the service wants running, one a line."""
+    return cmd(
+        "docker", "service", "ps", "--filter", "desired-state=running", "--format", "{{.Image}}",
+        service,
+    )  # fmt: skip

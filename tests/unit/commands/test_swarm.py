@@ -62,3 +62,9 @@ def test_scaling_a_service() -> None:
     assert swarm.service_scale("shop_web", 6).render() == (
         "docker service scale --detach shop_web=6"
     )
+
+
+def test_the_images_of_a_services_tasks() -> None:
+    assert swarm.task_images("shop_web").render() == (
+        "docker service ps --filter desired-state=running --format '{{.Image}}' shop_web"
+    )

@@ -94,11 +94,22 @@ async def test_every_node_pulls_then_the_stack_is_applied_and_its_update_watched
 
 async def test_a_new_service_is_done_when_all_its_tasks_run() -> None:
     fake = FakeTransport(
-        {STATUS: Reply(stdout="null\n"), "service ls": Reply(stdout="shop_web 2/2\n")},
+        {STATUS: Reply(stdout="null\n"), "service ls": Reply(stdout="shop_web 2/2\n"),
+         "service ps": Reply(stdout=f"{IMAGE}\n{IMAGE}\n")},
         default_timeout=30,
-    )
-    fake.on("10.0.0.1", "service ls", Reply(stdout="shop_web 2/2\n"))
+    )  # fmt: skip
     assert await run(fake) == {"shop_web": "running"}
+
+
+async def test_the_update_before_is_not_taken_for_this_one() -> None:
+    """Right after stack deploy, Swarm may still report the update before (completed): the
+    tasks still run the old image, so the deploy waits for this update and its end."""
+    fake = make_fake(("before", ""), ("before", ""), ("rollback_started", "task x failed"),
+                     ("rollback_completed", "rollback completed"))  # fmt: skip
+    fake.on("10.0.0.1", "service ls", Reply(stdout="shop_web 2/2\n"))
+    fake.on("10.0.0.1", "service ps", Reply(stdout="registry.lab:5000/shop:v1\n" * 2))
+    with pytest.raises(DockyardError, match=r"back \(rollback_completed: task x failed\)"):
+        await run(fake)
 
 
 async def test_an_update_swarm_rolled_back_fails_naming_the_service_and_the_cause() -> None:
@@ -152,7 +163,8 @@ def make_scaled() -> FakeTransport:
     listed = iter(["shop_web 3/6\n", "shop_web 6/6\n"])
     return FakeTransport(
         {STATUS: Reply(stdout=json.dumps({"State": "completed", "StartedAt": "t0"}) + "\n"),
-         "service ls": lambda host, command: Reply(stdout=next(listed, "shop_web 6/6\n"))},
+         "service ls": lambda host, command: Reply(stdout=next(listed, "shop_web 6/6\n")),
+         "service ps": Reply(stdout=f"{IMAGE}\n" * 6)},
         default_timeout=30,
     )  # fmt: skip
 
@@ -171,13 +183,15 @@ async def test_scaling_waits_until_every_task_runs() -> None:
         "docker service inspect --format '{{json .UpdateStatus}}' shop_web",
         "docker service ls --filter label=com.docker.stack.namespace=shop "
         "--format '{{.Name}} {{.Replicas}}'",
+        "docker service ps --filter desired-state=running --format '{{.Image}}' shop_web",
         "docker service inspect --format '{{json .UpdateStatus}}' shop_web",
         "docker service ls --filter label=com.docker.stack.namespace=shop "
         "--format '{{.Name}} {{.Replicas}}'",
+        "docker service ps --filter desired-state=running --format '{{.Image}}' shop_web",
     ]
 
 
 async def test_scaling_with_every_step_failing_ends_with_one_line_naming_the_host() -> None:
     steps = await happy_path(make_scaled, scale)
-    assert len(steps) == 6
+    assert len(steps) == 8
     assert await each_step_failing(make_scaled, scale, check_scale, steps) == []

@@ -50,7 +50,8 @@ async def deploy_stack(manager: Server, stack: SwarmStack, *, seconds: float) ->
             await manager.upload(content.encode(), f"{directory}/{name}", mode=0o600)
     with manager.step("applying the stack", KEPT):
         await manager.run(commands.stack_deploy(directory, stack.name))
-    return await wait_for_services(manager, stack.name, before, seconds)
+    image = stack.spec.services[0].image if stack.spec.services else None
+    return await wait_for_services(manager, stack.name, before, seconds, image)
 
 
 async def last_update(manager: Server, service: str) -> str:
@@ -61,14 +62,14 @@ async def last_update(manager: Server, service: str) -> str:
 
 
 async def wait_for_services(
-    manager: Server, stack: str, before: dict[str, str], seconds: float
+    manager: Server, stack: str, before: dict[str, str], seconds: float, image: str | None
 ) -> dict[str, str]:
     deadline = time.monotonic() + seconds
     ended: dict[str, str] = {}
     causes: dict[str, str] = {}  # why Swarm started rolling a service back, in its words
     while True:
         for name in [n for n in before if n not in ended]:
-            said = await service_end(manager, stack, name, before[name], causes)
+            said = await service_end(manager, stack, name, before[name], causes, image)
             if said is not None:
                 ended[name] = said
         if len(ended) == len(before):
@@ -83,21 +84,28 @@ async def wait_for_services(
 
 
 async def service_end(
-    manager: Server, stack: str, name: str, before: str, causes: dict[str, str]
+    manager: Server, stack: str, name: str, before: str, causes: dict[str, str], image: str | None
 ) -> str | None:
     """How the service's update ended; None while it goes on; DockyardError when Swarm rolled
-    it back or paused it."""
+    it back or paused it. Right after `stack deploy` the update Swarm reports can still be the
+    one before: a service is only done once every task it runs has the image (`image`; None:
+    any) and all are running."""
     with manager.step(f"reading the update of {name}", KEPT):
         found = await manager.run(commands.update_status(name))
     status = parse_update_status(found.stdout)
     if status is not None and status.started != before:
         if status.state == "rollback_started":
             causes.setdefault(name, status.message)
-        return _ended(manager, name, status, causes.get(name)) if status.over else None
+        if status.over:
+            return _ended(manager, name, status, causes.get(name))
+    if status is not None and not status.over:
+        return None
     with manager.step(f"reading the tasks of {name}", KEPT):
         listed = await manager.run(commands.service_replicas(stack))
+        images = (await manager.run(commands.task_images(name))).stdout.split()
     running, desired = parse_replicas(listed.stdout).get(name, (0, -1))
-    return "running" if running == desired else None
+    current = image is None or all(found.split("@")[0] == image for found in images)
+    return "running" if running == desired and current else None
 
 
 def _ended(manager: Server, name: str, status: UpdateStatus, cause: str | None) -> str:
@@ -120,4 +128,4 @@ async def scale_service(
     before = {name: await last_update(manager, name)}
     with manager.step(f"scaling {name} to {replicas}", UNCHANGED):
         await manager.run(commands.service_scale(name, replicas))
-    return await wait_for_services(manager, stack, before, seconds)
+    return await wait_for_services(manager, stack, before, seconds, None)

@@ -73,7 +73,7 @@ def test_the_config_s_aliases_are_suggested_too(
     (tmp_path / "config" / "deploy.yml").write_text(ALIASES)
     monkeypatch.chdir(tmp_path)
     assert usage_error(capsys, "consol") == (
-        "Error: No such command 'consol'. Did you mean 'console'?"
+        "Error: No such command 'consol'. Did you mean one of 'console', 'cron'?"
     )
     assert usage_error(capsys, "bad") == (
         "Error: No such command 'deplyo' (alias 'bad' runs `deplyo --skip-push`; see "

@@ -72,8 +72,30 @@ LABS: dict[str, tuple[str, int]] = {
 # order, so the e2e tests are collected longest group first (tests/e2e/conftest.py): a long group
 # started last would run on alone at the end. A group not listed counts as DEFAULT_SECONDS.
 GROUP_SECONDS: dict[str, int] = {
-    "cron-docker": 240,  # tests/e2e/cron: 3 minutes of ticks, as issue 15 asks
-    "cron-podman": 240,
+    "deploy-podman": 593,
+    "accessory-docker": 588,
+    "deploy-docker": 536,
+    "cron-docker": 241,
+    "cron-podman": 232,
+    "prune-podman": 188,
+    "prune-docker": 150,
+    "build-docker": 147,
+    "build-podman": 140,
+    "accessory-podman": 138,
+    "swarm-docker": 102,
+    "compose-podman": 71,
+    "compose-docker": 68,
+    "lb-docker": 61,
+    "s3": 45,
+    "assets-podman": 44,
+    "assets-docker": 33,
+    "lab-podman": 30,
+    "lab-docker": 28,
+    "getting-started": 28,
+    "proxied-podman": 25,
+    "proxied-docker": 22,
+    "lab-side": 7,
+    "lab-bad": 4,
 }
 DEFAULT_SECONDS = 120
 

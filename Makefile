@@ -40,7 +40,7 @@ unit: venv
 
 # the lab tests on pytest-xdist workers, one group per lab (see scripts/test.sh)
 e2e: setup
-	$(BIN)/pytest -q -m e2e -n $${DOCKYARD_TEST_WORKERS:-3} --dist loadgroup --durations=15
+	$(BIN)/pytest -q -m e2e -n $${DOCKYARD_TEST_WORKERS:-4} --dist loadgroup --durations=15
 
 bench: setup
 	@bash scripts/bench.sh

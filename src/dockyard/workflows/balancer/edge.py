@@ -8,8 +8,6 @@ changes no config (see commands/edge_config.py).
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Sequence
 
 from dockyard.commands import app as app_commands
@@ -18,7 +16,7 @@ from dockyard.commands.base import all_of
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite, edge_config
 from dockyard.facts.caddy import UpstreamLoad
 from dockyard.facts.edge import EdgeState, parse_edge_state
-from dockyard.workflows.proxy.admin import CaddyAdmin, ProxyAdminError
+from dockyard.workflows.proxy.admin import CaddyAdmin
 from dockyard.workflows.proxy.controller import config_text
 from dockyard.workflows.server import Server
 
@@ -60,7 +58,7 @@ class EdgeController:
         if self.engine.pins_bridge_address:
             started = all_of(started, app_commands.pin_bridge_address())
         await self.server.run(started, input=text)
-        await self._wait_for_admin()
+        await self.admin().wait_answering(ADMIN_WAIT)
         return True
 
     async def upstreams(self) -> dict[str, UpstreamLoad]:
@@ -78,14 +76,3 @@ class EdgeController:
             where=f"{self.host} (edge)",
             timeout=ADMIN_TIMEOUT,
         )
-
-    async def _wait_for_admin(self) -> None:
-        deadline = time.monotonic() + ADMIN_WAIT
-        while True:
-            try:
-                await self.admin().config()
-                return
-            except ProxyAdminError:
-                if time.monotonic() >= deadline:
-                    raise
-                await asyncio.sleep(0.1)

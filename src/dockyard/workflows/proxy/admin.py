@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import h11
@@ -35,6 +36,19 @@ class CaddyAdmin:
 
     async def config(self) -> Any:
         return json.loads((await self._checked("GET", "/config/")).body or b"null")
+
+    async def wait_answering(self, timeout: float) -> None:
+        """Until Caddy answers on its admin socket (a container just started); after timeout
+        seconds, the last error."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                await self.config()
+                return
+            except ProxyAdminError:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.1)
 
     async def upstreams(self) -> dict[str, UpstreamLoad]:
         """What each upstream has in flight, and its recent failed attempts."""

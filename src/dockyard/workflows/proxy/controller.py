@@ -37,6 +37,7 @@ from dockyard.workflows.server import Server
 
 CONVERGE_ATTEMPTS = 3
 ADMIN_TIMEOUT = 30.0  # seconds one admin API request may take, from opening its stream
+ADMIN_WAIT = 20.0  # seconds a started proxy has to answer on its admin socket
 # Seconds before the first look at what is in flight to the old version: a request that passed
 # the live-file check just before the switch is counted a moment later; after a reload, a
 # connection the old config instance accepted still goes to the old upstream for a while.
@@ -155,7 +156,7 @@ class ProxyController:
         if self.engine.pins_bridge_address:
             started = all_of(started, app_commands.pin_bridge_address())
         await self.server.run(started, input=text)
-        await self._wait_for_admin()
+        await self.admin().wait_answering(ADMIN_WAIT)
 
     async def apply(self, route: AppRoute | None = None, *, remove: Sequence[str] = ()) -> None:
         """Persist one app's route (or remove routes), then make Caddy serve exactly the files:
@@ -221,14 +222,3 @@ class ProxyController:
                 return {a: load.in_flight + load.recent_failures for a, load in busy.items()}
             in_flight = any(load.in_flight for load in busy.values())
             await asyncio.sleep(min(0.1 if in_flight else FAIL_WINDOW, deadline - now))
-
-    async def _wait_for_admin(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                await self.admin().config()
-                return
-            except ProxyAdminError:
-                if time.monotonic() >= deadline:
-                    raise
-                await asyncio.sleep(0.1)

@@ -181,17 +181,19 @@ done
 """
 
 
+def space_padded(values: frozenset[int]) -> str:
+    """` 0 15 30 45 `: a set a shell loop tests with `case " $v "` or awk's index()."""
+    return " " + " ".join(str(v) for v in sorted(values)) + " "
+
+
 def shell_sets(schedule: CronSchedule) -> dict[str, str]:
-    """The schedule as space-padded lists for the backup container's shell loop."""
-
-    def padded(values: frozenset[int]) -> str:
-        return " " + " ".join(str(v) for v in sorted(values)) + " "
-
+    """The schedule as space-padded lists for a shell loop (the backup container's, the job
+    scheduler's)."""
     return {
-        "CRON_MINUTES": padded(schedule.minutes),
-        "CRON_HOURS": padded(schedule.hours),
-        "CRON_DAYS": padded(schedule.days),
-        "CRON_MONTHS": padded(schedule.months),
-        "CRON_WEEKDAYS": padded(schedule.weekdays),
+        "CRON_MINUTES": space_padded(schedule.minutes),
+        "CRON_HOURS": space_padded(schedule.hours),
+        "CRON_DAYS": space_padded(schedule.days),
+        "CRON_MONTHS": space_padded(schedule.months),
+        "CRON_WEEKDAYS": space_padded(schedule.weekdays),
         "CRON_DAY_OR": "1" if schedule.days_restricted and schedule.weekdays_restricted else "0",
     }

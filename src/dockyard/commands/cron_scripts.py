@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dockyard.commands.backup_scripts import shell_sets, space_padded
 from dockyard.config.cron import CronSchedule
 
 LATE = 10  # seconds after its tick a run may still start (a busy or restarted scheduler)
@@ -171,18 +172,10 @@ def job_settings(
     runs, how it runs, and the `run` options and command as shell text (run.sh evaluates
     them)."""
 
-    def padded(values: frozenset[int]) -> str:
-        return " " + " ".join(str(v) for v in sorted(values)) + " "
-
     return {
         "EVERY": str(schedule.every or ""),
-        "CRON_SECONDS": padded(schedule.seconds),
-        "CRON_MINUTES": padded(schedule.minutes),
-        "CRON_HOURS": padded(schedule.hours),
-        "CRON_DAYS": padded(schedule.days),
-        "CRON_MONTHS": padded(schedule.months),
-        "CRON_WEEKDAYS": padded(schedule.weekdays),
-        "CRON_DAY_OR": "1" if schedule.days_restricted and schedule.weekdays_restricted else "0",
+        "CRON_SECONDS": space_padded(schedule.seconds),
+        **shell_sets(schedule),
         "ROLE": role,
         "TZ_NAME": zone,
         "CONCURRENCY": concurrency,

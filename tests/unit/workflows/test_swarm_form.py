@@ -13,7 +13,8 @@ from dockyard.errors import DockyardError
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.server import Server
 from dockyard.workflows.swarm.form import Formed, form_swarm
-from tests.unit.workflows.faults import Failure, each_step_failing, happy_path, one_line
+from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause
+from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 
 HOSTS = ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4")
 INFO = "docker info --format"
@@ -117,14 +118,7 @@ async def test_a_network_of_that_name_that_is_not_an_attachable_overlay_is_refus
 
 
 def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
-    line = one_line(error)
-    if error is None:
-        return "it succeeded although a step failed"
-    if "\n" in line:
-        return f"the error is not one line: {line!r}"
-    if failure.call.host not in line:
-        return f"the error does not name the host: {line}"
-    return ""
+    return one_line_naming_host_and_cause(failure, error)
 
 
 async def test_every_step_failing_ends_with_one_line_naming_the_host() -> None:

@@ -64,6 +64,7 @@ def test_the_engine_rule_follows_calls() -> None:
         "commands.image_transfer.inspect_source",
         "commands.logs.current_logs",  # reads engine.active_states
         "commands.registry.pull_local_checked",
+        "commands.server.install_engine",  # reads engine.debian_package
     }
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from dockyard.commands.base import Raw
+from dockyard.commands import server as server_commands
 from dockyard.errors import DockyardError
+from dockyard.facts.server import install_failure
 from dockyard.plan.targets import server_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
@@ -42,21 +43,13 @@ async def bootstrap_engine(session: Session, transport: Transport, hosts: Sequen
 async def bootstrap_hosts(servers: Sequence[Server], report: Callable[[str, str], None]) -> None:
     async def one(server: Server) -> None:
         engine = server.engine
-        present = await server.run(Raw(f"command -v {engine.name} >/dev/null"), check=False)
+        present = await server.run(server_commands.engine_present(engine), check=False)
         if present.ok:
             return
         report(server.host, f"installing {engine.name}")
-        install = Raw(
-            f"[ $(id -u) = 0 ] && command -v apt-get >/dev/null && "
-            f"DEBIAN_FRONTEND=noninteractive apt-get update -qq && "
-            f"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {engine.debian_package}"
-        )
-        done = await server.run(install, check=False)
+        done = await server.run(server_commands.install_engine(engine), check=False)
         if not done.ok:
-            raise DockyardError(
-                f"{server.host}: {engine.name} is missing and could not be installed (needs root "
-                "and "
-                f"apt); install {engine.name} on it by hand"
-            )
+            cause = install_failure(done.exit_status, done.stderr)
+            raise DockyardError(f"{server.host}: {engine.name} is missing; {cause}")
 
     await on_servers(servers, one)

@@ -338,3 +338,37 @@ async def test_a_host_that_stops_answering_is_said_once_and_left_unknown() -> No
     ]
     assert switched(fake) == ["10.0.0.1"]
     assert released_after_taken(fake)
+
+
+async def test_a_host_that_goes_silent_as_a_failed_container_is_cleaned_up_is_left_unknown() -> (
+    None
+):
+    """The new web container exits at once, and the host stops answering while its logs are
+    read: nothing says the old version still serves there, so the row is unknown, not kept."""
+    fleet = Fleet(plan_of(SEPARATE_HOSTS))
+    fake = fleet.make()
+    fake.on("10.0.0.1", "{{.State.Status}}", Reply(stdout="exited\t\t\n"))
+    exited = "--- dockyard: run ---\nwebv2h1new\nexited\t\t\n"
+    fake.on("10.0.0.1", "--- dockyard: run ---", Reply(stdout=exited))
+    gone: set[str] = set()
+
+    def cut(host: str, wire: str) -> HostUnreachable | None:
+        if host == "10.0.0.1" and "docker logs" in wire:
+            gone.add(host)
+        return HostUnreachable(host, 12) if host in gone else None
+
+    fake.first(cut)
+    error = await failure(fleet, fake, DeployOptions())
+    line = one_line(error)
+    assert "10.0.0.1: web: demo-web-v2 did not become healthy (the container is exited)" in line
+    assert (
+        "the host stopped answering before it could be stopped; what it left running is "
+        "unknown; deploy again once it answers"
+    ) in line
+    assert "keeps serving" not in line.split("10.0.0.2")[0]
+    assert isinstance(error, DeployFailed)
+    assert [(r.host, r.role, r.state) for r in error.left] == [
+        ("10.0.0.1", "web", "unknown"),
+        ("10.0.0.2", "worker", "kept"),
+    ]
+    assert switched(fake) == []

@@ -335,6 +335,9 @@ async def _fail(server: Server, role: str, name: str, outcome: Outcome) -> None:
         )
         if stopped.stdout.strip() == app_commands.REMOVED:
             after = f"it kept restarting after it was stopped, so it was removed; {KEPT}"
+    except HostUnreachable as error:  # the ledger reads the cause: this role is unknown
+        after = f"the host stopped answering before it could be stopped; {UNANSWERED}"
+        raise BootFailed(server.host, role, name, outcome, logs, after) from error
     except DockyardError as error:
         after = f"stopping it failed too ({reason(error, server.host)}); {KEPT}"
     raise BootFailed(server.host, role, name, outcome, logs, after)

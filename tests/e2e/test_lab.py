@@ -86,6 +86,7 @@ def test_lab_up_isolated_servers_then_down_leaves_nothing(
     check_docker_cli_and_socket(info)
     check_stream_local_forwarding(info, tmp_path)
     check_status(info)
+    check_the_machines_files_are_not_the_hosts(info, cli)
     labs.down(name)
     assert leftovers(name, info.dir) == NOTHING
     labs.down(name)  # safe twice
@@ -152,6 +153,22 @@ def check_docker_cli_and_socket(info: labs.LabInfo) -> None:
     done = subprocess.run(["docker", "-H", f"unix://{sock}", "ps", "--format", "{{.Names}}"],
                           capture_output=True, text=True, timeout=30)  # fmt: skip
     assert done.stdout.split() == ["only-on-s1"]
+
+
+def check_the_machines_files_are_not_the_hosts(info: labs.LabInfo, cli: str) -> None:
+    """A host has its own /var/lib, /srv, ... (where data and users' bind mounts go), and the
+    rest of the machine's / is read-only to it: nothing a host writes lands on the machine."""
+    probe = f"dockyard-probe-{info.name}"
+    refused = ssh(info, "s1", f"touch /etc/{probe} /usr/local/{probe}")
+    assert refused.returncode != 0 and refused.stderr.count("Read-only file system") == 2
+    on(info, "s1", f"echo s1 > /var/lib/{probe} && mkdir -p /srv/{probe}")
+    assert on(info, "s2", f"cat /var/lib/{probe} 2>/dev/null || echo absent").strip() == "absent"
+    bound = f"{cli} run --rm -v /srv/{probe}:/d {info.images['base']} sh -c 'echo c > /d/f'"
+    on(info, "s1", bound)
+    assert on(info, "s1", f"cat /srv/{probe}/f").strip() == "c"
+    for path in (f"/etc/{probe}", f"/usr/local/{probe}", f"/var/lib/{probe}", f"/srv/{probe}"):
+        assert not os.path.lexists(path), f"a lab host wrote {path} on the machine"
+    assert Path(info.dir, "s1", "fs", "var", "lib", probe).read_text() == "s1\n"
 
 
 def check_status(info: labs.LabInfo) -> None:

@@ -16,13 +16,26 @@ done < "$H/cgroup-mounts"
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/sshd /run/lock /run/podman
 mount -t tmpfs -o mode=1777 tmpfs /tmp
-for d in /var/lib/docker /etc/docker /var/lib/containers /etc/containers /root /home /var/lib/dockyard; do
-  mkdir -p "$H/fs$d" "$d"
-  mount --bind "$H/fs$d" "$d"
+# The machine's files are not the host's to change. The host has its own (empty at first, kept
+# in $H/fs) where servers keep data and where users' bind mounts point (/var/lib/mysql, /srv/..),
+# and the rest of / is read-only: a write elsewhere fails instead of landing on the machine. The
+# lab's own dir (under /var/lib) passes through, moved back once /var/lib is the host's own.
+LAB=$(dirname "$H") HOST=$(basename "$H") PASS=/run/dockyard-lab
+mkdir -p "$PASS" && mount --bind "$LAB" "$PASS"
+F="$PASS/$HOST/fs"
+for d in /var/lib /var/tmp /var/log /var/spool /var/cache /srv /opt /mnt /media; do
+  [ ! -d "$d" ] || { mkdir -p "$F$d" && mount --bind "$F$d" "$d"; }
 done
+for d in /etc/docker /etc/containers /root /home; do
+  mkdir -p "$F$d" "$d"
+  mount --bind "$F$d" "$d"
+done
+mkdir -p "$LAB" /var/lib/docker /var/lib/containers /var/lib/dockyard
+mount --move "$PASS" "$LAB"
 mount --bind "$H/resolv.conf" /etc/resolv.conf
 mount --bind "$H/hosts" /etc/hosts
 [ -e /etc/hostname ] && mount --bind "$H/hostname" /etc/hostname
+mount -o remount,bind,ro /  # this namespace's view of / only, never the machine's
 pids=""
 case "$ENGINE" in
   docker)

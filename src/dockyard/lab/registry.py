@@ -148,6 +148,8 @@ def remove_cache() -> None:
                  *cache.parent.glob(f"{cache.name}.old-*")]:  # fmt: skip
         shutil.rmtree(path, ignore_errors=True)
     with contextlib.suppress(OSError):
+        cache.with_name(f"{cache.name}.lock").unlink()  # lock.first_build's
+    with contextlib.suppress(OSError):
         cache.parent.rmdir()
 
 

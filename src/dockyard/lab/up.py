@@ -16,7 +16,7 @@ from dockyard.lab import build, files, hosts, network, ready, registry, system
 from dockyard.lab import spec as specs
 from dockyard.lab.down import recorded_hosts_alive, remove
 from dockyard.lab.info import HostInfo, LabInfo
-from dockyard.lab.lock import lab_lock
+from dockyard.lab.lock import first_build, lab_lock
 from dockyard.lab.spec import LabSpec
 
 Progress = Callable[[str], None]
@@ -53,12 +53,13 @@ def up(spec: LabSpec, *, build_images: bool = True, timeout: float = 60,
 def _up(spec: LabSpec, build_images: bool, timeout: float, progress: Progress) -> LabInfo:
     preflight(spec)
     try:
-        info = _make(spec, timeout, progress)
-        if build_images:
-            progress("building and pushing the lab's images on the builder")
-            refs = build.build_and_push(spec.lab_dir, info.builder.socket, info.registry)
-            info = replace(info, images=refs)
-            info.save()
+        with first_build(build_images, progress):
+            info = _make(spec, timeout, progress)
+            if build_images:
+                progress("building and pushing the lab's images on the builder")
+                refs = build.build_and_push(spec.lab_dir, info.builder.socket, info.registry)
+                info = replace(info, images=refs)
+                info.save()
     except BaseException as error:
         progress("failed: taking down what was made")
         remove(spec.name, spec.lab_dir)

@@ -50,7 +50,7 @@ def test_ranges_steps_and_lists() -> None:
         ("* * 0 * *", "day of month: 0 is outside 1-31"),
         ("* * * jan *", "month: 'jan' is not a number"),
         ("*/0 * * * *", "minute: a step should be at least 1"),
-        ("10-5 * * * *", "minute: 10-5 is outside 0-59"),
+        ("10-5 * * * *", "minute: 10-5 runs backwards: write the lower number first"),
     ],
 )
 def test_bad_schedules_say_which_field(text: str, message: str) -> None:

@@ -50,6 +50,7 @@ def test_every_key() -> None:
     ("job", "key", "message"),
     [
         ({"command": "x"}, "schedule", "is required: a cron schedule"),
+        ({"schedule": 5, "command": "x"}, "schedule", "should be a cron schedule .*, not a number"),
         ({"schedule": "* * *", "command": "x"}, "schedule", "should have five fields"),
         ({"schedule": "@every 7s", "command": "x"}, "schedule", "divide a day evenly"),
         ({"schedule": "@daily"}, "command", "is required: the command"),
@@ -100,6 +101,12 @@ def test_mistakes_are_reported_at_their_key(job: dict[str, Any], key: str, messa
     with pytest.raises(ConfigError, match=message) as raised:
         jobs({"nightly": job})
     assert raised.value.key == "x-dockyard/cron/nightly" + (f"/{key}" if key else "")
+
+
+def test_a_cron_section_that_is_not_a_map_is_refused_even_empty() -> None:
+    with pytest.raises(ConfigError, match="should be a map of job names to jobs") as raised:
+        jobs([])
+    assert raised.value.key == "x-dockyard/cron"
 
 
 def test_a_bad_job_name_and_jobs_on_two_hosts_are_refused() -> None:

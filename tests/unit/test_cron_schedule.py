@@ -77,6 +77,7 @@ def test_names_are_their_five_fields() -> None:
             "second first, or be @every 30s or a name like @hourly",
         ),
         ("60 * * * * *", "second: 60 is outside 0-59"),
+        ("5-1 * * * *", "minute: 5-1 runs backwards: write the lower number first"),
         ("@every", "the names are @yearly, .* or @every 30s"),
         ("@every 10", "the names are"),
         ("@every 0s", "between 1s and 24h"),

@@ -172,8 +172,10 @@ def _part(part: str, name: str, low: int, high: int) -> set[int]:
     else:
         first = _number(body, name)
         last = high if step_text else first
-    if not (low <= first <= high and low <= last <= high) or first > last:
+    if not (low <= first <= high and low <= last <= high):
         raise ValueError(f"{name}: {part} is outside {low}-{high}")
+    if first > last:
+        raise ValueError(f"{name}: {part} runs backwards: write the lower number first")
     return set(range(first, last + 1, step))
 
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dockyard.config.cron import CronSchedule, parse_cron
 from dockyard.config.schema_cron import CRON_JOB
+from dockyard.config.validator import describe
 from dockyard.errors import ConfigError
 
 KEYS = tuple(CRON_JOB)
@@ -57,7 +58,7 @@ def parse_cron_jobs(
 ) -> dict[str, CronJob]:
     """The `x-dockyard/cron` section as job name -> CronJob, given each role's hosts;
     ConfigError with the key path (x-dockyard/cron/<job>/<key>) for anything wrong."""
-    section = section or {}
+    section = {} if section is None else section
     if not isinstance(section, Mapping):
         raise ConfigError("should be a map of job names to jobs", key=PATH)
     jobs = {}
@@ -101,9 +102,11 @@ def cron_job(
 
 
 def _schedule(value: Any, path: str) -> CronSchedule:
+    wanted = 'a cron schedule in quotes, like "*/5 * * * *" or "@every 30s"'
+    if value is None:
+        raise ConfigError(f"is required: {wanted}", key=path)
     if not isinstance(value, str):
-        raise ConfigError('is required: a cron schedule in quotes, like "*/5 * * * *" or '
-                          '"@every 30s"', key=path)  # fmt: skip
+        raise ConfigError(f"should be {wanted}, not {describe(value)}", key=path)
     try:
         return parse_cron(value, sub_minute=True)
     except ValueError as error:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from dockyard.config.display import shown
 from dockyard.config.docs import doc_section_of
 from dockyard.config.schema import KAMAL1_KEYS, SECTIONS, Key
 from dockyard.config.yamlsource import Doc, Path
@@ -143,7 +144,10 @@ class Validator:
             section = self.section(value, entry.section, path)
             self.after_section(self, entry.section, section, path)
         elif entry.kind == "enum":
-            self.expect(value in entry.choices, path, " or ".join(entry.choices), value)
+            choices = " or ".join(entry.choices)
+            if value not in entry.choices:  # a wrong word is named, any other value described
+                named = shown(value) if isinstance(value, str) and value else describe(value)
+                self.fail(path, f"should be {choices}, not {named}")
         else:
             self.kinds[entry.kind](self, value, path)
 

@@ -85,6 +85,8 @@ CASES = [
      "servers/api/proxy/run", "Conflicting proxy run configurations for host a", 11),
     (ONE_HOST + "retain_containers: 0\n", "retain_containers", "at least 1", 9),
     (ONE_HOST + "readiness_delay: '4'\n", "readiness_delay", "whole number, not a string", 9),
+    (ONE_HOST + "x-dockyard: {runtime: k8s}\n", "x-dockyard/runtime", "should be docker or podman, not 'k8s'", 9),
+    (ONE_HOST + "x-dockyard: {runtime: [docker]}\n", "x-dockyard/runtime", "should be docker or podman, not a list", 9),
     (ONE_HOST + "minimum_version: 9.0.0\n", "minimum_version", "is 9.0.0", 9),
     (ONE_HOST + "minimum_version: latest\n", "minimum_version", "Malformed version number", 9),
     (ONE_HOST + "require_destination: true\n", "require_destination", "-d/--destination", 9),

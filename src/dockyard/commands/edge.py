@@ -27,7 +27,7 @@ from dockyard.engine import Engine
 CONTAINER = "dockyard-edge"
 STATE_DIR = ".dockyard/edge"
 CONFIG_FILE = f"{STATE_DIR}/caddy.json"
-DATA_VOLUME = "dockyard-edge-data"  # certificates, once the edges terminate TLS
+DATA_VOLUME = "dockyard-edge-data"  # Caddy's own data (its certificates from ACME, later)
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,21 @@ def write_config() -> Seq:
         cmd("mkdir", "-p", "-m", "0700", HomePath(".dockyard")),
         cmd("mkdir", "-p", HomePath(STATE_DIR)),
         write_stdin(CONFIG_FILE),
+    )
+
+
+def certificate_path(site: str) -> str:
+    """A site's custom certificate and key on the edge, relative to the home: the file
+    edge_config's certificate_file(site) names inside the container."""
+    return f"{STATE_DIR}/certs/{site}.pem"
+
+
+def write_certificate(site: str) -> Seq:
+    """Standard input (the PEM bundle) saved as the site's certificate (0600, atomically)."""
+    return all_of(
+        cmd("mkdir", "-p", "-m", "0700", HomePath(".dockyard")),
+        cmd("mkdir", "-p", "-m", "0700", HomePath(f"{STATE_DIR}/certs")),
+        write_stdin(certificate_path(site)),
     )
 
 

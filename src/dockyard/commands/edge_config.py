@@ -12,7 +12,11 @@ passes each request to one of the web hosts' proxies:
   (RETRIED_METHODS) also after the host failed them;
 - the client's address in X-Forwarded-For (Caddy's default: the edge trusts no one before it;
   the web hosts' proxies trust the edges, see caddy_config's `edges`);
-- responses flushed as they come (streams, server-sent events, slow responses); WebSockets pass.
+- responses flushed as they come (streams, server-sent events, slow responses); WebSockets pass;
+- TLS terminated at the edge for a site with a custom certificate (proxy/ssl's certificate_pem
+  and private_key_pem): the same PEM bundle on every edge (`certificate_file`), loaded from a
+  file whose digest is a tag in the config, so a new certificate is a changed config; plain
+  HTTP is redirected to HTTPS (Caddy's automatic redirects) unless ssl_redirect is false.
 
 Draining a web host changes no config, neither on the edge nor on the web host: a flag file on
 the web host (`<route>.drained` in its proxy's live directory) makes its proxy answer the edges'
@@ -40,6 +44,12 @@ RETRIED_METHODS = ("GET", "HEAD", "OPTIONS")
 UNHEALTHY_STATUS = (502,)  # the web host's proxy reached no app there
 EDGE_ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"
 EDGE_SERVER = "edge"
+EDGE_TLS_SERVER = "edge-tls"
+
+
+def certificate_file(site: str) -> str:
+    """A site's certificate and key (one PEM bundle) in the edge's state dir, as Caddy sees it."""
+    return f"{ADMIN_DIR}/certs/{site}.pem"
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,10 @@ class EdgeSite:
     health_uri: str = "/up"  # as the web hosts' proxies route it to the app's health path
     response_timeout: int = 30
     try_duration: int = 5
+    # The custom certificate's sha256 (hex) when the edge terminates TLS for the site with it
+    # (the bundle itself is at certificate_file(name)); "": plain HTTP
+    certificate: str = ""
+    ssl_redirect: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,30 +81,60 @@ class EdgeSettings:
 def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings()) -> Any:
     """The whole Caddy JSON config of an edge serving these sites."""
     ordered = sorted(sites, key=lambda s: (0 if s.hosts else 1, s.name))
-    routes = [_site_route(site, settings) for site in ordered]
-    routes.append({"handle": [_static(404, "No app is served at this address\n")]})
-    server = {"listen": [f":{settings.http_port}"], "routes": routes, "logs": {}}
-    return {
+    tls_sites = [s for s in ordered if s.certificate]
+    plain = [s for s in ordered if not s.certificate or not s.ssl_redirect]
+    # Without a catch-all on the plain server, Caddy's automatic redirects to HTTPS follow
+    servers = {EDGE_SERVER: _server(settings.http_port, plain, settings, not tls_sites, "")}
+    if tls_sites:
+        tls_server = _server(settings.https_port, tls_sites, settings, True, "-tls")
+        tls_server["automatic_https"] = {
+            "skip_certificates": sorted({h for s in tls_sites for h in s.hosts})
+        }
+        servers[EDGE_TLS_SERVER] = tls_server
+    config: dict[str, Any] = {
         "admin": {"listen": f"unix/{settings.admin_socket}|0666", "config": {"persist": False}},
         "apps": {
             "http": {
                 "http_port": settings.http_port,
                 "https_port": settings.https_port,
                 "grace_period": f"{settings.drain_timeout + 5}s",
-                "servers": {EDGE_SERVER: server},
+                "servers": servers,
             }
         },
     }
+    if tls_sites:
+        config["apps"]["tls"] = {"certificates": {"load_files": [_loaded(s) for s in tls_sites]}}
+    return config
 
 
-def _site_route(site: EdgeSite, settings: EdgeSettings) -> dict[str, Any]:
+def _server(
+    port: int, sites: list[EdgeSite], settings: EdgeSettings, catch_all: bool, id_suffix: str
+) -> dict[str, Any]:
+    # a site on both servers (ssl_redirect: false) has a route on each: the ids must differ
+    routes = [_site_route(site, settings, id_suffix) for site in sites]
+    if catch_all:
+        routes.append({"handle": [_static(404, "No app is served at this address\n")]})
+    return {"listen": [f":{port}"], "routes": routes, "logs": {}}
+
+
+def _loaded(site: EdgeSite) -> dict[str, Any]:
+    path = certificate_file(site.name)
+    # the digest: a new certificate in the same file is a changed config, loaded again
+    return {
+        "certificate": path,
+        "key": path,
+        "tags": [f"dockyard-edge-{site.name}", f"sha256-{site.certificate}"],
+    }
+
+
+def _site_route(site: EdgeSite, settings: EdgeSettings, id_suffix: str) -> dict[str, Any]:
     match: dict[str, Any] = {}
     if site.hosts:
         match["host"] = list(site.hosts)
     if site.path_prefixes:
         match["path"] = [p.rstrip("/") + "*" for p in site.path_prefixes]
     route: dict[str, Any] = {
-        "@id": f"dockyard-edge-{site.name}",
+        "@id": f"dockyard-edge-{site.name}{id_suffix}",
         "handle": [_balancer(site, settings)],
         "terminal": True,
     }

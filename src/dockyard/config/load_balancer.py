@@ -4,7 +4,7 @@
       load_balancer:
         hosts: [edge1.example.com, edge2.example.com]   # one or two edges (required)
         http_port: 80        # what the edges listen on (default 80)
-        https_port: 443      # (default 443)
+        https_port: 443      # (default 443; with a custom certificate in proxy/ssl)
         try_duration: 5      # seconds a request may spend trying other web hosts (default 5)
 
 Each edge runs dockyard's Caddy, serves the app's proxy host(s) and passes requests to the web
@@ -113,16 +113,18 @@ def _check_shared_hosts(balancer: LoadBalancer, root: Mapping[str, Any]) -> None
 
 
 def _check_no_tls(root: Mapping[str, Any]) -> None:
-    """Certificates shared by the edges are not built yet: refused rather than served wrong
-    (the web hosts' proxies would redirect the edges' plain HTTP to HTTPS)."""
+    """Certificates obtained by ACME and shared by the edges are not built yet: refused rather
+    than served wrong. A custom certificate (ssl: {certificate_pem, private_key_pem}) is
+    served by every edge."""
     proxies = [root.get("proxy")]
     servers = root.get("servers")
     if isinstance(servers, dict):
         proxies += [role.get("proxy") for role in servers.values() if isinstance(role, dict)]
-    if any(isinstance(proxy, dict) and proxy.get("ssl") for proxy in proxies):
+    if any(isinstance(proxy, dict) and proxy.get("ssl") is True for proxy in proxies):
         raise ConfigError(
-            "cannot be used with proxy/ssl yet: the edges serve HTTP only for now (TLS "
-            "terminated at the edges is planned); remove ssl or the load balancer",
+            "cannot be used with proxy/ssl: true yet (certificates by ACME shared by the "
+            "edges are planned): give the edges a custom certificate instead, proxy/ssl: "
+            "{certificate_pem: SECRET, private_key_pem: SECRET} (docs/load-balancing.md)",
             key=PATH,
         )
 

@@ -3,8 +3,9 @@ upstreams are that role's web hosts' proxies, and which edges the web hosts' pro
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.config import Config
@@ -12,8 +13,10 @@ from dockyard.config.model import Proxy
 from dockyard.errors import UsageError
 
 
-def edge_sites(config: Config) -> tuple[EdgeSite, ...]:
-    """Nothing without `x-dockyard: load_balancer:`."""
+def edge_sites(config: Config, certificates: Mapping[str, str] = {}) -> tuple[EdgeSite, ...]:
+    """Nothing without `x-dockyard: load_balancer:`. `certificates`: the PEM bundles of the
+    sites that have a custom certificate, by site name (plan/edge_tls.py): those sites serve
+    HTTPS at the edges."""
     balancer = config.dockyard.load_balancer
     if balancer is None:
         return ()
@@ -26,6 +29,8 @@ def edge_sites(config: Config) -> tuple[EdgeSite, ...]:
             health_uri=health_uri(role.proxy),
             response_timeout=role.proxy.response_timeout,
             try_duration=balancer.try_duration,
+            certificate=_digest(certificates.get(config.proxy_service_name(role.name))),
+            ssl_redirect=role.proxy.ssl_redirect,
         )
         for role in config.proxy_roles
         if role.proxy is not None
@@ -73,6 +78,10 @@ def web_upstreams(sites: Sequence[EdgeSite], host: str) -> list[str]:
             f"{', '.join(web) or 'none'})"
         )
     return found
+
+
+def _digest(bundle: str | None) -> str:
+    return hashlib.sha256(bundle.encode()).hexdigest() if bundle else ""
 
 
 def _is_address(host: str) -> bool:

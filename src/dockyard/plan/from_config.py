@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.app import AppContainer
@@ -97,7 +97,9 @@ def role_boot(
     values = {ref.env_name: secrets[ref.secret_name] for ref in env.secrets}
     proxy = role.proxy
     route_name = config.proxy_service_name(role.name)
-    bundle = certificate_bundle(proxy, secrets) if proxy else None
+    # behind the load balancer the edges terminate TLS (plan/edge_tls.py), not the web hosts
+    behind_edges = config.dockyard.load_balancer is not None
+    bundle = certificate_bundle(proxy, secrets) if proxy and not behind_edges else None
     return RoleBoot(
         service=config.service,
         role=role.name,
@@ -106,9 +108,7 @@ def role_boot(
         container=container,
         env_file_path=env_file_path(config, role.name),
         env_file=Secret(env_file(values)),
-        route=proxy_route(config, route_name, proxy, edges=trusted_edges(config))
-        if proxy
-        else None,
+        route=web_route(config, route_name, proxy) if proxy else None,
         certificate_pem=bundle,
         certificate_path=certificate_file(route_name) if bundle else "",
         app_port=proxy.app_port if proxy else 80,
@@ -149,6 +149,15 @@ def certificate_bundle(proxy: Proxy, secrets: Mapping[str, str]) -> Secret | Non
         return None
     pem, key = secrets[cert.certificate_pem].strip(), secrets[cert.private_key_pem].strip()
     return Secret(f"{pem}\n{key}\n")
+
+
+def web_route(config: Config, name: str, proxy: Proxy) -> AppRoute:
+    """A role's route on its web hosts' proxies: plain HTTP behind the load balancer's edges,
+    which terminate TLS and which the proxies trust with X-Forwarded-*."""
+    route = proxy_route(config, name, proxy, edges=trusted_edges(config))
+    if config.dockyard.load_balancer is None:
+        return route
+    return replace(route, ssl=False, certificate=None)
 
 
 def proxy_route(

@@ -55,3 +55,13 @@ def test_the_edge_container_is_listed_by_name() -> None:
         "podman ps --all --filter 'name=^dockyard-edge$' "
         "--format '{{.Names}} {{.Image}} {{.Status}}'"
     )
+
+
+def test_a_sites_certificate_is_written_beside_the_config_for_its_owner_only() -> None:
+    assert edge.certificate_path("shop-web") == ".dockyard/edge/certs/shop-web.pem"
+    assert edge.write_certificate("shop-web").render() == (
+        'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p -m 0700 "$HOME/.dockyard/edge/certs" && '
+        '(umask 077 && cat > "$HOME/.dockyard/edge/certs/shop-web.pem.tmp") && '
+        'mv -f "$HOME/.dockyard/edge/certs/shop-web.pem.tmp" '
+        '"$HOME/.dockyard/edge/certs/shop-web.pem"'
+    )

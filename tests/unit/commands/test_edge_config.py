@@ -154,3 +154,43 @@ def test_route_files_hold_the_edges_only_when_there_are_some() -> None:
     assert json.loads(behind.to_json())["edges"] == ["10.0.0.8"]
     assert AppRoute.from_json(behind.to_json()) == behind
     assert AppRoute.from_json(plain.to_json()) == plain
+
+
+def test_a_site_with_a_custom_certificate_is_served_over_https_and_redirected_to_it() -> None:
+    tls = EdgeSite("shop-web", WEB, hosts=("shop.example.com",), certificate="ab12")
+    plain = EdgeSite("blog-web", WEB, hosts=("blog.example.com",))
+    config = edge_config([tls, plain], EdgeSettings(http_port=8080, https_port=8443))
+    servers = config["apps"]["http"]["servers"]
+    # plain HTTP: only the plain site, and no catch-all, so Caddy's redirects to HTTPS follow
+    assert [r["@id"] for r in servers["edge"]["routes"]] == ["dockyard-edge-blog-web"]
+    secure = servers["edge-tls"]
+    assert secure["listen"] == [":8443"]
+    assert [r.get("@id") for r in secure["routes"]] == ["dockyard-edge-shop-web-tls", None]
+    assert secure["automatic_https"] == {"skip_certificates": ["shop.example.com"]}
+    assert config["apps"]["tls"] == {
+        "certificates": {
+            "load_files": [
+                {
+                    "certificate": "/dockyard/certs/shop-web.pem",
+                    "key": "/dockyard/certs/shop-web.pem",
+                    "tags": ["dockyard-edge-shop-web", "sha256-ab12"],
+                }
+            ]
+        }
+    }
+    # the same balancer behind both listeners
+    assert (
+        secure["routes"][0]["handle"]
+        == edge_config([tls])["apps"]["http"]["servers"]["edge-tls"]["routes"][0]["handle"]
+    )
+
+
+def test_without_ssl_redirect_a_tls_site_is_served_on_both_ports() -> None:
+    site = EdgeSite("shop-web", WEB, hosts=("shop.example.com",), certificate="ab12",
+                    ssl_redirect=False)  # fmt: skip
+    servers = edge_config([site])["apps"]["http"]["servers"]
+    assert [r.get("@id") for r in servers["edge"]["routes"]] == ["dockyard-edge-shop-web"]
+    assert [r.get("@id") for r in servers["edge-tls"]["routes"]] == [
+        "dockyard-edge-shop-web-tls",
+        None,
+    ]

@@ -75,11 +75,18 @@ def test_the_proxy_ports_a_shared_edge_must_avoid_are_the_proxys_own() -> None:
     assert "proxy/run/https_port" in error_of(clash).message
 
 
-def test_tls_at_the_edges_is_refused_until_it_is_built() -> None:
+def test_acme_at_the_edges_is_refused_until_it_is_built_and_a_custom_certificate_is_not() -> None:
     ssl = THREE_WEB_HOSTS.replace("{host: app.example.com}", "{host: app.example.com, ssl: true}")
     error = error_of(ssl + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.9]}\n")
     assert error.key == "x-dockyard/load_balancer"
-    assert "cannot be used with proxy/ssl yet" in error.message
+    assert "cannot be used with proxy/ssl: true yet" in error.message
+    assert "certificate_pem" in error.message
+    custom = THREE_WEB_HOSTS.replace(
+        "{host: app.example.com}",
+        "{host: app.example.com, ssl: {certificate_pem: CERT_PEM, private_key_pem: KEY_PEM}}",
+    )
+    balanced = parse(custom + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.9]}\n")
+    assert balanced.dockyard.load_balancer == LoadBalancer(hosts=("10.0.0.9",))
     roles = BASE + "servers:\n  web: {hosts: [a], proxy: {host: a.test, ssl: true}}\n"
     error = error_of(roles + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.9]}\n")
     assert "proxy/ssl" in error.message

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.errors import UsageError
 from dockyard.plan.balancer import edge_settings, edge_sites, trusted_edges, web_upstreams
+from dockyard.plan.edge_tls import certificate_secret_names, edge_certificates
 from dockyard.plan.from_config import deploy_plan
 from tests.unit.config.conftest import BASE, parse
 
@@ -69,3 +72,24 @@ def test_a_web_host_is_named_by_its_address_behind_the_edges() -> None:
     with pytest.raises(UsageError, match=r"10.0.0.3 is not a web host behind the load balancer "
                        r"\(those are: 10.0.0.1, 10.0.0.2\)"):  # fmt: skip
         web_upstreams(edge_sites(config), "10.0.0.3")  # a host of a role without the proxy
+
+
+def test_a_custom_certificate_is_served_by_the_edges_and_the_web_hosts_stay_plain() -> None:
+    ssl = "ssl: {certificate_pem: CERT_PEM, private_key_pem: KEY_PEM}"
+    text = APP.replace("response_timeout: 90,", f"response_timeout: 90, {ssl},")
+    config = parse(text + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8]}\n")
+    assert certificate_secret_names(config) == ["CERT_PEM", "KEY_PEM"]
+    secrets = {"CERT_PEM": "cert\n", "KEY_PEM": "key\n"}
+    bundles = edge_certificates(config, secrets)
+    assert bundles == {"app-web": "cert\nkey\n"}
+    (site,) = edge_sites(config, bundles)
+    assert site.certificate == hashlib.sha256(b"cert\nkey\n").hexdigest()
+    assert site.ssl_redirect
+    assert edge_sites(config)[0].certificate == ""  # without the bundles: plain (lb drain)
+    plan = deploy_plan(config, {**secrets, "REGISTRY_PASSWORD": "x"})
+    boot = plan.groups[0][0].roles[0]
+    assert boot.route is not None
+    assert (boot.route.ssl, boot.route.certificate, boot.certificate_pem) == (False, None, None)
+    alone = deploy_plan(parse(text), {**secrets, "REGISTRY_PASSWORD": "x"})
+    assert alone.groups[0][0].roles[0].route.ssl  # type: ignore[union-attr]
+    assert certificate_secret_names(parse(text)) == []

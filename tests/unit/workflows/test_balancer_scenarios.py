@@ -32,6 +32,13 @@ CONFIG: Config = parse(
 )
 EDGES = ("10.0.0.8", "10.0.0.9")
 CURRENT = config_text(edge_config(edge_sites(CONFIG), edge_settings(CONFIG)))
+TLS_CONFIG: Config = parse(
+    BASE
+    + "servers: [10.0.0.1, 10.0.0.2, 10.0.0.3]\n"
+    + "proxy: {host: shop.test, ssl: {certificate_pem: CERT_PEM, private_key_pem: KEY_PEM}}\n"
+    + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8, 10.0.0.9]}\n"
+)
+TLS_SECRETS = {"CERT_PEM": "-----BEGIN CERTIFICATE-----", "KEY_PEM": "-----BEGIN PRIVATE KEY-----"}
 
 
 @dataclass
@@ -110,6 +117,10 @@ async def boot(fake: FakeTransport) -> object:
     return await manage.boot_on(fake, CONFIG)
 
 
+async def boot_tls(fake: FakeTransport) -> object:
+    return await manage.boot_on(fake, TLS_CONFIG, TLS_SECRETS)
+
+
 async def drain(fake: FakeTransport) -> object:
     return await manage.drain_on(fake, CONFIG, "10.0.0.2")
 
@@ -127,6 +138,7 @@ SCENARIOS: list[tuple[str, Callable[[], FakeTransport], Run]] = [
     ("lb-boot-fresh", EdgeWorld().make, boot),
     ("lb-boot-outdated", EdgeWorld(config="{}\n", running=True).make, boot),
     ("lb-boot-up-to-date", EdgeWorld(config=CURRENT, running=True).make, boot),
+    ("lb-boot-tls", EdgeWorld(config=CURRENT, running=True).make, boot_tls),
     ("lb-drain", lambda: busy_then_idle().make(), drain),
     ("lb-undrain", EdgeWorld(config=CURRENT, running=True).make, undrain),
     ("lb-details", lambda: serving().make(), details),
@@ -136,6 +148,7 @@ EXPECTED = {
     "lb-boot-fresh": {"10.0.0.8": True, "10.0.0.9": True},
     "lb-boot-outdated": {"10.0.0.8": True, "10.0.0.9": True},
     "lb-boot-up-to-date": {"10.0.0.8": False, "10.0.0.9": False},
+    "lb-boot-tls": {"10.0.0.8": True, "10.0.0.9": True},
     "lb-drain": {},
     "lb-undrain": None,
     "lb-details": {
@@ -203,3 +216,16 @@ async def test_a_drain_that_outlasts_the_drain_timeout_says_what_is_left() -> No
 async def test_without_a_load_balancer_the_lb_commands_say_how_to_add_one() -> None:
     with pytest.raises(UsageError, match="add x-dockyard/load_balancer/hosts"):
         await manage.boot_on(FakeTransport(), parse(BASE + "servers: [10.0.0.1]\n"))
+
+
+async def test_each_edge_gets_the_certificate_before_it_loads_the_config_that_names_it() -> None:
+    fake = EdgeWorld(config=CURRENT, running=True).make()
+    await boot_tls(fake)
+    bundle = "-----BEGIN CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\n"
+    for host in EDGES:
+        written = [text for text in fake.inputs[host] if text]
+        assert written[0] == bundle  # the bundle first, then the caddy.json that names it
+        loaded = json.loads(written[1])
+        assert loaded["apps"]["tls"]["certificates"]["load_files"][0]["certificate"] == (
+            "/dockyard/certs/app-web.pem"
+        )

@@ -2,13 +2,14 @@
 
 The edge's config is derived from the deploy config alone (plan/balancer.py): written to
 caddy.json (what its container starts from) and loaded with one `POST /load` only when it
-changed, i.e. when the pool of web hosts or a site's settings changed. Draining a web host
-changes no config (see commands/edge_config.py).
+changed, i.e. when the pool of web hosts, a site's settings or a custom certificate changed
+(its digest is in the config; the bundle is written beside caddy.json first). Draining a web
+host changes no config (see commands/edge_config.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import edge as edge_commands
@@ -16,6 +17,7 @@ from dockyard.commands.base import all_of
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite, edge_config
 from dockyard.facts.caddy import UpstreamLoad
 from dockyard.facts.edge import EdgeState, parse_edge_state
+from dockyard.redaction import Secret
 from dockyard.workflows.proxy.admin import CaddyAdmin
 from dockyard.workflows.proxy.controller import config_text
 from dockyard.workflows.server import Server
@@ -25,11 +27,19 @@ ADMIN_WAIT = 20.0  # seconds a started edge has to answer on its admin socket
 
 
 class EdgeController:
-    def __init__(self, server: Server, sites: Sequence[EdgeSite], settings: EdgeSettings) -> None:
+    def __init__(
+        self,
+        server: Server,
+        sites: Sequence[EdgeSite],
+        settings: EdgeSettings,
+        certificates: Mapping[str, Secret] = {},
+    ) -> None:
+        """`certificates`: the PEM bundles of the sites the edge serves HTTPS for, by name."""
         self.server = server
         self.host = server.host
         self.engine = server.engine
         self.config = edge_config(sites, settings)
+        self.certificates = {s.name: certificates[s.name] for s in sites if s.certificate}
         self._home: str | None = None
 
     async def state(self, write: str | None = None) -> EdgeState:
@@ -44,9 +54,11 @@ class EdgeController:
         changed (started, or a new config loaded); a running edge already right costs one trip."""
         state = await self.state()
         text = config_text(self.config)
+        if state.running and text == state.config:
+            return False
+        for site, bundle in self.certificates.items():  # in place before Caddy loads them
+            await self.server.run(edge_commands.write_certificate(site), input=bundle)
         if state.running:
-            if text == state.config:
-                return False
             await self.admin().load(self.config)
             await self.state(write=text)
             return True

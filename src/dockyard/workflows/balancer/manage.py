@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from dockyard.commands import edge as edge_commands
 from dockyard.commands import proxy as proxy_commands
@@ -24,6 +24,8 @@ from dockyard.config import Config
 from dockyard.errors import UsageError
 from dockyard.facts.caddy import UpstreamLoad
 from dockyard.plan.balancer import edge_settings, edge_sites, web_upstreams
+from dockyard.plan.edge_tls import certificate_secret_names, edge_certificates
+from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.balancer.edge import EdgeController
 from dockyard.workflows.fanout import on_servers
@@ -54,26 +56,30 @@ class Edges:
     container: edge_commands.EdgeContainer
     server: Callable[[str], Server]
     drain_timeout: float
+    certificates: Mapping[str, Secret] = field(default_factory=dict)  # by site, for HTTPS
 
     @classmethod
-    def of(cls, config: Config, transport: Transport) -> Edges:
+    def of(cls, config: Config, transport: Transport, secrets: Mapping[str, str] = {}) -> Edges:
+        """`secrets`: those of certificate_secret_names (only what boots an edge needs them)."""
         balancer = config.dockyard.load_balancer
         if balancer is None:
             raise UsageError(NO_BALANCER)
         container = edge_commands.EdgeContainer(
             config.dockyard.proxy_image, balancer.http_port, balancer.https_port
         )
+        certificates = edge_certificates(config, secrets) if secrets else {}
         return cls(
             hosts=balancer.hosts,
-            sites=edge_sites(config),
+            sites=edge_sites(config, certificates),
             settings=edge_settings(config),
             container=container,
             server=lambda host: Server(transport, host, config.runtime),
             drain_timeout=config.drain_timeout,
+            certificates=certificates,
         )
 
     def controller(self, server: Server) -> EdgeController:
-        return EdgeController(server, self.sites, self.settings)
+        return EdgeController(server, self.sites, self.settings, self.certificates)
 
     def servers(self) -> list[Server]:
         return [self.server(host) for host in self.hosts]
@@ -85,8 +91,12 @@ class Edges:
         return [s.name for s in self.sites if any(u.startswith(f"{host}:") for u in s.upstreams)]
 
 
-async def boot_on(transport: Transport, config: Config) -> dict[str, bool]:
-    edges = Edges.of(config, transport)
+async def boot_on(
+    transport: Transport, config: Config, secrets: Mapping[str, str] = {}
+) -> dict[str, bool]:
+    """`secrets`: the certificates' (certificate_secret_names); a config with a custom
+    certificate booted without them would drop HTTPS from the edges."""
+    edges = Edges.of(config, transport, secrets)
 
     async def step(server: Server) -> bool:
         with server.step("booting the load balancer edge", BOOT_AGAIN):
@@ -158,7 +168,13 @@ async def details_on(transport: Transport, config: Config) -> dict[str, EdgeDeta
 
 
 def boot(session: Session) -> dict[str, bool]:
-    return run_locked(session, lambda transport: boot_on(transport, session.config))
+    secrets = edge_secrets(session)
+    return run_locked(session, lambda transport: boot_on(transport, session.config, secrets))
+
+
+def edge_secrets(session: Session) -> dict[str, Secret]:
+    """The secrets the edges' custom certificates come from (none without one)."""
+    return session.secret_values(certificate_secret_names(session.config))
 
 
 def drain(session: Session, host: str) -> dict[str, int]:

@@ -166,7 +166,9 @@ async def update_edges(session: Session, transport: AsyncsshTransport) -> None:
     if balancer is None:
         return
     session.progress.step(f"Updating the load balancer edges: {', '.join(balancer.hosts)}")
-    for edge, changed in (await balancer_workflow.boot_on(transport, session.config)).items():
+    secrets = balancer_workflow.edge_secrets(session)
+    booted = await balancer_workflow.boot_on(transport, session.config, secrets)
+    for edge, changed in booted.items():
         session.progress.host(edge, "edge updated" if changed else "edge up to date")
 
 

@@ -1,0 +1,29 @@
+"""The custom certificates the load balancer edges serve (pure): each proxied role's
+proxy/ssl certificate_pem and private_key_pem as one PEM bundle, by the edge site's name. The
+edges terminate TLS; the web hosts' proxies behind them serve plain HTTP (plan/from_config.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dockyard.config import Config
+from dockyard.plan.from_config import certificate_bundle
+from dockyard.redaction import Secret
+
+
+def certificate_secret_names(config: Config) -> list[str]:
+    """The secrets the edges' certificates come from (none without a load balancer)."""
+    if config.dockyard.load_balancer is None:
+        return []
+    found = [r.proxy.custom_certificate for r in config.proxy_roles if r.proxy]
+    return [name for cert in found if cert for name in (cert.certificate_pem, cert.private_key_pem)]
+
+
+def edge_certificates(config: Config, secrets: Mapping[str, str]) -> dict[str, Secret]:
+    """{site name: the PEM bundle of its certificate and key}, for the sites with one."""
+    bundles: dict[str, Secret] = {}
+    for role in config.proxy_roles:
+        bundle = certificate_bundle(role.proxy, secrets) if role.proxy else None
+        if bundle is not None:
+            bundles[config.proxy_service_name(role.name)] = bundle
+    return bundles

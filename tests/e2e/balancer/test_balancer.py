@@ -1,10 +1,15 @@
-"""Load balancer edges on the lab (issue 14): two edges in front of three web hosts (Docker);
-continuous load through both edges, keep-alive and new-connection clients, and not one failed
-request through redeploys, a drain and undrain, and a web host's proxy stopped and started."""
+"""Load balancer edges on the lab (issue 14): two edges in front of three web hosts (Docker),
+HTTPS at the edges with a custom certificate from the secrets; continuous load through both
+edges, keep-alive and new-connection clients, and not one failed request through redeploys, a
+drain and undrain, a web host's proxy stopped and started, its engine stopped and started, its
+link cut and restored, and (for the other edge's clients) an edge's link cut."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import ssl
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -15,12 +20,14 @@ import pytest
 from dockyard import lab as labs
 
 from ..cli import dockyard
-from ..deploy.harness import Load, get
+from ..deploy.conftest import ssh
+from ..deploy.harness import Load, connection, cut_link, get
 from ..labs import group, running
 
 pytestmark = [pytest.mark.e2e, group("lb-docker")]
 
-REDEPLOYS = 4
+REDEPLOYS = 5
+HOST = "demo.test"
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +46,22 @@ def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
     web, edges = web_and_edges(lab)
     (root / "config").mkdir()
     (root / ".kamal").mkdir()
-    (root / ".kamal" / "secrets").write_text("REGISTRY_PASSWORD=lab\n")
+    key, cert = root / "key.pem", root / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", f"/CN={HOST}",
+                    "-addext", f"subjectAltName=DNS:{HOST}", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)  # fmt: skip
+    (root / ".kamal" / "secrets").write_text(
+        f'REGISTRY_PASSWORD=lab\nDEMO_CERT="{cert.read_text()}"\nDEMO_KEY="{key.read_text()}"\n'
+    )
     hosts = "\n".join(f"  - {h.ip}" for h in web)
     (root / "config" / "deploy.yml").write_text(f"""service: demo
 image: demo
 servers:
 {hosts}
 proxy:
-  host: demo.test
+  host: {HOST}
+  ssl: {{certificate_pem: DEMO_CERT, private_key_pem: DEMO_KEY}}
   healthcheck: {{path: /up, interval: 1}}
 registry: {{server: {lab.registry_host}, username: lab, password: [REGISTRY_PASSWORD]}}
 env: {{clear: {{SERVICE: demo}}}}
@@ -62,12 +77,40 @@ x-dockyard:
     return root
 
 
-def through_edges(lab: labs.LabInfo) -> set[str]:
+def cafile(app: Path) -> str:
+    """The custom certificate: self-signed, so it is its own trust anchor."""
+    return str(app / "cert.pem")
+
+
+def https_get(ip: str, app: Path) -> tuple[int, str, bytes]:
+    """(status, body, the certificate presented in DER), verified against the custom one."""
+    conn = connection(ip, HOST, cafile(app))
+    try:
+        conn.request("GET", "/", headers={"Host": HOST})
+        response = conn.getresponse()
+        assert isinstance(conn.sock, ssl.SSLSocket)
+        der = conn.sock.getpeercert(binary_form=True)
+        return response.status, response.read().decode(errors="replace").strip(), der or b""
+    finally:
+        conn.close()
+
+
+def through_edges(lab: labs.LabInfo, app: Path) -> set[str]:
     _, edges = web_and_edges(lab)
-    return {get(e.ip, "demo.test")[1].strip() for e in edges}
+    return {https_get(e.ip, app)[1] for e in edges}
 
 
-def test_a_deploy_boots_the_edges_and_they_serve_the_app_from_the_web_hosts(
+def loads_through(edges: list[labs.HostInfo], app: Path, seconds: float) -> list[Load]:
+    """One keep-alive and one new-connection HTTPS client per edge."""
+    return [Load(e.ip, HOST, keep_alive=kept, max_seconds=seconds, cafile=cafile(app))
+            for e in edges for kept in (True, False)]  # fmt: skip
+
+
+def outcome(loads: list[Load]) -> tuple[int, list[str]]:
+    return sum(load.ok for load in loads), [f for load in loads for f in load.failures]
+
+
+def test_a_deploy_boots_the_edges_and_they_serve_the_app_over_https_with_one_certificate(
     lab: labs.LabInfo, app: Path
 ) -> None:
     done = dockyard(app, "deploy", "-P", "--version", "v1")
@@ -76,9 +119,24 @@ def test_a_deploy_boots_the_edges_and_they_serve_the_app_from_the_web_hosts(
     for e in edges:
         assert f"  [{e.ip}] edge updated" in done.stdout, done.stdout
     deadline = time.monotonic() + 10
-    while through_edges(lab) != {"hello from demo v1"} and time.monotonic() < deadline:
+    while through_edges(lab, app) != {"hello from demo v1"} and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert through_edges(lab) == {"hello from demo v1"}
+    assert through_edges(lab, app) == {"hello from demo v1"}
+    # both edges present the custom certificate (verified against it, for its name)
+    expected = ssl.PEM_cert_to_DER_cert((app / "cert.pem").read_text())
+    assert [https_get(e.ip, app)[2] for e in edges] == [expected, expected]
+    for e in edges:  # plain HTTP is redirected to HTTPS
+        plain = http.client.HTTPConnection(e.ip, 80, timeout=10)
+        plain.request("GET", "/x", headers={"Host": HOST})
+        response = plain.getresponse()
+        assert (response.status, response.getheader("Location")) == (308, f"https://{HOST}/x")
+        plain.close()
+        mode = ssh(lab, e.name, "stat -c %a .dockyard/edge/certs/demo-web.pem").stdout.strip()
+        assert mode == "600"
+    for h in web:  # behind the edges the web hosts' proxies serve plain HTTP, no certificate
+        assert get(h.ip, HOST)[1].strip() == "hello from demo v1"
+        assert ssh(lab, h.name, "test -e .dockyard/proxy/certs/demo-web.pem").returncode == 1
+    assert (app / "key.pem").read_text().strip() not in done.stdout + done.stderr
     again = dockyard(app, "lb", "boot")  # nothing changed: nothing loaded
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.splitlines() == [f"{e.ip}: edge up to date" for e in edges]
@@ -94,15 +152,11 @@ def test_redeploys_and_a_drain_through_both_edges_fail_no_request(
     lab: labs.LabInfo, app: Path
 ) -> None:
     web, edges = web_and_edges(lab)
-    loads = [
-        Load(e.ip, "demo.test", keep_alive=kept, max_seconds=600)
-        for e in edges
-        for kept in (True, False)
-    ]
+    loads = loads_through(edges, app, 600)
     with ExitStack() as running_loads:
         for load in loads:
             running_loads.enter_context(load)
-        for version in ["v2", "v1"] * (REDEPLOYS // 2):
+        for version in (["v2", "v1"] * REDEPLOYS)[:REDEPLOYS]:
             done = dockyard(app, "deploy", "-P", "--version", version)
             assert done.returncode == 0, done.stdout + done.stderr
         started = time.monotonic()
@@ -116,8 +170,8 @@ def test_redeploys_and_a_drain_through_both_edges_fail_no_request(
         undrained = dockyard(app, "lb", "undrain", web[1].ip)
         assert undrained.returncode == 0, undrained.stdout + undrained.stderr
         time.sleep(1.5)
-    ok, failed = sum(load.ok for load in loads), [f for load in loads for f in load.failures]
-    print(f"through 2 edges, 1 keep-alive + 1 new-connection client each, {REDEPLOYS} "
+    ok, failed = outcome(loads)
+    print(f"HTTPS through 2 edges, 1 keep-alive + 1 new-connection client each, {REDEPLOYS} "
           f"redeploys, a drain ({drain_seconds:.2f} s) and undrain: {ok} answered, "
           f"{len(failed)} failed")  # fmt: skip
     assert failed == []
@@ -126,12 +180,32 @@ def test_redeploys_and_a_drain_through_both_edges_fail_no_request(
         assert load.bodies == {"hello from demo v1", "hello from demo v2"}
 
 
-def test_a_web_hosts_proxy_stopped_and_started_fails_no_request(
+def back_in_rotation(host: labs.HostInfo, timeout: float) -> float:
+    """Seconds until the web host's proxy serves the app again, plus the edges' two passed
+    checks (0.5 s apart)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if get(host.ip, HOST, timeout=1)[0] == 200:
+                time.sleep(1.2)
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{host.ip} did not serve the app again within {timeout} s")
+
+
+ENGINE_STOP = "pkill -x dockerd; while pgrep -x dockerd >/dev/null; do sleep 0.1; done"
+ENGINE_START = (
+    "setsid nohup dockerd --config-file /etc/docker/daemon.json >/dev/null 2>&1 < /dev/null &"
+)
+
+
+def test_a_web_hosts_proxy_engine_and_link_lost_and_back_fail_no_request(
     lab: labs.LabInfo, app: Path
 ) -> None:
     web, edges = web_and_edges(lab)
-    loads = [Load(e.ip, "demo.test", keep_alive=kept, max_seconds=120) for e in edges
-             for kept in (True, False)]  # fmt: skip
+    loads = loads_through(edges, app, 300)
     with ExitStack() as running_loads:
         for load in loads:
             running_loads.enter_context(load)
@@ -141,9 +215,54 @@ def test_a_web_hosts_proxy_stopped_and_started_fails_no_request(
         time.sleep(2)
         started = dockyard(app, "proxy", "start", "-h", web[0].ip)
         assert started.returncode == 0, started.stdout + started.stderr
-        time.sleep(2)
-    ok, failed = sum(load.ok for load in loads), [f for load in loads for f in load.failures]
-    print(f"a web host's proxy stopped for 2 s under load through 2 edges: {ok} answered, "
-          f"{len(failed)} failed")  # fmt: skip
+        back_in_rotation(web[0], 20)
+        after_proxy = outcome(loads)
+        # the engine: its containers stop with it; started again, they come back (restart
+        # policies) and the edges take the host back once its checks pass
+        assert ssh(lab, web[1].name, ENGINE_STOP).returncode == 0
+        time.sleep(1)
+        assert ssh(lab, web[1].name, ENGINE_START).returncode == 0
+        engine_back = back_in_rotation(web[1], 60)
+        after_engine = outcome(loads)
+        # the link: silence, no reset; requests in flight there finish once it is back
+        subprocess.run(cut_link(lab, web[2].name, "down").split(), check=True)
+        try:
+            time.sleep(2)
+        finally:
+            subprocess.run(cut_link(lab, web[2].name, "up").split(), check=True)
+        back_in_rotation(web[2], 20)
+    ok, failed = outcome(loads)
+    print(f"HTTPS through 2 edges: a web host's proxy stopped for 2 s ({after_proxy[0]} "
+          f"answered, {len(after_proxy[1])} failed); another's engine stopped and started "
+          f"(back in {engine_back:.1f} s; {after_engine[0]} answered, {len(after_engine[1])} "
+          f"failed so far); a third's link cut for 2 s: {ok} answered, {len(failed)} failed "
+          "in all")  # fmt: skip
     assert failed == []
     assert all(load.ok > 10 for load in loads)
+
+
+def test_losing_one_edge_fails_no_request_of_the_others_clients(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    _, edges = web_and_edges(lab)
+    loads = loads_through(edges[1:], app, 60)
+    with ExitStack() as running_loads:
+        for load in loads:
+            running_loads.enter_context(load)
+        time.sleep(0.5)
+        subprocess.run(cut_link(lab, edges[0].name, "down").split(), check=True)
+        try:
+            before = [load.ok for load in loads]
+            time.sleep(2)
+            during = [load.ok - count for load, count in zip(loads, before, strict=True)]
+        finally:
+            subprocess.run(cut_link(lab, edges[0].name, "up").split(), check=True)
+    ok, failed = outcome(loads)
+    print(f"edge {edges[0].ip}'s link cut for 2 s: the other edge's clients: {ok} answered "
+          f"({during} while it was cut), {len(failed)} failed")  # fmt: skip
+    assert failed == []
+    assert all(count > 0 for count in during)  # each client was served while the edge was lost
+    deadline = time.monotonic() + 10  # back with its link, once its checks pass again
+    while https_get(edges[0].ip, app)[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert https_get(edges[0].ip, app)[0] == 200

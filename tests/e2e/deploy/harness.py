@@ -4,12 +4,14 @@ and a bounded load generator."""
 from __future__ import annotations
 
 import http.client
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.lab import LabInfo
+from dockyard.lab import spec as lab_names
 
 from ..cli import dockyard as dockyard
 
@@ -80,17 +82,40 @@ def get(ip: str, host: str, path: str = "/", timeout: float = 10) -> tuple[int, 
         conn.close()
 
 
+class NamedTLSConnection(http.client.HTTPSConnection):
+    """HTTPS to an address, with the server name (SNI, and the name verified) given apart."""
+
+    def __init__(self, ip: str, name: str, cafile: str, timeout: float = 10) -> None:
+        super().__init__(ip, 443, timeout=timeout)
+        self.context = ssl.create_default_context(cafile=cafile)
+        self.name = name
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self.context.wrap_socket(self.sock, server_hostname=self.name)
+
+
+def connection(
+    ip: str, host: str, cafile: str = "", timeout: float = 10
+) -> http.client.HTTPConnection:
+    """Plain HTTP to ip:80, or with a cafile HTTPS to ip:443 for the host's name."""
+    if cafile:
+        return NamedTLSConnection(ip, host, cafile, timeout)
+    return http.client.HTTPConnection(ip, 80, timeout=timeout)
+
+
 @dataclass
 class Load:
     """GETs in a loop from a thread until stopped (bounded by max_seconds), counting failures:
     each on a new connection, or with `keep_alive` all on one connection (a new one only
-    after a failure, which is counted)."""
+    after a failure, which is counted). With a cafile: HTTPS, the certificate verified."""
 
     ip: str
     host: str
     path: str = "/"
     max_seconds: float = 60
     keep_alive: bool = False
+    cafile: str = ""
     ok: int = 0
     failures: list[str] = field(default_factory=list)
     bodies: set[str] = field(default_factory=set)
@@ -111,7 +136,7 @@ class Load:
         end = time.monotonic() + self.max_seconds
         conn: http.client.HTTPConnection | None = None
         while not self._stop.is_set() and time.monotonic() < end:
-            conn = conn or http.client.HTTPConnection(self.ip, 80, timeout=10)
+            conn = conn or connection(self.ip, self.host, self.cafile)
             try:
                 conn.request("GET", self.path, headers={"Host": self.host})
                 response = conn.getresponse()
@@ -155,3 +180,10 @@ def in_thread(fn, *args):  # type: ignore[no-untyped-def]
         return box["value"]
 
     return result
+
+
+def cut_link(lab: LabInfo, host: str, state: str) -> str:
+    """The command that sets the host's port on the lab's switch down or up: its packets go
+    nowhere, as when a cable is pulled (no reset, no error: silence)."""
+    switch = lab_names.switch_netns(lab.name)
+    return f"ip -n {switch} link set {lab_names.switch_port(host)} {state}"

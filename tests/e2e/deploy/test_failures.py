@@ -17,12 +17,11 @@ import pytest
 
 from dockyard import lab as labs
 from dockyard.commands.app import RUN_MARKER
-from dockyard.lab import spec as lab_names
 
 from ..cli import labelled_image
 from ..labs import running
 from .conftest import ssh
-from .harness import SECRET_VALUE, Load, dockyard, get, write_app
+from .harness import SECRET_VALUE, Load, cut_link, dockyard, get, write_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -198,13 +197,6 @@ def test_a_config_without_the_proxy_deploys_to_a_fresh_server(
 # silence, the other host's boot (deploy_timeout 15 s at most, drain_timeout 10 s) runs
 # meanwhile; on a machine busy with other suites.
 SILENT_HOST_BOUND = 90
-
-
-def cut_link(lab: labs.LabInfo, host: str, state: str) -> str:
-    """The command that sets the host's port on the lab's switch down or up: its packets go
-    nowhere, as when a cable is pulled (no reset, no error: silence)."""
-    switch = lab_names.switch_netns(lab.name)
-    return f"ip -n {switch} link set {lab_names.switch_port(host)} {state}"
 
 
 @pytest.fixture

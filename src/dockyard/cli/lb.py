@@ -1,4 +1,5 @@
-"""`dockyard lb boot|details|drain|undrain`: the load balancer edges (x-dockyard/load_balancer)."""
+"""`dockyard lb boot|reboot|details|logs|drain|undrain|remove`: the load balancer edges
+(x-dockyard/load_balancer)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 import click
 
 from dockyard.cli.load import load
-from dockyard.cli.options import global_options
-from dockyard.cli.render import show
+from dockyard.cli.options import global_options, log_options, log_query
+from dockyard.cli.render import ask, hand_over, show
 from dockyard.cli.suggest import SuggestingGroup
-from dockyard.workflows.balancer import manage
+from dockyard.workflows.balancer import lifecycle, manage
 from dockyard.workflows.balancer.manage import EdgeDetails
 
 
@@ -28,6 +29,46 @@ def boot(**kwargs: Any) -> None:
         {h: "edge updated" if changed else "edge up to date" for h, changed in booted.items()},
         False,
     )
+
+
+@command.command("reboot")
+@global_options
+@click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
+def reboot(confirmed: bool, **kwargs: Any) -> None:
+    """Replace each edge's container (new image or ports), one edge at a time."""
+    session = load(kwargs, needs_version=False)
+    ask(
+        "Rebooting an edge closes its connections (one edge at a time). Go on?",
+        confirmed=confirmed,
+        refusal="reboot closes each edge's connections in turn; add -y to go ahead",
+    )
+    show(dict.fromkeys(lifecycle.reboot(session), "edge rebooted"), False)
+
+
+@command.command("logs")
+@global_options
+@log_options(follow="Follow on the first edge.", grep_options=False)
+def logs(**kwargs: Any) -> None:
+    """Show each edge's log (Caddy's JSON log)."""
+    query = log_query(kwargs)
+    session = load(kwargs, needs_version=False)
+    if query.follow:
+        hand_over(lifecycle.follow_logs(session, query))
+    show(lifecycle.logs(session, query), False)
+
+
+@command.command("remove")
+@global_options
+@click.option("-y", "--confirmed", is_flag=True, help="Don't ask for confirmation.")
+def remove(confirmed: bool, **kwargs: Any) -> None:
+    """Remove each edge's container, state and data: clients through them get no answer."""
+    session = load(kwargs, needs_version=False)
+    ask(
+        "Removing the edges takes the app offline for clients that go through them. Go on?",
+        confirmed=confirmed,
+        refusal="remove takes the edges away; add -y to go ahead",
+    )
+    show(dict.fromkeys(lifecycle.remove(session), "edge removed"), False)
 
 
 @command.command("drain")

@@ -96,6 +96,19 @@ def read_state(engine: Engine, write: bool = False) -> Seq:
     return all_of(*steps)
 
 
+def remove_container(engine: Engine) -> Cmd:
+    return cmd(engine.name, "rm", "--force", CONTAINER)
+
+
+def remove(engine: Engine) -> Seq:
+    """The edge's container, its state (config, certificates, admin socket) and Caddy's data."""
+    return all_of(
+        remove_container(engine),
+        Raw(f"{{ {engine.name} volume rm {DATA_VOLUME} >/dev/null 2>&1 || true; }}"),
+        cmd("rm", "-rf", HomePath(STATE_DIR)),
+    )
+
+
 def listing(engine: Engine) -> Cmd:
     """The edge container's name, image and status (nothing when there is none)."""
     return cmd(

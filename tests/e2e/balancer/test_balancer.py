@@ -266,3 +266,34 @@ def test_losing_one_edge_fails_no_request_of_the_others_clients(
     while https_get(edges[0].ip, app)[0] != 200 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert https_get(edges[0].ip, app)[0] == 200
+
+
+def edge_container_ids(lab: labs.LabInfo) -> list[str]:
+    _, edges = web_and_edges(lab)
+    inspect = "docker inspect --format '{{.Id}}' dockyard-edge 2>/dev/null || echo none"
+    return [ssh(lab, e.name, inspect).stdout.strip() for e in edges]
+
+
+def test_the_edges_logs_their_reboot_one_at_a_time_and_their_removal(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    _, edges = web_and_edges(lab)
+    logged = dockyard(app, "lb", "logs", "-n", "3")
+    assert logged.returncode == 0, logged.stdout + logged.stderr
+    for e in edges:
+        assert e.ip in logged.stdout, logged.stdout
+    before = edge_container_ids(lab)
+    rebooted = dockyard(app, "lb", "reboot", "-y")
+    assert rebooted.returncode == 0, rebooted.stdout + rebooted.stderr
+    assert rebooted.stdout.splitlines() == [f"{e.ip}: edge rebooted" for e in edges]
+    after = edge_container_ids(lab)
+    assert "none" not in after and not set(before) & set(after)  # both replaced
+    deadline = time.monotonic() + 10  # the new containers serve once their checks pass
+    while {https_get(e.ip, app)[0] for e in edges} != {200} and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert {https_get(e.ip, app)[0] for e in edges} == {200}
+    removed = dockyard(app, "lb", "remove", "-y")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert edge_container_ids(lab) == ["none", "none"]
+    for e in edges:
+        assert ssh(lab, e.name, "test -e .dockyard/edge").returncode == 1

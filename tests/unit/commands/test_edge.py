@@ -65,3 +65,12 @@ def test_a_sites_certificate_is_written_beside_the_config_for_its_owner_only() -
         'mv -f "$HOME/.dockyard/edge/certs/shop-web.pem.tmp" '
         '"$HOME/.dockyard/edge/certs/shop-web.pem"'
     )
+
+
+def test_removing_an_edge_takes_its_container_state_and_data() -> None:
+    assert edge.remove_container(PODMAN).render() == "podman rm --force dockyard-edge"
+    assert edge.remove(DOCKER).render() == (
+        "docker rm --force dockyard-edge && "
+        "{ docker volume rm dockyard-edge-data >/dev/null 2>&1 || true; } && "
+        'rm -rf "$HOME/.dockyard/edge"'
+    )

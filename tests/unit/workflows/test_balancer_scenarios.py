@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 import pytest
 
 from dockyard.commands.edge_config import edge_config
+from dockyard.commands.logs import LogQuery
 from dockyard.config import Config
-from dockyard.errors import UsageError
+from dockyard.errors import DockyardError, UsageError
 from dockyard.facts.caddy import UpstreamLoad
 from dockyard.plan.balancer import edge_settings, edge_sites
 from dockyard.ssh.fake import Call, FakeTransport, Reply
-from dockyard.workflows.balancer import edge, manage
+from dockyard.workflows.balancer import edge, lifecycle, manage
 from dockyard.workflows.proxy.controller import config_text
 from tests.unit.config.conftest import BASE, parse
 from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause, step_kind
@@ -65,6 +66,10 @@ class EdgeWorld:
             state[host][1] = True
             return Reply()
 
+        def removed(host: str, wire: str) -> Reply:
+            state[host][1] = False
+            return Reply()
+
         def listed(host: str, wire: str) -> Reply:
             up = "Up 2 minutes" if state[host][1] else "Exited (0) 1 minute ago"
             return Reply(stdout=f"dockyard-edge caddy:2.11 {up}\n")
@@ -73,6 +78,8 @@ class EdgeWorld:
             fake.on(host, "start dockyard-edge", started)
             fake.on(host, "dockyard-edge 2>/dev/null", read)
             fake.on(host, "name=^dockyard-edge$", listed)
+            fake.on(host, "rm --force dockyard-edge", removed)
+            fake.on(host, "logs", lambda host, wire: Reply(stdout='{"msg":"serving"}\n'))
         return fake
 
 
@@ -133,6 +140,18 @@ async def details(fake: FakeTransport) -> object:
     return await manage.details_on(fake, CONFIG)
 
 
+async def reboot(fake: FakeTransport) -> object:
+    return await lifecycle.reboot_on(fake, CONFIG)
+
+
+async def logs(fake: FakeTransport) -> object:
+    return await lifecycle.logs_on(fake, CONFIG, LogQuery(lines=10))
+
+
+async def remove(fake: FakeTransport) -> object:
+    return await lifecycle.remove_on(fake, CONFIG)
+
+
 Run = Callable[[FakeTransport], Awaitable[object]]
 SCENARIOS: list[tuple[str, Callable[[], FakeTransport], Run]] = [
     ("lb-boot-fresh", EdgeWorld().make, boot),
@@ -142,6 +161,9 @@ SCENARIOS: list[tuple[str, Callable[[], FakeTransport], Run]] = [
     ("lb-drain", lambda: busy_then_idle().make(), drain),
     ("lb-undrain", EdgeWorld(config=CURRENT, running=True).make, undrain),
     ("lb-details", lambda: serving().make(), details),
+    ("lb-reboot", EdgeWorld(config=CURRENT, running=True).make, reboot),
+    ("lb-logs", EdgeWorld(config=CURRENT, running=True).make, logs),
+    ("lb-remove", EdgeWorld(config=CURRENT, running=True).make, remove),
 ]
 IDS = [name for name, _, _ in SCENARIOS]
 EXPECTED = {
@@ -149,6 +171,9 @@ EXPECTED = {
     "lb-boot-outdated": {"10.0.0.8": True, "10.0.0.9": True},
     "lb-boot-up-to-date": {"10.0.0.8": False, "10.0.0.9": False},
     "lb-boot-tls": {"10.0.0.8": True, "10.0.0.9": True},
+    "lb-reboot": list(EDGES),
+    "lb-logs": {host: ['{"msg":"serving"}'] for host in EDGES},
+    "lb-remove": list(EDGES),
     "lb-drain": {},
     "lb-undrain": None,
     "lb-details": {
@@ -229,3 +254,16 @@ async def test_each_edge_gets_the_certificate_before_it_loads_the_config_that_na
         assert loaded["apps"]["tls"]["certificates"]["load_files"][0]["certificate"] == (
             "/dockyard/certs/app-web.pem"
         )
+
+
+async def test_a_reboot_replaces_one_edge_at_a_time_and_stops_at_a_failure() -> None:
+    fake = EdgeWorld(config=CURRENT, running=True).make()
+    await reboot(fake)
+    hosts = [call.host for call in fake.calls]
+    assert hosts == sorted(hosts)  # every step on the first edge before any on the second
+    failing = EdgeWorld(config=CURRENT, running=True).make()
+    failing.on(EDGES[0], "start dockyard-edge", lambda host, wire: Reply(exit_status=125))
+    with pytest.raises(DockyardError) as raised:
+        await reboot(failing)
+    assert "run `dockyard lb boot` once this is fixed" in str(raised.value)
+    assert failing.commands_on(EDGES[1]) == []  # the second edge still serves

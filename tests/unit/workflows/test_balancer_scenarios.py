@@ -121,7 +121,7 @@ def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def boot(fake: FakeTransport) -> object:
-    return await manage.boot_on(fake, CONFIG)
+    return await manage.boot_on(fake, CONFIG, {})
 
 
 async def boot_tls(fake: FakeTransport) -> object:
@@ -141,7 +141,7 @@ async def details(fake: FakeTransport) -> object:
 
 
 async def reboot(fake: FakeTransport) -> object:
-    return await lifecycle.reboot_on(fake, CONFIG)
+    return await lifecycle.reboot_on(fake, CONFIG, {})
 
 
 async def logs(fake: FakeTransport) -> object:
@@ -240,7 +240,7 @@ async def test_a_drain_that_outlasts_the_drain_timeout_says_what_is_left() -> No
 
 async def test_without_a_load_balancer_the_lb_commands_say_how_to_add_one() -> None:
     with pytest.raises(UsageError, match="add x-dockyard/load_balancer/hosts"):
-        await manage.boot_on(FakeTransport(), parse(BASE + "servers: [10.0.0.1]\n"))
+        await manage.boot_on(FakeTransport(), parse(BASE + "servers: [10.0.0.1]\n"), {})
 
 
 async def test_each_edge_gets_the_certificate_before_it_loads_the_config_that_names_it() -> None:
@@ -267,3 +267,10 @@ async def test_a_reboot_replaces_one_edge_at_a_time_and_stops_at_a_failure() -> 
         await reboot(failing)
     assert "run `dockyard lb boot` once this is fixed" in str(raised.value)
     assert failing.commands_on(EDGES[1]) == []  # the second edge still serves
+
+
+async def test_booting_a_tls_site_without_its_certificates_secrets_is_a_bug_not_plain_http() -> (
+    None
+):
+    with pytest.raises(KeyError):
+        await manage.boot_on(EdgeWorld().make(), TLS_CONFIG, {})

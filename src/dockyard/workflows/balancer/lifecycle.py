@@ -32,9 +32,7 @@ NO_EDGE = f"no edge has a container ({edge_commands.CONTAINER})"
 BOOT_IT = "boot them with `dockyard lb boot` (a deploy boots them too)"
 
 
-async def reboot_on(
-    transport: Transport, config: Config, secrets: Mapping[str, str] = {}
-) -> list[str]:
+async def reboot_on(transport: Transport, config: Config, secrets: Mapping[str, str]) -> list[str]:
     """Replace each edge's container (a new image or ports), one edge at a time so that the
     other serves meanwhile; a failure stops before the next edge. Returns the edges."""
     edges = Edges.of(config, transport, secrets)

@@ -59,15 +59,18 @@ class Edges:
     certificates: Mapping[str, Secret] = field(default_factory=dict)  # by site, for HTTPS
 
     @classmethod
-    def of(cls, config: Config, transport: Transport, secrets: Mapping[str, str] = {}) -> Edges:
-        """`secrets`: those of certificate_secret_names (only what boots an edge needs them)."""
+    def of(
+        cls, config: Config, transport: Transport, secrets: Mapping[str, str] | None = None
+    ) -> Edges:
+        """`secrets`: those of certificate_secret_names, for what boots an edge (None: the
+        steps that load no config, which need no certificate)."""
         balancer = config.dockyard.load_balancer
         if balancer is None:
             raise UsageError(NO_BALANCER)
         container = edge_commands.EdgeContainer(
             config.dockyard.proxy_image, balancer.http_port, balancer.https_port
         )
-        certificates = edge_certificates(config, secrets) if secrets else {}
+        certificates = edge_certificates(config, secrets) if secrets is not None else {}
         return cls(
             hosts=balancer.hosts,
             sites=edge_sites(config, certificates),
@@ -92,10 +95,10 @@ class Edges:
 
 
 async def boot_on(
-    transport: Transport, config: Config, secrets: Mapping[str, str] = {}
+    transport: Transport, config: Config, secrets: Mapping[str, str]
 ) -> dict[str, bool]:
-    """`secrets`: the certificates' (certificate_secret_names); a config with a custom
-    certificate booted without them would drop HTTPS from the edges."""
+    """`secrets`: the certificates' (certificate_secret_names), required: an edge booted
+    without its certificate would lose HTTPS."""
     edges = Edges.of(config, transport, secrets)
 
     async def step(server: Server) -> bool:

@@ -248,6 +248,7 @@ def build_dockyard(
         cron=parse_cron_jobs(raw.get("cron"), {r.name: r.host_names for r in roles}, primary),
         backend=raw.get("backend", "ssh"),
         swarm=parse_swarm(raw.get("swarm"), tuple(role.name for role in roles)),
+        role_images={parts.text(k): parts.text(v) for k, v in (raw.get("images") or {}).items()},
     )
 
 

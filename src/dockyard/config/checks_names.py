@@ -73,6 +73,25 @@ def check_images(v: Validator, root: Mapping[str, Any], config: Config) -> None:
                    "cache in builder/cache/image)")  # fmt: skip
     proxy_image = config.dockyard.proxy_image
     v.check(("x-dockyard", "proxy", "image"), image_names.reference_problem(proxy_image))
+    check_role_images(v, config)
+
+
+def check_role_images(v: Validator, config: Config) -> None:
+    """x-dockyard/images: each names a role, and a repository of the app's registry that the
+    servers pull (dockyard builds only the app's image): so delivery through a registry that
+    is not local, and the ssh backend."""
+    roles = {role.name for role in config.roles}
+    server = config.registry.server
+    for role, repository in config.dockyard.role_images.items():
+        where: Path = ("x-dockyard", "images", role)
+        if role not in roles:
+            v.fail(where, f"{role} is not a role of servers ({', '.join(sorted(roles))})")
+        v.check(where, image_names.repository_problem(repository, server))
+        if config.dockyard.delivery != "registry" or config.registry.local:
+            v.fail(where, "a role's own image is pulled from the registry: it needs delivery: "
+                   "registry and a registry that is not localhost:PORT")  # fmt: skip
+        if config.dockyard.backend != "ssh":
+            v.fail(where, "a role's own image is not supported with backend: swarm yet")
 
 
 def settings(v: Validator, section: Mapping[str, Any], where: Path) -> None:

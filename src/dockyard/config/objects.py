@@ -89,6 +89,14 @@ class Config:
     def absolute_image(self) -> str:
         return f"{self.repository}:{self.version}"
 
+    def role_image(self, role: str) -> str:
+        """The image a role's containers run at this version: the role's own repository
+        (`x-dockyard/images`, in the app's registry), else the app's."""
+        own = self.dockyard.role_images.get(role)
+        if own is None:
+            return self.absolute_image
+        return f"{'/'.join(part for part in (self.registry.server, own) if part)}:{self.version}"
+
     @property
     def build_cache_image(self) -> str:
         """Kamal's registry build cache: `<registry server>/<cache image>`, the cache image

@@ -102,6 +102,9 @@ X_DOCKYARD: dict[str, Spec] = {
                       "nothing changes.", "", "x_load_balancer"),
     "cron": ("cron", "Scheduled jobs, by job name (see x-dockyard/cron/<job> below and "
              "docs/cron.md).", "", "x_cron"),
+    "images": ("strmap", "A role's own image repository, by role name (without registry or "
+               "tag): its containers run it at the app's version, pulled from the app's "
+               "registry; dockyard builds only the app's image (docs/compose.md).", ""),
 }  # fmt: skip
 X_PROXY: dict[str, Spec] = {
     "image": ("string", "Caddy image (2.11 or later) to run as the proxy.", "caddy:2.11"),

@@ -149,3 +149,4 @@ class Dockyard:
     cron: Mapping[str, CronJob] = field(default_factory=dict)  # by job name
     backend: str = "ssh"  # or "swarm": a Docker Swarm made of the servers runs the app
     swarm: Swarm = field(default_factory=Swarm)
+    role_images: Mapping[str, str] = field(default_factory=dict)  # role -> its own repository

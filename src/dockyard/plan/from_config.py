@@ -75,7 +75,7 @@ def app_container(
     asset_volume = (assets.mount(config.version),) if assets else ()
     return AppContainer(
         name=name,
-        image=config.absolute_image,
+        image=config.role_image(role.name),
         hostname=f"{host[:50]}-{token}",
         labels=config.labels_for(role.name),
         env={**kamal_env, **config.env_for(role.name, host).clear},

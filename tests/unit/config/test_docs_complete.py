@@ -71,6 +71,7 @@ SAMPLES: dict[str, Any] = {
     "x-dockyard/load_balancer/https_port": 8443,
     "x-dockyard/load_balancer/try_duration": 3,
     "x-dockyard/cron": {},
+    "x-dockyard/images": {},  # with delivery: ssh a role image is refused (test_role_images.py)
     f"x-dockyard/cron/{JOB}/schedule": "*/10 * * * * *",
     f"x-dockyard/cron/{JOB}/command": "bin/prune",
     f"x-dockyard/cron/{JOB}/role": "web",

@@ -225,6 +225,10 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "x-dockyard/backups/encryption_key": (BACKUP_S3,),
     "x-dockyard/backups/paths": (BACKUPS + "test_volume_backups_name_their_directories",),
     "x-dockyard/cron": (CRON_E2E,),
+    "x-dockyard/images": (
+        "tests/e2e/compose/test_compose_stack.py::test_setup_then_redeploys_under_load",
+        "tests/unit/config/test_role_images.py::test_a_role_runs_its_own_image_at_the_app_version",
+    ),
     "x-dockyard/cron/schedule": (CRON_E2E, CRON_RESTART),
     "x-dockyard/cron/command": (CRON_E2E,),
     "x-dockyard/cron/role": (CRON_ROLE,),

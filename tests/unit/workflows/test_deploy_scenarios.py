@@ -50,6 +50,9 @@ readiness_delay: 0
 # web's fingerprinted assets are bridged between versions (the worker is not proxied: none).
 ASSETS = APP + "asset_path: /rails/public/assets\n"
 # The worker's host has no web: it waits on the primary-role barrier (Kamal's rule).
+# The worker runs its own image (x-dockyard/images): booted, tagged latest and rolled back
+# with the rest.
+ROLE_IMAGE = APP + "x-dockyard: {images: {worker: demo/worker}}\n"
 SEPARATE_HOSTS = APP.replace("web: [10.0.0.1, 10.0.0.2]", "web: [10.0.0.1]")
 DEPLOY = DeployOptions()
 APP_BOOT = DeployOptions(command="app", boot_proxy=False, prune=False, deploy_hooks=False)
@@ -89,6 +92,13 @@ SCENARIOS = [
         old_version="v2",
     ),
     Scenario("deploy-assets", Fleet(plan_of(ASSETS))),
+    Scenario("deploy-role-image", Fleet(plan_of(ROLE_IMAGE))),
+    Scenario(
+        "rollback-role-image",
+        Fleet(restarting(plan_of(ROLE_IMAGE, version="v1")), serving="v2", kept=("v1",)),
+        ROLLBACK,
+        old_version="v2",
+    ),
     Scenario(
         "rollback-assets",
         Fleet(restarting(plan_of(ASSETS, version="v1")), serving="v2", kept=("v1",)),

@@ -16,7 +16,8 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
-from dockyard.config.model import Credential
+from dockyard.config.model import Credential, Role
+from dockyard.config.objects import Config
 from dockyard.plan.build import build_spec, dev_spec, dev_tags, parse_remote
 from dockyard.plan.targets import app_hosts
 from dockyard.redaction import Secret
@@ -117,11 +118,27 @@ async def ship(
     what, step, report = shipment(session), session.progress.step, session.progress.host
     if not build and not what.by_ssh and what.local_registry_port is None:
         await delivery.pull_everywhere(transport, hosts, what, step)
-        return
-    async with builder_host(session, transport) as builder:
-        if build:
-            await build_image(session, builder, no_cache=no_cache)
-        await delivery.deliver_image(transport, builder, hosts, what, report, step, push=build)
+    else:
+        async with builder_host(session, transport) as builder:
+            if build:
+                await build_image(session, builder, no_cache=no_cache)
+            await delivery.deliver_image(transport, builder, hosts, what, report, step, push=build)
+    selected = [r for r in session.config.roles if session.selection.role_ok(r.name)]
+    for image, its_hosts in role_images(session.config, selected, hosts).items():
+        await delivery.pull_everywhere(transport, its_hosts, replace(what, tags=(image,)), step)
+
+
+def role_images(
+    config: Config, roles: Sequence[Role], hosts: Sequence[str]
+) -> dict[str, list[str]]:
+    """Each role's own image (x-dockyard/images), and the hosts among `hosts` that run it:
+    it is pulled from the registry there (config/checks_names.py: delivery is by registry)."""
+    found: dict[str, set[str]] = {}
+    for role in roles:
+        if role.name in config.dockyard.role_images:
+            found.setdefault(config.role_image(role.name), set()).update(role.host_names)
+    pulls = {image: [h for h in hosts if h in on] for image, on in found.items()}
+    return {image: its_hosts for image, its_hosts in pulls.items() if its_hosts}
 
 
 # --- `build …` ------------------------------------------------------------------------------------

@@ -217,7 +217,7 @@ async def _finish(
     steps: list[Command] = [
         *stops,
         *retire,
-        app_commands.tag(plan.engine, plan.image, plan.latest_image),
+        *_tag_latest(plan, host),
         app_commands.audit(plan.audit_log, line),
         *(plan.cron.switches(host, plan.boots_on(host)) if plan.cron else []),
     ]
@@ -241,6 +241,18 @@ async def _finish(
             f"{plan.version} serves: run `dockyard prune all` once that is fixed"
         )
     return None
+
+
+def _tag_latest(plan: DeployPlan, host: str) -> list[Command]:
+    """The app image, and each role's own image on this host (x-dockyard/images), tagged as
+    latest[-destination]."""
+    latest = plan.latest_image.rpartition(":")[2]
+    own = [boot.container.image for boot in plan.boots_on(host)]
+    images = [image for image in dict.fromkeys(own) if image != plan.image]
+    return [
+        app_commands.tag(plan.engine, plan.image, plan.latest_image),
+        *(app_commands.tag(plan.engine, i, f"{i.rpartition(':')[0]}:{latest}") for i in images),
+    ]
 
 
 def _prune(plan: DeployPlan) -> Command:

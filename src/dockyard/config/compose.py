@@ -8,8 +8,10 @@ Pure: Compose itself has read the files, merged the -f files, applied .env, inte
 env_file and profiles; this reads its normalised JSON only. Services become:
 
 - the app's roles: the services that run the app image (the image of the one service that
-  publishes a port, or that is built). The service with ports is the proxied role (per-service
-  zero downtime); the others are workers (started new, then the old stopped);
+  publishes a port, or that is built), and those whose image is released with it (not built,
+  the same registry and tag: the role runs it, x-dockyard/images). The service with ports is
+  the proxied role (per-service zero downtime); the others are workers (started new, then the
+  old stopped);
 - accessories: services with a named volume (stateful), and services of another image;
 - nothing: a Caddy service (dockyard's proxy serves instead).
 
@@ -65,23 +67,28 @@ def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = No
     services: Mapping[str, Any] = project.get("services") or {}
     proxies = _proxies(services, caddy, reports)
     app = str(block.get("primary_role") or _app_service(services, proxies))
+    if not proxies and caddy is None and block.get("proxy"):
+        proxies = {app: {}}  # no Caddyfile, no ports: x-dockyard.proxy serves the app (Kamal's)
     repository, version = _app_image(project, app)
     servers = [str(h) for h in block["servers"]]
     document: dict[str, Any] = {"service": str(project.get("name") or "app"), "servers": {}}
     document.update({key: block[key] for key in KAMAL_KEYS if key in block})
     document["image"] = repository
-    roles, accessories = document["servers"], {}
+    roles, accessories, own_images = document["servers"], {}, {}
     for name in sorted(services):
         service, proxy = services[name], proxies.get(name)
+        own = _own_image(service, repository, version)
         if is_caddy(service):
             if caddy is None:
                 reports.append(Report(f"services.{name}", NO_CADDYFILE))
-        elif is_stateful(service) or image_parts(service.get("image", ""))[0] != repository:
+        elif is_stateful(service) or (own is None and _repository(service) != repository):
             accessories[name] = accessory_entry(name, service, project, servers[0], reports)
             _accessory_notes(name, service, proxy, repository, accessories[name], reports)
         else:
             roles[name] = role_entry(name, service, servers, proxy=proxy,
                                      by_ports=caddy is None, reports=reports)  # fmt: skip
+            if own is not None and own != repository:
+                own_images[name] = registry_parts(own)[1]
     if not roles:
         raise ConfigError(f"{BLOCK}: the project has no service that runs the app image "
                           f"{repository}; give one service `ports:` or `build:`")  # fmt: skip
@@ -93,8 +100,23 @@ def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = No
     _build(project["services"][app], block, document, reports)
     if accessories:
         document["accessories"] = accessories
-    _dockyard_settings(block, document)
+    _dockyard_settings(block, document, own_images)
     return Mapped(document, tuple(reports), version)
+
+
+def _repository(service: Mapping[str, Any]) -> str:
+    return image_parts(str(service.get("image") or ""))[0]
+
+
+def _own_image(service: Mapping[str, Any], app: str, version: str | None) -> str | None:
+    """A stateless service's image released with the app's (not built, the app image's tag,
+    in its registry), which its role runs (x-dockyard/images); None for another image."""
+    if version is None or service.get("build") or is_stateful(service) or is_caddy(service):
+        return None
+    repository, tag = image_parts(str(service.get("image") or ""))
+    if tag != version or registry_parts(repository)[0] != registry_parts(app)[0]:
+        return None
+    return repository
 
 
 NO_CADDYFILE = (f"a Caddy service is replaced by dockyard's proxy; no Caddyfile mounted at "
@@ -196,9 +218,13 @@ def _build(
     document["builder"] = {**builder, **(block.get("builder") or {})}
 
 
-def _dockyard_settings(block: Mapping[str, Any], document: dict[str, Any]) -> None:
+def _dockyard_settings(
+    block: Mapping[str, Any], document: dict[str, Any], images: dict[str, str]
+) -> None:
     own = {key: block[key] for key in DOCKYARD_KEYS if key in block}
     if "caddy" in block:
         own["proxy"] = block["caddy"]
+    if images:
+        own["images"] = images
     if own:
         document["x-dockyard"] = own

@@ -221,3 +221,54 @@ def test_config_deploy_yml_wins_over_a_compose_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_config(root=root, env={})
     assert "docker compose" not in str(raised.value)
+
+
+# The issue's stack, its images quoted: unquoted, `${` ends a plain scalar in a flow map, and
+# Compose itself refuses the file (test_the_issue_s_stack_unquoted_is_refused_by_compose).
+ISSUE_STACK = """services:
+  app:    { image: "otto/app:${VERSION}", restart: unless-stopped, env_file: .env }
+  worker: { image: "otto/worker:${VERSION}", restart: unless-stopped, env_file: .env }
+  db:     { image: postgres:16, restart: unless-stopped, volumes: ["pg:/var/lib/postgresql/data"] }
+volumes: { pg: {} }
+"""
+
+
+def test_a_worker_of_its_own_image_released_with_the_app_is_a_worker_role(tmp_path: Path) -> None:
+    """The issue's stack: the worker's image has the app's tag, so it is a role (start new,
+    then stop old) running its own image (x-dockyard/images); another tag stays an accessory,
+    reported."""
+    others = """  cache: { image: "otto/cache:7" }
+volumes:"""  # fmt: skip
+    stack = ISSUE_STACK.replace("\nvolumes:", "\n" + others)
+    files = {"compose.yaml": BLOCK + stack, ".env": "VERSION=v3\nDATABASE_URL=postgres://db/otto\n"}
+    root = project(tmp_path, files)
+    mapped = map_project(read_project(root, [], {}))
+    doc = mapped.document
+    assert (mapped.version, doc["image"], doc["primary_role"]) == ("v3", "otto/app", "app")
+    assert sorted(doc["servers"]) == ["app", "worker"]
+    assert doc["servers"]["worker"]["proxy"] is False
+    assert doc["x-dockyard"] == {"images": {"worker": "otto/worker"}}
+    assert sorted(doc["accessories"]) == ["cache", "db"]
+    config = load_config(root=root, env={})
+    assert config.role_image("app") == "registry.lab:5000/otto/app:v3"
+    assert config.role_image("worker") == "registry.lab:5000/otto/worker:v3"
+    assert "services.cache.image: not the app's image (otto/app): runs as an accessory " \
+        "(stop-first, untouched by deploy)" in config.warnings  # fmt: skip
+    assert not any(w.startswith("services.worker") for w in config.warnings), config.warnings
+
+
+def test_the_issue_s_stack_unquoted_is_refused_by_compose(tmp_path: Path) -> None:
+    unquoted = ISSUE_STACK.replace('"otto/app:${VERSION}"', "otto/app:${VERSION}")
+    root = project(tmp_path, {"compose.yaml": BLOCK + unquoted, ".env": "VERSION=v3\n"})
+    with pytest.raises(ConfigError, match=r"^docker compose config: yaml: line 6: did not find "
+                       r"expected ',' or '}'; fix the Compose file$"):  # fmt: skip
+        load_config(root=root, env={})
+
+
+def test_without_ports_or_a_caddyfile_x_dockyard_proxy_serves_the_app(tmp_path: Path) -> None:
+    block = BLOCK.replace("proxy: {host: shop.test}", "proxy: {host: shop.test, app_port: 8080}")
+    root = project(tmp_path, {"compose.yaml": block + ISSUE_STACK, ".env": "VERSION=v3\n"})
+    config = load_config(root=root, env={})
+    assert [(r.name, r.proxied) for r in config.roles] == [("app", True), ("worker", False)]
+    assert config.role("app").proxy.hosts == ("shop.test",)  # type: ignore[union-attr]
+    assert config.role("app").proxy.app_port == 8080  # type: ignore[union-attr]

@@ -23,9 +23,11 @@ MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the lab is local
 
 
-def push_version(lab: LabInfo, repository: str, tag: str, *, pad: int) -> str:
-    """`<registry host>/<repository>:<tag>`, labelled `service=<repository>`: the demo image and
-    a layer with /app/version (`<tag>`) and /pad (`pad` random bytes)."""
+def push_version(
+    lab: LabInfo, repository: str, tag: str, *, pad: int, service: str | None = None
+) -> str:
+    """`<registry host>/<repository>:<tag>`, labelled `service=<service or repository>`: the
+    demo image and a layer with /app/version (`<tag>`) and /pad (`pad` random bytes)."""
     base = f"http://{lab.registry}/v2"
     source, source_tag = SOURCE
     manifest = json.loads(_request(f"{base}/{source}/manifests/{source_tag}", accept=MANIFEST))
@@ -37,7 +39,10 @@ def push_version(lab: LabInfo, repository: str, tag: str, *, pad: int) -> str:
     packed = gzip.compress(layer, compresslevel=0, mtime=0)  # random bytes: nothing to gain
     config["rootfs"]["diff_ids"].append(_digest(layer))
     config["history"].append({"created_by": f"dockyard e2e: {repository}:{tag}"})
-    config["config"]["Labels"] = {**(config["config"].get("Labels") or {}), "service": repository}
+    config["config"]["Labels"] = {
+        **(config["config"].get("Labels") or {}),
+        "service": service or repository,
+    }
     config_bytes = json.dumps(config).encode()
     manifest["config"] = {**manifest["config"], "digest": _digest(config_bytes),
                           "size": len(config_bytes)}  # fmt: skip

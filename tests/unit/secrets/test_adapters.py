@@ -135,6 +135,29 @@ def test_aws_flattens_json_secrets_and_reports_errors(vendor: Vendor) -> None:
         fetch("aws_secrets_manager", ["x"], account=None, from_=None)
 
 
+def test_aws_parameter_store_decrypts_in_batches_of_ten_and_names_the_missing(
+    vendor: Vendor,
+) -> None:
+    vendor.on("aws", "--version")
+    names = [f"K{n}" for n in range(12)]
+    argv = ["aws", "ssm", "get-parameters", "--names"]
+    first = [{"Name": f"/otto/prod/K{n}", "Value": f"v{n}", "Type": "SecureString"}
+             for n in range(10)]  # fmt: skip
+    vendor.on(*argv, *(f"/otto/prod/K{n}" for n in range(10)), "--with-decryption",
+              "--profile", "prod", "--output", "json",
+              stdout={"Parameters": first, "InvalidParameters": []})  # fmt: skip
+    rest = [{"Name": f"/otto/prod/K{n}", "Value": f"v{n}", "Type": "String"} for n in (10, 11)]
+    answer = {"Parameters": rest, "InvalidParameters": []}
+    vendor.on(*argv, "/otto/prod/K10", "/otto/prod/K11", "--with-decryption", "--profile",
+              "prod", "--output", "json", stdout=answer)  # fmt: skip
+    got = fetch("aws_parameter_store", names, account="prod", from_="/otto/prod")
+    assert got == {f"/otto/prod/K{n}": f"v{n}" for n in range(12)}
+    missing = {"Parameters": [], "InvalidParameters": ["/otto/x"]}
+    vendor.on(*argv, "/otto/x", "--with-decryption", "--output", "json", stdout=missing)
+    with pytest.raises(SecretsError, match=r"^/otto/x: no such parameter in AWS Systems Manager"):
+        fetch("aws_ssm", ["/otto/x"], account=None, from_=None)
+
+
 def test_gcp_reads_versions_with_account_and_impersonation(vendor: Vendor) -> None:
     vendor.on("gcloud", "--version")
     vendor.on("gcloud", "auth", "list", "--format=json", stdout=[{"account": "me@x"}])

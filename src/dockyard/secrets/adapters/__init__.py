@@ -14,6 +14,7 @@ ADAPTERS = {
     "bitwarden-sm": "bitwarden:BitwardenSecretsManager",
     "lastpass": "lastpass:LastPass",
     "aws_secrets_manager": "cloud:AwsSecretsManager",
+    "aws_parameter_store": "cloud:AwsParameterStore",  # dockyard's own
     "gcp": "cloud:GcpSecretManager",
     "doppler": "doppler:Doppler",
     "enpass": "offline:Enpass",
@@ -25,6 +26,7 @@ _ALIASES = {
     "last_pass": "lastpass",
     "gcp_secret_manager": "gcp",
     "bitwarden_secrets_manager": "bitwarden-sm",
+    "aws_ssm": "aws_parameter_store",
 }
 
 

@@ -33,6 +33,38 @@ class AwsSecretsManager(Adapter):
         return results
 
 
+class AwsParameterStore(Adapter):
+    """AWS Systems Manager Parameter Store (dockyard's own; Kamal has none): each name is a
+    parameter (`--from /otto/prod` makes it `/otto/prod/NAME`), SecureString values decrypted;
+    `--account` is the AWS profile. get-parameters takes 10 names a call."""
+
+    product = "AWS"
+    cli = "aws"
+    requires_account = False
+    batch = 10
+
+    def fetch_secrets(
+        self, names: list[str], *, account: str | None, from_: str | None, session: str | None
+    ) -> dict[str, str]:
+        secrets = prefixed(names, from_)
+        results: dict[str, str] = {}
+        for start in range(0, len(secrets), self.batch):
+            results |= self._get(secrets[start : start + self.batch], account)
+        return results
+
+    def _get(self, names: list[str], profile: str | None) -> dict[str, str]:
+        argv = ["aws", "ssm", "get-parameters", "--names", *names, "--with-decryption"]
+        argv += [*(["--profile", profile] if profile else []), "--output", "json"]
+        failure = f"Could not read {', '.join(names)} from AWS Systems Manager Parameter Store"
+        answer = self.parse_json(self.output(argv, failure), "ssm get-parameters")
+        missing = answer.get("InvalidParameters") or []
+        if missing:
+            store = "AWS Systems Manager Parameter Store"
+            raise SecretsError(f"{', '.join(missing)}: no such parameter in {store} (check the "
+                               "name, --from and the region)")  # fmt: skip
+        return {p["Name"]: p["Value"] for p in answer.get("Parameters", [])}
+
+
 def _flatten(name: str, text: str) -> dict[str, str]:
     """A JSON object secret becomes `name/key` entries; any other secret stays whole."""
     try:

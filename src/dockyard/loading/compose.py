@@ -113,7 +113,23 @@ def mapped_project(
     """The deploy.yml map and the reports (`dockyard compose convert`)."""
     project = read_project(root, files, env, profiles)
     caddyfile = mounted_caddyfile(project)
-    return map_project(project, adapt_caddyfile(caddyfile, env) if caddyfile else None)
+    mapped = map_project(project, adapt_caddyfile(caddyfile, env) if caddyfile else None)
+    builder = mapped.document.get("builder") or {}
+    if builder.get("context"):
+        builder["context"] = relative_context(root, str(builder["context"]))
+    return mapped
+
+
+def relative_context(root: Path, context: str) -> str:
+    """Compose makes a build context absolute; dockyard packs the project directory and builds
+    in it (on this machine or builder.remote), so the context is a path inside it."""
+    try:
+        return Path(context).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise ConfigError(
+            f"build context {context} is outside the project directory {root}; "
+            "move it inside, dockyard sends only the project's files"
+        ) from None
 
 
 def mounted_caddyfile(project: Mapping[str, Any]) -> str | None:

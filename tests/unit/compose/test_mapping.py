@@ -198,7 +198,7 @@ def test_a_built_app_image_is_built_by_deploy(tmp_path: Path) -> None:
     root = project(tmp_path, {"compose.yaml": BLOCK + "services:\n" + web})
     config = load_config(root=root, env={"VERSION": "b1"})
     assert (config.version, config.prebuilt_image) == ("b1", False)
-    assert config.builder.context == str(root)
+    assert config.builder.context == "."  # in the project directory dockyard packs
 
 
 def test_a_project_without_the_block_or_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
@@ -272,3 +272,15 @@ def test_without_ports_or_a_caddyfile_x_dockyard_proxy_serves_the_app(tmp_path: 
     assert [(r.name, r.proxied) for r in config.roles] == [("app", True), ("worker", False)]
     assert config.role("app").proxy.hosts == ("shop.test",)  # type: ignore[union-attr]
     assert config.role("app").proxy.app_port == 8080  # type: ignore[union-attr]
+
+
+def test_a_build_context_is_a_path_in_the_project_directory(tmp_path: Path) -> None:
+    web = "  web: {build: ./app, image: 'registry.lab:5000/shop', ports: ['3000']}\n"
+    root = project(tmp_path / "p", {"compose.yaml": BLOCK + "services:\n" + web,
+                                    "app/Dockerfile": "FROM scratch\n"})  # fmt: skip
+    assert load_config(root=root, env={"VERSION": "b1"}).builder.context == "app"
+    outside = web.replace("./app", "../elsewhere")
+    (root / "compose.yaml").write_text(BLOCK + "services:\n" + outside)
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(ConfigError, match=r"build context .*elsewhere is outside the project"):
+        load_config(root=root, env={"VERSION": "b1"})

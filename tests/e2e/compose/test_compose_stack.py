@@ -9,17 +9,20 @@ what dockyard's proxy serves, path prefix included."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dockyard import lab as labs
 from dockyard.lab.build_db import ensure_db_images
+from dockyard.loading.compose import read_project
 
 from ..accessory.harness import backup_name
 from ..deploy.harness import Load, get
@@ -99,11 +102,14 @@ def ok(root: Path, *args: str, version: str) -> subprocess.CompletedProcess[str]
     return done
 
 
-def dockyard_version(root: Path, version: str, *args: str) -> subprocess.CompletedProcess[str]:
+def dockyard_version(
+    root: Path, version: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`VERSION=<version> dockyard ARGS`: Compose interpolates ${VERSION} in the image tags."""
     return subprocess.run(
         [sys.executable, "-m", "dockyard", *args], cwd=root, capture_output=True, text=True,
-        timeout=300, stdin=subprocess.DEVNULL, env={**os.environ, "VERSION": version},
+        timeout=300, stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {}), "VERSION": version},
     )  # fmt: skip
 
 
@@ -244,6 +250,116 @@ services:
     assert get(ip, "api.shop.test", "/v1/")[1].strip() == "hello from shop-api s1"
     assert get(ip, "api.shop.test", "/")[0] == 404  # only /v1 is routed there
     assert "shop-jobs-s1" in containers(lab)
+    # the shape with depends_on conditions and healthchecks: as `docker compose config` reads it
+    runs_as_compose_reads_it(lab, read_project(root, [], {**os.environ, "VERSION": "s1"}), "s1")
+
+
+def runs_as_compose_reads_it(lab: labs.LabInfo, project: dict[str, Any], version: str) -> None:
+    """Each app service of the project (as `docker compose config` printed it) runs on the
+    server with its environment, command, healthcheck and (unless built) image."""
+    name = project["x-dockyard"].get("service") or project["name"]
+    for service, spec in project["services"].items():
+        if service == "caddy":
+            continue
+        inspect = json.loads(on_server(lab, f"{lab.engine} inspect {name}-{service}-{version}"))
+        config = inspect[0]["Config"]
+        env = dict(item.split("=", 1) for item in config["Env"])
+        assert {k: env.get(k) for k in spec.get("environment") or {}} == spec.get("environment", {})
+        if spec.get("command"):
+            assert config["Cmd"] == spec["command"], (service, config["Cmd"])
+        if spec.get("healthcheck"):
+            assert config["Healthcheck"]["Test"] == spec["healthcheck"]["test"], service
+        if not spec.get("build"):
+            assert config["Image"] == spec["image"], service
+
+
+SHAPES_ON_ONE_ENGINE = (
+    "the mapping is the same JSON for both engines (docker compose config, no daemon) and the "
+    "boot is any deploy's: these shapes run once, on docker"
+)
+BUILT = """FROM {registry}/demo:v1
+ARG GREETING=none
+RUN echo "$GREETING" > /app/version
+LABEL service=forms
+"""
+
+
+def shape_block(lab: labs.LabInfo, service: str, host: str) -> str:
+    return f"""x-dockyard:
+  service: {service}
+  servers: [{lab.servers[0].ip}]
+  registry: {{server: {lab.registry_host}, username: lab, password: [REGISTRY_PASSWORD]}}
+  ssh: {{config: {lab.ssh_config}}}
+  proxy: {{host: {host}, healthcheck: {{path: /up, interval: 1}}}}
+  builder: {{remote: "ssh://root@{lab.builder.ip}"}}
+  readiness_delay: 1
+  runtime: {lab.engine}
+  caddy: {{image: {lab.images["proxy"]}}}
+"""
+
+
+def test_a_project_with_build_is_built_and_deployed(
+    lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    if lab.engine != "docker":
+        pytest.skip(SHAPES_ON_ONE_ENGINE)
+    root = tmp_path_factory.mktemp("forms")
+    (root / ".kamal").mkdir()
+    (root / ".kamal" / "secrets").write_text("REGISTRY_PASSWORD=lab\n")
+    (root / "Dockerfile").write_text(BUILT.format(registry=lab.registry_host))
+    (root / "compose.yaml").write_text(
+        shape_block(lab, "forms", "forms.test")
+        + f"""services:
+  web:
+    build: {{context: ., args: {{GREETING: built-here}}}}
+    image: {lab.registry_host}/forms
+    ports: ["80"]
+    environment: {{SERVICE: forms}}
+"""
+    )
+    ok(root, "deploy", version="b1")  # built on the lab's builder, pushed, pulled
+    assert get(lab.servers[0].ip, "forms.test")[1].strip() == "hello from forms built-here"
+    project = read_project(root, [], {**os.environ, "VERSION": "b1"})
+    assert project["services"]["web"]["build"]["args"] == {"GREETING": "built-here"}
+    runs_as_compose_reads_it(lab, project, "b1")
+    image = on_server(lab, "docker inspect --format '{{.Config.Image}}' forms-web-b1").strip()
+    assert image == f"{lab.registry_host}/forms:b1"
+
+
+def test_several_files_and_profiles_deploy_as_compose_merges_them(
+    lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    if lab.engine != "docker":
+        pytest.skip(SHAPES_ON_ONE_ENGINE)
+    push_version(lab, "multi", "m1", pad=0)
+    root = tmp_path_factory.mktemp("multi")
+    (root / ".kamal").mkdir()
+    (root / ".kamal" / "secrets").write_text("REGISTRY_PASSWORD=lab\n")
+    image = f'"{lab.registry_host}/multi:${{VERSION}}"'
+    (root / "compose.yaml").write_text(
+        shape_block(lab, "multi", "multi.test")
+        + f"""services:
+  web: {{image: {image}, ports: ["80"], environment: {{SERVICE: multi, TIER: base}}}}
+  debug: {{image: {image}, profiles: [debug], command: ["sleep", "1d"]}}
+  jobs:
+    image: {image}
+    profiles: [ops]
+    command: ["sh", "-c", "{WORKER}"]
+"""
+    )
+    (root / "compose.prod.yaml").write_text("""services:
+  web: {environment: {TIER: "${TIER:-prod}"}}
+  jobs: {environment: {QUEUE: mail}}
+""")
+    env = {"COMPOSE_FILE": "compose.yaml:compose.prod.yaml", "COMPOSE_PROFILES": "ops"}
+    done = dockyard_version(root, "m1", "deploy", env=env)
+    assert done.returncode == 0, done.stderr
+    assert get(lab.servers[0].ip, "multi.test")[1].strip() == "hello from multi m1"
+    project = read_project(root, [], {**os.environ, **env, "VERSION": "m1"})
+    assert sorted(project["services"]) == ["jobs", "web"]  # debug's profile is not active
+    assert project["services"]["web"]["environment"]["TIER"] == "prod"
+    runs_as_compose_reads_it(lab, project, "m1")
+    assert not [c for c in containers(lab) if c.startswith("multi-debug")]
 
 
 def containers_ids(lab: labs.LabInfo, name: str) -> str:

@@ -89,6 +89,8 @@ def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = No
                                      by_ports=caddy is None, reports=reports)  # fmt: skip
             if own is not None and own != repository:
                 own_images[name] = registry_parts(own)[1]
+            elif own is None and version is not None and not service.get("build"):
+                reports += _other_tag(name, service, version)
     if not roles:
         raise ConfigError(f"{BLOCK}: the project has no service that runs the app image "
                           f"{repository}; give one service `ports:` or `build:`")  # fmt: skip
@@ -102,6 +104,15 @@ def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = No
         document["accessories"] = accessories
     _dockyard_settings(block, document, own_images)
     return Mapped(document, tuple(reports), version)
+
+
+def _other_tag(name: str, service: Mapping[str, Any], version: str) -> list[Report]:
+    """A role of the app image at another tag runs the app's version: said."""
+    tag = image_parts(str(service.get("image") or ""))[1]
+    if tag == version:
+        return []
+    reason = f"tag {tag}: the role runs the app's version {version}, as every role"
+    return [Report(f"services.{name}.image", reason)]
 
 
 def _repository(service: Mapping[str, Any]) -> str:

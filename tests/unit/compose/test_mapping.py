@@ -238,6 +238,7 @@ def test_a_worker_of_its_own_image_released_with_the_app_is_a_worker_role(tmp_pa
     then stop old) running its own image (x-dockyard/images); another tag stays an accessory,
     reported."""
     others = """  cache: { image: "otto/cache:7" }
+  mailer: { image: "otto/app:v2" }
 volumes:"""  # fmt: skip
     stack = ISSUE_STACK.replace("\nvolumes:", "\n" + others)
     files = {"compose.yaml": BLOCK + stack, ".env": "VERSION=v3\nDATABASE_URL=postgres://db/otto\n"}
@@ -245,7 +246,7 @@ volumes:"""  # fmt: skip
     mapped = map_project(read_project(root, [], {}))
     doc = mapped.document
     assert (mapped.version, doc["image"], doc["primary_role"]) == ("v3", "otto/app", "app")
-    assert sorted(doc["servers"]) == ["app", "worker"]
+    assert sorted(doc["servers"]) == ["app", "mailer", "worker"]
     assert doc["servers"]["worker"]["proxy"] is False
     assert doc["x-dockyard"] == {"images": {"worker": "otto/worker"}}
     assert sorted(doc["accessories"]) == ["cache", "db"]
@@ -255,6 +256,9 @@ volumes:"""  # fmt: skip
     assert "services.cache.image: not the app's image (otto/app): runs as an accessory " \
         "(stop-first, untouched by deploy)" in config.warnings  # fmt: skip
     assert not any(w.startswith("services.worker") for w in config.warnings), config.warnings
+    # the app image at another tag: a role of the app's version, said
+    assert "services.mailer.image: tag v2: the role runs the app's version v3, as every role" \
+        in config.warnings  # fmt: skip
 
 
 def test_the_issue_s_stack_unquoted_is_refused_by_compose(tmp_path: Path) -> None:

@@ -145,7 +145,8 @@ def list_backups(place: BackupPlace, engine: Engine = DOCKER, key_file: str | No
     base = f'"$HOME/{d}"' if isinstance(d, HomePath) else _single_quoted(d)
     ext = place.settings.extension
     status = (
-        'for s in last-success last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
+        "for s in last-success last-failure last-verify; do "
+        '[ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
     )
     if place.settings.s3:
         store = s3_script(engine, place, key_file, "list").render()
@@ -154,6 +155,16 @@ def list_backups(place: BackupPlace, engine: Engine = DOCKER, key_file: str | No
         f"cd {base} 2>/dev/null || exit 0; "
         f'for f in {place.prefix}-*.{ext}.json; do [ -f "$f" ] && cat "$f"; done; {status}'
     )
+
+
+def record_verify(place: BackupPlace, line: str) -> Raw:
+    """The last verify's result (`<unix seconds> ok|failed <file>[: why]`) in .last-verify of
+    the backup directory, written whole (list_backups prints it)."""
+    d = place.directory
+    base = f'"$HOME/{d}"' if isinstance(d, HomePath) else _single_quoted(d)
+    text = _single_quoted(line.replace("\n", " ")[:400])
+    return Raw(f"cd {base} && printf '%s\\n' {text} > .last-verify.tmp && "
+               "mv -f .last-verify.tmp .last-verify")  # fmt: skip
 
 
 def checksum(place: BackupPlace, file: str, *, beside_work: bool = False) -> Raw:

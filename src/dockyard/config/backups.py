@@ -95,6 +95,7 @@ class BackupSettings:
     paths: tuple[str, ...] = ()  # volume: directories in the accessory's container
     encryption_key: str | None = None  # the name of a secret; backups are AES-256 encrypted
     s3: S3Target | None = None  # where backups go, when set (the directory is then staging)
+    verify_every_seconds: int | None = None  # `details` warns when no verify is this recent
 
     @property
     def extension(self) -> str:
@@ -155,6 +156,7 @@ def backup_settings(name: str, raw: Any, path: str) -> BackupSettings:
         user=_optional_text(raw.get("user")),
         paths=_paths(raw.get("paths"), str(kind), f"{path}/paths"),
         encryption_key=_secret_name(raw.get("encryption_key"), f"{path}/encryption_key"),
+        verify_every_seconds=_age(raw.get("verify_every"), f"{path}/verify_every"),
     )
 
 

@@ -32,6 +32,9 @@ BACKUP: dict[str, Spec] = {
               "them ([/var/lib/app]); only for kind volume.", ""),
     "encryption_key": ("string", "The name of a secret: backups are encrypted with it "
                        "(AES-256-CBC, PBKDF2) before they touch the disk.", ""),
+    "verify_every": ("string", "How recent a verified backup should be (`accessory verify` "
+                     "records each result on the server), as 7d or 12h: `details` and "
+                     "`accessory backups` warn when the last verify failed or is older.", ""),
 }  # fmt: skip
 
 BACKUP_TARGET: dict[str, Spec] = {

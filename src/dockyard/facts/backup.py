@@ -23,6 +23,9 @@ class BackupListing:
     last_success: int | None = None  # unix seconds
     last_failure: int | None = None
     failure_message: str = ""
+    verified_at: int | None = None  # the last `accessory verify`, unix seconds
+    verified: bool = False  # whether it passed
+    verify_note: str = ""  # the file it verified[: why it failed]
 
     @property
     def latest(self) -> BackupEntry | None:
@@ -38,6 +41,7 @@ def parse_listing(text: str) -> BackupListing:
     backups: list[BackupEntry] = []
     success = failure = None
     message = ""
+    verify: tuple[int | None, bool, str] = (None, False, "")
     for line in text.splitlines():
         if line.startswith("#last-success "):
             success = _stamp(line.split()[1:2])
@@ -45,12 +49,15 @@ def parse_listing(text: str) -> BackupListing:
             parts = line.split(" ", 2)
             failure = _stamp(parts[1:2])
             message = parts[2] if len(parts) > 2 else ""
+        elif line.startswith("#last-verify "):
+            parts = line.split(" ", 3)
+            verify = (_stamp(parts[1:2]), parts[2:3] == ["ok"], " ".join(parts[3:4]))
         elif line.startswith("{"):
             entry = _entry(line)
             if entry:
                 backups.append(entry)
     backups.sort(key=lambda b: b.file, reverse=True)
-    return BackupListing(tuple(backups), success, failure, message)
+    return BackupListing(tuple(backups), success, failure, message, *verify)
 
 
 def _stamp(parts: list[str]) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def write_project(root: Path, lab: labs.LabInfo, store: Store) -> Path:
       schedule: "0 */6 * * *"
       keep: 120
       max_age: 30d
+      verify_every: 7d
       target:
         s3: {{endpoint: {store.endpoint}, bucket: {store.bucket}, prefix: {PREFIX},
               access_key_id: S3_ACCESS_KEY_ID, secret_access_key: S3_SECRET_ACCESS_KEY}}
@@ -189,6 +191,8 @@ def test_the_postgres_service_is_backed_up_to_the_store_restored_and_verified(
                                               "1, 500) id")), version="v5")  # fmt: skip
     made = backup_name(ok(project, "accessory", "backup", "db", version="v5").stdout)
     assert {f"{PREFIX}{made}", f"{PREFIX}{made}.json"} <= set(store.keys(PREFIX))
+    listed = ok(project, "accessory", "backups", "db", version="v5").stdout
+    assert made in listed and "WARNING: no backup verified yet; verify_every 7d" in listed
     ok(project, *psql, sql.format(shlex.quote("drop table orders")), version="v5")
     restored = ok(project, "accessory", "restore", "db", made, "-y", version="v5").stdout
     assert f"{made} restored into otto" in restored, restored
@@ -197,6 +201,9 @@ def test_the_postgres_service_is_backed_up_to_the_store_restored_and_verified(
     assert count.strip().endswith("500"), count
     verified = ok(project, "accessory", "verify", "db", made, version="v5").stdout
     assert f"{made} verified" in verified and "500 row(s) match" in verified, verified
+    details = ok(project, "accessory", "details", "db", version="v5").stdout
+    assert re.search(rf"last verified \d+s ago: {made}", details), details
+    assert "WARNING" not in details, details
 
 
 CADDYFILE = """shop.test {

@@ -164,7 +164,7 @@ def test_listing_asks_the_store_then_reads_the_status_files() -> None:
     )
     assert rendered.endswith(
         'cd "$HOME/.dockyard/backups/shop-db" 2>/dev/null || exit 0; for s in last-success '
-        'last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
+        'last-failure last-verify; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
     )
 
 
@@ -286,15 +286,16 @@ def test_list_backups_in_the_default_directory() -> None:
     assert backup.list_backups(place()).render() == (
         'cd "$HOME/.dockyard/backups/shop-db" 2>/dev/null || exit 0; '
         'for f in shop-db-*.pgdump.json; do [ -f "$f" ] && cat "$f"; done; '
-        'for s in last-success last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
+        "for s in last-success last-failure last-verify; do "
+        '[ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
     )
 
 
 def test_list_backups_in_an_absolute_directory() -> None:
     assert backup.list_backups(place("/var/backups/db")).render() == (
         "cd '/var/backups/db' 2>/dev/null || exit 0; for f in shop-db-*.pgdump.json; do ["
-        ' -f "$f" ] && cat "$f"; done; for s in last-success last-failure; do [ -f .$s ] && '
-        'echo "#$s $(cat .$s)"; done; true'
+        ' -f "$f" ] && cat "$f"; done; for s in last-success last-failure last-verify; do '
+        '[ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
     )
 
 
@@ -305,8 +306,17 @@ def test_list_backups_in_a_store_exact() -> None:
         " --env S3_BUCKET=backups --env S3_KEY_PREFIX=shop/ --env S3_REGION=us-east-1"
         ' --env-file "$HOME/.kamal/apps/shop/env/accessories/db-backup-key.env" shop-db-backup sh '
         '/dockyard/s3.sh list || exit $?; cd "$HOME/.dockyard/backups/shop-db" 2>/dev/null || '
-        'exit 0; for s in last-success last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; '
-        "done; true"
+        "exit 0; for s in last-success last-failure last-verify; do "
+        '[ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
+    )
+
+
+def test_record_verify_writes_the_result_whole() -> None:
+    assert backup.record_verify(
+        place("/var/backups/db"), "17 failed f.pgdump: it's\nbad"
+    ).render() == (
+        "cd '/var/backups/db' && printf '%s\\n' '17 failed f.pgdump: it'\\''s bad' > "
+        ".last-verify.tmp && mv -f .last-verify.tmp .last-verify"
     )
 
 

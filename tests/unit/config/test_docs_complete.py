@@ -65,6 +65,7 @@ SAMPLES: dict[str, Any] = {
     f"x-dockyard/backups/{ACCESSORY}/user": "shop",
     f"x-dockyard/backups/{ACCESSORY}/paths": ["/var/lib/app"],
     f"x-dockyard/backups/{ACCESSORY}/encryption_key": "BACKUP_KEY",
+    f"x-dockyard/backups/{ACCESSORY}/verify_every": "7d",
     "x-dockyard/load_balancer": {},
     "x-dockyard/load_balancer/hosts": ["10.9.9.8", "10.9.9.9"],
     "x-dockyard/load_balancer/http_port": 8080,

@@ -223,6 +223,12 @@ HONOURED: dict[str, tuple[str, ...]] = {
     **{f"x-dockyard/load_balancer/{key}": (BALANCER,) for key in (
         "hosts", "http_port", "https_port", "try_duration")},
     "x-dockyard/backups/encryption_key": (BACKUP_S3,),
+    "x-dockyard/backups/verify_every": (
+        "tests/unit/test_verify_record.py::"
+        "test_a_passed_verify_is_shown_and_is_overdue_after_verify_every",
+        "tests/e2e/compose/test_compose_stack.py::"
+        "test_the_postgres_service_is_backed_up_to_the_store_restored_and_verified",
+    ),
     "x-dockyard/backups/paths": (BACKUPS + "test_volume_backups_name_their_directories",),
     "x-dockyard/cron": (CRON_E2E,),
     "x-dockyard/images": (

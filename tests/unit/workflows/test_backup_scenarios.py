@@ -154,7 +154,7 @@ async def test_the_listing_reads_the_manifests_newest_first(
     assert fake.commands_on("10.0.0.1") == [
         'cd "$HOME/.dockyard/backups/shop-pg" 2>/dev/null || exit 0; for f in '
         'shop-pg-*.pgdump.json; do [ -f "$f" ] && cat "$f"; done; for s in last-success '
-        'last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
+        'last-failure last-verify; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true'
     ]
     fake = maker(stored)()
     await runner(stored, backup.listing)(fake)

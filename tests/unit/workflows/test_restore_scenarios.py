@@ -136,7 +136,7 @@ async def test_postgres_loads_beside_the_live_database_then_swaps(tmp_path: Path
     assert fake.commands_on("10.0.0.1") == [
         'cd "$HOME/.dockyard/backups/shop-pg" 2>/dev/null || exit 0; for f in '
         'shop-pg-*.pgdump.json; do [ -f "$f" ] && cat "$f"; done; for s in last-success '
-        'last-failure; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true',
+        'last-failure last-verify; do [ -f .$s ] && echo "#$s $(cat .$s)"; done; true',
         psql + "'DO $$ DECLARE n int; BEGIN SELECT count(*) INTO n FROM pg_stat_activity WHERE "
         "datname = '\"'\"'shop'\"'\"' AND pid <> pg_backend_pid() AND application_name <> "
         "'\"'\"'pg_dump'\"'\"'; IF n > 0 AND NOT false THEN RAISE EXCEPTION '\"'\"'dockyard: % "

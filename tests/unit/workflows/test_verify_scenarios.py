@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.errors import DockyardError
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories.context import AccessoryContext
 from dockyard.workflows.backups import verify as verifying
@@ -34,9 +35,18 @@ class Tokens:
         return "ab" * n
 
 
+class Clock:
+    """time.time, the same in every run: the recorded result is part of a step."""
+
+    @staticmethod
+    def time() -> float:
+        return 1_796_000_000.0
+
+
 @pytest.fixture(autouse=True)
 def fixed_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verifying, "tokens", Tokens)
+    monkeypatch.setattr(verifying, "time", Clock)
 
 
 def maker(ctx: AccessoryContext) -> Callable[[], FakeTransport]:
@@ -94,7 +104,7 @@ def leaves_nothing(ctx: AccessoryContext, steps: list[str]) -> Callable[..., str
     return check
 
 
-KINDS = {"pg": 8, "sealed": 11, "stored": 12, "my": 10, "cache": 7, "files": 5}
+KINDS = {"pg": 9, "sealed": 12, "stored": 13, "my": 11, "cache": 8, "files": 6}
 
 
 async def test_verify_loads_the_newest_backup_into_a_throwaway_and_removes_it(
@@ -114,6 +124,7 @@ async def test_verify_loads_the_newest_backup_into_a_throwaway_and_removes_it(
         "docker exec shop-pg-verify-abababab pg_r",
         "echo 'SELECT format('\\''SELECT %L || '\\'",
         "docker rm --force --volumes shop-pg-veri",
+        'cd "$HOME/.dockyard/backups/shop-pg" && ',  # the result, for `details`
     ]
 
 
@@ -124,3 +135,18 @@ async def test_a_failing_verify_leaves_no_throwaway_and_no_copy(tmp_path: Path, 
     assert len(steps) == KINDS[name]
     check = leaves_nothing(ctx, steps)
     assert_none(await each_step_failing(maker(ctx), runner(ctx), check, None, faults_of))
+
+
+async def test_each_verify_is_recorded_for_details_a_failed_one_as_failed(tmp_path: Path) -> None:
+    pg = context(tmp_path, "pg")
+    fake = maker(pg)()
+    await runner(pg)(fake)
+    record = f"'1796000000 ok {backup_file(pg)}' > .last-verify.tmp"
+    assert record in fake.commands_on("10.0.0.1")[-1]
+    broken = maker(pg)()
+    broken.first(lambda h, w: Reply(1, "", "pg_restore: error: bad") if "pg_restore" in w else None)
+    with pytest.raises(DockyardError) as raised:
+        await runner(pg)(broken)
+    last = broken.commands_on("10.0.0.1")[-1]
+    assert f"'1796000000 failed {backup_file(pg)}: " in last and ".last-verify" in last
+    assert "pg_restore: error: bad" in str(raised.value)

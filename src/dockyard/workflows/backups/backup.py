@@ -191,7 +191,27 @@ def freshness_lines(found: BackupListing, settings: BackupSettings, now: float) 
             limit = human_age(allowed.total_seconds())
             lines.append(f"WARNING: the last successful backup is {human_age(now - last)} old; "
                          f"schedule {settings.schedule.text} allows {limit}")  # fmt: skip
-    return lines
+    return lines + verify_lines(found, settings, now)
+
+
+def verify_lines(found: BackupListing, settings: BackupSettings, now: float) -> list[str]:
+    """The last verify (`accessory verify` records it), and a warning when it failed, or with
+    verify_every when none passed that recently."""
+    at = found.verified_at
+    if at is None:
+        if settings.verify_every_seconds and found.backups:
+            return [f"WARNING: no backup verified yet; verify_every "
+                    f"{human_age(settings.verify_every_seconds)}: `dockyard accessory verify "
+                    f"{settings.accessory}`"]  # fmt: skip
+        return []
+    if not found.verified:
+        return [f"WARNING: the last verify failed {human_age(now - at)} ago: {found.verify_note}"]
+    line = f"last verified {human_age(now - at)} ago: {found.verify_note}"
+    every = settings.verify_every_seconds
+    if every and now - at > every:
+        return [line, f"WARNING: the last verify is overdue; verify_every {human_age(every)}: "
+                f"`dockyard accessory verify {settings.accessory}`"]  # fmt: skip
+    return [line]
 
 
 async def backup_freshness(server: Server, actx: AccessoryContext) -> list[str]:

@@ -8,7 +8,9 @@ redis-server loads it (its key count is reported).
 
 from __future__ import annotations
 
+import contextlib
 import secrets as tokens
+import time
 from dataclasses import replace
 
 from dockyard.commands import backup as commands
@@ -29,9 +31,29 @@ async def verify(server: Server, actx: AccessoryContext, name: str | None) -> st
     throwaway container and no copy behind (or says which, and how to remove it)."""
     async with failing(server, actx.accessory.name, "verifying"):
         chosen = pick(await read_listing(server, actx), name, server.host)
-        async with fetched(server, actx, chosen) as entry:  # from the store, if S3
-            done = await verify_file(server, actx, entry)
+        try:
+            async with fetched(server, actx, chosen) as entry:  # from the store, if S3
+                done = await verify_file(server, actx, entry)
+        except DockyardError as error:
+            await _record_failure(server, actx, f"failed {chosen.file}: {error}")
+            raise
+        await _record(server, actx, f"ok {chosen.file}", chosen.file)
         return done.replace(entry.file, chosen.file)
+
+
+async def _record(server: Server, actx: AccessoryContext, result: str, file: str) -> None:
+    """A passed verify in .last-verify, which `details` reads (verify_every)."""
+    try:
+        await server.run(commands.record_verify(place_of(actx), f"{int(time.time())} {result}"))
+    except DockyardError as error:
+        raise BackupError(f"{server.host}: {file} verified, but the result could not be "
+                          f"recorded for `details`: {error}; verify again") from error  # fmt: skip
+
+
+async def _record_failure(server: Server, actx: AccessoryContext, result: str) -> None:
+    """A failed verify in .last-verify, best effort: the verify's own error is what is said."""
+    with contextlib.suppress(DockyardError):
+        await server.run(commands.record_verify(place_of(actx), f"{int(time.time())} {result}"))
 
 
 async def verify_file(server: Server, actx: AccessoryContext, entry: BackupEntry) -> str:

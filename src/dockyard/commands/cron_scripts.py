@@ -8,7 +8,8 @@ Both run in the app's cron directory (~/.dockyard/apps/<app>/cron), which holds:
     release.<role>     the role's release a tick runs now: `<version> <image>` (the pointer a
                        deploy and a rollback switch, in their last trip to the host)
     releases/<v>/<role>.env  the env of each release a pointer named (0600)
-    runs/<job>/<tick>  one record per tick (key=value lines), <tick>.log its log tail
+    runs/<job>/<tick>  one record per tick (key=value lines), <tick>.log its log tail,
+                       .<tick>.lock held by every process of the run while it runs
     locks/<job>.lock   the job's flock: concurrency
     paused/<job>       present while the job is paused
     state/last         the last second the scheduler looked at (its ticks are dispatched)
@@ -16,7 +17,9 @@ Both run in the app's cron directory (~/.dockyard/apps/<app>/cron), which holds:
 scheduler.sh ENGINE APP  the loop: one instance per host (flock on scheduler.lock), each
             second the ticks of every job since the last second it looked at: a tick at most
             LATE seconds old runs (run.sh in the background), an older one is missed (recorded;
-            with catch_up, the newest missed tick within it runs, recorded as caught up).
+            with catch_up, the newest missed tick within it runs, recorded as caught up);
+            at its start and every SWEEP_EVERY seconds, a record left starting or running
+            whose run lock is free is marked lost (every process of that run is gone).
 run.sh ENGINE APP JOB EPOCH TICK MODE  one tick: the record is created first (O_EXCL: a tick
             that has one never runs again), then the lock, the release, the container, and the
             record completed with the exit code, duration and log tail.
@@ -34,6 +37,7 @@ MAX_GAP = 7 * 86400  # a longer gap is looked at from its last week only
 MAX_MISSED = 200  # missed ticks recorded one by one per job and recovery; the rest counted
 KEEP_RECORDS = 500  # newest records kept per job
 LOG_TAIL = 50  # lines of a run's output kept in its record
+SWEEP_EVERY = 60  # seconds between the scheduler's looks for lost runs (and at its start)
 
 SCHEDULER_SH = rf"""#!/bin/sh
 # dockyard: the job scheduler of one app on this host (see commands/cron_scripts.py)
@@ -82,11 +86,26 @@ dispatch() {{  # JOB LAST NOW
   [ "$n" -le {MAX_MISSED} ] ||
     echo "$(date -u +%s) $1: $((n - {MAX_MISSED})) more missed ticks not recorded" >> scheduler.log
 }}
+lost() {{  # records a run left starting or running, whose processes are all gone: lost
+  grep -l -E '^state=(starting|running)$' runs/*/* 2> /dev/null | while read -r rec; do
+    case ${{rec##*/}} in *.*) continue ;; esac
+    lock="${{rec%/*}}/.${{rec##*/}}.lock"
+    flock -n "$lock" true 2> /dev/null || continue  # held: a process of the run goes on
+    if grep -q -E '^state=(starting|running)$' "$rec"; then
+      {{ grep -v -E '^(state|reason)=' "$rec"; echo state=lost
+        echo "reason=its processes ended without recording the end (a reboot, a kill)"
+      }} > "$rec.tmp" && mv -f "$rec.tmp" "$rec"
+    fi
+    rm -f "$lock"
+  done
+}}
 now=$(date +%s)
 last=$(cat state/last 2> /dev/null || echo "$now")
 [ $((now - last)) -le {MAX_GAP} ] || last=$((now - {MAX_GAP}))
+swept=0
 while :; do
   now=$(date +%s)
+  [ $((now - swept)) -lt {SWEEP_EVERY} ] || {{ lost; swept=$now; }}
   if [ "$now" -gt "$last" ]; then
     for f in jobs/*.job; do
       [ -f "$f" ] || continue
@@ -106,6 +125,11 @@ ENGINE=$1 APP=$2 JOB=$3 AT=$4 TICK=$5 MODE=$6
 cd "$(dirname "$0")" || exit 1
 rec="runs/$JOB/$TICK"
 mkdir -p "runs/$JOB"
+# held by every process of the run (the engine's client too): a record left running whose
+# lock is free was lost (the scheduler marks it); taken before the record exists
+exec 7> "runs/$JOB/.$TICK.lock"
+flock -n 7 || {{ echo "$JOB@$TICK is being run"; exit 0; }}
+trap 'rm -f "runs/$JOB/.$TICK.lock"' EXIT
 # the record first, created exclusively: a tick that has one is never run again
 ( set -C; printf 'job=%s\ntick=%s\nat=%s\nstate=starting\n' "$JOB" "$TICK" "$AT" > "$rec" ) \
   2> /dev/null || {{ echo "$JOB@$TICK already has a record"; exit 0; }}
@@ -134,7 +158,7 @@ record running "release=$version" "started=$started" "container=$name"
 if [ -n "$TIMEOUT" ]; then
   ( i=0; while [ $i -lt "$TIMEOUT" ] && [ ! -f "$rec.done" ]; do sleep 1; i=$((i + 1)); done
     [ -f "$rec.done" ] || {{ touch "$rec.timeout"; $ENGINE stop --time 10 "$name"; }}
-  ) 8>&- 9>&- > /dev/null 2>&1 &
+  ) 7>&- 8>&- 9>&- > /dev/null 2>&1 &
 fi
 eval "set -- $RUN_ARGS"
 set +u  # the command is shell text for this shell, as `app exec` takes it

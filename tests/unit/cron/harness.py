@@ -89,7 +89,9 @@ class CronDir:
         time.sleep(1.05 - time.time() % 1)
 
     def close(self) -> None:
-        """The scheduler's process group: it and every run it started."""
+        """The scheduler's process group killed: it and every run it started (as a reboot
+        ends them)."""
         if self.scheduler is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.scheduler.pid, signal.SIGKILL)
+            self.scheduler.wait(5)

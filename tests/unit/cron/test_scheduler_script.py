@@ -142,3 +142,36 @@ def test_the_fields_are_read_in_the_jobs_time_zone(cron: CronDir) -> None:
     cron.settle()
     assert cron.records("local") and {r["state"] for r in cron.records("local")} == {"ok"}
     assert cron.records("utc") == []
+
+
+def test_a_run_whose_processes_all_died_reads_lost_once_the_scheduler_is_back(
+    cron: CronDir,
+) -> None:
+    cron.job("long", "@every 2s", "sleep 30")
+    cron.wait_for_second()
+    cron.start()
+    time.sleep(2.5)
+    cron.close()  # the scheduler and every run it started killed, as a reboot ends them
+    (going,) = cron.records("long")
+    assert going["state"] == "running"
+    cron.job("long", "@every 2s", "true")  # the runs after the restart end at once
+    cron.start()
+    time.sleep(1)
+    cron.stop()
+    cron.settle()
+    (lost,) = [r for r in cron.records("long") if r["tick"] == going["tick"]]
+    assert lost["state"] == "lost" and lost["release"] == "v1" and "reboot" in lost["reason"]
+    assert not list((cron.root / "runs" / "long").glob(".*.lock")), "no lock file left"
+
+
+def test_a_running_run_is_not_lost_when_the_scheduler_restarts(cron: CronDir) -> None:
+    cron.job("long", "@every 2s", then("sleep 3"))
+    cron.wait_for_second()
+    cron.start()
+    time.sleep(2.5)
+    cron.stop()
+    cron.start()  # its look for lost runs at its start: the run still holds its lock
+    time.sleep(0.5)
+    cron.stop()
+    cron.settle()
+    assert {r["state"] for r in cron.records("long")} <= {"ok", "skipped"}

@@ -26,13 +26,22 @@ def details_command(as_json: bool, **kwargs: Any) -> None:
     if as_json:
         show({host: [asdict(row) for row in rows] for host, rows in found.items()}, True)
         return
-    show({host: [_detail_line(row) for row in rows] for host, rows in found.items()}, False)
+    lines = {
+        host: [line for row in rows for line in _detail_lines(row)] for host, rows in found.items()
+    }
+    show(lines, False)
+
+
+def _detail_lines(row: ContainerDetail) -> list[str]:
+    """The row's line, then its warnings, a line each."""
+    return [_detail_line(row), *row.warnings]
 
 
 def _detail_line(row: ContainerDetail) -> str:
     """`app web  demo-web-v2  running  registry/demo:v2  version v2  slot a (live)  healthy…`"""
-    parts = [row.kind if row.role is None else f"{row.kind} {row.role}", row.name, row.state,
-             row.image]  # fmt: skip
+    parts = [row.kind if row.role is None else f"{row.kind} {row.role}", row.name, row.state]
+    if row.image:
+        parts.append(row.image)
     if row.version:
         parts.append(f"version {row.version}")
     if row.slot:

@@ -113,9 +113,24 @@ def _write_lines(text: str) -> str:
 
 def read_runs(app: str, jobs: Sequence[str] = ()) -> Raw:
     """Every run record (of these jobs), one a line, its key=value pairs tab-separated."""
+    return Raw(f"cd {_dir(app)} 2> /dev/null || exit 0; {_records(jobs)}")
+
+
+def read_status(app: str) -> Raw:
+    """Whether the scheduler runs here (a line `scheduler=running`, `stopped`, or `none`: no
+    cron directory), then every run record (as read_runs prints them)."""
+    state = (
+        "if flock -n scheduler.lock true; then echo scheduler=stopped; "
+        "else echo scheduler=running; fi"
+    )
+    none = "{ echo scheduler=none; exit 0; }"
+    return Raw(f"cd {_dir(app)} 2> /dev/null || {none}; {state}; {_records(())}")
+
+
+def _records(jobs: Sequence[str]) -> str:
     dirs = " ".join(f"runs/{job}" for job in jobs) if jobs else "runs/*"
-    return Raw(
-        f"cd {_dir(app)} 2> /dev/null || exit 0; for d in {dirs}; do for f in $d/*; do "
+    return (
+        f"for d in {dirs}; do for f in $d/*; do "
         "case $f in *.*) continue ;; esac; [ -f \"$f\" ] && tr '\\n' '\\t' < \"$f\" && echo; "
         "done; done; true"
     )

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class RunRecord:
     """One tick of one job: `<job>@<tick>`. state: starting, running, ok, failed, timed-out,
-    replaced, skipped (forbid), paused, missed; mode: scheduled, caught-up or manual."""
+    replaced, skipped (forbid), paused, missed, lost (its processes ended without recording
+    the end); mode: scheduled, caught-up or manual."""
 
     job: str
     tick: str
@@ -66,6 +67,12 @@ def parse_running(text: str, mark: str) -> list[str]:
         if len(parts) == 3 and parts[0] == "runs":
             names.append(f"{parts[1]}@{parts[2]}")
     return names
+
+
+def parse_scheduler_state(text: str) -> str:
+    """running, stopped or none (no cron directory), from read_status's first line."""
+    first = text.partition("\n")[0].strip()
+    return first.removeprefix("scheduler=") if first.startswith("scheduler=") else "none"
 
 
 def _int(text: str | None) -> int | None:

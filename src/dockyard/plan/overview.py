@@ -18,12 +18,12 @@ from dockyard.config.objects import Config
 from dockyard.facts.app import version_of
 from dockyard.facts.overview import HostListing, Inspected
 
-KINDS = ("proxy", "app", "accessory")  # the order details shows them in, as Kamal's
+KINDS = ("proxy", "app", "accessory", "cron")  # the order details shows them in (Kamal's)
 
 
 @dataclass(frozen=True)
 class ContainerDetail:
-    kind: str  # proxy, app or accessory
+    kind: str  # proxy, app, accessory, or cron (the job scheduler: a process, not a container)
     name: str
     image: str
     state: str  # running, exited (1), created...
@@ -33,6 +33,7 @@ class ContainerDetail:
     live: bool | None = None  # whether that slot serves the role's route
     health: str | None = None  # healthy, unhealthy (why), starting; None: not known
     ip: str | None = None  # on the app network (the workflow probes a proxied role's there)
+    warnings: tuple[str, ...] = ()  # `WARNING: ...` lines (the job scheduler's: plan/cron_health)
 
 
 def describe(config: Config, listing: HostListing) -> list[ContainerDetail]:

@@ -6,6 +6,7 @@ from dockyard.commands.cron import (
     install_scheduler,
     pause,
     read_runs,
+    read_status,
     resume,
     run_log,
     run_now,
@@ -124,4 +125,14 @@ def test_run_log_prints_a_runs_log_tail_the_newest_by_default() -> None:
         'cd "$HOME/.dockyard/apps/shop/cron"/runs/tick 2> /dev/null || exit 0; '
         't=20260301T100010; [ -n "$t" ] || exit 0; echo "#run $t"; cat "$t.log" 2> /dev/null; '
         "true"
+    )
+
+
+def test_read_status_says_whether_the_scheduler_runs_then_prints_every_record() -> None:
+    assert read_status("shop").render() == (
+        'cd "$HOME/.dockyard/apps/shop/cron" 2> /dev/null || { echo scheduler=none; exit 0; }; '
+        "if flock -n scheduler.lock true; then echo scheduler=stopped; "
+        "else echo scheduler=running; fi; for d in runs/*; "
+        "do for f in $d/*; do case $f in *.*) continue ;; esac; "
+        "[ -f \"$f\" ] && tr '\\n' '\\t' < \"$f\" && echo; done; done; true"
     )

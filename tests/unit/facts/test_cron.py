@@ -1,6 +1,6 @@
 """Run records as read_runs prints them; the runs still going as stop_scheduler lists them."""
 
-from dockyard.facts.cron import RunRecord, parse_running, parse_runs
+from dockyard.facts.cron import RunRecord, parse_running, parse_runs, parse_scheduler_state
 
 
 def test_records_oldest_first_and_a_partial_line_left_out() -> None:
@@ -23,3 +23,12 @@ def test_running_runs_are_named_job_at_tick() -> None:
     text = "noise\nruns-still-going:\nruns/a/T1\nruns/b/T2\n"
     assert parse_running(text, "runs-still-going:") == ["a@T1", "b@T2"]
     assert parse_running("", "runs-still-going:") == []
+
+
+def test_the_schedulers_state_is_the_first_line() -> None:
+    assert parse_scheduler_state("scheduler=running\njob=a\ttick=T1\tat=1\tstate=ok\t\n") == (
+        "running"
+    )
+    assert parse_scheduler_state("scheduler=stopped\n") == "stopped"
+    assert parse_scheduler_state("scheduler=none\n") == "none"
+    assert parse_scheduler_state("") == "none"

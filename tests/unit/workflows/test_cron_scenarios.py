@@ -7,6 +7,7 @@ after a stop that failed (no tick can have two schedulers)."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import yaml
 
@@ -14,10 +15,14 @@ from dockyard.config import parse_config
 from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
 from dockyard.facts.cron import RunRecord
+from dockyard.plan.overview import ContainerDetail
 from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.app import overview
 from dockyard.workflows.app.remove import remove_app_on_host
 from dockyard.workflows.cron import scheduler
 from dockyard.workflows.server import Server
+from dockyard.workflows.session import Request, Session
+from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 
 DEPLOY = {
@@ -107,3 +112,51 @@ def test_removing_the_app_stops_its_scheduler_and_runs_first_and_says_which_were
     assert removal.proxy == "no proxy; stopped its job runs still going: tick@20260301T100020"
     stop, remove = fake.commands_on("10.0.0.2")
     assert "docker stop --time 10 $ids" in stop and "rm -rf" in remove
+
+
+# --- details: the scheduler's state and its warnings --------------------------------------------
+
+LISTING = "/shop-web-v2\tteam/shop:v2\trunning\t0\t\tshop\tweb\t\t\t\n\0"
+STATUS = "scheduler=stopped\n" + RECORDS.replace("state=ok", "state=failed").replace(
+    "exit=0", "exit=7"
+)
+
+
+def details_servers() -> FakeTransport:
+    return FakeTransport(
+        {"docker inspect": Reply(stdout=LISTING), "scheduler=none": Reply(stdout=STATUS)},
+        default_timeout=30,
+    )
+
+
+async def details(fake: FakeTransport) -> object:
+    def connect(options: object) -> FakeTransport:
+        return fake
+
+    session = Session(config(), Request(), root=Path("."), connect=connect)  # type: ignore[arg-type]
+    return await asyncio.to_thread(overview.details, session)
+
+
+def test_details_shows_the_scheduler_on_the_jobs_host_with_its_warnings() -> None:
+    fake = details_servers()
+    found: dict[str, list[ContainerDetail]] = asyncio.run(details(fake))  # type: ignore[assignment]
+    assert [r.kind for r in found["10.0.0.1"]] == ["app"]
+    cron = found["10.0.0.2"][-1]
+    assert (cron.kind, cron.name, cron.state) == ("cron", "shop job scheduler", "stopped")
+    assert cron.warnings == (
+        "WARNING: the job scheduler does not run on 10.0.0.2: its ticks are missed until "
+        "`dockyard deploy` starts it",
+        "WARNING: cron tick: 1 failed and no ok run yet; the newest tick@20260301T100010 failed "
+        "(exit 7): see `dockyard cron runs tick` and `dockyard cron logs tick`",
+    )
+    assert len(fake.commands_on("10.0.0.1")) == 1  # the jobs' host only reads the records
+
+
+def test_details_with_every_step_failing() -> None:
+    steps = asyncio.run(happy_path(details_servers, details))
+    assert len(steps) == 3
+
+    def check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+        return one_line_naming_host_and_cause(failure, error)
+
+    assert asyncio.run(each_step_failing(details_servers, details, check, steps)) == []

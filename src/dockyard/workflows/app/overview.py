@@ -10,9 +10,12 @@ import asyncio
 from dataclasses import replace
 
 from dockyard.commands import app as app_commands
+from dockyard.commands import cron as cron_commands
 from dockyard.commands.overview import containers_and_live_slots
 from dockyard.config.objects import Config
+from dockyard.facts.cron import parse_runs, parse_scheduler_state
 from dockyard.facts.overview import parse_listing
+from dockyard.plan.cron_health import cron_warnings
 from dockyard.plan.overview import ContainerDetail, describe
 from dockyard.plan.targets import selected_app_hosts, server_hosts
 from dockyard.workflows.app.manage import DEPLOY_IT
@@ -37,12 +40,29 @@ def details(session: Session) -> dict[str, list[ContainerDetail]]:
         with server.step("listing the containers and the proxy's live slots", AGAIN):
             rows = describe(config, parse_listing((await server.run(listing)).stdout))
         rows = [r for r in rows if r.kind != "app" or session.selection.role_ok(r.role or "")]
-        return list(await asyncio.gather(*(_with_health(server, config, r) for r in rows)))
+        rows = list(await asyncio.gather(*(_with_health(server, config, r) for r in rows)))
+        return rows + await _scheduler(server, config)
 
     found = session.on_hosts(server_hosts(config, session.selection), step)
     ours = {host: [r for r in rows if r.kind != "proxy"] for host, rows in found.items()}
     require_found(ours, f"{config.service} has no container", DEPLOY_IT)
     return found
+
+
+async def _scheduler(server: Server, config: Config) -> list[ContainerDetail]:
+    """On the jobs' host: the job scheduler's row, with the warnings about its runs (a
+    scheduler that does not run; failed, lost or missed runs since the last good one)."""
+    jobs = config.dockyard.cron
+    if not jobs or next(iter(jobs.values())).host != server.host:
+        return []
+    with server.step("reading the job scheduler's state and records", AGAIN):
+        stdout = (
+            await server.run(cron_commands.read_status(config.service_and_destination))
+        ).stdout
+    state = parse_scheduler_state(stdout)
+    warnings = cron_warnings(server.host, state, list(jobs), parse_runs(stdout))
+    name = f"{config.service_and_destination} job scheduler"
+    return [ContainerDetail("cron", name, "", state, warnings=tuple(warnings))]
 
 
 async def _with_health(server: Server, config: Config, row: ContainerDetail) -> ContainerDetail:

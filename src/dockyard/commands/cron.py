@@ -13,6 +13,7 @@ from dockyard.commands.envfile import env_file
 from dockyard.engine import Engine
 
 RUNNING_MARK = "runs-still-going:"
+LAST_MARK = "last="
 
 
 def cron_dir(app: str) -> str:
@@ -36,10 +37,12 @@ def install_scheduler(
     app: str,
     jobs: Mapping[str, str],
     scripts: tuple[str, str] = (SCHEDULER_SH, RUN_SH),
+    handed_over: int | None = None,
 ) -> Raw:
     """The scripts (scheduler.sh, run.sh) and job files written (a job no longer configured is
     removed: its records stay), the scheduler restarted if its script changed, and started if
-    it does not run."""
+    it does not run. `handed_over`: the last second a scheduler stopped on another host looked
+    at (a move): one started here looks at the seconds after it, unless it looked further."""
     writes = [
         _write("scheduler.sh.new", scripts[0], "755"),
         _write("run.sh", scripts[1], "755"),
@@ -56,8 +59,15 @@ def install_scheduler(
         f"releases && {' && '.join(writes)} && {prune} && "
         f"if ! cmp -s scheduler.sh.new scheduler.sh; then {_stop()}; "
         "mv -f scheduler.sh.new scheduler.sh; else rm -f scheduler.sh.new; fi && "
-        f"if flock -n scheduler.lock true; then {start} fi"
+        f"if flock -n scheduler.lock true; then {_take_over(handed_over)}{start} fi"
     )
+
+
+def _take_over(last: int | None) -> str:
+    if last is None:
+        return ""
+    own = "$(cat state/last 2> /dev/null || echo 0)"
+    return f'[ "{own}" -ge {last} ] || echo {last} > state/last; '
 
 
 def _stop() -> str:
@@ -73,8 +83,9 @@ def _stop() -> str:
 
 def stop_scheduler(app: str, engine: Engine | None = None) -> Raw:
     """Stop the scheduler (its runs go on, unless the engine is given: then they are stopped
-    too), listing the runs still going first, one record path a line after RUNNING_MARK;
-    nothing if the app has no cron directory here."""
+    too), print the last second it looked at (`last=N`, LAST_MARK) and list the runs still
+    going, one record path a line after RUNNING_MARK; nothing if the app has no cron
+    directory here."""
     runs = ""
     if engine is not None:
         e = engine.name
@@ -82,7 +93,18 @@ def stop_scheduler(app: str, engine: Engine | None = None) -> Raw:
                 f'[ -z "$ids" ] || {e} stop --time 10 $ids > /dev/null; ')  # fmt: skip
     return Raw(
         f"cd {_dir(app)} 2> /dev/null || exit 0; {_stop()}; rm -f scheduler.pid; "
-        f"echo {RUNNING_MARK}; grep -l '^state=running$' runs/*/* 2> /dev/null; {runs}true"
+        f'echo "{LAST_MARK}$(cat state/last 2> /dev/null)"; echo {RUNNING_MARK}; '
+        f"grep -l '^state=running$' runs/*/* 2> /dev/null; {runs}true"
+    )
+
+
+def retire_scheduler(app: str) -> Raw:
+    """With no job left in the config: the scheduler stopped (its runs go on), its job files
+    and the last second it looked at removed (jobs added later start from their deploy);
+    nothing where it never ran."""
+    return Raw(
+        f"{{ [ ! -d {_dir(app)}/jobs ] || ( cd {_dir(app)} && {_stop()} && "
+        "rm -f jobs/*.job state/last scheduler.pid ); }"
     )
 
 

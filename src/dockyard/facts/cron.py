@@ -69,6 +69,15 @@ def parse_running(text: str, mark: str) -> list[str]:
     return names
 
 
+def parse_last(text: str, mark: str) -> int | None:
+    """The last second a stopped scheduler looked at (the line `<mark>N` stop_scheduler
+    prints), None if it had not looked at any."""
+    for line in text.splitlines():
+        if line.startswith(mark):
+            return _int(line.removeprefix(mark).strip())
+    return None
+
+
 def parse_scheduler_state(text: str) -> str:
     """running, stopped or none (no cron directory), from read_status's first line."""
     first = text.partition("\n")[0].strip()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dockyard.commands import app as app_commands
+from dockyard.commands.base import Raw
 from dockyard.commands.caddy_config import ProxySettings
+from dockyard.commands.cron import retire_scheduler
 from dockyard.commands.proxy import ProxyContainer
 from dockyard.engine import Engine
 from dockyard.plan.cron_target import CronTarget
@@ -45,6 +47,14 @@ class DeployPlan:
     @property
     def hosts(self) -> tuple[str, ...]:
         return tuple(h.host for group in self.groups for h in group)
+
+    def cron_steps(self, host: str) -> list[Raw]:
+        """In the finish trip: the release pointers switched on the jobs' host; with no job in
+        the config, a scheduler earlier jobs left retired (docs/cron.md)."""
+        if self.cron is None:
+            app = f"{self.service}-{self.destination}" if self.destination else self.service
+            return [retire_scheduler(app)]
+        return self.cron.switches(host, self.boots_on(host))
 
     def boots_on(self, host: str) -> tuple[RoleBoot, ...]:
         """The roles that boot on this host, the primary role first."""

@@ -8,6 +8,7 @@ from dockyard.commands.cron import (
     read_runs,
     read_status,
     resume,
+    retire_scheduler,
     run_log,
     run_now,
     stop_scheduler,
@@ -23,7 +24,8 @@ def test_stop_scheduler_lists_the_runs_going_and_leaves_them() -> None:
         'cd "$HOME/.dockyard/apps/shop/cron" 2> /dev/null || exit 0; '
         "{ flock -n scheduler.lock true || kill $(cat scheduler.pid) 2> /dev/null; "
         "flock -w 15 scheduler.lock true || { echo 'the scheduler did not stop in 15s' >&2; "
-        "exit 1; }; }; rm -f scheduler.pid; echo runs-still-going:; "
+        "exit 1; }; }; rm -f scheduler.pid; "
+        'echo "last=$(cat state/last 2> /dev/null)"; echo runs-still-going:; '
         "grep -l '^state=running$' runs/*/* 2> /dev/null; true"
     )
 
@@ -33,7 +35,8 @@ def test_stop_scheduler_with_the_engine_stops_the_runs_too() -> None:
         'cd "$HOME/.dockyard/apps/shop/cron" 2> /dev/null || exit 0; '
         "{ flock -n scheduler.lock true || kill $(cat scheduler.pid) 2> /dev/null; "
         "flock -w 15 scheduler.lock true || { echo 'the scheduler did not stop in 15s' >&2; "
-        "exit 1; }; }; rm -f scheduler.pid; echo runs-still-going:; "
+        "exit 1; }; }; rm -f scheduler.pid; "
+        'echo "last=$(cat state/last 2> /dev/null)"; echo runs-still-going:; '
         "grep -l '^state=running$' runs/*/* 2> /dev/null; "
         "ids=$(podman ps --quiet --filter label=dockyard-cron=shop); "
         '[ -z "$ids" ] || podman stop --time 10 $ids > /dev/null; true'
@@ -99,6 +102,16 @@ def test_install_scheduler_writes_the_scripts_and_jobs_and_starts_it_once() -> N
     )
 
 
+def test_install_scheduler_after_a_move_starts_from_the_second_the_old_one_left() -> None:
+    moved = install_scheduler(DOCKER, "shop", {}, ("S\n", "R\n"), handed_over=1772359210)
+    assert moved.render().endswith(
+        "if flock -n scheduler.lock true; then "
+        '[ "$(cat state/last 2> /dev/null || echo 0)" -ge 1772359210 ] || '
+        "echo 1772359210 > state/last; setsid nohup sh scheduler.sh docker shop >> "
+        "scheduler.log 2>&1 < /dev/null & fi"
+    )
+
+
 def test_pause_and_resume_mark_the_job() -> None:
     assert pause("shop", "tick").render() == (
         'mkdir -p "$HOME/.dockyard/apps/shop/cron"/paused && '
@@ -135,4 +148,14 @@ def test_read_status_says_whether_the_scheduler_runs_then_prints_every_record() 
         "else echo scheduler=running; fi; for d in runs/*; "
         "do for f in $d/*; do case $f in *.*) continue ;; esac; "
         "[ -f \"$f\" ] && tr '\\n' '\\t' < \"$f\" && echo; done; done; true"
+    )
+
+
+def test_retire_scheduler_stops_it_and_forgets_its_jobs_where_it_ran() -> None:
+    assert retire_scheduler("shop-staging").render() == (
+        '{ [ ! -d "$HOME/.dockyard/apps/shop-staging/cron"/jobs ] || '
+        '( cd "$HOME/.dockyard/apps/shop-staging/cron" && '
+        "{ flock -n scheduler.lock true || kill $(cat scheduler.pid) 2> /dev/null; "
+        "flock -w 15 scheduler.lock true || { echo 'the scheduler did not stop in 15s' >&2; "
+        "exit 1; }; } && rm -f jobs/*.job state/last scheduler.pid ); }"
     )

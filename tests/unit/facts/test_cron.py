@@ -1,6 +1,12 @@
 """Run records as read_runs prints them; the runs still going as stop_scheduler lists them."""
 
-from dockyard.facts.cron import RunRecord, parse_running, parse_runs, parse_scheduler_state
+from dockyard.facts.cron import (
+    RunRecord,
+    parse_last,
+    parse_running,
+    parse_runs,
+    parse_scheduler_state,
+)
 
 
 def test_records_oldest_first_and_a_partial_line_left_out() -> None:
@@ -32,3 +38,9 @@ def test_the_schedulers_state_is_the_first_line() -> None:
     assert parse_scheduler_state("scheduler=stopped\n") == "stopped"
     assert parse_scheduler_state("scheduler=none\n") == "none"
     assert parse_scheduler_state("") == "none"
+
+
+def test_the_last_second_a_stopped_scheduler_looked_at() -> None:
+    assert parse_last("last=1772359210\nruns-still-going:\n", "last=") == 1772359210
+    assert parse_last("last=\nruns-still-going:\n", "last=") is None  # it never looked
+    assert parse_last("", "last=") is None  # no cron directory there

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 import yaml
 
+from dockyard.commands.cron import retire_scheduler
 from dockyard.config import parse_config
 from dockyard.config.objects import Config
 from dockyard.errors import DockyardError
@@ -20,10 +22,12 @@ from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.app import overview
 from dockyard.workflows.app.remove import remove_app_on_host
 from dockyard.workflows.cron import scheduler
+from dockyard.workflows.deploy.deploy import DeployOptions, deploy
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Request, Session
-from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause
-from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
+from tests.unit.workflows.deploy_rules import DeployRules, one_line_naming_host_and_cause
+from tests.unit.workflows.faults import WITH_SILENT, Failure, each_step_failing, happy_path
+from tests.unit.workflows.fleet import Fleet, fast_waits, plan_of
 
 DEPLOY = {
     "service": "shop", "image": "team/shop", "builder": {"arch": "amd64"},
@@ -160,3 +164,65 @@ def test_details_with_every_step_failing() -> None:
         return one_line_naming_host_and_cause(failure, error)
 
     assert asyncio.run(each_step_failing(details_servers, details, check, steps)) == []
+
+
+# --- a deploy with jobs: the scheduler's update under the deploy lock ----------------------------
+
+CRON_APP = """
+service: demo
+image: demo
+registry: {server: registry.lab:5000, username: u, password: [REGISTRY_PASSWORD]}
+builder: {arch: amd64}
+servers: {web: [10.0.0.1, 10.0.0.2]}
+proxy: {host: demo.test, app_port: 3000}
+env: {secret: [SECRET_KEY]}
+readiness_delay: 0
+x-dockyard: {cron: {tick: {schedule: "@every 10s", command: bin/tick, host: 10.0.0.2}}}
+"""
+CRON_FLEET = Fleet(plan_of(CRON_APP))
+
+
+async def deploy_with_jobs(fake: FakeTransport) -> object:
+    app = parse_config([("config/deploy.yml", CRON_APP)], version="v2")
+    return await deploy(fake, CRON_FLEET.plan, DeployOptions(),
+                        before_release=lambda: scheduler.update(fake, app))  # fmt: skip
+
+
+def test_a_deploy_with_jobs_updates_the_scheduler_before_it_releases_the_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast_waits(monkeypatch)
+    fake = CRON_FLEET.make()
+    asyncio.run(deploy_with_jobs(fake))
+    texts = [(c.host, c.text) for c in fake.calls if c.kind == "run"]
+    stop = next(i for i, (h, t) in enumerate(texts) if h == "10.0.0.1" and "scheduler.pid" in t)
+    install = next(i for i, (h, t) in enumerate(texts) if "setsid nohup sh scheduler.sh" in t)
+    release = next(i for i, (h, t) in enumerate(texts) if 'rm -r "$HOME/.dockyard/lock-' in t)
+    switch = next(i for i, (h, t) in enumerate(texts) if h == "10.0.0.2" and "release.web" in t)
+    assert switch < stop < install < release
+    assert texts[install][0] == "10.0.0.2"
+    assert "retire" not in texts[switch][1] and "jobs/*.job state/last" not in texts[switch][1]
+
+
+def test_a_deploy_with_jobs_with_every_step_failing(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_waits(monkeypatch)
+    steps = asyncio.run(happy_path(CRON_FLEET.make, deploy_with_jobs))
+    rules = DeployRules(CRON_FLEET, steps, None)
+    problems = asyncio.run(
+        each_step_failing(CRON_FLEET.make, deploy_with_jobs, rules.check, steps, WITH_SILENT)
+    )
+    assert problems == [], f"{len(problems)} of {len(steps) * len(WITH_SILENT)} cases"
+
+
+def test_a_moved_scheduler_starts_from_the_second_the_old_one_left() -> None:
+    fake = make_fake()
+    fake.on("10.0.0.1", "runs-still-going:", Reply(stdout="last=1772359210\nruns-still-going:\n"))
+    asyncio.run(update(fake))
+    (install,) = fake.commands_on("10.0.0.2")
+    assert "-ge 1772359210 ] || echo 1772359210 > state/last; setsid nohup" in install
+
+
+def test_a_deploy_without_jobs_retires_a_scheduler_earlier_jobs_left() -> None:
+    plan = plan_of(CRON_APP.replace("x-dockyard", "x-unused"))
+    steps = plan.cron_steps("10.0.0.2")
+    assert [s.render() for s in steps] == [retire_scheduler("demo").render()]

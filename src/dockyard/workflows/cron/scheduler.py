@@ -2,7 +2,7 @@
 (remove; and on every other host, so that a job moved by `host:` never has two schedulers),
 and its run records read (docs/cron.md).
 
-    await update(transport, config)        # after a deploy's last trip
+    await update(transport, config)        # by a deploy, under its lock, after its last trip
     running = await stop_everywhere(transport, config)   # {host: ["job@tick", ...]}
     records = await runs(server, config)   # [RunRecord], oldest tick first
 """
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from dockyard.commands import cron as cron_commands
 from dockyard.config.objects import Config
-from dockyard.facts.cron import RunRecord, parse_running, parse_runs
+from dockyard.engine import Engine
+from dockyard.facts.cron import RunRecord, parse_last, parse_running, parse_runs
 from dockyard.plan.cron import cron_plan
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
@@ -26,27 +27,39 @@ AFTER_UPDATE = (
 
 async def update(transport: Transport, config: Config) -> None:
     """The scheduler stopped on every other host of the app, then installed (scripts, job
-    files) and started, or restarted if its script changed, on the jobs' host."""
+    files) and started, or restarted if its script changed, on the jobs' host; one started
+    there looks at the seconds after the last one a stopped scheduler looked at (a move: the
+    ticks in between are dispatched there, as missed or run, docs/cron.md)."""
     plan = cron_plan(config)
     if plan is None:
         return
     host = plan.target.host
     others = [h for h in config.all_hosts if h != host]
     servers = [Server(transport, h, config.runtime) for h in others]
-    await on_servers(servers, lambda server: stop_on(server, config))
+    lasts = await on_servers(servers, lambda server: _stopped(server, config, None))
+    looked_at = [
+        n for out in lasts.values() if (n := parse_last(out, cron_commands.LAST_MARK)) is not None
+    ]
+    handed_over = max(looked_at, default=None)
+    install = cron_commands.install_scheduler(
+        plan.engine, plan.target.app, plan.jobs, handed_over=handed_over
+    )
     server = Server(transport, host, config.runtime)
     with server.step("starting the job scheduler", AFTER_UPDATE):
-        await server.run(cron_commands.install_scheduler(plan.engine, plan.target.app, plan.jobs))
+        await server.run(install)
 
 
 async def stop_on(server: Server, config: Config, *, runs_too: bool = False) -> list[str]:
     """The scheduler stopped here (nothing if it has none); the runs still going, which go on
     (or are stopped too: `runs_too`, when the app is removed)."""
-    engine = server.engine if runs_too else None
+    stdout = await _stopped(server, config, server.engine if runs_too else None)
+    return parse_running(stdout, cron_commands.RUNNING_MARK)
+
+
+async def _stopped(server: Server, config: Config, engine: Engine | None) -> str:
     with server.step("stopping the job scheduler", "nothing else was changed"):
         app = config.service_and_destination
-        result = await server.run(cron_commands.stop_scheduler(app, engine))
-    return parse_running(result.stdout, cron_commands.RUNNING_MARK)
+        return (await server.run(cron_commands.stop_scheduler(app, engine))).stdout
 
 
 async def stop_everywhere(transport: Transport, config: Config) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,6 +42,9 @@ RETIRE_STEP = " and retiring their assets"
 UNFINISHED = "the replaced versions may still run: `dockyard app stale_containers --stop`"
 
 
+BeforeRelease = Callable[[], Awaitable[None]]
+
+
 def _quiet(host: str, message: str) -> None:
     pass
 
@@ -65,13 +69,18 @@ class DeployResult:
 
 
 async def deploy(
-    transport: Transport, plan: DeployPlan, options: DeployOptions, report: Report = _quiet
+    transport: Transport,
+    plan: DeployPlan,
+    options: DeployOptions,
+    report: Report = _quiet,
+    before_release: BeforeRelease | None = None,
 ) -> DeployResult:
     """The deploy; once booting began, a failure raises DeployFailed, which says where each
-    role on each host was left (its message is the failure's own)."""
+    role on each host was left (its message is the failure's own). `before_release`: a last
+    step under the lock, after every host finished (the job scheduler's update)."""
     ledger = Ledger(plan)
     try:
-        return await _deploy(transport, plan, options, report, ledger)
+        return await _deploy(transport, plan, options, report, ledger, before_release)
     except DockyardError as error:
         if not ledger.began:
             raise
@@ -79,7 +88,12 @@ async def deploy(
 
 
 async def _deploy(
-    transport: Transport, plan: DeployPlan, options: DeployOptions, report: Report, ledger: Ledger
+    transport: Transport,
+    plan: DeployPlan,
+    options: DeployOptions,
+    report: Report,
+    ledger: Ledger,
+    before_release: BeforeRelease | None,
 ) -> DeployResult:
     start = time.monotonic()
     hooks = HookContext(
@@ -109,11 +123,17 @@ async def _deploy(
         except BaseException:
             await _stop_replaced(transport, stops)  # what did switch keeps no old one running
             raise
-        held = lock if owned else None
+        # the lock is released in the finish trip of its host, unless a step comes after it
+        held = lock if owned and before_release is None else None
         finished = await on_hosts(
             plan.hosts,
             lambda host: _finish(transport, plan, host, options, held, stops.get(host, [])),
         )
+        if before_release is not None:
+            await before_release()
+            if owned:  # here, so that a release that fails is tried again, as a finish trip's
+                await lock.release()
+                lock.released = True
     seconds = time.monotonic() - start
     done = replace(hooks, lock=False, extra={**hooks.extra, "KAMAL_RUNTIME": str(round(seconds))})
     skip = options.skip_hooks or not options.deploy_hooks
@@ -219,7 +239,7 @@ async def _finish(
         *retire,
         *_tag_latest(plan, host),
         app_commands.audit(plan.audit_log, line),
-        *(plan.cron.switches(host, plan.boots_on(host)) if plan.cron else []),
+        *plan.cron_steps(host),
     ]
     if options.prune:
         steps.append(_prune(plan))

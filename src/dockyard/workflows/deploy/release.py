@@ -150,13 +150,24 @@ def _release(
         built = build and not session.config.prebuilt_image
         await ship(session, transport, plan.hosts, build=built, no_cache=no_cache)
         session.progress.step(f"Deploying {plan.service} {plan.version} to {', '.join(plan.hosts)}")
-        result = await deploy_workflow.deploy(transport, plan, options, session.progress.host)
+        result = await deploy_workflow.deploy(
+            transport, plan, options, session.progress.host, scheduler_update(session, transport)
+        )
         await update_edges(session, transport)
-        await cron_scheduler.update(transport, session.config)
         return result
 
     result = session.run(work)
     return Released(plan.version, result.booted, result.warnings)
+
+
+def scheduler_update(
+    session: Session, transport: AsyncsshTransport
+) -> deploy_workflow.BeforeRelease | None:
+    """With jobs, the job scheduler's update: the deploy's last step under its lock (a deploy
+    waiting for the lock never sees it half done)."""
+    if not session.config.dockyard.cron:
+        return None
+    return lambda: cron_scheduler.update(transport, session.config)
 
 
 async def update_edges(session: Session, transport: AsyncsshTransport) -> None:

@@ -42,11 +42,18 @@ def inspect_format(network: str = NETWORK) -> str:
 
 def containers_and_live_slots(engine: Engine, network: str = NETWORK) -> Raw:
     """Every container on the host (inspect_format's line each), a NUL, then the routes whose
-    slot b serves, a name per line."""
+    slot b serves, a name per line. A container removed between the listing and the inspect
+    (a job's run, a one-off `--rm` container) is left out; any other error fails."""
     template = shlex.quote(inspect_format(network))
+    inspect = f"{engine.name} inspect --format {template} $ids"
+    vanished = (
+        f"if ! err=$({{ {inspect} 1>&3; }} 2>&1); then "
+        "if printf '%s\\n' \"$err\" | grep -qiv 'no such object'; then "
+        "printf '%s\\n' \"$err\" >&2; false; fi; fi"
+    )
     return Raw(
         f"ids=$({engine.name} ps --all --quiet) && "
-        f'{{ [ -z "$ids" ] || {engine.name} inspect --format {template} $ids; }} && '
+        f'{{ [ -z "$ids" ] || {{ {vanished}; }} 3>&1; }} && '
         f'printf "\\0" && ( cd "$HOME/{HomePath(LIVE_DIR)}" 2>/dev/null && '
         'for f in *.b; do [ ! -e "$f" ] || echo "${f%.b}"; done; true )'
     )

@@ -229,7 +229,8 @@ def test_details_shows_proxy_app_and_accessories_with_slot_version_and_health(
     assert [(p.host, p.address) for p in apps.healthy] == [("10.0.0.1", "172.18.0.4")]
     assert len(fake.commands_on("10.0.0.1")) == 1  # one round trip, then the probe
     assert fake.commands_on("10.0.0.1")[0].startswith(
-        'ids=$(docker ps --all --quiet) && { [ -z "$ids" ] || docker inspect --format'
+        'ids=$(docker ps --all --quiet) && { [ -z "$ids" ] || '
+        "{ if ! err=$({ docker inspect --format"
     )
 
 

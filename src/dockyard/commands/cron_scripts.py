@@ -21,8 +21,9 @@ scheduler.sh ENGINE APP  the loop: one instance per host (flock on scheduler.loc
             at its start and every SWEEP_EVERY seconds, a record left starting or running
             whose run lock is free is marked lost (every process of that run is gone).
 run.sh ENGINE APP JOB EPOCH TICK MODE  one tick: the record is created first (O_EXCL: a tick
-            that has one never runs again), then the lock, the release, the container, and the
-            record completed with the exit code, duration and log tail.
+            that has one never runs again), then the lock, the release, the container (a tick
+            whose engine does not answer is missed), and the record completed with the exit
+            code, duration and log tail.
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ if [ "$CONCURRENCY" = replace ] && ! flock -n 9; then
 fi
 read -r version image < "release.$ROLE" 2> /dev/null ||
   {{ record failed "reason=no release is deployed yet"; exit 0; }}
+$ENGINE version > /dev/null 2>&1 < /dev/null ||
+  {{ record missed "reason=the engine did not answer (stopped or restarting)"; exit 0; }}
 started=$(date +%s)
 record running "release=$version" "started=$started" "container=$name"
 if [ -n "$TIMEOUT" ]; then

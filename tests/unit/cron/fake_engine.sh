@@ -2,7 +2,8 @@
 # A stand-in for docker/podman for the scheduler's scripts, run here: `run` runs the command
 # (its argv as given) with the env file's variables and IMAGE set, as a process whose pid file names the container;
 # `ps --quiet --filter label=dockyard-cron-job=X`, `inspect --format ... NAME` and
-# `stop --time N NAME` act on those processes. Every call is appended to $FAKE_DIR/calls.
+# `stop --time N NAME` act on those processes; `version` fails while $FAKE_DIR/down exists.
+# Every call is appended to $FAKE_DIR/calls.
 set -u
 dir=$FAKE_DIR
 mkdir -p "$dir/running"
@@ -36,6 +37,7 @@ ps)
     [ -f "$f" ] && [ "$(head -n 1 "$f")" = "$want" ] && basename "$f"
   done; exit 0 ;;
 inspect) echo "/$3" ;;
+version) [ ! -e "$dir/down" ] ;;
 stop)
   f="$dir/running/$3"
   [ -f "$f" ] && kill "$(tail -n 1 "$f")" 2> /dev/null

@@ -175,3 +175,19 @@ def test_a_running_run_is_not_lost_when_the_scheduler_restarts(cron: CronDir) ->
     cron.stop()
     cron.settle()
     assert {r["state"] for r in cron.records("long")} <= {"ok", "skipped"}
+
+
+def test_a_tick_while_the_engine_does_not_answer_is_missed_and_runs_nothing(cron: CronDir) -> None:
+    cron.job("tick", "@every 1s", APPEND)
+    (cron.fake / "down").touch()
+    cron.start()
+    time.sleep(1.5)
+    (cron.fake / "down").unlink()
+    time.sleep(1.2)
+    cron.stop()
+    cron.settle()
+    states = [r["state"] for r in cron.records("tick")]
+    assert states[0] == "missed" and states[-1] == "ok", states
+    missed = [r for r in cron.records("tick") if r["state"] == "missed"]
+    assert {r["reason"] for r in missed} == {"the engine did not answer (stopped or restarting)"}
+    assert len(cron.side_effects()) == states.count("ok")

@@ -18,7 +18,7 @@ from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.app.containers import RoleVersions
 from dockyard.workflows.app.remove import remove_app
 from dockyard.workflows.deploy.release import boot_again
-from dockyard.workflows.swarm import manage as swarm
+from dockyard.workflows.swarm import release as swarm
 
 NO_CONTAINER = "(no running container)"
 NO_SUCH_CONTAINER = "(no such container)"

@@ -14,6 +14,7 @@ def show_release(printer: Printer, done: Released, verb: str, *, details: bool =
     for b in done.booted:
         replaced = f" (replaced {', '.join(b.stopped)})" if details and b.stopped else ""
         rows.append((b.host, f"{b.role}: {b.name}{replaced}"))
+    rows += done.services
     printer.summary(rows, f"{verb} {done.version}")
     for warning in done.warnings:
         printer.warning(warning)

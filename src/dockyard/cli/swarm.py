@@ -1,4 +1,5 @@
-"""`dockyard swarm setup|status|nodes|stack`: the app's Docker Swarm (x-dockyard/backend: swarm)."""
+"""`dockyard swarm setup|status|nodes|stack`: the app's Docker Swarm (x-dockyard/backend: swarm;
+`dockyard deploy`, `rollback` and `app scale` deploy to it)."""
 
 from __future__ import annotations
 
@@ -57,16 +58,6 @@ def nodes(as_json: bool, **kwargs: Any) -> None:
     for node in found:
         role = f", {node.manager_status}" if node.manager_status else ", worker"
         click.echo(f"{node.hostname}: {node.status}, {node.availability}{role}")
-
-
-@command.command("deploy")
-@global_options
-@click.option("--json", "as_json", is_flag=True)
-def deploy(as_json: bool, **kwargs: Any) -> None:
-    """Deploy this version (--version, else the git HEAD) to the swarm: every node pulls the
-    image, then the stack is applied and each service's rolling update watched to its end; an
-    update Swarm rolled back fails, naming the service and the cause."""
-    show(manage.deploy(load(kwargs)), as_json)
 
 
 @command.command("stack")

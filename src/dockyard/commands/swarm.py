@@ -111,3 +111,17 @@ def task_images(service: str) -> Cmd:
         "docker", "service", "ps", "--filter", "desired-state=running", "--format", "{{.Image}}",
         service,
     )  # fmt: skip
+
+
+def image_here(image: str, *, pull: bool) -> Raw:
+    """The image on this node: kept from an earlier deploy, or (`pull`: a registry delivers)
+    pulled again; exits non-zero when it is neither."""
+    present = f"docker image inspect --format '{{{{.Id}}}}' {shlex.quote(image)} >/dev/null"
+    if not pull:
+        return Raw(present)
+    return Raw(f"{present} 2>&1 || docker pull --quiet {shlex.quote(image)}")
+
+
+def deployed_versions(directory: str) -> Raw:
+    """The versions deployed to the swarm, oldest first, one a line (none before the first)."""
+    return Raw(f"cat {shlex.quote(directory)}/versions 2>/dev/null || true")

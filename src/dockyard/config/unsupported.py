@@ -77,11 +77,6 @@ NOT_SUPPORTED: dict[str, NotSupported] = {
         "otherwise; to build the local arch here, remove builder/remote",
         when=lambda value: value is True,
     ),
-    "x-dockyard/backend": NotSupported(
-        "`dockyard deploy` still deploys over SSH; deploy to the swarm with "
-        "`dockyard swarm deploy` (docs/swarm.md)",
-        when=lambda value: value == "swarm",
-    ),
     **_proxy_keys("proxy"),
     **_proxy_keys("servers/<role>/proxy"),
     **_proxy_keys("accessories/<name>/proxy"),

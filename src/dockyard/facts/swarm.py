@@ -118,3 +118,8 @@ def parse_replicas(stdout: str) -> dict[str, tuple[int, int]]:
         if running.isdigit() and desired.isdigit():
             found[name] = (int(running), int(desired))
     return found
+
+
+def parse_versions(stdout: str) -> tuple[str, ...]:
+    """The versions deployed to the swarm, oldest first (one a line)."""
+    return tuple(line.strip() for line in stdout.splitlines() if line.strip())

@@ -1,5 +1,5 @@
 """The Swarm stack of an app, from its config (pure): what `dockyard swarm stack` prints and a
-swarm deploy applies.
+deploy to the swarm applies; and the versions deployed, which `rollback` goes back to.
 
 Each role becomes a service; its replicas default to the number of its hosts, and its env (the
 root's and the role's, clear values and secrets) becomes an env file held as a Swarm secret.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from dockyard.commands.swarm_stack import HealthSpec, ServiceSpec, StackSpec, env_script
 from dockyard.config.model import Role
 from dockyard.config.objects import Config
-from dockyard.errors import ConfigError
+from dockyard.errors import ConfigError, DockyardError
 from dockyard.facts.swarm import ImageCommand
 from dockyard.redaction import Secret
 
@@ -107,3 +107,32 @@ def secret_names(config: Config) -> tuple[str, ...]:
     for role in config.roles:
         names += role.env.secret_names
     return tuple(dict.fromkeys(names))
+
+
+VERSIONS_KEPT = 10  # the versions `rollback` may go back to (their images stay on the nodes)
+
+
+def versions_after(history: tuple[str, ...], version: str) -> tuple[str, ...]:
+    """The deployed versions once `version` is: it moves to the end, the oldest beyond
+    VERSIONS_KEPT are forgotten."""
+    return (*(v for v in history if v != version), version)[-VERSIONS_KEPT:]
+
+
+def rollback_target(history: tuple[str, ...], wanted: str | None) -> str:
+    """The version a rollback deploys: `wanted` when it was deployed to this swarm, else (None)
+    the one deployed before the current one; DockyardError saying which versions there are."""
+    known = ", ".join(reversed(history)) or "none yet"
+    if wanted is None:
+        if len(history) < 2:
+            raise DockyardError(
+                f"no version was deployed to the swarm before {history[-1] if history else 'now'}"
+                f" (deployed, newest first: {known}); give one: `dockyard rollback VERSION`"
+            )
+        return history[-2]
+    if wanted not in history:
+        raise DockyardError(
+            f"{wanted} was not deployed to this swarm, so its image may not be on every node "
+            f"(deployed, newest first: {known}); deploy it instead: `dockyard deploy --version "
+            f"{wanted}`"
+        )
+    return wanted

@@ -3,8 +3,9 @@ before anything changes; setup forms one swarm of three managers and the app's a
 overlay network, and a second run changes nothing; the stack file `swarm stack` prints deploys
 the app without dockyard (the eject path): three healthy tasks that take their env from the
 Swarm secret, reached as tasks.<stack>_web on the overlay (dnsrr: no IPVS needed); `swarm
-deploy` rolls versions out and fails, naming the cause, when Swarm rolled an unhealthy one back
-(the version before still serves); `app scale web=6` and back to 3."""
+`dockyard deploy` (backend: swarm) rolls versions out under the deploy lock between the hooks and
+fails, naming the cause, when Swarm rolled an unhealthy one back (the version before still
+serves); `rollback VERSION` goes two versions back; `app scale web=6` and back to 3."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ..labs import group, running
 pytestmark = [pytest.mark.e2e, group("swarm-docker")]
 
 SWARM = "\n  backend: swarm\n"
+HOOKS_LOG = "hooks.log"  # in the app's directory
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +36,16 @@ def lab() -> Iterator[labs.LabInfo]:
 
 @pytest.fixture(scope="module")
 def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = write_app(tmp_path_factory.mktemp("swarm"), lab, service="shop")
+    root = write_app(tmp_path_factory.mktemp("swarm"), lab)
     config = root / "config" / "deploy.yml"
     config.write_text(config.read_text().replace("\nx-dockyard:\n", "\nx-dockyard:" + SWARM))
+    hooks = root / ".kamal" / "hooks"
+    hooks.mkdir()
+    for name in ("pre-deploy", "post-deploy"):
+        (hooks / name).write_text(
+            f'#!/bin/sh\necho "{name} $KAMAL_COMMAND $KAMAL_VERSION" >> {root / HOOKS_LOG}\n'
+        )
+        (hooks / name).chmod(0o755)
     return root
 
 
@@ -70,19 +79,19 @@ def test_setup_forms_a_swarm_of_three_managers_and_a_second_run_changes_nothing(
     ips = [server.ip for server in lab.servers]
     assert run(app, "swarm", "setup") == (
         f"{ips[0]}: formed the swarm (manager)\n{ips[1]}: joined the swarm (manager)\n"
-        f"{ips[2]}: joined the swarm (manager)\nnetwork: shop-swarm (attachable overlay)\n"
+        f"{ips[2]}: joined the swarm (manager)\nnetwork: demo-swarm (attachable overlay)\n"
     )
     assert (
         run(app, "swarm", "setup")
         == "".join(f"{ip}: in the swarm (manager)\n" for ip in ips)
-        + "network: shop-swarm (attachable overlay)\n"
+        + "network: demo-swarm (attachable overlay)\n"
     )
     nodes = sorted(run(app, "swarm", "nodes").splitlines())
     assert [line.split(", ")[:2] for line in nodes] == [["s1: Ready", "Active"]] + [
         [f"s{n}: Ready", "Active"] for n in (2, 3)
     ]
     assert sorted(line.rsplit(", ", 1)[1] for line in nodes) == ["Leader", "Reachable", "Reachable"]
-    network = ssh(lab, "s2", "docker network inspect -f '{{.Driver}} {{.Attachable}}' shop-swarm")
+    network = ssh(lab, "s2", "docker network inspect -f '{{.Driver}} {{.Attachable}}' demo-swarm")
     assert network.stdout.strip() == "overlay true"
 
 
@@ -91,65 +100,75 @@ def test_the_printed_stack_file_deploys_the_app_without_dockyard(
 ) -> None:
     stack = run(app, "swarm", "stack", "--version", "v1")
     assert "SECRET" not in stack and "endpoint_mode: dnsrr" in stack
-    directory = "eject/shop"
+    directory = "eject/demo"
     ssh(lab, "s1", f"mkdir -p {directory}")
     ssh_write(lab, "s1", f"{directory}/stack.yml", stack)
     for role in ("web", "worker"):
         ssh_write(lab, "s1", f"{directory}/{role}.env", "SERVICE=ejected\n")
-    deployed = ssh(lab, "s1", f"cd {directory} && docker stack deploy -c stack.yml shop")
+    deployed = ssh(lab, "s1", f"cd {directory} && docker stack deploy -c stack.yml demo")
     assert deployed.returncode == 0, deployed.stderr
     try:
-        wait_for(lab, "docker service ls --filter name=shop_web --format '{{.Replicas}}'", "3/3")
+        wait_for(lab, "docker service ls --filter name=demo_web --format '{{.Replicas}}'", "3/3")
         probe = (
-            "docker run --rm --network shop-swarm "
+            "docker run --rm --network demo-swarm "
             f"{lab.registry_host}/busybox:latest sh -c "
-            "'for i in 1 2 3 4 5 6; do wget -qO- http://tasks.shop_web/; echo; done'"
+            "'for i in 1 2 3 4 5 6; do wget -qO- http://tasks.demo_web/; echo; done'"
         )
         answers = set(ssh(lab, "s1", probe).stdout.split("\n")) - {""}
         assert answers == {"hello from ejected v1"}  # SERVICE, from the Swarm secret
         # the task's process has it; `docker exec` starts another process, without the file's env
         environ = "tr '\\0' '\\n' < /proc/1/environ | grep ^SERVICE="
         env = ssh(
-            lab, "s1", f'docker exec $(docker ps -q -f name=shop_web | head -1) sh -c "{environ}"'
+            lab, "s1", f'docker exec $(docker ps -q -f name=demo_web | head -1) sh -c "{environ}"'
         )
         assert env.stdout.strip() == "SERVICE=ejected"
         spec = ssh(
             lab,
             "s1",
-            "docker service inspect -f '{{json .Spec.TaskTemplate.ContainerSpec.Env}}' shop_web",
+            "docker service inspect -f '{{json .Spec.TaskTemplate.ContainerSpec.Env}}' demo_web",
         )
         assert spec.stdout.strip() == "null"
     finally:
-        ssh(lab, "s1", "docker stack rm shop")
-        wait_for(lab, "docker service ls -q --filter label=com.docker.stack.namespace=shop", "")
+        ssh(lab, "s1", "docker stack rm demo")
+        wait_for(lab, "docker service ls -q --filter label=com.docker.stack.namespace=demo", "")
 
 
-def test_deploy_rolls_each_version_out_and_fails_when_swarm_rolls_it_back(
+def test_deploy_rolls_versions_out_fails_when_swarm_rolls_back_and_rollback_goes_back(
     lab: labs.LabInfo, app: Path
 ) -> None:
-    assert run(app, "swarm", "deploy", "--version", "v1") == (
-        "shop_web: running\nshop_worker: running\n"
+    s1 = lab.servers[0].ip
+    assert f"  {s1}: demo_web: running\n  {s1}: demo_worker: running\n" in run(
+        app, "deploy", "-P", "--version", "v1"
     )
-    assert serving(lab) == {"hello from shop v1"}
-    assert run(app, "swarm", "deploy", "--version", "v2") == (
-        "shop_web: updated\nshop_worker: updated\n"
-    )
-    assert serving(lab) == {"hello from shop v2"}
-    done = dockyard(app, "swarm", "deploy", "--version", "unhealthy")
+    assert serving(lab) == {"hello from demo v1"}
+    assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v2")
+    image = f"{lab.registry_host}/demo"  # v3: the v2 image under another tag
+    ssh(lab, "s1", f"docker tag {image}:v2 {image}:v3 && docker push -q {image}:v3")
+    assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v3")
+    assert serving(lab) == {"hello from demo v2"}
+    done = dockyard(app, "deploy", "-P", "--version", "unhealthy")
     assert done.returncode != 0
     error = done.stderr.strip().splitlines()[-1]
     assert error.startswith(
-        f"ERROR (DockyardError): {lab.servers[0].ip}: Swarm rolled the update of shop_web back "
+        f"ERROR (DockyardError): {s1}: Swarm rolled the update of demo_web back "
         "(rollback_completed: update rolled back due to failure or early termination of task "
     ), error
-    assert serving(lab) == {"hello from shop v2"}
+    assert serving(lab) == {"hello from demo v2"}
+    assert "Rolled back to v1" in run(app, "rollback", "v1")  # two versions back
+    assert serving(lab) == {"hello from demo v1"}
+    assert (app / HOOKS_LOG).read_text().splitlines() == [
+        "pre-deploy deploy v1", "post-deploy deploy v1", "pre-deploy deploy v2",
+        "post-deploy deploy v2", "pre-deploy deploy v3", "post-deploy deploy v3",
+        "pre-deploy deploy unhealthy", "pre-deploy rollback v1", "post-deploy rollback v1",
+    ]  # fmt: skip
+    assert ssh(lab, "s1", "ls .dockyard").stdout.split().count("lock-demo") == 0
 
 
 def serving(lab: labs.LabInfo) -> set[str]:
     """What the web tasks answer, asked by name on the overlay (dnsrr: every task's address)."""
     probe = (
-        f"docker run --rm --network shop-swarm {lab.registry_host}/busybox:latest sh -c "
-        '\'for ip in $(nslookup tasks.shop_web 2>/dev/null | sed -n "s/^Address: //p"); do '
+        f"docker run --rm --network demo-swarm {lab.registry_host}/busybox:latest sh -c "
+        '\'for ip in $(nslookup tasks.demo_web 2>/dev/null | sed -n "s/^Address: //p"); do '
         "wget -qO- http://$ip/; echo; done'"
     )
     return set(ssh(lab, "s1", probe).stdout.split("\n")) - {""}
@@ -175,18 +194,18 @@ def wait_for(lab: labs.LabInfo, command: str, wanted: str, seconds: float = 60) 
 
 
 def test_app_scale_runs_six_tasks_then_three_again(lab: labs.LabInfo, app: Path) -> None:
-    replicas = "docker service ls --filter name=shop_web --format '{{.Replicas}}'"
+    replicas = "docker service ls --filter name=demo_web --format '{{.Replicas}}'"
     for count in (6, 3):
-        assert run(app, "app", "scale", f"web={count}") == "shop_web: running\n"
+        assert run(app, "app", "scale", f"web={count}") == "demo_web: running\n"
         assert ssh(lab, "s1", replicas).stdout.strip() == f"{count}/{count}"
         assert len(task_addresses(lab)) == count
-    assert serving(lab) == {"hello from shop v2"}
+    assert serving(lab) == {"hello from demo v1"}
 
 
 def task_addresses(lab: labs.LabInfo) -> list[str]:
     probe = (
-        f"docker run --rm --network shop-swarm {lab.registry_host}/busybox:latest "
-        "nslookup tasks.shop_web"
+        f"docker run --rm --network demo-swarm {lab.registry_host}/busybox:latest "
+        "nslookup tasks.demo_web"
     )
     said = ssh(lab, "s1", probe).stdout.splitlines()
     return [line.split()[1] for line in said if line.startswith("Address: ")]

@@ -68,3 +68,19 @@ def test_the_images_of_a_services_tasks() -> None:
     assert swarm.task_images("shop_web").render() == (
         "docker service ps --filter desired-state=running --format '{{.Image}}' shop_web"
     )
+
+
+def test_an_image_kept_on_a_node_or_pulled_again() -> None:
+    assert swarm.image_here("r.io/shop:v1", pull=False).render() == (
+        "docker image inspect --format '{{.Id}}' r.io/shop:v1 >/dev/null"
+    )
+    assert swarm.image_here("r.io/shop:v1", pull=True).render() == (
+        "docker image inspect --format '{{.Id}}' r.io/shop:v1 >/dev/null 2>&1 || "
+        "docker pull --quiet r.io/shop:v1"
+    )
+
+
+def test_the_versions_deployed_to_the_swarm() -> None:
+    assert swarm.deployed_versions(".dockyard/swarm/shop").render() == (
+        "cat .dockyard/swarm/shop/versions 2>/dev/null || true"
+    )

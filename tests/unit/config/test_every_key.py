@@ -205,6 +205,12 @@ HONOURED: dict[str, tuple[str, ...]] = {
     "x-dockyard": (EFFECTS + "test_the_runtime_picks_the_engine_of_every_plan",),
     "x-dockyard/runtime": (EFFECTS + "test_the_runtime_picks_the_engine_of_every_plan",),
     "x-dockyard/delivery": (SSH_DELIVERY,),
+    "x-dockyard/backend": (
+        SWARM_CONFIG + "test_without_a_backend_the_app_deploys_over_ssh_with_swarm_defaults",
+        "tests/unit/workflows/test_swarm_release.py::"
+        "test_a_deploy_runs_under_the_lock_between_the_hooks",
+        "tests/unit/workflows/test_session_swarm.py::test_deploy_and_rollback_choose_the_swarm",
+    ),
     "x-dockyard/proxy": (PROXY_RUN,),
     "x-dockyard/proxy/image": (PROXY_RUN,),
     "x-dockyard/proxy/tls_issuer": (PROXY_RUN,),

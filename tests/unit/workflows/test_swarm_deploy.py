@@ -18,7 +18,8 @@ from dockyard.plan.swarm import SwarmStack, swarm_stack
 from dockyard.ssh.fake import FakeTransport, Outcome, Reply
 from dockyard.workflows.server import Server
 from dockyard.workflows.swarm import deploy
-from dockyard.workflows.swarm.deploy import deploy_stack, pull_everywhere, scale_service
+from dockyard.workflows.swarm.deploy import deploy_stack, scale_service
+from dockyard.workflows.swarm.release import kept_everywhere
 from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 
@@ -34,6 +35,10 @@ proxy: {host: shop.test}
 x-dockyard: {backend: swarm}
 """
 STATUS = "--format '{{json .UpdateStatus}}'"
+PULL = (
+    f"docker image inspect --format '{{{{.Id}}}}' {IMAGE} >/dev/null 2>&1 || "
+    f"docker pull --quiet {IMAGE}"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -68,17 +73,17 @@ def make_fake(*states: tuple[str, str]) -> FakeTransport:
 
 async def run(fake: FakeTransport, seconds: float = 5) -> dict[str, str]:
     servers = [Server(fake, h, DOCKER) for h in HOSTS]
-    await pull_everywhere(servers, IMAGE)
+    await kept_everywhere(servers, IMAGE, pull=True)
     return await deploy_stack(servers[0], stack(), seconds=seconds)
 
 
 async def test_every_node_pulls_then_the_stack_is_applied_and_its_update_watched() -> None:
     fake = make_fake()
     assert await run(fake) == {"shop_web": "updated"}
-    assert fake.commands_on("10.0.0.2") == [f"docker pull --quiet {IMAGE}"]
+    assert fake.commands_on("10.0.0.2") == [PULL]
     secret = stack().spec.services[0].env_secret
     assert [c.text for c in fake.calls if c.host == "10.0.0.1"] == [
-        f"docker pull --quiet {IMAGE}",
+        PULL,
         "docker service inspect --format '{{json .UpdateStatus}}' shop_web",
         "mkdir -p -m 700 .dockyard/swarm/shop",
         ".dockyard/swarm/shop/stack.yml",

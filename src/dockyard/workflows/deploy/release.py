@@ -31,6 +31,7 @@ from dockyard.workflows.deploy.deploy import DeployOptions
 from dockyard.workflows.proxy.ownership import refuse_taken_routes
 from dockyard.workflows.servers.bootstrap import bootstrap_engine
 from dockyard.workflows.session import Session, performer, token
+from dockyard.workflows.swarm import release as swarm_release
 
 Before = Callable[[AsyncsshTransport], Awaitable[None]]
 SETUP_AGAIN = (
@@ -44,6 +45,16 @@ class Released:
     version: str
     booted: tuple[Booted, ...]  # each role on each host: the container now serving
     warnings: tuple[str, ...] = ()  # one line each: what failed once it served (a prune)
+    services: tuple[tuple[str, str], ...] = ()  # with backend: swarm, (manager, "svc: how")
+
+
+def _on_swarm(session: Session) -> bool:
+    return session.config.dockyard.backend == "swarm"
+
+
+def _swarm_released(rolled: swarm_release.Rolled) -> Released:
+    rows = tuple((rolled.manager, f"{name}: {said}") for name, said in rolled.services.items())
+    return Released(rolled.version, (), services=rows)
 
 
 def plan_for(session: Session) -> DeployPlan:
@@ -81,7 +92,12 @@ def options_for(session: Session, command: str, **kwargs: Any) -> DeployOptions:
 def deploy(
     session: Session, *, build: bool = True, no_cache: bool = False, take_over_routes: bool = False
 ) -> Released:
-    """Ship, boot beside the old version, switch, drain, stop the old one."""
+    """Ship, boot beside the old version, switch, drain, stop the old one (with backend:
+    swarm, roll the swarm's services out to it: workflows/swarm/release.py)."""
+    if _on_swarm(session):
+        return _swarm_released(
+            swarm_release.deploy(session, "deploy", build=build, no_cache=no_cache)
+        )
     options = options_for(session, "deploy", take_over_routes=take_over_routes)
     return _release(session, options, build=build, no_cache=no_cache)
 
@@ -91,6 +107,10 @@ def redeploy(
 ) -> Released:
     """A deploy without booting the proxy. It prunes, as a deploy does (Kamal's redeploy does
     not), so that redeploying keeps the servers' disks flat too."""
+    if _on_swarm(session):
+        return _swarm_released(
+            swarm_release.deploy(session, "redeploy", build=build, no_cache=no_cache)
+        )
     options = options_for(session, "redeploy", boot_proxy=False, take_over_routes=take_over_routes)
     return _release(session, options, build=build, no_cache=no_cache)
 
@@ -102,7 +122,12 @@ def setup(
     schedules), then deploy the app (take_over_routes: for the accessories' routes too). Run
     again after a failure, it resumes: accessories that run are kept, any other is booted (a
     container a failed run left is replaced). Every accessory is tried; when one fails, each
-    outcome is listed and the app is not deployed."""
+    outcome is listed and the app is not deployed. With backend: swarm: the engine, then the
+    swarm formed or joined, then the app deployed to it."""
+    if _on_swarm(session):
+        hosts = list(session.config.all_hosts)
+        session.run(lambda transport: bootstrap_engine(session, transport, hosts))
+        return _swarm_released(swarm_release.setup(session, build=build, no_cache=no_cache))
     config, progress = session.config, session.progress
     accessory_secrets = session.secret_values(accessories.secret_names(config))
     contexts = booting.contexts(config, accessory_secrets, root=session.root)
@@ -202,7 +227,10 @@ def rollback(
 ) -> Released:
     """Bring back `version` (else --version, else the version that served before the current
     one) at once: its kept containers start again. No prune, as in Kamal: a rollback changes
-    which kept container runs, never how many are kept, so there is nothing new to remove."""
+    which kept container runs, never how many are kept, so there is nothing new to remove.
+    With backend: swarm, any version the swarm still records (workflows/swarm/release.py)."""
+    if _on_swarm(session):
+        return _swarm_released(swarm_release.rollback(session, version))
     wanted = version or session.request.version
     if wanted is None:
         # Only names and hosts are needed to find the previous version on the primary host.

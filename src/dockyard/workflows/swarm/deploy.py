@@ -1,41 +1,28 @@
-"""Deploy a version to the app's swarm: the image on every node first, then the stack applied,
-then each service's update watched to its end.
+"""Deploy a version to the app's swarm (the image already on every node: release.py delivers
+it): the stack applied, then each service's update watched to its end.
 
 Swarm rolls a failed update back by itself, and `docker stack deploy` exits 0 all the same (so
 do `service update` and `stack deploy --detach=false`): the update's own state says how it
 ended, and a rolled-back update fails the deploy, naming the service and Swarm's words.
 
-    rolled = await deploy_stack(manager, nodes, stack, image="r.io/shop:v2", seconds=120)
+    rolled = await deploy_stack(manager, stack, seconds=120)   # {service: updated | running}
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 
 from dockyard.commands import swarm as commands
 from dockyard.commands.swarm_stack import stack_file
 from dockyard.errors import DockyardError
 from dockyard.facts.swarm import UpdateStatus, parse_replicas, parse_update_status
 from dockyard.plan.swarm import SwarmStack
-from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 
 POLL = 1.0  # seconds between two reads of the services' state
 UNCHANGED = "nothing was changed"
 KEPT = "the services run the version before; run the deploy again"
-
-
-async def pull_everywhere(nodes: Sequence[Server], image: str) -> None:
-    """Every node pulls the image before any update starts: a node that cannot get it fails
-    the deploy here, not a task there."""
-
-    async def pull(server: Server) -> None:
-        with server.step(f"pulling {image}", UNCHANGED):
-            await server.run(commands.image_pull(image))
-
-    await on_servers(nodes, pull)
 
 
 async def deploy_stack(manager: Server, stack: SwarmStack, *, seconds: float) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""`dockyard swarm setup|status|nodes|stack`: the app's swarm as the CLI runs it.
+"""`dockyard swarm setup|status|nodes|stack`: the app's swarm as the CLI runs it (deploys,
+rollbacks and scaling: release.py).
 
 formed = setup(session)          # every server a node, the overlay network (safe to rerun)
 states = status(session)         # {host: its swarm state}
@@ -11,14 +12,13 @@ from __future__ import annotations
 from dockyard.commands import swarm as commands
 from dockyard.commands.swarm_stack import stack_file
 from dockyard.config.objects import Config
-from dockyard.errors import DockyardError, UsageError
+from dockyard.errors import DockyardError
 from dockyard.facts.swarm import ImageCommand, Node, SwarmState, parse_image_command, parse_nodes
 from dockyard.plan.swarm import SwarmStack, secret_names, swarm_stack
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
-from dockyard.workflows.swarm.deploy import deploy_stack, pull_everywhere, scale_service
 from dockyard.workflows.swarm.form import Formed, form_swarm, ours, read_state
 
 SWARM_BACKEND = "set x-dockyard/backend: swarm first (docs/swarm.md)"
@@ -66,38 +66,6 @@ async def first_manager(transport: Transport, config: Config) -> Server:
     return manager
 
 
-def deploy(session: Session) -> dict[str, str]:
-    """This version on the swarm: pulled by every node, then the stack applied and each
-    service's update watched to its end ({service: updated | running})."""
-    config = swarm_config(session)
-    secrets = session.secret_values(secret_names(config))
-    image = config.absolute_image
-
-    async def work(transport: Transport) -> dict[str, str]:
-        manager = await first_manager(transport, config)
-        nodes = [Server(transport, host, config.runtime) for host in config.all_hosts]
-        await pull_everywhere(nodes, image)
-        command = await image_command(manager, image)
-        stack = swarm_stack(config, secrets, command)
-        return await deploy_stack(manager, stack, seconds=update_seconds(config, stack))
-
-    return session.run(work)
-
-
-def scale(session: Session, role: str, replicas: int) -> dict[str, str]:
-    """`app scale ROLE=N` on the swarm: N tasks of the role, waited for until they all run."""
-    config = swarm_config(session)
-    if role not in (known := [r.name for r in config.roles]):
-        raise UsageError(f"no role named {role} (roles: {', '.join(known)})")
-    seconds = config.deploy_timeout + 60.0
-
-    async def work(transport: Transport) -> dict[str, str]:
-        manager = await first_manager(transport, config)
-        return await scale_service(manager, config.stack_name, role, replicas, seconds=seconds)
-
-    return session.run(work)
-
-
 def update_seconds(config: Config, stack: SwarmStack) -> float:
     """How long the updates may take: each batch of tasks may take deploy_timeout to become
     healthy, then is watched for `monitor` seconds and the old tasks stop."""
@@ -122,9 +90,11 @@ def stack(session: Session) -> str:
     return session.run(work)
 
 
-async def image_command(server: Server, image: str) -> ImageCommand:
-    """What the image runs, read where it is pulled (its entrypoint and command)."""
+async def image_command(server: Server, image: str, *, pull: bool = True) -> ImageCommand:
+    """What the image runs (its entrypoint and command), read where it is (`pull`: pulled
+    there first; a deploy delivered it already)."""
     with server.step(f"reading what {image} runs", "nothing was changed"):
-        await server.run(commands.image_pull(image))  # present already after a deploy's pull
+        if pull:
+            await server.run(commands.image_pull(image))
         result = await server.run(commands.image_command(image))
     return parse_image_command(server.host, result.stdout)

@@ -1,0 +1,94 @@
+"""With x-dockyard/backend: swarm, `deploy`, `rollback` and `app scale` as the CLI calls them
+(workflows/deploy/release.py, workflows/swarm/release.py) go to the swarm, on the scripted
+transport: a deploy delivers the image to every node and applies the stack on the first
+manager; a rollback goes to the version recorded before the current one, its image kept on
+the nodes or pulled again; a scale takes the deploy lock."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from dockyard.errors import LockError
+from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.deploy import release
+from dockyard.workflows.session import Request, Session, Silent
+from dockyard.workflows.swarm import deploy
+from dockyard.workflows.swarm import release as swarm_release
+
+CONFIG = """
+service: shop
+image: shop
+registry: {server: registry.lab:5000, username: u, password: [P]}
+builder: {arch: amd64}
+servers: [10.0.0.1, 10.0.0.2]
+proxy: {host: shop.test}
+x-dockyard: {backend: swarm}
+"""
+STACK_DEPLOY = "docker stack deploy --compose-file stack.yml --resolve-image never --prune shop"
+LOCK = 'mkdir "$HOME/.dockyard/lock-shop"'
+
+
+@pytest.fixture(autouse=True)
+def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deploy, "POLL", 0.001)
+
+
+def session(fake: FakeTransport, tmp_path: Path, version: str | None = "v3") -> Session:
+    (tmp_path / "config").mkdir(exist_ok=True)
+    (tmp_path / "config" / "deploy.yml").write_text(CONFIG)
+    (tmp_path / ".kamal").mkdir(exist_ok=True)
+    (tmp_path / ".kamal" / "secrets").write_text("P=pw\n")
+    request = Request(config_file=str(tmp_path / "config" / "deploy.yml"), version=version)
+    loaded = Session.load(request, Silent())
+    return replace(loaded, root=tmp_path, connect=lambda options: fake)
+
+
+def swarm_fake(history: str = "v1\nv2\n") -> FakeTransport:
+    statuses = iter(["null", '{"State": "updating", "StartedAt": "t1"}'])
+    done = '{"State": "completed", "StartedAt": "t1"}'
+    manager = {"LocalNodeState": "active", "NodeID": "n1", "NodeAddr": "10.0.0.1",
+               "ControlAvailable": True, "Cluster": {"ID": "c1"}, "RemoteManagers": []}  # fmt: skip
+    fake = FakeTransport(
+        {"docker info --format": Reply(stdout=json.dumps(manager) + "\n"),
+         "{{json .Config.Entrypoint}}": Reply(stdout="null\n[\"httpd\"]\n"),
+         "UpdateStatus": lambda host, command: Reply(stdout=next(statuses, done) + "\n"),
+         "swarm/shop/versions 2>": Reply(stdout=history),
+         "docker login": Reply(stdout="service=shop\n")},
+        default_timeout=30,
+    )  # fmt: skip
+    return fake
+
+
+def test_deploy_and_rollback_choose_the_swarm(tmp_path: Path) -> None:
+    fake = swarm_fake()
+    done = release.deploy(session(fake, tmp_path), build=False)
+    assert (done.version, done.booted) == ("v3", ())
+    assert done.services == (("10.0.0.1", "shop_web: updated"),)
+    for host in ("10.0.0.1", "10.0.0.2"):
+        assert "docker pull --quiet registry.lab:5000/shop:v3" in " ".join(fake.commands_on(host))
+    ran = fake.commands_on("10.0.0.1")
+    assert LOCK in ran[0] and STACK_DEPLOY in " ".join(ran)
+    assert fake.uploads["10.0.0.1"][-1].data == b"v1\nv2\nv3\n"
+
+    fake = swarm_fake("v1\nv2\nv3\n")
+    back = release.rollback(session(fake, tmp_path, version=None), None)
+    assert (back.version, back.services) == ("v2", (("10.0.0.1", "shop_web: updated"),))
+    kept = (
+        "docker image inspect --format '{{.Id}}' registry.lab:5000/shop:v2 >/dev/null 2>&1 || "
+        "docker pull --quiet registry.lab:5000/shop:v2"
+    )
+    assert kept in fake.commands_on("10.0.0.2")
+    assert fake.uploads["10.0.0.1"][-1].data == b"v1\nv3\nv2\n"
+
+
+def test_scale_takes_the_deploy_lock(tmp_path: Path) -> None:
+    fake = swarm_fake()
+    fake.on("10.0.0.1", "docker service ls", Reply(stdout="shop_web 6/6\n"))
+    fake.on("10.0.0.1", LOCK, Reply(1, "", "mkdir: File exists"))
+    with pytest.raises(LockError, match=r"the deploy lock on 10.0.0.1 is held"):
+        swarm_release.scale(session(fake, tmp_path), "web", 6)
+    assert not [c for c in fake.commands_on("10.0.0.1") if "service scale" in c]

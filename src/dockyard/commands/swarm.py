@@ -12,6 +12,7 @@ Swarm ships inside Docker Engine (Podman has none: the config refuses that pair)
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from typing import Literal
 
 from dockyard.commands.base import Cmd, Raw, cmd
@@ -125,3 +126,15 @@ def image_here(image: str, *, pull: bool) -> Raw:
 def deployed_versions(directory: str) -> Raw:
     """The versions deployed to the swarm, oldest first, one a line (none before the first)."""
     return Raw(f"cat {shlex.quote(directory)}/versions 2>/dev/null || true")
+
+
+def stack_secrets(stack: str) -> Cmd:
+    """The names of the secrets `docker stack deploy` made for a stack, one a line."""
+    return cmd(
+        "docker", "secret", "ls", "--filter", f"label=com.docker.stack.namespace={stack}",
+        "--format", "{{.Name}}",
+    )  # fmt: skip
+
+
+def secret_remove(names: Sequence[str]) -> Cmd:
+    return cmd("docker", "secret", "rm", *names)

@@ -162,6 +162,9 @@ def test_deploy_rolls_versions_out_fails_when_swarm_rolls_back_and_rollback_goes
         "pre-deploy deploy unhealthy", "pre-deploy rollback v1", "post-deploy rollback v1",
     ]  # fmt: skip
     assert ssh(lab, "s1", "ls .dockyard").stdout.split().count("lock-demo") == 0
+    secrets = "docker secret ls --filter label=com.docker.stack.namespace=demo --format '{{.Name}}'"
+    names = ssh(lab, "s1", secrets).stdout.split()  # the earlier deploys' are removed
+    assert sorted(name.rsplit("_", 1)[0] for name in names) == ["demo_web_env", "demo_worker_env"]
 
 
 def serving(lab: labs.LabInfo) -> set[str]:

@@ -84,3 +84,12 @@ def test_the_versions_deployed_to_the_swarm() -> None:
     assert swarm.deployed_versions(".dockyard/swarm/shop").render() == (
         "cat .dockyard/swarm/shop/versions 2>/dev/null || true"
     )
+
+
+def test_the_secrets_of_a_stack_and_removing_them() -> None:
+    assert swarm.stack_secrets("shop").render() == (
+        "docker secret ls --filter label=com.docker.stack.namespace=shop --format '{{.Name}}'"
+    )
+    assert swarm.secret_remove(["shop_web_env_a", "shop_web_env_b"]).render() == (
+        "docker secret rm shop_web_env_a shop_web_env_b"
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.config import parse_config
+from dockyard.config import Config, parse_config
 from dockyard.engine import DOCKER
 from dockyard.errors import DockyardError
 from dockyard.plan.swarm import VERSIONS_KEPT, rollback_target, versions_after
@@ -36,12 +36,17 @@ x-dockyard: {backend: swarm}
 """
 STATUS = "--format '{{json .UpdateStatus}}'"
 LOCK = ".dockyard/lock-shop"
+SECRET = "shop_web_env_46017d589ce1"  # the env secret of v2's web role
 HOOK = '#!/bin/sh\necho "{name} $KAMAL_COMMAND $KAMAL_VERSION lock=$KAMAL_LOCK" >> "{log}"\n'
 
 
 @pytest.fixture(autouse=True)
 def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deploy, "POLL", 0.001)
+
+
+def swarm_config() -> Config:
+    return parse_config([("config/deploy.yml", CONFIG)], version="v2")
 
 
 def manager_state(host: str) -> Reply:
@@ -65,7 +70,11 @@ def make_fake(*states: str) -> FakeTransport:
         return Reply(stdout=json.dumps(said) + "\n")
 
     fake = FakeTransport(
-        {STATUS: status, "cat .dockyard/swarm/shop/versions": Reply(stdout="v0\nv1\n")},
+        {
+            STATUS: status,
+            "cat .dockyard/swarm/shop/versions": Reply(stdout="v0\nv1\n"),
+            "docker secret ls": Reply(stdout=f"shop_web_env_old\n{SECRET}\n"),
+        },
         default_timeout=30,
     )
     for host in HOSTS:
@@ -85,8 +94,7 @@ def hooks(tmp_path: Path) -> Path:
 
 
 def swarm_run(tmp_path: Path, command: str = "deploy") -> SwarmRun:
-    config = parse_config([("config/deploy.yml", CONFIG)], version="v2")
-    return SwarmRun(config, {}, command, hooks(tmp_path), performer="me")
+    return SwarmRun(swarm_config(), {}, command, hooks(tmp_path), performer="me")
 
 
 async def deliver_by_registry(fake: FakeTransport, hosts: Sequence[str]) -> None:
@@ -109,15 +117,25 @@ async def test_a_deploy_runs_under_the_lock_between_the_hooks(tmp_path: Path) ->
     steps = [c.text for c in fake.calls if c.host == "10.0.0.1"]
     assert f'mkdir "$HOME/{LOCK}"' in steps[0]
     assert steps[1].startswith(f"docker image inspect --format '{{{{.Id}}}}' {IMAGE} >/dev/null")
-    assert steps[-4:] == [
-        STATUS.join(["docker service inspect ", " shop_web"]),
+    assert steps[-5:] == [
         "cat .dockyard/swarm/shop/versions 2>/dev/null || true",
         ".dockyard/swarm/shop/versions",
+        "docker secret ls --filter label=com.docker.stack.namespace=shop --format '{{.Name}}'",
+        "docker secret rm shop_web_env_old",
         f'rm -f "$HOME/{LOCK}/details" && rm -r "$HOME/{LOCK}"',
     ]
     assert fake.uploads["10.0.0.1"][-1].data == b"v0\nv1\nv2\n"
     assert (tmp_path / "hooks.log").read_text() == (
         "pre-deploy deploy v2 lock=true\npost-deploy deploy v2 lock=false\n"
+    )
+
+
+async def test_env_secrets_that_cannot_be_removed_are_a_warning(tmp_path: Path) -> None:
+    fake = make_fake()
+    fake.on("10.0.0.1", "docker secret rm", Reply(1, "", "secret is in use"))
+    assert (await runner(tmp_path)(fake)).warnings == (
+        "10.0.0.1: the env secrets of earlier deploys were not removed; the next deploy removes "
+        "them (exited 1: secret is in use)",
     )
 
 
@@ -148,6 +166,8 @@ def check(tmp_path: Path):  # type: ignore[no-untyped-def]
                 return ""  # the read before: a service that says nothing had no update yet
         if failure.index == 0 and failure.fault == "exit":  # mkdir refused: someone holds it
             return "" if "the deploy lock on 10.0.0.1 is held" in str(error) else str(error)
+        if "docker secret" in failure.call.text:  # the deploy is done: a warning
+            return "" if error is None else f"a failed prune failed the deploy: {error}"
         ran = [
             c.text for i, c in enumerate(fake.calls) if c.host == "10.0.0.1" and i != failure.index
         ]
@@ -166,7 +186,7 @@ async def test_every_step_failing_releases_the_lock_and_names_host_and_cause(
 ) -> None:
     run = runner(tmp_path)
     steps = await happy_path(make_fake, run)
-    assert len(steps) == 16
+    assert len(steps) == 18
     assert await each_step_failing(make_fake, run, check(tmp_path), steps) == []
 
 

@@ -54,7 +54,7 @@ def _on_swarm(session: Session) -> bool:
 
 def _swarm_released(rolled: swarm_release.Rolled) -> Released:
     rows = tuple((rolled.manager, f"{name}: {said}") for name, said in rolled.services.items())
-    return Released(rolled.version, (), services=rows)
+    return Released(rolled.version, (), rolled.warnings, services=rows)
 
 
 def plan_for(session: Session) -> DeployPlan:

@@ -20,9 +20,15 @@ from pathlib import Path
 
 from dockyard.commands import swarm as commands
 from dockyard.config.objects import Config
-from dockyard.errors import UsageError
+from dockyard.errors import DockyardError, UsageError, cited
 from dockyard.facts.swarm import parse_versions
-from dockyard.plan.swarm import rollback_target, secret_names, swarm_stack, versions_after
+from dockyard.plan.swarm import (
+    SwarmStack,
+    rollback_target,
+    secret_names,
+    swarm_stack,
+    versions_after,
+)
 from dockyard.redaction import Secret
 from dockyard.ssh.asyncssh_transport import AsyncsshTransport
 from dockyard.ssh.transport import Transport
@@ -43,6 +49,7 @@ from dockyard.workflows.swarm.manage import (
 
 Deliver = Callable[[Sequence[str]], Awaitable[None]]  # the image onto these nodes
 Say = Callable[[str], None]
+PRUNE_LATER = "the env secrets of earlier deploys were not removed; the next deploy removes them"
 RECORD_AGAIN = (
     "the services run the new version, but `rollback` does not know it yet: deploy it again"
 )
@@ -67,6 +74,7 @@ class Rolled:
     version: str
     manager: str  # the first manager, where the stack was applied
     services: Mapping[str, str]  # service -> updated | running
+    warnings: tuple[str, ...] = ()  # one line each: what failed once it served
 
 
 def _quiet(message: str) -> None:
@@ -77,7 +85,7 @@ async def release_on(
     transport: Transport, run: SwarmRun, deliver: Deliver, say: Say = _quiet
 ) -> Rolled:
     """The version of run.config on the swarm, under the deploy lock, between the hooks."""
-    config = run.config
+    config, image = run.config, run.config.absolute_image
     primary = Server(transport, swarm_primary(config), config.runtime)
     lock = DeployLock(primary, config.service, config.destination)
     hooks = HookContext(
@@ -93,12 +101,14 @@ async def release_on(
         await deliver(config.all_hosts)
         manager = await first_manager(transport, config)
         say(f"Updating the services of {config.stack_name} to {config.version} on {manager.host}")
-        services = await _apply(manager, config, run.secrets)
+        stack = swarm_stack(config, run.secrets, await image_command(manager, image, pull=False))
+        services = await deploy_stack(manager, stack, seconds=update_seconds(config, stack))
         await record_version(manager, config)
+        warnings = await prune_secrets(manager, stack)
     runtime = {"KAMAL_RUNTIME": str(round(time.monotonic() - start))}
     done = replace(hooks, lock=False, extra=runtime)
     await run_hook(run.hooks_path, "post-deploy", done, skip=run.skip_hooks)
-    return Rolled(config.version, manager.host, services)
+    return Rolled(config.version, manager.host, services, warnings)
 
 
 def swarm_primary(config: Config) -> str:
@@ -106,10 +116,19 @@ def swarm_primary(config: Config) -> str:
     return config.primary_host or config.all_hosts[0]
 
 
-async def _apply(manager: Server, config: Config, secrets: Mapping[str, Secret]) -> dict[str, str]:
-    command = await image_command(manager, config.absolute_image, pull=False)
-    stack = swarm_stack(config, secrets, command)
-    return await deploy_stack(manager, stack, seconds=update_seconds(config, stack))
+async def prune_secrets(manager: Server, stack: SwarmStack) -> tuple[str, ...]:
+    """Once the services run the new env: the env secrets of earlier deploys go (a secret
+    cannot change, so each deploy with another env made one). A failure is a warning: the
+    deploy is done, and the next one removes them."""
+    wanted = {service.env_secret for service in stack.spec.services}
+    try:
+        found = await manager.run(commands.stack_secrets(stack.name))
+        old = [name for name in found.stdout.split() if name not in wanted]
+        if old:
+            await manager.run(commands.secret_remove(old))
+    except DockyardError as error:
+        return (f"{manager.host}: {PRUNE_LATER} ({cited(error, manager.host)})",)
+    return ()
 
 
 def versions_file(config: Config) -> str:

@@ -42,6 +42,7 @@ DIAL_TIMEOUT = "1s"
 TRY_INTERVAL = "100ms"
 RETRIED_METHODS = ("GET", "HEAD", "OPTIONS")
 UNHEALTHY_STATUS = (502,)  # the web host's proxy reached no app there
+TASKS_REFRESH = "1s"  # how often the edge looks up a swarm service's tasks again
 EDGE_ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"
 EDGE_SERVER = "edge"
 EDGE_TLS_SERVER = "edge-tls"
@@ -67,6 +68,10 @@ class EdgeSite:
     # (the bundle itself is at certificate_file(name)); "": plain HTTP
     certificate: str = ""
     ssl_redirect: bool = True
+    # With backend: swarm, no fixed upstreams: the A records of this name (a service's
+    # tasks.<stack>_<role> on the overlay network) on this port, looked up every TASKS_REFRESH.
+    # Caddy checks such upstreams passively only (a failed dial or 502 takes one out).
+    tasks: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def _site_route(site: EdgeSite, settings: EdgeSettings, id_suffix: str) -> dict[
 def _balancer(site: EdgeSite, settings: EdgeSettings) -> dict[str, Any]:
     return {
         "handler": "reverse_proxy",
-        "upstreams": [{"dial": upstream} for upstream in site.upstreams],
+        **_upstreams(site),
         "transport": {
             "protocol": "http",
             "dial_timeout": DIAL_TIMEOUT,
@@ -158,12 +163,26 @@ def _balancer(site: EdgeSite, settings: EdgeSettings) -> dict[str, Any]:
             "try_interval": TRY_INTERVAL,
             "retry_match": [{"method": list(RETRIED_METHODS)}],
         },
-        "health_checks": {"active": _active_check(site), "passive": _passive_check()},
+        "health_checks": _health_checks(site),
         # A client cannot pose as an edge's health check (see the top: draining)
         "headers": {"request": {"delete": [EDGE_CHECK_HEADER]}},
         "flush_interval": -1,
         "stream_close_delay": f"{settings.stream_close_delay}s",
     }
+
+
+def _upstreams(site: EdgeSite) -> dict[str, Any]:
+    if site.tasks is None:
+        return {"upstreams": [{"dial": upstream} for upstream in site.upstreams]}
+    name, port = site.tasks
+    lookup = {"source": "a", "name": name, "port": str(port), "refresh": TASKS_REFRESH}
+    return {"dynamic_upstreams": lookup}
+
+
+def _health_checks(site: EdgeSite) -> dict[str, Any]:
+    if site.tasks is not None:  # Caddy actively checks fixed upstreams only
+        return {"passive": _passive_check()}
+    return {"active": _active_check(site), "passive": _passive_check()}
 
 
 def _active_check(site: EdgeSite) -> dict[str, Any]:

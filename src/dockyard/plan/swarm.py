@@ -13,7 +13,9 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dockyard.commands.edge_config import EdgeSite
 from dockyard.commands.swarm_stack import HealthSpec, ServiceSpec, StackSpec, env_script
+from dockyard.config.load_balancer import DEFAULT_TRY_DURATION
 from dockyard.config.model import Role
 from dockyard.config.objects import Config
 from dockyard.errors import ConfigError, DockyardError
@@ -136,3 +138,53 @@ def rollback_target(history: tuple[str, ...], wanted: str | None) -> str:
             f"{wanted}`"
         )
     return wanted
+
+
+def edge_sites(config: Config) -> tuple[EdgeSite, ...]:
+    """What dockyard's Caddy edges serve in front of the swarm: each proxied role's routes, to
+    its tasks on the overlay network (`tasks.<stack>_<role>`, no routing mesh), retried on
+    another task as the load balancer's edges retry (x-dockyard/load_balancer/try_duration)."""
+    balancer = config.dockyard.load_balancer
+    try_duration = balancer.try_duration if balancer else DEFAULT_TRY_DURATION
+    for role in config.proxy_roles:
+        _edge_can_serve(role)
+    return tuple(
+        EdgeSite(
+            name=config.proxy_service_name(role.name),
+            upstreams=(),
+            hosts=role.proxy.hosts,
+            path_prefixes=role.proxy.path_prefixes,
+            health_uri=role.proxy.healthcheck.path,
+            response_timeout=role.proxy.response_timeout,
+            try_duration=try_duration,
+            tasks=(f"tasks.{config.stack_name}_{role.name}", role.proxy.app_port),
+        )
+        for role in config.proxy_roles
+        if role.proxy is not None
+    )
+
+
+def _edge_can_serve(role: Role) -> None:
+    """What the swarm's edges do not do yet: refused before anything changes."""
+    proxy = role.proxy
+    if proxy is not None and proxy.ssl:
+        raise ConfigError(
+            f"{role.name}: the swarm's edges do not terminate TLS yet; set ssl: false (and "
+            "terminate TLS in front of them) or use backend: ssh",
+            key="proxy/ssl",
+        )
+    if proxy is not None and proxy.path_prefixes and proxy.strip_path_prefix:
+        raise ConfigError(
+            f"{role.name}: the swarm's edges pass the path as it came; set "
+            "strip_path_prefix: false",
+            key="proxy/strip_path_prefix",
+        )
+
+
+def edge_hosts(config: Config) -> tuple[str, ...]:
+    """Where the edges run: x-dockyard/load_balancer/hosts, else every host of a proxied role
+    (where the per-host proxy would run over SSH)."""
+    balancer = config.dockyard.load_balancer
+    if balancer is not None:
+        return balancer.hosts
+    return tuple(dict.fromkeys(host for role in config.proxy_roles for host in role.host_names))

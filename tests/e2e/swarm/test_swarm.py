@@ -5,7 +5,8 @@ the app without dockyard (the eject path): three healthy tasks that take their e
 Swarm secret, reached as tasks.<stack>_web on the overlay (dnsrr: no IPVS needed); `swarm
 `dockyard deploy` (backend: swarm) rolls versions out under the deploy lock between the hooks and
 fails, naming the cause, when Swarm rolled an unhealthy one back (the version before still
-serves); `rollback VERSION` goes two versions back; `app scale web=6` and back to 3."""
+serves); `rollback VERSION` goes two versions back; `app scale web=6` and back to 3; and all of
+it under load through dockyard's Caddy edge on the overlay network without a failed request."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 from dockyard import lab as labs
 
 from ..deploy.conftest import ssh
-from ..deploy.harness import dockyard, write_app
+from ..deploy.harness import Load, dockyard, get, write_app
 from ..labs import group, running
 
 pytestmark = [pytest.mark.e2e, group("swarm-docker")]
@@ -133,16 +134,41 @@ def test_the_printed_stack_file_deploys_the_app_without_dockyard(
         wait_for(lab, "docker service ls -q --filter label=com.docker.stack.namespace=demo", "")
 
 
-def test_deploy_rolls_versions_out_fails_when_swarm_rolls_back_and_rollback_goes_back(
+def test_updates_a_rolled_back_deploy_a_rollback_and_scaling_fail_no_request_through_the_edge(
     lab: labs.LabInfo, app: Path
 ) -> None:
+    """Under load through dockyard's Caddy edge on s1 (on the overlay, routing to
+    tasks.demo_web): each client, on one kept-alive connection or a new one a request, gets
+    every answer."""
     s1 = lab.servers[0].ip
     assert f"  {s1}: demo_web: running\n  {s1}: demo_worker: running\n" in run(
         app, "deploy", "-P", "--version", "v1"
     )
-    assert serving(lab) == {"hello from demo v1"}
+    assert get(s1, "demo.test") == (200, "hello from demo v1\n")
+    loads = [Load(s1, "demo.test", max_seconds=300, keep_alive=k) for k in (False, True)]
+    with loads[0], loads[1]:
+        rolled_out_and_back(lab, app)
+        scaled_to_six_and_back(lab, app)
+    for load in loads:
+        assert load.failures == [] and load.ok > 500, (load.ok, load.failures[:5])
+        assert load.bodies == {"hello from demo v1", "hello from demo v2"}
+    assert (app / HOOKS_LOG).read_text().splitlines() == [
+        "pre-deploy deploy v1", "post-deploy deploy v1", "pre-deploy deploy v2",
+        "post-deploy deploy v2", "pre-deploy deploy v3", "post-deploy deploy v3",
+        "pre-deploy deploy unhealthy", "pre-deploy rollback v1", "post-deploy rollback v1",
+    ]  # fmt: skip
+    assert ssh(lab, "s1", "ls .dockyard").stdout.split().count("lock-demo") == 0
+    secrets = "docker secret ls --filter label=com.docker.stack.namespace=demo --format '{{.Name}}'"
+    names = ssh(lab, "s1", secrets).stdout.split()  # the earlier deploys' are removed
+    assert sorted(name.rsplit("_", 1)[0] for name in names) == ["demo_web_env", "demo_worker_env"]
+
+
+def rolled_out_and_back(lab: labs.LabInfo, app: Path) -> None:
+    """v2, v3 (v2's image under another tag), an unhealthy version Swarm rolls back (the
+    deploy fails naming the cause), then `rollback v1`: two versions back."""
+    s1 = lab.servers[0].ip
     assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v2")
-    image = f"{lab.registry_host}/demo"  # v3: the v2 image under another tag
+    image = f"{lab.registry_host}/demo"
     ssh(lab, "s1", f"docker tag {image}:v2 {image}:v3 && docker push -q {image}:v3")
     assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v3")
     assert serving(lab) == {"hello from demo v2"}
@@ -154,17 +180,16 @@ def test_deploy_rolls_versions_out_fails_when_swarm_rolls_back_and_rollback_goes
         "(rollback_completed: update rolled back due to failure or early termination of task "
     ), error
     assert serving(lab) == {"hello from demo v2"}
-    assert "Rolled back to v1" in run(app, "rollback", "v1")  # two versions back
+    assert "Rolled back to v1" in run(app, "rollback", "v1")
     assert serving(lab) == {"hello from demo v1"}
-    assert (app / HOOKS_LOG).read_text().splitlines() == [
-        "pre-deploy deploy v1", "post-deploy deploy v1", "pre-deploy deploy v2",
-        "post-deploy deploy v2", "pre-deploy deploy v3", "post-deploy deploy v3",
-        "pre-deploy deploy unhealthy", "pre-deploy rollback v1", "post-deploy rollback v1",
-    ]  # fmt: skip
-    assert ssh(lab, "s1", "ls .dockyard").stdout.split().count("lock-demo") == 0
-    secrets = "docker secret ls --filter label=com.docker.stack.namespace=demo --format '{{.Name}}'"
-    names = ssh(lab, "s1", secrets).stdout.split()  # the earlier deploys' are removed
-    assert sorted(name.rsplit("_", 1)[0] for name in names) == ["demo_web_env", "demo_worker_env"]
+
+
+def scaled_to_six_and_back(lab: labs.LabInfo, app: Path) -> None:
+    replicas = "docker service ls --filter name=demo_web --format '{{.Replicas}}'"
+    for count in (6, 3):
+        assert run(app, "app", "scale", f"web={count}") == "demo_web: running\n"
+        assert ssh(lab, "s1", replicas).stdout.strip() == f"{count}/{count}"
+        assert len(task_addresses(lab)) == count
 
 
 def serving(lab: labs.LabInfo) -> set[str]:
@@ -194,15 +219,6 @@ def wait_for(lab: labs.LabInfo, command: str, wanted: str, seconds: float = 60) 
             return
         time.sleep(1)
     raise AssertionError(f"{command}: {said!r} after {seconds}s, not {wanted!r}")
-
-
-def test_app_scale_runs_six_tasks_then_three_again(lab: labs.LabInfo, app: Path) -> None:
-    replicas = "docker service ls --filter name=demo_web --format '{{.Replicas}}'"
-    for count in (6, 3):
-        assert run(app, "app", "scale", f"web={count}") == "demo_web: running\n"
-        assert ssh(lab, "s1", replicas).stdout.strip() == f"{count}/{count}"
-        assert len(task_addresses(lab)) == count
-    assert serving(lab) == {"hello from demo v1"}
 
 
 def task_addresses(lab: labs.LabInfo) -> list[str]:

@@ -194,3 +194,18 @@ def test_without_ssl_redirect_a_tls_site_is_served_on_both_ports() -> None:
         "dockyard-edge-shop-web-tls",
         None,
     ]
+
+
+def test_an_edge_in_front_of_a_swarm_resolves_the_services_tasks_and_checks_them_passively() -> (
+    None
+):
+    site = EdgeSite("shop-web", (), hosts=("shop.test",), tasks=("tasks.shop_web", 3000))
+    handler = edge_config([site])["apps"]["http"]["servers"]["edge"]["routes"][0]["handle"][0]
+    assert "upstreams" not in handler
+    assert handler["dynamic_upstreams"] == {
+        "source": "a", "name": "tasks.shop_web", "port": "3000", "refresh": "1s"
+    }  # fmt: skip
+    assert handler["health_checks"] == {
+        "passive": {"fail_duration": "2s", "max_fails": 1, "unhealthy_status": [502]}
+    }
+    assert handler["load_balancing"]["try_duration"] == "5s"

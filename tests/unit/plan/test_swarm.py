@@ -10,7 +10,7 @@ from dockyard.config import parse_config
 from dockyard.config.objects import Config
 from dockyard.errors import ConfigError
 from dockyard.facts.swarm import ImageCommand
-from dockyard.plan.swarm import swarm_stack
+from dockyard.plan.swarm import edge_hosts, edge_sites, swarm_stack
 
 BASE = """
 service: demo
@@ -199,3 +199,32 @@ def test_run_options_are_refused_rather_than_dropped() -> None:
         swarm_stack(parse_config([("config/deploy.yml", text)], version="v2"), SECRETS, IMAGE)
     assert caught.value.key == "servers/web/options"
     assert "not given to Swarm services" in caught.value.message
+
+
+def test_the_edges_in_front_of_the_swarm_route_each_proxied_role_to_its_tasks() -> None:
+    (site,) = edge_sites(config())
+    assert (site.name, site.hosts, site.tasks) == (
+        "demo-web",
+        ("demo.test",),
+        ("tasks.demo_web", 3000),
+    )
+    assert (site.upstreams, site.try_duration) == ((), 5)
+    assert edge_hosts(config()) == ("10.0.0.1", "10.0.0.2", "10.0.0.3")
+    balanced = config("  load_balancer: {hosts: [10.0.0.9], try_duration: 8}\n")
+    assert edge_hosts(balanced) == ("10.0.0.9",)
+    assert edge_sites(balanced)[0].try_duration == 8
+
+
+@pytest.mark.parametrize(
+    ("setting", "key", "said"),
+    [
+        ("ssl: true", "proxy/ssl", "do not terminate TLS yet"),
+        ("path_prefix: /api", "proxy/strip_path_prefix", "pass the path as it came"),
+    ],
+)
+def test_what_the_edges_do_not_do_yet_is_refused(setting: str, key: str, said: str) -> None:
+    yaml = BASE.replace("proxy: {host: demo.test,", f"proxy: {{host: demo.test, {setting},")
+    yaml = yaml.replace("web: [10.0.0.1, 10.0.0.2, 10.0.0.3]", "web: [10.0.0.1]")  # ssl: one
+    with pytest.raises(ConfigError, match=f"web: the swarm's edges {said}") as caught:
+        edge_sites(parse_config([("config/deploy.yml", yaml)], version="v2"))
+    assert caught.value.key == key

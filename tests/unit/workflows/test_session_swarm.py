@@ -18,16 +18,9 @@ from dockyard.workflows.deploy import release
 from dockyard.workflows.session import Request, Session, Silent
 from dockyard.workflows.swarm import deploy
 from dockyard.workflows.swarm import release as swarm_release
+from tests.unit.workflows.fleet import HOME
+from tests.unit.workflows.test_swarm_release import CONFIG, EDGE_CONFIG
 
-CONFIG = """
-service: shop
-image: shop
-registry: {server: registry.lab:5000, username: u, password: [P]}
-builder: {arch: amd64}
-servers: [10.0.0.1, 10.0.0.2]
-proxy: {host: shop.test}
-x-dockyard: {backend: swarm}
-"""
 STACK_DEPLOY = "docker stack deploy --compose-file stack.yml --resolve-image never --prune shop"
 LOCK = 'mkdir "$HOME/.dockyard/lock-shop"'
 
@@ -57,7 +50,8 @@ def swarm_fake(history: str = "v1\nv2\n") -> FakeTransport:
          "{{json .Config.Entrypoint}}": Reply(stdout="null\n[\"httpd\"]\n"),
          "UpdateStatus": lambda host, command: Reply(stdout=next(statuses, done) + "\n"),
          "swarm/shop/versions 2>": Reply(stdout=history),
-         "docker login": Reply(stdout="service=shop\n")},
+         "docker login": Reply(stdout="service=shop\n"),
+         "dockyard-edge 2>/dev/null": Reply(stdout=f"{HOME}\0{EDGE_CONFIG}\0true\n")},
         default_timeout=30,
     )  # fmt: skip
     return fake

@@ -12,16 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.commands.edge_config import edge_config
 from dockyard.config import Config, parse_config
 from dockyard.engine import DOCKER
 from dockyard.errors import DockyardError
-from dockyard.plan.swarm import VERSIONS_KEPT, rollback_target, versions_after
+from dockyard.plan.balancer import edge_settings
+from dockyard.plan.swarm import VERSIONS_KEPT, edge_sites, rollback_target, versions_after
 from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.proxy.controller import config_text
 from dockyard.workflows.server import Server
 from dockyard.workflows.swarm import deploy
 from dockyard.workflows.swarm.release import Rolled, SwarmRun, kept_everywhere, release_on
 from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
+from tests.unit.workflows.fleet import HOME
 
 HOSTS = ("10.0.0.1", "10.0.0.2")
 IMAGE = "registry.lab:5000/shop:v2"
@@ -47,6 +51,9 @@ def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def swarm_config() -> Config:
     return parse_config([("config/deploy.yml", CONFIG)], version="v2")
+
+
+EDGE_CONFIG = config_text(edge_config(edge_sites(swarm_config()), edge_settings(swarm_config())))
 
 
 def manager_state(host: str) -> Reply:
@@ -77,8 +84,10 @@ def make_fake(*states: str) -> FakeTransport:
         },
         default_timeout=30,
     )
+    edge = Reply(stdout=f"{HOME}\0{EDGE_CONFIG}\0true\n")  # each edge already right
     for host in HOSTS:
         fake.on(host, "docker info --format", manager_state(host))
+        fake.on(host, "dockyard-edge 2>/dev/null", edge)
     fake.on("10.0.0.1", "docker image inspect --format '{{json", Reply(stdout="null\n[]\n"))
     return fake
 
@@ -117,6 +126,12 @@ async def test_a_deploy_runs_under_the_lock_between_the_hooks(tmp_path: Path) ->
     steps = [c.text for c in fake.calls if c.host == "10.0.0.1"]
     assert f'mkdir "$HOME/{LOCK}"' in steps[0]
     assert steps[1].startswith(f"docker image inspect --format '{{{{.Id}}}}' {IMAGE} >/dev/null")
+    assert steps[-7:-5] == [
+        STATUS.join(["docker service inspect ", " shop_web"]),
+        'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/edge/caddy.json" 2>/dev/null; '
+        "printf \"\\0\"; } && { docker inspect --format '{{.State.Running}}' dockyard-edge "
+        "2>/dev/null || echo missing; }",
+    ]
     assert steps[-5:] == [
         "cat .dockyard/swarm/shop/versions 2>/dev/null || true",
         ".dockyard/swarm/shop/versions",
@@ -186,7 +201,7 @@ async def test_every_step_failing_releases_the_lock_and_names_host_and_cause(
 ) -> None:
     run = runner(tmp_path)
     steps = await happy_path(make_fake, run)
-    assert len(steps) == 18
+    assert len(steps) == 20
     assert await each_step_failing(make_fake, run, check(tmp_path), steps) == []
 
 

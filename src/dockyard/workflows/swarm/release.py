@@ -24,6 +24,7 @@ from dockyard.errors import DockyardError, UsageError, cited
 from dockyard.facts.swarm import parse_versions
 from dockyard.plan.swarm import (
     SwarmStack,
+    edge_sites,
     rollback_target,
     secret_names,
     swarm_stack,
@@ -40,6 +41,7 @@ from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session, performer
 from dockyard.workflows.swarm import manage
 from dockyard.workflows.swarm.deploy import UNCHANGED, deploy_stack, scale_service
+from dockyard.workflows.swarm.ingress import boot_edges
 from dockyard.workflows.swarm.manage import (
     first_manager,
     image_command,
@@ -86,6 +88,7 @@ async def release_on(
 ) -> Rolled:
     """The version of run.config on the swarm, under the deploy lock, between the hooks."""
     config, image = run.config, run.config.absolute_image
+    sites = edge_sites(config)  # a route the edges cannot serve is refused here
     primary = Server(transport, swarm_primary(config), config.runtime)
     lock = DeployLock(primary, config.service, config.destination)
     hooks = HookContext(
@@ -103,6 +106,8 @@ async def release_on(
         say(f"Updating the services of {config.stack_name} to {config.version} on {manager.host}")
         stack = swarm_stack(config, run.secrets, await image_command(manager, image, pull=False))
         services = await deploy_stack(manager, stack, seconds=update_seconds(config, stack))
+        for edge, changed in (await boot_edges(transport, config, sites)).items():
+            say(f"{edge}: edge {'started or updated' if changed else 'up to date'}")
         await record_version(manager, config)
         warnings = await prune_secrets(manager, stack)
     runtime = {"KAMAL_RUNTIME": str(round(time.monotonic() - start))}

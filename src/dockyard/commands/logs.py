@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dockyard.commands.base import Cmd, Raw, cmd, repeat
-from dockyard.engine import Engine
+from dockyard.engine import DOCKER, Engine
 
 # The exit status of a read (current_logs, container_logs) when the host has no such container
 # (grep and the engines exit 0, 1, 2, 125-127): the workflow tells it from a failure by it.
@@ -83,10 +83,21 @@ def container_logs(engine: Engine, container: str, query: LogQuery) -> Raw:
     return _logs_of(engine, found, query, f"no container {container} here")
 
 
-def _logs_of(engine: Engine, find: str, query: LogQuery, missing: str) -> Raw:
+def service_logs(service: str, query: LogQuery) -> Raw:
+    """The logs of a swarm service, every task's (on a manager). Exits NO_CONTAINER, saying so
+    on stderr, when the swarm has no such service."""
+    inspect = cmd("docker", "service", "inspect", "--format", "{{.ID}}", service)
+    found = f"{inspect.render()} 2>/dev/null || true"
+    logs = cmd("docker", "service", "logs", *query.flags())
+    return _logs_of(DOCKER, found, query, f"no service {service} in the swarm", logs)
+
+
+def _logs_of(
+    engine: Engine, find: str, query: LogQuery, missing: str, logs: Cmd | None = None
+) -> Raw:
     # `id=$(…)` fails with the engine's own status (its message on stderr); an empty id is
     # NO_CONTAINER. grep exits 1 when nothing matches: that is no line, not a failure.
-    logs = cmd(engine.name, "logs", *query.flags())
+    logs = logs or cmd(engine.name, "logs", *query.flags())
     text = (
         f'id=$({find}) && {{ [ -n "$id" ] || {{ echo {shlex.quote(missing)} >&2; '
         f'exit {NO_CONTAINER}; }}; }} && {logs.render()} "$id" 2>&1'

@@ -138,3 +138,11 @@ def stack_secrets(stack: str) -> Cmd:
 
 def secret_remove(names: Sequence[str]) -> Cmd:
     return cmd("docker", "secret", "rm", *names)
+
+
+def stack_tasks(stack: str) -> Cmd:
+    """The tasks of a stack that should run, one JSON object a line (on a manager)."""
+    return cmd(
+        "docker", "stack", "ps", "--filter", "desired-state=running", "--no-trunc",
+        "--format", "{{json .}}", stack,
+    )  # fmt: skip

@@ -123,3 +123,31 @@ def parse_replicas(stdout: str) -> dict[str, tuple[int, int]]:
 def parse_versions(stdout: str) -> tuple[str, ...]:
     """The versions deployed to the swarm, oldest first (one a line)."""
     return tuple(line.strip() for line in stdout.splitlines() if line.strip())
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task of a stack, as `docker stack ps --format '{{json .}}'` lists it."""
+
+    name: str  # <stack>_<role>.<slot>
+    image: str
+    node: str
+    state: str  # CurrentState: `Running 2 minutes ago`, `Starting 1 second ago`...
+    error: str = ""
+
+
+def parse_tasks(stdout: str) -> tuple[Task, ...]:
+    tasks = []
+    for line in stdout.splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            tasks.append(
+                Task(
+                    name=str(raw.get("Name", "")),
+                    image=str(raw.get("Image", "")),
+                    node=str(raw.get("Node", "")),
+                    state=str(raw.get("CurrentState", "")),
+                    error=str(raw.get("Error", "")),
+                )
+            )
+    return tuple(tasks)

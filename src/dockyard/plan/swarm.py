@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dockyard.commands.edge_config import EdgeSite
@@ -19,7 +19,8 @@ from dockyard.config.load_balancer import DEFAULT_TRY_DURATION
 from dockyard.config.model import Role
 from dockyard.config.objects import Config
 from dockyard.errors import ConfigError, DockyardError
-from dockyard.facts.swarm import ImageCommand
+from dockyard.facts.swarm import ImageCommand, Task
+from dockyard.plan.overview import ContainerDetail
 from dockyard.redaction import Secret
 
 SECRET_DIGEST = 12  # hex digits of the env's sha256 in its secret's name
@@ -188,3 +189,24 @@ def edge_hosts(config: Config) -> tuple[str, ...]:
     if balancer is not None:
         return balancer.hosts
     return tuple(dict.fromkeys(host for role in config.proxy_roles for host in role.host_names))
+
+
+def task_details(config: Config, tasks: Sequence[Task]) -> dict[str, list[ContainerDetail]]:
+    """`details` on a swarm: each node's running tasks, as rows like the containers' (role,
+    version from the image's tag, state in Swarm's words)."""
+    found: dict[str, list[ContainerDetail]] = {}
+    for task in sorted(tasks, key=lambda t: (t.node, t.name)):
+        service = task.name.split(".")[0]
+        image = task.image.split("@")[0]
+        state = task.state.split(" ")[0].lower() + (f" ({task.error})" if task.error else "")
+        found.setdefault(task.node, []).append(
+            ContainerDetail(
+                kind="app",
+                name=task.name,
+                image=image,
+                state=state,
+                role=service.removeprefix(f"{config.stack_name}_"),
+                version=image.rsplit("/", 1)[-1].partition(":")[2] or None,
+            )
+        )
+    return found

@@ -1,7 +1,7 @@
 """Exact renders of the logs commands: `app logs`, `accessory logs`, `proxy logs`."""
 
 from dockyard.commands.app import label_filters
-from dockyard.commands.logs import LogQuery, container_logs, current_logs
+from dockyard.commands.logs import LogQuery, container_logs, current_logs, service_logs
 from dockyard.engine import DOCKER, PODMAN
 
 
@@ -76,4 +76,13 @@ def test_an_accessory_or_the_proxy_by_name_followed() -> None:
         "id=$(podman container inspect --format '{{.Id}}' dockyard-proxy 2>/dev/null || true)"
         " && { [ -n \"$id\" ] || { echo 'no container dockyard-proxy here' >&2; exit 3; }; }"
         ' && podman logs --tail 50 --timestamps "$id" 2>&1'
+    )
+
+
+def test_a_swarm_services_logs_every_tasks() -> None:
+    assert service_logs("shop_web", LogQuery.kamal(lines=20, grep="GET")).render() == (
+        "id=$(docker service inspect --format '{{.ID}}' shop_web 2>/dev/null || true) && "
+        "{ [ -n \"$id\" ] || { echo 'no service shop_web in the swarm' >&2; exit 3; }; } && "
+        'docker service logs --tail 20 --timestamps "$id" 2>&1 | '
+        "{ grep --line-buffered -e GET || [ $? -eq 1 ]; }"
     )

@@ -93,3 +93,9 @@ def test_the_secrets_of_a_stack_and_removing_them() -> None:
     assert swarm.secret_remove(["shop_web_env_a", "shop_web_env_b"]).render() == (
         "docker secret rm shop_web_env_a shop_web_env_b"
     )
+
+
+def test_the_tasks_of_a_stack() -> None:
+    assert swarm.stack_tasks("shop").render() == (
+        "docker stack ps --filter desired-state=running --no-trunc --format '{{json .}}' shop"
+    )

@@ -2,7 +2,8 @@
 (workflows/deploy/release.py, workflows/swarm/release.py) go to the swarm, on the scripted
 transport: a deploy delivers the image to every node and applies the stack on the first
 manager; a rollback goes to the version recorded before the current one, its image kept on
-the nodes or pulled again; a scale takes the deploy lock."""
+the nodes or pulled again; a scale takes the deploy lock; `details` lists each node's tasks
+and `app logs` every task's lines."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.errors import LockError
+from dockyard.commands.logs import LogQuery
+from dockyard.errors import LockError, NotFoundError
+from dockyard.plan.overview import ContainerDetail
 from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.app import logs as app_logs
+from dockyard.workflows.app import overview
 from dockyard.workflows.deploy import release
 from dockyard.workflows.session import Request, Session, Silent
 from dockyard.workflows.swarm import deploy
@@ -86,3 +91,45 @@ def test_scale_takes_the_deploy_lock(tmp_path: Path) -> None:
     with pytest.raises(LockError, match=r"the deploy lock on 10.0.0.1 is held"):
         swarm_release.scale(session(fake, tmp_path), "web", 6)
     assert not [c for c in fake.commands_on("10.0.0.1") if "service scale" in c]
+
+
+TASKS = [
+    {"Name": "shop_web.1", "Image": "registry.lab:5000/shop:v3@sha256:ab", "Node": "s2",
+     "CurrentState": "Running 2 minutes ago", "Error": ""},
+    {"Name": "shop_web.2", "Image": "registry.lab:5000/shop:v3@sha256:ab", "Node": "s1",
+     "CurrentState": "Starting 1 second ago", "Error": "task: non-zero exit (1)"},
+]  # fmt: skip
+
+
+def test_details_lists_each_nodes_running_tasks(tmp_path: Path) -> None:
+    fake = swarm_fake()
+    listed = "".join(json.dumps(task) + "\n" for task in TASKS)
+    fake.on("10.0.0.1", "docker stack ps", Reply(stdout=listed))
+    found = overview.details(session(fake, tmp_path))
+    assert found == {
+        "s1": [ContainerDetail("app", "shop_web.2", "registry.lab:5000/shop:v3",
+                               "starting (task: non-zero exit (1))", role="web", version="v3")],
+        "s2": [ContainerDetail("app", "shop_web.1", "registry.lab:5000/shop:v3", "running",
+                               role="web", version="v3")],
+    }  # fmt: skip
+    assert fake.commands_on("10.0.0.1")[-1] == (
+        "docker stack ps --filter desired-state=running --no-trunc --format '{{json .}}' shop"
+    )
+
+
+def test_details_without_a_task_says_to_deploy(tmp_path: Path) -> None:
+    fake = swarm_fake()
+    fake.on("10.0.0.1", "docker stack ps", Reply(1, "", "nothing found in stack: shop"))
+    with pytest.raises(NotFoundError, match=r"^shop has no task running on the swarm; deploy"):
+        overview.details(session(fake, tmp_path))
+
+
+def test_app_logs_read_every_tasks_lines_from_the_first_manager(tmp_path: Path) -> None:
+    fake = swarm_fake()
+    fake.on("10.0.0.1", "service logs", Reply(stdout="shop_web.1.x@s2 | GET /up 200\n"))
+    found = app_logs.logs(session(fake, tmp_path), LogQuery.kamal(lines=5))
+    assert found == {"10.0.0.1": {"web": ["shop_web.1.x@s2 | GET /up 200"]}}
+    fake = swarm_fake()
+    fake.on("10.0.0.1", "service logs", Reply(3, "", "no service shop_web in the swarm"))
+    with pytest.raises(NotFoundError, match=r"^shop has no service on the swarm; deploy it"):
+        app_logs.logs(session(fake, tmp_path), LogQuery.kamal())

@@ -15,7 +15,7 @@ import asyncio
 
 from dockyard.commands import app as app_commands
 from dockyard.commands.base import Raw
-from dockyard.commands.logs import LogQuery, container_logs, current_logs
+from dockyard.commands.logs import LogQuery, container_logs, current_logs, service_logs
 from dockyard.config.objects import Config
 from dockyard.plan.targets import app_roles_on_hosts, follow_target, selected_app_hosts
 from dockyard.workflows.app.manage import DEPLOY_IT
@@ -24,6 +24,7 @@ from dockyard.workflows.interactive import ssh_argv
 from dockyard.workflows.logs import read
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
+from dockyard.workflows.swarm import manage as swarm
 
 Found = dict[str, list[str] | None]  # role (or container) -> its lines; None: no container
 LIST_THEM = "`dockyard app containers` lists the app's"
@@ -31,8 +32,11 @@ LIST_THEM = "`dockyard app containers` lists the app's"
 
 def logs(session: Session, query: LogQuery, *, container: str | None = None) -> dict[str, Found]:
     """{host: {role: the lines}} in host order, roles in the config's order; with `container`,
-    that container's lines on each selected app host."""
+    that container's lines on each selected app host. With backend: swarm, {first manager:
+    {role: every task's lines}} (`docker service logs`)."""
     config = session.config
+    if config.dockyard.backend == "swarm" and container is None:
+        return swarm.logs(session, query)
     if container is not None:
         wanted = {h: {container: _command(config, query, None, container)}
                   for h in selected_app_hosts(config, session.selection)}  # fmt: skip
@@ -62,6 +66,9 @@ def follow(session: Session, query: LogQuery, *, container: str | None = None) -
     selected host and role)."""
     host, role = follow_target(session.config, session.selection)
     command = _command(session.config, query, None if container else role, container)
+    if session.config.dockyard.backend == "swarm" and container is None:
+        host = session.run(lambda transport: swarm.manager_host(transport, session.config))
+        command = service_logs(f"{session.config.stack_name}_{role}", query)
     return ssh_argv(session.config.ssh, host, command)
 
 

@@ -23,6 +23,7 @@ from dockyard.workflows.found import require_found
 from dockyard.workflows.http import http_check
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
+from dockyard.workflows.swarm import manage as swarm
 
 AUDIT_LINES = 50
 AGAIN = "nothing was changed; try again once this is fixed"
@@ -32,8 +33,11 @@ def details(session: Session) -> dict[str, list[ContainerDetail]]:
     """On each selected host (accessory hosts too), in one round trip: the proxy container, the
     app's containers (of the selected roles) with their version, slot and health, and the
     accessories' containers. NotFoundError when neither the app nor an accessory has a
-    container on any of them (whatever the proxy)."""
+    container on any of them (whatever the proxy). With backend: swarm, each node's running
+    tasks (workflows/swarm/manage.py)."""
     config = session.config
+    if config.dockyard.backend == "swarm":
+        return swarm.details(session)
     listing = containers_and_live_slots(config.runtime)
 
     async def step(server: Server) -> list[ContainerDetail]:

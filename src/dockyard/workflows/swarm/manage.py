@@ -9,19 +9,32 @@ text = stack(session)            # the stack file of this version: the way out o
 
 from __future__ import annotations
 
+import asyncio
+
 from dockyard.commands import swarm as commands
+from dockyard.commands.logs import LogQuery, service_logs
 from dockyard.commands.swarm_stack import stack_file
 from dockyard.config.objects import Config
-from dockyard.errors import DockyardError
-from dockyard.facts.swarm import ImageCommand, Node, SwarmState, parse_image_command, parse_nodes
-from dockyard.plan.swarm import SwarmStack, secret_names, swarm_stack
+from dockyard.errors import DockyardError, NotFoundError
+from dockyard.facts.swarm import (
+    ImageCommand,
+    Node,
+    SwarmState,
+    parse_image_command,
+    parse_nodes,
+    parse_tasks,
+)
+from dockyard.plan.overview import ContainerDetail
+from dockyard.plan.swarm import SwarmStack, secret_names, swarm_stack, task_details
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
+from dockyard.workflows.logs import read
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 from dockyard.workflows.swarm.form import Formed, form_swarm, ours, read_state
 
 SWARM_BACKEND = "set x-dockyard/backend: swarm first (docs/swarm.md)"
+DEPLOY_ON_SWARM = "deploy it first: `dockyard deploy`"
 
 
 def swarm_config(session: Session) -> Config:
@@ -64,6 +77,45 @@ async def first_manager(transport: Transport, config: Config) -> Server:
     if manager is None:
         raise DockyardError("no server is in a swarm yet: run `dockyard swarm setup` first")
     return manager
+
+
+def details(session: Session) -> dict[str, list[ContainerDetail]]:
+    """`details` on the swarm: {node: its running tasks}, as the first manager lists them;
+    NotFoundError when the app has none."""
+    config = swarm_config(session)
+
+    async def work(transport: Transport) -> dict[str, list[ContainerDetail]]:
+        manager = await first_manager(transport, config)
+        with manager.step("listing the stack's tasks", "nothing was changed"):
+            listed = await manager.run(commands.stack_tasks(config.stack_name), check=False)
+        return task_details(config, parse_tasks(listed.stdout) if listed.ok else ())
+
+    found = session.run(work)
+    if not found:
+        raise NotFoundError(f"{config.service} has no task running on the swarm; {DEPLOY_ON_SWARM}")
+    return found
+
+
+def logs(session: Session, query: LogQuery) -> dict[str, dict[str, list[str] | None]]:
+    """`app logs` on the swarm: {first manager: {role: every task's lines}}, the selected roles
+    (-r) in the config's order; None for a role with no service; NotFoundError when none has."""
+    config = swarm_config(session)
+    roles = [r.name for r in config.roles if session.selection.role_ok(r.name)]
+
+    async def work(transport: Transport) -> dict[str, dict[str, list[str] | None]]:
+        manager = await first_manager(transport, config)
+        commands = [service_logs(f"{config.stack_name}_{role}", query) for role in roles]
+        found = await asyncio.gather(*(read(manager, command) for command in commands))
+        return {manager.host: dict(zip(roles, found, strict=True))}
+
+    found = session.run(work)
+    if not any(lines is not None for by_role in found.values() for lines in by_role.values()):
+        raise NotFoundError(f"{config.service} has no service on the swarm; {DEPLOY_ON_SWARM}")
+    return found
+
+
+async def manager_host(transport: Transport, config: Config) -> str:
+    return (await first_manager(transport, config)).host
 
 
 def update_seconds(config: Config, stack: SwarmStack) -> float:

@@ -2,8 +2,8 @@
 (workflows/deploy/release.py, workflows/swarm/release.py) go to the swarm, on the scripted
 transport: a deploy delivers the image to every node and applies the stack on the first
 manager; a rollback goes to the version recorded before the current one, its image kept on
-the nodes or pulled again; a scale takes the deploy lock; `details` lists each node's tasks
-and `app logs` every task's lines."""
+the nodes or pulled again; `setup` checks the engine and joins the swarm first; a scale
+takes the deploy lock; `details` lists each node's tasks and `app logs` every task's lines."""
 
 from __future__ import annotations
 
@@ -133,3 +133,21 @@ def test_app_logs_read_every_tasks_lines_from_the_first_manager(tmp_path: Path) 
     fake.on("10.0.0.1", "service logs", Reply(3, "", "no service shop_web in the swarm"))
     with pytest.raises(NotFoundError, match=r"^shop has no service on the swarm; deploy it"):
         app_logs.logs(session(fake, tmp_path), LogQuery.kamal())
+
+
+def test_setup_checks_the_engine_joins_the_swarm_then_deploys(tmp_path: Path) -> None:
+    fake = swarm_fake()
+    for host in ("10.0.0.1", "10.0.0.2"):
+        state = {"LocalNodeState": "active", "NodeID": f"n-{host}", "NodeAddr": host,
+                 "ControlAvailable": True, "Cluster": {"ID": "c1"},
+                 "RemoteManagers": [{"NodeID": "m", "Addr": "10.0.0.1:2377"}]}  # fmt: skip
+        fake.on(host, "docker info --format", Reply(stdout=json.dumps(state) + "\n"))
+    fake.on("10.0.0.1", "docker network inspect", Reply(stdout="overlay true\n"))
+    done = release.setup(session(fake, tmp_path), build=False)
+    assert done.services == (("10.0.0.1", "shop_web: updated"),)
+    ran = fake.commands_on("10.0.0.2")
+    assert ran[0] == "command -v docker >/dev/null"
+    assert ran[1] == "docker info --format '{{json .Swarm}}'"
+    assert "docker network inspect --format '{{.Driver}} {{.Attachable}}' shop-swarm" in (
+        fake.commands_on("10.0.0.1")
+    )

@@ -6,7 +6,8 @@ Swarm secret, reached as tasks.<stack>_web on the overlay (dnsrr: no IPVS needed
 `dockyard deploy` (backend: swarm) rolls versions out under the deploy lock between the hooks and
 fails, naming the cause, when Swarm rolled an unhealthy one back (the version before still
 serves); `rollback VERSION` goes two versions back; `app scale web=6` and back to 3; and all of
-it under load through dockyard's Caddy edge on the overlay network without a failed request."""
+it (5 rolling updates, a drained node too) under load through dockyard's Caddy edge on the
+overlay network without a failed request."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from ..labs import group, running
 
 pytestmark = [pytest.mark.e2e, group("swarm-docker")]
 
-SWARM = "\n  backend: swarm\n"
+SWARM = "\n  backend: swarm\n  swarm:\n    monitor: 2\n"  # each new task watched 2 s (default 5)
 HOOKS_LOG = "hooks.log"  # in the app's directory
 
 
@@ -148,7 +149,10 @@ def test_updates_a_rolled_back_deploy_a_rollback_and_scaling_fail_no_request_thr
     loads = [Load(s1, "demo.test", max_seconds=300, keep_alive=k) for k in (False, True)]
     with loads[0], loads[1]:
         rolled_out_and_back(lab, app)
+        assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v2")
+        assert "Rolled back to v1" in run(app, "rollback")  # the version before: 5 updates
         scaled_to_six_and_back(lab, app)
+        drained_and_back(lab)
     for load in loads:
         assert load.failures == [] and load.ok > 500, (load.ok, load.failures[:5])
         assert load.bodies == {"hello from demo v1", "hello from demo v2"}
@@ -156,8 +160,14 @@ def test_updates_a_rolled_back_deploy_a_rollback_and_scaling_fail_no_request_thr
         "pre-deploy deploy v1", "post-deploy deploy v1", "pre-deploy deploy v2",
         "post-deploy deploy v2", "pre-deploy deploy v3", "post-deploy deploy v3",
         "pre-deploy deploy unhealthy", "pre-deploy rollback v1", "post-deploy rollback v1",
+        "pre-deploy deploy v2", "post-deploy deploy v2", "pre-deploy rollback v1",
+        "post-deploy rollback v1",
     ]  # fmt: skip
     assert ssh(lab, "s1", "ls .dockyard").stdout.split().count("lock-demo") == 0
+    details = run(app, "details")  # each node's running tasks
+    web = [line for line in details.splitlines() if "app web  demo_web." in line]
+    assert len(web) == 3 and all("  running  " in w and "version v1" in w for w in web), details
+    run(app, "app", "logs", "-r", "web", "-n", "5")  # `docker service logs` on the manager
     secrets = "docker secret ls --filter label=com.docker.stack.namespace=demo --format '{{.Name}}'"
     names = ssh(lab, "s1", secrets).stdout.split()  # the earlier deploys' are removed
     assert sorted(name.rsplit("_", 1)[0] for name in names) == ["demo_web_env", "demo_worker_env"]
@@ -171,7 +181,6 @@ def rolled_out_and_back(lab: labs.LabInfo, app: Path) -> None:
     image = f"{lab.registry_host}/demo"
     ssh(lab, "s1", f"docker tag {image}:v2 {image}:v3 && docker push -q {image}:v3")
     assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v3")
-    assert serving(lab) == {"hello from demo v2"}
     done = dockyard(app, "deploy", "-P", "--version", "unhealthy")
     assert done.returncode != 0
     error = done.stderr.strip().splitlines()[-1]
@@ -219,6 +228,25 @@ def wait_for(lab: labs.LabInfo, command: str, wanted: str, seconds: float = 60) 
             return
         time.sleep(1)
     raise AssertionError(f"{command}: {said!r} after {seconds}s, not {wanted!r}")
+
+
+def drained_and_back(lab: labs.LabInfo, seconds: float = 60) -> None:
+    """s3 drained: its tasks start on s1 and s2 (Swarm takes each out of DNS first)."""
+    ssh(lab, "s1", "docker node update --availability drain s3")
+    tasks = (
+        "docker service ps demo_web -f desired-state=running --format '{{.Node}} {{.CurrentState}}'"
+    )
+    deadline, said = time.monotonic() + seconds, []
+    while time.monotonic() < deadline:
+        said = ssh(lab, "s1", tasks).stdout.splitlines()
+        if len(said) == 3 and all(
+            t.split()[:2] in (["s1", "Running"], ["s2", "Running"]) for t in said
+        ):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"demo_web did not leave the drained s3: {said}")
+    ssh(lab, "s1", "docker node update --availability active s3")
 
 
 def task_addresses(lab: labs.LabInfo) -> list[str]:

@@ -70,7 +70,7 @@ class EdgeSite:
     ssl_redirect: bool = True
     # With backend: swarm, no fixed upstreams: the A records of this name (a service's
     # tasks.<stack>_<role> on the overlay network) on this port, looked up every TASKS_REFRESH.
-    # Caddy checks such upstreams passively only (a failed dial or 502 takes one out).
+    # The edge checks these passively only (a failed dial or a 502 takes a task out for 2 s).
     tasks: tuple[str, int] | None = None
 
 
@@ -180,7 +180,7 @@ def _upstreams(site: EdgeSite) -> dict[str, Any]:
 
 
 def _health_checks(site: EdgeSite) -> dict[str, Any]:
-    if site.tasks is not None:  # Caddy actively checks fixed upstreams only
+    if site.tasks is not None:  # Swarm puts a task in DNS once healthy; dials are retried
         return {"passive": _passive_check()}
     return {"active": _active_check(site), "passive": _passive_check()}
 

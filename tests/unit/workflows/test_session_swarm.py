@@ -35,9 +35,11 @@ def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deploy, "POLL", 0.001)
 
 
-def session(fake: FakeTransport, tmp_path: Path, version: str | None = "v3") -> Session:
+def session(
+    fake: FakeTransport, tmp_path: Path, version: str | None = "v3", config: str = CONFIG
+) -> Session:
     (tmp_path / "config").mkdir(exist_ok=True)
-    (tmp_path / "config" / "deploy.yml").write_text(CONFIG)
+    (tmp_path / "config" / "deploy.yml").write_text(config)
     (tmp_path / ".kamal").mkdir(exist_ok=True)
     (tmp_path / ".kamal" / "secrets").write_text("P=pw\n")
     request = Request(config_file=str(tmp_path / "config" / "deploy.yml"), version=version)
@@ -135,7 +137,7 @@ def test_app_logs_read_every_tasks_lines_from_the_first_manager(tmp_path: Path) 
         app_logs.logs(session(fake, tmp_path), LogQuery.kamal())
 
 
-def test_setup_checks_the_engine_joins_the_swarm_then_deploys(tmp_path: Path) -> None:
+def formed_swarm_fake() -> FakeTransport:
     fake = swarm_fake()
     for host in ("10.0.0.1", "10.0.0.2"):
         state = {"LocalNodeState": "active", "NodeID": f"n-{host}", "NodeAddr": host,
@@ -143,6 +145,25 @@ def test_setup_checks_the_engine_joins_the_swarm_then_deploys(tmp_path: Path) ->
                  "RemoteManagers": [{"NodeID": "m", "Addr": "10.0.0.1:2377"}]}  # fmt: skip
         fake.on(host, "docker info --format", Reply(stdout=json.dumps(state) + "\n"))
     fake.on("10.0.0.1", "docker network inspect", Reply(stdout="overlay true\n"))
+    return fake
+
+
+def test_setup_says_it_did_not_boot_the_accessories(tmp_path: Path) -> None:
+    fake = formed_swarm_fake()
+    config = CONFIG + "accessories:\n  db: {image: postgres:16, host: 10.0.0.2}\n"
+    done = release.setup(session(fake, tmp_path, config=config), build=False)
+    assert done.warnings == (
+        "accessories are not run by the swarm yet, so setup did not boot db: boot them over "
+        "SSH with `dockyard accessory boot all` (the swarm's tasks reach them at their hosts' "
+        "published ports, not by name)",
+    )
+    assert not any("postgres" in c.text for c in fake.calls)
+    done = release.setup(session(formed_swarm_fake(), tmp_path), build=False)
+    assert done.warnings == ()
+
+
+def test_setup_checks_the_engine_joins_the_swarm_then_deploys(tmp_path: Path) -> None:
+    fake = formed_swarm_fake()
     done = release.setup(session(fake, tmp_path), build=False)
     assert done.services == (("10.0.0.1", "shop_web: updated"),)
     ran = fake.commands_on("10.0.0.2")

@@ -9,7 +9,7 @@ the config and the user's selection, then ship the image and deploy it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dockyard.commands.caddy_config import AppRoute
@@ -55,6 +55,19 @@ def _on_swarm(session: Session) -> bool:
 def _swarm_released(rolled: swarm_release.Rolled) -> Released:
     rows = tuple((rolled.manager, f"{name}: {said}") for name, said in rolled.services.items())
     return Released(rolled.version, (), rolled.warnings, services=rows)
+
+
+def _accessories_left(session: Session) -> tuple[str, ...]:
+    """The swarm backend does not run accessories yet: `setup` says so rather than leave them
+    unbooted without a word."""
+    names = [a.name for a in session.config.accessories]
+    if not names:
+        return ()
+    return (
+        f"accessories are not run by the swarm yet, so setup did not boot {', '.join(names)}: "
+        "boot them over SSH with `dockyard accessory boot all` (the swarm's tasks reach them "
+        "at their hosts' published ports, not by name)",
+    )
 
 
 def plan_for(session: Session) -> DeployPlan:
@@ -127,7 +140,8 @@ def setup(
     if _on_swarm(session):
         hosts = list(session.config.all_hosts)
         session.run(lambda transport: bootstrap_engine(session, transport, hosts))
-        return _swarm_released(swarm_release.setup(session, build=build, no_cache=no_cache))
+        released = _swarm_released(swarm_release.setup(session, build=build, no_cache=no_cache))
+        return replace(released, warnings=(*released.warnings, *_accessories_left(session)))
     config, progress = session.config, session.progress
     accessory_secrets = session.secret_values(accessories.secret_names(config))
     contexts = booting.contexts(config, accessory_secrets, root=session.root)

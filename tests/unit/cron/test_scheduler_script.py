@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -75,12 +76,16 @@ def test_a_run_longer_than_its_interval(cron: CronDir, concurrency: str, states:
     time.sleep(3.2)
     cron.stop()
     cron.settle(10)
-    found = [r["state"] for r in cron.records("slow")]
+    records = cron.records("slow")
+    found = [r["state"] for r in records]
     assert set(found) == states, found
+    ok = sorted((int(r["started"]), int(r["ended"])) for r in records if r["state"] == "ok")
+    overlapped = any(b[0] < a[1] for a, b in pairwise(ok))
+    # what each policy means, not how many ticks a loaded machine dispatched in 3.2 s
     if concurrency == "allow":
-        assert len(found) == 3 and len(cron.side_effects()) == 3
+        assert len(ok) >= 2 and overlapped and len(cron.side_effects()) == len(ok)
     if concurrency == "forbid":
-        assert found.count("ok") == 1 and found.count("skipped") == 2
+        assert not overlapped, f"two runs overlapped under forbid: {ok}"
 
 
 def test_missed_ticks_are_recorded_and_catch_up_runs_the_newest_once(cron: CronDir) -> None:

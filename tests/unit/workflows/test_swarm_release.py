@@ -26,19 +26,8 @@ from dockyard.workflows.swarm.release import Rolled, SwarmRun, kept_everywhere, 
 from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 from tests.unit.workflows.fleet import HOME
+from tests.unit.workflows.test_swarm_deploy import CONFIG, HOSTS, IMAGE, STATUS
 
-HOSTS = ("10.0.0.1", "10.0.0.2")
-IMAGE = "registry.lab:5000/shop:v2"
-CONFIG = """
-service: shop
-image: shop
-registry: {server: registry.lab:5000, username: u, password: [P]}
-builder: {arch: amd64}
-servers: [10.0.0.1, 10.0.0.2]
-proxy: {host: shop.test}
-x-dockyard: {backend: swarm}
-"""
-STATUS = "--format '{{json .UpdateStatus}}'"
 LOCK = ".dockyard/lock-shop"
 SECRET = "shop_web_env_46017d589ce1"  # the env secret of v2's web role
 HOOK = '#!/bin/sh\necho "{name} $KAMAL_COMMAND $KAMAL_VERSION lock=$KAMAL_LOCK" >> "{log}"\n'

@@ -53,20 +53,21 @@ class Node:
     manager_status: str  # Leader, Reachable, Unreachable, or "" for a worker
 
 
+def _json_lines(stdout: str) -> list[dict[str, Any]]:
+    """The objects of a `--format '{{json .}}'` listing, one a line (blank lines skipped)."""
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
 def parse_nodes(stdout: str) -> tuple[Node, ...]:
-    nodes = []
-    for line in stdout.splitlines():
-        if line.strip():
-            raw = json.loads(line)
-            nodes.append(
-                Node(
-                    hostname=str(raw.get("Hostname", "")),
-                    status=str(raw.get("Status", "")),
-                    availability=str(raw.get("Availability", "")),
-                    manager_status=str(raw.get("ManagerStatus", "")),
-                )
-            )
-    return tuple(nodes)
+    return tuple(
+        Node(
+            hostname=str(raw.get("Hostname", "")),
+            status=str(raw.get("Status", "")),
+            availability=str(raw.get("Availability", "")),
+            manager_status=str(raw.get("ManagerStatus", "")),
+        )
+        for raw in _json_lines(stdout)
+    )
 
 
 @dataclass(frozen=True)
@@ -137,17 +138,13 @@ class Task:
 
 
 def parse_tasks(stdout: str) -> tuple[Task, ...]:
-    tasks = []
-    for line in stdout.splitlines():
-        if line.strip():
-            raw = json.loads(line)
-            tasks.append(
-                Task(
-                    name=str(raw.get("Name", "")),
-                    image=str(raw.get("Image", "")),
-                    node=str(raw.get("Node", "")),
-                    state=str(raw.get("CurrentState", "")),
-                    error=str(raw.get("Error", "")),
-                )
-            )
-    return tuple(tasks)
+    return tuple(
+        Task(
+            name=str(raw.get("Name", "")),
+            image=str(raw.get("Image", "")),
+            node=str(raw.get("Node", "")),
+            state=str(raw.get("CurrentState", "")),
+            error=str(raw.get("Error", "")),
+        )
+        for raw in _json_lines(stdout)
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dockyard.errors import LabError
 from dockyard.lab import spec as specs
+from dockyard.lab.registry import cache_ready
 
 
 @contextmanager
@@ -31,11 +32,6 @@ def lab_lock(lab_dir: str, name: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def cache_ready() -> bool:
-    """The machine's image cache holds images a new lab's registry can be seeded with."""
-    return (Path(specs.IMAGE_CACHE) / "docker").is_dir()
 
 
 def cache_lock_path() -> Path:

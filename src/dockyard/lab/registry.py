@@ -72,11 +72,16 @@ def start_registry(spec: LabSpec, timeout: float = 10) -> int:
     raise LabError(f"the lab registry did not answer on {base}: {fatal[-1]}")
 
 
+def cache_ready() -> bool:
+    """The machine's image cache holds images a new lab's registry can be seeded with."""
+    return (Path(specs.IMAGE_CACHE) / "docker").is_dir()
+
+
 def seed_from_cache(lab_dir: str) -> bool:
     """Fill an empty registry store from the machine's image cache (before the registry runs)."""
     data = registry_dir(lab_dir) / "data"
     cache = Path(specs.IMAGE_CACHE)
-    if (data / "docker").exists() or not (cache / "docker").is_dir():
+    if (data / "docker").exists() or not cache_ready():
         return False
     try:
         shutil.copytree(cache, data, dirs_exist_ok=True, copy_function=_link_blob_or_copy)

@@ -14,6 +14,7 @@ from dockyard.lab import LabInfo
 from dockyard.lab import spec as lab_names
 
 from ..cli import dockyard as dockyard
+from .load_client import BadAnswer, RawConnection, get_request
 
 SECRET_VALUE = "s3cr3t-value-never-shown"
 
@@ -108,7 +109,8 @@ def connection(
 class Load:
     """GETs in a loop from a thread until stopped (bounded by max_seconds), counting failures:
     each on a new connection, or with `keep_alive` all on one connection (a new one only
-    after a failure, which is counted). With a cafile: HTTPS, the certificate verified."""
+    after a failure, which is counted). With a cafile: HTTPS, the certificate verified. The
+    client is load_client's (cheap per request), the rate what the answers allow."""
 
     ip: str
     host: str
@@ -134,22 +136,24 @@ class Load:
 
     def _run(self) -> None:
         end = time.monotonic() + self.max_seconds
-        conn: http.client.HTTPConnection | None = None
+        tls = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
+        request = get_request(self.host, self.path, self.keep_alive)
+        conn: RawConnection | None = None
         while not self._stop.is_set() and time.monotonic() < end:
-            conn = conn or connection(self.ip, self.host, self.cafile)
             try:
-                conn.request("GET", self.path, headers={"Host": self.host})
-                response = conn.getresponse()
-                status, body = response.status, response.read().decode(errors="replace")
-            except (OSError, http.client.HTTPException) as error:
+                conn = conn or RawConnection.to(self.ip, self.host, tls, timeout=10)
+                status, raw = conn.get(request)
+            except (OSError, ValueError, BadAnswer) as error:
                 self.failures.append(f"{time.time():.3f} {type(error).__name__}: {error}")
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 conn = None
                 continue
-            finally:
-                if conn is not None and not self.keep_alive:
+            finally:  # a new connection per request, or after the server said it closes
+                if conn is not None and not (self.keep_alive and conn.reusable):
                     conn.close()
                     conn = None
+            body = raw.decode(errors="replace")
             if status == 200:
                 self.ok += 1
                 self.bodies.add(body.strip())

@@ -93,3 +93,12 @@ def lab_factory() -> Iterator[LabFactory]:
     finally:
         for name in made:
             labs.down(name)
+
+
+@pytest.fixture
+def docker_only(lab: labs.LabInfo) -> None:
+    """Tests that add little on a second engine for their time: slow ones (the backup
+    schedule's minutes, the full disk) and those with no engine-specific step (hooks, locks,
+    a config refused before any server is asked; the package's lab fixture gives `lab`)."""
+    if lab.engine != "docker":
+        pytest.skip("runs on Docker only (slow, or no engine-specific step)")

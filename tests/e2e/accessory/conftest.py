@@ -25,14 +25,6 @@ def lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
         yield info
 
 
-@pytest.fixture
-def docker_only(lab: labs.LabInfo) -> None:
-    """Tests that add little on a second engine for their time (the schedule's minutes, the full
-    disk, other kinds whose commands are the same on both)."""
-    if lab.engine != "docker":
-        pytest.skip("runs on Docker only (slow, or no engine-specific step)")
-
-
 @pytest.fixture(scope="package")
 def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
     images = ensure_db_images(lab)

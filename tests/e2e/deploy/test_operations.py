@@ -61,6 +61,7 @@ def test_redeploying_the_running_version_leaves_one_container(lab: labs.LabInfo,
     assert answers(lab) == {"hello from demo v1"}
 
 
+@pytest.mark.usefixtures("docker_only")
 def test_a_manual_lock_refuses_deploys_and_says_who_and_why(lab: labs.LabInfo, app: Path) -> None:
     serving = answers(lab)
     assert dockyard(app, "lock", "acquire", "-m", "migrating the db").returncode == 0
@@ -84,6 +85,7 @@ def test_a_manual_lock_refuses_deploys_and_says_who_and_why(lab: labs.LabInfo, a
     assert json.loads(dockyard(app, "lock", "status", "--json").stdout) is None
 
 
+@pytest.mark.usefixtures("docker_only")
 def test_lock_wait_waits_for_a_running_deploy(lab: labs.LabInfo, app: Path) -> None:
     first = subprocess.Popen(
         [sys.executable, "-m", "dockyard", "deploy", "-P", "--version", "v2"],
@@ -313,6 +315,7 @@ def test_audit_and_images_as_json(lab: labs.LabInfo, app: Path) -> None:
     assert all(any(":v2 " in line for line in found) for found in images.values()), images
 
 
+@pytest.mark.usefixtures("docker_only")
 def test_hooks_run_in_order_with_kamals_variables_and_a_failing_one_stops_the_deploy(
     lab: labs.LabInfo, tmp_path: Path
 ) -> None:

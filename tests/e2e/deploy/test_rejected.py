@@ -107,6 +107,7 @@ REJECTED_AT_LOAD = {
 
 
 @pytest.mark.parametrize("case", REJECTED_AT_LOAD)
+@pytest.mark.usefixtures("docker_only")
 def test_a_config_refused_at_load_writes_nothing(
     case: str, lab: labs.LabInfo, owner: Path, tmp_path: Path
 ) -> None:

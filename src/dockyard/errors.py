@@ -272,6 +272,11 @@ class DeliveryError(DockyardError):
     pass
 
 
+class CertificateError(DockyardError):
+    """An edge did not obtain a certificate by ACME in time: the edge, the names, the CA's
+    or Caddy's last error, and what to do."""
+
+
 class NotFoundError(DockyardError):
     """What a read command was asked about (the app's containers, an accessory's, the proxy,
     an audit log) is on none of the selected hosts: the message says where it looked and how

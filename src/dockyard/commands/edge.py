@@ -27,7 +27,8 @@ from dockyard.engine import Engine
 CONTAINER = "dockyard-edge"
 STATE_DIR = ".dockyard/edge"
 CONFIG_FILE = f"{STATE_DIR}/caddy.json"
-DATA_VOLUME = "dockyard-edge-data"  # Caddy's own data (its certificates from ACME, later)
+DATA_VOLUME = "dockyard-edge-data"  # Caddy's own data (its ACME account, locks)
+ACME_DIR = f"{STATE_DIR}/acme"  # Caddy's storage with proxy/ssl: true (commands/edge_acme.py)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,32 @@ def write_certificate(site: str) -> Seq:
         cmd("mkdir", "-p", "-m", "0700", HomePath(".dockyard")),
         cmd("mkdir", "-p", "-m", "0700", HomePath(f"{STATE_DIR}/certs")),
         write_stdin(certificate_path(site)),
+    )
+
+
+def read_certificates(engine: Engine) -> Raw:
+    """The edge's stored ACME certificates (`certificates/<issuer>/<name>/<name>.crt|key|json`)
+    as a base64 tar on one line, read through the engine (Caddy writes them as the container's
+    root); nothing when there are none yet."""
+    source = f"{CONTAINER}:{ADMIN_DIR}/acme/certificates"
+    return Raw(f"{{ {engine.name} cp {source} - 2>/dev/null | base64 -w0; }}")
+
+
+def write_certificates(engine: Engine) -> Seq:
+    """Standard input (read_certificates' output from another edge) extracted into this edge's
+    ACME storage, through the engine (the container exists: booted as a forwarder)."""
+    return all_of(
+        cmd("mkdir", "-p", HomePath(ACME_DIR)),
+        Raw(f"base64 -d | {engine.name} cp - {CONTAINER}:{ADMIN_DIR}/acme/"),
+    )
+
+
+def recent_errors(engine: Engine) -> Raw:
+    """The last error lines of the edge's Caddy log (why an ACME order failed); nothing when
+    there are none."""
+    return Raw(
+        f'{{ {engine.name} logs --tail 500 {CONTAINER} 2>&1 | grep \'"level":"error"\' '
+        "| tail -n 5 || true; }"
     )
 
 

@@ -16,7 +16,9 @@ passes each request to one of the web hosts' proxies:
 - TLS terminated at the edge for a site with a custom certificate (proxy/ssl's certificate_pem
   and private_key_pem): the same PEM bundle on every edge (`certificate_file`), loaded from a
   file whose digest is a tag in the config, so a new certificate is a changed config; plain
-  HTTP is redirected to HTTPS (Caddy's automatic redirects) unless ssl_redirect is false.
+  HTTP is redirected to HTTPS (Caddy's automatic redirects) unless ssl_redirect is false;
+- TLS with a certificate by ACME for a site with proxy/ssl: true: one edge orders, the other
+  passes challenges on and serves a copy (commands/edge_acme.py).
 
 Draining a web host changes no config, neither on the edge nor on the web host: a flag file on
 the web host (`<route>.drained` in its proxy's live directory) makes its proxy answer the edges'
@@ -31,7 +33,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.commands import edge_acme
 from dockyard.commands.caddy_config import ADMIN_DIR, EDGE_CHECK_HEADER
+from dockyard.commands.edge_acme import EdgeAcme
 
 HEALTH_INTERVAL = "500ms"
 HEALTH_TIMEOUT = "1s"
@@ -68,6 +72,7 @@ class EdgeSite:
     # (the bundle itself is at certificate_file(name)); "": plain HTTP
     certificate: str = ""
     ssl_redirect: bool = True
+    acme: bool = False  # HTTPS with a certificate by ACME (proxy/ssl: true), see EdgeSettings
     # With backend: swarm, no fixed upstreams: the A records of this name (a service's
     # tasks.<stack>_<role> on the overlay network) on this port, looked up every TASKS_REFRESH.
     # The edge checks these passively only (a failed dial or a 502 takes a task out for 2 s).
@@ -81,19 +86,25 @@ class EdgeSettings:
     stream_close_delay: int = 60  # seconds a (pool change) reload leaves WebSockets open
     drain_timeout: int = 30
     admin_socket: str = EDGE_ADMIN_SOCKET
+    acme: EdgeAcme | None = None  # how this edge gets its ACME sites' certificates, if any
 
 
 def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings()) -> Any:
     """The whole Caddy JSON config of an edge serving these sites."""
     ordered = sorted(sites, key=lambda s: (0 if s.hosts else 1, s.name))
-    tls_sites = [s for s in ordered if s.certificate]
-    plain = [s for s in ordered if not s.certificate or not s.ssl_redirect]
+    acme = settings.acme if any(s.acme for s in ordered) else None
+    # a forwarder serves its ACME sites nowhere until it holds their certificates
+    served = [s for s in ordered if not s.acme or edge_acme.serves_acme(acme)]
+    tls_sites = [s for s in served if s.certificate or s.acme]
+    plain = [s for s in served if not (s.certificate or s.acme) or not s.ssl_redirect]
     # Without a catch-all on the plain server, Caddy's automatic redirects to HTTPS follow
     servers = {EDGE_SERVER: _server(settings.http_port, plain, settings, not tls_sites, "")}
+    if acme is not None and acme.role != edge_acme.OWNER:
+        servers[EDGE_SERVER]["routes"].insert(0, edge_acme.challenge_route(acme))
     if tls_sites:
         tls_server = _server(settings.https_port, tls_sites, settings, True, "-tls")
         tls_server["automatic_https"] = {
-            "skip_certificates": sorted({h for s in tls_sites for h in s.hosts})
+            "skip_certificates": sorted({h for s in tls_sites if s.certificate for h in s.hosts})
         }
         servers[EDGE_TLS_SERVER] = tls_server
     config: dict[str, Any] = {
@@ -107,9 +118,23 @@ def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings
             }
         },
     }
-    if tls_sites:
-        config["apps"]["tls"] = {"certificates": {"load_files": [_loaded(s) for s in tls_sites]}}
+    tls = _tls_app(ordered, acme)
+    if tls:
+        config["apps"]["tls"] = tls
+    if acme is not None:
+        config["storage"] = edge_acme.storage()
     return config
+
+
+def _tls_app(sites: list[EdgeSite], acme: EdgeAcme | None) -> dict[str, Any]:
+    tls: dict[str, Any] = {}
+    custom = [s for s in sites if s.certificate]
+    if custom:
+        tls["certificates"] = {"load_files": [_loaded(s) for s in custom]}
+    if acme is not None:
+        names = sorted({h for s in sites if s.acme for h in s.hosts})
+        tls["automation"] = edge_acme.automation(acme, names)
+    return tls
 
 
 def _server(

@@ -118,9 +118,12 @@ def check_roles(v: Validator, config: Config) -> None:
 
 
 def check_ssl(v: Validator, config: Config) -> None:
+    # With load balancer edges, the edges terminate TLS and share one certificate
+    balanced = config.dockyard.load_balancer is not None
     for role in config.roles:
         proxy = role.proxy
-        if proxy and proxy.ssl and proxy.custom_certificate is None and len(role.hosts) > 1:
+        acme = proxy is not None and proxy.ssl and proxy.custom_certificate is None
+        if acme and not balanced and len(role.hosts) > 1:
             v.fail(_proxy_path(config, role.name), "SSL is only supported on a single server "
                    f"unless you provide custom certificates, found {len(role.hosts)} servers "
                    f"for role {role.name}")  # fmt: skip

@@ -6,6 +6,9 @@
         http_port: 80        # what the edges listen on (default 80)
         https_port: 443      # (default 443; with a custom certificate in proxy/ssl)
         try_duration: 5      # seconds a request may spend trying other web hosts (default 5)
+        acme_ca: https://acme.example/dir   # with proxy/ssl: true (default: Caddy's, Let's Encrypt)
+        acme_ca_root: ACME_ROOT             # a secret: the PEM root that CA's own address uses
+        renew_interval: 600  # seconds between the edges' checks for certificates to renew
 
 Each edge runs dockyard's Caddy, serves the app's proxy host(s) and passes requests to the web
 hosts' proxies. An edge may also be one of the servers: its proxy then has the ports 80 and 443,
@@ -28,6 +31,7 @@ MAX_EDGES = 2
 DEFAULT_HTTP_PORT = int(X_LOAD_BALANCER["http_port"][2])
 DEFAULT_HTTPS_PORT = int(X_LOAD_BALANCER["https_port"][2])
 DEFAULT_TRY_DURATION = int(X_LOAD_BALANCER["try_duration"][2])
+DEFAULT_RENEW_INTERVAL = int(X_LOAD_BALANCER["renew_interval"][2])
 MAX_TRY_DURATION = 60
 
 
@@ -39,6 +43,9 @@ class LoadBalancer:
     http_port: int = DEFAULT_HTTP_PORT
     https_port: int = DEFAULT_HTTPS_PORT
     try_duration: int = DEFAULT_TRY_DURATION
+    acme_ca: str = ""  # the ACME directory for proxy/ssl: true; "": Caddy's default
+    acme_ca_root: str = ""  # the secret holding that directory's trusted root (PEM); "": none
+    renew_interval: int = DEFAULT_RENEW_INTERVAL
 
 
 def parse_load_balancer(raw: Mapping[str, Any], root: Mapping[str, Any]) -> LoadBalancer:
@@ -51,6 +58,9 @@ def parse_load_balancer(raw: Mapping[str, Any], root: Mapping[str, Any]) -> Load
         http_port=_port(raw, "http_port", DEFAULT_HTTP_PORT),
         https_port=_port(raw, "https_port", DEFAULT_HTTPS_PORT),
         try_duration=raw.get("try_duration", DEFAULT_TRY_DURATION),
+        acme_ca=str(raw.get("acme_ca", "")),
+        acme_ca_root=str(raw.get("acme_ca_root", "")),
+        renew_interval=raw.get("renew_interval", DEFAULT_RENEW_INTERVAL),
     )
     if balancer.http_port == balancer.https_port:
         raise ConfigError("should differ from http_port", key=f"{PATH}/https_port")
@@ -59,8 +69,13 @@ def parse_load_balancer(raw: Mapping[str, Any], root: Mapping[str, Any]) -> Load
             f"should be 1 to {MAX_TRY_DURATION} seconds, not {balancer.try_duration}",
             key=f"{PATH}/try_duration",
         )
+    if balancer.renew_interval < 1:
+        raise ConfigError(
+            f"should be 1 second or more, not {balancer.renew_interval}",
+            key=f"{PATH}/renew_interval",
+        )
     _check_shared_hosts(balancer, root)
-    _check_no_tls(root)
+    _check_acme(root)
     return balancer
 
 
@@ -112,21 +127,43 @@ def _check_shared_hosts(balancer: LoadBalancer, root: Mapping[str, Any]) -> None
                 )
 
 
-def _check_no_tls(root: Mapping[str, Any]) -> None:
-    """Certificates obtained by ACME and shared by the edges are not built yet: refused rather
-    than served wrong. A custom certificate (ssl: {certificate_pem, private_key_pem}) is
-    served by every edge."""
-    proxies = [root.get("proxy")]
+def _check_acme(root: Mapping[str, Any]) -> None:
+    """proxy/ssl: true at the edges: the first edge orders with HTTP-01 (the other passes the
+    challenges on), so no wildcard names, and a certificate both edges can serve: not Caddy's
+    internal CA, which each edge would run on its own."""
+    for where, proxy in _proxies(root):
+        if proxy.get("ssl") is not True:
+            continue
+        hosts = [proxy.get("host"), *list(proxy.get("hosts") or [])]
+        wild = next((h for h in hosts if isinstance(h, str) and h.startswith("*")), None)
+        if wild is not None:
+            raise ConfigError(
+                f"{wild}: a wildcard name needs a DNS-01 challenge, which the edges do not run "
+                "(they answer HTTP-01): name each host, or give the edges a custom certificate, "
+                "ssl: {certificate_pem: SECRET, private_key_pem: SECRET}",
+                key=f"{where}/ssl",
+            )
+    x_proxy = (root.get("x-dockyard") or {}).get("proxy") or {}
+    internal = isinstance(x_proxy, dict) and x_proxy.get("tls_issuer") == "internal"
+    if internal and any(proxy.get("ssl") is True for _, proxy in _proxies(root)):
+        raise ConfigError(
+            "cannot be internal with a load balancer and proxy/ssl: true (each edge would "
+            "run its own CA): use acme, or a custom certificate in proxy/ssl",
+            key="x-dockyard/proxy/tls_issuer",
+        )
+
+
+def _proxies(root: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(key path, proxy section) of the app and of each role that has one."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    if isinstance(root.get("proxy"), dict):
+        found.append(("proxy", root["proxy"]))
     servers = root.get("servers")
     if isinstance(servers, dict):
-        proxies += [role.get("proxy") for role in servers.values() if isinstance(role, dict)]
-    if any(isinstance(proxy, dict) and proxy.get("ssl") is True for proxy in proxies):
-        raise ConfigError(
-            "cannot be used with proxy/ssl: true yet (certificates by ACME shared by the "
-            "edges are planned): give the edges a custom certificate instead, proxy/ssl: "
-            "{certificate_pem: SECRET, private_key_pem: SECRET} (docs/load-balancing.md)",
-            key=PATH,
-        )
+        for name, role in servers.items():
+            if isinstance(role, dict) and isinstance(role.get("proxy"), dict):
+                found.append((f"servers/{name}/proxy", role["proxy"]))
+    return found
 
 
 def server_hosts(servers: Any) -> list[str]:

@@ -125,6 +125,12 @@ X_LOAD_BALANCER: dict[str, Spec] = {
     "https_port": ("integer", "Port the edges serve HTTPS on.", "443"),
     "try_duration": ("integer", "Seconds a request may spend trying other web hosts when one "
                      "fails (a failed dial, or an idempotent request whose host failed).", "5"),
+    "acme_ca": ("string", "The ACME directory the first edge orders from with proxy/ssl: true "
+                "(default: Caddy's, Let's Encrypt).", ""),
+    "acme_ca_root": ("string", "A secret holding the PEM root to trust for acme_ca's own "
+                     "address (a private or test CA).", ""),
+    "renew_interval": ("integer", "Seconds between the edges' checks for certificates to renew "
+                       "and for a renewed one the other edge copied in.", "600"),
 }  # fmt: skip
 
 PROXY_SECTIONS: dict[str, dict[str, Spec]] = {

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+from dockyard.commands.edge_acme import OWNER, EdgeAcme
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.config import Config
 from dockyard.config.model import Proxy
@@ -31,6 +33,7 @@ def edge_sites(config: Config, certificates: Mapping[str, str] = {}) -> tuple[Ed
             try_duration=balancer.try_duration,
             certificate=_digest(certificates.get(config.proxy_service_name(role.name))),
             ssl_redirect=role.proxy.ssl_redirect,
+            acme=is_acme(role.proxy),
         )
         for role in config.proxy_roles
         if role.proxy is not None
@@ -41,11 +44,37 @@ def edge_settings(config: Config) -> EdgeSettings:
     balancer = config.dockyard.load_balancer
     if balancer is None:
         return EdgeSettings(drain_timeout=config.drain_timeout)
+    acme = EdgeAcme(
+        ca=balancer.acme_ca,
+        ca_root=bool(balancer.acme_ca_root),
+        email=config.dockyard.acme_email or "",
+        renew_interval=balancer.renew_interval,
+    )
     return EdgeSettings(
         http_port=balancer.http_port,
         https_port=balancer.https_port,
         drain_timeout=config.drain_timeout,
+        acme=acme if any(is_acme(r.proxy) for r in config.proxy_roles if r.proxy) else None,
     )
+
+
+def is_acme(proxy: Proxy) -> bool:
+    """The role's certificate is obtained by ACME (ssl: true without a custom one)."""
+    return proxy.ssl and proxy.custom_certificate is None
+
+
+def acme_names(sites: Sequence[EdgeSite]) -> list[str]:
+    """The names the edges hold ACME certificates for."""
+    return sorted({host for site in sites if site.acme for host in site.hosts})
+
+
+def as_acme_role(settings: EdgeSettings, role: str, owner: str = "") -> EdgeSettings:
+    """The settings of one edge: the owner orders; the other forwards challenges to `owner`
+    (the owner edge's host), as a forwarder or serving a copy (commands/edge_acme.py)."""
+    if settings.acme is None:
+        return settings
+    address = f"{owner}:{settings.http_port}" if role != OWNER else ""
+    return replace(settings, acme=replace(settings.acme, role=role, owner=address))
 
 
 def health_uri(proxy: Proxy) -> str:

@@ -12,11 +12,22 @@ from dockyard.redaction import Secret
 
 
 def certificate_secret_names(config: Config) -> list[str]:
-    """The secrets the edges' certificates come from (none without a load balancer)."""
-    if config.dockyard.load_balancer is None:
+    """The secrets the edges' certificates come from (none without a load balancer): custom
+    certificates, and the ACME CA's root when the config names one."""
+    balancer = config.dockyard.load_balancer
+    if balancer is None:
         return []
     found = [r.proxy.custom_certificate for r in config.proxy_roles if r.proxy]
-    return [name for cert in found if cert for name in (cert.certificate_pem, cert.private_key_pem)]
+    names = [n for cert in found if cert for n in (cert.certificate_pem, cert.private_key_pem)]
+    return [*names, balancer.acme_ca_root] if balancer.acme_ca_root else names
+
+
+def acme_root(config: Config, secrets: Mapping[str, str]) -> Secret | None:
+    """The PEM root the edges trust for the ACME CA's own address (None: the system's)."""
+    balancer = config.dockyard.load_balancer
+    if balancer is None or not balancer.acme_ca_root:
+        return None
+    return Secret(secrets[balancer.acme_ca_root].strip() + "\n")
 
 
 def edge_certificates(config: Config, secrets: Mapping[str, str]) -> dict[str, Secret]:

@@ -74,3 +74,17 @@ def test_removing_an_edge_takes_its_container_state_and_data() -> None:
         "{ docker volume rm dockyard-edge-data >/dev/null 2>&1 || true; } && "
         'rm -rf "$HOME/.dockyard/edge"'
     )
+
+
+def test_acme_certificates_are_read_and_written_through_the_engine_as_a_base64_tar() -> None:
+    assert edge.read_certificates(DOCKER).render() == (
+        "{ docker cp dockyard-edge:/dockyard/acme/certificates - 2>/dev/null | base64 -w0; }"
+    )
+    assert edge.write_certificates(PODMAN).render() == (
+        'mkdir -p "$HOME/.dockyard/edge/acme" && '
+        "base64 -d | podman cp - dockyard-edge:/dockyard/acme/"
+    )
+    assert edge.recent_errors(DOCKER).render() == (
+        '{ docker logs --tail 500 dockyard-edge 2>&1 | grep \'"level":"error"\' '
+        "| tail -n 5 || true; }"
+    )

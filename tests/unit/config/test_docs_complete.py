@@ -71,6 +71,9 @@ SAMPLES: dict[str, Any] = {
     "x-dockyard/load_balancer/http_port": 8080,
     "x-dockyard/load_balancer/https_port": 8443,
     "x-dockyard/load_balancer/try_duration": 3,
+    "x-dockyard/load_balancer/acme_ca": "https://ca.test/dir",
+    "x-dockyard/load_balancer/acme_ca_root": "CA_ROOT",
+    "x-dockyard/load_balancer/renew_interval": 2,
     "x-dockyard/cron": {},
     "x-dockyard/images": {},  # with delivery: ssh a role image is refused (test_role_images.py)
     f"x-dockyard/cron/{JOB}/schedule": "*/10 * * * * *",

@@ -227,7 +227,8 @@ HONOURED: dict[str, tuple[str, ...]] = {
         "/secret_access_key", "/path_style")},
     "x-dockyard/load_balancer": (BALANCER, NO_BALANCER),
     **{f"x-dockyard/load_balancer/{key}": (BALANCER,) for key in (
-        "hosts", "http_port", "https_port", "try_duration")},
+        "hosts", "http_port", "https_port", "try_duration", "acme_ca", "acme_ca_root",
+        "renew_interval")},
     "x-dockyard/backups/encryption_key": (BACKUP_S3,),
     "x-dockyard/backups/verify_every": (
         "tests/unit/test_verify_record.py::"

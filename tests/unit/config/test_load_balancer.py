@@ -23,9 +23,18 @@ def test_defaults_and_every_key() -> None:
     assert parse(with_balancer("{hosts: [edge1.example.com]}")).dockyard.load_balancer == (
         LoadBalancer(hosts=("edge1.example.com",), http_port=80, https_port=443, try_duration=5)
     )
-    section = "{hosts: [10.0.0.8, 10.0.0.9], http_port: 8080, https_port: 8443, try_duration: 3}"
+    section = (
+        "{hosts: [10.0.0.8, 10.0.0.9], http_port: 8080, https_port: 8443, try_duration: 3, "
+        "acme_ca: 'https://ca.test/dir', acme_ca_root: CA_ROOT, renew_interval: 2}"
+    )
     assert parse(with_balancer(section)).dockyard.load_balancer == LoadBalancer(
-        hosts=("10.0.0.8", "10.0.0.9"), http_port=8080, https_port=8443, try_duration=3
+        hosts=("10.0.0.8", "10.0.0.9"),
+        http_port=8080,
+        https_port=8443,
+        try_duration=3,
+        acme_ca="https://ca.test/dir",
+        acme_ca_root="CA_ROOT",
+        renew_interval=2,
     )
 
 
@@ -47,6 +56,7 @@ CASES = [
     ("{hosts: [a], https_port: 80}", "x-dockyard/load_balancer/https_port", "differ from"),
     ("{hosts: [a], try_duration: 0}", "x-dockyard/load_balancer/try_duration", "1 to 60"),
     ("{hosts: [a], try_duration: x}", "x-dockyard/load_balancer/try_duration", "whole number"),
+    ("{hosts: [a], renew_interval: 0}", "x-dockyard/load_balancer/renew_interval", "1 second"),
     ("{hosts: [a], weights: {}}", "x-dockyard/load_balancer", "unknown key: weights"),
     ("{hosts: [10.0.0.2]}", "x-dockyard/load_balancer/http_port",
      "edge 10.0.0.2 is also a server, whose proxy listens on 80 (proxy/run/http_port)"),
@@ -75,18 +85,27 @@ def test_the_proxy_ports_a_shared_edge_must_avoid_are_the_proxys_own() -> None:
     assert "proxy/run/https_port" in error_of(clash).message
 
 
-def test_acme_at_the_edges_is_refused_until_it_is_built_and_a_custom_certificate_is_not() -> None:
+def test_acme_at_the_edges_is_accepted_except_for_wildcards_and_the_internal_ca() -> None:
     ssl = THREE_WEB_HOSTS.replace("{host: app.example.com}", "{host: app.example.com, ssl: true}")
-    error = error_of(ssl + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.9]}\n")
-    assert error.key == "x-dockyard/load_balancer"
-    assert "cannot be used with proxy/ssl: true yet" in error.message
+    balanced = parse(ssl + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8, 10.0.0.9]}\n")
+    assert balanced.dockyard.load_balancer == LoadBalancer(hosts=("10.0.0.8", "10.0.0.9"))
+    wild = ssl.replace("host: app.example.com", "hosts: [a.example.com, '*.example.com']")
+    error = error_of(wild + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.9]}\n")
+    assert error.key == "proxy/ssl"
+    assert "*.example.com: a wildcard name needs a DNS-01 challenge" in error.message
     assert "certificate_pem" in error.message
+    roles = BASE + "servers:\n  web: {hosts: [a], proxy: {hosts: ['*.a.test'], ssl: true}}\n"
+    error = error_of(roles + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.9]}\n")
+    assert error.key == "servers/web/proxy/ssl"
+    internal = (
+        "x-dockyard:\n  proxy: {tls_issuer: internal}\n  load_balancer: {hosts: [10.0.0.9]}\n"
+    )
+    error = error_of(ssl + internal)
+    assert error.key == "x-dockyard/proxy/tls_issuer"
+    assert "each edge would run its own CA" in error.message
     custom = THREE_WEB_HOSTS.replace(
         "{host: app.example.com}",
         "{host: app.example.com, ssl: {certificate_pem: CERT_PEM, private_key_pem: KEY_PEM}}",
     )
-    balanced = parse(custom + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.9]}\n")
+    balanced = parse(custom + internal)
     assert balanced.dockyard.load_balancer == LoadBalancer(hosts=("10.0.0.9",))
-    roles = BASE + "servers:\n  web: {hosts: [a], proxy: {host: a.test, ssl: true}}\n"
-    error = error_of(roles + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.9]}\n")
-    assert "proxy/ssl" in error.message

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dockyard.facts.edge import EdgeState, parse_edge_state
+import base64
+import io
+import tarfile
+
+from dockyard.facts.edge import EdgeState, last_error, parse_edge_state, stored_names
 
 
 def test_a_running_edge_with_its_config() -> None:
@@ -14,3 +18,51 @@ def test_a_running_edge_with_its_config() -> None:
 def test_an_edge_never_booted() -> None:
     assert parse_edge_state("/home/deploy\0\0missing\n") == EdgeState("/home/deploy", "", False)
     assert parse_edge_state("/root\0{}\n\0false\n").running is False
+
+
+def tar_of(*paths: str) -> str:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path in paths:
+            info = tarfile.TarInfo(path)
+            info.size = 4
+            tar.addfile(info, io.BytesIO(b"data"))
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_the_names_with_a_stored_certificate_are_read_from_the_tar() -> None:
+    archive = tar_of(
+        "certificates/ca-14000-dir/shop.test/shop.test.crt",
+        "certificates/ca-14000-dir/shop.test/shop.test.key",
+        "certificates/ca-14000-dir/www.shop.test/www.shop.test.key",  # no certificate yet
+        "certificates/ca-14000-dir/blog.test/blog.test.json",
+    )
+    assert stored_names(archive + "\n") == {"shop.test"}
+    assert stored_names("") == set()
+    assert stored_names("not base64!") == set()
+    assert stored_names(base64.b64encode(b"not a tar").decode()) == set()
+    assert stored_names(base64.b64encode(b"x" * 1024).decode()) == set()
+
+
+def test_long_names_in_pax_records_and_directories_are_read_as_go_writes_them() -> None:
+    name = "a" * 120 + ".test"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        tar.addfile(tarfile.TarInfo("certificates/ca-dir"), None)
+        for path in (f"certificates/ca-dir/{name}/{name}.crt", "certificates/ca-dir/b/b.crt"):
+            info = tarfile.TarInfo(path)
+            info.size = 700  # more than one block
+            tar.addfile(info, io.BytesIO(b"x" * 700))
+    assert stored_names(base64.b64encode(buffer.getvalue()).decode()) == {name, "b"}
+
+
+def test_the_last_error_of_the_edges_log_is_caddys_own_words_on_one_line() -> None:
+    log = (
+        '{"level":"error","logger":"tls.obtain","msg":"will retry","error":"first"}\n'
+        "not json\n"
+        '{"level":"error","logger":"tls.obtain","msg":"could not get certificate from issuer",'
+        '"error":"HTTP 400 urn:ietf:params:acme:error:connection - refused\\nagain"}\n'
+    )
+    assert last_error(log) == "HTTP 400 urn:ietf:params:acme:error:connection - refused again"
+    assert last_error('{"level":"error","msg":"only a message"}') == "only a message"
+    assert last_error("") == ""

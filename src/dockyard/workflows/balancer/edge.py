@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dockyard.commands import app as app_commands
 from dockyard.commands import edge as edge_commands
 from dockyard.commands.base import all_of
+from dockyard.commands.edge_acme import ACME_ROOT_FILE
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite, edge_config
 from dockyard.facts.caddy import UpstreamLoad
 from dockyard.facts.edge import EdgeState, parse_edge_state
@@ -24,6 +25,8 @@ from dockyard.workflows.server import Server
 
 ADMIN_TIMEOUT = 30.0  # seconds one admin API request may take, from opening its stream
 ADMIN_WAIT = 20.0  # seconds a started edge has to answer on its admin socket
+# the ACME CA's root, written like a site's certificate (certs/<name>.pem)
+ACME_ROOT = ACME_ROOT_FILE.rsplit("/", 1)[1].removesuffix(".pem")
 
 
 class EdgeController:
@@ -33,13 +36,17 @@ class EdgeController:
         sites: Sequence[EdgeSite],
         settings: EdgeSettings,
         certificates: Mapping[str, Secret] = {},
+        acme_root: Secret | None = None,
     ) -> None:
-        """`certificates`: the PEM bundles of the sites the edge serves HTTPS for, by name."""
+        """`certificates`: the PEM bundles of the sites the edge serves HTTPS for with a custom
+        certificate, by name; `acme_root`: the root to trust for the ACME CA's own address."""
         self.server = server
         self.host = server.host
         self.engine = server.engine
         self.config = edge_config(sites, settings)
         self.certificates = {s.name: certificates[s.name] for s in sites if s.certificate}
+        if acme_root is not None and settings.acme is not None:
+            self.certificates[ACME_ROOT] = acme_root
         self._home: str | None = None
 
     async def state(self, write: str | None = None) -> EdgeState:

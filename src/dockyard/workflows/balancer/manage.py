@@ -19,14 +19,22 @@ from dataclasses import dataclass, field
 from dockyard.commands import edge as edge_commands
 from dockyard.commands import proxy as proxy_commands
 from dockyard.commands.base import all_of
+from dockyard.commands.edge_acme import COPY, OWNER
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.config import Config
 from dockyard.errors import UsageError
 from dockyard.facts.caddy import UpstreamLoad
-from dockyard.plan.balancer import edge_settings, edge_sites, web_upstreams
-from dockyard.plan.edge_tls import certificate_secret_names, edge_certificates
+from dockyard.plan.balancer import (
+    acme_names,
+    as_acme_role,
+    edge_settings,
+    edge_sites,
+    web_upstreams,
+)
+from dockyard.plan.edge_tls import acme_root, certificate_secret_names, edge_certificates
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
+from dockyard.workflows.balancer.acme import boot_with_acme
 from dockyard.workflows.balancer.edge import EdgeController
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.lock import run_locked
@@ -57,6 +65,7 @@ class Edges:
     server: Callable[[str], Server]
     drain_timeout: float
     certificates: Mapping[str, Secret] = field(default_factory=dict)  # by site, for HTTPS
+    acme_root: Secret | None = None  # the ACME CA's root to trust, when the config names one
 
     @classmethod
     def of(
@@ -71,6 +80,7 @@ class Edges:
             config.dockyard.proxy_image, balancer.http_port, balancer.https_port
         )
         certificates = edge_certificates(config, secrets) if secrets is not None else {}
+        root = acme_root(config, secrets) if secrets is not None else None
         return cls(
             hosts=balancer.hosts,
             sites=edge_sites(config, certificates),
@@ -79,10 +89,15 @@ class Edges:
             server=lambda host: Server(transport, host, config.runtime),
             drain_timeout=config.drain_timeout,
             certificates=certificates,
+            acme_root=root,
         )
 
-    def controller(self, server: Server) -> EdgeController:
-        return EdgeController(server, self.sites, self.settings, self.certificates)
+    def controller(self, server: Server, role: str = "") -> EdgeController:
+        """`role`: with ACME sites, the edge's (commands/edge_acme.py); by default the first
+        edge owns the certificates and the other serves copies."""
+        role = role or (OWNER if server.host == self.hosts[0] else COPY)
+        settings = as_acme_role(self.settings, role, self.hosts[0])
+        return EdgeController(server, self.sites, settings, self.certificates, self.acme_root)
 
     def servers(self) -> list[Server]:
         return [self.server(host) for host in self.hosts]
@@ -100,6 +115,9 @@ async def boot_on(
     """`secrets`: the certificates' (certificate_secret_names), required: an edge booted
     without its certificate would lose HTTPS."""
     edges = Edges.of(config, transport, secrets)
+    if edges.settings.acme is not None:  # one certificate by ACME for every edge
+        names = acme_names(edges.sites)
+        return await boot_with_acme(edges.servers(), edges.controller, edges.container, names)
 
     async def step(server: Server) -> bool:
         with server.step("booting the load balancer edge", BOOT_AGAIN):
@@ -165,7 +183,13 @@ async def details_on(transport: Transport, config: Config) -> dict[str, EdgeDeta
         edge = edges.controller(server)
         with server.step("reading the load balancer edge", "nothing was changed"):
             running = (await edge.state()).running
-        return EdgeDetails(container, await edge.upstreams() if running else {})
+        loads = await edge.upstreams() if running else {}
+        return EdgeDetails(container, {a: n for a, n in loads.items() if a not in ignored})
+
+    # the other edge passes ACME challenges to the first: not a web host
+    web = {upstream for site in edges.sites for upstream in site.upstreams}
+    first = f"{edges.hosts[0]}:{edges.settings.http_port}"
+    ignored = {first} - web if edges.settings.acme is not None else set()
 
     return await on_servers(edges.servers(), step)
 

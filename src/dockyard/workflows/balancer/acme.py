@@ -1,0 +1,93 @@
+"""Booting the edges with proxy/ssl: true: one certificate by ACME, served by every edge.
+
+    changed = await boot_with_acme(servers, controller, container, names)
+
+The first edge orders (commands/edge_acme.py). On its first boot the other edge runs as a
+forwarder of ACME challenges before the first edge starts ordering, so a challenge succeeds
+whichever edge the CA reaches. Once the first edge holds a certificate for every name, its
+stored certificates are copied into the other edge's storage (every boot, so a renewal is
+copied at the latest by the next deploy) and the other edge loads its full config, which
+serves the copies. A first edge that obtains nothing within CERTIFICATE_WAIT stops the boot
+with Caddy's last error; the other edge is then left as it was (a forwarder on a first boot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+
+from dockyard.commands import edge as edge_commands
+from dockyard.commands.edge_acme import COPY, FORWARDER, OWNER
+from dockyard.errors import CertificateError
+from dockyard.facts.edge import last_error, stored_names
+from dockyard.redaction import Secret
+from dockyard.workflows.balancer.edge import EdgeController
+from dockyard.workflows.server import Server
+
+CERTIFICATE_WAIT = 90.0  # seconds the first edge has to hold a certificate for every name
+POLL = 1.0
+BOOT_AGAIN = "run `dockyard lb boot` again once this is fixed"
+COPY_AGAIN = "this edge may serve an older certificate: run `dockyard lb boot` again"
+
+Controller = Callable[[Server, str], EdgeController]
+
+
+async def boot_with_acme(
+    servers: Sequence[Server],
+    controller: Controller,
+    container: edge_commands.EdgeContainer,
+    names: Sequence[str],
+) -> dict[str, bool]:
+    """{edge: True when it started or loaded a new config}, in the edges' order."""
+    owner, *others = servers
+    changed: dict[str, bool] = {}
+    for other in others:
+        if not await _holds(other, names):
+            with other.step("booting the load balancer edge as a forwarder of ACME challenges",
+                            BOOT_AGAIN):  # fmt: skip
+                changed[other.host] = await controller(other, FORWARDER).boot(container)
+    with owner.step("booting the load balancer edge", BOOT_AGAIN):
+        changed[owner.host] = await controller(owner, OWNER).boot(container)
+    archive = await owner_certificates(owner, names, CERTIFICATE_WAIT)
+    for other in others:
+        with other.step("copying the first edge's certificates", COPY_AGAIN):
+            await other.run(edge_commands.write_certificates(other.engine), input=archive)
+        with other.step("booting the load balancer edge", BOOT_AGAIN):
+            loaded = await controller(other, COPY).boot(container)
+        changed[other.host] = changed.get(other.host, False) or loaded
+    return {server.host: changed[server.host] for server in servers}
+
+
+async def owner_certificates(owner: Server, names: Sequence[str], wait: float) -> Secret:
+    """The first edge's stored certificates (a base64 tar, private keys included), once it
+    holds one for every name; CertificateError with Caddy's last error after `wait` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        with owner.step("reading the edge's certificates", BOOT_AGAIN):
+            archive = Secret(
+                (await owner.run(edge_commands.read_certificates(owner.engine))).stdout
+            )
+        missing = [name for name in names if name not in stored_names(archive)]
+        if not missing:
+            return archive
+        if time.monotonic() >= deadline:
+            raise await _no_certificate(owner, missing, wait)
+        await asyncio.sleep(POLL)
+
+
+async def _holds(server: Server, names: Sequence[str]) -> bool:
+    with server.step("reading the edge's certificates", BOOT_AGAIN):
+        archive = (await server.run(edge_commands.read_certificates(server.engine))).stdout
+    return set(names) <= stored_names(archive)
+
+
+async def _no_certificate(owner: Server, missing: list[str], wait: float) -> CertificateError:
+    with owner.step("reading the edge's log", BOOT_AGAIN):
+        error = last_error((await owner.run(edge_commands.recent_errors(owner.engine))).stdout)
+    return CertificateError(
+        f"{owner.host}: the first load balancer edge obtained no certificate for "
+        f"{', '.join(missing)} within {wait:.0f} s (ACME: {error or 'no error logged'}); make "
+        "the names resolve to the edges and their HTTP port reachable from the CA, then run "
+        "`dockyard lb boot` again (the edge keeps trying meanwhile)"
+    )

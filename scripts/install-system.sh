@@ -11,6 +11,7 @@ packages=(
   postgresql-15 mariadb-server redis-server openssl  # the lab's database images; encrypted backups
   curl ca-certificates                   # S3 backup targets: curl --aws-sigv4 in those images
   git                                    # builds ship a clean copy of HEAD (git archive)
+  pebble                                 # the ACME server of the load balancer test (tests/e2e/balancer)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,8 +1,10 @@
 """Load balancer edges on the lab (issue 14): two edges in front of three web hosts (Docker),
-HTTPS at the edges with a custom certificate from the secrets; continuous load through both
-edges, keep-alive and new-connection clients, and not one failed request through redeploys, a
-drain and undrain, a web host's proxy stopped and started, its engine stopped and started, its
-link cut and restored, and (for the other edge's clients) an edge's link cut."""
+HTTPS at the edges with one certificate by ACME from a real ACME server (pebble, on the lab's
+gateway; the app's name resolves to both edges, the second first, so the challenge is passed
+on); continuous load through both edges, keep-alive and new-connection clients, and not one
+failed request through redeploys, a drain and undrain, a web host's proxy stopped and started,
+its engine stopped and started, its link cut and restored, and (for the other edge's clients) an
+edge's link cut. A custom certificate from the secrets replaces it at the end."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from ..cli import dockyard
 from ..deploy.conftest import ssh
 from ..deploy.harness import Load, connection, cut_link, get
 from ..labs import group, running
+from .pebble import Pebble
 
 pytestmark = [pytest.mark.e2e, group("lb-docker")]
 
@@ -41,9 +44,16 @@ def web_and_edges(lab: labs.LabInfo) -> tuple[list[labs.HostInfo], list[labs.Hos
 
 
 @pytest.fixture(scope="module")
-def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def acme(lab: labs.LabInfo) -> Iterator[Pebble]:
+    _, edges = web_and_edges(lab)
+    gateway = lab.registry.rsplit(":", 1)[0]
+    with Pebble(gateway, {HOST: [edges[1].ip, edges[0].ip]}, validity=3600) as ca:
+        yield ca
+
+
+@pytest.fixture(scope="module")
+def app(lab: labs.LabInfo, acme: Pebble, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("lb-app")
-    web, edges = web_and_edges(lab)
     (root / "config").mkdir()
     (root / ".kamal").mkdir()
     key, cert = root / "key.pem", root / "cert.pem"
@@ -53,7 +63,18 @@ def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
                    check=True, capture_output=True)  # fmt: skip
     (root / ".kamal" / "secrets").write_text(
         f'REGISTRY_PASSWORD=lab\nDEMO_CERT="{cert.read_text()}"\nDEMO_KEY="{key.read_text()}"\n'
+        f'ACME_ROOT="{acme.listener_pem}"\n'
     )
+    (root / "ca.pem").write_text(acme.root_pem())
+    write_config(lab, root, "ssl: true", f", acme_ca: '{acme.directory}', acme_ca_root: ACME_ROOT")
+    return root
+
+
+CUSTOM = "ssl: {certificate_pem: DEMO_CERT, private_key_pem: DEMO_KEY}"
+
+
+def write_config(lab: labs.LabInfo, root: Path, ssl: str, acme: str) -> None:
+    web, edges = web_and_edges(lab)
     hosts = "\n".join(f"  - {h.ip}" for h in web)
     (root / "config" / "deploy.yml").write_text(f"""service: demo
 image: demo
@@ -61,7 +82,7 @@ servers:
 {hosts}
 proxy:
   host: {HOST}
-  ssl: {{certificate_pem: DEMO_CERT, private_key_pem: DEMO_KEY}}
+  {ssl}
   healthcheck: {{path: /up, interval: 1}}
 registry: {{server: {lab.registry_host}, username: lab, password: [REGISTRY_PASSWORD]}}
 env: {{clear: {{SERVICE: demo}}}}
@@ -72,14 +93,14 @@ deploy_timeout: 15
 drain_timeout: 10
 x-dockyard:
   proxy: {{image: {lab.images["proxy"]}}}
-  load_balancer: {{hosts: [{edges[0].ip}, {edges[1].ip}]}}
+  load_balancer: {{hosts: [{edges[0].ip}, {edges[1].ip}]{acme}}}
 """)
-    return root
 
 
 def cafile(app: Path) -> str:
-    """The custom certificate: self-signed, so it is its own trust anchor."""
-    return str(app / "cert.pem")
+    """pebble's root, which the edges' certificate chains to (the custom certificate, once it
+    replaces it at the end, is self-signed: its own trust anchor)."""
+    return str(app / "ca.pem")
 
 
 def https_get(ip: str, app: Path) -> tuple[int, str, bytes]:
@@ -111,7 +132,7 @@ def outcome(loads: list[Load]) -> tuple[int, list[str]]:
 
 
 def test_a_deploy_boots_the_edges_and_they_serve_the_app_over_https_with_one_certificate(
-    lab: labs.LabInfo, app: Path
+    lab: labs.LabInfo, app: Path, acme: Pebble
 ) -> None:
     done = dockyard(app, "deploy", "-P", "--version", "v1")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -122,21 +143,29 @@ def test_a_deploy_boots_the_edges_and_they_serve_the_app_over_https_with_one_cer
     while through_edges(lab, app) != {"hello from demo v1"} and time.monotonic() < deadline:
         time.sleep(0.2)
     assert through_edges(lab, app) == {"hello from demo v1"}
-    # both edges present the custom certificate (verified against it, for its name)
-    expected = ssl.PEM_cert_to_DER_cert((app / "cert.pem").read_text())
-    assert [https_get(e.ip, app)[2] for e in edges] == [expected, expected]
+    # both edges present one certificate pebble issued (verified against its root, for the
+    # name), ordered by the first edge only, through the second (where the name resolves first)
+    certificates = [https_get(e.ip, app)[2] for e in edges]
+    assert certificates[0] and certificates[0] == certificates[1]
+    obtained = '"msg":"certificate obtained successfully"'
+    logs = [ssh(lab, e.name, "docker logs dockyard-edge 2>&1").stdout for e in edges]
+    assert obtained in logs[0] and obtained not in logs[1] and '"msg":"obtaining' not in logs[1]
+    # pebble validated through the second edge (the name's first address), which passed the
+    # challenge on: the first edge served it to a peer other than pebble's gateway address
+    served = [
+        json.loads(line) for line in logs[0].splitlines() if "served key authentication" in line
+    ]
+    gateway = lab.registry.rsplit(":", 1)[0]
+    assert served and all(not s["remote"].startswith(f"{gateway}:") for s in served), served
+    assert (
+        "dockyard-edge-acme-challenges"
+        in ssh(lab, edges[1].name, "cat .dockyard/edge/caddy.json").stdout
+    )
     for e in edges:  # plain HTTP is redirected to HTTPS
-        plain = http.client.HTTPConnection(e.ip, 80, timeout=10)
-        plain.request("GET", "/x", headers={"Host": HOST})
-        response = plain.getresponse()
-        assert (response.status, response.getheader("Location")) == (308, f"https://{HOST}/x")
-        plain.close()
-        mode = ssh(lab, e.name, "stat -c %a .dockyard/edge/certs/demo-web.pem").stdout.strip()
-        assert mode == "600"
+        assert plain_redirect(e.ip) == (308, f"https://{HOST}/x")
     for h in web:  # behind the edges the web hosts' proxies serve plain HTTP, no certificate
         assert get(h.ip, HOST)[1].strip() == "hello from demo v1"
         assert ssh(lab, h.name, "test -e .dockyard/proxy/certs/demo-web.pem").returncode == 1
-    assert (app / "key.pem").read_text().strip() not in done.stdout + done.stderr
     again = dockyard(app, "lb", "boot")  # nothing changed: nothing loaded
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.splitlines() == [f"{e.ip}: edge up to date" for e in edges]
@@ -178,6 +207,16 @@ def test_redeploys_and_a_drain_through_both_edges_fail_no_request(
     for load in loads:
         assert load.ok > 10 * REDEPLOYS
         assert load.bodies == {"hello from demo v1", "hello from demo v2"}
+
+
+def plain_redirect(ip: str) -> tuple[int, str | None]:
+    plain = http.client.HTTPConnection(ip, 80, timeout=10)
+    try:
+        plain.request("GET", "/x", headers={"Host": HOST})
+        response = plain.getresponse()
+        return response.status, response.getheader("Location")
+    finally:
+        plain.close()
 
 
 def back_in_rotation(host: labs.HostInfo, timeout: float) -> float:
@@ -292,6 +331,18 @@ def test_the_edges_logs_their_reboot_one_at_a_time_and_their_removal(
     while {https_get(e.ip, app)[0] for e in edges} != {200} and time.monotonic() < deadline:
         time.sleep(0.2)
     assert {https_get(e.ip, app)[0] for e in edges} == {200}
+    # a custom certificate from the secrets instead: written to each edge (0600) and loaded
+    write_config(lab, app, CUSTOM, "")
+    custom = dockyard(app, "lb", "boot")
+    assert custom.returncode == 0, custom.stdout + custom.stderr
+    assert custom.stdout.splitlines() == [f"{e.ip}: edge updated" for e in edges]
+    (app / "ca.pem").write_text((app / "cert.pem").read_text())  # self-signed: its own anchor
+    expected = ssl.PEM_cert_to_DER_cert((app / "cert.pem").read_text())
+    assert [https_get(e.ip, app)[2] for e in edges] == [expected, expected]
+    for e in edges:
+        mode = ssh(lab, e.name, "stat -c %a .dockyard/edge/certs/demo-web.pem").stdout.strip()
+        assert mode == "600"
+    assert (app / "key.pem").read_text().strip() not in custom.stdout + custom.stderr
     removed = dockyard(app, "lb", "remove", "-y")
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert edge_container_ids(lab) == ["none", "none"]

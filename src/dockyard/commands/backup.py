@@ -73,6 +73,8 @@ def script_env(place: BackupPlace) -> dict[str, str]:
         env[names[1]] = s.user
     if s.schedule:
         env.update(shell_sets(s.schedule))
+    if s.verify_after_seconds is not None:
+        env["VERIFY_AFTER"] = str(s.verify_after_seconds)
     if s.s3:
         env.update(s3_env(s.s3))
     return env

@@ -7,7 +7,8 @@ backup.sh   one backup: dump into a hidden temp file beside the backups, check i
             file and its manifest are uploaded by s3.sh (backup_s3.py), removed here whether
             or not that worked, and retention applies to the store after a good upload.
 schedule.sh the container's main loop: wake at each minute (UTC), run backup.sh when the
-            minute matches the cron sets given in CRON_* variables. No cron daemon needed, and
+            minute matches the cron sets given in CRON_* variables, then, with VERIFY_AFTER
+            set, verify.sh (backup_verify.py) when a verify is due. No cron daemon needed, and
             it runs while dockyard is not connected.
 """
 
@@ -174,7 +175,9 @@ while :; do
   else
     in_set "$d" "$CRON_DAYS" && in_set "$w" "$CRON_WEEKDAYS" || continue
   fi
-  sh /dockyard/backup.sh >> /backups/.schedule.log 2>&1
+  # then, when the config asks for it (VERIFY_AFTER) and one is due, the newest backup verified
+  sh /dockyard/backup.sh >> /backups/.schedule.log 2>&1 && [ -n "${VERIFY_AFTER:-}" ] &&
+    sh /dockyard/verify.sh due && sh /dockyard/verify.sh >> /backups/.schedule.log 2>&1
   tail -n 500 /backups/.schedule.log > /backups/.schedule.log.tmp &&
     mv -f /backups/.schedule.log.tmp /backups/.schedule.log
 done

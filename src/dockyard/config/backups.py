@@ -102,6 +102,18 @@ class BackupSettings:
         return EXTENSIONS[self.kind]
 
     @property
+    def verify_after_seconds(self) -> int | None:
+        """With a schedule and verify_every, a Postgres backup is verified on the server after a
+        scheduled backup once the last passing verify is this old (verify_every less the
+        schedule's longest gap and 10 minutes, so that a verify passes within every
+        verify_every); None: only `accessory verify` verifies."""
+        every = self.verify_every_seconds
+        if self.kind != "postgres" or self.schedule is None or every is None:
+            return None
+        gap = int(self.schedule.longest_gap().total_seconds())
+        return max(0, every - gap - 600)
+
+    @property
     def secret_names(self) -> tuple[str, ...]:
         """The secrets the backup container needs: the encryption key, the store's keys."""
         names = [self.encryption_key] if self.encryption_key else []

@@ -34,7 +34,9 @@ BACKUP: dict[str, Spec] = {
                        "(AES-256-CBC, PBKDF2) before they touch the disk.", ""),
     "verify_every": ("string", "How recent a verified backup should be (`accessory verify` "
                      "records each result on the server), as 7d or 12h: `details` and "
-                     "`accessory backups` warn when the last verify failed or is older.", ""),
+                     "`accessory backups` warn when the last verify failed or is older. Postgres "
+                     "with a schedule: the server verifies the newest backup after a scheduled "
+                     "backup, often enough for one to pass within this.", ""),
 }  # fmt: skip
 
 BACKUP_TARGET: dict[str, Spec] = {

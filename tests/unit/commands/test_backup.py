@@ -584,3 +584,22 @@ def test_the_container_scripts_as_their_shell_reads_them() -> None:
         "'/^COPY / {t=$2; n=0; inside=1; next} inside && /^\\\\\\.$/ {print t, n; inside=0; next} "
         "inside {n++}'"
     )
+
+
+def test_a_scheduled_verify_is_asked_for_with_verify_every_on_a_postgres_schedule() -> None:
+    """VERIFY_AFTER: verify_every less the schedule's longest gap and 10 minutes, so that a
+    verify passes within each verify_every; none without a schedule, or for other kinds."""
+    db = Accessory(name="db", service_name="shop-db", image="postgres:15", hosts=("h",))
+    six_hourly = parse_cron("0 */6 * * *")
+    weekly = BackupSettings("db", "postgres", six_hourly, verify_every_seconds=7 * 86400)
+    assert backup.script_env(backup.BackupPlace(db, weekly))["VERIFY_AFTER"] == str(
+        7 * 86400 - 6 * 3600 - 600
+    )
+    hourly = BackupSettings("db", "postgres", six_hourly, verify_every_seconds=3600)
+    assert backup.script_env(backup.BackupPlace(db, hourly))["VERIFY_AFTER"] == "0"
+    for settings in (
+        BackupSettings("db", "postgres", verify_every_seconds=7 * 86400),
+        BackupSettings("db", "postgres", six_hourly),
+        BackupSettings("db", "redis", six_hourly, verify_every_seconds=7 * 86400),
+    ):
+        assert "VERIFY_AFTER" not in backup.script_env(backup.BackupPlace(db, settings))

@@ -12,7 +12,7 @@ import typing
 
 import pytest
 
-from dockyard.commands import backup_s3, backup_scripts
+from dockyard.commands import backup_s3, backup_scripts, backup_verify
 from dockyard.commands.base import Cmd
 from tests.unit.commands.exact_renders import ExactRender, builder_name, exact_renders
 
@@ -40,6 +40,7 @@ SCRIPTS = {
     "backup.sh": backup_scripts.BACKUP_SH,
     "schedule.sh": backup_scripts.SCHEDULE_SH,
     "s3.sh": backup_s3.S3_SH,
+    "verify.sh": backup_verify.VERIFY_SH,
 }
 
 

@@ -138,8 +138,9 @@ async def test_boot_makes_the_files_the_env_file_the_container_and_its_backup_co
         (".dockyard/accessories/shop-pg/backup.sh", 0o755),
         (".dockyard/accessories/shop-pg/schedule.sh", 0o755),
         (".dockyard/accessories/shop-pg/s3.sh", 0o755),
+        (".dockyard/accessories/shop-pg/verify.sh", 0o755),
     ]
-    assert [c.kind for c in fake.calls].count("upload") == 8
+    assert [c.kind for c in fake.calls].count("upload") == 10
     assert fake.inputs["10.0.0.1"][4] == "POSTGRES_PASSWORD=pg-secret\n"
 
 
@@ -167,7 +168,7 @@ def boot_check(ctx: AccessoryContext) -> Callable[..., str]:
 
 async def test_boot_failing_at_any_step_says_what_it_left(pg: AccessoryContext) -> None:
     steps = await happy_path(make(), runner(pg, lifecycle.boot_on_host))
-    assert len(steps) == 24
+    assert len(steps) == 26
     assert_none(await each_step_failing(make(), runner(pg, lifecycle.boot_on_host), boot_check(pg)))
 
 
@@ -257,7 +258,7 @@ async def test_boot_over_a_leftover_failing_at_any_step_says_what_it_left(
 ) -> None:
     make_fake, run = make_left(state), runner(pg, lifecycle.boot_on_host)
     steps = await happy_path(make_fake, run)
-    assert len(steps) == 28
+    assert len(steps) == 30
     assert_none(await each_step_failing(make_fake, run, leftover_check(pg, state), steps))
 
 
@@ -326,7 +327,7 @@ async def test_reboot_failing_at_any_step_leaves_it_running_or_says_how_to_boot_
 ) -> None:
     make_fake, run = make(("shop-pg", "shop-pg-backup")), runner(pg, lifecycle.reboot_on_host)
     steps = await happy_path(make_fake, run)
-    assert len(steps) == 32
+    assert len(steps) == 34
     assert_none(await each_step_failing(make_fake, run, reboot_check(pg), steps, faults_of))
 
 

@@ -13,6 +13,7 @@ from dockyard.commands import backup as commands
 from dockyard.commands.app import make_dirs
 from dockyard.commands.backup_s3 import S3_SH, key_env
 from dockyard.commands.backup_scripts import BACKUP_SH, SCHEDULE_SH
+from dockyard.commands.backup_verify import VERIFY_SH
 from dockyard.commands.base import Cmd, all_of, write_stdin
 from dockyard.commands.envfile import env_file
 from dockyard.config.backups import BackupSettings
@@ -49,6 +50,7 @@ async def install(server: Server, actx: AccessoryContext) -> str:
     await server.upload(BACKUP_SH.encode(), f"{place.scripts_dir}/backup.sh", mode=0o755)
     await server.upload(SCHEDULE_SH.encode(), f"{place.scripts_dir}/schedule.sh", mode=0o755)
     await server.upload(S3_SH.encode(), f"{place.scripts_dir}/s3.sh", mode=0o755)
+    await server.upload(VERIFY_SH.encode(), f"{place.scripts_dir}/verify.sh", mode=0o755)
     await server.run(commands.remove_backup_container(actx.engine, place))
     key_file = await write_key(server, actx, place)
     await server.run(
@@ -56,7 +58,8 @@ async def install(server: Server, actx: AccessoryContext) -> str:
     )
     schedule = place.settings.schedule
     when = f"on schedule {schedule.text} (UTC)" if schedule else "on demand only"
-    return f"{place.container} runs backups {when}"
+    verifies = ", and verifies them" if place.settings.verify_after_seconds is not None else ""
+    return f"{place.container} runs backups {when}{verifies}"
 
 
 def key_file_of(actx: AccessoryContext) -> str:

@@ -1,0 +1,129 @@
+"""The scheduled verify script itself, run by busybox sh and by dash with Debian's Postgres 15 on
+this machine (as root, the way the backup container runs it): the newest backup loads into a
+throwaway server whose rows match the dump; a damaged one is recorded as failed with why; and
+`verify.sh due` says when the schedule should verify again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dockyard.commands.backup_verify import VERIFY_SH
+
+pytestmark = pytest.mark.e2e
+SHELLS = [s for s in (["busybox", "sh"], ["dash"]) if shutil.which(s[0])]
+PG_BIN = "/usr/lib/postgresql/15/bin"
+GOOD = "c-20261204T000000Z.pgdump"
+NEWER = "c-20261205T000000Z.pgdump"
+
+
+def as_postgres(command: str) -> None:
+    subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", command], check=True,
+                   capture_output=True, timeout=60)  # fmt: skip
+
+
+def open_directory() -> Path:
+    """A directory the postgres user can reach (pytest's are root's alone)."""
+    made = Path(tempfile.mkdtemp(prefix="dockyard-verify-test-"))
+    made.chmod(0o755)
+    return made
+
+
+@pytest.fixture(scope="module")
+def dump() -> Iterator[bytes]:
+    """A custom-format dump of two tables: 500 rows and none."""
+    if not os.path.isfile(f"{PG_BIN}/pg_ctl") or os.geteuid() != 0:
+        pytest.skip("needs root and Debian's postgresql-15 (scripts/install-system.sh)")
+    src = open_directory()
+    shutil.chown(src, "postgres")
+    as_postgres(f"{PG_BIN}/initdb -D {src}/d -U otto -A trust --no-sync > /dev/null && "
+                f"{PG_BIN}/pg_ctl -D {src}/d -o \"-c listen_addresses='' -k {src}\" -w start "
+                "> /dev/null")  # fmt: skip
+    try:
+        psql = [f"{PG_BIN}/psql", "-h", str(src), "-U", "otto", "-d", "postgres", "-c"]
+        subprocess.run([*psql, "create table orders as select generate_series(1, 500) id; "
+                        "create table empty (x int)"], check=True, capture_output=True)  # fmt: skip
+        made = subprocess.run([f"{PG_BIN}/pg_dump", "-h", str(src), "-U", "otto", "-Fc",
+                               "postgres"], check=True, capture_output=True).stdout  # fmt: skip
+    finally:
+        as_postgres(f"{PG_BIN}/pg_ctl -D {src}/d -m immediate stop > /dev/null")
+        shutil.rmtree(src)
+    yield made
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """The script, and where the throwaway server lives (TMPDIR: tmp)."""
+    made = open_directory()
+    (made / "tmp").mkdir(mode=0o755)
+    yield made
+    shutil.rmtree(made)
+
+
+def put(backups: Path, name: str, content: bytes, sha256: str = "") -> None:
+    (backups / name).write_bytes(content)
+    manifest = {"file": name, "kind": "postgres", "size": len(content), "created": 1,
+                "sha256": sha256 or hashlib.sha256(content).hexdigest(), "entries": 0,
+                "encrypted": False}  # fmt: skip
+    (backups / f"{name}.json").write_text(json.dumps(manifest) + "\n")
+
+
+def verify(
+    shell: list[str], tmp: Path, scratch: Path, *args: str, after: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """verify.sh with /backups and /dockyard pointed at this machine's directories."""
+    script = scratch / "verify.sh"  # the postgres user runs it too
+    script.write_text(VERIFY_SH.replace("dir=/backups", f"dir={tmp / 'backups'}")
+                      .replace("/dockyard/verify.sh", str(script)))  # fmt: skip
+    env = {"PATH": f"{PG_BIN}:{os.environ['PATH']}", "KIND": "postgres", "PREFIX": "c",
+           "EXT": "pgdump", "VERIFY_AFTER": after, "TMPDIR": str(scratch / "tmp")}  # fmt: skip
+    return subprocess.run([*shell, str(script), *args], env=env, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+
+
+def recorded(tmp: Path) -> str:
+    return (tmp / "backups" / ".last-verify").read_text().split(" ", 1)[1].strip()
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=[s[0] for s in SHELLS])
+def test_the_newest_backup_is_restored_and_its_rows_match(
+    shell: list[str], tmp_path: Path, scratch: Path, dump: bytes
+) -> None:
+    (tmp_path / "backups").mkdir()
+    assert verify(shell, tmp_path, scratch, "due", after="0").returncode == 0  # none recorded
+    put(tmp_path / "backups", GOOD, dump)
+    done = verify(shell, tmp_path, scratch)
+    assert done.returncode == 0, done.stderr
+    assert recorded(tmp_path) == f"ok {GOOD} (scheduled: 2 table(s), 500 row(s) match)"
+    assert verify(shell, tmp_path, scratch, "due", after="3600").returncode == 1  # just passed
+    assert verify(shell, tmp_path, scratch, "due", after="0").returncode == 0
+    assert list((scratch / "tmp").iterdir()) == []  # the throwaway server's files are gone
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=[s[0] for s in SHELLS])
+def test_a_damaged_newest_backup_is_recorded_as_failed_with_why(
+    shell: list[str], tmp_path: Path, scratch: Path, dump: bytes
+) -> None:
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    put(backups, GOOD, dump)
+    put(backups, NEWER, dump[:300])  # cut short, with a manifest that matches what is left
+    assert verify(shell, tmp_path, scratch).returncode == 1
+    assert recorded(tmp_path).startswith(f"failed {NEWER}: the dump cannot be read: pg_restore")
+    assert verify(shell, tmp_path, scratch, "due", after="3600").returncode == 0  # due again
+    put(backups, NEWER, dump, sha256="0" * 64)
+    assert verify(shell, tmp_path, scratch).returncode == 1
+    assert recorded(tmp_path) == f"failed {NEWER}: its sha256 does not match its manifest"
+    for name in (NEWER, f"{NEWER}.json", GOOD, f"{GOOD}.json"):
+        (backups / name).unlink()
+    assert verify(shell, tmp_path, scratch).returncode == 1
+    assert recorded(tmp_path) == "failed the newest backup: no backup to verify"
+    assert list((scratch / "tmp").iterdir()) == []

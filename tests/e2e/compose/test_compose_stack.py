@@ -206,6 +206,45 @@ def test_the_postgres_service_is_backed_up_to_the_store_restored_and_verified(
     assert "WARNING" not in details, details
 
 
+def test_the_server_verifies_the_newest_backup_on_schedule_and_details_warns_when_it_fails(
+    lab: labs.LabInfo, project: Path, store: Store, tmp_path: Path
+) -> None:
+    """What schedule.sh runs after a scheduled backup (verify_every is set), run now: the newest
+    backup in the store restored into a throwaway Postgres in the backup container; then a
+    damaged newest backup, which top-level `details` warns about."""
+    backup = f"{lab.engine} exec otto-db-backup sh /dockyard/verify.sh"
+    newest = sorted(k for k in store.keys(PREFIX) if k.endswith(".pgdump"))[-1]
+    done = on_server(lab, backup)
+    assert "1 table(s), 500 row(s) match" in done, done
+    due = on_server(lab, f"{backup} due && echo due || echo not-due")
+    assert due.strip() == "not-due"  # verify_every 7d reached the container: a pass just now
+    details = ok(project, "accessory", "details", "db", version="v5").stdout
+    name = newest.removeprefix(PREFIX)
+    assert re.search(rf"last verified \d+s ago: {name} \(scheduled: 1 table", details), details
+    assert "WARNING" not in ok(project, "details", version="v5").stdout
+    damaged = f"{PREFIX}otto-db-29990101T000000Z.pgdump"
+    manifest = {"file": damaged.removeprefix(PREFIX), "kind": "postgres", "size": 4,
+                "sha256": "0" * 64, "created": 1, "entries": 0, "encrypted": False}  # fmt: skip
+    url = f"{store.endpoint}/{store.bucket}"
+    for key, body in ((damaged, "junk"), (f"{damaged}.json", json.dumps(manifest))):
+        (tmp_path / "upload").write_text(body)
+        put = store.curl("--fail", "-T", str(tmp_path / "upload"), f"{url}/{key}")
+        assert put.returncode == 0, put.stderr
+    try:
+        failed = subprocess.run(["ssh", "-F", lab.ssh_config, lab.servers[0].name, backup],
+                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert failed.returncode == 1, failed.stdout
+        details = ok(project, "details", version="v5").stdout
+        assert re.search(
+            r"WARNING: the last verify failed \d+s ago: otto-db-29990101T000000Z"
+            r"\.pgdump: its sha256 does not match its manifest",
+            details,
+        ), details
+    finally:
+        for key in (f"{damaged}.json", damaged):
+            store.curl("-X", "DELETE", f"{url}/{key}")
+
+
 CADDYFILE = """shop.test {
 \treverse_proxy web:80
 }

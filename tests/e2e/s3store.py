@@ -11,7 +11,7 @@ import pytest
 
 from dockyard.lab.s3store import Store, running_store, store_unavailable
 
-__all__ = ["Store", "store_at"]
+__all__ = ["Store", "storage_classes", "store_at"]
 
 
 @contextmanager
@@ -21,3 +21,14 @@ def store_at(ip: str, workdir: Path) -> Iterator[Store]:
         pytest.skip(reason)
     with running_store(ip, workdir) as store:
         yield store
+
+
+def storage_classes(store: Store, prefix: str) -> dict[str, str]:
+    """key -> the storage class the store lists it in (ListObjectsV2's StorageClass)."""
+    query = f"?list-type=2&prefix={prefix.replace('/', '%2F')}"
+    body = store.curl(f"{store.endpoint}/{store.bucket}{query}").stdout.decode()
+    found = {}
+    for part in body.split("<Contents>")[1:]:
+        key = part.split("<Key>", 1)[1].split("</Key>", 1)[0]
+        found[key] = part.split("<StorageClass>", 1)[1].split("</StorageClass>", 1)[0]
+    return found

@@ -2,7 +2,8 @@
 
 import pytest
 
-from dockyard.config.backups import parse_backups
+from dockyard.commands.backup_s3 import s3_env
+from dockyard.config.backups import S3Target, parse_backups
 from dockyard.errors import ConfigError
 
 S3 = {"endpoint": "http://10.0.0.5:8333", "bucket": "backups", "access_key_id": "S3_KEY_ID",
@@ -127,3 +128,43 @@ def test_bad_settings_name_the_key(raw: dict[str, object], key: str, message: st
         settings(raw)
     assert caught.value.key == key
     assert message in caught.value.message
+
+
+STORAGE = "x-dockyard/backups/db/target/s3/"
+
+
+def test_a_storage_class_goes_with_the_upload_or_to_backups_that_old() -> None:
+    found = settings({
+        "db": {"kind": "postgres", "target": {"s3": {**S3, "storage_class": "GLACIER_IR"}}},
+        "cache": {"kind": "redis", "target": {"s3": {
+            **S3, "storage_class": "STANDARD_IA", "storage_class_after": "30d"}}},
+    })  # fmt: skip
+    assert isinstance(found, dict)
+    db, cache = found["db"].s3, found["cache"].s3
+    assert (db.storage_class, db.storage_class_after) == ("GLACIER_IR", None)
+    assert s3_env(db)["S3_UPLOAD_CLASS"] == "GLACIER_IR" and "S3_CLASS_AFTER" not in s3_env(db)
+    assert (cache.storage_class, cache.storage_class_after) == ("STANDARD_IA", 30 * 86400)
+    env = s3_env(cache)
+    assert (env["S3_STORAGE_CLASS"], env["S3_CLASS_AFTER"]) == ("STANDARD_IA", "2592000")
+    assert "S3_UPLOAD_CLASS" not in env
+    plain = S3Target("http://s", "backups", "A", "B")
+    assert not {"S3_UPLOAD_CLASS", "S3_STORAGE_CLASS"} & set(s3_env(plain))  # none sent
+
+
+@pytest.mark.parametrize(("s3", "key", "message"), [
+    ({"storage_class": "GLACIER"}, "storage_class",
+     "should be one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR (a "
+     "restore could not read it before an S3 restore request)"),
+    ({"storage_class": "COLD"}, "storage_class", "should be one of STANDARD, STANDARD_IA, "
+     "ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR"),
+    ({"storage_class_after": "7d"}, "storage_class_after",
+     "needs storage_class: the class older backups move to"),
+    ({"storage_class": "STANDARD_IA", "storage_class_after": "7"}, "storage_class_after",
+     "should be a positive age like 90m, 12h or 30d"),
+])  # fmt: skip
+def test_a_storage_class_a_restore_cannot_read_at_once_is_refused(
+    s3: dict[str, str], key: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings({"db": {"kind": "postgres", "target": {"s3": {**S3, **s3}}}})
+    assert (caught.value.key, caught.value.message) == (STORAGE + key, message)

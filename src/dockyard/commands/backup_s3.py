@@ -9,7 +9,10 @@ s3.sh runs in the backup container (the accessory's image, which needs curl 7.75
     s3.sh list            every manifest in the store (one JSON line each), newest first
     s3.sh get FILE DEST   download FILE to /backups/DEST (through DEST.partial, then a rename)
     s3.sh prune           retention in the store: KEEP newest, none older than MAX_AGE seconds
-                          (the newest always stays); only run after a successful upload
+                          (the newest always stays); then, with S3_STORAGE_CLASS, backups
+                          S3_CLASS_AFTER seconds old (by the time in their name) are copied
+                          onto themselves in that class (CopyObject); only run after a
+                          successful upload
 
 The credentials come from the environment (DOCKYARD_S3_ACCESS_KEY_ID, _SECRET_ACCESS_KEY, set
 from the 0600 key env file) and reach curl as a config on its standard input (`-K -`), so they
@@ -63,7 +66,12 @@ req() {
 key() { printf '%s%s' "${S3_KEY_PREFIX:-}" "$1"; }
 put() {
   [ -s "$dir/$1" ] && [ -s "$dir/$1.json" ] || die "$1 or its manifest is missing in $dir"
-  req "the upload of $1" -T "$dir/$1" "$S3_URL/$(key "$1")"
+  if [ -n "${S3_UPLOAD_CLASS:-}" ]; then
+    req "the upload of $1" -H "x-amz-storage-class: $S3_UPLOAD_CLASS" -T "$dir/$1" \
+      "$S3_URL/$(key "$1")"
+  else
+    req "the upload of $1" -T "$dir/$1" "$S3_URL/$(key "$1")"
+  fi
   req "a look at $1" -I "$S3_URL/$(key "$1")"
   stored=$(tr -d '\r' < "$t.body" | sed -n 's/^[Cc]ontent-[Ll]ength: *//p' | head -n 1)
   size=$(stat -c %s "$dir/$1")
@@ -109,22 +117,52 @@ prune() {
     req "the deletion of ${m%.json}" -X DELETE "$S3_URL/$(key "${m%.json}")"
   done
 }
+older_to_class() {  # backups (not manifests) S3_CLASS_AFTER seconds old, copied onto themselves
+  [ -n "${S3_STORAGE_CLASS:-}" ] && [ -n "${S3_CLASS_AFTER:-}" ] || return 0
+  now=$(date -u +%s)
+  enc=$(key "$PREFIX-" | sed 's|/|%2F|g')
+  req "the listing of the backups" "$S3_URL?list-type=2&prefix=$enc"
+  tr '<' '\n' < "$t.body" | awk '/^Contents>/ { k = ""; c = "STANDARD" }
+    /^Key>/ { k = substr($0, 5) } /^StorageClass>/ { c = substr($0, 14) }
+    /^\/Contents>/ { print k, c }' > "$t.classes"
+  while read -r k c; do
+    name=${k#"${S3_KEY_PREFIX:-}"}
+    case "$name" in "$PREFIX"-*."$EXT") ;; *) continue ;; esac
+    [ "$c" != "$S3_STORAGE_CLASS" ] || continue
+    made=$(printf '%s' "${name#"$PREFIX"-}" |
+      sed -n 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z\..*/\1-\2-\3 \4:\5:\6/p')
+    made=$(date -u -d "$made" +%s 2>/dev/null) || continue
+    [ $((now - made)) -ge "$S3_CLASS_AFTER" ] || continue
+    req "the move of $name to $S3_STORAGE_CLASS" -X PUT \
+      -H "x-amz-storage-class: $S3_STORAGE_CLASS" -H "x-amz-copy-source: /$S3_BUCKET/$k" \
+      -H "x-amz-metadata-directive: REPLACE" "$S3_URL/$k"
+    ! grep -q '<Error>' "$t.body" || die "the store refused the move of $name to $S3_STORAGE_CLASS"
+  done < "$t.classes"
+}
 case "${1:-}" in
   put) put "$2" ;;
   list) list ;;
   get) get "$2" "$3" ;;
-  prune) prune ;;
+  prune) prune; older_to_class ;;
   *) die "usage: s3.sh put FILE | list | get FILE DEST | prune" ;;
 esac
 """
 
 
 def s3_env(target: S3Target) -> dict[str, str]:
-    """Where the store is (no secrets): for the backup container and each exec into it."""
-    return {
+    """Where the store is (no secrets): for the backup container and each exec into it. The
+    storage class goes with the upload (S3_UPLOAD_CLASS), or, with storage_class_after, to
+    backups that old (S3_STORAGE_CLASS, S3_CLASS_AFTER seconds)."""
+    env = {
         "S3_URL": target.base_url, "S3_ENDPOINT": target.endpoint, "S3_BUCKET": target.bucket,
         "S3_KEY_PREFIX": target.prefix, "S3_REGION": target.region,
     }  # fmt: skip
+    if target.storage_class and target.storage_class_after is None:
+        env["S3_UPLOAD_CLASS"] = target.storage_class
+    elif target.storage_class:
+        env["S3_STORAGE_CLASS"] = target.storage_class
+        env["S3_CLASS_AFTER"] = str(target.storage_class_after)
+    return env
 
 
 def key_env(

@@ -138,7 +138,8 @@ if [ -n "${S3_URL:-}" ]; then  # the store keeps the backups; this directory was
   rm -f "$final" "$final.json"
   [ "$ok" -eq 0 ] || fail "$out"
   record last-success "$(date -u +%s) ${final##*/}"
-  sh /dockyard/s3.sh prune || echo "warning: the backup is stored, but pruning old ones failed" >&2
+  sh /dockyard/s3.sh prune ||
+    echo "warning: the backup is stored, but pruning old ones (or moving their class) failed" >&2
   echo "${final##*/} $size"
   exit 0
 fi

@@ -58,6 +58,7 @@ _REGION = re.compile(r"\A[a-z0-9-]{1,40}\Z")
 _AGE = re.compile(r"\A(\d+)([mhd])\Z")
 _AGE_UNITS = {"m": 60, "h": 3600, "d": 86400}
 EXTENSIONS = {"postgres": "pgdump", "mysql": "sql", "redis": "rdb", "volume": "tar.gz"}
+STORAGE_CLASSES = tuple(BACKUP_S3["storage_class"][3].split("|"))
 _SAFE_PATH = re.compile(r"\A(/[A-Za-z0-9._-]+)+\Z")
 
 
@@ -72,6 +73,8 @@ class S3Target:
     prefix: str = ""  # "" or ending in "/"
     region: str = DEFAULT_REGION
     path_style: bool = DEFAULT_PATH_STYLE
+    storage_class: str = ""  # "": the store's default
+    storage_class_after: int | None = None  # seconds; None: the class is given at upload
 
     @property
     def base_url(self) -> str:
@@ -244,11 +247,28 @@ def _s3(target: Any, path: str) -> S3Target | None:
             raise ConfigError("is required: the name of a secret in .kamal/secrets",
                               key=f"{path}/{name}")  # fmt: skip
         keys.append(secret)
+    storage_class, after = _storage_class(value, path)
     return S3Target(
         endpoint=endpoint.rstrip("/"), bucket=bucket, access_key_id=keys[0],
         secret_access_key=keys[1], prefix=(str(prefix).rstrip("/") + "/") if prefix else "",
-        region=region, path_style=path_style,
+        region=region, path_style=path_style, storage_class=storage_class,
+        storage_class_after=after,
     )  # fmt: skip
+
+
+def _storage_class(value: Mapping[str, Any], path: str) -> tuple[str, int | None]:
+    """storage_class and storage_class_after (which needs the class)."""
+    storage_class = value.get("storage_class", "")
+    if storage_class and storage_class not in STORAGE_CLASSES:
+        why = (" (a restore could not read it before an S3 restore request)"
+               if storage_class in ("GLACIER", "DEEP_ARCHIVE") else "")  # fmt: skip
+        raise ConfigError(f"should be one of {', '.join(STORAGE_CLASSES)}{why}",
+                          key=f"{path}/storage_class")  # fmt: skip
+    after = _age(value.get("storage_class_after"), f"{path}/storage_class_after")
+    if after is not None and not storage_class:
+        raise ConfigError("needs storage_class: the class older backups move to",
+                          key=f"{path}/storage_class_after")  # fmt: skip
+    return str(storage_class), after
 
 
 def _paths(value: Any, kind: str, path: str) -> tuple[str, ...]:

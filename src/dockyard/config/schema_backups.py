@@ -57,6 +57,13 @@ BACKUP_S3: dict[str, Spec] = {
                           "Required.", ""),
     "path_style": ("boolean", "Path-style URLs (endpoint/bucket, for self-hosted stores); "
                    "false: virtual-hosted (bucket.host).", "true"),
+    "storage_class": ("enum", "The S3 storage class backups are kept in: sent with each upload "
+                      "(x-amz-storage-class), or, with storage_class_after, given to older "
+                      "backups only. Classes a restore reads at once; manifests stay STANDARD.",
+                      "", "STANDARD|STANDARD_IA|ONEZONE_IA|INTELLIGENT_TIERING|GLACIER_IR"),
+    "storage_class_after": ("string", "Move backups this old (7d, 12h) to storage_class: after "
+                            "each upload, older backups are copied onto themselves with the "
+                            "class (S3 CopyObject); newer ones stay STANDARD.", ""),
 }  # fmt: skip
 
 BACKUP_SECTIONS: dict[str, dict[str, Spec]] = {

@@ -19,7 +19,7 @@ import pytest
 from dockyard.commands.backup_s3 import S3_SH
 from dockyard.commands.backup_scripts import BACKUP_SH
 
-from ..s3store import Store, store_at
+from ..s3store import Store, storage_classes, store_at
 from .test_backup_script import SHELLS, free_port
 
 # busybox sh is what the lab's images run; dash (Debian's images) when busybox is missing
@@ -61,7 +61,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def run(
     shell: list[str], tmp: Path, port: int, store: Store, prefix: str, *args: str,
     secret: str | None = None, endpoint: str | None = None, key: str = "", keep: int = 2,
-    max_age: str = "",
+    max_age: str = "", extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """backup.sh (no args) or s3.sh ARGS, with /backups and /dockyard pointed at tmp."""
     backups, bin_dir = tmp / "backups", tmp / "bin"
@@ -83,7 +83,8 @@ def run(
            "S3_URL": f"{endpoint}/{store.bucket}", "S3_ENDPOINT": endpoint,
            "S3_BUCKET": store.bucket, "S3_KEY_PREFIX": prefix, "S3_REGION": "us-east-1",
            "DOCKYARD_S3_ACCESS_KEY_ID": store.access_key,
-           "DOCKYARD_S3_SECRET_ACCESS_KEY": secret or store.secret_key}  # fmt: skip
+           "DOCKYARD_S3_SECRET_ACCESS_KEY": secret or store.secret_key,
+           **(extra or {})}  # fmt: skip
     script = [str(tmp / "s3.sh"), *args] if args else [str(tmp / "backup.sh")]
     return subprocess.run([*shell, *script], env=env, capture_output=True, text=True, timeout=60)
 
@@ -163,3 +164,31 @@ def test_max_age_prunes_old_backups_in_the_store_but_never_the_newest(
     pruned = run(shell, tmp_path, redis, store, prefix, "prune", keep=9, max_age="1")
     assert pruned.returncode == 0, pruned.stderr
     assert store.keys(prefix) == now
+
+
+@pytest.mark.parametrize("shell", SHELL, ids=[s[0] for s in SHELL])
+def test_the_storage_class_goes_with_the_upload_or_to_backups_once_old_enough(
+    shell: list[str], tmp_path: Path, redis: int, store: Store
+) -> None:
+    """storage_class alone: each backup is uploaded in it. With storage_class_after: a backup
+    that old (by the time in its name) is copied onto itself in the class after the next
+    upload; newer ones and every manifest stay STANDARD."""
+    prefix = f"sc/{shell[0]}/"
+    upload = {"S3_UPLOAD_CLASS": "STANDARD_IA"}
+    assert run(shell, tmp_path, redis, store, prefix, keep=9, extra=upload).returncode == 0
+    (dump,) = [k for k in store.keys(prefix) if k.endswith(".rdb")]
+    assert storage_classes(store, prefix) == {dump: "STANDARD_IA", f"{dump}.json": "STANDARD"}
+    prefix = f"sca/{shell[0]}/"
+    old = "c-20200101T000000Z.rdb"
+    (tmp_path / "backups" / old).write_bytes(b"REDIS-old")
+    (tmp_path / "backups" / f"{old}.json").write_text(json.dumps({"file": old}) + "\n")
+    assert run(shell, tmp_path, redis, store, prefix, "put", old).returncode == 0
+    later = {"S3_STORAGE_CLASS": "STANDARD_IA", "S3_CLASS_AFTER": str(30 * 86400)}
+    done = run(shell, tmp_path, redis, store, prefix, keep=9, extra=later)
+    assert done.returncode == 0 and "warning" not in done.stderr, done.stderr
+    (new,) = [k for k in store.keys(prefix) if k.endswith(".rdb") and old not in k]
+    assert storage_classes(store, prefix) == {
+        f"{prefix}{old}": "STANDARD_IA", f"{prefix}{old}.json": "STANDARD",
+        new: "STANDARD", f"{new}.json": "STANDARD",
+    }  # fmt: skip
+    assert store.get(f"{prefix}{old}") == b"REDIS-old"  # the copy is whole, and reads at once

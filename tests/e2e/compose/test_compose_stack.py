@@ -29,7 +29,7 @@ from ..accessory.harness import backup_name
 from ..deploy.harness import Load, get
 from ..deploy.images import push_version
 from ..labs import engine_params, running
-from ..s3store import Store, store_at
+from ..s3store import Store, storage_classes, store_at
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +91,8 @@ def write_project(root: Path, lab: labs.LabInfo, store: Store) -> Path:
       verify_every: 7d
       target:
         s3: {{endpoint: {store.endpoint}, bucket: {store.bucket}, prefix: {PREFIX},
-              access_key_id: S3_ACCESS_KEY_ID, secret_access_key: S3_SECRET_ACCESS_KEY}}
+              access_key_id: S3_ACCESS_KEY_ID, secret_access_key: S3_SECRET_ACCESS_KEY,
+              storage_class: STANDARD_IA}}
 """
         + STACK.format(postgres=postgres)
     )
@@ -190,7 +191,9 @@ def test_the_postgres_service_is_backed_up_to_the_store_restored_and_verified(
     ok(project, *psql, sql.format(shlex.quote("create table orders as select generate_series("
                                               "1, 500) id")), version="v5")  # fmt: skip
     made = backup_name(ok(project, "accessory", "backup", "db", version="v5").stdout)
-    assert {f"{PREFIX}{made}", f"{PREFIX}{made}.json"} <= set(store.keys(PREFIX))
+    stored = storage_classes(store, PREFIX)  # the dump in storage_class, its manifest not
+    assert (stored[f"{PREFIX}{made}"], stored[f"{PREFIX}{made}.json"]) == ("STANDARD_IA",
+                                                                           "STANDARD")  # fmt: skip
     listed = ok(project, "accessory", "backups", "db", version="v5").stdout
     assert made in listed and "WARNING: no backup verified yet; verify_every 7d" in listed
     ok(project, *psql, sql.format(shlex.quote("drop table orders")), version="v5")

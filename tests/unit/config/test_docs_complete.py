@@ -61,6 +61,8 @@ SAMPLES: dict[str, Any] = {
     f"x-dockyard/backups/{ACCESSORY}/target/s3/access_key_id": "S3_KEY_ID",
     f"x-dockyard/backups/{ACCESSORY}/target/s3/secret_access_key": "S3_SECRET",
     f"x-dockyard/backups/{ACCESSORY}/target/s3/path_style": False,
+    f"x-dockyard/backups/{ACCESSORY}/target/s3/storage_class": "STANDARD_IA",
+    f"x-dockyard/backups/{ACCESSORY}/target/s3/storage_class_after": "30d",
     f"x-dockyard/backups/{ACCESSORY}/database": "shop",
     f"x-dockyard/backups/{ACCESSORY}/user": "shop",
     f"x-dockyard/backups/{ACCESSORY}/paths": ["/var/lib/app"],

@@ -225,6 +225,11 @@ HONOURED: dict[str, tuple[str, ...]] = {
     **{f"x-dockyard/backups/target/s3{key}": (BACKUP_S3,) for key in (
         "", "/endpoint", "/bucket", "/prefix", "/region", "/access_key_id",
         "/secret_access_key", "/path_style")},
+    **{f"x-dockyard/backups/target/s3/{key}": (
+        BACKUPS + "test_a_storage_class_goes_with_the_upload_or_to_backups_that_old",
+        "tests/e2e/accessory/test_backup_s3_script.py::"
+        "test_the_storage_class_goes_with_the_upload_or_to_backups_once_old_enough",
+    ) for key in ("storage_class", "storage_class_after")},
     "x-dockyard/load_balancer": (BALANCER, NO_BALANCER),
     **{f"x-dockyard/load_balancer/{key}": (BALANCER,) for key in (
         "hosts", "http_port", "https_port", "try_duration", "acme_ca", "acme_ca_root",

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockyard.config.compose_caddy import CADDYFILE, caddy_routes, route_proxies
+from dockyard.config.compose_mounts import ProjectFiles
 from dockyard.config.compose_order import depends_on_reports
+from dockyard.config.compose_reports import Report
 from dockyard.config.compose_services import (
-    Report,
     accessory_entry,
     image_parts,
     is_caddy,
@@ -38,7 +39,7 @@ from dockyard.config.compose_services import (
 )
 from dockyard.errors import ConfigError
 
-__all__ = ["BLOCK", "Mapped", "Report", "map_project"]
+__all__ = ["BLOCK", "Mapped", "ProjectFiles", "Report", "map_project"]
 
 BLOCK = "x-dockyard"
 # x-dockyard keys that are Kamal's top-level keys, copied as they are (Kamal's rules check them)
@@ -49,7 +50,7 @@ KAMAL_KEYS = (
 )  # fmt: skip
 # x-dockyard keys that are config/deploy.yml's own x-dockyard keys; `caddy` is its `proxy`
 DOCKYARD_KEYS = ("runtime", "delivery", "backups")
-PROJECT_KEYS = ("name", "services", "volumes", "networks", BLOCK)
+PROJECT_KEYS = ("name", "services", "volumes", "networks", "secrets", BLOCK)
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,13 @@ class Mapped:
     version: str | None  # the app image's tag, when the image is not built
 
 
-def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = None) -> Mapped:
-    """`caddy`: the project's Caddyfile as `caddy adapt` prints it, when it has one."""
+def map_project(
+    project: Mapping[str, Any], caddy: Mapping[str, Any] | None = None,
+    local: ProjectFiles | None = None,
+) -> Mapped:  # fmt: skip
+    """`caddy`: the project's Caddyfile as `caddy adapt` prints it, when it has one; `local`:
+    the project directory (an accessory's bind mounts and secrets from files; without it they
+    are reported)."""
     block = _block(project)
     reports: list[Report] = [Report(key, "not supported by dockyard yet") for key in project
                              if key not in PROJECT_KEYS and not key.startswith("x-")]  # fmt: skip
@@ -82,7 +88,8 @@ def map_project(project: Mapping[str, Any], caddy: Mapping[str, Any] | None = No
             if caddy is None:
                 reports.append(Report(f"services.{name}", NO_CADDYFILE))
         elif is_stateful(service) or (own is None and _repository(service) != repository):
-            accessories[name] = accessory_entry(name, service, project, servers[0], reports)
+            accessories[name] = accessory_entry(name, service, project, servers[0], reports,
+                                                local)  # fmt: skip
             _accessory_notes(name, service, proxy, repository, accessories[name], reports)
         else:
             roles[name] = role_entry(name, service, servers, proxy=proxy,

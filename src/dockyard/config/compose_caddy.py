@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dockyard.config.compose_services import Report
+from dockyard.config.compose_reports import Report
 
 CADDYFILE = "/etc/caddy/Caddyfile"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dockyard.config.compose_services import Report
+from dockyard.config.compose_reports import Report
 
 WAITS = ("service_started", "service_healthy")
 

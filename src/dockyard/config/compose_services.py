@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Report:
-    """A key of the Compose project dockyard does not honour: its path, and why."""
-
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
+from dockyard.config.compose_mounts import ProjectFiles, accessory_mounts
+from dockyard.config.compose_reports import Report
 
 # Keys read by the mapping (the rest of a service is reported); `build` and `profiles` are
 # Compose's own (the image, which services are in the project).
 MAPPED = ("image", "build", "command", "entrypoint", "environment", "volumes", "ports",
           "healthcheck", "depends_on", "deploy", "restart", "networks", "labels",
-          "profiles")  # fmt: skip
+          "profiles", "secrets")  # fmt: skip
 RESTARTS = ("always", "unless-stopped")
 HEALTH_TIMES = {"interval": "health-interval", "timeout": "health-timeout",
                 "start_period": "health-start-period"}  # fmt: skip
@@ -86,12 +76,20 @@ def role_entry(
     for i in range(len(service.get("volumes") or [])):
         reports.append(Report(f"{path}.volumes[{i}]", "an app service's mounts are not "
                               "supported yet; mount data in a stateful service"))  # fmt: skip
+    for i in range(len(service.get("secrets") or [])):
+        reports.append(
+            Report(
+                f"{path}.secrets[{i}]",
+                "an app service gets no files; give "
+                "it as an env secret (x-dockyard env, from .kamal/secrets)",
+            )
+        )
     return entry
 
 
 def accessory_entry(
     name: str, service: Mapping[str, Any], project: Mapping[str, Any], host: str,
-    reports: list[Report],
+    reports: list[Report], local: ProjectFiles | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     path = f"services.{name}"
     entry: dict[str, Any] = {"image": str(service.get("image") or ""), "host": host}
@@ -111,9 +109,11 @@ def accessory_entry(
         entry["port"] = f"{host_ip}{published}:{port['target']}"
         if len(ports) > 1:
             reports.append(Report(f"{path}.ports[1]", "an accessory publishes one port"))
-    volumes = _accessory_volumes(service, project, path, reports)
+    volumes, files = accessory_mounts(service, project, path, local, reports)
     if volumes:
         entry["volumes"] = volumes
+    if files:
+        entry["files"] = files
     return entry
 
 
@@ -202,22 +202,3 @@ def _deploy(deploy: Mapping[str, Any], path: str, reports: list[Report]) -> None
     for key, value in deploy.items():
         if key != "replicas" and value:
             reports.append(Report(f"{path}.deploy.{key}", "not supported by dockyard yet"))
-
-
-def _accessory_volumes(
-    service: Mapping[str, Any], project: Mapping[str, Any], path: str, reports: list[Report]
-) -> list[str]:
-    """Named volumes keep Compose's own volume name (`<project>_<volume>`), so data a
-    `docker compose up` left on the server is the data the accessory finds."""
-    found = []
-    declared = project.get("volumes") or {}
-    for i, volume in enumerate(service.get("volumes") or []):
-        source, target = volume.get("source"), volume["target"]
-        mode = ":ro" if volume.get("read_only") else ""
-        if volume.get("type") == "volume" and source:
-            name = (declared.get(source) or {}).get("name") or source
-            found.append(f"{name}:{target}{mode}")
-        else:
-            reports.append(Report(f"{path}.volumes[{i}]", f"a {volume.get('type')} mount is not "
-                                  "supported yet; use a named volume"))  # fmt: skip
-    return found

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.config import Config, parse_document
-from dockyard.config.compose import Mapped, map_project
+from dockyard.config.compose import Mapped, ProjectFiles, map_project
 from dockyard.config.compose_caddy import CADDYFILE
 from dockyard.config.compose_services import is_caddy
 from dockyard.config.yamlsource import Doc
@@ -113,11 +113,23 @@ def mapped_project(
     """The deploy.yml map and the reports (`dockyard compose convert`)."""
     project = read_project(root, files, env, profiles)
     caddyfile = mounted_caddyfile(project)
-    mapped = map_project(project, adapt_caddyfile(caddyfile, env) if caddyfile else None)
+    adapted = adapt_caddyfile(caddyfile, env) if caddyfile else None
+    mapped = map_project(project, adapted, project_files(root, files, project))
     builder = mapped.document.get("builder") or {}
     if builder.get("context"):
         builder["context"] = relative_context(root, str(builder["context"]))
     return mapped
+
+
+def project_files(root: Path, files: Sequence[str], project: Mapping[str, Any]) -> ProjectFiles:
+    """The project directory (the first file's, as Compose takes it) and which of the services'
+    bind sources and secret files in it are files on this machine."""
+    directory = (root / files[0]).resolve().parent if files else root.resolve()
+    sources = [str(v.get("source") or "") for s in (project.get("services") or {}).values()
+               for v in (s.get("volumes") or []) if v.get("type") == "bind"]  # fmt: skip
+    sources += [str(s.get("file") or "") for s in (project.get("secrets") or {}).values()]
+    inside = [s for s in sources if s.startswith(f"{directory}/")]
+    return ProjectFiles(str(directory), frozenset(s for s in inside if Path(s).is_file()))
 
 
 def relative_context(root: Path, context: str) -> str:

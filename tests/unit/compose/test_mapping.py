@@ -11,7 +11,7 @@ import pytest
 from dockyard.config.compose import map_project
 from dockyard.errors import ConfigError
 from dockyard.loading import load_config
-from dockyard.loading.compose import read_project
+from dockyard.loading.compose import mapped_project, read_project
 
 BLOCK = """x-dockyard:
   service: shop
@@ -168,11 +168,11 @@ x-dockyard:
     assert doc["servers"]["admin"]["cmd"] == "bin/admin"
     assert doc["x-dockyard"] == {"runtime": "podman"}
     assert [str(r) for r in mapped.reports] == [
-        "secrets: not supported by dockyard yet",
         "services.web.deploy.replicas: 3: dockyard runs one container of a service per server; "
         "list more servers",
         "services.web.cap_add: not supported by dockyard yet",
-        "services.web.secrets: not supported by dockyard yet",
+        "services.web.secrets[0]: an app service gets no files; give it as an env secret "
+        "(x-dockyard env, from .kamal/secrets)",
     ]
 
 
@@ -288,3 +288,69 @@ def test_a_build_context_is_a_path_in_the_project_directory(tmp_path: Path) -> N
     (tmp_path / "elsewhere").mkdir()
     with pytest.raises(ConfigError, match=r"build context .*elsewhere is outside the project"):
         load_config(root=root, env={"VERSION": "b1"})
+
+
+MOUNTS = (
+    BLOCK
+    + """services:
+  web:
+    image: registry.lab:5000/shop:v7
+    ports: ["3000"]
+    secrets: [api_key]
+  db:
+    image: postgres:16
+    environment: {POSTGRES_PASSWORD_FILE: /run/secrets/db_pw}
+    volumes:
+      - pg:/var/lib/postgresql/data
+      - ./conf/pg.conf:/etc/postgresql/pg.conf:ro
+      - /srv/shop/exports:/exports
+      - ./initdb:/docker-entrypoint-initdb.d
+    secrets:
+      - db_pw
+      - {source: api_key, target: /run/secrets/key, mode: 0400}
+      - token
+    deploy: {replicas: 2}
+volumes: {pg: {}}
+secrets:
+  db_pw: {file: ./secrets/db_pw.txt}
+  api_key: {file: ./secrets/api_key.txt}
+  token: {environment: SHOP_TOKEN}
+"""
+)
+
+
+def test_bind_mounts_and_secrets_of_an_accessory_are_honoured_or_reported(
+    tmp_path: Path,
+) -> None:
+    """A file of the project (bind or secret) is uploaded and mounted (Kamal's accessory files);
+    an absolute path outside the project is that path on the server; a directory of the
+    project, a secret from the environment and an app service's secret are reported."""
+    root = project(tmp_path, {"compose.yaml": MOUNTS, "conf/pg.conf": "x = 1\n",
+                              "secrets/db_pw.txt": "pw\n", "secrets/api_key.txt": "k\n",
+                              "initdb/01.sql": "select 1;\n"})  # fmt: skip
+    mapped = mapped_project(root, [], {"PATH": "/usr/bin:/bin", "SHOP_TOKEN": "t"})
+    db = mapped.document["accessories"]["db"]
+    assert db["volumes"] == [f"{root.name}_pg:/var/lib/postgresql/data",
+                             "/srv/shop/exports:/exports"]  # fmt: skip
+    assert db["files"] == [
+        f"{root}/conf/pg.conf:/etc/postgresql/pg.conf",
+        f"{root}/secrets/db_pw.txt:/run/secrets/db_pw",
+        f"{root}/secrets/api_key.txt:/run/secrets/key",
+    ]
+    assert [str(r) for r in mapped.reports] == [
+        "services.db.deploy.replicas: 2: dockyard runs one container of a service per server; "
+        "list more servers",
+        "services.db.volumes[3]: not a file of the project (a directory, or missing): dockyard "
+        "uploads files, not directories; use a named volume, or an absolute path on the server",
+        "services.db.secrets[1].mode: the file is uploaded as an accessory's files are (0600)",
+        "services.db.secrets[2]: only a secret from a file of the project is mounted; give this "
+        "one as an env secret (x-dockyard env, from .kamal/secrets)",
+        "services.web.secrets[0]: an app service gets no files; give it as an env secret "
+        "(x-dockyard env, from .kamal/secrets)",
+    ]
+    config = load_config(root=root, env={"SHOP_TOKEN": "t"}, version="v7")  # files it accepts
+    assert [f.local for f in config.accessory("db").files] == [
+        f"{root}/conf/pg.conf",
+        f"{root}/secrets/db_pw.txt",
+        f"{root}/secrets/api_key.txt",
+    ]

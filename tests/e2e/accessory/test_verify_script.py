@@ -1,7 +1,8 @@
 """The scheduled verify script itself, run by busybox sh and by dash with Debian's Postgres 15 on
 this machine (as root, the way the backup container runs it): the newest backup loads into a
 throwaway server whose rows match the dump; a damaged one is recorded as failed with why; and
-`verify.sh due` says when the schedule should verify again."""
+`verify.sh due` says when the schedule should verify again; schedule.sh runs it after a good
+scheduled backup when the config asks for it (VERIFY_AFTER) and a verify is due."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.commands.backup_scripts import SCHEDULE_SH, shell_sets
 from dockyard.commands.backup_verify import VERIFY_SH
+from dockyard.config.cron import parse_cron
 
 pytestmark = pytest.mark.e2e
 SHELLS = [s for s in (["busybox", "sh"], ["dash"]) if shutil.which(s[0])]
@@ -127,3 +130,53 @@ def test_a_damaged_newest_backup_is_recorded_as_failed_with_why(
     assert verify(shell, tmp_path, scratch).returncode == 1
     assert recorded(tmp_path) == "failed the newest backup: no backup to verify"
     assert list((scratch / "tmp").iterdir()) == []
+
+
+def run_schedule(
+    shell: list[str], tmp: Path, *, verify_after: str, backup_ok: bool, due: bool = True
+) -> str:
+    """schedule.sh for one tick at 03:00 UTC (`date` and `sleep` as shell functions, which
+    busybox's own applets cannot shadow from PATH; the second sleep stops the loop), with
+    backup.sh and verify.sh stand-ins that log how they are called."""
+    log = tmp / "calls"
+    stubs = {
+        "backup.sh": f"echo backup >> {log}; exit {0 if backup_ok else 1}",
+        "verify.sh": f'echo "verify $*" >> {log}; [ "${{1:-}}" != due ] || exit {0 if due else 1}',
+    }
+    for name, body in stubs.items():
+        (tmp / name).write_text(f"#!/bin/sh\n{body}\n")
+    clock = (
+        'date() { if [ "$2" = +%S ]; then echo 00; else echo "00 03 04 12 5"; fi; }\n'
+        f"sleep() {{ n=$(cat {tmp}/slept 2>/dev/null || echo 0); echo $((n + 1)) > {tmp}/slept;"
+        ' if [ "$n" -ge 1 ]; then kill -TERM $$; fi; }\n'
+    )
+    script = clock + (SCHEDULE_SH.replace("/dockyard/backup.sh", str(tmp / "backup.sh"))
+                      .replace("/dockyard/verify.sh", str(tmp / "verify.sh"))
+                      .replace("/backups/", f"{tmp}/"))  # fmt: skip
+    env = {"PATH": os.environ["PATH"], "VERIFY_AFTER": verify_after,
+           **shell_sets(parse_cron("0 3 * * *"))}  # fmt: skip
+    done = subprocess.run([*shell, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=30)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return log.read_text() if log.exists() else ""
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=[s[0] for s in SHELLS])
+def test_the_schedule_verifies_after_a_good_backup_when_asked_and_due(
+    shell: list[str], tmp_path: Path
+) -> None:
+    asked = tmp_path / "asked"
+    asked.mkdir()
+    assert run_schedule(shell, asked, verify_after="600", backup_ok=True) == (
+        "backup\nverify due\nverify \n"
+    )
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    assert run_schedule(shell, failed, verify_after="600", backup_ok=False) == "backup\n"
+    unasked = tmp_path / "unasked"
+    unasked.mkdir()
+    assert run_schedule(shell, unasked, verify_after="", backup_ok=True) == "backup\n"
+    passed = tmp_path / "passed"  # the last verify is recent: only asked whether one is due
+    passed.mkdir()
+    done = run_schedule(shell, passed, verify_after="600", backup_ok=True, due=False)
+    assert done == "backup\nverify due\n"

@@ -398,8 +398,17 @@ def test_several_files_and_profiles_deploy_as_compose_merges_them(
     image: {image}
     profiles: [ops]
     command: ["sh", "-c", "{WORKER}"]
+  conf:
+    image: {lab.images["base"]}
+    command: ["sleep", "1d"]
+    volumes: ["./conf/app.conf:/etc/app.conf:ro", "/srv/multi-shared:/shared"]
+    secrets: [token]
+secrets: {{token: {{file: ./token.txt}}}}
 """
     )
+    (root / "conf").mkdir()
+    (root / "conf" / "app.conf").write_text("tier = prod\n")
+    (root / "token.txt").write_text("t0ken\n")
     (root / "compose.prod.yaml").write_text("""services:
   web: {environment: {TIER: "${TIER:-prod}"}}
   jobs: {environment: {QUEUE: mail}}
@@ -409,10 +418,20 @@ def test_several_files_and_profiles_deploy_as_compose_merges_them(
     assert done.returncode == 0, done.stderr
     assert get(lab.servers[0].ip, "multi.test")[1].strip() == "hello from multi m1"
     project = read_project(root, [], {**os.environ, **env, "VERSION": "m1"})
-    assert sorted(project["services"]) == ["jobs", "web"]  # debug's profile is not active
+    assert sorted(project["services"]) == ["conf", "jobs", "web"]  # debug's profile: inactive
     assert project["services"]["web"]["environment"]["TIER"] == "prod"
-    runs_as_compose_reads_it(lab, project, "m1")
+    app = {k: v for k, v in project["services"].items() if k != "conf"}  # conf: an accessory
+    runs_as_compose_reads_it(lab, {**project, "services": app}, "m1")
     assert not [c for c in containers(lab) if c.startswith("multi-debug")]
+    # an accessory's bind of a project file and its file secret: uploaded and mounted; a bind
+    # of a server path: that path
+    booted = dockyard_version(root, "m1", "accessory", "boot", "conf", env=env)
+    assert booted.returncode == 0, booted.stderr
+    seen = on_server(lab, "docker exec multi-conf cat /etc/app.conf /run/secrets/token && "
+                          "docker inspect --format '{{range .Mounts}}{{.Source}} {{end}}' "
+                          "multi-conf")  # fmt: skip
+    assert seen.splitlines()[:2] == ["tier = prod", "t0ken"], seen
+    assert "/srv/multi-shared" in seen.splitlines()[2].split(), seen
 
 
 def containers_ids(lab: labs.LabInfo, name: str) -> str:

@@ -71,23 +71,26 @@ def scratch() -> Iterator[Path]:
     shutil.rmtree(made)
 
 
-def put(backups: Path, name: str, content: bytes, sha256: str = "") -> None:
+def put(
+    backups: Path, name: str, content: bytes, sha256: str = "", encrypted: bool = False
+) -> None:
     (backups / name).write_bytes(content)
     manifest = {"file": name, "kind": "postgres", "size": len(content), "created": 1,
                 "sha256": sha256 or hashlib.sha256(content).hexdigest(), "entries": 0,
-                "encrypted": False}  # fmt: skip
+                "encrypted": encrypted}  # fmt: skip
     (backups / f"{name}.json").write_text(json.dumps(manifest) + "\n")
 
 
 def verify(
-    shell: list[str], tmp: Path, scratch: Path, *args: str, after: str = ""
+    shell: list[str], tmp: Path, scratch: Path, *args: str, after: str = "", key: str = ""
 ) -> subprocess.CompletedProcess[str]:
     """verify.sh with /backups and /dockyard pointed at this machine's directories."""
     script = scratch / "verify.sh"  # the postgres user runs it too
     script.write_text(VERIFY_SH.replace("dir=/backups", f"dir={tmp / 'backups'}")
                       .replace("/dockyard/verify.sh", str(script)))  # fmt: skip
     env = {"PATH": f"{PG_BIN}:{os.environ['PATH']}", "KIND": "postgres", "PREFIX": "c",
-           "EXT": "pgdump", "VERIFY_AFTER": after, "TMPDIR": str(scratch / "tmp")}  # fmt: skip
+           "EXT": "pgdump", "VERIFY_AFTER": after, "TMPDIR": str(scratch / "tmp"),
+           "DOCKYARD_BACKUP_KEY": key}  # fmt: skip
     return subprocess.run([*shell, str(script), *args], env=env, capture_output=True, text=True,
                           timeout=120)  # fmt: skip
 
@@ -180,3 +183,22 @@ def test_the_schedule_verifies_after_a_good_backup_when_asked_and_due(
     passed.mkdir()
     done = run_schedule(shell, passed, verify_after="600", backup_ok=True, due=False)
     assert done == "backup\nverify due\n"
+
+
+def test_an_encrypted_backup_is_decrypted_with_the_key_before_it_loads(
+    tmp_path: Path, scratch: Path, dump: bytes
+) -> None:
+    """As backup.sh encrypts (openssl AES-256-CBC, PBKDF2): the right key loads it, a wrong one
+    is recorded as failed with why."""
+    (tmp_path / "backups").mkdir()
+    sealed = subprocess.run(
+        ["openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-iter", "200000", "-salt", "-pass",
+         "env:K"], input=dump, env={**os.environ, "K": "k3y"}, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    put(tmp_path / "backups", GOOD, sealed, encrypted=True)
+    done = verify(SHELLS[0], tmp_path, scratch, key="k3y")
+    assert done.returncode == 0, done.stderr
+    assert recorded(tmp_path) == f"ok {GOOD} (scheduled: 2 table(s), 500 row(s) match)"
+    assert verify(SHELLS[0], tmp_path, scratch, key="wrong").returncode == 1
+    assert recorded(tmp_path) == f"failed {GOOD}: it does not decrypt with the key"
+    assert list((scratch / "tmp").iterdir()) == []  # the decrypted copy is gone too

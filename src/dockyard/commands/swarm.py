@@ -146,3 +146,26 @@ def stack_tasks(stack: str) -> Cmd:
         "docker", "stack", "ps", "--filter", "desired-state=running", "--no-trunc",
         "--format", "{{json .}}", stack,
     )  # fmt: skip
+
+
+def own_home() -> Raw:
+    """The home of the SSH user here: where an accessory's files and directories are."""
+    return Raw('echo "$HOME"')
+
+
+def stack_remove(stack: str) -> Cmd:
+    """The stack's services, its secrets and networks (its tasks stop a moment later)."""
+    return cmd("docker", "stack", "rm", stack)
+
+
+def stack_containers(stack: str) -> Cmd:
+    """The containers of a stack's tasks on this node, running or not, one ID a line."""
+    return cmd(
+        "docker", "ps", "--all", "--quiet", "--filter",
+        f"label=com.docker.stack.namespace={stack}",
+    )  # fmt: skip
+
+
+def remove_stack_dir(directory: str) -> Cmd:
+    """The stack file and env files dockyard applied a stack from, on the manager."""
+    return cmd("rm", "-rf", directory)

@@ -66,6 +66,9 @@ class ServiceSpec:
     volumes: tuple[str, ...] = ()
     log_driver: str | None = None
     log_options: Mapping[str, str] = field(default_factory=dict)
+    order: str = "start-first"  # an accessory's is stop-first: one task, its data on one host
+    aliases: tuple[str, ...] = ()  # more names on the network (an accessory's: its Kamal name)
+    ports: tuple[tuple[int, int], ...] = ()  # (published, target), host mode: no routing mesh
 
 
 @dataclass(frozen=True)
@@ -81,12 +84,27 @@ def stack_file(stack: StackSpec) -> str:
         "version": COMPOSE_VERSION,
         "services": {service.role: _service(service, stack.network) for service in stack.services},
         "networks": {stack.network: {"external": True}},
+        **_named_volumes(stack),
         "secrets": {
             service.env_secret: {"name": service.env_secret, "file": service.env_file}
             for service in stack.services
         },
     }
     return yaml.safe_dump(_literal(document), sort_keys=False, default_flow_style=False, width=1000)
+
+
+def _named_volumes(stack: StackSpec) -> dict[str, Any]:
+    """Each named volume under its own name (not prefixed with the stack's), as `docker run
+    --volume` names it: the same data whatever the backend."""
+    names = [
+        volume.split(":", 1)[0]
+        for service in stack.services
+        for volume in service.volumes
+        if ":" in volume and not volume.startswith(("/", ".", "~", "$"))
+    ]
+    if not names:
+        return {}
+    return {"volumes": {name: {"name": name} for name in dict.fromkeys(names)}}
 
 
 def _literal(value: Any) -> Any:
@@ -107,7 +125,7 @@ def _service(service: ServiceSpec, network: str) -> dict[str, Any]:
         "entrypoint": list(ENV_ENTRYPOINT),
         "command": list(service.command),
         "secrets": [{"source": service.env_secret, "target": ENV_TARGET, "mode": 0o400}],
-        "networks": [network],
+        "networks": {network: {"aliases": list(service.aliases)}} if service.aliases else [network],
         "stop_grace_period": f"{service.stop_grace_period}s",
         "deploy": _deploy(service),
     }
@@ -117,6 +135,11 @@ def _service(service: ServiceSpec, network: str) -> dict[str, Any]:
         found["labels"] = dict(service.labels)
     if service.volumes:
         found["volumes"] = list(service.volumes)
+    if service.ports:
+        found["ports"] = [
+            {"target": target, "published": published, "protocol": "tcp", "mode": "host"}
+            for published, target in service.ports
+        ]
     if service.log_driver or service.log_options:
         found["logging"] = _logging(service)
     return found
@@ -126,7 +149,7 @@ def _deploy(service: ServiceSpec) -> dict[str, Any]:
     rolling = {
         "parallelism": service.update_parallelism,
         "delay": "0s",
-        "order": "start-first",
+        "order": service.order,
         "monitor": f"{service.monitor}s",
     }
     deploy: dict[str, Any] = {

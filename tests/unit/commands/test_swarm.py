@@ -99,3 +99,14 @@ def test_the_tasks_of_a_stack() -> None:
     assert swarm.stack_tasks("shop").render() == (
         "docker stack ps --filter desired-state=running --no-trunc --format '{{json .}}' shop"
     )
+
+
+def test_an_accessory_stack_removed_and_its_containers_on_a_node() -> None:
+    assert swarm.own_home().render() == 'echo "$HOME"'
+    assert swarm.stack_remove("shop-db").render() == "docker stack rm shop-db"
+    assert swarm.stack_containers("shop-db").render() == (
+        "docker ps --all --quiet --filter label=com.docker.stack.namespace=shop-db"
+    )
+    assert swarm.remove_stack_dir(".dockyard/swarm/shop-db").render() == (
+        "rm -rf .dockyard/swarm/shop-db"
+    )

@@ -14,9 +14,15 @@ from pathlib import Path
 import pytest
 
 from dockyard.commands.logs import LogQuery
-from dockyard.errors import LockError, NotFoundError
+from dockyard.errors import (
+    AccessoriesFailed,
+    DockyardError,
+    LockError,
+    NotFoundError,
+)
 from dockyard.plan.overview import ContainerDetail
 from dockyard.ssh.fake import FakeTransport, Reply
+from dockyard.workflows.accessories import manage as accessory_manage
 from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.app import overview
 from dockyard.workflows.deploy import release
@@ -148,18 +154,36 @@ def formed_swarm_fake() -> FakeTransport:
     return fake
 
 
-def test_setup_says_it_did_not_boot_the_accessories(tmp_path: Path) -> None:
-    fake = formed_swarm_fake()
-    config = CONFIG + "accessories:\n  db: {image: postgres:16, host: 10.0.0.2}\n"
-    done = release.setup(session(fake, tmp_path, config=config), build=False)
-    assert done.warnings == (
-        "accessories are not run by the swarm yet, so setup did not boot db: boot them over "
-        "SSH with `dockyard accessory boot all` (the swarm's tasks reach them at their hosts' "
-        "published ports, not by name)",
+ACCESSORY = "accessories:\n  db: {image: postgres:16, host: 10.0.0.2}\n"
+
+
+def with_accessory(fake: FakeTransport) -> FakeTransport:
+    """The accessory's service: new (no update yet), its one task running."""
+    fake.on("10.0.0.1", "UpdateStatus}}' shop-db_db", Reply(stdout="null\n"))
+    fake.on("10.0.0.1", "namespace=shop-db", Reply(stdout="shop-db_db 1/1\n"))
+    return fake.on("10.0.0.1", "'{{.Image}}' shop-db_db", Reply(stdout="postgres:16\n"))
+
+
+def test_setup_boots_the_accessories_as_services_before_the_app(tmp_path: Path) -> None:
+    fake = with_accessory(formed_swarm_fake())
+    done = release.setup(session(fake, tmp_path, config=CONFIG + ACCESSORY), build=False)
+    assert (done.services, done.warnings) == ((("10.0.0.1", "shop_web: updated"),), ())
+    manager = fake.commands_on("10.0.0.1")
+    accessory = manager.index(
+        "cd .dockyard/swarm/shop-db && docker stack deploy --compose-file stack.yml "
+        "--resolve-image never --prune shop-db"
     )
-    assert not any("postgres" in c.text for c in fake.calls)
-    done = release.setup(session(formed_swarm_fake(), tmp_path), build=False)
-    assert done.warnings == ()
+    assert accessory < manager.index(f"cd .dockyard/swarm/shop && {STACK_DEPLOY}")
+    assert "docker pull --quiet postgres:16" in fake.commands_on("10.0.0.2")
+
+
+def test_setup_does_not_deploy_the_app_when_an_accessory_failed(tmp_path: Path) -> None:
+    fake = with_accessory(formed_swarm_fake())
+    fake.on("10.0.0.2", "docker pull --quiet postgres:16", Reply(1, "", "no such image"))
+    with pytest.raises(AccessoriesFailed) as caught:
+        release.setup(session(fake, tmp_path, config=CONFIG + ACCESSORY), build=False)
+    assert "10.0.0.2 (db): booting db failed:" in str(caught.value)
+    assert not any(STACK_DEPLOY in c for c in fake.commands_on("10.0.0.1"))
 
 
 def test_setup_checks_the_engine_joins_the_swarm_then_deploys(tmp_path: Path) -> None:
@@ -172,3 +196,17 @@ def test_setup_checks_the_engine_joins_the_swarm_then_deploys(tmp_path: Path) ->
     assert "docker network inspect --format '{{.Driver}} {{.Attachable}}' shop-swarm" in (
         fake.commands_on("10.0.0.1")
     )
+
+
+def test_accessory_logs_are_its_services_and_what_acts_on_a_container_is_refused(
+    tmp_path: Path,
+) -> None:
+    fake = formed_swarm_fake()
+    fake.on("10.0.0.1", "service logs", Reply(stdout="shop-db_db.1.x@s2 | ready\n"))
+    loaded = session(fake, tmp_path, config=CONFIG + ACCESSORY)
+    found = accessory_manage.logs(loaded, "db", LogQuery.kamal(lines=5))
+    assert found == {"10.0.0.2": ["shop-db_db.1.x@s2 | ready"]}
+    assert any("service logs" in c and "shop-db_db" in c for c in fake.commands_on("10.0.0.1"))
+    with pytest.raises(DockyardError, match=r"^`dockyard accessory reboot` is not built for "):
+        accessory_manage.reboot(loaded, "db")
+    assert not any("postgres" in c.text for c in fake.calls)

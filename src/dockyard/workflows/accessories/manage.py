@@ -18,7 +18,9 @@ from dockyard.commands import accessory as commands
 from dockyard.commands.base import Cmd
 from dockyard.commands.logs import LogQuery, container_logs
 from dockyard.config.settings import Accessory
+from dockyard.errors import DockyardError
 from dockyard.plan import routes
+from dockyard.plan.swarm_accessory import on_swarm as swarm_accessory
 from dockyard.plan.targets import accessory_hosts, first_accessory_host
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import booting, lifecycle
@@ -32,6 +34,7 @@ from dockyard.workflows.logs import read
 from dockyard.workflows.proxy.ownership import refuse_taken_routes
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
+from dockyard.workflows.swarm import accessories as swarm
 
 T = TypeVar("T")
 Step = Callable[[Server, AccessoryContext], Awaitable[T]]
@@ -40,8 +43,31 @@ Step = Callable[[Server, AccessoryContext], Awaitable[T]]
 def context_for(
     session: Session, accessory: Accessory, *, take_over_routes: bool = False
 ) -> AccessoryContext:
+    """With backend: swarm, the accessory as the swarm runs it (on the app's overlay)."""
     secrets = session.secret_values(lifecycle.secret_names(session.config, [accessory.name]))
+    if on_swarm(session):
+        accessory = swarm_accessory(session.config, accessory)
     return AccessoryContext(session.config, accessory, secrets, session.root, take_over_routes)
+
+
+def on_swarm(session: Session) -> bool:
+    return session.config.dockyard.backend == "swarm"
+
+
+def swarm_contexts(session: Session, name: str) -> list[AccessoryContext]:
+    """Each selected accessory whose host is selected (-H), as the swarm runs it."""
+    chosen = lifecycle.selected(session.config, name)
+    return [context_for(session, a) for a in chosen if hosts_of(session, a)]
+
+
+def not_on_swarm(session: Session, what: str) -> None:
+    """A command that acts on an accessory's container by name, which a Swarm task has not."""
+    if on_swarm(session):
+        raise DockyardError(
+            f"`dockyard accessory {what}` is not built for accessories on a swarm yet; on the "
+            "first manager, `docker service update --force <service>-<accessory>_<accessory>` "
+            "restarts one (docs/swarm.md)"
+        )
 
 
 def hosts_of(session: Session, accessory: Accessory) -> list[str]:
@@ -119,7 +145,10 @@ def boot(
     """Where its container does not run: files, env file, run (and its backup schedule). The
     routes are checked first and the boots run under the deploy lock (as on_routed_accessories);
     every selected accessory is tried on each host: an outcome each, booted or failed (see
-    booting.failures)."""
+    booting.failures). With backend: swarm, each a service pinned to its host."""
+    if on_swarm(session):
+        contexts = swarm_contexts(session, name)
+        return run_locked(session, lambda t: swarm.boot_all(t, contexts))
 
     async def work(transport: Transport) -> list[booting.BootOutcome]:
         await routes_free(session, transport, name, take_over_routes=take_over_routes)
@@ -136,6 +165,7 @@ def boot(
 
 def reboot(session: Session, name: str, *, take_over_routes: bool = False) -> dict[str, str]:
     """Stop, remove, pull and boot again; the data stays (also Kamal's `upgrade`)."""
+    not_on_swarm(session, "reboot")
     return on_routed_accessories(
         session, name, lifecycle.reboot_on_host, take_over_routes=take_over_routes
     )
@@ -145,6 +175,7 @@ def control(
     session: Session, name: str, verb: str, *, take_over_routes: bool = False
 ) -> dict[str, str]:
     """`start`, `stop` or `restart` the existing container (start and restart route it)."""
+    not_on_swarm(session, verb)
 
     async def step(server: Server, actx: AccessoryContext) -> str:
         return await lifecycle.verb_on_host(server, actx, verb)
@@ -170,7 +201,11 @@ def data_dirs(session: Session, name: str) -> list[DataDir]:
 
 
 def remove(session: Session, name: str) -> dict[str, str]:
-    """Container, image and data directory; the backups stay."""
+    """Container, image and data directory; the backups stay. With backend: swarm, its stack
+    (service and secret) first."""
+    if on_swarm(session):
+        contexts = swarm_contexts(session, name)
+        return run_locked(session, lambda t: swarm.remove_all(t, contexts))
     return on_accessories_locked(session, name, lifecycle.remove_on_host)
 
 
@@ -199,7 +234,11 @@ def _boot_it(name: str) -> str:
 
 def logs(session: Session, name: str, query: LogQuery) -> dict[str, list[str]]:
     """The accessory's logs on each of its hosts. NotFoundError when no selected host has its
-    container."""
+    container. With backend: swarm, its service's lines, read on the first manager."""
+    if on_swarm(session):
+        contexts = swarm_contexts(session, name)
+        found = session.run(lambda t: swarm.logs_all(t, contexts, query))
+        return require_present(found, _no_container(name), _boot_it(name))
     accessory = lifecycle.find(session.config, name)
     command = container_logs(session.config.runtime, accessory.service_name, query)
 
@@ -211,6 +250,7 @@ def logs(session: Session, name: str, query: LogQuery) -> dict[str, list[str]]:
 
 def follow_logs(session: Session, name: str, query: LogQuery) -> list[str]:
     """The system ssh that follows the logs on the accessory's first host."""
+    not_on_swarm(session, "logs -f")
     accessory = lifecycle.find(session.config, name)
     command = container_logs(session.config.runtime, accessory.service_name, query)
     return ssh_argv(session.config.ssh, first_accessory_host(accessory, session.selection), command)
@@ -221,6 +261,7 @@ def run_command(
 ) -> dict[str, list[str]]:
     """The command in a new container of the accessory's image (or, with reuse, in the running
     one) on each host: {host: its output lines}. One word is split as a shell would (Kamal's)."""
+    not_on_swarm(session, "exec")
     argv = _argv(words)
 
     async def step(server: Server, actx: AccessoryContext) -> list[str]:
@@ -234,6 +275,7 @@ def interactive(
     session: Session, name: str, words: Sequence[str], *, reuse: bool = False
 ) -> list[str]:
     """The system ssh with a TTY that runs the command on the accessory's first host."""
+    not_on_swarm(session, "exec")
     accessory = lifecycle.find(session.config, name)
     host = first_accessory_host(accessory, session.selection)
     command = _exec(context_for(session, accessory), host, _argv(words), reuse=reuse, tty=True)

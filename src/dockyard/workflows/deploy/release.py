@@ -9,7 +9,7 @@ the config and the user's selection, then ship the image and deploy it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from dockyard.commands.caddy_config import AppRoute
@@ -28,9 +28,11 @@ from dockyard.workflows.deploy import deploy as deploy_workflow
 from dockyard.workflows.deploy import rollback as rollback_workflow
 from dockyard.workflows.deploy.boot import Booted
 from dockyard.workflows.deploy.deploy import DeployOptions
+from dockyard.workflows.lock import run_locked
 from dockyard.workflows.proxy.ownership import refuse_taken_routes
 from dockyard.workflows.servers.bootstrap import bootstrap_engine
 from dockyard.workflows.session import Session, performer, token
+from dockyard.workflows.swarm import accessories as swarm_accessories
 from dockyard.workflows.swarm import release as swarm_release
 
 Before = Callable[[AsyncsshTransport], Awaitable[None]]
@@ -57,17 +59,21 @@ def _swarm_released(rolled: swarm_release.Rolled) -> Released:
     return Released(rolled.version, (), rolled.warnings, services=rows)
 
 
-def _accessories_left(session: Session) -> tuple[str, ...]:
-    """The swarm backend does not run accessories yet: `setup` says so rather than leave them
-    unbooted without a word."""
-    names = [a.name for a in session.config.accessories]
-    if not names:
-        return ()
-    return (
-        f"accessories are not run by the swarm yet, so setup did not boot {', '.join(names)}: "
-        "boot them over SSH with `dockyard accessory boot all` (the swarm's tasks reach them "
-        "at their hosts' published ports, not by name)",
-    )
+def _swarm_accessories(session: Session) -> None:
+    """`setup` on the swarm boots each accessory as a service pinned to its host, before the
+    app (as over SSH): every one is tried, and when one failed the app is not deployed."""
+    config, progress = session.config, session.progress
+    if not config.accessories:
+        return
+    secrets = session.secret_values(accessories.secret_names(config))
+    contexts = booting.contexts(config, secrets, root=session.root)
+    progress.step(f"Booting accessories: {', '.join(a.name for a in config.accessories)}")
+    outcomes = run_locked(session, lambda t: swarm_accessories.boot_all(t, contexts))
+    for outcome in outcomes:
+        progress.host(outcome.host, f"{outcome.accessory}: {outcome.said}")
+    failed = booting.failures(outcomes, SETUP_AGAIN)
+    if failed is not None:
+        raise failed
 
 
 def plan_for(session: Session) -> DeployPlan:
@@ -136,12 +142,15 @@ def setup(
     again after a failure, it resumes: accessories that run are kept, any other is booted (a
     container a failed run left is replaced). Every accessory is tried; when one fails, each
     outcome is listed and the app is not deployed. With backend: swarm: the engine, then the
-    swarm formed or joined, then the app deployed to it."""
+    swarm formed or joined, the accessories booted as services, then the app deployed to it."""
     if _on_swarm(session):
         hosts = list(session.config.all_hosts)
         session.run(lambda transport: bootstrap_engine(session, transport, hosts))
-        released = _swarm_released(swarm_release.setup(session, build=build, no_cache=no_cache))
-        return replace(released, warnings=(*released.warnings, *_accessories_left(session)))
+        swarm_release.form(session)
+        _swarm_accessories(session)
+        return _swarm_released(
+            swarm_release.deploy(session, "setup", build=build, no_cache=no_cache)
+        )
     config, progress = session.config, session.progress
     accessory_secrets = session.secret_values(accessories.secret_names(config))
     contexts = booting.contexts(config, accessory_secrets, root=session.root)

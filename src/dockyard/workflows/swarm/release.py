@@ -194,13 +194,12 @@ def deploy(session: Session, command: str, *, build: bool, no_cache: bool) -> Ro
     return session.run(work)
 
 
-def setup(session: Session, *, build: bool, no_cache: bool) -> Rolled:
-    """`dockyard setup`: every server a node of the app's swarm (formed, or joined), then the
-    app deployed to it."""
+def form(session: Session) -> None:
+    """`dockyard setup`'s first part: every server a node of the app's swarm (formed, or
+    joined); workflows/deploy/release.py then boots the accessories and deploys the app."""
     formed = manage.setup(session)
     for host, said in formed.by_host.items():
         session.progress.host(host, said)
-    return deploy(session, "setup", build=build, no_cache=no_cache)
 
 
 def rollback(session: Session, version: str | None) -> Rolled:

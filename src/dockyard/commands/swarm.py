@@ -12,11 +12,14 @@ Swarm ships inside Docker Engine (Podman has none: the config refuses that pair)
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from dockyard.commands.base import Cmd, Raw, cmd
 from dockyard.redaction import Secret
+
+# exports a task's env file (its Swarm secret, commands/swarm_stack.py), then runs "$@"
+ENV_SHELL = ("/bin/sh", "-c", 'set -a; . /run/secrets/env; set +a; exec "$@"', "sh")
 
 MANAGER_PORT = 2377  # Swarm's cluster management port
 NodeRole = Literal["manager", "worker"]
@@ -169,3 +172,58 @@ def stack_containers(stack: str) -> Cmd:
 def remove_stack_dir(directory: str) -> Cmd:
     """The stack file and env files dockyard applied a stack from, on the manager."""
     return cmd("rm", "-rf", directory)
+
+
+def running_tasks(service: str) -> Raw:
+    """`<node ID> <container ID> <state>` of each task the service wants running (on a
+    manager); nothing when it has none."""
+    ids = f"$(docker service ps --quiet --filter desired-state=running {shlex.quote(service)})"
+    template = "{{.NodeID}} {{.Status.ContainerStatus.ContainerID}} {{.Status.State}}"
+    return Raw(f"ids={ids} && {{ [ -z \"$ids\" ] || docker inspect --format '{template}' $ids; }}")
+
+
+def exec_in_task(
+    container: str, command: str, env: Mapping[str, str], *, interactive: bool = False
+) -> Raw:
+    """The user's command (shell text, split by the remote shell as Kamal's) in a task's
+    container, with the task's env exported from its secret first (a `docker exec` does not
+    inherit it), then the -e pairs over it."""
+    flags = ["--interactive", "--tty"] if interactive else []
+    pairs = ["env", *(f"{k}={v}" for k, v in env.items())] if env else []
+    words = cmd("docker", "exec", *flags, container, *ENV_SHELL, *pairs).render()
+    return Raw(f"{words} {command}")
+
+
+def task_history_limit(tasks: int) -> Cmd:
+    """How many ended tasks (and their containers) Swarm keeps per slot (on a manager)."""
+    return cmd("docker", "swarm", "update", "--task-history-limit", str(tasks))
+
+
+def ended_task_containers(stack: str) -> Raw:
+    """Remove the stack's task containers that ended on this node (Swarm's history: no task
+    runs in them again); each printed as `removed container <id>`."""
+    listing = cmd(
+        "docker", "ps", "--all", "--quiet", "--filter", f"label=com.docker.stack.namespace={stack}",
+        "--filter", "status=exited", "--filter", "status=dead",
+    ).render()  # fmt: skip
+    return Raw(
+        f'for id in $({listing}); do docker rm "$id" >/dev/null && '
+        'echo "removed container $id" || exit 1; done'
+    )
+
+
+def unused_versions(repository: str, keep: Sequence[str]) -> Raw:
+    """Remove the images of the app's repository that no container uses, but those of the
+    versions `rollback` may go back to (`keep`); each printed as `removed <image>`."""
+    kept = " ".join(shlex.quote(f"{repository}:{v}") for v in keep)
+    tagged = cmd("docker", "images", "--format", "{{.Repository}}:{{.Tag}}", repository).render()
+    return Raw(
+        f"used=$(docker ps --all --format '{{{{.Image}}}}') && "
+        f'for image in $({tagged}); do case " {kept} " in *" $image "*) continue ;; esac; '
+        'printf "%s\\n" "$used" | grep -qxF "$image" && continue; '
+        'docker rmi "$image" >/dev/null && echo "removed $image" || exit 1; done'
+    )
+
+
+def network_remove(name: str) -> Cmd:
+    return cmd("docker", "network", "rm", name)

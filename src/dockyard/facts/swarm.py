@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,3 +149,13 @@ def parse_tasks(stdout: str) -> tuple[Task, ...]:
         )
         for raw in _json_lines(stdout)
     )
+
+
+def running_container(lines: str, hosts: Mapping[str, str]) -> tuple[str, str] | None:
+    """(host, container ID) of the first task that runs on a node of `hosts` (node ID ->
+    host), from `<node ID> <container ID> <state>` lines; None when none does."""
+    for line in lines.splitlines():
+        words = line.split()
+        if len(words) == 3 and words[2] == "running" and words[0] in hosts:
+            return hosts[words[0]], words[1]
+    return None

@@ -110,3 +110,36 @@ def test_an_accessory_stack_removed_and_its_containers_on_a_node() -> None:
     assert swarm.remove_stack_dir(".dockyard/swarm/shop-db").render() == (
         "rm -rf .dockyard/swarm/shop-db"
     )
+
+
+def test_a_running_task_and_a_command_in_its_container() -> None:
+    assert swarm.running_tasks("shop_web").render() == (
+        "ids=$(docker service ps --quiet --filter desired-state=running shop_web) && "
+        '{ [ -z "$ids" ] || docker inspect --format '
+        "'{{.NodeID}} {{.Status.ContainerStatus.ContainerID}} {{.Status.State}}' $ids; }"
+    )
+    assert swarm.exec_in_task("c0ffee", "bin/rails runner 'puts 1'", {"A": "1 2"}).render() == (
+        "docker exec c0ffee /bin/sh -c 'set -a; . /run/secrets/env; set +a; exec \"$@\"' sh "
+        "env 'A=1 2' bin/rails runner 'puts 1'"
+    )
+    assert swarm.exec_in_task("c0ffee", "sh", {}, interactive=True).render() == (
+        "docker exec --interactive --tty c0ffee "
+        "/bin/sh -c 'set -a; . /run/secrets/env; set +a; exec \"$@\"' sh sh"
+    )
+
+
+def test_the_task_history_and_what_a_prune_removes_on_a_node() -> None:
+    assert swarm.task_history_limit(5).render() == "docker swarm update --task-history-limit 5"
+    assert swarm.ended_task_containers("shop").render() == (
+        "for id in $(docker ps --all --quiet --filter label=com.docker.stack.namespace=shop "
+        '--filter status=exited --filter status=dead); do docker rm "$id" >/dev/null && '
+        'echo "removed container $id" || exit 1; done'
+    )
+    assert swarm.unused_versions("reg:5000/shop", ["v1", "v2"]).render() == (
+        "used=$(docker ps --all --format '{{.Image}}') && for image in $(docker images "
+        "--format '{{.Repository}}:{{.Tag}}' reg:5000/shop); do case \" reg:5000/shop:v1 "
+        'reg:5000/shop:v2 " in *" $image "*) continue ;; esac; printf "%s\\n" "$used" | '
+        'grep -qxF "$image" && continue; docker rmi "$image" >/dev/null && '
+        'echo "removed $image" || exit 1; done'
+    )
+    assert swarm.network_remove("shop-swarm").render() == "docker network rm shop-swarm"

@@ -19,16 +19,20 @@ from dockyard.errors import (
     DockyardError,
     LockError,
     NotFoundError,
+    UsageError,
 )
 from dockyard.plan.overview import ContainerDetail
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories import manage as accessory_manage
+from dockyard.workflows.app import execute, overview
 from dockyard.workflows.app import logs as app_logs
-from dockyard.workflows.app import overview
+from dockyard.workflows.app import prune as app_prune
+from dockyard.workflows.app import remove as app_remove
 from dockyard.workflows.deploy import release
 from dockyard.workflows.session import Request, Session, Silent
 from dockyard.workflows.swarm import deploy
 from dockyard.workflows.swarm import release as swarm_release
+from dockyard.workflows.swarm import tidy as swarm_tidy
 from tests.unit.workflows.fleet import HOME
 from tests.unit.workflows.test_swarm_release import CONFIG, EDGE_CONFIG
 
@@ -210,3 +214,24 @@ def test_accessory_logs_are_its_services_and_what_acts_on_a_container_is_refused
     with pytest.raises(DockyardError, match=r"^`dockyard accessory reboot` is not built for "):
         accessory_manage.reboot(loaded, "db")
     assert not any("postgres" in c.text for c in fake.calls)
+
+
+def test_app_exec_on_the_swarm_runs_in_a_task_and_a_new_container_is_refused(
+    tmp_path: Path,
+) -> None:
+    fake = formed_swarm_fake()
+    fake.on("10.0.0.1", "docker service ps --quiet", Reply(stdout="n-10.0.0.2 c0ffee running\n"))
+    fake.on("10.0.0.2", "docker exec c0ffee", Reply(stdout="v3\n"))
+    found = execute.run_everywhere(session(fake, tmp_path), ["echo", "1"], reuse=True)
+    assert {host: result.stdout for host, result in found.items()} == {"10.0.0.2": "v3\n"}
+    with pytest.raises(UsageError, match=r"^on a swarm, `app exec` runs in a running task's "):
+        execute.run_everywhere(session(formed_swarm_fake(), tmp_path), ["echo", "1"])
+
+
+def test_prune_and_remove_on_the_swarm_go_to_the_swarm(tmp_path: Path) -> None:
+    fake = formed_swarm_fake()
+    pruned = app_prune.prune(session(fake, tmp_path), containers=True, images=False)
+    assert pruned == {"10.0.0.1": ["task history: 5 ended tasks kept a slot"], "10.0.0.2": []}
+    removed = app_remove.remove_everything(session(formed_swarm_fake(), tmp_path))
+    assert removed.app["10.0.0.1"].startswith("stack shop removed (its services and secrets)")
+    assert removed.kept == {"10.0.0.1": [swarm_tidy.SWARM_STAYS]}

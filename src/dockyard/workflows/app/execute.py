@@ -21,6 +21,7 @@ from dockyard.workflows.app.containers import running_versions
 from dockyard.workflows.interactive import ssh_argv
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session, token
+from dockyard.workflows.swarm import tidy as swarm_tidy
 
 Prepare = Callable[[Server], Awaitable[Raw]]
 
@@ -80,6 +81,8 @@ def run_everywhere(
     """The command on every selected host of the role (-r, else the primary role), all at
     once; {host: what it printed and its exit status}. `env` holds KEY=VALUE pairs."""
     request, hosts = _request(session, words, env, reuse=reuse, interactive=False, detach=detach)
+    if _on_swarm(session, request):
+        return swarm_tidy.run_in_task(session, request.role, request.command, request.env)
     prepare = _preparer(session, request, hosts)
 
     async def step(server: Server) -> Result:
@@ -94,9 +97,24 @@ def interactive(
     """The system ssh with a TTY that runs the command on the first selected host of the role,
     its env file uploaded first."""
     request, hosts = _request(session, words, env, reuse=reuse, interactive=True, detach=False)
+    if _on_swarm(session, request):
+        return swarm_tidy.interactive_in_task(session, request.role, request.command, request.env)
     host = hosts[0]
     remote = session.on_hosts([host], _preparer(session, request, [host]))[host]
     return ssh_argv(session.config.ssh, host, remote, tty=True)
+
+
+def _on_swarm(session: Session, request: ExecRequest) -> bool:
+    """With backend: swarm, a command runs in a running task's container (--reuse); a new
+    container of the image is not built for the swarm yet."""
+    if session.config.dockyard.backend != "swarm":
+        return False
+    if not request.reuse or request.detach:
+        raise UsageError(
+            "on a swarm, `app exec` runs in a running task's container: add --reuse (a new "
+            "container, and --detach, are not built for the swarm yet)"
+        )
+    return True
 
 
 def _request(

@@ -14,6 +14,7 @@ from dockyard.plan.targets import app_hosts
 from dockyard.workflows.lock import on_hosts_locked
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
+from dockyard.workflows.swarm import tidy as swarm_tidy
 
 AGAIN = "run the prune again once that is fixed"
 
@@ -22,7 +23,10 @@ def prune(session: Session, *, containers: bool, images: bool) -> dict[str, list
     """Stopped containers beyond retain_containers (per role), and images no container uses
     (`latest` kept), under the deploy lock (Kamal's prune takes it too, so a prune cannot race
     a deploy's new image): {host: what was removed}. A host where a removal failed is an error
-    naming it and the engine's words, once every host has done what it could."""
+    naming it and the engine's words, once every host has done what it could. With backend:
+    swarm, the task history and every node's images (workflows/swarm/tidy.py)."""
+    if session.config.dockyard.backend == "swarm":
+        return swarm_tidy.prune(session, containers=containers, images=images)
     config = session.config
     engine, service = config.runtime, config.service
     parts: list[Command] = []

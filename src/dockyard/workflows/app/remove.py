@@ -31,13 +31,14 @@ from dockyard.plan.from_config import Selection, certificate_file, proxy_setting
 from dockyard.plan.targets import accessory_hosts, app_hosts
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.accessories import lifecycle
-from dockyard.workflows.accessories.manage import on_accessories_over
+from dockyard.workflows.accessories.manage import context_for, on_accessories_over
 from dockyard.workflows.cron import scheduler as cron_scheduler
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.lock import run_locked
 from dockyard.workflows.proxy.controller import ProxyController
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
+from dockyard.workflows.swarm import tidy as swarm_tidy
 
 PROXY_KEPT = "proxy kept for the other apps on it"
 PROXY_REMOVED = "proxy removed (no other app used it)"
@@ -59,7 +60,10 @@ class Removed:
 
 def remove_app(session: Session) -> dict[str, str]:
     """`app remove`: the app from its selected hosts; only its routes leave the proxy. Under
-    the deploy lock, as Kamal's (the lock lives outside the folders a removal takes)."""
+    the deploy lock, as Kamal's (the lock lives outside the folders a removal takes). With
+    backend: swarm, the app's stack and the edges."""
+    if session.config.dockyard.backend == "swarm":
+        return swarm_tidy.remove_app(session)
 
     async def work(transport: Transport) -> dict[str, str]:
         done = await _remove_app(session, transport, keep_proxy=True)
@@ -72,7 +76,10 @@ def remove_everything(session: Session) -> Removed:
     """`remove`: the app, then its accessories with their data directories (their backups
     stay), the proxy too unless other apps are still routed through it; then on every host
     the registry logout (Kamal's), the network and folders nothing uses any more, and what
-    stays on purpose. Under the deploy lock, as Kamal's."""
+    stays on purpose. Under the deploy lock, as Kamal's. With backend: swarm, the stacks of
+    the app and of the accessories, the edges and the overlay network; the swarm stays."""
+    if session.config.dockyard.backend == "swarm":
+        return _remove_from_swarm(session)
 
     async def work(transport: Transport) -> Removed:
         app = await _remove_app(session, transport, keep_proxy=False)
@@ -87,6 +94,18 @@ def remove_everything(session: Session) -> Removed:
         kept = {h: [*(app[h].kept if h in app else ()), *tidied[h][1]] for h in tidied}
         logged_out = {h: registries for h, (registries, _) in tidied.items() if registries}
         return Removed({h: r.proxy for h, r in app.items()}, accessories, logged_out, kept)
+
+    return run_locked(session, work)
+
+
+def _remove_from_swarm(session: Session) -> Removed:
+    contexts = [context_for(session, a) for a in session.config.accessories]
+
+    async def work(transport: Transport) -> Removed:
+        app, accessories, kept = await swarm_tidy.remove_everything_over(
+            transport, session.config, contexts
+        )
+        return Removed(app, accessories, {}, kept)
 
     return run_locked(session, work)
 

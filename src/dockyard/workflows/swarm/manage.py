@@ -71,12 +71,17 @@ def nodes(session: Session) -> tuple[Node, ...]:
 
 
 async def first_manager(transport: Transport, config: Config) -> Server:
+    return (await swarm_nodes(transport, config))[0]
+
+
+async def swarm_nodes(transport: Transport, config: Config) -> tuple[Server, dict[str, str]]:
+    """The first manager, and the host of each node ID in the swarm."""
     servers = [Server(transport, host, config.runtime) for host in config.all_hosts]
     states = await on_servers(servers, read_state)
     manager = ours(servers, states)
     if manager is None:
         raise DockyardError("no server is in a swarm yet: run `dockyard swarm setup` first")
-    return manager
+    return manager, {states[s.host].node_id: s.host for s in servers if states[s.host].active}
 
 
 def details(session: Session) -> dict[str, list[ContainerDetail]]:

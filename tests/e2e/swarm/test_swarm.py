@@ -5,20 +5,25 @@ the app without dockyard (the eject path): three healthy tasks that take their e
 Swarm secret, reached as tasks.<stack>_web on the overlay (dnsrr: no IPVS needed); `swarm
 `dockyard deploy` (backend: swarm) rolls versions out under the deploy lock between the hooks and
 fails, naming the cause, when Swarm rolled an unhealthy one back (the version before still
-serves); `rollback VERSION` goes two versions back; `app scale web=6` and back to 3; and all of
-it (5 rolling updates, a drained node too) under load through dockyard's Caddy edge on the
-overlay network without a failed request."""
+serves); one version is delivered registry-free (over SSH from s1, a tag the registry never
+had); `rollback VERSION` goes two versions back; `app scale web=6` and back to 3; and all of
+it (5 rolling updates, a drained node) under load through dockyard's
+Caddy edge on the overlay network without a failed request. `setup` boots a Postgres accessory
+as a service pinned to its host, backed up by its backup container; a node's engine stopped
+under load; `app exec --reuse` runs in a task; `prune` and `remove` tidy the swarm."""
 
 from __future__ import annotations
 
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from dockyard import lab as labs
+from dockyard.lab.build_db import ensure_db_images
 
 from ..deploy.conftest import ssh
 from ..deploy.harness import Load, dockyard, get, write_app
@@ -27,6 +32,21 @@ from ..labs import group, running
 pytestmark = [pytest.mark.e2e, group("swarm-docker")]
 
 SWARM = "\n  backend: swarm\n  swarm:\n    monitor: 2\n"  # each new task watched 2 s (default 5)
+BACKUPS = "  backups:\n    db:\n      kind: postgres\n"
+ACCESSORY = """accessories:
+  db:
+    image: {image}
+    host: {host}
+    env:
+      clear:
+        POSTGRES_USER: demo
+        POSTGRES_DB: demo
+      secret:
+        - POSTGRES_PASSWORD
+    directories:
+      - data:/var/lib/postgresql/data
+"""
+DB_TASK = "$(docker ps -q -f label=com.docker.swarm.service.name=demo-db_db)"
 HOOKS_LOG = "hooks.log"  # in the app's directory
 
 
@@ -40,7 +60,11 @@ def lab() -> Iterator[labs.LabInfo]:
 def app(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write_app(tmp_path_factory.mktemp("swarm"), lab)
     config = root / "config" / "deploy.yml"
-    config.write_text(config.read_text().replace("\nx-dockyard:\n", "\nx-dockyard:" + SWARM))
+    text = config.read_text().replace("\nx-dockyard:\n", "\nx-dockyard:" + SWARM + BACKUPS)
+    postgres = ensure_db_images(lab)["postgres"]
+    config.write_text(text + ACCESSORY.format(image=postgres, host=lab.servers[1].ip))
+    with (root / ".kamal" / "secrets").open("a") as secrets:
+        secrets.write("POSTGRES_PASSWORD=pg-s3cret\n")
     hooks = root / ".kamal" / "hooks"
     hooks.mkdir()
     for name in ("pre-deploy", "post-deploy"):
@@ -173,14 +197,61 @@ def test_updates_a_rolled_back_deploy_a_rollback_and_scaling_fail_no_request_thr
     assert sorted(name.rsplit("_", 1)[0] for name in names) == ["demo_web_env", "demo_worker_env"]
 
 
+def test_a_nodes_engine_stopped_under_load_its_tasks_start_elsewhere(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    """Under load through the edge, s2's engine stopped: its tasks start on the other nodes
+    and no request fails but a response in flight on s2 when its engine killed the task (the
+    demo app stops serving at once on TERM: one at most per client)."""
+    s1 = lab.servers[0].ip
+    loads = [Load(s1, "demo.test", max_seconds=120, keep_alive=k) for k in (False, True)]
+    with loads[0], loads[1]:
+        cut = engine_stopped_and_back(lab, "s2")  # after the drain, s1 and s2 run the tasks
+    for load in loads:  # only a response the kill cut (the demo app does not drain on TERM)
+        late = [f for f in load.failures if not cut_by_the_kill(f, cut)]
+        assert late == [] and len(load.failures) <= 1 and load.ok > 100, (load.ok, load.failures)
+
+
+def test_setup_boots_an_accessory_as_a_service_pinned_to_its_host_and_it_is_backed_up(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    """`setup` boots the Postgres accessory as a service pinned to s2 (stop-first), with its
+    data directory from s2; its backup container on s2 reaches it by its Kamal name on the
+    overlay; details, logs and remove (stack, data) work on it."""
+    s2 = lab.servers[1].ip
+    assert f"[{s2}] db: demo-db booted (demo-db_db: running)" in run(
+        app, "setup", "-P", "--version", "v1"
+    )
+    spec = "docker service inspect -f '{{.Spec.UpdateConfig.Order}}' demo-db_db"
+    assert ssh(lab, "s1", spec).stdout.strip() == "stop-first"
+    placed = "docker service ps demo-db_db -f desired-state=running --format '{{.Node}}'"
+    assert ssh(lab, "s1", placed).stdout.split() == ["s2"]
+    table = f"docker exec {DB_TASK} psql -U demo -d demo -c 'CREATE TABLE marker (id int)'"
+    assert ssh(lab, "s2", table).returncode == 0
+    file = run(app, "accessory", "backup", "db").strip().splitlines()[-1].split(": ", 1)[1]
+    dump = ssh(lab, "s2", f"grep -c marker .dockyard/backups/demo-db/{file.split(' ')[0]}")
+    assert int(dump.stdout.strip()) > 0, dump
+    details = run(app, "accessory", "details", "db")
+    assert "demo-db_db.1." in details and "demo-db-backup" in details, details
+    assert run(app, "accessory", "logs", "db", "-n", "50").strip()
+    removed = run(app, "accessory", "remove", "db", "-y")
+    assert f"{s2}: demo-db removed with ~/demo-db" in removed
+    assert ssh(lab, "s1", "docker service ls -q -f name=demo-db_db").stdout.strip() == ""
+    assert ssh(lab, "s2", "test -e demo-db").returncode != 0
+
+
 def rolled_out_and_back(lab: labs.LabInfo, app: Path) -> None:
     """v2, v3 (v2's image under another tag), an unhealthy version Swarm rolls back (the
     deploy fails naming the cause), then `rollback v1`: two versions back."""
     s1 = lab.servers[0].ip
     assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v2")
     image = f"{lab.registry_host}/demo"
-    ssh(lab, "s1", f"docker tag {image}:v2 {image}:v3 && docker push -q {image}:v3")
-    assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v3")
+    tagged = ssh(lab, "s1", f"docker tag {image}:v2 {image}:v3")  # never pushed
+    assert tagged.returncode == 0, tagged.stderr
+    with registry_free(app, lab.servers[0].ip):  # from s1, the builder, over SSH
+        assert f"  {s1}: demo_web: updated\n" in run(app, "deploy", "-P", "--version", "v3")
+    for server in ("s2", "s3"):
+        assert ssh(lab, server, f"docker image inspect {image}:v3").returncode == 0
     done = dockyard(app, "deploy", "-P", "--version", "unhealthy")
     assert done.returncode != 0
     error = done.stderr.strip().splitlines()[-1]
@@ -191,6 +262,19 @@ def rolled_out_and_back(lab: labs.LabInfo, app: Path) -> None:
     assert serving(lab) == {"hello from demo v2"}
     assert "Rolled back to v1" in run(app, "rollback", "v1")
     assert serving(lab) == {"hello from demo v1"}
+
+
+@contextmanager
+def registry_free(app: Path, builder: str) -> Iterator[None]:
+    """The config with x-dockyard/delivery: ssh and s1 as the builder, then as it was."""
+    config = app / "config" / "deploy.yml"
+    before = config.read_text()
+    text = before.replace("builder:\n", f"builder:\n  remote: ssh://root@{builder}\n")
+    config.write_text(text.replace("\nx-dockyard:\n", "\nx-dockyard:\n  delivery: ssh\n"))
+    try:
+        yield
+    finally:
+        config.write_text(before)
 
 
 def scaled_to_six_and_back(lab: labs.LabInfo, app: Path) -> None:
@@ -256,3 +340,70 @@ def task_addresses(lab: labs.LabInfo) -> list[str]:
     )
     said = ssh(lab, "s1", probe).stdout.splitlines()
     return [line.split()[1] for line in said if line.startswith("Address: ")]
+
+
+ENGINE_STOP = "pkill -x dockerd; while pgrep -x dockerd >/dev/null; do sleep 0.1; done"
+ENGINE_START = (
+    "setsid nohup dockerd --config-file /etc/docker/daemon.json >/dev/null 2>&1 < /dev/null &"
+)
+
+
+def test_exec_runs_in_a_task_prune_keeps_what_rollback_needs_and_remove_leaves_the_swarm(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    """`app exec --reuse` runs in a running task, with the task's env; `prune` limits the task
+    history and removes the image of a version never recorded; `remove` takes the stack, the
+    edge and the network (or says it kept the network while a task Swarm has not forgotten
+    uses it), and the swarm stays."""
+    image = f"{lab.registry_host}/demo"
+    said = run(app, "app", "exec", "--reuse", "sh -c 'echo $SERVICE $KAMAL_VERSION'")
+    assert said.strip().endswith("demo v1"), said  # the task's env, from its secret
+    pruned = run(app, "prune", "all")
+    assert "task history: 5 ended tasks kept a slot" in pruned, pruned
+    assert f"removed {image}:unhealthy" in pruned, pruned  # never recorded: no rollback to it
+    assert f"removed {image}:v2" not in pruned and f"removed {image}:v3" not in pruned, pruned
+    removed = run(app, "remove", "-y")
+    assert "the swarm stays formed" in removed, removed
+    if "network demo-swarm removed" in removed:  # the nodes drop their copies a moment later
+        wait_for(lab, "docker network ls -q -f name=^demo-swarm$", "", seconds=30)
+    else:
+        assert "network demo-swarm kept: a task Swarm has not forgotten yet" in removed, removed
+    assert ssh(lab, "s1", "docker service ls -q").stdout.strip() == ""
+    assert ssh(lab, "s1", "docker ps -q -f name=dockyard-edge").stdout.strip() == ""
+    state = ssh(lab, "s2", "docker info --format '{{.Swarm.LocalNodeState}}'")
+    assert state.stdout.strip() == "active"
+
+
+def cut_by_the_kill(failure: str, cut: tuple[float, float]) -> bool:
+    """A response cut while the engine stopped its containers: between the stop and a second
+    after the engine was gone, the connection closed mid-response."""
+    at, said = failure.split(" ", 1)
+    kinds = ("BadAnswer: the connection closed mid-answer", "ConnectionResetError")
+    return cut[0] <= float(at) <= cut[1] + 1 and said.startswith(kinds)
+
+
+def engine_stopped_and_back(
+    lab: labs.LabInfo, node: str, seconds: float = 90
+) -> tuple[float, float]:
+    """The node's engine stopped (its tasks stop with it): Swarm starts them on the other
+    nodes; then started again, the node is back in the swarm. (when the stop began, when the
+    engine was gone)"""
+    began = time.time()
+    assert ssh(lab, node, ENGINE_STOP).returncode == 0
+    gone = time.time()
+    tasks = (
+        "docker service ps demo_web -f desired-state=running --format '{{.Node}} {{.CurrentState}}'"
+    )
+    deadline, said = time.monotonic() + seconds, []
+    while time.monotonic() < deadline:
+        said = ssh(lab, "s1", tasks).stdout.splitlines()
+        running = [t for t in said if t.split()[1:2] == ["Running"] and t.split()[0] != node]
+        if len(running) == 3 and len(said) == 3:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"demo_web did not leave {node}, its engine stopped: {said}")
+    assert ssh(lab, node, ENGINE_START).returncode == 0
+    ready = f"docker node inspect -f '{{{{.Status.State}}}}' {node}"
+    wait_for(lab, ready, "ready", seconds)
+    return began, gone

@@ -140,11 +140,15 @@ class Load:
         request = get_request(self.host, self.path, self.keep_alive)
         conn: RawConnection | None = None
         while not self._stop.is_set() and time.monotonic() < end:
+            began = time.monotonic()
             try:
                 conn = conn or RawConnection.to(self.ip, self.host, tls, timeout=10)
                 status, raw = conn.get(request)
             except (OSError, ValueError, BadAnswer) as error:
-                self.failures.append(f"{time.time():.3f} {type(error).__name__}: {error}")
+                took = time.monotonic() - began
+                self.failures.append(
+                    f"{time.time():.3f} {type(error).__name__}: {error} (after {took:.1f} s)"
+                )
                 if conn is not None:
                     conn.close()
                 conn = None
@@ -158,7 +162,10 @@ class Load:
                 self.ok += 1
                 self.bodies.add(body.strip())
             else:
-                self.failures.append(f"{time.time():.3f} {status}: {body.strip()[:80]}")
+                took = time.monotonic() - began
+                self.failures.append(
+                    f"{time.time():.3f} {status}: {body.strip()[:80]} (after {took:.1f} s)"
+                )
             time.sleep(0.01)
         if conn is not None:
             conn.close()

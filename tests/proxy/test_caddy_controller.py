@@ -188,3 +188,39 @@ async def test_forward_headers_keeps_the_clients_and_otherwise_the_proxy_sets_th
         b"X-Forwarded-Proto: https",
         b"X-Forwarded-For: 127.0.0.1; X-Forwarded-Host: direct.test; X-Forwarded-Proto: http",
     ]
+
+
+async def test_an_edges_request_the_app_died_under_is_cut_not_answered_502(
+    caddy: LocalCaddy,
+) -> None:
+    """Behind load balancer edges, a request this proxy could not pass to the app is cut for
+    an edge (which retries a GET on another web host; a 502 answer it would pass on) and
+    answered 502 for anyone else."""
+
+    async def dies(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")  # the app's container stopped mid-request
+        writer.close()
+
+    app = await asyncio.start_server(dies, "127.0.0.1", 0)
+    port = app.sockets[0].getsockname()[1]
+    route = AppRoute(
+        "demo-web", upstreams=(f"127.0.0.1:{port}",), hosts=("app.test",), edges=("127.0.0.2",)
+    )
+    await caddy.admin().load(caddy_config([route], settings(caddy)))
+
+    async def post_from(source: str) -> Response:
+        # a POST: the proxy passes on a failed round trip at once (a GET it tries again first)
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", caddy.http_port, local_addr=(source, 0)
+        )
+        try:
+            return await exchange(reader, writer, "POST", "/", b"x", host="app.test")
+        finally:
+            writer.close()
+
+    try:
+        assert (await post_from("127.0.0.1")).status == 502
+        with pytest.raises(h11.RemoteProtocolError):
+            await post_from("127.0.0.2")
+    finally:
+        app.close()

@@ -33,7 +33,8 @@ ADMIN_DIR = "/dockyard"  # mounted from the server's ~/.dockyard/proxy into the 
 ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"  # 0666: ~/.dockyard (0700) is the real guard
 PROBE_SOCKET = f"{ADMIN_DIR}/probe.sock"  # the same
 DIAL_TIMEOUT = "1s"
-TRY_DURATION = "5s"
+TRY_SECONDS = 5  # how long a failed dial to the app is tried again
+TRY_DURATION = f"{TRY_SECONDS}s"
 TRY_INTERVAL = "250ms"
 # Seconds a failed attempt stays counted: well over TRY_INTERVAL, the gap between two attempts
 FAIL_WINDOW = 2
@@ -195,7 +196,20 @@ def _server(
     certified = sorted({h for r in routes if r.certificate for h in r.hosts})
     if certified:
         server["automatic_https"] = {"skip_certificates": certified}
+    edges = sorted({edge for r in routes for edge in r.edges})
+    if edges:
+        server["errors"] = {"routes": [_cut_for_edges(edges)]}
     return server
+
+
+def _cut_for_edges(edges: list[str]) -> dict[str, Any]:
+    """An edge's request this proxy could not pass to the app (a 502: the app's container died
+    under it, as when the server's engine stops) is cut instead of answered: the edge then
+    sees a failed round trip, which it retries on another web host for GET, HEAD and OPTIONS
+    (a 502 answer it would pass on to the client). Other methods still fail, with the edge's
+    502."""
+    failed = {"remote_ip": {"ranges": edges}, "expression": "{http.error.status_code} == 502"}
+    return {"match": [failed], "handle": [{"handler": "static_response", "abort": True}]}
 
 
 def _trusted_ranges(routes: list[AppRoute]) -> list[str]:

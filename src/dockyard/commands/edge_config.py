@@ -9,7 +9,9 @@ passes each request to one of the web hosts' proxies:
   for FAIL_WINDOW; an app's own 503 or 504 does not (maintenance mode, a slow page);
 - a request no host has answered is tried on another host for `try_duration`: always after a
   failed dial (nothing reached the app), and for the idempotent methods without a body
-  (RETRIED_METHODS) also after the host failed them;
+  (RETRIED_METHODS) also after the host failed them, cut included: a web host's proxy cuts an
+  edge's request whose app died under it (no 502 answer, which the edge would pass on), after
+  its own few seconds of dials to the app, which the edge's try_duration adds;
 - the client's address in X-Forwarded-For (Caddy's default: the edge trusts no one before it;
   the web hosts' proxies trust the edges, see caddy_config's `edges`);
 - responses flushed as they come (streams, server-sent events, slow responses); WebSockets pass;
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockyard.commands import edge_acme
-from dockyard.commands.caddy_config import ADMIN_DIR, EDGE_CHECK_HEADER
+from dockyard.commands.caddy_config import ADMIN_DIR, EDGE_CHECK_HEADER, TRY_SECONDS
 from dockyard.commands.edge_acme import EdgeAcme
 
 HEALTH_INTERVAL = "500ms"
@@ -184,7 +186,7 @@ def _balancer(site: EdgeSite, settings: EdgeSettings) -> dict[str, Any]:
         },
         "load_balancing": {
             "selection_policy": {"policy": "least_conn"},
-            "try_duration": f"{site.try_duration}s",
+            "try_duration": f"{_try_seconds(site)}s",
             "try_interval": TRY_INTERVAL,
             "retry_match": [{"method": list(RETRIED_METHODS)}],
         },
@@ -194,6 +196,14 @@ def _balancer(site: EdgeSite, settings: EdgeSettings) -> dict[str, Any]:
         "flush_interval": -1,
         "stream_close_delay": f"{settings.stream_close_delay}s",
     }
+
+
+def _try_seconds(site: EdgeSite) -> int:
+    """Caddy counts try_duration from the request's start; a web host's proxy holds a request
+    whose app died for its own TRY_SECONDS of dials before it gives it back (cut, see
+    caddy_config's _cut_for_edges), so the edge's time to try other hosts starts after that.
+    A swarm task is dialed directly: no proxy holds the request."""
+    return site.try_duration + (TRY_SECONDS if site.tasks is None else 0)
 
 
 def _upstreams(site: EdgeSite) -> dict[str, Any]:

@@ -37,7 +37,8 @@ def test_an_edge_balances_over_the_web_hosts_proxies_with_health_checks_and_retr
                                           "response_header_timeout": "30s"},
                             "load_balancing": {
                                 "selection_policy": {"policy": "least_conn"},
-                                "try_duration": "5s",
+                                # 5 s for other hosts after a web host's 5 s of dials
+                                "try_duration": "10s",
                                 "try_interval": "100ms",
                                 "retry_match": [{"method": ["GET", "HEAD", "OPTIONS"]}],
                             },
@@ -87,7 +88,7 @@ def test_the_settings_reach_the_edge() -> None:
     assert route["match"] == [{"path": ["/shop*"]}]
     balancer = route["handle"][0]
     assert balancer["transport"]["response_header_timeout"] == "120s"
-    assert balancer["load_balancing"]["try_duration"] == "3s"
+    assert balancer["load_balancing"]["try_duration"] == "8s"  # 3 after the web proxy's 5
     # no proxy host: the web hosts' proxies route any Host, the check sends none of its own
     assert balancer["health_checks"]["active"]["headers"] == {"X-Dockyard-Edge-Check": ["shop-web"]}
     assert balancer["health_checks"]["active"]["uri"] == "/shop/up"

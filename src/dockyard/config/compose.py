@@ -36,6 +36,7 @@ from dockyard.config.compose_services import (
     is_stateful,
     registry_parts,
     role_entry,
+    swarm_role,
 )
 from dockyard.errors import ConfigError
 
@@ -49,7 +50,7 @@ KAMAL_KEYS = (
     "secrets_path", "asset_path", "primary_role",
 )  # fmt: skip
 # x-dockyard keys that are config/deploy.yml's own x-dockyard keys; `caddy` is its `proxy`
-DOCKYARD_KEYS = ("runtime", "delivery", "backups")
+DOCKYARD_KEYS = ("runtime", "delivery", "backups", "backend", "swarm", "load_balancer", "cron")
 PROJECT_KEYS = ("name", "services", "volumes", "networks", "secrets", BLOCK)
 
 
@@ -81,6 +82,7 @@ def map_project(
     document.update({key: block[key] for key in KAMAL_KEYS if key in block})
     document["image"] = repository
     roles, accessories, own_images = document["servers"], {}, {}
+    on_swarm, swarm_roles = block.get("backend") == "swarm", {}
     for name in sorted(services):
         service, proxy = services[name], proxies.get(name)
         own = _own_image(service, repository, version)
@@ -93,7 +95,10 @@ def map_project(
             _accessory_notes(name, service, proxy, repository, accessories[name], reports)
         else:
             roles[name] = role_entry(name, service, servers, proxy=proxy,
-                                     by_ports=caddy is None, reports=reports)  # fmt: skip
+                                     by_ports=caddy is None, reports=reports,
+                                     swarm=on_swarm)  # fmt: skip
+            if on_swarm and swarm_role(service):
+                swarm_roles[name] = swarm_role(service)
             if own is not None and own != repository:
                 own_images[name] = registry_parts(own)[1]
             elif own is None and version is not None and not service.get("build"):
@@ -109,7 +114,7 @@ def map_project(
     _build(project["services"][app], block, document, reports)
     if accessories:
         document["accessories"] = accessories
-    _dockyard_settings(block, document, own_images)
+    _dockyard_settings(block, document, own_images, swarm_roles)
     return Mapped(document, tuple(reports), version)
 
 
@@ -237,9 +242,18 @@ def _build(
 
 
 def _dockyard_settings(
-    block: Mapping[str, Any], document: dict[str, Any], images: dict[str, str]
-) -> None:
+    block: Mapping[str, Any], document: dict[str, Any], images: dict[str, str],
+    swarm_roles: dict[str, dict[str, Any]],
+) -> None:  # fmt: skip
+    """x-dockyard's own keys; on a swarm, each role's settings from its service's deploy keys,
+    under what x-dockyard/swarm/roles sets for that role."""
     own = {key: block[key] for key in DOCKYARD_KEYS if key in block}
+    if swarm_roles:
+        swarm = dict(own.get("swarm") or {})
+        given = swarm.get("roles") or {}
+        names = sorted({*swarm_roles, *given})
+        swarm["roles"] = {n: {**swarm_roles.get(n, {}), **(given.get(n) or {})} for n in names}
+        own["swarm"] = swarm
     if "caddy" in block:
         own["proxy"] = block["caddy"]
     if images:

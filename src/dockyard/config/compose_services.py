@@ -48,15 +48,17 @@ def is_caddy(service: Mapping[str, Any]) -> bool:
 
 def role_entry(
     name: str, service: Mapping[str, Any], servers: list[str], *,
-    proxy: dict[str, Any] | None, by_ports: bool, reports: list[Report],
+    proxy: dict[str, Any] | None, by_ports: bool, reports: list[Report], swarm: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
-    """`by_ports`: the proxy serves the service because it publishes a port (no Caddyfile)."""
+    """`by_ports`: the proxy serves the service because it publishes a port (no Caddyfile);
+    `swarm`: the project deploys to a swarm (x-dockyard: {backend: swarm}), whose settings
+    take the deploy keys it honours (swarm_role)."""
     path = f"services.{name}"
     entry: dict[str, Any] = {"hosts": list(servers)}
     command = _command(service, path, reports)
     if command:
         entry["cmd"] = command
-    _common(entry, service, path, reports)
+    _common(entry, service, path, reports, swarm=swarm, role=True)
     entry["proxy"] = proxy if proxy is not None else False
     if proxy is not None and by_ports:
         for i, port in enumerate(service.get("ports") or []):
@@ -117,9 +119,27 @@ def accessory_entry(
     return entry
 
 
+def swarm_role(service: Mapping[str, Any]) -> dict[str, Any]:
+    """A role's x-dockyard/swarm/roles entry from its service's deploy keys, on a swarm:
+    replicas, placement.constraints and update_config.parallelism (as `docker stack deploy`
+    reads them)."""
+    deploy: Mapping[str, Any] = service.get("deploy") or {}
+    settings: dict[str, Any] = {}
+    if deploy.get("replicas") is not None:
+        settings["replicas"] = deploy["replicas"]
+    constraints = (deploy.get("placement") or {}).get("constraints")
+    if constraints:
+        settings["placement"] = list(constraints)
+    parallelism = (deploy.get("update_config") or {}).get("parallelism")
+    if parallelism is not None:
+        settings["parallelism"] = parallelism
+    return settings
+
+
 def _common(
-    entry: dict[str, Any], service: Mapping[str, Any], path: str, reports: list[Report]
-) -> None:
+    entry: dict[str, Any], service: Mapping[str, Any], path: str, reports: list[Report],
+    *, swarm: bool = False, role: bool = False,
+) -> None:  # fmt: skip
     """environment, labels, entrypoint, healthcheck, restart, deploy, networks, depends_on and
     the keys not mapped at all."""
     env = _environment(service, path, reports)
@@ -141,7 +161,7 @@ def _common(
                               "unless stopped"))  # fmt: skip
     if options:
         entry["options"] = options
-    _deploy(service.get("deploy") or {}, path, reports)
+    _deploy(service.get("deploy") or {}, path, reports, swarm=swarm, role=role)
     for network in service.get("networks") or {}:
         if network != "default":
             reports.append(Report(f"{path}.networks.{network}", "services share one network "
@@ -194,11 +214,37 @@ def _healthcheck(check: Any, path: str, reports: list[Report]) -> dict[str, Any]
     return options
 
 
-def _deploy(deploy: Mapping[str, Any], path: str, reports: list[Report]) -> None:
+def _deploy(
+    deploy: Mapping[str, Any], path: str, reports: list[Report], *, swarm: bool, role: bool
+) -> None:
+    """Reports the deploy keys not honoured: on a swarm, all but those swarm_role maps (a
+    role's); else all but one replica."""
+    more = ", or deploy to a swarm (x-dockyard: {backend: swarm})" if role else ""
+    if swarm and role:
+        for key in _not_on_swarm(deploy):
+            reports.append(Report(f"{path}.deploy.{key}", "not supported by dockyard yet"))
+        return
     replicas = deploy.get("replicas")
     if replicas not in (None, 1):
         reports.append(Report(f"{path}.deploy.replicas", f"{replicas}: dockyard runs one "
-                              "container of a service per server; list more servers"))  # fmt: skip
+                              "container of a service per server; list more servers"
+                              + more))  # fmt: skip
     for key, value in deploy.items():
         if key != "replicas" and value:
             reports.append(Report(f"{path}.deploy.{key}", "not supported by dockyard yet"))
+
+
+# The deploy keys a role's swarm settings take (swarm_role): a key with its sub-keys, or () for
+# the whole key
+ON_SWARM = {"replicas": (), "placement": ("constraints",), "update_config": ("parallelism",)}
+
+
+def _not_on_swarm(deploy: Mapping[str, Any]) -> list[str]:
+    """The deploy keys (`key` or `key.part`) swarm_role does not take, set to something."""
+    left = []
+    for key, value in deploy.items():
+        if key not in ON_SWARM:
+            left += [key] if value else []
+        elif ON_SWARM[key] and isinstance(value, Mapping):
+            left += [f"{key}.{p}" for p, v in value.items() if p not in ON_SWARM[key] and v]
+    return left

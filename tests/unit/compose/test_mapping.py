@@ -169,7 +169,7 @@ x-dockyard:
     assert doc["x-dockyard"] == {"runtime": "podman"}
     assert [str(r) for r in mapped.reports] == [
         "services.web.deploy.replicas: 3: dockyard runs one container of a service per server; "
-        "list more servers",
+        "list more servers, or deploy to a swarm (x-dockyard: {backend: swarm})",
         "services.web.cap_add: not supported by dockyard yet",
         "services.web.secrets[0]: an app service gets no files; give it as an env secret "
         "(x-dockyard env, from .kamal/secrets)",
@@ -353,4 +353,58 @@ def test_bind_mounts_and_secrets_of_an_accessory_are_honoured_or_reported(
         f"{root}/conf/pg.conf",
         f"{root}/secrets/db_pw.txt",
         f"{root}/secrets/api_key.txt",
+    ]
+
+
+SWARM = """x-dockyard:
+  service: shop
+  servers: [10.0.0.1, 10.0.0.2, 10.0.0.3]
+  registry: {server: registry.lab:5000, username: lab, password: [REGISTRY_PASSWORD]}
+  proxy: {host: shop.test}
+  backend: swarm
+  swarm: {monitor: 3, roles: {jobs: {parallelism: 2}}}
+  load_balancer: {hosts: [10.0.0.9]}
+  cron: {prune: {schedule: "0 3 * * *", command: bin/prune}}
+services:
+  web:
+    image: registry.lab:5000/shop:v7
+    ports: ["3000"]
+    deploy:
+      replicas: 6
+      placement: {constraints: [node.labels.zone==a], preferences: [{spread: node.id}]}
+      update_config: {parallelism: 2, order: start-first}
+      resources: {limits: {cpus: "0.5"}}
+  jobs:
+    image: registry.lab:5000/shop:v7
+    command: bin/jobs
+    deploy: {replicas: 0, update_config: {parallelism: 1}}
+  db:
+    image: postgres:16
+    volumes: ["pg:/var/lib/postgresql/data"]
+    deploy: {replicas: 2}
+volumes: {pg: {}}
+"""
+
+
+def test_on_a_swarm_a_role_s_deploy_keys_become_its_swarm_settings(tmp_path: Path) -> None:
+    root = project(tmp_path, {"compose.yaml": SWARM})
+    config = load_config(root=root, env={})
+    assert config.dockyard.backend == "swarm"
+    swarm = config.dockyard.swarm
+    assert swarm.monitor == 3  # the block's own swarm keys are kept
+    web = swarm.role("web")
+    assert (web.replicas, web.placement, web.parallelism) == (6, ("node.labels.zone==a",), 2)
+    # the block's roles win over the service's deploy keys, key by key
+    jobs = swarm.role("jobs")
+    assert (jobs.replicas, jobs.parallelism) == (0, 2)
+    assert config.dockyard.load_balancer is not None
+    assert list(config.dockyard.cron) == ["prune"]
+    mapped = mapped_project(root, [], {})
+    reports = [str(r) for r in mapped.reports]
+    assert [r for r in reports if ".deploy." in r] == [
+        "services.db.deploy.replicas: 2: dockyard runs one container of a service per server; "
+        "list more servers",  # an accessory: one container, on a swarm too
+        "services.web.deploy.update_config.order: not supported by dockyard yet",
+        "services.web.deploy.resources: not supported by dockyard yet",
+        "services.web.deploy.placement.preferences: not supported by dockyard yet",
     ]

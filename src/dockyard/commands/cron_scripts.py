@@ -12,10 +12,15 @@ Both run in the app's cron directory (~/.dockyard/apps/<app>/cron), which holds:
                        .<tick>.lock held by every process of the run while it runs
     locks/<job>.lock   the job's flock: concurrency
     paused/<job>       present while the job is paused
-    state/last         the last second the scheduler looked at (its ticks are dispatched)
+    state/last         the last second the scheduler looked at (its ticks are dispatched),
+                       written after a second a job was due at, every SWEEP_EVERY
+                       seconds and when it is stopped (an idle second writes nothing)
 
-scheduler.sh ENGINE APP  the loop: one instance per host (flock on scheduler.lock), each
-            second the ticks of every job since the last second it looked at: a tick at most
+scheduler.sh ENGINE APP  the loop: one instance per host (flock on scheduler.lock), woken
+            just past each whole second (one `date`, one `sleep`); `due`, without a process,
+            tells which jobs may have a tick since the last second it looked at (@every: a
+            multiple of N; fields: a second its seconds field holds, then the other fields, in
+            the job's zone once a minute), and for those the ticks are found: a tick at most
             LATE seconds old runs (run.sh in the background), an older one is missed (recorded;
             with catch_up, the newest missed tick within it runs, recorded as caught up);
             at its start and every SWEEP_EVERY seconds, a record left starting or running
@@ -39,6 +44,45 @@ MAX_MISSED = 200  # missed ticks recorded one by one per job and recovery; the r
 KEEP_RECORDS = 500  # newest records kept per job
 LOG_TAIL = 50  # lines of a run's output kept in its record
 SWEEP_EVERY = 60  # seconds between the scheduler's looks for lost runs (and at its start)
+WAKE_MS = 10  # the loop wakes this many milliseconds past each whole second
+FIELDS = "%-M %-H %-d %-m %w"  # date's format of a second's fields: minute hour day month weekday
+
+DUE_SH = rf"""has() {{  # SET VALUE: whether the space-padded set holds the value
+  case $1 in *" $2 "*) return 0 ;; esac; return 1
+}}
+clock() {{  # now, ms (its milliseconds, 0 without %N) and utc (its fields in UTC): one date
+  set -- $(date -u +'%s %N {FIELDS}')
+  [ $# -eq 7 ] || return 1
+  now=$1 utc="$3 $4 $5 $6 $7"
+  case $2 in [0-9][0-9][0-9]*) ms=${{2%"${{2#???}}"}}; ms=$((1$ms - 1000)) ;; *) ms=0 ;; esac
+}}
+due() {{  # FILE LAST NOW: false only when the job (its file, sourced here) has no tick in
+  # (LAST, NOW]; dispatch finds the ticks. No process for an @every job, nor for any job at a
+  # second its seconds field does not hold (every zone's offset is whole minutes); a job's
+  # other fields in its zone at most once a minute (utc: the loop's fields of NOW)
+  command . "./$1" 2> /dev/null || return 1
+  if [ -n "$EVERY" ]; then [ $(($3 / EVERY)) -gt $(($2 / EVERY)) ]; return; fi
+  [ $(($3 - $2)) -lt 60 ] || return 0
+  _s=$3
+  until has "$CRON_SECONDS" $((_s % 60)); do
+    _s=$((_s - 1)); [ "$_s" -gt "$2" ] || return 1
+  done
+  [ $((($2 + 1) / 60)) -eq $(($3 / 60)) ] || return 0  # two minutes: dispatch decides
+  if [ "$TZ_NAME" = UTC ]; then set -- $utc
+  else
+    _key="$TZ_NAME $(($3 / 60))"
+    if [ "$_key" != "${{zone_key:-}}" ]; then
+      zone_fields=$(TZ=$TZ_NAME date -d "@$3" +'{FIELDS}') || return 0
+      zone_key=$_key
+    fi
+    set -- $zone_fields
+  fi
+  [ $# -eq 5 ] || return 0
+  has "$CRON_MINUTES" "$1" && has "$CRON_HOURS" "$2" && has "$CRON_MONTHS" "$4" || return 1
+  _d=0 _w=0; has "$CRON_DAYS" "$3" && _d=1; has "$CRON_WEEKDAYS" "$5" && _w=1
+  if [ "$CRON_DAY_OR" = 1 ]; then [ $((_d + _w)) -ge 1 ]; else [ $((_d + _w)) -eq 2 ]; fi
+}}
+"""
 
 SCHEDULER_SH = rf"""#!/bin/sh
 # dockyard: the job scheduler of one app on this host (see commands/cron_scripts.py)
@@ -69,9 +113,8 @@ missed() {{  # JOB EPOCH TICK
   ( set -C; printf 'job=%s\ntick=%s\nat=%s\nstate=missed\n' "$1" "$3" "$2" > "runs/$1/$3" ) \
     2> /dev/null || true
 }}
-dispatch() {{  # JOB LAST NOW
-  ( . "jobs/$1.job"; echo "${{CATCH_UP:-0}}" ) > state/catch_up 2> /dev/null || return 0
-  catch_up=$(cat state/catch_up)
+{DUE_SH}dispatch() {{  # JOB LAST NOW (due sourced its file)
+  catch_up=${{CATCH_UP:-0}}
   ticks "$1" "$2" "$3" > state/due
   newest_missed=$(awk -v now="$3" '$1 < now - {LATE} {{ t = $0 }} END {{ print t }}' state/due)
   n=0
@@ -104,18 +147,24 @@ now=$(date +%s)
 last=$(cat state/last 2> /dev/null || echo "$now")
 [ $((now - last)) -le {MAX_GAP} ] || last=$((now - {MAX_GAP}))
 swept=0
+# an idle second costs two processes (date, sleep) and writes nothing: state/last is written
+# after a second a job was due at, every {SWEEP_EVERY} s and when the scheduler is stopped
+save_last() {{ echo "$last" > state/last.tmp && mv -f state/last.tmp state/last; }}
+trap 'save_last; rm -f scheduler.pid; exit 0' TERM INT
 while :; do
-  now=$(date +%s)
-  [ $((now - swept)) -lt {SWEEP_EVERY} ] || {{ lost; swept=$now; }}
+  clock || {{ sleep 1; continue; }}
+  [ $((now - swept)) -lt {SWEEP_EVERY} ] || {{ lost; swept=$now; save_last; }}
   if [ "$now" -gt "$last" ]; then
+    looked=
     for f in jobs/*.job; do
-      [ -f "$f" ] || continue
-      job=${{f#jobs/}}; dispatch "${{job%.job}}" "$last" "$now"
+      [ -f "$f" ] && due "$f" "$last" "$now" || continue
+      job=${{f#jobs/}}; dispatch "${{job%.job}}" "$last" "$now"; looked=1
     done
     last=$now
-    echo "$last" > state/last.tmp && mv -f state/last.tmp state/last
+    [ -z "$looked" ] || {{ save_last; continue; }}  # the clock read again before sleeping
   fi
-  sleep 0.2
+  nap=$((2000 + {WAKE_MS} - ms))  # 1000 + the milliseconds to just past the next second
+  sleep "$((nap / 1000 - 1)).${{nap#?}}"
 done
 """
 

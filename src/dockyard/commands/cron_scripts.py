@@ -13,8 +13,9 @@ Both run in the app's cron directory (~/.dockyard/apps/<app>/cron), which holds:
     locks/<job>.lock   the job's flock: concurrency
     paused/<job>       present while the job is paused
     state/last         the last second the scheduler looked at (its ticks are dispatched),
-                       written after a second a job was due at, every SWEEP_EVERY
-                       seconds and when it is stopped (an idle second writes nothing)
+                       written after a second a job was due at, after jobs/ changed,
+                       every SWEEP_EVERY seconds and when it is stopped (an idle second
+                       writes nothing)
 
 scheduler.sh ENGINE APP  the loop: one instance per host (flock on scheduler.lock), woken
             just past each whole second (one `date`, one `sleep`); `due`, without a process,
@@ -148,7 +149,7 @@ last=$(cat state/last 2> /dev/null || echo "$now")
 [ $((now - last)) -le {MAX_GAP} ] || last=$((now - {MAX_GAP}))
 swept=0
 # an idle second costs two processes (date, sleep) and writes nothing: state/last is written
-# after a second a job was due at, every {SWEEP_EVERY} s and when the scheduler is stopped
+# after a second a job was due at, after jobs/ changed, every {SWEEP_EVERY} s and when stopped
 save_last() {{ echo "$last" > state/last.tmp && mv -f state/last.tmp state/last; }}
 trap 'save_last; rm -f scheduler.pid; exit 0' TERM INT
 while :; do
@@ -162,6 +163,7 @@ while :; do
     done
     last=$now
     [ -z "$looked" ] || {{ save_last; continue; }}  # the clock read again before sleeping
+    [ ! jobs -nt state/last ] || save_last  # a job added or changed: not looked at before
   fi
   nap=$((2000 + {WAKE_MS} - ms))  # 1000 + the milliseconds to just past the next second
   sleep "$((nap / 1000 - 1)).${{nap#?}}"

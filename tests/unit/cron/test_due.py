@@ -225,3 +225,17 @@ def test_a_job_added_to_an_idle_scheduler_starts_from_its_addition(cron: CronDir
     ticks = [int(r["at"]) for r in cron.records("tick")]
     assert ticks and min(ticks) >= added, "no tick of before its addition"
     assert {r["state"] for r in cron.records("tick")} == {"ok"}
+
+
+def test_a_job_added_while_idle_is_saved_as_looked_at_before_a_crash(cron: CronDir) -> None:
+    """state/last follows a change of jobs/ at once: a scheduler killed (no stop, no due tick
+    since) and started again does not look at the seconds before the job existed."""
+    away = (datetime.now(UTC).hour + 12) % 24
+    cron.job("nightly", f"15 {away} * * *", "true")
+    cron.start()
+    time.sleep(2.5)
+    added = int(time.time())
+    cron.job("weekly", f"15 {away} * * 3", "true")
+    time.sleep(1.2)
+    cron.close()  # killed: its stop trap does not run
+    assert int((cron.root / "state" / "last").read_text()) >= added

@@ -14,6 +14,9 @@ from dockyard.engine import Engine
 
 RUNNING_MARK = "runs-still-going:"
 LAST_MARK = "last="
+NO_RESTART_MARK = "no-restart-at-boot:"  # install: the crontab lines could not be written
+# the PATH of the crontab's lines: cron's own is /usr/bin:/bin, and an engine may be elsewhere
+CRON_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def cron_dir(app: str) -> str:
@@ -53,14 +56,81 @@ def install_scheduler(
         f'for f in jobs/*.job; do [ -f "$f" ] || continue; case " {keep} " in '
         f'*" ${{f#jobs/}} "*) ;; *) rm -f "$f" ;; esac; done'
     )
-    start = f"setsid nohup sh scheduler.sh {engine.name} {app} >> scheduler.log 2>&1 < /dev/null &"
+    start = f"{_start(engine, app)} &"
     return Raw(
         f"mkdir -p {_dir(app)} && cd {_dir(app)} && mkdir -p jobs runs locks paused state "
-        f"releases && {' && '.join(writes)} && {prune} && "
+        f"releases && {' && '.join(writes)} && {prune} && {_enable(engine, app)} && "
         f"if ! cmp -s scheduler.sh.new scheduler.sh; then {_stop()}; "
         "mv -f scheduler.sh.new scheduler.sh; else rm -f scheduler.sh.new; fi && "
         f"if flock -n scheduler.lock true; then {_take_over(handed_over)}{start} fi"
     )
+
+
+def _start(engine: Engine, app: str) -> str:
+    return f"setsid nohup sh scheduler.sh {engine.name} {app} >> scheduler.log 2>&1 < /dev/null"
+
+
+# --- restart at boot: the `enabled` file and the SSH user's crontab (docs/cron.md) ---------------
+
+
+def _enable(engine: Engine, app: str) -> str:
+    """The scheduler enabled here (`enabled`: the crontab's lines start it only while it
+    exists), and the app's lines set in the crontab (printing NO_RESTART_MARK and why, if they
+    could not be: the install goes on)."""
+    return f"touch enabled && {{ {set_crontab(app, crontab_lines(engine, app))}; }}"
+
+
+def crontab_marker(app: str) -> str:
+    """The end of each of the app's crontab lines (`:` is in no app name: the marker of `shop`
+    is not part of the marker of `shop-staging`)."""
+    return f"# dockyard-cron:{app}:"
+
+
+def crontab_lines(engine: Engine, app: str) -> tuple[str, str]:
+    """At boot, and every minute (a cron that started before the home was there, a scheduler
+    that died): start the scheduler if it is enabled and does not run (its lock is free). Cron
+    runs them with `sh` in the SSH user's home."""
+    start = (
+        f"PATH={CRON_PATH}; cd {_dir(app)} 2> /dev/null && [ -f enabled ] && "
+        f"flock -n scheduler.lock true && {{ {_start(engine, app)} & }} {crontab_marker(app)}"
+    )
+    return (f"@reboot {start}", f"* * * * * {start}")
+
+
+def set_crontab(app: str, lines: Sequence[str]) -> str:
+    """Shell, in the app's cron directory: the app's lines in the SSH user's crontab replaced by
+    these, the rest of it kept as `crontab -l` prints it; written only when that changes. A
+    host without `crontab`, a `crontab -l` that fails other than with `no crontab for ...`, or
+    a `crontab` that refuses the file: the line `NO_RESTART_MARK why`, nothing changed."""
+    said = f'echo "{NO_RESTART_MARK}'
+    listed = "crontab -l > crontab.old 2> crontab.err || grep -q '^no crontab for' crontab.err"
+    new_lines = " ".join(_single_quoted(line) for line in lines)
+    return (
+        f'if ! command -v crontab > /dev/null 2>&1; then {said} the host has no crontab command"; '
+        f'elif ! {{ {listed}; }}; then {said} crontab -l: $(head -n 1 crontab.err)"; '
+        f"else {{ grep -v -F '{crontab_marker(app)}' crontab.old; printf '%s\\n' {new_lines}; }} "
+        "> crontab.new; cmp -s crontab.old crontab.new || crontab crontab.new 2> crontab.err || "
+        f'{said} crontab: $(head -n 1 crontab.err)"; fi; rm -f crontab.old crontab.new crontab.err'
+    )
+
+
+def _unset_crontab(app: str) -> str:
+    """Shell, in the app's cron directory: the app's lines removed from the crontab, if it has
+    them (without a crontab or its lines, nothing is written; the lines do nothing anyway once
+    `enabled` is gone)."""
+    marker = f"'{crontab_marker(app)}'"
+    return (
+        "{ command -v crontab > /dev/null 2>&1 && crontab -l > crontab.old 2> /dev/null && "
+        f"grep -q -F {marker} crontab.old && grep -v -F {marker} crontab.old | crontab -; "
+        "rm -f crontab.old; }"
+    )
+
+
+def _single_quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+# --- end of restart at boot ----------------------------------------------------------------------
 
 
 def _take_over(last: int | None) -> str:
@@ -82,7 +152,8 @@ def _stop() -> str:
 
 
 def stop_scheduler(app: str, engine: Engine | None = None) -> Raw:
-    """Stop the scheduler (its runs go on, unless the engine is given: then they are stopped
+    """Stop the scheduler and disable it (`enabled` removed first, then its crontab lines: cron
+    does not start it again), its runs go on, unless the engine is given: then they are stopped
     too), print the last second it looked at (`last=N`, LAST_MARK) and list the runs still
     going, one record path a line after RUNNING_MARK; nothing if the app has no cron
     directory here."""
@@ -92,19 +163,21 @@ def stop_scheduler(app: str, engine: Engine | None = None) -> Raw:
         runs = (f"ids=$({e} ps --quiet --filter label=dockyard-cron={app}); "
                 f'[ -z "$ids" ] || {e} stop --time 10 $ids > /dev/null; ')  # fmt: skip
     return Raw(
-        f"cd {_dir(app)} 2> /dev/null || exit 0; {_stop()}; rm -f scheduler.pid; "
+        f"cd {_dir(app)} 2> /dev/null || exit 0; rm -f enabled; {_stop()}; rm -f scheduler.pid; "
+        f"{_unset_crontab(app)}; "
         f'echo "{LAST_MARK}$(cat state/last 2> /dev/null)"; echo {RUNNING_MARK}; '
         f"grep -l '^state=running$' runs/*/* 2> /dev/null; {runs}true"
     )
 
 
 def retire_scheduler(app: str) -> Raw:
-    """With no job left in the config: the scheduler stopped (its runs go on), its job files
+    """With no job left in the config: the scheduler disabled and stopped (its runs go on), its
+    crontab lines removed, its job files
     and the last second it looked at removed (jobs added later start from their deploy);
     nothing where it never ran."""
     return Raw(
-        f"{{ [ ! -d {_dir(app)}/jobs ] || ( cd {_dir(app)} && {_stop()} && "
-        "rm -f jobs/*.job state/last scheduler.pid ); }"
+        f"{{ [ ! -d {_dir(app)}/jobs ] || ( cd {_dir(app)} && rm -f enabled && {_stop()} && "
+        f"rm -f jobs/*.job state/last scheduler.pid && {{ {_unset_crontab(app)}; true; }} ); }}"
     )
 
 

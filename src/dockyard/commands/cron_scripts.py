@@ -17,7 +17,9 @@ Both run in the app's cron directory (~/.dockyard/apps/<app>/cron), which holds:
                        every SWEEP_EVERY seconds and when it is stopped (an idle second
                        writes nothing)
 
-scheduler.sh ENGINE APP  the loop: one instance per host (flock on scheduler.lock), woken
+scheduler.sh ENGINE APP  the loop: one instance per host (flock on scheduler.lock), started only
+            while `enabled` exists (by dockyard, and by the crontab's lines at boot and every
+            minute: commands/cron.py), once the engine answers (at most ENGINE_WAIT s); woken
             just past each whole second (one `date`, one `sleep`); `due`, without a process,
             tells which jobs may have a tick since the last second it looked at (@every: a
             multiple of N; fields: a second its seconds field holds, then the other fields, in
@@ -45,6 +47,7 @@ MAX_MISSED = 200  # missed ticks recorded one by one per job and recovery; the r
 KEEP_RECORDS = 500  # newest records kept per job
 LOG_TAIL = 50  # lines of a run's output kept in its record
 SWEEP_EVERY = 60  # seconds between the scheduler's looks for lost runs (and at its start)
+ENGINE_WAIT = 60  # seconds a starting scheduler waits for the engine (after a boot)
 WAKE_MS = 10  # the loop wakes this many milliseconds past each whole second
 FIELDS = "%-M %-H %-d %-m %w"  # date's format of a second's fields: minute hour day month weekday
 
@@ -95,6 +98,18 @@ exec 8> scheduler.lock
 flock -n 8 || {{ echo "a scheduler of $APP already runs here"; exit 0; }}
 echo $$ > scheduler.pid
 trap 'rm -f scheduler.pid; exit 0' TERM INT
+# --- start-up after a reboot (docs/cron.md): cron starts this script at boot and every minute
+# while `enabled` exists; one dockyard stopped (no `enabled`) exits. After a boot the engine may
+# still be starting: the ticks are looked at once it answers (or after ENGINE_WAIT seconds).
+[ -f enabled ] || {{ echo "$(date -u +%s) not enabled here (dockyard stopped it)"
+  rm -f scheduler.pid; exit 0; }}
+waited=0
+until $ENGINE version > /dev/null 2>&1 < /dev/null; do
+  [ "$waited" -lt {ENGINE_WAIT} ] ||
+    {{ echo "$(date -u +%s) the engine did not answer in {ENGINE_WAIT}s; starting anyway"; break; }}
+  sleep 1; waited=$((waited + 1))
+done
+# --- end of the start-up after a reboot
 ticks() {{  # JOB FROM TO: "epoch tick" for each tick of the job in (FROM, TO]
   ( . "jobs/$1.job"
     zone=$TZ_NAME; [ -z "$EVERY" ] || zone=UTC

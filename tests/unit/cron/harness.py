@@ -26,6 +26,7 @@ class CronDir:
         (root / "run.sh").write_text(RUN_SH)
         for sub in ("jobs", "releases", "state"):
             (root / sub).mkdir()
+        (root / "enabled").touch()  # as the install leaves it (its stop removes it)
         self.engine = root / "engine"
         self.engine.write_text(FAKE.read_text())
         self.engine.chmod(0o755)
@@ -56,6 +57,15 @@ class CronDir:
             ["sh", str(self.root / "scheduler.sh"), str(self.engine), "shop"], env=env,
             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
+
+    def looking(self, seconds: float = 5) -> None:
+        """Wait until the scheduler looks at ticks (past its start-up): it wrote state/last."""
+        last = self.root / "state" / "last"
+        before = last.stat().st_mtime_ns if last.exists() else None
+        deadline = time.monotonic() + seconds
+        while not last.exists() or last.stat().st_mtime_ns == before:
+            assert time.monotonic() < deadline, "the scheduler did not start looking at ticks"
+            time.sleep(0.05)
 
     def stop(self) -> None:
         """The scheduler only (runs it started go on), as `cron` stops it."""

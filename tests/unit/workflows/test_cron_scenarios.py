@@ -22,7 +22,7 @@ from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.app import overview
 from dockyard.workflows.app.remove import remove_app_on_host
 from dockyard.workflows.cron import scheduler
-from dockyard.workflows.deploy.deploy import DeployOptions, deploy
+from dockyard.workflows.deploy.deploy import DeployOptions, DeployResult, deploy
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Request, Session
 from tests.unit.workflows.deploy_rules import DeployRules, one_line_naming_host_and_cause
@@ -89,6 +89,22 @@ def test_update_with_every_step_failing() -> None:
         return ""
 
     assert asyncio.run(each_step_failing(make_fake, update, check, steps)) == []
+
+
+def test_update_sets_the_crontab_lines_and_warns_where_they_could_not_be_set() -> None:
+    fake = make_fake()
+    assert asyncio.run(scheduler.update(fake, config())) == ()
+    (install,) = fake.commands_on("10.0.0.2")
+    assert "touch enabled && { if ! command -v crontab" in install
+    assert "@reboot PATH=" in install and "# dockyard-cron:shop:" in install
+    fake = make_fake()
+    said = "no-restart-at-boot: the host has no crontab command\n"
+    fake.on("10.0.0.2", "touch enabled", Reply(stdout=said))
+    assert asyncio.run(scheduler.update(fake, config())) == (
+        "10.0.0.2: the job scheduler will not start again by itself after a reboot (the host "
+        "has no crontab command): from a reboot to the next deploy its ticks are missed "
+        "(docs/cron.md)",
+    )
 
 
 def test_stopping_says_which_runs_were_still_going() -> None:
@@ -201,7 +217,24 @@ def test_a_deploy_with_jobs_updates_the_scheduler_before_it_releases_the_lock(
     switch = next(i for i, (h, t) in enumerate(texts) if h == "10.0.0.2" and "release.web" in t)
     assert switch < stop < install < release
     assert texts[install][0] == "10.0.0.2"
+    assert "rm -f enabled" in texts[stop][1] and "crontab -l" in texts[stop][1]
     assert "retire" not in texts[switch][1] and "jobs/*.job state/last" not in texts[switch][1]
+
+
+def test_a_deploy_whose_scheduler_cannot_restart_at_boot_says_so_in_its_warnings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast_waits(monkeypatch)
+    fake = CRON_FLEET.make()
+    said = "no-restart-at-boot: crontab -l: you are not allowed to use this program\n"
+    fake.on("10.0.0.2", "touch enabled", Reply(stdout=said))
+    result = asyncio.run(deploy_with_jobs(fake))
+    assert isinstance(result, DeployResult)
+    assert result.warnings == (
+        "10.0.0.2: the job scheduler will not start again by itself after a reboot (crontab -l: "
+        "you are not allowed to use this program): from a reboot to the next deploy its ticks "
+        "are missed (docs/cron.md)",
+    )
 
 
 def test_a_deploy_with_jobs_with_every_step_failing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,7 @@
 (remove; and on every other host, so that a job moved by `host:` never has two schedulers),
 and its run records read (docs/cron.md).
 
-    await update(transport, config)        # by a deploy, under its lock, after its last trip
+    warnings = await update(transport, config)   # by a deploy, under its lock, after its last trip
     running = await stop_everywhere(transport, config)   # {host: ["job@tick", ...]}
     records = await runs(server, config)   # [RunRecord], oldest tick first
 """
@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dockyard.commands import cron as cron_commands
 from dockyard.config.objects import Config
 from dockyard.engine import Engine
-from dockyard.facts.cron import RunRecord, parse_last, parse_running, parse_runs
+from dockyard.facts.cron import (
+    RunRecord,
+    parse_last,
+    parse_no_restart,
+    parse_running,
+    parse_runs,
+)
 from dockyard.plan.cron import cron_plan
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
@@ -25,14 +31,15 @@ AFTER_UPDATE = (
 )
 
 
-async def update(transport: Transport, config: Config) -> None:
+async def update(transport: Transport, config: Config) -> tuple[str, ...]:
     """The scheduler stopped on every other host of the app, then installed (scripts, job
-    files) and started, or restarted if its script changed, on the jobs' host; one started
-    there looks at the seconds after the last one a stopped scheduler looked at (a move: the
-    ticks in between are dispatched there, as missed or run, docs/cron.md)."""
+    files, its crontab lines that start it again after a reboot) and started, or restarted if
+    its script changed, on the jobs' host; one started there looks at the seconds after the
+    last one a stopped scheduler looked at (a move: the ticks in between are dispatched there,
+    as missed or run, docs/cron.md). The warning when its crontab lines could not be set."""
     plan = cron_plan(config)
     if plan is None:
-        return
+        return ()
     host = plan.target.host
     others = [h for h in config.all_hosts if h != host]
     servers = [Server(transport, h, config.runtime) for h in others]
@@ -46,7 +53,14 @@ async def update(transport: Transport, config: Config) -> None:
     )
     server = Server(transport, host, config.runtime)
     with server.step("starting the job scheduler", AFTER_UPDATE):
-        await server.run(install)
+        done = await server.run(install)
+    why = parse_no_restart(done.stdout, cron_commands.NO_RESTART_MARK)
+    if why is None:
+        return ()
+    return (
+        f"{host}: the job scheduler will not start again by itself after a reboot ({why}): "
+        "from a reboot to the next deploy its ticks are missed (docs/cron.md)",
+    )
 
 
 async def stop_on(server: Server, config: Config, *, runs_too: bool = False) -> list[str]:

@@ -42,7 +42,7 @@ RETIRE_STEP = " and retiring their assets"
 UNFINISHED = "the replaced versions may still run: `dockyard app stale_containers --stop`"
 
 
-BeforeRelease = Callable[[], Awaitable[None]]
+BeforeRelease = Callable[[], Awaitable[tuple[str, ...]]]  # its warnings
 
 
 def _quiet(host: str, message: str) -> None:
@@ -77,7 +77,8 @@ async def deploy(
 ) -> DeployResult:
     """The deploy; once booting began, a failure raises DeployFailed, which says where each
     role on each host was left (its message is the failure's own). `before_release`: a last
-    step under the lock, after every host finished (the job scheduler's update)."""
+    step under the lock, after every host finished (the job scheduler's update), which returns
+    its warnings."""
     ledger = Ledger(plan)
     try:
         return await _deploy(transport, plan, options, report, ledger, before_release)
@@ -129,8 +130,9 @@ async def _deploy(
             plan.hosts,
             lambda host: _finish(transport, plan, host, options, held, stops.get(host, [])),
         )
+        last_warnings: tuple[str, ...] = ()
         if before_release is not None:
-            await before_release()
+            last_warnings = await before_release()
             if owned:  # here, so that a release that fails is tried again, as a finish trip's
                 await lock.release()
                 lock.released = True
@@ -138,7 +140,7 @@ async def _deploy(
     done = replace(hooks, lock=False, extra={**hooks.extra, "KAMAL_RUNTIME": str(round(seconds))})
     skip = options.skip_hooks or not options.deploy_hooks
     await run_hook(Path(plan.hooks_path), "post-deploy", done, skip=skip)
-    warnings = tuple(warning for warning in finished.values() if warning)
+    warnings = tuple(warning for warning in finished.values() if warning) + last_warnings
     return DeployResult(tuple(booted), seconds, warnings)
 
 

@@ -6,6 +6,7 @@ packages=(
   podman netavark aardvark-dns           # the second engine (aardvark-dns is only a Recommends)
   docker-registry skopeo apache2-utils   # the lab's registry; htpasswd -B for the password-protected one
   openssh-server openssh-client          # sshd per lab server, ssh for `app exec -i`
+  cron                                   # a cron daemon per lab server (the job scheduler's restart at boot)
   iproute2 nftables util-linux procps    # namespaces, veths, the lab's firewall guard
   ruby                                   # renders ERB beyond what dockyard renders natively
   postgresql-15 mariadb-server redis-server openssl  # the lab's database images; encrypted backups

@@ -1,4 +1,4 @@
-"""`dockyard lab up|down|status|ssh`: a lab of local servers to deploy to (Linux, root)."""
+"""`dockyard lab up|down|status|ssh|env|reboot`: a lab of local servers (Linux, root)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 from dockyard.cli.main import COMMANDS, echo_json
 from dockyard.cli.suggest import SuggestingGroup
 from dockyard.errors import LabError
-from dockyard.lab import LabSpec, down, status, up
+from dockyard.lab import LabSpec, down, reboot, status, up
 from dockyard.lab.lookup import find_lab, labs_here, not_found
 from dockyard.lab.shell import dockyard_bin_dir, env_lines
 from dockyard.lab.spec import IMAGE_CACHE, Engine
@@ -141,3 +141,21 @@ def ssh_command(name: str, lab_dir: str | None, host: str, cmd: tuple[str, ...])
 def env_command(name: str, lab_dir: str | None) -> None:
     info = find_lab(name, lab_dir)
     click.echo(env_lines(info, dockyard_bin_dir(), os.environ.get("PATH", "")), nl=False)
+
+
+@command.command(
+    "reboot", help="Power a lab host off, wait, and start it again: lab reboot [--off-for S] s1."
+)
+@name_option
+@dir_option
+@click.option("--off-for", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Seconds the host stays off.")  # fmt: skip
+@click.argument("host")
+def reboot_command(name: str, lab_dir: str | None, off_for: float, host: str) -> None:
+    info = find_lab(name, lab_dir)
+    info.host(host)  # a host the lab lacks: its hosts named
+    rebooted = reboot(
+        info.name, host, off_for=off_for, lab_dir=info.dir,
+        progress=lambda m: click.echo(f"lab: {m}", err=True),
+    )  # fmt: skip
+    click.echo(f"lab {info.name}: {rebooted.name} rebooted (off for {off_for:g}s)")

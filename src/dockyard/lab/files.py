@@ -66,6 +66,16 @@ def resolv_conf() -> str:
     return "nameserver 127.0.0.1\n"
 
 
+def etc_crontab() -> str:
+    """The host's /etc/crontab: Debian's header without its jobs (they would run the machine's
+    cron.hourly and cron.daily scripts on every host); users' lines go to their crontabs."""
+    return (
+        "# /etc/crontab of a dockyard lab host: no system job (users have their crontab)\n"
+        "SHELL=/bin/sh\n"
+        "PATH=/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin\n"
+    )
+
+
 def insecure_registries(spec: LabSpec) -> list[str]:
     spare = f"{gateway_ip(spec.subnet)}:{SPARE_REGISTRY_PORT}"
     return [

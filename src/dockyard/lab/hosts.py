@@ -9,6 +9,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from dockyard.errors import LabError
 from dockyard.lab import files
 from dockyard.lab import spec as specs
 from dockyard.lab.spec import Host, LabSpec
@@ -47,6 +48,8 @@ def prepare_host(spec: LabSpec, host: Host, client_pubkey: str) -> Path:
     write(fs / "etc/containers/containers.conf", files.containers_conf(spec, host))
     write(fs / "etc/containers/registries.conf", files.registries_conf(spec))
     (fs / "etc/containers/networks").mkdir(parents=True)
+    write(fs / "etc/crontab", files.etc_crontab())
+    (fs / "etc/cron.d").mkdir(parents=True)
     if Path(POLICY_JSON).is_file():
         shutil.copy(POLICY_JSON, fs / "etc/containers/policy.json")
     (fs / "root").mkdir(mode=0o700)
@@ -100,6 +103,21 @@ def stop_hosts(hdirs: list[Path], timeout: float = 15) -> None:
                 signal_pid(pid, signal.SIGKILL)
     for hdir in hdirs:
         (hdir / INIT_PID).unlink(missing_ok=True)
+
+
+def power_off(hdir: Path, timeout: float = 15) -> None:
+    """KILL every process of the host at once, as a power cut stops a server: tini, the pid
+    namespace's init, takes every process of the namespace with it (the engine's containers
+    too), and nothing gets to clean up. Waits until they are gone."""
+    procs = {hdir: _host_procs(hdir)}
+    for pid in procs[hdir]:
+        signal_pid(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while _any_alive(procs) or pids_with_arg(str(hdir)):
+        if time.monotonic() > deadline:
+            raise LabError(f"lab host {hdir.name}: processes still alive {timeout:g}s after KILL")
+        time.sleep(0.05)
+    (hdir / INIT_PID).unlink(missing_ok=True)
 
 
 def _host_procs(hdir: Path) -> list[int]:

@@ -25,6 +25,7 @@ TOOLS = {
     "sshd": "openssh-server",
     "ssh": "openssh-client",
     "ssh-keygen": "openssh-client",
+    "cron": "cron",  # a cron daemon per host (host-init.sh)
     "docker-registry": "docker-registry",
     "dockerd": "docker.io",
     "docker": "docker.io",

@@ -48,8 +48,8 @@ def test_lab_ssh_without_a_lab_names_the_labs_there_are(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("command", [["status"], ["env"], ["ssh", "s1"]])
-def test_lab_read_commands_fail_for_a_lab_that_does_not_exist(command: list[str]) -> None:
+@pytest.mark.parametrize("command", [["status"], ["env"], ["ssh", "s1"], ["reboot", "s1"]])
+def test_lab_commands_on_a_lab_fail_for_a_lab_that_does_not_exist(command: list[str]) -> None:
     done = dockyard("lab", command[0], "--name", "nosuch", *command[1:])
     assert done.returncode == 1
     lab_dir = re.escape("/var/lib/dockyard-lab/nosuch")

@@ -156,3 +156,14 @@ def test_cgroup_mounts_copy_the_machines_hierarchies_in_order() -> None:
     assert files.cgroup_mounts(CO_MOUNTED_AND_V2) == (
         "cgroup rw,cpu,cpuacct /sys/fs/cgroup/cpu,cpuacct\ncgroup2 rw,nsdelegate /sys/fs/cgroup\n"
     )
+
+
+def test_a_hosts_etc_crontab_has_no_system_job() -> None:
+    """The machine's /etc/crontab would run its cron.hourly and cron.daily scripts on every
+    lab host; a host's own has the header only (users' lines are in their crontabs)."""
+    text = files.etc_crontab()
+    assert text.splitlines()[1:] == [
+        "SHELL=/bin/sh",
+        "PATH=/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin",
+    ]
+    assert "run-parts" not in text and text.startswith("#")

@@ -26,10 +26,15 @@ F="$PASS/$HOST/fs"
 for d in /var/lib /var/tmp /var/log /var/spool /var/cache /srv /opt /mnt /media; do
   [ ! -d "$d" ] || { mkdir -p "$F$d" && mount --bind "$F$d" "$d"; }
 done
-for d in /etc/docker /etc/containers /root /home; do
+for d in /etc/docker /etc/containers /etc/cron.d /root /home; do
   mkdir -p "$F$d" "$d"
   mount --bind "$F$d" "$d"
 done
+# the host's own cron tables (the machine's /etc/crontab runs the machine's cron.daily scripts):
+# its /etc/crontab (no job), /etc/cron.d (empty at first) and crontab spool (Debian's modes)
+mount --bind "$F/etc/crontab" /etc/crontab
+mkdir -p /var/spool/cron/crontabs
+chown root:crontab /var/spool/cron/crontabs && chmod 1730 /var/spool/cron/crontabs
 mkdir -p "$LAB" /var/lib/docker /var/lib/containers /var/lib/dockyard
 mount --move "$PASS" "$LAB"
 mount --bind "$H/resolv.conf" /etc/resolv.conf
@@ -48,6 +53,9 @@ case "$ENGINE" in
     pids="$!" ;;
 esac
 /usr/sbin/sshd -D -f "$H/sshd_config" -E "$H/sshd.log" &
+pids="$pids $!"
+# the host's cron daemon: its @reboot lines run at each start of the host (`lab reboot`)
+/usr/sbin/cron -f >"$H/cron.log" 2>&1 &
 pids="$pids $!"
 stop() {
   kill -TERM $pids 2>/dev/null || true

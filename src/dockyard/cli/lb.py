@@ -97,7 +97,8 @@ def undrain(host: str, **kwargs: Any) -> None:
 @global_options
 @click.option("--json", "as_json", is_flag=True)
 def details(as_json: bool, **kwargs: Any) -> None:
-    """Show each edge's container and, per web host, its requests in flight and failures."""
+    """Show each edge's container and, per web host, its requests in flight, its failures and
+    its health as the edge's check sees it now (healthy, drained, or down and why)."""
     found = manage.details(load(kwargs, needs_version=False))
     if as_json:
         show({edge: _as_json(d) for edge, d in found.items()}, True)
@@ -109,7 +110,9 @@ def _lines(details: EdgeDetails) -> list[str]:
     lines = list(details.container) or ["no edge container"]
     for address, up in sorted(details.upstreams.items()):
         failures = up.recent_failures
-        lines.append(f"upstream {address}: {up.in_flight} in flight, {failures} recent failures")
+        line = f"upstream {address}: {up.in_flight} in flight, {failures} recent failures"
+        health = details.health.get(address, {})
+        lines.append("; ".join([line, *(f"{s} {v}" for s, v in sorted(health.items()))]))
     return lines
 
 
@@ -117,7 +120,11 @@ def _as_json(details: EdgeDetails) -> dict[str, Any]:
     return {
         "container": details.container,
         "upstreams": {
-            address: {"in_flight": up.in_flight, "recent_failures": up.recent_failures}
+            address: {
+                "in_flight": up.in_flight,
+                "recent_failures": up.recent_failures,
+                "health": dict(sorted(details.health.get(address, {}).items())),
+            }
             for address, up in sorted(details.upstreams.items())
         },
     }

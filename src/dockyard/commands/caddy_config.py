@@ -45,6 +45,7 @@ PROBE_SERVER = "probe"
 LIVE_DIR = f"{ADMIN_DIR}/live"  # which slot serves each route, as Caddy sees it
 # Names the route a load balancer edge's health check is for (commands/edge_config.py)
 EDGE_CHECK_HEADER = "X-Dockyard-Edge-Check"
+DRAINED_ANSWER = "drained from the load balancer"  # a drained route's answer to those checks
 
 
 def other_slot(slot: str) -> str:
@@ -268,7 +269,7 @@ def _drained_check(route_name: str) -> dict[str, Any]:
         "header": {EDGE_CHECK_HEADER: [route_name]},
         "file": {"root": LIVE_DIR, "try_files": [drained_flag(route_name)]},
     }
-    answer = _static(503, "drained from the load balancer\n")
+    answer = _static(503, f"{DRAINED_ANSWER}\n")
     return {"handler": "subroute", "routes": [{"match": [drained], "handle": [answer]}]}
 
 

@@ -50,8 +50,10 @@ RETRIED_METHODS = ("GET", "HEAD", "OPTIONS")
 UNHEALTHY_STATUS = (502,)  # the web host's proxy reached no app there
 TASKS_REFRESH = "1s"  # how often the edge looks up a swarm service's tasks again
 EDGE_ADMIN_SOCKET = f"{ADMIN_DIR}/admin.sock"
+EDGE_PROBE_SOCKET = f"{ADMIN_DIR}/probe.sock"  # 0666, as the admin socket: ~/.dockyard guards it
 EDGE_SERVER = "edge"
 EDGE_TLS_SERVER = "edge-tls"
+EDGE_PROBE_SERVER = "probe"
 
 
 def certificate_file(site: str) -> str:
@@ -88,6 +90,7 @@ class EdgeSettings:
     stream_close_delay: int = 60  # seconds a (pool change) reload leaves WebSockets open
     drain_timeout: int = 30
     admin_socket: str = EDGE_ADMIN_SOCKET
+    probe_socket: str = EDGE_PROBE_SOCKET
     acme: EdgeAcme | None = None  # how this edge gets its ACME sites' certificates, if any
 
 
@@ -101,6 +104,9 @@ def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings
     plain = [s for s in served if not (s.certificate or s.acme) or not s.ssl_redirect]
     # Without a catch-all on the plain server, Caddy's automatic redirects to HTTPS follow
     servers = {EDGE_SERVER: _server(settings.http_port, plain, settings, not tls_sites, "")}
+    checked = [s for s in ordered if s.tasks is None]
+    if checked:
+        servers[EDGE_PROBE_SERVER] = _probe_server(checked, settings)
     if acme is not None and acme.role != edge_acme.OWNER:
         servers[EDGE_SERVER]["routes"].insert(0, edge_acme.challenge_route(acme))
     if tls_sites:
@@ -147,6 +153,39 @@ def _server(
     if catch_all:
         routes.append({"handle": [_static(404, "No app is served at this address\n")]})
     return {"listen": [f":{port}"], "routes": routes, "logs": {}}
+
+
+def probe_path(site: EdgeSite) -> str:
+    """The path on the edge's probe socket that checks one web host for the site, with the
+    web host's address (an upstream) as the request's Host."""
+    return f"/{site.name}{site.health_uri}"
+
+
+def _probe_server(sites: list[EdgeSite], settings: EdgeSettings) -> dict[str, Any]:
+    """What the edge's active check of a site sees of one web host, now, on demand: Caddy does
+    not tell its checks' verdict (`lb details` asks this). `GET probe_path(site)` with `Host:
+    <upstream>` is sent there once, as the check sends it (the site's Host, the check header,
+    HEALTH_TIMEOUT), from the edge's own network; a failed dial is a 502 saying why."""
+    routes = []
+    for site in sites:
+        headers: dict[str, list[str]] = {EDGE_CHECK_HEADER: [site.name]}
+        if site.hosts:
+            headers["Host"] = [site.hosts[0].removeprefix("*.")]
+        check = {
+            "handler": "reverse_proxy",
+            "upstreams": [{"dial": "{http.request.hostport}"}],
+            "transport": {"protocol": "http", "dial_timeout": HEALTH_TIMEOUT,
+                          "response_header_timeout": HEALTH_TIMEOUT},
+            "headers": {"request": {"set": headers}},
+        }  # fmt: skip
+        strip = {"handler": "rewrite", "strip_path_prefix": f"/{site.name}"}
+        routes.append({"match": [{"path": [f"/{site.name}/*"]}], "handle": [strip, check]})
+    why = _static("{http.error.status_code}", "{http.error.message}\n")
+    return {
+        "listen": [f"unix/{settings.probe_socket}|0666"],
+        "routes": routes,
+        "errors": {"routes": [{"handle": [why]}]},
+    }
 
 
 def _loaded(site: EdgeSite) -> dict[str, Any]:
@@ -242,7 +281,7 @@ def _passive_check() -> dict[str, Any]:
     }
 
 
-def _static(status: int, body: str) -> dict[str, Any]:
+def _static(status: int | str, body: str) -> dict[str, Any]:
     return {
         "handler": "static_response",
         "status_code": status,

@@ -7,6 +7,8 @@ import binascii
 import json
 from dataclasses import dataclass
 
+from dockyard.commands.caddy_config import DRAINED_ANSWER
+
 BLOCK = 512
 
 
@@ -76,3 +78,15 @@ def last_error(log: str) -> str:
         if isinstance(entry, dict):
             return str(entry.get("error") or entry.get("msg") or "").replace("\n", " ")
     return ""
+
+
+def upstream_health(status: int, body: str) -> str:
+    """One web host's health as an edge's check sees it, from the edge's probe's answer (its
+    status and body excerpt): "healthy" (2xx), "drained" (its proxy answers the edges' checks
+    503 while drained), else "down: <status>: <body>" (the probe's 502 says why it reached
+    nothing)."""
+    if 200 <= status < 300:
+        return "healthy"
+    if status == 503 and DRAINED_ANSWER in body:
+        return "drained"
+    return f"down: {status}: {body}" if body else f"down: {status}"

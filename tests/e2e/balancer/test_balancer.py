@@ -176,6 +176,8 @@ def test_a_deploy_boots_the_edges_and_they_serve_the_app_over_https_with_one_cer
     found = json.loads(details.stdout)
     for e in edges:
         assert set(found[e.ip]["upstreams"]) == {f"{h.ip}:80" for h in web}, found
+        for address, upstream in found[e.ip]["upstreams"].items():
+            assert upstream["health"] == {"demo-web": "healthy"}, (address, found)
         assert found[e.ip]["container"][0].startswith("dockyard-edge "), found
 
 
@@ -196,6 +198,15 @@ def test_redeploys_and_a_drain_through_both_edges_fail_no_request(
         assert drained.returncode == 0, drained.stdout + drained.stderr
         assert drained.stdout.strip() == f"{web[1].ip}: drained: no edge sends it requests"
         served = sum(load.ok for load in loads)
+        details = dockyard(app, "lb", "details", "--json")  # what each edge's check sees now
+        assert details.returncode == 0, details.stdout + details.stderr
+        health = {
+            edge: {a: u["health"] for a, u in found["upstreams"].items()}
+            for edge, found in json.loads(details.stdout).items()
+        }
+        drained_too = {f"{h.ip}:80": {"demo-web": "healthy"} for h in web}
+        drained_too[f"{web[1].ip}:80"] = {"demo-web": "drained"}
+        assert health == {e.ip: drained_too for e in edges}, health
         time.sleep(1)
         assert sum(load.ok for load in loads) > served  # the other two hosts serve meanwhile
         undrained = dockyard(app, "lb", "undrain", web[1].ip)

@@ -68,7 +68,7 @@ def test_a_forwarder_passes_challenges_to_the_owner_and_orders_nothing() -> None
     assert config["apps"]["http"]["servers"]["edge"]["routes"][0] == CHALLENGES
     # the ACME site is not served yet: no TLS server; the plain one ends with the 404
     assert route_ids(config, "edge")[1:] == ["dockyard-edge-blog-web", None]
-    assert set(config["apps"]["http"]["servers"]) == {"edge"}
+    assert set(config["apps"]["http"]["servers"]) == {"edge", "probe"}
     # the TLS app is there from the start (its renewal checks), with no policy
     assert config["apps"]["tls"] == {"automation": {"renew_interval": "2s"}}
     assert config["storage"] == {"module": "file_system", "root": "/dockyard/acme"}

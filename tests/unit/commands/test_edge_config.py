@@ -68,6 +68,32 @@ def test_an_edge_balances_over_the_web_hosts_proxies_with_health_checks_and_retr
                         "headers": {"Content-Type": ["text/plain; charset=utf-8"]},
                     }]},
                 ],
+            },
+            # what the active check sees of one web host, asked by `lb details`
+            "probe": {
+                "listen": ["unix//dockyard/probe.sock|0666"],
+                "routes": [{
+                    "match": [{"path": ["/shop-web/*"]}],
+                    "handle": [
+                        {"handler": "rewrite", "strip_path_prefix": "/shop-web"},
+                        {
+                            "handler": "reverse_proxy",
+                            "upstreams": [{"dial": "{http.request.hostport}"}],
+                            "transport": {"protocol": "http", "dial_timeout": "1s",
+                                          "response_header_timeout": "1s"},
+                            "headers": {"request": {"set": {
+                                "X-Dockyard-Edge-Check": ["shop-web"],
+                                "Host": ["shop.example.com"],
+                            }}},
+                        },
+                    ],
+                }],
+                "errors": {"routes": [{"handle": [{
+                    "handler": "static_response",
+                    "status_code": "{http.error.status_code}",
+                    "body": "{http.error.message}\n",
+                    "headers": {"Content-Type": ["text/plain; charset=utf-8"]},
+                }]}]},
             }},
         }},
     }  # fmt: skip

@@ -6,7 +6,13 @@ import base64
 import io
 import tarfile
 
-from dockyard.facts.edge import EdgeState, last_error, parse_edge_state, stored_names
+from dockyard.facts.edge import (
+    EdgeState,
+    last_error,
+    parse_edge_state,
+    stored_names,
+    upstream_health,
+)
 
 
 def test_a_running_edge_with_its_config() -> None:
@@ -66,3 +72,15 @@ def test_the_last_error_of_the_edges_log_is_caddys_own_words_on_one_line() -> No
     assert last_error(log) == "HTTP 400 urn:ietf:params:acme:error:connection - refused again"
     assert last_error('{"level":"error","msg":"only a message"}') == "only a message"
     assert last_error("") == ""
+
+
+def test_an_upstream_s_health_from_the_edge_s_probe_answer() -> None:
+    assert upstream_health(200, "ok") == "healthy"
+    assert upstream_health(503, "drained from the load balancer") == "drained"
+    assert upstream_health(503, "Service temporarily unavailable") == (
+        "down: 503: Service temporarily unavailable"  # the app's own 503 (maintenance)
+    )
+    assert upstream_health(502, "dial tcp 10.0.0.3:80: connect: connection refused") == (
+        "down: 502: dial tcp 10.0.0.3:80: connect: connection refused"
+    )
+    assert upstream_health(404, "") == "down: 404"

@@ -87,13 +87,21 @@ def streams(handler: Handler) -> tuple[ByteReader, ByteWriter]:
 class FakeCaddyAdmin:
     """Caddy's admin API: POST /load, GET /config/, GET /reverse_proxy/upstreams (per host, the
     answers queued in `upstreams` first, then nothing in flight), per host; `loads` records
-    each host's loaded configs."""
+    each host's loaded configs; an edge's probe socket answers `probed`."""
 
     loads: dict[str, list[object]] = field(default_factory=dict)
     upstreams: dict[str, list[bytes]] = field(default_factory=dict)
+    # an edge's probe socket (commands/edge_config.py): its answer for each upstream, by the
+    # upstream's address (the request's Host); 200 "ok" for the others
+    probed: dict[str, tuple[int, bytes]] = field(default_factory=dict)
 
     async def open(self, host: str, path: str) -> tuple[ByteReader, ByteWriter]:
+        if path.endswith("/probe.sock"):
+            return streams(lambda method, target, body, upstream: self.probe(upstream))
         return streams(lambda method, target, body, _: self.answer(host, method, target, body))
+
+    def probe(self, upstream: str) -> tuple[int, bytes]:
+        return self.probed.get(upstream, (200, b"ok"))
 
     def answer(self, host: str, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if (method, path) == ("POST", "/load"):

@@ -88,6 +88,8 @@ def upstreams(**in_flight: int) -> bytes:
         {"address": f"10.0.0.{n}:80", "num_requests": in_flight.get(f"web{n}", 0), "fails": 0}
         for n in (1, 2, 3)
     ]
+    # the edge's probe server dials a placeholder: Caddy lists it too
+    entries.append({"address": "{http.request.hostport}", "num_requests": 0, "fails": 0})
     return json.dumps(entries).encode()
 
 
@@ -103,6 +105,8 @@ def serving() -> EdgeWorld:
     world = EdgeWorld(config=CURRENT, running=True)
     for host in EDGES:
         world.admin.upstreams[host] = [upstreams(web2=3)]
+    world.admin.probed["10.0.0.2:80"] = (503, b"drained from the load balancer\n")
+    world.admin.probed["10.0.0.3:80"] = (502, b"dial tcp 10.0.0.3:80: connect: connection refused")
     return world
 
 
@@ -116,6 +120,7 @@ def polled_after_start(call: Call, fake: FakeTransport) -> bool:
 def _fast_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(edge, "ADMIN_TIMEOUT", 0.05)
     monkeypatch.setattr(edge, "ADMIN_WAIT", 0.05)
+    monkeypatch.setattr(edge, "CHECK_TIMEOUT", 0.05)
     monkeypatch.setattr(manage, "CHECK_SETTLE", 0.0)
     monkeypatch.setattr(manage, "POLL", 0.001)
 
@@ -183,6 +188,13 @@ EXPECTED = {
                 "10.0.0.1:80": UpstreamLoad(0),
                 "10.0.0.2:80": UpstreamLoad(3),
                 "10.0.0.3:80": UpstreamLoad(0),
+            },
+            {
+                "10.0.0.1:80": {"app-web": "healthy"},
+                "10.0.0.2:80": {"app-web": "drained"},
+                "10.0.0.3:80": {
+                    "app-web": "down: 502: dial tcp 10.0.0.3:80: connect: connection refused"
+                },
             },
         )
         for host in EDGES

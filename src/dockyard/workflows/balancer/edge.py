@@ -9,22 +9,29 @@ host changes no config (see commands/edge_config.py).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
+
+import h11
 
 from dockyard.commands import app as app_commands
 from dockyard.commands import edge as edge_commands
 from dockyard.commands.base import all_of
 from dockyard.commands.edge_acme import ACME_ROOT_FILE
-from dockyard.commands.edge_config import EdgeSettings, EdgeSite, edge_config
+from dockyard.commands.edge_config import EdgeSettings, EdgeSite, edge_config, probe_path
+from dockyard.errors import HostUnreachable, SshError
 from dockyard.facts.caddy import UpstreamLoad
-from dockyard.facts.edge import EdgeState, parse_edge_state
+from dockyard.facts.edge import EdgeState, parse_edge_state, upstream_health
+from dockyard.facts.http import body_excerpt
 from dockyard.redaction import Secret
-from dockyard.workflows.proxy.admin import CaddyAdmin
+from dockyard.workflows.http import exchange
+from dockyard.workflows.proxy.admin import CaddyAdmin, ProxyAdminError
 from dockyard.workflows.proxy.controller import config_text
 from dockyard.workflows.server import Server
 
 ADMIN_TIMEOUT = 30.0  # seconds one admin API request may take, from opening its stream
 ADMIN_WAIT = 20.0  # seconds a started edge has to answer on its admin socket
+CHECK_TIMEOUT = 5.0  # seconds a probe of one web host may take (the edge gives it 1 s)
 # the ACME CA's root, written like a site's certificate (certs/<name>.pem)
 ACME_ROOT = ACME_ROOT_FILE.rsplit("/", 1)[1].removesuffix(".pem")
 
@@ -85,6 +92,35 @@ class EdgeController:
         if self._home is None:
             await self.state()
         return await self.admin().upstreams()
+
+    async def check(self, site: EdgeSite, upstream: str) -> str:
+        """One web host's health for the site as this edge's active check sees it now
+        (facts/edge.upstream_health), asked of the edge's probe socket: an edge that does not
+        answer there fails the step (it says nothing of the web host)."""
+        if self._home is None:
+            await self.state()
+        socket = f"{self._home}/{edge_commands.STATE_DIR}/probe.sock"
+        path = probe_path(site)
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT):
+                reader, writer = await self.server.open_unix_connection(socket)
+                try:
+                    answer = await exchange(reader, writer, "GET", path, host=upstream)
+                finally:
+                    writer.close()
+        except HostUnreachable:  # the host, not the edge: said as it is
+            raise
+        except (OSError, SshError, h11.ProtocolError, TimeoutError) as error:
+            why = (
+                f"no answer within {CHECK_TIMEOUT:g}s"
+                if isinstance(error, TimeoutError)
+                else (str(error) or type(error).__name__)
+            )
+            raise ProxyAdminError(
+                f"{self.host} (edge): its probe socket did not answer GET {path} for {upstream} "
+                f"({why}); is the edge running? try `dockyard lb boot`"
+            ) from error
+        return upstream_health(answer.status, body_excerpt(answer.body))
 
     def admin(self) -> CaddyAdmin:
         if self._home is None:

@@ -171,6 +171,9 @@ async def _wait_idle(edge: EdgeController, addresses: Sequence[str], timeout: fl
 class EdgeDetails:
     container: list[str]  # `name image status`, as the engine lists it; empty: none
     upstreams: dict[str, UpstreamLoad]  # by web host proxy address; empty when not running
+    # by web host proxy address, then by site: "healthy", "drained" or "down: <why>", as the
+    # edge's active check sees it now (facts/edge.upstream_health); empty when not running
+    health: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 async def details_on(transport: Transport, config: Config) -> dict[str, EdgeDetails]:
@@ -184,7 +187,16 @@ async def details_on(transport: Transport, config: Config) -> dict[str, EdgeDeta
         with server.step("reading the load balancer edge", "nothing was changed"):
             running = (await edge.state()).running
         loads = await edge.upstreams() if running else {}
-        return EdgeDetails(container, {a: n for a, n in loads.items() if a not in ignored})
+        health: dict[str, dict[str, str]] = {}
+        checked = [(s, u) for s in edges.sites if s.tasks is None for u in s.upstreams]
+        if running:
+            with server.step("checking the web hosts from the edge", "nothing was changed"):
+                verdicts = await asyncio.gather(*(edge.check(s, u) for s, u in checked))
+            for (site, upstream), verdict in zip(checked, verdicts, strict=True):
+                health.setdefault(upstream, {})[site.name] = verdict
+        # the probe's own upstream is a placeholder (`{http.request.hostport}`): no web host
+        kept = {a: n for a, n in loads.items() if a not in ignored and "{" not in a}
+        return EdgeDetails(container, kept, health)
 
     # the other edge passes ACME challenges to the first: not a web host
     web = {upstream for site in edges.sites for upstream in site.upstreams}

@@ -34,7 +34,8 @@ ENV = "DOCKYARD_TEST_LABS"
 
 # key: (name at index 0, second octet of its 10.x.<index>.0/24 subnet). Keys ending in -docker or
 # -podman are one package's lab per engine (see engine_params). Bench labs use 10.210, 10.212,
-# 10.221-10.223, 10.230-10.231 and 10.238 (bench/lb.py); the manual lab of docs/lab.md 10.210.
+# 10.221-10.223, 10.230-10.231, 10.238 (bench/lb.py) and 10.239 (bench/swarm_update.py); the
+# manual lab of docs/lab.md 10.210.
 LABS: dict[str, tuple[str, int]] = {
     "lab-docker": ("tdock", 201),  # tests/e2e/test_lab.py
     "lab-podman": ("tpod", 202),

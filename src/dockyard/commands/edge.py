@@ -22,6 +22,7 @@ from dockyard.commands.base import (
     write_stdin,
 )
 from dockyard.commands.caddy_config import ADMIN_DIR
+from dockyard.commands.edge_pool import HOSTS_FILE
 from dockyard.engine import Engine
 
 CONTAINER = "dockyard-edge"
@@ -46,6 +47,7 @@ def run(engine: Engine, edge: EdgeContainer) -> Cmd:
         "--network", edge.network,
         "--publish", f"{http}:{http}", "--publish", f"{https}:{https}",
         "--volume", HomePath(f"{STATE_DIR}:{ADMIN_DIR}"),
+        "--volume", HomePath(f"{HOSTS_FILE}:/etc/hosts:ro"),
         "--volume", f"{DATA_VOLUME}:/data",
         "--env", "XDG_DATA_HOME=/data", "--env", "XDG_CONFIG_HOME=/data/config",
         "--log-opt", "max-size=10m",
@@ -111,14 +113,17 @@ def recent_errors(engine: Engine) -> Raw:
 
 def read_state(engine: Engine, write: bool = False) -> Seq:
     """In one round trip, NUL-separated: the remote home, the edge's caddy.json (empty when
-    there is none), whether its container is running. With `write`, standard input is first
-    saved as caddy.json (write_config); without, nothing is created."""
+    there is none), whether its container is running and the mounts' destinations, the
+    edge's hosts file (its pool's slots, commands/edge_pool.py). With `write`, standard input
+    is first saved as caddy.json (write_config); without, nothing is created."""
     steps: list[Command] = [write_config()] if write else []
     steps += [
         Raw('printf "%s\\0" "$HOME"'),
         Raw(f'{{ cat "$HOME/{HomePath(CONFIG_FILE)}" 2>/dev/null; printf "\\0"; }}'),
-        Raw(f"{{ {engine.name} inspect --format '{{{{.State.Running}}}}' {CONTAINER} 2>/dev/null "
-            "|| echo missing; }"),
+        Raw(f"{{ {engine.name} inspect --format "
+            "'{{.State.Running}} {{range .Mounts}}{{.Destination}} {{end}}' "
+            f"{CONTAINER} 2>/dev/null || echo missing; }}"),
+        Raw(f'{{ printf "\\0"; cat "$HOME/{HOSTS_FILE}" 2>/dev/null || true; }}'),
     ]  # fmt: skip
     return all_of(*steps)
 

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dockyard.commands import edge_acme
+from dockyard.commands import edge_acme, edge_pool
 from dockyard.commands.caddy_config import ADMIN_DIR, EDGE_CHECK_HEADER, TRY_SECONDS
 from dockyard.commands.edge_acme import EdgeAcme
 
@@ -54,6 +54,7 @@ EDGE_PROBE_SOCKET = f"{ADMIN_DIR}/probe.sock"  # 0666, as the admin socket: ~/.d
 EDGE_SERVER = "edge"
 EDGE_TLS_SERVER = "edge-tls"
 EDGE_PROBE_SERVER = "probe"
+HEALTH_LOGGER = "http.handlers.reverse_proxy.health_checker.active"
 
 
 def certificate_file(site: str) -> str:
@@ -117,6 +118,7 @@ def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings
         servers[EDGE_TLS_SERVER] = tls_server
     config: dict[str, Any] = {
         "admin": {"listen": f"unix/{settings.admin_socket}|0666", "config": {"persist": False}},
+        "logging": _logging(),
         "apps": {
             "http": {
                 "http_port": settings.http_port,
@@ -132,6 +134,27 @@ def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings
     if acme is not None:
         config["storage"] = edge_acme.storage()
     return config
+
+
+def _logging() -> dict[str, Any]:
+    """The active health checks log apart, in HEALTH_LOG (a free slot fails twice a second):
+    the container's log keeps the rest, and dockyard reads there which slots are up."""
+    return {
+        "logs": {
+            "default": {"exclude": [HEALTH_LOGGER]},
+            "health": {
+                "writer": {
+                    "output": "file",
+                    "filename": f"{ADMIN_DIR}/{edge_pool.HEALTH_LOG.rsplit('/', 1)[1]}",
+                    "roll_size_mb": 1,
+                    "roll_keep": 1,
+                    "mode": "0644",
+                },
+                "encoder": {"format": "json"},
+                "include": [HEALTH_LOGGER],
+            },
+        }
+    }
 
 
 def _tls_app(sites: list[EdgeSite], acme: EdgeAcme | None) -> dict[str, Any]:
@@ -246,6 +269,14 @@ def _try_seconds(site: EdgeSite) -> int:
 
 
 def _upstreams(site: EdgeSite) -> dict[str, Any]:
+    if site.tasks is None and edge_pool.pooled(site.upstreams):  # slots (commands/edge_pool)
+        web_port = site.upstreams[0].rsplit(":", 1)[1]
+        slots = range(edge_pool.slot_count(len(site.upstreams)))
+        return {
+            "upstreams": [
+                {"dial": f"{edge_pool.slot_name(site.name, k)}:{web_port}"} for k in slots
+            ]
+        }
     if site.tasks is None:
         return {"upstreams": [{"dial": upstream} for upstream in site.upstreams]}
     name, port = site.tasks

@@ -17,12 +17,17 @@ class EdgeState:
     home: str
     config: str  # the edge's caddy.json ("" when there is none)
     running: bool  # its container is running
+    hosts: str = ""  # its hosts file (commands/edge_pool.py; "" when there is none)
+    hosts_mounted: bool = False  # its container has the hosts file as its /etc/hosts
+    exists: bool = False  # it has a container, running or not
 
 
 def parse_edge_state(stdout: str) -> EdgeState:
     """`commands.edge.read_state()` output."""
-    home, config, running, *_ = [*stdout.split("\0"), "", "", ""]
-    return EdgeState(home, config, running.strip() == "true")
+    home, config, inspected, hosts, *_ = [*stdout.split("\0"), "", "", "", ""]
+    running, *mounts = inspected.split() or [""]
+    mounted = "/etc/hosts" in mounts
+    return EdgeState(home, config, running == "true", hosts, mounted, running in ("true", "false"))
 
 
 def stored_names(archive: str) -> set[str]:

@@ -36,12 +36,17 @@ HOST = "demo.test"
 
 @pytest.fixture(scope="module", params=engine_params("lb"))
 def lab(request: pytest.FixtureRequest) -> Iterator[labs.LabInfo]:
-    with running(f"lb-{request.param}", request.param, servers=5) as info:
+    with running(f"lb-{request.param}", request.param, servers=6) as info:
         yield info
 
 
 def web_and_edges(lab: labs.LabInfo) -> tuple[list[labs.HostInfo], list[labs.HostInfo]]:
-    return lab.servers[:3], lab.servers[3:]
+    return lab.servers[:3], lab.servers[3:5]
+
+
+def spare(lab: labs.LabInfo) -> labs.HostInfo:
+    """The server added to the web hosts and removed again (its app says "demo-added")."""
+    return lab.servers[5]
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +79,11 @@ def app(lab: labs.LabInfo, acme: Pebble, tmp_path_factory: pytest.TempPathFactor
 CUSTOM = "ssl: {certificate_pem: DEMO_CERT, private_key_pem: DEMO_KEY}"
 
 
-def write_config(lab: labs.LabInfo, root: Path, ssl: str, acme: str) -> None:
+def write_config(lab: labs.LabInfo, root: Path, ssl: str, acme: str, added: bool = False) -> None:
     web, edges = web_and_edges(lab)
     hosts = "\n".join(f"  - {h.ip}" for h in web)
+    if added:
+        hosts += f"\n  - {spare(lab).ip}: [added]"
     (root / "config" / "deploy.yml").write_text(f"""service: demo
 image: demo
 servers:
@@ -86,7 +93,7 @@ proxy:
   {ssl}
   healthcheck: {{path: /up, interval: 1}}
 registry: {{server: {lab.registry_host}, username: lab, password: [REGISTRY_PASSWORD]}}
-env: {{clear: {{SERVICE: demo}}}}
+env: {{clear: {{SERVICE: demo}}, tags: {{added: {{SERVICE: demo-added}}}}}}
 ssh: {{config: {lab.ssh_config}}}
 builder: {{arch: amd64}}
 readiness_delay: 1
@@ -220,6 +227,51 @@ def test_redeploys_and_a_drain_through_both_edges_fail_no_request(
     for load in loads:
         assert load.ok > 10 * REDEPLOYS
         assert load.bodies == {"hello from demo v1", "hello from demo v2"}
+
+
+def test_a_web_host_added_then_removed_through_both_edges_fails_no_request(
+    lab: labs.LabInfo, app: Path, acme: Pebble
+) -> None:
+    """The edges learn the web hosts from the config: a fourth one added and deployed joins
+    their pool, then removed and deployed leaves it, with no config load on the edges."""
+    ssl_line, acme_part = "ssl: true", f", acme_ca: '{acme.directory}', acme_ca_root: ACME_ROOT"
+    loads = loads_through(web_and_edges(lab)[1], app, 900)
+    added = "hello from demo-added v2"
+    loads_before = config_loads(lab)
+    with ExitStack() as running_loads:
+        for load in loads:
+            running_loads.enter_context(load)
+        write_config(lab, app, ssl_line, acme_part, added=True)
+        done = dockyard(app, "deploy", "-P", "--version", "v2")
+        assert done.returncode == 0, done.stdout + done.stderr
+        deadline = time.monotonic() + 60
+        while not all(added in load.bodies for load in loads) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert all(added in load.bodies for load in loads), [load.bodies for load in loads]
+        details = dockyard(app, "lb", "details", "--json")
+        assert details.returncode == 0, details.stdout + details.stderr
+        assert f"{spare(lab).ip}:80" in details.stdout
+        write_config(lab, app, ssl_line, acme_part)
+        removed = dockyard(app, "deploy", "-P", "--version", "v2")
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        seen = [load.count(added) for load in loads]
+        time.sleep(3)
+        assert [load.count(added) for load in loads] == seen  # out of the pool
+        unchanged = dockyard(app, "lb", "boot")
+        assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    ok, failed = outcome(loads)
+    print(f"HTTPS through 2 edges, a web host added and deployed, then removed and deployed: "
+          f"{ok} answered, {sum(seen)} by the added host, {len(failed)} failed")  # fmt: skip
+    assert failed == []
+    assert config_loads(lab) == loads_before  # no edge loaded a config
+    for edge in web_and_edges(lab)[1]:  # the pool is in the edge's hosts file, not its config
+        assert spare(lab).ip not in ssh(lab, edge.name, "cat .dockyard/edge/caddy.json").stdout
+
+
+def config_loads(lab: labs.LabInfo) -> list[int]:
+    """How many configs each edge's Caddy loaded through its admin API so far."""
+    command = "docker logs dockyard-edge 2>&1 | grep -c '\"load complete\"' || true"
+    return [int(ssh(lab, e.name, command).stdout.strip()) for e in web_and_edges(lab)[1]]
 
 
 def plain_redirect(ip: str) -> tuple[int, str | None]:

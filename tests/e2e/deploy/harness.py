@@ -121,6 +121,7 @@ class Load:
     ok: int = 0
     failures: list[str] = field(default_factory=list)
     bodies: set[str] = field(default_factory=set)
+    answers: dict[str, int] = field(default_factory=dict)  # 200s by body
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -161,6 +162,7 @@ class Load:
             if status == 200:
                 self.ok += 1
                 self.bodies.add(body.strip())
+                self.answers[body.strip()] = self.answers.get(body.strip(), 0) + 1
             else:
                 took = time.monotonic() - began
                 self.failures.append(
@@ -169,6 +171,10 @@ class Load:
             time.sleep(0.01)
         if conn is not None:
             conn.close()
+
+    def count(self, body: str) -> int:
+        """The 200s so far that said `body`."""
+        return self.answers.get(body, 0)
 
 
 def in_thread(fn, *args):  # type: ignore[no-untyped-def]

@@ -12,14 +12,16 @@ def test_the_edge_runs_the_proxy_image_on_its_own_ports_and_state() -> None:
     assert edge.run(DOCKER, container).render() == (
         "docker run --detach --restart unless-stopped --name dockyard-edge --network kamal "
         "--publish 8080:8080 --publish 8443:8443 "
-        '--volume "$HOME/.dockyard/edge:/dockyard" --volume dockyard-edge-data:/data '
+        '--volume "$HOME/.dockyard/edge:/dockyard" '
+        '--volume "$HOME/.dockyard/edge/hosts:/etc/hosts:ro" --volume dockyard-edge-data:/data '
         "--env XDG_DATA_HOME=/data --env XDG_CONFIG_HOME=/data/config --log-opt max-size=10m "
         "--label dockyard=edge --entrypoint caddy caddy:2.11 run --config /dockyard/caddy.json"
     )
     assert edge.start_or_run(PODMAN, EdgeContainer("caddy:2.11")).render() == (
         "podman start dockyard-edge || podman run --detach --restart unless-stopped "
         "--name dockyard-edge --network kamal --publish 80:80 --publish 443:443 "
-        '--volume "$HOME/.dockyard/edge:/dockyard" --volume dockyard-edge-data:/data '
+        '--volume "$HOME/.dockyard/edge:/dockyard" '
+        '--volume "$HOME/.dockyard/edge/hosts:/etc/hosts:ro" --volume dockyard-edge-data:/data '
         "--env XDG_DATA_HOME=/data --env XDG_CONFIG_HOME=/data/config --log-opt max-size=10m "
         "--label dockyard=edge --entrypoint caddy caddy:2.11 run --config /dockyard/caddy.json"
     )
@@ -28,16 +30,20 @@ def test_the_edge_runs_the_proxy_image_on_its_own_ports_and_state() -> None:
 def test_the_state_is_read_in_one_trip_and_created_only_when_written() -> None:
     assert edge.read_state(DOCKER).render() == (
         'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/edge/caddy.json" 2>/dev/null; '
-        "printf \"\\0\"; } && { docker inspect --format '{{.State.Running}}' dockyard-edge "
-        "2>/dev/null || echo missing; }"
+        'printf "\\0"; } && { docker inspect --format '
+        "'{{.State.Running}} {{range .Mounts}}{{.Destination}} {{end}}' dockyard-edge "
+        '2>/dev/null || echo missing; } && { printf "\\0"; cat "$HOME/.dockyard/edge/hosts" '
+        "2>/dev/null || true; }"
     )
     assert edge.read_state(PODMAN, write=True).render() == (
         '(mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/edge" && '
         '(umask 077 && cat > "$HOME/.dockyard/edge/caddy.json.tmp") && '
         'mv -f "$HOME/.dockyard/edge/caddy.json.tmp" "$HOME/.dockyard/edge/caddy.json") && '
         'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/edge/caddy.json" 2>/dev/null; '
-        "printf \"\\0\"; } && { podman inspect --format '{{.State.Running}}' dockyard-edge "
-        "2>/dev/null || echo missing; }"
+        'printf "\\0"; } && { podman inspect --format '
+        "'{{.State.Running}} {{range .Mounts}}{{.Destination}} {{end}}' dockyard-edge "
+        '2>/dev/null || echo missing; } && { printf "\\0"; cat "$HOME/.dockyard/edge/hosts" '
+        "2>/dev/null || true; }"
     )
     assert edge.write_config().render() == (
         'mkdir -p -m 0700 "$HOME/.dockyard" && mkdir -p "$HOME/.dockyard/edge" && '

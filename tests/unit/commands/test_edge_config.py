@@ -16,6 +16,15 @@ def test_an_edge_balances_over_the_web_hosts_proxies_with_health_checks_and_retr
     site = EdgeSite("shop-web", WEB, hosts=("shop.example.com",), health_uri="/up")
     assert edge_config([site]) == {
         "admin": {"listen": "unix//dockyard/admin.sock|0666", "config": {"persist": False}},
+        "logging": {"logs": {
+            "default": {"exclude": ["http.handlers.reverse_proxy.health_checker.active"]},
+            "health": {
+                "writer": {"output": "file", "filename": "/dockyard/health.log",
+                           "roll_size_mb": 1, "roll_keep": 1, "mode": "0644"},
+                "encoder": {"format": "json"},
+                "include": ["http.handlers.reverse_proxy.health_checker.active"],
+            },
+        }},
         "apps": {"http": {
             "http_port": 80,
             "https_port": 443,
@@ -29,10 +38,9 @@ def test_an_edge_balances_over_the_web_hosts_proxies_with_health_checks_and_retr
                         "match": [{"host": ["shop.example.com"]}],
                         "handle": [{
                             "handler": "reverse_proxy",
-                            "upstreams": [
-                                {"dial": "10.0.0.1:80"}, {"dial": "10.0.0.2:80"},
-                                {"dial": "10.0.0.3:80"},
-                            ],
+                            # 8 slots the edge's hosts file maps to the web hosts
+                            "upstreams": [{"dial": f"s{k}.shop-web.pool.dockyard:80"}
+                                          for k in range(8)],
                             "transport": {"protocol": "http", "dial_timeout": "1s",
                                           "response_header_timeout": "30s"},
                             "load_balancing": {
@@ -236,3 +244,19 @@ def test_an_edge_in_front_of_a_swarm_resolves_the_services_tasks_and_checks_them
         "passive": {"fail_duration": "2s", "max_fails": 1, "unhealthy_status": [502]}
     }
     assert handler["load_balancing"]["try_duration"] == "5s"
+
+
+def test_a_site_with_a_web_host_given_by_name_dials_its_hosts_directly() -> None:
+    site = EdgeSite("shop-web", ("web1.example.com:80", "10.0.0.2:80"))
+    handler = edge_config([site])["apps"]["http"]["servers"]["edge"]["routes"][0]["handle"][0]
+    assert handler["upstreams"] == [{"dial": "web1.example.com:80"}, {"dial": "10.0.0.2:80"}]
+
+
+def test_a_site_has_the_next_power_of_two_slots_at_least_twice_its_web_hosts() -> None:
+    hosts = tuple(f"10.0.0.{n}:8080" for n in range(1, 6))
+    handler = edge_config([EdgeSite("shop-web", hosts)])["apps"]["http"]["servers"]["edge"][
+        "routes"
+    ][0]["handle"][0]
+    assert [u["dial"] for u in handler["upstreams"]] == [
+        f"s{k}.shop-web.pool.dockyard:8080" for k in range(16)
+    ]

@@ -15,10 +15,15 @@ from dockyard.facts.edge import (
 )
 
 
-def test_a_running_edge_with_its_config() -> None:
-    assert parse_edge_state('/home/deploy\0{"apps": {}}\n\0true\n') == EdgeState(
-        "/home/deploy", '{"apps": {}}\n', True
+def test_a_running_edge_with_its_config_mounts_and_hosts_file() -> None:
+    out = (
+        '/home/deploy\0{"apps": {}}\n\0true /dockyard /etc/hosts /data \n\x00127.0.0.1 localhost\n'
     )
+    assert parse_edge_state(out) == EdgeState(
+        "/home/deploy", '{"apps": {}}\n', True, "127.0.0.1 localhost\n", True, True
+    )
+    older = parse_edge_state("/home/deploy\0{}\0false /dockyard /data \n\0")
+    assert (older.running, older.exists, older.hosts_mounted) == (False, True, False)
 
 
 def test_an_edge_never_booted() -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from dockyard.commands import edge_pool
 from dockyard.commands.edge_config import edge_config
 from dockyard.commands.logs import LogQuery
 from dockyard.config import Config
@@ -42,24 +43,53 @@ TLS_CONFIG: Config = parse(
 TLS_SECRETS = {"CERT_PEM": "-----BEGIN CERTIFICATE-----", "KEY_PEM": "-----BEGIN PRIVATE KEY-----"}
 
 
+WEB = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
+POOL = edge_pool.render_hosts(edge_pool.with_hosts({}, {"app-web": WEB}))
+
+
+def slot(n: int) -> str:
+    """Web host 10.0.0.<n>'s slot in POOL, as Caddy names the upstream."""
+    return f"s{n - 1}.app-web.pool.dockyard:80"
+
+
 @dataclass
 class EdgeWorld:
-    """Each edge: its caddy.json and whether its container runs; the writes change them."""
+    """Each edge: its caddy.json, whether its container runs (with the hosts file mounted)
+    and its hosts file; the writes change them. Its health checks take a slot's host in at
+    once (the log says so for every slot mapped)."""
 
     config: str = ""
     running: bool = False
+    hosts: str = POOL
+    mounted: bool = True
     admin: FakeCaddyAdmin = field(default_factory=FakeCaddyAdmin)
     edges: dict[str, list[str]] = field(default_factory=dict)
 
     def make(self) -> FakeTransport:
-        state = {host: [self.config, self.running] for host in EDGES}
+        state = {host: [self.config, self.running, self.hosts] for host in EDGES}
         fake = FakeTransport(open_unix=self.admin.open, default_timeout=300.0)
+        mounts = "/dockyard /etc/hosts /data" if self.mounted else "/dockyard /data"
 
         def read(host: str, wire: str) -> Reply:
             if "caddy.json.tmp" in wire:
                 state[host][0] = fake.inputs[host][-1] or ""
-            config, running = state[host]
-            return Reply(stdout=f"{HOME}\0{config}\0{'true' if running else 'false'}\n")
+            config, running, hosts = state[host]
+            inspected = f"{'true' if running else 'false'} {mounts}"
+            return Reply(stdout=f"{HOME}\0{config}\0{inspected}\n\0{hosts}")
+
+        def hosts_written(host: str, wire: str) -> Reply:
+            state[host][2] = fake.inputs[host][-1] or ""
+            return Reply()
+
+        def health(host: str, wire: str) -> Reply:
+            layout = edge_pool.parse_hosts(str(state[host][2]))
+            up = [
+                f'"msg":"host is up","host":"{edge_pool.slot_name(site, k)}:80"\n'
+                for site, slots in layout.items()
+                for k, s in enumerate(slots)
+                if s.address
+            ]
+            return Reply(stdout="".join(up))
 
         def started(host: str, wire: str) -> Reply:
             state[host][0] = fake.inputs[host][-1] or ""
@@ -75,6 +105,8 @@ class EdgeWorld:
             return Reply(stdout=f"dockyard-edge caddy:2.11 {up}\n")
 
         for host in EDGES:
+            fake.on(host, "dd of=", hosts_written)
+            fake.on(host, "health.log", health)
             fake.on(host, "start dockyard-edge", started)
             fake.on(host, "dockyard-edge 2>/dev/null", read)
             fake.on(host, "name=^dockyard-edge$", listed)
@@ -85,8 +117,8 @@ class EdgeWorld:
 
 def upstreams(**in_flight: int) -> bytes:
     entries = [
-        {"address": f"10.0.0.{n}:80", "num_requests": in_flight.get(f"web{n}", 0), "fails": 0}
-        for n in (1, 2, 3)
+        {"address": slot(n), "num_requests": in_flight.get(f"web{n}", 0), "fails": 0}
+        for n in range(1, 9)
     ]
     # the edge's probe server dials a placeholder: Caddy lists it too
     entries.append({"address": "{http.request.hostport}", "num_requests": 0, "fails": 0})
@@ -133,6 +165,36 @@ async def boot_tls(fake: FakeTransport) -> object:
     return await manage.boot_on(fake, TLS_CONFIG, TLS_SECRETS)
 
 
+ADDED: Config = parse(
+    BASE
+    + "servers: [10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4]\n"
+    + "proxy: {host: shop.test}\n"
+    + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8, 10.0.0.9]}\n"
+)
+REMOVED: Config = parse(
+    BASE
+    + "servers: [10.0.0.1, 10.0.0.2]\n"
+    + "proxy: {host: shop.test}\n"
+    + "x-dockyard:\n  load_balancer: {hosts: [10.0.0.8, 10.0.0.9]}\n"
+)
+
+
+async def add_host(fake: FakeTransport) -> object:
+    return await manage.boot_on(fake, ADDED, {})
+
+
+async def remove_host(fake: FakeTransport) -> object:
+    return await manage.boot_on(fake, REMOVED, {})
+
+
+def busy_on_web3() -> EdgeWorld:
+    """Edges with a request in flight to web host 3 at the first look, none at the next."""
+    world = EdgeWorld(config=CURRENT, running=True)
+    for host in EDGES:
+        world.admin.upstreams[host] = [upstreams(web3=1), upstreams()]
+    return world
+
+
 async def drain(fake: FakeTransport) -> object:
     return await manage.drain_on(fake, CONFIG, "10.0.0.2")
 
@@ -159,7 +221,9 @@ async def remove(fake: FakeTransport) -> object:
 
 Run = Callable[[FakeTransport], Awaitable[object]]
 SCENARIOS: list[tuple[str, Callable[[], FakeTransport], Run]] = [
-    ("lb-boot-fresh", EdgeWorld().make, boot),
+    ("lb-boot-fresh", EdgeWorld(hosts="").make, boot),
+    ("lb-pool-add", EdgeWorld(config=CURRENT, running=True).make, add_host),
+    ("lb-pool-remove", lambda: busy_on_web3().make(), remove_host),
     ("lb-boot-outdated", EdgeWorld(config="{}\n", running=True).make, boot),
     ("lb-boot-up-to-date", EdgeWorld(config=CURRENT, running=True).make, boot),
     ("lb-boot-tls", EdgeWorld(config=CURRENT, running=True).make, boot_tls),
@@ -175,6 +239,8 @@ EXPECTED = {
     "lb-boot-fresh": {"10.0.0.8": True, "10.0.0.9": True},
     "lb-boot-outdated": {"10.0.0.8": True, "10.0.0.9": True},
     "lb-boot-up-to-date": {"10.0.0.8": False, "10.0.0.9": False},
+    "lb-pool-add": {"10.0.0.8": True, "10.0.0.9": True},
+    "lb-pool-remove": {"10.0.0.8": True, "10.0.0.9": True},
     "lb-boot-tls": {"10.0.0.8": True, "10.0.0.9": True},
     "lb-reboot": list(EDGES),
     "lb-logs": {host: ['{"msg":"serving"}'] for host in EDGES},

@@ -118,8 +118,10 @@ async def test_a_deploy_runs_under_the_lock_between_the_hooks(tmp_path: Path) ->
     assert steps[-7:-5] == [
         STATUS.join(["docker service inspect ", " shop_web"]),
         'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/edge/caddy.json" 2>/dev/null; '
-        "printf \"\\0\"; } && { docker inspect --format '{{.State.Running}}' dockyard-edge "
-        "2>/dev/null || echo missing; }",
+        'printf "\\0"; } && { docker inspect --format '
+        "'{{.State.Running}} {{range .Mounts}}{{.Destination}} {{end}}' dockyard-edge "
+        '2>/dev/null || echo missing; } && { printf "\\0"; cat "$HOME/.dockyard/edge/hosts" '
+        "2>/dev/null || true; }",
     ]
     assert steps[-5:] == [
         "cat .dockyard/swarm/shop/versions 2>/dev/null || true",

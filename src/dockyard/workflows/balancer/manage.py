@@ -22,7 +22,7 @@ from dockyard.commands.base import all_of
 from dockyard.commands.edge_acme import COPY, OWNER
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.config import Config
-from dockyard.errors import UsageError
+from dockyard.errors import DockyardError, StepFailed, UsageError
 from dockyard.facts.caddy import UpstreamLoad
 from dockyard.plan.balancer import (
     acme_names,
@@ -48,6 +48,11 @@ UNDRAIN_AGAIN = "the host may still be out of rotation: run `dockyard lb undrain
 # once passed, no new request goes there
 CHECK_SETTLE = 1.0
 POLL = 0.1
+# Seconds an edge has to take an added web host in: Go re-reads the hosts file within 5 s,
+# then two passed checks 0.5 s apart
+POOL_WAIT = 30.0
+UP_POLL = 0.5
+POOL_AGAIN = "run `dockyard lb boot` again once this is fixed (the pool is changed step by step)"
 NO_BALANCER = (
     "no load balancer in the config: add x-dockyard/load_balancer/hosts "
     "(see `dockyard docs x-dockyard`)"
@@ -117,13 +122,80 @@ async def boot_on(
     edges = Edges.of(config, transport, secrets)
     if edges.settings.acme is not None:  # one certificate by ACME for every edge
         names = acme_names(edges.sites)
-        return await boot_with_acme(edges.servers(), edges.controller, edges.container, names)
+        booted = await boot_with_acme(edges.servers(), edges.controller, edges.container, names)
+    else:
 
-    async def step(server: Server) -> bool:
-        with server.step("booting the load balancer edge", BOOT_AGAIN):
-            return await edges.controller(server).boot(edges.container)
+        async def step(server: Server) -> bool:
+            with server.step("booting the load balancer edge", BOOT_AGAIN):
+                return await edges.controller(server).boot(edges.container)
 
-    return await on_servers(edges.servers(), step)
+        booted = await on_servers(edges.servers(), step)
+    changed = await change_pool(edges)
+    return {edge: done or edge in changed for edge, done in booted.items()}
+
+
+async def change_pool(edges: Edges) -> set[str]:
+    """Bring each edge's pool (its hosts file's slots) to the config's web hosts, with no
+    config load: the added hosts first, each edge waiting until its checks took them in;
+    then the removed ones drained (their flag), idle on every edge, and their slots freed.
+    Returns the edges whose pool changed."""
+
+    async def read(server: Server) -> EdgeController:
+        controller = edges.controller(server)
+        with server.step("reading the load balancer edge's pool", POOL_AGAIN):
+            await controller.state()
+        return controller
+
+    controllers = await on_servers(edges.servers(), read)
+    adding = {edge: c for edge, c in controllers.items() if c.added()}
+    for web in sorted({a for c in adding.values() for hs in c.added().values() for a in hs}):
+        routes = [site for c in adding.values() for site, hs in c.added().items() if web in hs]
+        await _flags(edges.server(web), sorted(set(routes)), drained=False)  # a stale one
+
+    async def add(server: Server) -> None:
+        controller = adding[server.host]
+        added = controller.added()
+        with server.step("adding web hosts to the load balancer edge's pool", POOL_AGAIN):
+            await controller.add_hosts()
+            await _wait_up(server.host, controller, added)
+
+    await on_servers([c.server for c in adding.values()], add)
+    removing = {edge: c for edge, c in controllers.items() if c.removed()}
+    gone = {a for c in removing.values() for hs in c.removed().values() for a in hs}
+    for web in sorted(gone):
+        routes = [site for c in removing.values() for site, hs in c.removed().items() if web in hs]
+        await _flags(edges.server(web), sorted(set(routes)), drained=True)
+    if gone:
+        await asyncio.sleep(CHECK_SETTLE)
+
+    async def remove(server: Server) -> None:
+        controller = removing[server.host]
+        addresses = [
+            f"{a}:{controller.ports[site]}" for site, hs in controller.removed().items() for a in hs
+        ]
+        with server.step("removing web hosts from the load balancer edge's pool", POOL_AGAIN):
+            await _wait_idle(controller, addresses, edges.drain_timeout)
+            await controller.free_removed()
+
+    await on_servers([c.server for c in removing.values()], remove)
+    return {*adding, *removing}
+
+
+async def _flags(web: Server, routes: Sequence[str], *, drained: bool) -> None:
+    what = "draining the removed host" if drained else "undraining the added host"
+    with web.step(f"{what} on the load balancer", POOL_AGAIN):
+        await web.run(all_of(*[proxy_commands.set_drained(r, drained) for r in routes]))
+
+
+async def _wait_up(edge: str, controller: EdgeController, added: dict[str, list[str]]) -> None:
+    deadline = time.monotonic() + POOL_WAIT
+    while not await controller.slots_up(added):
+        if time.monotonic() >= deadline:
+            hosts = ", ".join(sorted({a for hs in added.values() for a in hs}))
+            why = f"the edge's health checks did not take {hosts} in within {POOL_WAIT:g}s"
+            raise StepFailed(edge, "adding web hosts to the load balancer edge's pool",
+                             DockyardError(why), POOL_AGAIN)  # fmt: skip
+        await asyncio.sleep(UP_POLL)
 
 
 async def drain_on(transport: Transport, config: Config, host: str) -> dict[str, int]:

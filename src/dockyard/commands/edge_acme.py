@@ -1,15 +1,20 @@
 """The ACME part of a load balancer edge's Caddy config (pure): proxy/ssl: true at the edges.
 
-One ACME client, the first edge (OWNER): it orders each name once, with HTTP-01 only (TLS-ALPN
-is disabled: no other edge could pass that challenge on). The second edge passes
-`/.well-known/acme-challenge/*` it cannot answer itself to the owner's HTTP port, so the
-challenge succeeds whichever edge the CA reaches. It boots as a FORWARDER (no ACME policy, or
-it would order its own) until the owner holds the certificates; dockyard then copies the
-owner's certificate files into its storage and loads its COPY config: the same issuer (so the
-same storage path), whose certmagic loads the stored certificate instead of ordering. Its
-renewal window is narrower than the owner's, so when it opens, the owner's renewed
-certificate is usually in its storage already (copied by the next `lb boot` or deploy), and
-certmagic swaps it in without ordering; if not, it orders its own and keeps serving.
+The first edge (OWNER) orders each name once, with HTTP-01 only (TLS-ALPN is disabled: no
+other edge could pass that challenge on). With two edges, each passes
+`/.well-known/acme-challenge/*` its own Caddy cannot answer (Caddy answers its own challenges
+before any route, and lets a token it does not know for a name it manages fall through to the
+routes) to the other edge's HTTP port, once: the passed request carries PASSED_HEADER, and an
+edge answers such a request itself or with a 404, never passing it back. So a validation
+succeeds whichever edge the CA reaches, for an order of either edge.
+
+The second edge boots as a FORWARDER (no ACME policy, or it would order its own) until the
+owner holds the certificates; dockyard then copies the owner's certificate files into its
+storage and loads its COPY config: the same issuer (so the same storage path), whose certmagic
+loads the stored certificate instead of ordering. From then on it renews on its own: its
+renewal window is narrower than the owner's, so the owner renews first; when the second
+edge's window opens, it finds the owner's renewal in its storage if a deploy or `lb boot`
+copied it in between, and orders its own otherwise (validated through either edge, as above).
 
 Both edges keep their certificates under ACME_STORAGE, in the edge's state dir on its host
 (`~/.dockyard/edge/acme`), where dockyard reads and writes them over SSH. The TLS app is in
@@ -30,6 +35,9 @@ COPY = "copy"
 CHALLENGES = "/.well-known/acme-challenge/*"
 ACME_STORAGE = f"{ADMIN_DIR}/acme"
 ACME_ROOT_FILE = f"{ADMIN_DIR}/certs/acme-ca-root.pem"
+# Set on a challenge an edge passes to the other edge: that one answers it or says 404
+PASSED_HEADER = "X-Dockyard-Edge-Passed"
+PASS_DIAL_TIMEOUT = "2s"
 # Renew when this share of the certificate's lifetime is left: the owner first (Caddy's
 # default, a third), the copy later, by when the owner's renewal is in its storage
 OWNER_WINDOW = 0.34
@@ -41,7 +49,9 @@ class EdgeAcme:
     """How an edge gets the certificates of its ACME sites."""
 
     role: str = OWNER  # OWNER, FORWARDER or COPY (see the top)
-    owner: str = ""  # the owner edge's HTTP address (host:port), where challenges are passed
+    # the other edge's HTTP address (host:port), where challenges this edge cannot answer are
+    # passed; "": a single edge
+    peer: str = ""
     ca: str = ""  # the ACME directory; "": Caddy's default
     ca_root: bool = False  # trust the PEM root at ACME_ROOT_FILE for the CA's own address
     email: str = ""
@@ -53,15 +63,35 @@ def serves_acme(acme: EdgeAcme | None) -> bool:
     return acme is not None and acme.role != FORWARDER
 
 
-def challenge_route(acme: EdgeAcme) -> dict[str, Any]:
-    """The plain server's first route on an edge that is not the owner: the challenges its
-    own Caddy has no answer for (Caddy answers its own before any route) go to the owner."""
-    return {
-        "@id": "dockyard-edge-acme-challenges",
-        "match": [{"path": [CHALLENGES]}],
-        "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": acme.owner}]}],
-        "terminal": True,
+def challenge_routes(acme: EdgeAcme, names: list[str]) -> list[dict[str, Any]]:
+    """The plain server's first routes on an edge with a peer: the challenges for `names` its
+    own Caddy has no answer for (Caddy answers its own before any route) go to the peer, once;
+    one the peer passed here, unanswered, is a 404 (not the app's, nor a redirect).
+
+    The host matcher keeps them before Caddy's automatic redirects to HTTPS, which it inserts
+    after the plain server's last route with one (at the top when none has): without it, an
+    edge serving the names over HTTPS answered the other edge's challenges with a redirect."""
+    if not acme.peer or not names:
+        return []
+    passed = {"host": names, "path": [CHALLENGES], "header": {PASSED_HEADER: ["1"]}}
+    pass_on = {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": acme.peer}],
+        "transport": {"protocol": "http", "dial_timeout": PASS_DIAL_TIMEOUT},
+        "headers": {"request": {"set": {PASSED_HEADER: ["1"]}}},
     }
+    unknown = {
+        "handler": "static_response",
+        "status_code": 404,
+        "body": "No ACME challenge with this token on either edge\n",
+    }
+    return [
+        {"@id": "dockyard-edge-acme-passed", "match": [passed], "handle": [unknown],
+         "terminal": True},
+        {"@id": "dockyard-edge-acme-challenges",
+         "match": [{"host": names, "path": [CHALLENGES]}], "handle": [pass_on],
+         "terminal": True},
+    ]  # fmt: skip
 
 
 def storage() -> dict[str, Any]:

@@ -19,8 +19,9 @@ passes each request to one of the web hosts' proxies:
   and private_key_pem): the same PEM bundle on every edge (`certificate_file`), loaded from a
   file whose digest is a tag in the config, so a new certificate is a changed config; plain
   HTTP is redirected to HTTPS (Caddy's automatic redirects) unless ssl_redirect is false;
-- TLS with a certificate by ACME for a site with proxy/ssl: true: one edge orders, the other
-  passes challenges on and serves a copy (commands/edge_acme.py).
+- TLS with a certificate by ACME for a site with proxy/ssl: true: the first edge orders, the
+  other serves a copy and renews on its own; each passes challenges it cannot answer to the
+  other (commands/edge_acme.py).
 
 Draining a web host changes no config, neither on the edge nor on the web host: a flag file on
 the web host (`<route>.drained` in its proxy's live directory) makes its proxy answer the edges'
@@ -108,8 +109,9 @@ def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings
     checked = [s for s in ordered if s.tasks is None]
     if checked:
         servers[EDGE_PROBE_SERVER] = _probe_server(checked, settings)
-    if acme is not None and acme.role != edge_acme.OWNER:
-        servers[EDGE_SERVER]["routes"].insert(0, edge_acme.challenge_route(acme))
+    if acme is not None:
+        names = _acme_names(ordered)
+        servers[EDGE_SERVER]["routes"][:0] = edge_acme.challenge_routes(acme, names)
     if tls_sites:
         tls_server = _server(settings.https_port, tls_sites, settings, True, "-tls")
         tls_server["automatic_https"] = {
@@ -163,9 +165,12 @@ def _tls_app(sites: list[EdgeSite], acme: EdgeAcme | None) -> dict[str, Any]:
     if custom:
         tls["certificates"] = {"load_files": [_loaded(s) for s in custom]}
     if acme is not None:
-        names = sorted({h for s in sites if s.acme for h in s.hosts})
-        tls["automation"] = edge_acme.automation(acme, names)
+        tls["automation"] = edge_acme.automation(acme, _acme_names(sites))
     return tls
+
+
+def _acme_names(sites: list[EdgeSite]) -> list[str]:
+    return sorted({h for s in sites if s.acme for h in s.hosts})
 
 
 def _server(

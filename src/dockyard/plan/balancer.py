@@ -8,7 +8,7 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from dockyard.commands.edge_acme import OWNER, EdgeAcme
+from dockyard.commands.edge_acme import EdgeAcme
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.config import Config
 from dockyard.config.model import Proxy
@@ -68,13 +68,14 @@ def acme_names(sites: Sequence[EdgeSite]) -> list[str]:
     return sorted({host for site in sites if site.acme for host in site.hosts})
 
 
-def as_acme_role(settings: EdgeSettings, role: str, owner: str = "") -> EdgeSettings:
-    """The settings of one edge: the owner orders; the other forwards challenges to `owner`
-    (the owner edge's host), as a forwarder or serving a copy (commands/edge_acme.py)."""
+def as_acme_role(settings: EdgeSettings, role: str, peer: str = "") -> EdgeSettings:
+    """The settings of one edge: the owner orders, the other serves a copy (first as a
+    forwarder); each passes the challenges it cannot answer to `peer`, the other edge's host
+    ("": none, a single edge) (commands/edge_acme.py)."""
     if settings.acme is None:
         return settings
-    address = f"{owner}:{settings.http_port}" if role != OWNER else ""
-    return replace(settings, acme=replace(settings.acme, role=role, owner=address))
+    address = f"{peer}:{settings.http_port}" if peer else ""
+    return replace(settings, acme=replace(settings.acme, role=role, peer=address))
 
 
 def health_uri(proxy: Proxy) -> str:

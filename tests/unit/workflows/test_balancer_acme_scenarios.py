@@ -1,7 +1,7 @@
 """`lb boot` with proxy/ssl: true at two edges (workflows/balancer/acme.py) on the scripted
 transport: a first boot (the second edge forwards challenges while the first orders, then
-serves a copy), a boot with both already serving, every step failing, and a first edge that
-obtains no certificate in time."""
+serves a copy; each passes the challenges it cannot answer to the other), a boot with both
+already serving, every step failing, and a first edge that obtains no certificate in time."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import io
 import json
 import tarfile
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -126,12 +127,12 @@ async def test_a_first_boot_forwards_challenges_on_the_second_edge_then_serves_t
     configs = [json.loads(text) for text in fake.inputs[OTHER] if text and text[0] == "{"]
     forwarder, copy = configs
     assert "edge-tls" not in forwarder["apps"]["http"]["servers"]
-    assert forwarder["apps"]["http"]["servers"]["edge"]["routes"][0]["handle"][0]["upstreams"] == [
-        {"dial": "10.0.0.8:80"}
-    ]
+    assert passed_to(forwarder) == passed_to(copy) == [{"dial": "10.0.0.8:80"}]
     assert copy["apps"]["tls"]["automation"]["policies"][0]["renewal_window_ratio"] == 0.25
     owner_writes = [text for text in fake.inputs[OWNER] if text]
     assert owner_writes[0] == "-----BEGIN CERTIFICATE-----\n"  # the CA's root, before its config
+    (owner_config,) = [json.loads(text) for text in owner_writes if text[0] == "{"]
+    assert passed_to(owner_config) == [{"dial": "10.0.0.9:80"}]  # and the other way round
     # the owner's certificates (read a third time: it held them from then on) reach the other
     inputs = fake.inputs[OTHER]
     copied = inputs.index(stored("shop.test"))
@@ -140,6 +141,17 @@ async def test_a_first_boot_forwards_challenges_on_the_second_edge_then_serves_t
     assert repr(inputs[copied]) == "Secret('[REDACTED]')"  # private keys: never shown
     order = [c.host for c in fake.calls if "cp " in c.text or "caddy.json" in c.text]
     assert order.index(OWNER) > 0  # the other edge forwarded before the owner booted
+
+
+def passed_to(config: dict[str, Any]) -> list[dict[str, str]]:
+    """Where the edge passes the challenges it cannot answer (its plain server's second route,
+    after the one answering 404 to those passed to it)."""
+    routes = config["apps"]["http"]["servers"]["edge"]["routes"]
+    assert [r["@id"] for r in routes[:2]] == [
+        "dockyard-edge-acme-passed",
+        "dockyard-edge-acme-challenges",
+    ]
+    return list(routes[1]["handle"][0]["upstreams"])
 
 
 async def test_a_first_edge_without_a_certificate_in_time_says_so_with_the_acmes_error(
@@ -158,10 +170,11 @@ async def test_a_first_edge_without_a_certificate_in_time_says_so_with_the_acmes
     assert not any("cp - dockyard-edge" in c for c in fake.commands_on(OTHER))  # no copy
 
 
-async def test_details_show_the_web_hosts_not_the_first_edge_challenges_are_passed_to() -> None:
+async def test_details_show_the_web_hosts_not_the_edges_challenges_are_passed_to() -> None:
     world = EdgeWorld(running=True)
     entries = [
-        {"address": a, "num_requests": 0, "fails": 0} for a in ("10.0.0.1:80", "10.0.0.8:80")
+        {"address": a, "num_requests": 0, "fails": 0}
+        for a in ("10.0.0.1:80", "10.0.0.8:80", "10.0.0.9:80")
     ]
     for host in EDGES:
         world.admin.upstreams[host] = [json.dumps(entries).encode()]

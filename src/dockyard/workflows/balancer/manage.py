@@ -99,9 +99,11 @@ class Edges:
 
     def controller(self, server: Server, role: str = "") -> EdgeController:
         """`role`: with ACME sites, the edge's (commands/edge_acme.py); by default the first
-        edge owns the certificates and the other serves copies."""
+        edge owns the certificates and the other serves copies; each passes the challenges
+        it cannot answer to the other."""
         role = role or (OWNER if server.host == self.hosts[0] else COPY)
-        settings = as_acme_role(self.settings, role, self.hosts[0])
+        peer = next((host for host in self.hosts if host != server.host), "")
+        settings = as_acme_role(self.settings, role, peer)
         return EdgeController(server, self.sites, settings, self.certificates, self.acme_root)
 
     def servers(self) -> list[Server]:
@@ -270,10 +272,10 @@ async def details_on(transport: Transport, config: Config) -> dict[str, EdgeDeta
         kept = {a: n for a, n in loads.items() if a not in ignored and "{" not in a}
         return EdgeDetails(container, kept, health)
 
-    # the other edge passes ACME challenges to the first: not a web host
+    # each edge passes the ACME challenges it cannot answer to the other: not a web host
     web = {upstream for site in edges.sites for upstream in site.upstreams}
-    first = f"{edges.hosts[0]}:{edges.settings.http_port}"
-    ignored = {first} - web if edges.settings.acme is not None else set()
+    peers = {f"{host}:{edges.settings.http_port}" for host in edges.hosts}
+    ignored = peers - web if edges.settings.acme is not None else set()
 
     return await on_servers(edges.servers(), step)
 

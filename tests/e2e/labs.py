@@ -60,6 +60,7 @@ LABS: dict[str, tuple[str, int]] = {
     "prune-podman": ("tprup", 227),
     "lb-docker": ("tlb", 228),  # tests/e2e/balancer
     "lb-podman": ("tlbp", 229),
+    "lb-renew-docker": ("tlbr", 237),  # tests/e2e/balancer/test_renewals.py
     "cron-docker": ("tcron", 232),  # tests/e2e/cron
     "cron-podman": ("tcronp", 233),
     "compose-docker": ("tcmp", 234),  # tests/e2e/compose
@@ -85,6 +86,7 @@ GROUP_SECONDS: dict[str, int] = {
     "build-podman": 189,
     "lb-docker": 220,  # 6 servers, the pool test, the details probe
     "lb-podman": 210,  # the engine stop is Docker's
+    "lb-renew-docker": 170,
     "build-docker": 162,
     "compose-docker": 120,
     "compose-podman": 116,

@@ -29,8 +29,12 @@ ACME_PORT, MANAGEMENT_PORT, DNS_PORT, DNS_MANAGEMENT_PORT = 14000, 15000, 8053, 
 
 
 class Pebble:
-    def __init__(self, gateway: str, names: dict[str, list[str]], validity: int) -> None:
-        self.gateway, self.names, self.validity = gateway, names, validity
+    def __init__(
+        self, gateway: str, names: dict[str, list[str]], validity: int, reuse: bool = True
+    ) -> None:
+        """`reuse`: pebble's default, a valid authorization reused for half the orders (no
+        validation); without it, every order is validated."""
+        self.gateway, self.names, self.validity, self.reuse = gateway, names, validity, reuse
         self.dir = Path(tempfile.mkdtemp(prefix="lb-pebble-"))
         self.processes: list[subprocess.Popen[bytes]] = []
         self.logs: list[BinaryIO] = []
@@ -76,7 +80,7 @@ class Pebble:
         try:
             self._wait_answering()
             for name, addresses in self.names.items():
-                self._post(DNS_MANAGEMENT_PORT, "add-a", {"host": name, "addresses": addresses})
+                self.resolve(name, addresses)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -84,6 +88,8 @@ class Pebble:
 
     def _start(self, argv: list[str], name: str) -> None:
         env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"}
+        if not self.reuse:
+            env["PEBBLE_AUTHZREUSE"] = "0"
         log = open(self.dir / f"{name}.log", "wb")  # noqa: SIM115 (closed in __exit__)
         self.logs.append(log)
         self.processes.append(subprocess.Popen(argv, env=env, stdout=log, stderr=log))
@@ -113,6 +119,13 @@ class Pebble:
             f"http://{self.gateway}:{port}/{path}", data=json.dumps(body).encode(), method="POST"
         )
         urllib.request.urlopen(request, timeout=5).read()
+
+    def resolve(self, name: str, addresses: list[str]) -> None:
+        """`name` resolves to `addresses` from now on (pebble validates on the first):
+        challtestsrv appends to a name's records, so they are cleared first (records added
+        again and again made pebble's lookups fail: `dns: buffer size too small`)."""
+        self._post(DNS_MANAGEMENT_PORT, "clear-a", {"host": name})
+        self._post(DNS_MANAGEMENT_PORT, "add-a", {"host": name, "addresses": addresses})
 
     def root_pem(self) -> str:
         """The root pebble issues from (a new one each start), for clients to verify with."""

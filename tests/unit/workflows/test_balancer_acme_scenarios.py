@@ -19,6 +19,7 @@ from dockyard.errors import CertificateError
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.balancer import acme, edge, manage
 from tests.unit.config.conftest import BASE, parse
+from tests.unit.facts.test_edge_state import EXPIRES_2031, EXPIRES_2061
 from tests.unit.workflows.deploy_rules import one_line_naming_host_and_cause
 from tests.unit.workflows.faults import Failure, each_step_failing, happy_path
 from tests.unit.workflows.fleet import transcript
@@ -36,21 +37,25 @@ SECRETS = {"CA_ROOT": "-----BEGIN CERTIFICATE-----"}
 OWNER, OTHER = EDGES
 
 
-def stored(*names: str) -> str:
+def stored(*names: str, crt: str = "data") -> str:
     """read_certificates' output: a base64 tar of certificates/<issuer>/<name>/<name>.crt."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name in names:
             for kind in ("crt", "key", "json"):
+                body = (crt if kind == "crt" else "data").encode()
                 info = tarfile.TarInfo(f"certificates/ca.test-dir/{name}/{name}.{kind}")
-                info.size = 4
-                tar.addfile(info, io.BytesIO(b"data"))
+                info.size = len(body)
+                tar.addfile(info, io.BytesIO(body))
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def acme_world(*, fresh: bool, owner_holds: int = 0) -> Callable[[], FakeTransport]:
+def acme_world(
+    *, fresh: bool, owner_holds: int = 0, owner_crt: str = "data", other_crt: str = "data"
+) -> Callable[[], FakeTransport]:
     """Both edges; the owner holds the certificate from its `owner_holds`+1-th read on; the
-    other edge holds one once it was written there (or from the start unless `fresh`)."""
+    other edge holds one once it was written there (or from the start unless `fresh`); their
+    .crt files hold `owner_crt` and `other_crt`."""
 
     def make() -> FakeTransport:
         world = EdgeWorld() if fresh else EdgeWorld(running=True)
@@ -60,10 +65,11 @@ def acme_world(*, fresh: bool, owner_holds: int = 0) -> Callable[[], FakeTranspo
 
         def owner_read(host: str, wire: str) -> Reply:
             reads[OWNER] += 1
-            return Reply(stdout=stored("shop.test") if reads[OWNER] > owner_holds else "")
+            held = reads[OWNER] > owner_holds
+            return Reply(stdout=stored("shop.test", crt=owner_crt) if held else "")
 
         def other_read(host: str, wire: str) -> Reply:
-            return Reply(stdout=stored("shop.test") if copied[OTHER] else "")
+            return Reply(stdout=stored("shop.test", crt=other_crt) if copied[OTHER] else "")
 
         def written(host: str, wire: str) -> Reply:
             copied[OTHER] = True
@@ -141,6 +147,23 @@ async def test_a_first_boot_forwards_challenges_on_the_second_edge_then_serves_t
     assert repr(inputs[copied]) == "Secret('[REDACTED]')"  # private keys: never shown
     order = [c.host for c in fake.calls if "cp " in c.text or "caddy.json" in c.text]
     assert order.index(OWNER) > 0  # the other edge forwarded before the owner booted
+
+
+@pytest.mark.parametrize(
+    ("theirs", "copied"),
+    [(EXPIRES_2061, False), (EXPIRES_2031, True), ("data", True)],
+    ids=["renewed-later-kept", "same-copied", "unreadable-copied"],
+)
+async def test_a_boot_copies_the_first_edges_certificates_unless_the_other_holds_a_later_one(
+    theirs: str, copied: bool
+) -> None:
+    """The other edge renewed its certificate itself (its own order): the first edge's, which
+    expires earlier, does not replace it. Its config is loaded all the same."""
+    fake = acme_world(fresh=False, owner_crt=EXPIRES_2031, other_crt=theirs)()
+    assert await boot(fake) == {OWNER: True, OTHER: True}
+    writes = [c for c in fake.commands_on(OTHER) if "cp - dockyard-edge:/dockyard/acme/" in c]
+    assert len(writes) == (1 if copied else 0)
+    assert any(text and text[0] == "{" for text in fake.inputs[OTHER])  # its config loaded
 
 
 def passed_to(config: dict[str, Any]) -> list[dict[str, str]]:

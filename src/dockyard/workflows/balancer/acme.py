@@ -5,10 +5,13 @@
 The first edge orders (commands/edge_acme.py). On its first boot the other edge runs as a
 forwarder of ACME challenges before the first edge starts ordering, so a challenge succeeds
 whichever edge the CA reaches. Once the first edge holds a certificate for every name, its
-stored certificates are copied into the other edge's storage (every boot, so a renewal is
-copied at the latest by the next deploy) and the other edge loads its full config, which
-serves the copies. A first edge that obtains nothing within CERTIFICATE_WAIT stops the boot
-with Caddy's last error; the other edge is then left as it was (a forwarder on a first boot).
+stored certificates are copied into the other edge's storage and the other edge loads its full
+config, which serves the copies. Each edge renews on its own afterwards; every boot copies the
+first edge's certificates again (so when the other edge's renewal window opens it finds the
+first's renewal in its storage and orders nothing), unless the other edge holds one that
+expires later (its own renewal), which a copy would replace with an older one. A first edge
+that obtains nothing within CERTIFICATE_WAIT stops the boot with Caddy's last error; the other
+edge is then left as it was (a forwarder on a first boot).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dockyard.commands import edge as edge_commands
 from dockyard.commands.edge_acme import COPY, FORWARDER, OWNER
 from dockyard.errors import CertificateError
-from dockyard.facts.edge import last_error, stored_names
+from dockyard.facts.edge import last_error, stored_expiries, stored_names
 from dockyard.redaction import Secret
 from dockyard.workflows.balancer.edge import EdgeController
 from dockyard.workflows.server import Server
@@ -42,8 +45,10 @@ async def boot_with_acme(
     """{edge: True when it started or loaded a new config}, in the edges' order."""
     owner, *others = servers
     changed: dict[str, bool] = {}
+    held: dict[str, str] = {}
     for other in others:
-        if not await _holds(other, names):
+        held[other.host] = await _stored(other)
+        if not set(names) <= stored_names(held[other.host]):
             with other.step("booting the load balancer edge as a forwarder of ACME challenges",
                             BOOT_AGAIN):  # fmt: skip
                 changed[other.host] = await controller(other, FORWARDER).boot(container)
@@ -51,8 +56,9 @@ async def boot_with_acme(
         changed[owner.host] = await controller(owner, OWNER).boot(container)
     archive = await owner_certificates(owner, names, CERTIFICATE_WAIT)
     for other in others:
-        with other.step("copying the first edge's certificates", COPY_AGAIN):
-            await other.run(edge_commands.write_certificates(other.engine), input=archive)
+        if not later_held(held[other.host], archive):
+            with other.step("copying the first edge's certificates", COPY_AGAIN):
+                await other.run(edge_commands.write_certificates(other.engine), input=archive)
         with other.step("booting the load balancer edge", BOOT_AGAIN):
             loaded = await controller(other, COPY).boot(container)
         changed[other.host] = changed.get(other.host, False) or loaded
@@ -76,10 +82,16 @@ async def owner_certificates(owner: Server, names: Sequence[str], wait: float) -
         await asyncio.sleep(POLL)
 
 
-async def _holds(server: Server, names: Sequence[str]) -> bool:
+def later_held(theirs: str, ours: str) -> list[str]:
+    """The names whose certificate in `theirs` (an edge's stored certificates) expires later
+    than the one in `ours` (the first edge's): that edge renewed them itself since."""
+    mine, first = stored_expiries(theirs), stored_expiries(ours)
+    return sorted(name for name, expires in mine.items() if name in first and expires > first[name])
+
+
+async def _stored(server: Server) -> str:
     with server.step("reading the edge's certificates", BOOT_AGAIN):
-        archive = (await server.run(edge_commands.read_certificates(server.engine))).stdout
-    return set(names) <= stored_names(archive)
+        return Secret((await server.run(edge_commands.read_certificates(server.engine))).stdout)
 
 
 async def _no_certificate(owner: Server, missing: list[str], wait: float) -> CertificateError:

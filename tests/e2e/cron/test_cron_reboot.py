@@ -117,6 +117,11 @@ def settled(app: Path, job: str, after: float) -> list[dict[str, Any]]:
     return found
 
 
+def ended(app: Path, job: str) -> bool:
+    """No record of the job is starting or running."""
+    return not [r for r in runs(app, job) if r["state"] in ("starting", "running")]
+
+
 def check_ticks(
     lab: labs.LabInfo, app: Path, job: str, records: list[dict[str, Any]], off_at: float,
     on_at: float,
@@ -147,7 +152,7 @@ def check_ticks(
         missed = [r for r in gap if r["state"] == "missed"]
         assert missed and all(int(r["at"]) < int(up[0]["at"]) for r in missed), gap
         assert all(r["state"] in ("missed", "ok") for r in gap), gap
-    found = runs(app, job)  # settled: every run's record is final
+    found = runs(app, job)  # the job paused and its runs ended: every record is final
     ok = len([r for r in found if r["state"] == "ok"])
     lost = len([r for r in found if r["state"] == "lost"])
     written = len(ssh(lab, f"cat {DATA}/{job}").splitlines())
@@ -194,6 +199,13 @@ def test_after_a_reboot_the_scheduler_runs_again_and_records_the_ticks_it_was_do
     log = ssh(lab, f"cat .dockyard/apps/{SERVICE}/cron/scheduler.log")
     assert "not enabled" not in log
 
+    # the jobs paused, and their runs ended, before the lines are counted against the ok runs:
+    # a tick between the two reads would write a line its record does not yet say ok
+    for job in ("tick", "caught"):
+        paused = dockyard(app, "cron", "pause", job)
+        assert paused.returncode == 0, paused.stdout + paused.stderr
+    for job in ("tick", "caught"):
+        wait_for(f"{job}: no run going", lambda job=job: ended(app, job), 60)
     for job, records in (("tick", tick), ("caught", caught)):
         check_ticks(lab, app, job, records, off_at, on_at)
 

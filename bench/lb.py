@@ -17,8 +17,11 @@ Writes bench/results/lb.json. Needs root; run it in an e2e slot (/work/tools/e2e
   from the edge's own log: the first failed active health check of that host after the cut
   (one failure takes a host out), against the cut's wall-clock time (same machine clock).
 - Pool changes: the same two clients through the edge while the config's web hosts lose the
-  third one and get it back, POOL_CHANGES times, each applied with `dockyard lb boot` (one
-  config load on the edge): failed requests per config load, today's cost of a pool change.
+  third one and get it back, POOL_CHANGES times, each applied with `dockyard lb boot` (a
+  rewrite of the edge's pool hosts file, no config load: a removed host drained and idle
+  first, an added one waited for until the edge's checks take it in): failed requests per
+  pool change, and the config loads the edge logged meanwhile (0 expected), with the seconds
+  each `lb boot` took.
 """
 
 from __future__ import annotations
@@ -159,19 +162,34 @@ class Clients:
         return sum(1 for _, _, ok in self.records if not ok)
 
 
-def pool_changes(lab: labs.LabInfo, root: Path, edge: str) -> dict[str, Any]:
+def pool_changes(lab: labs.LabInfo, root: Path, edge: str, edge_name: str) -> dict[str, Any]:
+    loads_before = config_loads(lab, edge_name)
+    took = []
     with Clients(edge) as clients:
         time.sleep(1)
         for change in range(POOL_CHANGES):
             write_app(root, lab, web_hosts=2 if change % 2 == 0 else 3)
+            started = time.monotonic()
             dockyard(root, "lb", "boot")
+            took.append(time.monotonic() - started)
             time.sleep(1)
     return {
-        "config_loads": POOL_CHANGES,
+        "pool_changes": POOL_CHANGES,
         "requests": len(clients.records),
         "failed": clients.failed(),
-        "failed_per_config_load": round(clients.failed() / POOL_CHANGES, 2),
+        "failed_per_pool_change": round(clients.failed() / POOL_CHANGES, 2),
+        "config_loads_meanwhile": config_loads(lab, edge_name) - loads_before,
+        "lb_boot_s_median": round(statistics.median(took), 2),
     }
+
+
+def config_loads(lab: labs.LabInfo, edge_name: str) -> int:
+    """How many configs the edge's Caddy has loaded (its log's "load complete" lines)."""
+    logged = subprocess.run(
+        ["ssh", "-F", lab.ssh_config, edge_name, "docker logs dockyard-edge 2>&1"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return logged.count('"msg":"load complete"')
 
 
 def first_failed_check(lab: labs.LabInfo, edge: str, lost_ip: str, since: float) -> float | None:
@@ -240,7 +258,7 @@ def main() -> None:
             "edge_rps": edge_rps, "ratio_edge_over_direct": round(edge_rps / direct_rps, 3),
         }  # fmt: skip
         results["loss"] = loss_to_removal(lab, edge, web[1])
-        results["pool_changes"] = pool_changes(lab, root, edge.ip)
+        results["pool_changes"] = pool_changes(lab, root, edge.ip, edge.name)
         results["machine"] = {"cpus": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}
         print(results, flush=True)
         print(write_result("lb", results))

@@ -21,8 +21,8 @@ BASE_TAG = "latest"
 REPOSITORIES = (APP_REPOSITORY, PROXY_REPOSITORY, BASE_REPOSITORY)
 # package data under dockyard/lab/images/ that the contexts are made from
 TEMPLATES = (
-    "app.Dockerfile", "start.sh", "index.cgi", "sleep.cgi", "ws.sh", "proxy.Dockerfile",
-    "base.Dockerfile",
+    "app.Dockerfile", "start.sh", "index.cgi", "sleep.cgi", "headers.cgi", "ws.sh",
+    "proxy.Dockerfile", "base.Dockerfile",
 )  # fmt: skip
 CA_CERTS = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -72,6 +72,7 @@ def app_image(variant: str, templates: Mapping[str, str], busybox: str) -> Image
         Entry("app/start.sh", 0o755, text=templates["start.sh"]),
         Entry("app/index.cgi", 0o755, text=templates["index.cgi"]),
         Entry("app/sleep.cgi", 0o755, text=templates["sleep.cgi"]),
+        Entry("app/headers.cgi", 0o755, text=templates["headers.cgi"]),
         Entry("app/ws.sh", 0o755, text=templates["ws.sh"]),
         Entry("app/version", text=f"{variant}\n"),
         Entry("app/variant", text=f"{variant}\n"),

@@ -112,11 +112,11 @@ def cafile(app: Path) -> str:
     return str(app / "ca.pem")
 
 
-def https_get(ip: str, app: Path) -> tuple[int, str, bytes]:
+def https_get(ip: str, app: Path, path: str = "/") -> tuple[int, str, bytes]:
     """(status, body, the certificate presented in DER), verified against the custom one."""
     conn = connection(ip, HOST, cafile(app))
     try:
-        conn.request("GET", "/", headers={"Host": HOST})
+        conn.request("GET", path, headers={"Host": HOST})
         response = conn.getresponse()
         assert isinstance(conn.sock, ssl.SSLSocket)
         der = conn.sock.getpeercert(binary_form=True)
@@ -172,6 +172,13 @@ def test_a_deploy_boots_the_edges_and_they_serve_the_app_over_https_with_one_cer
     )
     for e in edges:  # plain HTTP is redirected to HTTPS
         assert plain_redirect(e.ip) == (308, f"https://{HOST}/x")
+    # the app sees the client first, then the edge, over HTTPS: the web hosts' proxies trust the
+    # edges' X-Forwarded-* (the client here is this machine, on the lab's gateway address)
+    gateway = lab.registry.rsplit(":", 1)[0]
+    for e in edges:
+        status, seen, _ = https_get(e.ip, app, "/cgi-bin/headers")
+        assert status == 200, seen
+        assert seen.splitlines() == [f"for={gateway}, {e.ip}", "proto=https", f"host={HOST}"]
     for h in web:  # behind the edges the web hosts' proxies serve plain HTTP, no certificate
         assert get(h.ip, HOST)[1].strip() == "hello from demo v1"
         assert ssh(lab, h.name, "test -e .dockyard/proxy/certs/demo-web.pem").returncode == 1

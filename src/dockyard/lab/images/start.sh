@@ -1,14 +1,16 @@
 #!/bin/sh
 # busybox httpd on $PORT: / says "hello from $SERVICE $VERSION", /up answers 200 (except in the
 # `unhealthy` variant), /cgi-bin/sleep?N answers after N seconds (a request in flight during a
-# switch); the `ws` variant answers WebSockets instead (ws.sh). PID 1 traps TERM (a stop): the
-# listener closes at once (a new connection is refused, so a proxy tries another server), the
-# requests in flight finish (each is a forked httpd), then it exits, as an app server like puma
-# does; a stop with none in flight takes ~0.1 s, not the 10 s kill timeout. WebSockets are cut.
+# switch), /cgi-bin/headers the X-Forwarded-* a proxy sent; the `ws` variant answers WebSockets
+# instead (ws.sh). PID 1 traps TERM (a stop): the listener closes at once (a new connection is
+# refused, so a proxy tries another server), the requests in flight finish (each is a forked httpd),
+# then it exits, as an app server like puma does; a stop with none in flight takes ~0.1 s, not the
+# 10 s kill timeout. WebSockets are cut.
 VERSION=${APP_VERSION:-$(cat /app/version)}
 VARIANT=$(cat /app/variant)
 mkdir -p /www/cgi-bin
 cp /app/sleep.cgi /www/cgi-bin/sleep
+cp /app/headers.cgi /www/cgi-bin/headers
 case "$VARIANT" in
   slow) cp /app/index.cgi /www/cgi-bin/index.cgi ;;  # no index.html: httpd runs index.cgi for /
   *) echo "hello from $SERVICE $VERSION" > /www/index.html ;;

@@ -179,6 +179,11 @@ def test_a_deploy_boots_the_edges_and_they_serve_the_app_over_https_with_one_cer
         status, seen, _ = https_get(e.ip, app, "/cgi-bin/headers")
         assert status == 200, seen
         assert seen.splitlines() == [f"for={gateway}, {e.ip}", "proto=https", f"host={HOST}"]
+    # a slow answer passes through whole (headers first, the body 3 s later)
+    started = time.monotonic()
+    status, slow, _ = https_get(edges[0].ip, app, "/cgi-bin/sleep?3")
+    assert (status, slow) == (200, "hello from demo v1 after 3s")
+    assert time.monotonic() - started >= 3
     for h in web:  # behind the edges the web hosts' proxies serve plain HTTP, no certificate
         assert get(h.ip, HOST)[1].strip() == "hello from demo v1"
         assert ssh(lab, h.name, "test -e .dockyard/proxy/certs/demo-web.pem").returncode == 1

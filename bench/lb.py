@@ -194,18 +194,23 @@ def config_loads(lab: labs.LabInfo, edge_name: str) -> int:
 
 def first_failed_check(lab: labs.LabInfo, edge: str, lost_ip: str, since: float) -> float | None:
     """Wall-clock time of the edge's first failed active health check of the host after
-    `since`, from its Caddy log (None when none is logged)."""
+    `since`, from its health checks' log (the host's pool slots by the edge's hosts file; None
+    when none is logged)."""
+    read = "cat .dockyard/edge/hosts; echo ---; cat .dockyard/edge/health.log*"
     logged = subprocess.run(
-        ["ssh", "-F", lab.ssh_config, edge, "docker logs dockyard-edge 2>&1"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    for line in logged.splitlines():
+        ["ssh", "-F", lab.ssh_config, edge, read], capture_output=True, text=True, check=True
+    ).stdout
+    hosts, _, log = logged.partition("\n---\n")
+    names = [w for line in hosts.splitlines() if line.split()[:1] == [lost_ip]
+             for w in line.split()[1:]] + [lost_ip]  # fmt: skip
+    for line in log.splitlines():
         try:
             entry = json.loads(line)
         except ValueError:
             continue
         active = "health_checker.active" in str(entry.get("logger", ""))
-        if active and lost_ip in line and float(entry.get("ts", 0)) >= since:
+        named = any(f'"{name}:' in line for name in names)
+        if active and named and float(entry.get("ts", 0)) >= since:
             return float(entry["ts"])
     return None
 

@@ -59,7 +59,7 @@ def pooled(upstreams: Sequence[str]) -> bool:
     """A site's web hosts can be slots: each given as an IP address (a hosts file maps names
     to addresses only). A site with a web host given by name dials it directly, and a change
     of its pool loads a config."""
-    return bool(upstreams) and all(_is_address(_host(u)) for u in upstreams)
+    return bool(upstreams) and all(is_address(_host(u)) for u in upstreams)
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,8 @@ def _host(upstream: str) -> str:
     return upstream.rsplit(":", 1)[0].strip("[]")
 
 
-def _is_address(host: str) -> bool:
+def is_address(host: str) -> bool:
+    """Whether the host is given as an IP address (not a name)."""
     try:
         ipaddress.ip_address(host)
     except ValueError:

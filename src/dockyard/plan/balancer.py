@@ -4,12 +4,12 @@ upstreams are that role's web hosts' proxies, and which edges the web hosts' pro
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from dockyard.commands.edge_acme import EdgeAcme
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
+from dockyard.commands.edge_pool import is_address
 from dockyard.config import Config
 from dockyard.config.model import Proxy
 from dockyard.errors import UsageError
@@ -94,7 +94,7 @@ def trusted_edges(config: Config) -> tuple[str, ...]:
     balancer = config.dockyard.load_balancer
     if balancer is None:
         return ()
-    return tuple(host for host in balancer.hosts if _is_address(host))
+    return tuple(host for host in balancer.hosts if is_address(host))
 
 
 def web_upstreams(sites: Sequence[EdgeSite], host: str) -> list[str]:
@@ -112,11 +112,3 @@ def web_upstreams(sites: Sequence[EdgeSite], host: str) -> list[str]:
 
 def _digest(bundle: str | None) -> str:
     return hashlib.sha256(bundle.encode()).hexdigest() if bundle else ""
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True

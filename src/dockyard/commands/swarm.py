@@ -109,6 +109,26 @@ def service_scale(service: str, replicas: int) -> Cmd:
     return cmd("docker", "service", "scale", "--detach", f"{service}={replicas}")
 
 
+def service_restart(service: str) -> Cmd:
+    """A new task of a one-task service (an accessory's), started whether it ran or was scaled
+    to 0, as `docker restart` starts a stopped container; returns at once (watched by
+    `running_tasks`)."""
+    return cmd("docker", "service", "update", "--detach", "--force", "--replicas", "1", service)
+
+
+def service_image(service: str) -> Cmd:
+    """The image a service's tasks run (its spec's: the tag as deployed)."""
+    template = "{{.Spec.TaskTemplate.ContainerSpec.Image}}"
+    return cmd("docker", "service", "inspect", "--format", template, service)
+
+
+def service_containers(service: str) -> Cmd:
+    """The running containers of a service's tasks on this node, one ID a line."""
+    return cmd(
+        "docker", "ps", "--quiet", "--filter", f"label=com.docker.swarm.service.name={service}"
+    )
+
+
 def task_images(service: str) -> Cmd:
     """The image of each task the service wants running, one a line."""
     return cmd(

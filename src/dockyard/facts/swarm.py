@@ -159,3 +159,18 @@ def running_container(lines: str, hosts: Mapping[str, str]) -> tuple[str, str] |
         if len(words) == 3 and words[2] == "running" and words[0] in hosts:
             return hosts[words[0]], words[1]
     return None
+
+
+def replaced(lines: str, before: frozenset[str]) -> bool:
+    """Whether a service's tasks were all replaced and run, from `<node ID> <container ID>
+    <state>` lines of the tasks it wants running (`before`: the containers it ran before): at
+    least one task, each running in a container not in `before`."""
+    tasks = [line.split() for line in lines.splitlines() if line.strip()]
+    return bool(tasks) and all(
+        len(words) == 3 and words[2] == "running" and words[1] not in before for words in tasks
+    )
+
+
+def task_containers(lines: str) -> frozenset[str]:
+    """The containers of the tasks in `<node ID> <container ID> <state>` lines."""
+    return frozenset(words[1] for line in lines.splitlines() if len(words := line.split()) == 3)

@@ -143,3 +143,15 @@ def test_the_task_history_and_what_a_prune_removes_on_a_node() -> None:
         'echo "removed $image" || exit 1; done'
     )
     assert swarm.network_remove("shop-swarm").render() == "docker network rm shop-swarm"
+
+
+def test_an_accessory_service_restarted_its_image_and_its_containers_on_a_node() -> None:
+    assert swarm.service_restart("shop-db_db").render() == (
+        "docker service update --detach --force --replicas 1 shop-db_db"
+    )
+    assert swarm.service_image("shop_web").render() == (
+        "docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' shop_web"
+    )
+    assert swarm.service_containers("shop-db_db").render() == (
+        "docker ps --quiet --filter label=com.docker.swarm.service.name=shop-db_db"
+    )

@@ -15,6 +15,8 @@ from dockyard.facts.swarm import (
     parse_replicas,
     parse_swarm_state,
     parse_update_status,
+    replaced,
+    task_containers,
 )
 
 MANAGER = (
@@ -71,3 +73,14 @@ def test_update_status_and_replicas() -> None:
     assert not UpdateStatus("rollback_started", "t").over
     assert parse_replicas("shop_web 2/3\nshop_worker 1/1 (max 1 per node)\n") == {
         "shop_web": (2, 3), "shop_worker": (1, 1)}  # fmt: skip
+
+
+def test_a_services_tasks_replaced_once_each_runs_in_a_new_container() -> None:
+    old = "n1 0ld running\n"
+    assert task_containers(old) == frozenset({"0ld"})
+    before = task_containers(old)
+    assert not replaced(old, before)  # the update has not begun
+    assert not replaced("", before)  # the old task stopped, the new one not there yet
+    assert not replaced("n1 <no value> pending\n", before)
+    assert not replaced("n1 0ld running\nn1 n3w starting\n", before)
+    assert replaced("n1 n3w running\n", before)

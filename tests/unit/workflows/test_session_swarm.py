@@ -16,7 +16,6 @@ import pytest
 from dockyard.commands.logs import LogQuery
 from dockyard.errors import (
     AccessoriesFailed,
-    DockyardError,
     LockError,
     NotFoundError,
     UsageError,
@@ -202,21 +201,16 @@ def test_setup_checks_the_engine_joins_the_swarm_then_deploys(tmp_path: Path) ->
     )
 
 
-def test_accessory_logs_are_its_services_and_what_acts_on_a_container_is_refused(
-    tmp_path: Path,
-) -> None:
+def test_accessory_logs_are_its_services(tmp_path: Path) -> None:
     fake = formed_swarm_fake()
     fake.on("10.0.0.1", "service logs", Reply(stdout="shop-db_db.1.x@s2 | ready\n"))
     loaded = session(fake, tmp_path, config=CONFIG + ACCESSORY)
     found = accessory_manage.logs(loaded, "db", LogQuery.kamal(lines=5))
     assert found == {"10.0.0.2": ["shop-db_db.1.x@s2 | ready"]}
     assert any("service logs" in c and "shop-db_db" in c for c in fake.commands_on("10.0.0.1"))
-    with pytest.raises(DockyardError, match=r"^`dockyard accessory reboot` is not built for "):
-        accessory_manage.reboot(loaded, "db")
-    assert not any("postgres" in c.text for c in fake.calls)
 
 
-def test_app_exec_on_the_swarm_runs_in_a_task_and_a_new_container_is_refused(
+def test_app_exec_reuse_on_the_swarm_runs_in_a_task_and_detach_is_refused(
     tmp_path: Path,
 ) -> None:
     fake = formed_swarm_fake()
@@ -224,8 +218,8 @@ def test_app_exec_on_the_swarm_runs_in_a_task_and_a_new_container_is_refused(
     fake.on("10.0.0.2", "docker exec c0ffee", Reply(stdout="v3\n"))
     found = execute.run_everywhere(session(fake, tmp_path), ["echo", "1"], reuse=True)
     assert {host: result.stdout for host, result in found.items()} == {"10.0.0.2": "v3\n"}
-    with pytest.raises(UsageError, match=r"^on a swarm, `app exec` runs in a running task's "):
-        execute.run_everywhere(session(formed_swarm_fake(), tmp_path), ["echo", "1"])
+    with pytest.raises(UsageError, match=r"^on a swarm, `app exec --detach` is not built yet"):
+        execute.run_everywhere(session(formed_swarm_fake(), tmp_path), ["echo", "1"], detach=True)
 
 
 def test_prune_and_remove_on_the_swarm_go_to_the_swarm(tmp_path: Path) -> None:

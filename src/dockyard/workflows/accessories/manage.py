@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from dockyard.commands import accessory as commands
+from dockyard.commands import swarm as swarm_commands
 from dockyard.commands.base import Cmd
-from dockyard.commands.logs import LogQuery, container_logs
+from dockyard.commands.logs import LogQuery, container_logs, service_logs
 from dockyard.config.settings import Accessory
-from dockyard.errors import DockyardError
 from dockyard.plan import routes
 from dockyard.plan.swarm_accessory import on_swarm as swarm_accessory
 from dockyard.plan.targets import accessory_hosts, first_accessory_host
@@ -35,6 +35,8 @@ from dockyard.workflows.proxy.ownership import refuse_taken_routes
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 from dockyard.workflows.swarm import accessories as swarm
+from dockyard.workflows.swarm import accessory_control as swarm_control
+from dockyard.workflows.swarm import manage as swarm_manage
 
 T = TypeVar("T")
 Step = Callable[[Server, AccessoryContext], Awaitable[T]]
@@ -58,16 +60,6 @@ def swarm_contexts(session: Session, name: str) -> list[AccessoryContext]:
     """Each selected accessory whose host is selected (-H), as the swarm runs it."""
     chosen = lifecycle.selected(session.config, name)
     return [context_for(session, a) for a in chosen if hosts_of(session, a)]
-
-
-def not_on_swarm(session: Session, what: str) -> None:
-    """A command that acts on an accessory's container by name, which a Swarm task has not."""
-    if on_swarm(session):
-        raise DockyardError(
-            f"`dockyard accessory {what}` is not built for accessories on a swarm yet; on the "
-            "first manager, `docker service update --force <service>-<accessory>_<accessory>` "
-            "restarts one (docs/swarm.md)"
-        )
 
 
 def hosts_of(session: Session, accessory: Accessory) -> list[str]:
@@ -164,8 +156,10 @@ def boot(
 
 
 def reboot(session: Session, name: str, *, take_over_routes: bool = False) -> dict[str, str]:
-    """Stop, remove, pull and boot again; the data stays (also Kamal's `upgrade`)."""
-    not_on_swarm(session, "reboot")
+    """Stop, remove, pull and boot again; the data stays (also Kamal's `upgrade`). With
+    backend: swarm, its stack removed and booted again, under the deploy lock."""
+    if on_swarm(session):
+        return _on_swarm_locked(session, name, "reboot")
     return on_routed_accessories(
         session, name, lifecycle.reboot_on_host, take_over_routes=take_over_routes
     )
@@ -174,8 +168,11 @@ def reboot(session: Session, name: str, *, take_over_routes: bool = False) -> di
 def control(
     session: Session, name: str, verb: str, *, take_over_routes: bool = False
 ) -> dict[str, str]:
-    """`start`, `stop` or `restart` the existing container (start and restart route it)."""
-    not_on_swarm(session, verb)
+    """`start`, `stop` or `restart` the existing container (start and restart route it).
+    With backend: swarm, its service scaled to 1 or 0, or given a new task, under the deploy
+    lock (workflows/swarm/accessory_control.py)."""
+    if on_swarm(session):
+        return _on_swarm_locked(session, name, verb)
 
     async def step(server: Server, actx: AccessoryContext) -> str:
         return await lifecycle.verb_on_host(server, actx, verb)
@@ -183,6 +180,11 @@ def control(
     if verb == "stop":
         return on_accessories_locked(session, name, step)
     return on_routed_accessories(session, name, step, take_over_routes=take_over_routes)
+
+
+def _on_swarm_locked(session: Session, name: str, verb: str) -> dict[str, str]:
+    contexts = swarm_contexts(session, name)
+    return run_locked(session, lambda t: swarm_control.control_all(t, contexts, verb))
 
 
 @dataclass(frozen=True)
@@ -249,9 +251,14 @@ def logs(session: Session, name: str, query: LogQuery) -> dict[str, list[str]]:
 
 
 def follow_logs(session: Session, name: str, query: LogQuery) -> list[str]:
-    """The system ssh that follows the logs on the accessory's first host."""
-    not_on_swarm(session, "logs -f")
+    """The system ssh that follows the logs on the accessory's first host (with backend:
+    swarm, its service's on the first manager)."""
     accessory = lifecycle.find(session.config, name)
+    if on_swarm(session):
+        config = session.config
+        host = session.run(lambda transport: swarm_manage.manager_host(transport, config))
+        service = f"{accessory.service_name}_{accessory.name}"
+        return ssh_argv(config.ssh, host, service_logs(service, query))
     command = container_logs(session.config.runtime, accessory.service_name, query)
     return ssh_argv(session.config.ssh, first_accessory_host(accessory, session.selection), command)
 
@@ -260,9 +267,13 @@ def run_command(
     session: Session, name: str, words: Sequence[str], *, reuse: bool = False
 ) -> dict[str, list[str]]:
     """The command in a new container of the accessory's image (or, with reuse, in the running
-    one) on each host: {host: its output lines}. One word is split as a shell would (Kamal's)."""
-    not_on_swarm(session, "exec")
+    one) on each host: {host: its output lines}. One word is split as a shell would (Kamal's).
+    With backend: swarm, a new container joins the app's overlay network; --reuse runs it in
+    its task's container on its host, the task's env exported first."""
     argv = _argv(words)
+    if on_swarm(session) and reuse:
+        contexts = swarm_contexts(session, name)
+        return session.run(lambda t: swarm_control.exec_all(t, contexts, argv))
 
     async def step(server: Server, actx: AccessoryContext) -> list[str]:
         result = await server.run(_exec(actx, server.host, argv, reuse=reuse))
@@ -275,9 +286,19 @@ def interactive(
     session: Session, name: str, words: Sequence[str], *, reuse: bool = False
 ) -> list[str]:
     """The system ssh with a TTY that runs the command on the accessory's first host."""
-    not_on_swarm(session, "exec")
     accessory = lifecycle.find(session.config, name)
     host = first_accessory_host(accessory, session.selection)
+    if on_swarm(session) and reuse:
+        ctx = context_for(session, accessory)
+        engine = ctx.engine
+
+        async def find(transport: Transport) -> str:
+            return await swarm_control.task_container_on(Server(transport, host, engine), ctx)
+
+        container = session.run(find)
+        remote = swarm_commands.exec_in_task(container, shlex.join(_argv(words)), {},
+                                             interactive=True)  # fmt: skip
+        return ssh_argv(session.config.ssh, host, remote, tty=True)
     command = _exec(context_for(session, accessory), host, _argv(words), reuse=reuse, tty=True)
     return ssh_argv(session.config.ssh, host, command, tty=True)
 

@@ -1,5 +1,7 @@
 """`app exec`: on each host, upload the role's current env file, then run the user's command in
-a new container of the app's image (or, with reuse, in the running one).
+a new container of the app's image (or, with reuse, in the running one). With backend: swarm,
+in a new container on the first manager (workflows/swarm/execute.py), or in a running task's
+container (workflows/swarm/tidy.py).
 
     results = run_everywhere(session, ["bin/rails", "db:migrate"], env=["A=1"])  # {host: Result}
     argv = interactive(session, ["bin/rails", "console"])   # the system ssh, for os.execvp
@@ -21,6 +23,7 @@ from dockyard.workflows.app.containers import running_versions
 from dockyard.workflows.interactive import ssh_argv
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session, token
+from dockyard.workflows.swarm import execute as swarm_execute
 from dockyard.workflows.swarm import tidy as swarm_tidy
 
 Prepare = Callable[[Server], Awaitable[Raw]]
@@ -82,6 +85,10 @@ def run_everywhere(
     once; {host: what it printed and its exit status}. `env` holds KEY=VALUE pairs."""
     request, hosts = _request(session, words, env, reuse=reuse, interactive=False, detach=detach)
     if _on_swarm(session, request):
+        if not request.reuse:
+            return swarm_execute.run_in_new(
+                session, request.role, request.command, request.env, request.version
+            )
         return swarm_tidy.run_in_task(session, request.role, request.command, request.env)
     prepare = _preparer(session, request, hosts)
 
@@ -98,6 +105,10 @@ def interactive(
     its env file uploaded first."""
     request, hosts = _request(session, words, env, reuse=reuse, interactive=True, detach=False)
     if _on_swarm(session, request):
+        if not request.reuse:
+            return swarm_execute.interactive_in_new(
+                session, request.role, request.command, request.env, request.version
+            )
         return swarm_tidy.interactive_in_task(session, request.role, request.command, request.env)
     host = hosts[0]
     remote = session.on_hosts([host], _preparer(session, request, [host]))[host]
@@ -105,14 +116,14 @@ def interactive(
 
 
 def _on_swarm(session: Session, request: ExecRequest) -> bool:
-    """With backend: swarm, a command runs in a running task's container (--reuse); a new
-    container of the image is not built for the swarm yet."""
+    """With backend: swarm, a command runs in a running task's container (--reuse), or in a
+    new container of the role's image on the first manager; --detach is not built for the
+    swarm yet."""
     if session.config.dockyard.backend != "swarm":
         return False
-    if not request.reuse or request.detach:
+    if request.detach:
         raise UsageError(
-            "on a swarm, `app exec` runs in a running task's container: add --reuse (a new "
-            "container, and --detach, are not built for the swarm yet)"
+            "on a swarm, `app exec --detach` is not built yet: run the command without it"
         )
     return True
 

@@ -47,10 +47,17 @@ async def boot_accessory(manager: Server, host: Server, ctx: AccessoryContext) -
         return BootOutcome(name, host.host, reason(error, host.host), error)
 
 
-async def boot_on_swarm(manager: Server, host: Server, ctx: AccessoryContext) -> str:
+async def boot_on_swarm(
+    manager: Server,
+    host: Server,
+    ctx: AccessoryContext,
+    *,
+    unchanged: str = "; its service was not changed",
+) -> str:
     """Its files, env file and image on its host, then its stack applied on the manager (a
-    stack already applied is left as it is), then its backup container on its host."""
-    name, unchanged = ctx.accessory.name, "; its service was not changed"
+    stack already applied is left as it is), then its backup container on its host.
+    `unchanged`: what a failure before the stack is applied left (a reboot removed it)."""
+    name = ctx.accessory.name
     async with failing(host, name, "booting", unchanged):
         node = await node_of(host)
         await login(host, ctx)

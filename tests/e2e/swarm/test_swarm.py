@@ -9,12 +9,16 @@ serves); one version is delivered registry-free (over SSH from s1, a tag the reg
 had); `rollback VERSION` goes two versions back; `app scale web=6` and back to 3; and all of
 it (5 rolling updates, a drained node) under load through dockyard's
 Caddy edge on the overlay network without a failed request. `setup` boots a Postgres accessory
-as a service pinned to its host, backed up by its backup container; a node's engine stopped
+as a service pinned to its host, backed up by its backup container, stopped, started,
+restarted and rebooted with its data kept, its logs followed, a command run in its task and in
+a new container on the overlay; `app exec` runs in a new container; a node's engine stopped
 under load; `app exec --reuse` runs in a task; `prune` and `remove` tidy the swarm."""
 
 from __future__ import annotations
 
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +50,8 @@ ACCESSORY = """accessories:
     directories:
       - data:/var/lib/postgresql/data
 """
-DB_TASK = "$(docker ps -q -f label=com.docker.swarm.service.name=demo-db_db)"
+DB_LABEL = "label=com.docker.swarm.service.name=demo-db_db"
+DB_TASK = f"$(docker ps -q -f {DB_LABEL})"
 HOOKS_LOG = "hooks.log"  # in the app's directory
 WEB_TASKS = "label=com.docker.swarm.service.name=demo_web"
 SLOW = 6  # s: a request in flight when an engine stops, within the task's 10 s stop timeout
@@ -226,7 +231,9 @@ def test_setup_boots_an_accessory_as_a_service_pinned_to_its_host_and_it_is_back
 ) -> None:
     """`setup` boots the Postgres accessory as a service pinned to s2 (stop-first), with its
     data directory from s2; its backup container on s2 reaches it by its Kamal name on the
-    overlay; details, logs and remove (stack, data) work on it."""
+    overlay; details, logs (and -f), stop, start, restart, reboot, exec (in its task and in a
+    new container) and remove (stack, data) work on it; `app exec` runs a new container of the
+    role with its env."""
     s2 = lab.servers[1].ip
     assert f"[{s2}] db: demo-db booted (demo-db_db: running)" in run(
         app, "setup", "-P", "--version", "v1"
@@ -235,7 +242,10 @@ def test_setup_boots_an_accessory_as_a_service_pinned_to_its_host_and_it_is_back
     assert ssh(lab, "s1", spec).stdout.strip() == "stop-first"
     placed = "docker service ps demo-db_db -f desired-state=running --format '{{.Node}}'"
     assert ssh(lab, "s1", placed).stdout.split() == ["s2"]
-    table = f"docker exec {DB_TASK} psql -U demo -d demo -c 'CREATE TABLE marker (id int)'"
+    table = (
+        f"docker exec {DB_TASK} psql -U demo -d demo "
+        "-c 'CREATE TABLE marker (id int); INSERT INTO marker VALUES (42)'"
+    )
     assert ssh(lab, "s2", table).returncode == 0
     file = run(app, "accessory", "backup", "db").strip().splitlines()[-1].split(": ", 1)[1]
     dump = ssh(lab, "s2", f"grep -c marker .dockyard/backups/demo-db/{file.split(' ')[0]}")
@@ -243,10 +253,59 @@ def test_setup_boots_an_accessory_as_a_service_pinned_to_its_host_and_it_is_back
     details = run(app, "accessory", "details", "db")
     assert "demo-db_db.1." in details and "demo-db-backup" in details, details
     assert run(app, "accessory", "logs", "db", "-n", "50").strip()
+    followed(app, "accessory", "logs", "db", "-f", "-n", "1")
+    stopped_started_restarted_rebooted(lab, app)
+    said = run(app, "app", "exec", "sh -c 'echo $SERVICE $KAMAL_VERSION'")
+    assert said.strip().endswith("demo v1"), said  # a new container, with the role's env
     removed = run(app, "accessory", "remove", "db", "-y")
     assert f"{s2}: demo-db removed with ~/demo-db" in removed
     assert ssh(lab, "s1", "docker service ls -q -f name=demo-db_db").stdout.strip() == ""
     assert ssh(lab, "s2", "test -e demo-db").returncode != 0
+
+
+READ_ROW = "psql -U demo -d demo -tAc 'select id from marker'"
+# over the overlay network, by its Kamal name, with the accessory's env (its password)
+READ_ROW_OVER_OVERLAY = (
+    "sh -c 'PGPASSWORD=$POSTGRES_PASSWORD psql -h demo-db -U demo -d demo -tAc "
+    '"select id from marker"\''
+)
+DB_READY = f"docker exec {DB_TASK} pg_isready -U demo -d demo"
+
+
+def stopped_started_restarted_rebooted(lab: labs.LabInfo, app: Path) -> None:
+    """`accessory stop` scales it to 0 (its container gone from s2, its data kept), `start`
+    back to 1, `restart` gives it a new task, `reboot` removes and boots it again: the row
+    written before is read after each, in its task (`exec --reuse`) and from a new container
+    on the overlay network (`exec`)."""
+    s2 = lab.servers[1].ip
+    assert f"{s2}: demo-db stopped" in run(app, "accessory", "stop", "db")
+    assert ssh(lab, "s2", f"docker ps -q -f {DB_LABEL}").stdout.strip() == ""
+    assert f"{s2}: demo-db started on {s2}" in run(app, "accessory", "start", "db")
+    wait_on(lab, "s2", DB_READY, seconds=30)
+    assert run(app, "accessory", "exec", "--reuse", "db", READ_ROW).strip().endswith("42")
+    before = ssh(lab, "s2", f"docker ps -q -f {DB_LABEL}").stdout.strip()
+    assert f"{s2}: demo-db restarted on {s2}" in run(app, "accessory", "restart", "db")
+    after = ssh(lab, "s2", f"docker ps -q -f {DB_LABEL}").stdout.strip()
+    assert after and after != before, (before, after)  # a new task: the data read after reboot
+    assert f"{s2}: demo-db rebooted (demo-db_db: running)" in run(app, "accessory", "reboot", "db")
+    wait_on(lab, "s2", DB_READY, seconds=30)
+    said = run(app, "accessory", "exec", "db", READ_ROW_OVER_OVERLAY)
+    assert said.strip().endswith("42"), said
+
+
+def followed(app: Path, *args: str) -> None:
+    """`dockyard ARGS` (a `logs -f`) prints a line within 60 s, and is then stopped."""
+    argv = [sys.executable, "-m", "dockyard", *args]
+    with subprocess.Popen(argv, cwd=app, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          text=True, stdin=subprocess.DEVNULL) as follow:  # fmt: skip
+        stop = threading.Timer(60, follow.kill)  # a bound on the read below
+        stop.start()
+        try:
+            assert follow.stdout is not None
+            assert follow.stdout.readline().strip(), "no line followed within 60 s"
+        finally:
+            stop.cancel()
+            follow.kill()
 
 
 def rolled_out_and_back(lab: labs.LabInfo, app: Path) -> None:

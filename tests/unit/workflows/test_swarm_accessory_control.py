@@ -305,3 +305,18 @@ async def test_app_exec_with_every_step_failing_ends_with_one_line(tmp_path: Pat
     run = app_runner(tmp_path)
     steps = await happy_path(deployed, run)
     assert await each_step_failing(deployed, run, app_exec_check, steps) == []
+
+
+def test_app_exec_interactive_runs_the_new_container_through_the_system_ssh(
+    tmp_path: Path,
+) -> None:
+    fake = deployed()
+    argv = execute.interactive(session(fake, tmp_path, version=None), ["bin/rails console"])
+    assert argv[:2] == ["ssh", "-t"] and argv[-2] == MANAGER
+    assert argv[-1] == (
+        "docker run --name shop-web-exec-t0ken --network shop-swarm --rm --interactive --tty "
+        "--env KAMAL_VERSION=v2 --env MODE=lab "
+        '--env-file "$HOME/.dockyard/apps/shop/env/roles/web.env" '
+        "registry.lab:5000/shop:v2 bin/rails console"
+    )
+    assert "web.env" in fake.commands_on(MANAGER)[-1]  # its env file written before

@@ -81,7 +81,7 @@ GROUP_SECONDS: dict[str, int] = {
     "accessory-podman": 306,
     "cron-podman": 268,
     "prune-podman": 257,
-    "swarm-docker": 249,
+    "swarm-docker": 300,  # the engine stop's slow answers, the accessory commands (about +45 s)
     "prune-docker": 224,
     "build-podman": 189,
     "lb-docker": 220,  # 6 servers, the pool test, the details probe

@@ -9,8 +9,12 @@ end."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
 import json
+import os
+import socket
 import ssl
 import subprocess
 import time
@@ -31,6 +35,7 @@ from .pebble import Pebble
 pytestmark = [pytest.mark.e2e]
 
 REDEPLOYS = 5
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455's, for Sec-WebSocket-Accept
 HOST = "demo.test"
 
 
@@ -386,6 +391,52 @@ def test_losing_one_edge_fails_no_request_of_the_others_clients(
     while https_get(edges[0].ip, app)[0] != 200 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert https_get(edges[0].ip, app)[0] == 200
+
+
+def websocket_through(ip: str, app: Path) -> ssl.SSLSocket:
+    """A WebSocket over HTTPS through an edge (the handshake checked), as a raw byte stream."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    tls = ssl.create_default_context(cafile=cafile(app))
+    sock = tls.wrap_socket(socket.create_connection((ip, 443), timeout=10), server_hostname=HOST)
+    sock.sendall(
+        f"GET /socket HTTP/1.1\r\nHost: {HOST}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        .encode()
+    )  # fmt: skip
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1024)
+        assert chunk, head
+        head += chunk
+    accept = base64.b64encode(hashlib.sha1(f"{key}{WS_GUID}".encode()).digest())
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert b"Sec-WebSocket-Accept: " + accept in head
+    return sock
+
+
+def echoed(sock: ssl.SSLSocket, data: bytes) -> bytes:
+    sock.sendall(data)
+    got = b""
+    while len(got) < len(data) and (chunk := sock.recv(1024)):
+        got += chunk
+    return got
+
+
+def test_a_websocket_passes_through_each_edge_over_https(lab: labs.LabInfo, app: Path) -> None:
+    # the demo app's WebSocket variant (it answers any other request 200, /up too)
+    done = dockyard(app, "deploy", "-P", "--version", "ws")
+    assert done.returncode == 0, done.stdout + done.stderr
+    _, edges = web_and_edges(lab)
+    for e in edges:
+        sock = websocket_through(e.ip, app)
+        try:
+            assert echoed(sock, b"through the edge") == b"through the edge"
+            time.sleep(1)  # a long-lived stream: still open a second later
+            assert echoed(sock, b"still open") == b"still open"
+        finally:
+            sock.close()
+    done = dockyard(app, "deploy", "-P", "--version", "v1")
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def edge_container_ids(lab: labs.LabInfo) -> list[str]:

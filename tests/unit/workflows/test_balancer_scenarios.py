@@ -13,7 +13,7 @@ from dockyard.commands import edge_pool
 from dockyard.commands.edge_config import edge_config
 from dockyard.commands.logs import LogQuery
 from dockyard.config import Config
-from dockyard.errors import DockyardError, UsageError
+from dockyard.errors import DockyardError, HostUnreachable, UsageError
 from dockyard.facts.caddy import UpstreamLoad
 from dockyard.plan.balancer import edge_settings, edge_sites
 from dockyard.ssh.fake import Call, FakeTransport, Reply
@@ -352,3 +352,14 @@ async def test_booting_a_tls_site_without_its_certificates_secrets_is_a_bug_not_
 ):
     with pytest.raises(KeyError):
         await manage.boot_on(EdgeWorld().make(), TLS_CONFIG, {})
+
+
+async def test_a_removed_web_host_that_is_down_leaves_the_pool_without_its_drain() -> None:
+    # often why it leaves: its drain flag cannot be set, and the edges' checks have it out
+    fake = busy_on_web3().make()
+    fake.on("10.0.0.3", ".drained", HostUnreachable("10.0.0.3", 12))
+    assert await remove_host(fake) == {"10.0.0.8": True, "10.0.0.9": True}
+    for host in EDGES:
+        written = [text for text in fake.inputs[host] if text and ".pool.dockyard" in text]
+        assert written and "10.0.0.3 " not in written[-1], written
+        assert "10.0.0.1 " in written[-1]

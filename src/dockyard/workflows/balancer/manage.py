@@ -22,7 +22,7 @@ from dockyard.commands.base import all_of
 from dockyard.commands.edge_acme import COPY, OWNER
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.config import Config
-from dockyard.errors import DockyardError, StepFailed, UsageError
+from dockyard.errors import DockyardError, HostUnreachable, StepFailed, UsageError
 from dockyard.facts.caddy import UpstreamLoad
 from dockyard.plan.balancer import (
     acme_names,
@@ -166,7 +166,10 @@ async def change_pool(edges: Edges) -> set[str]:
     gone = {a for c in removing.values() for hs in c.removed().values() for a in hs}
     for web in sorted(gone):
         routes = [site for c in removing.values() for site, hs in c.removed().items() if web in hs]
-        await _flags(edges.server(web), sorted(set(routes)), drained=True)
+        try:
+            await _flags(edges.server(web), sorted(set(routes)), drained=True)
+        except HostUnreachable:  # a dead host (why it leaves, often): its checks have it out
+            continue
     if gone:
         await asyncio.sleep(CHECK_SETTLE)
 

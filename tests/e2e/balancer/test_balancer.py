@@ -9,11 +9,8 @@ end."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import http.client
 import json
-import os
 import socket
 import ssl
 import subprocess
@@ -28,14 +25,13 @@ from dockyard import lab as labs
 
 from ..cli import dockyard
 from ..deploy.conftest import ssh
-from ..deploy.harness import Load, connection, cut_link, get
+from ..deploy.harness import Load, connection, cut_link, get, upgrade_to_websocket
 from ..labs import engine_params, running
 from .pebble import Pebble
 
 pytestmark = [pytest.mark.e2e]
 
 REDEPLOYS = 5
-WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455's, for Sec-WebSocket-Accept
 HOST = "demo.test"
 
 
@@ -393,28 +389,14 @@ def test_losing_one_edge_fails_no_request_of_the_others_clients(
     assert https_get(edges[0].ip, app)[0] == 200
 
 
-def websocket_through(ip: str, app: Path) -> ssl.SSLSocket:
+def websocket_through(ip: str, app: Path) -> socket.socket:
     """A WebSocket over HTTPS through an edge (the handshake checked), as a raw byte stream."""
-    key = base64.b64encode(os.urandom(16)).decode()
     tls = ssl.create_default_context(cafile=cafile(app))
     sock = tls.wrap_socket(socket.create_connection((ip, 443), timeout=10), server_hostname=HOST)
-    sock.sendall(
-        f"GET /socket HTTP/1.1\r\nHost: {HOST}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        .encode()
-    )  # fmt: skip
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(1024)
-        assert chunk, head
-        head += chunk
-    accept = base64.b64encode(hashlib.sha1(f"{key}{WS_GUID}".encode()).digest())
-    assert head.startswith(b"HTTP/1.1 101"), head
-    assert b"Sec-WebSocket-Accept: " + accept in head
-    return sock
+    return upgrade_to_websocket(sock, HOST)
 
 
-def echoed(sock: ssl.SSLSocket, data: bytes) -> bytes:
+def echoed(sock: socket.socket, data: bytes) -> bytes:
     sock.sendall(data)
     got = b""
     while len(got) < len(data) and (chunk := sock.recv(1024)):

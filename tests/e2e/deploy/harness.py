@@ -3,7 +3,11 @@ and a bounded load generator."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
+import os
+import socket
 import ssl
 import threading
 import time
@@ -204,3 +208,26 @@ def cut_link(lab: LabInfo, host: str, state: str) -> str:
     nowhere, as when a cable is pulled (no reset, no error: silence)."""
     switch = lab_names.switch_netns(lab.name)
     return f"ip -n {switch} link set {lab_names.switch_port(host)} {state}"
+
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455's, for Sec-WebSocket-Accept
+
+
+def upgrade_to_websocket(sock: socket.socket, host: str) -> socket.socket:
+    """The WebSocket handshake for /socket on an open connection (plain or TLS), its answer
+    checked (101 and the right Sec-WebSocket-Accept); the socket is then a raw byte stream."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET /socket HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        .encode()
+    )  # fmt: skip
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1024)
+        assert chunk, head
+        head += chunk
+    accept = base64.b64encode(hashlib.sha1(f"{key}{WS_GUID}".encode()).digest())
+    assert head.startswith(b"HTTP/1.1 101"), head
+    assert b"Sec-WebSocket-Accept: " + accept in head
+    return sock

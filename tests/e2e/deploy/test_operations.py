@@ -3,11 +3,8 @@ restarts of the proxy and of the engine, and a deploy killed halfway."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import http.client
 import json
-import os
 import signal
 import socket
 import ssl
@@ -22,7 +19,7 @@ from dockyard import lab as labs
 
 from ..cli import labelled_image
 from .conftest import ssh
-from .harness import SECRET_VALUE, Load, dockyard, get, write_app
+from .harness import SECRET_VALUE, Load, dockyard, get, upgrade_to_websocket, write_app
 
 pytestmark = pytest.mark.e2e
 
@@ -130,22 +127,7 @@ def deploy_other(lab: labs.LabInfo, root: Path) -> Path:
 
 def open_websocket(ip: str, host: str) -> socket.socket:
     """A WebSocket through the proxy (the handshake checked), as a raw byte stream."""
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock = socket.create_connection((ip, 80), timeout=10)
-    sock.sendall(
-        f"GET /socket HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        .encode()
-    )  # fmt: skip
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1024)
-    expected = base64.b64encode(
-        hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
-    )
-    assert head.startswith(b"HTTP/1.1 101"), head
-    assert b"Sec-WebSocket-Accept: " + expected in head
-    return sock
+    return upgrade_to_websocket(socket.create_connection((ip, 80), timeout=10), host)
 
 
 def echoes(sock: socket.socket, data: bytes) -> bool:

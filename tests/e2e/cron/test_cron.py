@@ -9,9 +9,7 @@ shown with a job that holds its run until the test lets it go."""
 from __future__ import annotations
 
 import itertools
-import json
 import re
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 from dockyard import lab as labs
 
 from ..cli import dockyard, labelled_image
+from .conftest import runs, ssh
 
 pytestmark = pytest.mark.e2e
 
@@ -94,25 +93,11 @@ x-dockyard:
     return root
 
 
-def ssh(lab: labs.LabInfo, command: str) -> str:
-    done = subprocess.run(["ssh", "-F", lab.ssh_config, lab.servers[0].ip, command],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def deployed(app: Path, *args: str) -> tuple[float, float]:
     started = time.time()
     done = dockyard(app, *args)
     assert done.returncode == 0, done.stdout + done.stderr
     return started, time.time()
-
-
-def runs(app: Path, job: str | None = None) -> list[dict[str, Any]]:
-    done = dockyard(app, "cron", "runs", *([job] if job else []), "--json")
-    assert done.returncode == 0, done.stdout + done.stderr
-    found: list[dict[str, Any]] = json.loads(done.stdout)
-    return found
 
 
 def live_at(tick: float, releases: list[tuple[float, float, str]]) -> set[str]:

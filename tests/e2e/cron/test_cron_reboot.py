@@ -10,7 +10,6 @@ Every wait is a poll with a deadline (a loaded CI machine starts containers in s
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from dockyard import lab as labs
 
 from ..cli import dockyard, labelled_image
+from .conftest import runs, ssh
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("docker_only")]
 
@@ -78,20 +78,6 @@ x-dockyard:
 """)
     (root / ".kamal" / "secrets").write_text("REGISTRY_PASSWORD=lab\n")
     return root
-
-
-def ssh(lab: labs.LabInfo, command: str) -> str:
-    done = subprocess.run(["ssh", "-F", lab.ssh_config, lab.servers[0].ip, command],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def runs(app: Path, job: str) -> list[dict[str, Any]]:
-    done = dockyard(app, "cron", "runs", job, "--json")
-    assert done.returncode == 0, done.stdout + done.stderr
-    found: list[dict[str, Any]] = json.loads(done.stdout)
-    return found
 
 
 def wait_for(

@@ -13,6 +13,7 @@ packages=(
   curl ca-certificates                   # S3 backup targets: curl --aws-sigv4 in those images
   git                                    # builds ship a clean copy of HEAD (git archive)
   pebble                                 # the ACME server of the load balancer test (tests/e2e/balancer)
+  keepalived                             # the floating address of docs/load-balancing.md, tested there
 )
 missing=()
 for p in "${packages[@]}"; do

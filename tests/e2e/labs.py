@@ -84,7 +84,7 @@ GROUP_SECONDS: dict[str, int] = {
     "swarm-docker": 300,  # the engine stop's slow answers, the accessory commands (about +45 s)
     "prune-docker": 224,
     "build-podman": 189,
-    "lb-docker": 230,  # 6 servers, the pool test, the details probe, a WebSocket
+    "lb-docker": 250,  # 6 servers, the pool test, the details probe, a WebSocket, keepalived
     "lb-podman": 220,  # the engine stop is Docker's
     "lb-renew-docker": 130,  # measured alone: 103 and 116 s (1 test)
     "build-docker": 162,

@@ -7,16 +7,15 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 
+from dockyard.commands import crontab
 from dockyard.commands.base import HomePath, Raw
 from dockyard.commands.cron_scripts import RUN_SH, SCHEDULER_SH
+from dockyard.commands.crontab import CRON_PATH
 from dockyard.commands.envfile import env_file
 from dockyard.engine import Engine
 
 RUNNING_MARK = "runs-still-going:"
 LAST_MARK = "last="
-NO_RESTART_MARK = "no-restart-at-boot:"  # install: the crontab lines could not be written
-# the PATH of the crontab's lines: cron's own is /usr/bin:/bin, and an engine may be elsewhere
-CRON_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def cron_dir(app: str) -> str:
@@ -99,35 +98,14 @@ def crontab_lines(engine: Engine, app: str) -> tuple[str, str]:
 
 def set_crontab(app: str, lines: Sequence[str]) -> str:
     """Shell, in the app's cron directory: the app's lines in the SSH user's crontab replaced by
-    these, the rest of it kept as `crontab -l` prints it; written only when that changes. A
-    host without `crontab`, a `crontab -l` that fails other than with `no crontab for ...`, or
-    a `crontab` that refuses the file: the line `NO_RESTART_MARK why`, nothing changed."""
-    said = f'echo "{NO_RESTART_MARK}'
-    listed = "crontab -l > crontab.old 2> crontab.err || grep -q '^no crontab for' crontab.err"
-    new_lines = " ".join(_single_quoted(line) for line in lines)
-    return (
-        f'if ! command -v crontab > /dev/null 2>&1; then {said} the host has no crontab command"; '
-        f'elif ! {{ {listed}; }}; then {said} crontab -l: $(head -n 1 crontab.err)"; '
-        f"else {{ grep -v -F '{crontab_marker(app)}' crontab.old; printf '%s\\n' {new_lines}; }} "
-        "> crontab.new; cmp -s crontab.old crontab.new || crontab crontab.new 2> crontab.err || "
-        f'{said} crontab: $(head -n 1 crontab.err)"; fi; rm -f crontab.old crontab.new crontab.err'
-    )
+    these (commands/crontab.py; NO_RESTART_MARK and why when they could not be)."""
+    return crontab.set_lines(crontab_marker(app), lines)
 
 
 def _unset_crontab(app: str) -> str:
     """Shell, in the app's cron directory: the app's lines removed from the crontab, if it has
-    them (without a crontab or its lines, nothing is written; the lines do nothing anyway once
-    `enabled` is gone)."""
-    marker = f"'{crontab_marker(app)}'"
-    return (
-        "{ command -v crontab > /dev/null 2>&1 && crontab -l > crontab.old 2> /dev/null && "
-        f"grep -q -F {marker} crontab.old && grep -v -F {marker} crontab.old | crontab -; "
-        "rm -f crontab.old; }"
-    )
-
-
-def _single_quoted(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
+    them (the lines do nothing anyway once `enabled` is gone)."""
+    return crontab.unset_lines(crontab_marker(app))
 
 
 # --- end of restart at boot ----------------------------------------------------------------------

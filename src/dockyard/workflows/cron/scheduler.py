@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dockyard.commands import cron as cron_commands
+from dockyard.commands.crontab import NO_RESTART_MARK
 from dockyard.config.objects import Config
 from dockyard.engine import Engine
 from dockyard.facts.cron import (
@@ -54,7 +55,7 @@ async def update(transport: Transport, config: Config) -> tuple[str, ...]:
     server = Server(transport, host, config.runtime)
     with server.step("starting the job scheduler", AFTER_UPDATE):
         done = await server.run(install)
-    why = parse_no_restart(done.stdout, cron_commands.NO_RESTART_MARK)
+    why = parse_no_restart(done.stdout, NO_RESTART_MARK)
     if why is None:
         return ()
     return (

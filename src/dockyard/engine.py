@@ -41,6 +41,10 @@ class Engine:
     reports_image_storage: bool
     # builds may go through the buildx plugin, where the host has it (else the classic builder)
     buildx_plugin: bool
+    # after a reboot, its containers with a restart policy run again by themselves (Docker's
+    # daemon starts them); Podman has no daemon, and its podman-restart.service starts only
+    # `always` ones: dockyard's `unless-stopped` containers need a crontab line (setup)
+    starts_containers_at_boot: bool
 
     def __str__(self) -> str:
         return self.name
@@ -57,6 +61,7 @@ DOCKER = Engine(
     pins_bridge_address=False,
     reports_image_storage=True,
     buildx_plugin=True,
+    starts_containers_at_boot=True,
 )
 
 PODMAN = Engine(
@@ -73,6 +78,7 @@ PODMAN = Engine(
     pins_bridge_address=True,
     reports_image_storage=False,
     buildx_plugin=False,
+    starts_containers_at_boot=False,
 )
 
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (DOCKER, PODMAN)}

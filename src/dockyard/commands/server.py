@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dockyard.commands import crontab
 from dockyard.commands.base import Raw
 from dockyard.engine import Engine
 
@@ -30,3 +31,25 @@ def install_engine(engine: Engine) -> Raw:
         f'[ "$(id -u)" = 0 ] || exit {NOT_ROOT}; command -v apt-get >/dev/null || exit {NO_APT}; '
         f"{apt} update -qq && {apt} install -y -qq {engine.debian_package}"
     )
+
+
+START_AT_BOOT_MARK = "# dockyard-start-at-boot"
+
+
+def start_at_boot(engine: Engine) -> Raw:
+    """The SSH user's crontab line that starts, at each boot, the containers that ran when the
+    server went down (Podman: after a reboot, those it finds `created` again; those stopped
+    before, such as a deploy's old version, stay `exited`) and have a restart policy
+    (dockyard's are `unless-stopped`). Set only when it changes; NO_RESTART_MARK and why when
+    it could not be (commands/crontab.py)."""
+    e = engine.name
+    ids = (
+        f"{e} ps --all --quiet --filter status=created --filter restart-policy=unless-stopped "
+        "--filter restart-policy=always"
+    )
+    line = (
+        f"@reboot PATH={crontab.CRON_PATH}; ids=$({ids}); "
+        f'[ -z "$ids" ] || {e} start $ids > /dev/null {START_AT_BOOT_MARK}'
+    )
+    edit = crontab.set_lines(START_AT_BOOT_MARK, [line])
+    return Raw(f"mkdir -p .dockyard && cd .dockyard && {{ {edit}; }}")

@@ -1,7 +1,8 @@
 """The crontab edits of the scheduler's commands, run by sh against a stand-in `crontab` (a
 script keeping the table in a file, as Debian's prints and takes it): the app's lines replaced,
 everything else kept, nothing written when nothing changes, nothing written when the table
-cannot be read, a warning line when the host has no crontab command; the stop removes them."""
+cannot be read, a warning line when the host has no crontab command; the stop removes them.
+Podman's start-at-boot line (commands/server.py) beside them, and what it runs at boot."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from dockyard.commands.cron import crontab_lines, set_crontab, stop_scheduler
-from dockyard.engine import DOCKER
+from dockyard.commands.server import START_AT_BOOT_MARK, start_at_boot
+from dockyard.engine import DOCKER, PODMAN
 
 # -l: the table, or Debian's message and exit 1 when there is none; FILE or -: the new table
 # (each write counted); LIST_FAILS: `crontab -l` fails as a denied user's does
@@ -109,3 +111,46 @@ def test_stopping_disables_the_scheduler_and_removes_only_the_apps_lines(here: P
     assert not (cron / "enabled").exists()
     run(here, stop_scheduler("shop").render())
     assert writes(here) == 1  # no line of the app left: not written again
+
+
+def boot_line(here: Path) -> str:
+    """The engine's start-at-boot line in the table, its command as cron runs it."""
+    lines = [line for line in table(here).splitlines() if line.endswith(START_AT_BOOT_MARK)]
+    assert len(lines) == 1 and lines[0].startswith("@reboot "), table(here)
+    return lines[0].removeprefix("@reboot ")
+
+
+def test_podmans_start_at_boot_line_is_set_once_beside_the_schedulers(here: Path) -> None:
+    (here / "table").write_text(USER_LINES + OURS)
+    edit = start_at_boot(PODMAN).render()
+    assert run(here, edit) == "" and run(here, edit) == ""
+    assert writes(here) == 1
+    assert table(here).startswith(USER_LINES + OURS)
+    state = here / "cron" / ".dockyard"  # run from the SSH user's home (here: the cwd)
+    assert state.is_dir() and list(state.iterdir()) == []
+
+
+# a stand-in podman: `ps` prints IDS (the containers found `created` again after the boot, with
+# a restart policy), `start` records its arguments
+FAKE_PODMAN = """#!/bin/sh
+echo "$*" >> "$CRONTAB_DIR/podman-calls"
+[ "$1" = ps ] && printf '%s' "$IDS"
+exit 0
+"""
+
+
+@pytest.mark.parametrize(("ids", "started"), [("a1\nb2\n", ["start a1 b2"]), ("", [])])
+def test_at_boot_podman_starts_the_containers_found_created_with_a_restart_policy(
+    here: Path, ids: str, started: list[str]
+) -> None:
+    (here / "bin" / "podman").write_text(FAKE_PODMAN)
+    (here / "bin" / "podman").chmod(0o755)
+    run(here, start_at_boot(PODMAN).render())
+    line = boot_line(here).replace("PATH=", f"PATH={here / 'bin'}:", 1)
+    run(here, line, IDS=ids)
+    calls = (here / "podman-calls").read_text().splitlines()
+    assert calls == [
+        "ps --all --quiet --filter status=created --filter restart-policy=unless-stopped "
+        "--filter restart-policy=always",
+        *started,
+    ]

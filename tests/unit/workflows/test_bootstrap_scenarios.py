@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockyard.engine import DOCKER
+from dockyard.engine import DOCKER, PODMAN
 from dockyard.errors import DockyardError
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.server import Server
@@ -21,7 +21,9 @@ def make_fake() -> FakeTransport:
 
 
 async def run(fake: FakeTransport) -> None:
-    await bootstrap_hosts([Server(fake, h, DOCKER) for h in HOSTS], lambda host, message: None)
+    await bootstrap_hosts(
+        [Server(fake, h, DOCKER) for h in HOSTS], lambda host, message: None, lambda host, why: None
+    )
 
 
 async def test_the_engine_is_installed_only_where_it_is_missing() -> None:
@@ -59,3 +61,48 @@ async def test_every_step_failing_ends_with_one_line_naming_the_host() -> None:
     steps = await happy_path(make_fake, run)
     assert len(steps) == 3
     assert await each_step_failing(make_fake, run, check, steps) == []
+
+
+def make_podman_fake() -> FakeTransport:
+    return FakeTransport(default_timeout=30)
+
+
+async def run_podman(fake: FakeTransport, warnings: list[str] | None = None) -> None:
+    said = warnings if warnings is not None else []
+    await bootstrap_hosts(
+        [Server(fake, h, PODMAN) for h in HOSTS],
+        lambda host, message: None,
+        lambda host, why: said.append(f"{host}: {why}"),
+    )
+
+
+async def test_on_podman_each_server_gets_the_start_at_boot_crontab_line() -> None:
+    fake = make_podman_fake()
+    await run_podman(fake)
+    for host in HOSTS:
+        done = fake.commands_on(host)
+        assert done[0] == "command -v podman >/dev/null"
+        assert done[1].startswith("mkdir -p .dockyard && cd .dockyard && { if ! command -v crontab")
+        assert "@reboot PATH=" in done[1] and "# dockyard-start-at-boot" in done[1]
+        assert len(done) == 2
+
+
+async def test_a_podman_server_whose_crontab_cannot_be_set_is_a_warning() -> None:
+    fake = make_podman_fake().on(
+        "10.0.0.2",
+        "crontab",
+        Reply(0, stdout="no-restart-at-boot: the host has no crontab command\n"),
+    )
+    warnings: list[str] = []
+    await run_podman(fake, warnings)
+    assert warnings == [
+        "10.0.0.2: warning: podman will not start the app's containers after a reboot (the host "
+        "has no crontab command): after one, `dockyard proxy start` and `dockyard app start` start "
+        "them; install cron and run `dockyard setup` again to have it done at boot"
+    ]
+
+
+async def test_on_podman_every_step_failing_ends_with_one_line_naming_the_host() -> None:
+    steps = await happy_path(make_podman_fake, run_podman)
+    assert len(steps) == 4
+    assert await each_step_failing(make_podman_fake, run_podman, check, steps) == []

@@ -30,8 +30,9 @@ from dockyard.workflows.server import Server
 
 CERTIFICATE_WAIT = 90.0  # seconds the first edge has to hold a certificate for every name
 POLL = 1.0
-BOOT_AGAIN = "run `dockyard lb boot` again once this is fixed"
-COPY_AGAIN = "this edge may serve an older certificate: run `dockyard lb boot` again"
+RETRY = "dockyard lb boot"  # the command that boots the edges again (a swarm's: deploy)
+BOOT_AGAIN = "run `{retry}` again once this is fixed"
+COPY_AGAIN = "this edge may serve an older certificate: run `{retry}` again"
 
 Controller = Callable[[Server, str], EdgeController]
 
@@ -41,36 +42,41 @@ async def boot_with_acme(
     controller: Controller,
     container: edge_commands.EdgeContainer,
     names: Sequence[str],
+    retry: str = RETRY,
 ) -> dict[str, bool]:
-    """{edge: True when it started or loaded a new config}, in the edges' order."""
+    """{edge: True when it started or loaded a new config}, in the edges' order. `retry`: the
+    command a failure says to run again."""
     owner, *others = servers
+    again, copy_again = BOOT_AGAIN.format(retry=retry), COPY_AGAIN.format(retry=retry)
     changed: dict[str, bool] = {}
     held: dict[str, str] = {}
     for other in others:
-        held[other.host] = await _stored(other)
+        held[other.host] = await _stored(other, again)
         if not set(names) <= stored_names(held[other.host]):
             with other.step("booting the load balancer edge as a forwarder of ACME challenges",
-                            BOOT_AGAIN):  # fmt: skip
+                            again):  # fmt: skip
                 changed[other.host] = await controller(other, FORWARDER).boot(container)
-    with owner.step("booting the load balancer edge", BOOT_AGAIN):
+    with owner.step("booting the load balancer edge", again):
         changed[owner.host] = await controller(owner, OWNER).boot(container)
-    archive = await owner_certificates(owner, names, CERTIFICATE_WAIT)
+    archive = await owner_certificates(owner, names, CERTIFICATE_WAIT, retry)
     for other in others:
         if not later_held(held[other.host], archive):
-            with other.step("copying the first edge's certificates", COPY_AGAIN):
+            with other.step("copying the first edge's certificates", copy_again):
                 await other.run(edge_commands.write_certificates(other.engine), input=archive)
-        with other.step("booting the load balancer edge", BOOT_AGAIN):
+        with other.step("booting the load balancer edge", again):
             loaded = await controller(other, COPY).boot(container)
         changed[other.host] = changed.get(other.host, False) or loaded
     return {server.host: changed[server.host] for server in servers}
 
 
-async def owner_certificates(owner: Server, names: Sequence[str], wait: float) -> Secret:
+async def owner_certificates(
+    owner: Server, names: Sequence[str], wait: float, retry: str = RETRY
+) -> Secret:
     """The first edge's stored certificates (a base64 tar, private keys included), once it
     holds one for every name; CertificateError with Caddy's last error after `wait` s."""
     deadline = time.monotonic() + wait
     while True:
-        with owner.step("reading the edge's certificates", BOOT_AGAIN):
+        with owner.step("reading the edge's certificates", BOOT_AGAIN.format(retry=retry)):
             archive = Secret(
                 (await owner.run(edge_commands.read_certificates(owner.engine))).stdout
             )
@@ -78,7 +84,7 @@ async def owner_certificates(owner: Server, names: Sequence[str], wait: float) -
         if not missing:
             return archive
         if time.monotonic() >= deadline:
-            raise await _no_certificate(owner, missing, wait)
+            raise await _no_certificate(owner, missing, wait, retry)
         await asyncio.sleep(POLL)
 
 
@@ -89,17 +95,19 @@ def later_held(theirs: str, ours: str) -> list[str]:
     return sorted(name for name, expires in mine.items() if name in first and expires > first[name])
 
 
-async def _stored(server: Server) -> str:
-    with server.step("reading the edge's certificates", BOOT_AGAIN):
+async def _stored(server: Server, again: str) -> str:
+    with server.step("reading the edge's certificates", again):
         return Secret((await server.run(edge_commands.read_certificates(server.engine))).stdout)
 
 
-async def _no_certificate(owner: Server, missing: list[str], wait: float) -> CertificateError:
-    with owner.step("reading the edge's log", BOOT_AGAIN):
+async def _no_certificate(
+    owner: Server, missing: list[str], wait: float, retry: str
+) -> CertificateError:
+    with owner.step("reading the edge's log", BOOT_AGAIN.format(retry=retry)):
         error = last_error((await owner.run(edge_commands.recent_errors(owner.engine))).stdout)
     return CertificateError(
         f"{owner.host}: the first load balancer edge obtained no certificate for "
         f"{', '.join(missing)} within {wait:.0f} s (ACME: {error or 'no error logged'}); make "
         "the names resolve to the edges and their HTTP port reachable from the CA, then run "
-        "`dockyard lb boot` again (the edge keeps trying meanwhile)"
+        f"`{retry}` again (the edge keeps trying meanwhile)"
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from dockyard.commands import edge as edge_commands
 from dockyard.commands import proxy as proxy_commands
+from dockyard.commands.app import NETWORK
 from dockyard.commands.base import all_of
 from dockyard.commands.edge_acme import COPY, OWNER
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
@@ -34,14 +35,13 @@ from dockyard.plan.balancer import (
 from dockyard.plan.edge_tls import acme_root, certificate_secret_names, edge_certificates
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
-from dockyard.workflows.balancer.acme import boot_with_acme
+from dockyard.workflows.balancer.acme import BOOT_AGAIN, RETRY, boot_with_acme
 from dockyard.workflows.balancer.edge import EdgeController
 from dockyard.workflows.fanout import on_servers
 from dockyard.workflows.lock import run_locked
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 
-BOOT_AGAIN = "run `dockyard lb boot` again once this is fixed"
 DRAIN_AGAIN = "run `dockyard lb drain {host}` again once this is fixed"
 UNDRAIN_AGAIN = "the host may still be out of rotation: run `dockyard lb undrain {host}` again"
 # Seconds from the drained flag to the edges' next health check of that host (every 0.5 s):
@@ -71,6 +71,7 @@ class Edges:
     drain_timeout: float
     certificates: Mapping[str, Secret] = field(default_factory=dict)  # by site, for HTTPS
     acme_root: Secret | None = None  # the ACME CA's root to trust, when the config names one
+    retry: str = RETRY  # the command that boots them again, which a failure names
 
     @classmethod
     def of(
@@ -81,20 +82,38 @@ class Edges:
         balancer = config.dockyard.load_balancer
         if balancer is None:
             raise UsageError(NO_BALANCER)
+        return cls.serving(config, transport, balancer.hosts, edge_sites, secrets)
+
+    @classmethod
+    def serving(
+        cls,
+        config: Config,
+        transport: Transport,
+        hosts: tuple[str, ...],
+        sites: Callable[[Config, Mapping[str, str]], tuple[EdgeSite, ...]],
+        secrets: Mapping[str, str] | None,
+        *,
+        network: str = NETWORK,
+        retry: str = RETRY,
+    ) -> Edges:
+        """The edges on `hosts` serving `sites(config, certificates)`, their containers on
+        `network` (a swarm's edges are on its overlay network)."""
+        settings = edge_settings(config)
         container = edge_commands.EdgeContainer(
-            config.dockyard.proxy_image, balancer.http_port, balancer.https_port
+            config.dockyard.proxy_image, settings.http_port, settings.https_port, network
         )
         certificates = edge_certificates(config, secrets) if secrets is not None else {}
         root = acme_root(config, secrets) if secrets is not None else None
         return cls(
-            hosts=balancer.hosts,
-            sites=edge_sites(config, certificates),
-            settings=edge_settings(config),
+            hosts=hosts,
+            sites=sites(config, certificates),
+            settings=settings,
             container=container,
             server=lambda host: Server(transport, host, config.runtime),
             drain_timeout=config.drain_timeout,
             certificates=certificates,
             acme_root=root,
+            retry=retry,
         )
 
     def controller(self, server: Server, role: str = "") -> EdgeController:
@@ -122,18 +141,27 @@ async def boot_on(
     """`secrets`: the certificates' (certificate_secret_names), required: an edge booted
     without its certificate would lose HTTPS."""
     edges = Edges.of(config, transport, secrets)
-    if edges.settings.acme is not None:  # one certificate by ACME for every edge
-        names = acme_names(edges.sites)
-        booted = await boot_with_acme(edges.servers(), edges.controller, edges.container, names)
-    else:
-
-        async def step(server: Server) -> bool:
-            with server.step("booting the load balancer edge", BOOT_AGAIN):
-                return await edges.controller(server).boot(edges.container)
-
-        booted = await on_servers(edges.servers(), step)
+    booted = await boot_edges(edges)
     changed = await change_pool(edges)
     return {edge: done or edge in changed for edge, done in booted.items()}
+
+
+async def boot_edges(edges: Edges) -> dict[str, bool]:
+    """Each edge runs the config the deploy config gives (started, or a new one loaded): with
+    ACME sites one certificate for every edge (workflows/balancer/acme.py), else each edge on
+    its own. {edge: True when it changed}; a failure says to run `edges.retry` again."""
+    if edges.settings.acme is not None:
+        names = acme_names(edges.sites)
+        return await boot_with_acme(
+            edges.servers(), edges.controller, edges.container, names, edges.retry
+        )
+    again = BOOT_AGAIN.format(retry=edges.retry)
+
+    async def step(server: Server) -> bool:
+        with server.step("booting the load balancer edge", again):
+            return await edges.controller(server).boot(edges.container)
+
+    return await on_servers(edges.servers(), step)
 
 
 async def change_pool(edges: Edges) -> set[str]:

@@ -9,6 +9,7 @@ from typing import Any
 from dockyard.config.checks_names import check_names
 from dockyard.config.checks_paths import check_accessory_paths
 from dockyard.config.env_limits import clear_env_problem
+from dockyard.config.load_balancer import MAX_EDGES
 from dockyard.config.merge import deep_merge_values
 from dockyard.config.objects import Config
 from dockyard.config.validate_special import hooks_output_levels, is_local_registry
@@ -118,12 +119,21 @@ def check_roles(v: Validator, config: Config) -> None:
 
 
 def check_ssl(v: Validator, config: Config) -> None:
-    # With load balancer edges, the edges terminate TLS and share one certificate
+    # With load balancer edges, the edges terminate TLS and share one certificate; so do a
+    # swarm's edges, on its web hosts without a load balancer (one or two: they pass the
+    # ACME challenges to each other)
     balanced = config.dockyard.load_balancer is not None
+    swarm = config.dockyard.backend == "swarm"
+    edges = {h for r in config.proxy_roles for h in r.host_names}
     for role in config.roles:
         proxy = role.proxy
         acme = proxy is not None and proxy.ssl and proxy.custom_certificate is None
-        if acme and not balanced and len(role.hosts) > 1:
+        if acme and swarm and not balanced and len(edges) > MAX_EDGES:
+            v.fail(_proxy_path(config, role.name), f"ssl: true on a swarm gets one certificate "
+                   f"for at most {MAX_EDGES} edges, which run on the web hosts ({len(edges)}) "
+                   "without a load balancer: set x-dockyard/load_balancer/hosts to one or two "
+                   "of them")  # fmt: skip
+        elif acme and not balanced and not swarm and len(role.hosts) > 1:
             v.fail(_proxy_path(config, role.name), "SSL is only supported on a single server "
                    f"unless you provide custom certificates, found {len(role.hosts)} servers "
                    f"for role {role.name}")  # fmt: skip

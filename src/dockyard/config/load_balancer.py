@@ -109,7 +109,10 @@ def _port(raw: Mapping[str, Any], key: str, default: int) -> int:
 
 
 def _check_shared_hosts(balancer: LoadBalancer, root: Mapping[str, Any]) -> None:
-    """An edge on a server where the proxy runs cannot listen on the proxy's ports."""
+    """An edge on a server where the proxy runs cannot listen on the proxy's ports (a swarm
+    runs no proxy on its servers: its edges are the ingress)."""
+    if (root.get("x-dockyard") or {}).get("backend") == "swarm":
+        return
     run = (root.get("proxy") or {}).get("run") if isinstance(root.get("proxy"), dict) else None
     run = run if isinstance(run, dict) else {}
     taken = {run.get("http_port", 80): "http_port", run.get("https_port", 443): "https_port"}

@@ -11,7 +11,8 @@ from dockyard.commands.edge_acme import EdgeAcme
 from dockyard.commands.edge_config import EdgeSettings, EdgeSite
 from dockyard.commands.edge_pool import is_address
 from dockyard.config import Config
-from dockyard.config.model import Proxy
+from dockyard.config.load_balancer import LoadBalancer
+from dockyard.config.model import Proxy, Role
 from dockyard.errors import UsageError
 
 
@@ -23,27 +24,40 @@ def edge_sites(config: Config, certificates: Mapping[str, str] = {}) -> tuple[Ed
     if balancer is None:
         return ()
     return tuple(
-        EdgeSite(
-            name=config.proxy_service_name(role.name),
+        replace(
+            edge_site(config, role, role.proxy, certificates),
             upstreams=tuple(f"{host}:{role.proxy.run.http_port}" for host in role.host_names),
-            hosts=role.proxy.hosts,
-            path_prefixes=role.proxy.path_prefixes,
-            health_uri=health_uri(role.proxy),
-            response_timeout=role.proxy.response_timeout,
-            try_duration=balancer.try_duration,
-            certificate=_digest(certificates.get(config.proxy_service_name(role.name))),
-            ssl_redirect=role.proxy.ssl_redirect,
-            acme=is_acme(role.proxy),
         )
         for role in config.proxy_roles
         if role.proxy is not None
     )
 
 
+def edge_site(
+    config: Config, role: Role, proxy: Proxy, certificates: Mapping[str, str]
+) -> EdgeSite:
+    """What every edge serves of a proxied role, whatever is behind it (web hosts' proxies
+    or a swarm's tasks: the caller sets the upstreams): its names and paths, retries, and TLS
+    (a custom certificate's digest from `certificates`, by site name, or ACME)."""
+    name = config.proxy_service_name(role.name)
+    return EdgeSite(
+        name=name,
+        upstreams=(),
+        hosts=proxy.hosts,
+        path_prefixes=proxy.path_prefixes,
+        health_uri=health_uri(proxy),
+        response_timeout=proxy.response_timeout,
+        try_duration=_balancer(config).try_duration,
+        certificate=_digest(certificates.get(name)),
+        ssl_redirect=proxy.ssl_redirect,
+        acme=is_acme(proxy),
+    )
+
+
 def edge_settings(config: Config) -> EdgeSettings:
-    balancer = config.dockyard.load_balancer
-    if balancer is None:
-        return EdgeSettings(drain_timeout=config.drain_timeout)
+    """The edges' ports and ACME settings: x-dockyard/load_balancer's, else the defaults (a
+    swarm's edges need no load_balancer key)."""
+    balancer = _balancer(config)
     acme = EdgeAcme(
         ca=balancer.acme_ca,
         ca_root=bool(balancer.acme_ca_root),
@@ -56,6 +70,10 @@ def edge_settings(config: Config) -> EdgeSettings:
         drain_timeout=config.drain_timeout,
         acme=acme if any(is_acme(r.proxy) for r in config.proxy_roles if r.proxy) else None,
     )
+
+
+def _balancer(config: Config) -> LoadBalancer:
+    return config.dockyard.load_balancer or LoadBalancer(hosts=())
 
 
 def is_acme(proxy: Proxy) -> bool:

@@ -12,14 +12,14 @@ from dockyard.redaction import Secret
 
 
 def certificate_secret_names(config: Config) -> list[str]:
-    """The secrets the edges' certificates come from (none without a load balancer): custom
-    certificates, and the ACME CA's root when the config names one."""
+    """The secrets the edges' certificates come from (none without edges: a load balancer's,
+    or a swarm's): custom certificates, and the ACME CA's root when the config names one."""
     balancer = config.dockyard.load_balancer
-    if balancer is None:
+    if balancer is None and config.dockyard.backend != "swarm":
         return []
     found = [r.proxy.custom_certificate for r in config.proxy_roles if r.proxy]
     names = [n for cert in found if cert for n in (cert.certificate_pem, cert.private_key_pem)]
-    return [*names, balancer.acme_ca_root] if balancer.acme_ca_root else names
+    return [*names, balancer.acme_ca_root] if balancer and balancer.acme_ca_root else names
 
 
 def acme_root(config: Config, secrets: Mapping[str, str]) -> Secret | None:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dockyard.commands.edge_config import EdgeSite
 from dockyard.commands.swarm_stack import HealthSpec, ServiceSpec, StackSpec, env_script
-from dockyard.config.load_balancer import DEFAULT_TRY_DURATION
 from dockyard.config.model import Role
 from dockyard.config.objects import Config
 from dockyard.errors import ConfigError, DockyardError
 from dockyard.facts.swarm import ImageCommand, Task
+from dockyard.plan.balancer import edge_site
 from dockyard.plan.overview import ContainerDetail
 from dockyard.redaction import Secret
 
@@ -141,23 +141,17 @@ def rollback_target(history: tuple[str, ...], wanted: str | None) -> str:
     return wanted
 
 
-def edge_sites(config: Config) -> tuple[EdgeSite, ...]:
+def edge_sites(config: Config, certificates: Mapping[str, str] = {}) -> tuple[EdgeSite, ...]:
     """What dockyard's Caddy edges serve in front of the swarm: each proxied role's routes, to
     its tasks on the overlay network (`tasks.<stack>_<role>`, no routing mesh), retried on
-    another task as the load balancer's edges retry (x-dockyard/load_balancer/try_duration)."""
-    balancer = config.dockyard.load_balancer
-    try_duration = balancer.try_duration if balancer else DEFAULT_TRY_DURATION
+    another task as the load balancer's edges retry (x-dockyard/load_balancer/try_duration),
+    over HTTPS as the load balancer's edges serve it (plan/balancer.py): `certificates`, the
+    custom certificates' PEM bundles by site name (plan/edge_tls.py), or ACME."""
     for role in config.proxy_roles:
         _edge_can_serve(role)
     return tuple(
-        EdgeSite(
-            name=config.proxy_service_name(role.name),
-            upstreams=(),
-            hosts=role.proxy.hosts,
-            path_prefixes=role.proxy.path_prefixes,
-            health_uri=role.proxy.healthcheck.path,
-            response_timeout=role.proxy.response_timeout,
-            try_duration=try_duration,
+        replace(
+            edge_site(config, role, role.proxy, certificates),
             tasks=(f"tasks.{config.stack_name}_{role.name}", role.proxy.app_port),
         )
         for role in config.proxy_roles
@@ -168,12 +162,6 @@ def edge_sites(config: Config) -> tuple[EdgeSite, ...]:
 def _edge_can_serve(role: Role) -> None:
     """What the swarm's edges do not do yet: refused before anything changes."""
     proxy = role.proxy
-    if proxy is not None and proxy.ssl:
-        raise ConfigError(
-            f"{role.name}: the swarm's edges do not terminate TLS yet; set ssl: false (and "
-            "terminate TLS in front of them) or use backend: ssh",
-            key="proxy/ssl",
-        )
     if proxy is not None and proxy.path_prefixes and proxy.strip_path_prefix:
         raise ConfigError(
             f"{role.name}: the swarm's edges pass the path as it came; set "

@@ -3,13 +3,19 @@ the env kept out of the spec, and what each x-dockyard/swarm key changes."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
+from dockyard.commands.edge_acme import OWNER
+from dockyard.commands.edge_config import edge_config
 from dockyard.commands.swarm_stack import stack_file
 from dockyard.config import parse_config
 from dockyard.config.objects import Config
 from dockyard.errors import ConfigError
 from dockyard.facts.swarm import ImageCommand
+from dockyard.plan.balancer import as_acme_role, edge_settings
+from dockyard.plan.edge_tls import certificate_secret_names, edge_certificates
 from dockyard.plan.swarm import edge_hosts, edge_sites, swarm_stack
 
 BASE = """
@@ -215,16 +221,95 @@ def test_the_edges_in_front_of_the_swarm_route_each_proxied_role_to_its_tasks() 
     assert edge_sites(balanced)[0].try_duration == 8
 
 
-@pytest.mark.parametrize(
-    ("setting", "key", "said"),
-    [
-        ("ssl: true", "proxy/ssl", "do not terminate TLS yet"),
-        ("path_prefix: /api", "proxy/strip_path_prefix", "pass the path as it came"),
-    ],
-)
-def test_what_the_edges_do_not_do_yet_is_refused(setting: str, key: str, said: str) -> None:
-    yaml = BASE.replace("proxy: {host: demo.test,", f"proxy: {{host: demo.test, {setting},")
-    yaml = yaml.replace("web: [10.0.0.1, 10.0.0.2, 10.0.0.3]", "web: [10.0.0.1]")  # ssl: one
-    with pytest.raises(ConfigError, match=f"web: the swarm's edges {said}") as caught:
+def test_what_the_edges_do_not_do_yet_is_refused() -> None:
+    yaml = BASE.replace("proxy: {host: demo.test,", "proxy: {host: demo.test, path_prefix: /api,")
+    with pytest.raises(
+        ConfigError, match="web: the swarm's edges pass the path as it came"
+    ) as caught:
         edge_sites(parse_config([("config/deploy.yml", yaml)], version="v2"))
-    assert caught.value.key == key
+    assert caught.value.key == "proxy/strip_path_prefix"
+
+
+SSL = BASE.replace("proxy: {host: demo.test,", "proxy: {host: demo.test, ssl: true,")
+ACME = "  load_balancer: {hosts: [10.0.0.1, 10.0.0.2], acme_ca: 'https://ca.test/dir', " \
+    "acme_ca_root: CA_ROOT, renew_interval: 30}\n"  # fmt: skip
+
+
+def test_the_swarms_edges_get_one_certificate_by_acme_as_the_load_balancers_do() -> None:
+    """The first edge orders (the load balancer's ACME config: commands/edge_acme.py), passes
+    the challenges it cannot answer to the other edge, and serves the tasks over HTTPS; plain
+    HTTP has the challenge routes only, so Caddy redirects the rest to HTTPS."""
+    acme = parse_config([("config/deploy.yml", SSL + ACME)], version="v2")
+    (site,) = edge_sites(acme)
+    assert (site.acme, site.certificate, site.tasks) == (True, "", ("tasks.demo_web", 3000))
+    owner = edge_config([site], as_acme_role(edge_settings(acme), OWNER, "10.0.0.2"))
+    servers = owner["apps"]["http"]["servers"]
+    plain = [(r["@id"], r["match"], r["handle"][0].get("upstreams"))
+             for r in servers["edge"]["routes"]]  # fmt: skip
+    challenge = "/.well-known/acme-challenge/*"
+    assert plain == [
+        ("dockyard-edge-acme-passed", [{"host": ["demo.test"], "path": [challenge],
+                                        "header": {"X-Dockyard-Edge-Passed": ["1"]}}], None),
+        ("dockyard-edge-acme-challenges", [{"host": ["demo.test"], "path": [challenge]}],
+         [{"dial": "10.0.0.2:80"}]),
+    ]  # fmt: skip
+    tls_route = servers["edge-tls"]["routes"][0]
+    assert (tls_route["@id"], tls_route["match"], servers["edge-tls"]["listen"]) == (
+        "dockyard-edge-demo-web-tls", [{"host": ["demo.test"]}], [":443"]
+    )  # fmt: skip
+    assert tls_route["handle"][0]["dynamic_upstreams"] == {
+        "source": "a", "name": "tasks.demo_web", "port": "3000", "refresh": "1s"
+    }  # fmt: skip
+    assert owner["apps"]["tls"] == {
+        "automation": {
+            "renew_interval": "30s",
+            "policies": [{
+                "subjects": ["demo.test"],
+                "issuers": [{"module": "acme", "ca": "https://ca.test/dir",
+                             "trusted_roots_pem_files": ["/dockyard/certs/acme-ca-root.pem"],
+                             "challenges": {"tls-alpn": {"disabled": True}}}],
+                "renewal_window_ratio": 0.34,
+            }],
+        }
+    }  # fmt: skip
+    assert owner["storage"] == {"module": "file_system", "root": "/dockyard/acme"}
+    assert certificate_secret_names(acme) == ["CA_ROOT"]
+
+
+def test_the_swarms_edges_serve_a_custom_certificate_from_the_secrets() -> None:
+    """Without a load_balancer key: the edges on the web hosts, the bundle's digest in the
+    config (a new certificate is a changed config), the secrets read for the deploy."""
+    custom = SSL.replace("ssl: true", "ssl: {certificate_pem: CERT, private_key_pem: KEY}")
+    settings = parse_config([("config/deploy.yml", custom)], version="v2")
+    assert certificate_secret_names(settings) == ["CERT", "KEY"]
+    bundles = edge_certificates(settings, {"CERT": "-----CERT-----\n", "KEY": "-----KEY-----"})
+    assert bundles == {"demo-web": "-----CERT-----\n-----KEY-----\n"}
+    (site,) = edge_sites(settings, bundles)
+    digest = hashlib.sha256(b"-----CERT-----\n-----KEY-----\n").hexdigest()
+    assert (site.acme, site.certificate, site.ssl_redirect) == (False, digest, True)
+    assert edge_settings(settings).acme is None
+    assert certificate_secret_names(config()) == []
+
+
+def test_acme_on_more_than_two_edges_is_refused_naming_the_hosts_key() -> None:
+    """The edges pass challenges to one peer: a third edge's order could not be validated.
+    Two web hosts (two edges) need no load_balancer key."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config([("config/deploy.yml", SSL)], version="v2")
+    assert str(caught.value) == (
+        "config/deploy.yml:9: proxy: ssl: true on a swarm gets one certificate for at most 2 "
+        "edges, which run on the web hosts (3) without a load balancer: set "
+        "x-dockyard/load_balancer/hosts to one or two of them"
+    )
+    two = SSL.replace("web: [10.0.0.1, 10.0.0.2, 10.0.0.3]", "web: [10.0.0.1, 10.0.0.2]")
+    assert edge_hosts(parse_config([("config/deploy.yml", two)], version="v2")) == (
+        "10.0.0.1", "10.0.0.2"
+    )  # fmt: skip
+
+
+def test_a_swarms_edges_on_its_servers_take_ports_80_and_443() -> None:
+    """No proxy runs on a swarm's servers: its edges there keep the default ports."""
+    assert parse_config([("config/deploy.yml", SSL + ACME)], version="v2").dockyard.load_balancer
+    ssh = (SSL + ACME).replace("  backend: swarm\n", "")
+    with pytest.raises(ConfigError, match=r"edge 10\.0\.0\.1 is also a server"):
+        parse_config([("config/deploy.yml", ssh)], version="v2")

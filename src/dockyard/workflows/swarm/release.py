@@ -22,6 +22,7 @@ from dockyard.commands import swarm as commands
 from dockyard.config.objects import Config
 from dockyard.errors import DockyardError, UsageError, cited
 from dockyard.facts.swarm import parse_versions
+from dockyard.plan.edge_tls import certificate_secret_names
 from dockyard.plan.swarm import (
     SwarmStack,
     edge_sites,
@@ -88,7 +89,7 @@ async def release_on(
 ) -> Rolled:
     """The version of run.config on the swarm, under the deploy lock, between the hooks."""
     config, image = run.config, run.config.absolute_image
-    sites = edge_sites(config)  # a route the edges cannot serve is refused here
+    edge_sites(config)  # a route the edges cannot serve is refused here
     primary = Server(transport, swarm_primary(config), config.runtime)
     lock = DeployLock(primary, config.service, config.destination)
     hooks = HookContext(
@@ -106,7 +107,7 @@ async def release_on(
         say(f"Updating the services of {config.stack_name} to {config.version} on {manager.host}")
         stack = swarm_stack(config, run.secrets, await image_command(manager, image, pull=False))
         services = await deploy_stack(manager, stack, seconds=update_seconds(config, stack))
-        for edge, changed in (await boot_edges(transport, config, sites)).items():
+        for edge, changed in (await boot_edges(transport, config, run.secrets)).items():
             say(f"{edge}: edge {'started or updated' if changed else 'up to date'}")
         await record_version(manager, config)
         warnings = await prune_secrets(manager, stack)
@@ -172,7 +173,8 @@ async def kept_everywhere(nodes: Sequence[Server], image: str, *, pull: bool) ->
 def swarm_run(session: Session, command: str) -> SwarmRun:
     config, request = swarm_config(session), session.request
     return SwarmRun(
-        config=config, secrets=session.secret_values(secret_names(config)), command=command,
+        config=config, command=command,
+        secrets=session.secret_values([*secret_names(config), *certificate_secret_names(config)]),
         hooks_path=session.root / config.hooks_path, performer=performer(),
         skip_hooks=request.skip_hooks, lock_wait=request.lock_wait,
         lock_interval=request.lock_interval,

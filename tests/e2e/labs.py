@@ -66,6 +66,7 @@ LABS: dict[str, tuple[str, int]] = {
     "compose-docker": ("tcmp", 234),  # tests/e2e/compose
     "compose-podman": ("tcmpp", 236),
     "swarm-docker": ("tswm", 235),  # tests/e2e/swarm
+    "swarm-tls-docker": ("tswt", 241),  # tests/e2e/swarm/test_swarm_tls.py
 }
 
 
@@ -87,6 +88,7 @@ GROUP_SECONDS: dict[str, int] = {
     "lb-docker": 250,  # 6 servers, the pool test, the details probe, a WebSocket, keepalived
     "lb-podman": 220,  # the engine stop is Docker's
     "lb-renew-docker": 130,  # measured alone: 103 and 116 s (1 test)
+    "swarm-tls-docker": 100,  # measured alone: 94 and 96 s (64 s of them the renewals' wait)
     "build-docker": 162,
     "compose-docker": 120,
     "compose-podman": 116,

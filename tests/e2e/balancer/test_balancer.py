@@ -10,7 +10,6 @@ certificate from the secrets replaces the ACME one at the end."""
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
 import socket
@@ -27,7 +26,14 @@ from dockyard import lab as labs
 
 from ..cli import dockyard
 from ..deploy.conftest import ssh
-from ..deploy.harness import Load, connection, cut_link, get, upgrade_to_websocket
+from ..deploy.harness import (
+    Load,
+    connection,
+    cut_link,
+    get,
+    plain_redirect,
+    upgrade_to_websocket,
+)
 from ..labs import engine_params, running
 from .pebble import Pebble
 
@@ -174,7 +180,7 @@ def test_a_deploy_boots_the_edges_and_they_serve_the_app_over_https_with_one_cer
         in ssh(lab, edges[1].name, "cat .dockyard/edge/caddy.json").stdout
     )
     for e in edges:  # plain HTTP is redirected to HTTPS
-        assert plain_redirect(e.ip) == (308, f"https://{HOST}/x")
+        assert plain_redirect(e.ip, HOST) == (308, f"https://{HOST}/x")
     # the app sees the client first, then the edge, over HTTPS: the web hosts' proxies trust the
     # edges' X-Forwarded-* (the client here is this machine, on the lab's gateway address)
     gateway = lab.registry.rsplit(":", 1)[0]
@@ -287,16 +293,6 @@ def config_loads(lab: labs.LabInfo) -> list[int]:
     """How many configs each edge's Caddy loaded through its admin API so far."""
     command = "docker logs dockyard-edge 2>&1 | grep -c '\"load complete\"' || true"
     return [int(ssh(lab, e.name, command).stdout.strip()) for e in web_and_edges(lab)[1]]
-
-
-def plain_redirect(ip: str) -> tuple[int, str | None]:
-    plain = http.client.HTTPConnection(ip, 80, timeout=10)
-    try:
-        plain.request("GET", "/x", headers={"Host": HOST})
-        response = plain.getresponse()
-        return response.status, response.getheader("Location")
-    finally:
-        plain.close()
 
 
 def back_in_rotation(host: labs.HostInfo, timeout: float) -> float:

@@ -87,6 +87,17 @@ def get(ip: str, host: str, path: str = "/", timeout: float = 10) -> tuple[int, 
         conn.close()
 
 
+def plain_redirect(ip: str, host: str) -> tuple[int, str | None]:
+    """What plain HTTP to ip:80 answers GET /x for the host: (status, Location)."""
+    plain = http.client.HTTPConnection(ip, 80, timeout=10)
+    try:
+        plain.request("GET", "/x", headers={"Host": host})
+        response = plain.getresponse()
+        return response.status, response.getheader("Location")
+    finally:
+        plain.close()
+
+
 class NamedTLSConnection(http.client.HTTPSConnection):
     """HTTPS to an address, with the server name (SNI, and the name verified) given apart."""
 

@@ -4,7 +4,9 @@ import sys
 import pytest
 
 from dockyard import __version__
+from dockyard.cli.app import detached_lines
 from dockyard.cli.main import COMMANDS, run
+from dockyard.workflows.detached import Detached
 
 
 def dockyard(*args: str) -> subprocess.CompletedProcess[str]:
@@ -32,3 +34,24 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
         run(["no-such-command"])
     assert exit_info.value.code == 2
     assert "No such command" in capsys.readouterr().err
+
+
+def test_app_exec_detach_refuses_what_kamal_refuses_beside_it() -> None:
+    for given, said in ((["--reuse"], "--reuse"), (["-i", "--raw"], "-i or --raw")):
+        refused = dockyard("app", "exec", "--detach", *given, "true")
+        assert refused.returncode != 0 and refused.stdout == ""
+        assert (
+            refused.stderr.strip()
+            .splitlines()[-1]
+            .endswith(f"--detach is not compatible with {said}: give one or the other")
+        )
+
+
+def test_a_detached_container_is_shown_with_how_to_follow_and_remove_it() -> None:
+    started = Detached("10.0.0.1", "shop-web-exec-1a", "0123456789abcdef", "docker")
+    assert detached_lines(started) == [
+        "shop-web-exec-1a started, detached (container 0123456789ab)",
+        "follow its output: dockyard server exec -h 10.0.0.1 -i 'docker logs --follow "
+        "shop-web-exec-1a'",
+        "remove it: dockyard server exec -h 10.0.0.1 'docker rm --force shop-web-exec-1a'",
+    ]

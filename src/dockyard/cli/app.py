@@ -13,11 +13,13 @@ from dockyard.cli.questions import REMOVE_REFUSAL, removal_question
 from dockyard.cli.render import ask, hand_over, show, show_outputs
 from dockyard.cli.suggest import SuggestingGroup
 from dockyard.cli.summary import show_release
+from dockyard.errors import UsageError
 from dockyard.workflows.app import execute, manage
 from dockyard.workflows.app import logs as app_logs
 from dockyard.workflows.app.containers import RoleVersions
 from dockyard.workflows.app.remove import remove_app
 from dockyard.workflows.deploy.release import boot_again
+from dockyard.workflows.detached import Detached
 from dockyard.workflows.swarm import release as swarm
 
 NO_CONTAINER = "(no running container)"
@@ -133,18 +135,43 @@ def live(**kwargs: Any) -> None:
 @click.option("-i", "--interactive", is_flag=True, help="A real TTY, on one host (the primary).")
 @click.option("--reuse", is_flag=True, help="Run in the running container, not a new one.")
 @click.option("-e", "--env", "env", multiple=True, help="Extra KEY=VALUE for the command.")
-@click.option("--detach", is_flag=True, help="Leave the new container running in the background.")
+@click.option("--detach", is_flag=True, help="Start the new container and leave it running.")
 @click.option("--raw", is_flag=True, help="Print the output as is, without host prefixes.")
 @click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
 def exec_command(interactive: bool, reuse: bool, env: tuple[str, ...], detach: bool, raw: bool,
                  words: tuple[str, ...], **kwargs: Any) -> None:  # fmt: skip
     """Run a command in a new container of the app's image with the role's current env file
-    (uploaded first), or with --reuse in the running container."""
+    (uploaded first), or with --reuse in the running container; with --detach, the new
+    container is left running (its name is printed, with how to follow and remove it)."""
+    refuse_with_detach(detach, interactive=interactive, reuse=reuse, raw=raw)
     session = load(kwargs, needs_version=False)
     if interactive:
         hand_over(execute.interactive(session, words, env, reuse=reuse))
-    results = execute.run_everywhere(session, words, env, reuse=reuse, detach=detach)
-    show_outputs(results, raw=raw)
+    if detach:
+        started = execute.start_detached(session, words, env)
+        show({d.host: detached_lines(d) for d in started}, False)
+        return
+    show_outputs(execute.run_everywhere(session, words, env, reuse=reuse), raw=raw)
+
+
+def refuse_with_detach(detach: bool, *, interactive: bool, reuse: bool, raw: bool) -> None:
+    """Kamal's rule: --detach starts a new container and prints no output of the command."""
+    given = [flag for flag, on in (("-i", interactive), ("--reuse", reuse), ("--raw", raw)) if on]
+    if detach and given:
+        raise UsageError(
+            f"--detach is not compatible with {' or '.join(given)}: give one or the other"
+        )
+
+
+def detached_lines(started: Detached) -> list[str]:
+    """The container `app exec --detach` left running on a host, and the commands that follow
+    its output and remove it."""
+    on_host = f"dockyard server exec -h {started.host}"
+    return [
+        f"{started.name} started, detached (container {started.container[:12]})",
+        f"follow its output: {on_host} -i '{started.engine} logs --follow {started.name}'",
+        f"remove it: {on_host} '{started.engine} rm --force {started.name}'",
+    ]
 
 
 @command.command("remove")

@@ -38,6 +38,16 @@ def in_new_container(
     return Raw(f"{base.render()} {command}")
 
 
+def removing_on_exit(path: str, command: Raw) -> Raw:
+    """`command`, the file at `path` (under the home) removed when the shell that runs it exits,
+    however it ends: the trap is set before the user's shell text, which may hold anything. The
+    engine reads `--env-file` when it creates the container, so a detached one keeps its env."""
+    if "'" in path:
+        raise ValueError(f"a quote in a path dockyard builds: {path!r}")
+    target = cmd("rm", "-f", HomePath(path)).render()
+    return Raw(f"trap '{target}' EXIT; {command.render()}")
+
+
 def in_running_container(
     engine: Engine,
     service: str,

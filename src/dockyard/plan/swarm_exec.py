@@ -2,7 +2,9 @@
 service runs, on the app's overlay network (attachable), with the env its tasks get: the root
 and role env, KAMAL_VERSION (and KAMAL_DESTINATION), as the stack's env secret holds them
 (plan/swarm.py). The clear values go as `--env`, the secrets in a 0600 env file on the node, as
-`app exec` writes one over SSH; nothing is printed.
+`app exec` writes one over SSH; nothing is printed. The env file is the container's own (named
+after it), so the command that runs it removes it when it ends (or, detached, once it started)
+without touching another run's.
 
     run = exec_container(config, role, "registry.lab:5000/shop:v3", secrets, "shop-web-exec-1a")
 """
@@ -16,7 +18,6 @@ from dockyard.commands.app import AppContainer
 from dockyard.commands.envfile import env_file
 from dockyard.config.model import Role
 from dockyard.config.objects import Config
-from dockyard.plan.from_config import env_file_path
 from dockyard.redaction import Secret
 
 
@@ -35,7 +36,7 @@ def exec_container(
     if config.destination:
         clear = {"KAMAL_DESTINATION": config.destination, **clear}
     values = {ref.env_name: secrets[ref.secret_name] for ref in env.secrets}
-    path = env_file_path(config, role.name)
+    path = f".dockyard/apps/{config.service_and_destination}/env/exec/{name}.env"
     container = AppContainer(
         name=name, image=image, hostname=name, labels={"service": config.service}, env=clear,
         env_file=path, network=config.swarm_network,

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from dockyard.commands.app import AppContainer
-from dockyard.commands.app_exec import in_new_container, in_running_container, parse_env
+from dockyard.commands.app_exec import (
+    in_new_container,
+    in_running_container,
+    parse_env,
+    removing_on_exit,
+)
+from dockyard.commands.base import Raw
 from dockyard.engine import DOCKER, PODMAN
 from dockyard.errors import UsageError
 
@@ -74,3 +80,15 @@ def test_reuse_interactively_on_podman_without_a_destination() -> None:
         "podman exec --interactive --tty $(podman ps --latest --quiet --filter label=service=demo "
         "--filter label=role=web --filter status=running) sh"
     )
+
+
+def test_the_env_file_is_removed_when_the_shell_exits_whatever_the_users_text_holds() -> None:
+    detached = in_new_container(DOCKER, WEB, "x", "sleep 9 # a comment", detach=True)
+    assert removing_on_exit(".dockyard/apps/demo/env/exec/x.env", detached).render() == (
+        "trap 'rm -f \"$HOME/.dockyard/apps/demo/env/exec/x.env\"' EXIT; "
+        "docker run --name x --network kamal --detach --env KAMAL_VERSION=v1 "
+        '--env-file "$HOME/.dockyard/apps/demo/env/roles/web.env" '
+        "--volume /data:/data reg/demo:v1 sleep 9 # a comment"
+    )
+    with pytest.raises(ValueError, match="a quote in a path"):
+        removing_on_exit(".dockyard/it's.env", Raw("true"))

@@ -23,6 +23,7 @@ from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories import manage as accessories
 from dockyard.workflows.app import execute, manage, overview, prune
 from dockyard.workflows.app import logs as app_logs
+from dockyard.workflows.detached import Detached
 from dockyard.workflows.proxy import manage as proxy
 from dockyard.workflows.servers import execute as server_exec
 from dockyard.workflows.session import Request, Session
@@ -137,6 +138,24 @@ def test_app_exec_refuses_a_role_without_selected_hosts(tmp_path: Path) -> None:
     selected = session(FakeTransport(), tmp_path, selection=Selection(("10.0.0.3",), ("web",)))
     with pytest.raises(Exception, match="no host of role 'web' matches --hosts"):
         execute.run_everywhere(selected, ["true"])
+
+
+def test_app_exec_detach_leaves_a_named_container_on_each_host_of_the_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(execute, "token", lambda: "t0k")
+    fake = FakeTransport({"docker ps": Reply(stdout="demo-web-v3\trunning\t2024\tid\n"),
+                          "docker run": Reply(stdout="c0ffee\n")})  # fmt: skip
+    started = execute.start_detached(session(fake, tmp_path), ["bin/jobs"])
+    assert started == [Detached("10.0.0.1", "demo-web-exec-t0k", "c0ffee", "docker"),
+                       Detached("10.0.0.2", "demo-web-exec-t0k", "c0ffee", "docker")]  # fmt: skip
+    assert fake.commands_on("10.0.0.1")[-1].startswith(
+        "docker run --name demo-web-exec-t0k --network kamal --detach --env KAMAL_CONTAINER_NAME="
+    )
+    refused = FakeTransport({"docker ps": Reply(stdout="demo-web-v3\trunning\t2024\tid\n"),
+                             "docker run": Reply(125, stderr="no such image\n")})  # fmt: skip
+    with pytest.raises(HostsFailed, match=r"10.0.0.1: starting demo-web-exec-t0k failed: "):
+        execute.start_detached(session(refused, tmp_path), ["bin/jobs"])
 
 
 def test_pre_connect_runs_once_however_many_runs(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from dockyard.errors import (
     AccessoriesFailed,
     LockError,
     NotFoundError,
-    UsageError,
 )
 from dockyard.plan.overview import ContainerDetail
 from dockyard.ssh.fake import FakeTransport, Reply
@@ -210,7 +209,7 @@ def test_accessory_logs_are_its_services(tmp_path: Path) -> None:
     assert any("service logs" in c and "shop-db_db" in c for c in fake.commands_on("10.0.0.1"))
 
 
-def test_app_exec_reuse_on_the_swarm_runs_in_a_task_and_detach_is_refused(
+def test_app_exec_reuse_on_the_swarm_runs_in_a_task(
     tmp_path: Path,
 ) -> None:
     fake = formed_swarm_fake()
@@ -218,8 +217,6 @@ def test_app_exec_reuse_on_the_swarm_runs_in_a_task_and_detach_is_refused(
     fake.on("10.0.0.2", "docker exec c0ffee", Reply(stdout="v3\n"))
     found = execute.run_everywhere(session(fake, tmp_path), ["echo", "1"], reuse=True)
     assert {host: result.stdout for host, result in found.items()} == {"10.0.0.2": "v3\n"}
-    with pytest.raises(UsageError, match=r"^on a swarm, `app exec --detach` is not built yet"):
-        execute.run_everywhere(session(formed_swarm_fake(), tmp_path), ["echo", "1"], detach=True)
 
 
 def test_prune_and_remove_on_the_swarm_go_to_the_swarm(tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ service to 0 and waits until its container left its host, start scales it to 1 a
 it runs, restart waits for a new task in a new container, reboot removes its stack and boots it
 again; all under the deploy lock. `exec --reuse` runs in its task's container on its host, the
 task's env exported; `app exec` runs a one-off container of the role's image on the first
-manager, on the overlay network, with the role's env file. The expected steps are in
-expected/swarm-accessory-*.txt and expected/swarm-app-exec-new.txt; every step failing ends the
+manager, on the overlay network, with the role's env file (its own, removed when the command
+ends), and with --detach leaves it running. The expected steps are in
+expected/swarm-accessory-*.txt and expected/swarm-app-exec-*.txt; every step failing ends the
 command with the lock released and one line naming the host and the cause."""
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from pathlib import Path
 import pytest
 
 from dockyard.commands.logs import LogQuery
-from dockyard.errors import NotFoundError, UsageError
+from dockyard.errors import NotFoundError, StepFailed
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.accessories import manage
 from dockyard.workflows.app import execute
+from dockyard.workflows.detached import Detached
 from dockyard.workflows.session import Request, Session, Silent
 from dockyard.workflows.swarm import accessories, accessory_control, deploy
 from dockyard.workflows.swarm import execute as swarm_execute
@@ -284,11 +286,9 @@ def test_app_exec_runs_a_new_container_of_the_roles_image_on_the_first_manager(
     assert {host: result.stdout for host, result in found.items()} == {MANAGER: "lab\n"}  # type: ignore[attr-defined]
     assert transcript(fake) == (EXPECTED / "swarm-app-exec-new.txt").read_text()
     written = fake.commands_on(MANAGER).index(
-        next(c for c in fake.commands_on(MANAGER) if ".dockyard/apps/shop/env/roles/web.env" in c)
+        next(c for c in fake.commands_on(MANAGER) if "env/exec/shop-web-exec-t0ken.env.tmp" in c)
     )
     assert fake.inputs[MANAGER][written] == "P=pw\n"  # the secret, 0600, never in the command
-    with pytest.raises(UsageError, match=r"`app exec --detach` is not built yet"):
-        execute.run_everywhere(session(deployed(), tmp_path), ["true"], detach=True)
     given = deployed().on(MANAGER, "docker run", Reply(stdout="lab\n"))
     execute.run_everywhere(session(given, tmp_path, version="v1"), ["true"])
     assert "registry.lab:5000/shop:v1 true" in given.commands_on(MANAGER)[-1]  # --version's
@@ -296,7 +296,7 @@ def test_app_exec_runs_a_new_container_of_the_roles_image_on_the_first_manager(
 
 
 def app_exec_check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
-    if error is None and failure.fault == "exit" and failure.call.text.startswith("docker run"):
+    if error is None and failure.fault == "exit" and " docker run " in failure.call.text:
         return ""  # the user's command's own exit status: an answer, as over SSH
     return one_line_naming_host_and_cause(failure, error)
 
@@ -313,10 +313,67 @@ def test_app_exec_interactive_runs_the_new_container_through_the_system_ssh(
     fake = deployed()
     argv = execute.interactive(session(fake, tmp_path, version=None), ["bin/rails console"])
     assert argv[:2] == ["ssh", "-t"] and argv[-2] == MANAGER
+    env_file = '"$HOME/.dockyard/apps/shop/env/exec/shop-web-exec-t0ken.env"'
     assert argv[-1] == (
+        f"trap 'rm -f {env_file}' EXIT; "
         "docker run --name shop-web-exec-t0ken --network shop-swarm --rm --interactive --tty "
-        "--env KAMAL_VERSION=v2 --env MODE=lab "
-        '--env-file "$HOME/.dockyard/apps/shop/env/roles/web.env" '
+        f"--env KAMAL_VERSION=v2 --env MODE=lab --env-file {env_file} "
         "registry.lab:5000/shop:v2 bin/rails console"
     )
-    assert "web.env" in fake.commands_on(MANAGER)[-1]  # its env file written before
+    assert "shop-web-exec-t0ken.env" in fake.commands_on(MANAGER)[-1]  # written before
+
+
+# --- app exec --detach ---------------------------------------------------------------------------
+
+CONTAINER_ID = "0123456789abcdef0123"
+
+
+def detached() -> FakeTransport:
+    return deployed().on(MANAGER, "docker run", Reply(stdout=f"{CONTAINER_ID}\n"))
+
+
+def detach_runner(root: Path) -> Callable[[FakeTransport], object]:
+    async def run(fake: FakeTransport) -> object:
+        def call(s: Session) -> object:
+            return execute.start_detached(s, ["bin/jobs drain"], ["A=1"])
+
+        return await asyncio.to_thread(call, session(fake, root, version=None))
+
+    return run
+
+
+def test_app_exec_detach_leaves_a_new_container_running_and_removes_its_env_file(
+    tmp_path: Path,
+) -> None:
+    fake = detached()
+    started = asyncio.run(detach_runner(tmp_path)(fake))  # type: ignore[arg-type]
+    assert started == [Detached(MANAGER, "shop-web-exec-t0ken", CONTAINER_ID, "docker")]
+    assert transcript(fake) == (EXPECTED / "swarm-app-exec-detach.txt").read_text()
+    written = next(i for i, c in enumerate(fake.commands_on(MANAGER)) if "umask 077" in c)
+    assert fake.inputs[MANAGER][written] == "P=pw\n"
+
+
+def test_app_exec_detach_that_does_not_start_says_the_manager_and_the_cause(
+    tmp_path: Path,
+) -> None:
+    refused = deployed().on(MANAGER, "docker run", Reply(
+        exit_status=125, stderr="docker: Error response from daemon: No such image: x.\n"
+    ))  # fmt: skip
+    with pytest.raises(StepFailed) as raised:
+        asyncio.run(detach_runner(tmp_path)(refused))  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "10.0.0.1: starting shop-web-exec-t0ken failed: exited 125: docker: Error response "
+        "from daemon: No such image: x.; no container was started"
+    )
+
+
+async def test_app_exec_detach_with_every_step_failing_ends_with_one_line(
+    tmp_path: Path,
+) -> None:
+    run = detach_runner(tmp_path)
+    steps = await happy_path(detached, run)
+    assert await each_step_failing(detached, run, detach_check, steps) == []
+
+
+def detach_check(failure: Failure, fake: FakeTransport, error: BaseException | None) -> str:
+    return one_line_naming_host_and_cause(failure, error)

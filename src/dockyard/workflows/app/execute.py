@@ -5,6 +5,7 @@ container (workflows/swarm/tidy.py).
 
     results = run_everywhere(session, ["bin/rails", "db:migrate"], env=["A=1"])  # {host: Result}
     argv = interactive(session, ["bin/rails", "console"])   # the system ssh, for os.execvp
+    started = start_detached(session, ["bin/jobs", "drain"])   # [Detached]: --detach
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dockyard.errors import DockyardError, Result, UsageError
 from dockyard.plan.from_config import role_boot
 from dockyard.plan.targets import app_hosts
 from dockyard.workflows.app.containers import running_versions
+from dockyard.workflows.detached import Detached
 from dockyard.workflows.interactive import ssh_argv
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session, token
@@ -66,36 +68,59 @@ async def prepare(
     await server.run(
         all_of(make_dirs(env_dir), write_stdin(boot.env_file_path)), input=boot.env_file
     )
-    name = f"{config.proxy_service_name(request.role)}-exec-{token}"
     return app_exec.in_new_container(
-        engine, boot.container, name, request.command,
+        engine, boot.container, exec_name(config, request.role, token), request.command,
         env=request.env, interactive=request.interactive, detach=request.detach,
     )  # fmt: skip
 
 
+def exec_name(config: Config, role: str, token: str) -> str:
+    return f"{config.proxy_service_name(role)}-exec-{token}"
+
+
 def run_everywhere(
-    session: Session,
-    words: Sequence[str],
-    env: Sequence[str] = (),
-    *,
-    reuse: bool = False,
-    detach: bool = False,
+    session: Session, words: Sequence[str], env: Sequence[str] = (), *, reuse: bool = False
 ) -> dict[str, Result]:
     """The command on every selected host of the role (-r, else the primary role), all at
     once; {host: what it printed and its exit status}. `env` holds KEY=VALUE pairs."""
-    request, hosts = _request(session, words, env, reuse=reuse, interactive=False, detach=detach)
-    if _on_swarm(session, request):
+    request, hosts = _request(session, words, env, reuse=reuse, interactive=False, detach=False)
+    if _on_swarm(session):
         if not request.reuse:
             return swarm_execute.run_in_new(
                 session, request.role, request.command, request.env, request.version
             )
         return swarm_tidy.run_in_task(session, request.role, request.command, request.env)
-    prepare = _preparer(session, request, hosts)
+    prepare = _preparer(session, request, hosts, token())
 
     async def step(server: Server) -> Result:
         return await server.run(await prepare(server), check=False)
 
     return session.on_hosts(hosts, step)
+
+
+def start_detached(
+    session: Session, words: Sequence[str], env: Sequence[str] = ()
+) -> list[Detached]:
+    """`app exec --detach`: the command in a new container left running, on every selected
+    host of the role (on the swarm, one on the first manager); a container that does not
+    start fails its host's step."""
+    request, hosts = _request(session, words, env, reuse=False, interactive=False, detach=True)
+    if _on_swarm(session):
+        return [swarm_execute.start_detached(
+            session, request.role, request.command, request.env, request.version
+        )]  # fmt: skip
+    run_token = token()
+    prepare = _preparer(session, request, hosts, run_token)
+
+    async def step(server: Server) -> Detached:
+        remote = await prepare(server)
+        name = exec_name(session.config, request.role, run_token)
+        with server.step(f"starting {name}", "no container was started there"):
+            started = await server.run(remote)
+        return Detached(server.host, name, started.stdout.strip(), server.engine.name)
+
+    started = session.on_hosts(hosts, step)
+    return [started[host] for host in hosts]
 
 
 def interactive(
@@ -104,28 +129,21 @@ def interactive(
     """The system ssh with a TTY that runs the command on the first selected host of the role,
     its env file uploaded first."""
     request, hosts = _request(session, words, env, reuse=reuse, interactive=True, detach=False)
-    if _on_swarm(session, request):
+    if _on_swarm(session):
         if not request.reuse:
             return swarm_execute.interactive_in_new(
                 session, request.role, request.command, request.env, request.version
             )
         return swarm_tidy.interactive_in_task(session, request.role, request.command, request.env)
     host = hosts[0]
-    remote = session.on_hosts([host], _preparer(session, request, [host]))[host]
+    remote = session.on_hosts([host], _preparer(session, request, [host], token()))[host]
     return ssh_argv(session.config.ssh, host, remote, tty=True)
 
 
-def _on_swarm(session: Session, request: ExecRequest) -> bool:
+def _on_swarm(session: Session) -> bool:
     """With backend: swarm, a command runs in a running task's container (--reuse), or in a
-    new container of the role's image on the first manager; --detach is not built for the
-    swarm yet."""
-    if session.config.dockyard.backend != "swarm":
-        return False
-    if request.detach:
-        raise UsageError(
-            "on a swarm, `app exec --detach` is not built yet: run the command without it"
-        )
-    return True
+    new container of the role's image on the first manager."""
+    return session.config.dockyard.backend == "swarm"
 
 
 def _request(
@@ -152,11 +170,12 @@ def _request(
     return request, hosts
 
 
-def _preparer(session: Session, request: ExecRequest, hosts: Sequence[str]) -> Prepare:
+def _preparer(
+    session: Session, request: ExecRequest, hosts: Sequence[str], run_token: str
+) -> Prepare:
     config = session.config
     names = [ref.secret_name for h in hosts for ref in config.env_for(request.role, h).secrets]
     secrets = {} if request.reuse else session.secret_values(names)
-    run_token = token()
 
     async def prepared(server: Server) -> Raw:
         return await prepare(server, config, secrets, request, run_token)

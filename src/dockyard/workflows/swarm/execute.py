@@ -1,10 +1,13 @@
 """`app exec` in a new container with x-dockyard/backend: swarm (`--reuse`: tidy.py runs it in a
 task's container): on the first manager, a one-off container of the image the role's service
 runs (or --version's), on the app's overlay network, with the role's env (plan/swarm_exec.py),
-removed when the command ends, as Kamal's `app exec` runs one.
+removed when the command ends, as Kamal's `app exec` runs one; with --detach, left running
+(and kept once it ended, for its logs). Its env file is removed when the command ends, or once
+the detached container started.
 
     results = run_in_new(session, "web", "bin/rails db:migrate", {"A": "1"}, None)  # {host: Result}
     argv = interactive_in_new(session, "web", "bin/rails console", {}, None)   # the system ssh
+    started = start_detached(session, "web", "bin/jobs drain", {}, None)   # a Detached
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dockyard.plan.swarm import secret_names
 from dockyard.plan.swarm_exec import exec_container
 from dockyard.redaction import Secret
 from dockyard.ssh.transport import Transport
+from dockyard.workflows.detached import Detached
 from dockyard.workflows.interactive import ssh_argv
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session, token
@@ -40,9 +44,10 @@ async def prepare_new(
     *,
     version: str | None,
     interactive: bool = False,
-) -> tuple[Server, Raw]:
-    """The first manager and the command that runs `command` there in a new container, the
-    role's env file written first (0600)."""
+    detach: bool = False,
+) -> tuple[Server, str, Raw]:
+    """The first manager, the new container's name and the command that runs `command` there
+    in it, the role's env file written first (0600) and removed when that command ends."""
     manager = await first_manager(transport, config)
     service = f"{config.stack_name}_{role}"
     if version:
@@ -60,9 +65,11 @@ async def prepare_new(
         await manager.run(
             all_of(make_dirs(path.rsplit("/", 1)[0]), write_stdin(path)), input=run.env_file
         )
-    return manager, app_exec.in_new_container(
-        config.runtime, run.container, name, command, env=env, interactive=interactive
-    )
+    remote = app_exec.in_new_container(
+        config.runtime, run.container, name, command,
+        env=env, interactive=interactive, detach=detach,
+    )  # fmt: skip
+    return manager, name, app_exec.removing_on_exit(path, remote)
 
 
 def _secrets(session: Session, config: Config) -> dict[str, Secret]:
@@ -78,10 +85,29 @@ def run_in_new(
     secrets = _secrets(session, config)
 
     async def work(transport: Transport) -> dict[str, Result]:
-        host, remote = await prepare_new(
+        host, _, remote = await prepare_new(
             transport, config, secrets, role, command, env, version=version
         )
         return {host.host: await host.run(remote, check=False)}
+
+    return session.run(work)
+
+
+def start_detached(
+    session: Session, role: str, command: str, env: Mapping[str, str], version: str | None
+) -> Detached:
+    """`app exec --detach` on the swarm: the new container started on the first manager and
+    left running; a container that does not start is StepFailed naming the manager."""
+    config = swarm_config(session)
+    secrets = _secrets(session, config)
+
+    async def work(transport: Transport) -> Detached:
+        host, name, remote = await prepare_new(
+            transport, config, secrets, role, command, env, version=version, detach=True
+        )
+        with host.step(f"starting {name}", "no container was started"):
+            started = await host.run(remote)
+        return Detached(host.host, name, started.stdout.strip(), config.runtime.name)
 
     return session.run(work)
 
@@ -95,7 +121,7 @@ def interactive_in_new(
     secrets = _secrets(session, config)
 
     async def work(transport: Transport) -> tuple[str, Raw]:
-        host, remote = await prepare_new(
+        host, _, remote = await prepare_new(
             transport, config, secrets, role, command, env, version=version, interactive=True
         )
         return host.host, remote

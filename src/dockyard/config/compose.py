@@ -91,7 +91,7 @@ def map_project(
                 reports.append(Report(f"services.{name}", NO_CADDYFILE))
         elif is_stateful(service) or (own is None and _repository(service) != repository):
             accessories[name] = accessory_entry(name, service, project, servers[0], reports,
-                                                local)  # fmt: skip
+                                                local, swarm=on_swarm)  # fmt: skip
             _accessory_notes(name, service, proxy, repository, accessories[name], reports)
         else:
             roles[name] = role_entry(name, service, servers, proxy=proxy,

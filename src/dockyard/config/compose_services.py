@@ -91,8 +91,10 @@ def role_entry(
 
 def accessory_entry(
     name: str, service: Mapping[str, Any], project: Mapping[str, Any], host: str,
-    reports: list[Report], local: ProjectFiles | None = None,
+    reports: list[Report], local: ProjectFiles | None = None, *, swarm: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
+    """`swarm`: a Swarm service takes no docker-run options, so the service-name alias and
+    the options _common maps are reported there instead."""
     path = f"services.{name}"
     entry: dict[str, Any] = {"image": str(service.get("image") or ""), "host": host}
     if service.get("build"):
@@ -101,8 +103,12 @@ def accessory_entry(
     command = _command(service, path, reports)
     if command:
         entry["cmd"] = command
-    _common(entry, service, path, reports)
-    entry.setdefault("options", {})["network-alias"] = name  # reached by its service name
+    _common(entry, service, path, reports, swarm=swarm)
+    if swarm:
+        reports.append(Report(path, f"on a swarm, reached by its Kamal name (<service>-{name}) "
+                              f"on the overlay network, not as {name}"))  # fmt: skip
+    else:
+        entry.setdefault("options", {})["network-alias"] = name  # reached by its service name
     ports = service.get("ports") or []
     if ports:
         port = ports[0]
@@ -147,6 +153,23 @@ def _common(
         entry["env"] = {"clear": env}
     if service.get("labels"):
         entry["labels"] = {str(k): str(v) for k, v in service["labels"].items()}
+    _options(entry, service, path, reports, swarm=swarm)
+    _deploy(service.get("deploy") or {}, path, reports, swarm=swarm, role=role)
+    for network in service.get("networks") or {}:
+        if network != "default":
+            reports.append(Report(f"{path}.networks.{network}", "services share one network "
+                                  "(dockyard's); other networks are not made"))  # fmt: skip
+    for key in service:
+        if key not in MAPPED and not key.startswith("x-"):
+            reports.append(Report(f"{path}.{key}", "not supported by dockyard yet"))
+
+
+def _options(
+    entry: dict[str, Any], service: Mapping[str, Any], path: str, reports: list[Report],
+    *, swarm: bool,
+) -> None:  # fmt: skip
+    """entrypoint, healthcheck and restart: docker-run options (reported on a swarm, whose
+    services take none)."""
     options: dict[str, Any] = {}
     entrypoint = service.get("entrypoint")
     if entrypoint:
@@ -159,16 +182,18 @@ def _common(
     if restart and restart not in RESTARTS:
         reports.append(Report(f"{path}.restart", f"{restart!r}: dockyard's containers restart "
                               "unless stopped"))  # fmt: skip
-    if options:
+    if options and swarm:
+        for key in ("entrypoint", "healthcheck"):
+            if service.get(key):
+                reports.append(Report(f"{path}.{key}", SWARM_OPTIONS))
+    elif options:
         entry["options"] = options
-    _deploy(service.get("deploy") or {}, path, reports, swarm=swarm, role=role)
-    for network in service.get("networks") or {}:
-        if network != "default":
-            reports.append(Report(f"{path}.networks.{network}", "services share one network "
-                                  "(dockyard's); other networks are not made"))  # fmt: skip
-    for key in service:
-        if key not in MAPPED and not key.startswith("x-"):
-            reports.append(Report(f"{path}.{key}", "not supported by dockyard yet"))
+
+
+SWARM_OPTIONS = (
+    "not given to a Swarm service yet (the image's is used; a proxied service's tasks are "
+    "checked on x-dockyard.proxy.healthcheck)"
+)
 
 
 def _command(service: Mapping[str, Any], path: str, reports: list[Report]) -> str | None:

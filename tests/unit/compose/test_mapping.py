@@ -408,3 +408,28 @@ def test_on_a_swarm_a_role_s_deploy_keys_become_its_swarm_settings(tmp_path: Pat
         "services.web.deploy.resources: not supported by dockyard yet",
         "services.web.deploy.placement.preferences: not supported by dockyard yet",
     ]
+
+
+def test_on_a_swarm_what_would_be_docker_run_options_is_reported_not_given(
+    tmp_path: Path,
+) -> None:
+    """A Swarm service takes no docker-run options (plan/swarm.py refuses a role's): a
+    service's healthcheck and entrypoint, and an accessory's alias, are reports there."""
+    text = SWARM.replace(
+        "    command: bin/jobs\n",
+        "    command: bin/jobs\n    entrypoint: [/bin/sh, -c]\n"
+        '    healthcheck: {test: [CMD, "true"], interval: 1s}\n',
+    )
+    root = project(tmp_path, {"compose.yaml": text})
+    config = load_config(root=root, env={})
+    assert config.role("jobs").options == {} and config.accessory("db").options == {}
+    reports = [str(r) for r in mapped_project(root, [], {}).reports]
+    said = "not given to a Swarm service yet (the image's is used; a proxied service's tasks"
+    assert [r for r in reports if said in r] == [
+        f"services.jobs.entrypoint: {said} are checked on x-dockyard.proxy.healthcheck)",
+        f"services.jobs.healthcheck: {said} are checked on x-dockyard.proxy.healthcheck)",
+    ]
+    assert (
+        "services.db: on a swarm, reached by its Kamal name (<service>-db) on the overlay "
+        "network, not as db"
+    ) in reports

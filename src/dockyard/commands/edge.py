@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dockyard.commands import crontab
 from dockyard.commands.app import NETWORK
 from dockyard.commands.base import (
     Cmd,
@@ -30,6 +31,9 @@ STATE_DIR = ".dockyard/edge"
 CONFIG_FILE = f"{STATE_DIR}/caddy.json"
 DATA_VOLUME = "dockyard-edge-data"  # Caddy's own data (its ACME account, locks)
 ACME_DIR = f"{STATE_DIR}/acme"  # Caddy's storage with proxy/ssl: true (commands/edge_acme.py)
+MOVER_MARK = (
+    "# dockyard-edge-mover"  # the certificate mover's crontab line (commands/edge_mover.py)
+)
 
 
 @dataclass(frozen=True)
@@ -133,9 +137,11 @@ def remove_container(engine: Engine) -> Cmd:
 
 
 def remove(engine: Engine) -> Seq:
-    """The edge's container, its state (config, certificates, admin socket) and Caddy's data."""
+    """The edge's container, its state (config, certificates, admin socket, the certificate
+    mover and its crontab line: commands/edge_mover.py) and Caddy's data."""
     return all_of(
         remove_container(engine),
+        Raw(f'( cd "$HOME/{STATE_DIR}" 2> /dev/null && {crontab.unset_lines(MOVER_MARK)}; true )'),
         Raw(f"{{ {engine.name} volume rm {DATA_VOLUME} >/dev/null 2>&1 || true; }}"),
         cmd("rm", "-rf", HomePath(STATE_DIR)),
     )

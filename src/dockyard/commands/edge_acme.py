@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dockyard.commands.caddy_config import ADMIN_DIR
+from dockyard.commands.edge_mover import CERTIFICATES_PATH
 
 OWNER = "owner"
 FORWARDER = "forwarder"
@@ -94,6 +95,24 @@ def challenge_routes(acme: EdgeAcme, names: list[str]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def certificates_route() -> dict[str, Any]:
+    """The plain server's first route on an edge with a peer: its stored certificates (`.crt`
+    and `.json`, public; never a `.key`) for the other edge's mover (commands/edge_mover.py),
+    at CERTIFICATES_PATH/<issuer>/<name>/<name>.crt|json."""
+    prefix = CERTIFICATES_PATH.rstrip("/")
+    pattern = "^" + prefix.replace(".", "\\.") + "/[^/]+/[^/]+/[^/]+\\.(crt|json)$"
+    return {
+        "@id": "dockyard-edge-certificates",
+        "match": [{"path_regexp": {"pattern": pattern}}],
+        "handle": [
+            {"handler": "rewrite", "strip_path_prefix": prefix},
+            {"handler": "file_server", "root": f"{ACME_STORAGE}/certificates",
+             "hide": ["*.key"]},
+        ],
+        "terminal": True,
+    }  # fmt: skip
+
+
 def storage() -> dict[str, Any]:
     return {"module": "file_system", "root": ACME_STORAGE}
 
@@ -105,8 +124,9 @@ def automation(acme: EdgeAcme, names: list[str]) -> dict[str, Any]:
     if serves_acme(acme) and names:
         window = OWNER_WINDOW if acme.role == OWNER else COPY_WINDOW
         found["policies"] = [
-            {"subjects": names, "issuers": [_issuer(acme)], "renewal_window_ratio": window}
-        ]
+            {"subjects": names, "issuers": [_issuer(acme)], "renewal_window_ratio": window,
+             "reuse_private_keys": True}
+        ]  # fmt: skip
     return found
 
 

@@ -112,6 +112,8 @@ def edge_config(sites: Iterable[EdgeSite], settings: EdgeSettings = EdgeSettings
     if acme is not None:
         names = _acme_names(ordered)
         servers[EDGE_SERVER]["routes"][:0] = edge_acme.challenge_routes(acme, names)
+        if acme.peer:  # the other edge's mover takes renewals from here
+            servers[EDGE_SERVER]["routes"].insert(0, edge_acme.certificates_route())
     if tls_sites:
         tls_server = _server(settings.https_port, tls_sites, settings, True, "-tls")
         tls_server["automatic_https"] = {

@@ -77,7 +77,10 @@ def test_removing_an_edge_takes_its_container_state_and_data() -> None:
     assert edge.remove_container(PODMAN).render() == "podman rm --force dockyard-edge"
     assert edge.remove(DOCKER).render() == (
         "docker rm --force dockyard-edge && "
-        "{ docker volume rm dockyard-edge-data >/dev/null 2>&1 || true; } && "
+        '( cd "$HOME/.dockyard/edge" 2> /dev/null && { command -v crontab > /dev/null 2>&1 && '
+        "crontab -l > crontab.old 2> /dev/null && grep -q -F '# dockyard-edge-mover' crontab.old "
+        "&& grep -v -F '# dockyard-edge-mover' crontab.old | crontab -; rm -f crontab.old; }; "
+        "true ) && { docker volume rm dockyard-edge-data >/dev/null 2>&1 || true; } && "
         'rm -rf "$HOME/.dockyard/edge"'
     )
 

@@ -44,6 +44,20 @@ PASSED = {
 }
 
 
+# an edge's stored certificates (never a key) for the other edge's mover (commands/edge_mover.py)
+CERTIFICATES_ROUTE = {
+    "@id": "dockyard-edge-certificates",
+    "match": [{"path_regexp": {
+        "pattern": r"^/\.well-known/dockyard-edge/certificates/[^/]+/[^/]+/[^/]+\.(crt|json)$"
+    }}],
+    "handle": [
+        {"handler": "rewrite", "strip_path_prefix": "/.well-known/dockyard-edge/certificates"},
+        {"handler": "file_server", "root": "/dockyard/acme/certificates", "hide": ["*.key"]},
+    ],
+    "terminal": True,
+}  # fmt: skip
+
+
 def passed_to(peer: str) -> list[dict[str, Any]]:
     """The plain server's first routes: a challenge for an ACME name passed here by the other
     edge that this edge's Caddy did not answer is a 404; any other challenge for them it did not
@@ -79,9 +93,11 @@ def route_ids(config: Any, server: str) -> list[str | None]:
 
 def test_the_owner_orders_the_names_with_http_01_only_and_keeps_them_in_its_state_dir() -> None:
     config = config_as(OWNER)
-    # the challenges first, passed to the other edge; redirects to HTTPS follow the sites
-    assert config["apps"]["http"]["servers"]["edge"]["routes"][:2] == passed_to("10.0.0.9:80")
-    assert route_ids(config, "edge")[2:] == ["dockyard-edge-blog-web"]
+    # its certificates for the other edge's mover, the challenges passed to the other edge;
+    # redirects to HTTPS follow the sites
+    assert config["apps"]["http"]["servers"]["edge"]["routes"][0] == CERTIFICATES_ROUTE
+    assert config["apps"]["http"]["servers"]["edge"]["routes"][1:3] == passed_to("10.0.0.9:80")
+    assert route_ids(config, "edge")[3:] == ["dockyard-edge-blog-web"]
     assert route_ids(config, "edge-tls") == ["dockyard-edge-shop-web-tls", None]
     # Caddy manages the ACME names itself (nothing skipped), with the edge's policy
     assert config["apps"]["http"]["servers"]["edge-tls"]["automatic_https"] == {
@@ -95,6 +111,7 @@ def test_the_owner_orders_the_names_with_http_01_only_and_keeps_them_in_its_stat
                     "subjects": ["shop.example.com", "www.shop.example.com"],
                     "issuers": [ISSUER],
                     "renewal_window_ratio": 0.34,
+                    "reuse_private_keys": True,  # the key both edges hold, for the mover
                 }
             ],
         }
@@ -104,9 +121,9 @@ def test_the_owner_orders_the_names_with_http_01_only_and_keeps_them_in_its_stat
 
 def test_a_forwarder_passes_challenges_to_the_owner_and_orders_nothing() -> None:
     config = config_as(FORWARDER)
-    assert config["apps"]["http"]["servers"]["edge"]["routes"][:2] == passed_to("10.0.0.8:80")
+    assert config["apps"]["http"]["servers"]["edge"]["routes"][1:3] == passed_to("10.0.0.8:80")
     # the ACME site is not served yet: no TLS server; the plain one ends with the 404
-    assert route_ids(config, "edge")[2:] == ["dockyard-edge-blog-web", None]
+    assert route_ids(config, "edge")[3:] == ["dockyard-edge-blog-web", None]
     assert set(config["apps"]["http"]["servers"]) == {"edge", "probe"}
     # the TLS app is there from the start (its renewal checks), with no policy
     assert config["apps"]["tls"] == {"automation": {"renew_interval": "2s"}}
@@ -115,11 +132,13 @@ def test_a_forwarder_passes_challenges_to_the_owner_and_orders_nothing() -> None
 
 def test_a_copy_serves_the_owners_certificates_under_the_same_issuer_and_renews_later() -> None:
     config, owner = config_as(COPY), config_as(OWNER)
-    assert config["apps"]["http"]["servers"]["edge"]["routes"][:2] == passed_to("10.0.0.8:80")
+    assert config["apps"]["http"]["servers"]["edge"]["routes"][0] == CERTIFICATES_ROUTE
+    assert config["apps"]["http"]["servers"]["edge"]["routes"][1:3] == passed_to("10.0.0.8:80")
     assert route_ids(config, "edge-tls") == route_ids(owner, "edge-tls")
     policy = config["apps"]["tls"]["automation"]["policies"][0]
     assert policy["issuers"] == [ISSUER]  # the same storage path as the owner's certificates
     assert policy["renewal_window_ratio"] == 0.25
+    assert policy["reuse_private_keys"] is True
 
 
 def test_default_ca_and_a_custom_certificate_beside_an_acme_site() -> None:

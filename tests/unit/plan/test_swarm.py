@@ -235,6 +235,9 @@ ACME = "  load_balancer: {hosts: [10.0.0.1, 10.0.0.2], acme_ca: 'https://ca.test
     "acme_ca_root: CA_ROOT, renew_interval: 30}\n"  # fmt: skip
 
 
+CERTIFICATES_PATTERN = r"^/\.well-known/dockyard-edge/certificates/[^/]+/[^/]+/[^/]+\.(crt|json)$"
+
+
 def test_the_swarms_edges_get_one_certificate_by_acme_as_the_load_balancers_do() -> None:
     """The first edge orders (the load balancer's ACME config: commands/edge_acme.py), passes
     the challenges it cannot answer to the other edge, and serves the tasks over HTTPS; plain
@@ -247,7 +250,9 @@ def test_the_swarms_edges_get_one_certificate_by_acme_as_the_load_balancers_do()
     plain = [(r["@id"], r["match"], r["handle"][0].get("upstreams"))
              for r in servers["edge"]["routes"]]  # fmt: skip
     challenge = "/.well-known/acme-challenge/*"
+    certificates = [{"path_regexp": {"pattern": CERTIFICATES_PATTERN}}]
     assert plain == [
+        ("dockyard-edge-certificates", certificates, None),  # for the other edge's mover
         ("dockyard-edge-acme-passed", [{"host": ["demo.test"], "path": [challenge],
                                         "header": {"X-Dockyard-Edge-Passed": ["1"]}}], None),
         ("dockyard-edge-acme-challenges", [{"host": ["demo.test"], "path": [challenge]}],
@@ -269,6 +274,7 @@ def test_the_swarms_edges_get_one_certificate_by_acme_as_the_load_balancers_do()
                              "trusted_roots_pem_files": ["/dockyard/certs/acme-ca-root.pem"],
                              "challenges": {"tls-alpn": {"disabled": True}}}],
                 "renewal_window_ratio": 0.34,
+                "reuse_private_keys": True,
             }],
         }
     }  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from dockyard.commands import edge_mover
 from dockyard.config import Config
 from dockyard.errors import CertificateError
 from dockyard.ssh.fake import FakeTransport, Reply
@@ -167,14 +168,16 @@ async def test_a_boot_copies_the_first_edges_certificates_unless_the_other_holds
 
 
 def passed_to(config: dict[str, Any]) -> list[dict[str, str]]:
-    """Where the edge passes the challenges it cannot answer (its plain server's second route,
-    after the one answering 404 to those passed to it)."""
+    """Where the edge passes the challenges it cannot answer (its plain server's third route,
+    after its certificates for the other edge and the one answering 404 to those passed to
+    it)."""
     routes = config["apps"]["http"]["servers"]["edge"]["routes"]
-    assert [r["@id"] for r in routes[:2]] == [
+    assert [r["@id"] for r in routes[:3]] == [
+        "dockyard-edge-certificates",
         "dockyard-edge-acme-passed",
         "dockyard-edge-acme-challenges",
     ]
-    return list(routes[1]["handle"][0]["upstreams"])
+    return list(routes[2]["handle"][0]["upstreams"])
 
 
 async def test_a_first_edge_without_a_certificate_in_time_says_so_with_the_acmes_error(
@@ -205,3 +208,26 @@ async def test_details_show_the_web_hosts_not_the_edges_challenges_are_passed_to
     assert {host: list(d.upstreams) for host, d in found.items()} == {
         host: ["10.0.0.1:80"] for host in EDGES
     }
+
+
+async def test_each_edge_gets_the_mover_of_the_others_renewals_a_missing_crontab_warns() -> None:
+    fake = acme_world(fresh=False)()
+    fake.on(
+        OTHER,
+        "dockyard-edge-mover",
+        Reply(stdout="no-restart-at-boot: the host has no crontab command\n"),
+    )
+    warnings: list[str] = []
+    booted = await manage.boot_on(
+        fake, CONFIG, SECRETS, lambda host, line: warnings.append(f"{host}: {line}")
+    )
+    assert booted == {OWNER: True, OTHER: True}
+    for host, peer in ((OWNER, OTHER), (OTHER, OWNER)):
+        (install,) = [c for c in fake.commands_on(host) if "mover.sh" in c]
+        assert f"PEER={peer}\\nPORT=80\\n" in install
+        assert edge_mover.MOVER_SH in fake.inputs[host]  # the script, on its standard input
+    assert warnings == [
+        f"{OTHER}: warning: the other edge's certificate renewals will not reach this edge by "
+        "themselves (the host has no crontab command): it renews its own, and a deploy or "
+        "`dockyard lb boot` copies the first edge's"
+    ]

@@ -10,8 +10,10 @@ import json
 
 import pytest
 
+from dockyard.commands import edge as edge_commands
 from dockyard.config import parse_config
 from dockyard.config.objects import Config
+from dockyard.engine import DOCKER
 from dockyard.errors import NotFoundError
 from dockyard.ssh.fake import FakeTransport, Reply
 from dockyard.workflows.swarm import tidy
@@ -98,6 +100,10 @@ async def remove(fake: FakeTransport) -> object:
     return await tidy.remove_everything_over(fake, config(), [])
 
 
+# the edge's container, its certificate mover's crontab line, its data and state
+EDGE_REMOVED = edge_commands.remove(DOCKER).render()
+
+
 async def test_remove_takes_the_stack_the_edges_and_the_network_and_says_the_swarm_stays() -> None:
     fake = network_busy()
     app, accessories, kept = await tidy.remove_everything_over(fake, config(), [])
@@ -110,12 +116,10 @@ async def test_remove_takes_the_stack_the_edges_and_the_network_and_says_the_swa
     assert transcript(fake) == (
         "# 10.0.0.1\nrun: docker info --format '{{json .Swarm}}'\n"
         "run: docker stack rm shop\nrun: rm -rf .dockyard/swarm/shop\n"
-        "run: docker rm --force dockyard-edge && { docker volume rm dockyard-edge-data "
-        '>/dev/null 2>&1 || true; } && rm -rf "$HOME/.dockyard/edge"\n'
+        f"run: {EDGE_REMOVED}\n"
         "run: docker network rm shop-swarm\nrun: docker network rm shop-swarm\n"
         "# 10.0.0.2\nrun: docker info --format '{{json .Swarm}}'\n"
-        "run: docker rm --force dockyard-edge && { docker volume rm dockyard-edge-data "
-        '>/dev/null 2>&1 || true; } && rm -rf "$HOME/.dockyard/edge"\n'
+        f"run: {EDGE_REMOVED}\n"
     )
 
 

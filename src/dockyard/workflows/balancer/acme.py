@@ -21,8 +21,11 @@ import time
 from collections.abc import Callable, Sequence
 
 from dockyard.commands import edge as edge_commands
+from dockyard.commands import edge_mover
+from dockyard.commands.crontab import NO_RESTART_MARK
 from dockyard.commands.edge_acme import COPY, FORWARDER, OWNER
 from dockyard.errors import CertificateError
+from dockyard.facts.cron import parse_no_restart
 from dockyard.facts.edge import last_error, stored_expiries, stored_names
 from dockyard.redaction import Secret
 from dockyard.workflows.balancer.edge import EdgeController
@@ -43,9 +46,11 @@ async def boot_with_acme(
     container: edge_commands.EdgeContainer,
     names: Sequence[str],
     retry: str = RETRY,
+    warn: Callable[[str, str], None] = lambda host, why: None,
 ) -> dict[str, bool]:
     """{edge: True when it started or loaded a new config}, in the edges' order. `retry`: the
-    command a failure says to run again."""
+    command a failure says to run again. With two edges, each gets the certificate mover
+    (commands/edge_mover.py); `warn(edge, why)` where it could not be set up."""
     owner, *others = servers
     again, copy_again = BOOT_AGAIN.format(retry=retry), COPY_AGAIN.format(retry=retry)
     changed: dict[str, bool] = {}
@@ -66,7 +71,23 @@ async def boot_with_acme(
         with other.step("booting the load balancer edge", again):
             loaded = await controller(other, COPY).boot(container)
         changed[other.host] = changed.get(other.host, False) or loaded
+    if others:
+        peers = {owner.host: others[0].host, **{other.host: owner.host for other in others}}
+        for server in servers:
+            await _mover(server, peers[server.host], container.http_port, again, warn)
     return {server.host: changed[server.host] for server in servers}
+
+
+async def _mover(
+    server: Server, peer: str, port: int, again: str, warn: Callable[[str, str], None]
+) -> None:
+    with server.step("setting up the edge's certificate mover", again):
+        done = await server.run(edge_mover.install(peer, port), input=edge_mover.MOVER_SH)
+    why = parse_no_restart(done.stdout, NO_RESTART_MARK)
+    if why is not None:
+        warn(server.host, f"warning: the other edge's certificate renewals will not reach this "
+             f"edge by themselves ({why}): it renews its own, and a deploy or `{RETRY}` copies "
+             "the first edge's")  # fmt: skip
 
 
 async def owner_certificates(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dockyard.commands import edge as edge_commands
 from dockyard.commands import proxy as proxy_commands
@@ -72,6 +72,7 @@ class Edges:
     certificates: Mapping[str, Secret] = field(default_factory=dict)  # by site, for HTTPS
     acme_root: Secret | None = None  # the ACME CA's root to trust, when the config names one
     retry: str = RETRY  # the command that boots them again, which a failure names
+    warn: Callable[[str, str], None] = lambda host, why: None  # (edge, a warning line)
 
     @classmethod
     def of(
@@ -136,11 +137,14 @@ class Edges:
 
 
 async def boot_on(
-    transport: Transport, config: Config, secrets: Mapping[str, str]
+    transport: Transport,
+    config: Config,
+    secrets: Mapping[str, str],
+    warn: Callable[[str, str], None] = lambda host, why: None,
 ) -> dict[str, bool]:
     """`secrets`: the certificates' (certificate_secret_names), required: an edge booted
-    without its certificate would lose HTTPS."""
-    edges = Edges.of(config, transport, secrets)
+    without its certificate would lose HTTPS. `warn(edge, line)`: what works less well."""
+    edges = replace(Edges.of(config, transport, secrets), warn=warn)
     booted = await boot_edges(edges)
     changed = await change_pool(edges)
     return {edge: done or edge in changed for edge, done in booted.items()}
@@ -153,7 +157,7 @@ async def boot_edges(edges: Edges) -> dict[str, bool]:
     if edges.settings.acme is not None:
         names = acme_names(edges.sites)
         return await boot_with_acme(
-            edges.servers(), edges.controller, edges.container, names, edges.retry
+            edges.servers(), edges.controller, edges.container, names, edges.retry, edges.warn
         )
     again = BOOT_AGAIN.format(retry=edges.retry)
 
@@ -313,7 +317,10 @@ async def details_on(transport: Transport, config: Config) -> dict[str, EdgeDeta
 
 def boot(session: Session) -> dict[str, bool]:
     secrets = edge_secrets(session)
-    return run_locked(session, lambda transport: boot_on(transport, session.config, secrets))
+    return run_locked(
+        session,
+        lambda transport: boot_on(transport, session.config, secrets, session.progress.host),
+    )
 
 
 def edge_secrets(session: Session) -> dict[str, Secret]:

@@ -226,7 +226,9 @@ async def update_edges(session: Session, transport: AsyncsshTransport) -> None:
         return
     session.progress.step(f"Updating the load balancer edges: {', '.join(balancer.hosts)}")
     secrets = balancer_workflow.edge_secrets(session)
-    booted = await balancer_workflow.boot_on(transport, session.config, secrets)
+    booted = await balancer_workflow.boot_on(
+        transport, session.config, secrets, session.progress.host
+    )
     for edge, changed in booted.items():
         session.progress.host(edge, "edge updated" if changed else "edge up to date")
 

@@ -32,18 +32,28 @@ def setup(as_json: bool, **kwargs: Any) -> None:
     show({**formed.by_host, "network": f"{formed.network} (attachable overlay)"}, as_json)
 
 
+# what the node's kernel allows of Swarm's routing mesh (IPVS), which dockyard never uses
+MESH = {
+    True: "routing mesh available (IPVS; dockyard does not use it)",
+    False: "no routing mesh (no IPVS in the kernel; dockyard does not need it)",
+    None: "routing mesh unknown",
+}
+
+
 @command.command("status")
 @global_options
 @click.option("--json", "as_json", is_flag=True)
 def status(as_json: bool, **kwargs: Any) -> None:
-    """Show each server's swarm state: inactive, or active as a manager or a worker."""
+    """Show each server's swarm state (inactive, or active as a manager or a worker) and
+    whether its kernel could run Swarm's routing mesh (IPVS)."""
     states = manage.status(load(kwargs, needs_version=False))
     if as_json:
         click.echo(json.dumps({h: dataclasses.asdict(s) for h, s in states.items()}, indent=2))
         return
     for host, state in states.items():
         role = ("manager" if state.manager else "worker") if state.active else ""
-        click.echo(f"{host}: {state.state}" + (f" ({role}, node {state.node_id})" if role else ""))
+        click.echo(f"{host}: {state.state}" + (f" ({role}, node {state.node_id})" if role else "")
+                   + f"; {MESH.get(state.ipvs, MESH[None])}")  # fmt: skip
 
 
 @command.command("nodes")

@@ -30,6 +30,17 @@ def swarm_state() -> Cmd:
     return cmd("docker", "info", "--format", "{{json .Swarm}}")
 
 
+IPVS_MARK = "ipvs="
+
+
+def ipvs_probe() -> Raw:
+    """`ipvs=yes` where the kernel runs IPVS (its /proc entry in this network namespace, or the
+    module loaded), which the routing mesh and service VIPs need; `ipvs=no` elsewhere."""
+    return Raw(
+        "{ [ -e /proc/net/ip_vs ] || [ -d /sys/module/ip_vs ]; } && echo ipvs=yes || echo ipvs=no"
+    )
+
+
 def own_address() -> Raw:
     """The server's own address on the route we reach it by (sshd's SSH_CONNECTION: client
     address, client port, server address, server port): what other nodes reach it at."""

@@ -20,6 +20,9 @@ class SwarmState:
     manager: bool = False  # ControlAvailable
     cluster: str = ""  # the swarm's ID (known to managers only)
     managers: tuple[str, ...] = ()  # addresses of the managers it knows (RemoteManagers)
+    # the kernel runs IPVS: Swarm's routing mesh and VIPs work there (None: not looked at;
+    # dockyard never relies on them: its edges resolve tasks.<service> on the overlay)
+    ipvs: bool | None = None
 
     @property
     def active(self) -> bool:
@@ -44,6 +47,14 @@ def parse_swarm_state(host: str, stdout: str) -> SwarmState:
             f"{host}: docker info did not say its swarm state ({error!r}); is Docker 20.10 or "
             "later running there?"
         ) from None
+
+
+def parse_ipvs(stdout: str, mark: str) -> bool | None:
+    """What ipvs_probe printed: True (`<mark>yes`), False (`<mark>no`), None (neither)."""
+    for line in stdout.splitlines():
+        if line.startswith(mark):
+            return {"yes": True, "no": False}.get(line.removeprefix(mark).strip())
+    return None
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,14 @@ def test_setup_forms_a_swarm_of_three_managers_and_a_second_run_changes_nothing(
     assert sorted(line.rsplit(", ", 1)[1] for line in nodes) == ["Leader", "Reachable", "Reachable"]
     network = ssh(lab, "s2", "docker network inspect -f '{{.Driver}} {{.Attachable}}' demo-swarm")
     assert network.stdout.strip() == "overlay true"
+    # this machine's kernel has no IPVS (docs/swarm.md): no routing mesh, which dockyard skips
+    status = run(app, "swarm", "status").splitlines()
+    assert len(status) == 3 and all(
+        line.startswith(f"{ip}: active (manager, node ")
+        for line, ip in zip(status, ips, strict=True)
+    ), status
+    assert all(line.endswith("; no routing mesh (no IPVS in the kernel; dockyard does not need it)")
+               for line in status), status  # fmt: skip
 
 
 def test_the_printed_stack_file_deploys_the_app_without_dockyard(

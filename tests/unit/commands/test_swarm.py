@@ -9,6 +9,9 @@ from dockyard.redaction import Secret
 def test_state_and_own_address() -> None:
     assert swarm.swarm_state().render() == "docker info --format '{{json .Swarm}}'"
     assert swarm.own_address().render() == 'set -- $SSH_CONNECTION && echo "$3"'
+    assert swarm.ipvs_probe().render() == (
+        "{ [ -e /proc/net/ip_vs ] || [ -d /sys/module/ip_vs ]; } && echo ipvs=yes || echo ipvs=no"
+    )
 
 
 def test_forming_and_joining() -> None:

@@ -11,6 +11,7 @@ from dockyard.facts.swarm import (
     SwarmState,
     UpdateStatus,
     parse_image_command,
+    parse_ipvs,
     parse_nodes,
     parse_replicas,
     parse_swarm_state,
@@ -84,3 +85,10 @@ def test_a_services_tasks_replaced_once_each_runs_in_a_new_container() -> None:
     assert not replaced("n1 <no value> pending\n", before)
     assert not replaced("n1 0ld running\nn1 n3w starting\n", before)
     assert replaced("n1 n3w running\n", before)
+
+
+def test_whether_the_kernel_runs_ipvs() -> None:
+    assert parse_ipvs("ipvs=yes\n", "ipvs=") is True
+    assert parse_ipvs("ipvs=no\n", "ipvs=") is False
+    assert parse_ipvs("", "ipvs=") is None  # the probe said nothing: not known
+    assert parse_ipvs("ipvs=maybe\n", "ipvs=") is None

@@ -29,6 +29,7 @@ from dockyard.workflows.app import remove as app_remove
 from dockyard.workflows.deploy import release
 from dockyard.workflows.session import Request, Session, Silent
 from dockyard.workflows.swarm import deploy
+from dockyard.workflows.swarm import manage as swarm_manage
 from dockyard.workflows.swarm import release as swarm_release
 from dockyard.workflows.swarm import tidy as swarm_tidy
 from tests.unit.workflows.fleet import HOME
@@ -226,3 +227,15 @@ def test_prune_and_remove_on_the_swarm_go_to_the_swarm(tmp_path: Path) -> None:
     removed = app_remove.remove_everything(session(formed_swarm_fake(), tmp_path))
     assert removed.app["10.0.0.1"].startswith("stack shop removed (its services and secrets)")
     assert removed.kept == {"10.0.0.1": [swarm_tidy.SWARM_STAYS]}
+
+
+def test_status_says_where_the_kernel_runs_ipvs(tmp_path: Path) -> None:
+    fake = swarm_fake()
+    fake.on("10.0.0.1", "ip_vs", Reply(stdout="ipvs=no\n"))
+    fake.on("10.0.0.2", "ip_vs", Reply(stdout="ipvs=yes\n"))
+    states = swarm_manage.status(session(fake, tmp_path, version=None))
+    assert {host: state.ipvs for host, state in states.items()} == {
+        "10.0.0.1": False,
+        "10.0.0.2": True,
+    }
+    assert all(state.active and state.manager for state in states.values())

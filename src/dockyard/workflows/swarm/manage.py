@@ -10,6 +10,7 @@ text = stack(session)            # the stack file of this version: the way out o
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from dockyard.commands import swarm as commands
 from dockyard.commands.logs import LogQuery, service_logs
@@ -21,6 +22,7 @@ from dockyard.facts.swarm import (
     Node,
     SwarmState,
     parse_image_command,
+    parse_ipvs,
     parse_nodes,
     parse_tasks,
 )
@@ -54,8 +56,16 @@ def setup(session: Session) -> Formed:
 
 
 def status(session: Session) -> dict[str, SwarmState]:
+    """Each server's swarm state, and whether its kernel runs IPVS (the routing mesh)."""
     config = swarm_config(session)
-    return session.on_hosts(list(config.all_hosts), read_state)
+
+    async def step(server: Server) -> SwarmState:
+        state = await read_state(server)
+        with server.step("looking for IPVS in its kernel", "nothing was changed"):
+            probed = await server.run(commands.ipvs_probe())
+        return replace(state, ipvs=parse_ipvs(probed.stdout, commands.IPVS_MARK))
+
+    return session.on_hosts(list(config.all_hosts), step)
 
 
 def nodes(session: Session) -> tuple[Node, ...]:

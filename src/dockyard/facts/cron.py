@@ -78,15 +78,6 @@ def parse_last(text: str, mark: str) -> int | None:
     return None
 
 
-def parse_no_restart(text: str, mark: str) -> str | None:
-    """Why the scheduler will not start again by itself after a reboot (the line `<mark> why`
-    install_scheduler prints when it could not set its crontab lines), None if it will."""
-    for line in text.splitlines():
-        if line.startswith(mark):
-            return line.removeprefix(mark).strip() or "crontab failed"
-    return None
-
-
 def parse_scheduler_state(text: str) -> str:
     """running, stopped or none (no cron directory), from read_status's first line."""
     first = text.partition("\n")[0].strip()

@@ -228,6 +228,6 @@ async def test_each_edge_gets_the_mover_of_the_others_renewals_a_missing_crontab
         assert edge_mover.MOVER_SH in fake.inputs[host]  # the script, on its standard input
     assert warnings == [
         f"{OTHER}: warning: the other edge's certificate renewals will not reach this edge by "
-        "themselves (the host has no crontab command): it renews its own, and a deploy or "
-        "`dockyard lb boot` copies the first edge's"
+        "themselves (the host has no crontab command): it renews its own, and each deploy "
+        "copies the first edge's"
     ]

@@ -22,10 +22,9 @@ from collections.abc import Callable, Sequence
 
 from dockyard.commands import edge as edge_commands
 from dockyard.commands import edge_mover
-from dockyard.commands.crontab import NO_RESTART_MARK
 from dockyard.commands.edge_acme import COPY, FORWARDER, OWNER
 from dockyard.errors import CertificateError
-from dockyard.facts.cron import parse_no_restart
+from dockyard.facts.crontab import why_not_set
 from dockyard.facts.edge import last_error, stored_expiries, stored_names
 from dockyard.redaction import Secret
 from dockyard.workflows.balancer.edge import EdgeController
@@ -83,11 +82,11 @@ async def _mover(
 ) -> None:
     with server.step("setting up the edge's certificate mover", again):
         done = await server.run(edge_mover.install(peer, port), input=edge_mover.MOVER_SH)
-    why = parse_no_restart(done.stdout, NO_RESTART_MARK)
+    why = why_not_set(done.stdout)
     if why is not None:
         warn(server.host, f"warning: the other edge's certificate renewals will not reach this "
-             f"edge by themselves ({why}): it renews its own, and a deploy or `{RETRY}` copies "
-             "the first edge's")  # fmt: skip
+             f"edge by themselves ({why}): it renews its own, and each deploy copies the first "
+             "edge's")  # fmt: skip
 
 
 async def owner_certificates(

@@ -12,16 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dockyard.commands import cron as cron_commands
-from dockyard.commands.crontab import NO_RESTART_MARK
 from dockyard.config.objects import Config
 from dockyard.engine import Engine
 from dockyard.facts.cron import (
     RunRecord,
     parse_last,
-    parse_no_restart,
     parse_running,
     parse_runs,
 )
+from dockyard.facts.crontab import why_not_set
 from dockyard.plan.cron import cron_plan
 from dockyard.ssh.transport import Transport
 from dockyard.workflows.fanout import on_servers
@@ -55,7 +54,7 @@ async def update(transport: Transport, config: Config) -> tuple[str, ...]:
     server = Server(transport, host, config.runtime)
     with server.step("starting the job scheduler", AFTER_UPDATE):
         done = await server.run(install)
-    why = parse_no_restart(done.stdout, NO_RESTART_MARK)
+    why = why_not_set(done.stdout)
     if why is None:
         return ()
     return (

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from dockyard.commands import server as server_commands
-from dockyard.commands.crontab import NO_RESTART_MARK
 from dockyard.errors import DockyardError
-from dockyard.facts.cron import parse_no_restart
+from dockyard.facts.crontab import why_not_set
 from dockyard.facts.server import install_failure
 from dockyard.plan.targets import server_hosts
 from dockyard.ssh.transport import Transport
@@ -70,7 +69,7 @@ async def bootstrap_hosts(
 async def _start_at_boot(server: Server, warn: Callable[[str, str], None]) -> None:
     with server.step("setting the start of the containers at boot", "run `dockyard setup` again"):
         done = await server.run(server_commands.start_at_boot(server.engine))
-    why = parse_no_restart(done.stdout, NO_RESTART_MARK)
+    why = why_not_set(done.stdout)
     if why is not None:
         engine = server.engine.name
         warn(

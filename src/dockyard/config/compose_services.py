@@ -93,8 +93,10 @@ def accessory_entry(
     name: str, service: Mapping[str, Any], project: Mapping[str, Any], host: str,
     reports: list[Report], local: ProjectFiles | None = None, *, swarm: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
-    """`swarm`: a Swarm service takes no docker-run options, so the service-name alias and
-    the options _common maps are reported there instead."""
+    """`swarm`: a Swarm service takes no docker-run options, so the options _common maps are
+    reported there instead; no alias is needed there: the accessory's stack service is named
+    after it, and `docker stack deploy` makes that name an alias on the overlay network, beside
+    its Kamal name (`<service>-<name>`)."""
     path = f"services.{name}"
     entry: dict[str, Any] = {"image": str(service.get("image") or ""), "host": host}
     if service.get("build"):
@@ -104,10 +106,7 @@ def accessory_entry(
     if command:
         entry["cmd"] = command
     _common(entry, service, path, reports, swarm=swarm)
-    if swarm:
-        reports.append(Report(path, f"on a swarm, reached by its Kamal name (<service>-{name}) "
-                              f"on the overlay network, not as {name}"))  # fmt: skip
-    else:
+    if not swarm:
         entry.setdefault("options", {})["network-alias"] = name  # reached by its service name
     ports = service.get("ports") or []
     if ports:

@@ -97,7 +97,7 @@ GROUP_SECONDS: dict[str, int] = {
     "assets-docker": 60,
     "assets-podman": 59,
     "proxied-podman": 49,
-    "swarm-compose-docker": 45,  # measured alone: 42 s (4 tests)
+    "swarm-compose-docker": 45,  # measured alone: 42-45 s (5 tests, a Postgres accessory)
     "lab-podman": 43,
     "lab-docker": 41,
     "getting-started": 41,

@@ -2,10 +2,13 @@
 swarm}), read through the real Docker Compose: `setup` forms the swarm and deploys the app
 service (3 replicas kept off s3 by its placement constraint, updated 2 at a time: its
 `deploy:` keys) and a worker service of the same image (1 replica), served through dockyard's
-Caddy edge; a second deploy (`VERSION=v2`) rolls the app out under continuous load without a
-failed request; `app exec --detach` leaves a named container of the role's image on the first
-manager, with the role's env, its env file removed; `remove` leaves no service, secret, edge
-or network of the app."""
+Caddy edge, and a Postgres service with a named volume, an accessory: one service pinned to
+the first server, reached over the overlay network by its Kamal name (`otto-db`) and its
+Compose service name (`db`) from a container of the app's image; a second deploy
+(`VERSION=v2`) rolls the app out under continuous load without a failed request, and the row
+written before is read after it; `app exec --detach` leaves a named container of the role's
+image on the first manager, with the role's env, its env file removed; `remove` leaves no
+service, secret, container, volume, edge or network of the app."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from dockyard import lab as labs
+from dockyard.lab.build_db import ensure_db_images
 
 from ..deploy.conftest import ssh
 from ..deploy.harness import Load, get
@@ -32,6 +36,10 @@ HOST = "otto.test"
 WORKER = "trap 'exit 0' TERM; while :; do sleep 1; done"
 # What this project says of the app service's tasks, as `docker service inspect` shows it.
 REPLICAS, PARALLELISM, CONSTRAINT = 3, 2, "node.hostname != s3"
+DB = "otto-db_db"  # the accessory's stack and service: <service>-<accessory>_<accessory>
+DB_TASK = f"$(docker ps -q -f label=com.docker.swarm.service.name={DB})"
+# from a new container of its image on the overlay network, by its Kamal name, with its env
+PSQL = "sh -c 'PGPASSWORD=$POSTGRES_PASSWORD psql -h otto-db -U otto -d otto -tAc \"{sql}\"'"
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +56,10 @@ def project(lab: labs.LabInfo, tmp_path_factory: pytest.TempPathFactory) -> Path
     (root / ".kamal").mkdir()
     (root / ".kamal" / "secrets").write_text("REGISTRY_PASSWORD=lab\n")
     servers = ", ".join(server.ip for server in lab.servers)
+    postgres = ensure_db_images(lab)["postgres"]
     (root / "compose.yaml").write_text(
-        f"""x-dockyard:
+        f"""name: otto
+x-dockyard:
   service: otto
   servers: [{servers}]
   registry: {{server: {lab.registry_host}, username: lab, password: [REGISTRY_PASSWORD]}}
@@ -72,6 +82,11 @@ services:
     image: "otto/app:${{VERSION}}"
     command: [sh, -c, "{WORKER}"]
     deploy: {{replicas: 1}}
+  db:
+    image: {postgres}
+    environment: {{POSTGRES_USER: otto, POSTGRES_DB: otto, POSTGRES_PASSWORD: pg-s3cret}}
+    volumes: ["pg:/var/lib/postgresql/data"]
+volumes: {{pg: {{}}}}
 """
     )
     return root
@@ -132,6 +147,33 @@ def test_setup_deploys_the_project_with_its_replicas_and_placement(
     worker = service(lab, "otto_worker")
     assert worker["Mode"] == {"Replicated": {"Replicas": 1}}, worker["Mode"]
     assert len(task_nodes(lab, "otto_worker")) == 1
+    # the Postgres service is an accessory: one task pinned to the first server, its named
+    # volume under Compose's name; nothing of it reported
+    assert f"[{s1}] db: otto-db booted ({DB}: running)" in done.stdout, done.stdout
+    assert "services.db" not in done.stderr, done.stderr
+    db = service(lab, DB)
+    assert db["TaskTemplate"]["Placement"]["Constraints"][0].startswith("node.id==")  # type: ignore[index]
+    mounts = db["TaskTemplate"]["ContainerSpec"]["Mounts"]  # type: ignore[index]
+    assert [(m["Type"], m["Source"]) for m in mounts] == [("volume", "otto_pg")], mounts
+    assert task_nodes(lab, DB) == ["s1"]
+
+
+def test_the_app_reaches_the_accessory_by_its_kamal_name_and_a_row_is_written(
+    lab: labs.LabInfo, project: Path
+) -> None:
+    """From a new container of the app's image on the overlay network (busybox's nc: the
+    connection closed by Postgres on an empty startup packet), the accessory answers on 5432 by
+    its Kamal name `otto-db` and by its Compose service name `db` (the stack's service name,
+    which `docker stack deploy` makes an alias); a row is written from a new container of the
+    accessory's image, by its Kamal name."""
+    wait_ok(lab, "s1", f"docker exec {DB_TASK} pg_isready -U otto -d otto")
+    reach = ("sh -c 'for name in otto-db db; do nc -w 5 $name 5432 </dev/null && "
+             "echo reached $name; done'")  # fmt: skip
+    said = ok(project, "v1", "app", "exec", reach).stdout
+    s1 = lab.servers[0].ip
+    assert said.splitlines() == [f"{s1}: reached otto-db", f"{s1}: reached db"], said
+    sql = "CREATE TABLE marker (id int); INSERT INTO marker VALUES (42)"
+    ok(project, "v1", "accessory", "exec", "db", PSQL.format(sql=sql))
 
 
 def test_a_second_deploy_rolls_out_under_load_without_a_failed_request(
@@ -154,6 +196,10 @@ def test_a_second_deploy_rolls_out_under_load_without_a_failed_request(
     assert images == [f"{lab.registry_host}/otto/app:v2"] * REPLICAS, images
     assert set(task_nodes(lab, "otto_app")) <= {"s1", "s2"}  # placed as the project says
     print(f"swarm compose: deploy v2 in {took:.1f} s, {sum(x.ok for x in loads)} requests")
+    # the accessory was not touched (the same task) and its row is read after the deploy
+    assert task_nodes(lab, DB) == ["s1"]
+    said = ok(project, "v2", "accessory", "exec", "db", PSQL.format(sql="select id from marker"))
+    assert said.stdout.strip().endswith("42"), said.stdout
 
 
 def test_app_exec_detach_leaves_a_named_container_with_the_roles_env(
@@ -179,7 +225,9 @@ def test_app_exec_detach_leaves_a_named_container_with_the_roles_env(
     assert on(lab, "s1", f"docker ps -aq -f name={name}").strip() == ""
 
 
-def test_remove_leaves_nothing_of_the_app(lab: labs.LabInfo, project: Path) -> None:
+def test_remove_leaves_nothing_of_the_app_but_the_accessorys_volume(
+    lab: labs.LabInfo, project: Path
+) -> None:
     removed = ok(project, "v2", "remove", "-y").stdout
     assert "the swarm stays formed" in removed, removed
     assert on(lab, "s1", "docker service ls -q").strip() == ""
@@ -189,6 +237,16 @@ def test_remove_leaves_nothing_of_the_app(lab: labs.LabInfo, project: Path) -> N
         wait_until(lab, server, left, "")
         assert on(lab, server, "docker ps -aq -f name=dockyard-edge").strip() == ""
         wait_until(lab, server, "docker network ls -q -f name=^otto-swarm$", "")
+    # but the accessory's named volume, its data, as Kamal's remove and `docker compose down`
+    # (without -v) keep a named volume
+    assert on(lab, "s1", "docker volume ls -q -f name=otto").split() == ["otto_pg"]
+
+
+def wait_ok(lab: labs.LabInfo, host: str, command: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while (done := ssh(lab, host, command)).returncode != 0:
+        assert time.monotonic() < deadline, f"{host}: {command}: {done.stdout}{done.stderr}"
+        time.sleep(0.5)
 
 
 def wait_until(

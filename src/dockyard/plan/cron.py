@@ -30,11 +30,14 @@ def cron_plan(config: Config) -> CronPlan | None:
 
 
 def _settings(config: Config, job: CronJob) -> dict[str, str]:
+    """With backend: swarm, a tick's container joins the app's attachable overlay network (it
+    reaches the accessories and `tasks.<stack>_<role>` by name), as `app exec` does there."""
     role = config.role(job.role)
     c = app_container(
         config, role, job.host, "cron", None
     )  # no asset volume: none is kept per release
-    run_args = cmd("--network", c.network, *[a for v in c.volumes for a in ("--volume", v)],
+    network = config.swarm_network if config.dockyard.backend == "swarm" else c.network
+    run_args = cmd("--network", network, *[a for v in c.volumes for a in ("--volume", v)],
                    *c.log_options, *c.options).render()  # fmt: skip
     return job_settings(
         job.schedule, role=job.role, zone=job.timezone, concurrency=job.concurrency,

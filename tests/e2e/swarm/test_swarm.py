@@ -11,8 +11,10 @@ it (5 rolling updates, a drained node) under load through dockyard's
 Caddy edge on the overlay network without a failed request. `setup` boots a Postgres accessory
 as a service pinned to its host, backed up by its backup container, stopped, started,
 restarted and rebooted with its data kept, its logs followed, a command run in its task and in
-a new container on the overlay; `app exec` runs in a new container; a node's engine stopped
-under load; `app exec --reuse` runs in a task; `prune` and `remove` tidy the swarm."""
+a new container on the overlay; a job every 10 s reaches it over the overlay with the env of
+the release deployed (and of the one rolled back to); `app exec` runs in a new container; a
+node's engine stopped under load; `app exec --reuse` runs in a task; `prune` and `remove` tidy
+the swarm (the job scheduler too)."""
 
 from __future__ import annotations
 
@@ -265,10 +267,62 @@ def test_setup_boots_an_accessory_as_a_service_pinned_to_its_host_and_it_is_back
     stopped_started_restarted_rebooted(lab, app)
     said = run(app, "app", "exec", "sh -c 'echo $SERVICE $KAMAL_VERSION'")
     assert said.strip().endswith("demo v1"), said  # a new container, with the role's env
+
+
+REACH = (  # a connection to the accessory by its Kamal name, then the release's env
+    "nc -w 2 demo-db 5432 -e /bin/true && "
+    'echo "demo-db reached by $KAMAL_VERSION, $SERVICE, secret ${SECRET_KEY_BASE:+set}"'
+)
+CRON = f"""  cron:
+    reach:
+      schedule: "@every 10s"
+      command: |-
+        sh -c '{REACH}'
+"""
+
+
+def test_a_job_reaches_the_accessory_over_the_overlay_and_runs_the_release_deployed(
+    lab: labs.LabInfo, app: Path
+) -> None:
+    """A job every 10 s (x-dockyard/cron): `deploy` installs the scheduler on the jobs' host (s1,
+    the web role's first) and switches its release pointer; each tick's container joins the
+    overlay and reaches the Postgres accessory on s2 by its Kamal name, with the release's env
+    (KAMAL_VERSION, the clear env, the secret: 0600, no env file left over); after `rollback`
+    the next ticks run v1. Then `accessory remove` takes the accessory and its data."""
+    s1, s2 = lab.servers[0].ip, lab.servers[1].ip
+    config = app / "config" / "deploy.yml"
+    config.write_text(config.read_text().replace("\nx-dockyard:\n", "\nx-dockyard:\n" + CRON))
+    run(app, "deploy", "-P", "--version", "v2")
+    assert run(app, "cron", "list").startswith(f"reach  @every 10s  on {s1}  next "), "list"
+    assert ran_ok(app, "v2") == "demo-db reached by v2, demo, secret set"
+    cron = ".dockyard/apps/demo/cron"
+    modes = ssh(
+        lab, "s1", f"stat -c %a {cron}/releases/v2/web.env; ls .dockyard/apps/demo/env/exec"
+    )
+    assert modes.stdout.split() == ["600"], modes  # the secrets' file it was written from: gone
+    assert "Rolled back to v1" in run(app, "rollback")
+    assert ran_ok(app, "v1") == "demo-db reached by v1, demo, secret set"
     removed = run(app, "accessory", "remove", "db", "-y")
     assert f"{s2}: demo-db removed with ~/demo-db" in removed
     assert ssh(lab, "s1", "docker service ls -q -f name=demo-db_db").stdout.strip() == ""
     assert ssh(lab, "s2", "test -e demo-db").returncode != 0
+
+
+def ran_ok(app: Path, version: str, seconds: float = 25) -> str:
+    """The output of the first tick of the job `reach` that ran `version` to its end, ok (read
+    by `cron runs` and `cron logs` on the jobs' host)."""
+    deadline = time.monotonic() + seconds
+    said = ""
+    while time.monotonic() < deadline:
+        said = run(app, "cron", "runs", "reach")
+        ended = [line.split()[:2] for line in said.splitlines()
+                 if f" release {version} exit " in line]  # fmt: skip
+        assert all(state == "ok" for _, state in ended), said  # each reached the accessory
+        if ended:
+            tick = ended[0][0].split("@", 1)[1]
+            return run(app, "cron", "logs", "reach", tick).splitlines()[-1]
+        time.sleep(1)
+    raise AssertionError(f"no run of {version} ended ok within {seconds}s: {said}")
 
 
 READ_ROW = "psql -U demo -d demo -tAc 'select id from marker'"
@@ -448,6 +502,9 @@ def test_exec_runs_in_a_task_prune_keeps_what_rollback_needs_and_remove_leaves_t
     assert f"removed {image}:v2" not in pruned and f"removed {image}:v3" not in pruned, pruned
     removed = run(app, "remove", "-y")
     assert "the swarm stays formed" in removed, removed
+    assert "job scheduler removed" in removed, removed  # on every node, its runs too
+    assert ssh(lab, "s1", "pgrep -f 'scheduler.sh docker demo'").returncode != 0
+    assert ssh(lab, "s1", "test -e .dockyard/apps/demo/cron").returncode != 0
     if "network demo-swarm removed" in removed:  # the nodes drop their copies a moment later
         wait_for(lab, "docker network ls -q -f name=^demo-swarm$", "", seconds=30)
     else:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.commands.cron import retire_scheduler
 from dockyard.commands.edge_config import edge_config
 from dockyard.config import Config, parse_config
 from dockyard.engine import DOCKER
@@ -115,7 +116,7 @@ async def test_a_deploy_runs_under_the_lock_between_the_hooks(tmp_path: Path) ->
     steps = [c.text for c in fake.calls if c.host == "10.0.0.1"]
     assert f'mkdir "$HOME/{LOCK}"' in steps[0]
     assert steps[1].startswith(f"docker image inspect --format '{{{{.Id}}}}' {IMAGE} >/dev/null")
-    assert steps[-7:-5] == [
+    assert steps[-8:-6] == [
         STATUS.join(["docker service inspect ", " shop_web"]),
         'printf "%s\\0" "$HOME" && { cat "$HOME/.dockyard/edge/caddy.json" 2>/dev/null; '
         'printf "\\0"; } && { docker inspect --format '
@@ -123,9 +124,10 @@ async def test_a_deploy_runs_under_the_lock_between_the_hooks(tmp_path: Path) ->
         '2>/dev/null || echo missing; } && { printf "\\0"; cat "$HOME/.dockyard/edge/hosts" '
         "2>/dev/null || true; }",
     ]
-    assert steps[-5:] == [
+    assert steps[-6:] == [
         "cat .dockyard/swarm/shop/versions 2>/dev/null || true",
         ".dockyard/swarm/shop/versions",
+        retire_scheduler("shop").render(),  # no job: a scheduler earlier jobs left goes
         "docker secret ls --filter label=com.docker.stack.namespace=shop --format '{{.Name}}'",
         "docker secret rm shop_web_env_old",
         f'rm -f "$HOME/{LOCK}/details" && rm -r "$HOME/{LOCK}"',
@@ -192,7 +194,7 @@ async def test_every_step_failing_releases_the_lock_and_names_host_and_cause(
 ) -> None:
     run = runner(tmp_path)
     steps = await happy_path(make_fake, run)
-    assert len(steps) == 20
+    assert len(steps) == 22
     assert await each_step_failing(make_fake, run, check(tmp_path), steps) == []
 
 

@@ -3,7 +3,8 @@
 A deploy to the swarm runs as an SSH deploy does, under the deploy lock on the primary host
 and between the pre-deploy and post-deploy hooks: the image is built (unless -P) and delivered
 to every node (a registry, or registry-free over SSH), then the stack is applied on the first
-manager and each service's update watched to its end (workflows/swarm/deploy.py). A deploy
+manager and each service's update watched to its end (workflows/swarm/deploy.py), then the
+jobs' release pointers switched and their scheduler updated (workflows/swarm/cron.py). A deploy
 that Swarm rolled back fails with the cause, and the lock is released. The versions deployed
 are recorded on the manager, so that `rollback` goes back to any of them, not only to the one
 level of history Swarm keeps.
@@ -41,6 +42,7 @@ from dockyard.workflows.lock import DeployLock, holding_lock, new_details, run_l
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session, performer
 from dockyard.workflows.swarm import manage
+from dockyard.workflows.swarm.cron import release_jobs
 from dockyard.workflows.swarm.deploy import UNCHANGED, deploy_stack, scale_service
 from dockyard.workflows.swarm.ingress import boot_edges
 from dockyard.workflows.swarm.manage import (
@@ -110,7 +112,9 @@ async def release_on(
         for edge, changed in (await boot_edges(transport, config, run.secrets)).items():
             say(f"{edge}: edge {'started or updated' if changed else 'up to date'}")
         await record_version(manager, config)
-        warnings = await prune_secrets(manager, stack)
+        rollback = run.command == "rollback"
+        jobs = await release_jobs(transport, config, run.secrets, rollback=rollback)
+        warnings = (*jobs, *await prune_secrets(manager, stack))
     runtime = {"KAMAL_RUNTIME": str(round(time.monotonic() - start))}
     done = replace(hooks, lock=False, extra=runtime)
     await run_hook(run.hooks_path, "post-deploy", done, skip=run.skip_hooks)

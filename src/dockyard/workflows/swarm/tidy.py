@@ -29,6 +29,7 @@ from dockyard.workflows.lock import run_locked
 from dockyard.workflows.server import Server
 from dockyard.workflows.session import Session
 from dockyard.workflows.swarm import accessories
+from dockyard.workflows.swarm.cron import remove_jobs
 from dockyard.workflows.swarm.manage import swarm_config, swarm_nodes
 from dockyard.workflows.swarm.release import deployed_versions, versions_file
 
@@ -88,14 +89,18 @@ def interactive_in_task(
 async def remove_app_over(
     transport: Transport, config: Config, manager: Server | None = None
 ) -> dict[str, str]:
-    """The app's stack (its services, secrets, stack file and recorded versions) on the first
-    manager, then the edges on their hosts: {host: what went there}."""
+    """The job scheduler with its runs (workflows/swarm/cron.py), the app's stack (its
+    services, secrets, stack file and recorded versions) on the first manager, then the edges
+    on their hosts: {host: what went there}."""
     manager = manager or (await swarm_nodes(transport, config))[0]
+    jobs = await remove_jobs(transport, config)
     stack = config.stack_name
     with manager.step(f"removing the stack {stack}", AGAIN):
         await manager.run(commands.stack_remove(stack))
         await manager.run(commands.remove_stack_dir(versions_file(config)))
     said = {manager.host: f"stack {stack} removed (its services and secrets)"}
+    for host, what in jobs.items():
+        said[host] = f"{said[host]}; {what}" if host in said else what
 
     async def edge(server: Server) -> str:
         with server.step("removing the edge", AGAIN):

@@ -31,9 +31,8 @@ STATE_DIR = ".dockyard/edge"
 CONFIG_FILE = f"{STATE_DIR}/caddy.json"
 DATA_VOLUME = "dockyard-edge-data"  # Caddy's own data (its ACME account, locks)
 ACME_DIR = f"{STATE_DIR}/acme"  # Caddy's storage with proxy/ssl: true (commands/edge_acme.py)
-MOVER_MARK = (
-    "# dockyard-edge-mover"  # the certificate mover's crontab line (commands/edge_mover.py)
-)
+# the end of the certificate mover's crontab line (commands/edge_mover.py)
+MOVER_MARK = "# dockyard-edge-mover"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.commands.edge_acme import FORWARDER, OWNER
+from dockyard.commands.edge_acme import COPY, FORWARDER, OWNER
 from dockyard.config import parse_config
 from dockyard.engine import DOCKER
 from dockyard.errors import CertificateError, SecretsError
@@ -22,6 +22,7 @@ from dockyard.workflows.server import Server
 from dockyard.workflows.swarm.ingress import swarm_edges
 from dockyard.workflows.swarm.release import SwarmRun, release_on
 from tests.unit.workflows.fleet import HOME
+from tests.unit.workflows.test_balancer_acme_scenarios import stored
 from tests.unit.workflows.test_session_swarm import session, swarm_fake
 from tests.unit.workflows.test_swarm_deploy import CONFIG
 from tests.unit.workflows.test_swarm_release import deliver_by_registry, hooks, make_fake
@@ -85,3 +86,28 @@ def test_a_custom_certificates_missing_secret_fails_before_any_server_is_reached
     with pytest.raises(SecretsError, match="Secret 'CERT' not found"):
         release.deploy(session(fake, tmp_path, config=CUSTOM), build=False)
     assert fake.calls == []
+
+
+async def test_an_edge_without_crontab_is_a_deploy_line_and_the_deploy_goes_on(
+    tmp_path: Path,
+) -> None:
+    fake = make_fake()
+    config = parse_config([("config/deploy.yml", ACME_CONFIG)], version="v2")
+    edges = swarm_edges(fake, config, {})
+    for host, role in ((OWNER_EDGE, OWNER), (OTHER_EDGE, COPY)):  # both running, certificates held
+        text = config_text(edges.controller(Server(fake, host, DOCKER), role).config)
+        fake.on(host, "dockyard-edge 2>/dev/null", Reply(stdout=f"{HOME}\0{text}\0true\n"))
+        fake.on(host, "cp dockyard-edge:/dockyard/acme/certificates -",
+                Reply(stdout=stored("shop.test")))  # fmt: skip
+    no_crontab = "no-restart-at-boot: the host has no crontab command\n"
+    fake.on(OTHER_EDGE, "dockyard-edge-mover", Reply(stdout=no_crontab))
+    run = SwarmRun(config, {}, "deploy", hooks(tmp_path), performer="me")
+    said: list[str] = []
+    await release_on(fake, run, lambda hosts: deliver_by_registry(fake, hosts), said.append)
+    assert (
+        f"{OTHER_EDGE}: warning: the other edge's certificate renewals will not reach this edge "
+        "by themselves (the host has no crontab command): it renews its own, and each deploy "
+        "copies the first edge's"
+    ) in said
+    assert not [line for line in said if line.startswith(f"{OWNER_EDGE}: warning")]
+    assert f"{OTHER_EDGE}: edge up to date" in said

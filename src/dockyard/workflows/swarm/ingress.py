@@ -11,7 +11,8 @@ one certificate by ACME that the first edge orders and the other serves a copy o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from dockyard.config.objects import Config
 from dockyard.plan.swarm import edge_hosts, edge_sites
@@ -31,11 +32,15 @@ def swarm_edges(transport: Transport, config: Config, secrets: Mapping[str, str]
 
 
 async def boot_edges(
-    transport: Transport, config: Config, secrets: Mapping[str, str]
+    transport: Transport,
+    config: Config,
+    secrets: Mapping[str, str],
+    warn: Callable[[str, str], None] = lambda host, line: None,
 ) -> dict[str, bool]:
     """Each edge runs the config the deploy config gives (started, or a new one loaded; an
-    edge already right costs one trip)."""
-    edges = swarm_edges(transport, config, secrets)
+    edge already right costs one trip); `warn(edge, line)`: what works less well there (the
+    certificate mover without a crontab)."""
+    edges = replace(swarm_edges(transport, config, secrets), warn=warn)
     if not edges.sites:
         return {}
     return await boot_all(edges)

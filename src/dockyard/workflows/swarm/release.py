@@ -109,7 +109,10 @@ async def release_on(
         say(f"Updating the services of {config.stack_name} to {config.version} on {manager.host}")
         stack = swarm_stack(config, run.secrets, await image_command(manager, image, pull=False))
         services = await deploy_stack(manager, stack, seconds=update_seconds(config, stack))
-        for edge, changed in (await boot_edges(transport, config, run.secrets)).items():
+        booted = await boot_edges(
+            transport, config, run.secrets, lambda edge, line: say(f"{edge}: {line}")
+        )
+        for edge, changed in booted.items():
             say(f"{edge}: edge {'started or updated' if changed else 'up to date'}")
         await record_version(manager, config)
         rollback = run.command == "rollback"
